@@ -1,0 +1,47 @@
+/**
+ * @module CPU busy % from /proc/stat: the share of non-idle jiffies between two samples.
+ */
+import type { Collector } from './collector';
+import type { ProcFile } from './proc-file';
+
+export interface CpuTimes {
+  total: number;
+  /** idle + iowait: time the CPU had nothing to run. */
+  idle: number;
+}
+
+/** The aggregate `cpu` line of /proc/stat. Guest time is already counted in user/nice, so it is left out of the total. */
+export function parseProcStat(text: string): CpuTimes {
+  const line = text.split('\n', 1)[0] ?? '';
+  const fields = line.trim().split(/\s+/);
+  if (fields[0] !== 'cpu') throw new Error('/proc/stat does not start with the cpu line');
+  const n = fields.slice(1, 9).map((f) => Number(f) || 0);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
+  return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait };
+}
+
+/** Boot time in Unix ms from /proc/stat's btime line. */
+export function parseBootTime(text: string): number | null {
+  const match = /^btime\s+(\d+)/m.exec(text);
+  return match ? Number(match[1]) * 1000 : null;
+}
+
+export function cpuBusyPercent(prev: CpuTimes, cur: CpuTimes): number | null {
+  const total = cur.total - prev.total;
+  const idle = cur.idle - prev.idle;
+  if (total <= 0 || idle < 0 || idle > total) return null;
+  return Math.round(((total - idle) / total) * 1000) / 10;
+}
+
+export function cpuCollector(stat: ProcFile): Collector {
+  let prev: CpuTimes | null = null;
+  return {
+    name: 'cpu',
+    collect(out) {
+      const cur = parseProcStat(stat.read());
+      const busy = prev ? cpuBusyPercent(prev, cur) : null;
+      prev = cur;
+      if (busy !== null) out.cpu = busy;
+    },
+  };
+}

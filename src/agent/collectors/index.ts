@@ -1,0 +1,44 @@
+/**
+ * @module Picks the collectors for this platform and runs them into one set of values,
+ * so a failing collector costs only its own metrics (logged once), never the sample.
+ */
+import type { MetricValues } from '../../protocol/metrics';
+import { log } from '../../util/log';
+import type { Collector } from './collector';
+import { cpuCollector } from './cpu';
+import { diskCollector } from './disk';
+import { loadCollector } from './load';
+import { memoryCollector } from './memory';
+import { networkCollector } from './network';
+import { portableCollectors } from './portable';
+import { ProcFile } from './proc-file';
+import { processesCollector } from './processes';
+import { uptimeCollector } from './uptime';
+
+export function platformCollectors(procDir = '/proc'): Collector[] {
+  if (process.platform !== 'linux') return portableCollectors();
+  const file = (name: string) => new ProcFile(`${procDir}/${name}`);
+  return [
+    cpuCollector(file('stat')),
+    memoryCollector(file('meminfo')),
+    diskCollector(file('mounts')),
+    networkCollector(file('net/dev')),
+    loadCollector(file('loadavg')),
+    uptimeCollector(file('uptime')),
+    processesCollector(procDir),
+  ];
+}
+
+export function collectAll(collectors: readonly Collector[], monoMs: number, failed: Set<string>): MetricValues {
+  const out: MetricValues = {};
+  for (const c of collectors) {
+    try {
+      c.collect(out, monoMs);
+      if (failed.delete(c.name)) log.info('collector recovered', { collector: c.name });
+    } catch (err) {
+      if (!failed.has(c.name)) log.warn('collector failed; its metrics are absent until it recovers', { collector: c.name, error: (err as Error).message });
+      failed.add(c.name);
+    }
+  }
+  return out;
+}

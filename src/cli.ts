@@ -1,0 +1,194 @@
+/**
+ * @module The `probe` command line: server | agent | node … | version. Side effects start here.
+ */
+import { Command, Option } from 'commander';
+import { loadConfig } from './config/load';
+import type { Config } from './config/schema';
+import type { RawSettings } from './config/load';
+import { ProbeError } from './util/errors';
+import { log, setLogLevel } from './util/log';
+import { VERSION } from './version';
+
+interface CommonFlags {
+  config?: string;
+  logLevel?: string;
+}
+
+function configFrom(flags: CommonFlags, settings: RawSettings): Config {
+  const config = loadConfig({
+    file: flags.config ?? process.env.PROBE_CONFIG,
+    env: process.env,
+    flags: { ...settings, 'log.level': flags.logLevel },
+  });
+  setLogLevel(config.logLevel);
+  return config;
+}
+
+const configOption = () => new Option('-c, --config <file>', 'JSON config file (env: PROBE_CONFIG)');
+const logOption = () => new Option('--log-level <level>', 'debug, info, warn or error (env: PROBE_LOG_LEVEL)');
+const dataOption = () => new Option('-d, --data <dir>', 'data directory holding probe.db (env: PROBE_DATA, default ./probe-data)');
+
+function onStop(stop: () => Promise<void> | void): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info('stopping', { signal });
+    Promise.resolve(stop()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function openStoreFor(flags: CommonFlags & { data?: string }) {
+  const config = configFrom(flags, { 'server.data': flags.data });
+  const { openSqliteStore } = await import('./store/sqlite-store');
+  return { config, store: openSqliteStore(config.server.data) };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('probe')
+    .description('Self-hosted server monitor: one executable for the server (status page, history, alerts) and the agents.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('server')
+    .description('Run the server: agent gateway, SQLite history and the live status page.')
+    .option('-l, --listen <host:port>', 'address to listen on (env: PROBE_LISTEN, default 0.0.0.0:8080)')
+    .addOption(dataOption())
+    .option('--local-agent', 'also report this machine, from an agent inside the server (env: PROBE_LOCAL_AGENT)')
+    .option('--title <text>', 'page title (env: PROBE_TITLE, default "probe")')
+    .addOption(configOption())
+    .addOption(logOption())
+    .action(async (flags: CommonFlags & { listen?: string; data?: string; localAgent?: boolean; title?: string }) => {
+      const config = configFrom(flags, {
+        'server.listen': flags.listen,
+        'server.data': flags.data,
+        'server.localAgent': flags.localAgent,
+        'server.title': flags.title,
+      });
+      const { runServer } = await import('./server/run-server');
+      const server = await runServer(config);
+      process.stdout.write(`probe ${VERSION} is running: open ${server.url}\n`);
+      onStop(() => server.close());
+    });
+
+  program
+    .command('agent')
+    .description('Run the agent: collect this machine\'s stats and push them to the server.')
+    .option('-s, --server <url>', 'server URL, e.g. wss://status.example.com (env: PROBE_SERVER)')
+    .option('-k, --key <key>', 'node key from `probe node add` (env: PROBE_KEY, which keeps it out of `ps`)')
+    .option('-i, --interval <duration>', 'time between samples, 1s or more (env: PROBE_INTERVAL, default 1s)')
+    .addOption(configOption())
+    .addOption(logOption())
+    .action(async (flags: CommonFlags & { server?: string; key?: string; interval?: string }) => {
+      const config = configFrom(flags, { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval });
+      if (!config.agent.key) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key (or PROBE_KEY) with the key printed by `probe node add <name>` on the server');
+      const { runAgent } = await import('./agent/run-agent');
+      const agent = runAgent(config.agent);
+      onStop(() => agent.stop());
+    });
+
+  const node = program.command('node').description('Add, list, remove nodes and rotate their keys (works while the server runs).');
+  node
+    .command('add <name>')
+    .description('Add a node; prints its key once and the agent command to run on it.')
+    .option('-g, --group <group>', 'group shown on the page', '')
+    .option('--location <CC>', 'two-letter country code, e.g. JP', '')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (name: string, flags: CommonFlags & { data?: string; group: string; location: string }) => {
+      const { config, store } = await openStoreFor(flags);
+      const { addNode, agentCommand } = await import('./server/nodes');
+      try {
+        const { key } = addNode(store, name, flags.group, flags.location, Date.now());
+        process.stdout.write(
+          `Added node "${name}". Its key is shown only now:\n\n  ${key}\n\nOn the node, run:\n\n  ${agentCommand(config, key)}\n\n` +
+            `(If agents reach this server under another address, set server.publicUrl or PROBE_PUBLIC_URL.)\n`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+  node
+    .command('list')
+    .description('List nodes.')
+    .option('--json', 'print JSON')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (flags: CommonFlags & { data?: string; json?: boolean }) => {
+      const { store } = await openStoreFor(flags);
+      const nodes = store.listNodes();
+      store.close();
+      if (flags.json) {
+        const rows = nodes.map((n) => ({ id: n.id, name: n.name, group: n.group, location: n.location, lastSeen: n.lastSeen, local: n.isLocal }));
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        return;
+      }
+      if (nodes.length === 0) {
+        process.stdout.write('No nodes yet. Add one with `probe node add <name>`.\n');
+        return;
+      }
+      const rows = nodes.map((n) => [n.name, n.group || '-', n.location || '-', n.lastSeen ? new Date(n.lastSeen).toISOString() : 'never']);
+      const header = ['NAME', 'GROUP', 'LOCATION', 'LAST SEEN'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+    });
+  node
+    .command('remove <name>')
+    .description('Remove a node and its history; its agent is disconnected.')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (name: string, flags: CommonFlags & { data?: string }) => {
+      const { store } = await openStoreFor(flags);
+      const { removeNode } = await import('./server/nodes');
+      try {
+        removeNode(store, name);
+        process.stdout.write(`Removed node "${name}" and its history.\n`);
+      } finally {
+        store.close();
+      }
+    });
+  node
+    .command('rotate-key <name>')
+    .description('Give a node a new key; the old one stops working at once.')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (name: string, flags: CommonFlags & { data?: string }) => {
+      const { config, store } = await openStoreFor(flags);
+      const { rotateKey, agentCommand } = await import('./server/nodes');
+      try {
+        const key = rotateKey(store, name);
+        process.stdout.write(`New key for "${name}" (shown only now):\n\n  ${key}\n\nRestart its agent with:\n\n  ${agentCommand(config, key)}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('version')
+    .description('Print the version.')
+    .action(() => {
+      process.stdout.write(`probe ${VERSION} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ProbeError) {
+      process.stderr.write(`probe: ${err.code}: ${err.message}\n`);
+      process.exit(err.code === 'PROBE_ERR_CONFIG' ? 2 : 1);
+    }
+    throw err;
+  }
+}
+
+void main(process.argv);

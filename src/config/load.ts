@@ -1,0 +1,144 @@
+/**
+ * @module Builds the effective Config: defaults < config file < PROBE_* environment < flags.
+ * Every bad value is a ProbeError PROBE_ERR_CONFIG naming the key and where it came from.
+ */
+import { readFileSync } from 'node:fs';
+import { ProbeError } from '../util/errors';
+import { parseDuration } from '../util/duration';
+import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
+import type { Config } from './schema';
+
+/** A flat map of dotted keys (`server.listen`) to raw values, from one source. */
+export type RawSettings = Record<string, unknown>;
+
+export interface LoadOptions {
+  /** Path of a JSON config file; a missing file is an error only if given. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, as dotted keys. Undefined values are ignored. */
+  flags?: RawSettings;
+}
+
+const KNOWN_KEYS = new Set([...Object.values(ENV_KEYS)]);
+
+function configError(source: string, key: string, problem: string): ProbeError {
+  return new ProbeError('PROBE_ERR_CONFIG', `${source}: "${key}" ${problem}`);
+}
+
+/** Flattens the file's nested objects into dotted keys, rejecting keys we do not know. */
+export function flattenFile(json: unknown, source: string): RawSettings {
+  const out: RawSettings = {};
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ProbeError('PROBE_ERR_CONFIG', `${source}: the top level must be a JSON object`);
+  }
+  for (const [section, body] of Object.entries(json)) {
+    if (section.startsWith('//') || section === '$schema') continue;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw configError(source, section, 'must be an object of settings');
+    }
+    for (const [name, value] of Object.entries(body)) {
+      if (name.startsWith('//')) continue;
+      const key = `${section}.${name}`;
+      if (!KNOWN_KEYS.has(key)) throw configError(source, key, `is not a known setting (known: ${[...KNOWN_KEYS].join(', ')})`);
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+function readFile(path: string): RawSettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ProbeError('PROBE_ERR_CONFIG', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ProbeError('PROBE_ERR_CONFIG', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return flattenFile(json, path);
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  const out: RawSettings = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+function asString(value: unknown, source: string, key: string): string {
+  if (typeof value !== 'string') throw configError(source, key, `must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function asBoolean(value: unknown, source: string, key: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  throw configError(source, key, `must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function asInterval(value: unknown, source: string, key: string): number {
+  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? parseDuration(value) : null;
+  if (ms === null || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
+    throw configError(source, key, `must be a duration from 1s to 1h such as "1s" or "30s", got ${JSON.stringify(value)}`);
+  }
+  return ms;
+}
+
+function asListen(value: unknown, source: string, key: string): string {
+  const text = asString(value, source, key);
+  const match = /^(.*):(\d+)$/.exec(text);
+  if (!match || Number(match[2]) > 65535) throw configError(source, key, `must be host:port such as 0.0.0.0:8080, got ${JSON.stringify(text)}`);
+  return text;
+}
+
+function asWsUrl(value: unknown, source: string, key: string): string {
+  const text = asString(value, source, key);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw configError(source, key, `must be a URL such as wss://status.example.com, got ${JSON.stringify(text)}`);
+  }
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) {
+    throw configError(source, key, `must start with ws://, wss://, http:// or https://`);
+  }
+  return text;
+}
+
+function apply(config: Config, settings: RawSettings, source: string): void {
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case 'server.listen': config.server.listen = asListen(value, source, key); break;
+      case 'server.data': config.server.data = asString(value, source, key); break;
+      case 'server.localAgent': config.server.localAgent = asBoolean(value, source, key); break;
+      case 'server.title': config.server.title = asString(value, source, key); break;
+      case 'server.publicUrl': config.server.publicUrl = asString(value, source, key); break;
+      case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
+      case 'agent.key': config.agent.key = asString(value, source, key); break;
+      case 'agent.interval': config.agent.intervalMs = asInterval(value, source, key); break;
+      case 'log.level': {
+        const level = asString(value, source, key);
+        if (!['debug', 'info', 'warn', 'error'].includes(level)) throw configError(source, key, 'must be debug, info, warn or error');
+        config.logLevel = level as Config['logLevel'];
+        break;
+      }
+      default: throw configError(source, key, 'is not a known setting');
+    }
+  }
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const config: Config = structuredClone(DEFAULTS);
+  if (options.file) apply(config, readFile(options.file), options.file);
+  apply(config, fromEnv(options.env ?? {}), 'environment');
+  apply(config, options.flags ?? {}, 'command line');
+  return config;
+}

@@ -1,0 +1,52 @@
+/**
+ * @module The configuration: its shape, its defaults, and where each key can come from.
+ */
+
+export interface ServerConfig {
+  /** host:port to listen on. */
+  listen: string;
+  /** Directory holding probe.db. */
+  data: string;
+  /** Run an agent inside the server process that reports this machine. */
+  localAgent: boolean;
+  /** Page title. */
+  title: string;
+  /** Base URL agents use to reach this server, shown in `probe node add` output. */
+  publicUrl: string;
+}
+
+export interface AgentConfig {
+  /** ws:// or wss:// URL of the server. */
+  server: string;
+  /** The node key printed by `probe node add`. */
+  key: string;
+  intervalMs: number;
+}
+
+export interface Config {
+  server: ServerConfig;
+  agent: AgentConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const DEFAULTS: Config = {
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '' },
+  agent: { server: 'ws://127.0.0.1:8080', key: '', intervalMs: 1000 },
+  logLevel: 'info',
+};
+
+/** Environment variables and the dotted config key each one sets. */
+export const ENV_KEYS: Record<string, string> = {
+  PROBE_LISTEN: 'server.listen',
+  PROBE_DATA: 'server.data',
+  PROBE_LOCAL_AGENT: 'server.localAgent',
+  PROBE_TITLE: 'server.title',
+  PROBE_PUBLIC_URL: 'server.publicUrl',
+  PROBE_SERVER: 'agent.server',
+  PROBE_KEY: 'agent.key',
+  PROBE_INTERVAL: 'agent.interval',
+  PROBE_LOG_LEVEL: 'log.level',
+};
+
+export const MIN_INTERVAL_MS = 1000;
+export const MAX_INTERVAL_MS = 3_600_000;

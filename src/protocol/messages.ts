@@ -1,0 +1,96 @@
+/**
+ * @module Every message on the two WebSockets, as typed unions: agent <-> server on
+ * `/ws/agent` and server -> page on `/ws/live`. Documented in docs/protocol.md.
+ */
+import type { MetricValues } from './metrics';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Largest agent message the server accepts, in bytes. */
+export const MAX_AGENT_MESSAGE_BYTES = 64 * 1024;
+
+export interface HostFacts {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  bootTime: number;
+}
+
+/** First message of every agent connection. `metrics` is the schema for array-form samples. */
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  agentVersion: string;
+  host: HostFacts;
+  metrics: string[];
+  intervalMs: number;
+}
+
+/** One sample. On the wire `values` is an array aligned with hello's `metrics` or an object. */
+export interface SampleMessage {
+  type: 'sample';
+  seq: number;
+  ts: number;
+  values: MetricValues;
+}
+
+export type AgentMessage = HelloMessage | SampleMessage;
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  protocol: number;
+  serverVersion: string;
+  node: string;
+  /** Metrics named in hello that this server does not know and will drop. */
+  ignoredMetrics: string[];
+}
+
+/** Sample `seq` (and every earlier one) is committed to storage. */
+export interface AckMessage {
+  type: 'ack';
+  seq: number;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage;
+
+/** What the public page knows about a node: never a hostname, IP or key. */
+export interface NodeView {
+  id: number;
+  name: string;
+  group: string;
+  location: string;
+  online: boolean;
+  /** Unix ms of the newest sample, or null if the node never reported. */
+  lastSeen: number | null;
+  os: string;
+  arch: string;
+  cores: number;
+  values: MetricValues;
+}
+
+export interface LiveSnapshot {
+  type: 'snapshot';
+  nodes: NodeView[];
+}
+
+/** Nodes whose state changed since the previous frame, whole. */
+export interface LiveUpdate {
+  type: 'update';
+  nodes: NodeView[];
+}
+
+export interface LiveRemove {
+  type: 'remove';
+  ids: number[];
+}
+
+export type LiveMessage = LiveSnapshot | LiveUpdate | LiveRemove;

@@ -1,0 +1,163 @@
+/**
+ * @module The one parser for untrusted agent messages: JSON text in, a typed message or an
+ * error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
+ */
+import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
+import type { AgentMessage, HelloMessage, HostFacts, SampleMessage } from './messages';
+import { isKnownMetric } from './metrics';
+import type { MetricValues } from './metrics';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+export interface ParseContext {
+  /** Schema from this connection's hello, or null before hello. */
+  schema: readonly string[] | null;
+  /** Server clock, Unix ms: samples too far from it are refused. */
+  now: number;
+}
+
+const MAX_METRICS = 256;
+const MAX_STRING = 256;
+/** How far a sample's timestamp may lie in the past (backfill after an outage) or future (skew). */
+export const MAX_SAMPLE_AGE_MS = 400 * 24 * 3600 * 1000;
+export const MAX_SAMPLE_LEAD_MS = 5 * 60 * 1000;
+
+class Bad extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const badMessage = (message: string) => new Bad('PROBE_ERR_BAD_MESSAGE', message);
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badMessage(`${what} must be a JSON object`);
+  }
+  return value as Json;
+}
+
+function string(obj: Json, key: string, what: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string') throw badMessage(`${what}.${key} must be a string`);
+  if (value.length > MAX_STRING) throw badMessage(`${what}.${key} is longer than ${MAX_STRING} characters`);
+  return value;
+}
+
+function integer(obj: Json, key: string, what: string, min: number): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw badMessage(`${what}.${key} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function parseHost(value: unknown): HostFacts {
+  const host = object(value, 'hello.host');
+  return {
+    hostname: string(host, 'hostname', 'hello.host'),
+    os: string(host, 'os', 'hello.host'),
+    kernel: string(host, 'kernel', 'hello.host'),
+    arch: string(host, 'arch', 'hello.host'),
+    cpuModel: string(host, 'cpuModel', 'hello.host'),
+    cores: integer(host, 'cores', 'hello.host', 0),
+    bootTime: integer(host, 'bootTime', 'hello.host', 0),
+  };
+}
+
+function parseHello(msg: Json): HelloMessage {
+  const protocol = integer(msg, 'protocol', 'hello', 1);
+  if (protocol !== PROTOCOL_VERSION) {
+    throw new Bad(
+      'PROBE_ERR_PROTOCOL_VERSION',
+      `agent speaks protocol ${protocol}, this server speaks ${PROTOCOL_VERSION}: run the same probe version on both`,
+    );
+  }
+  const metrics = msg.metrics;
+  if (!Array.isArray(metrics) || metrics.length > MAX_METRICS || !metrics.every((m) => typeof m === 'string' && m.length <= 80)) {
+    throw badMessage(`hello.metrics must be an array of at most ${MAX_METRICS} metric names`);
+  }
+  return {
+    type: 'hello',
+    protocol,
+    agentVersion: string(msg, 'agentVersion', 'hello'),
+    host: parseHost(msg.host),
+    metrics: metrics as string[],
+    intervalMs: integer(msg, 'intervalMs', 'hello', 1),
+  };
+}
+
+function metricValue(name: string, value: unknown): number | undefined {
+  if (value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw badMessage(`sample value for "${name}" must be a finite number or null, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function parseValues(raw: unknown, schema: readonly string[]): MetricValues {
+  const values: MetricValues = {};
+  if (Array.isArray(raw)) {
+    if (raw.length !== schema.length) {
+      throw badMessage(`sample.values has ${raw.length} entries but hello declared ${schema.length} metrics`);
+    }
+    raw.forEach((v, i) => {
+      const name = schema[i]!;
+      const value = metricValue(name, v);
+      if (value !== undefined && isKnownMetric(name)) values[name] = value;
+    });
+    return values;
+  }
+  const obj = object(raw, 'sample.values');
+  const keys = Object.keys(obj);
+  if (keys.length > MAX_METRICS) throw badMessage(`sample.values has more than ${MAX_METRICS} metrics`);
+  for (const name of keys) {
+    const value = metricValue(name, obj[name]);
+    if (value !== undefined && isKnownMetric(name)) values[name] = value;
+  }
+  return values;
+}
+
+function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
+  if (ctx.schema === null) throw new Bad('PROBE_ERR_PROTOCOL', 'sample before hello: send hello first');
+  const seq = integer(msg, 'seq', 'sample', 0);
+  const ts = integer(msg, 'ts', 'sample', 0);
+  if (ts > ctx.now + MAX_SAMPLE_LEAD_MS) {
+    throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is ${Math.round((ts - ctx.now) / 1000)} s ahead of the server clock: sync the node's clock (NTP)`);
+  }
+  if (ts < ctx.now - MAX_SAMPLE_AGE_MS) {
+    throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is older than the longest history kept: check the node's clock`);
+  }
+  return { type: 'sample', seq, ts, values: parseValues(msg.values, ctx.schema) };
+}
+
+/** Parses one text frame from an agent. Never throws. */
+export function parseAgentMessage(text: string, ctx: ParseContext): ParseResult<AgentMessage> {
+  try {
+    if (text.length > MAX_AGENT_MESSAGE_BYTES) throw badMessage(`message larger than ${MAX_AGENT_MESSAGE_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw badMessage('message is not valid JSON');
+    }
+    const msg = object(json, 'message');
+    switch (msg.type) {
+      case 'hello':
+        return { ok: true, value: parseHello(msg) };
+      case 'sample':
+        return { ok: true, value: parseSample(msg, ctx) };
+      default:
+        throw new Bad('PROBE_ERR_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(msg.type)}: expected "hello" or "sample"`);
+    }
+  } catch (err) {
+    if (err instanceof Bad) return { ok: false, code: err.code, message: err.message };
+    // JSON.parse of deeply nested input can overflow the stack; that is bad input too.
+    return { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'message could not be parsed' };
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * @module /ws/agent: authenticates agents by the key in the Authorization header (401 before
+ * the upgrade if unknown), parses their messages, feeds the hub and the ingest queue, and acks
+ * each sample once it is committed. One live connection per node: a new one replaces the old.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
+import type { ServerMessage } from '../protocol/messages';
+import { isKnownMetric } from '../protocol/metrics';
+import { parseAgentMessage } from '../protocol/parse';
+import type { Store } from '../store/store';
+import { log } from '../util/log';
+import { VERSION } from '../version';
+import type { Hub } from './hub';
+import type { IngestQueue } from './ingest-queue';
+import { bearerKey, hashKey, keyMatches } from './keys';
+
+const HEARTBEAT_MS = 15_000;
+/** Consecutive bad messages after which the connection is closed. */
+const MAX_BAD_IN_A_ROW = 10;
+
+interface AgentConnection {
+  ws: WebSocket;
+  nodeId: number;
+  name: string;
+  keyHash: string;
+  schema: string[] | null;
+  ackedSeq: number;
+  ackPending: boolean;
+  alive: boolean;
+  badInARow: number;
+  revoked: boolean;
+}
+
+export interface AgentGatewayOptions {
+  store: Store;
+  hub: Hub;
+  queue: IngestQueue;
+  now?: () => number;
+}
+
+function send(ws: WebSocket, msg: ServerMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+}
+
+function refuse(socket: Duplex, status: number, reason: string, code: string, message: string): void {
+  const body = JSON.stringify({ code, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export class AgentGateway {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
+  private readonly byNode = new Map<number, AgentConnection>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AgentGatewayOptions) {
+    this.now = options.now ?? Date.now;
+    this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get connectedCount(): number {
+    return this.byNode.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const key = bearerKey(req.headers.authorization);
+    const record = key ? this.options.store.findNodeByKeyHash(hashKey(key)) : null;
+    if (!key || !record || !keyMatches(key, record.keyHash)) {
+      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH', remote: req.socket.remoteAddress });
+      refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, record.id, record.name, record.keyHash));
+  }
+
+  private accept(ws: WebSocket, nodeId: number, name: string, keyHash: string): void {
+    const previous = this.byNode.get(nodeId);
+    if (previous) {
+      log.info('agent reconnected; closing its previous connection', { node: name });
+      previous.ws.close(4000, 'replaced by a newer connection with the same key');
+    }
+    const conn: AgentConnection = { ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, ackPending: false, alive: true, badInARow: 0, revoked: false };
+    this.byNode.set(nodeId, conn);
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
+    ws.on('error', (err) => log.warn('agent connection error', { node: name, error: err.message }));
+    ws.on('close', () => {
+      if (this.byNode.get(nodeId) !== conn) return;
+      this.byNode.delete(nodeId);
+      this.options.hub.setOnline(nodeId, false);
+      log.info('agent disconnected', { node: name });
+    });
+  }
+
+  private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
+    if (conn.revoked) return;
+    conn.alive = true;
+    const result = isBinary
+      ? ({ ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' } as const)
+      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now() });
+    if (!result.ok) {
+      conn.badInARow++;
+      if (conn.badInARow <= 3) log.warn('bad message from agent', { node: conn.name, code: result.code, error: result.message });
+      send(conn.ws, { type: 'error', code: result.code, message: result.message });
+      if (conn.badInARow >= MAX_BAD_IN_A_ROW) conn.ws.close(1008, 'too many bad messages');
+      return;
+    }
+    conn.badInARow = 0;
+    const msg = result.value;
+    const { hub, store, queue } = this.options;
+    if (msg.type === 'hello') {
+      conn.schema = msg.metrics;
+      store.setHost(conn.nodeId, msg.host);
+      hub.setHost(conn.nodeId, msg.host);
+      hub.setOnline(conn.nodeId, true);
+      send(conn.ws, {
+        type: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        serverVersion: VERSION,
+        node: conn.name,
+        ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
+      });
+      log.info('agent connected', { node: conn.name, agentVersion: msg.agentVersion });
+      return;
+    }
+    hub.sample(conn.nodeId, msg.ts, msg.values);
+    queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq));
+  }
+
+  /** Acks are cumulative: one message per connection per flush, carrying the highest committed seq. */
+  private ack(conn: AgentConnection, seq: number): void {
+    if (seq > conn.ackedSeq) conn.ackedSeq = seq;
+    if (conn.ackPending) return;
+    conn.ackPending = true;
+    queueMicrotask(() => {
+      conn.ackPending = false;
+      send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
+    });
+  }
+
+  private checkAlive(): void {
+    for (const conn of this.byNode.values()) {
+      if (!conn.alive) {
+        log.warn('agent stopped answering; dropping its connection', { node: conn.name });
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /** Drops connections whose node was removed or whose key was rotated by the CLI. */
+  revokeStale(): void {
+    for (const conn of this.byNode.values()) {
+      const record = this.options.hub.get(conn.nodeId);
+      if (!record || record.keyHash !== conn.keyHash) {
+        log.info('node removed or key rotated; disconnecting its agent', { node: conn.name });
+        conn.revoked = true;
+        conn.ws.close(4001, 'key no longer valid');
+      }
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
+    this.wss.close();
+  }
+}

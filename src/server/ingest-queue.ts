@@ -1,0 +1,63 @@
+/**
+ * @module Batches incoming samples into one SQLite transaction per flush and runs each sample's
+ * ack only after that transaction committed. A failed write acks nothing: the agents still hold
+ * those samples and send them again.
+ */
+import type { Store, StoredSample } from '../store/store';
+import { log } from '../util/log';
+
+export interface IngestQueueOptions {
+  flushMs: number;
+  /** Past this many queued samples the oldest are dropped unacked (their agents resend them). */
+  maxQueued: number;
+}
+
+interface Entry {
+  sample: StoredSample;
+  onCommitted: () => void;
+}
+
+export class IngestQueue {
+  private queue: Entry[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private failing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: IngestQueueOptions,
+  ) {
+    this.timer = setInterval(() => this.flush(), options.flushMs);
+    this.timer.unref();
+  }
+
+  push(sample: StoredSample, onCommitted: () => void): void {
+    this.queue.push({ sample, onCommitted });
+    if (this.queue.length > this.options.maxQueued) this.queue.splice(0, this.queue.length - this.options.maxQueued);
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.store.writeSamples(batch.map((e) => e.sample));
+    } catch (err) {
+      this.queue = batch.concat(this.queue);
+      if (!this.failing) log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+      this.failing = true;
+      return;
+    }
+    if (this.failing) log.info('writing samples again');
+    this.failing = false;
+    for (const e of batch) e.onCommitted();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}

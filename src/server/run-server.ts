@@ -1,0 +1,105 @@
+/**
+ * @module `probe server`: wires store, hub, gateways and HTTP together and owns their lifetimes.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema';
+import type { RunningAgent } from '../agent/run-agent';
+import { openSqliteStore } from '../store/sqlite-store';
+import { ProbeError } from '../util/errors';
+import { log } from '../util/log';
+import { VERSION } from '../version';
+import { AgentGateway } from './agent-gateway';
+import { loadAssets } from './assets';
+import { createRequestHandler } from './http';
+import { Hub } from './hub';
+import { IngestQueue } from './ingest-queue';
+import { LiveGateway } from './live-gateway';
+import { startLocalAgent } from './local-agent';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** How often the server looks for nodes added, removed or re-keyed by the CLI. */
+const EXTERNAL_CHANGE_POLL_MS = 1000;
+
+function splitListen(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
+}
+
+export async function runServer(config: Config, options: { webDir?: string } = {}): Promise<RunningServer> {
+  const store = openSqliteStore(config.server.data);
+  const hub = new Hub(store.listNodes());
+  for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
+  const queue = new IngestQueue(store, { flushMs: 250, maxQueued: 200_000 });
+  const agents = new AgentGateway({ store, hub, queue });
+  const live = new LiveGateway(hub);
+  const assets = loadAssets(config.server.title, options.webDir);
+
+  const http = createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 },
+    createRequestHandler({
+      hub,
+      assets,
+      version: VERSION,
+      health: () => ({ nodes: hub.views().length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
+    }),
+  );
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/ws/agent') agents.handleUpgrade(req, socket, head);
+    else if (path === '/ws/live') live.handleUpgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  const { host, port } = splitListen(config.server.listen);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ProbeError('PROBE_ERR_LISTEN', `cannot listen on ${config.server.listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''}`)),
+    );
+    http.listen(port, host, () => resolve());
+  });
+  const bound = (http.address() as AddressInfo).port;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const loopback = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${wildcard ? 'localhost' : loopback}:${bound}/`;
+
+  let marker = store.externalChangeMarker();
+  const poll = setInterval(() => {
+    const now = store.externalChangeMarker();
+    if (now === marker) return;
+    marker = now;
+    hub.sync(store.listNodes());
+    agents.revokeStale();
+  }, EXTERNAL_CHANGE_POLL_MS);
+  poll.unref();
+
+  let localAgent: RunningAgent | null = null;
+  if (config.server.localAgent) {
+    localAgent = startLocalAgent(store, `ws://${loopback}:${bound}`, config.agent.intervalMs, Date.now());
+    hub.sync(store.listNodes());
+    marker = store.externalChangeMarker();
+  }
+  log.info('server listening', { listen: `${host}:${bound}`, data: config.server.data, version: VERSION });
+
+  return {
+    port: bound,
+    url,
+    async close() {
+      clearInterval(poll);
+      localAgent?.stop();
+      agents.close();
+      live.close();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
+      queue.close();
+      store.close();
+    },
+  };
+}

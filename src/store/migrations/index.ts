@@ -1,0 +1,26 @@
+/**
+ * @module Schema migrations, applied in order on open; PRAGMA user_version records the last one.
+ * Never edit a released migration: add the next one.
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: nodes and raw samples, one row per node and timestamp.
+  `CREATE TABLE nodes (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     grp TEXT NOT NULL DEFAULT '',
+     location TEXT NOT NULL DEFAULT '',
+     key_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     host TEXT,
+     last_seen INTEGER,
+     is_local INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE samples (
+     node_id INTEGER NOT NULL,
+     ts INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     vals TEXT NOT NULL,
+     PRIMARY KEY (node_id, ts)
+   ) WITHOUT ROWID;`,
+];

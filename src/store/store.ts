@@ -1,0 +1,53 @@
+/**
+ * @module What the server needs from storage, independent of SQLite.
+ */
+import type { HostFacts } from '../protocol/messages';
+import type { MetricValues } from '../protocol/metrics';
+
+export interface NodeRecord {
+  id: number;
+  name: string;
+  group: string;
+  location: string;
+  keyHash: string;
+  createdAt: number;
+  host: HostFacts | null;
+  lastSeen: number | null;
+  isLocal: boolean;
+}
+
+export interface NewNode {
+  name: string;
+  group: string;
+  location: string;
+  keyHash: string;
+  isLocal?: boolean;
+}
+
+export interface StoredSample {
+  nodeId: number;
+  seq: number;
+  ts: number;
+  values: MetricValues;
+}
+
+export interface Store {
+  listNodes(): NodeRecord[];
+  /** Throws PROBE_ERR_EXISTS if the name is taken. */
+  addNode(node: NewNode, now: number): NodeRecord;
+  /** Removes the node and its history. False if there was no such node. */
+  removeNode(name: string): boolean;
+  /** False if there was no such node. */
+  setKeyHash(name: string, keyHash: string): boolean;
+  findNodeByKeyHash(keyHash: string): NodeRecord | null;
+  setHost(nodeId: number, host: HostFacts): void;
+  /** Writes every sample in one transaction; a (node, ts) already stored is kept and the new one dropped. */
+  writeSamples(samples: readonly StoredSample[]): void;
+  /** The newest stored sample of every node, to show values right after a restart. */
+  latestSamples(): StoredSample[];
+  /** Samples of one node in [from, to), oldest first. */
+  samples(nodeId: number, from: number, to: number): StoredSample[];
+  /** Changes whenever another process commits to the same database. */
+  externalChangeMarker(): number;
+  close(): void;
+}

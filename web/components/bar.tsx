@@ -1,0 +1,16 @@
+/** @module A labelled usage bar: colour turns amber at 70 % and red at 90 %. */
+
+export function Bar({ label, percent, detail }: { label: string; percent: number | undefined; detail: string }) {
+  const level = percent === undefined ? '' : percent >= 90 ? 'crit' : percent >= 70 ? 'warn' : 'ok';
+  return (
+    <div class="metric">
+      <div class="metric-head">
+        <span class="metric-label">{label}</span>
+        <span class="metric-value">{detail}</span>
+      </div>
+      <div class="bar" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent === undefined ? undefined : Math.round(percent)}>
+        <div class={`bar-fill ${level}`} style={{ width: `${percent ?? 0}%` }} />
+      </div>
+    </div>
+  );
+}

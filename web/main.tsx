@@ -1,0 +1,9 @@
+/** @module Page entry: render, connect the live socket, tick the clock. */
+import { render } from 'preact';
+import { App } from './app';
+import { connectLive } from './state/live';
+import { now } from './state/nodes';
+
+render(<App />, document.getElementById('app')!);
+connectLive();
+setInterval(() => (now.value = Date.now()), 1000);
