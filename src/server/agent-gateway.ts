@@ -77,6 +77,8 @@ export class AgentGateway {
       refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
       return;
     }
+    // A node added by the CLI a moment ago may not have reached the hub's periodic sync yet.
+    if (!this.options.hub.get(record.id)) this.options.hub.sync(this.options.store.listNodes());
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, record.id, record.name, record.keyHash));
   }
 

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/load';
+import { DEFAULTS } from '../../src/config/schema';
+import { ProbeError } from '../../src/util/errors';
+import { ROOT, tempDir } from '../helpers';
+
+function writeConfig(dir: string, body: unknown): string {
+  const file = path.join(dir, 'probe.json');
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+}
+
+function configError(fn: () => unknown, mentions: string) {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ProbeError);
+    assert.equal(err.code, 'PROBE_ERR_CONFIG');
+    assert.match(err.message, new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    return true;
+  });
+}
+
+test('defaults apply when nothing is given', () => {
+  assert.deepEqual(loadConfig(), DEFAULTS);
+});
+
+test('precedence: defaults < file < environment < flags', (t) => {
+  const dir = tempDir(t);
+  const file = writeConfig(dir, { server: { listen: '127.0.0.1:1111', data: '/from/file', title: 'File' }, agent: { interval: '5s' } });
+  const fileOnly = loadConfig({ file });
+  assert.equal(fileOnly.server.listen, '127.0.0.1:1111');
+  assert.equal(fileOnly.agent.intervalMs, 5000);
+  assert.equal(fileOnly.server.localAgent, false, 'unset keys keep defaults');
+
+  const env = { PROBE_LISTEN: '127.0.0.1:2222', PROBE_DATA: '/from/env', PROBE_LOCAL_AGENT: 'true' };
+  const withEnv = loadConfig({ file, env });
+  assert.equal(withEnv.server.listen, '127.0.0.1:2222');
+  assert.equal(withEnv.server.data, '/from/env');
+  assert.equal(withEnv.server.title, 'File');
+  assert.equal(withEnv.server.localAgent, true);
+
+  const withFlags = loadConfig({ file, env, flags: { 'server.listen': '127.0.0.1:3333', 'server.data': undefined } });
+  assert.equal(withFlags.server.listen, '127.0.0.1:3333');
+  assert.equal(withFlags.server.data, '/from/env', 'an absent flag does not override');
+});
+
+test('bad values name the key and the source', (t) => {
+  const dir = tempDir(t);
+  configError(() => loadConfig({ file: writeConfig(dir, { server: { listen: 8080 } }) }), '"server.listen" must be a string');
+  configError(() => loadConfig({ file: writeConfig(dir, { server: { lisen: 'x:1' } }) }), '"server.lisen" is not a known setting');
+  configError(() => loadConfig({ file: writeConfig(dir, { server: 'x' }) }), '"server" must be an object');
+  configError(() => loadConfig({ env: { PROBE_INTERVAL: '100ms' } }), 'environment: "agent.interval" must be a duration');
+  configError(() => loadConfig({ env: { PROBE_LOCAL_AGENT: 'maybe' } }), '"server.localAgent" must be true or false');
+  configError(() => loadConfig({ flags: { 'server.listen': 'nohost' } }), 'command line: "server.listen" must be host:port');
+  configError(() => loadConfig({ flags: { 'agent.server': 'ftp://x' } }), '"agent.server" must start with ws://');
+  configError(() => loadConfig({ file: path.join(dir, 'missing.json') }), 'cannot read config file');
+  const broken = path.join(dir, 'broken.json');
+  writeFileSync(broken, '{ "server": ');
+  configError(() => loadConfig({ file: broken }), 'is not valid JSON');
+});
+
+test('config.example.json is valid and documents every setting', () => {
+  const file = path.join(ROOT, 'config.example.json');
+  const config = loadConfig({ file });
+  assert.equal(config.server.listen, '0.0.0.0:8080');
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import type { LiveMessage, NodeView } from '../../src/protocol/messages';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { rotateKey, removeNode } from '../../src/server/nodes';
+import { getJson, waitFor } from '../helpers';
+import { TestAgent, helloMessage, startTestServer } from './test-server';
+
+test('unknown, missing and malformed keys get 401 before the upgrade', async (t) => {
+  const s = await startTestServer(t);
+  s.addNode('a');
+  for (const key of [null, 'pk_wrong', 'x'.repeat(300)]) {
+    const agent = new TestAgent(s.ws, key);
+    await assert.rejects(agent.opened, /HTTP 401/);
+  }
+  const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${s.base}/ws/agent`, {
+      headers: { Authorization: 'Bearer nope', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('upgrade', () => reject(new Error('upgraded with a wrong key')));
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(refused.status, 401);
+  assert.equal((JSON.parse(refused.body) as { code: string }).code, 'PROBE_ERR_AUTH');
+});
+
+test('hello, samples and acks; the node appears online in /api/nodes and on /ws/live', async (t) => {
+  const s = await startTestServer(t);
+  const key = s.addNode('web-1');
+  const live = new WebSocket(`${s.ws}/ws/live`);
+  const frames: LiveMessage[] = [];
+  live.on('message', (d) => frames.push(JSON.parse(d.toString()) as LiveMessage));
+  t.after(() => live.terminate());
+  await waitFor('live snapshot', () => frames.find((f) => f.type === 'snapshot'));
+
+  const agent = new TestAgent(s.ws, key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  await waitFor('welcome', () => agent.of('welcome')[0]);
+  assert.equal(agent.of('welcome')[0]!.node, 'web-1');
+  const ts = Math.floor(Date.now() / 1000) * 1000;
+  agent.sample(1, [12.5, 1e9, 4e9, 0.5], ts - 1000);
+  agent.sample(2, [13.5, 1e9, 4e9, 0.6], ts);
+  await waitFor('ack of seq 2', () => agent.of('ack').some((a) => a.seq === 2));
+
+  const nodes = await getJson<NodeView[]>(`${s.base}/api/nodes`);
+  assert.equal(nodes.length, 1);
+  assert.equal(nodes[0]!.online, true);
+  assert.equal(nodes[0]!.values.cpu, 13.5);
+  assert.equal(nodes[0]!.os, 'TestOS 1');
+  assert.ok(!JSON.stringify(nodes).includes('test-host'), 'hostnames never reach the public API');
+
+  const update = await waitFor('live update with the sample', () =>
+    frames.find((f) => f.type === 'update' && f.nodes.some((n) => n.values.cpu === 13.5)),
+  );
+  assert.equal(update.type, 'update');
+
+  agent.close();
+  await waitFor('offline on /api/nodes', async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]!.online);
+});
+
+test('bad messages get PROBE_ERR_* errors and touch nothing else', async (t) => {
+  const s = await startTestServer(t);
+  const goodKey = s.addNode('good');
+  const badKey = s.addNode('bad');
+  const good = new TestAgent(s.ws, goodKey);
+  const bad = new TestAgent(s.ws, badKey);
+  t.after(() => (good.close(), bad.close()));
+  await Promise.all([good.opened, bad.opened]);
+  good.send(helloMessage());
+  bad.send(helloMessage());
+
+  const cases: [string, string][] = [
+    ['{nope', 'PROBE_ERR_BAD_MESSAGE'],
+    [JSON.stringify({ type: 'shell', cmd: 'id' }), 'PROBE_ERR_UNKNOWN_TYPE'],
+    [JSON.stringify({ type: 'sample', seq: 1, ts: Date.now(), values: ['a', 'b', 'c', 'd'] }), 'PROBE_ERR_BAD_MESSAGE'],
+    [JSON.stringify({ type: 'sample', seq: 1, ts: Date.now() + 86_400_000, values: [1, 2, 3, 4] }), 'PROBE_ERR_CLOCK_SKEW'],
+  ];
+  for (const [text, code] of cases) {
+    const before = bad.of('error').length;
+    bad.send(text);
+    const error = await waitFor(`error for ${text.slice(0, 30)}`, () => bad.of('error')[before]);
+    assert.equal(error.code, code);
+  }
+  bad.ws.send(Buffer.from([0xff, 0x00, 0x13]), { binary: true });
+  await waitFor('error for binary frame', () => bad.of('error').length === cases.length + 1);
+  assert.equal(bad.ws.readyState, WebSocket.OPEN, 'a few bad messages do not cost the connection');
+
+  const ts = Date.now();
+  good.sample(1, [50, 1, 2, 3], ts - 1000);
+  await waitFor('good agent still acked', () => good.of('ack').some((a) => a.seq === 1));
+
+  bad.send('"' + 'x'.repeat(70 * 1024) + '"');
+  await waitFor('oversized frame closes with 1009', () => bad.closeCode === 1009);
+
+  good.sample(2, [51, 1, 2, 3], ts);
+  await waitFor('good agent acked after the other was dropped', () => good.of('ack').some((a) => a.seq === 2));
+  const nodes = await getJson<NodeView[]>(`${s.base}/api/nodes`);
+  assert.deepEqual(nodes.find((n) => n.name === 'bad')!.values, {}, 'nothing stored for the bad agent');
+  assert.equal(nodes.find((n) => n.name === 'good')!.values.cpu, 51);
+  const health = await getJson<{ status: string }>(`${s.base}/healthz`);
+  assert.equal(health.status, 'ok');
+});
+
+test('ten bad messages in a row close the connection with 1008', async (t) => {
+  const s = await startTestServer(t);
+  const agent = new TestAgent(s.ws, s.addNode('noisy'));
+  t.after(() => agent.close());
+  await agent.opened;
+  for (let i = 0; i < 10; i++) agent.send('garbage');
+  await waitFor('policy close', () => agent.closeCode === 1008);
+});
+
+test('a second connection with the same key replaces the first', async (t) => {
+  const s = await startTestServer(t);
+  const key = s.addNode('dup');
+  const first = new TestAgent(s.ws, key);
+  await first.opened;
+  const second = new TestAgent(s.ws, key);
+  t.after(() => (first.close(), second.close()));
+  await second.opened;
+  await waitFor('first closed with 4000', () => first.closeCode === 4000);
+  second.send(helloMessage());
+  await waitFor('second welcomed', () => second.of('welcome').length === 1);
+});
+
+test('rotating or removing a node through the CLI path disconnects its live agent', async (t) => {
+  const s = await startTestServer(t);
+  const key = s.addNode('rot');
+  s.addNode('gone');
+  const agent = new TestAgent(s.ws, key);
+  await agent.opened;
+  const store = openSqliteStore(s.dataDir);
+  t.after(() => store.close());
+  const newKey = rotateKey(store, 'rot');
+  await waitFor('old-key agent closed', () => agent.closeCode === 4001, 5000);
+  await assert.rejects(new TestAgent(s.ws, key).opened, /HTTP 401/);
+  const renewed = new TestAgent(s.ws, newKey);
+  t.after(() => renewed.close());
+  await renewed.opened;
+
+  const goneAgentKey = s.addNode('gone-2');
+  const goneAgent = new TestAgent(s.ws, goneAgentKey);
+  await goneAgent.opened;
+  removeNode(store, 'gone-2');
+  await waitFor('removed node agent closed', () => goneAgent.closeCode === 4001, 5000);
+  await waitFor('removed node gone from /api/nodes', async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`)).some((n) => n.name === 'gone-2'));
+});

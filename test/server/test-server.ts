@@ -1,0 +1,92 @@
+/**
+ * @module Starts the real server in-process on a loopback port 0 with a temp data dir, and speaks
+ * protocol v1 to it like an agent would, for gateway tests.
+ */
+import WebSocket from 'ws';
+import { loadConfig } from '../../src/config/load';
+import type { HelloMessage, ServerMessage } from '../../src/protocol/messages';
+import { runServer } from '../../src/server/run-server';
+import type { RunningServer } from '../../src/server/run-server';
+import { addNode } from '../../src/server/nodes';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { setLogLevel } from '../../src/util/log';
+import { tempDir } from '../helpers';
+
+export const SCHEMA = ['cpu', 'memUsedBytes', 'memTotalBytes', 'load1'];
+
+export function helloMessage(): HelloMessage {
+  return {
+    type: 'hello',
+    protocol: 1,
+    agentVersion: 'test',
+    intervalMs: 1000,
+    metrics: SCHEMA,
+    host: { hostname: 'test-host', os: 'TestOS 1', kernel: '6.1', arch: 'x64', cpuModel: 'Test CPU', cores: 4, bootTime: Date.now() - 60_000 },
+  };
+}
+
+export interface TestServer {
+  server: RunningServer;
+  dataDir: string;
+  base: string;
+  ws: string;
+  /** Adds a node through a second database connection, as the CLI does. */
+  addNode(name: string): string;
+}
+
+export async function startTestServer(t: { after(fn: () => unknown): void }): Promise<TestServer> {
+  const dataDir = tempDir(t);
+  const config = loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dataDir, 'log.level': 'error' } });
+  setLogLevel(config.logLevel);
+  const server = await runServer(config);
+  t.after(() => server.close());
+  return {
+    server,
+    dataDir,
+    base: `http://127.0.0.1:${server.port}`,
+    ws: `ws://127.0.0.1:${server.port}`,
+    addNode(name) {
+      const store = openSqliteStore(dataDir);
+      try {
+        return addNode(store, name, '', '', Date.now()).key;
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
+
+/** A protocol-speaking test agent that records what the server says. */
+export class TestAgent {
+  readonly messages: ServerMessage[] = [];
+  closeCode: number | null = null;
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+
+  constructor(url: string, key: string | null) {
+    this.ws = new WebSocket(`${url}/ws/agent`, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+    this.ws.on('message', (d) => this.messages.push(JSON.parse(d.toString()) as ServerMessage));
+    this.ws.on('close', (code) => (this.closeCode = code));
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  sample(seq: number, values: (number | null)[], ts = Date.now()): void {
+    this.send({ type: 'sample', seq, ts, values });
+  }
+
+  of<T extends ServerMessage['type']>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.messages.filter((m) => m.type === type) as Extract<ServerMessage, { type: T }>[];
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
