@@ -34,6 +34,10 @@ function onStop(stop: () => Promise<void> | void): void {
     if (stopping) process.exit(1);
     stopping = true;
     log.info('stopping', { signal });
+    setTimeout(() => {
+      log.error('did not stop within 10 s; exiting anyway');
+      process.exit(1);
+    }, 10_000).unref();
     Promise.resolve(stop()).then(
       () => process.exit(0),
       () => process.exit(1),

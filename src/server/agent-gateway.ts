@@ -78,7 +78,11 @@ export class AgentGateway {
       return;
     }
     // A node added by the CLI a moment ago may not have reached the hub's periodic sync yet.
-    if (!this.options.hub.get(record.id)) this.options.hub.sync(this.options.store.listNodes());
+    if (!this.options.hub.get(record.id)) {
+      const records = this.options.store.listNodes();
+      log.debug('new node connecting; syncing hub', { nodes: records.length });
+      this.options.hub.sync(records);
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, record.id, record.name, record.keyHash));
   }
 
@@ -175,5 +179,10 @@ export class AgentGateway {
     clearInterval(this.heartbeat);
     for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
     this.wss.close();
+  }
+
+  /** Cuts every connection that did not finish its close handshake. */
+  terminate(): void {
+    for (const ws of this.wss.clients) ws.terminate();
   }
 }

@@ -73,4 +73,9 @@ export class LiveGateway {
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     this.wss.close();
   }
+
+  /** Cuts every connection that did not finish its close handshake. */
+  terminate(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+  }
 }

@@ -74,7 +74,9 @@ export async function runServer(config: Config, options: { webDir?: string } = {
     const now = store.externalChangeMarker();
     if (now === marker) return;
     marker = now;
-    hub.sync(store.listNodes());
+    const records = store.listNodes();
+    log.debug('nodes changed by another process', { nodes: records.length });
+    hub.sync(records);
     agents.revokeStale();
   }, EXTERNAL_CHANGE_POLL_MS);
   poll.unref();
@@ -97,6 +99,10 @@ export async function runServer(config: Config, options: { webDir?: string } = {
       live.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
+      // Peers get a second to answer the close frames; then their sockets are cut.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
+      agents.terminate();
+      live.terminate();
       await closed;
       queue.close();
       store.close();
