@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseAgentMessage } from '../../src/protocol/parse';
+import type { ParseContext } from '../../src/protocol/parse';
 import { encodeSample } from '../../src/protocol/encode';
 import { MAX_AGENT_MESSAGE_BYTES } from '../../src/protocol/messages';
 
 const NOW = 1_764_000_000_000;
 const SCHEMA = ['cpu', 'memUsedBytes', 'load1'];
-const ctx = { schema: SCHEMA, now: NOW };
+const ctx: ParseContext = { schema: SCHEMA, now: NOW };
 
 const hello = {
   type: 'hello',
