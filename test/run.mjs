@@ -1,0 +1,16 @@
+// Runs every test/**/*.test.ts through node:test with tsx (Node 20's --test does not expand globs).
+// Extra arguments pass through, e.g. `npm test -- --test-name-pattern=offline`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const files = readdirSync(path.join(root, 'test'), { recursive: true })
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => path.join('test', f))
+  .sort();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
