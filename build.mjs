@@ -14,6 +14,16 @@ const args = process.argv.slice(2);
 const nodeIndex = args.indexOf('--node');
 const nodeBinary = nodeIndex >= 0 ? path.resolve(args[nodeIndex + 1]) : process.execPath;
 
+/** Runs a build step, showing its chatter only if it fails. */
+function quietly(command, argv) {
+  try {
+    execFileSync(command, argv, { stdio: 'pipe' });
+  } catch (err) {
+    process.stderr.write(String(err.stderr ?? '') + String(err.stdout ?? ''));
+    throw err;
+  }
+}
+
 function newestMtime(p) {
   const s = statSync(p);
   if (!s.isDirectory()) return s.mtimeMs;
@@ -96,18 +106,12 @@ const seaConfig = {
   },
 };
 writeFileSync(path.join(dist, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));
-execFileSync(process.execPath, ['--experimental-sea-config', path.join(dist, 'sea-config.json')], { stdio: ['ignore', 'ignore', 'inherit'] });
+quietly(process.execPath, ['--experimental-sea-config', path.join(dist, 'sea-config.json')]);
 copyFileSync(nodeBinary, out);
 chmodSync(out, 0o755);
-// postject warns about ELF note sections it does not need; show its output only if it fails.
-try {
-  execFileSync(
-    process.execPath,
-    [require.resolve('postject/dist/cli.js'), out, 'NODE_SEA_BLOB', path.join(dist, 'sea.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'],
-    { stdio: 'pipe' },
-  );
-} catch (err) {
-  process.stderr.write(String(err.stderr ?? '') + String(err.stdout ?? ''));
-  throw err;
-}
+// postject warns about ELF note sections it does not need.
+quietly(process.execPath, [
+  require.resolve('postject/dist/cli.js'), out, 'NODE_SEA_BLOB', path.join(dist, 'sea.blob'),
+  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+]);
 console.log(`built dist/probe (${(statSync(out).size / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
