@@ -1,0 +1,206 @@
+/**
+ * @module The block format: many samples of one node packed column by column. Timestamps and
+ * sequence numbers as delta-of-delta varints; each metric as a presence bitmap plus zigzag
+ * delta varints of its values scaled to integers (×10^k, the smallest k that round-trips
+ * exactly), or raw float64 when no k does; the whole block deflated. Lossless.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
+export interface BlockSample {
+  ts: number;
+  seq: number;
+  values: Record<number, number>;
+}
+
+const FORMAT = 1;
+const FLOAT64 = 255;
+const MAX_SCALE = 6;
+
+class Writer {
+  private buf = Buffer.allocUnsafe(4096);
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = b;
+  }
+
+  /** Unsigned varint of a non-negative safe integer (7 bits per byte). */
+  uvarint(n: number): void {
+    this.ensure(8);
+    while (n >= 0x80) {
+      this.buf[this.length++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.length++] = n;
+  }
+
+  /** Signed varint, zigzag-mapped so small negatives stay small. */
+  svarint(n: number): void {
+    this.uvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  float64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.length);
+    this.length += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+class Reader {
+  pos = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Error('block truncated');
+    return this.buf[this.pos++]!;
+  }
+
+  uvarint(): number {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+      mul *= 0x80;
+    }
+  }
+
+  svarint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float64(): number {
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bytes(n: number): Buffer {
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+}
+
+/** The smallest k in 0..6 for which every value ×10^k is an exact, safe integer; else FLOAT64. */
+function scaleFor(values: readonly number[]): number {
+  outer: for (let k = 0; k <= MAX_SCALE; k++) {
+    const f = 10 ** k;
+    for (const v of values) {
+      const scaled = Math.round(v * f);
+      if (!Number.isSafeInteger(scaled) || scaled / f !== v) continue outer;
+    }
+    return k;
+  }
+  return FLOAT64;
+}
+
+function writeDeltaOfDelta(w: Writer, values: readonly number[]): void {
+  let prev = 0;
+  let prevDelta = 0;
+  for (const v of values) {
+    const delta = v - prev;
+    w.svarint(delta - prevDelta);
+    prevDelta = delta;
+    prev = v;
+  }
+}
+
+function readDeltaOfDelta(r: Reader, n: number): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  let prevDelta = 0;
+  for (let i = 0; i < n; i++) {
+    prevDelta += r.svarint();
+    prev += prevDelta;
+    out.push(prev);
+  }
+  return out;
+}
+
+/** Encodes samples sorted by ts (unique ts). Metric keys are dictionary ids. */
+export function encodeBlock(samples: readonly BlockSample[]): Buffer {
+  const w = new Writer();
+  w.byte(FORMAT);
+  w.uvarint(samples.length);
+  writeDeltaOfDelta(w, samples.map((s) => s.ts));
+  writeDeltaOfDelta(w, samples.map((s) => s.seq));
+  const ids = [...new Set(samples.flatMap((s) => Object.keys(s.values).map(Number)))].sort((a, b) => a - b);
+  w.uvarint(ids.length);
+  const bitmap = new Uint8Array(Math.ceil(samples.length / 8));
+  for (const id of ids) {
+    bitmap.fill(0);
+    const present: number[] = [];
+    samples.forEach((s, i) => {
+      const v = s.values[id];
+      if (v === undefined) return;
+      bitmap[i >> 3]! |= 1 << (i & 7);
+      present.push(v);
+    });
+    w.uvarint(id);
+    w.bytes(bitmap);
+    const k = scaleFor(present);
+    w.byte(k);
+    if (k === FLOAT64) {
+      for (const v of present) w.float64(v);
+    } else {
+      const f = 10 ** k;
+      let prev = 0;
+      for (const v of present) {
+        const scaled = Math.round(v * f);
+        w.svarint(scaled - prev);
+        prev = scaled;
+      }
+    }
+  }
+  return deflateRawSync(w.result(), { level: 6 });
+}
+
+export function decodeBlock(data: Buffer): BlockSample[] {
+  const r = new Reader(inflateRawSync(data));
+  const format = r.byte();
+  if (format !== FORMAT) throw new Error(`unknown block format ${format}`);
+  const n = r.uvarint();
+  const ts = readDeltaOfDelta(r, n);
+  const seq = readDeltaOfDelta(r, n);
+  const samples: BlockSample[] = ts.map((t, i) => ({ ts: t, seq: seq[i]!, values: {} }));
+  const metrics = r.uvarint();
+  const bitmapBytes = Math.ceil(n / 8);
+  for (let m = 0; m < metrics; m++) {
+    const id = r.uvarint();
+    const bitmap = r.bytes(bitmapBytes);
+    const k = r.byte();
+    const f = 10 ** (k === FLOAT64 ? 0 : k);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      if ((bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;
+      if (k === FLOAT64) {
+        samples[i]!.values[id] = r.float64();
+      } else {
+        prev += r.svarint();
+        samples[i]!.values[id] = prev / f;
+      }
+    }
+  }
+  return samples;
+}
