@@ -3,6 +3,8 @@
  */
 import type { HostFacts } from '../protocol/messages';
 import type { MetricValues } from '../protocol/metrics';
+import type { Bucket } from './rollup';
+import type { Retention, TierName } from './tiers';
 
 export interface NodeRecord {
   id: number;
@@ -31,6 +33,12 @@ export interface StoredSample {
   values: MetricValues;
 }
 
+export interface StoreStats {
+  fileBytes: number;
+  blocks: number;
+  headRows: number;
+}
+
 export interface Store {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
@@ -45,8 +53,18 @@ export interface Store {
   writeSamples(samples: readonly StoredSample[]): void;
   /** The newest stored sample of every node, to show values right after a restart. */
   latestSamples(): StoredSample[];
-  /** Samples of one node in [from, to), oldest first. */
+  /** Raw samples of one node in [from, to), oldest first. */
   samples(nodeId: number, from: number, to: number): StoredSample[];
+  /** Rollup buckets of one node and tier whose start lies in [from, to), oldest first. */
+  buckets(nodeId: number, tier: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[];
+  /**
+   * Packs raw samples of minutes that closed before `now` into blocks and updates the rollups
+   * they feed; at most `limit` node-minutes per call. Returns how many it packed.
+   */
+  compact(now: number, limit: number): number;
+  /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */
+  applyRetention(now: number, retention: Retention, limit: number): number;
+  stats(): StoreStats;
   /** Changes whenever another process commits to the same database. */
   externalChangeMarker(): number;
   close(): void;

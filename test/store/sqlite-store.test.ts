@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { MIGRATIONS } from '../../src/store/migrations/index';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { ProbeError } from '../../src/util/errors';
-import { tempDir } from '../helpers';
+import { FIXTURES, tempDir } from '../helpers';
 
 const NOW = 1_764_000_000_000;
 
@@ -62,4 +63,89 @@ test('a database from a newer probe is refused with a clear error, not modified'
   db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
   db.close();
   assert.throws(() => openSqliteStore(dir), (e: unknown) => e instanceof ProbeError && e.code === 'PROBE_ERR_STORE' && /newer probe/.test(e.message));
+});
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** A whole hour, so minute, quarter and hour buckets line up with the test's arithmetic. */
+const T0 = NOW - (NOW % HOUR);
+
+function addNode(store: ReturnType<typeof openSqliteStore>, name: string) {
+  return store.addNode({ name, group: '', location: '', keyHash: name.padEnd(8, '0') }, NOW);
+}
+
+test('compaction packs closed minutes into blocks; reads see the same samples before and after', (t) => {
+  const store = openSqliteStore(tempDir(t));
+  t.after(() => store.close());
+  const a = addNode(store, 'a');
+  const samples = Array.from({ length: 150 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, values: { cpu: (i * 13) % 100, memUsedBytes: 5e8 + i * 4096, load1: 0.25 } }));
+  store.writeSamples(samples);
+  const before = store.samples(a.id, T0, T0 + HOUR);
+  assert.equal(before.length, 150);
+  assert.equal(store.compact(T0 + 59_000, 100), 0, 'the current minute is never packed');
+  assert.equal(store.compact(T0 + 2 * MINUTE + 5_000, 100), 2, 'two minutes closed');
+  assert.deepEqual(store.samples(a.id, T0, T0 + HOUR), before);
+  assert.equal(store.stats().headRows, 30, 'only the open minute stays in the head');
+  assert.deepEqual(store.samples(a.id, T0 + 30_000, T0 + 90_000).map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i + 31), 'range reads cut blocks at the edges');
+
+  const minutes = store.buckets(a.id, '1m', T0, T0 + HOUR);
+  assert.deepEqual(minutes.map((b) => b.ts), [T0, T0 + MINUTE]);
+  const first60 = samples.slice(0, 60).map((s) => s.values.cpu);
+  assert.deepEqual(minutes[0]!.stats.cpu, {
+    avg: Math.round((first60.reduce((x, y) => x + y, 0) / 60) * 1000) / 1000,
+    min: Math.min(...first60),
+    max: Math.max(...first60),
+    n: 60,
+  });
+  const [quarter] = store.buckets(a.id, '15m', T0, T0 + HOUR);
+  assert.equal(quarter!.stats.cpu!.n, 120, 'the open quarter already covers the packed minutes');
+  const [hour] = store.buckets(a.id, '1h', T0, T0 + HOUR);
+  assert.equal(hour!.stats.memUsedBytes!.max, 5e8 + 119 * 4096);
+});
+
+test('late samples (backfill) merge into packed minutes, duplicates dropped, rollups updated', (t) => {
+  const store = openSqliteStore(tempDir(t));
+  t.after(() => store.close());
+  const a = addNode(store, 'a');
+  const even = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i, ts: T0 + 2 * i * 1000, values: { cpu: 10 } }));
+  store.writeSamples(even);
+  store.compact(T0 + 2 * MINUTE, 100);
+  const odd = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i + 1, ts: T0 + (2 * i + 1) * 1000, values: { cpu: 30 } }));
+  store.writeSamples([...odd, { nodeId: a.id, seq: 999, ts: T0, values: { cpu: 99 } }]);
+  store.compact(T0 + 2 * MINUTE, 100);
+  const all = store.samples(a.id, T0, T0 + MINUTE);
+  assert.deepEqual(all.map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i));
+  assert.equal(all[0]!.values.cpu, 10, 'the first stored copy of a timestamp wins');
+  assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + MINUTE)[0]!.stats.cpu, { avg: 20, min: 10, max: 30, n: 60 });
+});
+
+test('retention deletes whole expired blocks per tier, in bounded batches', (t) => {
+  const store = openSqliteStore(tempDir(t));
+  t.after(() => store.close());
+  const a = addNode(store, 'a');
+  for (let m = 0; m < 10; m++) store.writeSamples([{ nodeId: a.id, seq: m, ts: T0 + m * MINUTE, values: { cpu: m } }]);
+  store.compact(T0 + HOUR, 100);
+  const retention = { raw: 5 * MINUTE, '1m': 400 * 86_400_000, '15m': 400 * 86_400_000, '1h': 400 * 86_400_000 };
+  const now = T0 + 10 * MINUTE;
+  assert.equal(store.applyRetention(now, retention, 2), 2, 'batch limit holds');
+  assert.equal(store.applyRetention(now, retention, 100), 3, 'raw blocks of minutes 0–4 ended 5 minutes ago or earlier');
+  assert.deepEqual(store.samples(a.id, T0, now).map((s) => s.values.cpu), [5, 6, 7, 8, 9]);
+  assert.equal(store.buckets(a.id, '1m', T0, now).length, 10, 'rollups outlive raw data');
+  assert.equal(store.applyRetention(now, retention, 100), 0);
+});
+
+test('a version-1 database (fixture) opens, migrates and its samples are packed into blocks', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(path.join(FIXTURES, 'store/probe-v1.db'), path.join(dir, 'probe.db'));
+  const store = openSqliteStore(dir);
+  t.after(() => store.close());
+  const [node] = store.listNodes();
+  assert.equal(node!.name, 'old-1');
+  const v1T0 = 1_764_000_000_000;
+  assert.equal(store.samples(node!.id, v1T0, v1T0 + HOUR).length, 180);
+  assert.equal(store.compact(v1T0 + HOUR, 100), 3);
+  const after = store.samples(node!.id, v1T0, v1T0 + HOUR);
+  assert.deepEqual(after.map((s) => s.seq), Array.from({ length: 180 }, (_, i) => i + 1));
+  assert.deepEqual(after[42]!.values, { cpu: 42, memUsedBytes: 1000042, load1: 0.5 });
+  assert.equal(store.buckets(node!.id, '1h', v1T0, v1T0 + HOUR)[0]!.stats.cpu!.n, 180);
 });

@@ -23,4 +23,18 @@ export const MIGRATIONS: readonly string[] = [
      vals TEXT NOT NULL,
      PRIMARY KEY (node_id, ts)
    ) WITHOUT ROWID;`,
+  // 2: history in compressed blocks per node, tier and time span (see codec.ts, tiers.ts).
+  // `samples` stays as the head: recent raw samples not yet packed into a block.
+  `CREATE TABLE metric_names (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE
+   );
+   CREATE TABLE blocks (
+     node_id INTEGER NOT NULL,
+     tier INTEGER NOT NULL,
+     start_ts INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (node_id, tier, start_ts)
+   ) WITHOUT ROWID;`,
 ];
