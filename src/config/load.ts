@@ -91,6 +91,14 @@ function asInterval(value: unknown, source: string, key: string): number {
   return ms;
 }
 
+function asRetention(value: unknown, source: string, key: string): number {
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
+  if (ms === null || ms < 60_000 || ms > 10 * 366 * 86_400_000) {
+    throw configError(source, key, `must be a duration from 1m to 10 years such as "24h" or "400d", got ${JSON.stringify(value)}`);
+  }
+  return ms;
+}
+
 function asListen(value: unknown, source: string, key: string): string {
   const text = asString(value, source, key);
   const match = /^(.*):(\d+)$/.exec(text);
@@ -124,6 +132,10 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
       case 'agent.key': config.agent.key = asString(value, source, key); break;
       case 'agent.interval': config.agent.intervalMs = asInterval(value, source, key); break;
+      case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;
+      case 'retention.1m': config.retention['1m'] = asRetention(value, source, key); break;
+      case 'retention.15m': config.retention['15m'] = asRetention(value, source, key); break;
+      case 'retention.1h': config.retention['1h'] = asRetention(value, source, key); break;
       case 'log.level': {
         const level = asString(value, source, key);
         if (!['debug', 'info', 'warn', 'error'].includes(level)) throw configError(source, key, 'must be debug, info, warn or error');

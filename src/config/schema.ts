@@ -1,6 +1,8 @@
 /**
  * @module The configuration: its shape, its defaults, and where each key can come from.
  */
+import { DEFAULT_RETENTION } from '../store/tiers';
+import type { Retention } from '../store/tiers';
 
 export interface ServerConfig {
   /** host:port to listen on. */
@@ -26,12 +28,15 @@ export interface AgentConfig {
 export interface Config {
   server: ServerConfig;
   agent: AgentConfig;
+  /** How long each history tier is kept, in ms. */
+  retention: Retention;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export const DEFAULTS: Config = {
   server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '' },
   agent: { server: 'ws://127.0.0.1:8080', key: '', intervalMs: 1000 },
+  retention: { ...DEFAULT_RETENTION },
   logLevel: 'info',
 };
 
@@ -45,6 +50,10 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_SERVER: 'agent.server',
   PROBE_KEY: 'agent.key',
   PROBE_INTERVAL: 'agent.interval',
+  PROBE_RETENTION_RAW: 'retention.raw',
+  PROBE_RETENTION_1M: 'retention.1m',
+  PROBE_RETENTION_15M: 'retention.15m',
+  PROBE_RETENTION_1H: 'retention.1h',
   PROBE_LOG_LEVEL: 'log.level',
 };
 

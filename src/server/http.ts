@@ -2,15 +2,25 @@
  * @module Plain HTTP routes: the page from memory, /api/nodes, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Store } from '../store/store';
+import type { Retention } from '../store/tiers';
+import { ProbeError } from '../util/errors';
 import type { Asset } from './assets';
+import { parseHistoryQuery, readHistory } from './history';
 import type { Hub } from './hub';
+import { renderPrometheus } from './prometheus';
 
 export interface HttpDeps {
   hub: Hub;
+  store: Store;
+  retention: Retention;
   assets: Map<string, Asset>;
   version: string;
   health: () => Record<string, number>;
+  now?: () => number;
 }
+
+const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -59,6 +69,21 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams): void {
+  if (!deps.hub.get(nodeId)) {
+    sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `no node with id ${nodeId}` });
+    return;
+  }
+  const now = (deps.now ?? Date.now)();
+  try {
+    const query = parseHistoryQuery(params, now);
+    sendJson(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention), { 'Access-Control-Allow-Origin': '*' });
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    sendJson(res, err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500, { code: err.code, message: err.message });
+  }
+}
+
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -68,9 +93,17 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
+    const history = HISTORY_PATH.exec(url.pathname);
+    if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams);
     switch (url.pathname) {
       case '/api/nodes':
         return sendJson(res, 200, deps.hub.views(), { 'Access-Control-Allow-Origin': '*' });
+      case '/metrics': {
+        const text = renderPrometheus(deps.hub.views());
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+        return;
+      }
       case '/healthz':
         return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
       default:

@@ -16,6 +16,7 @@ import { Hub } from './hub';
 import { IngestQueue } from './ingest-queue';
 import { LiveGateway } from './live-gateway';
 import { startLocalAgent } from './local-agent';
+import { startMaintenance } from './maintenance';
 
 export interface RunningServer {
   port: number;
@@ -39,11 +40,14 @@ export async function runServer(config: Config, options: { webDir?: string } = {
   const agents = new AgentGateway({ store, hub, queue });
   const live = new LiveGateway(hub);
   const assets = loadAssets(config.server.title, options.webDir);
+  const maintenance = startMaintenance(store, config.retention);
 
   const http = createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 },
     createRequestHandler({
       hub,
+      store,
+      retention: config.retention,
       assets,
       version: VERSION,
       health: () => ({ nodes: hub.views().length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
@@ -94,6 +98,7 @@ export async function runServer(config: Config, options: { webDir?: string } = {
     url,
     async close() {
       clearInterval(poll);
+      maintenance.stop();
       localAgent?.stop();
       agents.close();
       live.close();

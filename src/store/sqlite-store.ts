@@ -121,26 +121,36 @@ export function openSqliteStore(dataDir: string): Store {
     ),
     expireHead: db.prepare('DELETE FROM samples WHERE node_id = ? AND ts < ?'),
     names: db.prepare<[], { id: number; name: string }>('SELECT id, name FROM metric_names'),
-    addName: db.prepare('INSERT INTO metric_names (name) VALUES (?)'),
+    addName: db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)'),
+    nameId: db.prepare<[string], { id: number }>('SELECT id FROM metric_names WHERE name = ?'),
     countBlocks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM blocks'),
     countHead: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM samples'),
   };
 
-  // Metric names are stored once; blocks refer to them by id.
+  // Metric names are stored once; blocks refer to them by id. The cache is reloaded when another
+  // connection to the same file added names this one has not seen.
   const idByName = new Map<string, number>();
   const nameById = new Map<number, string>();
-  for (const { id, name } of q.names.all()) {
-    idByName.set(name, id);
-    nameById.set(id, name);
-  }
+  const loadNames = () => {
+    for (const { id, name } of q.names.all()) {
+      idByName.set(name, id);
+      nameById.set(id, name);
+    }
+  };
+  loadNames();
   const idOf = (name: string): number => {
     let id = idByName.get(name);
     if (id === undefined) {
-      id = Number(q.addName.run(name).lastInsertRowid);
+      q.addName.run(name);
+      id = q.nameId.get(name)!.id;
       idByName.set(name, id);
       nameById.set(id, name);
     }
     return id;
+  };
+  const nameOf = (id: number): string => {
+    if (!nameById.has(id)) loadNames();
+    return nameById.get(id) ?? `unknown.${id}`;
   };
 
   // Which minutes of which node have rows in the head, so compaction never scans the table.
@@ -159,7 +169,7 @@ export function openSqliteStore(dataDir: string): Store {
   };
   const rawFromBlock = (values: Record<number, number>): MetricValues => {
     const out: MetricValues = {};
-    for (const [id, v] of Object.entries(values)) out[nameById.get(Number(id)) ?? `unknown.${id}`] = v;
+    for (const [id, v] of Object.entries(values)) out[nameOf(Number(id))] = v;
     return out;
   };
   const bucketToBlock = (b: Bucket): BlockSample => {

@@ -1,0 +1,126 @@
+/**
+ * @module GET /api/nodes/:id/history: picks a bucket width giving at most 1 500 points, reads the
+ * finest tier that has it and still covers the range, and answers in columns ready for uPlot
+ * (`{ts:[…], cpu:[…]}`), with null where the node sent nothing.
+ */
+import { isKnownMetric } from '../protocol/metrics';
+import type { Bucket } from '../store/rollup';
+import { mergeBuckets, rollupSamples } from '../store/rollup';
+import type { Store } from '../store/store';
+import type { Retention, TierName } from '../store/tiers';
+import { TIERS, floorTo } from '../store/tiers';
+import { ProbeError } from '../util/errors';
+
+export const RANGES: Record<string, number> = {
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+  '1y': 365 * 86_400_000,
+};
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const STEPS = [
+  SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE,
+  30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR,
+];
+export const MAX_POINTS = 1500;
+const MAX_SPAN_MS = 2 * 366 * 86_400_000;
+const STATS = ['avg', 'min', 'max'] as const;
+type StatName = (typeof STATS)[number];
+
+export interface HistoryQuery {
+  from: number;
+  to: number;
+  stepMs: number;
+  metrics: string[] | null;
+  stat: StatName;
+}
+
+const bad = (message: string) => new ProbeError('PROBE_ERR_BAD_REQUEST', message);
+
+export function parseHistoryQuery(params: URLSearchParams, now: number): HistoryQuery {
+  let from: number;
+  let to: number;
+  const range = params.get('range');
+  if (range !== null) {
+    const span = RANGES[range];
+    if (span === undefined) throw bad(`range must be one of ${Object.keys(RANGES).join(', ')}, got "${range}"`);
+    to = now;
+    from = now - span;
+  } else if (params.has('from') && params.has('to')) {
+    from = Number(params.get('from'));
+    to = Number(params.get('to'));
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0) throw bad('from and to must be Unix milliseconds');
+    if (from >= to) throw bad('from must be before to');
+    if (to - from > MAX_SPAN_MS) throw bad('a history request may span at most two years');
+  } else {
+    throw bad('give range=1h|6h|24h|7d|30d|1y, or from= and to= in Unix milliseconds');
+  }
+  const metricsParam = params.get('metrics');
+  let metrics: string[] | null = null;
+  if (metricsParam) {
+    metrics = metricsParam.split(',').filter(Boolean);
+    const unknown = metrics.filter((m) => !isKnownMetric(m));
+    if (unknown.length > 0 || metrics.length > 64) throw bad(`unknown metrics: ${unknown.join(', ')}`);
+  }
+  const stat = (params.get('stat') ?? 'avg') as StatName;
+  if (!STATS.includes(stat)) throw bad('stat must be avg, min or max');
+  const stepMs = STEPS.find((s) => (to - from) / s <= MAX_POINTS) ?? STEPS.at(-1)!;
+  return { from, to, stepMs, metrics, stat };
+}
+
+/**
+ * The tier to read: among those whose buckets are no wider than the step, the coarsest one that
+ * still covers `from` (same points on the page, fewest rows read). If none covers it, the finest
+ * tier that does (the answer then has wider buckets than asked); if none at all, the coarsest.
+ */
+export function chooseTier(stepMs: number, from: number, now: number, retention: Retention): TierName {
+  const covers = (t: (typeof TIERS)[number]) => from >= now - retention[t.name];
+  const fitting = TIERS.filter((t) => t.stepMs <= stepMs).reverse().find(covers);
+  return (fitting ?? TIERS.find(covers) ?? TIERS.at(-1)!).name;
+}
+
+export interface HistoryResult {
+  from: number;
+  to: number;
+  stepMs: number;
+  tier: TierName;
+  ts: number[];
+  [metric: string]: (number | null)[] | number | string;
+}
+
+export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention): HistoryResult {
+  const { from, to } = query;
+  const tier = chooseTier(query.stepMs, from, now, retention);
+  const stepMs = Math.max(query.stepMs, TIERS.find((t) => t.name === tier)!.stepMs);
+  let buckets: Bucket[];
+  if (tier === 'raw') {
+    buckets = rollupSamples(store.samples(nodeId, from, to), stepMs);
+  } else {
+    const tierStep = TIERS.find((t) => t.name === tier)!.stepMs;
+    const packed = store.buckets(nodeId, tier, floorTo(from, tierStep), to);
+    // Minutes not packed yet are still raw: roll them up here so the newest points are not missing.
+    const packedUntil = packed.length > 0 ? packed.at(-1)!.ts + tierStep : from;
+    const recent = rollupSamples(store.samples(nodeId, Math.max(from, packedUntil), to), tierStep);
+    buckets = mergeBuckets([...packed, ...recent], stepMs);
+  }
+  const start = floorTo(from, stepMs);
+  const count = Math.ceil((to - start) / stepMs);
+  const ts = Array.from({ length: count }, (_, i) => start + i * stepMs);
+  const names = query.metrics ?? [...new Set(buckets.flatMap((b) => Object.keys(b.stats)))].sort();
+  const result: HistoryResult = { from, to, stepMs, tier, ts };
+  for (const name of names) result[name] = new Array<number | null>(count).fill(null);
+  for (const b of buckets) {
+    const i = Math.floor((b.ts - start) / stepMs);
+    if (i < 0 || i >= count) continue;
+    for (const name of names) {
+      const s = b.stats[name];
+      if (s) (result[name] as (number | null)[])[i] = s[query.stat];
+    }
+  }
+  return result;
+}
