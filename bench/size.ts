@@ -18,7 +18,6 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-size-'));
 try {
   const store = openSqliteStore(dir);
   const start = Date.UTC(2026, 0, 5); // a Monday 00:00 UTC: whole hours, days and weeks
-  const samplesPerNode = hours * 3600;
   let valuesPerSample = 0;
   for (let n = 0; n < nodes; n++) {
     const node = store.addNode({ name: `n${n}`, group: '', location: '', keyHash: `hash${n}` }, start);

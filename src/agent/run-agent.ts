@@ -52,11 +52,12 @@ export function runAgent(options: AgentOptions): RunningAgent {
   // Prime rate-based collectors so the first sample sent already has cpu and network rates.
   collectAll(collectors, performance.now() - start, failed);
   let seq = 0;
+  const phaseMs = Math.floor(Math.random() * options.intervalMs);
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
     seq++;
     connection.send(seq, encodeSample(seq, ts, values, schema));
-  });
+  }, phaseMs);
   log.info('agent started', { server: url, intervalMs: options.intervalMs, version: VERSION });
   return {
     connection,

@@ -33,7 +33,7 @@ function splitListen(listen: string): { host: string; port: number } {
 }
 
 export async function runServer(config: Config, options: { webDir?: string } = {}): Promise<RunningServer> {
-  const store = openSqliteStore(config.server.data);
+  const store = openSqliteStore(config.server.data, config.retention.raw);
   const hub = new Hub(store.listNodes());
   for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
   const queue = new IngestQueue(store, { flushMs: 250, maxQueued: 200_000 });

@@ -15,6 +15,7 @@ export interface BlockSample {
 const FORMAT = 1;
 const FLOAT64 = 255;
 const MAX_SCALE = 6;
+const DEFLATE_LEVEL = Number(process.env.PROBE_DEFLATE_LEVEL ?? 6);
 
 class Writer {
   private buf = Buffer.allocUnsafe(4096);
@@ -102,17 +103,21 @@ class Reader {
   }
 }
 
+const POWERS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+
 /** The smallest k in 0..6 for which every value ×10^k is an exact, safe integer; else FLOAT64. */
-function scaleFor(values: readonly number[]): number {
-  outer: for (let k = 0; k <= MAX_SCALE; k++) {
-    const f = 10 ** k;
-    for (const v of values) {
+function scaleFor(values: readonly number[], count: number): number {
+  let k = 0;
+  for (let i = 0; i < count; i++) {
+    const v = values[i]!;
+    for (;;) {
+      const f = POWERS[k]!;
       const scaled = Math.round(v * f);
-      if (!Number.isSafeInteger(scaled) || scaled / f !== v) continue outer;
+      if (scaled / f === v && Number.isSafeInteger(scaled)) break;
+      if (++k > MAX_SCALE) return FLOAT64;
     }
-    return k;
   }
-  return FLOAT64;
+  return k;
 }
 
 function writeDeltaOfDelta(w: Writer, values: readonly number[]): void {
@@ -145,35 +150,38 @@ export function encodeBlock(samples: readonly BlockSample[]): Buffer {
   w.uvarint(samples.length);
   writeDeltaOfDelta(w, samples.map((s) => s.ts));
   writeDeltaOfDelta(w, samples.map((s) => s.seq));
-  const ids = [...new Set(samples.flatMap((s) => Object.keys(s.values).map(Number)))].sort((a, b) => a - b);
+  const idSet = new Set<number>();
+  for (const s of samples) for (const key in s.values) idSet.add(Number(key));
+  const ids = [...idSet].sort((a, b) => a - b);
   w.uvarint(ids.length);
   const bitmap = new Uint8Array(Math.ceil(samples.length / 8));
+  const present = new Array<number>(samples.length);
   for (const id of ids) {
     bitmap.fill(0);
-    const present: number[] = [];
-    samples.forEach((s, i) => {
-      const v = s.values[id];
-      if (v === undefined) return;
+    let count = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const v = samples[i]!.values[id];
+      if (v === undefined) continue;
       bitmap[i >> 3]! |= 1 << (i & 7);
-      present.push(v);
-    });
+      present[count++] = v;
+    }
     w.uvarint(id);
     w.bytes(bitmap);
-    const k = scaleFor(present);
+    const k = scaleFor(present, count);
     w.byte(k);
     if (k === FLOAT64) {
-      for (const v of present) w.float64(v);
+      for (let i = 0; i < count; i++) w.float64(present[i]!);
     } else {
-      const f = 10 ** k;
+      const f = POWERS[k]!;
       let prev = 0;
-      for (const v of present) {
-        const scaled = Math.round(v * f);
+      for (let i = 0; i < count; i++) {
+        const scaled = Math.round(present[i]! * f);
         w.svarint(scaled - prev);
         prev = scaled;
       }
     }
   }
-  return deflateRawSync(w.result(), { level: 6 });
+  return deflateRawSync(w.result(), { level: DEFLATE_LEVEL });
 }
 
 export function decodeBlock(data: Buffer): BlockSample[] {
@@ -190,7 +198,7 @@ export function decodeBlock(data: Buffer): BlockSample[] {
     const id = r.uvarint();
     const bitmap = r.bytes(bitmapBytes);
     const k = r.byte();
-    const f = 10 ** (k === FLOAT64 ? 0 : k);
+    const f = POWERS[k === FLOAT64 ? 0 : k]!;
     let prev = 0;
     for (let i = 0; i < n; i++) {
       if ((bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;

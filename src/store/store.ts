@@ -36,7 +36,10 @@ export interface StoredSample {
 export interface StoreStats {
   fileBytes: number;
   blocks: number;
-  headRows: number;
+  /** Journal rows not trimmed yet. */
+  journalRows: number;
+  /** Samples acked but not packed into blocks yet (held in memory and in the journal). */
+  pendingSamples: number;
 }
 
 export interface Store {
@@ -49,7 +52,7 @@ export interface Store {
   setKeyHash(name: string, keyHash: string): boolean;
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
-  /** Writes every sample in one transaction; a (node, ts) already stored is kept and the new one dropped. */
+  /** Makes every sample durable in one write; a (node, ts) already stored is kept and the new one dropped. */
   writeSamples(samples: readonly StoredSample[]): void;
   /** The newest stored sample of every node, to show values right after a restart. */
   latestSamples(): StoredSample[];
@@ -58,8 +61,8 @@ export interface Store {
   /** Rollup buckets of one node and tier whose start lies in [from, to), oldest first. */
   buckets(nodeId: number, tier: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[];
   /**
-   * Packs raw samples of minutes that closed before `now` into blocks and updates the rollups
-   * they feed; at most `limit` node-minutes per call. Returns how many it packed.
+   * Packs raw samples of minutes that closed before `now` into blocks, and rolls closed hours up
+   * into the 1m/15m/1h tiers; at most `limit` node-minutes and node-hours per call. Returns how many.
    */
   compact(now: number, limit: number): number;
   /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */

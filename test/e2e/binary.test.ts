@@ -9,6 +9,7 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
+import { openSqliteStore } from '../../src/store/sqlite-store';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 
@@ -116,12 +117,14 @@ test('a server restart loses nothing: the agent resends what was not acked, each
   await agent.stop('SIGKILL');
   await server.proc.stop('SIGTERM');
 
-  const db = new Database(path.join(dir, 'data/probe.db'), { readonly: true });
-  t.after(() => db.close());
-  const seqs = db.prepare('SELECT seq FROM samples ORDER BY seq').pluck().all() as number[];
+  const store = openSqliteStore(path.join(dir, 'data'));
+  t.after(() => store.close());
+  const seqs = store.samples(store.listNodes()[0]!.id, 0, Date.now() + 60_000).map((s) => s.seq);
   assert.ok(seqs.length >= 5, `${seqs.length} samples stored`);
   const expected = Array.from({ length: seqs.length }, (_, i) => i + 1);
   assert.deepEqual(seqs, expected, 'every sequence number from 1 on, none missing, none twice');
+  const db = new Database(path.join(dir, 'data/probe.db'), { readonly: true });
+  t.after(() => db.close());
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
 });
 

@@ -85,11 +85,15 @@ test('compaction packs closed minutes into blocks; reads see the same samples be
   assert.equal(store.compact(T0 + 59_000, 100), 0, 'the current minute is never packed');
   assert.equal(store.compact(T0 + 2 * MINUTE + 5_000, 100), 2, 'two minutes closed');
   assert.deepEqual(store.samples(a.id, T0, T0 + HOUR), before);
-  assert.equal(store.stats().headRows, 30, 'only the open minute stays in the head');
+  assert.equal(store.stats().pendingSamples, 30, 'only the open minute stays in memory');
+  assert.equal(store.stats().journalRows, 1, 'the journal keeps the row that still holds unpacked samples');
   assert.deepEqual(store.samples(a.id, T0 + 30_000, T0 + 90_000).map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i + 31), 'range reads cut blocks at the edges');
+  assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + HOUR), [], 'rollups wait for the hour to close');
 
+  assert.equal(store.compact(T0 + HOUR + 5_000, 100), 2, 'the last minute, then the hour');
+  assert.equal(store.stats().journalRows, 0, 'journal trimmed once everything is packed');
   const minutes = store.buckets(a.id, '1m', T0, T0 + HOUR);
-  assert.deepEqual(minutes.map((b) => b.ts), [T0, T0 + MINUTE]);
+  assert.deepEqual(minutes.map((b) => b.ts), [T0, T0 + MINUTE, T0 + 2 * MINUTE]);
   const first60 = samples.slice(0, 60).map((s) => s.values.cpu);
   assert.deepEqual(minutes[0]!.stats.cpu, {
     avg: Math.round((first60.reduce((x, y) => x + y, 0) / 60) * 1000) / 1000,
@@ -98,9 +102,24 @@ test('compaction packs closed minutes into blocks; reads see the same samples be
     n: 60,
   });
   const [quarter] = store.buckets(a.id, '15m', T0, T0 + HOUR);
-  assert.equal(quarter!.stats.cpu!.n, 120, 'the open quarter already covers the packed minutes');
+  assert.equal(quarter!.stats.cpu!.n, 150);
   const [hour] = store.buckets(a.id, '1h', T0, T0 + HOUR);
-  assert.equal(hour!.stats.memUsedBytes!.max, 5e8 + 119 * 4096);
+  assert.equal(hour!.stats.memUsedBytes!.max, 5e8 + 149 * 4096);
+});
+
+test('acked samples survive a crash: the journal is replayed at open', (t) => {
+  const dir = tempDir(t);
+  const store = openSqliteStore(dir);
+  const a = addNode(store, 'a');
+  store.writeSamples(Array.from({ length: 90 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, values: { cpu: i } })));
+  store.compact(T0 + 2 * MINUTE, 100);
+  store.close(); // no shutdown work happens in close: this is what a crash leaves
+  const again = openSqliteStore(dir);
+  t.after(() => again.close());
+  assert.deepEqual(again.samples(a.id, T0, T0 + HOUR).map((s) => s.seq), Array.from({ length: 90 }, (_, i) => i + 1));
+  again.compact(T0 + 2 * MINUTE, 100);
+  assert.deepEqual(again.samples(a.id, T0, T0 + HOUR).map((s) => s.seq), Array.from({ length: 90 }, (_, i) => i + 1), 'replayed samples already packed are not stored twice');
+  assert.equal(again.stats().pendingSamples, 30);
 });
 
 test('late samples (backfill) merge into packed minutes, duplicates dropped, rollups updated', (t) => {
@@ -109,10 +128,11 @@ test('late samples (backfill) merge into packed minutes, duplicates dropped, rol
   const a = addNode(store, 'a');
   const even = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i, ts: T0 + 2 * i * 1000, values: { cpu: 10 } }));
   store.writeSamples(even);
-  store.compact(T0 + 2 * MINUTE, 100);
+  store.compact(T0 + HOUR + MINUTE, 100);
+  assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + MINUTE)[0]!.stats.cpu, { avg: 10, min: 10, max: 10, n: 30 });
   const odd = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i + 1, ts: T0 + (2 * i + 1) * 1000, values: { cpu: 30 } }));
   store.writeSamples([...odd, { nodeId: a.id, seq: 999, ts: T0, values: { cpu: 99 } }]);
-  store.compact(T0 + 2 * MINUTE, 100);
+  store.compact(T0 + HOUR + MINUTE, 100);
   const all = store.samples(a.id, T0, T0 + MINUTE);
   assert.deepEqual(all.map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i));
   assert.equal(all[0]!.values.cpu, 10, 'the first stored copy of a timestamp wins');
@@ -124,7 +144,7 @@ test('retention deletes whole expired blocks per tier, in bounded batches', (t) 
   t.after(() => store.close());
   const a = addNode(store, 'a');
   for (let m = 0; m < 10; m++) store.writeSamples([{ nodeId: a.id, seq: m, ts: T0 + m * MINUTE, values: { cpu: m } }]);
-  store.compact(T0 + HOUR, 100);
+  store.compact(T0 + HOUR + MINUTE, 100);
   const retention = { raw: 5 * MINUTE, '1m': 400 * 86_400_000, '15m': 400 * 86_400_000, '1h': 400 * 86_400_000 };
   const now = T0 + 10 * MINUTE;
   assert.equal(store.applyRetention(now, retention, 2), 2, 'batch limit holds');
@@ -143,7 +163,7 @@ test('a version-1 database (fixture) opens, migrates and its samples are packed 
   assert.equal(node!.name, 'old-1');
   const v1T0 = 1_764_000_000_000;
   assert.equal(store.samples(node!.id, v1T0, v1T0 + HOUR).length, 180);
-  assert.equal(store.compact(v1T0 + HOUR, 100), 3);
+  assert.equal(store.compact(v1T0 + 2 * HOUR, 100), 4, 'three minutes and their hour');
   const after = store.samples(node!.id, v1T0, v1T0 + HOUR);
   assert.deepEqual(after.map((s) => s.seq), Array.from({ length: 180 }, (_, i) => i + 1));
   assert.deepEqual(after[42]!.values, { cpu: 42, memUsedBytes: 1000042, load1: 0.5 });

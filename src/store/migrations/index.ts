@@ -37,4 +37,15 @@ export const MIGRATIONS: readonly string[] = [
      data BLOB NOT NULL,
      PRIMARY KEY (node_id, tier, start_ts)
    ) WITHOUT ROWID;`,
+  // 3: the head becomes a journal: one row per ingest flush holding all its samples, as
+  // {"f":1,"s":[[nodeId,seq,ts,[metricId,value,…]],…]}. Rows from the old head move over in
+  // format 0 ([nodeId,seq,ts,{name:value}]).
+  `CREATE TABLE journal (
+     id INTEGER PRIMARY KEY,
+     max_ts INTEGER NOT NULL,
+     data TEXT NOT NULL
+   );
+   INSERT INTO journal (max_ts, data)
+     SELECT max(ts), json_object('f', 0, 's', json_group_array(json_array(node_id, seq, ts, json(vals)))) FROM samples HAVING count(*) > 0;
+   DROP TABLE samples;`,
 ];

@@ -1,0 +1,75 @@
+/**
+ * Simulated agents for bench/ingest.ts, in their own process: one real WebSocket per node key,
+ * protocol v1, one sample per second each at a random phase. Prints JSON lines on stdout:
+ * {"event":"connected","n":…} once all are up, {"event":"stats",…} when told to stop (SIGTERM).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { encodeSample } from '../src/protocol/encode';
+import { METRIC_NAMES } from '../src/protocol/metrics';
+import { metricStream } from './synthetic';
+
+const { values: args } = parseArgs({ options: { url: { type: 'string' }, keys: { type: 'string' }, rate: { type: 'string', default: '500' } } });
+const keys = readFileSync(args.keys!, 'utf8').trim().split('\n');
+const schema = [...METRIC_NAMES];
+const SLOTS = 100;
+
+interface Agent {
+  ws: WebSocket;
+  next: () => Record<string, number>;
+  seq: number;
+  acked: number;
+  open: boolean;
+}
+
+const agents: Agent[] = [];
+const slots: Agent[][] = Array.from({ length: SLOTS }, () => []);
+let connected = 0;
+let sent = 0;
+
+function connect(i: number): void {
+  const ws = new WebSocket(args.url!, { headers: { Authorization: `Bearer ${keys[i]}` }, perMessageDeflate: false });
+  const agent: Agent = { ws, next: metricStream(i + 1), seq: 0, acked: 0, open: false };
+  agents.push(agent);
+  ws.on('open', () => {
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1, agentVersion: 'bench', intervalMs: 1000, metrics: schema, host: { hostname: `bench-${i}`, os: 'Bench', kernel: '6', arch: 'x64', cpuModel: 'bench', cores: 2, bootTime: 0 } }));
+    agent.open = true;
+    slots[i % SLOTS]!.push(agent);
+    if (++connected === keys.length) process.stdout.write(JSON.stringify({ event: 'connected', n: connected }) + '\n');
+  });
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as { type: string; seq?: number };
+    if (msg.type === 'ack' && msg.seq! > agent.acked) agent.acked = msg.seq!;
+  });
+  ws.on('error', (err) => process.stderr.write(`agent ${i}: ${err.message}\n`));
+  ws.on('close', () => (agent.open = false));
+}
+
+// Connect at a bounded rate, like a fleet coming back after a server restart.
+let index = 0;
+const perTick = Math.max(1, Math.round(Number(args.rate) / 100));
+const connector = setInterval(() => {
+  for (let k = 0; k < perTick && index < keys.length; k++) connect(index++);
+  if (index >= keys.length) clearInterval(connector);
+}, 10);
+
+// Every 10 ms one slot of agents sends: each agent once per second.
+let slot = 0;
+setInterval(() => {
+  for (const agent of slots[slot]!) {
+    if (!agent.open) continue;
+    agent.seq++;
+    agent.ws.send(encodeSample(agent.seq, Date.now(), agent.next(), schema));
+    sent++;
+  }
+  slot = (slot + 1) % SLOTS;
+}, 10);
+
+process.stdin.on('data', (d) => {
+  if (d.toString().includes('stats')) {
+    const acked = agents.reduce((s, a) => s + a.acked, 0);
+    process.stdout.write(JSON.stringify({ event: 'stats', sent, acked, open: agents.filter((a) => a.open).length }) + '\n');
+  }
+});
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,216 @@
+/**
+ * Ingest benchmark: N simulated agents (real WebSockets, protocol v1, 1 sample/s, in their own
+ * process) against the real server binary on loopback, then VictoriaMetrics fed the same values
+ * over its import API, each measured over the same window. Prints server CPU per million values,
+ * RSS, send->browser latency at a /ws/live client, the acked share, and the ratio to VictoriaMetrics.
+ * Usage: npm run bench:ingest -- --agents 1000 --seconds 30 [--viewers 200] [--no-vm]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { METRIC_NAMES } from '../src/protocol/metrics';
+import type { LiveMessage } from '../src/protocol/messages';
+import { generateKey, hashKey } from '../src/server/keys';
+import { openSqliteStore } from '../src/store/sqlite-store';
+import { cpuSeconds, rssMB } from './proc-stats';
+
+const { values: args } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '10' },
+    viewers: { type: 'string', default: '0' },
+    'no-vm': { type: 'boolean', default: false },
+  },
+});
+const agents = Number(args.agents);
+const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
+const viewers = Number(args.viewers);
+const valuesPerSample = METRIC_NAMES.length;
+const root = path.resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-ingest-'));
+const children: ChildProcess[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function start(command: string, argv: string[], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess & { lines: string[]; waitLine(re: RegExp, ms: number): Promise<string> } {
+  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcess & { lines: string[]; waitLine(re: RegExp, ms: number): Promise<string> };
+  children.push(child);
+  child.lines = [];
+  let buffer = '';
+  child.stdout!.on('data', (d) => {
+    buffer += d;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    child.lines.push(...parts);
+  });
+  child.stderr!.on('data', (d) => process.env.BENCH_VERBOSE && process.stderr.write(d));
+  child.waitLine = async (re, ms) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const line = child.lines.find((l) => re.test(l));
+      if (line) return line;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${command}: no line matching ${re} within ${ms} ms`);
+      await sleep(50);
+    }
+  };
+  return child;
+}
+
+async function request(child: ReturnType<typeof start>, re: RegExp): Promise<Record<string, number>> {
+  const before = child.lines.length;
+  child.stdin!.write('stats\n');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const line = child.lines.slice(before).find((l) => re.test(l));
+    if (line) return JSON.parse(line) as Record<string, number>;
+    await sleep(50);
+  }
+  throw new Error('no stats answer');
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+async function measureProbe() {
+  const store = openSqliteStore(path.join(dir, 'data'));
+  const keys: string[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < agents; i++) {
+    const key = generateKey();
+    keys.push(key);
+    store.addNode({ name: `bench-${i}`, group: `g${i % 10}`, location: '', keyHash: hashKey(key) }, Date.now());
+  }
+  store.close();
+  writeFileSync(path.join(dir, 'keys.txt'), keys.join('\n'));
+  log(`added ${agents} nodes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const server = start(path.join(root, 'dist/probe'), ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
+  const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
+  await agentProc.waitLine(/"connected"/, 120_000);
+  log(`${agents} agents connected; warming up ${warmup} s`);
+
+  const latencies: number[] = [];
+  let measuring = false;
+  const live = new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false });
+  live.on('message', (data) => {
+    const received = Date.now();
+    const msg = JSON.parse(data.toString()) as LiveMessage;
+    if (!measuring || msg.type !== 'update') return;
+    for (const n of msg.nodes) if (n.lastSeen !== null) latencies.push(received - n.lastSeen);
+  });
+  await sleep(warmup * 1000);
+
+  const pid = server.pid!;
+  const before = await request(agentProc, /"stats"/);
+  const cpu0 = cpuSeconds(pid);
+  const wall0 = Date.now();
+  measuring = true;
+  let peakRss = 0;
+  while (Date.now() - wall0 < seconds * 1000) {
+    await sleep(1000);
+    peakRss = Math.max(peakRss, rssMB(pid));
+  }
+  measuring = false;
+  const cpu1 = cpuSeconds(pid);
+  const wall1 = Date.now();
+  const after = await request(agentProc, /"stats"/);
+  const samples = after.sent! - before.sent!;
+  const cpu = cpu1 - cpu0;
+
+  let viewerRatio: number | null = null;
+  if (viewers > 0) {
+    const clients = Array.from({ length: viewers }, () => new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false }));
+    clients.forEach((c) => c.on('message', () => undefined));
+    await sleep(5000);
+    const v0 = cpuSeconds(pid);
+    const vw0 = Date.now();
+    const vs0 = (await request(agentProc, /"stats"/)).sent!;
+    await sleep(seconds * 1000);
+    const v1 = cpuSeconds(pid);
+    const vs1 = (await request(agentProc, /"stats"/)).sent!;
+    const perSampleWith = (v1 - v0) / (vs1 - vs0);
+    viewerRatio = perSampleWith / (cpu / samples);
+    log(`with ${viewers} viewers: ${((v1 - v0) / ((Date.now() - vw0) / 1000)).toFixed(3)} cores; CPU per sample ×${viewerRatio.toFixed(2)} of without`);
+    clients.forEach((c) => c.terminate());
+  }
+
+  await sleep(3000);
+  const drained = await request(agentProc, /"stats"/);
+  live.terminate();
+  agentProc.kill('SIGTERM');
+  server.kill('SIGTERM');
+  await sleep(1500);
+  latencies.sort((a, b) => a - b);
+  return {
+    cpuSecondsPerMillionValues: (cpu / (samples * valuesPerSample)) * 1e6,
+    serverCores: cpu / ((wall1 - wall0) / 1000),
+    rssMB: peakRss,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    ackedShare: drained.acked! / drained.sent!,
+    samplesPerSecond: samples / ((wall1 - wall0) / 1000),
+    viewerRatio,
+  };
+}
+
+async function measureVictoriaMetrics() {
+  const port = 18_428 + Math.floor(Math.random() * 1000);
+  const vm = start('/usr/bin/victoria-metrics', [`-storageDataPath=${path.join(dir, 'vm')}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR']);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+    } catch {
+      if (i > 100) throw new Error('VictoriaMetrics did not start');
+    }
+    await sleep(100);
+  }
+  const feeder = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/vm-feeder.ts'), '--url', `http://127.0.0.1:${port}`, '--nodes', String(agents)]);
+  await sleep(warmup * 1000);
+  const before = await request(feeder, /"stats"/);
+  const cpu0 = cpuSeconds(vm.pid!);
+  await sleep(seconds * 1000);
+  const cpu1 = cpuSeconds(vm.pid!);
+  const after = await request(feeder, /"stats"/);
+  feeder.kill('SIGTERM');
+  vm.kill('SIGTERM');
+  await sleep(1000);
+  return (cpu1 - cpu0) / (after.sent! - before.sent!) * 1e6;
+}
+
+try {
+  log(`probe: ${agents} agents × ${valuesPerSample} values/s for ${seconds} s (after ${warmup} s warm-up)`);
+  const probe = await measureProbe();
+  log(`probe: ${probe.cpuSecondsPerMillionValues.toFixed(3)} CPU-s per million values, ${probe.serverCores.toFixed(3)} cores, RSS ${probe.rssMB.toFixed(0)} MB, p50 ${probe.p50Ms} ms, p99 ${probe.p99Ms} ms, acked ${(probe.ackedShare * 100).toFixed(3)} %, ${probe.samplesPerSecond.toFixed(0)} samples/s`);
+  let vm: number | null = null;
+  if (!args['no-vm']) {
+    vm = await measureVictoriaMetrics();
+    log(`VictoriaMetrics: ${vm.toFixed(3)} CPU-s per million values; ratio probe/VM ${(probe.cpuSecondsPerMillionValues / vm).toFixed(2)}`);
+  }
+  console.log(
+    JSON.stringify({
+      agents,
+      seconds,
+      serverCores: +probe.serverCores.toFixed(3),
+      cpuSecondsPerMillionValues: +probe.cpuSecondsPerMillionValues.toFixed(3),
+      rssMB: +probe.rssMB.toFixed(1),
+      p50Ms: probe.p50Ms,
+      p99Ms: probe.p99Ms,
+      ackedShare: +probe.ackedShare.toFixed(5),
+      vmCpuSecondsPerMillionValues: vm === null ? null : +vm.toFixed(3),
+      cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
+      ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
+    }),
+  );
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,357 @@
+/**
+ * @module Time series on SQLite. Each ingest flush appends one journal row holding all its
+ * samples (one insert, whatever the number of agents), and the samples stay in memory until their
+ * minute closes; then compaction packs each node-minute into a raw block. When an hour closes, its
+ * raw blocks are rolled up once into the 1m, 15m and 1h tiers (reads fill the open hour from raw).
+ * The journal is trimmed once everything in it is packed, and replayed into memory at open, so an
+ * acked sample survives any crash.
+ */
+import type Database from 'better-sqlite3';
+import type { MetricValues } from '../protocol/metrics';
+import { decodeBlock, encodeBlock } from './codec';
+import type { BlockSample } from './codec';
+import { mergeBuckets, rollupSamples } from './rollup';
+import type { Bucket, Stat } from './rollup';
+import type { StoredSample } from './store';
+import { TIERS, floorTo } from './tiers';
+import type { Retention, Tier, TierName } from './tiers';
+
+const MINUTE = 60_000;
+/** A minute is packed this long after it ended, so samples still in flight reach memory first. */
+const COMPACT_GRACE_MS = 5_000;
+const STAT_KEYS = ['min', 'max', 'n'] as const;
+const [RAW, T1M, T15M, T1H] = TIERS as [Tier, Tier, Tier, Tier];
+
+type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] | MetricValues];
+
+export class Series {
+  private readonly q;
+  private readonly idByName = new Map<string, number>();
+  private readonly nameById = new Map<number, string>();
+  /** Samples not packed yet: node -> minute -> ts -> sample (first copy of a ts wins). */
+  private readonly pending = new Map<number, Map<number, Map<number, BlockSample>>>();
+  /** Hours with raw data packed since they were last rolled up: node -> hour starts. */
+  private readonly dirtyHours = new Map<number, Set<number>>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly rawRetentionMs: number,
+  ) {
+    this.q = {
+      addJournal: db.prepare('INSERT INTO journal (max_ts, data) VALUES (?, ?)'),
+      journal: db.prepare<[], { data: string }>('SELECT data FROM journal ORDER BY id'),
+      trimJournal: db.prepare('DELETE FROM journal WHERE max_ts < ?'),
+      countJournal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal'),
+      block: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts = ?'),
+      newestBlock: db.prepare<[number, number], { data: Buffer; start_ts: number }>('SELECT data, start_ts FROM blocks WHERE node_id = ? AND tier = ? ORDER BY start_ts DESC LIMIT 1'),
+      blockRange: db.prepare<[number, number, number, number], { data: Buffer }>(
+        'SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
+      ),
+      putBlock: db.prepare('INSERT OR REPLACE INTO blocks (node_id, tier, start_ts, count, data) VALUES (?, ?, ?, ?, ?)'),
+      expireBlocks: db.prepare(
+        'DELETE FROM blocks WHERE (node_id, tier, start_ts) IN (SELECT node_id, tier, start_ts FROM blocks WHERE node_id = ? AND tier = ? AND start_ts < ? LIMIT ?)',
+      ),
+      deleteNodeBlocks: db.prepare('DELETE FROM blocks WHERE node_id = ?'),
+      setLastSeen: db.prepare('UPDATE nodes SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
+      names: db.prepare<[], { id: number; name: string }>('SELECT id, name FROM metric_names'),
+      addName: db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)'),
+      nameId: db.prepare<[string], { id: number }>('SELECT id FROM metric_names WHERE name = ?'),
+      countBlocks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM blocks'),
+      newestRawPerNode: db.prepare<[], { node_id: number; ts: number }>('SELECT node_id, max(start_ts) AS ts FROM blocks WHERE tier = 0 GROUP BY node_id'),
+    };
+    this.loadNames();
+    this.replayJournal();
+    // A crash may have come between an hour closing and its rollup: redo the last two hours.
+    for (const { node_id, ts } of this.q.newestRawPerNode.all()) {
+      const hour = floorTo(ts, T1H.stepMs);
+      this.markDirty(node_id, hour);
+      this.markDirty(node_id, hour - T1H.stepMs);
+    }
+  }
+
+  // ---- metric name dictionary --------------------------------------------------------------
+
+  private loadNames(): void {
+    for (const { id, name } of this.q.names.all()) {
+      this.idByName.set(name, id);
+      this.nameById.set(id, name);
+    }
+  }
+
+  private idOf(name: string): number {
+    let id = this.idByName.get(name);
+    if (id === undefined) {
+      this.q.addName.run(name);
+      id = this.q.nameId.get(name)!.id;
+      this.idByName.set(name, id);
+      this.nameById.set(id, name);
+    }
+    return id;
+  }
+
+  /** Names added by another connection to the same file are picked up on first sight. */
+  private nameOf(id: number): string {
+    if (!this.nameById.has(id)) this.loadNames();
+    return this.nameById.get(id) ?? `unknown.${id}`;
+  }
+
+  private toIds(values: MetricValues): Record<number, number> {
+    const out: Record<number, number> = {};
+    for (const name in values) out[this.idOf(name)] = values[name]!;
+    return out;
+  }
+
+  private toNames(values: Record<number, number>): MetricValues {
+    const out: MetricValues = {};
+    for (const id in values) out[this.nameOf(Number(id))] = values[id]!;
+    return out;
+  }
+
+  private bucketToBlock(b: Bucket): BlockSample {
+    const values: Record<number, number> = {};
+    for (const name in b.stats) {
+      const s = b.stats[name]!;
+      values[this.idOf(name)] = s.avg;
+      for (const k of STAT_KEYS) values[this.idOf(`${name}:${k}`)] = s[k];
+    }
+    return { ts: b.ts, seq: 0, values };
+  }
+
+  private bucketFromBlock(s: BlockSample): Bucket {
+    const flat = this.toNames(s.values);
+    const stats: Record<string, Stat> = {};
+    for (const key in flat) {
+      if (key.includes(':')) continue;
+      const v = flat[key]!;
+      stats[key] = { avg: v, min: flat[`${key}:min`] ?? v, max: flat[`${key}:max`] ?? v, n: flat[`${key}:n`] ?? 1 };
+    }
+    return { ts: s.ts, stats };
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  private addPending(nodeId: number, sample: BlockSample): void {
+    let minutes = this.pending.get(nodeId);
+    if (!minutes) this.pending.set(nodeId, (minutes = new Map()));
+    const minute = floorTo(sample.ts, MINUTE);
+    let byTs = minutes.get(minute);
+    if (!byTs) minutes.set(minute, (byTs = new Map()));
+    if (!byTs.has(sample.ts)) byTs.set(sample.ts, sample);
+  }
+
+  private replayJournal(): void {
+    for (const { data } of this.q.journal.all()) {
+      const row = JSON.parse(data) as { f: number; s: JournalEntry[] };
+      for (const [nodeId, seq, ts, values] of row.s) {
+        const byId: Record<number, number> = {};
+        if (Array.isArray(values)) for (let i = 0; i < values.length; i += 2) byId[values[i]!] = values[i + 1]!;
+        else Object.assign(byId, this.toIds(values));
+        this.addPending(nodeId, { ts, seq, values: byId });
+      }
+    }
+  }
+
+  /** Call inside the caller's transaction: one journal row for the whole batch. */
+  write(samples: readonly StoredSample[]): void {
+    if (samples.length === 0) return;
+    const entries: JournalEntry[] = [];
+    let maxTs = 0;
+    for (const s of samples) {
+      const flat: number[] = [];
+      const byId: Record<number, number> = {};
+      for (const name in s.values) {
+        const id = this.idOf(name);
+        flat.push(id, s.values[name]!);
+        byId[id] = s.values[name]!;
+      }
+      entries.push([s.nodeId, s.seq, s.ts, flat]);
+      if (s.ts > maxTs) maxTs = s.ts;
+      this.addPending(s.nodeId, { ts: s.ts, seq: s.seq, values: byId });
+    }
+    this.q.addJournal.run(maxTs, JSON.stringify({ f: 1, s: entries }));
+  }
+
+  // ---- packing and rollups -----------------------------------------------------------------
+
+  private readBlock(nodeId: number, tier: Tier, start: number): BlockSample[] {
+    const row = this.q.block.get(nodeId, tier.id, start);
+    return row ? decodeBlock(row.data) : [];
+  }
+
+  private writeBlock(nodeId: number, tier: Tier, start: number, samples: BlockSample[]): void {
+    this.q.putBlock.run(nodeId, tier.id, start, samples.length, encodeBlock(samples));
+  }
+
+  /** Puts buckets into their tier's block, replacing those with the same ts; returns the block's buckets. */
+  private upsertBuckets(nodeId: number, tier: Tier, buckets: Bucket[]): Bucket[] {
+    if (buckets.length === 0) return [];
+    const start = floorTo(buckets[0]!.ts, tier.blockMs);
+    const byTs = new Map(this.readBlock(nodeId, tier, start).map((s) => [s.ts, s]));
+    for (const b of buckets) byTs.set(b.ts, this.bucketToBlock(b));
+    const all = [...byTs.values()].sort((a, b) => a.ts - b.ts);
+    this.writeBlock(nodeId, tier, start, all);
+    return all.map((s) => this.bucketFromBlock(s));
+  }
+
+  private markDirty(nodeId: number, hour: number): void {
+    let set = this.dirtyHours.get(nodeId);
+    if (!set) this.dirtyHours.set(nodeId, (set = new Set()));
+    set.add(hour);
+  }
+
+  private packMinute(nodeId: number, minute: number, fresh: Map<number, BlockSample>): void {
+    const existing = this.readBlock(nodeId, RAW, minute);
+    let merged: BlockSample[];
+    if (existing.length === 0) {
+      merged = [...fresh.values()].sort((a, b) => a.ts - b.ts);
+    } else {
+      // A late sample for a packed minute (backfill); the first stored copy of a ts wins.
+      const byTs = new Map(existing.map((s) => [s.ts, s]));
+      for (const s of fresh.values()) if (!byTs.has(s.ts)) byTs.set(s.ts, s);
+      merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
+    }
+    this.writeBlock(nodeId, RAW, minute, merged);
+    this.q.setLastSeen.run(merged.at(-1)!.ts, nodeId);
+    this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
+  }
+
+  /**
+   * Rolls one closed hour up from its raw blocks: its 1m block is rewritten whole, its quarters
+   * and the hour bucket replace theirs in the 15m and 1h blocks.
+   */
+  private rollHour(nodeId: number, hour: number): void {
+    const raw = this.samples(nodeId, hour, hour + T1H.stepMs);
+    if (raw.length === 0) return;
+    const minutes = rollupSamples(raw, T1M.stepMs);
+    this.writeBlock(nodeId, T1M, hour, minutes.map((b) => this.bucketToBlock(b)));
+    const quarters = mergeBuckets(minutes, T15M.stepMs);
+    this.upsertBuckets(nodeId, T15M, quarters);
+    this.upsertBuckets(nodeId, T1H, mergeBuckets(quarters, T1H.stepMs));
+  }
+
+  /**
+   * Packs node-minutes that closed before `now`, then rolls up node-hours that closed: at most
+   * `limit` of both together, each kind in one transaction. Returns how many it did.
+   */
+  compact(now: number, limit: number): number {
+    const closedBefore = floorTo(now - COMPACT_GRACE_MS, MINUTE);
+    const minutes: [number, number, Map<number, BlockSample>][] = [];
+    outer: for (const [nodeId, byMinute] of this.pending) {
+      for (const [minute, samples] of byMinute) {
+        if (minute + MINUTE > closedBefore) continue;
+        minutes.push([nodeId, minute, samples]);
+        if (minutes.length >= limit) break outer;
+      }
+    }
+    if (minutes.length > 0) {
+      this.db.transaction(() => {
+        for (const [nodeId, minute, samples] of minutes) this.packMinute(nodeId, minute, samples);
+      })();
+      for (const [nodeId, minute] of minutes) {
+        const byMinute = this.pending.get(nodeId)!;
+        byMinute.delete(minute);
+        if (byMinute.size === 0) this.pending.delete(nodeId);
+      }
+    }
+    const hours: [number, number][] = [];
+    if (minutes.length < limit) {
+      outer: for (const [nodeId, set] of this.dirtyHours) {
+        for (const hour of set) {
+          if (hour + T1H.stepMs > closedBefore) continue;
+          hours.push([nodeId, hour]);
+          if (minutes.length + hours.length >= limit) break outer;
+        }
+      }
+    }
+    if (hours.length > 0) {
+      // Hours whose raw data is partly gone already would roll up into less than they hold now.
+      const rawSafeFrom = now - this.rawRetentionMs + T1H.stepMs;
+      this.db.transaction(() => {
+        for (const [nodeId, hour] of hours) if (hour >= rawSafeFrom) this.rollHour(nodeId, hour);
+      })();
+      for (const [nodeId, hour] of hours) {
+        const set = this.dirtyHours.get(nodeId)!;
+        set.delete(hour);
+        if (set.size === 0) this.dirtyHours.delete(nodeId);
+      }
+    }
+    const done = minutes.length + hours.length;
+    if (done < limit) this.trimJournal();
+    return done;
+  }
+
+  /** Deletes journal rows all of whose samples are packed. */
+  private trimJournal(): void {
+    let oldest = Infinity;
+    for (const minutes of this.pending.values()) for (const minute of minutes.keys()) if (minute < oldest) oldest = minute;
+    this.q.trimJournal.run(Number.isFinite(oldest) ? oldest : Number.MAX_SAFE_INTEGER);
+  }
+
+  applyRetention(nodeIds: readonly number[], now: number, retention: Retention, limit: number): number {
+    let deleted = 0;
+    for (const nodeId of nodeIds) {
+      for (const tier of TIERS) {
+        if (deleted >= limit) return deleted;
+        // A block goes once all of it is older than the tier keeps.
+        const expiredBefore = now - retention[tier.name] - tier.blockMs + 1;
+        deleted += this.q.expireBlocks.run(nodeId, tier.id, expiredBefore, limit - deleted).changes;
+      }
+    }
+    return deleted;
+  }
+
+  removeNode(nodeId: number): void {
+    this.q.deleteNodeBlocks.run(nodeId);
+    this.pending.delete(nodeId);
+    this.dirtyHours.delete(nodeId);
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  private bucketsOf(nodeId: number, tier: Tier, from: number, to: number): Bucket[] {
+    const out: Bucket[] = [];
+    for (const row of this.q.blockRange.all(nodeId, tier.id, floorTo(from, tier.blockMs), to)) {
+      for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) out.push(this.bucketFromBlock(s));
+    }
+    return out;
+  }
+
+  buckets(nodeId: number, tierName: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[] {
+    return this.bucketsOf(nodeId, TIERS.find((t) => t.name === tierName)!, from, to);
+  }
+
+  samples(nodeId: number, from: number, to: number): StoredSample[] {
+    const byTs = new Map<number, BlockSample>();
+    for (const row of this.q.blockRange.all(nodeId, RAW.id, floorTo(from, RAW.blockMs), to)) {
+      for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) byTs.set(s.ts, s);
+    }
+    for (const [minute, samples] of this.pending.get(nodeId) ?? []) {
+      if (minute + MINUTE <= from || minute >= to) continue;
+      for (const s of samples.values()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
+    }
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.toNames(s.values) }));
+  }
+
+  /** Newest timestamp held in memory for the node, or 0. */
+  newestPending(nodeId: number): number {
+    let newest = 0;
+    for (const samples of this.pending.get(nodeId)?.values() ?? []) for (const ts of samples.keys()) if (ts > newest) newest = ts;
+    return newest;
+  }
+
+  latest(nodeId: number): StoredSample | null {
+    let best: BlockSample | null = null;
+    for (const samples of this.pending.get(nodeId)?.values() ?? []) for (const s of samples.values()) if (!best || s.ts > best.ts) best = s;
+    if (!best) {
+      const row = this.q.newestBlock.get(nodeId, RAW.id);
+      best = row ? (decodeBlock(row.data).at(-1) ?? null) : null;
+    }
+    return best ? { nodeId, seq: best.seq, ts: best.ts, values: this.toNames(best.values) } : null;
+  }
+
+  counts(): { blocks: number; journalRows: number; pendingSamples: number } {
+    let pendingSamples = 0;
+    for (const minutes of this.pending.values()) for (const samples of minutes.values()) pendingSamples += samples.size;
+    return { blocks: this.q.countBlocks.get()!.n, journalRows: this.q.countJournal.get()!.n, pendingSamples };
+  }
+}
