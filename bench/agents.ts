@@ -27,6 +27,7 @@ const agents: Agent[] = [];
 const slots: Agent[][] = Array.from({ length: SLOTS }, () => []);
 let connected = 0;
 let sent = 0;
+let paused = false;
 
 function connect(i: number): void {
   const ws = new WebSocket(args.url!, { headers: { Authorization: `Bearer ${keys[i]}` }, perMessageDeflate: false });
@@ -57,6 +58,7 @@ const connector = setInterval(() => {
 // Every 10 ms one slot of agents sends: each agent once per second.
 let slot = 0;
 setInterval(() => {
+  if (paused) return;
   for (const agent of slots[slot]!) {
     if (!agent.open) continue;
     agent.seq++;
@@ -67,6 +69,7 @@ setInterval(() => {
 }, 10);
 
 process.stdin.on('data', (d) => {
+  if (d.toString().includes('pause')) paused = true;
   if (d.toString().includes('stats')) {
     const acked = agents.reduce((s, a) => s + a.acked, 0);
     process.stdout.write(JSON.stringify({ event: 'stats', sent, acked, open: agents.filter((a) => a.open).length }) + '\n');

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { METRIC_NAMES } from '../src/protocol/metrics';
 import type { LiveMessage } from '../src/protocol/messages';
+import { ACK_INTERVAL_MS } from '../src/server/agent-gateway';
 import { generateKey, hashKey } from '../src/server/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
 import { cpuSeconds, rssMB } from './proc-stats';
@@ -143,7 +144,9 @@ async function measureProbe() {
     clients.forEach((c) => c.terminate());
   }
 
-  await sleep(3000);
+  // Stop sending, give the last flush time to commit and ack, then compare.
+  agentProc.stdin!.write('pause\n');
+  await sleep(ACK_INTERVAL_MS + 2000);
   const drained = await request(agentProc, /"stats"/);
   live.terminate();
   agentProc.kill('SIGTERM');

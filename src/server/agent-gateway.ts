@@ -19,6 +19,12 @@ import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
 
 const HEARTBEAT_MS = 15_000;
+/**
+ * Acks to one agent are sent at most this often (the first one at once). An ack is a frame and a
+ * system call per agent; at 1 sample/s they were the largest cost of ingest. Agents keep every
+ * sample until acked, so a later ack only means a few more seconds held in their buffer.
+ */
+export const ACK_INTERVAL_MS = 5000;
 /** Consecutive bad messages after which the connection is closed. */
 const MAX_BAD_IN_A_ROW = 10;
 
@@ -29,7 +35,9 @@ interface AgentConnection {
   keyHash: string;
   schema: string[] | null;
   ackedSeq: number;
-  ackPending: boolean;
+  sentAckSeq: number;
+  lastAckAt: number;
+  ackTimer: NodeJS.Timeout | null;
   alive: boolean;
   badInARow: number;
   revoked: boolean;
@@ -40,6 +48,7 @@ export interface AgentGatewayOptions {
   hub: Hub;
   queue: IngestQueue;
   now?: () => number;
+  ackIntervalMs?: number;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
@@ -58,9 +67,11 @@ export class AgentGateway {
   private readonly byNode = new Map<number, AgentConnection>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly now: () => number;
+  private readonly ackIntervalMs: number;
 
   constructor(private readonly options: AgentGatewayOptions) {
     this.now = options.now ?? Date.now;
+    this.ackIntervalMs = options.ackIntervalMs ?? ACK_INTERVAL_MS;
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -92,12 +103,13 @@ export class AgentGateway {
       log.info('agent reconnected; closing its previous connection', { node: name });
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
-    const conn: AgentConnection = { ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, ackPending: false, alive: true, badInARow: 0, revoked: false };
+    const conn: AgentConnection = { ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false };
     this.byNode.set(nodeId, conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on('error', (err) => log.warn('agent connection error', { node: name, error: err.message }));
     ws.on('close', () => {
+      if (conn.ackTimer) clearTimeout(conn.ackTimer);
       if (this.byNode.get(nodeId) !== conn) return;
       this.byNode.delete(nodeId);
       this.options.hub.setOnline(nodeId, false);
@@ -140,15 +152,20 @@ export class AgentGateway {
     queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq));
   }
 
-  /** Acks are cumulative: one message per connection per flush, carrying the highest committed seq. */
+  /** Acks are cumulative and carry the highest committed seq; see ACK_INTERVAL_MS for how often. */
   private ack(conn: AgentConnection, seq: number): void {
     if (seq > conn.ackedSeq) conn.ackedSeq = seq;
-    if (conn.ackPending) return;
-    conn.ackPending = true;
-    queueMicrotask(() => {
-      conn.ackPending = false;
+    if (conn.ackTimer) return;
+    const wait = conn.lastAckAt + this.ackIntervalMs - this.now();
+    const flush = () => {
+      conn.ackTimer = null;
+      if (conn.ackedSeq === conn.sentAckSeq) return;
+      conn.lastAckAt = this.now();
+      conn.sentAckSeq = conn.ackedSeq;
       send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
-    });
+    };
+    if (wait <= 0) flush();
+    else conn.ackTimer = setTimeout(flush, wait);
   }
 
   private checkAlive(): void {

@@ -32,12 +32,18 @@ function splitListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, '') || '0.0.0.0', port: Number(listen.slice(at + 1)) };
 }
 
-export async function runServer(config: Config, options: { webDir?: string } = {}): Promise<RunningServer> {
+export interface ServerOptions {
+  webDir?: string;
+  /** How often an agent is sent an ack at most (tests shorten it). */
+  ackIntervalMs?: number;
+}
+
+export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const store = openSqliteStore(config.server.data, config.retention.raw);
   const hub = new Hub(store.listNodes());
   for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
   const queue = new IngestQueue(store, { flushMs: 250, maxQueued: 200_000 });
-  const agents = new AgentGateway({ store, hub, queue });
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs });
   const live = new LiveGateway(hub);
   const assets = loadAssets(config.server.title, options.webDir);
   const maintenance = startMaintenance(store, config.retention);

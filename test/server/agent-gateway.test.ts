@@ -155,3 +155,28 @@ test('rotating or removing a node through the CLI path disconnects its live agen
   await waitFor('removed node agent closed', () => goneAgent.closeCode === 4001, 5000);
   await waitFor('removed node gone from /api/nodes', async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`)).some((n) => n.name === 'gone-2'));
 });
+
+test('acks are coalesced: at most one per interval, always the highest committed seq', async (t) => {
+  const { loadConfig } = await import('../../src/config/load');
+  const { runServer } = await import('../../src/server/run-server');
+  const { tempDir } = await import('../helpers');
+  const { addNode } = await import('../../src/server/nodes');
+  const dir = tempDir(t);
+  const store = openSqliteStore(dir);
+  const { key } = addNode(store, 'acked', '', '', Date.now());
+  store.close();
+  const server = await runServer(loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dir } }), { ackIntervalMs: 1500 });
+  t.after(() => server.close());
+  const agent = new TestAgent(`ws://127.0.0.1:${server.port}`, key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  const ts = Date.now() - 10_000;
+  agent.sample(1, [1, 1, 1, 1], ts);
+  await waitFor('first ack at once', () => agent.of('ack').length === 1, 3000);
+  for (let seq = 2; seq <= 6; seq++) agent.sample(seq, [seq, 1, 1, 1], ts + seq * 1000);
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(agent.of('ack').length, 1, 'no second ack within the interval');
+  await waitFor('one coalesced ack for seq 6', () => agent.of('ack').length === 2, 3000);
+  assert.deepEqual(agent.of('ack').map((a) => a.seq), [1, 6]);
+});

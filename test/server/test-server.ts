@@ -38,7 +38,8 @@ export async function startTestServer(t: { after(fn: () => unknown): void }): Pr
   const dataDir = tempDir(t);
   const config = loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dataDir, 'log.level': 'error' } });
   setLogLevel(config.logLevel);
-  const server = await runServer(config);
+  // Acks every 5 s in production; the tests check every ack, so they get them at once.
+  const server = await runServer(config, { ackIntervalMs: 0 });
   t.after(() => server.close());
   return {
     server,
