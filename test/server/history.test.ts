@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { chooseTier, parseHistoryQuery, RANGES } from '../../src/server/history';
+import { chooseTier, parseHistoryQuery, RANGES, readHistory } from '../../src/server/history';
+import { createMemoryStore } from '../../src/store/memory-store';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { DEFAULT_RETENTION } from '../../src/store/tiers';
 import { ProbeError } from '../../src/util/errors';
@@ -109,4 +110,29 @@ test('/metrics is valid Prometheus text with base-unit names and node labels', a
   assert.equal(byName.get('probe_load1')!.metrics[0]!.value, '0.75');
   assert.equal(byName.get('probe_node_online')!.metrics[0]!.value, '1');
   for (const name of byName.keys()) assert.match(name, /^probe_[a-z0-9_]+$/);
+});
+
+test('readHistory on the in-memory store: buckets, gaps, metric filter, stat, tier for old ranges', () => {
+  const store = createMemoryStore();
+  const node = store.addNode({ name: 'm', group: '', location: '', keyHash: 'k' }, NOW);
+  const t0 = NOW - 3_600_000;
+  // 10 minutes of data, 50 minutes of silence.
+  store.writeSamples(Array.from({ length: 600 }, (_, i) => ({ nodeId: node.id, seq: i, ts: t0 + i * 1000, values: { cpu: i % 10, load1: 1 } })));
+  const query = parseHistoryQuery(new URLSearchParams({ range: '1h', metrics: 'cpu' }), NOW);
+  const h = readHistory(store, node.id, query, NOW, DEFAULT_RETENTION);
+  assert.equal(h.tier, 'raw');
+  assert.deepEqual(Object.keys(h).filter((k) => !['from', 'to', 'stepMs', 'tier', 'ts'].includes(k)), ['cpu'], 'only the metrics asked for');
+  const cpu = h.cpu as (number | null)[];
+  assert.equal(cpu.length, h.ts.length);
+  assert.equal(cpu[0], 2, 'avg of 0..4');
+  assert.equal(cpu[1], 7, 'avg of 5..9');
+  assert.equal(cpu.filter((v) => v !== null).length, 120);
+  assert.ok(cpu.slice(120).every((v) => v === null), 'silence is null');
+  const max = readHistory(store, node.id, { ...query, stat: 'max' }, NOW, DEFAULT_RETENTION);
+  assert.equal((max.cpu as number[])[0], 4);
+  const later = NOW + 3 * 86_400_000;
+  const old = readHistory(store, node.id, parseHistoryQuery(new URLSearchParams({ from: String(t0), to: String(t0 + 600_000) }), later), later, DEFAULT_RETENTION);
+  assert.equal(old.tier, '1m', 'raw is past its retention then');
+  assert.equal(old.stepMs, 60_000, 'buckets as wide as the tier');
+  assert.deepEqual(old.cpu, Array(10).fill(4.5));
 });

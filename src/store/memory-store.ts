@@ -1,0 +1,77 @@
+/**
+ * @module A Store kept in memory, for unit tests of the code above the store. Rollup tiers are
+ * computed on read from the raw samples, so they never lag; retention drops raw samples only.
+ */
+import { ProbeError } from '../util/errors';
+import { mergeBuckets, rollupSamples } from './rollup';
+import type { NewNode, NodeRecord, Store, StoredSample } from './store';
+import { TIERS } from './tiers';
+
+export function createMemoryStore(): Store {
+  const nodes = new Map<number, NodeRecord>();
+  const samples = new Map<number, Map<number, StoredSample>>();
+  let nextId = 1;
+  let changes = 0;
+  const byName = (name: string) => [...nodes.values()].find((n) => n.name === name);
+  const sorted = (nodeId: number) => [...(samples.get(nodeId)?.values() ?? [])].sort((a, b) => a.ts - b.ts);
+
+  return {
+    listNodes: () => [...nodes.values()].map((n) => ({ ...n })),
+    addNode(node: NewNode, now: number) {
+      if (byName(node.name)) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists`);
+      const record: NodeRecord = { id: nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false };
+      nodes.set(record.id, record);
+      changes++;
+      return { ...record };
+    },
+    removeNode(name) {
+      const node = byName(name);
+      if (!node) return false;
+      nodes.delete(node.id);
+      samples.delete(node.id);
+      return true;
+    },
+    setKeyHash(name, keyHash) {
+      const node = byName(name);
+      if (node) node.keyHash = keyHash;
+      return node !== undefined;
+    },
+    findNodeByKeyHash: (keyHash) => [...nodes.values()].find((n) => n.keyHash === keyHash) ?? null,
+    setHost(nodeId, host) {
+      const node = nodes.get(nodeId);
+      if (node) node.host = host;
+    },
+    writeSamples(batch) {
+      for (const s of batch) {
+        let byTs = samples.get(s.nodeId);
+        if (!byTs) samples.set(s.nodeId, (byTs = new Map()));
+        if (!byTs.has(s.ts)) byTs.set(s.ts, { ...s, values: { ...s.values } });
+        const node = nodes.get(s.nodeId);
+        if (node && s.ts > (node.lastSeen ?? 0)) node.lastSeen = s.ts;
+      }
+    },
+    latestSamples: () => [...nodes.keys()].flatMap((id) => sorted(id).at(-1) ?? []),
+    samples: (nodeId, from, to) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to),
+    buckets(nodeId, tierName, from, to) {
+      const step = TIERS.find((t) => t.name === tierName)!.stepMs;
+      const minutes = rollupSamples(sorted(nodeId), 60_000);
+      return (step === 60_000 ? minutes : mergeBuckets(minutes, step)).filter((b) => b.ts >= from && b.ts < to);
+    },
+    compact: () => 0,
+    applyRetention(now, retention) {
+      let deleted = 0;
+      for (const byTs of samples.values()) {
+        for (const ts of byTs.keys()) {
+          if (ts < now - retention.raw) {
+            byTs.delete(ts);
+            deleted++;
+          }
+        }
+      }
+      return deleted;
+    },
+    stats: () => ({ fileBytes: 0, blocks: 0, journalRows: 0, pendingSamples: 0 }),
+    externalChangeMarker: () => changes,
+    close: () => undefined,
+  };
+}
