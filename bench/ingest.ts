@@ -106,7 +106,7 @@ async function measureProbe() {
     const received = Date.now();
     const msg = JSON.parse(data.toString()) as LiveMessage;
     if (!measuring || msg.type !== 'update') return;
-    for (const n of msg.nodes) if (n.lastSeen !== null) latencies.push(received - n.lastSeen);
+    for (const n of msg.nodes) if (typeof n.lastSeen === "number") latencies.push(received - n.lastSeen);
   });
   await sleep(warmup * 1000);
 

@@ -11,11 +11,14 @@ export interface Scheduler {
 export function schedule(intervalMs: number, tick: (ts: number) => void, phaseMs = 0, now: () => number = Date.now): Scheduler {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let last = -Infinity;
   const arm = () => {
     if (stopped) return;
     const t = now();
-    const next = Math.floor((t - phaseMs) / intervalMs) * intervalMs + intervalMs + phaseMs;
+    // Timers may fire a little early; never tick the same boundary twice.
+    const next = Math.max(Math.floor((t - phaseMs) / intervalMs) * intervalMs + intervalMs + phaseMs, last + intervalMs);
     timer = setTimeout(() => {
+      last = next;
       tick(next);
       arm();
     }, next - t);

@@ -82,10 +82,16 @@ export interface LiveSnapshot {
   nodes: NodeView[];
 }
 
-/** Nodes whose state changed since the previous frame, whole. */
+/**
+ * What changed in one node since the previous frame: `id`, then only the fields that changed;
+ * `values` holds only metrics whose value changed, `null` for a metric no longer reported.
+ * A node the page does not know yet arrives whole.
+ */
+export type NodeDelta = { id: number } & Partial<Omit<NodeView, 'id' | 'values'>> & { values?: Record<string, number | null> };
+
 export interface LiveUpdate {
   type: 'update';
-  nodes: NodeView[];
+  nodes: NodeDelta[];
 }
 
 export interface LiveRemove {

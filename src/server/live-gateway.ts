@@ -1,20 +1,46 @@
 /**
  * @module /ws/live: sends each page a snapshot of every node, then, every window, one frame with
- * only the nodes that changed, serialized once and shared by every viewer.
+ * only what changed (changed nodes, and in them only changed fields and metrics), serialized once
+ * and shared by every viewer.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { LiveMessage } from '../protocol/messages';
+import type { LiveMessage, NodeDelta, NodeView } from '../protocol/messages';
 import type { Hub } from './hub';
 
 const WINDOW_MS = 200;
 /** A viewer that has this much unsent data is too slow to follow; it is dropped and will reconnect. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/** The fields of `next` that differ from `prev`; the whole view if `prev` is unknown. Null if nothing changed. */
+export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta | null {
+  if (!prev) return next;
+  const delta: NodeDelta = { id: next.id };
+  let changed = false;
+  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores'] as const) {
+    if (prev[key] !== next[key]) {
+      (delta as Record<string, unknown>)[key] = next[key];
+      changed = true;
+    }
+  }
+  let values: Record<string, number | null> | null = null;
+  for (const name in next.values) {
+    if (prev.values[name] !== next.values[name]) (values ??= {})[name] = next.values[name]!;
+  }
+  for (const name in prev.values) if (!(name in next.values)) (values ??= {})[name] = null;
+  if (values) {
+    delta.values = values;
+    changed = true;
+  }
+  return changed ? delta : null;
+}
+
 export class LiveGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
   private readonly dirty = new Set<number>();
+  /** Each node as the last frame left it on every viewer: deltas are taken against this. */
+  private readonly sent = new Map<number, NodeView>();
   private readonly removed = new Set<number>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -24,6 +50,7 @@ export class LiveGateway {
       if ('changed' in event) for (const id of event.changed) this.dirty.add(id);
       else for (const id of event.removed) {
         this.dirty.delete(id);
+        this.sent.delete(id);
         this.removed.add(id);
       }
     });
@@ -62,9 +89,16 @@ export class LiveGateway {
       this.removed.clear();
     }
     if (this.dirty.size === 0) return;
-    const nodes = [...this.dirty].flatMap((id) => this.hub.view(id) ?? []);
+    const nodes: NodeDelta[] = [];
+    for (const id of this.dirty) {
+      const view = this.hub.view(id);
+      if (!view) continue;
+      const delta = diffNode(this.sent.get(id), view);
+      this.sent.set(id, view);
+      if (delta) nodes.push(delta);
+    }
     this.dirty.clear();
-    if (this.wss.clients.size > 0) this.broadcast({ type: 'update', nodes });
+    if (nodes.length > 0 && this.wss.clients.size > 0) this.broadcast({ type: 'update', nodes });
   }
 
   close(): void {

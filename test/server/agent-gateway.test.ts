@@ -60,7 +60,7 @@ test('hello, samples and acks; the node appears online in /api/nodes and on /ws/
   assert.ok(!JSON.stringify(nodes).includes('test-host'), 'hostnames never reach the public API');
 
   const update = await waitFor('live update with the sample', () =>
-    frames.find((f) => f.type === 'update' && f.nodes.some((n) => n.values.cpu === 13.5)),
+    frames.find((f) => f.type === 'update' && f.nodes.some((n) => n.values?.cpu === 13.5)),
   );
   assert.equal(update.type, 'update');
 

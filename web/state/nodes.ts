@@ -2,7 +2,7 @@
  * @module Page state: every node as the server last described it, and the live socket's health.
  */
 import { computed, signal } from '@preact/signals';
-import type { LiveMessage, NodeView } from '../../src/protocol/messages';
+import type { LiveMessage, NodeDelta, NodeView } from '../../src/protocol/messages';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
@@ -28,13 +28,26 @@ export const totals = computed(() => {
   return { online, total: nodes.value.size, rx, tx };
 });
 
+/** Merges a delta into the node it describes (a node not seen before arrives whole). */
+export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeView {
+  const { values: changed, ...fields } = delta;
+  const base: NodeView = prev ?? { id: delta.id, name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, values: {} };
+  const values = { ...base.values };
+  for (const name in changed) {
+    const v = changed[name];
+    if (v === null || v === undefined) delete values[name];
+    else values[name] = v;
+  }
+  return { ...base, ...fields, values };
+}
+
 export function applyLive(msg: LiveMessage): void {
   if (msg.type === 'snapshot') {
     nodes.value = new Map(msg.nodes.map((n) => [n.id, n]));
     return;
   }
   const next = new Map(nodes.value);
-  if (msg.type === 'update') for (const n of msg.nodes) next.set(n.id, n);
+  if (msg.type === 'update') for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
   else for (const id of msg.ids) next.delete(id);
   nodes.value = next;
 }
