@@ -21,7 +21,24 @@ export interface Bucket {
 /** Averages keep three decimals: enough for every metric, and the block codec then stores them as integers. */
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function finish(acc: Map<number, Map<string, { sum: number; min: number; max: number; n: number }>>): Bucket[] {
+type Acc = Map<number, Map<string, { sum: number; min: number; max: number; n: number }>>;
+
+/** Adds `n` observations (their sum, min and max) of one metric to the bucket at `ts`. */
+function add(acc: Acc, ts: number, name: string, sum: number, min: number, max: number, n: number): void {
+  let metrics = acc.get(ts);
+  if (!metrics) acc.set(ts, (metrics = new Map()));
+  const m = metrics.get(name);
+  if (!m) {
+    metrics.set(name, { sum, min, max, n });
+    return;
+  }
+  m.sum += sum;
+  m.n += n;
+  if (min < m.min) m.min = min;
+  if (max > m.max) m.max = max;
+}
+
+function finish(acc: Acc): Bucket[] {
   return [...acc.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([ts, metrics]) => ({
@@ -31,40 +48,24 @@ function finish(acc: Map<number, Map<string, { sum: number; min: number; max: nu
 }
 
 export function rollupSamples(samples: readonly { ts: number; values: MetricValues }[], stepMs: number): Bucket[] {
-  const acc = new Map<number, Map<string, { sum: number; min: number; max: number; n: number }>>();
+  const acc: Acc = new Map();
   for (const s of samples) {
     const ts = floorTo(s.ts, stepMs);
-    let metrics = acc.get(ts);
-    if (!metrics) acc.set(ts, (metrics = new Map()));
-    for (const [name, v] of Object.entries(s.values)) {
-      const m = metrics.get(name);
-      if (!m) metrics.set(name, { sum: v, min: v, max: v, n: 1 });
-      else {
-        m.sum += v;
-        m.n++;
-        if (v < m.min) m.min = v;
-        if (v > m.max) m.max = v;
-      }
+    for (const name in s.values) {
+      const v = s.values[name]!;
+      add(acc, ts, name, v, v, v, 1);
     }
   }
   return finish(acc);
 }
 
 export function mergeBuckets(buckets: readonly Bucket[], stepMs: number): Bucket[] {
-  const acc = new Map<number, Map<string, { sum: number; min: number; max: number; n: number }>>();
+  const acc: Acc = new Map();
   for (const b of buckets) {
     const ts = floorTo(b.ts, stepMs);
-    let metrics = acc.get(ts);
-    if (!metrics) acc.set(ts, (metrics = new Map()));
-    for (const [name, s] of Object.entries(b.stats)) {
-      const m = metrics.get(name);
-      if (!m) metrics.set(name, { sum: s.avg * s.n, min: s.min, max: s.max, n: s.n });
-      else {
-        m.sum += s.avg * s.n;
-        m.n += s.n;
-        if (s.min < m.min) m.min = s.min;
-        if (s.max > m.max) m.max = s.max;
-      }
+    for (const name in b.stats) {
+      const s = b.stats[name]!;
+      add(acc, ts, name, s.avg * s.n, s.min, s.max, s.n);
     }
   }
   return finish(acc);
