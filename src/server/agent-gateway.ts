@@ -148,8 +148,15 @@ export class AgentGateway {
       log.info('agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;
     }
+    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq))) {
+      // The agent keeps this sample and everything after it, and sends them again after reconnecting.
+      log.warn('ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
+      send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });
+      conn.revoked = true;
+      conn.ws.close(1013, 'try again later');
+      return;
+    }
     hub.sample(conn.nodeId, msg.ts, msg.values);
-    queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq));
   }
 
   /** Acks are cumulative and carry the highest committed seq; see ACK_INTERVAL_MS for how often. */

@@ -8,7 +8,7 @@ import { log } from '../util/log';
 
 export interface IngestQueueOptions {
   flushMs: number;
-  /** Past this many queued samples the oldest are dropped unacked (their agents resend them). */
+  /** Past this many queued samples new ones are refused (the database is not keeping up). */
   maxQueued: number;
 }
 
@@ -30,9 +30,14 @@ export class IngestQueue {
     this.timer.unref();
   }
 
-  push(sample: StoredSample, onCommitted: () => void): void {
+  /**
+   * Queues a sample; false when the queue is full. Nothing queued is ever dropped: acks are
+   * cumulative, so a dropped sample followed by an acked one would be lost at the agent too.
+   */
+  push(sample: StoredSample, onCommitted: () => void): boolean {
+    if (this.queue.length >= this.options.maxQueued) return false;
     this.queue.push({ sample, onCommitted });
-    if (this.queue.length > this.options.maxQueued) this.queue.splice(0, this.queue.length - this.options.maxQueued);
+    return true;
   }
 
   get length(): number {

@@ -16,7 +16,7 @@ export interface MaintenanceOptions {
   now?: () => number;
 }
 
-export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 200, retentionBatch: 1000 };
+export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 50, retentionBatch: 1000 };
 
 export function startMaintenance(store: Store, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
   const now = options.now ?? Date.now;

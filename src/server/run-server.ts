@@ -36,13 +36,15 @@ export interface ServerOptions {
   webDir?: string;
   /** How often an agent is sent an ack at most (tests shorten it). */
   ackIntervalMs?: number;
+  /** Samples waiting for the database past which agents are refused (tests shrink it). */
+  maxQueued?: number;
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const store = openSqliteStore(config.server.data, config.retention.raw);
   const hub = new Hub(store.listNodes());
   for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
-  const queue = new IngestQueue(store, { flushMs: 250, maxQueued: 200_000 });
+  const queue = new IngestQueue(store, { flushMs: 250, maxQueued: options.maxQueued ?? 200_000 });
   const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs });
   const live = new LiveGateway(hub);
   const assets = loadAssets(config.server.title, options.webDir);

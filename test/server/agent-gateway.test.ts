@@ -180,3 +180,25 @@ test('acks are coalesced: at most one per interval, always the highest committed
   await waitFor('one coalesced ack for seq 6', () => agent.of('ack').length === 2, 3000);
   assert.deepEqual(agent.of('ack').map((a) => a.seq), [1, 6]);
 });
+
+test('when the database falls behind, agents are told to come back (1013) and nothing is acked past what is stored', async (t) => {
+  const { loadConfig } = await import('../../src/config/load');
+  const { runServer } = await import('../../src/server/run-server');
+  const { tempDir } = await import('../helpers');
+  const { addNode } = await import('../../src/server/nodes');
+  const dir = tempDir(t);
+  const store = openSqliteStore(dir);
+  const { key } = addNode(store, 'busy', '', '', Date.now());
+  store.close();
+  const server = await runServer(loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dir } }), { ackIntervalMs: 0, maxQueued: 2 });
+  t.after(() => server.close());
+  const agent = new TestAgent(`ws://127.0.0.1:${server.port}`, key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  const ts = Date.now() - 10_000;
+  for (let seq = 1; seq <= 4; seq++) agent.sample(seq, [seq, 1, 1, 1], ts + seq * 1000);
+  await waitFor('closed with 1013', () => agent.closeCode === 1013);
+  assert.equal(agent.of('error').at(-1)!.code, 'PROBE_ERR_BUSY');
+  assert.ok(agent.of('ack').every((a) => a.seq <= 2), `acks: ${JSON.stringify(agent.of('ack'))}`);
+});
