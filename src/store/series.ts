@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import type { MetricValues } from '../protocol/metrics';
 import { decodeBlock, encodeBlock } from './codec';
 import type { BlockSample } from './codec';
+import { MinuteBuffer } from './minute-buffer';
 import { mergeBuckets, rollupSamples } from './rollup';
 import type { Bucket, Stat } from './rollup';
 import type { StoredSample } from './store';
@@ -28,8 +29,8 @@ export class Series {
   private readonly q;
   private readonly idByName = new Map<string, number>();
   private readonly nameById = new Map<number, string>();
-  /** Samples not packed yet: node -> minute -> ts -> sample (first copy of a ts wins). */
-  private readonly pending = new Map<number, Map<number, Map<number, BlockSample>>>();
+  /** Samples not packed yet: node -> minute -> its samples (first copy of a ts wins). */
+  private readonly pending = new Map<number, Map<number, MinuteBuffer>>();
   /** Hours with raw data packed since they were last rolled up: node -> hour starts. */
   private readonly dirtyHours = new Map<number, Set<number>>();
 
@@ -130,23 +131,20 @@ export class Series {
 
   // ---- writing -----------------------------------------------------------------------------
 
-  private addPending(nodeId: number, sample: BlockSample): void {
+  private addPending(nodeId: number, ts: number, seq: number, flat: readonly number[]): void {
     let minutes = this.pending.get(nodeId);
     if (!minutes) this.pending.set(nodeId, (minutes = new Map()));
-    const minute = floorTo(sample.ts, MINUTE);
-    let byTs = minutes.get(minute);
-    if (!byTs) minutes.set(minute, (byTs = new Map()));
-    if (!byTs.has(sample.ts)) byTs.set(sample.ts, sample);
+    const minute = floorTo(ts, MINUTE);
+    let buffer = minutes.get(minute);
+    if (!buffer) minutes.set(minute, (buffer = new MinuteBuffer()));
+    buffer.add(ts, seq, flat);
   }
 
   private replayJournal(): void {
     for (const { data } of this.q.journal.all()) {
       const row = JSON.parse(data) as { f: number; s: JournalEntry[] };
       for (const [nodeId, seq, ts, values] of row.s) {
-        const byId: Record<number, number> = {};
-        if (Array.isArray(values)) for (let i = 0; i < values.length; i += 2) byId[values[i]!] = values[i + 1]!;
-        else Object.assign(byId, this.toIds(values));
-        this.addPending(nodeId, { ts, seq, values: byId });
+        this.addPending(nodeId, ts, seq, Array.isArray(values) ? values : Object.entries(this.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
       }
     }
   }
@@ -158,15 +156,10 @@ export class Series {
     let maxTs = 0;
     for (const s of samples) {
       const flat: number[] = [];
-      const byId: Record<number, number> = {};
-      for (const name in s.values) {
-        const id = this.idOf(name);
-        flat.push(id, s.values[name]!);
-        byId[id] = s.values[name]!;
-      }
+      for (const name in s.values) flat.push(this.idOf(name), s.values[name]!);
       entries.push([s.nodeId, s.seq, s.ts, flat]);
       if (s.ts > maxTs) maxTs = s.ts;
-      this.addPending(s.nodeId, { ts: s.ts, seq: s.seq, values: byId });
+      this.addPending(s.nodeId, s.ts, s.seq, flat);
     }
     this.q.addJournal.run(maxTs, JSON.stringify({ f: 1, s: entries }));
   }
@@ -199,15 +192,15 @@ export class Series {
     set.add(hour);
   }
 
-  private packMinute(nodeId: number, minute: number, fresh: Map<number, BlockSample>): void {
+  private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer): void {
     const existing = this.readBlock(nodeId, RAW, minute);
     let merged: BlockSample[];
     if (existing.length === 0) {
-      merged = [...fresh.values()].sort((a, b) => a.ts - b.ts);
+      merged = fresh.toSamples();
     } else {
       // A late sample for a packed minute (backfill); the first stored copy of a ts wins.
       const byTs = new Map(existing.map((s) => [s.ts, s]));
-      for (const s of fresh.values()) if (!byTs.has(s.ts)) byTs.set(s.ts, s);
+      for (const s of fresh.toSamples()) if (!byTs.has(s.ts)) byTs.set(s.ts, s);
       merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
     }
     this.writeBlock(nodeId, RAW, minute, merged);
@@ -235,7 +228,7 @@ export class Series {
    */
   compact(now: number, limit: number): number {
     const closedBefore = floorTo(now - COMPACT_GRACE_MS, MINUTE);
-    const minutes: [number, number, Map<number, BlockSample>][] = [];
+    const minutes: [number, number, MinuteBuffer][] = [];
     outer: for (const [nodeId, byMinute] of this.pending) {
       for (const [minute, samples] of byMinute) {
         if (minute + MINUTE > closedBefore) continue;
@@ -325,9 +318,9 @@ export class Series {
     for (const row of this.q.blockRange.all(nodeId, RAW.id, floorTo(from, RAW.blockMs), to)) {
       for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) byTs.set(s.ts, s);
     }
-    for (const [minute, samples] of this.pending.get(nodeId) ?? []) {
+    for (const [minute, buffer] of this.pending.get(nodeId) ?? []) {
       if (minute + MINUTE <= from || minute >= to) continue;
-      for (const s of samples.values()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
+      for (const s of buffer.toSamples()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
     }
     return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.toNames(s.values) }));
   }
@@ -335,13 +328,16 @@ export class Series {
   /** Newest timestamp held in memory for the node, or 0. */
   newestPending(nodeId: number): number {
     let newest = 0;
-    for (const samples of this.pending.get(nodeId)?.values() ?? []) for (const ts of samples.keys()) if (ts > newest) newest = ts;
+    for (const buffer of this.pending.get(nodeId)?.values() ?? []) newest = Math.max(newest, buffer.newestTs);
     return newest;
   }
 
   latest(nodeId: number): StoredSample | null {
     let best: BlockSample | null = null;
-    for (const samples of this.pending.get(nodeId)?.values() ?? []) for (const s of samples.values()) if (!best || s.ts > best.ts) best = s;
+    for (const buffer of this.pending.get(nodeId)?.values() ?? []) {
+      const newest = buffer.toSamples().at(-1);
+      if (newest && (!best || newest.ts > best.ts)) best = newest;
+    }
     if (!best) {
       const row = this.q.newestBlock.get(nodeId, RAW.id);
       best = row ? (decodeBlock(row.data).at(-1) ?? null) : null;
@@ -351,7 +347,7 @@ export class Series {
 
   counts(): { blocks: number; journalRows: number; pendingSamples: number } {
     let pendingSamples = 0;
-    for (const minutes of this.pending.values()) for (const samples of minutes.values()) pendingSamples += samples.size;
+    for (const minutes of this.pending.values()) for (const buffer of minutes.values()) pendingSamples += buffer.size;
     return { blocks: this.q.countBlocks.get()!.n, journalRows: this.q.countJournal.get()!.n, pendingSamples };
   }
 }
