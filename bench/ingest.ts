@@ -102,7 +102,11 @@ async function measureProbe() {
   const latencies: number[] = [];
   let measuring = false;
   const live = new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false });
+  let liveFrames = 0;
+  live.on('close', (code) => log(`live client closed (${code}) after ${liveFrames} frames`));
+  live.on('error', (err) => log(`live client: ${err.message}`));
   live.on('message', (data) => {
+    liveFrames++;
     const received = Date.now();
     const msg = JSON.parse(data.toString()) as LiveMessage;
     if (!measuring || msg.type !== 'update') return;

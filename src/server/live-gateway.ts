@@ -6,12 +6,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
 import type { LiveMessage, NodeDelta, NodeView } from '../protocol/messages';
 import type { Hub } from './hub';
 
 const WINDOW_MS = 200;
-/** A viewer that has this much unsent data is too slow to follow; it is dropped and will reconnect. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * A viewer with this much unsent data is behind: it skips frames and, once its socket drained,
+ * gets a fresh snapshot instead of the deltas it missed. (A 10 000-node snapshot is ~3.5 MB.)
+ */
+const BEHIND_BYTES = 1024 * 1024;
+/** A viewer behind for this long is cut; its page reconnects by itself. */
+const STUCK_MS = 60_000;
 
 /** The fields of `next` that differ from `prev`; the whole view if `prev` is unknown. Null if nothing changed. */
 export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta | null {
@@ -44,6 +50,8 @@ export class LiveGateway {
   private readonly removed = new Set<number>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  /** Viewers that skipped frames, and since when. */
+  private readonly behind = new Map<WebSocket, number>();
 
   constructor(private readonly hub: Hub) {
     this.unsubscribe = hub.subscribe((event) => {
@@ -68,15 +76,25 @@ export class LiveGateway {
       ws.send(JSON.stringify(snapshot));
       // Viewers only listen; anything they send is ignored.
       ws.on('error', () => ws.terminate());
+      ws.on('close', () => this.behind.delete(ws));
     });
   }
 
   private broadcast(msg: LiveMessage): void {
     const text = JSON.stringify(msg);
+    let snapshot: string | null = null;
+    const now = Date.now();
     for (const ws of this.wss.clients) {
       if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        ws.terminate();
+      if (ws.bufferedAmount > BEHIND_BYTES) {
+        const since = this.behind.get(ws) ?? now;
+        this.behind.set(ws, since);
+        if (now - since > STUCK_MS) ws.terminate();
+        continue;
+      }
+      if (this.behind.delete(ws)) {
+        snapshot ??= JSON.stringify({ type: 'snapshot', nodes: this.hub.views() } satisfies LiveMessage);
+        ws.send(snapshot);
         continue;
       }
       ws.send(text);
