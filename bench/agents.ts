@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { encodeSample } from '../src/protocol/encode';
-import { METRIC_NAMES } from '../src/protocol/metrics';
 import { metricStream } from './synthetic';
 
 const { values: args } = parseArgs({ options: { url: { type: 'string' }, keys: { type: 'string' }, rate: { type: 'string', default: '500' } } });
 const keys = readFileSync(args.keys!, 'utf8').trim().split('\n');
-const schema = [...METRIC_NAMES];
+// The metrics the synthetic stream produces, sent in array form like the real agent.
+const schema = Object.keys(metricStream(1)());
 const SLOTS = 100;
 
 interface Agent {

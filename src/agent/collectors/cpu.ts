@@ -8,6 +8,10 @@ export interface CpuTimes {
   total: number;
   /** idle + iowait: time the CPU had nothing to run. */
   idle: number;
+  user: number;
+  system: number;
+  iowait: number;
+  steal: number;
 }
 
 /** The aggregate `cpu` line of /proc/stat. Guest time is already counted in user/nice, so it is left out of the total. */
@@ -17,7 +21,14 @@ export function parseProcStat(text: string): CpuTimes {
   if (fields[0] !== 'cpu') throw new Error('/proc/stat does not start with the cpu line');
   const n = fields.slice(1, 9).map((f) => Number(f) || 0);
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
-  return { total: user + nice + system + idle + iowait + irq + softirq + steal, idle: idle + iowait };
+  return {
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+    idle: idle + iowait,
+    user: user + nice,
+    system: system + irq + softirq,
+    iowait,
+    steal,
+  };
 }
 
 /** Boot time in Unix ms from /proc/stat's btime line. */
@@ -33,6 +44,19 @@ export function cpuBusyPercent(prev: CpuTimes, cur: CpuTimes): number | null {
   return Math.round(((total - idle) / total) * 1000) / 10;
 }
 
+/** Share of each kind of CPU time between two readings, in percent; null after a counter reset. */
+export function cpuBreakdown(prev: CpuTimes, cur: CpuTimes): { cpuUser: number; cpuSystem: number; cpuIowait: number; cpuSteal: number } | null {
+  const total = cur.total - prev.total;
+  if (total <= 0) return null;
+  const share = (key: 'user' | 'system' | 'iowait' | 'steal') => {
+    const d = cur[key] - prev[key];
+    return d < 0 ? null : Math.round((d / total) * 1000) / 10;
+  };
+  const [cpuUser, cpuSystem, cpuIowait, cpuSteal] = [share('user'), share('system'), share('iowait'), share('steal')];
+  if (cpuUser === null || cpuSystem === null || cpuIowait === null || cpuSteal === null) return null;
+  return { cpuUser, cpuSystem, cpuIowait, cpuSteal };
+}
+
 export function cpuCollector(stat: ProcFile): Collector {
   let prev: CpuTimes | null = null;
   return {
@@ -40,8 +64,10 @@ export function cpuCollector(stat: ProcFile): Collector {
     collect(out) {
       const cur = parseProcStat(stat.read());
       const busy = prev ? cpuBusyPercent(prev, cur) : null;
+      const parts = prev ? cpuBreakdown(prev, cur) : null;
       prev = cur;
       if (busy !== null) out.cpu = busy;
+      if (parts) Object.assign(out, parts);
     },
   };
 }

@@ -7,12 +7,14 @@ import { log } from '../../util/log';
 import type { Collector } from './collector';
 import { cpuCollector } from './cpu';
 import { diskCollector } from './disk';
+import { diskIoCollector } from './diskio';
 import { loadCollector } from './load';
 import { memoryCollector } from './memory';
 import { networkCollector } from './network';
 import { portableCollectors } from './portable';
 import { ProcFile } from './proc-file';
 import { processesCollector } from './processes';
+import { socketsCollector } from './sockets';
 import { uptimeCollector } from './uptime';
 
 export function platformCollectors(procDir = '/proc'): Collector[] {
@@ -22,7 +24,9 @@ export function platformCollectors(procDir = '/proc'): Collector[] {
     cpuCollector(file('stat')),
     memoryCollector(file('meminfo')),
     diskCollector(file('mounts')),
+    diskIoCollector(file('diskstats')),
     networkCollector(file('net/dev')),
+    socketsCollector(file('net/sockstat'), file('net/sockstat6')),
     loadCollector(file('loadavg')),
     uptimeCollector(file('uptime')),
     processesCollector(procDir),

@@ -18,6 +18,8 @@ export function parseMeminfo(text: string): MetricValues {
   const values: MetricValues = {
     memTotalBytes: total * 1024,
     memUsedBytes: Math.max(0, total - available) * 1024,
+    memAvailableBytes: available * 1024,
+    memBuffersCacheBytes: ((kb.Buffers ?? 0) + (kb.Cached ?? 0) + (kb.SReclaimable ?? 0)) * 1024,
   };
   if (kb.SwapTotal !== undefined) {
     values.swapTotalBytes = kb.SwapTotal * 1024;

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { counterRate } from '../../../src/agent/collectors/collector';
-import { cpuBusyPercent, parseBootTime, parseProcStat } from '../../../src/agent/collectors/cpu';
+import { cpuBreakdown, cpuBusyPercent, parseBootTime, parseProcStat } from '../../../src/agent/collectors/cpu';
+import { isWholeDisk, parseDiskstats } from '../../../src/agent/collectors/diskio';
+import { ProcFile } from '../../../src/agent/collectors/proc-file';
+import { parseSockstat } from '../../../src/agent/collectors/sockets';
+import type { MetricValues } from '../../../src/protocol/metrics';
 import { parseMounts, realFilesystems } from '../../../src/agent/collectors/disk';
 import { parseOsRelease } from '../../../src/agent/collectors/host';
 import { parseLoadavg } from '../../../src/agent/collectors/load';
 import { parseMeminfo } from '../../../src/agent/collectors/memory';
-import { isPhysicalInterface, parseNetDev } from '../../../src/agent/collectors/network';
+import { isPhysicalInterface, networkCollector, parseNetDev } from '../../../src/agent/collectors/network';
 import { countPids } from '../../../src/agent/collectors/processes';
 import { parseUptime } from '../../../src/agent/collectors/uptime';
-import { FIXTURES } from '../../helpers';
+import { FIXTURES, tempDir } from '../../helpers';
 
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, 'proc', name), 'utf8');
 
@@ -24,10 +28,59 @@ test('/proc/stat: totals, idle including iowait, boot time', () => {
   assert.equal(parseBootTime(fixture('vm-steal-stat')), 1764040000 * 1000);
 });
 
+const times = (total: number, idle: number, user = 0, system = 0, iowait = 0, steal = 0) => ({ total, idle, user, system, iowait, steal });
+
 test('cpu busy percent between two readings; nonsense deltas give no value', () => {
-  assert.equal(cpuBusyPercent({ total: 1000, idle: 800 }, { total: 1200, idle: 950 }), 25);
-  assert.equal(cpuBusyPercent({ total: 1000, idle: 800 }, { total: 1000, idle: 800 }), null);
-  assert.equal(cpuBusyPercent({ total: 1000, idle: 800 }, { total: 900, idle: 700 }), null, 'counter reset');
+  assert.equal(cpuBusyPercent(times(1000, 800), times(1200, 950)), 25);
+  assert.equal(cpuBusyPercent(times(1000, 800), times(1000, 800)), null);
+  assert.equal(cpuBusyPercent(times(1000, 800), times(900, 700)), null, 'counter reset');
+});
+
+test('cpu breakdown: user, system, iowait and steal shares, from the VM-with-steal fixture', () => {
+  const before = parseProcStat(fixture('vm-steal-stat'));
+  const after = { ...before, total: before.total + 200, idle: before.idle + 100, user: before.user + 50, system: before.system + 10, iowait: before.iowait + 20, steal: before.steal + 40 };
+  assert.deepEqual(cpuBreakdown(before, after), { cpuUser: 25, cpuSystem: 5, cpuIowait: 10, cpuSteal: 20 });
+  assert.equal(before.steal, 5876);
+  assert.equal(before.user, 4705 + 356, 'nice counts as user');
+  assert.equal(cpuBreakdown(after, before), null, 'counters going back give nothing');
+});
+
+test('/proc/diskstats: bytes and operations of whole disks only', () => {
+  const disks = parseDiskstats(fixture('nvme-diskstats'));
+  assert.deepEqual([...disks.keys()].filter(isWholeDisk), ['nvme0n1', 'sda', 'mmcblk0']);
+  assert.deepEqual(disks.get('nvme0n1'), { reads: 150000, readBytes: 12000000 * 512, writes: 300000, writtenBytes: 24000000 * 512 });
+  const host = parseDiskstats(fixture('host-diskstats'));
+  assert.ok([...host.keys()].filter(isWholeDisk).includes('vda'));
+  assert.ok(![...host.keys()].filter(isWholeDisk).some((n) => n.startsWith('loop') || n.startsWith('zram')));
+});
+
+test('/proc/net/sockstat{,6}: TCP and UDP sockets in use', () => {
+  assert.deepEqual(parseSockstat(fixture('busy-sockstat')), { tcp: 812, udp: 17 });
+  assert.deepEqual(parseSockstat(fixture('busy-sockstat6')), { tcp: 41, udp: 5 });
+  assert.deepEqual(parseSockstat(''), { tcp: 0, udp: 0 });
+});
+
+test('network collector: packets and totals too, nothing negative across an interface reset', (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'dev');
+  const header = 'Inter-|   Receive\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+  const write = (rx: number, rxp: number, tx: number, txp: number) =>
+    writeFileSync(file, `${header}  eth0: ${rx} ${rxp} 0 0 0 0 0 0 ${tx} ${txp} 0 0 0 0 0 0\n    lo: 5 5 0 0 0 0 0 0 5 5 0 0 0 0 0 0\n`);
+  const collector = networkCollector(new ProcFile(file));
+  write(1000, 10, 500, 5);
+  const first: MetricValues = {};
+  collector.collect(first, 0);
+  assert.equal(first.netRxBytesTotal, 1000);
+  assert.equal(first.netRxBytesPerSec, undefined, 'no rate from one reading');
+  write(3000, 30, 1500, 15);
+  const second: MetricValues = {};
+  collector.collect(second, 2000);
+  assert.deepEqual([second.netRxBytesPerSec, second.netTxBytesPerSec, second.netRxPacketsPerSec, second.netTxPacketsPerSec], [1000, 500, 10, 5]);
+  write(100, 1, 50, 1);
+  const reset: MetricValues = {};
+  collector.collect(reset, 3000);
+  assert.equal(reset.netRxBytesPerSec, 0, 'a reset interface adds nothing, never a negative rate');
+  assert.equal(reset.netRxBytesTotal, 100);
 });
 
 test('/proc/meminfo: used = total - available, swap', () => {
@@ -37,6 +90,8 @@ test('/proc/meminfo: used = total - available, swap', () => {
   assert.equal(m.memTotalBytes, kb('MemTotal'));
   assert.equal(m.memUsedBytes, kb('MemTotal') - kb('MemAvailable'));
   assert.equal(m.swapTotalBytes, kb('SwapTotal'));
+  assert.equal(m.memAvailableBytes, kb('MemAvailable'));
+  assert.equal(m.memBuffersCacheBytes, kb('Buffers') + kb('Cached') + kb('SReclaimable'));
   const old = parseMeminfo('MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 250 kB\n');
   assert.equal(old.memUsedBytes, 600 * 1024, 'kernels without MemAvailable');
   assert.throws(() => parseMeminfo('garbage'));
@@ -70,8 +125,9 @@ test('/proc/mounts: real filesystems only, one per device, escapes decoded', () 
   assert.deepEqual(container.map((m) => m.mountpoint), ['/'], 'container: the overlay root, not bind-mounted files');
 });
 
-test('load, uptime, pid count, os-release', () => {
-  assert.deepEqual(parseLoadavg('0.63 0.25 0.17 1/215 12345\n'), { load1: 0.63, load5: 0.25, load15: 0.17 });
+test('load, threads, uptime, pid count, os-release', () => {
+  assert.deepEqual(parseLoadavg('0.63 0.25 0.17 1/215 12345\n'), { load1: 0.63, load5: 0.25, load15: 0.17, threads: 215 });
+  assert.deepEqual(parseLoadavg('0.63 0.25 0.17\n'), { load1: 0.63, load5: 0.25, load15: 0.17 });
   assert.throws(() => parseLoadavg('x y z'));
   assert.equal(parseUptime(fixture('host-uptime')), Math.floor(Number(fixture('host-uptime').split(' ')[0])));
   assert.equal(countPids(['1', '22', 'self', 'net', '333', 'sys']), 3);
