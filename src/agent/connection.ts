@@ -1,29 +1,31 @@
 /**
  * @module The agent's one WebSocket to the server: authenticates with the key in a header, sends
- * hello then samples, keeps every sample until the server acks it, resends the rest after a
- * reconnect, and reconnects forever with jittered backoff.
+ * hello, then every new sample at once and, alongside, the older samples the server has not acked
+ * (from the on-disk buffer) in batches. An ack covers the acked sample and everything sent before
+ * it on the connection. Reconnects forever with jittered backoff.
  */
 import WebSocket from 'ws';
 import type { HelloMessage, ServerMessage } from '../protocol/messages';
 import { log } from '../util/log';
 import { backoffDelay } from './backoff';
+import type { BufferedSample, SampleBuffer } from './buffer';
 
 export interface ConnectionOptions {
   url: string;
   key: string;
   hello: () => HelloMessage;
-  /** Most samples kept while unacknowledged; the oldest are dropped beyond it. */
-  maxBuffered: number;
-  /** Connection presumed dead after this long without a message from the server. */
-  silenceTimeoutMs: number;
+  buffer: SampleBuffer;
+  intervalMs: number;
+  /** Older samples sent per backfill step (every 100 ms while the socket keeps up). */
+  backfillBatch?: number;
   random?: () => number;
 }
 
 export interface Connection {
-  /** Queues one encoded sample (see protocol/encode.ts) until the server acks `seq`. */
-  send(seq: number, text: string): void;
+  /** Stores the sample in the buffer and sends it if connected. */
+  send(sample: BufferedSample): void;
   close(): void;
-  readonly stats: { connected: boolean; buffered: number; dropped: number; acked: number };
+  readonly stats: { connected: boolean; backfilled: number };
 }
 
 /** Turns what a person types (host:port, http(s)://host, wss://host) into the agent endpoint URL. */
@@ -36,29 +38,44 @@ export function agentEndpoint(server: string): string {
   return url.toString();
 }
 
+const BACKFILL_STEP_MS = 100;
+/** Backfill pauses while this much is still waiting in the socket. */
+const BACKFILL_HIGH_WATER = 256 * 1024;
+/** Until the server says how often it acks, assume the protocol's default. */
+const DEFAULT_ACK_INTERVAL_MS = 5000;
+
 export function connect(options: ConnectionOptions): Connection {
+  const { buffer } = options;
   const random = options.random ?? Math.random;
-  const pending: { seq: number; text: string }[] = [];
-  const stats = { connected: false, buffered: 0, dropped: 0, acked: 0 };
+  const batch = options.backfillBatch ?? 100;
+  const stats = { connected: false, backfilled: 0 };
   let ws: WebSocket | null = null;
   let attempt = 0;
   let closed = false;
   let retryTimer: NodeJS.Timeout | null = null;
   let silenceTimer: NodeJS.Timeout | null = null;
-  let lastError = '';
+  let backfillTimer: NodeJS.Timeout | null = null;
+  let lastWarning = '';
+  /** Seqs sent on the current socket, in send order, not acked yet. */
+  let inflight: number[] = [];
+  /** Samples from this seq on go live; older unacked ones are backfilled. */
+  let liveFrom = 0;
+  let backfillCursor = 0;
+  let silenceTimeoutMs = DEFAULT_ACK_INTERVAL_MS + 2 * options.intervalMs;
 
   const warnOnce = (message: string, fields: Record<string, unknown>) => {
-    if (message + JSON.stringify(fields) === lastError) return;
-    lastError = message + JSON.stringify(fields);
+    const key = message + JSON.stringify(fields);
+    if (key === lastWarning) return;
+    lastWarning = key;
     log.warn(message, fields);
   };
 
   const armSilence = () => {
     if (silenceTimer) clearTimeout(silenceTimer);
     silenceTimer = setTimeout(() => {
-      warnOnce('no word from the server; reconnecting', { afterMs: options.silenceTimeoutMs });
+      warnOnce('no word from the server; reconnecting', { afterMs: silenceTimeoutMs });
       ws?.terminate();
-    }, options.silenceTimeoutMs);
+    }, silenceTimeoutMs);
   };
 
   const scheduleReconnect = () => {
@@ -70,6 +87,28 @@ export function connect(options: ConnectionOptions): Connection {
     }, delay);
   };
 
+  const transmit = (socket: WebSocket, sample: BufferedSample) => {
+    inflight.push(sample.seq);
+    socket.send(sample.text);
+  };
+
+  const backfillStep = () => {
+    backfillTimer = null;
+    const socket = ws;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    if (socket.bufferedAmount < BACKFILL_HIGH_WATER) {
+      const older = buffer.unacked(backfillCursor, batch).filter((s) => s.seq < liveFrom);
+      if (older.length === 0) {
+        if (stats.backfilled > 0) log.info('backfill done', { samples: stats.backfilled });
+        return;
+      }
+      for (const s of older) transmit(socket, s);
+      backfillCursor = older.at(-1)!.seq;
+      stats.backfilled += older.length;
+    }
+    backfillTimer = setTimeout(backfillStep, BACKFILL_STEP_MS);
+  };
+
   const onMessage = (data: WebSocket.RawData) => {
     armSilence();
     let msg: ServerMessage;
@@ -79,16 +118,15 @@ export function connect(options: ConnectionOptions): Connection {
       return;
     }
     if (msg.type === 'ack') {
-      let n = 0;
-      while (n < pending.length && pending[n]!.seq <= msg.seq) n++;
-      pending.splice(0, n);
-      stats.acked += n;
-      stats.buffered = pending.length;
+      const at = inflight.indexOf(msg.seq);
+      if (at >= 0) buffer.ack(inflight.splice(0, at + 1));
     } else if (msg.type === 'welcome') {
       attempt = 0;
-      lastError = '';
-      log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, backlog: pending.length });
+      lastWarning = '';
+      if (msg.ackIntervalMs !== undefined) silenceTimeoutMs = msg.ackIntervalMs + 2 * options.intervalMs;
+      log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: buffer.unackedCount });
       if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
+      armSilence();
     } else if (msg.type === 'error') {
       log.warn('server reported an error', { code: msg.code, message: msg.message });
     }
@@ -105,9 +143,13 @@ export function connect(options: ConnectionOptions): Connection {
     ws = socket;
     socket.on('open', () => {
       stats.connected = true;
+      inflight = [];
+      liveFrom = buffer.nextSeq();
+      backfillCursor = 0;
+      stats.backfilled = 0;
       socket.send(JSON.stringify(options.hello()));
-      for (const p of pending) socket.send(p.text);
       armSilence();
+      backfillTimer = setTimeout(backfillStep, 0);
     });
     socket.on('message', onMessage);
     socket.on('ping', armSilence);
@@ -120,6 +162,10 @@ export function connect(options: ConnectionOptions): Connection {
     socket.on('close', () => {
       stats.connected = false;
       if (silenceTimer) clearTimeout(silenceTimer);
+      if (backfillTimer) clearTimeout(backfillTimer);
+      backfillTimer = null;
+      // What was in flight stays in the buffer and is sent again on the next connection.
+      inflight = [];
       if (ws === socket) ws = null;
       scheduleReconnect();
     });
@@ -129,19 +175,14 @@ export function connect(options: ConnectionOptions): Connection {
 
   return {
     stats,
-    send(seq, text) {
-      pending.push({ seq, text });
-      if (pending.length > options.maxBuffered) {
-        pending.shift();
-        stats.dropped++;
-      }
-      stats.buffered = pending.length;
-      if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
+    send(sample) {
+      if (ws && ws.readyState === WebSocket.OPEN && sample.seq >= liveFrom) transmit(ws, sample);
     },
     close() {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);
       if (silenceTimer) clearTimeout(silenceTimer);
+      if (backfillTimer) clearTimeout(backfillTimer);
       ws?.close(1000, 'agent stopping');
     },
   };

@@ -8,6 +8,8 @@ import { METRIC_NAMES } from '../protocol/metrics';
 import { encodeSample } from '../protocol/encode';
 import { VERSION } from '../version';
 import { log } from '../util/log';
+import { SampleBuffer } from './buffer';
+import type { BufferLimits } from './buffer';
 import { collectAll, platformCollectors } from './collectors/index';
 import { hostFacts } from './collectors/host';
 import { agentEndpoint, connect } from './connection';
@@ -18,6 +20,9 @@ export interface AgentOptions {
   server: string;
   key: string;
   intervalMs: number;
+  /** Directory of the on-disk sample buffer. */
+  stateDir: string;
+  buffer?: BufferLimits;
 }
 
 export interface RunningAgent {
@@ -25,8 +30,8 @@ export interface RunningAgent {
   stop(): void;
 }
 
-/** Samples kept in memory while the server is away: one hour at the default interval. */
-const MAX_BUFFERED = 3600;
+/** How often the buffer's ack state is written to disk. */
+const PERSIST_EVERY_MS = 2000;
 
 export function runAgent(options: AgentOptions): RunningAgent {
   const schema = [...METRIC_NAMES];
@@ -42,28 +47,29 @@ export function runAgent(options: AgentOptions): RunningAgent {
     metrics: schema,
     intervalMs: options.intervalMs,
   });
-  const connection = connect({
-    url,
-    key: options.key,
-    hello,
-    maxBuffered: MAX_BUFFERED,
-    silenceTimeoutMs: Math.max(3 * options.intervalMs, 10_000),
-  });
+  const buffer = new SampleBuffer(options.stateDir, options.buffer);
+  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs });
+  const persist = setInterval(() => buffer.persist(), PERSIST_EVERY_MS);
+  persist.unref();
   // Prime rate-based collectors so the first sample sent already has cpu and network rates.
   collectAll(collectors, performance.now() - start, failed);
-  let seq = 0;
   const phaseMs = Math.floor(Math.random() * options.intervalMs);
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
-    seq++;
-    connection.send(seq, encodeSample(seq, ts, values, schema));
+    if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
+    const seq = buffer.nextSeq();
+    const sample = { seq, ts, text: encodeSample(seq, ts, values, schema) };
+    buffer.append(sample, Date.now());
+    connection.send(sample);
   }, phaseMs);
-  log.info('agent started', { server: url, intervalMs: options.intervalMs, version: VERSION });
+  log.info('agent started', { server: url, intervalMs: options.intervalMs, stateDir: options.stateDir, unacked: buffer.unackedCount, version: VERSION });
   return {
     connection,
     stop() {
       scheduler.stop();
+      clearInterval(persist);
       connection.close();
+      buffer.close();
     },
   };
 }

@@ -132,6 +132,14 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
       case 'agent.key': config.agent.key = asString(value, source, key); break;
       case 'agent.interval': config.agent.intervalMs = asInterval(value, source, key); break;
+      case 'agent.stateDir': config.agent.stateDir = asString(value, source, key); break;
+      case 'agent.bufferMaxBytes': {
+        const n = typeof value === 'string' ? Number(value) : value;
+        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1024 * 1024) throw configError(source, key, `must be a number of bytes, at least 1048576, got ${JSON.stringify(value)}`);
+        config.agent.bufferMaxBytes = n;
+        break;
+      }
+      case 'agent.bufferMaxAge': config.agent.bufferMaxAgeMs = asRetention(value, source, key); break;
       case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;
       case 'retention.1m': config.retention['1m'] = asRetention(value, source, key); break;
       case 'retention.15m': config.retention['15m'] = asRetention(value, source, key); break;

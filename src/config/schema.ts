@@ -1,6 +1,8 @@
 /**
  * @module The configuration: its shape, its defaults, and where each key can come from.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { DEFAULT_RETENTION } from '../store/tiers';
 import type { Retention } from '../store/tiers';
 
@@ -23,6 +25,10 @@ export interface AgentConfig {
   /** The node key printed by `probe node add`. */
   key: string;
   intervalMs: number;
+  /** Where the agent keeps its sample buffer. */
+  stateDir: string;
+  bufferMaxBytes: number;
+  bufferMaxAgeMs: number;
 }
 
 export interface Config {
@@ -35,7 +41,14 @@ export interface Config {
 
 export const DEFAULTS: Config = {
   server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '' },
-  agent: { server: 'ws://127.0.0.1:8080', key: '', intervalMs: 1000 },
+  agent: {
+    server: 'ws://127.0.0.1:8080',
+    key: '',
+    intervalMs: 1000,
+    stateDir: path.join(os.homedir(), '.probe-agent'),
+    bufferMaxBytes: 64 * 1024 * 1024,
+    bufferMaxAgeMs: 24 * 3_600_000,
+  },
   retention: { ...DEFAULT_RETENTION },
   logLevel: 'info',
 };
@@ -50,6 +63,9 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_SERVER: 'agent.server',
   PROBE_KEY: 'agent.key',
   PROBE_INTERVAL: 'agent.interval',
+  PROBE_STATE_DIR: 'agent.stateDir',
+  PROBE_BUFFER_MAX_BYTES: 'agent.bufferMaxBytes',
+  PROBE_BUFFER_MAX_AGE: 'agent.bufferMaxAge',
   PROBE_RETENTION_RAW: 'retention.raw',
   PROBE_RETENTION_1M: 'retention.1m',
   PROBE_RETENTION_15M: 'retention.15m',

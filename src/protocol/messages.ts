@@ -46,9 +46,11 @@ export interface WelcomeMessage {
   node: string;
   /** Metrics named in hello that this server does not know and will drop. */
   ignoredMetrics: string[];
+  /** The server acks at most this often; an agent may presume the connection dead after this plus two intervals of silence. */
+  ackIntervalMs?: number;
 }
 
-/** Sample `seq` (and every earlier one) is committed to storage. */
+/** Sample `seq`, and every sample sent before it on this connection, is committed to storage. */
 export interface AckMessage {
   type: 'ack';
   seq: number;

@@ -44,6 +44,7 @@ export const METRICS = {
   threads: { unit: 'count', help: 'Threads (kernel scheduling entities) on the host', prom: 'probe_threads' },
   tcpConnections: { unit: 'count', help: 'TCP sockets in use, IPv4 and IPv6', prom: 'probe_tcp_connections' },
   udpSockets: { unit: 'count', help: 'UDP sockets in use, IPv4 and IPv6', prom: 'probe_udp_sockets' },
+  agentDroppedSamples: { unit: 'count', help: 'Samples the agent dropped unsent because its buffer was full (since its state dir was created)', prom: 'probe_agent_dropped_samples' },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;

@@ -144,6 +144,7 @@ export class AgentGateway {
         serverVersion: VERSION,
         node: conn.name,
         ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
+        ackIntervalMs: this.ackIntervalMs,
       });
       log.info('agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;
@@ -159,9 +160,13 @@ export class AgentGateway {
     hub.sample(conn.nodeId, msg.ts, msg.values);
   }
 
-  /** Acks are cumulative and carry the highest committed seq; see ACK_INTERVAL_MS for how often. */
+  /**
+   * Commits complete in arrival order, so an ack naming the last committed sample covers every
+   * sample the agent sent before it on this connection, whatever their seqs (backfill interleaves
+   * older seqs with live ones). See ACK_INTERVAL_MS for how often.
+   */
   private ack(conn: AgentConnection, seq: number): void {
-    if (seq > conn.ackedSeq) conn.ackedSeq = seq;
+    conn.ackedSeq = seq;
     if (conn.ackTimer) return;
     const wait = conn.lastAckAt + this.ackIntervalMs - this.now();
     const flush = () => {

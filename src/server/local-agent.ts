@@ -9,7 +9,7 @@ import type { RunningAgent } from '../agent/run-agent';
 import type { Store } from '../store/store';
 import { generateKey, hashKey } from './keys';
 
-export function startLocalAgent(store: Store, serverUrl: string, intervalMs: number, now: number): RunningAgent {
+export function startLocalAgent(store: Store, serverUrl: string, intervalMs: number, stateDir: string, now: number): RunningAgent {
   const key = generateKey();
   const existing = store.listNodes().find((n) => n.isLocal);
   if (existing) {
@@ -20,5 +20,5 @@ export function startLocalAgent(store: Store, serverUrl: string, intervalMs: num
     const name = taken.has(base) ? `${base}-local` : base;
     store.addNode({ name, group: '', location: '', keyHash: hashKey(key), isLocal: true }, now);
   }
-  return runAgent({ server: serverUrl, key, intervalMs });
+  return runAgent({ server: serverUrl, key, intervalMs, stateDir });
 }

@@ -2,6 +2,7 @@
  * @module `probe server`: wires store, hub, gateways and HTTP together and owns their lifetimes.
  */
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema';
 import type { RunningAgent } from '../agent/run-agent';
@@ -95,7 +96,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
 
   let localAgent: RunningAgent | null = null;
   if (config.server.localAgent) {
-    localAgent = startLocalAgent(store, `ws://${loopback}:${bound}`, config.agent.intervalMs, Date.now());
+    localAgent = startLocalAgent(store, `ws://${loopback}:${bound}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), Date.now());
     hub.sync(store.listNodes());
     marker = store.externalChangeMarker();
   }

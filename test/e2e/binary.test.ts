@@ -62,7 +62,7 @@ test('server + node add while running + agent: online with plausible values, off
   t.after(() => server.proc.stop());
 
   const key = nodeAdd(probe, dir, 'berlin-1');
-  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--interval', '1s'], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
   t.after(() => agent.stop('SIGKILL'));
 
   const node = await waitFor('berlin-1 online with values', async () => {
@@ -89,7 +89,7 @@ test('server + node add while running + agent: online with plausible values, off
     return !n.online && n.lastSeen !== null;
   });
 
-  const impostor = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--key', 'pk_not-a-real-key'], { cwd: dir });
+  const impostor = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--key', 'pk_not-a-real-key', '--state-dir', path.join(dir, 'impostor-state')], { cwd: dir });
   t.after(() => impostor.stop('SIGKILL'));
   await waitFor('agent reports the 401', () => /status=401 code=PROBE_ERR_AUTH/.test(impostor.stderr()));
   assert.equal(impostor.child.exitCode, null, 'the agent keeps retrying instead of exiting');
@@ -104,7 +104,7 @@ test('a server restart loses nothing: the agent resends what was not acked, each
   let server = await startServer(probe, dir, ['--listen', '127.0.0.1:0']);
   const port = server.port;
   const key = nodeAdd(probe, dir, 'steady');
-  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${port}`, '--key', key, '--interval', '1s'], { cwd: dir });
+  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${port}`, '--key', key, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir });
   t.after(() => agent.stop('SIGKILL'));
   await waitFor('first samples', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online);
 

@@ -22,7 +22,7 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   const port = new URL(server.base).port;
   const out = execFileSync(BINARY, ['node', 'add', 'victim', '--data', data], { encoding: 'utf8' });
   const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
-  const agent = run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s'], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
   t.after(() => agent.stop('SIGKILL'));
 
   for (let round = 0; round < 3; round++) {
