@@ -1,0 +1,121 @@
+/**
+ * Agent cost benchmark: the built agent at 1 s against the real server on loopback, and in the
+ * same run Prometheus node_exporter scraped at 1 s. Prints agent CPU per sample, node_exporter
+ * CPU per scrape, their ratio, both RSS figures, and the agent's bytes on the wire per sample
+ * (counted by a TCP relay between agent and server, WebSocket framing included).
+ * Usage: npm run bench:agent [-- --seconds 60]   (needs: apt-get install prometheus-node-exporter)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, rssMB } from './proc-stats';
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
+const seconds = Number(args.seconds);
+const root = path.resolve(import.meta.dirname, '..');
+const probe = path.join(root, 'dist/probe');
+const nodeExporter = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((p) => existsSync(p));
+if (!nodeExporter) throw new Error('node_exporter not found: apt-get install prometheus-node-exporter');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-agent-'));
+const children: ChildProcess[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function start(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string } {
+  const child = spawn(command, argv, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: () => string };
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  child.out = () => out;
+  children.push(child);
+  return child;
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+try {
+  const server = start(probe, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const port = Number(await until('server', () => /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(server.out())?.[1]));
+  const key = /\n {2}(pk_\S+)\n/.exec(execFileSync(probe, ['node', 'add', 'bench', '--data', path.join(dir, 'data')], { encoding: 'utf8' }))![1]!;
+
+  // A relay that counts the bytes the agent sends.
+  let agentBytes = 0;
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    client.on('data', (chunk) => {
+      agentBytes += chunk.length;
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const relayPort = (relay.address() as AddressInfo).port;
+
+  const agent = start(probe, ['agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
+  await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
+  await sleep(5000);
+  log(`agent: measuring ${seconds} s`);
+  const a0 = cpuSeconds(agent.pid!);
+  const b0 = agentBytes;
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const agentCpu = cpuSeconds(agent.pid!) - a0;
+  const samples = (Date.now() - t0) / 1000; // one per second
+  const agentWire = (agentBytes - b0) / samples;
+  const agentRss = rssMB(agent.pid!);
+  agent.kill('SIGTERM');
+  server.kill('SIGTERM');
+  relay.close();
+
+  const nePort = 19_100 + Math.floor(Math.random() * 500);
+  const ne = start(nodeExporter, [`--web.listen-address=127.0.0.1:${nePort}`]);
+  await until('node_exporter', () => /Listening on|msg="Listening/.test(ne.out()) || undefined);
+  const scrape = () => fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text());
+  for (let i = 0; i < 5; i++) {
+    await scrape();
+    await sleep(1000);
+  }
+  log(`node_exporter: scraping every 1 s for ${seconds} s`);
+  const n0 = cpuSeconds(ne.pid!);
+  let scrapes = 0;
+  const nt0 = Date.now();
+  while (Date.now() - nt0 < seconds * 1000) {
+    const next = Date.now() + 1000;
+    await scrape();
+    scrapes++;
+    await sleep(Math.max(0, next - Date.now()));
+  }
+  const neCpu = cpuSeconds(ne.pid!) - n0;
+  const neRss = rssMB(ne.pid!);
+  ne.kill('SIGTERM');
+
+  const result = {
+    agentCpuMsPerSample: +((agentCpu / samples) * 1000).toFixed(3),
+    nodeExporterCpuMsPerScrape: +((neCpu / scrapes) * 1000).toFixed(3),
+    cpuRatio: +((agentCpu / samples) / (neCpu / scrapes)).toFixed(3),
+    agentRssMB: +agentRss.toFixed(1),
+    nodeExporterRssMB: +neRss.toFixed(1),
+    wireBytesPerSample: +agentWire.toFixed(1),
+  };
+  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, RSS ${result.agentRssMB} MB, ${result.wireBytesPerSample} bytes per sample on the wire`);
+  log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
+  console.log(JSON.stringify(result));
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
