@@ -175,6 +175,36 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('notify')
+    .description('Notification channels.')
+    .command('test <channel>')
+    .description('Send a test message through a channel from the config file.')
+    .addOption(configOption())
+    .action(async (channel: string, flags: CommonFlags) => {
+      const config = configFrom(flags, {});
+      const target = config.channels[channel];
+      if (!target) {
+        const known = Object.keys(config.channels);
+        throw new ProbeError('PROBE_ERR_CONFIG', `no channel "${channel}" under "notifications" in the config file${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+      }
+      const { sendWithRetry } = await import('./notify/notifier');
+      const ok = await sendWithRetry(channel, target, {
+        rule: 'test',
+        node: 'probe',
+        group: '',
+        state: 'firing',
+        severity: 'info',
+        value: null,
+        metric: null,
+        since: Date.now(),
+        link: config.server.publicUrl || '',
+        text: `probe test notification through "${channel}": if you read this, alerts will reach you here.`,
+      }, { attempts: 1, baseDelayMs: 0 });
+      if (!ok) throw new ProbeError('PROBE_ERR_NOTIFY', `the test message through "${channel}" failed (see the log line above)`);
+      process.stdout.write(`Sent a test message through "${channel}".\n`);
+    });
+
+  program
     .command('version')
     .description('Print the version.')
     .action(() => {

@@ -3,6 +3,7 @@
  * Every bad value is a ProbeError PROBE_ERR_CONFIG naming the key and where it came from.
  */
 import { readFileSync } from 'node:fs';
+import { parseChannels, parseRules } from '../alerts/rules';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
 import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
@@ -33,6 +34,11 @@ export function flattenFile(json: unknown, source: string): RawSettings {
   }
   for (const [section, body] of Object.entries(json)) {
     if (section.startsWith('//') || section === '$schema') continue;
+    // Structured sections, validated as a whole by src/alerts/rules.ts.
+    if (section === 'notifications' || section === 'alerts') {
+      out[section] = body;
+      continue;
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw configError(source, section, 'must be an object of settings');
     }
@@ -157,7 +163,17 @@ function apply(config: Config, settings: RawSettings, source: string): void {
 
 export function loadConfig(options: LoadOptions = {}): Config {
   const config: Config = structuredClone(DEFAULTS);
-  if (options.file) apply(config, readFile(options.file), options.file);
+  if (options.file) {
+    const { notifications, alerts, ...settings } = readFile(options.file);
+    apply(config, settings, options.file);
+    try {
+      config.channels = parseChannels(notifications);
+      config.rules = parseRules(alerts, config.channels);
+    } catch (err) {
+      if (err instanceof ProbeError) throw new ProbeError(err.code, `${options.file}: ${err.message}`);
+      throw err;
+    }
+  }
   apply(config, fromEnv(options.env ?? {}), 'environment');
   apply(config, options.flags ?? {}, 'command line');
   return config;

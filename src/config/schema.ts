@@ -2,6 +2,7 @@
  * @module The configuration: its shape, its defaults, and where each key can come from.
  */
 import os from 'node:os';
+import type { Channel, Rule } from '../alerts/rules';
 import path from 'node:path';
 import { DEFAULT_RETENTION } from '../store/tiers';
 import type { Retention } from '../store/tiers';
@@ -36,6 +37,10 @@ export interface Config {
   agent: AgentConfig;
   /** How long each history tier is kept, in ms. */
   retention: Retention;
+  /** Notification channels by name (config file only). */
+  channels: Record<string, Channel>;
+  /** Alert rules (config file only). */
+  rules: Rule[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -50,6 +55,8 @@ export const DEFAULTS: Config = {
     bufferMaxAgeMs: 24 * 3_600_000,
   },
   retention: { ...DEFAULT_RETENTION },
+  channels: {},
+  rules: [],
   logLevel: 'info',
 };
 

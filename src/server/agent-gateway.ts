@@ -10,6 +10,7 @@ import type WebSocket from 'ws';
 import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
 import type { ServerMessage } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
+import type { MetricValues } from '../protocol/metrics';
 import { parseAgentMessage } from '../protocol/parse';
 import type { Store } from '../store/store';
 import { log } from '../util/log';
@@ -49,6 +50,8 @@ export interface AgentGatewayOptions {
   queue: IngestQueue;
   now?: () => number;
   ackIntervalMs?: number;
+  /** Called with every live sample (alert rules run here). */
+  onSample?: (nodeId: number, values: MetricValues) => void;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
@@ -157,7 +160,8 @@ export class AgentGateway {
       conn.ws.close(1013, 'try again later');
       return;
     }
-    hub.sample(conn.nodeId, msg.ts, msg.values);
+    // Alerts judge the present: backfilled samples are stored but not evaluated.
+    if (hub.sample(conn.nodeId, msg.ts, msg.values)) this.options.onSample?.(conn.nodeId, msg.values);
   }
 
   /**

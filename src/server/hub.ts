@@ -81,14 +81,18 @@ export class Hub {
     this.emit({ changed: [nodeId] });
   }
 
-  /** A sample arrived. Older samples (backfill) are stored but do not replace the live values. */
-  sample(nodeId: number, ts: number, values: MetricValues): void {
+  /**
+   * A sample arrived. Older samples (backfill) are stored but do not replace the live values.
+   * Returns whether this sample is now the node's live state.
+   */
+  sample(nodeId: number, ts: number, values: MetricValues): boolean {
     const state = this.nodes.get(nodeId);
-    if (!state || ts <= state.sampleTs) return;
+    if (!state || ts <= state.sampleTs) return false;
     state.sampleTs = ts;
     state.values = values;
     state.lastSeen = ts;
     this.emit({ changed: [nodeId] });
+    return true;
   }
 
   view(id: number): NodeView | null {

@@ -18,6 +18,8 @@ import { IngestQueue } from './ingest-queue';
 import { LiveGateway } from './live-gateway';
 import { startLocalAgent } from './local-agent';
 import { startMaintenance } from './maintenance';
+import { AlertEngine } from '../alerts/engine';
+import { Notifier } from '../notify/notifier';
 
 export interface RunningServer {
   port: number;
@@ -39,6 +41,9 @@ export interface ServerOptions {
   ackIntervalMs?: number;
   /** Samples waiting for the database past which agents are refused (tests shrink it). */
   maxQueued?: number;
+  /** Offline alerts wait this long after start (tests shorten it). */
+  offlineGraceMs?: number;
+  alertTickMs?: number;
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -46,7 +51,20 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const hub = new Hub(store.listNodes());
   for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
   const queue = new IngestQueue(store, { flushMs: 250, maxQueued: options.maxQueued ?? 200_000 });
-  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs });
+  const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
+  const alerts = new AlertEngine({
+    rules: config.rules,
+    store,
+    notifier: new Notifier(config.channels),
+    node: (id) => hub.view(id) ?? undefined,
+    nodeIds: () => hub.views().map((v) => v.id),
+    link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
+    offlineGraceMs: options.offlineGraceMs,
+  });
+  const alertTimer = setInterval(() => alerts.tick(), options.alertTickMs ?? 5000);
+  alertTimer.unref();
+  let boundPort = 0;
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs, onSample: (id, values) => alerts.onSample(id, values) });
   const live = new LiveGateway(hub);
   const assets = loadAssets(config.server.title, options.webDir);
   const maintenance = startMaintenance(store, config.retention);
@@ -78,6 +96,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     http.listen(port, host, () => resolve());
   });
   const bound = (http.address() as AddressInfo).port;
+  boundPort = bound;
   const wildcard = host === '0.0.0.0' || host === '::';
   const loopback = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${wildcard ? 'localhost' : loopback}:${bound}/`;
@@ -100,13 +119,14 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     hub.sync(store.listNodes());
     marker = store.externalChangeMarker();
   }
-  log.info('server listening', { listen: `${host}:${bound}`, data: config.server.data, version: VERSION });
+  log.info('server listening', { listen: `${host}:${bound}`, data: config.server.data, version: VERSION, alertRules: config.rules.length });
 
   return {
     port: bound,
     url,
     async close() {
       clearInterval(poll);
+      clearInterval(alertTimer);
       maintenance.stop();
       localAgent?.stop();
       agents.close();

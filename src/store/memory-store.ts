@@ -9,6 +9,7 @@ import { TIERS } from './tiers';
 
 export function createMemoryStore(): Store {
   const nodes = new Map<number, NodeRecord>();
+  const alerts = new Map<string, { rule: string; nodeId: number; state: string }>();
   const samples = new Map<number, Map<number, StoredSample>>();
   let nextId = 1;
   let changes = 0;
@@ -71,6 +72,11 @@ export function createMemoryStore(): Store {
       return deleted;
     },
     stats: () => ({ fileBytes: 0, blocks: 0, journalRows: 0, pendingSamples: 0 }),
+    alertStates: () => [...alerts.values()],
+    putAlertState(rule, nodeId, state) {
+      if (state === null) alerts.delete(`${rule}\0${nodeId}`);
+      else alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
+    },
     externalChangeMarker: () => changes,
     close: () => undefined,
   };

@@ -80,6 +80,10 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     deleteNode: db.prepare('DELETE FROM nodes WHERE id = ?'),
     setKey: db.prepare('UPDATE nodes SET key_hash = ? WHERE name = ?'),
     setHost: db.prepare('UPDATE nodes SET host = ? WHERE id = ?'),
+    alertStates: db.prepare<[], { rule: string; node_id: number; state: string }>('SELECT rule, node_id, state FROM alert_state'),
+    putAlert: db.prepare('INSERT OR REPLACE INTO alert_state (rule, node_id, state) VALUES (?, ?, ?)'),
+    deleteAlert: db.prepare('DELETE FROM alert_state WHERE rule = ? AND node_id = ?'),
+    deleteNodeAlerts: db.prepare('DELETE FROM alert_state WHERE node_id = ?'),
   };
   let series: Series;
   try {
@@ -91,6 +95,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
 
   const removeNode = db.transaction((id: number) => {
     series.removeNode(id);
+    q.deleteNodeAlerts.run(id);
     q.deleteNode.run(id);
   });
 
@@ -129,6 +134,11 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       const pages = db.pragma('page_count', { simple: true }) as number;
       return { fileBytes: pageSize * pages, ...series.counts() };
+    },
+    alertStates: () => q.alertStates.all().map((r) => ({ rule: r.rule, nodeId: r.node_id, state: r.state })),
+    putAlertState(rule, nodeId, state) {
+      if (state === null) q.deleteAlert.run(rule, nodeId);
+      else q.putAlert.run(rule, nodeId, state);
     },
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,
     close: () => db.close(),

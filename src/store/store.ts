@@ -68,6 +68,10 @@ export interface Store {
   /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */
   applyRetention(now: number, retention: Retention, limit: number): number;
   stats(): StoreStats;
+  /** Persisted alert states (JSON text, owned by src/alerts). */
+  alertStates(): { rule: string; nodeId: number; state: string }[];
+  /** Stores an alert state, or deletes it when `state` is null. */
+  putAlertState(rule: string, nodeId: number, state: string | null): void;
   /** Changes whenever another process commits to the same database. */
   externalChangeMarker(): number;
   close(): void;

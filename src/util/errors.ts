@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'PROBE_ERR_EXISTS'
   | 'PROBE_ERR_BAD_REQUEST'
   | 'PROBE_ERR_STORE'
-  | 'PROBE_ERR_LISTEN';
+  | 'PROBE_ERR_LISTEN'
+  | 'PROBE_ERR_NOTIFY';
 
 export class ProbeError extends Error {
   constructor(

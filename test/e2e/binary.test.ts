@@ -145,3 +145,34 @@ test('--local-agent reports the server machine itself', async (t) => {
     return list.length === 1 && list[0]!.online;
   });
 });
+
+test('`probe notify test <channel>` sends a test message; an unknown channel or a failing endpoint is a clear error', async (t) => {
+  const { startReceiver } = await import('../notify/receiver');
+  const { spawn } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const receiver = await startReceiver(t);
+  const { dir, probe } = isolatedBinary(t);
+  const file = path.join(dir, 'probe.json');
+  writeFileSync(file, JSON.stringify({ notifications: { hook: { type: 'webhook', url: receiver.url } } }));
+  const runCli = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(probe, args, { cwd: dir });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+  const ok = await runCli(['notify', 'test', 'hook', '--config', file]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /Sent a test message through "hook"/);
+  assert.equal(receiver.requests.length, 1);
+  assert.match(receiver.requests[0]!.body.text, /probe test notification/);
+  const unknown = await runCli(['notify', 'test', 'pager', '--config', file]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /PROBE_ERR_CONFIG: no channel "pager".*known: hook/);
+  receiver.failWith = [503];
+  const failing = await runCli(['notify', 'test', 'hook', '--config', file]);
+  assert.equal(failing.code, 1);
+  assert.match(failing.err, /PROBE_ERR_NOTIFY/);
+});

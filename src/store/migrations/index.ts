@@ -48,4 +48,11 @@ export const MIGRATIONS: readonly string[] = [
    INSERT INTO journal (max_ts, data)
      SELECT max(ts), json_object('f', 0, 's', json_group_array(json_array(node_id, seq, ts, json(vals)))) FROM samples HAVING count(*) > 0;
    DROP TABLE samples;`,
+  // 4: alert states per rule and node, so a restart neither loses a firing alert nor sends it again.
+  `CREATE TABLE alert_state (
+     rule TEXT NOT NULL,
+     node_id INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     PRIMARY KEY (rule, node_id)
+   ) WITHOUT ROWID;`,
 ];

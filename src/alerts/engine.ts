@@ -1,0 +1,135 @@
+/**
+ * @module Runs the rules: threshold rules on every sample as it arrives (O(rules) per sample, no
+ * database polling), offline rules on a timer after a grace period at start. Keeps each
+ * (rule, node) state in memory and in SQLite, and hands events to the notifier.
+ */
+import type { MetricValues } from '../protocol/metrics';
+import type { AlertMessage, Notifier } from '../notify/notifier';
+import type { Store } from '../store/store';
+import { log } from '../util/log';
+import { OK_STATE, step, thresholdConditions } from './evaluate';
+import type { AlertEvent, AlertState } from './evaluate';
+import type { Rule } from './rules';
+
+export interface NodeFacts {
+  name: string;
+  group: string;
+  online: boolean;
+  lastSeen: number | null;
+}
+
+export interface EngineDeps {
+  rules: readonly Rule[];
+  store: Store;
+  notifier: Notifier;
+  node: (id: number) => NodeFacts | undefined;
+  nodeIds: () => number[];
+  link: (id: number) => string;
+  now?: () => number;
+  /** Offline rules wait this long after start, so agents have time to reconnect. */
+  offlineGraceMs?: number;
+}
+
+const key = (rule: string, nodeId: number) => `${rule}\u0000${nodeId}`;
+
+function inScope(rule: Rule, node: NodeFacts): boolean {
+  const { groups, nodes } = rule.scope;
+  if (groups.length === 0 && nodes.length === 0) return true;
+  return groups.includes(node.group) || nodes.includes(node.name);
+}
+
+export class AlertEngine {
+  private readonly states = new Map<string, AlertState>();
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private readonly offlineGraceMs: number;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.startedAt = this.now();
+    this.offlineGraceMs = deps.offlineGraceMs ?? 60_000;
+    const known = new Set(deps.rules.map((r) => r.name));
+    for (const { rule, nodeId, state } of deps.store.alertStates()) {
+      if (known.has(rule)) this.states.set(key(rule, nodeId), JSON.parse(state) as AlertState);
+      else deps.store.putAlertState(rule, nodeId, null); // the rule was removed from the config
+    }
+  }
+
+  get firing(): { rule: string; nodeId: number; since: number }[] {
+    return [...this.states].filter(([, s]) => s.status === 'firing').map(([k, s]) => {
+      const [rule, nodeId] = k.split('\u0000');
+      return { rule: rule!, nodeId: Number(nodeId), since: s.since };
+    });
+  }
+
+  onSample(nodeId: number, values: MetricValues): void {
+    const node = this.deps.node(nodeId);
+    if (!node) return;
+    const now = this.now();
+    for (const rule of this.deps.rules) {
+      if (rule.kind !== 'threshold' || !inScope(rule, node)) continue;
+      const value = values[rule.metric];
+      if (value === undefined) continue;
+      const { holds, recovered } = thresholdConditions(rule, value);
+      this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holds, recovered, now), value);
+    }
+  }
+
+  /** Offline rules; call every few seconds. */
+  tick(): void {
+    const now = this.now();
+    if (now - this.startedAt < this.offlineGraceMs) return;
+    for (const rule of this.deps.rules) {
+      if (rule.kind !== 'offline') continue;
+      for (const nodeId of this.deps.nodeIds()) {
+        const node = this.deps.node(nodeId);
+        // A node that never reported is waiting for its agent, not down.
+        if (!node || node.lastSeen === null || !inScope(rule, node)) continue;
+        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), !node.online, node.online, now, node.lastSeen), null);
+      }
+    }
+  }
+
+  private state(rule: Rule, nodeId: number): AlertState {
+    return this.states.get(key(rule.name, nodeId)) ?? OK_STATE;
+  }
+
+  private advance(rule: Rule, nodeId: number, node: NodeFacts, result: { state: AlertState; event: AlertEvent | null }, value: number | null): void {
+    const k = key(rule.name, nodeId);
+    const before = this.states.get(k) ?? OK_STATE;
+    if (result.state !== before) {
+      if (result.state.status === 'ok') this.states.delete(k);
+      else this.states.set(k, result.state);
+      try {
+        this.deps.store.putAlertState(rule.name, nodeId, result.state.status === 'ok' ? null : JSON.stringify(result.state));
+      } catch (err) {
+        log.error('cannot save alert state', { code: 'PROBE_ERR_STORE', rule: rule.name, error: (err as Error).message });
+      }
+    }
+    if (!result.event) return;
+    const message = this.message(rule, nodeId, node, result.event, value);
+    log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined });
+    this.deps.notifier.dispatch(rule.notify, message);
+  }
+
+  private message(rule: Rule, nodeId: number, node: NodeFacts, event: AlertEvent, value: number | null): AlertMessage {
+    const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const what = rule.kind === 'threshold' ? `${rule.metric} ${value} ${event.state === 'firing' ? `${rule.op} ${rule.threshold}` : `(threshold ${rule.op} ${rule.threshold})`}` : 'offline';
+    const text =
+      event.state === 'firing'
+        ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`
+        : `[resolved] ${rule.name} on ${node.name}: ${rule.kind === 'threshold' ? `${rule.metric} ${value}` : 'back online'} (since ${since})`;
+    return {
+      rule: rule.name,
+      node: node.name,
+      group: node.group,
+      state: event.state,
+      severity: rule.severity,
+      value,
+      metric: rule.kind === 'threshold' ? rule.metric : null,
+      since: event.since,
+      link: this.deps.link(nodeId),
+      text,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * @module Alert rules and notification channels from the config file, validated once at load:
+ * every error is PROBE_ERR_CONFIG naming the key (`alerts.rules[2].threshold`).
+ */
+import { isKnownMetric } from '../protocol/metrics';
+import { parseDuration } from '../util/duration';
+import { ProbeError } from '../util/errors';
+
+export type Op = '>' | '>=' | '<' | '<=' | '==' | '!=';
+const OPS: readonly Op[] = ['>', '>=', '<', '<=', '==', '!='];
+
+export interface Scope {
+  /** Empty = every node. */
+  groups: string[];
+  nodes: string[];
+}
+
+interface RuleBase {
+  name: string;
+  forMs: number;
+  scope: Scope;
+  severity: 'info' | 'warning' | 'critical';
+  /** Re-notify this often while firing; 0 = never. */
+  repeatMs: number;
+  notify: string[];
+}
+
+export interface ThresholdRule extends RuleBase {
+  kind: 'threshold';
+  metric: string;
+  op: Op;
+  threshold: number;
+  /** Hysteresis: the value must cross this (not just the threshold) to recover. */
+  recover: number | null;
+}
+
+export interface OfflineRule extends RuleBase {
+  kind: 'offline';
+}
+
+export type Rule = ThresholdRule | OfflineRule;
+
+export interface WebhookChannel {
+  type: 'webhook';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type Channel = WebhookChannel;
+
+const bad = (key: string, problem: string) => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
+
+function obj(value: unknown, key: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(key, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function strings(value: unknown, key: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw bad(key, 'must be a list of strings');
+  return value as string[];
+}
+
+function duration(value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
+  if (ms === null) throw bad(key, `must be a duration such as "30s" or "5m", got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+export function parseChannels(value: unknown): Record<string, Channel> {
+  if (value === undefined) return {};
+  const out: Record<string, Channel> = {};
+  for (const [name, raw] of Object.entries(obj(value, 'notifications'))) {
+    if (name.startsWith('//')) continue;
+    const key = `notifications.${name}`;
+    const c = obj(raw, key);
+    if (c.type !== 'webhook') throw bad(`${key}.type`, `must be "webhook" (the one channel type so far), got ${JSON.stringify(c.type)}`);
+    if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) throw bad(`${key}.url`, 'must be an http:// or https:// URL');
+    const headers = c.headers === undefined ? {} : obj(c.headers, `${key}.headers`);
+    if (!Object.values(headers).every((h) => typeof h === 'string')) throw bad(`${key}.headers`, 'values must be strings');
+    out[name] = { type: 'webhook', url: c.url, headers: headers as Record<string, string> };
+  }
+  return out;
+}
+
+export function parseRules(value: unknown, channels: Record<string, Channel>): Rule[] {
+  if (value === undefined) return [];
+  const alerts = obj(value, 'alerts');
+  const list = alerts.rules ?? [];
+  if (!Array.isArray(list)) throw bad('alerts.rules', 'must be a list of rules');
+  const names = new Set<string>();
+  return list.map((raw, i): Rule => {
+    const key = `alerts.rules[${i}]`;
+    const r = obj(raw, key);
+    if (typeof r.name !== 'string' || r.name === '') throw bad(`${key}.name`, 'must be a non-empty string');
+    if (names.has(r.name)) throw bad(`${key}.name`, `"${r.name}" is used by another rule`);
+    names.add(r.name);
+    const notify = strings(r.notify, `${key}.notify`);
+    for (const c of notify) if (!channels[c]) throw bad(`${key}.notify`, `names "${c}", which is not under "notifications"`);
+    const severity = r.severity ?? 'warning';
+    if (severity !== 'info' && severity !== 'warning' && severity !== 'critical') throw bad(`${key}.severity`, 'must be info, warning or critical');
+    const scopeRaw = r.scope === undefined || r.scope === 'all' ? {} : obj(r.scope, `${key}.scope`);
+    const base = {
+      name: r.name,
+      forMs: duration(r.for, `${key}.for`, 0),
+      scope: { groups: strings(scopeRaw.groups, `${key}.scope.groups`), nodes: strings(scopeRaw.nodes, `${key}.scope.nodes`) },
+      severity,
+      repeatMs: duration(r.repeat, `${key}.repeat`, 0),
+      notify,
+    } as const;
+    const kind = r.kind ?? 'threshold';
+    if (kind === 'offline') return { ...base, kind: 'offline', forMs: duration(r.for, `${key}.for`, 60_000) };
+    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold" or "offline", got ${JSON.stringify(kind)}`);
+    if (typeof r.metric !== 'string' || !isKnownMetric(r.metric)) throw bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
+    if (!OPS.includes(r.op as Op)) throw bad(`${key}.op`, `must be one of ${OPS.join(' ')}`);
+    if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) throw bad(`${key}.threshold`, 'must be a number');
+    if (r.recover !== undefined && (typeof r.recover !== 'number' || !Number.isFinite(r.recover))) throw bad(`${key}.recover`, 'must be a number');
+    return { ...base, kind: 'threshold', metric: r.metric, op: r.op as Op, threshold: r.threshold, recover: (r.recover as number | undefined) ?? null };
+  });
+}

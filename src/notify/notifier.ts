@@ -1,0 +1,63 @@
+/**
+ * @module Sends alert messages to channels: every provider has the same `send`, every send is
+ * retried with backoff, and a failing channel is logged, never blocking ingest or other channels.
+ */
+import type { Channel } from '../alerts/rules';
+import { log } from '../util/log';
+import { sendWebhook } from './webhook';
+
+export interface AlertMessage {
+  rule: string;
+  node: string;
+  group: string;
+  state: 'firing' | 'resolved';
+  severity: string;
+  /** The value that triggered or resolved it, when there is one. */
+  value: number | null;
+  metric: string | null;
+  /** When the condition began, Unix ms. */
+  since: number;
+  link: string;
+  /** One line for people: what, where, since when, current value. */
+  text: string;
+}
+
+export type Provider = (channel: Channel, message: AlertMessage) => Promise<void>;
+
+const PROVIDERS: Record<Channel['type'], Provider> = { webhook: sendWebhook };
+
+export interface RetryOptions {
+  attempts: number;
+  baseDelayMs: number;
+}
+
+export async function sendWithRetry(name: string, channel: Channel, message: AlertMessage, retry: RetryOptions = { attempts: 4, baseDelayMs: 1000 }): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await PROVIDERS[channel.type](channel, message);
+      return true;
+    } catch (err) {
+      if (attempt >= retry.attempts) {
+        log.error('notification failed; giving up', { channel: name, rule: message.rule, node: message.node, code: 'PROBE_ERR_NOTIFY', error: (err as Error).message });
+        return false;
+      }
+      log.warn('notification failed; retrying', { channel: name, attempt, error: (err as Error).message });
+      await new Promise((r) => setTimeout(r, retry.baseDelayMs * 4 ** (attempt - 1)));
+    }
+  }
+}
+
+export class Notifier {
+  constructor(
+    private readonly channels: Record<string, Channel>,
+    private readonly retry?: RetryOptions,
+  ) {}
+
+  /** Fire and forget: each channel on its own, so one slow or failing channel delays no other. */
+  dispatch(channelNames: readonly string[], message: AlertMessage): void {
+    for (const name of channelNames) {
+      const channel = this.channels[name];
+      if (channel) void sendWithRetry(name, channel, message, this.retry);
+    }
+  }
+}

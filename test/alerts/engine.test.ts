@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { AlertEngine } from '../../src/alerts/engine';
+import type { NodeFacts } from '../../src/alerts/engine';
+import { parseChannels, parseRules } from '../../src/alerts/rules';
+import { loadConfig } from '../../src/config/load';
+import type { AlertMessage } from '../../src/notify/notifier';
+import { Notifier } from '../../src/notify/notifier';
+import { runServer } from '../../src/server/run-server';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { createMemoryStore } from '../../src/store/memory-store';
+import { addNode } from '../../src/server/nodes';
+import { tempDir, waitFor } from '../helpers';
+import { startReceiver } from '../notify/receiver';
+import { TestAgent, helloMessage } from '../server/test-server';
+
+const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
+const rules = parseRules({ rules: [
+  { name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, for: '2s', notify: ['hook'] },
+  { name: 'down', kind: 'offline', for: '10s', notify: ['hook'] },
+  { name: 'asia-only', metric: 'cpu', op: '>', threshold: 0, scope: { groups: ['asia'] }, notify: ['hook'] },
+] }, channels);
+
+class RecordingNotifier extends Notifier {
+  readonly sent: AlertMessage[] = [];
+  constructor() {
+    super({});
+  }
+  override dispatch(_names: readonly string[], message: AlertMessage): void {
+    this.sent.push(message);
+  }
+}
+
+test('engine: fires once, survives a restart without sending again, resolves after it; scope; offline after grace', () => {
+  const store = createMemoryStore();
+  const node: NodeFacts = { name: 'web-1', group: 'eu', online: true, lastSeen: 0 };
+  let now = 1_000_000;
+  const make = (notifier: RecordingNotifier) =>
+    new AlertEngine({ rules, store, notifier, node: () => node, nodeIds: () => [1], link: (id) => `http://probe/#/node/${id}`, now: () => now, offlineGraceMs: 30_000 });
+  const first = new RecordingNotifier();
+  let engine = make(first);
+  for (let i = 0; i < 4; i++, now += 1000) engine.onSample(1, { cpu: 95 });
+  assert.deepEqual(first.sent.map((m) => `${m.rule} ${m.state}`), ['cpu-high firing'], 'asia-only does not apply to group eu');
+  assert.equal(first.sent[0]!.link, 'http://probe/#/node/1');
+  assert.match(first.sent[0]!.text, /^\[warning\] cpu-high on web-1: cpu 95 > 90 since /);
+
+  const second = new RecordingNotifier();
+  engine = make(second); // a restart: state comes back from the store
+  engine.onSample(1, { cpu: 96 });
+  assert.equal(second.sent.length, 0, 'not sent again after a restart');
+  for (let i = 0; i < 3; i++, now += 1000) engine.onSample(1, { cpu: 10 });
+  assert.deepEqual(second.sent.map((m) => `${m.rule} ${m.state}`), ['cpu-high resolved']);
+
+  node.online = false;
+  node.lastSeen = now;
+  now += 20_000;
+  engine.tick();
+  assert.equal(second.sent.length, 1, 'offline rules wait for the grace period after start');
+  now += 15_000;
+  engine.tick();
+  assert.deepEqual(second.sent.map((m) => `${m.rule} ${m.state}`).slice(1), ['down firing']);
+});
+
+test('end to end: a real server with rules from its config file sends exactly one firing and one resolved to a webhook', async (t) => {
+  const receiver = await startReceiver(t);
+  const dir = tempDir(t);
+  const file = path.join(dir, 'probe.json');
+  writeFileSync(file, JSON.stringify({
+    server: { listen: '127.0.0.1:0', data: path.join(dir, 'data') },
+    notifications: { hook: { type: 'webhook', url: receiver.url } },
+    alerts: { rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 50, recover: 30, for: '2s', severity: 'critical', notify: ['hook'] }] },
+  }));
+  const store = openSqliteStore(path.join(dir, 'data'));
+  const { key } = addNode(store, 'alerted', 'eu', '', Date.now());
+  store.close();
+  const server = await runServer(loadConfig({ file, flags: { 'log.level': 'error' } }), { ackIntervalMs: 0 });
+  t.after(() => server.close());
+  const agent = new TestAgent(`ws://127.0.0.1:${server.port}`, key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  let seq = 0;
+  const send = async (cpu: number, seconds: number) => {
+    for (let i = 0; i < seconds; i++) {
+      agent.sample(++seq, [cpu, 1, 2, 0.1], Date.now());
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  await send(80, 4);
+  await send(40, 2); // between recover and threshold: still firing
+  await send(10, 4);
+  await waitFor('resolved message', () => receiver.requests.some((r) => r.body.state === 'resolved'), 5000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(receiver.requests.map((r) => `${r.body.rule} ${r.body.state} ${r.body.node}`), ['cpu-high firing alerted', 'cpu-high resolved alerted']);
+  const firing = receiver.requests[0]!.body;
+  assert.equal(firing.severity, 'critical');
+  assert.equal(firing.value, 80);
+  assert.match(firing.link, new RegExp(`^http://localhost:${server.port}/#/node/\\d+$`));
+  assert.ok(firing.since <= Date.now() && firing.since > Date.now() - 60_000);
+});

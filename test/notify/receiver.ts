@@ -1,0 +1,31 @@
+/**
+ * @module A local stand-in for webhook endpoints: an HTTP server on loopback recording requests.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AlertMessage } from '../../src/notify/notifier';
+
+export interface Receiver {
+  url: string;
+  requests: { headers: Record<string, string | string[] | undefined>; body: AlertMessage }[];
+  /** Status codes to answer with, in order; 200 once they run out. */
+  failWith: number[];
+}
+
+/** A local stand-in for a webhook endpoint that records every request. */
+export async function startReceiver(t: { after(fn: () => unknown): void }): Promise<Receiver> {
+  const receiver: Receiver = { url: '', requests: [], failWith: [] };
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      receiver.requests.push({ headers: req.headers, body: JSON.parse(body) as AlertMessage });
+      res.writeHead(receiver.failWith.shift() ?? 200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return receiver;
+}
+
