@@ -46,7 +46,32 @@ export interface WebhookChannel {
   headers: Record<string, string>;
 }
 
-export type Channel = WebhookChannel;
+export type Channel =
+  | WebhookChannel
+  | { type: 'telegram'; botToken: string; chatId: string; apiUrl: string }
+  | { type: 'discord'; url: string }
+  | { type: 'slack'; url: string }
+  | { type: 'ntfy'; server: string; topic: string; token: string }
+  | { type: 'gotify'; server: string; token: string }
+  | { type: 'bark'; server: string; deviceKey: string }
+  | { type: 'serverchan'; sendKey: string; apiUrl: string }
+  | { type: 'dingtalk'; url: string; secret: string }
+  | { type: 'feishu'; url: string; secret: string }
+  | { type: 'wecom'; url: string };
+
+/** Per channel type: required string fields, and optional ones with their defaults. */
+const CHANNEL_FIELDS: Record<Exclude<Channel['type'], 'webhook'>, { required: string[]; optional: Record<string, string>; urls: string[] }> = {
+  telegram: { required: ['botToken', 'chatId'], optional: { apiUrl: 'https://api.telegram.org' }, urls: ['apiUrl'] },
+  discord: { required: ['url'], optional: {}, urls: ['url'] },
+  slack: { required: ['url'], optional: {}, urls: ['url'] },
+  ntfy: { required: ['topic'], optional: { server: 'https://ntfy.sh', token: '' }, urls: ['server'] },
+  gotify: { required: ['server', 'token'], optional: {}, urls: ['server'] },
+  bark: { required: ['deviceKey'], optional: { server: 'https://api.day.app' }, urls: ['server'] },
+  serverchan: { required: ['sendKey'], optional: { apiUrl: 'https://sctapi.ftqq.com' }, urls: ['apiUrl'] },
+  dingtalk: { required: ['url'], optional: { secret: '' }, urls: ['url'] },
+  feishu: { required: ['url'], optional: { secret: '' }, urls: ['url'] },
+  wecom: { required: ['url'], optional: {}, urls: ['url'] },
+};
 
 const bad = (key: string, problem: string) => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
 
@@ -75,7 +100,24 @@ export function parseChannels(value: unknown): Record<string, Channel> {
     if (name.startsWith('//')) continue;
     const key = `notifications.${name}`;
     const c = obj(raw, key);
-    if (c.type !== 'webhook') throw bad(`${key}.type`, `must be "webhook" (the one channel type so far), got ${JSON.stringify(c.type)}`);
+    const fields = CHANNEL_FIELDS[c.type as keyof typeof CHANNEL_FIELDS];
+    if (fields) {
+      const channel: Record<string, string> = { type: c.type as string };
+      for (const f of fields.required) {
+        if (typeof c[f] !== 'string' || c[f] === '') throw bad(`${key}.${f}`, `is required for ${String(c.type)} channels (a string)`);
+        channel[f] = c[f] as string;
+      }
+      for (const [f, fallback] of Object.entries(fields.optional)) {
+        if (c[f] !== undefined && typeof c[f] !== 'string') throw bad(`${key}.${f}`, 'must be a string');
+        channel[f] = (c[f] as string | undefined) ?? fallback;
+      }
+      for (const f of fields.urls) if (!/^https?:\/\//.test(channel[f]!)) throw bad(`${key}.${f}`, 'must be an http:// or https:// URL');
+      out[name] = channel as unknown as Channel;
+      continue;
+    }
+    if (c.type !== 'webhook') {
+      throw bad(`${key}.type`, `must be one of webhook, ${Object.keys(CHANNEL_FIELDS).join(', ')}; got ${JSON.stringify(c.type)}`);
+    }
     if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) throw bad(`${key}.url`, 'must be an http:// or https:// URL');
     const headers = c.headers === undefined ? {} : obj(c.headers, `${key}.headers`);
     if (!Object.values(headers).every((h) => typeof h === 'string')) throw bad(`${key}.headers`, 'values must be strings');

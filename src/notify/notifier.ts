@@ -4,6 +4,7 @@
  */
 import type { Channel } from '../alerts/rules';
 import { log } from '../util/log';
+import { sendChat } from './chat';
 import { sendWebhook } from './webhook';
 
 export interface AlertMessage {
@@ -22,9 +23,9 @@ export interface AlertMessage {
   text: string;
 }
 
-export type Provider = (channel: Channel, message: AlertMessage) => Promise<void>;
-
-const PROVIDERS: Record<Channel['type'], Provider> = { webhook: sendWebhook };
+function send(channel: Channel, message: AlertMessage): Promise<void> {
+  return channel.type === 'webhook' ? sendWebhook(channel, message) : sendChat(channel, message);
+}
 
 export interface RetryOptions {
   attempts: number;
@@ -34,7 +35,7 @@ export interface RetryOptions {
 export async function sendWithRetry(name: string, channel: Channel, message: AlertMessage, retry: RetryOptions = { attempts: 4, baseDelayMs: 1000 }): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await PROVIDERS[channel.type](channel, message);
+      await send(channel, message);
       return true;
     } catch (err) {
       if (attempt >= retry.attempts) {

@@ -31,7 +31,10 @@ test('bad rules name the key', () => {
   fails({ rules: [{ name: 'x', metric: 'cpu', op: '>', threshold: 1, notify: ['pager'] }] }, '"pager", which is not under "notifications"');
   fails({ rules: [{ name: 'a', kind: 'offline' }, { name: 'a', kind: 'offline' }] }, 'alerts.rules[1].name');
   fails({ rules: [{ name: 'q', kind: 'quota' }] }, 'alerts.rules[0].kind');
-  assert.throws(() => parseChannels({ x: { type: 'carrier-pigeon' } }), /notifications.x.type/);
+  assert.throws(() => parseChannels({ x: { type: 'carrier-pigeon' } }), /notifications.x.type" must be one of webhook, telegram/);
+  assert.throws(() => parseChannels({ x: { type: 'telegram', chatId: '1' } }), /notifications.x.botToken" is required for telegram/);
+  assert.throws(() => parseChannels({ x: { type: 'ntfy', topic: 't', server: 'ntfy.sh' } }), /notifications.x.server" must be an http/);
+  assert.deepEqual(parseChannels({ x: { type: 'ntfy', topic: 'alerts' } }).x, { type: 'ntfy', topic: 'alerts', server: 'https://ntfy.sh', token: '' }, 'defaults fill in');
   assert.throws(() => parseChannels({ x: { type: 'webhook', url: 'ftp://x' } }), /notifications.x.url/);
 });
 
@@ -41,7 +44,7 @@ test('the config file carries rules and channels; errors name the file too', (t)
   writeFileSync(file, JSON.stringify({ notifications: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/x' } }, alerts: { rules: [{ name: 'r', metric: 'load1', op: '>', threshold: 4, notify: ['hook'] }] } }));
   const config = loadConfig({ file });
   assert.equal(config.rules[0]!.name, 'r');
-  assert.equal(config.channels.hook!.url, 'http://127.0.0.1:9/x');
+  assert.deepEqual(config.channels.hook, { type: 'webhook', url: 'http://127.0.0.1:9/x', headers: {} });
   writeFileSync(file, JSON.stringify({ alerts: { rules: [{ name: 'r', metric: 'load1', op: '>', threshold: 4, notify: ['hook'] }] } }));
   assert.throws(() => loadConfig({ file }), (e: unknown) => e instanceof ProbeError && e.message.startsWith(file) && e.message.includes('"hook"'));
   assert.ok(loadConfig({ file: path.join(ROOT, 'config.example.json') }).rules.length >= 2, 'the example config has working rules');
