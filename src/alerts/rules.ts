@@ -46,8 +46,23 @@ export interface WebhookChannel {
   headers: Record<string, string>;
 }
 
+export interface EmailChannel {
+  type: 'email';
+  host: string;
+  port: number;
+  /** Implicit TLS (usually port 465); otherwise STARTTLS. */
+  secure: boolean;
+  /** Refuse to send without TLS (default true). */
+  requireTLS: boolean;
+  user: string;
+  pass: string;
+  from: string;
+  to: string[];
+}
+
 export type Channel =
   | WebhookChannel
+  | EmailChannel
   | { type: 'telegram'; botToken: string; chatId: string; apiUrl: string }
   | { type: 'discord'; url: string }
   | { type: 'slack'; url: string }
@@ -60,7 +75,7 @@ export type Channel =
   | { type: 'wecom'; url: string };
 
 /** Per channel type: required string fields, and optional ones with their defaults. */
-const CHANNEL_FIELDS: Record<Exclude<Channel['type'], 'webhook'>, { required: string[]; optional: Record<string, string>; urls: string[] }> = {
+const CHANNEL_FIELDS: Record<Exclude<Channel['type'], 'webhook' | 'email'>, { required: string[]; optional: Record<string, string>; urls: string[] }> = {
   telegram: { required: ['botToken', 'chatId'], optional: { apiUrl: 'https://api.telegram.org' }, urls: ['apiUrl'] },
   discord: { required: ['url'], optional: {}, urls: ['url'] },
   slack: { required: ['url'], optional: {}, urls: ['url'] },
@@ -93,6 +108,35 @@ function duration(value: unknown, key: string, fallback: number): number {
   return ms;
 }
 
+function parseEmail(c: Record<string, unknown>, key: string): EmailChannel {
+  const text = (f: string, fallback?: string): string => {
+    const v = c[f] ?? fallback;
+    if (typeof v !== 'string' || v === '') throw bad(`${key}.${f}`, 'is required for email channels (a string)');
+    return v;
+  };
+  const flag = (f: string, fallback: boolean): boolean => {
+    if (c[f] === undefined) return fallback;
+    if (typeof c[f] !== 'boolean') throw bad(`${key}.${f}`, 'must be true or false');
+    return c[f] as boolean;
+  };
+  const secure = flag('secure', false);
+  const port = c.port ?? (secure ? 465 : 587);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}.port`, 'must be a port number');
+  const to = typeof c.to === 'string' ? [c.to] : c.to;
+  if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw bad(`${key}.to`, 'must be an address or a list of addresses');
+  return {
+    type: 'email',
+    host: text('host'),
+    port,
+    secure,
+    requireTLS: flag('requireTLS', true),
+    user: typeof c.user === 'string' ? c.user : '',
+    pass: typeof c.pass === 'string' ? c.pass : '',
+    from: text('from'),
+    to: to as string[],
+  };
+}
+
 export function parseChannels(value: unknown): Record<string, Channel> {
   if (value === undefined) return {};
   const out: Record<string, Channel> = {};
@@ -115,8 +159,12 @@ export function parseChannels(value: unknown): Record<string, Channel> {
       out[name] = channel as unknown as Channel;
       continue;
     }
+    if (c.type === 'email') {
+      out[name] = parseEmail(c, key);
+      continue;
+    }
     if (c.type !== 'webhook') {
-      throw bad(`${key}.type`, `must be one of webhook, ${Object.keys(CHANNEL_FIELDS).join(', ')}; got ${JSON.stringify(c.type)}`);
+      throw bad(`${key}.type`, `must be one of webhook, email, ${Object.keys(CHANNEL_FIELDS).join(', ')}; got ${JSON.stringify(c.type)}`);
     }
     if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) throw bad(`${key}.url`, 'must be an http:// or https:// URL');
     const headers = c.headers === undefined ? {} : obj(c.headers, `${key}.headers`);

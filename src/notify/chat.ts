@@ -44,7 +44,9 @@ export function feishuSign(secret: string, timestampSec: number): string {
 }
 
 /** The request each chat channel sends; pure, so tests can check it field by field. */
-export function chatRequest(channel: Exclude<Channel, { type: 'webhook' }>, m: AlertMessage, now = Date.now()): Request {
+export type ChatChannel = Exclude<Channel, { type: 'webhook' | 'email' }>;
+
+export function chatRequest(channel: ChatChannel, m: AlertMessage, now = Date.now()): Request {
   switch (channel.type) {
     case 'telegram':
       return { url: `${trimSlash(channel.apiUrl)}/bot${channel.botToken}/sendMessage`, body: json({ chat_id: channel.chatId, text: body(m), disable_web_page_preview: true }) };
@@ -99,6 +101,6 @@ function bodyCheck(type: Channel['type']): ((text: string) => string | null) | u
   }
 }
 
-export async function sendChat(channel: Exclude<Channel, { type: 'webhook' }>, message: AlertMessage): Promise<void> {
+export async function sendChat(channel: ChatChannel, message: AlertMessage): Promise<void> {
   await post(chatRequest(channel, message), bodyCheck(channel.type));
 }

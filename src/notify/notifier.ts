@@ -5,6 +5,7 @@
 import type { Channel } from '../alerts/rules';
 import { log } from '../util/log';
 import { sendChat } from './chat';
+import { sendEmail } from './email';
 import { sendWebhook } from './webhook';
 
 export interface AlertMessage {
@@ -24,7 +25,9 @@ export interface AlertMessage {
 }
 
 function send(channel: Channel, message: AlertMessage): Promise<void> {
-  return channel.type === 'webhook' ? sendWebhook(channel, message) : sendChat(channel, message);
+  if (channel.type === 'webhook') return sendWebhook(channel, message);
+  if (channel.type === 'email') return sendEmail(channel, message);
+  return sendChat(channel, message);
 }
 
 export interface RetryOptions {
