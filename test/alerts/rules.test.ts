@@ -31,7 +31,7 @@ test('bad rules name the key', () => {
   fails({ rules: [{ name: 'x', metric: 'cpu', op: '>', threshold: 1, notify: ['pager'] }] }, '"pager", which is not under "notifications"');
   fails({ rules: [{ name: 'a', kind: 'offline' }, { name: 'a', kind: 'offline' }] }, 'alerts.rules[1].name');
   fails({ rules: [{ name: 'q', kind: 'quota' }] }, 'alerts.rules[0].kind');
-  assert.throws(() => parseChannels({ x: { type: 'carrier-pigeon' } }), /notifications.x.type" must be one of webhook, telegram/);
+  assert.throws(() => parseChannels({ x: { type: 'carrier-pigeon' } }), /notifications.x.type" must be one of webhook, email, telegram/);
   assert.throws(() => parseChannels({ x: { type: 'telegram', chatId: '1' } }), /notifications.x.botToken" is required for telegram/);
   assert.throws(() => parseChannels({ x: { type: 'ntfy', topic: 't', server: 'ntfy.sh' } }), /notifications.x.server" must be an http/);
   assert.deepEqual(parseChannels({ x: { type: 'ntfy', topic: 'alerts' } }).x, { type: 'ntfy', topic: 'alerts', server: 'https://ntfy.sh', token: '' }, 'defaults fill in');
