@@ -9,6 +9,7 @@ import type { Store } from '../store/store';
 import { log } from '../util/log';
 import { OK_STATE, step, thresholdConditions } from './evaluate';
 import type { AlertEvent, AlertState } from './evaluate';
+import { holds as holdsExpr } from './expr';
 import type { Rule } from './rules';
 
 export interface NodeFacts {
@@ -16,6 +17,7 @@ export interface NodeFacts {
   group: string;
   online: boolean;
   lastSeen: number | null;
+  cores?: number;
 }
 
 export interface EngineDeps {
@@ -67,7 +69,15 @@ export class AlertEngine {
     if (!node) return;
     const now = this.now();
     for (const rule of this.deps.rules) {
-      if (rule.kind !== 'threshold' || !inScope(rule, node)) continue;
+      if (rule.kind === 'offline' || !inScope(rule, node)) continue;
+      if (rule.kind === 'expr') {
+        const vars = { ...values, cores: node.cores };
+        const holdsNow = holdsExpr(rule.expr, vars);
+        if (holdsNow === null) continue; // a metric it needs is missing from this sample
+        const recovered = rule.recover ? holdsExpr(rule.recover, vars) === true : !holdsNow;
+        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
+        continue;
+      }
       const value = values[rule.metric];
       if (value === undefined) continue;
       const { holds, recovered } = thresholdConditions(rule, value);
@@ -114,11 +124,16 @@ export class AlertEngine {
 
   private message(rule: Rule, nodeId: number, node: NodeFacts, event: AlertEvent, value: number | null): AlertMessage {
     const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-    const what = rule.kind === 'threshold' ? `${rule.metric} ${value} ${event.state === 'firing' ? `${rule.op} ${rule.threshold}` : `(threshold ${rule.op} ${rule.threshold})`}` : 'offline';
+    const what =
+      rule.kind === 'threshold'
+        ? `${rule.metric} ${value} ${event.state === 'firing' ? `${rule.op} ${rule.threshold}` : `(threshold ${rule.op} ${rule.threshold})`}`
+        : rule.kind === 'expr'
+          ? rule.expr.source
+          : 'offline';
     const text =
       event.state === 'firing'
         ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`
-        : `[resolved] ${rule.name} on ${node.name}: ${rule.kind === 'threshold' ? `${rule.metric} ${value}` : 'back online'} (since ${since})`;
+        : `[resolved] ${rule.name} on ${node.name}: ${rule.kind === 'threshold' ? `${rule.metric} ${value}` : rule.kind === 'expr' ? `no longer ${rule.expr.source}` : 'back online'} (since ${since})`;
     return {
       rule: rule.name,
       node: node.name,

@@ -3,6 +3,8 @@
  * every error is PROBE_ERR_CONFIG naming the key (`alerts.rules[2].threshold`).
  */
 import { isKnownMetric } from '../protocol/metrics';
+import { ExprError, compileExpression } from './expr';
+import type { Expression } from './expr';
 import { parseDuration } from '../util/duration';
 import { ProbeError } from '../util/errors';
 
@@ -38,7 +40,15 @@ export interface OfflineRule extends RuleBase {
   kind: 'offline';
 }
 
-export type Rule = ThresholdRule | OfflineRule;
+/** A condition over several metrics: `cpu > 90 && load1 > cores * 2`. */
+export interface ExprRule extends RuleBase {
+  kind: 'expr';
+  expr: Expression;
+  /** Recovery condition; default: the expression no longer holds. */
+  recover: Expression | null;
+}
+
+export type Rule = ThresholdRule | OfflineRule | ExprRule;
 
 export interface WebhookChannel {
   type: 'webhook';
@@ -199,9 +209,21 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
       repeatMs: duration(r.repeat, `${key}.repeat`, 0),
       notify,
     } as const;
+    const expression = (value: unknown, field: string): Expression => {
+      if (typeof value !== 'string') throw bad(`${key}.${field}`, 'must be an expression string such as "cpu > 90 && load1 > cores * 2"');
+      try {
+        return compileExpression(value);
+      } catch (err) {
+        if (err instanceof ExprError) throw bad(`${key}.${field}`, `is not a valid expression: ${err.message}`);
+        throw err;
+      }
+    };
+    if (r.expr !== undefined) {
+      return { ...base, kind: 'expr', expr: expression(r.expr, 'expr'), recover: r.recover === undefined ? null : expression(r.recover, 'recover') };
+    }
     const kind = r.kind ?? 'threshold';
     if (kind === 'offline') return { ...base, kind: 'offline', forMs: duration(r.for, `${key}.for`, 60_000) };
-    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold" or "offline", got ${JSON.stringify(kind)}`);
+    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold" or "offline" (or give "expr"), got ${JSON.stringify(kind)}`);
     if (typeof r.metric !== 'string' || !isKnownMetric(r.metric)) throw bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
     if (!OPS.includes(r.op as Op)) throw bad(`${key}.op`, `must be one of ${OPS.join(' ')}`);
     if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) throw bad(`${key}.threshold`, 'must be a number');

@@ -100,3 +100,22 @@ test('end to end: a real server with rules from its config file sends exactly on
   assert.match(firing.link, new RegExp(`^http://localhost:${server.port}/#/node/\\d+$`));
   assert.ok(firing.since <= Date.now() && firing.since > Date.now() - 60_000);
 });
+
+test('engine: an expression rule over several metrics and the node\'s cores', () => {
+  const exprRules = parseRules({ rules: [{ name: 'overloaded', expr: 'cpu > 90 && load1 > cores * 2', recover: 'load1 < cores', notify: ['hook'] }] }, channels);
+  const notifier = new RecordingNotifier();
+  const node: NodeFacts = { name: 'db-1', group: '', online: true, lastSeen: 0, cores: 4 };
+  let now = 0;
+  const engine = new AlertEngine({ rules: exprRules, store: createMemoryStore(), notifier, node: () => node, nodeIds: () => [1], link: () => '', now: () => now });
+  engine.onSample(1, { cpu: 95, load1: 6 });
+  assert.equal(notifier.sent.length, 0, 'load 6 is not above 4 cores * 2');
+  engine.onSample(1, { cpu: 95 });
+  assert.equal(notifier.sent.length, 0, 'a sample without load1 is not judged');
+  engine.onSample(1, { cpu: 95, load1: 9 });
+  assert.deepEqual(notifier.sent.map((m) => `${m.state} ${m.text.split(': ')[1]}`), ['firing cpu > 90 && load1 > cores * 2 since 1970-01-01 00:00:00 UTC']);
+  now += 1000;
+  engine.onSample(1, { cpu: 50, load1: 5 });
+  assert.equal(notifier.sent.length, 1, 'between the recover condition and the alert condition it stays firing');
+  engine.onSample(1, { cpu: 50, load1: 3 });
+  assert.deepEqual(notifier.sent.map((m) => m.state), ['firing', 'resolved']);
+});

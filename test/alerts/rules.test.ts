@@ -20,6 +20,8 @@ test('rules parse with defaults: severity warning, scope all, offline for 60 s',
   ] }, channels);
   assert.deepEqual(cpu, { name: 'cpu-high', kind: 'threshold', metric: 'cpu', op: '>', threshold: 90, recover: null, forMs: 300_000, repeatMs: 0, severity: 'warning', scope: { groups: [], nodes: [] }, notify: ['ops-hook'] });
   assert.equal(down!.kind, 'offline');
+  const [e] = parseRules({ rules: [{ name: 'mem-low', expr: 'memAvailableBytes / memTotalBytes * 100 < 10', for: '10m' }] }, channels);
+  assert.equal(e!.kind, 'expr');
   assert.equal(down!.forMs, 60_000);
 });
 
@@ -31,6 +33,8 @@ test('bad rules name the key', () => {
   fails({ rules: [{ name: 'x', metric: 'cpu', op: '>', threshold: 1, notify: ['pager'] }] }, '"pager", which is not under "notifications"');
   fails({ rules: [{ name: 'a', kind: 'offline' }, { name: 'a', kind: 'offline' }] }, 'alerts.rules[1].name');
   fails({ rules: [{ name: 'q', kind: 'quota' }] }, 'alerts.rules[0].kind');
+  fails({ rules: [{ name: 'e', expr: 'cpu > && 1' }] }, '"alerts.rules[0].expr" is not a valid expression: unexpected "&&"');
+  fails({ rules: [{ name: 'e', expr: 'cpu > 1', recover: 'cpuu < 1' }] }, '"alerts.rules[0].recover" is not a valid expression: unknown name "cpuu"');
   assert.throws(() => parseChannels({ x: { type: 'carrier-pigeon' } }), /notifications.x.type" must be one of webhook, email, telegram/);
   assert.throws(() => parseChannels({ x: { type: 'telegram', chatId: '1' } }), /notifications.x.botToken" is required for telegram/);
   assert.throws(() => parseChannels({ x: { type: 'ntfy', topic: 't', server: 'ntfy.sh' } }), /notifications.x.server" must be an http/);
