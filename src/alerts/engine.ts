@@ -57,12 +57,6 @@ export class AlertEngine {
     }
   }
 
-  get firing(): { rule: string; nodeId: number; since: number }[] {
-    return [...this.states].filter(([, s]) => s.status === 'firing').map(([k, s]) => {
-      const [rule, nodeId] = k.split('\u0000');
-      return { rule: rule!, nodeId: Number(nodeId), since: s.since };
-    });
-  }
 
   onSample(nodeId: number, values: MetricValues): void {
     const node = this.deps.node(nodeId);

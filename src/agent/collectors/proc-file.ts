@@ -1,9 +1,10 @@
 /**
  * @module Reads a /proc file through a descriptor kept open, so a sample costs one pread, not open+read+close.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 
 export class ProcFile {
+  /** Opened on first read and kept for the life of the agent. */
   private fd: number | null = null;
   private buffer = Buffer.allocUnsafe(16 * 1024);
 
@@ -21,10 +22,5 @@ export class ProcFile {
       this.buffer = bigger;
     }
     return this.buffer.toString('utf8', 0, length);
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
   }
 }
