@@ -3,7 +3,7 @@
  * device-mapper, software RAID, loop and RAM devices would count the same I/O twice.
  */
 import type { Collector } from './collector';
-import { counterRate } from './collector';
+import { summedRates } from './collector';
 import type { ProcFile } from './proc-file';
 
 /** /proc/diskstats counts 512-byte sectors whatever the device's real sector size. */
@@ -36,35 +36,14 @@ export function isWholeDisk(name: string): boolean {
 }
 
 export function diskIoCollector(diskstats: ProcFile): Collector {
-  let prev = new Map<string, DiskCounters>();
-  let prevMono = 0;
+  const rates = summedRates<DiskCounters>(
+    { diskReadBytesPerSec: 'readBytes', diskWriteBytesPerSec: 'writtenBytes', diskReadOpsPerSec: 'reads', diskWriteOpsPerSec: 'writes' },
+    isWholeDisk,
+  );
   return {
     name: 'diskio',
     collect(out, monoMs) {
-      const cur = parseDiskstats(diskstats.read());
-      const dt = monoMs - prevMono;
-      const sums = { diskReadBytesPerSec: 0, diskWriteBytesPerSec: 0, diskReadOpsPerSec: 0, diskWriteOpsPerSec: 0 };
-      let known = false;
-      for (const [name, c] of cur) {
-        if (!isWholeDisk(name)) continue;
-        const before = prev.get(name);
-        const rates = [
-          counterRate(before?.readBytes, c.readBytes, dt),
-          counterRate(before?.writtenBytes, c.writtenBytes, dt),
-          counterRate(before?.reads, c.reads, dt),
-          counterRate(before?.writes, c.writes, dt),
-        ];
-        if (rates.some((r) => r === null)) continue;
-        sums.diskReadBytesPerSec += rates[0]!;
-        sums.diskWriteBytesPerSec += rates[1]!;
-        sums.diskReadOpsPerSec += rates[2]!;
-        sums.diskWriteOpsPerSec += rates[3]!;
-        known = true;
-      }
-      const first = prev.size === 0;
-      prev = cur;
-      prevMono = monoMs;
-      if (known || !first) for (const [key, v] of Object.entries(sums)) out[key] = Math.round(v);
+      Object.assign(out, rates(parseDiskstats(diskstats.read()), monoMs));
     },
   };
 }

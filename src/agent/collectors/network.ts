@@ -3,7 +3,7 @@
  * loopback, bridges, veth pairs, tunnels and VPNs would count the same bytes twice.
  */
 import type { Collector } from './collector';
-import { counterRate } from './collector';
+import { summedRates } from './collector';
 import type { ProcFile } from './proc-file';
 
 export interface InterfaceCounters {
@@ -36,51 +36,24 @@ export function isPhysicalInterface(name: string): boolean {
 }
 
 export function networkCollector(netDev: ProcFile): Collector {
-  let prev = new Map<string, InterfaceCounters>();
-  let prevMono = 0;
+  const rates = summedRates<InterfaceCounters>(
+    { netRxBytesPerSec: 'rxBytes', netTxBytesPerSec: 'txBytes', netRxPacketsPerSec: 'rxPackets', netTxPacketsPerSec: 'txPackets' },
+    isPhysicalInterface,
+  );
   return {
     name: 'network',
     collect(out, monoMs) {
       const cur = parseNetDev(netDev.read());
-      const dt = monoMs - prevMono;
-      let rx = 0;
-      let tx = 0;
-      let rxPackets = 0;
-      let txPackets = 0;
       let rxTotal = 0;
       let txTotal = 0;
-      let known = false;
       for (const [name, c] of cur) {
         if (!isPhysicalInterface(name)) continue;
         rxTotal += c.rxBytes;
         txTotal += c.txBytes;
-        const before = prev.get(name);
-        const rates = [
-          counterRate(before?.rxBytes, c.rxBytes, dt),
-          counterRate(before?.txBytes, c.txBytes, dt),
-          counterRate(before?.rxPackets, c.rxPackets, dt),
-          counterRate(before?.txPackets, c.txPackets, dt),
-        ];
-        // An interface whose counters went back (reset, re-created) adds nothing this time.
-        if (rates.every((r) => r !== null)) {
-          rx += rates[0]!;
-          tx += rates[1]!;
-          rxPackets += rates[2]!;
-          txPackets += rates[3]!;
-          known = true;
-        }
       }
-      const first = prev.size === 0;
-      prev = cur;
-      prevMono = monoMs;
       out.netRxBytesTotal = rxTotal;
       out.netTxBytesTotal = txTotal;
-      if (known || !first) {
-        out.netRxBytesPerSec = Math.round(rx);
-        out.netTxBytesPerSec = Math.round(tx);
-        out.netRxPacketsPerSec = Math.round(rxPackets);
-        out.netTxPacketsPerSec = Math.round(txPackets);
-      }
+      Object.assign(out, rates(cur, monoMs));
     },
   };
 }
