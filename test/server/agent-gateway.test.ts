@@ -157,17 +157,8 @@ test('rotating or removing a node through the CLI path disconnects its live agen
 });
 
 test('acks are coalesced: at most one per interval, always the highest committed seq', async (t) => {
-  const { loadConfig } = await import('../../src/config/load');
-  const { runServer } = await import('../../src/server/run-server');
-  const { tempDir } = await import('../helpers');
-  const { addNode } = await import('../../src/server/nodes');
-  const dir = tempDir(t);
-  const store = openSqliteStore(dir);
-  const { key } = addNode(store, 'acked', '', '', Date.now());
-  store.close();
-  const server = await runServer(loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dir } }), { ackIntervalMs: 1500 });
-  t.after(() => server.close());
-  const agent = new TestAgent(`ws://127.0.0.1:${server.port}`, key);
+  const s = await startTestServer(t, { ackIntervalMs: 1500 });
+  const agent = new TestAgent(s.ws, s.addNode('acked'));
   t.after(() => agent.close());
   await agent.opened;
   agent.send(helloMessage());
@@ -182,17 +173,8 @@ test('acks are coalesced: at most one per interval, always the highest committed
 });
 
 test('when the database falls behind, agents are told to come back (1013) and nothing is acked past what is stored', async (t) => {
-  const { loadConfig } = await import('../../src/config/load');
-  const { runServer } = await import('../../src/server/run-server');
-  const { tempDir } = await import('../helpers');
-  const { addNode } = await import('../../src/server/nodes');
-  const dir = tempDir(t);
-  const store = openSqliteStore(dir);
-  const { key } = addNode(store, 'busy', '', '', Date.now());
-  store.close();
-  const server = await runServer(loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dir } }), { ackIntervalMs: 0, maxQueued: 2 });
-  t.after(() => server.close());
-  const agent = new TestAgent(`ws://127.0.0.1:${server.port}`, key);
+  const s = await startTestServer(t, { ackIntervalMs: 0, maxQueued: 2 });
+  const agent = new TestAgent(s.ws, s.addNode('busy'));
   t.after(() => agent.close());
   await agent.opened;
   agent.send(helloMessage());

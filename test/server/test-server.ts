@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/load';
 import type { HelloMessage, ServerMessage } from '../../src/protocol/messages';
 import { runServer } from '../../src/server/run-server';
-import type { RunningServer } from '../../src/server/run-server';
+import type { RunningServer, ServerOptions } from '../../src/server/run-server';
 import { addNode } from '../../src/server/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { setLogLevel } from '../../src/util/log';
@@ -34,12 +34,12 @@ export interface TestServer {
   addNode(name: string): string;
 }
 
-export async function startTestServer(t: { after(fn: () => unknown): void }): Promise<TestServer> {
+/** Acks every 5 s in production; the tests check every ack, so by default they get them at once. */
+export async function startTestServer(t: { after(fn: () => unknown): void }, options: ServerOptions = { ackIntervalMs: 0 }): Promise<TestServer> {
   const dataDir = tempDir(t);
   const config = loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dataDir, 'log.level': 'error' } });
   setLogLevel(config.logLevel);
-  // Acks every 5 s in production; the tests check every ack, so they get them at once.
-  const server = await runServer(config, { ackIntervalMs: 0 });
+  const server = await runServer(config, options);
   t.after(() => server.close());
   return {
     server,
