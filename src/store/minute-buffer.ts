@@ -10,15 +10,14 @@ export class MinuteBuffer {
   private readonly seq: number[] = [];
   /** Metric id -> values aligned with `ts`; NaN where the sample lacked the metric. */
   private readonly cols = new Map<number, number[]>();
+  private newest = 0;
 
   get size(): number {
     return this.ts.length;
   }
 
   get newestTs(): number {
-    let newest = 0;
-    for (const t of this.ts) if (t > newest) newest = t;
-    return newest;
+    return this.newest;
   }
 
   has(ts: number): boolean {
@@ -31,6 +30,7 @@ export class MinuteBuffer {
     if (this.has(ts)) return;
     const row = this.ts.length;
     this.ts.push(ts);
+    if (ts > this.newest) this.newest = ts;
     this.seq.push(seq);
     for (let i = 0; i < flat.length; i += 2) {
       const id = flat[i]!;
