@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { App } from './app';
 import { connectLive } from './state/live';
 import { now } from './state/nodes';
+import './state/prefs';
 
 render(<App />, document.getElementById('app')!);
 connectLive();

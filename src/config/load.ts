@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseChannels, parseRules } from '../alerts/rules';
+import { parseLinks, parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
 import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
@@ -20,7 +21,9 @@ export interface LoadOptions {
   flags?: RawSettings;
 }
 
-const KNOWN_KEYS = new Set([...Object.values(ENV_KEYS)]);
+/** Settings only a config file can hold. */
+const FILE_ONLY_KEYS = ['page.links'];
+const KNOWN_KEYS = new Set([...Object.values(ENV_KEYS), ...FILE_ONLY_KEYS]);
 
 function configError(source: string, key: string, problem: string): ProbeError {
   return new ProbeError('PROBE_ERR_CONFIG', `${source}: "${key}" ${problem}`);
@@ -34,8 +37,8 @@ export function flattenFile(json: unknown, source: string): RawSettings {
   }
   for (const [section, body] of Object.entries(json)) {
     if (section.startsWith('//') || section === '$schema') continue;
-    // Structured sections, validated as a whole by src/alerts/rules.ts.
-    if (section === 'notifications' || section === 'alerts') {
+    // Structured sections, validated as a whole by src/alerts/rules.ts and src/config/page.ts.
+    if (section === 'notifications' || section === 'alerts' || section === 'nodes') {
       out[section] = body;
       continue;
     }
@@ -126,6 +129,16 @@ function asWsUrl(value: unknown, source: string, key: string): string {
   return text;
 }
 
+/** Runs a section parser, naming `source` in the error it throws. */
+function rethrowIn<T>(source: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ProbeError) throw new ProbeError(err.code, `${source}: ${err.message}`);
+    throw err;
+  }
+}
+
 function apply(config: Config, settings: RawSettings, source: string): void {
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
@@ -135,6 +148,9 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.localAgent': config.server.localAgent = asBoolean(value, source, key); break;
       case 'server.title': config.server.title = asString(value, source, key); break;
       case 'server.publicUrl': config.server.publicUrl = asString(value, source, key); break;
+      case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;
+      case 'page.showHostnames': config.page.showHostnames = asBoolean(value, source, key); break;
+      case 'page.links': config.page.links = rethrowIn(source, () => parseLinks(value)); break;
       case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
       case 'agent.key': config.agent.key = asString(value, source, key); break;
       case 'agent.interval': config.agent.intervalMs = asInterval(value, source, key); break;
@@ -164,15 +180,13 @@ function apply(config: Config, settings: RawSettings, source: string): void {
 export function loadConfig(options: LoadOptions = {}): Config {
   const config: Config = structuredClone(DEFAULTS);
   if (options.file) {
-    const { notifications, alerts, ...settings } = readFile(options.file);
+    const { notifications, alerts, nodes, ...settings } = readFile(options.file);
     apply(config, settings, options.file);
-    try {
+    rethrowIn(options.file, () => {
       config.channels = parseChannels(notifications);
       config.rules = parseRules(alerts, config.channels);
-    } catch (err) {
-      if (err instanceof ProbeError) throw new ProbeError(err.code, `${options.file}: ${err.message}`);
-      throw err;
-    }
+      config.nodes = parseNodeSettings(nodes);
+    });
   }
   apply(config, fromEnv(options.env ?? {}), 'environment');
   apply(config, options.flags ?? {}, 'command line');

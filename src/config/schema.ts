@@ -3,6 +3,8 @@
  */
 import os from 'node:os';
 import type { Channel, Rule } from '../alerts/rules';
+import type { PageLink } from '../protocol/messages';
+import type { NodeSettings } from './page';
 import path from 'node:path';
 import { DEFAULT_RETENTION } from '../store/tiers';
 import type { Retention } from '../store/tiers';
@@ -32,9 +34,21 @@ export interface AgentConfig {
   bufferMaxAgeMs: number;
 }
 
+export interface PageConfig {
+  /** A line under the title. */
+  description: string;
+  /** Footer links. */
+  links: PageLink[];
+  /** Send each node's hostname to the public page (off: hostnames stay on the server). */
+  showHostnames: boolean;
+}
+
 export interface Config {
   server: ServerConfig;
   agent: AgentConfig;
+  page: PageConfig;
+  /** Per-node public notes, hiding and traffic reset day, by node name (config file only). */
+  nodes: Record<string, NodeSettings>;
   /** How long each history tier is kept, in ms. */
   retention: Retention;
   /** Notification channels by name (config file only). */
@@ -54,6 +68,8 @@ export const DEFAULTS: Config = {
     bufferMaxBytes: 64 * 1024 * 1024,
     bufferMaxAgeMs: 24 * 3_600_000,
   },
+  page: { description: '', links: [], showHostnames: false },
+  nodes: {},
   retention: { ...DEFAULT_RETENTION },
   channels: {},
   rules: [],
@@ -67,6 +83,8 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_LOCAL_AGENT: 'server.localAgent',
   PROBE_TITLE: 'server.title',
   PROBE_PUBLIC_URL: 'server.publicUrl',
+  PROBE_DESCRIPTION: 'page.description',
+  PROBE_SHOW_HOSTNAMES: 'page.showHostnames',
   PROBE_SERVER: 'agent.server',
   PROBE_KEY: 'agent.key',
   PROBE_INTERVAL: 'agent.interval',

@@ -64,7 +64,31 @@ export interface ErrorMessage {
 
 export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage;
 
-/** What the public page knows about a node: never a hostname, IP or key. */
+/** What the owner chose to show about a node (config `nodes.<name>`). */
+export interface NodeNotes {
+  price?: string;
+  /** Billing cycle as the owner writes it: "monthly", "yearly", "$5/mo"… */
+  billing?: string;
+  /** YYYY-MM-DD. */
+  expires?: string;
+  trafficLimitBytes?: number;
+  note?: string;
+}
+
+export interface PageLink {
+  label: string;
+  url: string;
+}
+
+/** The page's own settings, embedded in index.html as JSON. */
+export interface PageInfo {
+  title: string;
+  description: string;
+  links: PageLink[];
+  version: string;
+}
+
+/** What the public page knows about a node: no IP or key, and no hostname unless page.showHostnames. */
 export interface NodeView {
   id: number;
   name: string;
@@ -76,7 +100,28 @@ export interface NodeView {
   os: string;
   arch: string;
   cores: number;
+  /** Only when the config sets page.showHostnames. */
+  hostname?: string;
+  /** Bytes received and sent in the current billing period (since `periodStart`, Unix ms). */
+  monthRxBytes: number;
+  monthTxBytes: number;
+  periodStart: number;
+  notes: NodeNotes | null;
   values: MetricValues;
+}
+
+/** GET /api/summary: fleet totals for widgets. */
+export interface Summary {
+  nodes: number;
+  online: number;
+  offline: number;
+  rxBytesPerSec: number;
+  txBytesPerSec: number;
+  monthRxBytes: number;
+  monthTxBytes: number;
+  /** Mean cpu % over online nodes that report it, or null if none does. */
+  cpuAvg: number | null;
+  ts: number;
 }
 
 export interface LiveSnapshot {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import type { PageInfo } from '../protocol/messages';
 import { seaAssets } from '../util/sea';
 
 export interface Asset {
@@ -31,12 +32,25 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Loads the page files; `title` replaces %TITLE% in index.html. */
-export function loadAssets(title: string, webDir = path.resolve('dist/web')): Map<string, Asset> {
+/** JSON safe inside a <script> element: no "</script>" or "<!--" can form. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+/** Fills index.html's %TITLE%, %DESCRIPTION% and %PAGE_INFO% (a JSON data block, not a script). */
+export function renderIndex(html: string, page: PageInfo): string {
+  return html
+    .replaceAll('%TITLE%', escapeHtml(page.title))
+    .replaceAll('%DESCRIPTION%', escapeHtml(page.description))
+    .replace('%PAGE_INFO%', () => scriptJson(page));
+}
+
+/** Loads the page files, with index.html filled in from `page`. */
+export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const [name, type] of Object.entries(PAGE_FILES)) {
     let raw = readPageFile(name, webDir);
-    if (name === 'index.html') raw = Buffer.from(raw.toString('utf8').replaceAll('%TITLE%', escapeHtml(title)));
+    if (name === 'index.html') raw = Buffer.from(renderIndex(raw.toString('utf8'), page));
     assets.set(`/${name}`, {
       type,
       etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,

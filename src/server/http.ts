@@ -9,6 +9,7 @@ import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Hub } from './hub';
 import { renderPrometheus } from './prometheus';
+import { summarize } from './summary';
 
 export interface HttpDeps {
   hub: Hub;
@@ -70,7 +71,7 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
 }
 
 function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams): void {
-  if (!deps.hub.get(nodeId)) {
+  if (!deps.hub.visibleTo(nodeId, 'guest')) {
     sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `no node with id ${nodeId}` });
     return;
   }
@@ -97,9 +98,11 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams);
     switch (url.pathname) {
       case '/api/nodes':
-        return sendJson(res, 200, deps.hub.views(), { 'Access-Control-Allow-Origin': '*' });
+        return sendJson(res, 200, deps.hub.views('guest'), { 'Access-Control-Allow-Origin': '*' });
+      case '/api/summary':
+        return sendJson(res, 200, summarize(deps.hub.views('guest'), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
       case '/metrics': {
-        const text = renderPrometheus(deps.hub.views());
+        const text = renderPrometheus(deps.hub.views('guest'));
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : text);
         return;

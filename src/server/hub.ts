@@ -5,6 +5,9 @@
 import type { HostFacts, NodeView } from '../protocol/messages';
 import type { MetricValues } from '../protocol/metrics';
 import type { NodeRecord } from '../store/store';
+import type { NodeSettings } from '../config/page';
+import { DEFAULT_NODE_SETTINGS } from '../config/page';
+import { TrafficMeter } from './traffic';
 
 interface NodeState {
   record: NodeRecord;
@@ -14,14 +17,46 @@ interface NodeState {
   values: MetricValues;
 }
 
+export interface HubOptions {
+  /** Public notes, hiding and traffic reset day by node name (config `nodes`). */
+  settings?: Record<string, NodeSettings>;
+  /** Put hostnames into node views (config page.showHostnames). */
+  showHostnames?: boolean;
+  now?: () => number;
+}
+
+/** Who is looking: a guest never sees hidden nodes. */
+export type Audience = 'guest' | 'admin';
+
 export type HubListener = (event: { changed: number[] } | { removed: number[] }) => void;
 
 export class Hub {
   private readonly nodes = new Map<number, NodeState>();
   private readonly listeners = new Set<HubListener>();
+  readonly traffic: TrafficMeter;
+  private readonly now: () => number;
 
-  constructor(records: readonly NodeRecord[] = []) {
+  constructor(
+    records: readonly NodeRecord[] = [],
+    private readonly options: HubOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.traffic = new TrafficMeter((id) => this.settings(id).trafficResetDay);
     this.sync(records);
+  }
+
+  private settings(id: number): NodeSettings {
+    const name = this.nodes.get(id)?.record.name;
+    return (name !== undefined && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
+  }
+
+  isHidden(id: number): boolean {
+    return this.settings(id).hidden;
+  }
+
+  /** Whether `audience` may see node `id` at all. */
+  visibleTo(id: number, audience: Audience): boolean {
+    return this.nodes.has(id) && (audience === 'admin' || !this.isHidden(id));
   }
 
   subscribe(listener: HubListener): () => void {
@@ -51,7 +86,10 @@ export class Hub {
       }
     }
     const removed = [...this.nodes.keys()].filter((id) => !seen.has(id));
-    for (const id of removed) this.nodes.delete(id);
+    for (const id of removed) {
+      this.nodes.delete(id);
+      this.traffic.forget(id);
+    }
     if (changed.length) this.emit({ changed });
     if (removed.length) this.emit({ removed });
     return removed;
@@ -91,6 +129,7 @@ export class Hub {
     state.sampleTs = ts;
     state.values = values;
     state.lastSeen = ts;
+    this.traffic.add(nodeId, ts, values.netRxBytesTotal, values.netTxBytesTotal);
     this.emit({ changed: [nodeId] });
     return true;
   }
@@ -99,7 +138,8 @@ export class Hub {
     const state = this.nodes.get(id);
     if (!state) return null;
     const { record } = state;
-    return {
+    const traffic = this.traffic.read(id, this.now());
+    const view: NodeView = {
       id: record.id,
       name: record.name,
       group: record.group,
@@ -109,11 +149,18 @@ export class Hub {
       os: record.host?.os ?? '',
       arch: record.host?.arch ?? '',
       cores: record.host?.cores ?? 0,
+      monthRxBytes: traffic.rxBytes,
+      monthTxBytes: traffic.txBytes,
+      periodStart: traffic.periodStart,
+      notes: this.settings(id).notes,
       values: state.values,
     };
+    if (this.options.showHostnames) view.hostname = record.host?.hostname ?? '';
+    return view;
   }
 
-  views(): NodeView[] {
-    return [...this.nodes.keys()].map((id) => this.view(id)!);
+  /** Every node `audience` may see. */
+  views(audience: Audience): NodeView[] {
+    return [...this.nodes.keys()].filter((id) => this.visibleTo(id, audience)).map((id) => this.view(id)!);
   }
 }

@@ -1,14 +1,14 @@
 /**
  * @module /ws/live: sends each page a snapshot of every node, then, every window, one frame with
  * only what changed (changed nodes, and in them only changed fields and metrics), serialized once
- * and shared by every viewer.
+ * per audience and shared by its viewers. Guests never receive hidden nodes.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import type { LiveMessage, NodeDelta, NodeView } from '../protocol/messages';
-import type { Hub } from './hub';
+import type { Audience, Hub } from './hub';
 
 const WINDOW_MS = 200;
 /**
@@ -24,7 +24,7 @@ export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta 
   if (!prev) return next;
   const delta: NodeDelta = { id: next.id };
   let changed = false;
-  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores'] as const) {
+  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes'] as const) {
     if (prev[key] !== next[key]) {
       (delta as Record<string, unknown>)[key] = next[key];
       changed = true;
@@ -52,10 +52,18 @@ export class LiveGateway {
   private readonly unsubscribe: () => void;
   /** Viewers that skipped frames, and since when. */
   private readonly behind = new Map<WebSocket, number>();
+  private readonly audience = new WeakMap<WebSocket, Audience>();
+  /** Nodes guests may not see (kept until their removal went out, to hide the removal too). */
+  private readonly hidden = new Set<number>();
 
   constructor(private readonly hub: Hub) {
+    for (const view of hub.views('admin')) if (hub.isHidden(view.id)) this.hidden.add(view.id);
     this.unsubscribe = hub.subscribe((event) => {
-      if ('changed' in event) for (const id of event.changed) this.dirty.add(id);
+      if ('changed' in event) for (const id of event.changed) {
+        this.dirty.add(id);
+        if (hub.isHidden(id)) this.hidden.add(id);
+        else this.hidden.delete(id);
+      }
       else for (const id of event.removed) {
         this.dirty.delete(id);
         this.sent.delete(id);
@@ -70,9 +78,10 @@ export class LiveGateway {
     return this.wss.clients.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, audience: Audience = 'guest'): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const snapshot: LiveMessage = { type: 'snapshot', nodes: this.hub.views() };
+      this.audience.set(ws, audience);
+      const snapshot: LiveMessage = { type: 'snapshot', nodes: this.hub.views(audience) };
       ws.send(JSON.stringify(snapshot));
       // Viewers only listen; anything they send is ignored.
       ws.on('error', () => ws.terminate());
@@ -80,12 +89,20 @@ export class LiveGateway {
     });
   }
 
-  private broadcast(msg: LiveMessage): void {
-    const text = JSON.stringify(msg);
-    let snapshot: string | null = null;
+  /** Sends each viewer its audience's frame (none if `frame` gives null for that audience). */
+  private broadcast(frame: (audience: Audience) => LiveMessage | null): void {
+    const texts = new Map<Audience, string | null>();
+    const snapshots = new Map<Audience, string>();
     const now = Date.now();
     for (const ws of this.wss.clients) {
       if (ws.readyState !== ws.OPEN) continue;
+      const audience = this.audience.get(ws) ?? 'guest';
+      if (!texts.has(audience)) {
+        const msg = frame(audience);
+        texts.set(audience, msg && JSON.stringify(msg));
+      }
+      const text = texts.get(audience);
+      if (!text) continue;
       if (ws.bufferedAmount > BEHIND_BYTES) {
         const since = this.behind.get(ws) ?? now;
         this.behind.set(ws, since);
@@ -93,7 +110,8 @@ export class LiveGateway {
         continue;
       }
       if (this.behind.delete(ws)) {
-        snapshot ??= JSON.stringify({ type: 'snapshot', nodes: this.hub.views() } satisfies LiveMessage);
+        let snapshot = snapshots.get(audience);
+        if (!snapshot) snapshots.set(audience, (snapshot = JSON.stringify({ type: 'snapshot', nodes: this.hub.views(audience) } satisfies LiveMessage)));
         ws.send(snapshot);
         continue;
       }
@@ -103,7 +121,10 @@ export class LiveGateway {
 
   private flush(): void {
     if (this.removed.size > 0) {
-      this.broadcast({ type: 'remove', ids: [...this.removed] });
+      const ids = [...this.removed];
+      const guestIds = ids.filter((id) => !this.hidden.has(id));
+      this.broadcast((audience) => (audience === 'admin' ? { type: 'remove', ids } : guestIds.length ? { type: 'remove', ids: guestIds } : null));
+      for (const id of ids) this.hidden.delete(id);
       this.removed.clear();
     }
     if (this.dirty.size === 0) return;
@@ -116,7 +137,9 @@ export class LiveGateway {
       if (delta) nodes.push(delta);
     }
     this.dirty.clear();
-    if (nodes.length > 0 && this.wss.clients.size > 0) this.broadcast({ type: 'update', nodes });
+    if (nodes.length === 0 || this.wss.clients.size === 0) return;
+    const guestNodes = nodes.filter((d) => !this.hidden.has(d.id));
+    this.broadcast((audience) => (audience === 'admin' ? { type: 'update', nodes } : guestNodes.length ? { type: 'update', nodes: guestNodes } : null));
   }
 
   close(): void {

@@ -29,6 +29,7 @@ export interface RunningServer {
 
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;
+const TRAFFIC_SAVE_MS = 60_000;
 
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -48,8 +49,19 @@ export interface ServerOptions {
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const store = openSqliteStore(config.server.data, config.retention.raw);
-  const hub = new Hub(store.listNodes());
+  const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames });
   for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
+  hub.traffic.restore(store.trafficStates());
+  const saveTraffic = () => {
+    try {
+      store.putTrafficStates(hub.traffic.takeDirty());
+    } catch (err) {
+      log.error('cannot save traffic counters', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+    }
+  };
+  // Losing this timer's work costs nothing: the counters saved with it make the next sample count the gap.
+  const trafficTimer = setInterval(saveTraffic, TRAFFIC_SAVE_MS);
+  trafficTimer.unref();
   const queue = new IngestQueue(store, { flushMs: 250, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   const alerts = new AlertEngine({
@@ -57,7 +69,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     store,
     notifier: new Notifier(config.channels),
     node: (id) => hub.view(id) ?? undefined,
-    nodeIds: () => hub.views().map((v) => v.id),
+    nodeIds: () => hub.views('admin').map((v) => v.id),
     link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
     offlineGraceMs: options.offlineGraceMs,
   });
@@ -66,7 +78,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   let boundPort = 0;
   const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs, onSample: (id, values) => alerts.onSample(id, values) });
   const live = new LiveGateway(hub);
-  const assets = loadAssets(config.server.title, options.webDir);
+  const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);
 
   const http = createServer(
@@ -77,7 +89,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       retention: config.retention,
       assets,
       version: VERSION,
-      health: () => ({ nodes: hub.views().length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
+      health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
     }),
   );
   http.on('upgrade', (req, socket, head) => {
@@ -127,6 +139,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     async close() {
       clearInterval(poll);
       clearInterval(alertTimer);
+      clearInterval(trafficTimer);
       maintenance.stop();
       localAgent?.stop();
       agents.close();
@@ -139,6 +152,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       live.terminate();
       await closed;
       queue.close();
+      saveTraffic();
       store.close();
     },
   };

@@ -10,6 +10,7 @@ import { TIERS } from './tiers';
 export function createMemoryStore(): Store {
   const nodes = new Map<number, NodeRecord>();
   const alerts = new Map<string, { rule: string; nodeId: number; state: string }>();
+  const traffic = new Map<number, string>();
   const samples = new Map<number, Map<number, StoredSample>>();
   let nextId = 1;
   let changes = 0;
@@ -30,6 +31,7 @@ export function createMemoryStore(): Store {
       if (!node) return false;
       nodes.delete(node.id);
       samples.delete(node.id);
+      traffic.delete(node.id);
       return true;
     },
     setKeyHash(name, keyHash) {
@@ -76,6 +78,10 @@ export function createMemoryStore(): Store {
     putAlertState(rule, nodeId, state) {
       if (state === null) alerts.delete(`${rule}\0${nodeId}`);
       else alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
+    },
+    trafficStates: () => [...traffic].map(([nodeId, state]) => ({ nodeId, state })),
+    putTrafficStates(states) {
+      for (const s of states) if (nodes.has(s.nodeId)) traffic.set(s.nodeId, s.state);
     },
     externalChangeMarker: () => changes,
     close: () => undefined,

@@ -84,6 +84,9 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     putAlert: db.prepare('INSERT OR REPLACE INTO alert_state (rule, node_id, state) VALUES (?, ?, ?)'),
     deleteAlert: db.prepare('DELETE FROM alert_state WHERE rule = ? AND node_id = ?'),
     deleteNodeAlerts: db.prepare('DELETE FROM alert_state WHERE node_id = ?'),
+    trafficStates: db.prepare<[], { node_id: number; state: string }>('SELECT node_id, state FROM traffic'),
+    putTraffic: db.prepare('INSERT OR REPLACE INTO traffic (node_id, state) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?)'),
+    deleteNodeTraffic: db.prepare('DELETE FROM traffic WHERE node_id = ?'),
   };
   let series: Series;
   try {
@@ -96,7 +99,12 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
   const removeNode = db.transaction((id: number) => {
     series.removeNode(id);
     q.deleteNodeAlerts.run(id);
+    q.deleteNodeTraffic.run(id);
     q.deleteNode.run(id);
+  });
+
+  const putTraffic = db.transaction((states: readonly { nodeId: number; state: string }[]) => {
+    for (const s of states) q.putTraffic.run(s.nodeId, s.state, s.nodeId);
   });
 
   return {
@@ -140,6 +148,8 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
       if (state === null) q.deleteAlert.run(rule, nodeId);
       else q.putAlert.run(rule, nodeId, state);
     },
+    trafficStates: () => q.trafficStates.all().map((r) => ({ nodeId: r.node_id, state: r.state })),
+    putTrafficStates: (states) => putTraffic(states),
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,
     close: () => db.close(),
   };

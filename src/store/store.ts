@@ -72,6 +72,10 @@ export interface Store {
   alertStates(): { rule: string; nodeId: number; state: string }[];
   /** Stores an alert state, or deletes it when `state` is null. */
   putAlertState(rule: string, nodeId: number, state: string | null): void;
+  /** Persisted traffic counters per node (JSON text, owned by src/server/traffic.ts). */
+  trafficStates(): { nodeId: number; state: string }[];
+  /** Stores the traffic counters of several nodes in one write. */
+  putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;
   /** Changes whenever another process commits to the same database. */
   externalChangeMarker(): number;
   close(): void;

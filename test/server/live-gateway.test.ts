@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { diffNode } from '../../src/server/live-gateway';
-import { applyDelta } from '../../web/state/nodes';
+import { applyDelta } from '../../web/lib/nodes';
 
-const base: NodeView = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } };
+const base: NodeView = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } };
 
 test('a delta carries only what changed, and applying it reproduces the new state', () => {
   const next: NodeView = { ...base, lastSeen: 2000, values: { cpu: 2, memTotalBytes: 8e9, uptimeSec: 5 } };

@@ -1,43 +1,49 @@
-/** @module One node as a card: status, usage bars, network rates, load and uptime. */
+/** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
 import type { NodeView } from '../../src/protocol/messages';
-import { formatAgo, formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio } from '../lib/format';
-import { now } from '../state/nodes';
+import { formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
+import { t } from '../lib/i18n';
 import { Bar } from './bar';
+import { Flag, Notes, StatusText, Traffic } from './node-status';
 
-export function NodeCard({ node }: { node: NodeView }) {
+export function NodeCard({ node, compact = false }: { node: NodeView; compact?: boolean }) {
   const v = node.values;
-  const mem = ratio(v.memUsedBytes, v.memTotalBytes);
-  const disk = ratio(v.diskUsedBytes, v.diskTotalBytes);
+  const swap = v.swapTotalBytes ? ratio(v.swapUsedBytes, v.swapTotalBytes) : undefined;
   return (
-    <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? 'online' : 'offline'}`}>
+    <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}>
       <header class="card-head">
-        <span class={`dot ${node.online ? 'up' : 'down'}`} aria-hidden="true" />
-        <h2 class="node-name">{node.name}</h2>
-        {node.location && <span class="tag">{node.location}</span>}
-        <span class="status">{node.online ? 'online' : node.lastSeen === null ? 'waiting for its agent' : `offline · last seen ${formatAgo(node.lastSeen, now.value)}`}</span>
+        <Flag code={node.location} />
+        <h3 class="node-name">
+          <a href={`#/node/${node.id}`} aria-label={t('details', { name: node.name })}>
+            {node.name}
+          </a>
+        </h3>
+        <StatusText node={node} />
       </header>
-      <p class="os">{[node.os, node.arch, node.cores ? `${node.cores} cores` : ''].filter(Boolean).join(' · ') || '\u00a0'}</p>
-      <Bar label="CPU" percent={v.cpu} detail={formatPercent(v.cpu)} />
-      <Bar label="Memory" percent={mem} detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`} />
-      <Bar label="Disk" percent={disk} detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`} />
+      <p class="os">{[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname].filter(Boolean).join(' · ') || '\u00a0'}</p>
+      <Bar label={t('cpu')} percent={v.cpu} detail={formatPercent(v.cpu)} />
+      <Bar label={t('memory')} percent={ratio(v.memUsedBytes, v.memTotalBytes)} detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`} />
+      {!compact && swap !== undefined && <Bar label={t('swap')} percent={swap} detail={`${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}`} />}
+      <Bar label={t('disk')} percent={ratio(v.diskUsedBytes, v.diskTotalBytes)} detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`} />
       <dl class="facts">
         <div>
-          <dt>In</dt>
+          <dt>{t('netIn')}</dt>
           <dd data-metric="netRxBytesPerSec">{formatRate(v.netRxBytesPerSec)}</dd>
         </div>
         <div>
-          <dt>Out</dt>
+          <dt>{t('netOut')}</dt>
           <dd data-metric="netTxBytesPerSec">{formatRate(v.netTxBytesPerSec)}</dd>
         </div>
         <div>
-          <dt>Load</dt>
+          <dt>{t('load')}</dt>
           <dd>{[v.load1, v.load5, v.load15].map(formatLoad).join(' ')}</dd>
         </div>
         <div>
-          <dt>Uptime</dt>
+          <dt>{t('uptime')}</dt>
           <dd data-metric="uptimeSec">{formatDuration(v.uptimeSec)}</dd>
         </div>
       </dl>
+      {!compact && <Traffic node={node} />}
+      {!compact && <Notes node={node} />}
     </article>
   );
 }

@@ -1,5 +1,6 @@
 /**
- * @module Number formatting for people: IEC bytes, rates per second, durations, "ago".
+ * @module Formatting for people, language-neutral: IEC bytes, rates per second, durations,
+ * percentages, days until a date, country flags.
  */
 
 const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
@@ -44,12 +45,42 @@ export function formatDuration(seconds: number | undefined): string {
   return `${s}s`;
 }
 
-export function formatAgo(ts: number | null, now: number): string {
-  if (ts === null) return 'never';
-  const seconds = Math.max(0, Math.round((now - ts) / 1000));
-  return seconds < 5 ? 'just now' : `${formatDuration(seconds)} ago`;
+/** Seconds from `ts` to `now`, rounded, never negative. */
+export function secondsSince(ts: number, now: number): number {
+  return Math.max(0, Math.round((now - ts) / 1000));
 }
 
 export function formatLoad(value: number | undefined): string {
   return value === undefined ? '–' : value.toFixed(2);
+}
+
+export function formatCount(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
+  if (value >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
+  return String(Math.round(value));
+}
+
+/** Whole days from the start of `now`'s local day to the local date `yyyyMmDd` (negative once past). */
+export function daysUntil(yyyyMmDd: string, now: number): number {
+  const [y, m, d] = yyyyMmDd.split('-').map(Number) as [number, number, number];
+  const today = new Date(now);
+  const start = new Date(today.getFullYear(), today.getMonth(), today.getDate());
+  return Math.round((new Date(y, m - 1, d).getTime() - start.getTime()) / 86_400_000);
+}
+
+/** The flag emoji of a two-letter country code ("JP" -> 🇯🇵); empty for anything else. */
+export function flagEmoji(code: string): string {
+  if (!/^[A-Za-z]{2}$/.test(code)) return '';
+  return String.fromCodePoint(...[...code.toUpperCase()].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
+}
+
+/** A short OS name for a card: "Debian GNU/Linux 12 (bookworm)" -> "Debian 12". */
+export function shortOs(os: string): string {
+  return os.replace(/ GNU\/Linux/, '').replace(/\s*\(.*\)$/, '').replace(/ LTS$/, '').trim();
+}
+
+/** Axis labels for charts: IEC bytes without decimals noise. */
+export function formatAxisBytes(bytes: number): string {
+  return formatBytes(bytes).replace(/\.0+ /, ' ');
 }

@@ -1,8 +1,11 @@
 /**
- * @module Page state: every node as the server last described it, and the live socket's health.
+ * @module Page state: every node as the server last described it, the live socket's health,
+ * and the overview's filtered, sorted, grouped view of them.
  */
 import { computed, signal } from '@preact/signals';
-import type { LiveMessage, NodeDelta, NodeView } from '../../src/protocol/messages';
+import type { LiveMessage, NodeView } from '../../src/protocol/messages';
+import { applyDelta, matches, sortNodes } from '../lib/nodes';
+import { filter, sortDesc, sortKey } from './prefs';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
@@ -11,9 +14,19 @@ export const link = signal<LinkState>('connecting');
 /** Wall clock for "last seen", ticking once a second. */
 export const now = signal(Date.now());
 
-export const sortedNodes = computed(() =>
-  [...nodes.value.values()].sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name)),
-);
+/** The overview: groups in name order (ungrouped first), nodes sorted within each. */
+export const groups = computed(() => {
+  const query = filter.value.trim();
+  const list = [...nodes.value.values()].filter((n) => !query || matches(n, query));
+  const sorted = sortNodes(list, sortKey.value, sortDesc.value);
+  const byGroup = new Map<string, NodeView[]>();
+  for (const n of sorted) {
+    const members = byGroup.get(n.group);
+    if (members) members.push(n);
+    else byGroup.set(n.group, [n]);
+  }
+  return [...byGroup].sort(([a], [b]) => a.localeCompare(b));
+});
 
 export const totals = computed(() => {
   let online = 0;
@@ -28,26 +41,17 @@ export const totals = computed(() => {
   return { online, total: nodes.value.size, rx, tx };
 });
 
-/** Merges a delta into the node it describes (a node not seen before arrives whole). */
-export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeView {
-  const { values: changed, ...fields } = delta;
-  const base: NodeView = prev ?? { id: delta.id, name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, values: {} };
-  const values = { ...base.values };
-  for (const name in changed) {
-    const v = changed[name];
-    if (v === null || v === undefined) delete values[name];
-    else values[name] = v;
-  }
-  return { ...base, ...fields, values };
-}
-
 export function applyLive(msg: LiveMessage): void {
   if (msg.type === 'snapshot') {
     nodes.value = new Map(msg.nodes.map((n) => [n.id, n]));
     return;
   }
   const next = new Map(nodes.value);
-  if (msg.type === 'update') for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
-  else for (const id of msg.ids) next.delete(id);
+  if (msg.type === 'update') {
+    for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
+    nodes.value = next;
+    return;
+  }
+  for (const id of msg.ids) next.delete(id);
   nodes.value = next;
 }

@@ -1,0 +1,82 @@
+/**
+ * @module The public page's settings and each node's public notes (price, expiry, traffic limit),
+ * parsed from the config file's `page` and `nodes` sections.
+ */
+import type { NodeNotes, PageLink } from '../protocol/messages';
+import { ProbeError } from '../util/errors';
+import { parseBytes } from '../util/bytes';
+
+export interface NodeSettings {
+  /** Left out of everything a guest can see: the page, /api/*, /metrics. */
+  hidden: boolean;
+  /** Day of the month (1–28) the traffic counter starts again, in the server's time zone. */
+  trafficResetDay: number;
+  notes: NodeNotes | null;
+}
+
+export const DEFAULT_NODE_SETTINGS: NodeSettings = { hidden: false, trafficResetDay: 1, notes: null };
+
+const bad = (key: string, problem: string) => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
+
+function text(value: unknown, key: string, max: number): string {
+  if (typeof value !== 'string' || value.length > max) throw bad(key, `must be a string of at most ${max} characters`);
+  return value;
+}
+
+/** The `page.links` setting: footer links, http(s) only. */
+export function parseLinks(value: unknown): PageLink[] {
+  if (!Array.isArray(value) || value.length > 20) throw bad('page.links', 'must be a list of at most 20 { "label": …, "url": … } objects');
+  return value.map((item, i) => {
+    const key = `page.links[${i}]`;
+    if (typeof item !== 'object' || item === null) throw bad(key, 'must be an object with "label" and "url"');
+    const { label, url } = item as Record<string, unknown>;
+    const link = { label: text(label, `${key}.label`, 80), url: text(url, `${key}.url`, 2000) };
+    if (!/^https?:\/\//i.test(link.url)) throw bad(`${key}.url`, `must start with http:// or https://, got ${JSON.stringify(link.url)}`);
+    return link;
+  });
+}
+
+const NODE_KEYS = new Set(['hidden', 'trafficResetDay', 'price', 'billing', 'expires', 'trafficLimit', 'note']);
+
+/** The `nodes` section: settings by node name. */
+export function parseNodeSettings(value: unknown): Record<string, NodeSettings> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('nodes', 'must be an object of node names to settings');
+  const out: Record<string, NodeSettings> = {};
+  for (const [name, body] of Object.entries(value)) {
+    if (name.startsWith('//')) continue;
+    const at = `nodes.${name}`;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad(at, 'must be an object');
+    const raw = body as Record<string, unknown>;
+    for (const key of Object.keys(raw)) {
+      if (!NODE_KEYS.has(key) && !key.startsWith('//')) throw bad(`${at}.${key}`, `is not a node setting (known: ${[...NODE_KEYS].join(', ')})`);
+    }
+    const settings: NodeSettings = { ...DEFAULT_NODE_SETTINGS };
+    if (raw.hidden !== undefined) {
+      if (typeof raw.hidden !== 'boolean') throw bad(`${at}.hidden`, 'must be true or false');
+      settings.hidden = raw.hidden;
+    }
+    if (raw.trafficResetDay !== undefined) {
+      const day = raw.trafficResetDay;
+      if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 28) throw bad(`${at}.trafficResetDay`, 'must be a day of the month from 1 to 28');
+      settings.trafficResetDay = day;
+    }
+    const notes: NodeNotes = {};
+    if (raw.price !== undefined) notes.price = text(raw.price, `${at}.price`, 40);
+    if (raw.billing !== undefined) notes.billing = text(raw.billing, `${at}.billing`, 40);
+    if (raw.note !== undefined) notes.note = text(raw.note, `${at}.note`, 280);
+    if (raw.expires !== undefined) {
+      const expires = text(raw.expires, `${at}.expires`, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires))) throw bad(`${at}.expires`, `must be a date such as 2027-03-01, got ${JSON.stringify(expires)}`);
+      notes.expires = expires;
+    }
+    if (raw.trafficLimit !== undefined) {
+      const bytes = typeof raw.trafficLimit === 'string' || typeof raw.trafficLimit === 'number' ? parseBytes(raw.trafficLimit) : null;
+      if (bytes === null || bytes === 0) throw bad(`${at}.trafficLimit`, `must be a size such as "1TB" or "500GiB", got ${JSON.stringify(raw.trafficLimit)}`);
+      notes.trafficLimitBytes = bytes;
+    }
+    settings.notes = Object.keys(notes).length > 0 ? notes : null;
+    out[name] = settings;
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * @module The node page (`#/node/<id>`): current facts, then charts of its history over a chosen
+ * range; the 1h view keeps moving with the live feed.
+ */
+import { useEffect } from 'preact/hooks';
+import type { NodeView } from '../../src/protocol/messages';
+import type { MetricUnit } from '../../src/protocol/metrics';
+import { formatBytes, formatDuration, shortOs } from '../lib/format';
+import type { StringKey } from '../lib/i18n';
+import { t } from '../lib/i18n';
+import type { History } from '../state/history';
+import { RANGES, appendLive, history, loadHistory, range } from '../state/history';
+import { link, nodes } from '../state/nodes';
+import type { ChartSeries } from './chart';
+import { Chart } from './chart';
+import { Flag, Notes, StatusText, Traffic } from './node-status';
+
+const BLUE = '#2f7ee6';
+const GREEN = '#1f9d55';
+const ORANGE = '#e07b00';
+const PURPLE = '#8b5cf6';
+
+interface ChartDef {
+  title: StringKey;
+  unit: MetricUnit;
+  series: [string, StringKey, string][];
+}
+
+const CHARTS: ChartDef[] = [
+  { title: 'cpu', unit: 'percent', series: [['cpu', 'cpu', BLUE], ['cpuIowait', 'diskIo', ORANGE], ['cpuSteal', 'cpu', PURPLE]] },
+  { title: 'memory', unit: 'bytes', series: [['memUsedBytes', 'memory', BLUE], ['swapUsedBytes', 'swap', ORANGE]] },
+  { title: 'disk', unit: 'bytes', series: [['diskUsedBytes', 'used', BLUE], ['diskTotalBytes', 'total', GREEN]] },
+  { title: 'diskIo', unit: 'bytesPerSec', series: [['diskReadBytesPerSec', 'read', GREEN], ['diskWriteBytesPerSec', 'write', ORANGE]] },
+  { title: 'network', unit: 'bytesPerSec', series: [['netRxBytesPerSec', 'netIn', GREEN], ['netTxBytesPerSec', 'netOut', BLUE]] },
+  { title: 'load', unit: 'load', series: [['load1', 'load1', BLUE], ['load5', 'load5', GREEN], ['load15', 'load15', ORANGE]] },
+  { title: 'connections', unit: 'count', series: [['tcpConnections', 'tcp', BLUE], ['udpSockets', 'udp', GREEN]] },
+];
+
+/** Labels that differ per series where the chart's own label would repeat. */
+const SERIES_LABEL: Record<string, string> = { cpuIowait: 'iowait', cpuSteal: 'steal' };
+
+function chartSeries(def: ChartDef): ChartSeries[] {
+  return def.series.map(([metric, label, color]) => ({ metric, label: SERIES_LABEL[metric] ?? t(label), color }));
+}
+
+function hasData(data: History, def: ChartDef): boolean {
+  return def.series.some(([metric]) => data.series[metric]?.some((v) => v !== null));
+}
+
+function Facts({ node }: { node: NodeView }) {
+  const v = node.values;
+  return (
+    <div class="detail-facts">
+      <p class="os">{[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname, v.memTotalBytes ? `${formatBytes(v.memTotalBytes)} RAM` : '', v.diskTotalBytes ? `${formatBytes(v.diskTotalBytes)} ${t('disk')}` : ''].filter(Boolean).join(' · ')}</p>
+      <p>
+        {t('uptime')}: {formatDuration(v.uptimeSec)}
+      </p>
+      <Traffic node={node} />
+      <Notes node={node} />
+    </div>
+  );
+}
+
+export function NodeDetail({ id }: { id: number }) {
+  const node = nodes.value.get(id);
+  const which = range.value;
+
+  useEffect(() => {
+    void loadHistory(id, which);
+  }, [id, which]);
+
+  // Live samples move the 1h charts along.
+  const lastSeen = node?.lastSeen;
+  useEffect(() => {
+    const state = history.peek();
+    if (which !== '1h' || !node || state.status !== 'ready') return;
+    const next = appendLive(state.data, node);
+    if (next) history.value = { status: 'ready', data: next };
+  }, [lastSeen]);
+
+  if (!node) {
+    return <main id="main">{link.value === 'live' ? <p class="empty">{t('notFound')}</p> : <p class="empty">{t('loading')}</p>}</main>;
+  }
+  const state = history.value;
+  return (
+    <main id="main" class="detail">
+      <nav>
+        <a href="#/" class="back">
+          ← {t('back')}
+        </a>
+      </nav>
+      <header class="detail-head">
+        <Flag code={node.location} />
+        <h2 class="node-name">{node.name}</h2>
+        {node.group && <span class="tag">{node.group}</span>}
+        <StatusText node={node} />
+      </header>
+      <Facts node={node} />
+      <div class="segmented ranges" role="group" aria-label={t('range')}>
+        {RANGES.map((r) => (
+          <button key={r} type="button" aria-pressed={r === which} onClick={() => (range.value = r)}>
+            {r}
+          </button>
+        ))}
+      </div>
+      {state.status === 'loading' && <p class="empty">{t('loading')}</p>}
+      {state.status === 'error' && (
+        <p class="empty" role="alert">
+          {t('loadFailed', { msg: state.message })}
+        </p>
+      )}
+      {state.status === 'ready' && (
+        <div class="charts">
+          {CHARTS.filter((def) => hasData(state.data, def)).map((def) => (
+            <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => state.data.series[s.metric])} data={state.data} />
+          ))}
+          {!CHARTS.some((def) => hasData(state.data, def)) && <p class="empty">{t('noData')}</p>}
+        </div>
+      )}
+    </main>
+  );
+}

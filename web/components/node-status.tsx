@@ -1,0 +1,74 @@
+/** @module A node's status line, flag and notes: shared by the card, the table and the node page. */
+import type { NodeView } from '../../src/protocol/messages';
+import { daysUntil, flagEmoji, formatBytes, formatDuration, ratio, secondsSince } from '../lib/format';
+import { t } from '../lib/i18n';
+import { now } from '../state/nodes';
+import { Bar } from './bar';
+
+export function agoText(ts: number | null): string {
+  if (ts === null) return t('never');
+  const seconds = secondsSince(ts, now.value);
+  return seconds < 5 ? t('justNow') : t('ago', { d: formatDuration(seconds) });
+}
+
+export function StatusText({ node }: { node: NodeView }) {
+  const text = node.online ? t('online') : node.lastSeen === null ? t('waiting') : `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
+  return (
+    <span class="status" data-status={node.online ? 'online' : 'offline'}>
+      <span class={`dot ${node.online ? 'up' : 'down'}`} aria-hidden="true" />
+      {text}
+    </span>
+  );
+}
+
+export function Flag({ code }: { code: string }) {
+  const flag = flagEmoji(code);
+  return flag ? (
+    <span class="flag" role="img" aria-label={code} title={code}>
+      {flag}
+    </span>
+  ) : null;
+}
+
+export function expiryText(expires: string): { text: string; level: '' | 'warn' | 'crit' } {
+  const days = daysUntil(expires, now.value);
+  if (days < 0) return { text: t('expired', { n: -days }), level: 'crit' };
+  if (days === 0) return { text: t('expiresToday'), level: 'crit' };
+  return { text: t('daysLeft', { n: days }), level: days <= 7 ? 'crit' : days <= 30 ? 'warn' : '' };
+}
+
+/** Monthly traffic, as a bar when the owner set a limit. */
+export function Traffic({ node }: { node: NodeView }) {
+  const used = node.monthRxBytes + node.monthTxBytes;
+  const detail = `↓ ${formatBytes(node.monthRxBytes)} ↑ ${formatBytes(node.monthTxBytes)}`;
+  const limit = node.notes?.trafficLimitBytes;
+  if (limit) return <Bar label={t('trafficShort')} percent={ratio(used, limit)} detail={`${formatBytes(used)} / ${formatBytes(limit)}`} title={detail} />;
+  return (
+    <div class="metric-head">
+      <span class="metric-label">{t('trafficShort')}</span>
+      <span class="metric-value" data-metric="traffic">{detail}</span>
+    </div>
+  );
+}
+
+export function Notes({ node }: { node: NodeView }) {
+  const notes = node.notes;
+  if (!notes || (!notes.price && !notes.expires && !notes.note)) return null;
+  const expiry = notes.expires ? expiryText(notes.expires) : null;
+  return (
+    <p class="notes">
+      {notes.price && (
+        <span>
+          {notes.price}
+          {notes.billing && ` / ${notes.billing}`}
+        </span>
+      )}
+      {expiry && (
+        <span class={`expiry ${expiry.level}`} title={`${t('expires')} ${notes.expires}`} data-testid="expiry">
+          {expiry.text}
+        </span>
+      )}
+      {notes.note && <span class="note">{notes.note}</span>}
+    </p>
+  );
+}

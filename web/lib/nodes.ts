@@ -1,0 +1,50 @@
+/**
+ * @module Pure helpers over node views: merging live deltas, filtering and sorting the overview.
+ */
+import type { NodeDelta, NodeView } from '../../src/protocol/messages';
+import { ratio } from './format';
+
+export type SortKey = 'name' | 'cpu' | 'mem' | 'disk' | 'net' | 'uptime' | 'traffic';
+
+const SORT_VALUE: Record<Exclude<SortKey, 'name'>, (n: NodeView) => number | undefined> = {
+  cpu: (n) => n.values.cpu,
+  mem: (n) => ratio(n.values.memUsedBytes, n.values.memTotalBytes),
+  disk: (n) => ratio(n.values.diskUsedBytes, n.values.diskTotalBytes),
+  net: (n) => (n.values.netRxBytesPerSec ?? 0) + (n.values.netTxBytesPerSec ?? 0),
+  uptime: (n) => n.values.uptimeSec,
+  traffic: (n) => n.monthRxBytes + n.monthTxBytes,
+};
+
+/** Nodes whose name, group, location or OS contains every word of `query`. */
+export function matches(node: NodeView, query: string): boolean {
+  const hay = `${node.name} ${node.group} ${node.location} ${node.os} ${node.hostname ?? ''}`.toLowerCase();
+  return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
+}
+
+/** Sorted by the chosen key; offline nodes and unknown values last, ties by name. */
+export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeView[] {
+  const byName = (a: NodeView, b: NodeView) => a.name.localeCompare(b.name);
+  if (key === 'name') return list.sort((a, b) => (desc ? -1 : 1) * byName(a, b));
+  const value = SORT_VALUE[key];
+  return list.sort((a, b) => {
+    const va = a.online ? value(a) : undefined;
+    const vb = b.online ? value(b) : undefined;
+    if (va === undefined || vb === undefined) return va === vb ? byName(a, b) : va === undefined ? 1 : -1;
+    return (desc ? vb - va : va - vb) || byName(a, b);
+  });
+}
+
+const EMPTY: Omit<NodeView, 'id'> = { name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, values: {} };
+
+/** Merges a delta into the node it describes (a node not seen before arrives whole). */
+export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeView {
+  const { values: changed, ...fields } = delta;
+  const base: NodeView = prev ?? { ...EMPTY, id: delta.id };
+  const values = { ...base.values };
+  for (const name in changed) {
+    const v = changed[name];
+    if (v === null || v === undefined) delete values[name];
+    else values[name] = v;
+  }
+  return { ...base, ...fields, values };
+}

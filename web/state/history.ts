@@ -1,0 +1,59 @@
+/**
+ * @module Chart data for the node page: loads GET /api/nodes/:id/history for the chosen range,
+ * and in the 1h view appends each live sample so the charts move without reloading.
+ */
+import { signal } from '@preact/signals';
+import type { NodeView } from '../../src/protocol/messages';
+
+export const RANGES = ['1h', '6h', '24h', '7d', '30d', '1y'] as const;
+export type Range = (typeof RANGES)[number];
+
+/** Columns as the API sends them: `ts` plus one array per metric, null where nothing was sent. */
+export interface History {
+  stepMs: number;
+  ts: number[];
+  series: Record<string, (number | null)[]>;
+}
+
+export type HistoryState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; data: History };
+
+export const range = signal<Range>('1h');
+export const history = signal<HistoryState>({ status: 'loading' });
+
+let request = 0;
+
+export async function loadHistory(nodeId: number, which: Range): Promise<void> {
+  const mine = ++request;
+  history.value = { status: 'loading' };
+  try {
+    const res = await fetch(`/api/nodes/${nodeId}/history?range=${which}`);
+    const body = (await res.json()) as Record<string, unknown>;
+    if (mine !== request) return;
+    if (!res.ok) throw new Error(typeof body.message === 'string' ? body.message : `HTTP ${res.status}`);
+    const series: History['series'] = {};
+    for (const [key, value] of Object.entries(body)) if (key !== 'ts' && Array.isArray(value)) series[key] = value as (number | null)[];
+    history.value = { status: 'ready', data: { stepMs: body.stepMs as number, ts: body.ts as number[], series } };
+  } catch (err) {
+    if (mine === request) history.value = { status: 'error', message: (err as Error).message };
+  }
+}
+
+/**
+ * Adds a live sample to 1h data: it fills the bucket its time falls in (a new point once it
+ * passes the last one), and the oldest point drops off so the window keeps its width.
+ */
+export function appendLive(data: History, node: NodeView): History | null {
+  if (node.lastSeen === null || data.ts.length === 0) return null;
+  const last = data.ts[data.ts.length - 1]!;
+  const bucket = last + Math.floor((node.lastSeen - last) / data.stepMs) * data.stepMs;
+  if (bucket < last) return null;
+  const ts = bucket === last ? data.ts : [...data.ts.slice(1), bucket];
+  const series: History['series'] = {};
+  const names = new Set([...Object.keys(data.series), ...Object.keys(node.values)]);
+  for (const name of names) {
+    const column = data.series[name] ?? new Array<number | null>(data.ts.length).fill(null);
+    const value = node.values[name] ?? null;
+    series[name] = bucket === last ? [...column.slice(0, -1), value] : [...column.slice(1), value];
+  }
+  return { stepMs: data.stepMs, ts, series };
+}
