@@ -63,6 +63,8 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(path.join(root, 'web/index.html'), path.join(dist, 'web/index.html'));
+// uPlot is loaded only when a node page opens, so the overview does not parse it.
+copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(dist, 'web/uplot.js'));
 
 // 2. Server and agent in one CommonJS file (SEA runs CommonJS). ws tries optional native
 // helpers with require(); inside the executable that require() would print a warning, so
@@ -103,6 +105,7 @@ const seaConfig = {
     'web/index.html': path.join(dist, 'web/index.html'),
     'web/app.js': path.join(dist, 'web/app.js'),
     'web/app.css': path.join(dist, 'web/app.css'),
+    'web/uplot.js': path.join(dist, 'web/uplot.js'),
   },
 };
 writeFileSync(path.join(dist, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));

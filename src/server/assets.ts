@@ -21,6 +21,7 @@ export const PAGE_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'uplot.js': 'text/javascript; charset=utf-8',
 };
 
 function readPageFile(name: string, webDir: string): Buffer {

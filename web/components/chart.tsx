@@ -3,9 +3,10 @@
  * theme, resized with its container. uPlot is recreated only when the series or theme change;
  * new data goes through setData.
  */
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import type { MetricUnit } from '../../src/protocol/metrics';
+import { loadUplot } from '../lib/load-uplot';
 import { formatAxisBytes, formatBytes, formatCount, formatLoad, formatPercent, formatRate } from '../lib/format';
 import type { History } from '../state/history';
 import { theme } from '../state/prefs';
@@ -41,38 +42,55 @@ function toAligned(data: History, series: readonly ChartSeries[]): uPlot.Aligned
   return [data.ts, ...series.map((s) => data.series[s.metric] ?? data.ts.map(() => null))];
 }
 
+/** Builds the uPlot instance and keeps its width in step with the container. */
+function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History): { plot: uPlot; resize: ResizeObserver } {
+  const text = css('--muted');
+  const grid = css('--line');
+  const format = FORMAT[unit];
+  const axisFormat = AXIS[unit] ?? format;
+  const opts: uPlot.Options = {
+    width: Math.max(200, el.clientWidth),
+    height: HEIGHT,
+    ms: 1,
+    cursor: { drag: { x: false, y: false } },
+    scales: { y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [
+      { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+      { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 84, values: (_u, ticks) => ticks.map(axisFormat) },
+    ],
+    series: [
+      { value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
+      ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, fill: `${s.color}1a`, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) })),
+    ],
+  };
+  const plot = new UPlot(opts, toAligned(data, series), el);
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+  resize.observe(el);
+  return { plot, resize };
+}
+
 export function Chart({ title, unit, series, data }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const latest = useRef(data);
+  latest.current = data;
+  const [failed, setFailed] = useState('');
   const themeName = theme.value;
   const key = series.map((s) => s.metric).join();
 
   useEffect(() => {
-    const el = box.current!;
-    const text = css('--muted');
-    const grid = css('--line');
-    const format = FORMAT[unit];
-    const axisFormat = AXIS[unit] ?? format;
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
-      height: HEIGHT,
-      ms: 1,
-      cursor: { drag: { x: false, y: false } },
-      scales: { y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-      axes: [
-        { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
-        { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 84, values: (_u, ticks) => ticks.map(axisFormat) },
-      ],
-      series: [
-        { value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
-        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, fill: `${s.color}1a`, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) })),
-      ],
-    };
-    plot.current = new uPlot(opts, toAligned(data, series), el);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
-    resize.observe(el);
+    let cancelled = false;
+    let resize: ResizeObserver | null = null;
+    loadUplot().then(
+      (UPlot) => {
+        if (cancelled) return;
+        ({ plot: plot.current, resize } = create(UPlot, box.current!, unit, series, latest.current));
+      },
+      (err: Error) => setFailed(err.message),
+    );
     return () => {
-      resize.disconnect();
+      cancelled = true;
+      resize?.disconnect();
       plot.current?.destroy();
       plot.current = null;
     };
@@ -86,6 +104,7 @@ export function Chart({ title, unit, series, data }: { title: string; unit: Metr
   return (
     <figure class="chart" data-chart={series.map((s) => s.metric).join(' ')}>
       <figcaption>{title}</figcaption>
+      {failed && <p class="empty" role="alert">{failed}</p>}
       <div ref={box} class="chart-box" />
     </figure>
   );

@@ -1,12 +1,28 @@
 /**
- * @module The page's /ws/live connection: applies every message to the state and reconnects
- * by itself (1 s, growing to 10 s) when the server goes away.
+ * @module The page's /ws/live connection: applies the server's messages to the state and
+ * reconnects by itself (1 s, growing to 10 s) when the server goes away. Updates are applied
+ * together at most once per APPLY_MS, so a big fleet costs one re-render a second, not one per frame.
  */
+import { batch } from '@preact/signals';
 import type { LiveMessage } from '../../src/protocol/messages';
 import { applyLive, link } from './nodes';
 
+const APPLY_MS = 1000;
+
 export function connectLive(): void {
   let attempt = 0;
+  let pending: LiveMessage[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastApplied = 0;
+
+  const apply = () => {
+    timer = null;
+    lastApplied = Date.now();
+    const messages = pending;
+    pending = [];
+    batch(() => messages.forEach(applyLive));
+  };
+
   const open = () => {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${scheme}//${location.host}/ws/live`);
@@ -14,7 +30,18 @@ export function connectLive(): void {
       attempt = 0;
       link.value = 'live';
     };
-    ws.onmessage = (event) => applyLive(JSON.parse(event.data as string) as LiveMessage);
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(event.data as string) as LiveMessage;
+      // A snapshot replaces everything before it and shows at once.
+      if (msg.type === 'snapshot') {
+        pending = [msg];
+        if (timer) clearTimeout(timer);
+        apply();
+        return;
+      }
+      pending.push(msg);
+      timer ??= setTimeout(apply, Math.max(0, lastApplied + APPLY_MS - Date.now()));
+    };
     ws.onclose = () => {
       link.value = 'reconnecting';
       const delay = Math.min(10_000, 1000 * 2 ** attempt++) * (0.5 + Math.random() / 2);

@@ -1,0 +1,178 @@
+/**
+ * Page benchmark: the real server binary with N simulated agents (1 sample/s each, bench/agents.ts),
+ * viewed in Debian Chromium through playwright-core. Prints what issue 5 sets goals for:
+ * - page weight as served, gzip and brotli: the overview (index.html, app.js, app.css) and everything
+ *   including uplot.js, which the node page loads (goal: gzip < 60 KiB);
+ * - first render: JavaScript time (CDP ScriptDuration) in the first 1.5 s after navigation, by when every
+ *   node is on screen (goal < 100 ms at 200 nodes);
+ * - steady state: renderer main-thread busy time per wall second while every node updates each second
+ *   (CDP TaskDuration; goal < 10 % of one core at 200 nodes), for cards and for the table.
+ * Usage: npm run bench:page -- [--nodes 200] [--seconds 20]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
+import { generateKey, hashKey } from '../src/server/keys';
+import { openSqliteStore } from '../src/store/sqlite-store';
+import { cpuSeconds } from './proc-stats';
+
+const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' } } });
+const count = Number(args.nodes);
+const seconds = Number(args.seconds);
+const root = path.resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-page-'));
+const children: ChildProcess[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const COUNTRIES = ['JP', 'DE', 'US', 'SG', 'NL', 'FR', 'HK', 'GB', 'CA', 'AU'];
+const FIRST_RENDER_MS = 1500;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+function start(command: string, argv: string[]): ChildProcess & { out: () => string } {
+  const child = spawn(command, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }) as ChildProcess & { out: () => string };
+  children.push(child);
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.out = () => text;
+  return child;
+}
+
+async function until<T>(what: string, check: () => T | undefined | null | false, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function servedBytes(url: string, encoding: string, files: string[]): Promise<number> {
+  let total = 0;
+  for (const file of files) {
+    const res = await fetch(url + file, { headers: { 'accept-encoding': encoding } });
+    total += Number(res.headers.get('content-length'));
+    if (res.headers.get('content-encoding') !== encoding) throw new Error(`${file} was not served with ${encoding}`);
+    await res.arrayBuffer();
+  }
+  return total;
+}
+
+async function metric(cdp: CDPSession, name: string): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  return metrics.find((m) => m.name === name)!.value;
+}
+
+/** Chromium's processes: every descendant of this one except the server and the agents. */
+function browserPids(): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const ours = new Set(children.map((c) => c.pid));
+  const isBrowser = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (ours.has(p)) return false;
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  return [...parent.keys()].filter((pid) => !ours.has(pid) && isBrowser(pid));
+}
+
+function browserCpu(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + cpuSeconds(pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** While the page keeps up with the live feed: main-thread busy and script share of one core, and all of Chromium's CPU. */
+async function steadyLoad(page: Page, cdp: CDPSession): Promise<{ busy: number; script: number; total: number }> {
+  await sleep(3000);
+  const pids = browserPids();
+  const task0 = await metric(cdp, 'TaskDuration');
+  const script0 = await metric(cdp, 'ScriptDuration');
+  const cpu0 = browserCpu(pids);
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const wall = (Date.now() - t0) / 1000;
+  const total = (browserCpu(pids) - cpu0) / wall;
+  const busy = ((await metric(cdp, 'TaskDuration')) - task0) / wall;
+  const script = ((await metric(cdp, 'ScriptDuration')) - script0) / wall;
+  await page.evaluate(() => 0);
+  return { busy, script, total };
+}
+
+try {
+  const store = openSqliteStore(path.join(dir, 'data'));
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = generateKey();
+    keys.push(key);
+    store.addNode({ name: `node-${String(i).padStart(3, '0')}`, group: `region-${i % 5}`, location: COUNTRIES[i % COUNTRIES.length]!, keyHash: hashKey(key) }, Date.now());
+  }
+  store.close();
+  writeFileSync(path.join(dir, 'keys.txt'), keys.join('\n'));
+
+  const server = start(path.join(root, 'dist/probe'), ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const url = await until('server URL', () => /open (http:\/\/\S+)\//.exec(server.out())?.[1], 15_000);
+  const agents = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
+  await until('agents connected', () => agents.out().includes('"connected"'), 60_000);
+
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const overview = ['/', '/app.js', '/app.css'];
+  const all = [...overview, '/uplot.js'];
+  console.log(
+    `page weight: overview ${kib(await servedBytes(url, 'gzip', overview))} gzip / ${kib(await servedBytes(url, 'br', overview))} brotli; ` +
+      `with the charts (uplot.js) ${kib(await servedBytes(url, 'gzip', all))} gzip / ${kib(await servedBytes(url, 'br', all))} brotli (goal gzip < 60 KiB)`,
+  );
+
+  // A fresh browser per layout: a first visit, with nothing compiled or cached yet.
+  for (const layout of ['cards', 'table'] as const) {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+      await context.addInitScript((l) => localStorage.setItem('probe.prefs', JSON.stringify({ layout: l })), layout);
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const selector = layout === 'cards' ? 'article.card' : 'table.nodes tbody tr';
+      await page.goto(url + '/');
+      // No polling while the first render runs (polling is script time too): wait, then check.
+      await sleep(FIRST_RENDER_MS);
+      const firstScript = (await metric(cdp, 'ScriptDuration')) * 1000;
+      const shown = await page.evaluate((sel) => document.querySelectorAll(sel).length, selector);
+      if (shown < count) throw new Error(`only ${shown} of ${count} nodes on the page after ${FIRST_RENDER_MS} ms`);
+      // (No named functions inside evaluate: tsx would wrap them in a helper the page lacks.)
+      const before = await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join(), selector);
+      await sleep(2500);
+      const changing = before !== (await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join(), selector));
+      if (!changing) throw new Error('the page did not change in 2.5 s: the live feed is not reaching it');
+      const { busy, script, total } = await steadyLoad(page, cdp);
+      console.log(
+        `${layout}, ${count} nodes: first render ${firstScript.toFixed(0)} ms of scripting in the first ${FIRST_RENDER_MS} ms (bundle, snapshot, first live batch; goal < 100 ms); live updates over ${seconds} s: ` +
+          `main thread ${(busy * 100).toFixed(1)} % of one core (scripts ${(script * 100).toFixed(1)} %), all Chromium processes ${(total * 100).toFixed(1)} % (goal < 10 %)`,
+      );
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
