@@ -12,6 +12,8 @@ import { SampleBuffer } from './buffer';
 import type { BufferLimits } from './buffer';
 import { collectAll, platformCollectors } from './collectors/index';
 import { hostFacts } from './collectors/host';
+import { LatencyProber } from './collectors/latency';
+import type { LatencyTarget } from './collectors/latency';
 import { agentEndpoint, connect } from './connection';
 import type { Connection } from './connection';
 import { schedule } from './scheduler';
@@ -23,6 +25,9 @@ export interface AgentOptions {
   /** Directory of the on-disk sample buffer. */
   stateDir: string;
   buffer?: BufferLimits;
+  /** TCP connect-time probes, none by default. */
+  latencyTargets?: LatencyTarget[];
+  latencyIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -34,7 +39,8 @@ export interface RunningAgent {
 const PERSIST_EVERY_MS = 2000;
 
 export function runAgent(options: AgentOptions): RunningAgent {
-  const schema = [...METRIC_NAMES];
+  const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
+  const schema = [...METRIC_NAMES, ...prober.metricNames];
   const collectors = platformCollectors();
   const failed = new Set<string>();
   const url = agentEndpoint(options.server);
@@ -57,16 +63,19 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
     if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
+    prober.collect(values);
     const seq = buffer.nextSeq();
     const sample = { seq, ts, text: encodeSample(seq, ts, values, schema) };
     buffer.append(sample, Date.now());
     connection.send(sample);
   }, phaseMs);
+  prober.start();
   log.info('agent started', { server: url, intervalMs: options.intervalMs, stateDir: options.stateDir, unacked: buffer.unackedCount, version: VERSION });
   return {
     connection,
     stop() {
       scheduler.stop();
+      prober.stop();
       clearInterval(persist);
       connection.close();
       buffer.close();

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseChannels, parseRules } from '../alerts/rules';
-import { parseLinks, parseNodeSettings } from './page';
+import { parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
 import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
@@ -161,6 +161,8 @@ function apply(config: Config, settings: RawSettings, source: string): void {
         config.agent.bufferMaxBytes = n;
         break;
       }
+      case 'agent.latencyTargets': config.agent.latencyTargets = rethrowIn(source, () => parseLatencyTargets(value)); break;
+      case 'agent.latencyInterval': config.agent.latencyIntervalMs = asInterval(value, source, key); break;
       case 'agent.bufferMaxAge': config.agent.bufferMaxAgeMs = asRetention(value, source, key); break;
       case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;
       case 'retention.1m': config.retention['1m'] = asRetention(value, source, key); break;

@@ -1,8 +1,10 @@
 /**
- * @module The public page's settings and each node's public notes (price, expiry, traffic limit),
- * parsed from the config file's `page` and `nodes` sections.
+ * @module The structured settings: the public page's links, each node's public notes (price,
+ * expiry, traffic limit) from the `nodes` section, and the agent's latency targets.
  */
+import type { LatencyTarget } from '../agent/collectors/latency';
 import type { NodeNotes, PageLink } from '../protocol/messages';
+import { PROBE_LABEL } from '../protocol/metrics';
 import { ProbeError } from '../util/errors';
 import { parseBytes } from '../util/bytes';
 
@@ -79,4 +81,34 @@ export function parseNodeSettings(value: unknown): Record<string, NodeSettings> 
     out[name] = settings;
   }
   return out;
+}
+
+/**
+ * `agent.latencyTargets`: a list of "label=host:port" strings or {label, host, port} objects, or
+ * one comma-separated string of the former (as the environment gives it). At most 16 targets.
+ */
+export function parseLatencyTargets(value: unknown): LatencyTarget[] {
+  const key = 'agent.latencyTargets';
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  if (!Array.isArray(items) || items.length > 16) throw bad(key, 'must be a list of at most 16 targets such as "cu=www.example.cn:80"');
+  const labels = new Set<string>();
+  return items.map((item, i) => {
+    let target: { label: unknown; host: unknown; port: unknown };
+    if (typeof item === 'string') {
+      const match = /^([^=]+)=(\[[^\]]+\]|[^:]+):(\d+)$/.exec(item);
+      if (!match) throw bad(`${key}[${i}]`, `must look like "label=host:port", got ${JSON.stringify(item)}`);
+      target = { label: match[1], host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]) };
+    } else if (typeof item === 'object' && item !== null) {
+      target = item as typeof target;
+    } else {
+      throw bad(`${key}[${i}]`, 'must be "label=host:port" or { "label", "host", "port" }');
+    }
+    const { label, host, port } = target;
+    if (typeof label !== 'string' || !PROBE_LABEL.test(label)) throw bad(`${key}[${i}].label`, 'must be 1-32 letters, digits, "_" or "-"');
+    if (labels.has(label)) throw bad(`${key}[${i}].label`, `"${label}" is used twice`);
+    labels.add(label);
+    if (typeof host !== 'string' || host === '' || host.length > 253) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}[${i}].port`, 'must be a port from 1 to 65535');
+    return { label, host, port };
+  });
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { Channel, Rule } from '../alerts/rules';
 import type { PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
+import type { LatencyTarget } from '../agent/collectors/latency';
 import path from 'node:path';
 import { DEFAULT_RETENTION } from '../store/tiers';
 import type { Retention } from '../store/tiers';
@@ -32,6 +33,9 @@ export interface AgentConfig {
   stateDir: string;
   bufferMaxBytes: number;
   bufferMaxAgeMs: number;
+  /** TCP connect-time probes: label, host, port. */
+  latencyTargets: LatencyTarget[];
+  latencyIntervalMs: number;
 }
 
 export interface PageConfig {
@@ -67,6 +71,8 @@ export const DEFAULTS: Config = {
     stateDir: path.join(os.homedir(), '.probe-agent'),
     bufferMaxBytes: 64 * 1024 * 1024,
     bufferMaxAgeMs: 24 * 3_600_000,
+    latencyTargets: [],
+    latencyIntervalMs: 10_000,
   },
   page: { description: '', links: [], showHostnames: false },
   nodes: {},
@@ -91,6 +97,8 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_STATE_DIR: 'agent.stateDir',
   PROBE_BUFFER_MAX_BYTES: 'agent.bufferMaxBytes',
   PROBE_BUFFER_MAX_AGE: 'agent.bufferMaxAge',
+  PROBE_LATENCY_TARGETS: 'agent.latencyTargets',
+  PROBE_LATENCY_INTERVAL: 'agent.latencyInterval',
   PROBE_RETENTION_RAW: 'retention.raw',
   PROBE_RETENTION_1M: 'retention.1m',
   PROBE_RETENTION_15M: 'retention.15m',

@@ -3,7 +3,7 @@
  * database, in the HTTP API and in the page. Units are in the name or in `unit`.
  */
 
-export type MetricUnit = 'percent' | 'bytes' | 'bytesPerSec' | 'seconds' | 'count' | 'load';
+export type MetricUnit = 'percent' | 'bytes' | 'bytesPerSec' | 'seconds' | 'count' | 'load' | 'ms';
 
 export interface MetricDef {
   readonly unit: MetricUnit;
@@ -56,8 +56,24 @@ export const CUSTOM_PREFIX = 'custom.';
 
 const CUSTOM_NAME = /^custom\.[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/;
 
+/**
+ * Latency probes travel per target label: `latency.<label>` is the TCP connect time of the last
+ * probe in ms (absent when it failed), `loss.<label>` the share of the last 10 probes that failed.
+ */
+export const LATENCY_PREFIX = 'latency.';
+export const LOSS_PREFIX = 'loss.';
+export const PROBE_LABEL = /^[A-Za-z0-9_-]{1,32}$/;
+const PROBE_NAME = /^(latency|loss)\.[A-Za-z0-9_-]{1,32}$/;
+
 export function isKnownMetric(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name);
+  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name);
+}
+
+/** The unit of any metric the protocol knows, including per-target probe metrics. */
+export function unitOf(name: string): MetricUnit | undefined {
+  if (name.startsWith(LATENCY_PREFIX)) return 'ms';
+  if (name.startsWith(LOSS_PREFIX)) return 'percent';
+  return (METRICS as Record<string, MetricDef>)[name]?.unit;
 }
 
 export type MetricValues = Record<string, number>;

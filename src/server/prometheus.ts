@@ -3,22 +3,28 @@
  * for people who already run Prometheus, VictoriaMetrics or Grafana.
  */
 import type { NodeView } from '../protocol/messages';
-import { CUSTOM_PREFIX, METRICS } from '../protocol/metrics';
+import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX, METRICS } from '../protocol/metrics';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-function promName(metric: string): string | null {
+/** Name and extra label of a metric; probe targets become a `target` label. */
+function promName(metric: string): { name: string; target?: string } | null {
   const known = (METRICS as Record<string, { prom: string }>)[metric];
-  if (known) return known.prom;
-  if (metric.startsWith(CUSTOM_PREFIX)) return `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  if (known) return { name: known.prom };
+  if (metric.startsWith(LATENCY_PREFIX)) return { name: 'probe_latency_seconds', target: metric.slice(LATENCY_PREFIX.length) };
+  if (metric.startsWith(LOSS_PREFIX)) return { name: 'probe_loss_ratio', target: metric.slice(LOSS_PREFIX.length) };
+  if (metric.startsWith(CUSTOM_PREFIX)) return { name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}` };
   return null;
 }
 
 function helpFor(metric: string): string {
   const known = (METRICS as Record<string, { help: string }>)[metric];
-  return known ? known.help : `Agent-defined metric ${metric}`;
+  if (known) return known.help;
+  if (metric.startsWith(LATENCY_PREFIX)) return 'TCP connect time of the last probe to the target';
+  if (metric.startsWith(LOSS_PREFIX)) return 'Share of the last 10 probes to the target that failed';
+  return `Agent-defined metric ${metric}`;
 }
 
 export function renderPrometheus(nodes: readonly NodeView[]): string {
@@ -33,8 +39,11 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
     add('probe_node_online', 'Whether the node\'s agent is connected (1) or not (0)', labels, node.online ? 1 : 0);
     if (node.lastSeen !== null) add('probe_node_last_seen_timestamp_seconds', 'Time of the newest sample, Unix seconds', labels, node.lastSeen / 1000);
     for (const [metric, value] of Object.entries(node.values)) {
-      const name = promName(metric);
-      if (name) add(name, helpFor(metric), labels, value);
+      const prom = promName(metric);
+      if (!prom) continue;
+      // Base units: seconds and ratios, as Prometheus expects.
+      if (prom.target !== undefined) add(prom.name, helpFor(metric), `${labels},target="${escapeLabel(prom.target)}"`, prom.name === 'probe_latency_seconds' ? value / 1000 : value / 100);
+      else add(prom.name, helpFor(metric), labels, value);
     }
   }
   let out = '';

@@ -66,3 +66,30 @@ test('config.example.json is valid and documents every setting', () => {
   const config = loadConfig({ file });
   assert.equal(config.server.listen, '0.0.0.0:8080');
 });
+
+test('page settings and per-node notes come from the file, with sizes and dates checked', (t) => {
+  const dir = tempDir(t);
+  const config = loadConfig({
+    file: writeConfig(dir, {
+      page: { description: 'ours', links: [{ label: 'Docs', url: 'https://example.com' }], showHostnames: true },
+      nodes: { 'tokyo-1': { price: '$5', billing: 'monthly', expires: '2027-03-01', trafficLimit: '1TB', trafficResetDay: 15, note: 'n' }, hidden: { hidden: true } },
+    }),
+    env: { PROBE_DESCRIPTION: 'from env' },
+  });
+  assert.equal(config.page.description, 'from env', 'the environment wins over the file');
+  assert.deepEqual(config.page.links, [{ label: 'Docs', url: 'https://example.com' }]);
+  assert.equal(config.page.showHostnames, true);
+  assert.deepEqual(config.nodes['tokyo-1'], {
+    hidden: false,
+    trafficResetDay: 15,
+    notes: { price: '$5', billing: 'monthly', expires: '2027-03-01', trafficLimitBytes: 1e12, note: 'n' },
+  });
+  assert.deepEqual(config.nodes.hidden, { hidden: true, trafficResetDay: 1, notes: null });
+
+  configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { trafficLimit: 'lots' } } }) }), '"nodes.a.trafficLimit" must be a size');
+  configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { expires: '1 March' } } }) }), '"nodes.a.expires" must be a date');
+  configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { trafficResetDay: 31 } } }) }), 'from 1 to 28');
+  configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { hiden: true } } }) }), '"nodes.a.hiden" is not a node setting');
+  configError(() => loadConfig({ file: writeConfig(dir, { page: { links: [{ label: 'x', url: 'javascript:alert(1)' }] } }) }), 'must start with http:// or https://');
+  configError(() => loadConfig({ file: writeConfig(dir, { page: { links: 'x' } }) }), '"page.links" must be a list');
+});

@@ -62,14 +62,17 @@ test('server + node add while running + agent: online with plausible values, off
   t.after(() => server.proc.stop());
 
   const key = nodeAdd(probe, dir, 'berlin-1');
-  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
+  // Latency probe to the server's own port: a TCP target on loopback that is surely up.
+  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state'), '--latency', `self=127.0.0.1:${server.port}`], { cwd: dir, env: { PROBE_KEY: key } });
   t.after(() => agent.stop('SIGKILL'));
 
   const node = await waitFor('berlin-1 online with values', async () => {
     const nodes = await getJson<NodeView[]>(`${server.base}/api/nodes`);
     const n = nodes.find((x) => x.name === 'berlin-1');
-    return n?.online && n.values.cpu !== undefined && n.values.netRxBytesPerSec !== undefined ? n : null;
+    return n?.online && n.values.cpu !== undefined && n.values.netRxBytesPerSec !== undefined && n.values['latency.self'] !== undefined ? n : null;
   });
+  assert.ok(node.values['latency.self']! >= 0 && node.values['latency.self']! < 1000, `latency ${node.values['latency.self']}`);
+  assert.equal(node.values['loss.self'], 0);
   const v = node.values;
   assert.equal(node.group, 'e2e');
   assert.equal(node.location, 'DE');

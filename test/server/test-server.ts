@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/schema';
 import type { HelloMessage, ServerMessage } from '../../src/protocol/messages';
 import { runServer } from '../../src/server/run-server';
 import type { RunningServer, ServerOptions } from '../../src/server/run-server';
@@ -35,9 +36,14 @@ export interface TestServer {
 }
 
 /** Acks every 5 s in production; the tests check every ack, so by default they get them at once. */
-export async function startTestServer(t: { after(fn: () => unknown): void }, options: ServerOptions = { ackIntervalMs: 0 }): Promise<TestServer> {
+export async function startTestServer(
+  t: { after(fn: () => unknown): void },
+  options: ServerOptions = { ackIntervalMs: 0 },
+  configure: (config: Config) => void = () => undefined,
+): Promise<TestServer> {
   const dataDir = tempDir(t);
   const config = loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dataDir, 'log.level': 'error' } });
+  configure(config);
   setLogLevel(config.logLevel);
   const server = await runServer(config, options);
   t.after(() => server.close());

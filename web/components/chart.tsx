@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { MetricUnit } from '../../src/protocol/metrics';
 import { loadUplot } from '../lib/load-uplot';
-import { formatAxisBytes, formatBytes, formatCount, formatLoad, formatPercent, formatRate } from '../lib/format';
+import { formatAxisBytes, formatBytes, formatCount, formatLoad, formatMs, formatPercent, formatRate } from '../lib/format';
 import type { History } from '../state/history';
 import { theme } from '../state/prefs';
 
@@ -24,6 +24,7 @@ const FORMAT: Record<MetricUnit, (v: number) => string> = {
   seconds: (v) => `${Math.round(v)} s`,
   count: formatCount,
   load: formatLoad,
+  ms: formatMs,
 };
 
 const AXIS: Partial<Record<MetricUnit, (v: number) => string>> = {

@@ -3,7 +3,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import { formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Bar } from './bar';
-import { Flag, Notes, StatusText, Traffic } from './node-status';
+import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
 
 export function NodeCard({ node, compact = false }: { node: NodeView; compact?: boolean }) {
   const v = node.values;
@@ -42,6 +42,7 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
           <dd data-metric="uptimeSec">{formatDuration(v.uptimeSec)}</dd>
         </div>
       </dl>
+      <Latency node={node} />
       {!compact && <Traffic node={node} />}
       {!compact && <Notes node={node} />}
     </article>

@@ -13,12 +13,14 @@ import { RANGES, appendLive, history, loadHistory, range } from '../state/histor
 import { link, nodes } from '../state/nodes';
 import type { ChartSeries } from './chart';
 import { Chart } from './chart';
-import { Flag, Notes, StatusText, Traffic } from './node-status';
+import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
+import { Flag, Notes, StatusText, Traffic, latencyTargets } from './node-status';
 
 const BLUE = '#2f7ee6';
 const GREEN = '#1f9d55';
 const ORANGE = '#e07b00';
 const PURPLE = '#8b5cf6';
+const PALETTE = [BLUE, GREEN, ORANGE, PURPLE, '#d946ef', '#0ea5e9', '#84cc16', '#ef4444'];
 
 interface ChartDef {
   title: StringKey;
@@ -41,6 +43,16 @@ const SERIES_LABEL: Record<string, string> = { cpuIowait: 'iowait', cpuSteal: 's
 
 function chartSeries(def: ChartDef): ChartSeries[] {
   return def.series.map(([metric, label, color]) => ({ metric, label: SERIES_LABEL[metric] ?? t(label), color }));
+}
+
+/** Latency and loss charts, one series per probe target the node reports. */
+function probeCharts(labels: string[]): { title: string; unit: MetricUnit; series: ChartSeries[] }[] {
+  if (labels.length === 0) return [];
+  const series = (prefix: string) => labels.map((label, i) => ({ metric: prefix + label, label, color: PALETTE[i % PALETTE.length]! }));
+  return [
+    { title: t('latency'), unit: 'ms', series: series(LATENCY_PREFIX) },
+    { title: `${t('latency')}: loss`, unit: 'percent', series: series(LOSS_PREFIX) },
+  ];
 }
 
 function hasData(data: History, def: ChartDef): boolean {
@@ -113,6 +125,9 @@ export function NodeDetail({ id }: { id: number }) {
         <div class="charts">
           {CHARTS.filter((def) => hasData(state.data, def)).map((def) => (
             <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => state.data.series[s.metric])} data={state.data} />
+          ))}
+          {probeCharts(latencyTargets(node)).map((c) => (
+            <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={state.data} />
           ))}
           {!CHARTS.some((def) => hasData(state.data, def)) && <p class="empty">{t('noData')}</p>}
         </div>

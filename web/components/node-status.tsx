@@ -1,6 +1,7 @@
 /** @module A node's status line, flag and notes: shared by the card, the table and the node page. */
 import type { NodeView } from '../../src/protocol/messages';
-import { daysUntil, flagEmoji, formatBytes, formatDuration, ratio, secondsSince } from '../lib/format';
+import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
+import { daysUntil, flagEmoji, formatBytes, formatDuration, formatMs, ratio, secondsSince } from '../lib/format';
 import { t } from '../lib/i18n';
 import { now } from '../state/nodes';
 import { Bar } from './bar';
@@ -70,5 +71,35 @@ export function Notes({ node }: { node: NodeView }) {
       )}
       {notes.note && <span class="note">{notes.note}</span>}
     </p>
+  );
+}
+
+/** Probe target labels the node reports, in name order. */
+export function latencyTargets(node: NodeView): string[] {
+  return Object.keys(node.values)
+    .filter((name) => name.startsWith(LOSS_PREFIX))
+    .map((name) => name.slice(LOSS_PREFIX.length))
+    .sort();
+}
+
+/** One line per latency target: connect time and loss over the last probes. */
+export function Latency({ node }: { node: NodeView }) {
+  const labels = latencyTargets(node);
+  if (labels.length === 0) return null;
+  return (
+    <dl class="facts latency" aria-label={t('latency')}>
+      {labels.map((label) => {
+        const loss = node.values[LOSS_PREFIX + label] ?? 0;
+        return (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd data-metric={LATENCY_PREFIX + label} class={loss >= 50 ? 'crit' : loss > 0 ? 'warn' : ''}>
+              {formatMs(node.values[LATENCY_PREFIX + label])}
+              {loss > 0 && ` · ${Math.round(loss)}%`}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
   );
 }

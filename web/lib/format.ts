@@ -84,3 +84,8 @@ export function shortOs(os: string): string {
 export function formatAxisBytes(bytes: number): string {
   return formatBytes(bytes).replace(/\.0+ /, ' ');
 }
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}

@@ -1,0 +1,89 @@
+/**
+ * @module Latency probes: every interval, the TCP connect time to each configured target
+ * (ServerStatus users watch their carriers this way), kept as `latency.<label>` in ms and
+ * `loss.<label>`, the share of the last 10 probes that failed. Probes run on their own timer;
+ * each sample carries the latest results.
+ */
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import type { MetricValues } from '../../protocol/metrics';
+import { LATENCY_PREFIX, LOSS_PREFIX } from '../../protocol/metrics';
+
+export interface LatencyTarget {
+  label: string;
+  host: string;
+  port: number;
+}
+
+const WINDOW = 10;
+
+/** Connect time to host:port in ms, or null if it failed or took longer than `timeoutMs`. */
+export async function tcpConnectMs(host: string, port: number, timeoutMs: number): Promise<number | null> {
+  let address: string;
+  try {
+    // Resolve first, so the figure is the network's round trip and not the resolver's.
+    address = net.isIP(host) ? host : (await lookup(host)).address;
+  } catch {
+    return null;
+  }
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket = net.connect({ host: address, port });
+    const done = (ms: number | null) => {
+      socket.destroy();
+      resolve(ms);
+    };
+    socket.setTimeout(timeoutMs, () => done(null));
+    socket.once('connect', () => done(Math.round((performance.now() - started) * 100) / 100));
+    socket.once('error', () => done(null));
+  });
+}
+
+export class LatencyProber {
+  private readonly results = new Map<string, (number | null)[]>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly targets: readonly LatencyTarget[],
+    private readonly intervalMs: number,
+    private readonly timeoutMs = Math.min(5000, intervalMs),
+  ) {}
+
+  /** Metric names this prober may report, for hello's schema. */
+  get metricNames(): string[] {
+    return this.targets.flatMap((t) => [LATENCY_PREFIX + t.label, LOSS_PREFIX + t.label]);
+  }
+
+  start(): void {
+    if (this.targets.length === 0 || this.timer) return;
+    void this.probeAll();
+    this.timer = setInterval(() => void this.probeAll(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  async probeAll(): Promise<void> {
+    await Promise.all(
+      this.targets.map(async (t) => {
+        const ms = await tcpConnectMs(t.host, t.port, this.timeoutMs);
+        const list = this.results.get(t.label) ?? [];
+        list.push(ms);
+        if (list.length > WINDOW) list.shift();
+        this.results.set(t.label, list);
+      }),
+    );
+  }
+
+  /** The latest results, added to a sample. A target not probed yet is absent. */
+  collect(out: MetricValues): void {
+    for (const [label, list] of this.results) {
+      const last = list[list.length - 1];
+      if (last !== null && last !== undefined) out[LATENCY_PREFIX + label] = last;
+      out[LOSS_PREFIX + label] = Math.round((list.filter((v) => v === null).length / list.length) * 1000) / 10;
+    }
+  }
+}
