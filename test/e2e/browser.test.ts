@@ -166,6 +166,13 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     const memLegend = page.locator('figure[data-chart~="memUsedBytes"] .u-legend');
     await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2);
     assert.match((await memLegend.textContent())!, /GiB|–/);
+    // The 1h view moves with the live feed: a new sample shows at the right edge without a reload.
+    live.send({ type: 'sample', seq: ++seq, ts: Date.now(), values: values(55, 3 * GiB, 80e6) });
+    await waitFor('the live sample reaches the chart', async () => {
+      await page.mouse.move(box.x + box.width - 10, box.y + 10);
+      await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+      return /55%/.test((await cpuChart.locator('.u-legend').textContent())!);
+    }, 8000);
     await page.getByRole('button', { name: '24h' }).click();
     await cpuChart.locator('canvas').waitFor();
     await page.screenshot({ path: path.join(shots, 'detail.png'), fullPage: true });
