@@ -10,7 +10,7 @@ import { log } from '../util/log';
 import { OK_STATE, step, thresholdConditions } from './evaluate';
 import type { AlertEvent, AlertState } from './evaluate';
 import { holds as holdsExpr } from './expr';
-import type { Rule } from './rules';
+import type { Rule, TimedRule } from './rules';
 
 export interface NodeFacts {
   name: string;
@@ -18,6 +18,35 @@ export interface NodeFacts {
   online: boolean;
   lastSeen: number | null;
   cores?: number;
+  monthRxBytes?: number;
+  monthTxBytes?: number;
+  notes?: { expires?: string; trafficLimitBytes?: number } | null;
+}
+
+/** Days from `now` to the start of the local date `yyyyMmDd`, rounded up (0 on the day itself). */
+function daysLeft(yyyyMmDd: string, now: number): number {
+  const [y, m, d] = yyyyMmDd.split('-').map(Number) as [number, number, number];
+  return Math.ceil((new Date(y, m - 1, d).getTime() - now) / 86_400_000);
+}
+
+/** Whether a timed rule's condition holds for `node` now, and a value for the message; null if it does not apply. */
+function timedCondition(rule: TimedRule, node: NodeFacts, now: number): { holds: boolean; value: number | null } | null {
+  switch (rule.kind) {
+    case 'offline':
+      // A node that never reported is waiting for its agent, not down.
+      return node.lastSeen === null ? null : { holds: !node.online, value: null };
+    case 'traffic': {
+      const quota = rule.quotaBytes ?? node.notes?.trafficLimitBytes;
+      if (!quota) return null;
+      const percent = (((node.monthRxBytes ?? 0) + (node.monthTxBytes ?? 0)) / quota) * 100;
+      return { holds: percent >= rule.percent, value: Math.round(percent * 10) / 10 };
+    }
+    case 'expiry': {
+      if (!node.notes?.expires) return null;
+      const days = daysLeft(node.notes.expires, now);
+      return { holds: days <= rule.days, value: days };
+    }
+  }
 }
 
 export interface EngineDeps {
@@ -38,6 +67,22 @@ function inScope(rule: Rule, node: NodeFacts): boolean {
   const { groups, nodes } = rule.scope;
   if (groups.length === 0 && nodes.length === 0) return true;
   return groups.includes(node.group) || nodes.includes(node.name);
+}
+
+/** What a rule's message says while firing, and once resolved. */
+function describe(rule: Rule, value: number | null, firing: boolean): { what: string; resolved: string } {
+  switch (rule.kind) {
+    case 'threshold':
+      return { what: `${rule.metric} ${value} ${firing ? `${rule.op} ${rule.threshold}` : `(threshold ${rule.op} ${rule.threshold})`}`, resolved: `${rule.metric} ${value}` };
+    case 'expr':
+      return { what: rule.expr.source, resolved: `no longer ${rule.expr.source}` };
+    case 'offline':
+      return { what: 'offline', resolved: 'back online' };
+    case 'traffic':
+      return { what: `traffic this period at ${value}% of its quota (alert at ${rule.percent}%)`, resolved: `traffic at ${value}% of its quota` };
+    case 'expiry':
+      return { what: value !== null && value < 0 ? `expired ${-value} days ago` : `expires in ${value} days`, resolved: 'renewed' };
+  }
 }
 
 export class AlertEngine {
@@ -63,7 +108,7 @@ export class AlertEngine {
     if (!node) return;
     const now = this.now();
     for (const rule of this.deps.rules) {
-      if (rule.kind === 'offline' || !inScope(rule, node)) continue;
+      if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, node)) continue;
       if (rule.kind === 'expr') {
         const vars = { ...values, cores: node.cores };
         const holdsNow = holdsExpr(rule.expr, vars);
@@ -79,17 +124,19 @@ export class AlertEngine {
     }
   }
 
-  /** Offline rules; call every few seconds. */
+  /** Offline, traffic and expiry rules; call every few seconds. */
   tick(): void {
     const now = this.now();
     if (now - this.startedAt < this.offlineGraceMs) return;
     for (const rule of this.deps.rules) {
-      if (rule.kind !== 'offline') continue;
+      if (rule.kind !== 'offline' && rule.kind !== 'traffic' && rule.kind !== 'expiry') continue;
       for (const nodeId of this.deps.nodeIds()) {
         const node = this.deps.node(nodeId);
-        // A node that never reported is waiting for its agent, not down.
-        if (!node || node.lastSeen === null || !inScope(rule, node)) continue;
-        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), !node.online, node.online, now, node.lastSeen), null);
+        if (!node || !inScope(rule, node)) continue;
+        const condition = timedCondition(rule, node, now);
+        if (!condition) continue;
+        const since = rule.kind === 'offline' ? (node.lastSeen ?? now) : now;
+        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, !condition.holds, now, since), condition.value);
       }
     }
   }
@@ -118,16 +165,11 @@ export class AlertEngine {
 
   private message(rule: Rule, nodeId: number, node: NodeFacts, event: AlertEvent, value: number | null): AlertMessage {
     const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-    const what =
-      rule.kind === 'threshold'
-        ? `${rule.metric} ${value} ${event.state === 'firing' ? `${rule.op} ${rule.threshold}` : `(threshold ${rule.op} ${rule.threshold})`}`
-        : rule.kind === 'expr'
-          ? rule.expr.source
-          : 'offline';
+    const { what, resolved } = describe(rule, value, event.state === 'firing');
     const text =
       event.state === 'firing'
         ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`
-        : `[resolved] ${rule.name} on ${node.name}: ${rule.kind === 'threshold' ? `${rule.metric} ${value}` : rule.kind === 'expr' ? `no longer ${rule.expr.source}` : 'back online'} (since ${since})`;
+        : `[resolved] ${rule.name} on ${node.name}: ${resolved} (since ${since})`;
     return {
       rule: rule.name,
       node: node.name,

@@ -6,6 +6,7 @@ import { isKnownMetric } from '../protocol/metrics';
 import { ExprError, compileExpression } from './expr';
 import type { Expression } from './expr';
 import { parseDuration } from '../util/duration';
+import { parseBytes } from '../util/bytes';
 import { ProbeError } from '../util/errors';
 
 export type Op = '>' | '>=' | '<' | '<=' | '==' | '!=';
@@ -48,7 +49,24 @@ export interface ExprRule extends RuleBase {
   recover: Expression | null;
 }
 
-export type Rule = ThresholdRule | OfflineRule | ExprRule;
+/** Traffic this billing period past a share of the node's quota (`nodes.<name>.trafficLimit`, or the rule's own). */
+export interface TrafficRule extends RuleBase {
+  kind: 'traffic';
+  percent: number;
+  /** Overrides each node's trafficLimit when set. */
+  quotaBytes: number | null;
+}
+
+/** The node's `nodes.<name>.expires` date is this many days away or less. */
+export interface ExpiryRule extends RuleBase {
+  kind: 'expiry';
+  days: number;
+}
+
+export type Rule = ThresholdRule | OfflineRule | ExprRule | TrafficRule | ExpiryRule;
+
+/** Rules the engine checks on its timer rather than on samples. */
+export type TimedRule = OfflineRule | TrafficRule | ExpiryRule;
 
 export interface WebhookChannel {
   type: 'webhook';
@@ -223,7 +241,22 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
     }
     const kind = r.kind ?? 'threshold';
     if (kind === 'offline') return { ...base, kind: 'offline', forMs: duration(r.for, `${key}.for`, 60_000) };
-    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold" or "offline" (or give "expr"), got ${JSON.stringify(kind)}`);
+    if (kind === 'traffic') {
+      const percent = r.percent ?? 90;
+      if (typeof percent !== 'number' || !(percent > 0) || percent > 1000) throw bad(`${key}.percent`, 'must be a share of the quota in percent, such as 80');
+      let quotaBytes: number | null = null;
+      if (r.quota !== undefined) {
+        quotaBytes = typeof r.quota === 'string' || typeof r.quota === 'number' ? parseBytes(r.quota) : null;
+        if (!quotaBytes) throw bad(`${key}.quota`, `must be a size such as "1TB" or "500GiB", got ${JSON.stringify(r.quota)}`);
+      }
+      return { ...base, kind: 'traffic', percent, quotaBytes };
+    }
+    if (kind === 'expiry') {
+      const days = r.days ?? 7;
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 366) throw bad(`${key}.days`, 'must be a whole number of days from 0 to 366');
+      return { ...base, kind: 'expiry', days };
+    }
+    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold", "offline", "traffic" or "expiry" (or give "expr"), got ${JSON.stringify(kind)}`);
     if (typeof r.metric !== 'string' || !isKnownMetric(r.metric)) throw bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
     if (!OPS.includes(r.op as Op)) throw bad(`${key}.op`, `must be one of ${OPS.join(' ')}`);
     if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) throw bad(`${key}.threshold`, 'must be a number');

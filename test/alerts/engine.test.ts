@@ -119,3 +119,40 @@ test('engine: an expression rule over several metrics and the node\'s cores', ()
   engine.onSample(1, { cpu: 50, load1: 3 });
   assert.deepEqual(notifier.sent.map((m) => m.state), ['firing', 'resolved']);
 });
+
+test('engine: traffic quota and billing expiry rules fire once on the timer and resolve when it no longer holds', () => {
+  const timed = parseRules({ rules: [
+    { name: 'quota', kind: 'traffic', percent: 80, notify: ['hook'] },
+    { name: 'fixed-quota', kind: 'traffic', quota: '1000B', percent: 50, scope: { nodes: ['other'] }, notify: ['hook'] },
+    { name: 'renew', kind: 'expiry', days: 7, severity: 'critical', notify: ['hook'] },
+  ] }, channels);
+  let now = new Date(2026, 10, 20, 12).getTime();
+  const node: NodeFacts = { name: 'vps', group: '', online: true, lastSeen: now, monthRxBytes: 500, monthTxBytes: 200, notes: { trafficLimitBytes: 1000, expires: '2026-12-31' } };
+  const notifier = new RecordingNotifier();
+  const engine = new AlertEngine({ rules: timed, store: createMemoryStore(), notifier, node: () => node, nodeIds: () => [1], link: () => '', now: () => now, offlineGraceMs: 0 });
+  engine.tick();
+  assert.deepEqual(notifier.sent, [], '70 % of the quota, 41 days left: nothing');
+  node.monthTxBytes = 350;
+  engine.tick();
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.state}`), ['quota firing'], 'once, not on every tick');
+  assert.match(notifier.sent[0]!.text, /traffic this period at 85% of its quota \(alert at 80%\)/);
+  node.monthRxBytes = 0;
+  node.monthTxBytes = 10; // a new billing period began
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.state}`), ['quota firing', 'quota resolved']);
+
+  now = new Date(2026, 11, 26, 9).getTime();
+  engine.tick();
+  assert.equal(notifier.sent.at(-1)!.rule, 'renew');
+  assert.match(notifier.sent.at(-1)!.text, /^\[critical\] renew on vps: expires in 5 days/);
+  node.notes = { trafficLimitBytes: 1000, expires: '2027-12-31' };
+  engine.tick();
+  assert.match(notifier.sent.at(-1)!.text, /^\[resolved\] renew on vps: renewed/);
+  node.notes = null;
+  engine.tick();
+  assert.equal(notifier.sent.length, 4, 'a node without a quota or expiry date is not checked');
+
+  assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'traffic', quota: 'lots', notify: [] }] }, channels), /quota" must be a size/);
+  assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'expiry', days: -1, notify: [] }] }, channels), /days" must be a whole number/);
+});
