@@ -9,7 +9,7 @@ import type { MetricUnit } from '../../src/protocol/metrics';
 import { loadUplot } from '../lib/load-uplot';
 import { formatAxisBytes, formatBytes, formatCount, formatLoad, formatMs, formatPercent, formatRate } from '../lib/format';
 import type { History } from '../state/history';
-import { theme } from '../state/prefs';
+import { shownTheme } from '../state/prefs';
 
 export interface ChartSeries {
   metric: string;
@@ -76,7 +76,7 @@ export function Chart({ title, unit, series, data }: { title: string; unit: Metr
   const latest = useRef(data);
   latest.current = data;
   const [failed, setFailed] = useState('');
-  const themeName = theme.value;
+  const themeName = shownTheme.value;
   const key = series.map((s) => s.metric).join();
 
   useEffect(() => {

@@ -2,7 +2,7 @@
  * @module The viewer's choices, remembered in localStorage: theme, language, cards or table,
  * sort order, filter. Applying the theme and language to <html> happens here too.
  */
-import { effect, signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import type { Lang } from '../lib/i18n';
 import { LANGUAGES, detectLang, lang } from '../lib/i18n';
 import type { SortKey } from '../lib/nodes';
@@ -38,6 +38,12 @@ export const layout = signal<Layout>(pick(saved.layout, ['cards', 'table'], 'car
 export const sortKey = signal<SortKey>(pick(saved.sort, ['name', 'cpu', 'mem', 'disk', 'net', 'uptime', 'traffic'], 'name'));
 export const sortDesc = signal(saved.desc === true);
 export const filter = signal('');
+/** The system's colour scheme, followed while the theme is "auto". */
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+export const systemDark = signal(darkQuery.matches);
+darkQuery.addEventListener('change', (e) => (systemDark.value = e.matches));
+/** The scheme actually shown. */
+export const shownTheme = computed(() => (theme.value === 'auto' ? (systemDark.value ? 'dark' : 'light') : theme.value));
 lang.value = saved.lang && saved.lang in LANGUAGES ? saved.lang : detectLang(navigator.languages ?? [navigator.language]);
 /** Whether the person picked the language (else it keeps following the browser). */
 let langChosen = saved.lang !== undefined;
