@@ -89,10 +89,11 @@ export function buildProgram(): Command {
     .option('-i, --interval <duration>', 'time between samples, 1s or more (env: PROBE_INTERVAL, default 1s)')
     .option('--state-dir <dir>', 'where unsent samples are buffered (env: PROBE_STATE_DIR, default ~/.probe-agent)')
     .option('--latency <targets>', 'TCP connect-time probes, "label=host:port,…" (env: PROBE_LATENCY_TARGETS)')
+    .option('--textfile-dir <dir>', 'read custom metrics from *.prom files here (env: PROBE_TEXTFILE_DIR)')
     .addOption(configOption())
     .addOption(logOption())
-    .action(async (flags: CommonFlags & { server?: string; key?: string; interval?: string; stateDir?: string; latency?: string }) => {
-      const config = configFrom(flags, { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval, 'agent.stateDir': flags.stateDir, 'agent.latencyTargets': flags.latency });
+    .action(async (flags: CommonFlags & { server?: string; key?: string; interval?: string; stateDir?: string; latency?: string; textfileDir?: string }) => {
+      const config = configFrom(flags, { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval, 'agent.stateDir': flags.stateDir, 'agent.latencyTargets': flags.latency, 'agent.textfileDir': flags.textfileDir });
       if (!config.agent.key) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key (or PROBE_KEY) with the key printed by `probe node add <name>` on the server');
       const { runAgent } = await import('./agent/run-agent');
       const agent = runAgent({ ...config.agent, buffer: { maxBytes: config.agent.bufferMaxBytes, maxAgeMs: config.agent.bufferMaxAgeMs } });

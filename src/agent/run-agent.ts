@@ -13,6 +13,7 @@ import type { BufferLimits } from './buffer';
 import { collectAll, platformCollectors } from './collectors/index';
 import { hostFacts } from './collectors/host';
 import { LatencyProber } from './collectors/latency';
+import { textfileCollector } from './collectors/textfile';
 import type { LatencyTarget } from './collectors/latency';
 import { agentEndpoint, connect } from './connection';
 import type { Connection } from './connection';
@@ -28,6 +29,8 @@ export interface AgentOptions {
   /** TCP connect-time probes, none by default. */
   latencyTargets?: LatencyTarget[];
   latencyIntervalMs?: number;
+  /** Directory of Prometheus text files with custom metrics (node_exporter's textfile convention). */
+  textfileDir?: string;
 }
 
 export interface RunningAgent {
@@ -42,6 +45,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
   const schema = [...METRIC_NAMES, ...prober.metricNames];
   const collectors = platformCollectors();
+  if (options.textfileDir) collectors.push(textfileCollector(options.textfileDir));
   const failed = new Set<string>();
   const url = agentEndpoint(options.server);
   const start = performance.now();

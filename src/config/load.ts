@@ -162,6 +162,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
         break;
       }
       case 'agent.latencyTargets': config.agent.latencyTargets = rethrowIn(source, () => parseLatencyTargets(value)); break;
+      case 'agent.textfileDir': config.agent.textfileDir = asString(value, source, key); break;
       case 'agent.latencyInterval': config.agent.latencyIntervalMs = asInterval(value, source, key); break;
       case 'agent.bufferMaxAge': config.agent.bufferMaxAgeMs = asRetention(value, source, key); break;
       case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;

@@ -36,6 +36,8 @@ export interface AgentConfig {
   /** TCP connect-time probes: label, host, port. */
   latencyTargets: LatencyTarget[];
   latencyIntervalMs: number;
+  /** Directory of *.prom files read for custom metrics; '' for none. */
+  textfileDir: string;
 }
 
 export interface PageConfig {
@@ -73,6 +75,7 @@ export const DEFAULTS: Config = {
     bufferMaxAgeMs: 24 * 3_600_000,
     latencyTargets: [],
     latencyIntervalMs: 10_000,
+    textfileDir: '',
   },
   page: { description: '', links: [], showHostnames: false },
   nodes: {},
@@ -99,6 +102,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_BUFFER_MAX_AGE: 'agent.bufferMaxAge',
   PROBE_LATENCY_TARGETS: 'agent.latencyTargets',
   PROBE_LATENCY_INTERVAL: 'agent.latencyInterval',
+  PROBE_TEXTFILE_DIR: 'agent.textfileDir',
   PROBE_RETENTION_RAW: 'retention.raw',
   PROBE_RETENTION_1M: 'retention.1m',
   PROBE_RETENTION_15M: 'retention.15m',

@@ -1,10 +1,17 @@
 /**
  * @module The compact wire form of a sample: values as an array aligned with the schema sent
- * in hello, `null` where a metric is absent. About half the bytes of the object form.
+ * in hello, `null` where a metric is absent (about half the bytes of the object form); metrics
+ * outside the schema (custom metrics that appeared since) by name in `extra`.
  */
 import type { MetricValues } from './metrics';
 
+const schemaSets = new WeakMap<readonly string[], Set<string>>();
+
 export function encodeSample(seq: number, ts: number, values: MetricValues, schema: readonly string[]): string {
   const array = schema.map((name) => values[name] ?? null);
-  return JSON.stringify({ type: 'sample', seq, ts, values: array });
+  let inSchema = schemaSets.get(schema);
+  if (!inSchema) schemaSets.set(schema, (inSchema = new Set(schema)));
+  let extra: MetricValues | undefined;
+  for (const name in values) if (!inSchema.has(name)) (extra ??= {})[name] = values[name]!;
+  return JSON.stringify(extra ? { type: 'sample', seq, ts, values: array, extra } : { type: 'sample', seq, ts, values: array });
 }

@@ -113,14 +113,19 @@ function parseValues(raw: unknown, schema: readonly string[]): MetricValues {
     });
     return values;
   }
-  const obj = object(raw, 'sample.values');
+  return parseNamedValues(raw, 'sample.values', values);
+}
+
+/** An object of metric name -> value, added to `into`. */
+function parseNamedValues(raw: unknown, what: string, into: MetricValues): MetricValues {
+  const obj = object(raw, what);
   const keys = Object.keys(obj);
-  if (keys.length > MAX_METRICS) throw badMessage(`sample.values has more than ${MAX_METRICS} metrics`);
+  if (keys.length > MAX_METRICS) throw badMessage(`${what} has more than ${MAX_METRICS} metrics`);
   for (const name of keys) {
     const value = metricValue(name, obj[name]);
-    if (value !== undefined && isKnownMetric(name)) values[name] = value;
+    if (value !== undefined && isKnownMetric(name)) into[name] = value;
   }
-  return values;
+  return into;
 }
 
 function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
@@ -133,7 +138,10 @@ function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
   if (ts < ctx.now - MAX_SAMPLE_AGE_MS) {
     throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is older than the longest history kept: check the node's clock`);
   }
-  return { type: 'sample', seq, ts, values: parseValues(msg.values, ctx.schema) };
+  const values = parseValues(msg.values, ctx.schema);
+  // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
+  if (msg.extra !== undefined) parseNamedValues(msg.extra, 'sample.extra', values);
+  return { type: 'sample', seq, ts, values };
 }
 
 /** Parses one text frame from an agent. Never throws. */

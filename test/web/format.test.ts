@@ -33,7 +33,9 @@ test('percent, ratio, durations, seconds since', () => {
 });
 
 test('counts, days left, flags, OS names', () => {
-  assert.equal(formatCount(42.4), '42');
+  assert.equal(formatCount(42), '42');
+  assert.equal(formatCount(42.44), '42.4');
+  assert.equal(formatCount(0.5), '0.5');
   assert.equal(formatCount(12_345), '12.3k');
   assert.equal(formatCount(2_500_000), '2.5M');
   const noon = new Date(2026, 10, 25, 12).getTime();

@@ -13,7 +13,7 @@ import { RANGES, appendLive, history, loadHistory, range } from '../state/histor
 import { link, nodes } from '../state/nodes';
 import type { ChartSeries } from './chart';
 import { Chart } from './chart';
-import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
+import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
 import { Flag, Notes, StatusText, Traffic, latencyTargets } from './node-status';
 
 const BLUE = '#2f7ee6';
@@ -53,6 +53,15 @@ function probeCharts(labels: string[]): { title: string; unit: MetricUnit; serie
     { title: t('latency'), unit: 'ms', series: series(LATENCY_PREFIX) },
     { title: `${t('latency')}: loss`, unit: 'percent', series: series(LOSS_PREFIX) },
   ];
+}
+
+/** One chart per custom metric the node reports (at most 24), named after the metric. */
+function customCharts(node: NodeView): { title: string; series: ChartSeries[] }[] {
+  return Object.keys(node.values)
+    .filter((name) => name.startsWith(CUSTOM_PREFIX))
+    .sort()
+    .slice(0, 24)
+    .map((metric, i) => ({ title: metric.slice(CUSTOM_PREFIX.length), series: [{ metric, label: metric.slice(CUSTOM_PREFIX.length), color: PALETTE[i % PALETTE.length]! }] }));
 }
 
 function hasData(data: History, def: ChartDef): boolean {
@@ -128,6 +137,9 @@ export function NodeDetail({ id }: { id: number }) {
           ))}
           {probeCharts(latencyTargets(node)).map((c) => (
             <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={state.data} />
+          ))}
+          {customCharts(node).map((c) => (
+            <Chart key={c.title} title={c.title} unit="count" series={c.series} data={state.data} />
           ))}
           {!CHARTS.some((def) => hasData(state.data, def)) && <p class="empty">{t('noData')}</p>}
         </div>

@@ -58,7 +58,8 @@ export function formatCount(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
   if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
   if (value >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
-  return String(Math.round(value));
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toFixed(Math.abs(value) < 10 ? 2 : 1)));
 }
 
 /** Whole days from the start of `now`'s local day to the local date `yyyyMmDd` (negative once past). */
