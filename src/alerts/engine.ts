@@ -38,7 +38,8 @@ function timedCondition(rule: TimedRule, node: NodeFacts, now: number): { holds:
     case 'traffic': {
       const quota = rule.quotaBytes ?? node.notes?.trafficLimitBytes;
       if (!quota) return null;
-      const percent = (((node.monthRxBytes ?? 0) + (node.monthTxBytes ?? 0)) / quota) * 100;
+      const used = (rule.direction !== 'out' ? (node.monthRxBytes ?? 0) : 0) + (rule.direction !== 'in' ? (node.monthTxBytes ?? 0) : 0);
+      const percent = (used / quota) * 100;
       return { holds: percent >= rule.percent, value: Math.round(percent * 10) / 10 };
     }
     case 'expiry': {
@@ -79,7 +80,7 @@ function describe(rule: Rule, value: number | null, firing: boolean): { what: st
     case 'offline':
       return { what: 'offline', resolved: 'back online' };
     case 'traffic':
-      return { what: `traffic this period at ${value}% of its quota (alert at ${rule.percent}%)`, resolved: `traffic at ${value}% of its quota` };
+      return { what: `traffic this period (${rule.direction}) at ${value}% of its quota (alert at ${rule.percent}%)`, resolved: `traffic at ${value}% of its quota` };
     case 'expiry':
       return { what: value !== null && value < 0 ? `expired ${-value} days ago` : `expires in ${value} days`, resolved: 'renewed' };
   }

@@ -53,6 +53,8 @@ export interface ExprRule extends RuleBase {
 export interface TrafficRule extends RuleBase {
   kind: 'traffic';
   percent: number;
+  /** Which traffic counts: received, sent, or both. */
+  direction: 'in' | 'out' | 'sum';
   /** Overrides each node's trafficLimit when set. */
   quotaBytes: number | null;
 }
@@ -208,7 +210,7 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
   const list = alerts.rules ?? [];
   if (!Array.isArray(list)) throw bad('alerts.rules', 'must be a list of rules');
   const names = new Set<string>();
-  return list.map((raw, i): Rule => {
+  return list.flatMap((raw, i): Rule[] => {
     const key = `alerts.rules[${i}]`;
     const r = obj(raw, key);
     if (typeof r.name !== 'string' || r.name === '') throw bad(`${key}.name`, 'must be a non-empty string');
@@ -237,30 +239,42 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
       }
     };
     if (r.expr !== undefined) {
-      return { ...base, kind: 'expr', expr: expression(r.expr, 'expr'), recover: r.recover === undefined ? null : expression(r.recover, 'recover') };
+      return [{ ...base, kind: 'expr', expr: expression(r.expr, 'expr'), recover: r.recover === undefined ? null : expression(r.recover, 'recover') }];
     }
     const kind = r.kind ?? 'threshold';
-    if (kind === 'offline') return { ...base, kind: 'offline', forMs: duration(r.for, `${key}.for`, 60_000) };
+    if (kind === 'offline') return [{ ...base, kind: 'offline', forMs: duration(r.for, `${key}.for`, 60_000) }];
     if (kind === 'traffic') {
-      const percent = r.percent ?? 90;
-      if (typeof percent !== 'number' || !(percent > 0) || percent > 1000) throw bad(`${key}.percent`, 'must be a share of the quota in percent, such as 80');
+      // "percent": [80, 90, 100] is one rule per step, named "name@80" …, each firing once.
+      const steps = Array.isArray(r.percent) ? r.percent : [r.percent ?? 90];
+      if (steps.length === 0 || steps.length > 10 || !steps.every((p) => typeof p === 'number' && p > 0 && p <= 1000)) {
+        throw bad(`${key}.percent`, 'must be a share of the quota in percent, such as 80, or a list such as [80, 90, 100]');
+      }
       let quotaBytes: number | null = null;
       if (r.quota !== undefined) {
         quotaBytes = typeof r.quota === 'string' || typeof r.quota === 'number' ? parseBytes(r.quota) : null;
         if (!quotaBytes) throw bad(`${key}.quota`, `must be a size such as "1TB" or "500GiB", got ${JSON.stringify(r.quota)}`);
       }
-      return { ...base, kind: 'traffic', percent, quotaBytes };
+      const direction = r.direction ?? 'sum';
+      if (direction !== 'in' && direction !== 'out' && direction !== 'sum') throw bad(`${key}.direction`, 'must be "in", "out" or "sum"');
+      return (steps as number[]).map((percent) => ({ ...base, name: steps.length > 1 ? `${base.name}@${percent}` : base.name, kind: 'traffic', percent, quotaBytes, direction }));
+    }
+    if (kind === 'load') {
+      // Load per core: a built-in shape of an expression rule.
+      const metric = r.metric ?? 'load5';
+      if (metric !== 'load1' && metric !== 'load5' && metric !== 'load15') throw bad(`${key}.metric`, 'must be load1, load5 or load15');
+      if (typeof r.threshold !== 'number' || !(r.threshold > 0)) throw bad(`${key}.threshold`, 'must be the load per core to alert at, such as 2');
+      return [{ ...base, kind: 'expr', expr: expression(`${metric} / cores > ${r.threshold}`, 'threshold'), recover: null }];
     }
     if (kind === 'expiry') {
       const days = r.days ?? 7;
       if (typeof days !== 'number' || !Number.isInteger(days) || days < 0 || days > 366) throw bad(`${key}.days`, 'must be a whole number of days from 0 to 366');
-      return { ...base, kind: 'expiry', days };
+      return [{ ...base, kind: 'expiry', days }];
     }
-    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold", "offline", "traffic" or "expiry" (or give "expr"), got ${JSON.stringify(kind)}`);
+    if (kind !== 'threshold') throw bad(`${key}.kind`, `must be "threshold", "offline", "traffic", "expiry" or "load" (or give "expr"), got ${JSON.stringify(kind)}`);
     if (typeof r.metric !== 'string' || !isKnownMetric(r.metric)) throw bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
     if (!OPS.includes(r.op as Op)) throw bad(`${key}.op`, `must be one of ${OPS.join(' ')}`);
     if (typeof r.threshold !== 'number' || !Number.isFinite(r.threshold)) throw bad(`${key}.threshold`, 'must be a number');
     if (r.recover !== undefined && (typeof r.recover !== 'number' || !Number.isFinite(r.recover))) throw bad(`${key}.recover`, 'must be a number');
-    return { ...base, kind: 'threshold', metric: r.metric, op: r.op as Op, threshold: r.threshold, recover: (r.recover as number | undefined) ?? null };
+    return [{ ...base, kind: 'threshold', metric: r.metric, op: r.op as Op, threshold: r.threshold, recover: (r.recover as number | undefined) ?? null }];
   });
 }

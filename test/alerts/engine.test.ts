@@ -136,7 +136,7 @@ test('engine: traffic quota and billing expiry rules fire once on the timer and 
   engine.tick();
   engine.tick();
   assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.state}`), ['quota firing'], 'once, not on every tick');
-  assert.match(notifier.sent[0]!.text, /traffic this period at 85% of its quota \(alert at 80%\)/);
+  assert.match(notifier.sent[0]!.text, /traffic this period \(sum\) at 85% of its quota \(alert at 80%\)/);
   node.monthRxBytes = 0;
   node.monthTxBytes = 10; // a new billing period began
   engine.tick();
@@ -155,4 +155,26 @@ test('engine: traffic quota and billing expiry rules fire once on the timer and 
 
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'traffic', quota: 'lots', notify: [] }] }, channels), /quota" must be a size/);
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'expiry', days: -1, notify: [] }] }, channels), /days" must be a whole number/);
+});
+
+test('traffic steps fire one by one, by direction; load per core is a built-in kind', () => {
+  const stepped = parseRules({ rules: [
+    { name: 'quota', kind: 'traffic', percent: [80, 90, 100], direction: 'out', notify: ['hook'] },
+    { name: 'busy', kind: 'load', metric: 'load1', threshold: 2, notify: ['hook'] },
+  ] }, channels);
+  assert.deepEqual(stepped.map((r) => r.name), ['quota@80', 'quota@90', 'quota@100', 'busy']);
+  const node: NodeFacts = { name: 'vps', group: '', online: true, lastSeen: 0, cores: 2, monthRxBytes: 5000, monthTxBytes: 850, notes: { trafficLimitBytes: 1000 } };
+  const notifier = new RecordingNotifier();
+  const engine = new AlertEngine({ rules: stepped, store: createMemoryStore(), notifier, node: () => node, nodeIds: () => [1], link: () => '', now: () => 0, offlineGraceMs: 0 });
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => m.rule), ['quota@80'], 'only sent bytes count; 85 % passes the first step');
+  node.monthTxBytes = 1000;
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => m.rule), ['quota@80', 'quota@90', 'quota@100']);
+  engine.onSample(1, { load1: 3.9 });
+  assert.equal(notifier.sent.length, 3, 'load 3.9 on 2 cores is 1.95 per core');
+  engine.onSample(1, { load1: 4.2 });
+  assert.equal(notifier.sent.at(-1)!.rule, 'busy');
+  assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'traffic', direction: 'up', notify: [] }] }, channels), /direction" must be/);
+  assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'load', threshold: 0, notify: [] }] }, channels), /threshold" must be the load per core/);
 });

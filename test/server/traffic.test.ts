@@ -39,3 +39,20 @@ test('the meter reads zero in a new period before any sample, and persists what 
   restored.add(1, at(2026, 11, 22), 1600, 300);
   assert.equal(restored.read(1, at(2026, 11, 22)).rxBytes, 1500, 'growth while the server was down is counted by the next sample');
 });
+
+test('the period follows the server’s time zone: the 1st in Shanghai is still November in UTC', (t) => {
+  const saved = process.env.TZ;
+  t.after(() => {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  });
+  const instant = Date.UTC(2026, 10, 30, 17); // 2026-12-01 01:00 in Shanghai
+  process.env.TZ = 'UTC';
+  assert.equal(periodStart(instant, 1), Date.UTC(2026, 10, 1));
+  process.env.TZ = 'Asia/Shanghai';
+  assert.equal(periodStart(instant, 1), Date.UTC(2026, 10, 30, 16), 'Shanghai midnight of December 1st');
+  let s = addTraffic(undefined, instant - 2 * 3_600_000, 100, 0, 1); // 23:00 on Nov 30 in Shanghai
+  s = addTraffic(s, instant, 600, 0, 1);
+  assert.equal(s.rxBytes, 500, 'growth across the boundary goes to the new period');
+  assert.equal(s.periodStart, Date.UTC(2026, 10, 30, 16));
+});
