@@ -10,7 +10,8 @@ import { log } from '../util/log';
 import { OK_STATE, step, thresholdConditions } from './evaluate';
 import type { AlertEvent, AlertState } from './evaluate';
 import { holds as holdsExpr } from './expr';
-import type { Rule, TimedRule } from './rules';
+import { isSilenced } from './rules';
+import type { Rule, Silence, TimedRule } from './rules';
 
 export interface NodeFacts {
   name: string;
@@ -60,7 +61,21 @@ export interface EngineDeps {
   now?: () => number;
   /** Offline rules wait this long after start, so agents have time to reconnect. */
   offlineGraceMs?: number;
+  silences?: readonly Silence[];
 }
+
+/** An alert firing now, for GET /api/alerts. */
+export interface FiringAlert {
+  rule: string;
+  nodeId: number;
+  severity: Rule['severity'];
+  since: number;
+  silenced: boolean;
+}
+
+/** Alert events are kept this long. */
+export const EVENT_RETENTION_MS = 90 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 const key = (rule: string, nodeId: number) => `${rule}\u0000${nodeId}`;
 
@@ -91,6 +106,7 @@ export class AlertEngine {
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly offlineGraceMs: number;
+  private lastPrune = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.now = deps.now ?? Date.now;
@@ -125,9 +141,33 @@ export class AlertEngine {
     }
   }
 
-  /** Offline, traffic and expiry rules; call every few seconds. */
+  /** Alerts firing now, oldest first. */
+  firing(): FiringAlert[] {
+    const byName = new Map(this.deps.rules.map((r) => [r.name, r]));
+    const now = this.now();
+    const out: FiringAlert[] = [];
+    for (const [k, state] of this.states) {
+      if (state.status !== 'firing') continue;
+      const [name, id] = k.split('\u0000') as [string, string];
+      const rule = byName.get(name);
+      const node = this.deps.node(Number(id));
+      if (!rule || !node) continue;
+      out.push({ rule: name, nodeId: Number(id), severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences ?? [], name, node.name, now) });
+    }
+    return out.sort((a, b) => a.since - b.since);
+  }
+
+  /** Offline, traffic and expiry rules, and pruning old events; call every few seconds. */
   tick(): void {
     const now = this.now();
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      try {
+        this.deps.store.pruneAlertEvents(now - EVENT_RETENTION_MS);
+      } catch (err) {
+        log.error('cannot prune alert events', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+      }
+    }
     if (now - this.startedAt < this.offlineGraceMs) return;
     for (const rule of this.deps.rules) {
       if (rule.kind !== 'offline' && rule.kind !== 'traffic' && rule.kind !== 'expiry') continue;
@@ -160,8 +200,17 @@ export class AlertEngine {
     }
     if (!result.event) return;
     const message = this.message(rule, nodeId, node, result.event, value);
-    log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined });
-    this.deps.notifier.dispatch(rule.notify, message);
+    const now = this.now();
+    const silenced = isSilenced(this.deps.silences ?? [], rule.name, node.name, now);
+    log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined, silenced: silenced || undefined });
+    if (!result.event.repeat) {
+      try {
+        this.deps.store.addAlertEvent({ ts: now, rule: rule.name, nodeId, state: result.event.state, severity: rule.severity, value, text: message.text, silenced });
+      } catch (err) {
+        log.error('cannot save alert event', { code: 'PROBE_ERR_STORE', rule: rule.name, error: (err as Error).message });
+      }
+    }
+    if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
   }
 
   private message(rule: Rule, nodeId: number, node: NodeFacts, event: AlertEvent, value: number | null): AlertMessage {

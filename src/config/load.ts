@@ -3,7 +3,7 @@
  * Every bad value is a ProbeError PROBE_ERR_CONFIG naming the key and where it came from.
  */
 import { readFileSync } from 'node:fs';
-import { parseChannels, parseRules } from '../alerts/rules';
+import { parseChannels, parseRules, parseSilences } from '../alerts/rules';
 import { parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
@@ -150,6 +150,12 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.publicUrl': config.server.publicUrl = asString(value, source, key); break;
       case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;
       case 'page.showHostnames': config.page.showHostnames = asBoolean(value, source, key); break;
+      case 'page.alerts': {
+        const mode = asString(value, source, key);
+        if (mode !== 'none' && mode !== 'firing' && mode !== 'all') throw configError(source, key, 'must be none, firing or all');
+        config.page.alerts = mode;
+        break;
+      }
       case 'page.links': config.page.links = rethrowIn(source, () => parseLinks(value)); break;
       case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
       case 'agent.key': config.agent.key = asString(value, source, key); break;
@@ -188,6 +194,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     rethrowIn(options.file, () => {
       config.channels = parseChannels(notifications);
       config.rules = parseRules(alerts, config.channels);
+      config.silences = parseSilences(alerts);
       config.nodes = parseNodeSettings(nodes);
     });
   }

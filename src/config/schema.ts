@@ -2,8 +2,8 @@
  * @module The configuration: its shape, its defaults, and where each key can come from.
  */
 import os from 'node:os';
-import type { Channel, Rule } from '../alerts/rules';
-import type { PageLink } from '../protocol/messages';
+import type { Channel, Rule, Silence } from '../alerts/rules';
+import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
 import type { LatencyTarget } from '../agent/collectors/latency';
 import path from 'node:path';
@@ -47,6 +47,8 @@ export interface PageConfig {
   links: PageLink[];
   /** Send each node's hostname to the public page (off: hostnames stay on the server). */
   showHostnames: boolean;
+  /** Alerts on the public page and GET /api/alerts: none, firing ones, or also recent events. */
+  alerts: AlertsVisibility;
 }
 
 export interface Config {
@@ -61,6 +63,8 @@ export interface Config {
   channels: Record<string, Channel>;
   /** Alert rules (config file only). */
   rules: Rule[];
+  /** Alert silences (config file only). */
+  silences: Silence[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -77,11 +81,12 @@ export const DEFAULTS: Config = {
     latencyIntervalMs: 10_000,
     textfileDir: '',
   },
-  page: { description: '', links: [], showHostnames: false },
+  page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
   nodes: {},
   retention: { ...DEFAULT_RETENTION },
   channels: {},
   rules: [],
+  silences: [],
   logLevel: 'info',
 };
 
@@ -94,6 +99,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_PUBLIC_URL: 'server.publicUrl',
   PROBE_DESCRIPTION: 'page.description',
   PROBE_SHOW_HOSTNAMES: 'page.showHostnames',
+  PROBE_PAGE_ALERTS: 'page.alerts',
   PROBE_SERVER: 'agent.server',
   PROBE_KEY: 'agent.key',
   PROBE_INTERVAL: 'agent.interval',

@@ -80,12 +80,22 @@ export interface PageLink {
   url: string;
 }
 
+/** What the public page and GET /api/alerts show of alerts (config page.alerts). */
+export type AlertsVisibility = 'none' | 'firing' | 'all';
+
 /** The page's own settings, embedded in index.html as JSON. */
 export interface PageInfo {
   title: string;
   description: string;
   links: PageLink[];
   version: string;
+  alerts: AlertsVisibility;
+}
+
+/** GET /api/alerts: alerts firing now and, with page.alerts "all", recent events (90 days kept). */
+export interface AlertsView {
+  firing: { rule: string; node: string; nodeId: number; severity: string; since: number; silenced: boolean }[];
+  recent: { ts: number; rule: string; node: string; nodeId: number; state: 'firing' | 'resolved'; severity: string; value: number | null; text: string }[];
 }
 
 /** What the public page knows about a node: no IP or key, and no hostname unless page.showHostnames. */

@@ -2,6 +2,7 @@
  * @module Plain HTTP routes: the page from memory, /api/nodes, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AlertsView } from '../protocol/messages';
 import type { Store } from '../store/store';
 import type { Retention } from '../store/tiers';
 import { ProbeError } from '../util/errors';
@@ -18,6 +19,8 @@ export interface HttpDeps {
   assets: Map<string, Asset>;
   version: string;
   health: () => Record<string, number>;
+  /** GET /api/alerts for guests. */
+  alerts: () => AlertsView;
   now?: () => number;
 }
 
@@ -99,6 +102,8 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     switch (url.pathname) {
       case '/api/nodes':
         return sendJson(res, 200, deps.hub.views('guest'), { 'Access-Control-Allow-Origin': '*' });
+      case '/api/alerts':
+        return sendJson(res, 200, deps.alerts(), { 'Access-Control-Allow-Origin': '*' });
       case '/api/summary':
         return sendJson(res, 200, summarize(deps.hub.views('guest'), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
       case '/metrics': {

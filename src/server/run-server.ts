@@ -11,6 +11,7 @@ import { ProbeError } from '../util/errors';
 import { log } from '../util/log';
 import { VERSION } from '../version';
 import { AgentGateway } from './agent-gateway';
+import { alertsView } from './alerts-view';
 import { loadAssets } from './assets';
 import { createRequestHandler } from './http';
 import { Hub } from './hub';
@@ -72,13 +73,14 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     nodeIds: () => hub.views('admin').map((v) => v.id),
     link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
     offlineGraceMs: options.offlineGraceMs,
+    silences: config.silences,
   });
   const alertTimer = setInterval(() => alerts.tick(), options.alertTickMs ?? 5000);
   alertTimer.unref();
   let boundPort = 0;
   const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs, onSample: (id, values) => alerts.onSample(id, values) });
   const live = new LiveGateway(hub);
-  const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION }, options.webDir);
+  const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);
 
   const http = createServer(
@@ -89,6 +91,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       retention: config.retention,
       assets,
       version: VERSION,
+      alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, 'guest'),
       health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
     }),
   );

@@ -4,13 +4,14 @@
  */
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
-import type { NewNode, NodeRecord, Store, StoredSample } from './store';
+import type { AlertEventRecord, NewNode, NodeRecord, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
 
 export function createMemoryStore(): Store {
   const nodes = new Map<number, NodeRecord>();
   const alerts = new Map<string, { rule: string; nodeId: number; state: string }>();
   const traffic = new Map<number, string>();
+  let events: AlertEventRecord[] = [];
   const samples = new Map<number, Map<number, StoredSample>>();
   let nextId = 1;
   let changes = 0;
@@ -32,6 +33,7 @@ export function createMemoryStore(): Store {
       nodes.delete(node.id);
       samples.delete(node.id);
       traffic.delete(node.id);
+      events = events.filter((e) => e.nodeId !== node.id);
       return true;
     },
     setKeyHash(name, keyHash) {
@@ -78,6 +80,13 @@ export function createMemoryStore(): Store {
     putAlertState(rule, nodeId, state) {
       if (state === null) alerts.delete(`${rule}\0${nodeId}`);
       else alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
+    },
+    addAlertEvent: (e) => void events.push({ ...e }),
+    alertEvents: (limit) => [...events].reverse().sort((a, b) => b.ts - a.ts).slice(0, limit),
+    pruneAlertEvents(before) {
+      const n = events.length;
+      events = events.filter((e) => e.ts >= before);
+      return n - events.length;
     },
     trafficStates: () => [...traffic].map(([nodeId, state]) => ({ nodeId, state })),
     putTrafficStates(states) {

@@ -87,6 +87,12 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     trafficStates: db.prepare<[], { node_id: number; state: string }>('SELECT node_id, state FROM traffic'),
     putTraffic: db.prepare('INSERT OR REPLACE INTO traffic (node_id, state) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?)'),
     deleteNodeTraffic: db.prepare('DELETE FROM traffic WHERE node_id = ?'),
+    addEvent: db.prepare('INSERT INTO alert_events (ts, rule, node_id, state, severity, value, text, silenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    events: db.prepare<[number], { ts: number; rule: string; node_id: number; state: string; severity: string; value: number | null; text: string; silenced: number }>(
+      'SELECT ts, rule, node_id, state, severity, value, text, silenced FROM alert_events ORDER BY ts DESC, id DESC LIMIT ?',
+    ),
+    pruneEvents: db.prepare('DELETE FROM alert_events WHERE ts < ?'),
+    deleteNodeEvents: db.prepare('DELETE FROM alert_events WHERE node_id = ?'),
   };
   let series: Series;
   try {
@@ -100,6 +106,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     series.removeNode(id);
     q.deleteNodeAlerts.run(id);
     q.deleteNodeTraffic.run(id);
+    q.deleteNodeEvents.run(id);
     q.deleteNode.run(id);
   });
 
@@ -148,6 +155,10 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
       if (state === null) q.deleteAlert.run(rule, nodeId);
       else q.putAlert.run(rule, nodeId, state);
     },
+    addAlertEvent: (e) => void q.addEvent.run(e.ts, e.rule, e.nodeId, e.state, e.severity, e.value, e.text, e.silenced ? 1 : 0),
+    alertEvents: (limit) =>
+      q.events.all(limit).map((r) => ({ ts: r.ts, rule: r.rule, nodeId: r.node_id, state: r.state as 'firing' | 'resolved', severity: r.severity, value: r.value, text: r.text, silenced: r.silenced === 1 })),
+    pruneAlertEvents: (before) => q.pruneEvents.run(before).changes,
     trafficStates: () => q.trafficStates.all().map((r) => ({ nodeId: r.node_id, state: r.state })),
     putTrafficStates: (states) => putTraffic(states),
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,

@@ -42,6 +42,18 @@ export interface StoreStats {
   pendingSamples: number;
 }
 
+export interface AlertEventRecord {
+  ts: number;
+  rule: string;
+  nodeId: number;
+  state: 'firing' | 'resolved';
+  severity: string;
+  value: number | null;
+  text: string;
+  /** Recorded while a silence muted its notification. */
+  silenced: boolean;
+}
+
 export interface Store {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
@@ -72,6 +84,11 @@ export interface Store {
   alertStates(): { rule: string; nodeId: number; state: string }[];
   /** Stores an alert state, or deletes it when `state` is null. */
   putAlertState(rule: string, nodeId: number, state: string | null): void;
+  addAlertEvent(event: AlertEventRecord): void;
+  /** The newest `limit` events, newest first. */
+  alertEvents(limit: number): AlertEventRecord[];
+  /** Deletes events older than `before`; returns how many. */
+  pruneAlertEvents(before: number): number;
   /** Persisted traffic counters per node (JSON text, owned by src/server/traffic.ts). */
   trafficStates(): { nodeId: number; state: string }[];
   /** Stores the traffic counters of several nodes in one write. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { AlertEngine } from '../../src/alerts/engine';
 import type { NodeFacts } from '../../src/alerts/engine';
-import { parseChannels, parseRules } from '../../src/alerts/rules';
+import { isSilenced, parseChannels, parseRules, parseSilences } from '../../src/alerts/rules';
 import { loadConfig } from '../../src/config/load';
 import type { AlertMessage } from '../../src/notify/notifier';
 import { Notifier } from '../../src/notify/notifier';
@@ -177,4 +177,32 @@ test('traffic steps fire one by one, by direction; load per core is a built-in k
   assert.equal(notifier.sent.at(-1)!.rule, 'busy');
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'traffic', direction: 'up', notify: [] }] }, channels), /direction" must be/);
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'load', threshold: 0, notify: [] }] }, channels), /threshold" must be the load per core/);
+});
+
+test('events are recorded (not repeats), silences mute notifications but not the record, firing() lists what fires', () => {
+  const rulesWithRepeat = parseRules({ rules: [{ name: 'hot', metric: 'cpu', op: '>', threshold: 50, repeat: '1s', notify: ['hook'] }, { name: 'cold', metric: 'cpu', op: '<', threshold: 5, notify: ['hook'] }] }, channels);
+  const silences = parseSilences({ silences: [{ rule: 'cold', node: 'db-1', until: '2026-12-01T00:00:00Z', reason: 'maintenance' }] });
+  const store = createMemoryStore();
+  const notifier = new RecordingNotifier();
+  let now = Date.parse('2026-11-25T00:00:00Z');
+  const nodes: Record<number, NodeFacts> = { 1: { name: 'web-1', group: '', online: true, lastSeen: 0 }, 2: { name: 'db-1', group: '', online: true, lastSeen: 0 } };
+  const engine = new AlertEngine({ rules: rulesWithRepeat, store, notifier, node: (id) => nodes[id], nodeIds: () => [1, 2], link: () => '', now: () => now, silences });
+  engine.onSample(1, { cpu: 90 });
+  now += 2000;
+  engine.onSample(1, { cpu: 91 }); // a repeat notification, not a new event
+  engine.onSample(2, { cpu: 1 }); // silenced
+  assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.node} ${m.state}`), ['hot web-1 firing', 'hot web-1 firing']);
+  assert.deepEqual(engine.firing().map((a) => `${a.rule} ${a.nodeId} ${a.silenced}`), ['hot 1 false', 'cold 2 true']);
+  now += 1000;
+  engine.onSample(1, { cpu: 10 });
+  const events = store.alertEvents(10);
+  assert.deepEqual(events.map((e) => `${e.rule} ${e.nodeId} ${e.state} ${e.silenced}`), ['hot 1 resolved false', 'cold 2 firing true', 'hot 1 firing false']);
+  assert.equal(isSilenced(silences, 'cold', 'db-1', Date.parse('2026-12-01T00:00:01Z')), false, 'a silence ends at its time');
+  assert.equal(isSilenced(parseSilences({ silences: [{ rule: 'quota', until: '2030-01-01T00:00:00Z' }] }), 'quota@80', 'x', now), true, 'a stepped rule matches its base name');
+
+  now += 91 * 86_400_000;
+  engine.tick();
+  assert.deepEqual(store.alertEvents(10), [], 'events older than 90 days are pruned');
+  assert.throws(() => parseSilences({ silences: [{ until: '2026-12-01T00:00:00Z' }] }), /needs "rule", "node" or both/);
+  assert.throws(() => parseSilences({ silences: [{ rule: 'x', until: 'tomorrow' }] }), /until" must be a date and time/);
 });

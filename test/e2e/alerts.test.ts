@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { chromium } from 'playwright-core';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
+import type { AlertsView } from '../../src/protocol/messages';
 
 /** Writes a textfile the way node_exporter users do: to a temp name, then rename, so the agent never reads half a file. */
 function writeMetric(dir: string, value: number): void {
@@ -27,6 +29,7 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
   writeFileSync(
     path.join(dir, 'probe.json'),
     JSON.stringify({
+      page: { alerts: 'all' },
       notifications: { hook: { type: 'webhook', url: receiver.url } },
       alerts: { rules: [{ name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, for: '2s', severity: 'critical', notify: ['hook'] }] },
     }),
@@ -45,6 +48,20 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
   }, 15_000);
   writeMetric(textfiles, 50);
   await waitFor('firing', () => receiver.requests.length >= 1, 15_000);
+  const during = (await (await fetch(`${base}/api/alerts`)).json()) as AlertsView;
+  assert.deepEqual(during.firing.map((a) => `${a.rule} ${a.node} ${a.severity}`), ['queue-high worker-1 critical']);
+  // The status page shows it in its alerts panel.
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ locale: 'en-US' });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(base + '/');
+  const panel = page.getByTestId('alerts');
+  await panel.waitFor();
+  assert.match((await panel.textContent())!, /critical\s*queue-high · worker-1 · since/);
+  assert.deepEqual(problems, []);
+  await browser.close();
   writeMetric(textfiles, 2);
   await waitFor('resolved', () => receiver.requests.length >= 2, 15_000);
   // Long enough for a repeat or a duplicate to show up, if there were one.
@@ -55,4 +72,7 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
   assert.equal(firing.metric, 'custom.queue_depth');
   assert.match(firing.link, /#\/node\/1$/);
   assert.match(firing.text, /custom\.queue_depth 50 > 10/);
+  const after = (await (await fetch(`${base}/api/alerts`)).json()) as AlertsView;
+  assert.deepEqual(after.firing, []);
+  assert.deepEqual(after.recent.map((e) => `${e.rule} ${e.state} ${e.value}`), ['queue-high resolved 2', 'queue-high firing 50'], 'recent events, newest first');
 });

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import type { LiveMessage, NodeView, Summary } from '../../src/protocol/messages';
+import { alertsView } from '../../src/server/alerts-view';
 import { renderIndex } from '../../src/server/assets';
+import { Hub } from '../../src/server/hub';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
 
@@ -75,6 +77,7 @@ test('index.html carries the page settings as inert, escaped JSON', () => {
     description: '"quoted"',
     links: [{ label: '</script><script>alert(1)</script>', url: 'https://example.com' }],
     version: '1',
+    alerts: 'firing',
   });
   assert.match(html, /<title>A &#38; &#60;B&#62;<\/title>/);
   assert.match(html, /content="&#34;quoted&#34;"/);
@@ -97,4 +100,24 @@ test('monthly traffic survives a server restart', async (t) => {
   next.sample(3, [1, 0, 0, 10_000, 1000]);
   await waitFor('counted after restart', async () => (await getJson<NodeView[]>(`${again.base}/api/nodes`))[0]!.monthRxBytes === 9000);
   assert.equal((await getJson<NodeView[]>(`${again.base}/api/nodes`))[0]!.monthTxBytes, 900);
+});
+
+test('GET /api/alerts shows guests only what page.alerts allows, never hidden nodes', () => {
+  const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false });
+  const hub = new Hub([record(1, 'web'), record(2, 'secret')], { settings: { secret: { hidden: true, trafficResetDay: 1, notes: null } } });
+  const firing = [
+    { rule: 'hot', nodeId: 1, severity: 'warning' as const, since: 5, silenced: false },
+    { rule: 'hot', nodeId: 2, severity: 'warning' as const, since: 6, silenced: false },
+  ];
+  const events = () => [
+    { ts: 6, rule: 'hot', nodeId: 2, state: 'firing' as const, severity: 'warning', value: 1, text: 'secret', silenced: false },
+    { ts: 5, rule: 'hot', nodeId: 1, state: 'firing' as const, severity: 'warning', value: 1, text: 'web', silenced: false },
+  ];
+  assert.deepEqual(alertsView(firing, events, hub, 'none', 'guest'), { firing: [], recent: [] });
+  const onlyFiring = alertsView(firing, events, hub, 'firing', 'guest');
+  assert.deepEqual(onlyFiring.firing.map((a) => a.node), ['web']);
+  assert.deepEqual(onlyFiring.recent, []);
+  const all = alertsView(firing, events, hub, 'all', 'guest');
+  assert.deepEqual(all.recent.map((e) => e.node), ['web']);
+  assert.deepEqual(alertsView(firing, events, hub, 'none', 'admin').firing.map((a) => a.node), ['web', 'secret'], 'admins see everything');
 });

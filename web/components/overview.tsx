@@ -3,6 +3,7 @@ import { t } from '../lib/i18n';
 import { groups, link, nodes } from '../state/nodes';
 import type { SortKey } from '../state/prefs';
 import { filter, layout, sortBy, sortDesc, sortKey } from '../state/prefs';
+import { AlertsPanel } from './alerts-panel';
 import { NodeCard } from './node-card';
 import { NodeTable } from './node-table';
 
@@ -52,6 +53,7 @@ export function Overview({ compact = false }: { compact?: boolean }) {
   const query = filter.value.trim();
   return (
     <main id="main">
+      {!compact && <AlertsPanel />}
       {!compact && <Controls />}
       {nodes.value.size === 0 && link.value === 'live' && (
         <p class="empty">

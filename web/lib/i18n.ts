@@ -77,6 +77,12 @@ const en = {
   poweredBy: 'Powered by probe {v}',
   totalIn: 'Total in',
   totalOut: 'Total out',
+  alertsFiring: 'Firing alerts',
+  recentAlerts: 'Recent alerts',
+  firing: 'firing',
+  resolved: 'resolved',
+  muted: 'muted',
+  sinceAgo: 'since {ago}',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -154,6 +160,12 @@ const zh: Record<StringKey, string> = {
   poweredBy: '由 probe {v} 驱动',
   totalIn: '总下行',
   totalOut: '总上行',
+  alertsFiring: '正在告警',
+  recentAlerts: '最近告警',
+  firing: '告警中',
+  resolved: '已恢复',
+  muted: '已静音',
+  sinceAgo: '开始于 {ago}',
 };
 
 export const LANGUAGES = { en: 'English', 'zh-CN': '简体中文' } as const;

@@ -5,7 +5,7 @@
 import type { PageInfo } from '../../src/protocol/messages';
 
 function read(): PageInfo {
-  const fallback: PageInfo = { title: document.title, description: '', links: [], version: '' };
+  const fallback: PageInfo = { title: document.title, description: '', links: [], version: '', alerts: 'none' };
   try {
     return { ...fallback, ...(JSON.parse(document.getElementById('page-info')?.textContent ?? '{}') as Partial<PageInfo>) };
   } catch {

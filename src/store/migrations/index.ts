@@ -60,4 +60,17 @@ export const MIGRATIONS: readonly string[] = [
      node_id INTEGER PRIMARY KEY,
      state TEXT NOT NULL
    );`,
+  // 6: alert events (fired, resolved), kept 90 days, for GET /api/alerts.
+  `CREATE TABLE alert_events (
+     id INTEGER PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     rule TEXT NOT NULL,
+     node_id INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     severity TEXT NOT NULL,
+     value REAL,
+     text TEXT NOT NULL,
+     silenced INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX alert_events_ts ON alert_events (ts);`,
 ];
