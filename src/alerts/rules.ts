@@ -74,6 +74,8 @@ export interface WebhookChannel {
   type: 'webhook';
   url: string;
   headers: Record<string, string>;
+  /** Body with {{field}} placeholders instead of the default JSON (set Content-Type in headers if not JSON). */
+  template?: string;
 }
 
 export interface EmailChannel {
@@ -199,7 +201,8 @@ export function parseChannels(value: unknown): Record<string, Channel> {
     if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) throw bad(`${key}.url`, 'must be an http:// or https:// URL');
     const headers = c.headers === undefined ? {} : obj(c.headers, `${key}.headers`);
     if (!Object.values(headers).every((h) => typeof h === 'string')) throw bad(`${key}.headers`, 'values must be strings');
-    out[name] = { type: 'webhook', url: c.url, headers: headers as Record<string, string> };
+    if (c.template !== undefined && (typeof c.template !== 'string' || c.template.length > 8192)) throw bad(`${key}.template`, 'must be a string of at most 8192 characters, such as "{\\"msg\\": \\"{{text}}\\"}"');
+    out[name] = { type: 'webhook', url: c.url, headers: headers as Record<string, string>, ...(c.template === undefined ? {} : { template: c.template as string }) };
   }
   return out;
 }
