@@ -92,11 +92,15 @@ function parseHello(msg: Json): HelloMessage {
   };
 }
 
+/** Values beyond this size are refused: sums of them in rollups would overflow to Infinity. */
+export const MAX_ABS_VALUE = 1e300;
+
 function metricValue(name: string, value: unknown): number | undefined {
   if (value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw badMessage(`sample value for "${name}" must be a finite number or null, got ${JSON.stringify(value)}`);
   }
+  if (Math.abs(value) > MAX_ABS_VALUE) throw badMessage(`sample value for "${name}" is out of range: at most ±1e300`);
   return value;
 }
 

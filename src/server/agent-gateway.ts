@@ -18,6 +18,7 @@ import { VERSION } from '../version';
 import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
+import { FailureTracker, TokenBucket } from './limits';
 
 const HEARTBEAT_MS = 15_000;
 /**
@@ -28,6 +29,12 @@ const HEARTBEAT_MS = 15_000;
 export const ACK_INTERVAL_MS = 5000;
 /** Consecutive bad messages after which the connection is closed. */
 const MAX_BAD_IN_A_ROW = 10;
+/**
+ * Messages per second one agent may send, with a burst. Backfill after an outage sends about
+ * 1 000 per second; anything far above is a flood, and the connection is closed.
+ */
+const MESSAGE_RATE = 2000;
+const MESSAGE_BURST = 4000;
 
 interface AgentConnection {
   ws: WebSocket;
@@ -42,6 +49,7 @@ interface AgentConnection {
   alive: boolean;
   badInARow: number;
   revoked: boolean;
+  rate: TokenBucket;
 }
 
 export interface AgentGatewayOptions {
@@ -58,10 +66,10 @@ function send(ws: WebSocket, msg: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
 }
 
-function refuse(socket: Duplex, status: number, reason: string, code: string, message: string): void {
+function refuse(socket: Duplex, status: number, reason: string, code: string, message: string, extraHeaders = ''): void {
   const body = JSON.stringify({ code, message });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -71,6 +79,7 @@ export class AgentGateway {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly now: () => number;
   private readonly ackIntervalMs: number;
+  private readonly failures = new FailureTracker();
 
   constructor(private readonly options: AgentGatewayOptions) {
     this.now = options.now ?? Date.now;
@@ -83,14 +92,28 @@ export class AgentGateway {
     return this.byNode.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** `address` is the client's address (the proxy's, unless the proxy is trusted to name it). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address = req.socket.remoteAddress ?? ''): void {
+    const now = this.now();
+    const blocked = this.failures.blockedFor(address, now);
+    if (blocked > 0) {
+      const retry = Math.ceil(blocked / 1000);
+      refuse(socket, 429, 'Too Many Requests', 'PROBE_ERR_RATE', `too many failed authentications from this address: try again in ${retry} s`, `Retry-After: ${retry}\r\n`);
+      return;
+    }
     const key = bearerKey(req.headers.authorization);
     const record = key ? this.options.store.findNodeByKeyHash(hashKey(key)) : null;
     if (!key || !record || !keyMatches(key, record.keyHash)) {
-      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH', remote: req.socket.remoteAddress });
-      refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
+      const delay = this.failures.fail(address, now);
+      // Logged without the key; the address is the operator's to see.
+      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH', remote: address });
+      const answer = () => refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
+      // A guessing client waits longer after each failure.
+      if (delay > 0) setTimeout(answer, delay).unref();
+      else answer();
       return;
     }
+    this.failures.succeed(address);
     // A node added by the CLI a moment ago may not have reached the hub's periodic sync yet.
     if (!this.options.hub.get(record.id)) {
       const records = this.options.store.listNodes();
@@ -106,7 +129,10 @@ export class AgentGateway {
       log.info('agent reconnected; closing its previous connection', { node: name });
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
-    const conn: AgentConnection = { ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false };
+    const conn: AgentConnection = {
+      ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false,
+      rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
+    };
     this.byNode.set(nodeId, conn);
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -123,6 +149,13 @@ export class AgentGateway {
   private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
     if (conn.revoked) return;
     conn.alive = true;
+    if (!conn.rate.take(this.now())) {
+      log.warn('agent sends too fast; closing its connection', { node: conn.name, code: 'PROBE_ERR_RATE' });
+      send(conn.ws, { type: 'error', code: 'PROBE_ERR_RATE', message: `more than ${MESSAGE_RATE} messages per second` });
+      conn.revoked = true;
+      conn.ws.close(1008, 'too many messages');
+      return;
+    }
     const result = isBinary
       ? ({ ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' } as const)
       : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now() });

@@ -46,6 +46,8 @@ export interface ServerOptions {
   /** Offline alerts wait this long after start (tests shorten it). */
   offlineGraceMs?: number;
   alertTickMs?: number;
+  /** A client must send its request headers within this time (tests shorten it). */
+  headersTimeoutMs?: number;
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -83,8 +85,10 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);
 
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const http = createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 },
+    // Slow clients (slow-loris) are cut: checked every second, headers within headersTimeout, the whole request within 30 s.
+    { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeout), headersTimeout, connectionsCheckingInterval: 1000 },
     createRequestHandler({
       hub,
       store,
@@ -95,6 +99,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
     }),
   );
+  http.maxHeadersCount = 100;
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];

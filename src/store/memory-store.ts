@@ -92,6 +92,7 @@ export function createMemoryStore(): Store {
     putTrafficStates(states) {
       for (const s of states) if (nodes.has(s.nodeId)) traffic.set(s.nodeId, s.state);
     },
+    integrityCheck: () => [],
     externalChangeMarker: () => changes,
     close: () => undefined,
   };

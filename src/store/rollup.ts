@@ -18,8 +18,14 @@ export interface Bucket {
   stats: Record<string, Stat>;
 }
 
-/** Averages keep three decimals: enough for every metric, and the block codec then stores them as integers. */
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
+/**
+ * Averages keep three decimals: enough for every metric, and the block codec then stores them as
+ * integers. Values too large for that scaling are kept as they are rather than turned infinite.
+ */
+export const round3 = (v: number) => {
+  const scaled = Math.round(v * 1000);
+  return Number.isFinite(scaled) ? scaled / 1000 : v;
+};
 
 type Acc = Map<number, Map<string, { sum: number; min: number; max: number; n: number }>>;
 

@@ -161,6 +161,10 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     pruneAlertEvents: (before) => q.pruneEvents.run(before).changes,
     trafficStates: () => q.trafficStates.all().map((r) => ({ nodeId: r.node_id, state: r.state })),
     putTrafficStates: (states) => putTraffic(states),
+    integrityCheck() {
+      const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+      return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+    },
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,
     close: () => db.close(),
   };

@@ -93,6 +93,8 @@ export interface Store {
   trafficStates(): { nodeId: number; state: string }[];
   /** Stores the traffic counters of several nodes in one write. */
   putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;
+  /** SQLite's integrity check: an empty list when the database is sound. */
+  integrityCheck(): string[];
   /** Changes whenever another process commits to the same database. */
   externalChangeMarker(): number;
   close(): void;

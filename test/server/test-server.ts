@@ -70,8 +70,9 @@ export class TestAgent {
   readonly ws: WebSocket;
   readonly opened: Promise<void>;
 
-  constructor(url: string, key: string | null) {
-    this.ws = new WebSocket(`${url}/ws/agent`, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+  /** `localAddress` picks the loopback address to connect from (127.0.0.2 … look like other clients). */
+  constructor(url: string, key: string | null, localAddress?: string) {
+    this.ws = new WebSocket(`${url}/ws/agent`, { headers: key ? { Authorization: `Bearer ${key}` } : {}, localAddress });
     this.ws.on('message', (d) => this.messages.push(JSON.parse(d.toString()) as ServerMessage));
     this.ws.on('close', (code) => (this.closeCode = code));
     this.opened = new Promise((resolve, reject) => {

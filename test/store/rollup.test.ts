@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricValues } from '../../src/protocol/metrics';
-import { mergeBuckets, rollupSamples } from '../../src/store/rollup';
+import { mergeBuckets, rollupSamples, round3 } from '../../src/store/rollup';
 
 const T0 = 1_764_000_000_000 - (1_764_000_000_000 % 3_600_000);
 
@@ -42,4 +42,12 @@ test('a rollup of rollups equals the rollup of the raw samples', () => {
   const direct = rollupSamples(raw, 3_600_000);
   const viaMinutes = mergeBuckets(mergeBuckets(rollupSamples(raw, 60_000), 900_000), 3_600_000);
   assert.deepEqual(viaMinutes, direct);
+});
+
+test('averages of huge values stay finite', () => {
+  assert.equal(round3(1e300), 1e300);
+  assert.equal(round3(-1e300), -1e300);
+  assert.equal(round3(1.23456), 1.235);
+  const [bucket] = rollupSamples([{ ts: 0, values: { x: 1e300 } }, { ts: 1, values: { x: 1e300 } }], 60_000);
+  assert.equal(bucket!.stats.x!.avg, 1e300);
 });

@@ -1,0 +1,78 @@
+/**
+ * @module Rate limits against floods and key guessing: a token bucket, and a per-address record
+ * of failed authentications that first slows a client down and then refuses it for a while.
+ * Both are bounded in memory whatever the number of addresses.
+ */
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly ratePerSec: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  /** Takes one token if there is one. */
+  take(now: number): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSec);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export interface FailureLimits {
+  /** Failures within `windowMs` after which the address is refused. */
+  maxFailures: number;
+  windowMs: number;
+  /** How long a refused address stays refused. */
+  blockMs: number;
+  /** Each failure delays the answer by this much more, up to `maxDelayMs`. */
+  delayStepMs: number;
+  maxDelayMs: number;
+  /** Addresses remembered at most; the oldest are forgotten first. */
+  maxEntries: number;
+}
+
+export const AUTH_LIMITS: FailureLimits = { maxFailures: 20, windowMs: 10 * 60_000, blockMs: 10 * 60_000, delayStepMs: 100, maxDelayMs: 2000, maxEntries: 10_000 };
+
+interface Entry {
+  failures: number;
+  firstAt: number;
+  blockedUntil: number;
+}
+
+export class FailureTracker {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly limits: FailureLimits = AUTH_LIMITS) {}
+
+  /** Milliseconds the address stays refused, 0 if it may try. */
+  blockedFor(address: string, now: number): number {
+    const entry = this.entries.get(address);
+    return entry && entry.blockedUntil > now ? entry.blockedUntil - now : 0;
+  }
+
+  /** Records a failure; returns how long to wait before answering it. */
+  fail(address: string, now: number): number {
+    let entry = this.entries.get(address);
+    if (!entry || now - entry.firstAt > this.limits.windowMs) entry = { failures: 0, firstAt: now, blockedUntil: 0 };
+    entry.failures++;
+    if (entry.failures >= this.limits.maxFailures) entry.blockedUntil = now + this.limits.blockMs;
+    // Re-inserting keeps the map in last-failure order, so the oldest go first when it is full.
+    this.entries.delete(address);
+    this.entries.set(address, entry);
+    if (this.entries.size > this.limits.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    return Math.min(this.limits.maxDelayMs, (entry.failures - 1) * this.limits.delayStepMs);
+  }
+
+  succeed(address: string): void {
+    this.entries.delete(address);
+  }
+}
