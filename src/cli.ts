@@ -66,19 +66,26 @@ export function buildProgram(): Command {
     .addOption(dataOption())
     .option('--local-agent', 'also report this machine, from an agent inside the server (env: PROBE_LOCAL_AGENT)')
     .option('--title <text>', 'page title (env: PROBE_TITLE, default "probe")')
+    .option('--tls-cert <file>', 'PEM certificate (chain) for HTTPS/WSS; re-read on SIGHUP (env: PROBE_TLS_CERT)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert (env: PROBE_TLS_KEY)')
+    .option('--trust-proxy', 'behind a reverse proxy: client addresses from X-Forwarded-For (env: PROBE_TRUST_PROXY)')
     .addOption(configOption())
     .addOption(logOption())
-    .action(async (flags: CommonFlags & { listen?: string; data?: string; localAgent?: boolean; title?: string }) => {
+    .action(async (flags: CommonFlags & { listen?: string; data?: string; localAgent?: boolean; title?: string; tlsCert?: string; tlsKey?: string; trustProxy?: boolean }) => {
       const config = configFrom(flags, {
         'server.listen': flags.listen,
         'server.data': flags.data,
         'server.localAgent': flags.localAgent,
         'server.title': flags.title,
+        'server.tlsCert': flags.tlsCert,
+        'server.tlsKey': flags.tlsKey,
+        'server.trustProxy': flags.trustProxy,
       });
       const { runServer } = await import('./server/run-server');
       const server = await runServer(config);
       process.stdout.write(`probe ${VERSION} is running: open ${server.url}\n`);
       onStop(() => server.close());
+      process.on('SIGHUP', () => server.reload());
     });
 
   program
@@ -90,10 +97,11 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where unsent samples are buffered (env: PROBE_STATE_DIR, default ~/.probe-agent)')
     .option('--latency <targets>', 'TCP connect-time probes, "label=host:port,…" (env: PROBE_LATENCY_TARGETS)')
     .option('--textfile-dir <dir>', 'read custom metrics from *.prom files here (env: PROBE_TEXTFILE_DIR)')
+    .option('--ca <file>', 'also trust these CA certificates (PEM) for wss:// (env: PROBE_CA)')
     .addOption(configOption())
     .addOption(logOption())
-    .action(async (flags: CommonFlags & { server?: string; key?: string; interval?: string; stateDir?: string; latency?: string; textfileDir?: string }) => {
-      const config = configFrom(flags, { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval, 'agent.stateDir': flags.stateDir, 'agent.latencyTargets': flags.latency, 'agent.textfileDir': flags.textfileDir });
+    .action(async (flags: CommonFlags & { server?: string; key?: string; interval?: string; stateDir?: string; latency?: string; textfileDir?: string; ca?: string }) => {
+      const config = configFrom(flags, { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval, 'agent.stateDir': flags.stateDir, 'agent.latencyTargets': flags.latency, 'agent.textfileDir': flags.textfileDir, 'agent.ca': flags.ca });
       if (!config.agent.key) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key (or PROBE_KEY) with the key printed by `probe node add <name>` on the server');
       const { runAgent } = await import('./agent/run-agent');
       const agent = runAgent({ ...config.agent, buffer: { maxBytes: config.agent.bufferMaxBytes, maxAgeMs: config.agent.bufferMaxAgeMs } });

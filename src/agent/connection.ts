@@ -7,6 +7,7 @@
 import WebSocket from 'ws';
 import type { HelloMessage, ServerMessage } from '../protocol/messages';
 import { log } from '../util/log';
+import tls from 'node:tls';
 import { backoffDelay } from './backoff';
 import type { BufferedSample, SampleBuffer } from './buffer';
 
@@ -19,6 +20,10 @@ export interface ConnectionOptions {
   /** Older samples sent per backfill step (every 100 ms while the socket keeps up). */
   backfillBatch?: number;
   random?: () => number;
+  /** Extra CA certificates (PEM) trusted for wss:// besides Node's built-in list. */
+  ca?: Buffer;
+  /** Only for the server's own in-process agent on loopback: skip certificate checks. */
+  insecureLoopback?: boolean;
 }
 
 export interface Connection {
@@ -139,6 +144,8 @@ export function connect(options: ConnectionOptions): Connection {
       perMessageDeflate: false,
       maxPayload: 1024 * 1024,
       handshakeTimeout: 10_000,
+      ...(options.ca ? { ca: [...tls.rootCertificates, options.ca.toString('utf8')] } : {}),
+      ...(options.insecureLoopback ? { rejectUnauthorized: false } : {}),
     });
     ws = socket;
     socket.on('open', () => {

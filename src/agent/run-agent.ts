@@ -2,7 +2,9 @@
  * @module The agent process: collect on a schedule, encode, hand to the connection.
  * Never loads the store, the server or the page.
  */
+import { readFileSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '../protocol/messages';
+import { ProbeError } from '../util/errors';
 import type { HelloMessage } from '../protocol/messages';
 import { METRIC_NAMES } from '../protocol/metrics';
 import { encodeSample } from '../protocol/encode';
@@ -31,6 +33,10 @@ export interface AgentOptions {
   latencyIntervalMs?: number;
   /** Directory of Prometheus text files with custom metrics (node_exporter's textfile convention). */
   textfileDir?: string;
+  /** PEM file of extra CA certificates for wss://. */
+  ca?: string;
+  /** The server's own agent on loopback: no certificate checks (see local-agent.ts). */
+  insecureLoopback?: boolean;
 }
 
 export interface RunningAgent {
@@ -58,7 +64,15 @@ export function runAgent(options: AgentOptions): RunningAgent {
     intervalMs: options.intervalMs,
   });
   const buffer = new SampleBuffer(options.stateDir, options.buffer);
-  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs });
+  let ca: Buffer | undefined;
+  if (options.ca) {
+    try {
+      ca = readFileSync(options.ca);
+    } catch (err) {
+      throw new ProbeError('PROBE_ERR_CONFIG', `cannot read the CA file ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs, ca, insecureLoopback: options.insecureLoopback });
   const persist = setInterval(() => buffer.persist(), PERSIST_EVERY_MS);
   persist.unref();
   // Prime rate-based collectors so the first sample sent already has cpu and network rates.

@@ -148,6 +148,10 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.localAgent': config.server.localAgent = asBoolean(value, source, key); break;
       case 'server.title': config.server.title = asString(value, source, key); break;
       case 'server.publicUrl': config.server.publicUrl = asString(value, source, key); break;
+      case 'server.tlsCert': config.server.tlsCert = asString(value, source, key); break;
+      case 'server.tlsKey': config.server.tlsKey = asString(value, source, key); break;
+      case 'server.trustProxy': config.server.trustProxy = asBoolean(value, source, key); break;
+      case 'agent.ca': config.agent.ca = asString(value, source, key); break;
       case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;
       case 'page.showHostnames': config.page.showHostnames = asBoolean(value, source, key); break;
       case 'page.alerts': {
@@ -200,5 +204,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   apply(config, fromEnv(options.env ?? {}), 'environment');
   apply(config, options.flags ?? {}, 'command line');
+  if (Boolean(config.server.tlsCert) !== Boolean(config.server.tlsKey)) {
+    throw new ProbeError('PROBE_ERR_CONFIG', '"server.tlsCert" and "server.tlsKey" go together: give both PEM files (or neither, for plain HTTP behind a proxy)');
+  }
   return config;
 }

@@ -21,6 +21,11 @@ export interface ServerConfig {
   title: string;
   /** Base URL agents use to reach this server, shown in `probe node add` output. */
   publicUrl: string;
+  /** PEM files for HTTPS/WSS directly; both or neither. Re-read on SIGHUP. */
+  tlsCert: string;
+  tlsKey: string;
+  /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
+  trustProxy: boolean;
 }
 
 export interface AgentConfig {
@@ -38,6 +43,8 @@ export interface AgentConfig {
   latencyIntervalMs: number;
   /** Directory of *.prom files read for custom metrics; '' for none. */
   textfileDir: string;
+  /** PEM file of extra CA certificates to trust for wss:// (besides the built-in ones). */
+  ca: string;
 }
 
 export interface PageConfig {
@@ -69,7 +76,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '' },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',
@@ -80,6 +87,7 @@ export const DEFAULTS: Config = {
     latencyTargets: [],
     latencyIntervalMs: 10_000,
     textfileDir: '',
+    ca: '',
   },
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
   nodes: {},
@@ -97,6 +105,10 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_LOCAL_AGENT: 'server.localAgent',
   PROBE_TITLE: 'server.title',
   PROBE_PUBLIC_URL: 'server.publicUrl',
+  PROBE_TLS_CERT: 'server.tlsCert',
+  PROBE_TLS_KEY: 'server.tlsKey',
+  PROBE_TRUST_PROXY: 'server.trustProxy',
+  PROBE_CA: 'agent.ca',
   PROBE_DESCRIPTION: 'page.description',
   PROBE_SHOW_HOSTNAMES: 'page.showHostnames',
   PROBE_PAGE_ALERTS: 'page.alerts',

@@ -1,7 +1,11 @@
 /**
  * @module `probe server`: wires store, hub, gateways and HTTP together and owns their lifetimes.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema';
@@ -25,7 +29,29 @@ import { Notifier } from '../notify/notifier';
 export interface RunningServer {
   port: number;
   url: string;
+  /** Re-reads the TLS certificate and key (SIGHUP); connections stay up. */
+  reload(): void;
   close(): Promise<void>;
+}
+
+/** Reads the PEM pair, with an error that names the file. */
+function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ProbeError('PROBE_ERR_CONFIG', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
+}
+
+/** The client's address: the socket's, or behind a trusted proxy the last X-Forwarded-For entry (the one the proxy added). */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const direct = req.socket.remoteAddress ?? '';
+  if (!trustProxy) return direct;
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return forwarded.at(-1) ?? direct;
 }
 
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
@@ -86,24 +112,24 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const maintenance = startMaintenance(store, config.retention);
 
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
-  const http = createServer(
-    // Slow clients (slow-loris) are cut: checked every second, headers within headersTimeout, the whole request within 30 s.
-    { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeout), headersTimeout, connectionsCheckingInterval: 1000 },
-    createRequestHandler({
-      hub,
-      store,
-      retention: config.retention,
-      assets,
-      version: VERSION,
-      alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, 'guest'),
-      health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
-    }),
-  );
+  // Slow clients (slow-loris) are cut: checked every second, headers within headersTimeout, the whole request within 30 s.
+  const serverOptions = { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeout), headersTimeout, connectionsCheckingInterval: 1000 };
+  const handler = createRequestHandler({
+    hub,
+    store,
+    retention: config.retention,
+    assets,
+    version: VERSION,
+    alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, 'guest'),
+    health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
+  });
+  const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
+  const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
   http.maxHeadersCount = 100;
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
-    if (path === '/ws/agent') agents.handleUpgrade(req, socket, head);
+    if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req, config.server.trustProxy));
     else if (path === '/ws/live') live.handleUpgrade(req, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
@@ -119,7 +145,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   boundPort = bound;
   const wildcard = host === '0.0.0.0' || host === '::';
   const loopback = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${wildcard ? 'localhost' : loopback}:${bound}/`;
+  const url = `${tls ? 'https' : 'http'}://${wildcard ? 'localhost' : loopback}:${bound}/`;
 
   let marker = store.externalChangeMarker();
   const poll = setInterval(() => {
@@ -135,7 +161,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
 
   let localAgent: RunningAgent | null = null;
   if (config.server.localAgent) {
-    localAgent = startLocalAgent(store, `ws://${loopback}:${bound}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), Date.now());
+    localAgent = startLocalAgent(store, `${tls ? 'wss' : 'ws'}://${loopback}:${bound}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), Date.now());
     hub.sync(store.listNodes());
     marker = store.externalChangeMarker();
   }
@@ -144,6 +170,16 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   return {
     port: bound,
     url,
+    reload() {
+      if (!tls) return;
+      try {
+        (http as TlsServer).setSecureContext(readTls(tls.certFile, tls.keyFile));
+        log.info('TLS certificate reloaded', { cert: tls.certFile });
+      } catch (err) {
+        // A half-written renewal must not take the server down: keep serving the old certificate.
+        log.error('TLS certificate not reloaded; still serving the previous one', { code: 'PROBE_ERR_CONFIG', error: (err as Error).message });
+      }
+    },
     async close() {
       clearInterval(poll);
       clearInterval(alertTimer);

@@ -184,3 +184,19 @@ test('when the database falls behind, agents are told to come back (1013) and no
   assert.equal(agent.of('error').at(-1)!.code, 'PROBE_ERR_BUSY');
   assert.ok(agent.of('ack').every((a) => a.seq <= 2), `acks: ${JSON.stringify(agent.of('ack'))}`);
 });
+
+test('behind a trusted proxy, failed authentications count per forwarded client address', async (t) => {
+  const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => (config.server.trustProxy = true));
+  const key = s.addNode('behind-proxy');
+  const attempt = (k: string, forwardedFor: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${s.ws}/ws/agent`, { headers: { Authorization: `Bearer ${k}`, 'X-Forwarded-For': `203.0.113.9, ${forwardedFor}` } });
+      ws.on('open', () => (ws.terminate(), resolve(101)));
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.on('error', () => undefined);
+    });
+  const statuses = await Promise.all(Array.from({ length: 21 }, (_, i) => attempt(`pk_guess-${i}`, '198.51.100.7')));
+  assert.ok(statuses.every((x) => x === 401 || x === 429));
+  assert.equal(await attempt(key, '198.51.100.7'), 429, 'the guessing client is refused');
+  assert.equal(await attempt(key, '198.51.100.8'), 101, 'another client behind the same proxy is not');
+});
