@@ -53,6 +53,40 @@ async function openStoreFor(flags: CommonFlags & { data?: string }) {
   return { config, store: openSqliteStore(config.server.data) };
 }
 
+/** A password from a pipe (one line), or typed twice on a terminal without echo. */
+async function readPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    return text.replace(/\r?\n$/, '');
+  }
+  const ask = (prompt: string) =>
+    new Promise<string>((resolve) => {
+      process.stdout.write(prompt);
+      let typed = '';
+      process.stdin.setRawMode(true);
+      process.stdin.resume();
+      const onData = (data: Buffer) => {
+        for (const ch of data.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            process.stdin.off('data', onData);
+            process.stdin.setRawMode(false);
+            process.stdin.pause();
+            process.stdout.write('\n');
+            resolve(typed);
+            return;
+          }
+          if (ch === '\u0003') process.exit(130);
+          typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;
+        }
+      };
+      process.stdin.on('data', onData);
+    });
+  const first = await ask('New admin password: ');
+  if ((await ask('Again: ')) !== first) throw new ProbeError('PROBE_ERR_BAD_REQUEST', 'the two passwords differ: nothing changed');
+  return first;
+}
+
 export function buildProgram(): Command {
   const program = new Command('probe')
     .description('Self-hosted server monitor: one executable for the server (status page, history, alerts) and the agents.')
@@ -84,6 +118,7 @@ export function buildProgram(): Command {
       const { runServer } = await import('./server/run-server');
       const server = await runServer(config);
       process.stdout.write(`probe ${VERSION} is running: open ${server.url}\n`);
+      if (server.setupUrl) process.stdout.write(`No admin password yet. Choose one at ${server.setupUrl} (this link works once, until the next start), or run \`probe admin set-password\`.\n`);
       onStop(() => server.close());
       process.on('SIGHUP', () => server.reload());
     });
@@ -185,6 +220,26 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('admin')
+    .description('The web admin at /admin.')
+    .command('set-password')
+    .description('Set the admin password (read from standard input, or asked for on a terminal); signs every session out.')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (flags: CommonFlags & { data?: string }) => {
+      const password = await readPassword();
+      const { hashPassword, setPasswordIn } = await import('./server/auth');
+      const hash = await hashPassword(password);
+      const { store } = await openStoreFor(flags);
+      try {
+        setPasswordIn(store, hash, Date.now());
+      } finally {
+        store.close();
+      }
+      process.stdout.write('Admin password set. Sign in at /admin.\n');
+    });
+
+  program
     .command('notify')
     .description('Notification channels.')
     .command('test <channel>')
@@ -197,19 +252,8 @@ export function buildProgram(): Command {
         const known = Object.keys(config.channels);
         throw new ProbeError('PROBE_ERR_CONFIG', `no channel "${channel}" under "notifications" in the config file${known.length ? ` (known: ${known.join(', ')})` : ''}`);
       }
-      const { sendWithRetry } = await import('./notify/notifier');
-      const ok = await sendWithRetry(channel, target, {
-        rule: 'test',
-        node: 'probe',
-        group: '',
-        state: 'firing',
-        severity: 'info',
-        value: null,
-        metric: null,
-        since: Date.now(),
-        link: config.server.publicUrl || '',
-        text: `probe test notification through "${channel}": if you read this, alerts will reach you here.`,
-      }, { attempts: 1, baseDelayMs: 0 });
+      const { sendWithRetry, testMessage } = await import('./notify/notifier');
+      const ok = await sendWithRetry(channel, target, testMessage(channel, config.server.publicUrl || '', Date.now()), { attempts: 1, baseDelayMs: 0 });
       if (!ok) throw new ProbeError('PROBE_ERR_NOTIFY', `the test message through "${channel}" failed (see the log line above)`);
       process.stdout.write(`Sent a test message through "${channel}".\n`);
     });

@@ -2,6 +2,7 @@
 import { Footer, TopBar } from './components/top-bar';
 import { NodeDetail } from './components/node-detail';
 import { Overview } from './components/overview';
+import { Admin } from './components/admin';
 import { embedded, route } from './state/route';
 
 export function App() {
@@ -10,7 +11,7 @@ export function App() {
   return (
     <>
       <TopBar />
-      {r.page === 'node' ? <NodeDetail key={r.id} id={r.id} /> : <Overview />}
+      {location.pathname === '/admin' ? <Admin /> : r.page === 'node' ? <NodeDetail key={r.id} id={r.id} /> : <Overview />}
       <Footer />
     </>
   );

@@ -61,7 +61,8 @@ export interface EngineDeps {
   now?: () => number;
   /** Offline rules wait this long after start, so agents have time to reconnect. */
   offlineGraceMs?: number;
-  silences?: readonly Silence[];
+  /** Silences in force: the config's and the admin's (read at each event). */
+  silences?: () => readonly Silence[];
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -152,7 +153,7 @@ export class AlertEngine {
       const rule = byName.get(name);
       const node = this.deps.node(Number(id));
       if (!rule || !node) continue;
-      out.push({ rule: name, nodeId: Number(id), severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences ?? [], name, node.name, now) });
+      out.push({ rule: name, nodeId: Number(id), severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now) });
     }
     return out.sort((a, b) => a.since - b.since);
   }
@@ -201,7 +202,7 @@ export class AlertEngine {
     if (!result.event) return;
     const message = this.message(rule, nodeId, node, result.event, value);
     const now = this.now();
-    const silenced = isSilenced(this.deps.silences ?? [], rule.name, node.name, now);
+    const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);
     log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined, silenced: silenced || undefined });
     if (!result.event.repeat) {
       try {

@@ -65,3 +65,19 @@ export class Notifier {
     }
   }
 }
+
+/** The message `probe notify test` and the admin's "send a test" send. */
+export function testMessage(channel: string, link: string, now: number): AlertMessage {
+  return {
+    rule: 'test',
+    node: 'probe',
+    group: '',
+    state: 'firing',
+    severity: 'info',
+    value: null,
+    metric: null,
+    since: now,
+    link,
+    text: `probe test notification through "${channel}": if you read this, alerts will reach you here.`,
+  };
+}

@@ -61,5 +61,6 @@ export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): M
     });
   }
   assets.set('/', assets.get('/index.html')!);
+  assets.set('/admin', assets.get('/index.html')!);
   return assets;
 }

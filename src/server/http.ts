@@ -13,6 +13,8 @@ import { renderPrometheus } from './prometheus';
 import { summarize } from './summary';
 
 export interface HttpDeps {
+  /** /api/admin/* (see admin-api.ts). */
+  admin?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   hub: Hub;
   store: Store;
   retention: Retention;
@@ -91,6 +93,11 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/api/admin/') && deps.admin) {
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+      void deps.admin(req, res, url.pathname);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { code: 'PROBE_ERR_BAD_REQUEST', message: `${req.method} is not supported here` }, { Allow: 'GET, HEAD' });
       return;

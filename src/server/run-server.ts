@@ -16,6 +16,9 @@ import { log } from '../util/log';
 import { VERSION } from '../version';
 import { AgentGateway } from './agent-gateway';
 import { alertsView } from './alerts-view';
+import { adminSilences, createAdminHandler } from './admin-api';
+import { AdminAuth } from './auth';
+import { agentCommand } from './nodes';
 import { loadAssets } from './assets';
 import { createRequestHandler } from './http';
 import { Hub } from './hub';
@@ -29,6 +32,8 @@ import { Notifier } from '../notify/notifier';
 export interface RunningServer {
   port: number;
   url: string;
+  /** While no admin password is set: the one-time link to choose one. */
+  setupUrl: string | null;
   /** Re-reads the TLS certificate and key (SIGHUP); connections stay up. */
   reload(): void;
   close(): Promise<void>;
@@ -74,6 +79,8 @@ export interface ServerOptions {
   alertTickMs?: number;
   /** A client must send its request headers within this time (tests shorten it). */
   headersTimeoutMs?: number;
+  /** Admin sessions last this long (tests shorten it). */
+  sessionTtlMs?: number;
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -101,11 +108,12 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     nodeIds: () => hub.views('admin').map((v) => v.id),
     link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
     offlineGraceMs: options.offlineGraceMs,
-    silences: config.silences,
+    silences: () => [...config.silences, ...adminSilences(store)],
   });
   const alertTimer = setInterval(() => alerts.tick(), options.alertTickMs ?? 5000);
   alertTimer.unref();
   let boundPort = 0;
+  let marker = 0;
   const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs, onSample: (id, values) => alerts.onSample(id, values) });
   const live = new LiveGateway(hub);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
@@ -114,7 +122,28 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   // Slow clients (slow-loris) are cut: checked every second, headers within headersTimeout, the whole request within 30 s.
   const serverOptions = { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeout), headersTimeout, connectionsCheckingInterval: 1000 };
+  const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
+  const auth = new AdminAuth(store, Date.now, options.sessionTtlMs);
+  const adminHandler = createAdminHandler({
+    auth,
+    store,
+    hub,
+    rules: config.rules,
+    channels: config.channels,
+    agentCommand: (key) => agentCommand(config, key),
+    nodesChanged: () => {
+      hub.sync(store.listNodes());
+      agents.revokeStale();
+      marker = store.externalChangeMarker();
+    },
+    alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
+    publicUrl: pageBase,
+    secure: (req) => Boolean(tls) || (config.server.trustProxy && req.headers['x-forwarded-proto'] === 'https'),
+    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    now: Date.now,
+  });
   const handler = createRequestHandler({
+    admin: adminHandler,
     hub,
     store,
     retention: config.retention,
@@ -123,7 +152,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, 'guest'),
     health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
   });
-  const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
   http.maxHeadersCount = 100;
   http.on('upgrade', (req, socket, head) => {
@@ -147,7 +175,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const loopback = wildcard ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `${tls ? 'https' : 'http'}://${wildcard ? 'localhost' : loopback}:${bound}/`;
 
-  let marker = store.externalChangeMarker();
+  marker = store.externalChangeMarker();
   const poll = setInterval(() => {
     const now = store.externalChangeMarker();
     if (now === marker) return;
@@ -170,6 +198,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   return {
     port: bound,
     url,
+    setupUrl: auth.setupToken ? `${url}admin#setup=${auth.setupToken}` : null,
     reload() {
       if (!tls) return;
       try {

@@ -4,7 +4,7 @@
  */
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
-import type { AlertEventRecord, NewNode, NodeRecord, Store, StoredSample } from './store';
+import type { AlertEventRecord, NewNode, NodeRecord, SessionRecord, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
 
 export function createMemoryStore(): Store {
@@ -12,6 +12,8 @@ export function createMemoryStore(): Store {
   const alerts = new Map<string, { rule: string; nodeId: number; state: string }>();
   const traffic = new Map<number, string>();
   let events: AlertEventRecord[] = [];
+  const settings = new Map<string, string>();
+  const sessions = new Map<string, SessionRecord>();
   const samples = new Map<number, Map<number, StoredSample>>();
   let nextId = 1;
   let changes = 0;
@@ -34,6 +36,15 @@ export function createMemoryStore(): Store {
       samples.delete(node.id);
       traffic.delete(node.id);
       events = events.filter((e) => e.nodeId !== node.id);
+      return true;
+    },
+    updateNode(id, f) {
+      const node = nodes.get(id);
+      if (!node) return false;
+      const other = byName(f.name);
+      if (other && other.id !== id) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${f.name}" already exists`);
+      Object.assign(node, f);
+      changes++;
       return true;
     },
     setKeyHash(name, keyHash) {
@@ -91,6 +102,17 @@ export function createMemoryStore(): Store {
     trafficStates: () => [...traffic].map(([nodeId, state]) => ({ nodeId, state })),
     putTrafficStates(states) {
       for (const s of states) if (nodes.has(s.nodeId)) traffic.set(s.nodeId, s.state);
+    },
+    getSetting: (key) => settings.get(key) ?? null,
+    putSetting(key, value) {
+      if (value === null) settings.delete(key);
+      else settings.set(key, value);
+    },
+    putSession: (x) => void sessions.set(x.tokenHash, { ...x }),
+    getSession: (tokenHash) => sessions.get(tokenHash) ?? null,
+    deleteSession: (tokenHash) => void sessions.delete(tokenHash),
+    pruneSessions(now, all = false) {
+      for (const [k, x] of sessions) if (all || x.expiresAt <= now) sessions.delete(k);
     },
     integrityCheck: () => [],
     externalChangeMarker: () => changes,

@@ -79,6 +79,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     insertNode: db.prepare('INSERT INTO nodes (name, grp, location, key_hash, created_at, is_local) VALUES (?, ?, ?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM nodes WHERE id = ?'),
     setKey: db.prepare('UPDATE nodes SET key_hash = ? WHERE name = ?'),
+    updateNode: db.prepare('UPDATE nodes SET name = ?, grp = ?, location = ? WHERE id = ?'),
     setHost: db.prepare('UPDATE nodes SET host = ? WHERE id = ?'),
     alertStates: db.prepare<[], { rule: string; node_id: number; state: string }>('SELECT rule, node_id, state FROM alert_state'),
     putAlert: db.prepare('INSERT OR REPLACE INTO alert_state (rule, node_id, state) VALUES (?, ?, ?)'),
@@ -93,6 +94,13 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     ),
     pruneEvents: db.prepare('DELETE FROM alert_events WHERE ts < ?'),
     deleteNodeEvents: db.prepare('DELETE FROM alert_events WHERE node_id = ?'),
+    getSetting: db.prepare<[string], { value: string }>('SELECT value FROM admin_settings WHERE key = ?'),
+    putSetting: db.prepare('INSERT OR REPLACE INTO admin_settings (key, value) VALUES (?, ?)'),
+    deleteSetting: db.prepare('DELETE FROM admin_settings WHERE key = ?'),
+    putSession: db.prepare('INSERT OR REPLACE INTO sessions (token_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+    getSession: db.prepare<[string], { token_hash: string; csrf: string; created_at: number; expires_at: number }>('SELECT * FROM sessions WHERE token_hash = ?'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+    pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR ? = 1'),
   };
   let series: Series;
   try {
@@ -134,6 +142,11 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
       return true;
     },
     setKeyHash: (name, keyHash) => q.setKey.run(keyHash, name).changes > 0,
+    updateNode(id, f) {
+      const other = q.byName.get(f.name);
+      if (other && other.id !== id) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${f.name}" already exists: pick another name`);
+      return q.updateNode.run(f.name, f.group, f.location, id).changes > 0;
+    },
     findNodeByKeyHash(keyHash) {
       const row = q.byKeyHash.get(keyHash);
       return row ? toNode(row) : null;
@@ -161,6 +174,18 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     pruneAlertEvents: (before) => q.pruneEvents.run(before).changes,
     trafficStates: () => q.trafficStates.all().map((r) => ({ nodeId: r.node_id, state: r.state })),
     putTrafficStates: (states) => putTraffic(states),
+    getSetting: (key) => q.getSetting.get(key)?.value ?? null,
+    putSetting(key, value) {
+      if (value === null) q.deleteSetting.run(key);
+      else q.putSetting.run(key, value);
+    },
+    putSession: (x) => void q.putSession.run(x.tokenHash, x.csrf, x.createdAt, x.expiresAt),
+    getSession(tokenHash) {
+      const r = q.getSession.get(tokenHash);
+      return r ? { tokenHash: r.token_hash, csrf: r.csrf, createdAt: r.created_at, expiresAt: r.expires_at } : null;
+    },
+    deleteSession: (tokenHash) => void q.deleteSession.run(tokenHash),
+    pruneSessions: (now, all = false) => void q.pruneSessions.run(now, all ? 1 : 0),
     integrityCheck() {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[];
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');

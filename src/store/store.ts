@@ -54,6 +54,13 @@ export interface AlertEventRecord {
   silenced: boolean;
 }
 
+export interface SessionRecord {
+  tokenHash: string;
+  csrf: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface Store {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
@@ -62,6 +69,8 @@ export interface Store {
   removeNode(name: string): boolean;
   /** False if there was no such node. */
   setKeyHash(name: string, keyHash: string): boolean;
+  /** Renames, regroups or relocates a node. Throws PROBE_ERR_EXISTS if the new name is taken; false if no such node. */
+  updateNode(id: number, fields: { name: string; group: string; location: string }): boolean;
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
   /** Makes every sample durable in one write; a (node, ts) already stored is kept and the new one dropped. */
@@ -93,6 +102,14 @@ export interface Store {
   trafficStates(): { nodeId: number; state: string }[];
   /** Stores the traffic counters of several nodes in one write. */
   putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;
+  /** Admin settings (password hash, page switches, silences…) as JSON text by key; null if unset. */
+  getSetting(key: string): string | null;
+  putSetting(key: string, value: string | null): void;
+  putSession(session: SessionRecord): void;
+  getSession(tokenHash: string): SessionRecord | null;
+  deleteSession(tokenHash: string): void;
+  /** Deletes expired sessions (and, with `all`, every session: a new password logs everyone out). */
+  pruneSessions(now: number, all?: boolean): void;
   /** SQLite's integrity check: an empty list when the database is sound. */
   integrityCheck(): string[];
   /** Changes whenever another process commits to the same database. */

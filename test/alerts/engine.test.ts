@@ -186,7 +186,7 @@ test('events are recorded (not repeats), silences mute notifications but not the
   const notifier = new RecordingNotifier();
   let now = Date.parse('2026-11-25T00:00:00Z');
   const nodes: Record<number, NodeFacts> = { 1: { name: 'web-1', group: '', online: true, lastSeen: 0 }, 2: { name: 'db-1', group: '', online: true, lastSeen: 0 } };
-  const engine = new AlertEngine({ rules: rulesWithRepeat, store, notifier, node: (id) => nodes[id], nodeIds: () => [1, 2], link: () => '', now: () => now, silences });
+  const engine = new AlertEngine({ rules: rulesWithRepeat, store, notifier, node: (id) => nodes[id], nodeIds: () => [1, 2], link: () => '', now: () => now, silences: () => silences });
   engine.onSample(1, { cpu: 90 });
   now += 2000;
   engine.onSample(1, { cpu: 91 }); // a repeat notification, not a new event

@@ -73,4 +73,16 @@ export const MIGRATIONS: readonly string[] = [
      silenced INTEGER NOT NULL DEFAULT 0
    );
    CREATE INDEX alert_events_ts ON alert_events (ts);`,
+  // 7: the admin: password (scrypt), sessions (token hashes), settings changed from the admin
+  // (key/value JSON), silences made from the admin, and node flags set there.
+  `CREATE TABLE admin_settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE sessions (
+     token_hash TEXT PRIMARY KEY,
+     csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];

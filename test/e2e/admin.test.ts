@@ -1,0 +1,64 @@
+/**
+ * The admin page in Chromium against the real executable: the one-time setup link, adding a node
+ * (its key and agent command shown once), rotating a key from the page (the connected agent is
+ * dropped at once), signing out and back in.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { TestAgent, helloMessage } from '../server/test-server';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+
+test('admin page: first password, add a node, rotate its key, sign out and in', async (t) => {
+  const dir = tempDir(t, 'probe-admin-');
+  const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  t.after(() => server.stop());
+  const setupUrl = await waitFor('setup link', () => /Choose one at (http:\/\/\S+#setup=[A-Za-z0-9_-]+)/.exec(server.stdout())?.[1]);
+  const base = setupUrl.slice(0, setupUrl.indexOf('/admin'));
+  assert.ok(!server.stderr().includes(setupUrl.split('#setup=')[1]!), 'the setup token is not in the log');
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/401/.test(m.text()) && problems.push(m.text()));
+  page.on('dialog', (d) => void d.accept());
+
+  await page.goto(setupUrl);
+  await page.getByTestId('password').fill('correct horse battery');
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('new-node-name').fill('edge-1');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const command = (await page.getByTestId('agent-command').textContent())!;
+  const key = /--key (pk_[A-Za-z0-9_-]+)/.exec(command)![1]!;
+  assert.match(command, /^probe agent --server ws:\/\//);
+  await page.locator('tr[data-node="edge-1"]').waitFor();
+  await page.screenshot({ path: path.join(tempDir(t, 'probe-shots-'), 'admin.png'), fullPage: true });
+
+  const agent = new TestAgent(base.replace('http', 'ws'), key);
+  await agent.opened;
+  agent.send(helloMessage());
+  agent.sample(1, [1, 2, 3, 4]);
+  await waitFor('acked', () => agent.of('ack').length > 0);
+  await page.getByTestId('rotate-edge-1').click();
+  await waitFor('agent dropped', () => agent.closeCode === 4001, 5000);
+  const newCommand = (await page.getByTestId('agent-command').textContent())!;
+  assert.notEqual(newCommand, command, 'the new key is shown');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('password').waitFor();
+  await page.goto(base + '/admin');
+  await page.getByTestId('password').fill('not the password');
+  await page.getByTestId('sign-in').click();
+  assert.match((await page.getByTestId('notice').textContent())!, /wrong password/);
+  await page.getByTestId('password').fill('correct horse battery');
+  await page.getByTestId('sign-in').click();
+  await page.locator('tr[data-node="edge-1"]').waitFor();
+  assert.deepEqual(problems, []);
+  execFileSync('true');
+});

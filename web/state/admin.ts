@@ -1,0 +1,137 @@
+/**
+ * @module The admin's state and actions: the session (CSRF token), nodes, alerts and silences,
+ * all through /api/admin/*. Every call sends the CSRF token; a 401 drops back to sign-in.
+ */
+import { signal } from '@preact/signals';
+import type { AlertsView, NodeView } from '../../src/protocol/messages';
+
+export type AdminNode = NodeView & { hidden: boolean };
+export interface AdminAlerts extends AlertsView {
+  rules: { name: string; kind: string; severity: string; notify: string[] }[];
+  channels: string[];
+}
+export interface SilenceView {
+  rule: string | null;
+  node: string | null;
+  until: number;
+  reason: string;
+}
+
+export const session = signal<'unknown' | 'signed-out' | 'signed-in'>('unknown');
+export const adminNodes = signal<AdminNode[]>([]);
+export const adminAlerts = signal<AdminAlerts | null>(null);
+export const silences = signal<SilenceView[]>([]);
+/** The last error to show, or a confirmation. */
+export const notice = signal<{ kind: 'error' | 'ok'; text: string } | null>(null);
+/** The key of a node just added or re-keyed, shown once. */
+export const shownKey = signal<{ name: string; command: string } | null>(null);
+
+let csrf = '';
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), 'X-CSRF-Token': csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (res.status === 401 && !path.endsWith('/login') && !path.endsWith('/setup')) session.value = 'signed-out';
+  if (!res.ok) throw new Error(data.message ?? `HTTP ${res.status}`);
+  return data;
+}
+
+/** Runs an action, showing its error (or `ok`) as the notice. */
+async function attempt(action: () => Promise<unknown>, ok?: string): Promise<boolean> {
+  try {
+    await action();
+    notice.value = ok ? { kind: 'ok', text: ok } : null;
+    return true;
+  } catch (err) {
+    notice.value = { kind: 'error', text: (err as Error).message };
+    return false;
+  }
+}
+
+export async function refresh(): Promise<void> {
+  const [nodes, alerts, silenced] = await Promise.all([
+    api<AdminNode[]>('GET', '/api/admin/nodes'),
+    api<AdminAlerts>('GET', '/api/admin/alerts'),
+    api<SilenceView[]>('GET', '/api/admin/silences'),
+  ]);
+  adminNodes.value = nodes;
+  adminAlerts.value = alerts;
+  silences.value = silenced;
+}
+
+export async function checkSession(): Promise<void> {
+  try {
+    csrf = (await api<{ csrf: string }>('GET', '/api/admin/session')).csrf;
+    session.value = 'signed-in';
+    await refresh();
+  } catch {
+    session.value = 'signed-out';
+  }
+}
+
+export function signIn(password: string, setupToken: string | null): Promise<boolean> {
+  return attempt(async () => {
+    const res = setupToken ? await api<{ csrf: string }>('POST', '/api/admin/setup', { token: setupToken, password }) : await api<{ csrf: string }>('POST', '/api/admin/login', { password });
+    csrf = res.csrf;
+    if (setupToken) history.replaceState(null, '', '/admin');
+    session.value = 'signed-in';
+    await refresh();
+  });
+}
+
+export function signOut(): Promise<boolean> {
+  return attempt(async () => {
+    await api('POST', '/api/admin/logout', {});
+    session.value = 'signed-out';
+  });
+}
+
+export function addNode(name: string, group: string, location: string): Promise<boolean> {
+  return attempt(async () => {
+    const res = await api<{ name: string; command: string }>('POST', '/api/admin/nodes', { name, group, location });
+    shownKey.value = { name: res.name, command: res.command };
+    await refresh();
+  });
+}
+
+export function editNode(id: number, fields: { name: string; group: string; location: string }): Promise<boolean> {
+  return attempt(async () => {
+    await api('PATCH', `/api/admin/nodes/${id}`, fields);
+    await refresh();
+  });
+}
+
+export function rotateNodeKey(node: AdminNode): Promise<boolean> {
+  return attempt(async () => {
+    const res = await api<{ command: string }>('POST', `/api/admin/nodes/${node.id}/rotate-key`, {});
+    shownKey.value = { name: node.name, command: res.command };
+  });
+}
+
+export function removeNode(node: AdminNode, confirmName: string): Promise<boolean> {
+  return attempt(async () => {
+    await api('DELETE', `/api/admin/nodes/${node.id}?confirm=${encodeURIComponent(confirmName)}`);
+    await refresh();
+  });
+}
+
+export function sendTest(channel: string, ok: string): Promise<boolean> {
+  return attempt(() => api('POST', '/api/admin/notify-test', { channel }), ok);
+}
+
+export function addSilence(rule: string, node: string, hours: number): Promise<boolean> {
+  return attempt(async () => {
+    const until = new Date(Date.now() + hours * 3_600_000).toISOString();
+    silences.value = await api<SilenceView[]>('POST', '/api/admin/silences', { ...(rule ? { rule } : {}), ...(node ? { node } : {}), until });
+  });
+}
+
+export function clearSilences(): Promise<boolean> {
+  return attempt(async () => {
+    silences.value = await api<SilenceView[]>('DELETE', '/api/admin/silences');
+  });
+}
