@@ -3,15 +3,19 @@ import { Footer, TopBar } from './components/top-bar';
 import { NodeDetail } from './components/node-detail';
 import { Overview } from './components/overview';
 import { Admin } from './components/admin';
+import { PageGate } from './components/page-gate';
+import { access } from './state/access';
 import { embedded, route } from './state/route';
 
-export function App() {
-  if (embedded) return <Overview compact />;
+export function App({ onUnlock }: { onUnlock: () => void }) {
   const r = route.value;
+  const isAdmin = location.pathname === '/admin';
+  const locked = !isAdmin && access.value !== null && !access.value.granted;
+  if (embedded && !locked) return <Overview compact />;
   return (
     <>
-      <TopBar />
-      {location.pathname === '/admin' ? <Admin /> : r.page === 'node' ? <NodeDetail key={r.id} id={r.id} /> : <Overview />}
+      <TopBar feed={!isAdmin && !locked} />
+      {isAdmin ? <Admin /> : locked ? <PageGate onUnlock={onUnlock} /> : r.page === 'node' ? <NodeDetail key={r.id} id={r.id} /> : <Overview />}
       <Footer />
     </>
   );

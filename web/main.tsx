@@ -1,12 +1,18 @@
-/** @module Page entry: render, connect the live socket, tick the clock. */
+/** @module Page entry: render, ask whether this visitor may look, then connect the live socket and tick the clock. */
 import { render } from 'preact';
 import { App } from './app';
+import { checkAccess } from './state/access';
 import { watchAlerts } from './state/alerts';
 import { connectLive } from './state/live';
 import { now } from './state/nodes';
 import './state/prefs';
 
-render(<App />, document.getElementById('app')!);
-connectLive();
-watchAlerts();
+/** Starts the live feed (again, after the page password was given). */
+export function startFeeds(): void {
+  connectLive();
+  watchAlerts();
+}
+
+render(<App onUnlock={startFeeds} />, document.getElementById('app')!);
+if (location.pathname !== '/admin') void checkAccess().then((a) => (!a || a.granted) && startFeeds());
 setInterval(() => (now.value = Date.now()), 1000);

@@ -117,7 +117,24 @@ export interface NodeView {
   monthTxBytes: number;
   periodStart: number;
   notes: NodeNotes | null;
+  /** Place on the page chosen in the admin (lower first; ties by name). */
+  position: number;
   values: MetricValues;
+}
+
+/** GET /api/admin/nodes: a node as the admin sees it. */
+export interface AdminNodeView extends NodeView {
+  /** Hidden from guests now (by the admin's choice or the config file's). */
+  hidden: boolean;
+  /** The admin's own choice; null follows the config file. */
+  hiddenSetting: boolean | null;
+}
+
+/** GET /api/access: whether this visitor may see the page, and how to get in if not. */
+export interface PageAccessView {
+  mode: 'public' | 'private' | 'password';
+  granted: boolean;
+  admin: boolean;
 }
 
 /** GET /api/summary: fleet totals for widgets. */

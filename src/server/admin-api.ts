@@ -1,7 +1,7 @@
 /**
  * @module /api/admin/*: the admin's JSON API. Sign-in (first password with the setup token, then
  * the password), and with a session: nodes (add, rename, regroup, relocate, rotate key, remove),
- * alerts (rules, firing, events, test notification) and silences. Every state-changing request
+ * order and hiding, alerts (rules, firing, events, test notification), silences, and who may see the page. Every state-changing request
  * needs the session's CSRF token in `X-CSRF-Token` and a JSON body of at most 16 KiB.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,16 +9,17 @@ import type { Rule, Silence } from '../alerts/rules';
 import { parseSilences } from '../alerts/rules';
 import type { Channel } from '../alerts/rules';
 import { sendWithRetry, testMessage } from '../notify/notifier';
-import type { AlertsView, NodeView } from '../protocol/messages';
+import type { AdminNodeView, AlertsView } from '../protocol/messages';
 import type { Store } from '../store/store';
 import { ProbeError } from '../util/errors';
 import { log } from '../util/log';
 import type { AdminAuth } from './auth';
 import { SESSION_TTL_MS, sessionCookie } from './auth';
 import type { Hub } from './hub';
+import type { AccessMode, PageAccess } from './page-access';
+import { HttpError, json, readBody } from './http-body';
 import { addNode, rotateKey, validateNodeFields } from './nodes';
 
-const MAX_BODY_BYTES = 16 * 1024;
 const SILENCES_KEY = 'alerts.silences';
 
 export interface AdminDeps {
@@ -36,44 +37,10 @@ export interface AdminDeps {
   /** Whether the request came over HTTPS (directly or through a trusted proxy): cookies get Secure. */
   secure: (req: IncomingMessage) => boolean;
   clientAddress: (req: IncomingMessage) => string;
+  access: PageAccess;
+  /** After the page's access changed: guests' live feeds are closed. */
+  accessChanged: () => void;
   now: () => number;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) throw new HttpError(415, 'PROBE_ERR_BAD_REQUEST', 'send the body as application/json');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'PROBE_ERR_TOO_LARGE', `the body may have at most ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'PROBE_ERR_TOO_LARGE', `the body may have at most ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch {
-    throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body must be a JSON object');
-  return value as Record<string, unknown>;
 }
 
 function str(body: Record<string, unknown>, key: string, fallback?: string): string {
@@ -134,7 +101,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           auth.logout(session.tokenHash);
           return json(res, 200, { ok: true }, { 'Set-Cookie': sessionCookie('', deps.secure(req), 0) });
         case 'GET /api/admin/nodes':
-          return json(res, 200, hub.views('admin').map((v): NodeView & { hidden: boolean } => ({ ...v, hidden: hub.isHidden(v.id) })));
+          return json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null })));
         case 'POST /api/admin/nodes': {
           const body = await readBody(req);
           const { node, key } = addNode(store, str(body, 'name'), str(body, 'group', ''), str(body, 'location', ''), deps.now());
@@ -145,11 +112,42 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         case 'PATCH /api/admin/nodes/:id': {
           const record = nodeId(path);
           const body = await readBody(req);
-          const fields = { name: str(body, 'name', record.name), group: str(body, 'group', record.group), location: str(body, 'location', record.location).toUpperCase() };
+          const hidden = 'hidden' in body ? body.hidden : record.hidden;
+          if (hidden !== null && typeof hidden !== 'boolean') throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"hidden" must be true, false, or null to follow the config file');
+          const position = body.position ?? record.position;
+          if (!Number.isSafeInteger(position) || Math.abs(position as number) > 1e9) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"position" must be a whole number');
+          const fields = {
+            name: str(body, 'name', record.name),
+            group: str(body, 'group', record.group),
+            location: str(body, 'location', record.location).toUpperCase(),
+            hidden,
+            position: position as number,
+          };
           validateNodeFields(fields.name, fields.group, fields.location);
           store.updateNode(record.id, fields);
           deps.nodesChanged();
           return json(res, 200, { ok: true });
+        }
+        case 'PUT /api/admin/order': {
+          // The page order in one request: positions follow the list; nodes left out go last.
+          const ids = (await readBody(req)).ids;
+          if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((id) => Number.isSafeInteger(id))) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"ids" must be a list of node ids');
+          const place = new Map((ids as number[]).map((id, i) => [id, i + 1]));
+          for (const record of store.listNodes()) {
+            const position = place.get(record.id) ?? ids.length + 1;
+            if (position !== record.position) store.updateNode(record.id, { ...record, position });
+          }
+          deps.nodesChanged();
+          return json(res, 200, { ok: true });
+        }
+        case 'GET /api/admin/page':
+          return json(res, 200, { mode: deps.access.mode() });
+        case 'PUT /api/admin/page': {
+          const body = await readBody(req);
+          await deps.access.set(str(body, 'mode') as AccessMode, body.password === undefined || body.password === '' ? undefined : str(body, 'password'));
+          deps.accessChanged();
+          log.info('page access changed in the admin', { mode: deps.access.mode() });
+          return json(res, 200, { mode: deps.access.mode() });
         }
         case 'POST /api/admin/nodes/:id/rotate-key': {
           const record = nodeId(path);

@@ -2,13 +2,16 @@
  * @module Plain HTTP routes: the page from memory, /api/nodes, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AlertsView } from '../protocol/messages';
+import type { AlertsView, PageAccessView } from '../protocol/messages';
+import { log } from '../util/log';
 import type { Store } from '../store/store';
 import type { Retention } from '../store/tiers';
 import { ProbeError } from '../util/errors';
 import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
-import type { Hub } from './hub';
+import type { Audience, Hub } from './hub';
+import { HttpError, readBody } from './http-body';
+import type { PageAccess } from './page-access';
 import { renderPrometheus } from './prometheus';
 import { summarize } from './summary';
 
@@ -21,8 +24,13 @@ export interface HttpDeps {
   assets: Map<string, Asset>;
   version: string;
   health: () => Record<string, number>;
-  /** GET /api/alerts for guests. */
-  alerts: () => AlertsView;
+  /** GET /api/alerts for a viewer. */
+  alerts: (audience: Audience) => AlertsView;
+  /** Who may see the page's data; without it, everyone sees what guests see. */
+  access?: Pick<PageAccess, 'audience' | 'mode' | 'unlock'>;
+  clientAddress?: (req: IncomingMessage) => string;
+  /** Whether the request came over HTTPS: cookies get Secure. */
+  secure?: (req: IncomingMessage) => boolean;
   now?: () => number;
 }
 
@@ -75,8 +83,8 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams): void {
-  if (!deps.hub.visibleTo(nodeId, 'guest')) {
+function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams, audience: Audience): void {
+  if (!deps.hub.visibleTo(nodeId, audience)) {
     sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `no node with id ${nodeId}` });
     return;
   }
@@ -90,7 +98,66 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   }
 }
 
+/** The page password form: POST /api/access { password } sets the visitor cookie. */
+async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+  const { password } = await readBody(req, 4096);
+  if (typeof password !== 'string') throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"password" must be a string');
+  const result = await deps.access!.unlock(password, deps.clientAddress?.(req) ?? '', deps.secure?.(req) ?? false);
+  if (!result.ok) {
+    const retry: Record<string, string> = result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {};
+    return sendJson(res, result.status, { code: result.status === 429 ? 'PROBE_ERR_RATE' : 'PROBE_ERR_AUTH', message: result.message }, retry);
+  }
+  sendJson(res, 200, { granted: true }, { 'Set-Cookie': result.cookie });
+}
+
+/** Routes that show node data: only for a viewer the page's access mode lets in. */
+function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void {
+  const history = HISTORY_PATH.exec(url.pathname);
+  if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
+  switch (url.pathname) {
+    case '/api/nodes':
+      return sendJson(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
+    case '/api/alerts':
+      return sendJson(res, 200, deps.alerts(audience), { 'Access-Control-Allow-Origin': '*' });
+    case '/api/summary':
+      return sendJson(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
+    case '/metrics': {
+      const text = renderPrometheus(deps.hub.views(audience));
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    }
+  }
+}
+
+const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
+
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const audienceOf = (req: IncomingMessage): Promise<Audience | null> => (deps.access ? deps.access.audience(req) : Promise.resolve('guest'));
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (url.pathname === '/api/access' && req.method === 'POST' && deps.access) return unlock(req, res, deps);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendJson(res, 405, { code: 'PROBE_ERR_BAD_REQUEST', message: `${req.method} is not supported here` }, { Allow: 'GET, HEAD' });
+    }
+    const asset = deps.assets.get(url.pathname);
+    if (asset) return sendAsset(req, res, asset);
+    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname)) {
+      const audience = await audienceOf(req);
+      if (audience) return sendData(req, res, deps, url, audience);
+      const mode = deps.access?.mode();
+      const message = mode === 'password' ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials' : 'this status page is private: sign in at /admin';
+      return sendJson(res, 401, { code: 'PROBE_ERR_AUTH', message }, mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {});
+    }
+    switch (url.pathname) {
+      case '/api/access': {
+        const audience = await audienceOf(req);
+        return sendJson(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
+      }
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
+      default:
+        return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
+    }
+  };
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/api/admin/') && deps.admin) {
@@ -98,31 +165,11 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       void deps.admin(req, res, url.pathname);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { code: 'PROBE_ERR_BAD_REQUEST', message: `${req.method} is not supported here` }, { Allow: 'GET, HEAD' });
-      return;
-    }
-    const asset = deps.assets.get(url.pathname);
-    if (asset) return sendAsset(req, res, asset);
-    const history = HISTORY_PATH.exec(url.pathname);
-    if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams);
-    switch (url.pathname) {
-      case '/api/nodes':
-        return sendJson(res, 200, deps.hub.views('guest'), { 'Access-Control-Allow-Origin': '*' });
-      case '/api/alerts':
-        return sendJson(res, 200, deps.alerts(), { 'Access-Control-Allow-Origin': '*' });
-      case '/api/summary':
-        return sendJson(res, 200, summarize(deps.hub.views('guest'), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
-      case '/metrics': {
-        const text = renderPrometheus(deps.hub.views('guest'));
-        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : text);
-        return;
-      }
-      case '/healthz':
-        return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
-      default:
-        return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
-    }
+    route(req, res, url).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof HttpError) return sendJson(res, err.status, { code: err.code, message: err.message });
+      sendJson(res, 500, { code: 'PROBE_ERR_INTERNAL', message: 'internal error: see the server log' });
+      log.error('request failed', { path: url.pathname, error: (err as Error).message });
+    });
   };
 }

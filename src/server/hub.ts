@@ -50,8 +50,9 @@ export class Hub {
     return (name !== undefined && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
   }
 
+  /** The admin's choice if it made one, else the config file's. */
   isHidden(id: number): boolean {
-    return this.settings(id).hidden;
+    return this.nodes.get(id)?.record.hidden ?? this.settings(id).hidden;
   }
 
   /** Whether `audience` may see node `id` at all. */
@@ -78,7 +79,13 @@ export class Hub {
       if (!state) {
         this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, values: {} });
         changed.push(record.id);
-      } else if (state.record.name !== record.name || state.record.group !== record.group || state.record.location !== record.location) {
+      } else if (
+        state.record.name !== record.name ||
+        state.record.group !== record.group ||
+        state.record.location !== record.location ||
+        state.record.hidden !== record.hidden ||
+        state.record.position !== record.position
+      ) {
         state.record = { ...record, host: state.record.host ?? record.host };
         changed.push(record.id);
       } else {
@@ -153,14 +160,18 @@ export class Hub {
       monthTxBytes: traffic.txBytes,
       periodStart: traffic.periodStart,
       notes: this.settings(id).notes,
+      position: record.position,
       values: state.values,
     };
     if (this.options.showHostnames) view.hostname = record.host?.hostname ?? '';
     return view;
   }
 
-  /** Every node `audience` may see. */
+  /** Every node `audience` may see, in the admin's order (then by name). */
   views(audience: Audience): NodeView[] {
-    return [...this.nodes.keys()].filter((id) => this.visibleTo(id, audience)).map((id) => this.view(id)!);
+    return [...this.nodes.keys()]
+      .filter((id) => this.visibleTo(id, audience))
+      .map((id) => this.view(id)!)
+      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
   }
 }

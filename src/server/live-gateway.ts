@@ -24,7 +24,7 @@ export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta 
   if (!prev) return next;
   const delta: NodeDelta = { id: next.id };
   let changed = false;
-  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes'] as const) {
+  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes', 'position'] as const) {
     if (prev[key] !== next[key]) {
       (delta as Record<string, unknown>)[key] = next[key];
       changed = true;
@@ -55,14 +55,24 @@ export class LiveGateway {
   private readonly audience = new WeakMap<WebSocket, Audience>();
   /** Nodes guests may not see (kept until their removal went out, to hide the removal too). */
   private readonly hidden = new Set<number>();
+  /** Nodes hidden from guests since the last frame: guests get their removal. */
+  private readonly hiddenNow = new Set<number>();
+  /** Nodes shown to guests again since the last frame: guests get them whole, not as a delta. */
+  private readonly revealed = new Set<number>();
 
   constructor(private readonly hub: Hub) {
     for (const view of hub.views('admin')) if (hub.isHidden(view.id)) this.hidden.add(view.id);
     this.unsubscribe = hub.subscribe((event) => {
       if ('changed' in event) for (const id of event.changed) {
         this.dirty.add(id);
-        if (hub.isHidden(id)) this.hidden.add(id);
-        else this.hidden.delete(id);
+        if (hub.isHidden(id)) {
+          if (!this.hidden.has(id) && this.sent.has(id)) this.hiddenNow.add(id);
+          this.hidden.add(id);
+          this.revealed.delete(id);
+        } else if (this.hidden.delete(id)) {
+          this.revealed.add(id);
+          this.hiddenNow.delete(id);
+        }
       }
       else for (const id of event.removed) {
         this.dirty.delete(id);
@@ -127,6 +137,11 @@ export class LiveGateway {
       for (const id of ids) this.hidden.delete(id);
       this.removed.clear();
     }
+    if (this.hiddenNow.size > 0) {
+      const ids = [...this.hiddenNow];
+      this.broadcast((audience) => (audience === 'guest' ? { type: 'remove', ids } : null));
+      this.hiddenNow.clear();
+    }
     if (this.dirty.size === 0) return;
     const nodes: NodeDelta[] = [];
     for (const id of this.dirty) {
@@ -137,9 +152,16 @@ export class LiveGateway {
       if (delta) nodes.push(delta);
     }
     this.dirty.clear();
-    if (nodes.length === 0 || this.wss.clients.size === 0) return;
-    const guestNodes = nodes.filter((d) => !this.hidden.has(d.id));
-    this.broadcast((audience) => (audience === 'admin' ? { type: 'update', nodes } : guestNodes.length ? { type: 'update', nodes: guestNodes } : null));
+    const revealed = [...this.revealed].flatMap((id) => this.hub.view(id) ?? []);
+    this.revealed.clear();
+    if ((nodes.length === 0 && revealed.length === 0) || this.wss.clients.size === 0) return;
+    const guestNodes: NodeDelta[] = [...nodes.filter((d) => !this.hidden.has(d.id) && !revealed.some((v) => v.id === d.id)), ...revealed];
+    this.broadcast((audience) => (audience === 'admin' ? (nodes.length ? { type: 'update', nodes } : null) : guestNodes.length ? { type: 'update', nodes: guestNodes } : null));
+  }
+
+  /** Closes every guest's feed (the page's access changed): their pages ask again before reconnecting. */
+  disconnectGuests(): void {
+    for (const ws of this.wss.clients) if ((this.audience.get(ws) ?? 'guest') === 'guest') ws.close(4001, 'page access changed');
   }
 
   close(): void {

@@ -18,6 +18,7 @@ import { AgentGateway } from './agent-gateway';
 import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
+import { PageAccess } from './page-access';
 import { agentCommand } from './nodes';
 import { loadAssets } from './assets';
 import { createRequestHandler } from './http';
@@ -124,6 +125,8 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const serverOptions = { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeout), headersTimeout, connectionsCheckingInterval: 1000 };
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const auth = new AdminAuth(store, Date.now, options.sessionTtlMs);
+  const access = new PageAccess(store, auth);
+  const secure = (req: IncomingMessage) => Boolean(tls) || (config.server.trustProxy && req.headers['x-forwarded-proto'] === 'https');
   const adminHandler = createAdminHandler({
     auth,
     store,
@@ -138,8 +141,10 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     },
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: pageBase,
-    secure: (req) => Boolean(tls) || (config.server.trustProxy && req.headers['x-forwarded-proto'] === 'https'),
+    secure,
     clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    access,
+    accessChanged: () => live.disconnectGuests(),
     now: Date.now,
   });
   const handler = createRequestHandler({
@@ -149,7 +154,10 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     retention: config.retention,
     assets,
     version: VERSION,
-    alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, 'guest'),
+    alerts: (audience) => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, audience),
+    access,
+    secure,
+    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
     health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
   });
   const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
@@ -158,7 +166,12 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req, config.server.trustProxy));
-    else if (path === '/ws/live') live.handleUpgrade(req, socket, head);
+    else if (path === '/ws/live') {
+      access.audience(req).then(
+        (audience) => (audience ? live.handleUpgrade(req, socket, head, audience) : socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')),
+        () => socket.destroy(),
+      );
+    }
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 

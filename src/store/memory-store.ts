@@ -24,7 +24,7 @@ export function createMemoryStore(): Store {
     listNodes: () => [...nodes.values()].map((n) => ({ ...n })),
     addNode(node: NewNode, now: number) {
       if (byName(node.name)) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists`);
-      const record: NodeRecord = { id: nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false };
+      const record: NodeRecord = { id: nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false, hidden: null, position: 0 };
       nodes.set(record.id, record);
       changes++;
       return { ...record };

@@ -24,6 +24,8 @@ interface NodeRow {
   host: string | null;
   last_seen: number | null;
   is_local: number;
+  hidden: number | null;
+  position: number;
 }
 
 
@@ -38,6 +40,8 @@ function toNode(row: NodeRow): NodeRecord {
     host: row.host ? (JSON.parse(row.host) as HostFacts) : null,
     lastSeen: row.last_seen,
     isLocal: row.is_local === 1,
+    hidden: row.hidden === null ? null : row.hidden === 1,
+    position: row.position,
   };
 }
 
@@ -79,7 +83,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     insertNode: db.prepare('INSERT INTO nodes (name, grp, location, key_hash, created_at, is_local) VALUES (?, ?, ?, ?, ?, ?)'),
     deleteNode: db.prepare('DELETE FROM nodes WHERE id = ?'),
     setKey: db.prepare('UPDATE nodes SET key_hash = ? WHERE name = ?'),
-    updateNode: db.prepare('UPDATE nodes SET name = ?, grp = ?, location = ? WHERE id = ?'),
+    updateNode: db.prepare('UPDATE nodes SET name = ?, grp = ?, location = ?, hidden = ?, position = ? WHERE id = ?'),
     setHost: db.prepare('UPDATE nodes SET host = ? WHERE id = ?'),
     alertStates: db.prepare<[], { rule: string; node_id: number; state: string }>('SELECT rule, node_id, state FROM alert_state'),
     putAlert: db.prepare('INSERT OR REPLACE INTO alert_state (rule, node_id, state) VALUES (?, ?, ?)'),
@@ -145,7 +149,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     updateNode(id, f) {
       const other = q.byName.get(f.name);
       if (other && other.id !== id) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${f.name}" already exists: pick another name`);
-      return q.updateNode.run(f.name, f.group, f.location, id).changes > 0;
+      return q.updateNode.run(f.name, f.group, f.location, f.hidden === null ? null : f.hidden ? 1 : 0, f.position, id).changes > 0;
     },
     findNodeByKeyHash(keyHash) {
       const row = q.byKeyHash.get(keyHash);

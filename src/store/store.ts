@@ -16,6 +16,19 @@ export interface NodeRecord {
   host: HostFacts | null;
   lastSeen: number | null;
   isLocal: boolean;
+  /** Hidden from guests as set in the admin; null follows the config file (`nodes.<name>.hidden`). */
+  hidden: boolean | null;
+  /** Place on the page set in the admin (lower first; ties by name). */
+  position: number;
+}
+
+/** What the admin can change of a node. */
+export interface NodeFields {
+  name: string;
+  group: string;
+  location: string;
+  hidden: boolean | null;
+  position: number;
 }
 
 export interface NewNode {
@@ -69,8 +82,8 @@ export interface Store {
   removeNode(name: string): boolean;
   /** False if there was no such node. */
   setKeyHash(name: string, keyHash: string): boolean;
-  /** Renames, regroups or relocates a node. Throws PROBE_ERR_EXISTS if the new name is taken; false if no such node. */
-  updateNode(id: number, fields: { name: string; group: string; location: string }): boolean;
+  /** Renames, regroups, relocates, hides or moves a node. Throws PROBE_ERR_EXISTS if the new name is taken; false if no such node. */
+  updateNode(id: number, fields: NodeFields): boolean;
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
   /** Makes every sample durable in one write; a (node, ts) already stored is kept and the new one dropped. */

@@ -1,7 +1,8 @@
 /**
  * The admin page in Chromium against the real executable: the one-time setup link, adding a node
  * (its key and agent command shown once), rotating a key from the page (the connected agent is
- * dropped at once), signing out and back in.
+ * dropped at once), signing out and back in, hiding a node, and protecting the page with a password
+ * that a visitor then types. Screenshots land in a temp dir (copied to $PROBE_KEEP_SCREENSHOTS if set).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,8 @@ import { TestAgent, helloMessage } from '../server/test-server';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 
-test('admin page: first password, add a node, rotate its key, sign out and in', async (t) => {
+test('admin page: first password, add a node, rotate its key, sign out and in, hide a node, password-protect the page', async (t) => {
+  const shots = tempDir(t, 'probe-shots-');
   const dir = tempDir(t, 'probe-admin-');
   const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
   t.after(() => server.stop());
@@ -38,7 +40,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in', 
   const key = /--key (pk_[A-Za-z0-9_-]+)/.exec(command)![1]!;
   assert.match(command, /^probe agent --server ws:\/\//);
   await page.locator('tr[data-node="edge-1"]').waitFor();
-  await page.screenshot({ path: path.join(tempDir(t, 'probe-shots-'), 'admin.png'), fullPage: true });
+  await page.screenshot({ path: path.join(shots, 'admin.png'), fullPage: true });
 
   const agent = new TestAgent(base.replace('http', 'ws'), key);
   await agent.opened;
@@ -59,6 +61,33 @@ test('admin page: first password, add a node, rotate its key, sign out and in', 
   await page.getByTestId('password').fill('correct horse battery');
   await page.getByTestId('sign-in').click();
   await page.locator('tr[data-node="edge-1"]').waitFor();
+
+  await page.getByTestId('new-node-name').fill('edge-2');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.locator('tr[data-node="edge-2"]').waitFor();
+  await page.getByTestId('hide-edge-1').check();
+  await waitFor('edge-1 hidden', async () => (await page.locator('tr[data-node="edge-1"] .tag').count()) === 1, 5000);
+  await page.getByTestId('mode-password').check();
+  await page.getByTestId('page-password-new').fill('family photos 2026');
+  await page.getByTestId('save-page-access').click();
+  await waitFor('saved', async () => (await page.getByTestId('notice').textContent()) === 'Saved', 5000);
+  await page.screenshot({ path: path.join(shots, 'admin-page-access.png'), fullPage: true });
+
+  const visitor = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 700 } });
+  visitor.on('pageerror', (e) => problems.push(e.message));
+  await visitor.goto(base + '/');
+  await visitor.getByTestId('page-password').fill('a wrong guess');
+  await visitor.getByRole('button', { name: 'Open' }).click();
+  await visitor.getByRole('alert').filter({ hasText: 'wrong password' }).waitFor();
+  await visitor.screenshot({ path: path.join(shots, 'page-gate.png'), fullPage: true });
+  await visitor.getByTestId('page-password').fill('family photos 2026');
+  await visitor.getByRole('button', { name: 'Open' }).click();
+  await visitor.locator('[data-node="edge-2"]').waitFor();
+  assert.equal(await visitor.locator('[data-node="edge-1"]').count(), 0, 'the hidden node is not shown to the visitor');
+  await visitor.reload();
+  await visitor.locator('[data-node="edge-2"]').waitFor({ timeout: 5000 });
+  await page.goto(base + '/');
+  await page.locator('[data-node="edge-1"]').waitFor({ timeout: 5000 });
   assert.deepEqual(problems, []);
-  execFileSync('true');
+  if (process.env.PROBE_KEEP_SCREENSHOTS) execFileSync('cp', ['-r', shots, process.env.PROBE_KEEP_SCREENSHOTS]);
 });

@@ -4,7 +4,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import { diffNode } from '../../src/server/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
 
-const base: NodeView = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } };
+const base: NodeView = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } };
 
 test('a delta carries only what changed, and applying it reproduces the new state', () => {
   const next: NodeView = { ...base, lastSeen: 2000, values: { cpu: 2, memTotalBytes: 8e9, uptimeSec: 5 } };
@@ -21,7 +21,7 @@ test('a delta carries only what changed, and applying it reproduces the new stat
 test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
   const { Hub } = await import('../../src/server/hub');
   const { LiveGateway } = await import('../../src/server/live-gateway');
-  const hub = new Hub([{ id: 1, name: 'a', group: '', location: '', keyHash: 'k', createdAt: 0, host: null, lastSeen: null, isLocal: false }]);
+  const hub = new Hub([{ id: 1, name: 'a', group: '', location: '', keyHash: 'k', createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 }]);
   const live = new LiveGateway(hub);
   t.after(() => live.close());
   const frames: string[] = [];

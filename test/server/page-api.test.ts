@@ -103,7 +103,7 @@ test('monthly traffic survives a server restart', async (t) => {
 });
 
 test('GET /api/alerts shows guests only what page.alerts allows, never hidden nodes', () => {
-  const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false });
+  const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 });
   const hub = new Hub([record(1, 'web'), record(2, 'secret')], { settings: { secret: { hidden: true, trafficResetDay: 1, notes: null } } });
   const firing = [
     { rule: 'hot', nodeId: 1, severity: 'warning' as const, since: 5, silenced: false },

@@ -4,7 +4,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import { matches, sortNodes } from '../../web/lib/nodes';
 
 const node = (name: string, online: boolean, values: Record<string, number>, extra: Partial<NodeView> = {}): NodeView => ({
-  id: name.length, name, group: '', location: '', online, lastSeen: null, os: 'Debian GNU/Linux 12', arch: 'x64', cores: 1, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, values, ...extra,
+  id: name.length, name, group: '', location: '', online, lastSeen: null, os: 'Debian GNU/Linux 12', arch: 'x64', cores: 1, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values, ...extra,
 });
 
 test('sorting by a metric puts the busiest first, offline and unknown last, ties by name', () => {

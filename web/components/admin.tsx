@@ -7,8 +7,10 @@ import { flagEmoji } from '../lib/format';
 import { t } from '../lib/i18n';
 import type { AdminNode } from '../state/admin';
 import {
-  addNode, addSilence, adminAlerts, adminNodes, checkSession, clearSilences, editNode, notice, removeNode, rotateNodeKey, sendTest, session, shownKey, signIn, signOut, silences,
+  addNode, addSilence, adminAlerts, adminNodes, checkSession, clearSilences, editNode, moveNode, notice, pageMode, removeNode, rotateNodeKey, sendTest, session, setHidden,
+  setPageAccess, shownKey, signIn, signOut, silences,
 } from '../state/admin';
+import type { AccessMode } from '../state/admin';
 import { StatusText } from './node-status';
 
 const value = (e: Event) => (e.target as HTMLInputElement).value;
@@ -63,7 +65,7 @@ function AddNode() {
   );
 }
 
-function NodeRow({ node }: { node: AdminNode }) {
+function NodeRow({ node, first, last }: { node: AdminNode; first: boolean; last: boolean }) {
   const edit = () => {
     const answer = prompt(t('newName'), [node.name, node.group, node.location].join(', '));
     if (answer === null) return;
@@ -79,7 +81,19 @@ function NodeRow({ node }: { node: AdminNode }) {
       <td>
         <StatusText node={node} />
       </td>
+      <td>
+        <label class="check">
+          <input type="checkbox" checked={node.hidden} onChange={(e) => void setHidden(node, (e.target as HTMLInputElement).checked)} data-testid={`hide-${node.name}`} />
+          {t('hideFromGuests')}
+        </label>
+      </td>
       <td class="actions">
+        <button type="button" class="icon" disabled={first} onClick={() => void moveNode(node, -1)} aria-label={t('moveUp', { name: node.name })} data-testid={`up-${node.name}`}>
+          ↑
+        </button>
+        <button type="button" class="icon" disabled={last} onClick={() => void moveNode(node, 1)} aria-label={t('moveDown', { name: node.name })}>
+          ↓
+        </button>
         <button type="button" onClick={edit}>
           {t('rename')}
         </button>
@@ -94,6 +108,40 @@ function NodeRow({ node }: { node: AdminNode }) {
         </button>
       </td>
     </tr>
+  );
+}
+
+function PageAccessForm() {
+  const [mode, setMode] = useState<AccessMode>(pageMode.value);
+  const [password, setPassword] = useState('');
+  useEffect(() => setMode(pageMode.value), [pageMode.value]);
+  const options: [AccessMode, Parameters<typeof t>[0]][] = [
+    ['public', 'pagePublic'],
+    ['password', 'pagePassword'],
+    ['private', 'pagePrivateOption'],
+  ];
+  return (
+    <form class="admin-card" onSubmit={(e) => (e.preventDefault(), void setPageAccess(mode, password, t('saved')).then((ok) => ok && setPassword('')))} data-testid="page-access">
+      <h2>{t('whoSeesPage')}</h2>
+      <fieldset class="plain">
+        <legend class="sr-only">{t('whoSeesPage')}</legend>
+        {options.map(([value, label]) => (
+          <label key={value} class="check">
+            <input type="radio" name="page-mode" value={value} checked={mode === value} onChange={() => setMode(value)} data-testid={`mode-${value}`} />
+            {t(label)}
+          </label>
+        ))}
+      </fieldset>
+      {mode === 'password' && (
+        <label>
+          {t('pagePasswordLabel')}
+          <input type="password" autoComplete="new-password" minLength={10} value={password} onInput={(e) => setPassword(value(e))} required={pageMode.value !== 'password'} data-testid="page-password-new" />
+        </label>
+      )}
+      <button type="submit" class="primary" data-testid="save-page-access">
+        {t('save')}
+      </button>
+    </form>
   );
 }
 
@@ -182,13 +230,14 @@ export function Admin() {
             <div class="table-wrap">
               <table class="nodes admin-nodes">
                 <tbody>
-                  {adminNodes.value.map((n) => (
-                    <NodeRow key={n.id} node={n} />
+                  {adminNodes.value.map((n, i, all) => (
+                    <NodeRow key={n.id} node={n} first={i === 0} last={i === all.length - 1} />
                   ))}
                 </tbody>
               </table>
             </div>
           </section>
+          <PageAccessForm />
           <Alerts />
         </>
       )}

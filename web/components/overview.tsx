@@ -8,6 +8,7 @@ import { NodeCard } from './node-card';
 import { NodeTable } from './node-table';
 
 const SORTS: [SortKey, Parameters<typeof t>[0]][] = [
+  ['order', 'sortOrder'],
   ['name', 'sortName'],
   ['cpu', 'sortCpu'],
   ['mem', 'sortMem'],

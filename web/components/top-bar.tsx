@@ -7,26 +7,29 @@ import { pageInfo } from '../state/page-info';
 import type { Theme } from '../state/prefs';
 import { setLang, theme } from '../state/prefs';
 
-export function TopBar() {
+/** `feed`: whether the live feed runs on this page (not on the admin or behind the page password). */
+export function TopBar({ feed }: { feed: boolean }) {
   const sum = totals.value;
   return (
     <header class="top">
       <div class="brand">
         <h1>
-          <a href="#/">{pageInfo.title}</a>
+          <a href="/#/">{pageInfo.title}</a>
         </h1>
         {pageInfo.description && <p class="description">{pageInfo.description}</p>}
       </div>
-      <p class="totals">
-        <span data-testid="online-count">{t('onlineCount', { n: sum.online, total: sum.total })}</span>
-        <span title={t('totalIn')}>↓ {formatRate(sum.rx)}</span>
-        <span title={t('totalOut')}>↑ {formatRate(sum.tx)}</span>
-        {link.value !== 'live' && (
-          <span class="link-state" role="status">
-            {t(link.value === 'connecting' ? 'connecting' : 'reconnecting')}
-          </span>
-        )}
-      </p>
+      {feed && (
+        <p class="totals">
+          <span data-testid="online-count">{t('onlineCount', { n: sum.online, total: sum.total })}</span>
+          <span title={t('totalIn')}>↓ {formatRate(sum.rx)}</span>
+          <span title={t('totalOut')}>↑ {formatRate(sum.tx)}</span>
+          {link.value !== 'live' && (
+            <span class="link-state" role="status">
+              {t(link.value === 'connecting' ? 'connecting' : 'reconnecting')}
+            </span>
+          )}
+        </p>
+      )}
       <div class="switches">
         <label>
           <span class="sr-only">{t('theme')}</span>

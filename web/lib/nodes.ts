@@ -4,9 +4,9 @@
 import type { NodeDelta, NodeView } from '../../src/protocol/messages';
 import { ratio } from './format';
 
-export type SortKey = 'name' | 'cpu' | 'mem' | 'disk' | 'net' | 'uptime' | 'traffic';
+export type SortKey = 'order' | 'name' | 'cpu' | 'mem' | 'disk' | 'net' | 'uptime' | 'traffic';
 
-const SORT_VALUE: Record<Exclude<SortKey, 'name'>, (n: NodeView) => number | undefined> = {
+const SORT_VALUE: Record<Exclude<SortKey, 'name' | 'order'>, (n: NodeView) => number | undefined> = {
   cpu: (n) => n.values.cpu,
   mem: (n) => ratio(n.values.memUsedBytes, n.values.memTotalBytes),
   disk: (n) => ratio(n.values.diskUsedBytes, n.values.diskTotalBytes),
@@ -21,10 +21,11 @@ export function matches(node: NodeView, query: string): boolean {
   return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
 }
 
-/** Sorted by the chosen key; offline nodes and unknown values last, ties by name. */
+/** Sorted by the chosen key ('order': the admin's order); offline nodes and unknown values last, ties by name. */
 export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeView[] {
   const byName = (a: NodeView, b: NodeView) => a.name.localeCompare(b.name);
   if (key === 'name') return list.sort((a, b) => (desc ? -1 : 1) * byName(a, b));
+  if (key === 'order') return list.sort((a, b) => (desc ? -1 : 1) * (a.position - b.position || byName(a, b)));
   const value = SORT_VALUE[key];
   return list.sort((a, b) => {
     const va = a.online ? value(a) : undefined;
@@ -34,7 +35,7 @@ export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeVi
   });
 }
 
-const EMPTY: Omit<NodeView, 'id'> = { name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, values: {} };
+const EMPTY: Omit<NodeView, 'id'> = { name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: {} };
 
 /** Merges a delta into the node it describes (a node not seen before arrives whole). */
 export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeView {

@@ -3,9 +3,10 @@
  * all through /api/admin/*. Every call sends the CSRF token; a 401 drops back to sign-in.
  */
 import { signal } from '@preact/signals';
-import type { AlertsView, NodeView } from '../../src/protocol/messages';
+import type { AdminNodeView, AlertsView, PageAccessView } from '../../src/protocol/messages';
 
-export type AdminNode = NodeView & { hidden: boolean };
+export type AdminNode = AdminNodeView;
+export type AccessMode = PageAccessView['mode'];
 export interface AdminAlerts extends AlertsView {
   rules: { name: string; kind: string; severity: string; notify: string[] }[];
   channels: string[];
@@ -21,6 +22,7 @@ export const session = signal<'unknown' | 'signed-out' | 'signed-in'>('unknown')
 export const adminNodes = signal<AdminNode[]>([]);
 export const adminAlerts = signal<AdminAlerts | null>(null);
 export const silences = signal<SilenceView[]>([]);
+export const pageMode = signal<AccessMode>('public');
 /** The last error to show, or a confirmation. */
 export const notice = signal<{ kind: 'error' | 'ok'; text: string } | null>(null);
 /** The key of a node just added or re-keyed, shown once. */
@@ -53,11 +55,13 @@ async function attempt(action: () => Promise<unknown>, ok?: string): Promise<boo
 }
 
 export async function refresh(): Promise<void> {
-  const [nodes, alerts, silenced] = await Promise.all([
+  const [nodes, alerts, silenced, page] = await Promise.all([
     api<AdminNode[]>('GET', '/api/admin/nodes'),
     api<AdminAlerts>('GET', '/api/admin/alerts'),
     api<SilenceView[]>('GET', '/api/admin/silences'),
+    api<{ mode: AccessMode }>('GET', '/api/admin/page'),
   ]);
+  pageMode.value = page.mode;
   adminNodes.value = nodes;
   adminAlerts.value = alerts;
   silences.value = silenced;
@@ -134,4 +138,30 @@ export function clearSilences(): Promise<boolean> {
   return attempt(async () => {
     silences.value = await api<SilenceView[]>('DELETE', '/api/admin/silences');
   });
+}
+
+export function setHidden(node: AdminNode, hidden: boolean): Promise<boolean> {
+  return attempt(async () => {
+    await api('PATCH', `/api/admin/nodes/${node.id}`, { hidden });
+    await refresh();
+  });
+}
+
+/** Moves a node one place up (-1) or down (+1) in the page order. */
+export function moveNode(node: AdminNode, step: -1 | 1): Promise<boolean> {
+  const ids = adminNodes.value.map((n) => n.id);
+  const at = ids.indexOf(node.id);
+  const to = at + step;
+  if (at < 0 || to < 0 || to >= ids.length) return Promise.resolve(false);
+  [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+  return attempt(async () => {
+    await api('PUT', '/api/admin/order', { ids });
+    await refresh();
+  });
+}
+
+export function setPageAccess(mode: AccessMode, password: string, ok: string): Promise<boolean> {
+  return attempt(async () => {
+    pageMode.value = (await api<{ mode: AccessMode }>('PUT', '/api/admin/page', { mode, ...(password ? { password } : {}) })).mode;
+  }, ok);
 }

@@ -19,8 +19,11 @@ async function load(): Promise<void> {
   }
 }
 
+let watching = false;
+
 export function watchAlerts(): void {
-  if (pageInfo.alerts === 'none') return;
+  if (pageInfo.alerts === 'none' || watching) return;
+  watching = true;
   void load();
   setInterval(() => void load(), POLL_MS);
 }

@@ -5,11 +5,17 @@
  */
 import { batch } from '@preact/signals';
 import type { LiveMessage } from '../../src/protocol/messages';
+import { checkAccess } from './access';
 import { applyLive, link } from './nodes';
 
 const APPLY_MS = 1000;
 
+let running = false;
+
+/** Opens the feed unless it runs already; it stops by itself when the page's access is withdrawn. */
 export function connectLive(): void {
+  if (running) return;
+  running = true;
   let attempt = 0;
   let pending: LiveMessage[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -45,7 +51,8 @@ export function connectLive(): void {
     ws.onclose = () => {
       link.value = 'reconnecting';
       const delay = Math.min(10_000, 1000 * 2 ** attempt++) * (0.5 + Math.random() / 2);
-      setTimeout(open, delay);
+      // Refused because the page went private (or its password changed): show the gate instead.
+      setTimeout(() => void checkAccess().then((a) => (a && !a.granted ? (running = false) : open())), delay);
     };
   };
   open();

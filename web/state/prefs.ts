@@ -35,7 +35,7 @@ const pick = <T extends string>(value: T | undefined, allowed: readonly T[], fal
 
 export const theme = signal<Theme>(pick(saved.theme, ['auto', 'light', 'dark'], 'auto'));
 export const layout = signal<Layout>(pick(saved.layout, ['cards', 'table'], 'cards'));
-export const sortKey = signal<SortKey>(pick(saved.sort, ['name', 'cpu', 'mem', 'disk', 'net', 'uptime', 'traffic'], 'name'));
+export const sortKey = signal<SortKey>(pick(saved.sort, ['order', 'name', 'cpu', 'mem', 'disk', 'net', 'uptime', 'traffic'], 'order'));
 export const sortDesc = signal(saved.desc === true);
 export const filter = signal('');
 /** The system's colour scheme, followed while the theme is "auto". */
@@ -58,7 +58,7 @@ export function sortBy(key: SortKey): void {
   if (sortKey.value === key) sortDesc.value = !sortDesc.value;
   else {
     sortKey.value = key;
-    sortDesc.value = key !== 'name';
+    sortDesc.value = key !== 'name' && key !== 'order';
   }
 }
 

@@ -85,4 +85,7 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  // 8: node flags set in the admin: hidden from guests (NULL follows the config file) and place on the page.
+  `ALTER TABLE nodes ADD COLUMN hidden INTEGER;
+   ALTER TABLE nodes ADD COLUMN position INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -1,0 +1,42 @@
+/**
+ * @module JSON over HTTP for the admin and the page password: bounded, typed bodies in, JSON out,
+ * and an error that carries its status and PROBE_ERR_* code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+  res.end(text);
+}
+
+export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024): Promise<Record<string, unknown>> {
+  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) throw new HttpError(415, 'PROBE_ERR_BAD_REQUEST', 'send the body as application/json');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, 'PROBE_ERR_TOO_LARGE', `the body may have at most ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, 'PROBE_ERR_TOO_LARGE', `the body may have at most ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body must be a JSON object');
+  return value as Record<string, unknown>;
+}
