@@ -1,6 +1,7 @@
 /**
  * @module The `probe` command line: server | agent | node … | version. Side effects start here.
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
@@ -27,6 +28,19 @@ function configFrom(flags: CommonFlags, settings: RawSettings): Config {
 const configOption = () => new Option('-c, --config <file>', 'JSON config file (env: PROBE_CONFIG)');
 const logOption = () => new Option('--log-level <level>', 'debug, info, warn or error (env: PROBE_LOG_LEVEL)');
 const dataOption = () => new Option('-d, --data <dir>', 'data directory holding probe.db (env: PROBE_DATA, default ./probe-data)');
+
+interface InstallFlags {
+  bin: string;
+  root: string;
+  start: boolean;
+  uninstall?: boolean;
+}
+
+async function runInstall(role: 'agent' | 'server', flags: InstallFlags, env: Record<string, string | undefined>): Promise<void> {
+  const { install } = await import('./install/install');
+  const result = install({ role, bin: flags.bin, root: flags.root, start: flags.start, uninstall: flags.uninstall === true, env });
+  process.stdout.write(result.lines.join('\n') + '\n');
+}
 
 function onStop(stop: () => Promise<void> | void): void {
   let stopping = false;
@@ -153,11 +167,12 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (name: string, flags: CommonFlags & { data?: string; group: string; location: string }) => {
       const { config, store } = await openStoreFor(flags);
-      const { addNode, agentCommand } = await import('./server/nodes');
+      const { addNode, agentCommand, installCommand } = await import('./server/nodes');
       try {
         const { key } = addNode(store, name, flags.group, flags.location, Date.now());
         process.stdout.write(
           `Added node "${name}". Its key is shown only now:\n\n  ${key}\n\nOn the node, run:\n\n  ${agentCommand(config, key)}\n\n` +
+            `or install it there as a service (Linux, systemd), in one line:\n\n  ${installCommand(config, key)}\n\n` +
             `(If agents reach this server under another address, set server.publicUrl or PROBE_PUBLIC_URL.)\n`,
         );
       } finally {
@@ -218,6 +233,49 @@ export function buildProgram(): Command {
         store.close();
       }
     });
+
+  const installCmd = program.command('install').description('Install this executable as a systemd service (hardened unit, own user, enabled at boot).');
+  const installFlags = (cmd: Command) =>
+    cmd
+      .option('--bin <path>', 'where the executable goes', '/usr/local/bin/probe')
+      .option('--root <dir>', 'write everything under this directory instead of / (for packaging)', '/')
+      .option('--no-start', 'write the files only; do not run systemctl')
+      .option('--uninstall', 'stop and disable the service, remove its unit and environment file');
+  installFlags(
+    installCmd
+      .command('agent')
+      .description('Install the agent: `probe install agent --server wss://status.example.com --key <KEY>`.')
+      .option('-s, --server <url>', 'server URL')
+      .option('-k, --key <key>', 'node key from the admin or `probe node add` (stored in /etc/probe/agent.env, mode 0600)')
+      .option('-i, --interval <duration>', 'time between samples')
+      .option('--latency <targets>', 'TCP connect-time probes, "label=host:port,…"')
+      .option('--textfile-dir <dir>', 'read custom metrics from *.prom files here')
+      .option('--ca <file>', 'also trust these CA certificates (PEM) for wss://'),
+  ).action(async (flags: InstallFlags & { server?: string; key?: string; interval?: string; latency?: string; textfileDir?: string; ca?: string }) => {
+    const settings = { 'agent.server': flags.server, 'agent.key': flags.key, 'agent.interval': flags.interval, 'agent.latencyTargets': flags.latency, 'agent.textfileDir': flags.textfileDir, 'agent.ca': flags.ca };
+    if (!flags.uninstall) loadConfig({ flags: settings });
+    await runInstall('agent', flags, { PROBE_SERVER: flags.server, PROBE_KEY: flags.key, PROBE_INTERVAL: flags.interval, PROBE_LATENCY_TARGETS: flags.latency, PROBE_TEXTFILE_DIR: flags.textfileDir, PROBE_CA: flags.ca });
+  });
+  installFlags(
+    installCmd
+      .command('server')
+      .description('Install the server, its data in /var/lib/probe.')
+      .option('-l, --listen <host:port>', 'address to listen on (default 0.0.0.0:8080)')
+      .option('--public-url <url>', 'URL agents and links use to reach this server, e.g. https://status.example.com')
+      .option('--local-agent', 'also report this machine')
+      .option('--trust-proxy', 'behind a reverse proxy on this machine')
+      .option('-c, --config <file>', 'JSON config file the service reads (keep it readable by the service)'),
+  ).action(async (flags: InstallFlags & { listen?: string; publicUrl?: string; localAgent?: boolean; trustProxy?: boolean; config?: string }) => {
+    const settings = { 'server.listen': flags.listen, 'server.publicUrl': flags.publicUrl, 'server.localAgent': flags.localAgent, 'server.trustProxy': flags.trustProxy };
+    if (!flags.uninstall) loadConfig({ file: flags.config, flags: settings });
+    await runInstall('server', flags, {
+      PROBE_LISTEN: flags.listen,
+      PROBE_PUBLIC_URL: flags.publicUrl,
+      PROBE_LOCAL_AGENT: flags.localAgent ? 'true' : undefined,
+      PROBE_TRUST_PROXY: flags.trustProxy ? 'true' : undefined,
+      PROBE_CONFIG: flags.config && path.resolve(flags.config),
+    });
+  });
 
   program
     .command('admin')

@@ -18,7 +18,7 @@ import { SESSION_TTL_MS, sessionCookie } from './auth';
 import type { Hub } from './hub';
 import type { AccessMode, PageAccess } from './page-access';
 import { HttpError, json, readBody } from './http-body';
-import { addNode, rotateKey, validateNodeFields } from './nodes';
+import { addNode, commandsFor, rotateKey, validateNodeFields } from './nodes';
 
 const SILENCES_KEY = 'alerts.silences';
 
@@ -28,8 +28,7 @@ export interface AdminDeps {
   hub: Hub;
   rules: readonly Rule[];
   channels: Record<string, Channel>;
-  /** The agent command for a key (`probe agent --server … --key …`). */
-  agentCommand: (key: string) => string;
+
   /** After nodes changed: sync the hub, drop agents of removed or re-keyed nodes. */
   nodesChanged: () => void;
   alerts: () => AlertsView;
@@ -64,6 +63,13 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       return;
     }
     json(res, 200, { csrf: result.csrf }, { 'Set-Cookie': sessionCookie(result.token, deps.secure(req), SESSION_TTL_MS / 1000) });
+  };
+
+  /** `probe agent …` and the one-line install, for the address the admin reached us at (or server.publicUrl). */
+  const commands = (req: IncomingMessage, key: string) => {
+    const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host! : 'localhost';
+    const { agent, install } = commandsFor(deps.publicUrl || `${deps.secure(req) ? 'https' : 'http'}://${host}`, key);
+    return { command: agent, install };
   };
 
   const nodeId = (path: string) => {
@@ -107,7 +113,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           const { node, key } = addNode(store, str(body, 'name'), str(body, 'group', ''), str(body, 'location', ''), deps.now());
           deps.nodesChanged();
           log.info('node added in the admin', { node: node.name });
-          return json(res, 201, { id: node.id, name: node.name, key, command: deps.agentCommand(key) });
+          return json(res, 201, { id: node.id, name: node.name, key, ...commands(req, key) });
         }
         case 'PATCH /api/admin/nodes/:id': {
           const record = nodeId(path);
@@ -154,7 +160,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           const key = rotateKey(store, record.name);
           deps.nodesChanged();
           log.info('node key rotated in the admin', { node: record.name });
-          return json(res, 200, { key, command: deps.agentCommand(key) });
+          return json(res, 200, { key, ...commands(req, key) });
         }
         case 'DELETE /api/admin/nodes/:id': {
           const record = nodeId(path);

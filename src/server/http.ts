@@ -10,6 +10,7 @@ import { ProbeError } from '../util/errors';
 import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
+import { serveDownload } from './downloads';
 import { HttpError, readBody } from './http-body';
 import type { PageAccess } from './page-access';
 import { renderPrometheus } from './prometheus';
@@ -31,6 +32,8 @@ export interface HttpDeps {
   clientAddress?: (req: IncomingMessage) => string;
   /** Whether the request came over HTTPS: cookies get Secure. */
   secure?: (req: IncomingMessage) => boolean;
+  /** server.publicUrl as http(s), without a trailing slash; '' if unset. */
+  publicBase?: string;
   now?: () => number;
 }
 
@@ -129,6 +132,13 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
+/** How this request reached us, for links in the install script: server.publicUrl, else Host. */
+function baseUrl(req: IncomingMessage, deps: HttpDeps): string {
+  if (deps.publicBase) return deps.publicBase;
+  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host! : 'localhost';
+  return `${deps.secure?.(req) ? 'https' : 'http'}://${host}`;
+}
+
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -155,6 +165,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       case '/healthz':
         return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
       default:
+        if (await serveDownload(req, res, url.pathname, baseUrl(req, deps))) return;
         return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
     }
   };

@@ -45,5 +45,17 @@ export function agentServerUrl(config: Config): string {
 }
 
 export function agentCommand(config: Config, key: string): string {
-  return `probe agent --server ${agentServerUrl(config)} --key ${key}`;
+  return commandsFor(agentServerUrl(config).replace(/^ws/, 'http'), key).agent;
+}
+
+/** The commands to start an agent against the server at `base` (http[s]://host[:port]): as is, or installed as a service in one line. */
+export function commandsFor(base: string, key: string): { agent: string; install: string } {
+  return {
+    agent: `probe agent --server ${base.replace(/^http/, 'ws')} --key ${key}`,
+    install: `curl -fsSL ${base}/install.sh | sudo sh -s -- --key ${key}`,
+  };
+}
+
+export function installCommand(config: Config, key: string): string {
+  return commandsFor(agentServerUrl(config).replace(/^ws/, 'http'), key).install;
 }

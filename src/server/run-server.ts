@@ -19,7 +19,6 @@ import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
 import { PageAccess } from './page-access';
-import { agentCommand } from './nodes';
 import { loadAssets } from './assets';
 import { createRequestHandler } from './http';
 import { Hub } from './hub';
@@ -133,7 +132,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     hub,
     rules: config.rules,
     channels: config.channels,
-    agentCommand: (key) => agentCommand(config, key),
     nodesChanged: () => {
       hub.sync(store.listNodes());
       agents.revokeStale();
@@ -157,6 +155,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     alerts: (audience) => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, audience),
     access,
     secure,
+    publicBase: pageBase,
     clientAddress: (req) => clientAddress(req, config.server.trustProxy),
     health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
   });

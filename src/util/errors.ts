@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'PROBE_ERR_BAD_REQUEST'
   | 'PROBE_ERR_STORE'
   | 'PROBE_ERR_LISTEN'
-  | 'PROBE_ERR_NOTIFY';
+  | 'PROBE_ERR_NOTIFY'
+  | 'PROBE_ERR_INSTALL';
 
 export class ProbeError extends Error {
   constructor(

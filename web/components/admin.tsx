@@ -32,19 +32,30 @@ function SignIn() {
   );
 }
 
+function Copyable({ text, testId }: { text: string; testId: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="copyable">
+      <pre data-testid={testId}>{text}</pre>
+      <button type="button" onClick={() => void navigator.clipboard?.writeText(text).then(() => setCopied(true))}>
+        {copied ? t('copied') : t('copy')}
+      </button>
+    </div>
+  );
+}
+
 function KeyOnce() {
   const shown = shownKey.value;
-  const [copied, setCopied] = useState(false);
   if (!shown) return null;
   return (
     <div class="admin-card key-once" role="status">
       <p>
         <strong>{shown.name}</strong> — {t('keyOnce')}
       </p>
-      <pre data-testid="agent-command">{shown.command}</pre>
-      <button type="button" onClick={() => void navigator.clipboard?.writeText(shown.command).then(() => setCopied(true))}>
-        {copied ? t('copied') : t('copy')}
-      </button>
+      <p>{t('installLine')}</p>
+      <Copyable key={shown.install} text={shown.install} testId="install-command" />
+      <p>{t('orRunAgent')}</p>
+      <Copyable key={shown.command} text={shown.command} testId="agent-command" />
     </div>
   );
 }

@@ -1,0 +1,94 @@
+/**
+ * @module `probe install agent|server`: puts this executable in place, writes the environment
+ * file (0600) and the hardened systemd unit, and enables the service; `--uninstall` undoes it.
+ * `--root` writes under another directory and `--no-start` leaves systemctl alone (packaging, tests).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ProbeError } from '../util/errors';
+import { seaAssets } from '../util/sea';
+import type { Role } from './units';
+import { SERVICE_NAME, envFile, unitFile } from './units';
+
+export interface InstallOptions {
+  role: Role;
+  /** Where the executable goes (default /usr/local/bin/probe). */
+  bin: string;
+  /** Written under this directory instead of / (the unit still names the paths as seen from /). */
+  root: string;
+  start: boolean;
+  uninstall: boolean;
+  /** PROBE_* settings for the environment file. */
+  env: Record<string, string | undefined>;
+  /** This executable (tests pass the built binary when running from source). */
+  self?: string;
+}
+
+export interface InstallResult {
+  unitPath: string;
+  envPath: string;
+  lines: string[];
+}
+
+function systemctl(args: string[]): void {
+  const result = spawnSync('systemctl', args, { encoding: 'utf8' });
+  if (result.error) throw new ProbeError('PROBE_ERR_INSTALL', `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${args.at(-1)?.replace(/^probe-?|\.service$/g, '') || 'agent'}\` under your own supervisor instead, or pass --no-start`);
+  if (result.status !== 0) throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
+}
+
+function writePrivate(file: string, text: string, mode: number): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+}
+
+/** Copies `from` to `to` through a temp file and a rename, so a running old copy keeps working. */
+function placeExecutable(from: string, to: string): boolean {
+  if (existsSync(to) && realpathSync(to) === realpathSync(from)) return false;
+  mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
+  const tmp = `${to}.tmp-${process.pid}`;
+  copyFileSync(from, tmp);
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, to);
+  return true;
+}
+
+export function install(options: InstallOptions): InstallResult {
+  const service = SERVICE_NAME[options.role];
+  const at = (p: string) => path.join(options.root, p);
+  const unitPath = at(`/etc/systemd/system/${service}.service`);
+  const envPath = at(`/etc/probe/${options.role}.env`);
+  const lines: string[] = [];
+
+  if (options.uninstall) {
+    if (options.start && existsSync(unitPath)) systemctl(['disable', '--now', `${service}.service`]);
+    rmSync(unitPath, { force: true });
+    rmSync(envPath, { force: true });
+    if (options.start) systemctl(['daemon-reload']);
+    lines.push(`Removed ${service}.service and ${envPath}. Kept ${options.bin} and /var/lib/${service} (delete them by hand if you want them gone).`);
+    return { unitPath, envPath, lines };
+  }
+
+  if (options.role === 'agent' && !options.env.PROBE_KEY) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key with the key from the admin or `probe node add <name>`');
+  if (options.role === 'agent' && !options.env.PROBE_SERVER) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server, e.g. wss://status.example.com');
+  const self = options.self ?? (seaAssets() ? process.execPath : null);
+  if (!self) throw new ProbeError('PROBE_ERR_INSTALL', 'run `install` from the probe executable (dist/probe after `npm run build`), not from source');
+  if (placeExecutable(self, at(options.bin))) lines.push(`Copied ${self} to ${at(options.bin)}.`);
+  // The key is a secret: only root may read this file; the unit reads it as root before dropping to its user.
+  writePrivate(envPath, envFile(options.env), 0o600);
+  writePrivate(unitPath, unitFile(options.role, { bin: options.bin, envFile: `/etc/probe/${options.role}.env` }), 0o644);
+  lines.push(`Wrote ${unitPath} and ${envPath}.`);
+  if (options.start) {
+    systemctl(['daemon-reload']);
+    systemctl(['enable', '--now', `${service}.service`]);
+    systemctl(['restart', `${service}.service`]);
+    lines.push(`Started ${service}.service; it starts at boot. Follow it with: journalctl -u ${service} -f`);
+    if (options.role === 'server') lines.push(`The first start prints a one-time link to choose the admin password: journalctl -u ${service} | grep 'Choose one'`);
+  } else {
+    lines.push(`Not started (--no-start). Start it with: systemctl daemon-reload && systemctl enable --now ${service}.service`);
+  }
+  return { unitPath, envPath, lines };
+}
