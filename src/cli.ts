@@ -234,6 +234,18 @@ export function buildProgram(): Command {
       }
     });
 
+  program
+    .command('backup <file>')
+    .description('Copy the database to <file> while the server runs (SQLite online backup, checked before it is named <file>).')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .action(async (file: string, flags: CommonFlags & { data?: string }) => {
+      const config = configFrom(flags, { 'server.data': flags.data });
+      const { backupDatabase } = await import('./store/sqlite-store');
+      const { bytes } = await backupDatabase(config.server.data, path.resolve(file));
+      process.stdout.write(`Backed up ${path.join(config.server.data, 'probe.db')} to ${path.resolve(file)} (${(bytes / 1048576).toFixed(1)} MiB). Restore: stop the server, put it in place as probe.db (without -wal/-shm files), start.\n`);
+    });
+
   const installCmd = program.command('install').description('Install this executable as a systemd service (hardened unit, own user, enabled at boot).');
   const installFlags = (cmd: Command) =>
     cmd

@@ -33,6 +33,7 @@ export interface AgentOptions {
   latencyIntervalMs?: number;
   /** Directory of Prometheus text files with custom metrics (node_exporter's textfile convention). */
   textfileDir?: string;
+  hostRoot?: string;
   /** PEM file of extra CA certificates for wss://. */
   ca?: string;
   /** The server's own agent on loopback: no certificate checks (see local-agent.ts). */
@@ -50,7 +51,7 @@ const PERSIST_EVERY_MS = 2000;
 export function runAgent(options: AgentOptions): RunningAgent {
   const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
   const schema = [...METRIC_NAMES, ...prober.metricNames];
-  const collectors = platformCollectors();
+  const collectors = platformCollectors('/proc', options.hostRoot ?? '');
   if (options.textfileDir) collectors.push(textfileCollector(options.textfileDir));
   const failed = new Set<string>();
   const url = agentEndpoint(options.server);

@@ -173,6 +173,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       }
       case 'agent.latencyTargets': config.agent.latencyTargets = rethrowIn(source, () => parseLatencyTargets(value)); break;
       case 'agent.textfileDir': config.agent.textfileDir = asString(value, source, key); break;
+      case 'agent.hostRoot': config.agent.hostRoot = asString(value, source, key); break;
       case 'agent.latencyInterval': config.agent.latencyIntervalMs = asInterval(value, source, key); break;
       case 'agent.bufferMaxAge': config.agent.bufferMaxAgeMs = asRetention(value, source, key); break;
       case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;

@@ -43,6 +43,8 @@ export interface AgentConfig {
   latencyIntervalMs: number;
   /** Directory of *.prom files read for custom metrics; '' for none. */
   textfileDir: string;
+  /** Where the host's / is mounted when the agent runs in a container (with the host's PID namespace); '' otherwise. */
+  hostRoot: string;
   /** PEM file of extra CA certificates to trust for wss:// (besides the built-in ones). */
   ca: string;
 }
@@ -87,6 +89,7 @@ export const DEFAULTS: Config = {
     latencyTargets: [],
     latencyIntervalMs: 10_000,
     textfileDir: '',
+    hostRoot: '',
     ca: '',
   },
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
@@ -121,6 +124,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_LATENCY_TARGETS: 'agent.latencyTargets',
   PROBE_LATENCY_INTERVAL: 'agent.latencyInterval',
   PROBE_TEXTFILE_DIR: 'agent.textfileDir',
+  PROBE_HOST_ROOT: 'agent.hostRoot',
   PROBE_RETENTION_RAW: 'retention.raw',
   PROBE_RETENTION_1M: 'retention.1m',
   PROBE_RETENTION_15M: 'retention.15m',

@@ -4,7 +4,7 @@
  * Nodes live here; samples and history tiers in series.ts.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HostFacts } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
@@ -197,4 +197,35 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,
     close: () => db.close(),
   };
+}
+
+/**
+ * Copies `<dataDir>/probe.db` to `dest` with SQLite's online backup, safe while the server writes
+ * (it holds everything acked: blocks and the journal). Written beside `dest` and renamed when complete
+ * and sound, so a half-written backup never sits under the final name.
+ */
+export async function backupDatabase(dataDir: string, dest: string): Promise<{ bytes: number }> {
+  const file = path.join(dataDir, 'probe.db');
+  if (!existsSync(file)) throw new ProbeError('PROBE_ERR_NOT_FOUND', `no database at ${file}: pass the server's --data directory`);
+  const source = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: embeddedSqliteBinding() as string | undefined });
+  const tmp = `${dest}.partial-${process.pid}`;
+  try {
+    source.pragma('busy_timeout = 5000');
+    await source.backup(tmp);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new ProbeError('PROBE_ERR_STORE', `backup to ${dest} failed: ${(err as Error).message}`);
+  } finally {
+    source.close();
+  }
+  const copy = new Database(tmp, { nativeBinding: embeddedSqliteBinding() as string | undefined });
+  const problems = (copy.pragma('integrity_check') as { integrity_check: string }[]).filter((r) => r.integrity_check !== 'ok');
+  copy.pragma('journal_mode = DELETE');
+  copy.close();
+  if (problems.length) {
+    rmSync(tmp, { force: true });
+    throw new ProbeError('PROBE_ERR_STORE', `the backup failed its integrity check (${problems[0]!.integrity_check}): nothing written`);
+  }
+  renameSync(tmp, dest);
+  return { bytes: statSync(dest).size };
 }

@@ -51,7 +51,8 @@ export function realFilesystems(mounts: readonly Mount[]): Mount[] {
 
 const MOUNTS_REFRESH_MS = 60_000;
 
-export function diskCollector(mountsFile: ProcFile): Collector {
+/** `hostRoot`: the prefix under which the mount points in `mountsFile` are reachable ('' for /). */
+export function diskCollector(mountsFile: ProcFile, hostRoot = ''): Collector {
   let mounts: Mount[] = [];
   let readAt = -Infinity;
   return {
@@ -65,7 +66,7 @@ export function diskCollector(mountsFile: ProcFile): Collector {
       let total = 0;
       for (const m of mounts) {
         try {
-          const s = statfsSync(m.mountpoint);
+          const s = statfsSync(hostRoot + m.mountpoint);
           total += s.blocks * s.bsize;
           used += (s.blocks - s.bfree) * s.bsize;
         } catch {

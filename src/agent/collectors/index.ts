@@ -17,13 +17,17 @@ import { processesCollector } from './processes';
 import { socketsCollector } from './sockets';
 import { uptimeCollector } from './uptime';
 
-export function platformCollectors(procDir = '/proc'): Collector[] {
+/**
+ * `hostRoot`: in a container that shares the host's PID namespace and mounts the host's / there,
+ * disk space comes from the host's mount table (PID 1's) sized through that mount.
+ */
+export function platformCollectors(procDir = '/proc', hostRoot = ''): Collector[] {
   if (process.platform !== 'linux') return portableCollectors();
   const file = (name: string) => new ProcFile(`${procDir}/${name}`);
   return [
     cpuCollector(file('stat')),
     memoryCollector(file('meminfo')),
-    diskCollector(file('mounts')),
+    hostRoot ? diskCollector(file('1/mounts'), hostRoot) : diskCollector(file('mounts')),
     diskIoCollector(file('diskstats')),
     networkCollector(file('net/dev')),
     socketsCollector(file('net/sockstat'), file('net/sockstat6')),

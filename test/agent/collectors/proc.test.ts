@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { counterRate } from '../../../src/agent/collectors/collector';
@@ -8,7 +8,7 @@ import { isWholeDisk, parseDiskstats } from '../../../src/agent/collectors/diski
 import { ProcFile } from '../../../src/agent/collectors/proc-file';
 import { parseSockstat } from '../../../src/agent/collectors/sockets';
 import type { MetricValues } from '../../../src/protocol/metrics';
-import { parseMounts, realFilesystems } from '../../../src/agent/collectors/disk';
+import { diskCollector, parseMounts, realFilesystems } from '../../../src/agent/collectors/disk';
 import { parseOsRelease } from '../../../src/agent/collectors/host';
 import { parseLoadavg } from '../../../src/agent/collectors/load';
 import { parseMeminfo } from '../../../src/agent/collectors/memory';
@@ -133,4 +133,19 @@ test('load, threads, uptime, pid count, os-release', () => {
   assert.equal(countPids(['1', '22', 'self', 'net', '333', 'sys']), 3);
   assert.equal(parseOsRelease('NAME="Debian"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'), 'Debian GNU/Linux 12 (bookworm)');
   assert.equal(parseOsRelease('PRETTY_NAME=Alpine\n'), 'Alpine');
+});
+
+test('disk collector in a container: the host mount table, sized through the host root mount', (t) => {
+  // On tmpfs, so its size differs from the container's own / and the test tells the two apart.
+  const hostRoot = mkdtempSync('/dev/shm/probe-hostfs-');
+  t.after(() => rmSync(hostRoot, { recursive: true, force: true }));
+  assert.notEqual(statfsSync('/dev/shm').blocks, statfsSync('/').blocks);
+  const mounts = path.join(tempDir(t), 'mounts');
+  // The host's / (ext4) is reachable at hostRoot/; a mount point missing under hostRoot is skipped.
+  writeFileSync(mounts, '/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /srv/gone xfs rw 0 0\nproc /proc proc rw 0 0\n');
+  const out: MetricValues = {};
+  diskCollector(new ProcFile(mounts), hostRoot).collect(out, 0);
+  const s = statfsSync(hostRoot + '/');
+  assert.equal(out.diskTotalBytes, s.blocks * s.bsize);
+  assert.equal(out.diskUsedBytes, (s.blocks - s.bfree) * s.bsize);
 });
