@@ -1,5 +1,5 @@
 /**
- * @module Alert rules and notification channels from the config file, validated once at load:
+ * @module Alert rules and silences from the config file, validated once at load:
  * every error is PROBE_ERR_CONFIG naming the key (`alerts.rules[2].threshold`).
  */
 import { isKnownMetric } from '../protocol/metrics';
@@ -7,6 +7,7 @@ import { ExprError, compileExpression } from './expr';
 import type { Expression } from './expr';
 import { parseDuration } from '../util/duration';
 import { parseBytes } from '../util/bytes';
+import type { Channel } from '../notify/channels';
 import { ProbeError } from '../util/errors';
 
 export type Op = '>' | '>=' | '<' | '<=' | '==' | '!=';
@@ -70,56 +71,6 @@ export type Rule = ThresholdRule | OfflineRule | ExprRule | TrafficRule | Expiry
 /** Rules the engine checks on its timer rather than on samples. */
 export type TimedRule = OfflineRule | TrafficRule | ExpiryRule;
 
-export interface WebhookChannel {
-  type: 'webhook';
-  url: string;
-  headers: Record<string, string>;
-  /** Body with {{field}} placeholders instead of the default JSON (set Content-Type in headers if not JSON). */
-  template?: string;
-}
-
-export interface EmailChannel {
-  type: 'email';
-  host: string;
-  port: number;
-  /** Implicit TLS (usually port 465); otherwise STARTTLS. */
-  secure: boolean;
-  /** Refuse to send without TLS (default true). */
-  requireTLS: boolean;
-  user: string;
-  pass: string;
-  from: string;
-  to: string[];
-}
-
-export type Channel =
-  | WebhookChannel
-  | EmailChannel
-  | { type: 'telegram'; botToken: string; chatId: string; apiUrl: string }
-  | { type: 'discord'; url: string }
-  | { type: 'slack'; url: string }
-  | { type: 'ntfy'; server: string; topic: string; token: string }
-  | { type: 'gotify'; server: string; token: string }
-  | { type: 'bark'; server: string; deviceKey: string }
-  | { type: 'serverchan'; sendKey: string; apiUrl: string }
-  | { type: 'dingtalk'; url: string; secret: string }
-  | { type: 'feishu'; url: string; secret: string }
-  | { type: 'wecom'; url: string };
-
-/** Per channel type: required string fields, and optional ones with their defaults. */
-const CHANNEL_FIELDS: Record<Exclude<Channel['type'], 'webhook' | 'email'>, { required: string[]; optional: Record<string, string>; urls: string[] }> = {
-  telegram: { required: ['botToken', 'chatId'], optional: { apiUrl: 'https://api.telegram.org' }, urls: ['apiUrl'] },
-  discord: { required: ['url'], optional: {}, urls: ['url'] },
-  slack: { required: ['url'], optional: {}, urls: ['url'] },
-  ntfy: { required: ['topic'], optional: { server: 'https://ntfy.sh', token: '' }, urls: ['server'] },
-  gotify: { required: ['server', 'token'], optional: {}, urls: ['server'] },
-  bark: { required: ['deviceKey'], optional: { server: 'https://api.day.app' }, urls: ['server'] },
-  serverchan: { required: ['sendKey'], optional: { apiUrl: 'https://sctapi.ftqq.com' }, urls: ['apiUrl'] },
-  dingtalk: { required: ['url'], optional: { secret: '' }, urls: ['url'] },
-  feishu: { required: ['url'], optional: { secret: '' }, urls: ['url'] },
-  wecom: { required: ['url'], optional: {}, urls: ['url'] },
-};
-
 const bad = (key: string, problem: string) => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
 
 function obj(value: unknown, key: string): Record<string, unknown> {
@@ -138,73 +89,6 @@ function duration(value: unknown, key: string, fallback: number): number {
   const ms = typeof value === 'string' ? parseDuration(value) : null;
   if (ms === null) throw bad(key, `must be a duration such as "30s" or "5m", got ${JSON.stringify(value)}`);
   return ms;
-}
-
-function parseEmail(c: Record<string, unknown>, key: string): EmailChannel {
-  const text = (f: string, fallback?: string): string => {
-    const v = c[f] ?? fallback;
-    if (typeof v !== 'string' || v === '') throw bad(`${key}.${f}`, 'is required for email channels (a string)');
-    return v;
-  };
-  const flag = (f: string, fallback: boolean): boolean => {
-    if (c[f] === undefined) return fallback;
-    if (typeof c[f] !== 'boolean') throw bad(`${key}.${f}`, 'must be true or false');
-    return c[f] as boolean;
-  };
-  const secure = flag('secure', false);
-  const port = c.port ?? (secure ? 465 : 587);
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}.port`, 'must be a port number');
-  const to = typeof c.to === 'string' ? [c.to] : c.to;
-  if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw bad(`${key}.to`, 'must be an address or a list of addresses');
-  return {
-    type: 'email',
-    host: text('host'),
-    port,
-    secure,
-    requireTLS: flag('requireTLS', true),
-    user: typeof c.user === 'string' ? c.user : '',
-    pass: typeof c.pass === 'string' ? c.pass : '',
-    from: text('from'),
-    to: to as string[],
-  };
-}
-
-export function parseChannels(value: unknown): Record<string, Channel> {
-  if (value === undefined) return {};
-  const out: Record<string, Channel> = {};
-  for (const [name, raw] of Object.entries(obj(value, 'notifications'))) {
-    if (name.startsWith('//')) continue;
-    const key = `notifications.${name}`;
-    const c = obj(raw, key);
-    const fields = CHANNEL_FIELDS[c.type as keyof typeof CHANNEL_FIELDS];
-    if (fields) {
-      const channel: Record<string, string> = { type: c.type as string };
-      for (const f of fields.required) {
-        if (typeof c[f] !== 'string' || c[f] === '') throw bad(`${key}.${f}`, `is required for ${String(c.type)} channels (a string)`);
-        channel[f] = c[f] as string;
-      }
-      for (const [f, fallback] of Object.entries(fields.optional)) {
-        if (c[f] !== undefined && typeof c[f] !== 'string') throw bad(`${key}.${f}`, 'must be a string');
-        channel[f] = (c[f] as string | undefined) ?? fallback;
-      }
-      for (const f of fields.urls) if (!/^https?:\/\//.test(channel[f]!)) throw bad(`${key}.${f}`, 'must be an http:// or https:// URL');
-      out[name] = channel as unknown as Channel;
-      continue;
-    }
-    if (c.type === 'email') {
-      out[name] = parseEmail(c, key);
-      continue;
-    }
-    if (c.type !== 'webhook') {
-      throw bad(`${key}.type`, `must be one of webhook, email, ${Object.keys(CHANNEL_FIELDS).join(', ')}; got ${JSON.stringify(c.type)}`);
-    }
-    if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url)) throw bad(`${key}.url`, 'must be an http:// or https:// URL');
-    const headers = c.headers === undefined ? {} : obj(c.headers, `${key}.headers`);
-    if (!Object.values(headers).every((h) => typeof h === 'string')) throw bad(`${key}.headers`, 'values must be strings');
-    if (c.template !== undefined && (typeof c.template !== 'string' || c.template.length > 8192)) throw bad(`${key}.template`, 'must be a string of at most 8192 characters, such as "{\\"msg\\": \\"{{text}}\\"}"');
-    out[name] = { type: 'webhook', url: c.url, headers: headers as Record<string, string>, ...(c.template === undefined ? {} : { template: c.template as string }) };
-  }
-  return out;
 }
 
 export function parseRules(value: unknown, channels: Record<string, Channel>): Rule[] {

@@ -3,7 +3,8 @@
  * Every bad value is a ProbeError PROBE_ERR_CONFIG naming the key and where it came from.
  */
 import { readFileSync } from 'node:fs';
-import { parseChannels, parseRules, parseSilences } from '../alerts/rules';
+import { parseRules, parseSilences } from '../alerts/rules';
+import { parseChannels } from '../notify/channels';
 import { parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';

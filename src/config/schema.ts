@@ -2,7 +2,8 @@
  * @module The configuration: its shape, its defaults, and where each key can come from.
  */
 import os from 'node:os';
-import type { Channel, Rule, Silence } from '../alerts/rules';
+import type { Rule, Silence } from '../alerts/rules';
+import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
 import type { LatencyTarget } from '../agent/collectors/latency';

@@ -2,33 +2,12 @@
  * @module Sends alert messages to channels: every provider has the same `send`, every send is
  * retried with backoff, and a failing channel is logged, never blocking ingest or other channels.
  */
-import type { Channel } from '../alerts/rules';
 import { log } from '../util/log';
-import { sendChat } from './chat';
-import { sendEmail } from './email';
-import { sendWebhook } from './webhook';
+import type { Channel } from './channels';
+import { sendTo } from './channels';
+import type { AlertMessage } from './message';
 
-export interface AlertMessage {
-  rule: string;
-  node: string;
-  group: string;
-  state: 'firing' | 'resolved';
-  severity: string;
-  /** The value that triggered or resolved it, when there is one. */
-  value: number | null;
-  metric: string | null;
-  /** When the condition began, Unix ms. */
-  since: number;
-  link: string;
-  /** One line for people: what, where, since when, current value. */
-  text: string;
-}
-
-function send(channel: Channel, message: AlertMessage): Promise<void> {
-  if (channel.type === 'webhook') return sendWebhook(channel, message);
-  if (channel.type === 'email') return sendEmail(channel, message);
-  return sendChat(channel, message);
-}
+export type { AlertMessage };
 
 export interface RetryOptions {
   attempts: number;
@@ -38,7 +17,7 @@ export interface RetryOptions {
 export async function sendWithRetry(name: string, channel: Channel, message: AlertMessage, retry: RetryOptions = { attempts: 4, baseDelayMs: 1000 }): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await send(channel, message);
+      await sendTo(channel, message);
       return true;
     } catch (err) {
       if (attempt >= retry.attempts) {

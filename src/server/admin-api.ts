@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Rule, Silence } from '../alerts/rules';
 import { parseSilences } from '../alerts/rules';
-import type { Channel } from '../alerts/rules';
+import type { Channel } from '../notify/channels';
 import { sendWithRetry, testMessage } from '../notify/notifier';
 import type { AdminNodeView, AlertsView } from '../protocol/messages';
 import type { Store } from '../store/store';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { parseChannels } from '../../src/alerts/rules';
-import { dingtalkSign, feishuSign } from '../../src/notify/chat';
+import { parseChannels } from '../../src/notify/channels';
+import { dingtalkSign } from '../../src/notify/providers/dingtalk';
+import { feishuSign } from '../../src/notify/providers/feishu';
 import type { AlertMessage } from '../../src/notify/notifier';
 import { sendWithRetry } from '../../src/notify/notifier';
 import { startReceiver } from './receiver';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { parseChannels } from '../../src/alerts/rules';
+import { parseChannels } from '../../src/notify/channels';
 import type { AlertMessage } from '../../src/notify/notifier';
 import { sendWithRetry } from '../../src/notify/notifier';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlertMessage } from '../../src/notify/notifier';
 import { sendWithRetry } from '../../src/notify/notifier';
-import { renderTemplate } from '../../src/notify/webhook';
+import { renderTemplate } from '../../src/notify/providers/webhook';
 import { startReceiver } from './receiver';
 
 const message: AlertMessage = { rule: 'cpu-high', node: 'tokyo-1', group: 'asia', state: 'firing', severity: 'warning', value: 95, metric: 'cpu', since: 1_764_000_000_000, link: 'http://x/#/node/1', text: '[warning] cpu-high on tokyo-1: cpu 95 > 90' };

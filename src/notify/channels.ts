@@ -1,0 +1,81 @@
+/**
+ * @module Every notification provider by type, the `Channel` union of their configs, and the
+ * `notifications` section's parser: each channel validated by its own provider at load.
+ */
+import type { AlertMessage } from './message';
+import type { Provider } from './provider';
+import { bad } from './provider';
+import type { BarkChannel } from './providers/bark';
+import { bark } from './providers/bark';
+import type { DingTalkChannel } from './providers/dingtalk';
+import { dingtalk } from './providers/dingtalk';
+import type { DiscordChannel } from './providers/discord';
+import { discord } from './providers/discord';
+import type { EmailChannel } from './providers/email';
+import { email } from './providers/email';
+import type { FeishuChannel } from './providers/feishu';
+import { feishu } from './providers/feishu';
+import type { GotifyChannel } from './providers/gotify';
+import { gotify } from './providers/gotify';
+import type { NtfyChannel } from './providers/ntfy';
+import { ntfy } from './providers/ntfy';
+import type { ServerChanChannel } from './providers/serverchan';
+import { serverchan } from './providers/serverchan';
+import type { SlackChannel } from './providers/slack';
+import { slack } from './providers/slack';
+import type { TelegramChannel } from './providers/telegram';
+import { telegram } from './providers/telegram';
+import type { WebhookChannel } from './providers/webhook';
+import { webhook } from './providers/webhook';
+import type { WeComChannel } from './providers/wecom';
+import { wecom } from './providers/wecom';
+
+export type Channel =
+  | WebhookChannel
+  | EmailChannel
+  | TelegramChannel
+  | DiscordChannel
+  | SlackChannel
+  | NtfyChannel
+  | GotifyChannel
+  | BarkChannel
+  | ServerChanChannel
+  | DingTalkChannel
+  | FeishuChannel
+  | WeComChannel;
+
+const PROVIDERS: { [T in Channel['type']]: Provider<Extract<Channel, { type: T }>> } = {
+  webhook,
+  email,
+  telegram,
+  discord,
+  slack,
+  ntfy,
+  gotify,
+  bark,
+  serverchan,
+  dingtalk,
+  feishu,
+  wecom,
+};
+
+export function sendTo(channel: Channel, message: AlertMessage): Promise<void> {
+  return (PROVIDERS[channel.type] as Provider<Channel>).send(channel, message);
+}
+
+/** The `notifications` section: channels by name. */
+export function parseChannels(value: unknown): Record<string, Channel> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('notifications', 'must be an object');
+  const out: Record<string, Channel> = {};
+  for (const [name, raw] of Object.entries(value)) {
+    if (name.startsWith('//')) continue;
+    const key = `notifications.${name}`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(key, 'must be an object');
+    const type = (raw as Record<string, unknown>).type;
+    const provider = typeof type === 'string' && Object.hasOwn(PROVIDERS, type) ? (PROVIDERS[type as Channel['type']] as Provider<Channel>) : undefined;
+    if (!provider) throw bad(`${key}.type`, `must be one of ${Object.keys(PROVIDERS).join(', ')}; got ${JSON.stringify(type)}`);
+    out[name] = provider.parse(raw as Record<string, unknown>, key);
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+/** @module DingTalk (钉钉): a group robot's webhook, signed when the robot has a secret. */
+import { createHmac } from 'node:crypto';
+import { textWithLink } from '../message';
+import type { Provider } from '../provider';
+import { errcodeCheck, httpUrl, optional, post, required } from '../provider';
+
+export interface DingTalkChannel {
+  type: 'dingtalk';
+  url: string;
+  /** The robot's "sign" secret; '' if it uses keywords or IP ranges instead. */
+  secret: string;
+}
+
+/** HMAC-SHA256 of "<timestamp ms>\n<secret>" keyed by the secret, base64. */
+export function dingtalkSign(secret: string, timestamp: number): string {
+  return createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+}
+
+export const dingtalk: Provider<DingTalkChannel> = {
+  type: 'dingtalk',
+  parse: (raw, key) => ({ type: 'dingtalk', url: httpUrl(required(raw, key, 'url'), `${key}.url`), secret: optional(raw, key, 'secret', '') }),
+  send(c, m) {
+    const now = Date.now();
+    const url = c.secret ? `${c.url}${c.url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${encodeURIComponent(dingtalkSign(c.secret, now))}` : c.url;
+    return post({ url, body: JSON.stringify({ msgtype: 'text', text: { content: textWithLink(m) } }) }, errcodeCheck);
+  },
+};

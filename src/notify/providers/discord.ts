@@ -1,0 +1,15 @@
+/** @module Discord: a channel webhook. */
+import { textWithLink } from '../message';
+import type { Provider } from '../provider';
+import { httpUrl, post, required } from '../provider';
+
+export interface DiscordChannel {
+  type: 'discord';
+  url: string;
+}
+
+export const discord: Provider<DiscordChannel> = {
+  type: 'discord',
+  parse: (raw, key) => ({ type: 'discord', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  send: (c, m) => post({ url: c.url, body: JSON.stringify({ content: textWithLink(m) }) }),
+};

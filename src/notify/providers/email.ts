@@ -1,0 +1,71 @@
+/**
+ * @module Email over SMTP with nodemailer: implicit TLS (port 465, `secure`) or STARTTLS, which is
+ * required by default so credentials never cross the network in the clear.
+ */
+import type { Provider } from '../provider';
+import { bad, required } from '../provider';
+
+export interface EmailChannel {
+  type: 'email';
+  host: string;
+  port: number;
+  /** Implicit TLS (usually port 465); otherwise STARTTLS. */
+  secure: boolean;
+  /** Refuse to send without TLS (default true). */
+  requireTLS: boolean;
+  user: string;
+  pass: string;
+  from: string;
+  to: string[];
+}
+
+function flag(raw: Record<string, unknown>, key: string, field: string, fallback: boolean): boolean {
+  if (raw[field] === undefined) return fallback;
+  if (typeof raw[field] !== 'boolean') throw bad(`${key}.${field}`, 'must be true or false');
+  return raw[field] as boolean;
+}
+
+export const email: Provider<EmailChannel> = {
+  type: 'email',
+  parse(raw, key) {
+    const secure = flag(raw, key, 'secure', false);
+    const port = raw.port ?? (secure ? 465 : 587);
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}.port`, 'must be a port number');
+    const to = typeof raw.to === 'string' ? [raw.to] : raw.to;
+    if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw bad(`${key}.to`, 'must be an address or a list of addresses');
+    return {
+      type: 'email',
+      host: required(raw, key, 'host'),
+      port,
+      secure,
+      requireTLS: flag(raw, key, 'requireTLS', true),
+      user: typeof raw.user === 'string' ? raw.user : '',
+      pass: typeof raw.pass === 'string' ? raw.pass : '',
+      from: required(raw, key, 'from'),
+      to: to as string[],
+    };
+  },
+  async send(c, m) {
+    const { createTransport } = await import('nodemailer');
+    const transport = createTransport({
+      host: c.host,
+      port: c.port,
+      secure: c.secure,
+      requireTLS: c.requireTLS && !c.secure,
+      auth: c.user ? { user: c.user, pass: c.pass } : undefined,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+    try {
+      await transport.sendMail({
+        from: c.from,
+        to: c.to,
+        subject: `${m.state === 'firing' ? `[${m.severity}]` : '[resolved]'} ${m.rule} on ${m.node}`,
+        text: `${m.text}\n\n${m.link}\n`,
+      });
+    } finally {
+      transport.close();
+    }
+  },
+};

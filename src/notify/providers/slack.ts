@@ -1,0 +1,15 @@
+/** @module Slack: an incoming webhook (Mattermost and Rocket.Chat take the same body). */
+import { textWithLink } from '../message';
+import type { Provider } from '../provider';
+import { httpUrl, post, required } from '../provider';
+
+export interface SlackChannel {
+  type: 'slack';
+  url: string;
+}
+
+export const slack: Provider<SlackChannel> = {
+  type: 'slack',
+  parse: (raw, key) => ({ type: 'slack', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  send: (c, m) => post({ url: c.url, body: JSON.stringify({ text: textWithLink(m) }) }),
+};

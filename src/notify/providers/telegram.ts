@@ -1,0 +1,26 @@
+/** @module Telegram: a bot's sendMessage to a chat. */
+import { textWithLink } from '../message';
+import type { Provider } from '../provider';
+import { httpUrl, jsonField, optional, post, required, trimSlash } from '../provider';
+
+export interface TelegramChannel {
+  type: 'telegram';
+  botToken: string;
+  chatId: string;
+  /** https://api.telegram.org, or a Bot API server of your own. */
+  apiUrl: string;
+}
+
+export const telegram: Provider<TelegramChannel> = {
+  type: 'telegram',
+  parse: (raw, key) => ({
+    type: 'telegram',
+    botToken: required(raw, key, 'botToken'),
+    chatId: required(raw, key, 'chatId'),
+    apiUrl: httpUrl(optional(raw, key, 'apiUrl', 'https://api.telegram.org'), `${key}.apiUrl`),
+  }),
+  send: (c, m) =>
+    post({ url: `${trimSlash(c.apiUrl)}/bot${c.botToken}/sendMessage`, body: JSON.stringify({ chat_id: c.chatId, text: textWithLink(m), disable_web_page_preview: true }) }, (text) =>
+      jsonField(text, 'ok') === false ? `Telegram: ${String(jsonField(text, 'description'))}` : null,
+    ),
+};

@@ -1,0 +1,15 @@
+/** @module WeCom (企业微信): a group robot's webhook. */
+import { textWithLink } from '../message';
+import type { Provider } from '../provider';
+import { errcodeCheck, httpUrl, post, required } from '../provider';
+
+export interface WeComChannel {
+  type: 'wecom';
+  url: string;
+}
+
+export const wecom: Provider<WeComChannel> = {
+  type: 'wecom',
+  parse: (raw, key) => ({ type: 'wecom', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  send: (c, m) => post({ url: c.url, body: JSON.stringify({ msgtype: 'text', text: { content: textWithLink(m) } }) }, errcodeCheck),
+};
