@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
+import { parseRules } from '../../src/alerts/rules';
+import { parseChannels } from '../../src/notify/channels';
 import { BINARY, getJson, waitFor } from '../helpers';
+import { startReceiver } from '../notify/receiver';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
@@ -153,4 +156,38 @@ test('`probe admin set-password` from a pipe sets the password a running server 
   const short = spawnSync(BINARY, ['admin', 'set-password', '--data', s.dataDir], { input: 'short\n', encoding: 'utf8' });
   assert.equal(short.status, 1);
   assert.match(short.stderr, /at least 10 characters/);
+});
+
+test('a silence made in the admin mutes a firing alert’s notification (the event is still recorded); the test button reaches the channel', async (t) => {
+  const receiver = await startReceiver(t);
+  const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
+    config.channels = parseChannels({ hook: { type: 'webhook', url: receiver.url } });
+    config.rules = parseRules({ rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 50, for: '0s', notify: ['hook'] }] }, config.channels);
+  });
+  const admin = client(s);
+  const setup = await admin.call('POST', '/api/admin/setup', { token: s.server.setupUrl!.split('#setup=')[1], password: PASSWORD });
+  admin.csrf = setup.body.csrf as string;
+  const agent = new TestAgent(s.ws, s.addNode('db-1'));
+  await agent.opened;
+  t.after(() => agent.close());
+  agent.send(helloMessage());
+
+  assert.equal((await admin.call('POST', '/api/admin/silences', { rule: 'cpu-high', node: 'db-1', until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'reindex' })).status, 201);
+  agent.sample(1, [90, 1, 2, 0.1]);
+  const alerts = async () => (await admin.call('GET', '/api/admin/alerts')).body as unknown as { firing: { rule: string; silenced: boolean }[]; recent: { state: string }[] };
+  await waitFor('firing, silenced', async () => (await alerts()).firing.some((a) => a.rule === 'cpu-high' && a.silenced), 5000);
+  assert.deepEqual((await alerts()).recent.map((e) => e.state), ['firing'], 'the event is recorded');
+  agent.sample(2, [10, 1, 2, 0.1]);
+  await waitFor('resolved', async () => (await alerts()).firing.length === 0, 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(receiver.requests, [], 'no notification while silenced');
+
+  assert.equal((await admin.call('DELETE', '/api/admin/silences')).status, 200);
+  agent.sample(3, [95, 1, 2, 0.1]);
+  await waitFor('notified once the silence is gone', () => receiver.requests.some((r) => r.body.state === 'firing'), 5000);
+
+  const tested = await admin.call('POST', '/api/admin/notify-test', { channel: 'hook' });
+  assert.equal(tested.status, 200);
+  await waitFor('test message', () => receiver.requests.some((r) => r.body.rule === 'test'), 5000);
+  assert.equal((await admin.call('POST', '/api/admin/notify-test', { channel: 'nope' })).status, 404);
 });
