@@ -76,3 +76,30 @@ export class FailureTracker {
     this.entries.delete(address);
   }
 }
+
+/** Loopback clients (the local agent, a proxy without --trust-proxy, benchmarks) are not rate-limited by address. */
+export const isLoopback = (address: string): boolean => /^(127\.|::1$|::ffff:127\.)/.test(address);
+
+/**
+ * Connection attempts per address: a token bucket each, at most `maxEntries` addresses remembered
+ * (the least recently seen forgotten first). Loopback is exempt.
+ */
+export class AttemptLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly ratePerSec: number,
+    private readonly burst: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  allow(address: string, now: number): boolean {
+    if (isLoopback(address)) return true;
+    let bucket = this.buckets.get(address);
+    if (bucket) this.buckets.delete(address);
+    else bucket = new TokenBucket(this.ratePerSec, this.burst, now);
+    this.buckets.set(address, bucket);
+    if (this.buckets.size > this.maxEntries) this.buckets.delete(this.buckets.keys().next().value!);
+    return bucket.take(now);
+  }
+}

@@ -18,6 +18,7 @@ import { AgentGateway } from './agent-gateway';
 import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
+import { AttemptLimiter } from './limits';
 import { PageAccess } from './page-access';
 import { loadAssets } from './assets';
 import { createRequestHandler } from './http';
@@ -62,6 +63,9 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;
 const TRAFFIC_SAVE_MS = 60_000;
+/** WebSocket upgrades per client address: sustained rate and burst (many agents behind one NAT fit in the burst). */
+const UPGRADES_PER_SEC = 5;
+const UPGRADE_BURST = 60;
 
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -161,8 +165,14 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   });
   const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
   http.maxHeadersCount = 100;
+  // WebSocket connection attempts per client address: a reconnecting agent or page needs a few; a flood is refused.
+  const attempts = new AttemptLimiter(UPGRADES_PER_SEC, UPGRADE_BURST);
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
+    if (!attempts.allow(clientAddress(req, config.server.trustProxy), Date.now())) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 10\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req, config.server.trustProxy));
     else if (path === '/ws/live') {

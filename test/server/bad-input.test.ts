@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { test } from 'node:test';
+import WebSocket from 'ws';
 import type { HistoryResult } from '../../src/server/history';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { getJson, waitFor } from '../helpers';
@@ -200,4 +201,23 @@ test('the bad-input battery: the server survives each and keeps serving', async 
     await assert.rejects(later.opened, /HTTP 429/, 'even a right key from that address waits out the block');
     await stillServes(s, healthy, ++seq);
   });
+});
+
+test('WebSocket connection attempts are limited per client address (the burst fits a NAT of agents); loopback is exempt', async (t) => {
+  const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
+    config.server.trustProxy = true;
+  });
+  const attempt = (from?: string) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${s.ws}/ws/live`, { headers: from ? { 'X-Forwarded-For': from } : {} });
+      ws.on('open', () => (ws.terminate(), resolve(101)));
+      ws.on('unexpected-response', (_req, res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      ws.on('error', () => undefined);
+    });
+  const flood: number[] = [];
+  for (let i = 0; i < 80; i++) flood.push(await attempt('203.0.113.9'));
+  assert.ok(flood.slice(0, 60).every((x) => x === 101), 'the burst is served');
+  assert.ok(flood.slice(60).filter((x) => x === 429).length >= 15, `then refused: ${flood.slice(60).join(' ')}`);
+  assert.equal(await attempt('203.0.113.10'), 101, 'another address is not affected');
+  for (let i = 0; i < 80; i++) assert.equal(await attempt(), 101, 'loopback is never limited');
 });
