@@ -3,7 +3,6 @@
  * the key shown once, edit, rotate key, remove), alert rules with test notifications, silences.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { flagEmoji } from '../lib/format';
 import { t } from '../lib/i18n';
 import type { AdminNode } from '../state/admin';
 import {
@@ -11,7 +10,7 @@ import {
   setPageAccess, shownKey, signIn, signOut, silences,
 } from '../state/admin';
 import type { AccessMode } from '../state/admin';
-import { StatusText } from './node-status';
+import { Flag, StatusText } from './node-status';
 
 const value = (e: Event) => (e.target as HTMLInputElement).value;
 
@@ -86,7 +85,7 @@ function NodeRow({ node, first, last }: { node: AdminNode; first: boolean; last:
   return (
     <tr data-node={node.name}>
       <th scope="row">
-        {flagEmoji(node.location)} {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}
+        <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}
       </th>
       <td>{node.group || '–'}</td>
       <td>

@@ -103,6 +103,8 @@ export function NodeDetail({ id }: { id: number }) {
     return <main id="main">{link.value === 'live' ? <p class="empty">{t('notFound')}</p> : <p class="empty">{t('loading')}</p>}</main>;
   }
   const state = history.value;
+  const data = state.status === 'ready' ? state.data : state.status === 'loading' ? state.previous : null;
+  const busy = state.status === 'loading';
   return (
     <main id="main" class="detail">
       <nav>
@@ -124,24 +126,24 @@ export function NodeDetail({ id }: { id: number }) {
           </button>
         ))}
       </div>
-      {state.status === 'loading' && <p class="empty">{t('loading')}</p>}
+      {state.status === 'loading' && !state.previous && <p class="empty">{t('loading')}</p>}
       {state.status === 'error' && (
         <p class="empty" role="alert">
           {t('loadFailed', { msg: state.message })}
         </p>
       )}
-      {state.status === 'ready' && (
-        <div class="charts">
-          {CHARTS.filter((def) => hasData(state.data, def)).map((def) => (
-            <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => state.data.series[s.metric])} data={state.data} />
+      {data && (
+        <div class={`charts${busy ? ' busy' : ''}`} aria-busy={busy}>
+          {CHARTS.filter((def) => hasData(data, def)).map((def) => (
+            <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => data.series[s.metric])} data={data} />
           ))}
           {probeCharts(latencyTargets(node)).map((c) => (
-            <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={state.data} />
+            <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={data} />
           ))}
           {customCharts(node).map((c) => (
-            <Chart key={c.title} title={c.title} unit="count" series={c.series} data={state.data} />
+            <Chart key={c.title} title={c.title} unit="count" series={c.series} data={data} />
           ))}
-          {!CHARTS.some((def) => hasData(state.data, def)) && <p class="empty">{t('noData')}</p>}
+          {!CHARTS.some((def) => hasData(data, def)) && <p class="empty">{t('noData')}</p>}
         </div>
       )}
     </main>

@@ -22,13 +22,35 @@ export function StatusText({ node }: { node: NodeView }) {
   );
 }
 
+let emojiFlags: boolean | null = null;
+
+/**
+ * Whether this browser draws flag emoji: a flag is one glyph as wide as a single regional
+ * indicator; without a flag font the pair is drawn as two (Windows, many Linux desktops).
+ */
+function drawsFlags(): boolean {
+  if (emojiFlags === null) {
+    const ctx = document.createElement('canvas').getContext('2d');
+    if (!ctx) return (emojiFlags = false);
+    ctx.font = '32px sans-serif';
+    emojiFlags = ctx.measureText(flagEmoji('JP')).width < 1.5 * ctx.measureText(flagEmoji('JP').slice(0, 2)).width;
+  }
+  return emojiFlags;
+}
+
+/** The country's flag emoji, or its two letters in a badge where the browser cannot draw the flag. */
 export function Flag({ code }: { code: string }) {
   const flag = flagEmoji(code);
-  return flag ? (
+  if (!flag) return null;
+  return drawsFlags() ? (
     <span class="flag" role="img" aria-label={code} title={code}>
       {flag}
     </span>
-  ) : null;
+  ) : (
+    <abbr class="flag-code" title={code}>
+      {code.toUpperCase()}
+    </abbr>
+  );
 }
 
 export function expiryText(expires: string): { text: string; level: '' | 'warn' | 'crit' } {

@@ -15,16 +15,21 @@ export interface History {
   series: Record<string, (number | null)[]>;
 }
 
-export type HistoryState = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ready'; data: History };
+/** While loading another range, the charts keep the previous data (dimmed) rather than jumping away. */
+export type HistoryState = { status: 'loading'; previous: History | null } | { status: 'error'; message: string } | { status: 'ready'; data: History };
 
 export const range = signal<Range>('1h');
-export const history = signal<HistoryState>({ status: 'loading' });
+export const history = signal<HistoryState>({ status: 'loading', previous: null });
 
 let request = 0;
+/** The node the history signal belongs to: another node's charts are never kept while loading. */
+let shownNode = -1;
 
 export async function loadHistory(nodeId: number, which: Range): Promise<void> {
   const mine = ++request;
-  history.value = { status: 'loading' };
+  const shown = nodeId === shownNode ? history.value : null;
+  shownNode = nodeId;
+  history.value = { status: 'loading', previous: shown?.status === 'ready' ? shown.data : shown?.status === 'loading' ? shown.previous : null };
   try {
     const res = await fetch(`/api/nodes/${nodeId}/history?range=${which}`);
     const body = (await res.json()) as Record<string, unknown>;
