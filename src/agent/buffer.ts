@@ -3,7 +3,9 @@
  * sent, and stays there until the server acks it, so neither a server outage nor an agent restart
  * loses it. Bounded by bytes and age; when full the oldest segment goes first and its unacked
  * samples are counted as dropped. Not fsynced: it protects against outages and restarts, not
- * against the node's own power loss.
+ * against the node's own power loss. Each segment starts with the schema its array-form samples
+ * follow; after a restart with another schema (an upgrade, new latency targets) older segments are
+ * rewritten in the object form, so the server reads them right whatever the new hello says.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +31,8 @@ interface Segment {
   file: string;
 }
 
+const SCHEMA_LINE = '#schema ';
+
 interface State {
   /** Every seq up to this one is acked or dropped. */
   floor: number;
@@ -53,10 +57,15 @@ export class SampleBuffer {
   /** The last segment read from disk: backfill reads one segment in several batches. */
   private cached: { file: string; samples: BufferedSample[] } | null = null;
 
+  /** The schema of array-form samples written now, as the JSON written at the top of each segment. */
+  private readonly schemaText: string | null;
+
   constructor(
     private readonly dir: string,
     private readonly limits: BufferLimits = DEFAULT_BUFFER_LIMITS,
+    private readonly schema: readonly string[] | null = null,
   ) {
+    this.schemaText = schema && JSON.stringify(schema);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
       this.state = { ...this.state, ...(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as State) };
@@ -65,7 +74,8 @@ export class SampleBuffer {
     }
     for (const name of readdirSync(dir).filter((n) => /^\d+\.seg$/.test(n)).sort((a, b) => parseInt(a) - parseInt(b))) {
       const file = path.join(dir, name);
-      const lines = this.readSegment(file);
+      let lines = this.readSegment(file);
+      if (this.schemaText && lines.length > 0 && this.segmentSchema(file) !== this.schemaText) lines = this.rewrite(file, lines);
       if (lines.length === 0) {
         rmSync(file, { force: true });
         continue;
@@ -75,9 +85,49 @@ export class SampleBuffer {
     }
   }
 
+  private segmentSchema(file: string): string | null {
+    const head = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+    return head.startsWith(SCHEMA_LINE) ? head.slice(SCHEMA_LINE.length) : null;
+  }
+
+  /**
+   * Rewrites a segment of another schema under the current one: its array-form samples in the
+   * object form, by name. A segment from before schemas were recorded can only be kept if its
+   * arrays fit the current schema; otherwise its unacked samples are dropped and counted.
+   */
+  private rewrite(file: string, lines: BufferedSample[]): BufferedSample[] {
+    const old = this.segmentSchema(file);
+    const names = old === null ? null : (JSON.parse(old) as string[]);
+    const kept: BufferedSample[] = [];
+    for (const sample of lines) {
+      const msg = JSON.parse(sample.text) as { values: unknown; [k: string]: unknown };
+      if (!Array.isArray(msg.values)) {
+        kept.push(sample);
+        continue;
+      }
+      const schema = names ?? (msg.values.length === this.schema!.length ? this.schema! : null);
+      if (!schema || schema.length !== msg.values.length) {
+        if (!this.isAcked(sample.seq)) this.state.dropped++;
+        continue;
+      }
+      const values: Record<string, number> = {};
+      msg.values.forEach((v, i) => v !== null && (values[schema[i]!] = v as number));
+      kept.push({ ...sample, text: JSON.stringify({ ...msg, values }) });
+    }
+    const body = kept.map((s) => `${s.seq} ${s.ts} ${s.text}\n`).join('');
+    writeFileSync(`${file}.tmp`, `${SCHEMA_LINE}${this.schemaText}\n${body}`, { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+    if (kept.length < lines.length) this.stateDirty = true;
+    // Dropped seqs count as done, so the floor can move past them.
+    const keptSeqs = new Set(kept.map((s) => s.seq));
+    this.ack(lines.filter((s) => !keptSeqs.has(s.seq)).map((s) => s.seq), false);
+    return kept;
+  }
+
   private readSegment(file: string): BufferedSample[] {
     const out: BufferedSample[] = [];
     for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.startsWith('#')) continue;
       const a = line.indexOf(' ');
       const b = line.indexOf(' ', a + 1);
       if (a < 0 || b < 0) continue; // a torn last line after a crash
@@ -107,6 +157,7 @@ export class SampleBuffer {
       this.fd = openSync(file, 'a', 0o600);
       current = { first: sample.seq, last: sample.seq, lastTs: sample.ts, bytes: 0, file };
       this.segments.push(current);
+      if (this.schemaText) current.bytes += writeSync(this.fd, `${SCHEMA_LINE}${this.schemaText}\n`);
     }
     const line = `${sample.seq} ${sample.ts} ${sample.text}\n`;
     writeSync(this.fd, line);
@@ -140,7 +191,7 @@ export class SampleBuffer {
   }
 
   /** Records acked seqs (any order) and deletes segments that hold nothing unacked any more. */
-  ack(seqs: readonly number[]): void {
+  ack(seqs: readonly number[], trim = true): void {
     for (const seq of seqs) {
       this.recent.delete(seq);
       if (this.isAcked(seq)) continue;
@@ -157,7 +208,7 @@ export class SampleBuffer {
       while (merged.length > 0 && merged[0]![0] <= this.state.floor + 1) this.state.floor = Math.max(this.state.floor, merged.shift()![1]);
       this.state.acked = merged;
     }
-    while (this.segments.length > 0 && this.segments[0]!.last <= this.state.floor && (this.segments.length > 1 || this.fd === null)) this.removeOldest();
+    while (trim && this.segments.length > 0 && this.segments[0]!.last <= this.state.floor && (this.segments.length > 1 || this.fd === null)) this.removeOldest();
     this.stateDirty = true;
   }
 

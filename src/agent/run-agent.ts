@@ -13,6 +13,7 @@ import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
 import type { BufferLimits } from './buffer';
 import { collectAll, platformCollectors } from './collectors/index';
+import { gpuCollector } from './collectors/gpu';
 import { hostFacts } from './collectors/host';
 import { LatencyProber } from './collectors/latency';
 import { textfileCollector } from './collectors/textfile';
@@ -50,12 +51,22 @@ const PERSIST_EVERY_MS = 2000;
 
 export function runAgent(options: AgentOptions): RunningAgent {
   const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
-  const schema = [...METRIC_NAMES, ...prober.metricNames];
   const collectors = platformCollectors('/proc', options.hostRoot ?? '');
   if (options.textfileDir) collectors.push(textfileCollector(options.textfileDir));
+  const gpu = gpuCollector(options.intervalMs);
+  collectors.push(gpu);
   const failed = new Set<string>();
   const url = agentEndpoint(options.server);
   const start = performance.now();
+  // Two readings prime the rate-based collectors (so the first sample sent already has rates) and
+  // show which devices (cores, interfaces, mounts, sensors) this node has: they join the schema
+  // sent once in hello, so samples carry only their values. Devices that appear later travel by name.
+  const first = performance.now() - start;
+  collectAll(collectors, first, failed);
+  const primed = collectAll(collectors, Math.max(performance.now() - start, first + 1), failed);
+  const base = [...METRIC_NAMES, ...prober.metricNames];
+  const known = new Set(base);
+  const schema = [...base, ...Object.keys(primed).filter((name) => !known.has(name)).sort()];
   const hello = (): HelloMessage => ({
     type: 'hello',
     protocol: PROTOCOL_VERSION,
@@ -64,7 +75,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
     metrics: schema,
     intervalMs: options.intervalMs,
   });
-  const buffer = new SampleBuffer(options.stateDir, options.buffer);
+  const buffer = new SampleBuffer(options.stateDir, options.buffer, schema);
   let ca: Buffer | undefined;
   if (options.ca) {
     try {
@@ -76,8 +87,6 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs, ca, insecureLoopback: options.insecureLoopback });
   const persist = setInterval(() => buffer.persist(), PERSIST_EVERY_MS);
   persist.unref();
-  // Prime rate-based collectors so the first sample sent already has cpu and network rates.
-  collectAll(collectors, performance.now() - start, failed);
   const phaseMs = Math.floor(Math.random() * options.intervalMs);
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
@@ -95,6 +104,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
     stop() {
       scheduler.stop();
       prober.stop();
+      gpu.stop();
       clearInterval(persist);
       connection.close();
       buffer.close();

@@ -3,7 +3,7 @@
  * database, in the HTTP API and in the page. Units are in the name or in `unit`.
  */
 
-export type MetricUnit = 'percent' | 'bytes' | 'bytesPerSec' | 'seconds' | 'count' | 'load' | 'ms';
+export type MetricUnit = 'percent' | 'bytes' | 'bytesPerSec' | 'seconds' | 'count' | 'load' | 'ms' | 'celsius';
 
 export interface MetricDef {
   readonly unit: MetricUnit;
@@ -44,6 +44,10 @@ export const METRICS = {
   threads: { unit: 'count', help: 'Threads (kernel scheduling entities) on the host', prom: 'probe_threads' },
   tcpConnections: { unit: 'count', help: 'TCP sockets in use, IPv4 and IPv6', prom: 'probe_tcp_connections' },
   udpSockets: { unit: 'count', help: 'UDP sockets in use, IPv4 and IPv6', prom: 'probe_udp_sockets' },
+  tempCelsius: { unit: 'celsius', help: 'Hottest temperature sensor', prom: 'probe_temperature_max_celsius' },
+  gpuUtil: { unit: 'percent', help: 'GPU busy time, mean over GPUs (nvidia-smi)', prom: 'probe_gpu_usage_percent' },
+  gpuMemUsedBytes: { unit: 'bytes', help: 'GPU memory in use, summed over GPUs', prom: 'probe_gpu_memory_used_bytes' },
+  gpuMemTotalBytes: { unit: 'bytes', help: 'GPU memory, summed over GPUs', prom: 'probe_gpu_memory_total_bytes' },
   agentDroppedSamples: { unit: 'count', help: 'Samples the agent dropped unsent because its buffer was full (since its state dir was created)', prom: 'probe_agent_dropped_samples' },
 } as const satisfies Record<string, MetricDef>;
 
@@ -65,15 +69,47 @@ export const LOSS_PREFIX = 'loss.';
 export const PROBE_LABEL = /^[A-Za-z0-9_-]{1,32}$/;
 const PROBE_NAME = /^(latency|loss)\.[A-Za-z0-9_-]{1,32}$/;
 
-export function isKnownMetric(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name);
+/**
+ * Per-device metrics: `<family>.<device>`, e.g. `cpuCore.0`, `netRxBytesPerSec.eth0`,
+ * `diskUsedBytes./home`, `temp.coretemp.package_id_0`, `gpuUtil.0`. `label` names the device in /metrics.
+ */
+export const FAMILIES = {
+  cpuCore: { unit: 'percent', help: 'Busy time of one CPU core', prom: 'probe_cpu_core_usage_percent', label: 'core' },
+  netRxBytesPerSec: { unit: 'bytesPerSec', help: 'Received on one physical interface', prom: 'probe_interface_receive_bytes_per_second', label: 'interface' },
+  netTxBytesPerSec: { unit: 'bytesPerSec', help: 'Sent on one physical interface', prom: 'probe_interface_transmit_bytes_per_second', label: 'interface' },
+  diskUsedBytes: { unit: 'bytes', help: 'Used space of one filesystem', prom: 'probe_filesystem_used_bytes', label: 'mountpoint' },
+  diskTotalBytes: { unit: 'bytes', help: 'Size of one filesystem', prom: 'probe_filesystem_size_bytes', label: 'mountpoint' },
+  temp: { unit: 'celsius', help: 'One temperature sensor', prom: 'probe_temperature_celsius', label: 'sensor' },
+  gpuUtil: { unit: 'percent', help: 'Busy time of one GPU', prom: 'probe_gpu_device_usage_percent', label: 'gpu' },
+  gpuMemUsedBytes: { unit: 'bytes', help: 'Memory in use on one GPU', prom: 'probe_gpu_device_memory_used_bytes', label: 'gpu' },
+} as const satisfies Record<string, MetricDef & { label: string }>;
+
+export type FamilyName = keyof typeof FAMILIES;
+
+/** A device label: interface, mount point, core number, sensor or GPU index. */
+export const DEVICE_LABEL = /^[A-Za-z0-9_./:-]{1,64}$/;
+
+/** The family and device of a per-device metric name, or null. */
+export function splitFamily(name: string): { family: FamilyName; device: string } | null {
+  const dot = name.indexOf('.');
+  if (dot <= 0) return null;
+  const family = name.slice(0, dot);
+  const device = name.slice(dot + 1);
+  return Object.prototype.hasOwnProperty.call(FAMILIES, family) && DEVICE_LABEL.test(device) ? { family: family as FamilyName, device } : null;
 }
 
-/** The unit of any metric the protocol knows, including per-target probe metrics. */
+export function isKnownMetric(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name) || splitFamily(name) !== null;
+}
+
+/** The unit of any metric the protocol knows, including per-target probe and per-device metrics. */
 export function unitOf(name: string): MetricUnit | undefined {
   if (name.startsWith(LATENCY_PREFIX)) return 'ms';
   if (name.startsWith(LOSS_PREFIX)) return 'percent';
-  return (METRICS as Record<string, MetricDef>)[name]?.unit;
+  const own = (METRICS as Record<string, MetricDef>)[name];
+  if (own) return own.unit;
+  const split = splitFamily(name);
+  return split ? FAMILIES[split.family].unit : undefined;
 }
 
 export type MetricValues = Record<string, number>;

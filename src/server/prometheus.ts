@@ -3,16 +3,21 @@
  * for people who already run Prometheus, VictoriaMetrics or Grafana.
  */
 import type { NodeView } from '../protocol/messages';
-import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX, METRICS } from '../protocol/metrics';
+import { CUSTOM_PREFIX, FAMILIES, LATENCY_PREFIX, LOSS_PREFIX, METRICS, splitFamily } from '../protocol/metrics';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** Name and extra label of a metric; probe targets become a `target` label. */
-function promName(metric: string): { name: string; target?: string } | null {
+/** Name and extra label of a metric; probe targets become a `target` label, devices their family's label. */
+function promName(metric: string): { name: string; target?: string; label?: string } | null {
   const known = (METRICS as Record<string, { prom: string }>)[metric];
   if (known) return { name: known.prom };
+  const device = splitFamily(metric);
+  if (device) {
+    const family = FAMILIES[device.family];
+    return { name: family.prom, label: `${family.label}="${escapeLabel(device.device)}"` };
+  }
   if (metric.startsWith(LATENCY_PREFIX)) return { name: 'probe_latency_seconds', target: metric.slice(LATENCY_PREFIX.length) };
   if (metric.startsWith(LOSS_PREFIX)) return { name: 'probe_loss_ratio', target: metric.slice(LOSS_PREFIX.length) };
   if (metric.startsWith(CUSTOM_PREFIX)) return { name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}` };
@@ -22,6 +27,8 @@ function promName(metric: string): { name: string; target?: string } | null {
 function helpFor(metric: string): string {
   const known = (METRICS as Record<string, { help: string }>)[metric];
   if (known) return known.help;
+  const device = splitFamily(metric);
+  if (device) return FAMILIES[device.family].help;
   if (metric.startsWith(LATENCY_PREFIX)) return 'TCP connect time of the last probe to the target';
   if (metric.startsWith(LOSS_PREFIX)) return 'Share of the last 10 probes to the target that failed';
   return `Agent-defined metric ${metric}`;
@@ -43,6 +50,7 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
       if (!prom) continue;
       // Base units: seconds and ratios, as Prometheus expects.
       if (prom.target !== undefined) add(prom.name, helpFor(metric), `${labels},target="${escapeLabel(prom.target)}"`, prom.name === 'probe_latency_seconds' ? value / 1000 : value / 100);
+      else if (prom.label) add(prom.name, helpFor(metric), `${labels},${prom.label}`, value);
       else add(prom.name, helpFor(metric), labels, value);
     }
   }

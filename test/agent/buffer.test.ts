@@ -73,3 +73,45 @@ test('a backlog larger than the memory window is read back from disk, batch by b
   assert.equal(buffer.unacked(0, 1)[0]!.text, '{"type":"sample","seq":1}', 'from disk, intact');
   buffer.close();
 });
+
+test('after a restart with another schema, buffered samples are rewritten by name; unknown old arrays are dropped and counted', (t) => {
+  const dir = tempDir(t);
+  const arraySample = (seq: number, values: (number | null)[]) => ({ seq, ts: T0 + seq * 1000, text: JSON.stringify({ type: 'sample', seq, ts: T0 + seq * 1000, values }) });
+  const before = new SampleBuffer(dir, undefined, ['cpu', 'load1']);
+  before.append(arraySample(1, [10, 0.5]), T0);
+  before.append(arraySample(2, [20, null]), T0);
+  before.ack([1]);
+  before.close();
+
+  // The new run has new metrics (an upgrade, or latency targets added): arrays of the old shape would be misread.
+  const after = new SampleBuffer(dir, undefined, ['cpu', 'memUsedBytes', 'load1']);
+  const [backfill] = after.unacked(0, 10);
+  assert.equal(backfill!.seq, 2);
+  assert.deepEqual(JSON.parse(backfill!.text), { type: 'sample', seq: 2, ts: T0 + 2000, values: { cpu: 20 } });
+  after.append(arraySample(3, [30, 1024, 0.1]), T0);
+  assert.deepEqual(JSON.parse(after.unacked(2, 10)[0]!.text).values, [30, 1024, 0.1], 'new samples keep the array form');
+  after.close();
+  const again = new SampleBuffer(dir, undefined, ['cpu', 'memUsedBytes', 'load1']);
+  assert.deepEqual(again.unacked(0, 10).map((s) => s.seq), [2, 3], 'nothing rewritten twice or lost');
+  assert.equal(again.dropped, 0);
+  again.close();
+
+  // A segment from before schemas were recorded: kept if its arrays fit, else dropped and counted.
+  const legacy = tempDir(t);
+  const old = new SampleBuffer(legacy);
+  old.append(arraySample(1, [1, 2]), T0);
+  old.append(arraySample(2, [3, 4]), T0);
+  old.close();
+  const fits = new SampleBuffer(legacy, undefined, ['cpu', 'load1']);
+  assert.deepEqual(JSON.parse(fits.unacked(0, 10)[1]!.text).values, { cpu: 3, load1: 4 });
+  fits.close();
+  const legacy2 = tempDir(t);
+  const old2 = new SampleBuffer(legacy2);
+  old2.append(arraySample(1, [1, 2]), T0);
+  old2.close();
+  const misfit = new SampleBuffer(legacy2, undefined, ['cpu', 'memUsedBytes', 'load1']);
+  assert.deepEqual(misfit.unacked(0, 10), []);
+  assert.equal(misfit.dropped, 1);
+  assert.equal(misfit.nextSeq(), 2, 'sequence numbers still continue');
+  misfit.close();
+});

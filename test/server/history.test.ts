@@ -97,7 +97,7 @@ test('/metrics is valid Prometheus text with base-unit names and node labels', a
   t.after(() => agent.close());
   await agent.opened;
   agent.send(helloMessage());
-  agent.sample(1, [12.5, 1024, 4096, 0.75]);
+  agent.send({ type: 'sample', seq: 1, ts: Date.now(), values: [12.5, 1024, 4096, 0.75], extra: { 'diskUsedBytes./srv/data': 2048, 'temp.coretemp.core_0': 51.5, 'cpuCore.1': 40 } });
   await waitFor('ack', () => agent.of('ack').length > 0);
   const res = await fetch(`${s.base}/metrics`);
   assert.match(res.headers.get('content-type')!, /text\/plain; version=0\.0\.4/);
@@ -110,6 +110,10 @@ test('/metrics is valid Prometheus text with base-unit names and node labels', a
   assert.equal(byName.get('probe_load1')!.metrics[0]!.value, '0.75');
   assert.equal(byName.get('probe_node_online')!.metrics[0]!.value, '1');
   for (const name of byName.keys()) assert.match(name, /^probe_[a-z0-9_]+$/);
+  // Per-device metrics: one family, the device as a label.
+  assert.deepEqual(byName.get('probe_filesystem_used_bytes')!.metrics[0], { value: '2048', labels: { node: 'tokyo--1-', group: '', location: '', mountpoint: '/srv/data' } });
+  assert.equal(byName.get('probe_temperature_celsius')!.metrics[0]!.labels.sensor, 'coretemp.core_0');
+  assert.equal(byName.get('probe_cpu_core_usage_percent')!.metrics[0]!.labels.core, '1');
 });
 
 test('readHistory on the in-memory store: buckets, gaps, metric filter, stat, tier for old ranges', () => {

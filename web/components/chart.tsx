@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import type { MetricUnit } from '../../src/protocol/metrics';
 import { loadUplot } from '../lib/load-uplot';
-import { formatAxisBytes, formatBytes, formatCount, formatLoad, formatMs, formatPercent, formatRate } from '../lib/format';
+import { formatAxisBytes, formatBytes, formatCelsius, formatCount, formatLoad, formatMs, formatPercent, formatRate } from '../lib/format';
 import type { History } from '../state/history';
 import { shownTheme } from '../state/prefs';
 
@@ -25,6 +25,7 @@ const FORMAT: Record<MetricUnit, (v: number) => string> = {
   count: formatCount,
   load: formatLoad,
   ms: formatMs,
+  celsius: formatCelsius,
 };
 
 const AXIS: Partial<Record<MetricUnit, (v: number) => string>> = {

@@ -90,3 +90,9 @@ export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
 }
+
+/** Degrees Celsius, whole degrees ("54 °C"). */
+export function formatCelsius(c: number | undefined): string {
+  if (c === undefined || !Number.isFinite(c)) return '–';
+  return `${Math.round(c)} °C`;
+}

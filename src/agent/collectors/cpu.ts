@@ -19,6 +19,21 @@ export function parseProcStat(text: string): CpuTimes {
   const line = text.split('\n', 1)[0] ?? '';
   const fields = line.trim().split(/\s+/);
   if (fields[0] !== 'cpu') throw new Error('/proc/stat does not start with the cpu line');
+  return cpuTimes(fields);
+}
+
+/** The per-core `cpuN` lines, by core number. */
+export function parseCoreTimes(text: string): Map<string, CpuTimes> {
+  const cores = new Map<string, CpuTimes>();
+  for (const line of text.split('\n')) {
+    if (!/^cpu\d/.test(line)) continue;
+    const fields = line.trim().split(/\s+/);
+    cores.set(fields[0]!.slice(3), cpuTimes(fields));
+  }
+  return cores;
+}
+
+function cpuTimes(fields: string[]): CpuTimes {
   const n = fields.slice(1, 9).map((f) => Number(f) || 0);
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
   return {
@@ -59,15 +74,25 @@ export function cpuBreakdown(prev: CpuTimes, cur: CpuTimes): { cpuUser: number; 
 
 export function cpuCollector(stat: ProcFile): Collector {
   let prev: CpuTimes | null = null;
+  let prevCores = new Map<string, CpuTimes>();
   return {
     name: 'cpu',
     collect(out) {
-      const cur = parseProcStat(stat.read());
+      const text = stat.read();
+      const cur = parseProcStat(text);
       const busy = prev ? cpuBusyPercent(prev, cur) : null;
       const parts = prev ? cpuBreakdown(prev, cur) : null;
       prev = cur;
       if (busy !== null) out.cpu = busy;
       if (parts) Object.assign(out, parts);
+      // A core taken offline disappears from /proc/stat; it comes back with no rate for one interval.
+      const cores = parseCoreTimes(text);
+      for (const [core, times] of cores) {
+        const before = prevCores.get(core);
+        const coreBusy = before ? cpuBusyPercent(before, times) : null;
+        if (coreBusy !== null) out[`cpuCore.${core}`] = coreBusy;
+      }
+      prevCores = cores;
     },
   };
 }

@@ -3,6 +3,7 @@
  * one entry per device (bind mounts counted once), sized with statfs.
  */
 import { statfsSync } from 'node:fs';
+import { DEVICE_LABEL } from '../../protocol/metrics';
 import type { Collector } from './collector';
 import type { ProcFile } from './proc-file';
 
@@ -69,6 +70,10 @@ export function diskCollector(mountsFile: ProcFile, hostRoot = ''): Collector {
           const s = statfsSync(hostRoot + m.mountpoint);
           total += s.blocks * s.bsize;
           used += (s.blocks - s.bfree) * s.bsize;
+          if (DEVICE_LABEL.test(m.mountpoint)) {
+            out[`diskUsedBytes.${m.mountpoint}`] = (s.blocks - s.bfree) * s.bsize;
+            out[`diskTotalBytes.${m.mountpoint}`] = s.blocks * s.bsize;
+          }
         } catch {
           // Unmounted since the last refresh or not readable: counted again once it is back.
         }

@@ -15,6 +15,7 @@ import { portableCollectors } from './portable';
 import { ProcFile } from './proc-file';
 import { processesCollector } from './processes';
 import { socketsCollector } from './sockets';
+import { temperatureCollector } from './temperature';
 import { uptimeCollector } from './uptime';
 
 /**
@@ -34,6 +35,7 @@ export function platformCollectors(procDir = '/proc', hostRoot = ''): Collector[
     loadCollector(file('loadavg')),
     uptimeCollector(file('uptime')),
     processesCollector(procDir),
+    temperatureCollector(),
   ];
 }
 

@@ -3,7 +3,8 @@
  * loopback, bridges, veth pairs, tunnels and VPNs would count the same bytes twice.
  */
 import type { Collector } from './collector';
-import { summedRates } from './collector';
+import { DEVICE_LABEL } from '../../protocol/metrics';
+import { counterRate, summedRates } from './collector';
 import type { ProcFile } from './proc-file';
 
 export interface InterfaceCounters {
@@ -40,6 +41,9 @@ export function networkCollector(netDev: ProcFile): Collector {
     { netRxBytesPerSec: 'rxBytes', netTxBytesPerSec: 'txBytes', netRxPacketsPerSec: 'rxPackets', netTxPacketsPerSec: 'txPackets' },
     isPhysicalInterface,
   );
+  // Per interface too, for the node page (a bond, or public and private interfaces apart).
+  let prev = new Map<string, InterfaceCounters>();
+  let prevMono = 0;
   return {
     name: 'network',
     collect(out, monoMs) {
@@ -54,6 +58,19 @@ export function networkCollector(netDev: ProcFile): Collector {
       out.netRxBytesTotal = rxTotal;
       out.netTxBytesTotal = txTotal;
       Object.assign(out, rates(cur, monoMs));
+      const dt = monoMs - prevMono;
+      for (const [name, c] of cur) {
+        if (!isPhysicalInterface(name) || !DEVICE_LABEL.test(name)) continue;
+        const before = prev.get(name);
+        const rx = counterRate(before?.rxBytes, c.rxBytes, dt);
+        const tx = counterRate(before?.txBytes, c.txBytes, dt);
+        if (rx !== null && tx !== null) {
+          out[`netRxBytesPerSec.${name}`] = Math.round(rx);
+          out[`netTxBytesPerSec.${name}`] = Math.round(tx);
+        }
+      }
+      prev = cur;
+      prevMono = monoMs;
     },
   };
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { counterRate } from '../../../src/agent/collectors/collector';
-import { cpuBreakdown, cpuBusyPercent, parseBootTime, parseProcStat } from '../../../src/agent/collectors/cpu';
+import { cpuBreakdown, cpuBusyPercent, cpuCollector, parseBootTime, parseProcStat } from '../../../src/agent/collectors/cpu';
 import { isWholeDisk, parseDiskstats } from '../../../src/agent/collectors/diskio';
 import { ProcFile } from '../../../src/agent/collectors/proc-file';
 import { parseSockstat } from '../../../src/agent/collectors/sockets';
@@ -14,6 +14,7 @@ import { parseLoadavg } from '../../../src/agent/collectors/load';
 import { parseMeminfo } from '../../../src/agent/collectors/memory';
 import { isPhysicalInterface, networkCollector, parseNetDev } from '../../../src/agent/collectors/network';
 import { countPids } from '../../../src/agent/collectors/processes';
+import { temperatureCollector } from '../../../src/agent/collectors/temperature';
 import { parseUptime } from '../../../src/agent/collectors/uptime';
 import { FIXTURES, tempDir } from '../../helpers';
 
@@ -76,11 +77,14 @@ test('network collector: packets and totals too, nothing negative across an inte
   const second: MetricValues = {};
   collector.collect(second, 2000);
   assert.deepEqual([second.netRxBytesPerSec, second.netTxBytesPerSec, second.netRxPacketsPerSec, second.netTxPacketsPerSec], [1000, 500, 10, 5]);
+  assert.deepEqual([second['netRxBytesPerSec.eth0'], second['netTxBytesPerSec.eth0']], [1000, 500], 'per interface too');
+  assert.equal(second['netRxBytesPerSec.lo'], undefined, 'not for virtual interfaces');
   write(100, 1, 50, 1);
   const reset: MetricValues = {};
   collector.collect(reset, 3000);
   assert.equal(reset.netRxBytesPerSec, 0, 'a reset interface adds nothing, never a negative rate');
   assert.equal(reset.netRxBytesTotal, 100);
+  assert.equal(reset['netRxBytesPerSec.eth0'], undefined, 'no per-interface rate across its reset either');
 });
 
 test('/proc/meminfo: used = total - available, swap', () => {
@@ -148,4 +152,51 @@ test('disk collector in a container: the host mount table, sized through the hos
   const s = statfsSync(hostRoot + '/');
   assert.equal(out.diskTotalBytes, s.blocks * s.bsize);
   assert.equal(out.diskUsedBytes, (s.blocks - s.bfree) * s.bsize);
+});
+
+test('cpu collector: busy share of every core from the cpuN lines', (t) => {
+  const file = path.join(tempDir(t), 'stat');
+  const write = (c0: number[], c1: number[]) => {
+    const line = (name: string, f: number[]) => `${name} ${f.join(' ')} 0 0 0`;
+    const total = c0.map((v, i) => v + c1[i]!);
+    writeFileSync(file, [line('cpu', total), line('cpu0', c0), line('cpu1', c1), 'btime 1764000000'].join('\n') + '\n');
+  };
+  // user nice system idle iowait irq softirq steal
+  write([100, 0, 0, 900, 0, 0, 0, 0], [500, 0, 0, 500, 0, 0, 0, 0]);
+  const collector = cpuCollector(new ProcFile(file));
+  collector.collect({}, 0);
+  write([150, 0, 0, 950, 0, 0, 0, 0], [590, 0, 0, 510, 0, 0, 0, 0]);
+  const out: MetricValues = {};
+  collector.collect(out, 1000);
+  assert.equal(out['cpuCore.0'], 50);
+  assert.equal(out['cpuCore.1'], 90);
+  assert.equal(out.cpu, 70);
+});
+
+test('temperatures: every hwmon sensor by chip and label, the hottest as tempCelsius, nonsense skipped', (t) => {
+  const hwmon = tempDir(t, 'probe-hwmon-');
+  const chip = (dir: string, name: string, sensors: Record<string, [string, string]>) => {
+    mkdirSync(path.join(hwmon, dir));
+    writeFileSync(path.join(hwmon, dir, 'name'), `${name}\n`);
+    for (const [n, [label, value]] of Object.entries(sensors)) {
+      writeFileSync(path.join(hwmon, dir, `temp${n}_input`), `${value}\n`);
+      if (label) writeFileSync(path.join(hwmon, dir, `temp${n}_label`), `${label}\n`);
+    }
+  };
+  chip('hwmon0', 'coretemp', { 1: ['Package id 0', '54000'], 2: ['Core 0', '52500'] });
+  chip('hwmon1', 'nvme', { 1: ['Composite', '41850'] });
+  chip('hwmon2', 'nvme', { 1: ['Composite', '38000'] });
+  chip('hwmon3', 'acpitz', { 1: ['', '-273000'] });
+  const out: MetricValues = {};
+  temperatureCollector(hwmon).collect(out, 0);
+  assert.deepEqual(out, {
+    'temp.coretemp.package_id_0': 54,
+    'temp.coretemp.core_0': 52.5,
+    'temp.nvme.composite': 41.9,
+    'temp.nvme2.composite': 38,
+    tempCelsius: 54,
+  });
+  const none: MetricValues = {};
+  temperatureCollector(path.join(hwmon, 'missing')).collect(none, 0);
+  assert.deepEqual(none, {}, 'no sensors: absent, not zero');
 });
