@@ -67,11 +67,12 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const base = [...METRIC_NAMES, ...prober.metricNames];
   const known = new Set(base);
   const schema = [...base, ...Object.keys(primed).filter((name) => !known.has(name)).sort()];
+  let lastDiskTotal = primed.diskTotalBytes ?? 0;
   const hello = (): HelloMessage => ({
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     agentVersion: VERSION,
-    host: hostFacts(Date.now()),
+    host: { ...hostFacts(Date.now()), ...(lastDiskTotal > 0 ? { diskTotalBytes: lastDiskTotal } : {}) },
     metrics: schema,
     intervalMs: options.intervalMs,
   });
@@ -90,6 +91,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const phaseMs = Math.floor(Math.random() * options.intervalMs);
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
+    lastDiskTotal = values.diskTotalBytes ?? lastDiskTotal;
     if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
     prober.collect(values);
     const seq = buffer.nextSeq();

@@ -17,6 +17,13 @@ export interface HostFacts {
   cpuModel: string;
   cores: number;
   bootTime: number;
+  /** `none`, a hypervisor (`kvm`, `vmware`, `hyperv`, `xen`, `virtualbox`, `vm` when unknown) or a container (`docker`, `podman`, `lxc`, `container`). Optional. */
+  virtualization?: string;
+  memTotalBytes?: number;
+  diskTotalBytes?: number;
+  /** Whether an interface holds a public (globally routable) address; the address itself is never sent. Optional. */
+  publicIpv4?: boolean;
+  publicIpv6?: boolean;
 }
 
 /** First message of every agent connection. `metrics` is the schema for array-form samples. */

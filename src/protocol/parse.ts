@@ -67,7 +67,17 @@ function parseHost(value: unknown): HostFacts {
     cpuModel: string(host, 'cpuModel', 'hello.host'),
     cores: integer(host, 'cores', 'hello.host', 0),
     bootTime: integer(host, 'bootTime', 'hello.host', 0),
+    ...(host.virtualization === undefined ? {} : { virtualization: string(host, 'virtualization', 'hello.host') }),
+    ...(host.memTotalBytes === undefined ? {} : { memTotalBytes: integer(host, 'memTotalBytes', 'hello.host', 0) }),
+    ...(host.diskTotalBytes === undefined ? {} : { diskTotalBytes: integer(host, 'diskTotalBytes', 'hello.host', 0) }),
+    ...(host.publicIpv4 === undefined ? {} : { publicIpv4: boolean(host, 'publicIpv4', 'hello.host') }),
+    ...(host.publicIpv6 === undefined ? {} : { publicIpv6: boolean(host, 'publicIpv6', 'hello.host') }),
   };
+}
+
+function boolean(obj: Json, key: string, what: string): boolean {
+  if (typeof obj[key] !== 'boolean') throw badMessage(`${what}.${key} must be true or false`);
+  return obj[key] as boolean;
 }
 
 function parseHello(msg: Json): HelloMessage {

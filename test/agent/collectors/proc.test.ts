@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import type os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { counterRate } from '../../../src/agent/collectors/collector';
@@ -9,7 +10,7 @@ import { ProcFile } from '../../../src/agent/collectors/proc-file';
 import { parseSockstat } from '../../../src/agent/collectors/sockets';
 import type { MetricValues } from '../../../src/protocol/metrics';
 import { diskCollector, parseMounts, realFilesystems } from '../../../src/agent/collectors/disk';
-import { parseOsRelease } from '../../../src/agent/collectors/host';
+import { detectVirtualization, parseOsRelease, publicAddresses } from '../../../src/agent/collectors/host';
 import { parseLoadavg } from '../../../src/agent/collectors/load';
 import { parseMeminfo } from '../../../src/agent/collectors/memory';
 import { isPhysicalInterface, networkCollector, parseNetDev } from '../../../src/agent/collectors/network';
@@ -199,4 +200,22 @@ test('temperatures: every hwmon sensor by chip and label, the hottest as tempCel
   const none: MetricValues = {};
   temperatureCollector(path.join(hwmon, 'missing')).collect(none, 0);
   assert.deepEqual(none, {}, 'no sensors: absent, not zero');
+});
+
+test('virtualization from files: containers first, then the DMI vendor, then the hypervisor flag', () => {
+  const detect = (files: Record<string, string>) => detectVirtualization((p) => files[p] ?? '', (p) => p in files);
+  assert.equal(detect({ '/.dockerenv': '' }), 'docker');
+  assert.equal(detect({ '/proc/1/cgroup': '0::/kubepods/besteffort/pod1/abc\n' }), 'docker');
+  assert.equal(detect({ '/proc/1/environ': 'container=lxc\0PATH=/bin' }), 'lxc');
+  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'QEMU\n', '/sys/class/dmi/id/product_name': 'Standard PC (Q35 + ICH9, 2009)\n' }), 'kvm');
+  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'VMware, Inc.\n' }), 'vmware');
+  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'Microsoft Corporation\n', '/sys/class/dmi/id/product_name': 'Virtual Machine\n' }), 'hyperv');
+  assert.equal(detect({ '/proc/cpuinfo': 'processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\n' }), 'vm');
+  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t\t: fpu vme\n' }), 'none');
+});
+
+test('public address presence: private, CGNAT, link-local and ULA do not count', () => {
+  const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false) => ({ address, family, internal, netmask: '', mac: '', cidr: null }) as os.NetworkInterfaceInfo;
+  assert.deepEqual(publicAddresses({ lo: [nic('127.0.0.1', 'IPv4', true)], eth0: [nic('10.0.0.5', 'IPv4'), nic('100.64.1.2', 'IPv4'), nic('fe80::1', 'IPv6'), nic('fd00::5', 'IPv6')] }), { publicIpv4: false, publicIpv6: false });
+  assert.deepEqual(publicAddresses({ eth0: [nic('203.0.113.7', 'IPv4'), nic('2001:db8::7', 'IPv6')] }), { publicIpv4: true, publicIpv6: true });
 });
