@@ -13,6 +13,8 @@ import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
 import type { BufferLimits } from './buffer';
 import { collectAll, platformCollectors } from './collectors/index';
+import { commandsCollector } from './collectors/commands';
+import type { CommandMetric } from './collectors/commands';
 import { gpuCollector } from './collectors/gpu';
 import { hostFacts } from './collectors/host';
 import { LatencyProber } from './collectors/latency';
@@ -35,6 +37,8 @@ export interface AgentOptions {
   /** Directory of Prometheus text files with custom metrics (node_exporter's textfile convention). */
   textfileDir?: string;
   hostRoot?: string;
+  /** Custom metric commands (from the node's own config file only). */
+  commands?: CommandMetric[];
   /** PEM file of extra CA certificates for wss://. */
   ca?: string;
   /** The server's own agent on loopback: no certificate checks (see local-agent.ts). */
@@ -54,7 +58,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const collectors = platformCollectors('/proc', options.hostRoot ?? '');
   if (options.textfileDir) collectors.push(textfileCollector(options.textfileDir));
   const gpu = gpuCollector(options.intervalMs);
-  collectors.push(gpu);
+  const commands = commandsCollector(options.commands ?? []);
+  collectors.push(gpu, commands);
   const failed = new Set<string>();
   const url = agentEndpoint(options.server);
   const start = performance.now();
@@ -107,6 +112,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
       scheduler.stop();
       prober.stop();
       gpu.stop();
+      commands.stop();
       clearInterval(persist);
       connection.close();
       buffer.close();

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseRules, parseSilences } from '../alerts/rules';
 import { parseChannels } from '../notify/channels';
-import { parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
+import { parseCommands, parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
 import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
@@ -23,7 +23,7 @@ export interface LoadOptions {
 }
 
 /** Settings only a config file can hold. */
-const FILE_ONLY_KEYS = ['page.links'];
+const FILE_ONLY_KEYS = ['page.links', 'agent.commands'];
 const KNOWN_KEYS = new Set([...Object.values(ENV_KEYS), ...FILE_ONLY_KEYS]);
 
 function configError(source: string, key: string, problem: string): ProbeError {
@@ -175,6 +175,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'agent.latencyTargets': config.agent.latencyTargets = rethrowIn(source, () => parseLatencyTargets(value)); break;
       case 'agent.textfileDir': config.agent.textfileDir = asString(value, source, key); break;
       case 'agent.hostRoot': config.agent.hostRoot = asString(value, source, key); break;
+      case 'agent.commands': config.agent.commands = rethrowIn(source, () => parseCommands(value)); break;
       case 'agent.latencyInterval': config.agent.latencyIntervalMs = asInterval(value, source, key); break;
       case 'agent.bufferMaxAge': config.agent.bufferMaxAgeMs = asRetention(value, source, key); break;
       case 'retention.raw': config.retention.raw = asRetention(value, source, key); break;

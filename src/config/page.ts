@@ -2,7 +2,9 @@
  * @module The structured settings: the public page's links, each node's public notes (price,
  * expiry, traffic limit) from the `nodes` section, and the agent's latency targets.
  */
+import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
+import { parseDuration } from '../util/duration';
 import type { NodeNotes, PageLink } from '../protocol/messages';
 import { PROBE_LABEL } from '../protocol/metrics';
 import { ProbeError } from '../util/errors';
@@ -110,5 +112,32 @@ export function parseLatencyTargets(value: unknown): LatencyTarget[] {
     if (typeof host !== 'string' || host === '' || host.length > 253) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}[${i}].port`, 'must be a port from 1 to 65535');
     return { label, host, port };
+  });
+}
+
+const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/;
+
+/**
+ * `agent.commands` (config file only): custom metric commands, each
+ * `{ "name": "queue_depth", "command": "…", "interval": "60s", "timeout": "10s" }`. At most 32;
+ * the timeout may not exceed the interval, so runs of one command never overlap.
+ */
+export function parseCommands(value: unknown): CommandMetric[] {
+  const key = 'agent.commands';
+  if (!Array.isArray(value) || value.length > 32) throw bad(key, 'must be a list of at most 32 { "name", "command", "interval", "timeout" } objects');
+  const names = new Set<string>();
+  return value.map((item, i) => {
+    const at = `${key}[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(at, 'must be an object with "name" and "command"');
+    const { name, command, interval = '60s', timeout = '10s' } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || !COMMAND_NAME.test(name)) throw bad(`${at}.name`, 'must be 1-64 letters, digits, "_", ":", "." or "-", starting with a letter or "_"');
+    if (names.has(name)) throw bad(`${at}.name`, `"${name}" is used twice`);
+    names.add(name);
+    if (typeof command !== 'string' || command.trim() === '' || command.length > 4096) throw bad(`${at}.command`, 'must be a command line of at most 4096 characters');
+    const intervalMs = typeof interval === 'string' ? parseDuration(interval) : null;
+    if (intervalMs === null || intervalMs < 1000 || intervalMs > 86_400_000) throw bad(`${at}.interval`, `must be a duration from "1s" to "24h", got ${JSON.stringify(interval)}`);
+    const timeoutMs = typeof timeout === 'string' ? parseDuration(timeout) : null;
+    if (timeoutMs === null || timeoutMs < 100 || timeoutMs > intervalMs) throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
+    return { name, command, intervalMs, timeoutMs };
   });
 }

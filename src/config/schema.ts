@@ -6,6 +6,7 @@ import type { Rule, Silence } from '../alerts/rules';
 import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
+import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
 import path from 'node:path';
 import { DEFAULT_RETENTION } from '../store/tiers';
@@ -46,6 +47,8 @@ export interface AgentConfig {
   textfileDir: string;
   /** Where the host's / is mounted when the agent runs in a container (with the host's PID namespace); '' otherwise. */
   hostRoot: string;
+  /** Custom metric commands from this node's own config file. */
+  commands: CommandMetric[];
   /** PEM file of extra CA certificates to trust for wss:// (besides the built-in ones). */
   ca: string;
 }
@@ -91,6 +94,7 @@ export const DEFAULTS: Config = {
     latencyIntervalMs: 10_000,
     textfileDir: '',
     hostRoot: '',
+    commands: [],
     ca: '',
   },
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
