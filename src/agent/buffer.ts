@@ -45,7 +45,10 @@ interface State {
 export interface BufferedSample {
   seq: number;
   ts: number;
+  /** The sample as a JSON frame: what is stored and what backfill sends. */
   text: string;
+  /** For live sending in a compact frame: the values aligned with the schema; unset when some metric is outside it. Not stored. */
+  fields?: (number | null)[];
 }
 
 export class SampleBuffer {

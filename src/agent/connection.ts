@@ -8,6 +8,8 @@ import WebSocket from 'ws';
 import type { HelloMessage, ServerMessage } from '../protocol/messages';
 import { log } from '../util/log';
 import tls from 'node:tls';
+import { encodeCompact } from '../protocol/compact';
+import type { Fields } from '../protocol/compact';
 import { backoffDelay } from './backoff';
 import type { BufferedSample, SampleBuffer } from './buffer';
 
@@ -24,6 +26,8 @@ export interface ConnectionOptions {
   ca?: Buffer;
   /** Only for the server's own in-process agent on loopback: skip certificate checks. */
   insecureLoopback?: boolean;
+  /** Use compact frames when the server offers them (default true). */
+  compact?: boolean;
 }
 
 export interface Connection {
@@ -67,6 +71,9 @@ export function connect(options: ConnectionOptions): Connection {
   let liveFrom = 0;
   let backfillCursor = 0;
   let silenceTimeoutMs = DEFAULT_ACK_INTERVAL_MS + 2 * options.intervalMs;
+  /** Compact frames for live samples once the server's welcome offers them; `compactPrev` is the previous one's fields. */
+  let compact = false;
+  let compactPrev: Fields | null = null;
 
   const warnOnce = (message: string, fields: Record<string, unknown>) => {
     const key = message + JSON.stringify(fields);
@@ -94,7 +101,13 @@ export function connect(options: ConnectionOptions): Connection {
 
   const transmit = (socket: WebSocket, sample: BufferedSample) => {
     inflight.push(sample.seq);
-    socket.send(sample.text);
+    if (compact && sample.fields) {
+      const fields = [sample.seq, sample.ts, ...sample.fields];
+      socket.send(encodeCompact(compactPrev, fields));
+      compactPrev = fields;
+    } else {
+      socket.send(sample.text);
+    }
   };
 
   const backfillStep = () => {
@@ -129,6 +142,7 @@ export function connect(options: ConnectionOptions): Connection {
       attempt = 0;
       lastWarning = '';
       if (msg.ackIntervalMs !== undefined) silenceTimeoutMs = msg.ackIntervalMs + 2 * options.intervalMs;
+      compact = msg.compact === true && options.compact !== false;
       log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: buffer.unackedCount });
       if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
       armSilence();
@@ -151,6 +165,8 @@ export function connect(options: ConnectionOptions): Connection {
     socket.on('open', () => {
       stats.connected = true;
       inflight = [];
+      compact = false;
+      compactPrev = null;
       liveFrom = buffer.nextSeq();
       backfillCursor = 0;
       stats.backfilled = 0;

@@ -7,7 +7,7 @@ import { PROTOCOL_VERSION } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { HelloMessage } from '../protocol/messages';
 import { METRIC_NAMES } from '../protocol/metrics';
-import { encodeSample } from '../protocol/encode';
+import { encodeSample, sampleFields } from '../protocol/encode';
 import { VERSION } from '../version';
 import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
@@ -100,7 +100,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
     if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
     prober.collect(values);
     const seq = buffer.nextSeq();
-    const sample = { seq, ts, text: encodeSample(seq, ts, values, schema) };
+    const { array, extra } = sampleFields(values, schema);
+    const sample = { seq, ts, text: encodeSample(seq, ts, values, schema), ...(extra ? {} : { fields: array }) };
     buffer.append(sample, Date.now());
     connection.send(sample);
   }, phaseMs);

@@ -96,12 +96,23 @@ export function parseLatencyTargets(value: unknown): LatencyTarget[] {
   const labels = new Set<string>();
   return items.map((item, i) => {
     let target: { label: unknown; host: unknown; port: unknown };
+    let kind: 'tcp' | 'icmp' = 'tcp';
     if (typeof item === 'string') {
+      const icmp = /^([^=]+)=icmp:(\[[^\]]+\]|[^\s]+)$/.exec(item);
       const match = /^([^=]+)=(\[[^\]]+\]|[^:]+):(\d+)$/.exec(item);
-      if (!match) throw bad(`${key}[${i}]`, `must look like "label=host:port", got ${JSON.stringify(item)}`);
-      target = { label: match[1], host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]) };
+      if (icmp) {
+        kind = 'icmp';
+        target = { label: icmp[1], host: icmp[2]!.replace(/^\[|\]$/g, ''), port: 80 };
+      } else if (match) {
+        target = { label: match[1], host: match[2]!.replace(/^\[|\]$/g, ''), port: Number(match[3]) };
+      } else {
+        throw bad(`${key}[${i}]`, `must look like "label=host:port" (TCP) or "label=icmp:host" (ping), got ${JSON.stringify(item)}`);
+      }
     } else if (typeof item === 'object' && item !== null) {
-      target = item as typeof target;
+      const raw = item as { label: unknown; host: unknown; port?: unknown; kind?: unknown };
+      if (raw.kind !== undefined && raw.kind !== 'tcp' && raw.kind !== 'icmp') throw bad(`${key}[${i}].kind`, 'must be "tcp" or "icmp"');
+      kind = raw.kind === 'icmp' ? 'icmp' : 'tcp';
+      target = { label: raw.label, host: raw.host, port: raw.port ?? (kind === 'icmp' ? 80 : undefined) };
     } else {
       throw bad(`${key}[${i}]`, 'must be "label=host:port" or { "label", "host", "port" }');
     }
@@ -111,7 +122,9 @@ export function parseLatencyTargets(value: unknown): LatencyTarget[] {
     labels.add(label);
     if (typeof host !== 'string' || host === '' || host.length > 253) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}[${i}].port`, 'must be a port from 1 to 65535');
-    return { label, host, port };
+    // Names and addresses only: nothing that `ping` could take as an option.
+    if ((kind === 'icmp' && !/^[A-Za-z0-9.:_-]+$/.test(host)) || host.startsWith('-')) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
+    return kind === 'icmp' ? { label, host, port, kind } : { label, host, port };
   });
 }
 

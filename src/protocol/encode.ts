@@ -7,11 +7,17 @@ import type { MetricValues } from './metrics';
 
 const schemaSets = new WeakMap<readonly string[], Set<string>>();
 
-export function encodeSample(seq: number, ts: number, values: MetricValues, schema: readonly string[]): string {
+/** The values aligned with `schema` (null where absent), and those outside it by name. */
+export function sampleFields(values: MetricValues, schema: readonly string[]): { array: (number | null)[]; extra: MetricValues | undefined } {
   const array = schema.map((name) => values[name] ?? null);
   let inSchema = schemaSets.get(schema);
   if (!inSchema) schemaSets.set(schema, (inSchema = new Set(schema)));
   let extra: MetricValues | undefined;
   for (const name in values) if (!inSchema.has(name)) (extra ??= {})[name] = values[name]!;
+  return { array, extra };
+}
+
+export function encodeSample(seq: number, ts: number, values: MetricValues, schema: readonly string[]): string {
+  const { array, extra } = sampleFields(values, schema);
   return JSON.stringify(extra ? { type: 'sample', seq, ts, values: array, extra } : { type: 'sample', seq, ts, values: array });
 }

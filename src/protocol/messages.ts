@@ -55,6 +55,8 @@ export interface WelcomeMessage {
   ignoredMetrics: string[];
   /** The server acks at most this often; an agent may presume the connection dead after this plus two intervals of silence. */
   ackIntervalMs?: number;
+  /** The server takes compact sample frames (see compact.ts) on this connection. */
+  compact?: boolean;
 }
 
 /** Sample `seq`, and every sample sent before it on this connection, is committed to storage. */

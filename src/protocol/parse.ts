@@ -2,16 +2,21 @@
  * @module The one parser for untrusted agent messages: JSON text in, a typed message or an
  * error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
  */
+import { COMPACT_MARK, decodeCompact } from './compact';
+import type { Fields } from './compact';
 import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
 import type { AgentMessage, HelloMessage, HostFacts, SampleMessage } from './messages';
 import { isKnownMetric } from './metrics';
 import type { MetricValues } from './metrics';
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+/** `fatal`: the connection cannot go on (a compact frame failed, so both sides' state is unknown). */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; fatal?: boolean };
 
 export interface ParseContext {
   /** Schema from this connection's hello, or null before hello. */
   schema: readonly string[] | null;
+  /** The fields of this connection's previous compact frame (see compact.ts); updated by each one parsed. */
+  compact?: { prev: Fields | null };
   /** Server clock, Unix ms: samples too far from it are refused. */
   now: number;
 }
@@ -142,24 +147,56 @@ function parseNamedValues(raw: unknown, what: string, into: MetricValues): Metri
   return into;
 }
 
-function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
-  if (ctx.schema === null) throw new Bad('PROBE_ERR_PROTOCOL', 'sample before hello: send hello first');
-  const seq = integer(msg, 'seq', 'sample', 0);
-  const ts = integer(msg, 'ts', 'sample', 0);
+function checkTs(ts: number, ctx: ParseContext): void {
   if (ts > ctx.now + MAX_SAMPLE_LEAD_MS) {
     throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is ${Math.round((ts - ctx.now) / 1000)} s ahead of the server clock: sync the node's clock (NTP)`);
   }
   if (ts < ctx.now - MAX_SAMPLE_AGE_MS) {
     throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is older than the longest history kept: check the node's clock`);
   }
+}
+
+function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
+  if (ctx.schema === null) throw new Bad('PROBE_ERR_PROTOCOL', 'sample before hello: send hello first');
+  const seq = integer(msg, 'seq', 'sample', 0);
+  const ts = integer(msg, 'ts', 'sample', 0);
+  checkTs(ts, ctx);
   const values = parseValues(msg.values, ctx.schema);
   // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
   if (msg.extra !== undefined) parseNamedValues(msg.extra, 'sample.extra', values);
   return { type: 'sample', seq, ts, values };
 }
 
+/** A compact frame (compact.ts): decoded against the connection's previous one, then checked like any sample. */
+function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
+  if (ctx.schema === null || !ctx.compact) throw new Bad('PROBE_ERR_PROTOCOL', 'a compact frame needs hello first and a server that offered compact frames');
+  let fields: Fields;
+  try {
+    fields = decodeCompact(ctx.compact.prev, text, ctx.schema.length + 2);
+  } catch (err) {
+    throw badMessage(`compact frame: ${(err as Error).message}`);
+  }
+  const [seq, ts] = fields;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw badMessage('compact frame: seq must be an integer >= 0');
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw badMessage('compact frame: ts must be an integer >= 0');
+  const values = parseValues(fields.slice(2), ctx.schema);
+  ctx.compact.prev = fields;
+  checkTs(ts, ctx);
+  return { type: 'sample', seq, ts, values };
+}
+
 /** Parses one text frame from an agent. Never throws. */
 export function parseAgentMessage(text: string, ctx: ParseContext): ParseResult<AgentMessage> {
+  if (text.startsWith(COMPACT_MARK)) {
+    try {
+      if (text.length > MAX_AGENT_MESSAGE_BYTES) throw badMessage(`message larger than ${MAX_AGENT_MESSAGE_BYTES} bytes`);
+      return { ok: true, value: parseCompactSample(text, ctx) };
+    } catch (err) {
+      const e = err instanceof Bad ? err : badMessage('compact frame could not be parsed');
+      // A skewed clock leaves the decoding state sound; anything else does not.
+      return { ok: false, code: e.code, message: e.message, fatal: e.code !== 'PROBE_ERR_CLOCK_SKEW' };
+    }
+  }
   try {
     if (text.length > MAX_AGENT_MESSAGE_BYTES) throw badMessage(`message larger than ${MAX_AGENT_MESSAGE_BYTES} bytes`);
     let json: unknown;

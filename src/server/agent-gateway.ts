@@ -8,10 +8,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
-import type { ServerMessage } from '../protocol/messages';
+import type { AgentMessage, ServerMessage } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
 import type { MetricValues } from '../protocol/metrics';
+import type { Fields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
+import type { ParseResult } from '../protocol/parse';
 import type { Store } from '../store/store';
 import { log } from '../util/log';
 import { VERSION } from '../version';
@@ -42,6 +44,8 @@ interface AgentConnection {
   name: string;
   keyHash: string;
   schema: string[] | null;
+  /** Decoding state of compact frames; reset by each hello. */
+  compact: { prev: Fields | null };
   ackedSeq: number;
   sentAckSeq: number;
   lastAckAt: number;
@@ -130,7 +134,7 @@ export class AgentGateway {
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
     const conn: AgentConnection = {
-      ws, nodeId, name, keyHash, schema: null, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false,
+      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false,
       rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
     };
     this.byNode.set(nodeId, conn);
@@ -156,14 +160,18 @@ export class AgentGateway {
       conn.ws.close(1008, 'too many messages');
       return;
     }
-    const result = isBinary
-      ? ({ ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' } as const)
-      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now() });
+    const result: ParseResult<AgentMessage> = isBinary
+      ? { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' }
+      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now(), compact: conn.compact });
     if (!result.ok) {
       conn.badInARow++;
       if (conn.badInARow <= 3) log.warn('bad message from agent', { node: conn.name, code: result.code, error: result.message });
       send(conn.ws, { type: 'error', code: result.code, message: result.message });
-      if (conn.badInARow >= MAX_BAD_IN_A_ROW) conn.ws.close(1008, 'too many bad messages');
+      // Everything after a broken compact frame would be misread: start over on a new connection (the agent resends).
+      if (result.fatal || conn.badInARow >= MAX_BAD_IN_A_ROW) {
+        conn.revoked = true;
+        conn.ws.close(1008, result.fatal ? 'broken compact frame' : 'too many bad messages');
+      }
       return;
     }
     conn.badInARow = 0;
@@ -171,6 +179,7 @@ export class AgentGateway {
     const { hub, store, queue } = this.options;
     if (msg.type === 'hello') {
       conn.schema = msg.metrics;
+      conn.compact.prev = null;
       store.setHost(conn.nodeId, msg.host);
       hub.setHost(conn.nodeId, msg.host);
       hub.setOnline(conn.nodeId, true);
@@ -181,6 +190,7 @@ export class AgentGateway {
         node: conn.name,
         ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
         ackIntervalMs: this.ackIntervalMs,
+        compact: true,
       });
       log.info('agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { LatencyProber, tcpConnectMs } from '../../../src/agent/collectors/latency';
+import { LatencyProber, icmpPingMs, tcpConnectMs } from '../../../src/agent/collectors/latency';
 import { parseLatencyTargets } from '../../../src/config/page';
 import type { MetricValues } from '../../../src/protocol/metrics';
 import { isKnownMetric } from '../../../src/protocol/metrics';
@@ -63,4 +63,33 @@ test('latency targets parse from strings, objects and the environment’s comma 
   assert.throws(() => parseLatencyTargets(['a=h:1', 'a=h:2']), /used twice/);
   assert.throws(() => parseLatencyTargets(['bad label=h:1']), /letters, digits/);
   assert.throws(() => parseLatencyTargets(['a=h:70000']), /port from 1 to 65535/);
+});
+
+test('ICMP targets: parsed from "label=icmp:host" or kind "icmp"; host names only', () => {
+  assert.deepEqual(parseLatencyTargets(['cu=icmp:www.example.cn', 'v6=icmp:[2001:db8::1]', { label: 'x', host: '127.0.0.1', kind: 'icmp' }]), [
+    { label: 'cu', host: 'www.example.cn', port: 80, kind: 'icmp' },
+    { label: 'v6', host: '2001:db8::1', port: 80, kind: 'icmp' },
+    { label: 'x', host: '127.0.0.1', port: 80, kind: 'icmp' },
+  ]);
+  assert.throws(() => parseLatencyTargets(['a=icmp:-f']), /host name or IP address/);
+  assert.throws(() => parseLatencyTargets([{ label: 'a', host: 'h', kind: 'udp' }]), /"tcp" or "icmp"/);
+});
+
+test('ICMP probes through the system ping (loopback); without ping they fall back to TCP', async (t) => {
+  const replies = await icmpPingMs('127.0.0.1', 2000);
+  assert.equal(typeof replies, 'number', 'ping installed and permitted here (.ci/run installs iputils-ping)');
+  const icmp = new LatencyProber([{ label: 'lo', host: '127.0.0.1', port: 80, kind: 'icmp' }], 60_000);
+  await icmp.probeAll();
+  const out: MetricValues = {};
+  icmp.collect(out);
+  assert.ok(out['latency.lo']! >= 0 && out['latency.lo']! < 100, `latency ${out['latency.lo']}`);
+  assert.equal(out['loss.lo'], 0);
+
+  assert.equal(await icmpPingMs('127.0.0.1', 1000, '/nonexistent/ping'), 'unavailable');
+  const port = await listener(t);
+  const fallback = new LatencyProber([{ label: 'fb', host: '127.0.0.1', port, kind: 'icmp' }], 60_000, 2000, '/nonexistent/ping');
+  await fallback.probeAll();
+  const viaTcp: MetricValues = {};
+  fallback.collect(viaTcp);
+  assert.equal(typeof viaTcp['latency.fb'], 'number', 'measured over TCP instead');
 });
