@@ -3,7 +3,8 @@
  * same run Prometheus node_exporter scraped at 1 s. Prints agent CPU per sample, node_exporter
  * CPU per scrape, their ratio, both RSS figures, and the agent's bytes on the wire per sample
  * (counted by a TCP relay between agent and server, WebSocket framing included).
- * Usage: npm run bench:agent [-- --seconds 60]   (needs: apt-get install prometheus-node-exporter)
+ * Usage: npm run bench:agent [-- --seconds 60 --warmup 5]   (needs: apt-get install prometheus-node-exporter)
+ * The agent's code runs interpreted until V8 has seen it often enough; --warmup 300 measures steady state.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,10 +14,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, rssMB } from './proc-stats';
+import { cpuSeconds, rssMB, rssSplitMB } from './proc-stats';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' } } });
 const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
 const root = path.resolve(import.meta.dirname, '..');
 const probe = path.join(root, 'dist/probe');
 const nodeExporter = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((p) => existsSync(p));
@@ -68,7 +70,7 @@ try {
 
   const agent = start(probe, ['agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
   await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
-  await sleep(5000);
+  await sleep(warmup * 1000);
   log(`agent: measuring ${seconds} s`);
   const a0 = cpuSeconds(agent.pid!);
   const b0 = agentBytes;
@@ -78,6 +80,7 @@ try {
   const samples = (Date.now() - t0) / 1000; // one per second
   const agentWire = (agentBytes - b0) / samples;
   const agentRss = rssMB(agent.pid!);
+  const agentSplit = rssSplitMB(agent.pid!);
   agent.kill('SIGTERM');
   server.kill('SIGTERM');
   relay.close();
@@ -112,7 +115,7 @@ try {
     nodeExporterRssMB: +neRss.toFixed(1),
     wireBytesPerSample: +agentWire.toFixed(1),
   };
-  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, RSS ${result.agentRssMB} MB, ${result.wireBytesPerSample} bytes per sample on the wire`);
+  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, RSS ${result.agentRssMB} MB (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
   log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
   console.log(JSON.stringify(result));
 } finally {

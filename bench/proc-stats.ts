@@ -16,3 +16,14 @@ export function rssMB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
 }
+
+/**
+ * RSS split into private memory (RssAnon: heap, stacks) and mapped file pages (RssFile: the
+ * executable's code and data). File pages are clean and reclaimable; how many of them count
+ * depends on the page cache (a binary fully in cache is mapped in larger runs on each fault).
+ */
+export function rssSplitMB(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}

@@ -50,6 +50,9 @@ export interface RunningAgent {
   stop(): void;
 }
 
+/** Time between the two readings taken at start. */
+const PRIME_GAP_MS = 30;
+
 /** How often the buffer's ack state is written to disk. */
 const PERSIST_EVERY_MS = 2000;
 
@@ -66,9 +69,10 @@ export function runAgent(options: AgentOptions): RunningAgent {
   // Two readings prime the rate-based collectors (so the first sample sent already has rates) and
   // show which devices (cores, interfaces, mounts, sensors) this node has: they join the schema
   // sent once in hello, so samples carry only their values. Devices that appear later travel by name.
-  const first = performance.now() - start;
-  collectAll(collectors, first, failed);
-  const primed = collectAll(collectors, Math.max(performance.now() - start, first + 1), failed);
+  collectAll(collectors, performance.now() - start, failed);
+  // Every core's jiffies advance within 30 ms (idle counts too), so each one shows a rate.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PRIME_GAP_MS);
+  const primed = collectAll(collectors, performance.now() - start, failed);
   const base = [...METRIC_NAMES, ...prober.metricNames];
   const known = new Set(base);
   const schema = [...base, ...Object.keys(primed).filter((name) => !known.has(name)).sort()];

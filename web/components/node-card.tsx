@@ -1,6 +1,6 @@
 /** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
 import type { NodeView } from '../../src/protocol/messages';
-import { formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
+import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Bar } from './bar';
 import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
@@ -24,6 +24,7 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
       <Bar label={t('memory')} percent={ratio(v.memUsedBytes, v.memTotalBytes)} detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`} />
       {!compact && swap !== undefined && <Bar label={t('swap')} percent={swap} detail={`${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}`} />}
       <Bar label={t('disk')} percent={ratio(v.diskUsedBytes, v.diskTotalBytes)} detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`} />
+      {!compact && v.gpuUtil !== undefined && <Bar label={t('gpu')} percent={v.gpuUtil} detail={`${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`} />}
       <dl class="facts">
         <div>
           <dt>{t('netIn')}</dt>
@@ -41,6 +42,12 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
           <dt>{t('uptime')}</dt>
           <dd data-metric="uptimeSec">{formatDuration(v.uptimeSec)}</dd>
         </div>
+        {v.tempCelsius !== undefined && (
+          <div>
+            <dt>{t('temperature')}</dt>
+            <dd data-metric="tempCelsius">{formatCelsius(v.tempCelsius)}</dd>
+          </div>
+        )}
       </dl>
       <Latency node={node} />
       {!compact && <Traffic node={node} />}

@@ -55,6 +55,27 @@ function probeCharts(labels: string[]): { title: string; unit: MetricUnit; serie
   ];
 }
 
+/** One chart per device family the node reports: cores, interfaces, filesystems, sensors, GPUs. */
+const FAMILY_CHARTS: { family: string; title: StringKey; unit: MetricUnit }[] = [
+  { family: 'cpuCore.', title: 'cpuCores', unit: 'percent' },
+  { family: 'netRxBytesPerSec.', title: 'interfacesIn', unit: 'bytesPerSec' },
+  { family: 'netTxBytesPerSec.', title: 'interfacesOut', unit: 'bytesPerSec' },
+  { family: 'diskUsedBytes.', title: 'filesystems', unit: 'bytes' },
+  { family: 'temp.', title: 'temperatures', unit: 'celsius' },
+  { family: 'gpuUtil.', title: 'gpu', unit: 'percent' },
+  { family: 'gpuMemUsedBytes.', title: 'gpuMemory', unit: 'bytes' },
+];
+
+function familyCharts(node: NodeView): { title: string; unit: MetricUnit; series: ChartSeries[] }[] {
+  const names = Object.keys(node.values);
+  return FAMILY_CHARTS.flatMap(({ family, title, unit }) => {
+    const members = names.filter((n) => n.startsWith(family)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).slice(0, 16);
+    // One core, interface or filesystem says no more than the totals above.
+    if (members.length < (family === 'temp.' || family.startsWith('gpu') ? 1 : 2)) return [];
+    return [{ title: t(title), unit, series: members.map((metric, i) => ({ metric, label: metric.slice(family.length), color: PALETTE[i % PALETTE.length]! })) }];
+  });
+}
+
 /** One chart per custom metric the node reports (at most 24), named after the metric. */
 function customCharts(node: NodeView): { title: string; series: ChartSeries[] }[] {
   return Object.keys(node.values)
@@ -136,6 +157,9 @@ export function NodeDetail({ id }: { id: number }) {
         <div class={`charts${busy ? ' busy' : ''}`} aria-busy={busy}>
           {CHARTS.filter((def) => hasData(data, def)).map((def) => (
             <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => data.series[s.metric])} data={data} />
+          ))}
+          {familyCharts(node).map((c) => (
+            <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={data} />
           ))}
           {probeCharts(latencyTargets(node)).map((c) => (
             <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={data} />
