@@ -29,6 +29,8 @@ function values(cpu: number, memUsed: number, rxTotal: number) {
     diskUsedBytes: 40 * GiB, diskTotalBytes: 100 * GiB, netRxBytesPerSec: 2048, netTxBytesPerSec: 1024,
     netRxBytesTotal: rxTotal, netTxBytesTotal: rxTotal / 2, load1: 0.5, load5: 0.4, load15: 0.3, uptimeSec: 90_000, tcpConnections: 12,
     'latency.cu': 32.5, 'loss.cu': 10,
+    'cpuCore.0': cpu - 1, 'cpuCore.1': cpu + 1, tempCelsius: 54, 'temp.coretemp.package_id_0': 54, 'temp.nvme.composite': 41.9,
+    gpuUtil: 35, gpuMemUsedBytes: 2 * GiB, gpuMemTotalBytes: 8 * GiB, 'gpuUtil.0': 35, 'gpuMemUsedBytes.0': 2 * GiB,
   };
 }
 
@@ -96,6 +98,8 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     assert.match(text, /primary/);
     assert.match(text, /MiB \/ 10\.0 GiB/, 'traffic this period against its limit');
     assert.match(text, /cu33 ms · 10%/, 'latency and loss to a probe target');
+    assert.match(text, /Temp54 °C/, 'the hottest sensor');
+    assert.match(text, /GPU35%/, 'a GPU bar');
     // The emoji where this Chromium has a flag font, else the letters in a badge (never two empty boxes).
     const flag = tokyo.locator('.card-head .flag, .card-head .flag-code');
     const emoji = (await flag.getAttribute('class')) === 'flag';
@@ -162,6 +166,9 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     await cpuChart.locator('canvas').waitFor();
     assert.ok((await page.locator('figure.chart canvas').count()) >= 5, 'cpu, memory, disk, network, load, connections');
     assert.equal(await page.locator('figure[data-chart="latency.cu"] canvas').count(), 1, 'a latency chart per probe target');
+    assert.equal(await page.locator('figure[data-chart="cpuCore.0 cpuCore.1"] canvas').count(), 1, 'a chart of every core');
+    assert.equal(await page.locator('figure[data-chart="temp.coretemp.package_id_0 temp.nvme.composite"] canvas').count(), 1, 'a chart of every sensor');
+    assert.equal(await page.locator('figure[data-chart="gpuUtil.0"] canvas').count(), 1, 'GPU utilisation');
     const box = (await cpuChart.locator('.u-over').boundingBox())!;
     // Hover over the newest minute: the legend shows that point's value with its unit.
     await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2);
