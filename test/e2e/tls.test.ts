@@ -1,7 +1,8 @@
 /**
  * Direct TLS with the real executable: HTTPS and WSS with a certificate given by flags, an agent
  * that trusts it through --ca (and one that does not), a certificate swapped and reloaded on
- * SIGHUP without dropping the connected agent, and a broken renewal that keeps the old one.
+ * SIGHUP without dropping the connected agent, a broken renewal that keeps the old one, and the
+ * admin's session cookie marked Secure over HTTPS.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,17 @@ import type { NodeView } from '../../src/protocol/messages';
 import { BINARY, FIXTURES, run, tempDir, waitFor } from '../helpers';
 
 const TLS = path.join(FIXTURES, 'tls');
+
+function postJson(url: string, caFile: string, body: unknown): Promise<{ status: number; cookie: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca: readFileSync(caFile), agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, cookie: String(res.headers['set-cookie']?.[0] ?? '') }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 /** GET over HTTPS trusting `caFile`; the body and the certificate the server showed. */
 function get(url: string, caFile: string): Promise<{ status: number; body: string; subject: string }> {
@@ -39,6 +51,12 @@ test('HTTPS/WSS with --tls-cert/--tls-key, agents with --ca, reload on SIGHUP wi
   const page = await get(`${base}/`, cert);
   assert.equal(page.status, 200);
   assert.equal(page.subject, 'probe test a');
+
+  // Over HTTPS the admin's session cookie is Secure.
+  const token = await waitFor('setup link', () => /#setup=([A-Za-z0-9_-]+)/.exec(server.stdout())?.[1]);
+  const setup = await postJson(`${base}/api/admin/setup`, cert, { token, password: 'correct horse battery' });
+  assert.equal(setup.status, 200);
+  assert.match(setup.cookie, /^probe_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
 
   const out = execFileSync(BINARY, ['node', 'add', 'secure-1', '--data', path.join(dir, 'data')], { encoding: 'utf8' });
   const nodeKey = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
