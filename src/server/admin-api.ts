@@ -17,7 +17,7 @@ import type { AdminAuth } from './auth';
 import { SESSION_TTL_MS, sessionCookie } from './auth';
 import type { Hub } from './hub';
 import type { AccessMode, PageAccess } from './page-access';
-import { HttpError, json, readBody } from './http-body';
+import { HttpError, json, readBody, requestBase } from './http-body';
 import { addNode, commandsFor, rotateKey, validateNodeFields } from './nodes';
 
 const SILENCES_KEY = 'alerts.silences';
@@ -67,8 +67,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
 
   /** `probe agent …` and the one-line install, for the address the admin reached us at (or server.publicUrl). */
   const commands = (req: IncomingMessage, key: string) => {
-    const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host! : 'localhost';
-    const { agent, install } = commandsFor(deps.publicUrl || `${deps.secure(req) ? 'https' : 'http'}://${host}`, key);
+    const { agent, install } = commandsFor(requestBase(req, deps.secure(req), deps.publicUrl), key);
     return { command: agent, install };
   };
 

@@ -11,7 +11,7 @@ import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
-import { HttpError, readBody } from './http-body';
+import { HttpError, readBody, requestBase } from './http-body';
 import type { PageAccess } from './page-access';
 import { renderPrometheus } from './prometheus';
 import { summarize } from './summary';
@@ -132,13 +132,6 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
-/** How this request reached us, for links in the install script: server.publicUrl, else Host. */
-function baseUrl(req: IncomingMessage, deps: HttpDeps): string {
-  if (deps.publicBase) return deps.publicBase;
-  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host! : 'localhost';
-  return `${deps.secure?.(req) ? 'https' : 'http'}://${host}`;
-}
-
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -165,7 +158,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       case '/healthz':
         return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
       default:
-        if (await serveDownload(req, res, url.pathname, baseUrl(req, deps))) return;
+        if (await serveDownload(req, res, url.pathname, requestBase(req, deps.secure?.(req) ?? false, deps.publicBase))) return;
         return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
     }
   };
