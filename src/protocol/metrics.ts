@@ -77,6 +77,8 @@ export const FAMILIES = {
   cpuCore: { unit: 'percent', help: 'Busy time of one CPU core', prom: 'probe_cpu_core_usage_percent', label: 'core' },
   netRxBytesPerSec: { unit: 'bytesPerSec', help: 'Received on one physical interface', prom: 'probe_interface_receive_bytes_per_second', label: 'interface' },
   netTxBytesPerSec: { unit: 'bytesPerSec', help: 'Sent on one physical interface', prom: 'probe_interface_transmit_bytes_per_second', label: 'interface' },
+  netRxPacketsPerSec: { unit: 'count', help: 'Packets per second received on one physical interface', prom: 'probe_interface_receive_packets_per_second', label: 'interface' },
+  netTxPacketsPerSec: { unit: 'count', help: 'Packets per second sent on one physical interface', prom: 'probe_interface_transmit_packets_per_second', label: 'interface' },
   diskUsedBytes: { unit: 'bytes', help: 'Used space of one filesystem', prom: 'probe_filesystem_used_bytes', label: 'mountpoint' },
   diskTotalBytes: { unit: 'bytes', help: 'Size of one filesystem', prom: 'probe_filesystem_size_bytes', label: 'mountpoint' },
   temp: { unit: 'celsius', help: 'One temperature sensor', prom: 'probe_temperature_celsius', label: 'sensor' },

@@ -62,11 +62,13 @@ export function networkCollector(netDev: ProcFile): Collector {
       for (const [name, c] of cur) {
         if (!isPhysicalInterface(name) || !DEVICE_LABEL.test(name)) continue;
         const before = prev.get(name);
-        const rx = counterRate(before?.rxBytes, c.rxBytes, dt);
-        const tx = counterRate(before?.txBytes, c.txBytes, dt);
-        if (rx !== null && tx !== null) {
-          out[`netRxBytesPerSec.${name}`] = Math.round(rx);
-          out[`netTxBytesPerSec.${name}`] = Math.round(tx);
+        const rates = [counterRate(before?.rxBytes, c.rxBytes, dt), counterRate(before?.txBytes, c.txBytes, dt), counterRate(before?.rxPackets, c.rxPackets, dt), counterRate(before?.txPackets, c.txPackets, dt)];
+        if (rates.every((r) => r !== null)) {
+          const [rx, tx, rxp, txp] = rates as number[];
+          out[`netRxBytesPerSec.${name}`] = Math.round(rx!);
+          out[`netTxBytesPerSec.${name}`] = Math.round(tx!);
+          out[`netRxPacketsPerSec.${name}`] = Math.round(rxp!);
+          out[`netTxPacketsPerSec.${name}`] = Math.round(txp!);
         }
       }
       prev = cur;

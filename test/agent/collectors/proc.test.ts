@@ -78,7 +78,7 @@ test('network collector: packets and totals too, nothing negative across an inte
   const second: MetricValues = {};
   collector.collect(second, 2000);
   assert.deepEqual([second.netRxBytesPerSec, second.netTxBytesPerSec, second.netRxPacketsPerSec, second.netTxPacketsPerSec], [1000, 500, 10, 5]);
-  assert.deepEqual([second['netRxBytesPerSec.eth0'], second['netTxBytesPerSec.eth0']], [1000, 500], 'per interface too');
+  assert.deepEqual([second['netRxBytesPerSec.eth0'], second['netTxBytesPerSec.eth0'], second['netRxPacketsPerSec.eth0'], second['netTxPacketsPerSec.eth0']], [1000, 500, 10, 5], 'per interface too');
   assert.equal(second['netRxBytesPerSec.lo'], undefined, 'not for virtual interfaces');
   write(100, 1, 50, 1);
   const reset: MetricValues = {};
