@@ -109,8 +109,9 @@ export class AgentGateway {
     const record = key ? this.options.store.findNodeByKeyHash(hashKey(key)) : null;
     if (!key || !record || !keyMatches(key, record.keyHash)) {
       const delay = this.failures.fail(address, now);
-      // Logged without the key; the address is the operator's to see.
-      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH', remote: address });
+      // Never the key; client addresses only at debug level (no IPs in logs by default).
+      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
+      log.debug('agent refused: unknown key', { remote: address });
       const answer = () => refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
       // A guessing client waits longer after each failure.
       if (delay > 0) setTimeout(answer, delay).unref();

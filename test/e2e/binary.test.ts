@@ -99,6 +99,9 @@ test('server + node add while running + agent: online with plausible values, off
 
   const serverLog = server.proc.stderr();
   assert.ok(!serverLog.includes(key), 'the key is never logged');
+  const refused = serverLog.split('\n').filter((l) => l.includes('agent refused'));
+  assert.ok(refused.length > 0, 'the refusal is logged');
+  assert.ok(refused.every((l) => !l.includes('127.0.0.1') && !l.includes('pk_not-a-real-key')), 'without the client address or the key it tried');
   assert.doesNotMatch(serverLog + agent.stderr(), /Warning|require\(\)/, 'clean start without runtime warnings');
 });
 
