@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { App } from './app';
 import { checkAccess } from './state/access';
+import { detectFlags } from './state/flags';
 import { watchAlerts } from './state/alerts';
 import { connectLive } from './state/live';
 import { now } from './state/nodes';
@@ -14,5 +15,6 @@ export function startFeeds(): void {
 }
 
 render(<App onUnlock={startFeeds} />, document.getElementById('app')!);
+detectFlags();
 if (location.pathname !== '/admin') void checkAccess().then((a) => (!a || a.granted) && startFeeds());
 setInterval(() => (now.value = Date.now()), 1000);

@@ -100,7 +100,9 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     assert.match(text, /cu33 ms · 10%/, 'latency and loss to a probe target');
     assert.match(text, /Temp54 °C/, 'the hottest sensor');
     assert.match(text, /GPU35%/, 'a GPU bar');
-    // The emoji where this Chromium has a flag font, else the letters in a badge (never two empty boxes).
+    // The emoji where this Chromium has a flag font, else the letters in a badge (never two empty boxes),
+    // decided once the page is idle and remembered.
+    await page.waitForFunction(() => localStorage.getItem('probe.flags') !== null);
     const flag = tokyo.locator('.card-head .flag, .card-head .flag-code');
     const emoji = (await flag.getAttribute('class')) === 'flag';
     assert.equal(await flag.textContent(), emoji ? '\u{1F1EF}\u{1F1F5}' : 'JP', 'flag from location');

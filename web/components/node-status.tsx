@@ -3,6 +3,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
 import { daysUntil, flagEmoji, formatBytes, formatDuration, formatMs, ratio, secondsSince } from '../lib/format';
 import { t } from '../lib/i18n';
+import { emojiFlags } from '../state/flags';
 import { now } from '../state/nodes';
 import { Bar } from './bar';
 
@@ -22,27 +23,11 @@ export function StatusText({ node }: { node: NodeView }) {
   );
 }
 
-let emojiFlags: boolean | null = null;
-
-/**
- * Whether this browser draws flag emoji: a flag is one glyph as wide as a single regional
- * indicator; without a flag font the pair is drawn as two (Windows, many Linux desktops).
- */
-function drawsFlags(): boolean {
-  if (emojiFlags === null) {
-    const ctx = document.createElement('canvas').getContext('2d');
-    if (!ctx) return (emojiFlags = false);
-    ctx.font = '32px sans-serif';
-    emojiFlags = ctx.measureText(flagEmoji('JP')).width < 1.5 * ctx.measureText(flagEmoji('JP').slice(0, 2)).width;
-  }
-  return emojiFlags;
-}
-
-/** The country's flag emoji, or its two letters in a badge where the browser cannot draw the flag. */
+/** The country's flag emoji, or its two letters in a badge where the browser cannot draw the flag (see state/flags). */
 export function Flag({ code }: { code: string }) {
   const flag = flagEmoji(code);
   if (!flag) return null;
-  return drawsFlags() ? (
+  return emojiFlags.value ? (
     <span class="flag" role="img" aria-label={code} title={code}>
       {flag}
     </span>
