@@ -24,6 +24,12 @@ import { FailureTracker, TokenBucket } from './limits';
 
 const HEARTBEAT_MS = 15_000;
 /**
+ * Samples are the heartbeat: an agent that sent nothing for two of its intervals (plus this slack
+ * for scheduling and the network) is presumed gone, its connection cut and its node shown offline.
+ */
+const SILENCE_SLACK_MS = 1000;
+const SILENCE_SWEEP_MS = 1000;
+/**
  * Acks to one agent are sent at most this often (the first one at once). An ack is a frame and a
  * system call per agent; at 1 sample/s they were the largest cost of ingest. Agents keep every
  * sample until acked, so a later ack only means a few more seconds held in their buffer.
@@ -51,6 +57,9 @@ interface AgentConnection {
   lastAckAt: number;
   ackTimer: NodeJS.Timeout | null;
   alive: boolean;
+  /** When the last message arrived, and the interval hello announced (null before hello). */
+  lastMessageAt: number;
+  intervalMs: number | null;
   badInARow: number;
   revoked: boolean;
   rate: TokenBucket;
@@ -81,6 +90,8 @@ export class AgentGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly byNode = new Map<number, AgentConnection>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly silenceSweep: NodeJS.Timeout;
+  private lastSweepAt = 0;
   private readonly now: () => number;
   private readonly ackIntervalMs: number;
   private readonly failures = new FailureTracker();
@@ -90,6 +101,23 @@ export class AgentGateway {
     this.ackIntervalMs = options.ackIntervalMs ?? ACK_INTERVAL_MS;
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
+    this.lastSweepAt = this.now();
+    this.silenceSweep = setInterval(() => this.dropSilent(), SILENCE_SWEEP_MS);
+    this.silenceSweep.unref();
+  }
+
+  /** Cuts agents silent for two intervals, unless this process itself was stalled (then nobody is to blame). */
+  private dropSilent(): void {
+    const now = this.now();
+    const late = now - this.lastSweepAt - SILENCE_SWEEP_MS;
+    this.lastSweepAt = now;
+    if (late > SILENCE_SLACK_MS / 2) return;
+    for (const conn of this.byNode.values()) {
+      if (conn.intervalMs === null || conn.revoked || now - conn.lastMessageAt <= 2 * conn.intervalMs + SILENCE_SLACK_MS) continue;
+      log.warn('agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
+      conn.revoked = true;
+      conn.ws.terminate();
+    }
   }
 
   get connectedCount(): number {
@@ -135,7 +163,7 @@ export class AgentGateway {
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
     const conn: AgentConnection = {
-      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, badInARow: 0, revoked: false,
+      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, alive: true, lastMessageAt: this.now(), intervalMs: null, badInARow: 0, revoked: false,
       rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
     };
     this.byNode.set(nodeId, conn);
@@ -154,6 +182,7 @@ export class AgentGateway {
   private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
     if (conn.revoked) return;
     conn.alive = true;
+    conn.lastMessageAt = this.now();
     if (!conn.rate.take(this.now())) {
       log.warn('agent sends too fast; closing its connection', { node: conn.name, code: 'PROBE_ERR_RATE' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_RATE', message: `more than ${MESSAGE_RATE} messages per second` });
@@ -180,6 +209,7 @@ export class AgentGateway {
     const { hub, store, queue } = this.options;
     if (msg.type === 'hello') {
       conn.schema = msg.metrics;
+      conn.intervalMs = msg.intervalMs;
       conn.compact.prev = null;
       store.setHost(conn.nodeId, msg.host);
       hub.setHost(conn.nodeId, msg.host);
@@ -254,6 +284,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.silenceSweep);
     for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
     this.wss.close();
   }

@@ -200,3 +200,30 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
   assert.equal(await attempt(key, '198.51.100.7'), 429, 'the guessing client is refused');
   assert.equal(await attempt(key, '198.51.100.8'), 101, 'another client behind the same proxy is not');
 });
+
+test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
+  const s = await startTestServer(t);
+  const agent = new TestAgent(s.ws, s.addNode('quiet-1'));
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send({ ...helloMessage(), intervalMs: 500 });
+  agent.sample(1, [1, 2, 3, 4]);
+  await waitFor('online', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === true);
+  const silentFrom = Date.now();
+  // The socket stays open (TCP is fine) but nothing comes: a hung agent or a half-dead link.
+  await waitFor('cut', () => agent.closeCode !== null, 5000);
+  const after = Date.now() - silentFrom;
+  assert.ok(after >= 2 * 500 && after < 2 * 500 + 1000 + 1500, `cut after ${after} ms: two intervals plus slack`);
+  await waitFor('offline', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === false, 3000);
+
+  // One that keeps talking stays.
+  const talker = new TestAgent(s.ws, s.addNode('talker-1'));
+  t.after(() => talker.close());
+  await talker.opened;
+  talker.send({ ...helloMessage(), intervalMs: 500 });
+  for (let seq = 1; seq <= 8; seq++) {
+    talker.sample(seq, [1, 2, 3, 4]);
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  assert.equal(talker.closeCode, null);
+});

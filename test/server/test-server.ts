@@ -20,7 +20,8 @@ export function helloMessage(): HelloMessage {
     type: 'hello',
     protocol: 1,
     agentVersion: 'test',
-    intervalMs: 1000,
+    // Test agents send when a test says so; a long interval keeps the server from cutting them as silent.
+    intervalMs: 3_600_000,
     metrics: SCHEMA,
     host: { hostname: 'test-host', os: 'TestOS 1', kernel: '6.1', arch: 'x64', cpuModel: 'Test CPU', cores: 4, bootTime: Date.now() - 60_000 },
   };
