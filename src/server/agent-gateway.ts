@@ -115,6 +115,10 @@ export class AgentGateway {
     for (const conn of this.byNode.values()) {
       if (conn.intervalMs === null || conn.revoked || now - conn.lastMessageAt <= 2 * conn.intervalMs + SILENCE_SLACK_MS) continue;
       log.warn('agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
+      // An agent that is only slow still learns what was stored, and resends less when it is back.
+      if (conn.ackTimer) clearTimeout(conn.ackTimer);
+      conn.ackTimer = null;
+      if (conn.ackedSeq !== conn.sentAckSeq) send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
       conn.revoked = true;
       conn.ws.terminate();
     }

@@ -202,19 +202,21 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
 });
 
 test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
-  const s = await startTestServer(t);
+  const s = await startTestServer(t, { ackIntervalMs: 5000 });
   const agent = new TestAgent(s.ws, s.addNode('quiet-1'));
   t.after(() => agent.close());
   await agent.opened;
   agent.send({ ...helloMessage(), intervalMs: 500 });
   agent.sample(1, [1, 2, 3, 4]);
   await waitFor('online', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === true);
+  agent.sample(2, [1, 2, 3, 4]); // stored, its ack held back by coalescing until the cut
   const silentFrom = Date.now();
   // The socket stays open (TCP is fine) but nothing comes: a hung agent or a half-dead link.
   await waitFor('cut', () => agent.closeCode !== null, 5000);
   const after = Date.now() - silentFrom;
   assert.ok(after >= 2 * 500 && after < 2 * 500 + 1000 + 1500, `cut after ${after} ms: two intervals plus slack`);
   await waitFor('offline', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === false, 3000);
+  assert.equal(agent.of('ack').at(-1)?.seq, 2, 'the held-back ack is sent before the cut');
 
   // One that keeps talking stays.
   const talker = new TestAgent(s.ws, s.addNode('talker-1'));
