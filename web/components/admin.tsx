@@ -239,6 +239,15 @@ export function Admin() {
             <AddNode />
             <div class="table-wrap">
               <table class="nodes admin-nodes">
+                <thead>
+                  <tr>
+                    <th scope="col">{t('name')}</th>
+                    <th scope="col">{t('group')}</th>
+                    <th scope="col">{t('status')}</th>
+                    <th scope="col">{t('visibility')}</th>
+                    <th scope="col">{t('actions')}</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {adminNodes.value.map((n, i, all) => (
                     <NodeRow key={n.id} node={n} first={i === 0} last={i === all.length - 1} />
