@@ -1,15 +1,18 @@
 /**
  * Simulated agents for bench/ingest.ts, in their own process: one real WebSocket per node key,
- * protocol v1, one sample per second each at a random phase. Prints JSON lines on stdout:
+ * protocol v1, one sample per second each at a random phase, in compact frames once the server's
+ * welcome offers them (as the real agent does; --json keeps JSON frames). Prints JSON lines on stdout:
  * {"event":"connected","n":…} once all are up, {"event":"stats",…} when told to stop (SIGTERM).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { encodeCompact } from '../src/protocol/compact';
+import type { Fields } from '../src/protocol/compact';
 import { encodeSample } from '../src/protocol/encode';
 import { metricStream } from './synthetic';
 
-const { values: args } = parseArgs({ options: { url: { type: 'string' }, keys: { type: 'string' }, rate: { type: 'string', default: '500' } } });
+const { values: args } = parseArgs({ options: { url: { type: 'string' }, keys: { type: 'string' }, rate: { type: 'string', default: '500' }, json: { type: 'boolean', default: false } } });
 const keys = readFileSync(args.keys!, 'utf8').trim().split('\n');
 // The metrics the synthetic stream produces, sent in array form like the real agent.
 const schema = Object.keys(metricStream(1)());
@@ -21,6 +24,8 @@ interface Agent {
   seq: number;
   acked: number;
   open: boolean;
+  /** Fields of the previous compact frame; null until the first, undefined while the server has not offered them. */
+  compact?: Fields | null;
 }
 
 const agents: Agent[] = [];
@@ -42,6 +47,7 @@ function connect(i: number): void {
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as { type: string; seq?: number };
     if (msg.type === 'ack' && msg.seq! > agent.acked) agent.acked = msg.seq!;
+    if (msg.type === 'welcome' && (msg as { compact?: boolean }).compact && !args.json) agent.compact = null;
   });
   ws.on('error', (err) => process.stderr.write(`agent ${i}: ${err.message}\n`));
   ws.on('close', () => (agent.open = false));
@@ -62,7 +68,14 @@ setInterval(() => {
   for (const agent of slots[slot]!) {
     if (!agent.open) continue;
     agent.seq++;
-    agent.ws.send(encodeSample(agent.seq, Date.now(), agent.next(), schema));
+    const values = agent.next();
+    if (agent.compact !== undefined) {
+      const fields = [agent.seq, Date.now(), ...schema.map((name) => values[name] ?? null)];
+      agent.ws.send(encodeCompact(agent.compact, fields));
+      agent.compact = fields;
+    } else {
+      agent.ws.send(encodeSample(agent.seq, Date.now(), values, schema));
+    }
     sent++;
   }
   slot = (slot + 1) % SLOTS;

@@ -22,6 +22,8 @@ import { cpuSeconds, rssMB } from './proc-stats';
 const { values: args } = parseArgs({
   options: {
     agents: { type: 'string', default: '1000' },
+    /** Simulated agents send JSON frames instead of the compact frames the real agent uses. */
+    json: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '10' },
     viewers: { type: 'string', default: '0' },
@@ -95,7 +97,7 @@ async function measureProbe() {
 
   const server = start(path.join(root, 'dist/probe'), ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
   const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
-  const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
+  const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt'), ...(args.json ? ['--json'] : [])]);
   await agentProc.waitLine(/"connected"/, 120_000);
   log(`${agents} agents connected; warming up ${warmup} s`);
 
