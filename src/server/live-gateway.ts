@@ -66,7 +66,8 @@ export class LiveGateway {
       if ('changed' in event) for (const id of event.changed) {
         this.dirty.add(id);
         if (hub.isHidden(id)) {
-          if (!this.hidden.has(id) && this.sent.has(id)) this.hiddenNow.add(id);
+          // Guests may have it from their snapshot even if no frame mentioned it since.
+          if (!this.hidden.has(id)) this.hiddenNow.add(id);
           this.hidden.add(id);
           this.revealed.delete(id);
         } else if (this.hidden.delete(id)) {

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import type { LiveMessage, NodeView, PageAccessView } from '../../src/protocol/messages';
+import { addNode } from '../../src/server/nodes';
+import { openSqliteStore } from '../../src/store/sqlite-store';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
@@ -75,17 +77,29 @@ function watch(url: string, headers: Record<string, string> = {}) {
 }
 
 test('hiding a node in the admin removes it from guests live, showing it again sends it whole; the order is the page order', async (t) => {
-  const s = await startTestServer(t);
+  // charlie exists before the server starts and never reports: guests know it only from their snapshot.
+  const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
+    const store = openSqliteStore(config.server.data);
+    addNode(store, 'charlie', '', '', Date.now());
+    store.close();
+  });
   const admin = client(s);
   await admin.signIn();
   const a = await reporting(s, 'alpha', 11);
   const b = await reporting(s, 'bravo', 22);
   t.after(() => (a.close(), b.close()));
-  await waitFor('both listed', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`)).length === 2);
+  await waitFor('all listed', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`)).length === 3);
 
   const guest = watch(`${s.ws}/ws/live`);
   t.after(() => guest.ws.terminate());
   await waitFor('snapshot', () => guest.frames.length > 0);
+  assert.ok(guest.frames[0]!.type === 'snapshot' && guest.frames[0]!.nodes.some((n) => n.name === 'charlie'));
+  const all = (await admin.call('GET', '/api/admin/nodes')).body as unknown as { id: number; name: string }[];
+  const charlie = all.find((n) => n.name === 'charlie')!;
+  const framesBefore = guest.frames.length;
+  assert.equal((await admin.call('PATCH', `/api/admin/nodes/${charlie.id}`, { hidden: true })).status, 200);
+  await waitFor('guests told charlie is gone', () => guest.frames.slice(framesBefore).some((f) => f.type === 'remove' && f.ids.includes(charlie.id)), 3000);
+  assert.equal((await admin.call('DELETE', `/api/admin/nodes/${charlie.id}?confirm=charlie`)).status, 200);
   const nodes = await admin.call('GET', '/api/admin/nodes');
   const bravo = (nodes.body as unknown as { id: number; name: string }[]).find((n) => n.name === 'bravo')!;
 
