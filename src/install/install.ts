@@ -31,9 +31,9 @@ export interface InstallResult {
   lines: string[];
 }
 
-function systemctl(args: string[]): void {
+function systemctl(role: Role, args: string[]): void {
   const result = spawnSync('systemctl', args, { encoding: 'utf8' });
-  if (result.error) throw new ProbeError('PROBE_ERR_INSTALL', `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${args.at(-1)?.replace(/^probe-?|\.service$/g, '') || 'agent'}\` under your own supervisor instead, or pass --no-start`);
+  if (result.error) throw new ProbeError('PROBE_ERR_INSTALL', `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${role}\` under your own supervisor instead, or pass --no-start to only write the files`);
   if (result.status !== 0) throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
 }
 
@@ -64,10 +64,10 @@ export function install(options: InstallOptions): InstallResult {
   const lines: string[] = [];
 
   if (options.uninstall) {
-    if (options.start && existsSync(unitPath)) systemctl(['disable', '--now', `${service}.service`]);
+    if (options.start && existsSync(unitPath)) systemctl(options.role, ['disable', '--now', `${service}.service`]);
     rmSync(unitPath, { force: true });
     rmSync(envPath, { force: true });
-    if (options.start) systemctl(['daemon-reload']);
+    if (options.start) systemctl(options.role, ['daemon-reload']);
     lines.push(`Removed ${service}.service and ${envPath}. Kept ${options.bin} and /var/lib/${service} (delete them by hand if you want them gone).`);
     return { unitPath, envPath, lines };
   }
@@ -82,9 +82,9 @@ export function install(options: InstallOptions): InstallResult {
   writePrivate(unitPath, unitFile(options.role, { bin: options.bin, envFile: `/etc/probe/${options.role}.env` }), 0o644);
   lines.push(`Wrote ${unitPath} and ${envPath}.`);
   if (options.start) {
-    systemctl(['daemon-reload']);
-    systemctl(['enable', '--now', `${service}.service`]);
-    systemctl(['restart', `${service}.service`]);
+    systemctl(options.role, ['daemon-reload']);
+    systemctl(options.role, ['enable', '--now', `${service}.service`]);
+    systemctl(options.role, ['restart', `${service}.service`]);
     lines.push(`Started ${service}.service; it starts at boot. Follow it with: journalctl -u ${service} -f`);
     if (options.role === 'server') lines.push(`The first start prints a one-time link to choose the admin password: journalctl -u ${service} | grep 'Choose one'`);
   } else {
