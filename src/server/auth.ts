@@ -6,7 +6,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store';
 import { ProbeError } from '../util/errors';
-import { FailureTracker } from './limits';
+import { FailureTracker, PASSWORD_LIMITS } from './limits';
 
 const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
 export const MIN_PASSWORD_LENGTH = 10;
@@ -52,7 +52,7 @@ export type LoginResult = { ok: true; token: string; csrf: string } | { ok: fals
 export class AdminAuth {
   /** Set while no password exists: printed once at start, lets the first visitor choose one. */
   readonly setupToken: string | null;
-  private readonly perAddress = new FailureTracker({ maxFailures: 10, windowMs: 15 * 60_000, blockMs: 15 * 60_000, delayStepMs: 0, maxDelayMs: 0, maxEntries: 10_000 });
+  private readonly perAddress = new FailureTracker(PASSWORD_LIMITS);
   private failures = 0;
   private lockedUntil = 0;
 

@@ -40,6 +40,9 @@ export interface FailureLimits {
   maxEntries: number;
 }
 
+/** Wrong passwords (admin login, page password) per address: 10 in 15 minutes, then refused for 15 minutes. */
+export const PASSWORD_LIMITS: FailureLimits = { maxFailures: 10, windowMs: 15 * 60_000, blockMs: 15 * 60_000, delayStepMs: 0, maxDelayMs: 0, maxEntries: 10_000 };
+
 export const AUTH_LIMITS: FailureLimits = { maxFailures: 20, windowMs: 10 * 60_000, blockMs: 10 * 60_000, delayStepMs: 100, maxDelayMs: 2000, maxEntries: 10_000 };
 
 interface Entry {

@@ -11,7 +11,7 @@ import { ProbeError } from '../util/errors';
 import type { AdminAuth } from './auth';
 import { hashPassword, parseCookies, verifyPassword } from './auth';
 import type { Audience } from './hub';
-import { FailureTracker } from './limits';
+import { FailureTracker, PASSWORD_LIMITS } from './limits';
 
 export type AccessMode = 'public' | 'private' | 'password';
 export const ACCESS_MODES: readonly AccessMode[] = ['public', 'private', 'password'];
@@ -30,7 +30,7 @@ interface Stored {
 export type UnlockResult = { ok: true; cookie: string } | { ok: false; status: 401 | 429; retryAfterSec?: number; message: string };
 
 export class PageAccess {
-  private readonly perAddress = new FailureTracker({ maxFailures: 10, windowMs: 15 * 60_000, blockMs: 15 * 60_000, delayStepMs: 0, maxDelayMs: 0, maxEntries: 10_000 });
+  private readonly perAddress = new FailureTracker(PASSWORD_LIMITS);
   /** SHA-256 of Basic credentials already verified against the current hash (scrapers send them every time). */
   private readonly basicOk = new Map<string, string>();
 
