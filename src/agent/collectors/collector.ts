@@ -22,11 +22,12 @@ export function counterRate(prev: number | undefined, cur: number, dtMs: number)
  * Per-second rates summed over devices (disks, interfaces): `fields` maps each output metric to
  * the counter it is derived from. A device whose counters went back (reset, re-created) adds
  * nothing for that interval. Returns null on the first reading, when no rate can be known yet.
+ * `perDevice`, if given, also gets each device's own rates (those with every rate known).
  */
 export function summedRates<C extends object>(fields: Record<string, keyof C>, include: (device: string) => boolean) {
   let prev = new Map<string, C>();
   let prevMono = 0;
-  return (cur: Map<string, C>, monoMs: number): Record<string, number> | null => {
+  return (cur: Map<string, C>, monoMs: number, perDevice?: (device: string, metric: string, rate: number) => void): Record<string, number> | null => {
     const dt = monoMs - prevMono;
     const sums: Record<string, number> = {};
     for (const metric in fields) sums[metric] = 0;
@@ -42,7 +43,10 @@ export function summedRates<C extends object>(fields: Record<string, keyof C>, i
         rates.push([metric, rate]);
       }
       if (rates.length < Object.keys(fields).length) continue;
-      for (const [metric, rate] of rates) sums[metric]! += rate;
+      for (const [metric, rate] of rates) {
+        sums[metric]! += rate;
+        perDevice?.(name, metric, rate);
+      }
       known = true;
     }
     const first = prev.size === 0;

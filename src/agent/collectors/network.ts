@@ -4,7 +4,7 @@
  */
 import type { Collector } from './collector';
 import { DEVICE_LABEL } from '../../protocol/metrics';
-import { counterRate, summedRates } from './collector';
+import { summedRates } from './collector';
 import type { ProcFile } from './proc-file';
 
 export interface InterfaceCounters {
@@ -41,9 +41,6 @@ export function networkCollector(netDev: ProcFile): Collector {
     { netRxBytesPerSec: 'rxBytes', netTxBytesPerSec: 'txBytes', netRxPacketsPerSec: 'rxPackets', netTxPacketsPerSec: 'txPackets' },
     isPhysicalInterface,
   );
-  // Per interface too, for the node page (a bond, or public and private interfaces apart).
-  let prev = new Map<string, InterfaceCounters>();
-  let prevMono = 0;
   return {
     name: 'network',
     collect(out, monoMs) {
@@ -57,22 +54,11 @@ export function networkCollector(netDev: ProcFile): Collector {
       }
       out.netRxBytesTotal = rxTotal;
       out.netTxBytesTotal = txTotal;
-      Object.assign(out, rates(cur, monoMs));
-      const dt = monoMs - prevMono;
-      for (const [name, c] of cur) {
-        if (!isPhysicalInterface(name) || !DEVICE_LABEL.test(name)) continue;
-        const before = prev.get(name);
-        const rates = [counterRate(before?.rxBytes, c.rxBytes, dt), counterRate(before?.txBytes, c.txBytes, dt), counterRate(before?.rxPackets, c.rxPackets, dt), counterRate(before?.txPackets, c.txPackets, dt)];
-        if (rates.every((r) => r !== null)) {
-          const [rx, tx, rxp, txp] = rates as number[];
-          out[`netRxBytesPerSec.${name}`] = Math.round(rx!);
-          out[`netTxBytesPerSec.${name}`] = Math.round(tx!);
-          out[`netRxPacketsPerSec.${name}`] = Math.round(rxp!);
-          out[`netTxPacketsPerSec.${name}`] = Math.round(txp!);
-        }
-      }
-      prev = cur;
-      prevMono = monoMs;
+      // Per interface too, for the node page (a bond, or public and private interfaces apart): `netRxBytesPerSec.eth0`.
+      const totals = rates(cur, monoMs, (name, metric, rate) => {
+        if (DEVICE_LABEL.test(name)) out[`${metric}.${name}`] = Math.round(rate);
+      });
+      Object.assign(out, totals);
     },
   };
 }
