@@ -26,8 +26,6 @@ export interface ConnectionOptions {
   ca?: Buffer;
   /** Only for the server's own in-process agent on loopback: skip certificate checks. */
   insecureLoopback?: boolean;
-  /** Use compact frames when the server offers them (default true). */
-  compact?: boolean;
 }
 
 export interface Connection {
@@ -142,7 +140,7 @@ export function connect(options: ConnectionOptions): Connection {
       attempt = 0;
       lastWarning = '';
       if (msg.ackIntervalMs !== undefined) silenceTimeoutMs = msg.ackIntervalMs + 2 * options.intervalMs;
-      compact = msg.compact === true && options.compact !== false;
+      compact = msg.compact === true;
       log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: buffer.unackedCount });
       if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
       armSilence();

@@ -7,7 +7,7 @@ import { PROTOCOL_VERSION } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { HelloMessage } from '../protocol/messages';
 import { METRIC_NAMES } from '../protocol/metrics';
-import { encodeSample, sampleFields } from '../protocol/encode';
+import { encodeFields, sampleFields } from '../protocol/encode';
 import { VERSION } from '../version';
 import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
@@ -105,7 +105,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
     prober.collect(values);
     const seq = buffer.nextSeq();
     const { array, extra } = sampleFields(values, schema);
-    const sample = { seq, ts, text: encodeSample(seq, ts, values, schema), ...(extra ? {} : { fields: array }) };
+    const sample = { seq, ts, text: encodeFields(seq, ts, array, extra), ...(extra ? {} : { fields: array }) };
     buffer.append(sample, Date.now());
     connection.send(sample);
   }, phaseMs);

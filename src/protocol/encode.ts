@@ -17,7 +17,12 @@ export function sampleFields(values: MetricValues, schema: readonly string[]): {
   return { array, extra };
 }
 
+/** The JSON frame of fields from sampleFields. */
+export function encodeFields(seq: number, ts: number, array: (number | null)[], extra: MetricValues | undefined): string {
+  return JSON.stringify(extra ? { type: 'sample', seq, ts, values: array, extra } : { type: 'sample', seq, ts, values: array });
+}
+
 export function encodeSample(seq: number, ts: number, values: MetricValues, schema: readonly string[]): string {
   const { array, extra } = sampleFields(values, schema);
-  return JSON.stringify(extra ? { type: 'sample', seq, ts, values: array, extra } : { type: 'sample', seq, ts, values: array });
+  return encodeFields(seq, ts, array, extra);
 }
