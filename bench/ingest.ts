@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '10' },
     viewers: { type: 'string', default: '0' },
     'no-vm': { type: 'boolean', default: false },
+    /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
+    'cpu-prof': { type: 'string' },
+    /** Run the server from source with these node options (e.g. "--trace-gc"), to look into it. */
+    'server-node-args': { type: 'string' },
   },
 });
 const agents = Number(args.agents);
@@ -48,6 +52,7 @@ function start(command: string, argv: string[], options: { env?: NodeJS.ProcessE
   child.lines = [];
   let buffer = '';
   child.stdout!.on('data', (d) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(d);
     buffer += d;
     const parts = buffer.split('\n');
     buffer = parts.pop()!;
@@ -95,7 +100,23 @@ async function measureProbe() {
   writeFileSync(path.join(dir, 'keys.txt'), keys.join('\n'));
   log(`added ${agents} nodes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const server = start(path.join(root, 'dist/probe'), ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []), ...(args['server-node-args']?.split(' ').filter(Boolean) ?? [])];
+  const serverCommand = nodeArgs.length ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts')]] as const) : ([path.join(root, 'dist/probe'), []] as const);
+  // Alerts run as they would in production: the example config's rules over this metric set.
+  const config = {
+    notifications: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
+    alerts: {
+      rules: [
+        { name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, recover: 80, for: '5m', notify: ['hook'] },
+        { name: 'load-high', expr: 'load5 > cores * 2', for: '10m', notify: ['hook'] },
+        { name: 'memory-high', expr: 'memUsedBytes / memTotalBytes * 100 > 90', for: '10m', notify: ['hook'] },
+        { name: 'disk-full', expr: 'diskUsedBytes / diskTotalBytes * 100 > 90', recover: 'diskUsedBytes / diskTotalBytes * 100 < 85', notify: ['hook'] },
+        { name: 'node-down', kind: 'offline', for: '60s', notify: ['hook'] },
+      ],
+    },
+  };
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  const server = start(serverCommand[0], [...serverCommand[1], 'server', '--config', path.join(dir, 'config.json'), '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
   const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
   const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt'), ...(args.json ? ['--json'] : [])]);
   await agentProc.waitLine(/"connected"/, 120_000);
@@ -113,6 +134,10 @@ async function measureProbe() {
     const msg = JSON.parse(data.toString()) as LiveMessage;
     if (!measuring || msg.type !== 'update') return;
     for (const n of msg.nodes) if (typeof n.lastSeen === "number") latencies.push(received - n.lastSeen);
+    if (process.env.BENCH_LATENCY_LOG) {
+      const worst = Math.max(...msg.nodes.map((n) => (typeof n.lastSeen === 'number' ? received - n.lastSeen : 0)));
+      appendFileSync(process.env.BENCH_LATENCY_LOG, `${received} ${msg.nodes.length} ${worst}\n`);
+    }
   });
   await sleep(warmup * 1000);
 

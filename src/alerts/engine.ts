@@ -10,6 +10,7 @@ import { log } from '../util/log';
 import { OK_STATE, step, thresholdConditions } from './evaluate';
 import type { AlertEvent, AlertState } from './evaluate';
 import { holds as holdsExpr } from './expr';
+import type { Vars } from './expr';
 import { isSilenced } from './rules';
 import type { Rule, Silence, TimedRule } from './rules';
 
@@ -125,13 +126,15 @@ export class AlertEngine {
     const node = this.deps.node(nodeId);
     if (!node) return;
     const now = this.now();
+    // The variables of expression rules, built once per sample for all of them.
+    let vars: Vars | null = null;
     for (const rule of this.deps.rules) {
       if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, node)) continue;
       if (rule.kind === 'expr') {
-        const vars = { ...values, cores: node.cores };
-        const holdsNow = holdsExpr(rule.expr, vars);
+        const v = (vars ??= { ...values, cores: node.cores });
+        const holdsNow = holdsExpr(rule.expr, v);
         if (holdsNow === null) continue; // a metric it needs is missing from this sample
-        const recovered = rule.recover ? holdsExpr(rule.recover, vars) === true : !holdsNow;
+        const recovered = rule.recover ? holdsExpr(rule.recover, v) === true : !holdsNow;
         this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
         continue;
       }

@@ -34,12 +34,15 @@ export function encodeCompact(prev: Fields | null, fields: Fields): string {
 
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
-/** Decodes a compact frame into its fields; throws an Error with a readable message if it is not one. */
-export function decodeCompact(prev: Fields | null, text: string, expected: number): Fields {
+/**
+ * Decodes a compact frame into its fields (into `reuse` if given: any array but `prev`); throws an
+ * Error with a readable message if it is not one.
+ */
+export function decodeCompact(prev: Fields | null, text: string, expected: number, reuse?: Fields): Fields {
   if (!text.startsWith(COMPACT_MARK)) throw new Error('a compact frame starts with "~"');
   const parts = text.slice(1).split(',');
   if (parts.length !== expected) throw new Error(`compact frame has ${parts.length} fields but seq, ts and hello's ${expected - 2} metrics make ${expected}`);
-  const out: Fields = new Array(expected);
+  const out: Fields = reuse && reuse !== prev && reuse.length === expected ? reuse : new Array(expected);
   for (let i = 0; i < expected; i++) {
     const part = parts[i]!;
     const before = prev ? prev[i] : undefined;

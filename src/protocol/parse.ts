@@ -16,7 +16,7 @@ export interface ParseContext {
   /** Schema from this connection's hello, or null before hello. */
   schema: readonly string[] | null;
   /** The fields of this connection's previous compact frame (see compact.ts); updated by each one parsed. */
-  compact?: { prev: Fields | null };
+  compact?: { prev: Fields | null; spare?: Fields };
   /** Server clock, Unix ms: samples too far from it are refused. */
   now: number;
 }
@@ -119,17 +119,28 @@ function metricValue(name: string, value: unknown): number | undefined {
   return value;
 }
 
-function parseValues(raw: unknown, schema: readonly string[]): MetricValues {
+/** Which names of a schema are known metrics, worked out once per schema (per hello), not per sample. */
+const knownBySchema = new WeakMap<readonly string[], boolean[]>();
+
+function knownFlags(schema: readonly string[]): boolean[] {
+  let known = knownBySchema.get(schema);
+  if (!known) knownBySchema.set(schema, (known = schema.map(isKnownMetric)));
+  return known;
+}
+
+/** Values given as an array aligned with `schema`, starting at `offset` of `raw`. */
+function parseValues(raw: unknown, schema: readonly string[], offset = 0): MetricValues {
   const values: MetricValues = {};
   if (Array.isArray(raw)) {
-    if (raw.length !== schema.length) {
-      throw badMessage(`sample.values has ${raw.length} entries but hello declared ${schema.length} metrics`);
+    if (raw.length - offset !== schema.length) {
+      throw badMessage(`sample.values has ${raw.length - offset} entries but hello declared ${schema.length} metrics`);
     }
-    raw.forEach((v, i) => {
+    const known = knownFlags(schema);
+    for (let i = 0; i < schema.length; i++) {
       const name = schema[i]!;
-      const value = metricValue(name, v);
-      if (value !== undefined && isKnownMetric(name)) values[name] = value;
-    });
+      const value = metricValue(name, raw[offset + i]);
+      if (value !== undefined && known[i]) values[name] = value;
+    }
     return values;
   }
   return parseNamedValues(raw, 'sample.values', values);
@@ -172,14 +183,17 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   if (ctx.schema === null || !ctx.compact) throw new Bad('PROBE_ERR_PROTOCOL', 'a compact frame needs hello first and a server that offered compact frames');
   let fields: Fields;
   try {
-    fields = decodeCompact(ctx.compact.prev, text, ctx.schema.length + 2);
+    // Decoded into the array of the frame before last: a new array per frame would live until the
+    // next frame, a second, long enough to burden the garbage collector at thousands of agents.
+    fields = decodeCompact(ctx.compact.prev, text, ctx.schema.length + 2, ctx.compact.spare);
   } catch (err) {
     throw badMessage(`compact frame: ${(err as Error).message}`);
   }
   const [seq, ts] = fields;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw badMessage('compact frame: seq must be an integer >= 0');
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw badMessage('compact frame: ts must be an integer >= 0');
-  const values = parseValues(fields.slice(2), ctx.schema);
+  const values = parseValues(fields, ctx.schema, 2);
+  ctx.compact.spare = ctx.compact.prev ?? undefined;
   ctx.compact.prev = fields;
   checkTs(ts, ctx);
   return { type: 'sample', seq, ts, values };

@@ -42,10 +42,28 @@ export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta 
   return changed ? delta : null;
 }
 
+/** Brings `view` (a copy this gateway owns) up to date with a delta taken against it. */
+function applyDelta(view: NodeView, delta: NodeDelta): void {
+  for (const key in delta) {
+    if (key === 'values') continue;
+    (view as unknown as Record<string, unknown>)[key] = (delta as unknown as Record<string, unknown>)[key];
+  }
+  if (!delta.values) return;
+  for (const name in delta.values) {
+    const value = delta.values[name];
+    if (value === null || value === undefined) delete view.values[name];
+    else view.values[name] = value;
+  }
+}
+
 export class LiveGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
   private readonly dirty = new Set<number>();
-  /** Each node as the last frame left it on every viewer: deltas are taken against this. */
+  /**
+   * Each node as the last frame left it on every viewer: deltas are taken against this. Copies
+   * updated in place (the hub's records change under them; new copies every window would each
+   * live a second and burden the garbage collector).
+   */
   private readonly sent = new Map<number, NodeView>();
   private readonly removed = new Set<number>();
   private readonly timer: NodeJS.Timeout;
@@ -148,8 +166,10 @@ export class LiveGateway {
     for (const id of this.dirty) {
       const view = this.hub.view(id);
       if (!view) continue;
-      const delta = diffNode(this.sent.get(id), view);
-      this.sent.set(id, view);
+      const prev = this.sent.get(id);
+      const delta = diffNode(prev, view);
+      if (!prev) this.sent.set(id, { ...view, values: { ...view.values } });
+      else if (delta) applyDelta(prev, delta);
       if (delta) nodes.push(delta);
     }
     this.dirty.clear();

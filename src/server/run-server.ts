@@ -102,7 +102,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   // Losing this timer's work costs nothing: the counters saved with it make the next sample count the gap.
   const trafficTimer = setInterval(saveTraffic, TRAFFIC_SAVE_MS);
   trafficTimer.unref();
-  const queue = new IngestQueue(store, { flushMs: 250, maxQueued: options.maxQueued ?? 200_000 });
+  const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   const alerts = new AlertEngine({
     rules: config.rules,

@@ -22,8 +22,7 @@ export function periodStart(ts: number, resetDay: number): number {
 }
 
 /** The state after one sample; older or equal timestamps change nothing. */
-export function addTraffic(prev: TrafficState | undefined, ts: number, rxTotal: number, txTotal: number, resetDay: number): TrafficState {
-  const start = periodStart(ts, resetDay);
+export function addTraffic(prev: TrafficState | undefined, ts: number, rxTotal: number, txTotal: number, resetDay: number, start = periodStart(ts, resetDay)): TrafficState {
   if (!prev) return { periodStart: start, rxBytes: 0, txBytes: 0, lastTs: ts, lastRxTotal: rxTotal, lastTxTotal: txTotal };
   if (ts <= prev.lastTs) return prev;
   // A counter that went down means the host rebooted: it counts from zero again.
@@ -49,6 +48,8 @@ export interface TrafficReading {
 export class TrafficMeter {
   private readonly states = new Map<number, TrafficState>();
   private readonly dirty = new Set<number>();
+  /** The last period computed, [start, end) for a reset day: nearly every sample falls in it. */
+  private period = { resetDay: 0, start: 0, end: 0 };
 
   constructor(private readonly resetDay: (nodeId: number) => number) {}
 
@@ -62,18 +63,31 @@ export class TrafficMeter {
     }
   }
 
+  /** periodStart, without building two Dates for each of thousands of samples a second. */
+  private periodStart(ts: number, resetDay: number): number {
+    const p = this.period;
+    if (p.resetDay === resetDay && ts >= p.start && ts < p.end) return p.start;
+    const start = periodStart(ts, resetDay);
+    const d = new Date(start);
+    this.period = { resetDay, start, end: new Date(d.getFullYear(), d.getMonth() + 1, resetDay).getTime() };
+    return start;
+  }
+
   add(nodeId: number, ts: number, rxTotal: number | undefined, txTotal: number | undefined): void {
     if (rxTotal === undefined || txTotal === undefined) return;
     const prev = this.states.get(nodeId);
-    const next = addTraffic(prev, ts, rxTotal, txTotal, this.resetDay(nodeId));
+    const resetDay = this.resetDay(nodeId);
+    const next = addTraffic(prev, ts, rxTotal, txTotal, resetDay, this.periodStart(ts, resetDay));
     if (next === prev) return;
-    this.states.set(nodeId, next);
+    // Kept in place: a new state each second per node would outlive the young generation.
+    if (prev) Object.assign(prev, next);
+    else this.states.set(nodeId, next);
     this.dirty.add(nodeId);
   }
 
   /** The current period's counts at `now` (zero once a new period began without a sample yet). */
   read(nodeId: number, now: number): TrafficReading {
-    const start = periodStart(now, this.resetDay(nodeId));
+    const start = this.periodStart(now, this.resetDay(nodeId));
     const state = this.states.get(nodeId);
     if (!state || state.periodStart !== start) return { rxBytes: 0, txBytes: 0, periodStart: start };
     return { rxBytes: state.rxBytes, txBytes: state.txBytes, periodStart: start };

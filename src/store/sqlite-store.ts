@@ -161,7 +161,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     samples: (nodeId, from, to) => series.samples(nodeId, from, to),
     buckets: (nodeId, tier, from, to) => series.buckets(nodeId, tier, from, to),
     compact: (now, limit) => series.compact(now, limit),
-    applyRetention: (now, retention, limit) => series.applyRetention(q.listNodes.all().map((n) => n.id), now, retention, limit),
+    applyRetention: (now, retention, limit) => series.applyRetention(now, retention, limit),
     stats() {
       const pageSize = db.pragma('page_size', { simple: true }) as number;
       const pages = db.pragma('page_count', { simple: true }) as number;

@@ -54,5 +54,13 @@ test('a viewer that falls behind skips deltas and gets one fresh snapshot once d
   hub.sample(1, 5000, { cpu: 5 });
   flush();
   assert.equal(JSON.parse(frames.at(-1)!).type, 'update', 'then deltas again');
+  hub.sample(1, 6000, { cpu: 5, load1: 1 });
+  flush();
+  hub.sample(1, 7000, { load1: 1 });
+  flush();
+  assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 7000, values: { cpu: null } }] }, 'a metric gone from the sample is removed');
+  hub.sample(1, 8000, { load1: 1, cpu: 6 });
+  flush();
+  assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 8000, values: { cpu: 6 } }] }, 'and comes back as a change');
   (live['wss'].clients as Set<unknown>).delete(viewer);
 });

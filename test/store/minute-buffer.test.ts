@@ -17,3 +17,15 @@ test('columns give back the samples in ts order, absent metrics absent, first co
     { ts: 3000, seq: 3, values: { 1: 30, 2: 300 } },
   ]);
 });
+
+test('a minute with more samples than the first allocation (sub-second backfill, jitter) keeps them all', () => {
+  const b = new MinuteBuffer();
+  for (let i = 0; i < 150; i++) b.add(i * 400, i, i === 100 ? [1, i, 9, -i] : [1, i]);
+  assert.equal(b.size, 150);
+  const samples = b.toSamples();
+  assert.equal(samples.length, 150);
+  assert.deepEqual(samples[99], { ts: 99 * 400, seq: 99, values: { 1: 99 } });
+  assert.deepEqual(samples[100], { ts: 100 * 400, seq: 100, values: { 1: 100, 9: -100 } });
+  assert.deepEqual(samples[149], { ts: 149 * 400, seq: 149, values: { 1: 149 } });
+  assert.ok(b.has(149 * 400) && b.has(0) && !b.has(150 * 400));
+});

@@ -122,6 +122,25 @@ test('acked samples survive a crash: the journal is replayed at open', (t) => {
   assert.equal(again.stats().pendingSamples, 30);
 });
 
+test('journal rows in the older JSON format (an upgrade right after a crash) replay next to binary ones', (t) => {
+  const dir = tempDir(t);
+  const store = openSqliteStore(dir);
+  const a = addNode(store, 'a');
+  store.writeSamples([{ nodeId: a.id, seq: 2, ts: T0 + 2000, values: { cpu: 2.5, memUsedBytes: 2 ** 40 + 1 } }]);
+  store.close();
+  const db = new Database(path.join(dir, 'probe.db'));
+  const cpuId = (db.prepare("SELECT id FROM metric_names WHERE name = 'cpu'").get() as { id: number }).id;
+  db.prepare('INSERT INTO journal (id, max_ts, data) VALUES (0, ?, ?)').run(T0 + 1000, JSON.stringify({ f: 1, s: [[a.id, 1, T0 + 1000, [cpuId, 1.5]]] }));
+  assert.equal(typeof (db.prepare('SELECT data FROM journal WHERE id > 0').get() as { data: unknown }).data, 'object', 'new rows are binary');
+  db.close();
+  const again = openSqliteStore(dir);
+  t.after(() => again.close());
+  assert.deepEqual(again.samples(a.id, T0, T0 + HOUR).map((s) => [s.seq, s.values]), [
+    [1, { cpu: 1.5 }],
+    [2, { cpu: 2.5, memUsedBytes: 2 ** 40 + 1 }],
+  ]);
+});
+
 test('late samples (backfill) merge into packed minutes, duplicates dropped, rollups updated', (t) => {
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());

@@ -88,4 +88,7 @@ export const MIGRATIONS: readonly string[] = [
   // 8: node flags set in the admin: hidden from guests (NULL follows the config file) and place on the page.
   `ALTER TABLE nodes ADD COLUMN hidden INTEGER;
    ALTER TABLE nodes ADD COLUMN position INTEGER NOT NULL DEFAULT 0;`,
+  // 9: blocks by tier and age, so retention finds expired blocks of every node in one query (one
+  // query per node and tier took 0.6 s at 10 000 nodes, every minute, even with nothing to delete).
+  `CREATE INDEX blocks_by_age ON blocks (tier, start_ts);`,
 ];
