@@ -10,7 +10,7 @@ import type WebSocket from 'ws';
 import type { LiveMessage, NodeDelta, NodeView } from '../protocol/messages';
 import type { Audience, Hub } from './hub';
 
-const WINDOW_MS = 200;
+const WINDOW_MS = 100;
 /**
  * A viewer with this much unsent data is behind: it skips frames and, once its socket drained,
  * gets a fresh snapshot instead of the deltas it missed. (A 10 000-node snapshot is ~3.5 MB.)
