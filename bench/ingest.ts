@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '10' },
     viewers: { type: 'string', default: '0' },
     'no-vm': { type: 'boolean', default: false },
+    /** Also measure a bare ws server that only receives (bench/ws-floor.ts): what bounds the CPU per value. */
+    floor: { type: 'boolean', default: false },
     /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
     'cpu-prof': { type: 'string' },
     /** Run the server from source with these node options (e.g. "--trace-gc"), to look into it. */
@@ -220,6 +222,24 @@ async function measureVictoriaMetrics() {
   return (cpu1 - cpu0) / (after.sent! - before.sent!) * 1e6;
 }
 
+/** The same simulated agents against bench/ws-floor.ts: CPU per million values of receiving alone. */
+async function measureFloor(): Promise<number> {
+  const server = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/ws-floor.ts')]);
+  const port = (JSON.parse(await server.waitLine(/"port"/, 15_000)) as { port: number }).port;
+  const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
+  await agentProc.waitLine(/"connected"/, 120_000);
+  await sleep(warmup * 1000);
+  const before = await request(agentProc, /"stats"/);
+  const cpu0 = cpuSeconds(server.pid!);
+  await sleep(seconds * 1000);
+  const cpu1 = cpuSeconds(server.pid!);
+  const after = await request(agentProc, /"stats"/);
+  agentProc.kill('SIGTERM');
+  server.kill('SIGTERM');
+  await sleep(1000);
+  return ((cpu1 - cpu0) / ((after.sent! - before.sent!) * valuesPerSample)) * 1e6;
+}
+
 try {
   log(`probe: ${agents} agents × ${valuesPerSample} values/s for ${seconds} s (after ${warmup} s warm-up)`);
   const probe = await measureProbe();
@@ -228,6 +248,11 @@ try {
   if (!args['no-vm']) {
     vm = await measureVictoriaMetrics();
     log(`VictoriaMetrics: ${vm.toFixed(3)} CPU-s per million values; ratio probe/VM ${(probe.cpuSecondsPerMillionValues / vm).toFixed(2)}`);
+  }
+  let floor: number | null = null;
+  if (args.floor) {
+    floor = await measureFloor();
+    log(`bare ws server, receiving only: ${floor.toFixed(3)} CPU-s per million values${vm === null ? '' : `; ratio floor/VM ${(floor / vm).toFixed(2)}`}`);
   }
   console.log(
     JSON.stringify({
@@ -242,6 +267,7 @@ try {
       vmCpuSecondsPerMillionValues: vm === null ? null : +vm.toFixed(3),
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
       ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
+      ...(floor === null ? {} : { wsFloorCpuSecondsPerMillionValues: +floor.toFixed(3) }),
     }),
   );
 } finally {
