@@ -5,10 +5,15 @@
  * (counted by a TCP relay between agent and server, WebSocket framing included).
  * Usage: npm run bench:agent [-- --seconds 60 --warmup 5]   (needs: apt-get install prometheus-node-exporter)
  * The agent's code runs interpreted until V8 has seen it often enough; --warmup 300 measures steady state.
+ * RSS is the highest seen during the measurement. Most of it is the executable's pages, and how many
+ * of those count depends on the page cache: with the file cached, each page fault maps its cached
+ * neighbours too. `--cold` (root) runs the agent from its own copy of the executable after
+ * dropping the page cache, as on a node where the agent starts after boot; without it, the agent
+ * shares the server's already cached executable.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, rssMB, rssSplitMB } from './proc-stats';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false } } });
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const root = path.resolve(import.meta.dirname, '..');
@@ -68,19 +73,34 @@ try {
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   const relayPort = (relay.address() as AddressInfo).port;
 
-  const agent = start(probe, ['agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
+  let agentBinary = probe;
+  if (args.cold) {
+    agentBinary = path.join(dir, 'probe-agent');
+    copyFileSync(probe, agentBinary);
+    execFileSync('sync');
+    try {
+      writeFileSync('/proc/sys/vm/drop_caches', '3');
+    } catch (err) {
+      throw new Error(`--cold drops the page cache and needs root: ${(err as Error).message}`);
+    }
+  }
+  const agent = start(agentBinary, ['agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
   await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
   await sleep(warmup * 1000);
   log(`agent: measuring ${seconds} s`);
   const a0 = cpuSeconds(agent.pid!);
   const b0 = agentBytes;
   const t0 = Date.now();
-  await sleep(seconds * 1000);
+  let agentRss = 0;
+  let agentSplit = { anon: 0, file: 0 };
+  while (Date.now() - t0 < seconds * 1000) {
+    await sleep(Math.min(5000, t0 + seconds * 1000 - Date.now()));
+    const rss = rssMB(agent.pid!);
+    if (rss > agentRss) [agentRss, agentSplit] = [rss, rssSplitMB(agent.pid!)];
+  }
   const agentCpu = cpuSeconds(agent.pid!) - a0;
   const samples = (Date.now() - t0) / 1000; // one per second
   const agentWire = (agentBytes - b0) / samples;
-  const agentRss = rssMB(agent.pid!);
-  const agentSplit = rssSplitMB(agent.pid!);
   agent.kill('SIGTERM');
   server.kill('SIGTERM');
   relay.close();
@@ -115,7 +135,7 @@ try {
     nodeExporterRssMB: +neRss.toFixed(1),
     wireBytesPerSample: +agentWire.toFixed(1),
   };
-  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, RSS ${result.agentRssMB} MB (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
+  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
   log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
   console.log(JSON.stringify(result));
 } finally {
