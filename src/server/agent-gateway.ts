@@ -15,7 +15,7 @@ import type { Fields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
 import type { ParseResult } from '../protocol/parse';
 import type { Store } from '../store/store';
-import { log } from '../util/log';
+import { BurstLog, log } from '../util/log';
 import { VERSION } from '../version';
 import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
@@ -44,6 +44,8 @@ const MAX_BAD_IN_A_ROW = 10;
  * 1 000 per second; anything far above is a flood, and the connection is closed.
  */
 const MESSAGE_RATE = 2000;
+/** Connection events logged one by one per second; beyond, counted (see BurstLog). */
+const EVENT_LINES_PER_SECOND = 20;
 const MESSAGE_BURST = 4000;
 
 interface AgentConnection {
@@ -95,10 +97,12 @@ export class AgentGateway {
   private readonly now: () => number;
   private readonly ackIntervalMs: number;
   private readonly failures = new FailureTracker();
+  private readonly events: BurstLog;
 
   constructor(private readonly options: AgentGatewayOptions) {
     this.now = options.now ?? Date.now;
     this.ackIntervalMs = options.ackIntervalMs ?? ACK_INTERVAL_MS;
+    this.events = new BurstLog(EVENT_LINES_PER_SECOND, this.now);
     this.lastSweepAt = this.now();
     this.silenceSweep = setInterval(() => this.dropSilent(), SILENCE_SWEEP_MS);
     this.silenceSweep.unref();
@@ -113,7 +117,7 @@ export class AgentGateway {
     for (const conn of this.byNode.values()) {
       const allowedMs = conn.intervalMs === null ? HELLO_TIMEOUT_MS : 2 * conn.intervalMs + SILENCE_SLACK_MS;
       if (conn.revoked || now - conn.lastMessageAt <= allowedMs) continue;
-      log.warn(conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
+      this.events.write('warn', conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
       // An agent that is only slow still learns what was stored, and resends less when it is back.
       if (conn.ackTimer) clearTimeout(conn.ackTimer);
       conn.ackTimer = null;
@@ -141,7 +145,7 @@ export class AgentGateway {
     if (!key || !record || !keyMatches(key, record.keyHash)) {
       const delay = this.failures.fail(address, now);
       // Never the key; client addresses only at debug level (no IPs in logs by default).
-      log.warn('agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
+      this.events.write('warn', 'agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
       log.debug('agent refused: unknown key', { remote: address });
       const answer = () => refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
       // A guessing client waits longer after each failure.
@@ -162,7 +166,7 @@ export class AgentGateway {
   private accept(ws: WebSocket, nodeId: number, name: string, keyHash: string): void {
     const previous = this.byNode.get(nodeId);
     if (previous) {
-      log.info('agent reconnected; closing its previous connection', { node: name });
+      this.events.write('info', 'agent reconnected; closing its previous connection', { node: name });
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
     const conn: AgentConnection = {
@@ -171,13 +175,13 @@ export class AgentGateway {
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-    ws.on('error', (err) => log.warn('agent connection error', { node: name, error: err.message }));
+    ws.on('error', (err) => this.events.write('warn', 'agent connection error', { node: name, error: err.message }));
     ws.on('close', () => {
       if (conn.ackTimer) clearTimeout(conn.ackTimer);
       if (this.byNode.get(nodeId) !== conn) return;
       this.byNode.delete(nodeId);
       this.options.hub.setOnline(nodeId, false);
-      log.info('agent disconnected', { node: name });
+      this.events.write('info', 'agent disconnected', { node: name });
     });
   }
 
@@ -224,12 +228,12 @@ export class AgentGateway {
         ackIntervalMs: this.ackIntervalMs,
         compact: true,
       });
-      log.info('agent connected', { node: conn.name, agentVersion: msg.agentVersion });
+      this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;
     }
     if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq))) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
-      log.warn('ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
+      this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });
       conn.revoked = true;
       conn.ws.close(1013, 'try again later');
@@ -273,6 +277,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.silenceSweep);
+    this.events.flush();
     for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
     this.wss.close();
   }

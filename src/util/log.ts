@@ -29,3 +29,46 @@ export const log = {
   warn: (m: string, f?: Record<string, unknown>) => write('warn', m, f),
   error: (m: string, f?: Record<string, unknown>) => write('error', m, f),
 };
+
+/**
+ * Logs events one line each up to `perSecond` lines a second; past that, counts them and writes
+ * one line per message for the rest when the second is over. For events that can come by the
+ * thousand at once (10 000 agents cut in one sweep wrote 10 000 lines and held the server ~1 s)
+ * or be provoked by anyone (refused keys).
+ */
+export class BurstLog {
+  private windowStart = -Infinity;
+  private lines = 0;
+  private readonly held = new Map<string, { level: LogLevel; count: number }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    const now = this.now();
+    if (now - this.windowStart >= 1000) {
+      this.flush();
+      this.windowStart = now;
+      this.lines = 0;
+    }
+    if (++this.lines <= this.perSecond) return write(level, message, fields);
+    const held = this.held.get(message);
+    if (held) held.count++;
+    else this.held.set(message, { level, count: 1 });
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), Math.max(0, this.windowStart + 1000 - now));
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the counts held back so far. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const [message, { level, count }] of this.held) write(level, `${message} (${count} more like this in one second, not logged one by one)`, { count });
+    this.held.clear();
+  }
+}
