@@ -44,9 +44,9 @@ const MAX_BAD_IN_A_ROW = 10;
  * 1 000 per second; anything far above is a flood, and the connection is closed.
  */
 const MESSAGE_RATE = 2000;
+const MESSAGE_BURST = 4000;
 /** Connection events logged one by one per second; beyond, counted (see BurstLog). */
 const EVENT_LINES_PER_SECOND = 20;
-const MESSAGE_BURST = 4000;
 
 interface AgentConnection {
   ws: WebSocket;
