@@ -51,6 +51,16 @@ const BACKFILL_HIGH_WATER = 256 * 1024;
 /** Until the server says how often it acks, assume the protocol's default. */
 const DEFAULT_ACK_INTERVAL_MS = 5000;
 
+/**
+ * How long the agent waits for a word from the server before it presumes the connection dead.
+ * The server acks at most every ackIntervalMs: with samples less often than that, every sample
+ * is acked and two intervals of silence mean a dead link; with samples more often, an ack is due
+ * every ackIntervalMs, and one interval on top covers the commit and the network.
+ */
+export function silenceTimeout(ackIntervalMs: number, intervalMs: number): number {
+  return Math.max(ackIntervalMs, intervalMs) + intervalMs;
+}
+
 export function connect(options: ConnectionOptions): Connection {
   const { buffer } = options;
   const random = options.random ?? Math.random;
@@ -68,7 +78,7 @@ export function connect(options: ConnectionOptions): Connection {
   /** Samples from this seq on go live; older unacked ones are backfilled. */
   let liveFrom = 0;
   let backfillCursor = 0;
-  let silenceTimeoutMs = DEFAULT_ACK_INTERVAL_MS + 2 * options.intervalMs;
+  let silenceTimeoutMs = silenceTimeout(DEFAULT_ACK_INTERVAL_MS, options.intervalMs);
   /** Compact frames for live samples once the server's welcome offers them; `compactPrev` is the previous one's fields. */
   let compact = false;
   let compactPrev: Fields | null = null;
@@ -139,7 +149,7 @@ export function connect(options: ConnectionOptions): Connection {
     } else if (msg.type === 'welcome') {
       attempt = 0;
       lastWarning = '';
-      if (msg.ackIntervalMs !== undefined) silenceTimeoutMs = msg.ackIntervalMs + 2 * options.intervalMs;
+      if (msg.ackIntervalMs !== undefined) silenceTimeoutMs = silenceTimeout(msg.ackIntervalMs, options.intervalMs);
       compact = msg.compact === true;
       log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: buffer.unackedCount });
       if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });

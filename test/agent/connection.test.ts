@@ -23,3 +23,41 @@ test('backoff grows exponentially with jitter and is capped at 30 s', () => {
   }
   assert.ok(backoffDelay(20, 0) >= BACKOFF_CAP_MS / 2, 'jitter never drops below half the cap');
 });
+
+test('a server that goes silent (a dead link that never closes) is given up on and reconnected to', async (t) => {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { WebSocketServer } = await import('ws');
+  const { connect, silenceTimeout } = await import('../../src/agent/connection');
+  const { SampleBuffer } = await import('../../src/agent/buffer');
+  assert.equal(silenceTimeout(5000, 1000), 6000, 'fast samples: one ack interval plus one sample interval');
+  assert.equal(silenceTimeout(5000, 10_000), 20_000, 'slow samples are each acked: two intervals');
+
+  // A server that welcomes the agent, acks nothing, and keeps the TCP connection open.
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.on('listening', r));
+  t.after(() => wss.close());
+  const connections: number[] = [];
+  wss.on('connection', (ws) => {
+    connections.push(Date.now());
+    ws.once('message', () => ws.send(JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs: 300, compact: false })));
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-silence-'));
+  const { port } = wss.address() as { port: number };
+  const conn = connect({
+    url: `ws://127.0.0.1:${port}/ws/agent`,
+    key: 'k',
+    intervalMs: 200,
+    buffer: new SampleBuffer(dir),
+    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 200, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    random: () => 0,
+  });
+  t.after(() => conn.close());
+  const deadline = Date.now() + 5000;
+  while (connections.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(connections.length, 2, 'the agent came back on a new connection');
+  const gap = connections[1]! - connections[0]!;
+  // Silent for max(300, 200) + 200 ms after the welcome, then the first backoff (500 ms with random 0).
+  assert.ok(gap >= 900 && gap < 2500, `reconnected ${gap} ms after the first connection`);
+});
