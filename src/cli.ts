@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
@@ -25,6 +26,9 @@ function configFrom(flags: CommonFlags, settings: RawSettings): Config {
   setLogLevel(config.logLevel);
   return config;
 }
+
+/** How often `probe agent` runs a full garbage collection (see the agent command). */
+const AGENT_GC_EVERY_MS = 5 * 60_000;
 
 const configOption = () => new Option('-c, --config <file>', 'JSON config file (env: PROBE_CONFIG)');
 const logOption = () => new Option('--log-level <level>', 'debug, info, warn or error (env: PROBE_LOG_LEVEL)');
@@ -162,6 +166,14 @@ export function buildProgram(): Command {
       // code pages and compiled code) than it saves. Measured with bench:agent: private memory
       // 9.6 MB instead of 11.3 MB, CPU per sample 1.5 ms instead of 1.8 ms.
       setFlagsFromString('--no-turbofan');
+      // V8 only collects the old generation once it reaches a limit, and a process that allocates
+      // as little as the agent takes hours to get there: over 45 minutes its RSS rose from 45 to
+      // 51 MB while the live heap stayed the same (heap snapshots 12 minutes apart). A full
+      // collection every few minutes (a few ms) keeps it flat. (`gc` is exposed to a new context
+      // once the flag is set.)
+      setFlagsFromString('--expose-gc');
+      const collect = runInNewContext('gc') as () => void;
+      setInterval(collect, AGENT_GC_EVERY_MS).unref();
       const { runAgent } = await import('./agent/run-agent');
       const agent = runAgent({ ...config.agent, buffer: { maxBytes: config.agent.bufferMaxBytes, maxAgeMs: config.agent.bufferMaxAgeMs } });
       onStop(() => agent.stop());
