@@ -198,6 +198,23 @@ async function measureProbe() {
   };
 }
 
+/**
+ * After the warm-up, `receiver`'s CPU seconds over the measured window and how many items
+ * `sender` (answering "stats" with {"sent":…}) sent in it; then stops both.
+ */
+async function measureWindow(receiver: ChildProcess, sender: ReturnType<typeof start>): Promise<{ cpu: number; sent: number }> {
+  await sleep(warmup * 1000);
+  const before = await request(sender, /"stats"/);
+  const cpu0 = cpuSeconds(receiver.pid!);
+  await sleep(seconds * 1000);
+  const cpu1 = cpuSeconds(receiver.pid!);
+  const after = await request(sender, /"stats"/);
+  sender.kill('SIGTERM');
+  receiver.kill('SIGTERM');
+  await sleep(1000);
+  return { cpu: cpu1 - cpu0, sent: after.sent! - before.sent! };
+}
+
 async function measureVictoriaMetrics() {
   const port = 18_428 + Math.floor(Math.random() * 1000);
   const vm = start('/usr/bin/victoria-metrics', [`-storageDataPath=${path.join(dir, 'vm')}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR']);
@@ -210,16 +227,8 @@ async function measureVictoriaMetrics() {
     await sleep(100);
   }
   const feeder = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/vm-feeder.ts'), '--url', `http://127.0.0.1:${port}`, '--nodes', String(agents)]);
-  await sleep(warmup * 1000);
-  const before = await request(feeder, /"stats"/);
-  const cpu0 = cpuSeconds(vm.pid!);
-  await sleep(seconds * 1000);
-  const cpu1 = cpuSeconds(vm.pid!);
-  const after = await request(feeder, /"stats"/);
-  feeder.kill('SIGTERM');
-  vm.kill('SIGTERM');
-  await sleep(1000);
-  return (cpu1 - cpu0) / (after.sent! - before.sent!) * 1e6;
+  const { cpu, sent } = await measureWindow(vm, feeder);
+  return (cpu / sent) * 1e6;
 }
 
 /** The same simulated agents against bench/ws-floor.ts: CPU per million values of receiving alone. */
@@ -228,16 +237,8 @@ async function measureFloor(): Promise<number> {
   const port = (JSON.parse(await server.waitLine(/"port"/, 15_000)) as { port: number }).port;
   const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
   await agentProc.waitLine(/"connected"/, 120_000);
-  await sleep(warmup * 1000);
-  const before = await request(agentProc, /"stats"/);
-  const cpu0 = cpuSeconds(server.pid!);
-  await sleep(seconds * 1000);
-  const cpu1 = cpuSeconds(server.pid!);
-  const after = await request(agentProc, /"stats"/);
-  agentProc.kill('SIGTERM');
-  server.kill('SIGTERM');
-  await sleep(1000);
-  return ((cpu1 - cpu0) / ((after.sent! - before.sent!) * valuesPerSample)) * 1e6;
+  const { cpu, sent } = await measureWindow(server, agentProc);
+  return (cpu / (sent * valuesPerSample)) * 1e6;
 }
 
 try {
