@@ -116,6 +116,18 @@ function asListen(value: unknown, source: string, key: string): string {
   return text;
 }
 
+/**
+ * A node key goes into an HTTP header: one token of printable ASCII, or empty for "not set". The
+ * key itself is never echoed.
+ */
+function asKey(value: unknown, source: string, key: string): string {
+  const text = asString(value, source, key);
+  if (!/^[\x21-\x7e]{0,256}$/.test(text)) {
+    throw configError(source, key, `must be one key as printed by \`probe node add\` (pk_ and 43 letters, digits, - or _), without spaces or line breaks; got ${text.length} characters that are not one`);
+  }
+  return text;
+}
+
 function asWsUrl(value: unknown, source: string, key: string): string {
   const text = asString(value, source, key);
   let url: URL;
@@ -163,7 +175,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       }
       case 'page.links': config.page.links = rethrowIn(source, () => parseLinks(value)); break;
       case 'agent.server': config.agent.server = asWsUrl(value, source, key); break;
-      case 'agent.key': config.agent.key = asString(value, source, key); break;
+      case 'agent.key': config.agent.key = asKey(value, source, key); break;
       case 'agent.interval': config.agent.intervalMs = asInterval(value, source, key); break;
       case 'agent.stateDir': config.agent.stateDir = asString(value, source, key); break;
       case 'agent.bufferMaxBytes': {
