@@ -4,6 +4,8 @@
  * CPU per scrape, their ratio, both RSS figures, and the agent's bytes on the wire per sample
  * (counted by a TCP relay between agent and server, WebSocket framing included).
  * Usage: npm run bench:agent [-- --seconds 60 --warmup 5]   (needs: apt-get install prometheus-node-exporter)
+ * An hour of the agent: `-- --seconds 3600 --node-exporter-seconds 120` (node_exporter's cost per
+ * scrape settles within a minute); runs of 5 minutes or more print the agent's RSS every minute.
  * The agent's code runs interpreted until V8 has seen it often enough; --warmup 300 measures steady state.
  * RSS is the highest seen during the measurement. Most of it is the executable's pages, and how many
  * of those count depends on the page cache: with the file cached, each page fault maps its cached
@@ -21,9 +23,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, rssMB, rssSplitMB } from './proc-stats';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, 'node-exporter-seconds': { type: 'string' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false } } });
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
+const neSeconds = Number(args['node-exporter-seconds'] ?? seconds);
 const root = path.resolve(import.meta.dirname, '..');
 const probe = path.join(root, 'dist/probe');
 const nodeExporter = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((p) => existsSync(p));
@@ -93,10 +96,16 @@ try {
   const t0 = Date.now();
   let agentRss = 0;
   let agentSplit = { anon: 0, file: 0 };
+  let nextMinute = t0 + 60_000;
   while (Date.now() - t0 < seconds * 1000) {
     await sleep(Math.min(5000, t0 + seconds * 1000 - Date.now()));
     const rss = rssMB(agent.pid!);
     if (rss > agentRss) [agentRss, agentSplit] = [rss, rssSplitMB(agent.pid!)];
+    if (seconds >= 300 && Date.now() >= nextMinute) {
+      const split = rssSplitMB(agent.pid!);
+      log(`  minute ${Math.round((Date.now() - t0) / 60_000)}: RSS ${rss.toFixed(1)} MB (private ${split.anon.toFixed(1)}, executable pages ${split.file.toFixed(1)})`);
+      nextMinute += 60_000;
+    }
   }
   const agentCpu = cpuSeconds(agent.pid!) - a0;
   const samples = (Date.now() - t0) / 1000; // one per second
@@ -113,11 +122,11 @@ try {
     await scrape();
     await sleep(1000);
   }
-  log(`node_exporter: scraping every 1 s for ${seconds} s`);
+  log(`node_exporter: scraping every 1 s for ${neSeconds} s`);
   const n0 = cpuSeconds(ne.pid!);
   let scrapes = 0;
   const nt0 = Date.now();
-  while (Date.now() - nt0 < seconds * 1000) {
+  while (Date.now() - nt0 < neSeconds * 1000) {
     const next = Date.now() + 1000;
     await scrape();
     scrapes++;
