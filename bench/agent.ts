@@ -8,18 +8,23 @@
  * scrape settles within a minute); runs of 5 minutes or more print the agent's RSS every minute.
  * The agent's code runs interpreted until V8 has seen it often enough; --warmup 300 measures steady state.
  * RSS is the highest seen during the measurement. Most of it is the executable's pages, and how many
- * of those count depends on the page cache: with the file cached, each page fault maps its cached
- * neighbours too. `--cold` (root) runs the agent from its own copy of the executable after
- * dropping the page cache, as on a node where the agent starts after boot; without it, the agent
- * shares the server's already cached executable.
+ * of those count depends on the page cache. The agent runs from a copy downloaded from the
+ * server's /download/probe, as install.sh does. How a file was written matters on kernels with
+ * large page-cache folios (ext4 since Linux 6.16): dist/probe, written by the build in one 100 MB
+ * write, is cached in 2 MB folios that are mapped whole (FilePmdMapped), which made the same agent
+ * 73 MB instead of 47. `--cold` (root) also drops the page cache before the agent starts, as on a
+ * node where the agent starts after boot.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, rssMB, rssSplitMB } from './proc-stats';
 
@@ -76,10 +81,13 @@ try {
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   const relayPort = (relay.address() as AddressInfo).port;
 
-  let agentBinary = probe;
+  // The agent's executable, downloaded as install.sh does.
+  const agentBinary = path.join(dir, 'probe-agent');
+  const download = await fetch(`http://127.0.0.1:${port}/download/probe`);
+  if (!download.ok || !download.body) throw new Error(`GET /download/probe: ${download.status}`);
+  await pipeline(Readable.fromWeb(download.body as ReadableStream), createWriteStream(agentBinary));
+  chmodSync(agentBinary, 0o755);
   if (args.cold) {
-    agentBinary = path.join(dir, 'probe-agent');
-    copyFileSync(probe, agentBinary);
     execFileSync('sync');
     try {
       writeFileSync('/proc/sys/vm/drop_caches', '3');
@@ -95,7 +103,7 @@ try {
   const b0 = agentBytes;
   const t0 = Date.now();
   let agentRss = 0;
-  let agentSplit = { anon: 0, file: 0 };
+  let agentSplit = { anon: 0, file: 0, filePmd: 0 };
   let nextMinute = t0 + 60_000;
   while (Date.now() - t0 < seconds * 1000) {
     await sleep(Math.min(5000, t0 + seconds * 1000 - Date.now()));
@@ -144,7 +152,7 @@ try {
     nodeExporterRssMB: +neRss.toFixed(1),
     wireBytesPerSample: +agentWire.toFixed(1),
   };
-  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
+  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
   log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
   console.log(JSON.stringify(result));
 } finally {

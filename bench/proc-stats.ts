@@ -19,11 +19,19 @@ export function rssMB(pid: number): number {
 
 /**
  * RSS split into private memory (RssAnon: heap, stacks) and mapped file pages (RssFile: the
- * executable's code and data). File pages are clean and reclaimable; how many of them count
- * depends on the page cache (a binary fully in cache is mapped in larger runs on each fault).
+ * executable's code and data), and how much of the latter is mapped in 2 MB units (FilePmdMapped:
+ * the file sat in the page cache in large folios). File pages are clean and reclaimable; how many
+ * of them count depends on the page cache (a binary fully in cache is mapped in larger runs on
+ * each fault).
  */
-export function rssSplitMB(pid: number): { anon: number; file: number } {
+export function rssSplitMB(pid: number): { anon: number; file: number; filePmd: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-  return { anon: kb('RssAnon'), file: kb('RssFile') };
+  const kb = (text: string, key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN) / 1024;
+  let filePmd = NaN;
+  try {
+    filePmd = kb(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'FilePmdMapped');
+  } catch {
+    // smaps_rollup needs Linux 4.14 and the right to read the process's maps.
+  }
+  return { anon: kb(status, 'RssAnon'), file: kb(status, 'RssFile'), filePmd };
 }
