@@ -53,8 +53,12 @@ export interface RunningAgent {
 /** Time between the two readings taken at start. */
 const PRIME_GAP_MS = 30;
 
-/** How often the buffer's ack state is written to disk. */
-const PERSIST_EVERY_MS = 2000;
+/**
+ * How often the buffer's ack state is written to disk (and at exit). After a crash the agent
+ * resends at most this much already acked data, which the server drops as duplicates. Every 2 s,
+ * the write and rename cost 6 % of the agent's CPU (perf, 1 s samples).
+ */
+const PERSIST_EVERY_MS = 30_000;
 
 export function runAgent(options: AgentOptions): RunningAgent {
   const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
