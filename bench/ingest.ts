@@ -3,7 +3,9 @@
  * process) against the real server binary on loopback, then VictoriaMetrics fed the same values
  * over its import API, each measured over the same window. Prints server CPU per million values,
  * RSS, send->browser latency at a /ws/live client, the acked share, and the ratio to VictoriaMetrics.
- * Usage: npm run bench:ingest -- --agents 1000 --seconds 30 [--viewers 200] [--no-vm]
+ * Usage: npm run bench:ingest -- --agents 1000 --seconds 30 [--viewers 200] [--no-vm] [--restart]
+ * --restart: after the measurement, kill -9 the server, start it again after --down seconds, and
+ * time how long until every agent is back and none holds a sample unacked 3 s after its ack was due.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -28,6 +30,9 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '10' },
     viewers: { type: 'string', default: '0' },
     'no-vm': { type: 'boolean', default: false },
+    /** After the measurement: kill -9 the server, restart it after --down seconds, time the recovery. */
+    restart: { type: 'boolean', default: false },
+    down: { type: 'string', default: '10' },
     /** Also measure a bare ws server that only receives (bench/ws-floor.ts): what bounds the CPU per value. */
     floor: { type: 'boolean', default: false },
     /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
@@ -118,7 +123,8 @@ async function measureProbe() {
     },
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-  const server = start(serverCommand[0], [...serverCommand[1], 'server', '--config', path.join(dir, 'config.json'), '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const startServer = (listen: string) => start(serverCommand[0], [...serverCommand[1], 'server', '--config', path.join(dir, 'config.json'), '--listen', listen, '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  let server = startServer('127.0.0.1:0');
   const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
   const agentProc = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt'), ...(args.json ? ['--json'] : [])]);
   await agentProc.waitLine(/"connected"/, 120_000);
@@ -177,6 +183,12 @@ async function measureProbe() {
     clients.forEach((c) => c.terminate());
   }
 
+  let recovery: Recovery | null = null;
+  if (args.restart) {
+    live.terminate();
+    [server, recovery] = await restart(server, () => startServer(new URL(url).host), agentProc);
+  }
+
   // Stop sending, give the last flush time to commit and ack, then compare.
   agentProc.stdin!.write('pause\n');
   await sleep(ACK_INTERVAL_MS + 2000);
@@ -195,7 +207,48 @@ async function measureProbe() {
     ackedShare: drained.acked! / drained.sent!,
     samplesPerSecond: samples / ((wall1 - wall0) / 1000),
     viewerRatio,
+    recovery,
   };
+}
+
+interface Recovery {
+  /** From the restarted server's first line to every agent welcomed again. */
+  reconnectedS: number;
+  /** From the restarted server's first line to no agent holding a sample unacked 3 s after its ack was due. */
+  caughtUpS: number;
+  backlogAtStart: number;
+  cores: number;
+  peakRssMB: number;
+}
+
+/** kill -9 the server, wait --down seconds, start it again and time how the fleet comes back. */
+async function restart(old: ReturnType<typeof start>, startAgain: () => ReturnType<typeof start>, agentProc: ReturnType<typeof start>): Promise<[ReturnType<typeof start>, Recovery]> {
+  const down = Number(args.down);
+  log(`restart: kill -9 the server, start it again after ${down} s`);
+  old.kill('SIGKILL');
+  await new Promise((r) => old.once('exit', r));
+  await sleep(down * 1000);
+  const server = startAgain();
+  await server.waitLine(/open http/, 60_000);
+  const t0 = Date.now();
+  const cpu0 = cpuSeconds(server.pid!);
+  let backlogAtStart = -1;
+  let reconnectedS = NaN;
+  let peakRssMB = 0;
+  for (;;) {
+    const stats = await request(agentProc, /"stats"/);
+    if (backlogAtStart < 0) backlogAtStart = stats.backlog!;
+    const elapsed = (Date.now() - t0) / 1000;
+    peakRssMB = Math.max(peakRssMB, rssMB(server.pid!));
+    if (Number.isNaN(reconnectedS) && stats.open === agents) reconnectedS = elapsed;
+    if (stats.open === agents && stats.backlog === 0) {
+      const recovery = { reconnectedS, caughtUpS: elapsed, backlogAtStart, cores: (cpuSeconds(server.pid!) - cpu0) / elapsed, peakRssMB };
+      log(`restart: all ${agents} agents back after ${reconnectedS.toFixed(1)} s, backlog of ${backlogAtStart} samples cleared after ${elapsed.toFixed(1)} s (${recovery.cores.toFixed(2)} cores, peak RSS ${peakRssMB.toFixed(0)} MB)`);
+      return [server, recovery];
+    }
+    if (elapsed > 300) throw new Error(`restart: not recovered after 300 s: ${JSON.stringify(stats)}`);
+    await sleep(500);
+  }
 }
 
 /**
@@ -269,6 +322,7 @@ try {
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
       ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
       ...(floor === null ? {} : { wsFloorCpuSecondsPerMillionValues: +floor.toFixed(3) }),
+      ...(probe.recovery === null ? {} : { restartReconnectedS: +probe.recovery.reconnectedS.toFixed(1), restartCaughtUpS: +probe.recovery.caughtUpS.toFixed(1) }),
     }),
   );
 } finally {
