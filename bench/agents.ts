@@ -123,6 +123,8 @@ setInterval(() => {
 
 process.stdin.on('data', (d) => {
   if (d.toString().includes('pause')) paused = true;
+  // A network blip: every connection cut at once, without a close handshake.
+  if (d.toString().includes('drop')) for (const agent of agents) agent.ws.terminate();
   if (d.toString().includes('stats')) {
     const acked = agents.reduce((s, a) => s + a.acked, 0);
     // Samples still unacked 3 s after their ack was due: the backlog a reconnect has to clear.

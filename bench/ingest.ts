@@ -6,6 +6,7 @@
  * Usage: npm run bench:ingest -- --agents 1000 --seconds 30 [--viewers 200] [--no-vm] [--restart]
  * --restart: after the measurement, kill -9 the server, start it again after --down seconds, and
  * time how long until every agent is back and none holds a sample unacked 3 s after its ack was due.
+ * --drop: the same after every agent's connection is cut at once while the server stays up.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     'no-vm': { type: 'boolean', default: false },
     /** After the measurement: kill -9 the server, restart it after --down seconds, time the recovery. */
     restart: { type: 'boolean', default: false },
+    /** After the measurement: cut every agent's connection at once, time the recovery. */
+    drop: { type: 'boolean', default: false },
     down: { type: 'string', default: '10' },
     /** Also measure a bare ws server that only receives (bench/ws-floor.ts): what bounds the CPU per value. */
     floor: { type: 'boolean', default: false },
@@ -183,6 +186,13 @@ async function measureProbe() {
     clients.forEach((c) => c.terminate());
   }
 
+  let dropRecovery: Recovery | null = null;
+  if (args.drop) {
+    log(`drop: cutting all ${agents} agent connections at once`);
+    agentProc.stdin!.write('drop\n');
+    await sleep(200);
+    dropRecovery = await recover(server, agentProc, 'drop');
+  }
   let recovery: Recovery | null = null;
   if (args.restart) {
     live.terminate();
@@ -208,6 +218,7 @@ async function measureProbe() {
     samplesPerSecond: samples / ((wall1 - wall0) / 1000),
     viewerRatio,
     recovery,
+    dropRecovery,
   };
 }
 
@@ -230,6 +241,11 @@ async function restart(old: ReturnType<typeof start>, startAgain: () => ReturnTy
   await sleep(down * 1000);
   const server = startAgain();
   await server.waitLine(/open http/, 60_000);
+  return [server, await recover(server, agentProc, 'restart')];
+}
+
+/** Polls the agents until every one is back and caught up; times it and the server's cost meanwhile. */
+async function recover(server: ChildProcess, agentProc: ReturnType<typeof start>, what: string): Promise<Recovery> {
   const t0 = Date.now();
   const cpu0 = cpuSeconds(server.pid!);
   let backlogAtStart = -1;
@@ -243,10 +259,10 @@ async function restart(old: ReturnType<typeof start>, startAgain: () => ReturnTy
     if (Number.isNaN(reconnectedS) && stats.open === agents) reconnectedS = elapsed;
     if (stats.open === agents && stats.backlog === 0) {
       const recovery = { reconnectedS, caughtUpS: elapsed, backlogAtStart, cores: (cpuSeconds(server.pid!) - cpu0) / elapsed, peakRssMB };
-      log(`restart: all ${agents} agents back after ${reconnectedS.toFixed(1)} s, backlog of ${backlogAtStart} samples cleared after ${elapsed.toFixed(1)} s (${recovery.cores.toFixed(2)} cores, peak RSS ${peakRssMB.toFixed(0)} MB)`);
-      return [server, recovery];
+      log(`${what}: all ${agents} agents back after ${reconnectedS.toFixed(1)} s, backlog of ${backlogAtStart} samples cleared after ${elapsed.toFixed(1)} s (${recovery.cores.toFixed(2)} cores, peak RSS ${peakRssMB.toFixed(0)} MB)`);
+      return recovery;
     }
-    if (elapsed > 300) throw new Error(`restart: not recovered after 300 s: ${JSON.stringify(stats)}`);
+    if (elapsed > 300) throw new Error(`${what}: not recovered after 300 s: ${JSON.stringify(stats)}`);
     await sleep(500);
   }
 }
@@ -322,6 +338,7 @@ try {
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
       ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
       ...(floor === null ? {} : { wsFloorCpuSecondsPerMillionValues: +floor.toFixed(3) }),
+      ...(probe.dropRecovery === null ? {} : { dropReconnectedS: +probe.dropRecovery.reconnectedS.toFixed(1), dropCaughtUpS: +probe.dropRecovery.caughtUpS.toFixed(1) }),
       ...(probe.recovery === null ? {} : { restartReconnectedS: +probe.recovery.reconnectedS.toFixed(1), restartCaughtUpS: +probe.recovery.caughtUpS.toFixed(1) }),
     }),
   );
