@@ -101,6 +101,12 @@ function asInterval(value: unknown, source: string, key: string): number {
   return ms;
 }
 
+function asAckInterval(value: unknown, source: string, key: string): number {
+  const ms = typeof value === 'string' ? parseDuration(value) : null;
+  if (ms === null || ms < 1000 || ms > 30_000) throw configError(source, key, `must be a duration from 1s to 30s such as "5s", got ${JSON.stringify(value)}`);
+  return ms;
+}
+
 function asRetention(value: unknown, source: string, key: string): number {
   const ms = typeof value === 'string' ? parseDuration(value) : null;
   if (ms === null || ms < 60_000 || ms > 10 * 366 * 86_400_000) {
@@ -164,6 +170,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.tlsCert': config.server.tlsCert = asString(value, source, key); break;
       case 'server.tlsKey': config.server.tlsKey = asString(value, source, key); break;
       case 'server.trustProxy': config.server.trustProxy = asBoolean(value, source, key); break;
+      case 'server.ackInterval': config.server.ackIntervalMs = asAckInterval(value, source, key); break;
       case 'agent.ca': config.agent.ca = asString(value, source, key); break;
       case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;
       case 'page.showHostnames': config.page.showHostnames = asBoolean(value, source, key); break;

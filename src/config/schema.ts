@@ -28,6 +28,11 @@ export interface ServerConfig {
   tlsKey: string;
   /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
   trustProxy: boolean;
+  /**
+   * How often an agent is sent an ack at most, in ms. Acks are also what tells an agent its server
+   * is alive: it gives up after this (or its interval, if longer) plus one interval of silence.
+   */
+  ackIntervalMs: number;
 }
 
 export interface AgentConfig {
@@ -82,7 +87,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, ackIntervalMs: 5000 },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',
@@ -116,6 +121,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_TLS_CERT: 'server.tlsCert',
   PROBE_TLS_KEY: 'server.tlsKey',
   PROBE_TRUST_PROXY: 'server.trustProxy',
+  PROBE_ACK_INTERVAL: 'server.ackInterval',
   PROBE_CA: 'agent.ca',
   PROBE_DESCRIPTION: 'page.description',
   PROBE_SHOW_HOSTNAMES: 'page.showHostnames',

@@ -32,6 +32,26 @@ test('unknown, missing and malformed keys get 401 before the upgrade', async (t)
   assert.equal((JSON.parse(refused.body) as { code: string }).code, 'PROBE_ERR_AUTH');
 });
 
+test('server.ackInterval paces acks, and the welcome tells the agent', async (t) => {
+  const s = await startTestServer(t, {}, (config) => (config.server.ackIntervalMs = 1000));
+  const key = s.addNode('paced');
+  const agent = new TestAgent(s.ws, key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  await waitFor('welcome', () => agent.of('welcome')[0]);
+  assert.equal(agent.of('welcome')[0]!.ackIntervalMs, 1000);
+  const ts = Date.now();
+  agent.sample(1, [1, 1e9, 4e9, 0.1], ts - 2000);
+  await waitFor('first ack, at once', () => agent.of('ack').length === 1);
+  const firstAt = Date.now();
+  agent.sample(2, [2, 1e9, 4e9, 0.1], ts - 1000);
+  agent.sample(3, [3, 1e9, 4e9, 0.1], ts);
+  await waitFor('second ack', () => agent.of('ack').length === 2);
+  assert.ok(Date.now() - firstAt >= 900, `the second ack waited for the interval (${Date.now() - firstAt} ms)`);
+  assert.equal(agent.of('ack')[1]!.seq, 3, 'one ack covers both samples');
+});
+
 test('hello, samples and acks; the node appears online in /api/nodes and on /ws/live', async (t) => {
   const s = await startTestServer(t);
   const key = s.addNode('web-1');
