@@ -20,6 +20,7 @@ import type { LiveMessage } from '../src/protocol/messages';
 import { ACK_INTERVAL_MS } from '../src/server/agent-gateway';
 import { generateKey, hashKey } from '../src/server/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
+import { parseDuration } from '../src/util/duration';
 import { cpuSeconds, rssMB } from './proc-stats';
 
 const { values: args } = parseArgs({
@@ -36,6 +37,8 @@ const { values: args } = parseArgs({
     /** After the measurement: cut every agent's connection at once, time the recovery. */
     drop: { type: 'boolean', default: false },
     down: { type: 'string', default: '10' },
+    /** The server's server.ackInterval, e.g. 1s (default: the server's default). */
+    'ack-interval': { type: 'string' },
     /** Also measure a bare ws server that only receives (bench/ws-floor.ts): what bounds the CPU per value. */
     floor: { type: 'boolean', default: false },
     /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
@@ -114,6 +117,7 @@ async function measureProbe() {
   const serverCommand = nodeArgs.length ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts')]] as const) : ([path.join(root, 'dist/probe'), []] as const);
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
+    ...(args['ack-interval'] ? { server: { ackInterval: args['ack-interval'] } } : {}),
     notifications: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
     alerts: {
       rules: [
@@ -201,7 +205,7 @@ async function measureProbe() {
 
   // Stop sending, give the last flush time to commit and ack, then compare.
   agentProc.stdin!.write('pause\n');
-  await sleep(ACK_INTERVAL_MS + 2000);
+  await sleep(Math.max(ACK_INTERVAL_MS, args['ack-interval'] ? parseDuration(args['ack-interval'])! : 0) + 2000);
   const drained = await request(agentProc, /"stats"/);
   live.terminate();
   agentProc.kill('SIGTERM');
