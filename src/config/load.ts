@@ -101,9 +101,10 @@ function asInterval(value: unknown, source: string, key: string): number {
   return ms;
 }
 
-function asAckInterval(value: unknown, source: string, key: string): number {
+function asAckInterval(value: unknown, source: string, key: string): number | 'auto' {
+  if (value === 'auto') return value;
   const ms = typeof value === 'string' ? parseDuration(value) : null;
-  if (ms === null || ms < 1000 || ms > 30_000) throw configError(source, key, `must be a duration from 1s to 30s such as "5s", got ${JSON.stringify(value)}`);
+  if (ms === null || ms < 1000 || ms > 30_000) throw configError(source, key, `must be "auto" or a duration from 1s to 30s such as "5s", got ${JSON.stringify(value)}`);
   return ms;
 }
 

@@ -29,10 +29,11 @@ export interface ServerConfig {
   /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
   trustProxy: boolean;
   /**
-   * How often an agent is sent an ack at most, in ms. Acks are also what tells an agent its server
-   * is alive: it gives up after this (or its interval, if longer) plus one interval of silence.
+   * How often an agent is sent an ack at most, in ms, or 'auto'. Acks are also what tells an agent
+   * its server is alive: it gives up after this (or its interval, if longer) plus one interval of
+   * silence. 'auto': once per sample interval (at most 5 s) while at most 1 000 agents are connected, else 5 s.
    */
-  ackIntervalMs: number;
+  ackIntervalMs: number | 'auto';
 }
 
 export interface AgentConfig {
@@ -87,7 +88,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, ackIntervalMs: 5000 },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, ackIntervalMs: 'auto' },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',

@@ -75,7 +75,9 @@ function splitListen(listen: string): { host: string; port: number } {
 export interface ServerOptions {
   webDir?: string;
   /** How often an agent is sent an ack at most, instead of `server.ackInterval` (tests shorten it below 1 s). */
-  ackIntervalMs?: number;
+  ackIntervalMs?: number | 'auto';
+  /** Agents acked once per interval under 'auto' (tests lower it). */
+  autoAckMaxAgents?: number;
   /** Samples waiting for the database past which agents are refused (tests shrink it). */
   maxQueued?: number;
   /** Offline alerts wait this long after start (tests shorten it). */
@@ -118,7 +120,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   alertTimer.unref();
   let boundPort = 0;
   let marker = 0;
-  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, onSample: (id, values) => alerts.onSample(id, values) });
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, onSample: (id, values) => alerts.onSample(id, values) });
   const live = new LiveGateway(hub);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);

@@ -56,7 +56,7 @@ test('bad values name the key and the source', (t) => {
   configError(() => loadConfig({ flags: { 'server.listen': 'nohost' } }), 'command line: "server.listen" must be host:port');
   configError(() => loadConfig({ flags: { 'agent.server': 'ftp://x' } }), '"agent.server" must start with ws://');
   configError(() => loadConfig({ env: { PROBE_KEY: 'pk_one\npk_two' } }), 'environment: "agent.key" must be one key');
-  configError(() => loadConfig({ env: { PROBE_ACK_INTERVAL: '500ms' } }), '"server.ackInterval" must be a duration from 1s to 30s');
+  configError(() => loadConfig({ env: { PROBE_ACK_INTERVAL: '500ms' } }), '"server.ackInterval" must be "auto" or a duration from 1s to 30s');
   assert.equal(loadConfig({ env: { PROBE_ACK_INTERVAL: '1s' } }).server.ackIntervalMs, 1000);
   assert.throws(() => loadConfig({ flags: { 'agent.key': 'pk_secret value' } }), (err: Error) => !err.message.includes('secret'), 'the key is not echoed');
   configError(() => loadConfig({ file: path.join(dir, 'missing.json') }), 'cannot read config file');

@@ -7,6 +7,7 @@ import { openSqliteStore } from '../../src/store/sqlite-store';
 import { rotateKey, removeNode } from '../../src/server/nodes';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
+import type { TestServer } from './test-server';
 
 test('unknown, missing and malformed keys get 401 before the upgrade', async (t) => {
   const s = await startTestServer(t);
@@ -30,6 +31,22 @@ test('unknown, missing and malformed keys get 401 before the upgrade', async (t)
   });
   assert.equal(refused.status, 401);
   assert.equal((JSON.parse(refused.body) as { code: string }).code, 'PROBE_ERR_AUTH');
+});
+
+test('acks by default: once per sample interval (at most 5 s) for a small fleet, every 5 s beyond it', async (t) => {
+  const welcomed = async (on: TestServer, name: string, intervalMs: number) => {
+    const agent = new TestAgent(on.ws, on.addNode(name));
+    t.after(() => agent.close());
+    await agent.opened;
+    agent.send({ ...helloMessage(), intervalMs });
+    return (await waitFor(`${name} welcomed`, () => agent.of('welcome')[0])).ackIntervalMs;
+  };
+  const small = await startTestServer(t, {});
+  assert.equal(await welcomed(small, 'fast', 2000), 2000, 'acked every interval, so it notices a silent server within two');
+  assert.equal(await welcomed(small, 'slow', 60_000), 5000, 'never rarer than every 5 s');
+  const large = await startTestServer(t, { autoAckMaxAgents: 1 });
+  assert.equal(await welcomed(large, 'first', 2000), 2000);
+  assert.equal(await welcomed(large, 'second', 2000), 5000, 'beyond the fleet size: every 5 s');
 });
 
 test('server.ackInterval paces acks, and the welcome tells the agent', async (t) => {
