@@ -31,7 +31,8 @@ export interface ServerConfig {
   /**
    * How often an agent is sent an ack at most, in ms, or 'auto'. Acks are also what tells an agent
    * its server is alive: it gives up after this (or its interval, if longer) plus one interval of
-   * silence. 'auto': once per sample interval (at most 5 s) while at most 1 000 agents are connected, else 5 s.
+   * silence. 'auto': once per sample interval (at most 5 s) while at most 1 000 agents are
+   * connected, else every 5 s.
    */
   ackIntervalMs: number | 'auto';
 }
