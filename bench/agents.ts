@@ -41,18 +41,18 @@ interface Agent {
   /** Sent or taken while disconnected, not acked yet, oldest first. */
   pending: Pending[];
   attempt: number;
+  /** From the server's welcome: samples wait up to this long for their ack. */
+  ackIntervalMs: number;
 }
 
 const agents: Agent[] = [];
 const slots: Agent[][] = Array.from({ length: SLOTS }, () => []);
 let connected = 0;
-/** From the server's welcome: samples wait up to this long for their ack. */
-let ackIntervalMs = 1000;
 let sent = 0;
 let paused = false;
 
 function connect(i: number): void {
-  const agent = { index: i, next: metricStream(i + 1), seq: 0, acked: 0, open: false, pending: [], attempt: 0 } as unknown as Agent;
+  const agent = { index: i, next: metricStream(i + 1), seq: 0, acked: 0, open: false, pending: [], attempt: 0, ackIntervalMs: 5000 } as unknown as Agent;
   agents.push(agent);
   slots[i % SLOTS]!.push(agent);
   open(agent);
@@ -75,7 +75,7 @@ function open(agent: Agent): void {
     if (msg.type === 'welcome') {
       agent.compact = msg.compact && !args.json ? null : undefined;
       agent.attempt = 0;
-      ackIntervalMs = msg.ackIntervalMs ?? ackIntervalMs;
+      agent.ackIntervalMs = msg.ackIntervalMs ?? agent.ackIntervalMs;
       // Resend what was not acked, in order, before anything new.
       for (const p of agent.pending) ws.send(encodeSample(p.seq, p.ts, p.values, schema));
       if (!agent.open && ++connected === keys.length) process.stdout.write(JSON.stringify({ event: 'connected', n: connected }) + '\n');
@@ -128,8 +128,8 @@ process.stdin.on('data', (d) => {
   if (d.toString().includes('stats')) {
     const acked = agents.reduce((s, a) => s + a.acked, 0);
     // Samples still unacked 3 s after their ack was due: the backlog a reconnect has to clear.
-    const old = Date.now() - ackIntervalMs - 3000;
-    const backlog = agents.reduce((s, a) => s + a.pending.filter((p) => p.ts < old).length, 0);
+    const now = Date.now();
+    const backlog = agents.reduce((s, a) => s + a.pending.filter((p) => p.ts < now - a.ackIntervalMs - 3000).length, 0);
     process.stdout.write(JSON.stringify({ event: 'stats', sent, acked, open: connected, backlog }) + '\n');
   }
 });
