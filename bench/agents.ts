@@ -98,11 +98,20 @@ const connector = setInterval(() => {
   if (index >= keys.length) clearInterval(connector);
 }, 10);
 
-// Every 10 ms one slot of agents sends: each agent once per second.
+// Every 10 ms one slot of agents sends: each agent once per second. Slots are due by the clock,
+// not by counting timer ticks, which run late by the time each tick takes.
 let slot = 0;
+let due = Date.now();
 setInterval(() => {
   if (paused) return;
-  for (const agent of slots[slot]!) {
+  for (let now = Date.now(); due <= now; due += 10) {
+    sendSlot(slots[slot]!);
+    slot = (slot + 1) % SLOTS;
+  }
+}, 10);
+
+function sendSlot(slotAgents: readonly Agent[]): void {
+  for (const agent of slotAgents) {
     agent.seq++;
     const ts = Date.now();
     const values = agent.next();
@@ -118,8 +127,7 @@ setInterval(() => {
       agent.ws.send(encodeSample(agent.seq, ts, values, schema));
     }
   }
-  slot = (slot + 1) % SLOTS;
-}, 10);
+}
 
 process.stdin.on('data', (d) => {
   if (d.toString().includes('pause')) paused = true;

@@ -87,7 +87,7 @@ function start(command: string, argv: string[], options: { env?: NodeJS.ProcessE
 async function request(child: ReturnType<typeof start>, re: RegExp): Promise<Record<string, number>> {
   const before = child.lines.length;
   child.stdin!.write('stats\n');
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const line = child.lines.slice(before).find((l) => re.test(l));
     if (line) return JSON.parse(line) as Record<string, number>;
