@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { valuesRow } from '../src/protocol/row';
 import { openSqliteStore } from '../src/store/sqlite-store';
 import { DEFAULT_RETENTION, TIERS } from '../src/store/tiers';
 import { metricStream } from './synthetic';
@@ -27,7 +28,7 @@ try {
         const values = next();
         valuesPerSample = Object.keys(values).length;
         const k = minute * 60 + i;
-        return { nodeId: node.id, seq: k + 1, ts: start + k * 1000, values };
+        return { nodeId: node.id, seq: k + 1, ts: start + k * 1000, row: valuesRow(values) };
       });
       store.writeSamples(batch);
       store.compact(start + (minute + 1) * 60_000 + 10_000, 10_000);

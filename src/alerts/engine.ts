@@ -3,7 +3,8 @@
  * database polling), offline rules on a timer after a grace period at start. Keeps each
  * (rule, node) state in memory and in SQLite, and hands events to the notifier.
  */
-import type { MetricValues } from '../protocol/metrics';
+import { indexOfNames } from '../protocol/row';
+import type { Row } from '../protocol/row';
 import type { AlertMessage, Notifier } from '../notify/notifier';
 import type { Store } from '../store/store';
 import { log } from '../util/log';
@@ -122,23 +123,31 @@ export class AlertEngine {
   }
 
 
-  onSample(nodeId: number, values: MetricValues): void {
+  onSample(nodeId: number, row: Row): void {
     const node = this.deps.node(nodeId);
     if (!node) return;
     const now = this.now();
-    // The variables of expression rules, built once per sample for all of them.
+    const index = indexOfNames(row.names);
+    const valueOf = (metric: string): number | undefined => {
+      const i = index.get(metric);
+      const v = i === undefined ? NaN : row.data[i]!;
+      return Number.isNaN(v) ? undefined : v;
+    };
+    // The variables of expression rules, gathered once per sample for all of them.
     let vars: Vars | null = null;
     for (const rule of this.deps.rules) {
       if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, node)) continue;
       if (rule.kind === 'expr') {
-        const v = (vars ??= { ...values, cores: node.cores });
-        const holdsNow = holdsExpr(rule.expr, v);
+        vars ??= { cores: node.cores };
+        for (const metric of rule.expr.metrics) if (!(metric in vars)) vars[metric] = valueOf(metric);
+        if (rule.recover) for (const metric of rule.recover.metrics) if (!(metric in vars)) vars[metric] = valueOf(metric);
+        const holdsNow = holdsExpr(rule.expr, vars);
         if (holdsNow === null) continue; // a metric it needs is missing from this sample
-        const recovered = rule.recover ? holdsExpr(rule.recover, v) === true : !holdsNow;
+        const recovered = rule.recover ? holdsExpr(rule.recover, vars) === true : !holdsNow;
         this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
         continue;
       }
-      const value = values[rule.metric];
+      const value = valueOf(rule.metric);
       if (value === undefined) continue;
       const { holds, recovered } = thresholdConditions(rule, value);
       this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holds, recovered, now), value);

@@ -3,6 +3,7 @@
  * `/ws/agent` and server -> page on `/ws/live`. Documented in docs/protocol.md.
  */
 import type { MetricValues } from './metrics';
+import type { Row } from './row';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -36,12 +37,12 @@ export interface HelloMessage {
   intervalMs: number;
 }
 
-/** One sample. On the wire `values` is an array aligned with hello's `metrics` or an object. */
+/** One sample. On the wire `values` is an array aligned with hello's `metrics` or an object; parsed, a row. */
 export interface SampleMessage {
   type: 'sample';
   seq: number;
   ts: number;
-  values: MetricValues;
+  row: Row;
 }
 
 export type AgentMessage = HelloMessage | SampleMessage;

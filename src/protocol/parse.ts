@@ -7,7 +7,7 @@ import type { Fields } from './compact';
 import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
 import type { AgentMessage, HelloMessage, HostFacts, SampleMessage } from './messages';
 import { isKnownMetric } from './metrics';
-import type { MetricValues } from './metrics';
+import type { Row } from './row';
 
 /** `fatal`: the connection cannot go on (a compact frame failed, so both sides' state is unknown). */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; fatal?: boolean };
@@ -128,34 +128,35 @@ function knownFlags(schema: readonly string[]): boolean[] {
   return known;
 }
 
-/** Values given as an array aligned with `schema`, starting at `offset` of `raw`. */
-function parseValues(raw: unknown, schema: readonly string[], offset = 0): MetricValues {
-  const values: MetricValues = {};
-  if (Array.isArray(raw)) {
-    if (raw.length - offset !== schema.length) {
-      throw badMessage(`sample.values has ${raw.length - offset} entries but hello declared ${schema.length} metrics`);
-    }
-    const known = knownFlags(schema);
-    for (let i = 0; i < schema.length; i++) {
-      const name = schema[i]!;
-      const value = metricValue(name, raw[offset + i]);
-      if (value !== undefined && known[i]) values[name] = value;
-    }
-    return values;
+/** Values given as an array aligned with `schema`, starting at `offset` of `raw`; unknown metrics and nulls become NaN. */
+function parseRow(raw: unknown, schema: readonly string[], offset = 0): Row {
+  if (!Array.isArray(raw)) return namedRow(raw, 'sample.values');
+  if (raw.length - offset !== schema.length) {
+    throw badMessage(`sample.values has ${raw.length - offset} entries but hello declared ${schema.length} metrics`);
   }
-  return parseNamedValues(raw, 'sample.values', values);
+  const known = knownFlags(schema);
+  const data: number[] = new Array(schema.length);
+  for (let i = 0; i < schema.length; i++) {
+    const value = metricValue(schema[i]!, raw[offset + i]);
+    data[i] = value !== undefined && known[i] ? value : NaN;
+  }
+  return { names: schema, data };
 }
 
-/** An object of metric name -> value, added to `into`. */
-function parseNamedValues(raw: unknown, what: string, into: MetricValues): MetricValues {
+/** An object of metric name -> value as a row of its own (unknown metrics left out). */
+function namedRow(raw: unknown, what: string): Row {
   const obj = object(raw, what);
   const keys = Object.keys(obj);
   if (keys.length > MAX_METRICS) throw badMessage(`${what} has more than ${MAX_METRICS} metrics`);
+  const names: string[] = [];
+  const data: number[] = [];
   for (const name of keys) {
     const value = metricValue(name, obj[name]);
-    if (value !== undefined && isKnownMetric(name)) into[name] = value;
+    if (value === undefined || !isKnownMetric(name)) continue;
+    names.push(name);
+    data.push(value);
   }
-  return into;
+  return { names, data };
 }
 
 function checkTs(ts: number, ctx: ParseContext): void {
@@ -172,10 +173,11 @@ function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
   const seq = integer(msg, 'seq', 'sample', 0);
   const ts = integer(msg, 'ts', 'sample', 0);
   checkTs(ts, ctx);
-  const values = parseValues(msg.values, ctx.schema);
+  const row = parseRow(msg.values, ctx.schema);
   // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
-  if (msg.extra !== undefined) parseNamedValues(msg.extra, 'sample.extra', values);
-  return { type: 'sample', seq, ts, values };
+  if (msg.extra === undefined) return { type: 'sample', seq, ts, row };
+  const extra = namedRow(msg.extra, 'sample.extra');
+  return { type: 'sample', seq, ts, row: { names: [...row.names, ...extra.names], data: [...Array.from(row.data), ...Array.from(extra.data)] } };
 }
 
 /** A compact frame (compact.ts): decoded against the connection's previous one, then checked like any sample. */
@@ -192,11 +194,11 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   const [seq, ts] = fields;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw badMessage('compact frame: seq must be an integer >= 0');
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw badMessage('compact frame: ts must be an integer >= 0');
-  const values = parseValues(fields, ctx.schema, 2);
+  const row = parseRow(fields, ctx.schema, 2);
   ctx.compact.spare = ctx.compact.prev ?? undefined;
   ctx.compact.prev = fields;
   checkTs(ts, ctx);
-  return { type: 'sample', seq, ts, values };
+  return { type: 'sample', seq, ts, row };
 }
 
 /** Parses one text frame from an agent. Never throws. */

@@ -10,7 +10,7 @@ import type WebSocket from 'ws';
 import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
 import type { AgentMessage, ServerMessage } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
-import type { MetricValues } from '../protocol/metrics';
+import type { Row } from '../protocol/row';
 import type { Fields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
 import type { ParseResult } from '../protocol/parse';
@@ -89,7 +89,7 @@ export interface AgentGatewayOptions {
   /** AUTO_ACK_MAX_AGENTS, unless a test lowers it. */
   autoAckMaxAgents?: number;
   /** Called with every live sample (alert rules run here). */
-  onSample?: (nodeId: number, values: MetricValues) => void;
+  onSample?: (nodeId: number, row: Row) => void;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
@@ -246,7 +246,7 @@ export class AgentGateway {
       this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;
     }
-    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, values: msg.values }, () => this.ack(conn, msg.seq))) {
+    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row: msg.row }, () => this.ack(conn, msg.seq))) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
       this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });
@@ -255,7 +255,7 @@ export class AgentGateway {
       return;
     }
     // Alerts judge the present: backfilled samples are stored but not evaluated.
-    if (hub.sample(conn.nodeId, msg.ts, msg.values)) this.options.onSample?.(conn.nodeId, msg.values);
+    if (hub.sample(conn.nodeId, msg.ts, msg.row)) this.options.onSample?.(conn.nodeId, msg.row);
   }
 
   /**

@@ -4,6 +4,8 @@
  */
 import type { HostFacts, NodeView } from '../protocol/messages';
 import type { MetricValues } from '../protocol/metrics';
+import { indexOfNames, rowValues, valuesRow } from '../protocol/row';
+import type { Row } from '../protocol/row';
 import type { NodeRecord } from '../store/store';
 import type { NodeSettings } from '../config/page';
 import { DEFAULT_NODE_SETTINGS } from '../config/page';
@@ -14,9 +16,24 @@ interface NodeState {
   online: boolean;
   lastSeen: number | null;
   sampleTs: number;
-  /** The live values, updated in place: a view hands out this record, to be read at once, not kept. */
-  values: MetricValues;
+  /**
+   * The live values as a row: the names of the newest sample's row and a copy of its data,
+   * overwritten in place while the names stay the same (a new array per sample would outlive the
+   * young generation at 10 000 samples a second and burden the garbage collector).
+   */
+  names: readonly string[];
+  data: Float64Array;
 }
+
+/** A node's live values as the hub holds them: read at once, not kept (overwritten by the next sample). */
+export interface LatestRow extends Row {
+  readonly data: Float64Array;
+}
+
+/** What a view says of a node apart from its values. */
+export type NodeMeta = Omit<NodeView, 'values'>;
+
+const NO_NAMES: readonly string[] = [];
 
 export interface HubOptions {
   /** Public notes, hiding and traffic reset day by node name (config `nodes`). */
@@ -29,7 +46,26 @@ export interface HubOptions {
 /** Who is looking: a guest never sees hidden nodes. */
 export type Audience = 'guest' | 'admin';
 
-export type HubListener = (event: { changed: number[] } | { removed: number[] }) => void;
+/** `changed`: anything about these nodes; `sampled`: only the live values and lastSeen of this one. */
+export type HubEvent = { changed: number[] } | { removed: number[] } | { sampled: number };
+export type HubListener = (event: HubEvent) => void;
+
+/** Where a row's names hold the interface byte totals (-1: absent), once per names array. */
+const trafficByNames = new WeakMap<readonly string[], { rx: number; tx: number }>();
+
+function trafficColumns(names: readonly string[]): { rx: number; tx: number } {
+  let columns = trafficByNames.get(names);
+  if (!columns) {
+    const index = indexOfNames(names);
+    trafficByNames.set(names, (columns = { rx: index.get('netRxBytesTotal') ?? -1, tx: index.get('netTxBytesTotal') ?? -1 }));
+  }
+  return columns;
+}
+
+function at(data: Float64Array, i: number): number | undefined {
+  const v = i < 0 ? NaN : data[i]!;
+  return Number.isNaN(v) ? undefined : v;
+}
 
 export class Hub {
   private readonly nodes = new Map<number, NodeState>();
@@ -66,7 +102,7 @@ export class Hub {
     return () => this.listeners.delete(listener);
   }
 
-  private emit(event: { changed: number[] } | { removed: number[] }): void {
+  private emit(event: HubEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
@@ -78,7 +114,7 @@ export class Hub {
       seen.add(record.id);
       const state = this.nodes.get(record.id);
       if (!state) {
-        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, values: {} });
+        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0) });
         changed.push(record.id);
       } else if (
         state.record.name !== record.name ||
@@ -110,7 +146,9 @@ export class Hub {
   /** Restores values after a restart, so the page is not blank until agents report. */
   restore(nodeId: number, ts: number, values: MetricValues): void {
     const state = this.nodes.get(nodeId);
-    if (state && ts > state.sampleTs) Object.assign(state, { sampleTs: ts, values: { ...values }, lastSeen: ts });
+    if (!state || ts <= state.sampleTs) return;
+    const row = valuesRow(values);
+    Object.assign(state, { sampleTs: ts, lastSeen: ts, names: row.names, data: Float64Array.from(row.data) });
   }
 
   setHost(nodeId: number, host: HostFacts): void {
@@ -131,27 +169,36 @@ export class Hub {
    * A sample arrived. Older samples (backfill) are stored but do not replace the live values.
    * Returns whether this sample is now the node's live state.
    */
-  sample(nodeId: number, ts: number, values: MetricValues): boolean {
+  sample(nodeId: number, ts: number, row: Row): boolean {
     const state = this.nodes.get(nodeId);
     if (!state || ts <= state.sampleTs) return false;
     state.sampleTs = ts;
     state.lastSeen = ts;
-    // Overwritten in place, not replaced: a record kept for a second at 10 000 samples a second
-    // outlives the young generation, and the garbage collector then has far more to do.
-    const current = state.values;
-    for (const name in current) if (!(name in values)) delete current[name];
-    for (const name in values) current[name] = values[name]!;
-    this.traffic.add(nodeId, ts, values.netRxBytesTotal, values.netTxBytesTotal);
-    this.emit({ changed: [nodeId] });
+    if (state.names !== row.names || state.data.length !== row.names.length) {
+      state.names = row.names;
+      state.data = new Float64Array(row.names.length);
+    }
+    const { data } = state;
+    for (let i = 0; i < data.length; i++) data[i] = row.data[i]!;
+    const traffic = trafficColumns(row.names);
+    this.traffic.add(nodeId, ts, at(data, traffic.rx), at(data, traffic.tx));
+    this.emit({ sampled: nodeId });
     return true;
   }
 
-  view(id: number): NodeView | null {
+  /** The node's live values (see LatestRow), or null for an unknown node. */
+  latest(id: number): LatestRow | null {
+    const state = this.nodes.get(id);
+    return state ? { names: state.names, data: state.data } : null;
+  }
+
+  /** What a view of the node says apart from its values, or null for an unknown node. */
+  meta(id: number): NodeMeta | null {
     const state = this.nodes.get(id);
     if (!state) return null;
     const { record } = state;
     const traffic = this.traffic.read(id, this.now());
-    const view: NodeView = {
+    const meta: NodeMeta = {
       id: record.id,
       name: record.name,
       group: record.group,
@@ -166,10 +213,15 @@ export class Hub {
       periodStart: traffic.periodStart,
       notes: this.settings(id).notes,
       position: record.position,
-      values: state.values,
     };
-    if (this.options.showHostnames) view.hostname = record.host?.hostname ?? '';
-    return view;
+    if (this.options.showHostnames) meta.hostname = record.host?.hostname ?? '';
+    return meta;
+  }
+
+  view(id: number): NodeView | null {
+    const meta = this.meta(id);
+    const state = this.nodes.get(id);
+    return meta && state ? { ...meta, values: rowValues(state) } : null;
   }
 
   /** Every node `audience` may see, in the admin's order (then by name). */

@@ -3,7 +3,7 @@
  * ack only after that transaction committed. A failed write acks nothing: the agents still hold
  * those samples and send them again.
  */
-import type { Store, StoredSample } from '../store/store';
+import type { IncomingSample, Store } from '../store/store';
 import { log } from '../util/log';
 
 export interface IngestQueueOptions {
@@ -13,7 +13,7 @@ export interface IngestQueueOptions {
 }
 
 interface Entry {
-  sample: StoredSample;
+  sample: IncomingSample;
   onCommitted: () => void;
 }
 
@@ -34,7 +34,7 @@ export class IngestQueue {
    * Queues a sample; false when the queue is full. Nothing queued is ever dropped: acks are
    * cumulative, so a dropped sample followed by an acked one would be lost at the agent too.
    */
-  push(sample: StoredSample, onCommitted: () => void): boolean {
+  push(sample: IncomingSample, onCommitted: () => void): boolean {
     if (this.queue.length >= this.options.maxQueued) return false;
     this.queue.push({ sample, onCommitted });
     return true;

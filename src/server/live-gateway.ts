@@ -7,8 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import type { LiveMessage, NodeDelta, NodeView } from '../protocol/messages';
-import type { Audience, Hub } from './hub';
+import type { LiveMessage, NodeDelta } from '../protocol/messages';
+import { rowValues } from '../protocol/row';
+import type { Audience, Hub, LatestRow, NodeMeta } from './hub';
 
 const WINDOW_MS = 100;
 /**
@@ -19,22 +20,43 @@ const BEHIND_BYTES = 1024 * 1024;
 /** A viewer behind for this long is cut; its page reconnects by itself. */
 const STUCK_MS = 60_000;
 
-/** The fields of `next` that differ from `prev`; the whole view if `prev` is unknown. Null if nothing changed. */
-export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta | null {
-  if (!prev) return next;
-  const delta: NodeDelta = { id: next.id };
+const META_KEYS = ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes', 'position'] as const;
+
+/** A node as the last frame left it on every viewer: its fields, and its values as a row of its own. */
+interface Sent {
+  meta: NodeMeta;
+  names: readonly string[];
+  data: Float64Array;
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/**
+ * What changed from `prev` to the node's state now (`meta` and its live row): changed fields, and
+ * of the values only those that changed (null for one gone). Null if nothing changed.
+ */
+export function diffNode(prev: Sent, meta: NodeMeta, row: LatestRow): NodeDelta | null {
+  const delta: NodeDelta = { id: meta.id };
   let changed = false;
-  for (const key of ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes', 'position'] as const) {
-    if (prev[key] !== next[key]) {
-      (delta as Record<string, unknown>)[key] = next[key];
+  for (const key of META_KEYS) {
+    if (prev.meta[key] !== meta[key]) {
+      (delta as Record<string, unknown>)[key] = meta[key];
       changed = true;
     }
   }
   let values: Record<string, number | null> | null = null;
-  for (const name in next.values) {
-    if (prev.values[name] !== next.values[name]) (values ??= {})[name] = next.values[name]!;
+  if (prev.names === row.names) {
+    // The common case: the same agent connection, so the same names in the same places.
+    for (let i = 0; i < row.data.length; i++) {
+      const v = row.data[i]!;
+      if (!same(prev.data[i]!, v)) (values ??= {})[row.names[i]!] = Number.isNaN(v) ? null : v;
+    }
+  } else {
+    const before = rowValues(prev);
+    const now = rowValues(row);
+    for (const name in now) if (before[name] !== now[name]) (values ??= {})[name] = now[name]!;
+    for (const name in before) if (!(name in now)) (values ??= {})[name] = null;
   }
-  for (const name in prev.values) if (!(name in next.values)) (values ??= {})[name] = null;
   if (values) {
     delta.values = values;
     changed = true;
@@ -42,18 +64,14 @@ export function diffNode(prev: NodeView | undefined, next: NodeView): NodeDelta 
   return changed ? delta : null;
 }
 
-/** Brings `view` (a copy this gateway owns) up to date with a delta taken against it. */
-function applyDelta(view: NodeView, delta: NodeDelta): void {
-  for (const key in delta) {
-    if (key === 'values') continue;
-    (view as unknown as Record<string, unknown>)[key] = (delta as unknown as Record<string, unknown>)[key];
+/** Brings `sent` up to date with the state `delta` was just taken against. */
+function remember(sent: Sent, delta: NodeDelta, row: LatestRow): void {
+  for (const key of META_KEYS) if (key in delta) (sent.meta as Record<string, unknown>)[key] = delta[key];
+  if (sent.names !== row.names || sent.data.length !== row.data.length) {
+    sent.names = row.names;
+    sent.data = new Float64Array(row.data.length);
   }
-  if (!delta.values) return;
-  for (const name in delta.values) {
-    const value = delta.values[name];
-    if (value === null || value === undefined) delete view.values[name];
-    else view.values[name] = value;
-  }
+  sent.data.set(row.data);
 }
 
 export class LiveGateway {
@@ -64,7 +82,7 @@ export class LiveGateway {
    * updated in place (the hub's records change under them; new copies every window would each
    * live a second and burden the garbage collector).
    */
-  private readonly sent = new Map<number, NodeView>();
+  private readonly sent = new Map<number, Sent>();
   private readonly removed = new Set<number>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -81,7 +99,8 @@ export class LiveGateway {
   constructor(private readonly hub: Hub) {
     for (const view of hub.views('admin')) if (hub.isHidden(view.id)) this.hidden.add(view.id);
     this.unsubscribe = hub.subscribe((event) => {
-      if ('changed' in event) for (const id of event.changed) {
+      if ('sampled' in event) this.dirty.add(event.sampled);
+      else if ('changed' in event) for (const id of event.changed) {
         this.dirty.add(id);
         if (hub.isHidden(id)) {
           // Guests may have it from their snapshot even if no frame mentioned it since.
@@ -164,13 +183,19 @@ export class LiveGateway {
     if (this.dirty.size === 0) return;
     const nodes: NodeDelta[] = [];
     for (const id of this.dirty) {
-      const view = this.hub.view(id);
-      if (!view) continue;
+      const meta = this.hub.meta(id);
+      const row = this.hub.latest(id);
+      if (!meta || !row) continue;
       const prev = this.sent.get(id);
-      const delta = diffNode(prev, view);
-      if (!prev) this.sent.set(id, { ...view, values: { ...view.values } });
-      else if (delta) applyDelta(prev, delta);
-      if (delta) nodes.push(delta);
+      if (!prev) {
+        nodes.push({ ...meta, values: rowValues(row) });
+        this.sent.set(id, { meta, names: row.names, data: Float64Array.from(row.data) });
+        continue;
+      }
+      const delta = diffNode(prev, meta, row);
+      if (!delta) continue;
+      nodes.push(delta);
+      remember(prev, delta, row);
     }
     this.dirty.clear();
     const revealed = [...this.revealed].flatMap((id) => this.hub.view(id) ?? []);

@@ -110,7 +110,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     rules: config.rules,
     store,
     notifier: new Notifier(config.channels),
-    node: (id) => hub.view(id) ?? undefined,
+    node: (id) => hub.meta(id) ?? undefined,
     nodeIds: () => hub.views('admin').map((v) => v.id),
     link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
     offlineGraceMs: options.offlineGraceMs,
@@ -120,7 +120,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   alertTimer.unref();
   let boundPort = 0;
   let marker = 0;
-  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, onSample: (id, values) => alerts.onSample(id, values) });
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, onSample: (id, row) => alerts.onSample(id, row) });
   const live = new LiveGateway(hub);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);

@@ -2,6 +2,7 @@
  * @module A Store kept in memory, for unit tests of the code above the store. Rollup tiers are
  * computed on read from the raw samples, so they never lag; retention drops raw samples only.
  */
+import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
 import type { AlertEventRecord, NewNode, NodeRecord, SessionRecord, Store, StoredSample } from './store';
@@ -61,7 +62,7 @@ export function createMemoryStore(): Store {
       for (const s of batch) {
         let byTs = samples.get(s.nodeId);
         if (!byTs) samples.set(s.nodeId, (byTs = new Map()));
-        if (!byTs.has(s.ts)) byTs.set(s.ts, { ...s, values: { ...s.values } });
+        if (!byTs.has(s.ts)) byTs.set(s.ts, { nodeId: s.nodeId, seq: s.seq, ts: s.ts, values: rowValues(s.row) });
         const node = nodes.get(s.nodeId);
         if (node && s.ts > (node.lastSeen ?? 0)) node.lastSeen = s.ts;
       }

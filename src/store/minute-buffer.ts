@@ -1,80 +1,206 @@
 /**
- * @module The samples of one node-minute not packed yet, in one float64 table (a row per sample:
- * ts, seq, then a column per metric) rather than an object per sample. At 10 000 nodes this is
- * one array per node-minute instead of one per metric (160 000 typed arrays cost ~30 MB of
- * wrappers alone), and nothing for the garbage collector to trace: the table lives outside the
- * JavaScript heap.
+ * @module The samples of one node-minute not packed yet, encoded as they arrive: each value as a
+ * small delta against the same metric's value in the sample before, in a byte array outside the
+ * JavaScript heap. At 10 000 nodes × 40 metrics a minute of float64s took ~200 MB, and twice that
+ * while one minute was packed and the next filled; these rows take ~2 bytes per value, and leave
+ * nothing for the garbage collector to trace.
  */
 import type { BlockSample } from './codec';
 
-/** Rows a buffer starts with: a minute at the fastest interval (1 s), plus room for jitter. */
-const INITIAL_ROWS = 64;
-/** Leading columns of a row: ts and seq. */
-const LEAD = 2;
+/**
+ * Each value is one unsigned varint, `z * 8 + tag` (z: a zigzag-mapped integer, 0 when the tag
+ * carries none), and for RAW the float64 after it. Deltas are to the previous row's value of the
+ * same metric, scaled by 1, 10 or 100 when both values are exact at that scale.
+ */
+const ABSENT = 0;
+const SAME = 1;
+const DELTA_1 = 2;
+const DELTA_10 = 3;
+const DELTA_100 = 4;
+const ABS_1 = 5;
+const ABS_100 = 6;
+const RAW = 7;
+/** z * 8 + tag stays a safe integer below this. */
+const MAX_Z = 2 ** 49;
+const INITIAL_BYTES = 1024;
+
+const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
+const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+
+/** v × scale as an integer if that is exact (and safe), else NaN. */
+function scaled(v: number, scale: number): number {
+  const s = Math.round(v * scale);
+  return s / scale === v && Math.abs(s) < MAX_Z / 2 ? s : NaN;
+}
 
 export class MinuteBuffer {
-  private rows = 0;
-  private capacity = 0;
-  /** Metric id -> its column (after LEAD). */
+  private bytes = new Uint8Array(INITIAL_BYTES);
+  private view = new DataView(this.bytes.buffer);
+  private length = 0;
+  private readonly tss: number[] = [];
+  private readonly seqs: number[] = [];
+  /** Which schema (list of columns) each row was written with. */
+  private readonly rowSchema: number[] = [];
+  private readonly schemas: number[][] = [];
+  /** Metric id -> its column, and back. */
   private readonly columnOf = new Map<number, number>();
-  private stride = LEAD;
-  /** rows × stride values; NaN where a sample lacked a metric. */
-  private table = new Float64Array(0);
+  private readonly idOf: number[] = [];
+  /** The last value written per column (NaN: none), what the next row's deltas are taken to. */
+  private prev = new Float64Array(8).fill(NaN);
   private newest = 0;
+  /** The ids array of the last sample added, and its schema. */
+  private lastIds: readonly number[] | null = null;
+  private lastSchema = 0;
 
   get size(): number {
-    return this.rows;
+    return this.tss.length;
   }
 
   get newestTs(): number {
     return this.newest;
   }
 
+  /** Bytes held, for tests and upkeep figures. */
+  get byteLength(): number {
+    return this.length;
+  }
+
   has(ts: number): boolean {
-    // Samples nearly always arrive in order: check the end first.
-    if (this.rows === 0) return false;
-    if (this.table[(this.rows - 1) * this.stride] === ts) return true;
-    for (let r = 0; r < this.rows; r++) if (this.table[r * this.stride] === ts) return true;
+    // Samples nearly always arrive in order: look from the end.
+    for (let r = this.tss.length - 1; r >= 0; r--) if (this.tss[r] === ts) return true;
     return false;
   }
 
-  /** A new table with room for `capacity` rows of `stride` values, holding the current rows. */
-  private relayout(capacity: number, stride: number): void {
-    const table = new Float64Array(capacity * stride).fill(NaN);
-    for (let r = 0; r < this.rows; r++) table.set(this.table.subarray(r * this.stride, (r + 1) * this.stride), r * stride);
-    this.table = table;
-    this.capacity = capacity;
-    this.stride = stride;
+  /** The schema (columns) for `ids`, added if new. */
+  private schemaFor(ids: readonly number[]): number {
+    const columns = ids.map((id) => {
+      let column = this.columnOf.get(id);
+      if (column === undefined) {
+        column = this.idOf.length;
+        this.columnOf.set(id, column);
+        this.idOf.push(id);
+      }
+      return column;
+    });
+    if (this.idOf.length > this.prev.length) {
+      const prev = new Float64Array(this.idOf.length * 2).fill(NaN);
+      prev.set(this.prev);
+      this.prev = prev;
+    }
+    const known = this.schemas.findIndex((s) => s.length === columns.length && s.every((c, i) => c === columns[i]));
+    if (known >= 0) return known;
+    this.schemas.push(columns);
+    return this.schemas.length - 1;
   }
 
-  /** Adds a sample given as [id, value, id, value, …]; a ts already held is ignored (first copy wins). */
-  add(ts: number, seq: number, flat: readonly number[]): void {
-    if (this.has(ts)) return;
-    for (let i = 0; i < flat.length; i += 2) {
-      if (!this.columnOf.has(flat[i]!)) this.columnOf.set(flat[i]!, LEAD + this.columnOf.size);
+  private ensure(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    bigger.set(this.bytes.subarray(0, this.length));
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+
+  private uvarint(n: number): void {
+    const { bytes } = this;
+    while (n >= 0x80) {
+      bytes[this.length++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
     }
-    const stride = LEAD + this.columnOf.size;
-    if (this.rows === this.capacity) this.relayout(this.capacity === 0 ? INITIAL_ROWS : this.capacity * 2, stride);
-    else if (stride !== this.stride) this.relayout(this.capacity, stride);
-    const at = this.rows++ * this.stride;
-    this.table[at] = ts;
-    this.table[at + 1] = seq;
+    bytes[this.length++] = n;
+  }
+
+  private delta(v: number, p: number, scale: number, tag: number): boolean {
+    const d = scaled(v, scale) - scaled(p, scale);
+    if (!Number.isSafeInteger(d) || Math.abs(d) >= MAX_Z / 2) return false;
+    this.uvarint(zigzag(d) * 8 + tag);
+    return true;
+  }
+
+  private value(v: number, p: number): void {
+    if (Number.isNaN(v)) return this.uvarint(ABSENT);
+    if (Object.is(v, p)) return this.uvarint(SAME);
+    // -0 only travels raw: the scaled forms would bring it back as 0.
+    if (!Object.is(v, -0)) {
+      if (!Number.isNaN(p) && (this.delta(v, p, 1, DELTA_1) || this.delta(v, p, 10, DELTA_10) || this.delta(v, p, 100, DELTA_100))) return;
+      const s1 = scaled(v, 1);
+      if (!Number.isNaN(s1)) return this.uvarint(zigzag(s1) * 8 + ABS_1);
+      const s100 = scaled(v, 100);
+      if (!Number.isNaN(s100)) return this.uvarint(zigzag(s100) * 8 + ABS_100);
+    }
+    this.uvarint(RAW);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+
+  /**
+   * Adds a sample given as metric ids and their values (NaN: absent); a ts already held is
+   * ignored (first copy wins). The same `ids` array from sample to sample (one per agent
+   * connection) finds its columns without a lookup per value.
+   */
+  add(ts: number, seq: number, ids: readonly number[], values: ArrayLike<number>): void {
+    if (this.has(ts)) return;
+    if (ids !== this.lastIds) {
+      this.lastSchema = this.schemaFor(ids);
+      this.lastIds = ids;
+    }
+    const columns = this.schemas[this.lastSchema]!;
+    // At most 9 bytes per value (a raw float64 and its tag).
+    this.ensure(columns.length * 9);
+    const { prev } = this;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i]!;
+      const v = values[i]!;
+      this.value(v, prev[column]!);
+      if (!Number.isNaN(v)) prev[column] = v;
+    }
+    this.tss.push(ts);
+    this.seqs.push(seq);
+    this.rowSchema.push(this.lastSchema);
     if (ts > this.newest) this.newest = ts;
-    for (let i = 0; i < flat.length; i += 2) this.table[at + this.columnOf.get(flat[i]!)!] = flat[i + 1]!;
   }
 
   /** The samples, oldest first. */
   toSamples(): BlockSample[] {
-    const { table, stride } = this;
-    const order = Array.from({ length: this.rows }, (_, r) => r).sort((a, b) => table[a * stride]! - table[b * stride]!);
-    return order.map((r) => {
-      const at = r * stride;
-      const values: Record<number, number> = {};
-      for (const [id, column] of this.columnOf) {
-        const v = table[at + column]!;
-        if (!Number.isNaN(v)) values[id] = v;
+    const { bytes, view } = this;
+    let pos = 0;
+    const uvarint = () => {
+      let n = 0;
+      let mul = 1;
+      for (;;) {
+        const b = bytes[pos++]!;
+        n += (b & 0x7f) * mul;
+        if (b < 0x80) return n;
+        mul *= 0x80;
       }
-      return { ts: table[at]!, seq: table[at + 1]!, values };
-    });
+    };
+    const prev = new Float64Array(this.idOf.length).fill(NaN);
+    const samples: BlockSample[] = [];
+    for (let r = 0; r < this.tss.length; r++) {
+      const values: Record<number, number> = {};
+      for (const column of this.schemas[this.rowSchema[r]!]!) {
+        const word = uvarint();
+        const tag = word % 8;
+        const z = unzigzag((word - tag) / 8);
+        const p = prev[column]!;
+        let v: number;
+        switch (tag) {
+          case ABSENT: continue;
+          case SAME: v = p; break;
+          case DELTA_1: v = p + z; break;
+          case DELTA_10: v = (Math.round(p * 10) + z) / 10; break;
+          case DELTA_100: v = (Math.round(p * 100) + z) / 100; break;
+          case ABS_1: v = z; break;
+          case ABS_100: v = z / 100; break;
+          default:
+            v = view.getFloat64(pos, true);
+            pos += 8;
+        }
+        prev[column] = v;
+        values[this.idOf[column]!] = v;
+      }
+      samples.push({ ts: this.tss[r]!, seq: this.seqs[r]!, values });
+    }
+    return samples.sort((a, b) => a.ts - b.ts);
   }
 }

@@ -13,7 +13,7 @@ import type { BlockSample } from './codec';
 import { MinuteBuffer } from './minute-buffer';
 import { mergeBuckets, rollupSamples } from './rollup';
 import type { Bucket, Stat } from './rollup';
-import type { StoredSample } from './store';
+import type { IncomingSample, StoredSample } from './store';
 import { TIERS, floorTo } from './tiers';
 import type { Retention, Tier, TierName } from './tiers';
 
@@ -32,32 +32,27 @@ type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] |
  */
 const JOURNAL_FORMAT = 2;
 
-function encodeJournal(samples: readonly StoredSample[], flats: readonly number[][], numbers: number): Buffer {
-  const out = new Float64Array(numbers);
-  out[0] = JOURNAL_FORMAT;
-  let at = 1;
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
-    const flat = flats[i]!;
-    out[at++] = s.nodeId;
-    out[at++] = s.seq;
-    out[at++] = s.ts;
-    out[at++] = flat.length;
-    out.set(flat, at);
-    at += flat.length;
-  }
-  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-}
-
-function decodeJournal(data: Buffer, onSample: (nodeId: number, seq: number, ts: number, flat: number[]) => void): void {
+function decodeJournal(data: Buffer, onSample: (nodeId: number, seq: number, ts: number, ids: number[], values: number[]) => void): void {
   // SQLite hands out blobs at any alignment: copy before viewing them as float64s.
   const all = new Float64Array(new Uint8Array(data).buffer, 0, Math.floor(data.length / 8));
   if (all[0] !== JOURNAL_FORMAT) throw new Error(`journal row in unknown format ${all[0]}: written by a newer probe?`);
   for (let at = 1; at + 4 <= all.length; ) {
     const n = all[at + 3]!;
-    onSample(all[at]!, all[at + 1]!, all[at + 2]!, Array.from(all.subarray(at + 4, at + 4 + n)));
+    const [ids, values] = unflatten(all.subarray(at + 4, at + 4 + n));
+    onSample(all[at]!, all[at + 1]!, all[at + 2]!, ids, values);
     at += 4 + n;
   }
+}
+
+/** [id, value, id, value, …] as ids and values. */
+function unflatten(flat: ArrayLike<number>): [number[], number[]] {
+  const ids: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    ids.push(flat[i]!);
+    values.push(flat[i + 1]!);
+  }
+  return [ids, values];
 }
 
 export class Series {
@@ -68,6 +63,10 @@ export class Series {
   private readonly pending = new Map<number, Map<number, MinuteBuffer>>();
   /** Hours with raw data packed since they were last rolled up: node -> hour starts. */
   private readonly dirtyHours = new Map<number, Set<number>>();
+  /** Metric ids of a row's names, worked out once per names array (once per agent connection). */
+  private readonly idsByNames = new WeakMap<readonly string[], number[]>();
+  /** Where journal rows are put together, kept from flush to flush (SQLite copies what it binds). */
+  private scratch = new Float64Array(0);
 
   constructor(
     private readonly db: Database.Database,
@@ -131,6 +130,12 @@ export class Series {
     return this.nameById.get(id) ?? `unknown.${id}`;
   }
 
+  private idsOf(names: readonly string[]): number[] {
+    let ids = this.idsByNames.get(names);
+    if (!ids) this.idsByNames.set(names, (ids = names.map((name) => this.idOf(name))));
+    return ids;
+  }
+
   private toIds(values: MetricValues): Record<number, number> {
     const out: Record<number, number> = {};
     for (const name in values) out[this.idOf(name)] = values[name]!;
@@ -166,45 +171,62 @@ export class Series {
 
   // ---- writing -----------------------------------------------------------------------------
 
-  private addPending(nodeId: number, ts: number, seq: number, flat: readonly number[]): void {
+  private addPending(nodeId: number, ts: number, seq: number, ids: readonly number[], values: ArrayLike<number>): void {
     let minutes = this.pending.get(nodeId);
     if (!minutes) this.pending.set(nodeId, (minutes = new Map()));
     const minute = floorTo(ts, MINUTE);
     let buffer = minutes.get(minute);
     if (!buffer) minutes.set(minute, (buffer = new MinuteBuffer()));
-    buffer.add(ts, seq, flat);
+    buffer.add(ts, seq, ids, values);
   }
 
   private replayJournal(): void {
     for (const { data } of this.q.journal.all()) {
       if (typeof data !== 'string') {
-        decodeJournal(data, (nodeId, seq, ts, flat) => this.addPending(nodeId, ts, seq, flat));
+        decodeJournal(data, (nodeId, seq, ts, ids, values) => this.addPending(nodeId, ts, seq, ids, values));
         continue;
       }
       // Rows written before the binary journal (format 1 had metric ids, format 0 names).
       const row = JSON.parse(data) as { f: number; s: JournalEntry[] };
       for (const [nodeId, seq, ts, values] of row.s) {
-        this.addPending(nodeId, ts, seq, Array.isArray(values) ? values : Object.entries(this.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
+        const [ids, data] = unflatten(Array.isArray(values) ? values : Object.entries(this.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
+        this.addPending(nodeId, ts, seq, ids, data);
       }
     }
   }
 
-  /** Call inside the caller's transaction: one journal row for the whole batch. */
-  write(samples: readonly StoredSample[]): void {
+  /**
+   * Call inside the caller's transaction: one journal row for the whole batch, in the binary
+   * format above (absent values left out).
+   */
+  write(samples: readonly IncomingSample[]): void {
     if (samples.length === 0) return;
-    const flats: number[][] = new Array(samples.length);
-    let maxTs = 0;
     let numbers = 1;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i]!;
-      const flat: number[] = [];
-      for (const name in s.values) flat.push(this.idOf(name), s.values[name]!);
-      flats[i] = flat;
-      numbers += 4 + flat.length;
+    for (const s of samples) numbers += 4 + 2 * s.row.names.length;
+    if (this.scratch.length < numbers) this.scratch = new Float64Array(numbers * 2);
+    const out = this.scratch;
+    out[0] = JOURNAL_FORMAT;
+    let at = 1;
+    let maxTs = 0;
+    for (const s of samples) {
+      const ids = this.idsOf(s.row.names);
+      const data = s.row.data;
+      out[at] = s.nodeId;
+      out[at + 1] = s.seq;
+      out[at + 2] = s.ts;
+      const countAt = at + 3;
+      at += 4;
+      for (let i = 0; i < ids.length; i++) {
+        const v = data[i]!;
+        if (Number.isNaN(v)) continue;
+        out[at++] = ids[i]!;
+        out[at++] = v;
+      }
+      out[countAt] = at - countAt - 1;
       if (s.ts > maxTs) maxTs = s.ts;
-      this.addPending(s.nodeId, s.ts, s.seq, flat);
+      this.addPending(s.nodeId, s.ts, s.seq, ids, data);
     }
-    this.q.addJournal.run(maxTs, encodeJournal(samples, flats, numbers));
+    this.q.addJournal.run(maxTs, Buffer.from(out.buffer, 0, at * 8));
   }
 
   // ---- packing and rollups -----------------------------------------------------------------

@@ -3,6 +3,7 @@
  */
 import type { HostFacts } from '../protocol/messages';
 import type { MetricValues } from '../protocol/metrics';
+import type { Row } from '../protocol/row';
 import type { Bucket } from './rollup';
 import type { Retention, TierName } from './tiers';
 
@@ -46,6 +47,14 @@ export interface StoredSample {
   values: MetricValues;
 }
 
+/** A sample to write: its values as a row (protocol/row.ts), as the agent gateway parsed it. */
+export interface IncomingSample {
+  nodeId: number;
+  seq: number;
+  ts: number;
+  row: Row;
+}
+
 export interface StoreStats {
   fileBytes: number;
   blocks: number;
@@ -87,7 +96,7 @@ export interface Store {
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
   /** Makes every sample durable in one write; a (node, ts) already stored is kept and the new one dropped. */
-  writeSamples(samples: readonly StoredSample[]): void;
+  writeSamples(samples: readonly IncomingSample[]): void;
   /** The newest stored sample of every node, to show values right after a restart. */
   latestSamples(): StoredSample[];
   /** Raw samples of one node in [from, to), oldest first. */

@@ -16,6 +16,7 @@ import { addNode } from '../../src/server/nodes';
 import { tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { TestAgent, helloMessage } from '../server/test-server';
+import { valuesRow } from '../../src/protocol/row';
 
 const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
 const rules = parseRules({ rules: [
@@ -42,16 +43,16 @@ test('engine: fires once, survives a restart without sending again, resolves aft
     new AlertEngine({ rules, store, notifier, node: () => node, nodeIds: () => [1], link: (id) => `http://probe/#/node/${id}`, now: () => now, offlineGraceMs: 30_000 });
   const first = new RecordingNotifier();
   let engine = make(first);
-  for (let i = 0; i < 4; i++, now += 1000) engine.onSample(1, { cpu: 95 });
+  for (let i = 0; i < 4; i++, now += 1000) engine.onSample(1, valuesRow({ cpu: 95 }));
   assert.deepEqual(first.sent.map((m) => `${m.rule} ${m.state}`), ['cpu-high firing'], 'asia-only does not apply to group eu');
   assert.equal(first.sent[0]!.link, 'http://probe/#/node/1');
   assert.match(first.sent[0]!.text, /^\[warning\] cpu-high on web-1: cpu 95 > 90 since /);
 
   const second = new RecordingNotifier();
   engine = make(second); // a restart: state comes back from the store
-  engine.onSample(1, { cpu: 96 });
+  engine.onSample(1, valuesRow({ cpu: 96 }));
   assert.equal(second.sent.length, 0, 'not sent again after a restart');
-  for (let i = 0; i < 3; i++, now += 1000) engine.onSample(1, { cpu: 10 });
+  for (let i = 0; i < 3; i++, now += 1000) engine.onSample(1, valuesRow({ cpu: 10 }));
   assert.deepEqual(second.sent.map((m) => `${m.rule} ${m.state}`), ['cpu-high resolved']);
 
   node.online = false;
@@ -108,16 +109,16 @@ test('engine: an expression rule over several metrics and the node\'s cores', ()
   const node: NodeFacts = { name: 'db-1', group: '', online: true, lastSeen: 0, cores: 4 };
   let now = 0;
   const engine = new AlertEngine({ rules: exprRules, store: createMemoryStore(), notifier, node: () => node, nodeIds: () => [1], link: () => '', now: () => now });
-  engine.onSample(1, { cpu: 95, load1: 6 });
+  engine.onSample(1, valuesRow({ cpu: 95, load1: 6 }));
   assert.equal(notifier.sent.length, 0, 'load 6 is not above 4 cores * 2');
-  engine.onSample(1, { cpu: 95 });
+  engine.onSample(1, valuesRow({ cpu: 95 }));
   assert.equal(notifier.sent.length, 0, 'a sample without load1 is not judged');
-  engine.onSample(1, { cpu: 95, load1: 9 });
+  engine.onSample(1, valuesRow({ cpu: 95, load1: 9 }));
   assert.deepEqual(notifier.sent.map((m) => `${m.state} ${m.text.split(': ')[1]}`), ['firing cpu > 90 && load1 > cores * 2 since 1970-01-01 00:00:00 UTC']);
   now += 1000;
-  engine.onSample(1, { cpu: 50, load1: 5 });
+  engine.onSample(1, valuesRow({ cpu: 50, load1: 5 }));
   assert.equal(notifier.sent.length, 1, 'between the recover condition and the alert condition it stays firing');
-  engine.onSample(1, { cpu: 50, load1: 3 });
+  engine.onSample(1, valuesRow({ cpu: 50, load1: 3 }));
   assert.deepEqual(notifier.sent.map((m) => m.state), ['firing', 'resolved']);
 });
 
@@ -172,9 +173,9 @@ test('traffic steps fire one by one, by direction; load per core is a built-in k
   node.monthTxBytes = 1000;
   engine.tick();
   assert.deepEqual(notifier.sent.map((m) => m.rule), ['quota@80', 'quota@90', 'quota@100']);
-  engine.onSample(1, { load1: 3.9 });
+  engine.onSample(1, valuesRow({ load1: 3.9 }));
   assert.equal(notifier.sent.length, 3, 'load 3.9 on 2 cores is 1.95 per core');
-  engine.onSample(1, { load1: 4.2 });
+  engine.onSample(1, valuesRow({ load1: 4.2 }));
   assert.equal(notifier.sent.at(-1)!.rule, 'busy');
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'traffic', direction: 'up', notify: [] }] }, channels), /direction" must be/);
   assert.throws(() => parseRules({ rules: [{ name: 'x', kind: 'load', threshold: 0, notify: [] }] }, channels), /threshold" must be the load per core/);
@@ -188,14 +189,14 @@ test('events are recorded (not repeats), silences mute notifications but not the
   let now = Date.parse('2026-11-25T00:00:00Z');
   const nodes: Record<number, NodeFacts> = { 1: { name: 'web-1', group: '', online: true, lastSeen: 0 }, 2: { name: 'db-1', group: '', online: true, lastSeen: 0 } };
   const engine = new AlertEngine({ rules: rulesWithRepeat, store, notifier, node: (id) => nodes[id], nodeIds: () => [1, 2], link: () => '', now: () => now, silences: () => silences });
-  engine.onSample(1, { cpu: 90 });
+  engine.onSample(1, valuesRow({ cpu: 90 }));
   now += 2000;
-  engine.onSample(1, { cpu: 91 }); // a repeat notification, not a new event
-  engine.onSample(2, { cpu: 1 }); // silenced
+  engine.onSample(1, valuesRow({ cpu: 91 })); // a repeat notification, not a new event
+  engine.onSample(2, valuesRow({ cpu: 1 })); // silenced
   assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.node} ${m.state}`), ['hot web-1 firing', 'hot web-1 firing']);
   assert.deepEqual(engine.firing().map((a) => `${a.rule} ${a.nodeId} ${a.silenced}`), ['hot 1 false', 'cold 2 true']);
   now += 1000;
-  engine.onSample(1, { cpu: 10 });
+  engine.onSample(1, valuesRow({ cpu: 10 }));
   const events = store.alertEvents(10);
   assert.deepEqual(events.map((e) => `${e.rule} ${e.nodeId} ${e.state} ${e.silenced}`), ['hot 1 resolved false', 'cold 2 firing true', 'hot 1 firing false']);
   assert.equal(isSilenced(silences, 'cold', 'db-1', Date.parse('2026-12-01T00:00:01Z')), false, 'a silence ends at its time');

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { encodeSample } from '../../src/protocol/encode';
 import { parseAgentMessage } from '../../src/protocol/parse';
 import type { ParseContext } from '../../src/protocol/parse';
+import { rowValues } from '../../src/protocol/row';
 
 const NOW = 1_764_000_000_000;
 const SCHEMA = ['cpu', 'memUsedBytes', 'load1', 'custom.queue'];
@@ -21,7 +22,7 @@ function checkResult(text: string, ctx: ParseContext): void {
     return;
   }
   if (result.value.type === 'sample') {
-    for (const [name, v] of Object.entries(result.value.values)) assert.ok(Number.isFinite(v), `${name} = ${v}`);
+    for (const [name, v] of Object.entries(rowValues(result.value.row))) assert.ok(Number.isFinite(v), `${name} = ${v}`);
   }
 }
 
@@ -63,7 +64,7 @@ test('what encodeSample writes, parse reads back exactly', () => {
       const result = parseAgentMessage(encodeSample(seq, NOW, v, SCHEMA), { schema: SCHEMA, now: NOW });
       assert.ok(result.ok && result.value.type === 'sample');
       // -0 travels as 0 in JSON.
-      assert.deepEqual(result.value.values, Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === 0 ? 0 : x])));
+      assert.deepEqual(rowValues(result.value.row), Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === 0 ? 0 : x])));
     }),
     { numRuns: RUNS },
   );

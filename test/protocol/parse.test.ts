@@ -4,6 +4,7 @@ import { parseAgentMessage } from '../../src/protocol/parse';
 import type { ParseContext } from '../../src/protocol/parse';
 import { encodeSample } from '../../src/protocol/encode';
 import { MAX_AGENT_MESSAGE_BYTES } from '../../src/protocol/messages';
+import { rowValues } from '../../src/protocol/row';
 
 const NOW = 1_764_000_000_000;
 const SCHEMA = ['cpu', 'memUsedBytes', 'load1'];
@@ -38,19 +39,21 @@ test('hello parses to a typed message', () => {
 test('array-form sample maps values onto the hello schema, null means absent', () => {
   const result = parseAgentMessage(encodeSample(7, NOW, { cpu: 12.5, load1: 0.3 }, SCHEMA), ctx);
   assert.ok(result.ok);
-  assert.deepEqual(result.value, { type: 'sample', seq: 7, ts: NOW, values: { cpu: 12.5, load1: 0.3 } });
+  assert.ok(result.value.type === 'sample');
+  assert.deepEqual({ ...result.value, row: rowValues(result.value.row) }, { type: 'sample', seq: 7, ts: NOW, row: { cpu: 12.5, load1: 0.3 } });
+  assert.equal(result.value.row.names, SCHEMA, "the row keeps hello's names array, so later steps look names up once per connection");
 });
 
 test('object-form sample is accepted too', () => {
   const result = parseAgentMessage(JSON.stringify({ type: 'sample', seq: 1, ts: NOW, values: { cpu: 1, 'custom.queue': 4 } }), ctx);
   assert.ok(result.ok);
-  assert.deepEqual(result.value.type === 'sample' && result.value.values, { cpu: 1, 'custom.queue': 4 });
+  assert.deepEqual(result.value.type === 'sample' && rowValues(result.value.row), { cpu: 1, 'custom.queue': 4 });
 });
 
 test('unknown metric names are dropped, not stored', () => {
   const result = parseAgentMessage(JSON.stringify({ type: 'sample', seq: 1, ts: NOW, values: { cpu: 1, bogus: 2, __proto__x: 3 } }), ctx);
   assert.ok(result.ok);
-  assert.deepEqual(result.value.type === 'sample' && result.value.values, { cpu: 1 });
+  assert.deepEqual(result.value.type === 'sample' && rowValues(result.value.row), { cpu: 1 });
 });
 
 test('bad messages get precise codes', () => {

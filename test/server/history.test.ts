@@ -8,6 +8,7 @@ import { DEFAULT_RETENTION } from '../../src/store/tiers';
 import { ProbeError } from '../../src/util/errors';
 import { waitFor } from '../helpers';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
+import { valuesRow } from '../../src/protocol/row';
 
 const NOW = 1_764_003_600_000;
 
@@ -58,7 +59,7 @@ test('history API over HTTP: columns with nulls for gaps, tiers, 404 and 400', a
   const start = now - now % 60_000 - 50 * 60_000;
   const store = openSqliteStore(s.dataDir);
   t.after(() => store.close());
-  store.writeSamples(Array.from({ length: 1200 }, (_, i) => ({ nodeId: id, seq: i + 1, ts: start + i * 1000, values: { cpu: 40, memUsedBytes: 1000 + (i % 2) } })));
+  store.writeSamples(Array.from({ length: 1200 }, (_, i) => ({ nodeId: id, seq: i + 1, ts: start + i * 1000, row: valuesRow({ cpu: 40, memUsedBytes: 1000 + (i % 2) }) })));
   store.compact(now, 1000);
   agent.sample(5000, [80, 2000, 4000, 1]);
   await waitFor('ack', () => agent.of('ack').length > 0);
@@ -121,7 +122,7 @@ test('readHistory on the in-memory store: buckets, gaps, metric filter, stat, ti
   const node = store.addNode({ name: 'm', group: '', location: '', keyHash: 'k' }, NOW);
   const t0 = NOW - 3_600_000;
   // 10 minutes of data, 50 minutes of silence.
-  store.writeSamples(Array.from({ length: 600 }, (_, i) => ({ nodeId: node.id, seq: i, ts: t0 + i * 1000, values: { cpu: i % 10, load1: 1 } })));
+  store.writeSamples(Array.from({ length: 600 }, (_, i) => ({ nodeId: node.id, seq: i, ts: t0 + i * 1000, row: valuesRow({ cpu: i % 10, load1: 1 }) })));
   const query = parseHistoryQuery(new URLSearchParams({ range: '1h', metrics: 'cpu' }), NOW);
   const h = readHistory(store, node.id, query, NOW, DEFAULT_RETENTION);
   assert.equal(h.tier, 'raw');

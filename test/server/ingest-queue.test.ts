@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import { IngestQueue } from '../../src/server/ingest-queue';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { Store } from '../../src/store/store';
+import { valuesRow } from '../../src/protocol/row';
 
 test('a full queue refuses new samples instead of dropping queued ones', (t) => {
   const store = createMemoryStore();
   const queue = new IngestQueue(store, { flushMs: 60_000, maxQueued: 2 });
   t.after(() => queue.close());
   const acked: number[] = [];
-  const sample = (seq: number) => ({ nodeId: 1, seq, ts: seq * 1000, values: { cpu: seq } });
+  const sample = (seq: number) => ({ nodeId: 1, seq, ts: seq * 1000, row: valuesRow({ cpu: seq }) });
   assert.equal(queue.push(sample(1), () => acked.push(1)), true);
   assert.equal(queue.push(sample(2), () => acked.push(2)), true);
   assert.equal(queue.push(sample(3), () => acked.push(3)), false);
@@ -25,7 +26,7 @@ test('a failing write acks nothing and keeps the samples for the next flush', (t
   const queue = new IngestQueue(flaky, { flushMs: 60_000, maxQueued: 10 });
   t.after(() => queue.close());
   const acked: number[] = [];
-  queue.push({ nodeId: 1, seq: 1, ts: 1000, values: {} }, () => acked.push(1));
+  queue.push({ nodeId: 1, seq: 1, ts: 1000, row: valuesRow({}) }, () => acked.push(1));
   queue.flush();
   assert.deepEqual(acked, []);
   assert.equal(queue.length, 1);

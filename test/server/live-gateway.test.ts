@@ -1,21 +1,37 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
+import { valuesRow } from '../../src/protocol/row';
+import type { Row } from '../../src/protocol/row';
+import type { LatestRow, NodeMeta } from '../../src/server/hub';
 import { diffNode } from '../../src/server/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
 
-const base: NodeView = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } };
+const { values: baseValues, ...baseMeta } = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } } satisfies NodeView;
+const latest = (row: Row): LatestRow => ({ names: row.names, data: Float64Array.from(row.data) });
+const sentOf = (meta: NodeMeta, row: Row) => ({ meta: { ...meta }, names: row.names, data: Float64Array.from(row.data) });
 
 test('a delta carries only what changed, and applying it reproduces the new state', () => {
-  const next: NodeView = { ...base, lastSeen: 2000, values: { cpu: 2, memTotalBytes: 8e9, uptimeSec: 5 } };
-  const delta = diffNode(base, next)!;
+  const base: NodeView = { ...baseMeta, values: baseValues };
+  const prev = sentOf(baseMeta, valuesRow(baseValues));
+  const nextValues = { cpu: 2, memTotalBytes: 8e9, uptimeSec: 5 };
+  const delta = diffNode(prev, { ...baseMeta, lastSeen: 2000 }, latest(valuesRow(nextValues)))!;
   assert.deepEqual(delta, { id: 7, lastSeen: 2000, values: { cpu: 2, uptimeSec: 5, load1: null } });
-  assert.deepEqual(applyDelta(base, delta), next);
-  assert.equal(diffNode(next, { ...next, values: { ...next.values } }), null, 'nothing changed: nothing sent');
-  assert.deepEqual(diffNode(undefined, next), next, 'a node the viewers do not know goes whole');
-  assert.deepEqual(applyDelta(undefined, next), next);
-  const offline = diffNode(next, { ...next, online: false })!;
+  assert.deepEqual(applyDelta(base, delta), { ...baseMeta, lastSeen: 2000, values: nextValues });
+  assert.equal(diffNode(prev, { ...baseMeta }, latest(valuesRow({ ...baseValues }))), null, 'nothing changed: nothing sent');
+  assert.deepEqual(applyDelta(undefined, base), base);
+  const offline = diffNode(prev, { ...baseMeta, online: false }, latest(valuesRow(baseValues)))!;
   assert.deepEqual(offline, { id: 7, online: false });
+});
+
+test('rows with the same names (one agent connection) are compared place by place; a value gone is null', () => {
+  const names = ['cpu', 'load1', 'memUsedBytes'];
+  const prev = sentOf(baseMeta, { names, data: [1, 0.5, 1e9] });
+  assert.deepEqual(diffNode(prev, baseMeta, latest({ names, data: [1, NaN, 2e9] })), { id: 7, values: { load1: null, memUsedBytes: 2e9 } });
+  assert.equal(diffNode(prev, baseMeta, latest({ names, data: [1, 0.5, 1e9] })), null);
+  const gone = sentOf(baseMeta, { names, data: [1, NaN, 1e9] });
+  assert.equal(diffNode(gone, baseMeta, latest({ names, data: [1, NaN, 1e9] })), null, 'absent stays absent without a frame');
+  assert.deepEqual(diffNode(gone, baseMeta, latest({ names, data: [1, 0.75, 1e9] })), { id: 7, values: { load1: 0.75 } });
 });
 
 test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
@@ -30,36 +46,36 @@ test('a viewer that falls behind skips deltas and gets one fresh snapshot once d
   (live['wss'].clients as Set<unknown>).add(viewer);
   const flush = () => live['flush']();
 
-  hub.sample(1, 500, { cpu: 0 });
+  hub.sample(1, 500, valuesRow({ cpu: 0 }));
   flush();
   assert.equal(JSON.parse(frames.at(-1)!).nodes[0].name, 'a', 'the first frame about a node carries all of it');
-  hub.sample(1, 1000, { cpu: 1 });
+  hub.sample(1, 1000, valuesRow({ cpu: 1 }));
   flush();
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 1000, values: { cpu: 1 } }] });
 
   viewer.bufferedAmount = 5 * 1024 * 1024;
-  hub.sample(1, 2000, { cpu: 2 });
+  hub.sample(1, 2000, valuesRow({ cpu: 2 }));
   flush();
-  hub.sample(1, 3000, { cpu: 3 });
+  hub.sample(1, 3000, valuesRow({ cpu: 3 }));
   flush();
   assert.equal(frames.length, 2, 'nothing more is queued on a viewer that is behind');
   assert.equal(terminated, false);
 
   viewer.bufferedAmount = 0;
-  hub.sample(1, 4000, { cpu: 4 });
+  hub.sample(1, 4000, valuesRow({ cpu: 4 }));
   flush();
   const resync = JSON.parse(frames.at(-1)!);
   assert.equal(resync.type, 'snapshot', 'a drained viewer gets the whole current state');
   assert.equal(resync.nodes[0].values.cpu, 4);
-  hub.sample(1, 5000, { cpu: 5 });
+  hub.sample(1, 5000, valuesRow({ cpu: 5 }));
   flush();
   assert.equal(JSON.parse(frames.at(-1)!).type, 'update', 'then deltas again');
-  hub.sample(1, 6000, { cpu: 5, load1: 1 });
+  hub.sample(1, 6000, valuesRow({ cpu: 5, load1: 1 }));
   flush();
-  hub.sample(1, 7000, { load1: 1 });
+  hub.sample(1, 7000, valuesRow({ load1: 1 }));
   flush();
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 7000, values: { cpu: null } }] }, 'a metric gone from the sample is removed');
-  hub.sample(1, 8000, { load1: 1, cpu: 6 });
+  hub.sample(1, 8000, valuesRow({ load1: 1, cpu: 6 }));
   flush();
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 8000, values: { cpu: 6 } }] }, 'and comes back as a change');
   (live['wss'].clients as Set<unknown>).delete(viewer);

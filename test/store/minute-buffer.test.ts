@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { MinuteBuffer } from '../../src/store/minute-buffer';
 
 test('columns give back the samples in ts order, absent metrics absent, first copy of a ts kept', () => {
   const b = new MinuteBuffer();
-  b.add(3000, 3, [1, 30, 2, 300]);
-  b.add(1000, 1, [1, 10]);
-  b.add(2000, 2, [2, 200, 7, 0.5]);
-  b.add(1000, 99, [1, 99]);
+  b.add(3000, 3, [1, 2], [30, 300]);
+  b.add(1000, 1, [1], [10]);
+  b.add(2000, 2, [2, 7], [200, 0.5]);
+  b.add(1000, 99, [1], [99]);
   assert.equal(b.size, 3);
   assert.equal(b.newestTs, 3000);
   assert.ok(b.has(2000) && !b.has(4000));
@@ -20,7 +21,10 @@ test('columns give back the samples in ts order, absent metrics absent, first co
 
 test('a minute with more samples than the first allocation (sub-second backfill, jitter) keeps them all', () => {
   const b = new MinuteBuffer();
-  for (let i = 0; i < 150; i++) b.add(i * 400, i, i === 100 ? [1, i, 9, -i] : [1, i]);
+  for (let i = 0; i < 150; i++) {
+    if (i === 100) b.add(i * 400, i, [1, 9], [i, -i]);
+    else b.add(i * 400, i, [1], [i]);
+  }
   assert.equal(b.size, 150);
   const samples = b.toSamples();
   assert.equal(samples.length, 150);
@@ -28,4 +32,60 @@ test('a minute with more samples than the first allocation (sub-second backfill,
   assert.deepEqual(samples[100], { ts: 100 * 400, seq: 100, values: { 1: 100, 9: -100 } });
   assert.deepEqual(samples[149], { ts: 149 * 400, seq: 149, values: { 1: 149 } });
   assert.ok(b.has(149 * 400) && b.has(0) && !b.has(150 * 400));
+});
+
+test('samples sharing one ids array (one agent connection) land in the right columns; NaN is absent', () => {
+  const b = new MinuteBuffer();
+  const ids = [4, 2, 8];
+  b.add(1000, 1, ids, [40, 20, 80]);
+  b.add(2000, 2, [8, 5], [81, 50]);
+  b.add(3000, 3, ids, [41, NaN, 82]);
+  assert.deepEqual(b.toSamples(), [
+    { ts: 1000, seq: 1, values: { 4: 40, 2: 20, 8: 80 } },
+    { ts: 2000, seq: 2, values: { 8: 81, 5: 50 } },
+    { ts: 3000, seq: 3, values: { 4: 41, 8: 82 } },
+  ]);
+});
+
+test('every value comes back exactly: integers, decimals, big counters, -0, tiny and huge floats, gaps', () => {
+  const value = fc.oneof(
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.integer({ min: 0, max: 1000 }).map((n) => n / 10),
+    fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 100),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom(NaN, -0, 0, 1e300, -1e300, 5e-324, 0.1 + 0.2, 2 ** 53 - 1, 2 ** 48 + 0.5),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.array(value, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 70 }), (rows) => {
+      const b = new MinuteBuffer();
+      const ids = [3, 1, 2];
+      rows.forEach((row, r) => b.add(r * 1000, r, ids, row));
+      const back = b.toSamples();
+      rows.forEach((row, r) => {
+        const expected: Record<number, number> = {};
+        row.forEach((v, i) => {
+          if (!Number.isNaN(v)) expected[ids[i]!] = v;
+        });
+        assert.deepEqual(back[r]!.values, expected);
+        for (const id of ids) assert.ok(Object.is(back[r]!.values[id] ?? NaN, expected[id] ?? NaN), `row ${r} id ${id}`);
+      });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a minute at 1 s of the agent’s usual values takes a few bytes per value, not 8', () => {
+  const b = new MinuteBuffer();
+  const ids = Array.from({ length: 39 }, (_, i) => i + 1);
+  let mem = 2e9;
+  let rx = 9e11;
+  for (let s = 0; s < 60; s++) {
+    mem += 4096 * ((s * 7) % 13);
+    rx += 1000 + ((s * 31) % 997);
+    const values = ids.map((id) => (id % 3 === 0 ? Math.round((10 + ((s * id) % 40)) * 10) / 10 : id % 3 === 1 ? mem + id : rx + id));
+    b.add(1_700_000_000_000 + s * 1000, s + 1, ids, values);
+  }
+  const perValue = b.byteLength / (60 * 39);
+  assert.ok(perValue < 3, `${perValue.toFixed(2)} bytes per value`);
 });

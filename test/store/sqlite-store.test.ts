@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/migrations/index';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { ProbeError } from '../../src/util/errors';
 import { FIXTURES, tempDir } from '../helpers';
+import { rowValues, valuesRow } from '../../src/protocol/row';
 
 const NOW = 1_764_000_000_000;
 
@@ -20,7 +21,7 @@ test('nodes: add, find by key hash, rename-safe uniqueness, rotate, remove with 
   assert.ok(store.setKeyHash('tokyo-1', 'cc'));
   assert.equal(store.findNodeByKeyHash('aa'), null);
   assert.equal(store.setKeyHash('nope', 'dd'), false);
-  store.writeSamples([{ nodeId: a.id, seq: 1, ts: NOW, values: { cpu: 1 } }]);
+  store.writeSamples([{ nodeId: a.id, seq: 1, ts: NOW, row: valuesRow({ cpu: 1 }) }]);
   assert.ok(store.removeNode('tokyo-1'));
   assert.equal(store.removeNode('tokyo-1'), false);
   assert.deepEqual(store.samples(a.id, 0, Infinity), []);
@@ -32,11 +33,11 @@ test('samples: one transaction, duplicates by (node, ts) dropped, latest per nod
   const a = store.addNode({ name: 'a', group: '', location: '', keyHash: '01' }, NOW);
   const b = store.addNode({ name: 'b', group: '', location: '', keyHash: '02' }, NOW);
   store.writeSamples([
-    { nodeId: a.id, seq: 1, ts: NOW, values: { cpu: 1 } },
-    { nodeId: a.id, seq: 2, ts: NOW + 1000, values: { cpu: 2 } },
-    { nodeId: b.id, seq: 1, ts: NOW, values: { cpu: 9 } },
+    { nodeId: a.id, seq: 1, ts: NOW, row: valuesRow({ cpu: 1 }) },
+    { nodeId: a.id, seq: 2, ts: NOW + 1000, row: valuesRow({ cpu: 2 }) },
+    { nodeId: b.id, seq: 1, ts: NOW, row: valuesRow({ cpu: 9 }) },
   ]);
-  store.writeSamples([{ nodeId: a.id, seq: 2, ts: NOW + 1000, values: { cpu: 99 } }]);
+  store.writeSamples([{ nodeId: a.id, seq: 2, ts: NOW + 1000, row: valuesRow({ cpu: 99 }) }]);
   assert.deepEqual(store.samples(a.id, 0, Infinity).map((s) => [s.seq, s.values.cpu]), [[1, 1], [2, 2]]);
   const latest = new Map(store.latestSamples().map((s) => [s.nodeId, s.values.cpu]));
   assert.deepEqual([...latest], [[a.id, 2], [b.id, 9]]);
@@ -78,7 +79,7 @@ test('compaction packs closed minutes into blocks; reads see the same samples be
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());
   const a = addNode(store, 'a');
-  const samples = Array.from({ length: 150 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, values: { cpu: (i * 13) % 100, memUsedBytes: 5e8 + i * 4096, load1: 0.25 } }));
+  const samples = Array.from({ length: 150 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, row: valuesRow({ cpu: (i * 13) % 100, memUsedBytes: 5e8 + i * 4096, load1: 0.25 }) }));
   store.writeSamples(samples);
   const before = store.samples(a.id, T0, T0 + HOUR);
   assert.equal(before.length, 150);
@@ -94,7 +95,7 @@ test('compaction packs closed minutes into blocks; reads see the same samples be
   assert.equal(store.stats().journalRows, 0, 'journal trimmed once everything is packed');
   const minutes = store.buckets(a.id, '1m', T0, T0 + HOUR);
   assert.deepEqual(minutes.map((b) => b.ts), [T0, T0 + MINUTE, T0 + 2 * MINUTE]);
-  const first60 = samples.slice(0, 60).map((s) => s.values.cpu);
+  const first60 = samples.slice(0, 60).map((s) => rowValues(s.row).cpu!);
   assert.deepEqual(minutes[0]!.stats.cpu, {
     avg: Math.round((first60.reduce((x, y) => x + y, 0) / 60) * 1000) / 1000,
     min: Math.min(...first60),
@@ -111,7 +112,7 @@ test('acked samples survive a crash: the journal is replayed at open', (t) => {
   const dir = tempDir(t);
   const store = openSqliteStore(dir);
   const a = addNode(store, 'a');
-  store.writeSamples(Array.from({ length: 90 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, values: { cpu: i } })));
+  store.writeSamples(Array.from({ length: 90 }, (_, i) => ({ nodeId: a.id, seq: i + 1, ts: T0 + i * 1000, row: valuesRow({ cpu: i }) })));
   store.compact(T0 + 2 * MINUTE, 100);
   store.close(); // no shutdown work happens in close: this is what a crash leaves
   const again = openSqliteStore(dir);
@@ -126,7 +127,7 @@ test('journal rows in the older JSON format (an upgrade right after a crash) rep
   const dir = tempDir(t);
   const store = openSqliteStore(dir);
   const a = addNode(store, 'a');
-  store.writeSamples([{ nodeId: a.id, seq: 2, ts: T0 + 2000, values: { cpu: 2.5, memUsedBytes: 2 ** 40 + 1 } }]);
+  store.writeSamples([{ nodeId: a.id, seq: 2, ts: T0 + 2000, row: valuesRow({ cpu: 2.5, memUsedBytes: 2 ** 40 + 1 }) }]);
   store.close();
   const db = new Database(path.join(dir, 'probe.db'));
   const cpuId = (db.prepare("SELECT id FROM metric_names WHERE name = 'cpu'").get() as { id: number }).id;
@@ -145,12 +146,12 @@ test('late samples (backfill) merge into packed minutes, duplicates dropped, rol
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());
   const a = addNode(store, 'a');
-  const even = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i, ts: T0 + 2 * i * 1000, values: { cpu: 10 } }));
+  const even = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i, ts: T0 + 2 * i * 1000, row: valuesRow({ cpu: 10 }) }));
   store.writeSamples(even);
   store.compact(T0 + HOUR + MINUTE, 100);
   assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + MINUTE)[0]!.stats.cpu, { avg: 10, min: 10, max: 10, n: 30 });
-  const odd = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i + 1, ts: T0 + (2 * i + 1) * 1000, values: { cpu: 30 } }));
-  store.writeSamples([...odd, { nodeId: a.id, seq: 999, ts: T0, values: { cpu: 99 } }]);
+  const odd = Array.from({ length: 30 }, (_, i) => ({ nodeId: a.id, seq: 2 * i + 1, ts: T0 + (2 * i + 1) * 1000, row: valuesRow({ cpu: 30 }) }));
+  store.writeSamples([...odd, { nodeId: a.id, seq: 999, ts: T0, row: valuesRow({ cpu: 99 }) }]);
   store.compact(T0 + HOUR + MINUTE, 100);
   const all = store.samples(a.id, T0, T0 + MINUTE);
   assert.deepEqual(all.map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i));
@@ -162,7 +163,7 @@ test('retention deletes whole expired blocks per tier, in bounded batches', (t) 
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());
   const a = addNode(store, 'a');
-  for (let m = 0; m < 10; m++) store.writeSamples([{ nodeId: a.id, seq: m, ts: T0 + m * MINUTE, values: { cpu: m } }]);
+  for (let m = 0; m < 10; m++) store.writeSamples([{ nodeId: a.id, seq: m, ts: T0 + m * MINUTE, row: valuesRow({ cpu: m }) }]);
   store.compact(T0 + HOUR + MINUTE, 100);
   const retention = { raw: 5 * MINUTE, '1m': 400 * 86_400_000, '15m': 400 * 86_400_000, '1h': 400 * 86_400_000 };
   const now = T0 + 10 * MINUTE;

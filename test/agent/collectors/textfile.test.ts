@@ -7,6 +7,7 @@ import type { MetricValues } from '../../../src/protocol/metrics';
 import { encodeSample } from '../../../src/protocol/encode';
 import { parseAgentMessage } from '../../../src/protocol/parse';
 import { tempDir } from '../../helpers';
+import { rowValues } from '../../../src/protocol/row';
 
 test('Prometheus text lines become custom metrics; labels become name parts', () => {
   const out: MetricValues = {};
@@ -46,7 +47,7 @@ test('custom metrics outside hello’s schema travel in "extra" and reach the se
   assert.deepEqual(JSON.parse(text), { type: 'sample', seq: 1, ts: 1000, values: [3], extra: { 'custom.queue_depth': 5 } });
   const parsed = parseAgentMessage(text, { schema, now: 1000 });
   assert.ok(parsed.ok);
-  assert.deepEqual(parsed.value.type === 'sample' && parsed.value.values, { cpu: 3, 'custom.queue_depth': 5 });
+  assert.deepEqual(parsed.value.type === 'sample' && rowValues(parsed.value.row), { cpu: 3, 'custom.queue_depth': 5 });
   const bad = parseAgentMessage(JSON.stringify({ type: 'sample', seq: 2, ts: 1000, values: [1], extra: { 'custom.x': 'high' } }), { schema, now: 1000 });
   assert.equal(bad.ok, false);
 });
