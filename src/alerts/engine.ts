@@ -58,6 +58,8 @@ export interface EngineDeps {
   store: Store;
   notifier: Notifier;
   node: (id: number) => NodeFacts | undefined;
+  /** What rules on samples need of a node, looked up on every sample: cheaper than `node` if given. */
+  scope?: (id: number) => NodeScope | undefined;
   nodeIds: () => number[];
   link: (id: number) => string;
   now?: () => number;
@@ -80,9 +82,17 @@ export interface FiringAlert {
 export const EVENT_RETENTION_MS = 90 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-const key = (rule: string, nodeId: number) => `${rule}\u0000${nodeId}`;
 
-function inScope(rule: Rule, node: NodeFacts): boolean {
+/** What a rule on samples needs to know of the node: whether it is in scope, and its cores. */
+export type NodeScope = Pick<NodeFacts, 'name' | 'group' | 'cores'>;
+
+function valueIn(row: Row, index: ReadonlyMap<string, number>, metric: string): number | undefined {
+  const i = index.get(metric);
+  const v = i === undefined ? NaN : row.data[i]!;
+  return Number.isNaN(v) ? undefined : v;
+}
+
+function inScope(rule: Rule, node: NodeScope): boolean {
   const { groups, nodes } = rule.scope;
   if (groups.length === 0 && nodes.length === 0) return true;
   return groups.includes(node.group) || nodes.includes(node.name);
@@ -105,52 +115,55 @@ function describe(rule: Rule, value: number | null, firing: boolean): { what: st
 }
 
 export class AlertEngine {
-  private readonly states = new Map<string, AlertState>();
+  /** Rule name -> node -> state, for (rule, node) pairs not ok; looked up per rule on every sample. */
+  private readonly states = new Map<string, Map<number, AlertState>>();
   private readonly now: () => number;
   private readonly startedAt: number;
   private readonly offlineGraceMs: number;
   private lastPrune = 0;
 
+  /** The metrics expression rules read, and the one object their values are put in for each sample. */
+  private readonly exprMetrics: string[];
+  private readonly vars: Vars = {};
+
   constructor(private readonly deps: EngineDeps) {
+    this.exprMetrics = [...new Set(deps.rules.flatMap((r) => (r.kind === 'expr' ? [...r.expr.metrics, ...(r.recover?.metrics ?? [])] : [])))];
     this.now = deps.now ?? Date.now;
     this.startedAt = this.now();
     this.offlineGraceMs = deps.offlineGraceMs ?? 60_000;
     const known = new Set(deps.rules.map((r) => r.name));
     for (const { rule, nodeId, state } of deps.store.alertStates()) {
-      if (known.has(rule)) this.states.set(key(rule, nodeId), JSON.parse(state) as AlertState);
+      if (known.has(rule)) this.setState(rule, nodeId, JSON.parse(state) as AlertState);
       else deps.store.putAlertState(rule, nodeId, null); // the rule was removed from the config
     }
   }
 
 
   onSample(nodeId: number, row: Row): void {
-    const node = this.deps.node(nodeId);
-    if (!node) return;
+    const scope = (this.deps.scope ?? this.deps.node)(nodeId);
+    if (!scope) return;
     const now = this.now();
     const index = indexOfNames(row.names);
-    const valueOf = (metric: string): number | undefined => {
-      const i = index.get(metric);
-      const v = i === undefined ? NaN : row.data[i]!;
-      return Number.isNaN(v) ? undefined : v;
-    };
-    // The variables of expression rules, gathered once per sample for all of them.
-    let vars: Vars | null = null;
+    let varsFilled = false;
     for (const rule of this.deps.rules) {
-      if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, node)) continue;
+      if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, scope)) continue;
       if (rule.kind === 'expr') {
-        vars ??= { cores: node.cores };
-        for (const metric of rule.expr.metrics) if (!(metric in vars)) vars[metric] = valueOf(metric);
-        if (rule.recover) for (const metric of rule.recover.metrics) if (!(metric in vars)) vars[metric] = valueOf(metric);
-        const holdsNow = holdsExpr(rule.expr, vars);
+        if (!varsFilled) {
+          // Every metric any expression reads, once per sample for all of them.
+          for (const metric of this.exprMetrics) this.vars[metric] = valueIn(row, index, metric);
+          this.vars.cores = scope.cores;
+          varsFilled = true;
+        }
+        const holdsNow = holdsExpr(rule.expr, this.vars);
         if (holdsNow === null) continue; // a metric it needs is missing from this sample
-        const recovered = rule.recover ? holdsExpr(rule.recover, vars) === true : !holdsNow;
-        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
+        const recovered = rule.recover ? holdsExpr(rule.recover, this.vars) === true : !holdsNow;
+        this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
         continue;
       }
-      const value = valueOf(rule.metric);
+      const value = valueIn(row, index, rule.metric);
       if (value === undefined) continue;
       const { holds, recovered } = thresholdConditions(rule, value);
-      this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), holds, recovered, now), value);
+      this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), holds, recovered, now), value);
     }
   }
 
@@ -159,13 +172,14 @@ export class AlertEngine {
     const byName = new Map(this.deps.rules.map((r) => [r.name, r]));
     const now = this.now();
     const out: FiringAlert[] = [];
-    for (const [k, state] of this.states) {
-      if (state.status !== 'firing') continue;
-      const [name, id] = k.split('\u0000') as [string, string];
-      const rule = byName.get(name);
-      const node = this.deps.node(Number(id));
-      if (!rule || !node) continue;
-      out.push({ rule: name, nodeId: Number(id), severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now) });
+    for (const [name, byNode] of this.states) {
+      for (const [nodeId, state] of byNode) {
+        if (state.status !== 'firing') continue;
+        const rule = byName.get(name);
+        const node = this.deps.node(nodeId);
+        if (!rule || !node) continue;
+        out.push({ rule: name, nodeId, severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now) });
+      }
     }
     return out.sort((a, b) => a.since - b.since);
   }
@@ -196,15 +210,20 @@ export class AlertEngine {
   }
 
   private state(rule: Rule, nodeId: number): AlertState {
-    return this.states.get(key(rule.name, nodeId)) ?? OK_STATE;
+    return this.states.get(rule.name)?.get(nodeId) ?? OK_STATE;
   }
 
-  private advance(rule: Rule, nodeId: number, node: NodeFacts, result: { state: AlertState; event: AlertEvent | null }, value: number | null): void {
-    const k = key(rule.name, nodeId);
-    const before = this.states.get(k) ?? OK_STATE;
-    if (result.state !== before) {
-      if (result.state.status === 'ok') this.states.delete(k);
-      else this.states.set(k, result.state);
+  private setState(rule: string, nodeId: number, state: AlertState): void {
+    let byNode = this.states.get(rule);
+    if (!byNode) this.states.set(rule, (byNode = new Map()));
+    if (state.status === 'ok') byNode.delete(nodeId);
+    else byNode.set(nodeId, state);
+  }
+
+  /** `known`: the node's facts if the caller has them (they are looked up only for an event). */
+  private advance(rule: Rule, nodeId: number, known: NodeFacts | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null): void {
+    if (result.state !== this.state(rule, nodeId)) {
+      this.setState(rule.name, nodeId, result.state);
       try {
         this.deps.store.putAlertState(rule.name, nodeId, result.state.status === 'ok' ? null : JSON.stringify(result.state));
       } catch (err) {
@@ -212,6 +231,8 @@ export class AlertEngine {
       }
     }
     if (!result.event) return;
+    const node = known ?? this.deps.node(nodeId);
+    if (!node) return;
     const message = this.message(rule, nodeId, node, result.event, value);
     const now = this.now();
     const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);

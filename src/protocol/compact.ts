@@ -11,6 +11,12 @@ export const COMPACT_MARK = '~';
 
 export type Fields = (number | null)[];
 
+/**
+ * Fields as the decoder gives them: NaN where a value is absent ("n"), so the array holds only
+ * doubles (stored unboxed; a null among them would box every number in its own heap object).
+ */
+export type DecodedFields = number[];
+
 /** Encodes `fields` (seq, ts, then values) against `prev`, the fields of the previous compact frame (null for the first). */
 export function encodeCompact(prev: Fields | null, fields: Fields): string {
   let out = COMPACT_MARK;
@@ -33,32 +39,92 @@ export function encodeCompact(prev: Fields | null, fields: Fields): string {
 }
 
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
 
 /**
- * Decodes a compact frame into its fields (into `reuse` if given: any array but `prev`); throws an
- * Error with a readable message if it is not one.
+ * The number `text` spells in [start, end), or NaN if it is not one. Plain decimals of up to 15
+ * digits are read digit by digit: M / 10^k with M and 10^k exact is the correctly rounded value,
+ * the same double Number() gives, without cutting the frame into strings first. Anything else
+ * (exponents, longer numbers) goes through Number().
  */
-export function decodeCompact(prev: Fields | null, text: string, expected: number, reuse?: Fields): Fields {
+function readNumber(text: string, start: number, end: number): number {
+  let i = start;
+  const negative = text.charCodeAt(i) === MINUS;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+    } else if (c === DOT && fraction < 0) {
+      fraction = digits;
+    } else {
+      break;
+    }
+  }
+  if (i === end && digits > 0 && digits <= 15) {
+    const v = fraction < 0 ? mantissa : mantissa / POWERS_OF_TEN[digits - fraction]!;
+    return negative ? -v : v;
+  }
+  const part = text.slice(start, end);
+  return NUMBER.test(part) ? Number(part) : NaN;
+}
+
+/** The integer `text` spells in [start, end) (an optional minus, 1 to 16 digits), or NaN. */
+function readInteger(text: string, start: number, end: number): number {
+  let i = start;
+  const negative = text.charCodeAt(i) === MINUS;
+  if (negative) i++;
+  if (end - i < 1 || end - i > 16) return NaN;
+  // Sixteen digits can pass 2^53, where adding digit by digit could round differently from Number().
+  if (end - i === 16) return /^\d+$/.test(text.slice(i, end)) ? (negative ? -1 : 1) * Number(text.slice(i, end)) : NaN;
+  let n = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < ZERO || c > NINE) return NaN;
+    n = n * 10 + (c - ZERO);
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * Decodes a compact frame into its fields, NaN for absent (into `reuse` if given: any array but
+ * `prev`); throws an Error with a readable message if it is not one.
+ */
+export function decodeCompact(prev: DecodedFields | null, text: string, expected: number, reuse?: DecodedFields): DecodedFields {
   if (!text.startsWith(COMPACT_MARK)) throw new Error('a compact frame starts with "~"');
-  const parts = text.slice(1).split(',');
-  if (parts.length !== expected) throw new Error(`compact frame has ${parts.length} fields but seq, ts and hello's ${expected - 2} metrics make ${expected}`);
-  const out: Fields = reuse && reuse !== prev && reuse.length === expected ? reuse : new Array(expected);
+  let fields = 1;
+  for (let at = text.indexOf(','); at >= 0; at = text.indexOf(',', at + 1)) fields++;
+  if (fields !== expected) throw new Error(`compact frame has ${fields} fields but seq, ts and hello's ${expected - 2} metrics make ${expected}`);
+  const out: DecodedFields = reuse && reuse !== prev && reuse.length === expected ? reuse : new Array<number>(expected).fill(NaN);
+  let start = 1;
   for (let i = 0; i < expected; i++) {
-    const part = parts[i]!;
+    let end = text.indexOf(',', start);
+    if (end < 0) end = text.length;
     const before = prev ? prev[i] : undefined;
-    if (part === '') {
+    const first = text.charCodeAt(start);
+    if (end === start) {
       if (before === undefined) throw new Error(`field ${i} repeats a value, but there is no previous compact frame`);
       out[i] = before;
-    } else if (part === 'n') {
-      out[i] = null;
-    } else if (part.charCodeAt(0) === 100 /* d */) {
-      const delta = part.slice(1);
-      if (typeof before !== 'number' || !Number.isSafeInteger(before) || !/^-?\d{1,16}$/.test(delta)) throw new Error(`field ${i}: "${part.slice(0, 20)}" is not a delta to an integer`);
-      out[i] = before + Number(delta);
+    } else if (first === 110 /* n */ && end === start + 1) {
+      out[i] = NaN;
+    } else if (first === 100 /* d */) {
+      const delta = readInteger(text, start + 1, end);
+      if (typeof before !== 'number' || !Number.isSafeInteger(before) || Number.isNaN(delta)) throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a delta to an integer`);
+      out[i] = before + delta;
     } else {
-      if (!NUMBER.test(part)) throw new Error(`field ${i}: "${part.slice(0, 20)}" is not a number`);
-      out[i] = Number(part);
+      const v = readNumber(text, start, end);
+      if (Number.isNaN(v)) throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a number`);
+      out[i] = v;
     }
+    start = end + 1;
   }
   return out;
 }

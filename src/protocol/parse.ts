@@ -3,7 +3,7 @@
  * error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
  */
 import { COMPACT_MARK, decodeCompact } from './compact';
-import type { Fields } from './compact';
+import type { DecodedFields } from './compact';
 import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
 import type { AgentMessage, HelloMessage, HostFacts, SampleMessage } from './messages';
 import { isKnownMetric } from './metrics';
@@ -16,7 +16,7 @@ export interface ParseContext {
   /** Schema from this connection's hello, or null before hello. */
   schema: readonly string[] | null;
   /** The fields of this connection's previous compact frame (see compact.ts); updated by each one parsed. */
-  compact?: { prev: Fields | null; spare?: Fields };
+  compact?: { prev: DecodedFields | null; spare?: DecodedFields };
   /** Server clock, Unix ms: samples too far from it are refused. */
   now: number;
 }
@@ -143,6 +143,18 @@ function parseRow(raw: unknown, schema: readonly string[], offset = 0): Row {
   return { names: schema, data };
 }
 
+/** The values of decoded compact fields (after seq and ts; NaN: absent) as a row; unknown metrics become NaN. */
+function decodedRow(fields: DecodedFields, schema: readonly string[]): Row {
+  const known = knownFlags(schema);
+  const data: number[] = new Array<number>(schema.length);
+  for (let i = 0; i < schema.length; i++) {
+    const v = fields[i + 2]!;
+    if (!Number.isNaN(v)) metricValue(schema[i]!, v);
+    data[i] = known[i] ? v : NaN;
+  }
+  return { names: schema, data };
+}
+
 /** An object of metric name -> value as a row of its own (unknown metrics left out). */
 function namedRow(raw: unknown, what: string): Row {
   const obj = object(raw, what);
@@ -183,7 +195,7 @@ function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
 /** A compact frame (compact.ts): decoded against the connection's previous one, then checked like any sample. */
 function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   if (ctx.schema === null || !ctx.compact) throw new Bad('PROBE_ERR_PROTOCOL', 'a compact frame needs hello first and a server that offered compact frames');
-  let fields: Fields;
+  let fields: DecodedFields;
   try {
     // Decoded into the array of the frame before last: a new array per frame would live until the
     // next frame, a second, long enough to burden the garbage collector at thousands of agents.
@@ -194,7 +206,7 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   const [seq, ts] = fields;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw badMessage('compact frame: seq must be an integer >= 0');
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw badMessage('compact frame: ts must be an integer >= 0');
-  const row = parseRow(fields, ctx.schema, 2);
+  const row = decodedRow(fields, ctx.schema);
   ctx.compact.spare = ctx.compact.prev ?? undefined;
   ctx.compact.prev = fields;
   checkTs(ts, ctx);

@@ -11,7 +11,7 @@ import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages'
 import type { AgentMessage, ServerMessage } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
 import type { Row } from '../protocol/row';
-import type { Fields } from '../protocol/compact';
+import type { DecodedFields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
 import type { ParseResult } from '../protocol/parse';
 import type { Store } from '../store/store';
@@ -64,7 +64,7 @@ interface AgentConnection {
   keyHash: string;
   schema: string[] | null;
   /** Decoding state of compact frames; reset by each hello. */
-  compact: { prev: Fields | null };
+  compact: { prev: DecodedFields | null };
   /** How often this agent is acked at most: fixed, or chosen at hello (see AUTO_ACK_MAX_AGENTS). */
   ackIntervalMs: number;
   ackedSeq: number;

@@ -143,6 +143,11 @@ export class Hub {
     return this.nodes.get(id)?.record;
   }
 
+  /** Every node's id, in no particular order. */
+  ids(): number[] {
+    return [...this.nodes.keys()];
+  }
+
   /** Restores values after a restart, so the page is not blank until agents report. */
   restore(nodeId: number, ts: number, values: MetricValues): void {
     const state = this.nodes.get(nodeId);

@@ -7,8 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import type { LiveMessage, NodeDelta } from '../protocol/messages';
+import type { LiveMessage, NodeView } from '../protocol/messages';
 import { rowValues } from '../protocol/row';
+import { FrameWriter } from './frame-writer';
 import type { Audience, Hub, LatestRow, NodeMeta } from './hub';
 
 const WINDOW_MS = 100;
@@ -31,48 +32,74 @@ interface Sent {
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
+/** `"name":` for each name of a row, JSON-escaped (ASCII: metric names are), once per names array. */
+const keysByNames = new WeakMap<readonly string[], string[]>();
+
+function jsonKeys(names: readonly string[]): string[] {
+  let keys = keysByNames.get(names);
+  if (!keys) keysByNames.set(names, (keys = names.map((name) => `${JSON.stringify(name)}:`)));
+  return keys;
+}
+
 /**
- * What changed from `prev` to the node's state now (`meta` and its live row): changed fields, and
- * of the values only those that changed (null for one gone). Null if nothing changed.
+ * Writes to `out` what changed from `prev` to the node's state now (`meta` and its live row) as
+ * the JSON of a NodeDelta: changed fields, and of the values only those that changed (null for
+ * one gone). Writes nothing and returns false if nothing changed. `prev` is brought up to date.
  */
-export function diffNode(prev: Sent, meta: NodeMeta, row: LatestRow): NodeDelta | null {
-  const delta: NodeDelta = { id: meta.id };
+export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: FrameWriter): boolean {
+  const start = out.length;
+  out.ascii(`{"id":${meta.id}`);
   let changed = false;
   for (const key of META_KEYS) {
-    if (prev.meta[key] !== meta[key]) {
-      (delta as Record<string, unknown>)[key] = meta[key];
-      changed = true;
-    }
+    const v = meta[key];
+    if (prev.meta[key] === v) continue;
+    (prev.meta as Record<string, unknown>)[key] = v;
+    changed = true;
+    // An absent field is left out, as JSON.stringify would.
+    if (v === undefined) continue;
+    out.ascii(`,"${key}":`);
+    if (typeof v === 'number') out.ascii(String(v));
+    else out.text(JSON.stringify(v));
   }
-  let values: Record<string, number | null> | null = null;
-  if (prev.names === row.names) {
+  let values = 0;
+  if (prev.names === row.names && prev.data.length === row.data.length) {
     // The common case: the same agent connection, so the same names in the same places.
-    for (let i = 0; i < row.data.length; i++) {
-      const v = row.data[i]!;
-      if (!same(prev.data[i]!, v)) (values ??= {})[row.names[i]!] = Number.isNaN(v) ? null : v;
+    const keys = jsonKeys(row.names);
+    const { data } = row;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (same(prev.data[i]!, v)) continue;
+      out.ascii(values++ === 0 ? ',"values":{' : ',');
+      out.ascii(keys[i]!);
+      out.ascii(Number.isNaN(v) ? 'null' : String(v));
+    }
+    if (values > 0) {
+      out.ascii('}');
+      prev.data.set(data);
     }
   } else {
     const before = rowValues(prev);
     const now = rowValues(row);
-    for (const name in now) if (before[name] !== now[name]) (values ??= {})[name] = now[name]!;
-    for (const name in before) if (!(name in now)) (values ??= {})[name] = null;
+    const delta: Record<string, number | null> = {};
+    for (const name in now) if (before[name] !== now[name]) delta[name] = now[name]!;
+    for (const name in before) if (!(name in now)) delta[name] = null;
+    values = Object.keys(delta).length;
+    if (values > 0) out.ascii(`,"values":${JSON.stringify(delta)}`);
+    prev.names = row.names;
+    prev.data = Float64Array.from(row.data);
   }
-  if (values) {
-    delta.values = values;
-    changed = true;
+  if (!changed && values === 0) {
+    out.length = start;
+    return false;
   }
-  return changed ? delta : null;
+  out.ascii('}');
+  return true;
 }
 
-/** Brings `sent` up to date with the state `delta` was just taken against. */
-function remember(sent: Sent, delta: NodeDelta, row: LatestRow): void {
-  for (const key of META_KEYS) if (key in delta) (sent.meta as Record<string, unknown>)[key] = delta[key];
-  if (sent.names !== row.names || sent.data.length !== row.data.length) {
-    sent.names = row.names;
-    sent.data = new Float64Array(row.data.length);
-  }
-  sent.data.set(row.data);
-}
+const UPDATE_HEAD = '{"type":"update","nodes":[';
+const UPDATE_TAIL = ']}';
+
+const removal = (ids: number[]) => JSON.stringify({ type: 'remove', ids } satisfies LiveMessage);
 
 export class LiveGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024, perMessageDeflate: false });
@@ -83,6 +110,7 @@ export class LiveGateway {
    * live a second and burden the garbage collector).
    */
   private readonly sent = new Map<number, Sent>();
+  private readonly writer = new FrameWriter();
   private readonly removed = new Set<number>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -137,18 +165,15 @@ export class LiveGateway {
     });
   }
 
-  /** Sends each viewer its audience's frame (none if `frame` gives null for that audience). */
-  private broadcast(frame: (audience: Audience) => LiveMessage | null): void {
-    const texts = new Map<Audience, string | null>();
+  /** Sends each viewer its audience's frame, as JSON text (none if `frame` gives null for that audience). */
+  private broadcast(frame: (audience: Audience) => string | Buffer | null): void {
+    const texts = new Map<Audience, string | Buffer | null>();
     const snapshots = new Map<Audience, string>();
     const now = Date.now();
     for (const ws of this.wss.clients) {
       if (ws.readyState !== ws.OPEN) continue;
       const audience = this.audience.get(ws) ?? 'guest';
-      if (!texts.has(audience)) {
-        const msg = frame(audience);
-        texts.set(audience, msg && JSON.stringify(msg));
-      }
+      if (!texts.has(audience)) texts.set(audience, frame(audience));
       const text = texts.get(audience);
       if (!text) continue;
       if (ws.bufferedAmount > BEHIND_BYTES) {
@@ -163,7 +188,7 @@ export class LiveGateway {
         ws.send(snapshot);
         continue;
       }
-      ws.send(text);
+      ws.send(text, { binary: false });
     }
   }
 
@@ -171,38 +196,56 @@ export class LiveGateway {
     if (this.removed.size > 0) {
       const ids = [...this.removed];
       const guestIds = ids.filter((id) => !this.hidden.has(id));
-      this.broadcast((audience) => (audience === 'admin' ? { type: 'remove', ids } : guestIds.length ? { type: 'remove', ids: guestIds } : null));
+      this.broadcast((audience) => (audience === 'admin' ? removal(ids) : guestIds.length ? removal(guestIds) : null));
       for (const id of ids) this.hidden.delete(id);
       this.removed.clear();
     }
     if (this.hiddenNow.size > 0) {
       const ids = [...this.hiddenNow];
-      this.broadcast((audience) => (audience === 'guest' ? { type: 'remove', ids } : null));
+      this.broadcast((audience) => (audience === 'guest' ? removal(ids) : null));
       this.hiddenNow.clear();
     }
     if (this.dirty.size === 0) return;
-    const nodes: NodeDelta[] = [];
+    // The admin's frame written whole; each delta's place in it kept, since guests get only some.
+    const out = this.writer;
+    out.reset();
+    out.ascii(UPDATE_HEAD);
+    const ranges: [number, number][] = [];
+    const ids: number[] = [];
     for (const id of this.dirty) {
       const meta = this.hub.meta(id);
       const row = this.hub.latest(id);
       if (!meta || !row) continue;
+      const start = out.length;
+      if (ranges.length > 0) out.ascii(',');
       const prev = this.sent.get(id);
-      if (!prev) {
-        nodes.push({ ...meta, values: rowValues(row) });
+      if (prev) {
+        if (!takeDelta(prev, meta, row, out)) {
+          out.length = start;
+          continue;
+        }
+      } else {
+        out.text(JSON.stringify({ ...meta, values: rowValues(row) } satisfies NodeView));
         this.sent.set(id, { meta, names: row.names, data: Float64Array.from(row.data) });
-        continue;
       }
-      const delta = diffNode(prev, meta, row);
-      if (!delta) continue;
-      nodes.push(delta);
-      remember(prev, delta, row);
+      ranges.push([ranges.length > 0 ? start + 1 : start, out.length]);
+      ids.push(id);
     }
+    out.ascii(UPDATE_TAIL);
     this.dirty.clear();
     const revealed = [...this.revealed].flatMap((id) => this.hub.view(id) ?? []);
     this.revealed.clear();
-    if ((nodes.length === 0 && revealed.length === 0) || this.wss.clients.size === 0) return;
-    const guestNodes: NodeDelta[] = [...nodes.filter((d) => !this.hidden.has(d.id) && !revealed.some((v) => v.id === d.id)), ...revealed];
-    this.broadcast((audience) => (audience === 'admin' ? (nodes.length ? { type: 'update', nodes } : null) : guestNodes.length ? { type: 'update', nodes: guestNodes } : null));
+    if ((ranges.length === 0 && revealed.length === 0) || this.wss.clients.size === 0) return;
+    const admin = ranges.length > 0 ? out.copy() : null;
+    const revealedIds = new Set(revealed.map((v) => v.id));
+    const guestRanges = ranges.filter((_, i) => !this.hidden.has(ids[i]!) && !revealedIds.has(ids[i]!));
+    let guest: Buffer | null = null;
+    if (guestRanges.length === ranges.length && revealed.length === 0) guest = admin;
+    else if (guestRanges.length > 0 || revealed.length > 0) {
+      const tail = revealed.map((v) => JSON.stringify(v)).join(',');
+      guest = out.join(guestRanges, UPDATE_HEAD, ',', `${guestRanges.length > 0 && tail ? ',' : ''}${tail}${UPDATE_TAIL}`);
+    }
+    this.broadcast((audience) => (audience === 'admin' ? admin : guest));
   }
 
   /** Closes every guest's feed (the page's access changed): their pages ask again before reconnecting. */

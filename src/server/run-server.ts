@@ -111,7 +111,11 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     store,
     notifier: new Notifier(config.channels),
     node: (id) => hub.meta(id) ?? undefined,
-    nodeIds: () => hub.views('admin').map((v) => v.id),
+    scope: (id) => {
+      const record = hub.get(id);
+      return record && { name: record.name, group: record.group, cores: record.host?.cores ?? 0 };
+    },
+    nodeIds: () => hub.ids(),
     link: (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
     offlineGraceMs: options.offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],

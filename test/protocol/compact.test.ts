@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { decodeCompact, encodeCompact } from '../../src/protocol/compact';
-import type { Fields } from '../../src/protocol/compact';
+import type { DecodedFields, Fields } from '../../src/protocol/compact';
 import type { HistoryResult } from '../../src/server/history';
 import { getJson, waitFor } from '../helpers';
 import { SCHEMA, TestAgent, helloMessage, startTestServer } from '../server/test-server';
@@ -17,7 +17,8 @@ test('a frame: numbers, "same as before", integer deltas, absent', () => {
   assert.equal(first, '~1,1764000000000,12.5,2147483648,n');
   const second = encodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, null], [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25]);
   assert.equal(second, '~2,d1000,,d4096,0.25', 'seq is as short written out; ts and the counter as deltas; cpu unchanged');
-  assert.deepEqual(decodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, null], second, 5), [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25]);
+  assert.deepEqual(decodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, NaN], second, 5), [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25]);
+  assert.deepEqual(decodeCompact(null, first, 5), [1, 1_764_000_000_000, 12.5, 2_147_483_648, NaN], 'absent decodes as NaN');
 });
 
 test('any sequence of frames decodes to exactly what was encoded, also into reused arrays (as the server does)', () => {
@@ -25,8 +26,8 @@ test('any sequence of frames decodes to exactly what was encoded, also into reus
   fc.assert(
     fc.property(fc.integer({ min: 2, max: 12 }).chain((n) => fc.array(fc.array(value, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 8 })), (frames) => {
       let sent: Fields | null = null;
-      let received: Fields | null = null;
-      let spare: Fields | undefined;
+      let received: DecodedFields | null = null;
+      let spare: DecodedFields | undefined;
       for (const fields of frames) {
         const text = encodeCompact(sent, fields);
         sent = fields;
@@ -34,17 +35,42 @@ test('any sequence of frames decodes to exactly what was encoded, also into reus
         assert.notEqual(decoded, received, 'never decoded into the frame it is relative to');
         spare = received ?? undefined;
         received = decoded;
-        assert.deepEqual(received.map((v) => (Object.is(v, -0) ? 0 : v)), fields.map((v) => (Object.is(v, -0) ? 0 : v)));
+        assert.deepEqual(received.map((v) => (Object.is(v, -0) ? 0 : v)), fields.map((v) => (v === null ? NaN : Object.is(v, -0) ? 0 : v)));
       }
     }),
     { numRuns: 300 },
   );
 });
 
+test('a number field decodes to exactly the double Number() reads from its text, and what is not a number is refused', () => {
+  const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+  const decimal = fc.tuple(fc.constantFrom('', '-'), digits(0, 18), fc.constantFrom('', '.'), digits(0, 18), fc.constantFrom('', 'e5', 'E-3', 'e+20')).map((parts) => parts.join(''));
+  const junk = fc.string({ unit: fc.constantFrom(...'0123456789.-+eEx '), minLength: 1, maxLength: 12 });
+  fc.assert(
+    fc.property(fc.oneof(decimal, junk, fc.double({ noNaN: true }).map(String)), (part) => {
+      if (part === '' || part === 'n' || part.includes(',')) return;
+      const valid = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(part);
+      if (!valid) {
+        assert.throws(() => decodeCompact(null, `~1,${part}`, 2), /not a number/, part);
+        return;
+      }
+      const decoded = decodeCompact(null, `~1,${part}`, 2)[1]!;
+      assert.ok(Object.is(decoded, Number(part)), `${part}: ${decoded} !== ${Number(part)}`);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(Object.is(decodeCompact(null, '~1,-0', 2)[1], -0));
+  assert.deepEqual(decodeCompact([1, 2 ** 53 - 2], '~1,d1', 2), [1, 2 ** 53 - 1]);
+  assert.deepEqual(decodeCompact([1, 0], '~1,d-1234567890123456', 2), [1, -1234567890123456]);
+  assert.throws(() => decodeCompact([1, 0], '~1,d12345678901234567', 2), /not a delta/);
+  assert.throws(() => decodeCompact([1, 0], '~1,d1.5', 2), /not a delta/);
+  assert.throws(() => decodeCompact([1, 0], '~1,d', 2), /not a delta/);
+});
+
 test('frames that cannot be decoded say why', () => {
   assert.throws(() => decodeCompact(null, '~1,2,,4', 4), /no previous compact frame/);
   assert.throws(() => decodeCompact(null, '~1,2,3', 4), /3 fields but/);
-  assert.throws(() => decodeCompact([1, 2, null, 4], '~1,2,d5,4', 4), /not a delta to an integer/);
+  assert.throws(() => decodeCompact([1, 2, NaN, 4], '~1,2,d5,4', 4), /not a delta to an integer/);
   assert.throws(() => decodeCompact(null, '~1,2,abc,4', 4), /"abc" is not a number/);
   assert.throws(() => decodeCompact(null, '~1,2,1e999x,4', 4), /not a number/);
 });

@@ -1,37 +1,47 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NodeView } from '../../src/protocol/messages';
+import type { NodeDelta, NodeView } from '../../src/protocol/messages';
 import { valuesRow } from '../../src/protocol/row';
 import type { Row } from '../../src/protocol/row';
 import type { LatestRow, NodeMeta } from '../../src/server/hub';
-import { diffNode } from '../../src/server/live-gateway';
+import { FrameWriter } from '../../src/server/frame-writer';
+import { takeDelta } from '../../src/server/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
 
 const { values: baseValues, ...baseMeta } = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } } satisfies NodeView;
 const latest = (row: Row): LatestRow => ({ names: row.names, data: Float64Array.from(row.data) });
 const sentOf = (meta: NodeMeta, row: Row) => ({ meta: { ...meta }, names: row.names, data: Float64Array.from(row.data) });
+const delta = (prev: Parameters<typeof takeDelta>[0], meta: NodeMeta, row: LatestRow): NodeDelta | null => {
+  const out = new FrameWriter();
+  out.ascii('[');
+  const written = takeDelta(prev, meta, row, out);
+  assert.equal(written, out.length > 1, 'something is written exactly when it says so');
+  out.ascii(']');
+  return written ? (JSON.parse(out.copy().toString()) as NodeDelta[])[0]! : null;
+};
 
 test('a delta carries only what changed, and applying it reproduces the new state', () => {
   const base: NodeView = { ...baseMeta, values: baseValues };
-  const prev = sentOf(baseMeta, valuesRow(baseValues));
   const nextValues = { cpu: 2, memTotalBytes: 8e9, uptimeSec: 5 };
-  const delta = diffNode(prev, { ...baseMeta, lastSeen: 2000 }, latest(valuesRow(nextValues)))!;
-  assert.deepEqual(delta, { id: 7, lastSeen: 2000, values: { cpu: 2, uptimeSec: 5, load1: null } });
-  assert.deepEqual(applyDelta(base, delta), { ...baseMeta, lastSeen: 2000, values: nextValues });
-  assert.equal(diffNode(prev, { ...baseMeta }, latest(valuesRow({ ...baseValues }))), null, 'nothing changed: nothing sent');
+  const d = delta(sentOf(baseMeta, valuesRow(baseValues)), { ...baseMeta, lastSeen: 2000 }, latest(valuesRow(nextValues)))!;
+  assert.deepEqual(d, { id: 7, lastSeen: 2000, values: { cpu: 2, uptimeSec: 5, load1: null } });
+  assert.deepEqual(applyDelta(base, d), { ...baseMeta, lastSeen: 2000, values: nextValues });
+  assert.equal(delta(sentOf(baseMeta, valuesRow(baseValues)), { ...baseMeta }, latest(valuesRow({ ...baseValues }))), null, 'nothing changed: nothing sent');
   assert.deepEqual(applyDelta(undefined, base), base);
-  const offline = diffNode(prev, { ...baseMeta, online: false }, latest(valuesRow(baseValues)))!;
-  assert.deepEqual(offline, { id: 7, online: false });
+  assert.deepEqual(delta(sentOf(baseMeta, valuesRow(baseValues)), { ...baseMeta, online: false, notes: { billing: 'a "quoted" note' } }, latest(valuesRow(baseValues))), {
+    id: 7,
+    online: false,
+    notes: { billing: 'a "quoted" note' },
+  });
 });
 
-test('rows with the same names (one agent connection) are compared place by place; a value gone is null', () => {
-  const names = ['cpu', 'load1', 'memUsedBytes'];
-  const prev = sentOf(baseMeta, { names, data: [1, 0.5, 1e9] });
-  assert.deepEqual(diffNode(prev, baseMeta, latest({ names, data: [1, NaN, 2e9] })), { id: 7, values: { load1: null, memUsedBytes: 2e9 } });
-  assert.equal(diffNode(prev, baseMeta, latest({ names, data: [1, 0.5, 1e9] })), null);
-  const gone = sentOf(baseMeta, { names, data: [1, NaN, 1e9] });
-  assert.equal(diffNode(gone, baseMeta, latest({ names, data: [1, NaN, 1e9] })), null, 'absent stays absent without a frame');
-  assert.deepEqual(diffNode(gone, baseMeta, latest({ names, data: [1, 0.75, 1e9] })), { id: 7, values: { load1: 0.75 } });
+test('rows with the same names (one agent connection) are compared place by place; a value gone is null; what was sent is remembered', () => {
+  const names = ['cpu', 'load1', 'memUsedBytes', 'diskUsedBytes./"x"'];
+  const prev = sentOf(baseMeta, { names, data: [1, 0.5, 1e9, 7] });
+  assert.deepEqual(delta(prev, { ...baseMeta }, latest({ names, data: [1, NaN, 2e9, 8] })), { id: 7, values: { load1: null, memUsedBytes: 2e9, 'diskUsedBytes./"x"': 8 } });
+  assert.equal(delta(prev, { ...baseMeta }, latest({ names, data: [1, NaN, 2e9, 8] })), null, 'the same state again: nothing to send');
+  assert.deepEqual(delta(prev, { ...baseMeta, lastSeen: 3000 }, latest({ names, data: [1, 0.75, 2e9, 8] })), { id: 7, lastSeen: 3000, values: { load1: 0.75 } });
+  assert.equal(delta(prev, { ...baseMeta, lastSeen: 3000 }, latest({ names, data: [1, 0.75, 2e9, 8] })), null);
 });
 
 test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
@@ -42,7 +52,7 @@ test('a viewer that falls behind skips deltas and gets one fresh snapshot once d
   t.after(() => live.close());
   const frames: string[] = [];
   let terminated = false;
-  const viewer = { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (text: string) => frames.push(text), terminate: () => (terminated = true), close: () => undefined };
+  const viewer = { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (data: string | Buffer) => frames.push(data.toString()), terminate: () => (terminated = true), close: () => undefined };
   (live['wss'].clients as Set<unknown>).add(viewer);
   const flush = () => live['flush']();
 
