@@ -105,7 +105,13 @@ class Reader {
 
 const POWERS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
-/** The smallest k in 0..6 for which every value ×10^k is an exact, safe integer; else FLOAT64. */
+/**
+ * Scaled values stay within ±2^50, so a delta between two of them (±2^51) zigzag-maps (×2) to a
+ * safe integer: beyond 2^53 the varints would round and bring back another number.
+ */
+const MAX_SCALED = 2 ** 50;
+
+/** The smallest k in 0..6 for which every value ×10^k is an exact integer within ±MAX_SCALED; else FLOAT64. */
 function scaleFor(values: readonly number[], count: number): number {
   let k = 0;
   for (let i = 0; i < count; i++) {
@@ -113,17 +119,18 @@ function scaleFor(values: readonly number[], count: number): number {
     for (;;) {
       const f = POWERS[k]!;
       const scaled = Math.round(v * f);
-      if (scaled / f === v && Number.isSafeInteger(scaled)) break;
+      if (scaled / f === v && Math.abs(scaled) <= MAX_SCALED) break;
       if (++k > MAX_SCALE) return FLOAT64;
     }
   }
   return k;
 }
 
-function writeDeltaOfDelta(w: Writer, values: readonly number[]): void {
+function writeDeltaOfDelta(w: Writer, values: ArrayLike<number>): void {
   let prev = 0;
   let prevDelta = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
     const delta = v - prev;
     w.svarint(delta - prevDelta);
     prevDelta = delta;
@@ -143,26 +150,52 @@ function readDeltaOfDelta(r: Reader, n: number): number[] {
   return out;
 }
 
+/**
+ * Samples as one table: row r is ts[r], seq[r], and table[r * ids.length + c] the value of metric
+ * ids[c] (NaN: absent). Rows sorted by ts (unique), ids ascending.
+ */
+export interface BlockTable {
+  ts: ArrayLike<number>;
+  seq: ArrayLike<number>;
+  ids: readonly number[];
+  table: Float64Array;
+}
+
 /** Encodes samples sorted by ts (unique ts). Metric keys are dictionary ids. */
 export function encodeBlock(samples: readonly BlockSample[]): Buffer {
-  const w = new Writer();
-  w.byte(FORMAT);
-  w.uvarint(samples.length);
-  writeDeltaOfDelta(w, samples.map((s) => s.ts));
-  writeDeltaOfDelta(w, samples.map((s) => s.seq));
   const idSet = new Set<number>();
   for (const s of samples) for (const key in s.values) idSet.add(Number(key));
   const ids = [...idSet].sort((a, b) => a - b);
-  w.uvarint(ids.length);
-  const bitmap = new Uint8Array(Math.ceil(samples.length / 8));
-  const present = new Array<number>(samples.length);
-  for (const id of ids) {
+  const table = new Float64Array(samples.length * ids.length).fill(NaN);
+  samples.forEach((s, r) => ids.forEach((id, c) => (table[r * ids.length + c] = s.values[id] ?? NaN)));
+  return encodeTable({ ts: samples.map((s) => s.ts), seq: samples.map((s) => s.seq), ids, table });
+}
+
+/** Encodes a table (see BlockTable): the same bytes as encodeBlock of the same samples. */
+export function encodeTable({ ts, seq, ids, table }: BlockTable): Buffer {
+  const n = ts.length;
+  const w = new Writer();
+  w.byte(FORMAT);
+  w.uvarint(n);
+  writeDeltaOfDelta(w, ts);
+  writeDeltaOfDelta(w, seq);
+  // A metric absent from every row is left out, as encodeBlock never sees it.
+  const present = new Array<number>(n);
+  const counts = ids.map((_, c) => {
+    let count = 0;
+    for (let r = 0; r < n; r++) if (!Number.isNaN(table[r * ids.length + c]!)) count++;
+    return count;
+  });
+  w.uvarint(counts.filter((count) => count > 0).length);
+  const bitmap = new Uint8Array(Math.ceil(n / 8));
+  ids.forEach((id, c) => {
+    if (counts[c] === 0) return;
     bitmap.fill(0);
     let count = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const v = samples[i]!.values[id];
-      if (v === undefined) continue;
-      bitmap[i >> 3]! |= 1 << (i & 7);
+    for (let r = 0; r < n; r++) {
+      const v = table[r * ids.length + c]!;
+      if (Number.isNaN(v)) continue;
+      bitmap[r >> 3]! |= 1 << (r & 7);
       present[count++] = v;
     }
     w.uvarint(id);
@@ -180,7 +213,7 @@ export function encodeBlock(samples: readonly BlockSample[]): Buffer {
         prev = scaled;
       }
     }
-  }
+  });
   return deflateRawSync(w.result(), { level: DEFLATE_LEVEL });
 }
 

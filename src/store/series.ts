@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { MetricValues } from '../protocol/metrics';
-import { decodeBlock, encodeBlock } from './codec';
+import { decodeBlock, encodeBlock, encodeTable } from './codec';
 import type { BlockSample } from './codec';
 import { MinuteBuffer } from './minute-buffer';
 import { mergeBuckets, rollupSamples } from './rollup';
@@ -176,7 +176,12 @@ export class Series {
     if (!minutes) this.pending.set(nodeId, (minutes = new Map()));
     const minute = floorTo(ts, MINUTE);
     let buffer = minutes.get(minute);
-    if (!buffer) minutes.set(minute, (buffer = new MinuteBuffer()));
+    if (!buffer) {
+      // Sized like the node's minute before (still pending when the next one starts), so it rarely grows.
+      let before = 0;
+      for (const other of minutes.values()) before = Math.max(before, other.byteLength);
+      minutes.set(minute, (buffer = new MinuteBuffer(before ? Math.ceil(before * 1.05) + 512 : undefined)));
+    }
     buffer.add(ts, seq, ids, values);
   }
 
@@ -259,17 +264,20 @@ export class Series {
 
   private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer): void {
     const existing = this.readBlock(nodeId, RAW, minute);
-    let merged: BlockSample[];
+    let newest: number;
     if (existing.length === 0) {
-      merged = fresh.toSamples();
+      const table = fresh.toTable();
+      newest = table.ts[table.ts.length - 1]!;
+      this.q.putBlock.run(nodeId, RAW.id, minute, table.ts.length, encodeTable(table));
     } else {
       // A late sample for a packed minute (backfill); the first stored copy of a ts wins.
       const byTs = new Map(existing.map((s) => [s.ts, s]));
       for (const s of fresh.toSamples()) if (!byTs.has(s.ts)) byTs.set(s.ts, s);
-      merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
+      const merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
+      newest = merged.at(-1)!.ts;
+      this.writeBlock(nodeId, RAW, minute, merged);
     }
-    this.writeBlock(nodeId, RAW, minute, merged);
-    this.q.setLastSeen.run(merged.at(-1)!.ts, nodeId);
+    this.q.setLastSeen.run(newest, nodeId);
     this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { decodeBlock, encodeBlock, encodeTable } from '../../src/store/codec';
 import { MinuteBuffer } from '../../src/store/minute-buffer';
 
 test('columns give back the samples in ts order, absent metrics absent, first copy of a ts kept', () => {
@@ -88,4 +89,20 @@ test('a minute at 1 s of the agent’s usual values takes a few bytes per value,
   }
   const perValue = b.byteLength / (60 * 39);
   assert.ok(perValue < 3, `${perValue.toFixed(2)} bytes per value`);
+});
+
+test('a minute packed from its table is byte for byte the block packed from its samples (any order, gaps, schemas)', () => {
+  const value = fc.oneof(fc.constant(NaN), fc.integer({ min: -5000, max: 5000 }).map((n) => n / 10), fc.double({ noNaN: true, noDefaultInfinity: true }));
+  const sample = fc.record({ ts: fc.integer({ min: 0, max: 59 }), wide: fc.boolean(), values: fc.array(value, { minLength: 4, maxLength: 4 }) });
+  fc.assert(
+    fc.property(fc.array(sample, { minLength: 1, maxLength: 80 }), (samples) => {
+      const b = new MinuteBuffer();
+      const wide = [9, 2, 5, 7];
+      const narrow = [5, 1];
+      for (const [i, s] of samples.entries()) b.add(s.ts * 1000, i, s.wide ? wide : narrow, s.wide ? s.values : s.values.slice(0, 2));
+      assert.deepEqual(encodeTable(b.toTable()), encodeBlock(b.toSamples()));
+      assert.deepEqual(decodeBlock(encodeTable(b.toTable())), b.toSamples());
+    }),
+    { numRuns: 300 },
+  );
 });
