@@ -8,6 +8,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { Server as TlsServer } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config } from '../config/schema';
 import type { RunningAgent } from '../agent/run-agent';
 import { openSqliteStore } from '../store/sqlite-store';
@@ -87,6 +88,14 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Admin sessions last this long (tests shorten it). */
   sessionTtlMs?: number;
+}
+
+/**
+ * Error listener of upgraded sockets, defined out here: a closure in the upgrade handler would keep
+ * the handler's scope (the request with all its headers) alive as long as the connection.
+ */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -174,7 +183,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   // WebSocket connection attempts per client address: a reconnecting agent or page needs a few; a flood is refused.
   const attempts = new AttemptLimiter(UPGRADES_PER_SEC, UPGRADE_BURST);
   http.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     if (!attempts.allow(clientAddress(req, config.server.trustProxy), Date.now())) {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 10\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

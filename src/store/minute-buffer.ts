@@ -37,14 +37,13 @@ export class MinuteBuffer {
   private bytes: Uint8Array;
   private view: DataView;
   private length = 0;
+  /** Each row's ts (its seq and schema are in the bytes, at the head of the row). */
   private readonly tss: number[] = [];
-  private readonly seqs: number[] = [];
-  /** Which schema (list of columns) each row was written with. */
-  private readonly rowSchema: number[] = [];
+  /** Lists of columns rows were written with (one per agent connection, nearly always one). */
   private readonly schemas: number[][] = [];
-  /** Metric id -> its column, and back. */
-  private readonly columnOf = new Map<number, number>();
+  /** Column -> metric id (a handful of dozen: searched, not hashed, once per schema). */
   private readonly idOf: number[] = [];
+  private lastSeq = NaN;
   /** The last value written per column (NaN: none), what the next row's deltas are taken to. */
   private prev = new Float64Array(8).fill(NaN);
   private newest = 0;
@@ -80,13 +79,8 @@ export class MinuteBuffer {
   /** The schema (columns) for `ids`, added if new. */
   private schemaFor(ids: readonly number[]): number {
     const columns = ids.map((id) => {
-      let column = this.columnOf.get(id);
-      if (column === undefined) {
-        column = this.idOf.length;
-        this.columnOf.set(id, column);
-        this.idOf.push(id);
-      }
-      return column;
+      const column = this.idOf.indexOf(id);
+      return column >= 0 ? column : this.idOf.push(id) - 1;
     });
     if (this.idOf.length > this.prev.length) {
       const prev = new Float64Array(this.idOf.length * 2).fill(NaN);
@@ -151,8 +145,11 @@ export class MinuteBuffer {
       this.lastIds = ids;
     }
     const columns = this.schemas[this.lastSchema]!;
-    // At most 9 bytes per value (a raw float64 and its tag).
-    this.ensure(columns.length * 9);
+    // At most 9 bytes per value (a raw float64 and its tag), and the row's head.
+    this.ensure((columns.length + 2) * 9);
+    this.uvarint(this.lastSchema);
+    this.value(seq, this.lastSeq);
+    this.lastSeq = seq;
     const { prev } = this;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
@@ -161,13 +158,11 @@ export class MinuteBuffer {
       if (!Number.isNaN(v)) prev[column] = v;
     }
     this.tss.push(ts);
-    this.seqs.push(seq);
-    this.rowSchema.push(this.lastSchema);
     if (ts > this.newest) this.newest = ts;
   }
 
-  /** Calls `onValue(row, column, value)` for every value held, rows in arrival order. */
-  private decode(onValue: (row: number, column: number, value: number) => void): void {
+  /** Calls `onRow(row, seq)` and `onValue(row, column, value)` for every row and value held, in arrival order. */
+  private decode(onRow: (row: number, seq: number) => void, onValue: (row: number, column: number, value: number) => void): void {
     const { bytes, view } = this;
     let pos = 0;
     const uvarint = () => {
@@ -180,26 +175,34 @@ export class MinuteBuffer {
         mul *= 0x80;
       }
     };
-    const prev = new Float64Array(this.idOf.length).fill(NaN);
-    for (let r = 0; r < this.tss.length; r++) {
-      for (const column of this.schemas[this.rowSchema[r]!]!) {
-        const word = uvarint();
-        const tag = word % 8;
-        const z = unzigzag((word - tag) / 8);
-        const p = prev[column]!;
-        let v: number;
-        switch (tag) {
-          case ABSENT: continue;
-          case SAME: v = p; break;
-          case DELTA_1: v = p + z; break;
-          case DELTA_10: v = (Math.round(p * 10) + z) / 10; break;
-          case DELTA_100: v = (Math.round(p * 100) + z) / 100; break;
-          case ABS_1: v = z; break;
-          case ABS_100: v = z / 100; break;
-          default:
-            v = view.getFloat64(pos, true);
-            pos += 8;
+    const read = (p: number): number => {
+      const word = uvarint();
+      const tag = word % 8;
+      const z = unzigzag((word - tag) / 8);
+      switch (tag) {
+        case ABSENT: return NaN;
+        case SAME: return p;
+        case DELTA_1: return p + z;
+        case DELTA_10: return (Math.round(p * 10) + z) / 10;
+        case DELTA_100: return (Math.round(p * 100) + z) / 100;
+        case ABS_1: return z;
+        case ABS_100: return z / 100;
+        default: {
+          const v = view.getFloat64(pos, true);
+          pos += 8;
+          return v;
         }
+      }
+    };
+    const prev = new Float64Array(this.idOf.length).fill(NaN);
+    let seq = NaN;
+    for (let r = 0; r < this.tss.length; r++) {
+      const schema = this.schemas[uvarint()]!;
+      seq = read(seq);
+      onRow(r, seq);
+      for (const column of schema) {
+        const v = read(prev[column]!);
+        if (Number.isNaN(v)) continue;
         prev[column] = v;
         onValue(r, column, v);
       }
@@ -208,8 +211,11 @@ export class MinuteBuffer {
 
   /** The samples, oldest first. */
   toSamples(): BlockSample[] {
-    const samples: BlockSample[] = this.tss.map((ts, r) => ({ ts, seq: this.seqs[r]!, values: {} }));
-    this.decode((r, column, v) => (samples[r]!.values[this.idOf[column]!] = v));
+    const samples: BlockSample[] = this.tss.map((ts) => ({ ts, seq: 0, values: {} }));
+    this.decode(
+      (r, seq) => (samples[r]!.seq = seq),
+      (r, column, v) => (samples[r]!.values[this.idOf[column]!] = v),
+    );
     return samples.sort((a, b) => a.ts - b.ts);
   }
 
@@ -227,7 +233,11 @@ export class MinuteBuffer {
     columns.forEach((c, rank) => (rankOfColumn[c] = rank));
     const width = columns.length;
     const table = new Float64Array(rows * width).fill(NaN);
-    this.decode((r, column, v) => (table[rankOfRow[r]! * width + rankOfColumn[column]!] = v));
-    return { ts: order.map((r) => this.tss[r]!), seq: order.map((r) => this.seqs[r]!), ids: columns.map((c) => this.idOf[c]!), table };
+    const seq = new Array<number>(rows);
+    this.decode(
+      (r, s) => (seq[rankOfRow[r]!] = s),
+      (r, column, v) => (table[rankOfRow[r]! * width + rankOfColumn[column]!] = v),
+    );
+    return { ts: order.map((r) => this.tss[r]!), seq, ids: columns.map((c) => this.idOf[c]!), table };
   }
 }
