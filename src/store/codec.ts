@@ -116,6 +116,8 @@ function scaleFor(values: readonly number[], count: number): number {
   let k = 0;
   for (let i = 0; i < count; i++) {
     const v = values[i]!;
+    // -0 scaled is 0: only a float64 column keeps its sign.
+    if (Object.is(v, -0)) return FLOAT64;
     for (;;) {
       const f = POWERS[k]!;
       const scaled = Math.round(v * f);

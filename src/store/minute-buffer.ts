@@ -51,9 +51,13 @@ export class MinuteBuffer {
   private lastIds: readonly number[] | null = null;
   private lastSchema = 0;
 
-  /** `initialBytes`: room to start with (a minute of this node before is a good guess). */
-  constructor(initialBytes = INITIAL_BYTES) {
-    this.bytes = new Uint8Array(initialBytes);
+  /**
+   * `expectedBytes`: what the minute will likely need (the node's minute before is a good guess).
+   * The buffer starts small and takes that size when it first outgrows it: allocated at once,
+   * every node's next minute would double the memory held while the last one waits to be packed.
+   */
+  constructor(private readonly expectedBytes = 0) {
+    this.bytes = new Uint8Array(INITIAL_BYTES);
     this.view = new DataView(this.bytes.buffer);
   }
 
@@ -95,7 +99,7 @@ export class MinuteBuffer {
 
   private ensure(n: number): void {
     if (this.length + n <= this.bytes.length) return;
-    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n, this.expectedBytes));
     bigger.set(this.bytes.subarray(0, this.length));
     this.bytes = bigger;
     this.view = new DataView(bigger.buffer);

@@ -177,10 +177,10 @@ export class Series {
     const minute = floorTo(ts, MINUTE);
     let buffer = minutes.get(minute);
     if (!buffer) {
-      // Sized like the node's minute before (still pending when the next one starts), so it rarely grows.
+      // Expected to need what the node's minute before did (still pending when the next one starts).
       let before = 0;
       for (const other of minutes.values()) before = Math.max(before, other.byteLength);
-      minutes.set(minute, (buffer = new MinuteBuffer(before ? Math.ceil(before * 1.05) + 512 : undefined)));
+      minutes.set(minute, (buffer = new MinuteBuffer(before ? Math.ceil(before * 1.05) + 512 : 0)));
     }
     buffer.add(ts, seq, ids, values);
   }

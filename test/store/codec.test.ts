@@ -47,11 +47,12 @@ test('corrupt data is an error, not garbage', () => {
   assert.throws(() => decodeBlock(good.subarray(0, good.length - 5)));
 });
 
-test('values whose scaled deltas pass 2^53 come back exactly (they once came back rounded, with the wrong sign)', () => {
+test('values whose scaled deltas pass 2^53, and -0, come back exactly (they once came back rounded, with the wrong sign)', () => {
   const samples = [
     { ts: 0, seq: 1, values: { 1: -463624881071127.3, 2: 2 ** 52 + 1, 3: 4e15 } },
     { ts: 1000, seq: 2, values: { 1: 463624881071127.3, 2: 2 ** 53 - 1, 3: -4e15 } },
     { ts: 2000, seq: 3, values: { 1: 0.1, 2: -(2 ** 53 - 1), 3: 4e15 } },
+    { ts: 3000, seq: 4, values: { 1: -0, 2: 0, 3: -0 } },
   ];
   assert.deepEqual(decodeBlock(encodeBlock(samples)), samples);
 });
