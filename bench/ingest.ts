@@ -3,7 +3,7 @@
  * process) against the real server binary on loopback, then VictoriaMetrics fed the same values
  * over its import API, each measured over the same window. Prints server CPU per million values,
  * RSS, send->browser latency at a /ws/live client, the acked share, and the ratio to VictoriaMetrics.
- * Usage: npm run bench:ingest -- --agents 1000 --seconds 30 [--viewers 200] [--no-vm] [--restart]
+ * Usage: npm run bench:ingest -- --agents 1000 [--seconds 60] [--viewers 200] [--no-vm] [--restart]
  * --restart: after the measurement, kill -9 the server, start it again after --down seconds, and
  * time how long until every agent is back and none holds a sample unacked 3 s after its ack was due.
  * --drop: the same after every agent's connection is cut at once while the server stays up.
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     agents: { type: 'string', default: '1000' },
     /** Simulated agents send JSON frames instead of the compact frames the real agent uses. */
     json: { type: 'boolean', default: false },
-    seconds: { type: 'string', default: '30' },
+    seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '10' },
     viewers: { type: 'string', default: '0' },
     'no-vm': { type: 'boolean', default: false },
