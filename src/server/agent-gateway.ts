@@ -29,6 +29,8 @@ import { FailureTracker, TokenBucket } from './limits';
  */
 const SILENCE_SLACK_MS = 1000;
 const SILENCE_SWEEP_MS = 1000;
+/** How often held-back acks are looked at: an ack goes out at most this late after its interval. */
+const ACK_SWEEP_MS = 200;
 /** A connection that has not said hello within this long is cut. */
 const HELLO_TIMEOUT_MS = 15_000;
 /**
@@ -70,7 +72,6 @@ interface AgentConnection {
   ackedSeq: number;
   sentAckSeq: number;
   lastAckAt: number;
-  ackTimer: NodeJS.Timeout | null;
   /** When the last message arrived, and the interval hello announced (null before hello). */
   lastMessageAt: number;
   intervalMs: number | null;
@@ -107,6 +108,12 @@ export class AgentGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly byNode = new Map<number, AgentConnection>();
   private readonly silenceSweep: NodeJS.Timeout;
+  /**
+   * Connections holding back an ack until their interval has passed, sent by one sweep: a timer
+   * per connection meant 2 000 timers a second at 10 000 agents, each with its own wait.
+   */
+  private readonly ackDue = new Set<AgentConnection>();
+  private readonly ackSweep: NodeJS.Timeout;
   private lastSweepAt = 0;
   private readonly now: () => number;
   private readonly ackIntervalMs: number | 'auto';
@@ -120,6 +127,8 @@ export class AgentGateway {
     this.lastSweepAt = this.now();
     this.silenceSweep = setInterval(() => this.dropSilent(), SILENCE_SWEEP_MS);
     this.silenceSweep.unref();
+    this.ackSweep = setInterval(() => this.sendDueAcks(), ACK_SWEEP_MS);
+    this.ackSweep.unref();
   }
 
   /** Cuts agents silent for two intervals, unless this process itself was stalled (then nobody is to blame). */
@@ -133,9 +142,8 @@ export class AgentGateway {
       if (conn.revoked || now - conn.lastMessageAt <= allowedMs) continue;
       this.events.write('warn', conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
       // An agent that is only slow still learns what was stored, and resends less when it is back.
-      if (conn.ackTimer) clearTimeout(conn.ackTimer);
-      conn.ackTimer = null;
-      if (conn.ackedSeq !== conn.sentAckSeq) send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
+      this.ackDue.delete(conn);
+      if (conn.ackedSeq !== conn.sentAckSeq) this.sendAck(conn);
       conn.revoked = true;
       conn.ws.terminate();
     }
@@ -184,14 +192,14 @@ export class AgentGateway {
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
     const conn: AgentConnection = {
-      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackIntervalMs: this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, ackTimer: null, lastMessageAt: this.now(), intervalMs: null, badInARow: 0, revoked: false,
+      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackIntervalMs: this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, lastMessageAt: this.now(), intervalMs: null, badInARow: 0, revoked: false,
       rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on('error', (err) => this.events.write('warn', 'agent connection error', { node: name, error: err.message }));
     ws.on('close', () => {
-      if (conn.ackTimer) clearTimeout(conn.ackTimer);
+      this.ackDue.delete(conn);
       if (this.byNode.get(nodeId) !== conn) return;
       this.byNode.delete(nodeId);
       this.options.hub.setOnline(nodeId, false);
@@ -265,17 +273,25 @@ export class AgentGateway {
    */
   private ack(conn: AgentConnection, seq: number): void {
     conn.ackedSeq = seq;
-    if (conn.ackTimer) return;
-    const wait = conn.lastAckAt + conn.ackIntervalMs - this.now();
-    const flush = () => {
-      conn.ackTimer = null;
-      if (conn.ackedSeq === conn.sentAckSeq) return;
-      conn.lastAckAt = this.now();
-      conn.sentAckSeq = conn.ackedSeq;
-      send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
-    };
-    if (wait <= 0) flush();
-    else conn.ackTimer = setTimeout(flush, wait);
+    if (this.ackDue.has(conn)) return;
+    if (this.now() - conn.lastAckAt >= conn.ackIntervalMs) this.sendAck(conn);
+    else this.ackDue.add(conn);
+  }
+
+  private sendAck(conn: AgentConnection): void {
+    conn.lastAckAt = this.now();
+    conn.sentAckSeq = conn.ackedSeq;
+    send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
+  }
+
+  /** Sends the acks held back whose interval has passed. */
+  private sendDueAcks(): void {
+    const now = this.now();
+    for (const conn of this.ackDue) {
+      if (now - conn.lastAckAt < conn.ackIntervalMs) continue;
+      this.ackDue.delete(conn);
+      this.sendAck(conn);
+    }
   }
 
   /** Drops connections whose node was removed or whose key was rotated by the CLI. */
@@ -292,6 +308,7 @@ export class AgentGateway {
 
   close(): void {
     clearInterval(this.silenceSweep);
+    clearInterval(this.ackSweep);
     this.events.flush();
     for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
     this.wss.close();
