@@ -6,37 +6,12 @@
  * nothing for the garbage collector to trace.
  */
 import type { BlockSample, BlockTable } from './codec';
+import { MAX_VALUE_BYTES, ValueReader, ValueWriter } from './value-bytes';
 
-/**
- * Each value is one unsigned varint, `z * 8 + tag` (z: a zigzag-mapped integer, 0 when the tag
- * carries none), and for RAW the float64 after it. Deltas are to the previous row's value of the
- * same metric, scaled by 1, 10 or 100 when both values are exact at that scale.
- */
-const ABSENT = 0;
-const SAME = 1;
-const DELTA_1 = 2;
-const DELTA_10 = 3;
-const DELTA_100 = 4;
-const ABS_1 = 5;
-const ABS_100 = 6;
-const RAW = 7;
-/** z * 8 + tag stays a safe integer below this. */
-const MAX_Z = 2 ** 49;
 const INITIAL_BYTES = 1024;
 
-const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
-const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-
-/** v × scale as an integer if that is exact (and safe), else NaN. */
-function scaled(v: number, scale: number): number {
-  const s = Math.round(v * scale);
-  return s / scale === v && Math.abs(s) < MAX_Z / 2 ? s : NaN;
-}
-
 export class MinuteBuffer {
-  private bytes: Uint8Array;
-  private view: DataView;
-  private length = 0;
+  private readonly out: ValueWriter;
   /** Each row's ts (its seq and schema are in the bytes, at the head of the row). */
   private readonly tss: number[] = [];
   /** Lists of columns rows were written with (one per agent connection, nearly always one). */
@@ -56,9 +31,8 @@ export class MinuteBuffer {
    * The buffer starts small and takes that size when it first outgrows it: allocated at once,
    * every node's next minute would double the memory held while the last one waits to be packed.
    */
-  constructor(private readonly expectedBytes = 0) {
-    this.bytes = new Uint8Array(INITIAL_BYTES);
-    this.view = new DataView(this.bytes.buffer);
+  constructor(expectedBytes = 0) {
+    this.out = new ValueWriter(INITIAL_BYTES, expectedBytes);
   }
 
   get size(): number {
@@ -71,7 +45,7 @@ export class MinuteBuffer {
 
   /** Bytes held, for tests and upkeep figures. */
   get byteLength(): number {
-    return this.length;
+    return this.out.length;
   }
 
   has(ts: number): boolean {
@@ -97,46 +71,6 @@ export class MinuteBuffer {
     return this.schemas.length - 1;
   }
 
-  private ensure(n: number): void {
-    if (this.length + n <= this.bytes.length) return;
-    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n, this.expectedBytes));
-    bigger.set(this.bytes.subarray(0, this.length));
-    this.bytes = bigger;
-    this.view = new DataView(bigger.buffer);
-  }
-
-  private uvarint(n: number): void {
-    const { bytes } = this;
-    while (n >= 0x80) {
-      bytes[this.length++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    bytes[this.length++] = n;
-  }
-
-  private delta(v: number, p: number, scale: number, tag: number): boolean {
-    const d = scaled(v, scale) - scaled(p, scale);
-    if (!Number.isSafeInteger(d) || Math.abs(d) >= MAX_Z / 2) return false;
-    this.uvarint(zigzag(d) * 8 + tag);
-    return true;
-  }
-
-  private value(v: number, p: number): void {
-    if (Number.isNaN(v)) return this.uvarint(ABSENT);
-    if (Object.is(v, p)) return this.uvarint(SAME);
-    // -0 only travels raw: the scaled forms would bring it back as 0.
-    if (!Object.is(v, -0)) {
-      if (!Number.isNaN(p) && (this.delta(v, p, 1, DELTA_1) || this.delta(v, p, 10, DELTA_10) || this.delta(v, p, 100, DELTA_100))) return;
-      const s1 = scaled(v, 1);
-      if (!Number.isNaN(s1)) return this.uvarint(zigzag(s1) * 8 + ABS_1);
-      const s100 = scaled(v, 100);
-      if (!Number.isNaN(s100)) return this.uvarint(zigzag(s100) * 8 + ABS_100);
-    }
-    this.uvarint(RAW);
-    this.view.setFloat64(this.length, v, true);
-    this.length += 8;
-  }
-
   /**
    * Adds a sample given as metric ids and their values (NaN: absent); a ts already held is
    * ignored (first copy wins). The same `ids` array from sample to sample (one per agent
@@ -149,16 +83,16 @@ export class MinuteBuffer {
       this.lastIds = ids;
     }
     const columns = this.schemas[this.lastSchema]!;
-    // At most 9 bytes per value (a raw float64 and its tag), and the row's head.
-    this.ensure((columns.length + 2) * 9);
-    this.uvarint(this.lastSchema);
-    this.value(seq, this.lastSeq);
+    // The row's head (schema, seq), then its values.
+    const { out, prev } = this;
+    out.ensure((columns.length + 2) * MAX_VALUE_BYTES);
+    out.uvarint(this.lastSchema);
+    out.value(seq, this.lastSeq);
     this.lastSeq = seq;
-    const { prev } = this;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i]!;
       const v = values[i]!;
-      this.value(v, prev[column]!);
+      out.value(v, prev[column]!);
       if (!Number.isNaN(v)) prev[column] = v;
     }
     this.tss.push(ts);
@@ -167,45 +101,15 @@ export class MinuteBuffer {
 
   /** Calls `onRow(row, seq)` and `onValue(row, column, value)` for every row and value held, in arrival order. */
   private decode(onRow: (row: number, seq: number) => void, onValue: (row: number, column: number, value: number) => void): void {
-    const { bytes, view } = this;
-    let pos = 0;
-    const uvarint = () => {
-      let n = 0;
-      let mul = 1;
-      for (;;) {
-        const b = bytes[pos++]!;
-        n += (b & 0x7f) * mul;
-        if (b < 0x80) return n;
-        mul *= 0x80;
-      }
-    };
-    const read = (p: number): number => {
-      const word = uvarint();
-      const tag = word % 8;
-      const z = unzigzag((word - tag) / 8);
-      switch (tag) {
-        case ABSENT: return NaN;
-        case SAME: return p;
-        case DELTA_1: return p + z;
-        case DELTA_10: return (Math.round(p * 10) + z) / 10;
-        case DELTA_100: return (Math.round(p * 100) + z) / 100;
-        case ABS_1: return z;
-        case ABS_100: return z / 100;
-        default: {
-          const v = view.getFloat64(pos, true);
-          pos += 8;
-          return v;
-        }
-      }
-    };
+    const read = new ValueReader(this.out.bytes, this.out.length);
     const prev = new Float64Array(this.idOf.length).fill(NaN);
     let seq = NaN;
     for (let r = 0; r < this.tss.length; r++) {
-      const schema = this.schemas[uvarint()]!;
-      seq = read(seq);
+      const schema = this.schemas[read.uvarint()]!;
+      seq = read.value(seq);
       onRow(r, seq);
       for (const column of schema) {
-        const v = read(prev[column]!);
+        const v = read.value(prev[column]!);
         if (Number.isNaN(v)) continue;
         prev[column] = v;
         onValue(r, column, v);

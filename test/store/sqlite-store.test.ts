@@ -123,23 +123,35 @@ test('acked samples survive a crash: the journal is replayed at open', (t) => {
   assert.equal(again.stats().pendingSamples, 30);
 });
 
-test('journal rows in the older JSON format (an upgrade right after a crash) replay next to binary ones', (t) => {
+test('journal rows in older formats (JSON, float64 pairs: an upgrade right after a crash) replay next to current ones', (t) => {
   const dir = tempDir(t);
   const store = openSqliteStore(dir);
   const a = addNode(store, 'a');
-  store.writeSamples([{ nodeId: a.id, seq: 2, ts: T0 + 2000, row: valuesRow({ cpu: 2.5, memUsedBytes: 2 ** 40 + 1 }) }]);
+  const names = ['cpu', 'memUsedBytes', 'load1'];
+  store.writeSamples([
+    { nodeId: a.id, seq: 3, ts: T0 + 3000, row: { names, data: [2.5, 2 ** 40 + 1, NaN] } },
+    { nodeId: a.id, seq: 4, ts: T0 + 4000, row: { names, data: [-0, 1e-300, 0.3 + 0.6] } },
+  ]);
   store.close();
   const db = new Database(path.join(dir, 'probe.db'));
   const cpuId = (db.prepare("SELECT id FROM metric_names WHERE name = 'cpu'").get() as { id: number }).id;
-  db.prepare('INSERT INTO journal (id, max_ts, data) VALUES (0, ?, ?)').run(T0 + 1000, JSON.stringify({ f: 1, s: [[a.id, 1, T0 + 1000, [cpuId, 1.5]]] }));
-  assert.equal(typeof (db.prepare('SELECT data FROM journal WHERE id > 0').get() as { data: unknown }).data, 'object', 'new rows are binary');
+  db.prepare('INSERT INTO journal (id, max_ts, data) VALUES (-1, ?, ?)').run(T0 + 1000, JSON.stringify({ f: 1, s: [[a.id, 1, T0 + 1000, [cpuId, 1.5]]] }));
+  const format2 = Buffer.from(new Float64Array([2, a.id, 2, T0 + 2000, 2, cpuId, 7.25]).buffer);
+  db.prepare('INSERT INTO journal (id, max_ts, data) VALUES (0, ?, ?)').run(T0 + 2000, format2);
+  const current = (db.prepare('SELECT data FROM journal WHERE id > 0').get() as { data: Buffer }).data;
+  assert.equal(current[0], 3, 'new rows are in format 3');
+  assert.ok(current.length < 2 * 8 * 10, `${current.length} bytes for two samples of three values`);
   db.close();
   const again = openSqliteStore(dir);
   t.after(() => again.close());
-  assert.deepEqual(again.samples(a.id, T0, T0 + HOUR).map((s) => [s.seq, s.values]), [
+  const back = again.samples(a.id, T0, T0 + HOUR);
+  assert.deepEqual(back.map((s) => [s.seq, s.values]), [
     [1, { cpu: 1.5 }],
-    [2, { cpu: 2.5, memUsedBytes: 2 ** 40 + 1 }],
+    [2, { cpu: 7.25 }],
+    [3, { cpu: 2.5, memUsedBytes: 2 ** 40 + 1 }],
+    [4, { cpu: -0, memUsedBytes: 1e-300, load1: 0.3 + 0.6 }],
   ]);
+  assert.ok(Object.is(back[3]!.values.cpu, -0));
 });
 
 test('late samples (backfill) merge into packed minutes, duplicates dropped, rollups updated', (t) => {
