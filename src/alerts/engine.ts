@@ -86,9 +86,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** What a rule on samples needs to know of the node: whether it is in scope, and its cores. */
 export type NodeScope = Pick<NodeFacts, 'name' | 'group' | 'cores'>;
 
-function valueIn(row: Row, index: ReadonlyMap<string, number>, metric: string): number | undefined {
-  const i = index.get(metric);
-  const v = i === undefined ? NaN : row.data[i]!;
+/** The value in column `i` of the row (-1: the row lacks the metric). */
+function valueAt(row: Row, i: number): number | undefined {
+  const v = i < 0 ? NaN : row.data[i]!;
   return Number.isNaN(v) ? undefined : v;
 }
 
@@ -125,6 +125,8 @@ export class AlertEngine {
   /** The metrics expression rules read, and the one object their values are put in for each sample. */
   private readonly exprMetrics: string[];
   private readonly vars: Vars = {};
+  /** Per names array (one per agent connection): the column of each expression metric and of each threshold rule's metric. */
+  private readonly columns = new WeakMap<readonly string[], { expr: number[]; rules: number[] }>();
 
   constructor(private readonly deps: EngineDeps) {
     this.exprMetrics = [...new Set(deps.rules.flatMap((r) => (r.kind === 'expr' ? [...r.expr.metrics, ...(r.recover?.metrics ?? [])] : [])))];
@@ -143,14 +145,15 @@ export class AlertEngine {
     const scope = (this.deps.scope ?? this.deps.node)(nodeId);
     if (!scope) return;
     const now = this.now();
-    const index = indexOfNames(row.names);
+    const columns = this.columnsOf(row.names);
     let varsFilled = false;
-    for (const rule of this.deps.rules) {
+    for (let r = 0; r < this.deps.rules.length; r++) {
+      const rule = this.deps.rules[r]!;
       if (rule.kind === 'offline' || rule.kind === 'traffic' || rule.kind === 'expiry' || !inScope(rule, scope)) continue;
       if (rule.kind === 'expr') {
         if (!varsFilled) {
           // Every metric any expression reads, once per sample for all of them.
-          for (const metric of this.exprMetrics) this.vars[metric] = valueIn(row, index, metric);
+          for (let i = 0; i < this.exprMetrics.length; i++) this.vars[this.exprMetrics[i]!] = valueAt(row, columns.expr[i]!);
           this.vars.cores = scope.cores;
           varsFilled = true;
         }
@@ -160,11 +163,22 @@ export class AlertEngine {
         this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), holdsNow, recovered, now), null);
         continue;
       }
-      const value = valueIn(row, index, rule.metric);
+      const value = valueAt(row, columns.rules[r]!);
       if (value === undefined) continue;
       const { holds, recovered } = thresholdConditions(rule, value);
       this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), holds, recovered, now), value);
     }
+  }
+
+  private columnsOf(names: readonly string[]): { expr: number[]; rules: number[] } {
+    let columns = this.columns.get(names);
+    if (!columns) {
+      const index = indexOfNames(names);
+      const at = (metric: string) => index.get(metric) ?? -1;
+      columns = { expr: this.exprMetrics.map(at), rules: this.deps.rules.map((rule) => (rule.kind === 'threshold' ? at(rule.metric) : -1)) };
+      this.columns.set(names, columns);
+    }
+    return columns;
   }
 
   /** Alerts firing now, oldest first. */

@@ -21,6 +21,40 @@ export class FrameWriter {
     for (let i = 0; i < text.length; i++) buf[this.length++] = text.charCodeAt(i);
   }
 
+  /**
+   * A finite number as JSON writes it, without making a string for the usual ones: safe integers,
+   * and decimals exact at two places (`12.3`, `0.52`) whose shortest form is their digits.
+   * Anything else goes through String().
+   */
+  number(v: number): void {
+    if (Number.isSafeInteger(v)) return this.integer(v);
+    const hundredths = Math.round(v * 100);
+    if (hundredths / 100 !== v || !Number.isSafeInteger(hundredths)) return this.ascii(String(v));
+    if (v < 0) this.ascii('-');
+    const abs = Math.abs(hundredths);
+    this.integer(Math.floor(abs / 100));
+    const cents = abs % 100;
+    this.ensure(3);
+    this.buf[this.length++] = 46; // .
+    this.buf[this.length++] = 48 + Math.floor(cents / 10);
+    if (cents % 10 !== 0) this.buf[this.length++] = 48 + (cents % 10);
+  }
+
+  private integer(n: number): void {
+    this.ensure(17);
+    const { buf } = this;
+    if (n < 0) {
+      buf[this.length++] = 45; // -
+      n = -n;
+    }
+    const start = this.length;
+    do {
+      buf[this.length++] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    buf.subarray(start, this.length).reverse();
+  }
+
   /** Any text, as UTF-8. */
   text(text: string): void {
     this.ensure(text.length * 3);

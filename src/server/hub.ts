@@ -23,6 +23,8 @@ interface NodeState {
    */
   names: readonly string[];
   data: Float64Array;
+  /** The config file's settings for this node's name, looked up when the name is set. */
+  settings: NodeSettings;
 }
 
 /** A node's live values as the hub holds them: read at once, not kept (overwritten by the next sample). */
@@ -83,8 +85,11 @@ export class Hub {
   }
 
   private settings(id: number): NodeSettings {
-    const name = this.nodes.get(id)?.record.name;
-    return (name !== undefined && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
+    return this.nodes.get(id)?.settings ?? DEFAULT_NODE_SETTINGS;
+  }
+
+  private settingsFor(name: string): NodeSettings {
+    return (Object.prototype.hasOwnProperty.call(this.options.settings ?? {}, name) && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
   }
 
   /** The admin's choice if it made one, else the config file's. */
@@ -114,7 +119,7 @@ export class Hub {
       seen.add(record.id);
       const state = this.nodes.get(record.id);
       if (!state) {
-        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0) });
+        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0), settings: this.settingsFor(record.name) });
         changed.push(record.id);
       } else if (
         state.record.name !== record.name ||
@@ -124,6 +129,7 @@ export class Hub {
         state.record.position !== record.position
       ) {
         state.record = { ...record, host: state.record.host ?? record.host };
+        state.settings = this.settingsFor(record.name);
         changed.push(record.id);
       } else {
         state.record.keyHash = record.keyHash;

@@ -58,7 +58,7 @@ export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: Frame
     // An absent field is left out, as JSON.stringify would.
     if (v === undefined) continue;
     out.ascii(`,"${key}":`);
-    if (typeof v === 'number') out.ascii(String(v));
+    if (typeof v === 'number') out.number(v);
     else out.text(JSON.stringify(v));
   }
   let values = 0;
@@ -71,7 +71,8 @@ export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: Frame
       if (same(prev.data[i]!, v)) continue;
       out.ascii(values++ === 0 ? ',"values":{' : ',');
       out.ascii(keys[i]!);
-      out.ascii(Number.isNaN(v) ? 'null' : String(v));
+      if (Number.isNaN(v)) out.ascii('null');
+      else out.number(v);
     }
     if (values > 0) {
       out.ascii('}');
