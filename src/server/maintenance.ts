@@ -11,12 +11,17 @@ export interface MaintenanceOptions {
   retentionEveryMs: number;
   /** Node-minutes packed per transaction. */
   compactBatch: number;
+  /**
+   * Pause between two full batches. Back to back, packing the minute of 10 000 nodes held the
+   * event loop for seconds after each minute, and samples reached the page up to 0.5 s late.
+   */
+  compactPauseMs: number;
   /** Blocks deleted per transaction. */
   retentionBatch: number;
   now?: () => number;
 }
 
-export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 50, retentionBatch: 1000 };
+export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 25, compactPauseMs: 10, retentionBatch: 1000 };
 
 export function startMaintenance(store: Store, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
   const now = options.now ?? Date.now;
@@ -35,17 +40,20 @@ export function startMaintenance(store: Store, retention: Retention, options: Ma
     }
   };
   // A full batch means more is waiting: continue on the next turn of the event loop.
+  // While a run of batches goes on, the timer does not start another.
+  let packing = false;
   const compactLoop = () => {
     if (stopped) return;
     const n = guard('packing samples', () => store.compact(now(), options.compactBatch));
-    if (n === options.compactBatch) setImmediate(compactLoop);
+    packing = n === options.compactBatch;
+    if (packing) setTimeout(compactLoop, options.compactPauseMs).unref();
   };
   const retentionLoop = () => {
     if (stopped) return;
     const n = guard('deleting old history', () => store.applyRetention(now(), retention, options.retentionBatch));
     if (n === options.retentionBatch) setImmediate(retentionLoop);
   };
-  const compactTimer = setInterval(compactLoop, options.compactEveryMs);
+  const compactTimer = setInterval(() => packing || compactLoop(), options.compactEveryMs);
   const retentionTimer = setInterval(retentionLoop, options.retentionEveryMs);
   compactTimer.unref();
   retentionTimer.unref();
