@@ -79,6 +79,8 @@ export interface ServerOptions {
   ackIntervalMs?: number | 'auto';
   /** Agents acked once per interval under 'auto' (tests lower it). */
   autoAckMaxAgents?: number;
+  /** See AgentGatewayOptions.helloGraceMs. */
+  helloGraceMs?: number;
   /** Samples waiting for the database past which agents are refused (tests shrink it). */
   maxQueued?: number;
   /** Offline alerts wait this long after start (tests shorten it). */
@@ -133,7 +135,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   alertTimer.unref();
   let boundPort = 0;
   let marker = 0;
-  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, onSample: (id, row) => alerts.onSample(id, row) });
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs, onSample: (id, row) => alerts.onSample(id, row) });
   const live = new LiveGateway(hub);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);

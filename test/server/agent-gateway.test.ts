@@ -239,7 +239,7 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
 });
 
 test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
-  const s = await startTestServer(t, { ackIntervalMs: 5000 });
+  const s = await startTestServer(t, { ackIntervalMs: 5000, helloGraceMs: 0 });
   const agent = new TestAgent(s.ws, s.addNode('quiet-1'));
   t.after(() => agent.close());
   await agent.opened;
@@ -265,4 +265,16 @@ test('samples are the heartbeat: an agent silent for two intervals is cut and it
     await new Promise((r) => setTimeout(r, 400));
   }
   assert.equal(talker.closeCode, null);
+});
+
+test('just after hello an agent is not cut for silence (a fleet reconnecting at once is read late), and is after the grace', async (t) => {
+  const s = await startTestServer(t, { ackIntervalMs: 5000, helloGraceMs: 3000 });
+  const agent = new TestAgent(s.ws, s.addNode('slow-start'));
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send({ ...helloMessage(), intervalMs: 500 });
+  const helloAt = Date.now();
+  await waitFor('cut after the grace', () => agent.closeCode !== null, 8000);
+  const after = Date.now() - helloAt;
+  assert.ok(after >= 3000, `not cut within the grace (cut after ${after} ms, two intervals are 1 000)`);
 });
