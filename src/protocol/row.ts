@@ -41,11 +41,3 @@ export function indexOfNames(names: readonly string[]): ReadonlyMap<string, numb
   }
   return map;
 }
-
-/** The value of `name` in `row`, or undefined if the row lacks it. */
-export function rowValue(row: Row, name: string): number | undefined {
-  const i = indexOfNames(row.names).get(name);
-  if (i === undefined) return undefined;
-  const v = row.data[i]!;
-  return Number.isNaN(v) ? undefined : v;
-}
