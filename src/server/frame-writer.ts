@@ -3,15 +3,11 @@
  * ~10 000 node deltas a second; built as strings, their pieces and joins were a third of all the
  * server allocated, and every frame was copied once more into a Buffer to be sent.
  */
-export class FrameWriter {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  length = 0;
+import { ByteBuffer } from '../util/byte-buffer';
 
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(bigger, 0, 0, this.length);
-    this.buf = bigger;
+export class FrameWriter extends ByteBuffer {
+  constructor() {
+    super(64 * 1024);
   }
 
   /** Text known to be ASCII (JSON punctuation, numbers, escaped metric names). */

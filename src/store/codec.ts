@@ -5,6 +5,7 @@
  * exactly), or raw float64 when no k does; the whole block deflated. Lossless.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ByteBuffer } from '../util/byte-buffer';
 
 export interface BlockSample {
   ts: number;
@@ -17,15 +18,9 @@ const FLOAT64 = 255;
 const MAX_SCALE = 6;
 const DEFLATE_LEVEL = Number(process.env.PROBE_DEFLATE_LEVEL ?? 6);
 
-class Writer {
-  private buf = Buffer.allocUnsafe(4096);
-  length = 0;
-
-  private ensure(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(bigger, 0, 0, this.length);
-    this.buf = bigger;
+class Writer extends ByteBuffer {
+  constructor() {
+    super(4096);
   }
 
   byte(b: number): void {
@@ -34,13 +29,9 @@ class Writer {
   }
 
   /** Unsigned varint of a non-negative safe integer (7 bits per byte). */
-  uvarint(n: number): void {
+  override uvarint(n: number): void {
     this.ensure(8);
-    while (n >= 0x80) {
-      this.buf[this.length++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.buf[this.length++] = n;
+    super.uvarint(n);
   }
 
   /** Signed varint, zigzag-mapped so small negatives stay small. */
@@ -58,10 +49,6 @@ class Writer {
     this.ensure(b.length);
     this.buf.set(b, this.length);
     this.length += b.length;
-  }
-
-  result(): Buffer {
-    return this.buf.subarray(0, this.length);
   }
 }
 
@@ -216,7 +203,7 @@ export function encodeTable({ ts, seq, ids, table }: BlockTable): Buffer {
       }
     }
   });
-  return deflateRawSync(w.result(), { level: DEFLATE_LEVEL });
+  return deflateRawSync(w.written(), { level: DEFLATE_LEVEL });
 }
 
 export function decodeBlock(data: Buffer): BlockSample[] {

@@ -101,7 +101,7 @@ export class MinuteBuffer {
 
   /** Calls `onRow(row, seq)` and `onValue(row, column, value)` for every row and value held, in arrival order. */
   private decode(onRow: (row: number, seq: number) => void, onValue: (row: number, column: number, value: number) => void): void {
-    const read = new ValueReader(this.out.bytes, this.out.length);
+    const read = new ValueReader(this.out.buf, this.out.length);
     const prev = new Float64Array(this.idOf.length).fill(NaN);
     let seq = NaN;
     for (let r = 0; r < this.tss.length; r++) {

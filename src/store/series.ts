@@ -268,7 +268,7 @@ export class Series {
       if (s.ts > maxTs) maxTs = s.ts;
       this.addPending(s.nodeId, s.ts, s.seq, ids, data);
     }
-    this.q.addJournal.run(maxTs, Buffer.from(out.bytes.buffer, 0, out.length));
+    this.q.addJournal.run(maxTs, out.written());
   }
 
   // ---- packing and rollups -----------------------------------------------------------------

@@ -6,6 +6,8 @@
  * 100 when both are exact at that scale; else on its own, scaled by 1 or 100 when exact. Every
  * double comes back bit for bit, -0 included (it travels raw).
  */
+import { ByteBuffer } from '../util/byte-buffer';
+
 const ABSENT = 0;
 const SAME = 1;
 const DELTA_1 = 2;
@@ -28,39 +30,7 @@ function scaled(v: number, scale: number): number {
   return s / scale === v && Math.abs(s) < MAX_Z / 2 ? s : NaN;
 }
 
-export class ValueWriter {
-  bytes: Uint8Array;
-  private view: DataView;
-  length = 0;
-
-  /** Starts with `initialBytes`; on first outgrowing them, takes at least `expectedBytes`. */
-  constructor(
-    initialBytes: number,
-    private readonly expectedBytes = 0,
-  ) {
-    this.bytes = new Uint8Array(initialBytes);
-    this.view = new DataView(this.bytes.buffer);
-  }
-
-  /** Makes room for `n` more bytes. */
-  ensure(n: number): void {
-    if (this.length + n <= this.bytes.length) return;
-    const bigger = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n, this.expectedBytes));
-    bigger.set(this.bytes.subarray(0, this.length));
-    this.bytes = bigger;
-    this.view = new DataView(bigger.buffer);
-  }
-
-  /** A non-negative safe integer (call ensure first: up to 8 bytes). */
-  uvarint(n: number): void {
-    const { bytes } = this;
-    while (n >= 0x80) {
-      bytes[this.length++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    bytes[this.length++] = n;
-  }
-
+export class ValueWriter extends ByteBuffer {
   private delta(v: number, p: number, scale: number, tag: number): boolean {
     const d = scaled(v, scale) - scaled(p, scale);
     if (!Number.isSafeInteger(d) || Math.abs(d) >= MAX_Z / 2) return false;
@@ -81,7 +51,7 @@ export class ValueWriter {
       if (!Number.isNaN(s100)) return this.uvarint(zigzag(s100) * 8 + ABS_100);
     }
     this.uvarint(RAW);
-    this.view.setFloat64(this.length, v, true);
+    this.buf.writeDoubleLE(v, this.length);
     this.length += 8;
   }
 }
