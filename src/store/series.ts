@@ -10,8 +10,8 @@ import type Database from 'better-sqlite3';
 import type { MetricValues } from '../protocol/metrics';
 import { decodeBlock, encodeBlock, encodeTable } from './codec';
 import type { BlockSample } from './codec';
+import { JournalRow, decodeJournal, unflatten } from './journal';
 import { MinuteBuffer } from './minute-buffer';
-import { MAX_VALUE_BYTES, ValueReader, ValueWriter } from './value-bytes';
 import { mergeBuckets, rollupSamples } from './rollup';
 import type { Bucket, Stat } from './rollup';
 import type { IncomingSample, StoredSample } from './store';
@@ -25,61 +25,6 @@ const STAT_KEYS = ['min', 'max', 'n'] as const;
 const [RAW, T1M, T15M, T1H] = TIERS as [Tier, Tier, Tier, Tier];
 
 type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] | MetricValues];
-
-/**
- * A journal row (format 3): the byte 3, then per sample (value-bytes.ts encoding, each value on its
- * own) nodeId, seq, ts, its metric ids (a list defined in the row at its first use: 0, the count,
- * the ids; later its number, from 1), then a value per id (absent ones marked). ~150 bytes for a
- * sample of 39 values; format 2 (float64 pairs of id and value) took 650, and at 10 000 agents
- * that was 6.5 MB a second written to the WAL and checkpointed.
- */
-const JOURNAL_FORMAT = 3;
-
-type OnJournalSample = (nodeId: number, seq: number, ts: number, ids: readonly number[], values: number[]) => void;
-
-function decodeJournal(data: Buffer, onSample: OnJournalSample): void {
-  if (data[0] === JOURNAL_FORMAT) return decodeJournal3(data, onSample);
-  // Format 2: float64s, little-endian: 2, then per sample nodeId, seq, ts, the count of numbers
-  // that follow, and [metricId, value, …]. SQLite hands out blobs at any alignment: copy first.
-  const all = new Float64Array(new Uint8Array(data).buffer, 0, Math.floor(data.length / 8));
-  if (all[0] !== 2) throw new Error(`journal row in unknown format ${data[0]}: written by a newer probe?`);
-  for (let at = 1; at + 4 <= all.length; ) {
-    const n = all[at + 3]!;
-    const [ids, values] = unflatten(all.subarray(at + 4, at + 4 + n));
-    onSample(all[at]!, all[at + 1]!, all[at + 2]!, ids, values);
-    at += 4 + n;
-  }
-}
-
-function decodeJournal3(data: Buffer, onSample: OnJournalSample): void {
-  const read = new ValueReader(data);
-  read.uvarint();
-  const lists: number[][] = [];
-  while (!read.done) {
-    const nodeId = read.uvarint();
-    const seq = read.value(NaN);
-    const ts = read.value(NaN);
-    let list = read.uvarint();
-    if (list === 0) {
-      lists.push(Array.from({ length: read.uvarint() }, () => read.uvarint()));
-      list = lists.length;
-    }
-    const ids = lists[list - 1];
-    if (!ids) throw new Error(`journal row refers to metric list ${list}, which it does not define`);
-    onSample(nodeId, seq, ts, ids, ids.map(() => read.value(NaN)));
-  }
-}
-
-/** [id, value, id, value, …] as ids and values. */
-function unflatten(flat: ArrayLike<number>): [number[], number[]] {
-  const ids: number[] = [];
-  const values: number[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    ids.push(flat[i]!);
-    values.push(flat[i + 1]!);
-  }
-  return [ids, values];
-}
 
 export class Series {
   private readonly q;
@@ -95,8 +40,7 @@ export class Series {
    */
   private readonly idsByNames = new WeakMap<readonly string[], number[]>();
   private readonly idLists = new Map<string, number[]>();
-  /** Where journal rows are put together, kept from flush to flush (SQLite copies what it binds). */
-  private readonly journal = new ValueWriter(64 * 1024);
+  private readonly journalRow = new JournalRow();
 
   constructor(
     private readonly db: Database.Database,
@@ -237,38 +181,20 @@ export class Series {
   }
 
   /**
-   * Call inside the caller's transaction: one journal row for the whole batch, in the binary
-   * format above (absent values left out).
+   * Call inside the caller's transaction: one journal row for the whole batch (journal.ts).
    */
   write(samples: readonly IncomingSample[]): void {
     if (samples.length === 0) return;
-    const out = this.journal;
-    out.length = 0;
-    out.ensure(1);
-    out.uvarint(JOURNAL_FORMAT);
-    const lists = new Map<readonly number[], number>();
+    const row = this.journalRow;
+    row.start();
     let maxTs = 0;
     for (const s of samples) {
       const ids = this.idsOf(s.row.names);
-      const data = s.row.data;
-      out.ensure((ids.length * 2 + 8) * MAX_VALUE_BYTES);
-      out.uvarint(s.nodeId);
-      out.value(s.seq, NaN);
-      out.value(s.ts, NaN);
-      const list = lists.get(ids);
-      if (list !== undefined) {
-        out.uvarint(list);
-      } else {
-        lists.set(ids, lists.size + 1);
-        out.uvarint(0);
-        out.uvarint(ids.length);
-        for (const id of ids) out.uvarint(id);
-      }
-      for (let i = 0; i < ids.length; i++) out.value(data[i]!, NaN);
+      row.add(s.nodeId, s.seq, s.ts, ids, s.row.data);
       if (s.ts > maxTs) maxTs = s.ts;
-      this.addPending(s.nodeId, s.ts, s.seq, ids, data);
+      this.addPending(s.nodeId, s.ts, s.seq, ids, s.row.data);
     }
-    this.q.addJournal.run(maxTs, out.written());
+    this.q.addJournal.run(maxTs, row.bytes());
   }
 
   // ---- packing and rollups -----------------------------------------------------------------
