@@ -67,6 +67,13 @@ const TRAFFIC_SAVE_MS = 60_000;
 /** WebSocket upgrades per client address: sustained rate and burst (many agents behind one NAT fit in the burst). */
 const UPGRADES_PER_SEC = 5;
 const UPGRADE_BURST = 60;
+/**
+ * Connections the kernel queues before the server accepts them. Node's default of 511 overflowed
+ * when 10 000 agents reconnected at once (a network blip): the kernel dropped their SYNs, and the
+ * agents waited for TCP's retransmits (1, 3, 7, 15 s) before trying again. Linux caps this at
+ * net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 65_535;
 
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
@@ -206,7 +213,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     http.once('error', (err: NodeJS.ErrnoException) =>
       reject(new ProbeError('PROBE_ERR_LISTEN', `cannot listen on ${config.server.listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''}`)),
     );
-    http.listen(port, host, () => resolve());
+    http.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const bound = (http.address() as AddressInfo).port;
   boundPort = bound;

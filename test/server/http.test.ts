@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { startTestServer } from './test-server';
@@ -38,4 +40,15 @@ test('unknown paths are 404 and other methods 405, with PROBE_ERR codes', async 
   const post = await fetch(`${s.base}/api/nodes`, { method: 'POST', body: 'x' });
   assert.equal(post.status, 405);
   assert.equal(((await post.json()) as { code: string }).code, 'PROBE_ERR_BAD_REQUEST');
+});
+
+test('the listening socket queues thousands of connections, so a fleet reconnecting at once is not dropped', async (t) => {
+  const s = await startTestServer(t);
+  // For a listening socket, ss prints the accept queue's limit in the Send-Q column.
+  const line = execFileSync('ss', ['-ltnH', `sport = :${s.server.port}`], { encoding: 'utf8' }).trim();
+  const limit = Number(line.split(/\s+/)[2]);
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+  // Node's default is 511; the kernel caps what the server asks for at somaxconn.
+  assert.equal(limit, Math.min(65_535, somaxconn), line);
+  assert.ok(limit > 511, `accept queue of ${limit}: raise net.core.somaxconn`);
 });
