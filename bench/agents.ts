@@ -76,8 +76,8 @@ function open(agent: Agent): void {
       agent.compact = msg.compact && !args.json ? null : undefined;
       agent.attempt = 0;
       agent.ackIntervalMs = msg.ackIntervalMs ?? agent.ackIntervalMs;
-      // Resend what was not acked, in order, before anything new.
-      for (const p of agent.pending) ws.send(encodeSample(p.seq, p.ts, p.values, schema));
+      // Resend what was not acked, in order, before anything new, in the frames live samples use (as the agent does).
+      for (const p of agent.pending) transmit(agent, p);
       if (!agent.open && ++connected === keys.length) process.stdout.write(JSON.stringify({ event: 'connected', n: connected }) + '\n');
       agent.open = true;
     }
@@ -118,14 +118,17 @@ function sendSlot(slotAgents: readonly Agent[]): void {
     agent.pending.push({ seq: agent.seq, ts, values });
     if (agent.pending.length > MAX_PENDING) agent.pending.shift(); // the floor server never acks
     sent++;
-    if (!agent.open) continue;
-    if (agent.compact !== undefined) {
-      const fields = [agent.seq, ts, ...schema.map((name) => values[name] ?? null)];
-      agent.ws.send(encodeCompact(agent.compact, fields));
-      agent.compact = fields;
-    } else {
-      agent.ws.send(encodeSample(agent.seq, ts, values, schema));
-    }
+    if (agent.open) transmit(agent, agent.pending.at(-1)!);
+  }
+}
+
+function transmit(agent: Agent, p: Pending): void {
+  if (agent.compact !== undefined) {
+    const fields = [p.seq, p.ts, ...schema.map((name) => p.values[name] ?? null)];
+    agent.ws.send(encodeCompact(agent.compact, fields));
+    agent.compact = fields;
+  } else {
+    agent.ws.send(encodeSample(p.seq, p.ts, p.values, schema));
   }
 }
 
