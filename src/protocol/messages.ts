@@ -183,4 +183,27 @@ export interface LiveRemove {
   ids: number[];
 }
 
-export type LiveMessage = LiveSnapshot | LiveUpdate | LiveRemove;
+/** Every value of the node a page watches (see LiveWatch): replaces the page's copy of it. */
+export interface LiveNode {
+  type: 'node';
+  node: NodeView;
+}
+
+/** A request the server could not take; the feed goes on. */
+export interface LiveError {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type LiveMessage = LiveSnapshot | LiveUpdate | LiveRemove | LiveNode | LiveError;
+
+/**
+ * What a page may send on /ws/live: the node it shows in detail (null for none). Snapshots and
+ * updates carry only the overview's metrics (isOverviewMetric); the watched node comes whole in a
+ * LiveNode, then its other metrics in updates too.
+ */
+export interface LiveWatch {
+  type: 'watch';
+  id: number | null;
+}

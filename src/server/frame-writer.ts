@@ -43,12 +43,15 @@ export class FrameWriter extends ByteBuffer {
       buf[this.length++] = 45; // -
       n = -n;
     }
-    const start = this.length;
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    // Written from the last digit back.
+    let at = (this.length += digits);
     do {
-      buf[this.length++] = 48 + (n % 10);
-      n = Math.floor(n / 10);
+      const q = Math.floor(n / 10);
+      buf[--at] = 48 + (n - q * 10);
+      n = q;
     } while (n > 0);
-    buf.subarray(start, this.length).reverse();
   }
 
   /** Any text, as UTF-8. */

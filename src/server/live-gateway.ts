@@ -1,16 +1,21 @@
 /**
  * @module /ws/live: sends each page a snapshot of every node, then, every window, one frame with
  * only what changed (changed nodes, and in them only changed fields and metrics), serialized once
- * per audience and shared by its viewers. Guests never receive hidden nodes.
+ * per audience and shared by its viewers. Guests never receive hidden nodes. Snapshots and shared
+ * frames carry the overview's metrics; a page watching one node (`{"type":"watch","id":…}`) gets
+ * that node whole, then frames with its other metrics, shared by the node's watchers.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import type { LiveMessage, NodeView } from '../protocol/messages';
+import { isOverviewMetric } from '../protocol/metrics';
+import type { MetricValues } from '../protocol/metrics';
 import { rowValues } from '../protocol/row';
 import { FrameWriter } from './frame-writer';
 import type { Audience, Hub, LatestRow, NodeMeta } from './hub';
+import { TokenBucket } from './limits';
 
 const WINDOW_MS = 100;
 /**
@@ -20,6 +25,9 @@ const WINDOW_MS = 100;
 const BEHIND_BYTES = 1024 * 1024;
 /** A viewer behind for this long is cut; its page reconnects by itself. */
 const STUCK_MS = 60_000;
+/** Watch requests per second a viewer may send, with a burst; a page sends one per node it opens. */
+const WATCH_RATE = 10;
+const WATCH_BURST = 30;
 
 const META_KEYS = ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes', 'position'] as const;
 
@@ -32,6 +40,35 @@ interface Sent {
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
+/** The overview's metrics, or the others (a watched node's detail). */
+export type Part = 'overview' | 'detail';
+
+const inPart = (part: Part, name: string) => isOverviewMetric(name) === (part === 'overview');
+
+/** Where each part's metrics are in a row, once per names array. */
+const partsByNames = new WeakMap<readonly string[], Record<Part, Int32Array>>();
+
+function placesOf(names: readonly string[], part: Part): Int32Array {
+  let parts = partsByNames.get(names);
+  if (!parts) {
+    const places = (p: Part) => Int32Array.from(names.flatMap((name, i) => (inPart(p, name) ? [i] : [])));
+    partsByNames.set(names, (parts = { overview: places('overview'), detail: places('detail') }));
+  }
+  return parts[part];
+}
+
+/** The values of `part` in `values`. */
+function partOf(values: MetricValues, part: Part): MetricValues {
+  const out: MetricValues = {};
+  for (const name in values) if (inPart(part, name)) out[name] = values[name]!;
+  return out;
+}
+
+/** A node as snapshots and shared frames show it: with the overview's metrics only. */
+export function overviewOf(view: NodeView): NodeView {
+  return { ...view, values: partOf(view.values, 'overview') };
+}
+
 /** `"name":` for each name of a row, JSON-escaped (ASCII: metric names are), once per names array. */
 const keysByNames = new WeakMap<readonly string[], string[]>();
 
@@ -43,14 +80,15 @@ function jsonKeys(names: readonly string[]): string[] {
 
 /**
  * Writes to `out` what changed from `prev` to the node's state now (`meta` and its live row) as
- * the JSON of a NodeDelta: changed fields, and of the values only those that changed (null for
- * one gone). Writes nothing and returns false if nothing changed. `prev` is brought up to date.
+ * the JSON of a NodeDelta: for the overview changed fields and overview metrics, for the detail
+ * only its metrics; of the values only those that changed (null for one gone). Writes nothing and
+ * returns false if nothing changed. `prev` is brought up to date in that part.
  */
-export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: FrameWriter): boolean {
+export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: FrameWriter, part: Part = 'overview'): boolean {
   const start = out.length;
   out.ascii(`{"id":${meta.id}`);
   let changed = false;
-  for (const key of META_KEYS) {
+  if (part === 'overview') for (const key of META_KEYS) {
     const v = meta[key];
     if (prev.meta[key] === v) continue;
     (prev.meta as Record<string, unknown>)[key] = v;
@@ -65,22 +103,22 @@ export function takeDelta(prev: Sent, meta: NodeMeta, row: LatestRow, out: Frame
   if (prev.names === row.names && prev.data.length === row.data.length) {
     // The common case: the same agent connection, so the same names in the same places.
     const keys = jsonKeys(row.names);
+    const places = placesOf(row.names, part);
     const { data } = row;
-    for (let i = 0; i < data.length; i++) {
+    for (let k = 0; k < places.length; k++) {
+      const i = places[k]!;
       const v = data[i]!;
       if (same(prev.data[i]!, v)) continue;
+      prev.data[i] = v;
       out.ascii(values++ === 0 ? ',"values":{' : ',');
       out.ascii(keys[i]!);
       if (Number.isNaN(v)) out.ascii('null');
       else out.number(v);
     }
-    if (values > 0) {
-      out.ascii('}');
-      prev.data.set(data);
-    }
+    if (values > 0) out.ascii('}');
   } else {
-    const before = rowValues(prev);
-    const now = rowValues(row);
+    const before = partOf(rowValues(prev), part);
+    const now = partOf(rowValues(row), part);
     const delta: Record<string, number | null> = {};
     for (const name in now) if (before[name] !== now[name]) delta[name] = now[name]!;
     for (const name in before) if (!(name in now)) delta[name] = null;
@@ -124,6 +162,12 @@ export class LiveGateway {
   private readonly hiddenNow = new Set<number>();
   /** Nodes shown to guests again since the last frame: guests get them whole, not as a delta. */
   private readonly revealed = new Set<number>();
+  /** The node each viewer watches, if any. */
+  private readonly watching = new Map<WebSocket, number>();
+  private readonly watchRate = new WeakMap<WebSocket, TokenBucket>();
+  /** Each watched node's detail as the last frame left it on its watchers. */
+  private readonly detailSent = new Map<number, Sent>();
+  private readonly detailWriter = new FrameWriter();
 
   constructor(private readonly hub: Hub) {
     for (const view of hub.views('admin')) if (hub.isHidden(view.id)) this.hidden.add(view.id);
@@ -144,6 +188,7 @@ export class LiveGateway {
       else for (const id of event.removed) {
         this.dirty.delete(id);
         this.sent.delete(id);
+        this.detailSent.delete(id);
         this.removed.add(id);
       }
     });
@@ -158,12 +203,58 @@ export class LiveGateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, audience: Audience = 'guest'): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.audience.set(ws, audience);
-      const snapshot: LiveMessage = { type: 'snapshot', nodes: this.hub.views(audience) };
-      ws.send(JSON.stringify(snapshot));
-      // Viewers only listen; anything they send is ignored.
+      this.watchRate.set(ws, new TokenBucket(WATCH_RATE, WATCH_BURST, Date.now()));
+      ws.send(this.snapshot(audience));
+      ws.on('message', (data, isBinary) => this.onRequest(ws, isBinary ? null : data.toString()));
       ws.on('error', () => ws.terminate());
-      ws.on('close', () => this.behind.delete(ws));
+      ws.on('close', () => {
+        this.behind.delete(ws);
+        this.watching.delete(ws);
+      });
     });
+  }
+
+  private snapshot(audience: Audience): string {
+    return JSON.stringify({ type: 'snapshot', nodes: this.hub.views(audience).map(overviewOf) } satisfies LiveMessage);
+  }
+
+  /** A viewer's request: the only one is `{"type":"watch","id":<node id or null>}`. */
+  private onRequest(ws: WebSocket, text: string | null): void {
+    const refuse = (code: string, message: string) => ws.send(JSON.stringify({ type: 'error', code, message } satisfies LiveMessage));
+    if (!this.watchRate.get(ws)!.take(Date.now())) {
+      ws.close(1008, 'too many requests');
+      return;
+    }
+    let request: unknown;
+    try {
+      request = text === null ? null : JSON.parse(text);
+    } catch {
+      request = null;
+    }
+    const id = (request as { id?: unknown } | null)?.id;
+    if ((request as { type?: unknown } | null)?.type !== 'watch' || !(id === null || (Number.isSafeInteger(id) && (id as number) > 0))) {
+      refuse('PROBE_ERR_BAD_MESSAGE', 'send {"type":"watch","id":<node id>} for one node\'s every metric, or {"type":"watch","id":null} for none');
+      return;
+    }
+    this.watching.delete(ws);
+    if (id === null) return;
+    const guest = (this.audience.get(ws) ?? 'guest') === 'guest';
+    if (!this.hub.meta(id as number) || (guest && this.hub.isHidden(id as number))) {
+      refuse('PROBE_ERR_NOT_FOUND', `no node with id ${String(id)}`);
+      return;
+    }
+    this.watching.set(ws, id as number);
+    this.sendWhole(ws, id as number);
+  }
+
+  /** The watched node whole (from here on its detail frames apply to it). */
+  private sendWhole(ws: WebSocket, id: number): void {
+    const view = this.hub.view(id);
+    if (!view) return;
+    const row = this.hub.latest(id);
+    // Frames to the node's other watchers go on from what they were sent: values newer than that are set again, to the same.
+    if (row && !this.detailSent.has(id)) this.detailSent.set(id, { meta: view, names: row.names, data: Float64Array.from(row.data) });
+    ws.send(JSON.stringify({ type: 'node', node: view } satisfies LiveMessage));
   }
 
   /** Sends each viewer its audience's frame, as JSON text (none if `frame` gives null for that audience). */
@@ -185,8 +276,10 @@ export class LiveGateway {
       }
       if (this.behind.delete(ws)) {
         let snapshot = snapshots.get(audience);
-        if (!snapshot) snapshots.set(audience, (snapshot = JSON.stringify({ type: 'snapshot', nodes: this.hub.views(audience) } satisfies LiveMessage)));
+        if (!snapshot) snapshots.set(audience, (snapshot = this.snapshot(audience)));
         ws.send(snapshot);
+        const watched = this.watching.get(ws);
+        if (watched !== undefined) this.sendWhole(ws, watched);
         continue;
       }
       ws.send(text, { binary: false });
@@ -226,15 +319,16 @@ export class LiveGateway {
           continue;
         }
       } else {
-        out.text(JSON.stringify({ ...meta, values: rowValues(row) } satisfies NodeView));
+        out.text(JSON.stringify({ ...meta, values: partOf(rowValues(row), 'overview') } satisfies NodeView));
         this.sent.set(id, { meta, names: row.names, data: Float64Array.from(row.data) });
       }
       ranges.push([ranges.length > 0 ? start + 1 : start, out.length]);
       ids.push(id);
     }
     out.ascii(UPDATE_TAIL);
+    if (this.watching.size > 0 || this.detailSent.size > 0) this.sendDetails();
     this.dirty.clear();
-    const revealed = [...this.revealed].flatMap((id) => this.hub.view(id) ?? []);
+    const revealed = [...this.revealed].flatMap((id) => this.hub.view(id) ?? []).map(overviewOf);
     this.revealed.clear();
     if ((ranges.length === 0 && revealed.length === 0) || this.wss.clients.size === 0) return;
     const admin = ranges.length > 0 ? out.copy() : null;
@@ -247,6 +341,40 @@ export class LiveGateway {
       guest = out.join(guestRanges, UPDATE_HEAD, ',', `${guestRanges.length > 0 && tail ? ',' : ''}${tail}${UPDATE_TAIL}`);
     }
     this.broadcast((audience) => (audience === 'admin' ? admin : guest));
+  }
+
+  /** To the watchers of each changed node, its detail metrics that changed, in one frame per node. */
+  private sendDetails(): void {
+    const watchers = new Map<number, WebSocket[]>();
+    for (const [ws, id] of this.watching) {
+      const list = watchers.get(id);
+      if (list) list.push(ws);
+      else watchers.set(id, [ws]);
+    }
+    for (const id of this.detailSent.keys()) if (!watchers.has(id)) this.detailSent.delete(id);
+    const out = this.detailWriter;
+    for (const [id, viewers] of watchers) {
+      if (!this.dirty.has(id)) continue;
+      const meta = this.hub.meta(id);
+      const row = this.hub.latest(id);
+      if (!meta || !row) continue;
+      const prev = this.detailSent.get(id);
+      let frame: Buffer | null = null;
+      if (prev) {
+        out.reset();
+        out.ascii(UPDATE_HEAD);
+        if (!takeDelta(prev, meta, row, out, 'detail')) continue;
+        out.ascii(UPDATE_TAIL);
+        frame = out.copy();
+      }
+      for (const ws of viewers) {
+        if (ws.readyState !== ws.OPEN || this.behind.has(ws)) continue;
+        if ((this.audience.get(ws) ?? 'guest') === 'guest' && this.hidden.has(id)) continue;
+        // A node first sampled while watched: its first row comes whole.
+        if (frame) ws.send(frame, { binary: false });
+        else this.sendWhole(ws, id);
+      }
+    }
   }
 
   /** Closes every guest's feed (the page's access changed): their pages ask again before reconnecting. */

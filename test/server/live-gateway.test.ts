@@ -6,15 +6,16 @@ import type { Row } from '../../src/protocol/row';
 import type { LatestRow, NodeMeta } from '../../src/server/hub';
 import { FrameWriter } from '../../src/server/frame-writer';
 import { takeDelta } from '../../src/server/live-gateway';
+import type { Part } from '../../src/server/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
 
 const { values: baseValues, ...baseMeta } = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } } satisfies NodeView;
 const latest = (row: Row): LatestRow => ({ names: row.names, data: Float64Array.from(row.data) });
 const sentOf = (meta: NodeMeta, row: Row) => ({ meta: { ...meta }, names: row.names, data: Float64Array.from(row.data) });
-const delta = (prev: Parameters<typeof takeDelta>[0], meta: NodeMeta, row: LatestRow): NodeDelta | null => {
+const delta = (prev: Parameters<typeof takeDelta>[0], meta: NodeMeta, row: LatestRow, part: Part = 'overview'): NodeDelta | null => {
   const out = new FrameWriter();
   out.ascii('[');
-  const written = takeDelta(prev, meta, row, out);
+  const written = takeDelta(prev, meta, row, out, part);
   assert.equal(written, out.length > 1, 'something is written exactly when it says so');
   out.ascii(']');
   return written ? (JSON.parse(out.copy().toString()) as NodeDelta[])[0]! : null;
@@ -38,10 +39,16 @@ test('a delta carries only what changed, and applying it reproduces the new stat
 test('rows with the same names (one agent connection) are compared place by place; a value gone is null; what was sent is remembered', () => {
   const names = ['cpu', 'load1', 'memUsedBytes', 'diskUsedBytes./"x"'];
   const prev = sentOf(baseMeta, { names, data: [1, 0.5, 1e9, 7] });
-  assert.deepEqual(delta(prev, { ...baseMeta }, latest({ names, data: [1, NaN, 2e9, 8] })), { id: 7, values: { load1: null, memUsedBytes: 2e9, 'diskUsedBytes./"x"': 8 } });
+  assert.deepEqual(delta(prev, { ...baseMeta }, latest({ names, data: [1, NaN, 2e9, 8] })), { id: 7, values: { load1: null, memUsedBytes: 2e9 } }, 'the overview: no per-filesystem value');
   assert.equal(delta(prev, { ...baseMeta }, latest({ names, data: [1, NaN, 2e9, 8] })), null, 'the same state again: nothing to send');
   assert.deepEqual(delta(prev, { ...baseMeta, lastSeen: 3000 }, latest({ names, data: [1, 0.75, 2e9, 8] })), { id: 7, lastSeen: 3000, values: { load1: 0.75 } });
   assert.equal(delta(prev, { ...baseMeta, lastSeen: 3000 }, latest({ names, data: [1, 0.75, 2e9, 8] })), null);
+
+  // The detail of a watched node: only the metrics the overview leaves out, and no fields.
+  const detail = sentOf(baseMeta, { names, data: [1, 0.5, 1e9, 7] });
+  assert.deepEqual(delta(detail, { ...baseMeta, lastSeen: 3000 }, latest({ names, data: [2, 0.5, 1e9, 8] }), 'detail'), { id: 7, values: { 'diskUsedBytes./"x"': 8 } });
+  assert.equal(delta(detail, { ...baseMeta, lastSeen: 4000 }, latest({ names, data: [3, 0.5, 1e9, 8] }), 'detail'), null);
+  assert.deepEqual(delta(detail, { ...baseMeta }, latest({ names: ['cpu', 'cpuCore.0'], data: [3, 50] }), 'detail'), { id: 7, values: { 'cpuCore.0': 50, 'diskUsedBytes./"x"': null } }, 'new names: compared by name');
 });
 
 test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {

@@ -4,6 +4,7 @@
  */
 import { computed, signal } from '@preact/signals';
 import type { LiveMessage, NodeView } from '../../src/protocol/messages';
+import { isOverviewMetric } from '../../src/protocol/metrics';
 import { applyDelta, matches, sortNodes } from '../lib/nodes';
 import { filter, sortDesc, sortKey } from './prefs';
 
@@ -42,16 +43,26 @@ export const totals = computed(() => {
 });
 
 export function applyLive(msg: LiveMessage): void {
+  if (msg.type === 'error') {
+    console.warn(`live feed: ${msg.code}: ${msg.message}`);
+    return;
+  }
   if (msg.type === 'snapshot') {
-    nodes.value = new Map(msg.nodes.map((n) => [n.id, n]));
+    // A snapshot has the overview's metrics only: the watched node keeps its others until it comes whole again.
+    const before = nodes.value;
+    nodes.value = new Map(msg.nodes.map((n) => [n.id, withDetail(n, before.get(n.id))]));
     return;
   }
   const next = new Map(nodes.value);
-  if (msg.type === 'update') {
-    for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
-    nodes.value = next;
-    return;
-  }
-  for (const id of msg.ids) next.delete(id);
+  if (msg.type === 'node') next.set(msg.node.id, msg.node);
+  else if (msg.type === 'update') for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
+  else for (const id of msg.ids) next.delete(id);
   nodes.value = next;
+}
+
+function withDetail(node: NodeView, before: NodeView | undefined): NodeView {
+  if (!before) return node;
+  const values = { ...node.values };
+  for (const name in before.values) if (!isOverviewMetric(name)) values[name] = before.values[name]!;
+  return { ...node, values };
 }
