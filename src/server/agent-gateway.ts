@@ -10,6 +10,7 @@ import type WebSocket from 'ws';
 import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
 import type { AgentMessage, ServerMessage } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
+import { NamesPool } from '../protocol/row';
 import type { Row } from '../protocol/row';
 import type { DecodedFields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
@@ -123,6 +124,7 @@ export class AgentGateway {
   private readonly ackIntervalMs: number | 'auto';
   private readonly failures = new FailureTracker();
   private readonly events: BurstLog;
+  private readonly names = new NamesPool();
 
   constructor(private readonly options: AgentGatewayOptions) {
     this.now = options.now ?? Date.now;
@@ -242,7 +244,7 @@ export class AgentGateway {
     const msg = result.value;
     const { hub, store, queue } = this.options;
     if (msg.type === 'hello') {
-      conn.schema = msg.metrics;
+      conn.schema = this.names.intern(msg.metrics);
       conn.intervalMs = msg.intervalMs;
       conn.helloAt = this.now();
       if (this.ackIntervalMs === 'auto') conn.ackIntervalMs = this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS) ? Math.min(msg.intervalMs, ACK_INTERVAL_MS) : ACK_INTERVAL_MS;
