@@ -9,11 +9,13 @@ import { log } from '../util/log';
 export interface MaintenanceOptions {
   compactEveryMs: number;
   retentionEveryMs: number;
-  /** Node-minutes packed per transaction. */
+  /** Work per transaction: node-minutes packed (a node-hour rolled up counts as ten). */
   compactBatch: number;
   /**
-   * Pause between two full batches. Back to back, packing the minute of 10 000 nodes held the
-   * event loop for seconds after each minute, and samples reached the page up to 0.5 s late.
+   * Least pause between two full batches; the pause is also at least twice what the batch took,
+   * so upkeep takes at most a third of the event loop. Back to back, packing the minute of 10 000
+   * nodes held the event loop for seconds after each minute, and samples reached the page up to
+   * 0.5 s late; rolling up their hour would have held it for minutes.
    */
   compactPauseMs: number;
   /** Blocks deleted per transaction. */
@@ -44,9 +46,10 @@ export function startMaintenance(store: Store, retention: Retention, options: Ma
   let packing = false;
   const compactLoop = () => {
     if (stopped) return;
+    const started = performance.now();
     const n = guard('packing samples', () => store.compact(now(), options.compactBatch));
-    packing = n === options.compactBatch;
-    if (packing) setTimeout(compactLoop, options.compactPauseMs).unref();
+    packing = n >= options.compactBatch;
+    if (packing) setTimeout(compactLoop, Math.max(options.compactPauseMs, 2 * (performance.now() - started))).unref();
   };
   const retentionLoop = () => {
     if (stopped) return;

@@ -234,3 +234,57 @@ export function decodeBlock(data: Buffer): BlockSample[] {
   }
   return samples;
 }
+
+/** One metric's observations in a range of a block: their sum, min, max and count. */
+export interface ColumnStats {
+  id: number;
+  sum: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/**
+ * The stats of every metric over the block's rows with `from <= ts < to`, read column by column
+ * with no object per sample: rolling an hour up this way cost ~1/10 of decoding its samples.
+ * Sums add values in ts order, as summing the decoded samples one by one does.
+ */
+export function blockStats(data: Buffer, from: number, to: number): ColumnStats[] {
+  const r = new Reader(inflateRawSync(data));
+  const format = r.byte();
+  if (format !== FORMAT) throw new Error(`unknown block format ${format}`);
+  const n = r.uvarint();
+  const ts = readDeltaOfDelta(r, n);
+  readDeltaOfDelta(r, n);
+  const metrics = r.uvarint();
+  const bitmapBytes = Math.ceil(n / 8);
+  const out: ColumnStats[] = [];
+  for (let m = 0; m < metrics; m++) {
+    const id = r.uvarint();
+    const bitmap = r.bytes(bitmapBytes);
+    const k = r.byte();
+    const f = POWERS[k === FLOAT64 ? 0 : k]!;
+    let prev = 0;
+    let sum = 0;
+    let min = 0;
+    let max = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if ((bitmap[i >> 3]! & (1 << (i & 7))) === 0) continue;
+      let v: number;
+      if (k === FLOAT64) v = r.float64();
+      else {
+        prev += r.svarint();
+        v = prev / f;
+      }
+      if (ts[i]! < from || ts[i]! >= to) continue;
+      // Started from the first value, not 0, as the rollup of samples does (-0 stays -0).
+      sum = count === 0 ? v : sum + v;
+      if (count === 0 || v < min) min = v;
+      if (count === 0 || v > max) max = v;
+      count++;
+    }
+    if (count > 0) out.push({ id, sum, min, max, n: count });
+  }
+  return out;
+}

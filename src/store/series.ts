@@ -8,11 +8,11 @@
  */
 import type Database from 'better-sqlite3';
 import type { MetricValues } from '../protocol/metrics';
-import { decodeBlock, encodeBlock, encodeTable } from './codec';
+import { blockStats, decodeBlock, encodeBlock, encodeTable } from './codec';
 import type { BlockSample } from './codec';
 import { JournalRow, decodeJournal, unflatten } from './journal';
 import { MinuteBuffer } from './minute-buffer';
-import { mergeBuckets, rollupSamples } from './rollup';
+import { mergeBuckets, round3 } from './rollup';
 import type { Bucket, Stat } from './rollup';
 import type { IncomingSample, StoredSample } from './store';
 import { TIERS, floorTo } from './tiers';
@@ -25,6 +25,12 @@ const STAT_KEYS = ['min', 'max', 'n'] as const;
 const [RAW, T1M, T15M, T1H] = TIERS as [Tier, Tier, Tier, Tier];
 
 type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] | MetricValues];
+
+/**
+ * What rolling a node-hour up costs, in packed minutes: ~13 ms of CPU against ~0.5 (measured with
+ * 39 metrics). Batches count it so, or 25 hours in one batch held the event loop for 0.3 s.
+ */
+export const HOUR_COST = 10;
 
 export class Series {
   private readonly q;
@@ -53,6 +59,9 @@ export class Series {
       countJournal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal'),
       block: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts = ?'),
       newestBlock: db.prepare<[number, number], { data: Buffer; start_ts: number }>('SELECT data, start_ts FROM blocks WHERE node_id = ? AND tier = ? ORDER BY start_ts DESC LIMIT 1'),
+      rawMinutes: db.prepare<[number, number, number, number], { start: number; data: Buffer }>(
+        'SELECT start_ts AS start, data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
+      ),
       blockRange: db.prepare<[number, number, number, number], { data: Buffer }>(
         'SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
       ),
@@ -249,9 +258,16 @@ export class Series {
    * and the hour bucket replace theirs in the 15m and 1h blocks.
    */
   private rollHour(nodeId: number, hour: number): void {
-    const raw = this.samples(nodeId, hour, hour + T1H.stepMs);
-    if (raw.length === 0) return;
-    const minutes = rollupSamples(raw, T1M.stepMs);
+    // A raw block is one minute, so one 1m bucket. (The hour's minutes were all packed before: compact packs first.)
+    const minutes: Bucket[] = [];
+    for (const row of this.q.rawMinutes.all(nodeId, RAW.id, hour, hour + T1H.stepMs)) {
+      const columns = blockStats(row.data, row.start, row.start + T1M.stepMs);
+      if (columns.length === 0) continue;
+      const stats: Record<string, Stat> = {};
+      for (const c of columns) stats[this.nameOf(c.id)] = { avg: round3(c.sum / c.n), min: c.min, max: c.max, n: c.n };
+      minutes.push({ ts: row.start, stats });
+    }
+    if (minutes.length === 0) return;
     this.writeBlock(nodeId, T1M, hour, minutes.map((b) => this.bucketToBlock(b)));
     const quarters = mergeBuckets(minutes, T15M.stepMs);
     this.upsertBuckets(nodeId, T15M, quarters);
@@ -259,8 +275,9 @@ export class Series {
   }
 
   /**
-   * Packs node-minutes that closed before `now`, then rolls up node-hours that closed: at most
-   * `limit` of both together, each kind in one transaction. Returns how many it did.
+   * Packs node-minutes that closed before `now`, then rolls up node-hours that closed, each kind in
+   * one transaction, doing `limit` units of work (a minute is one, an hour HOUR_COST; the last
+   * hour may pass the limit). Returns the units done: `limit` or more means more may be waiting.
    */
   compact(now: number, limit: number): number {
     const closedBefore = floorTo(now - COMPACT_GRACE_MS, MINUTE);
@@ -288,7 +305,7 @@ export class Series {
         for (const hour of set) {
           if (hour + T1H.stepMs > closedBefore) continue;
           hours.push([nodeId, hour]);
-          if (minutes.length + hours.length >= limit) break outer;
+          if (minutes.length + hours.length * HOUR_COST >= limit) break outer;
         }
       }
     }
@@ -304,7 +321,7 @@ export class Series {
         if (set.size === 0) this.dirtyHours.delete(nodeId);
       }
     }
-    const done = minutes.length + hours.length;
+    const done = minutes.length + hours.length * HOUR_COST;
     if (done < limit) this.trimJournal();
     return done;
   }

@@ -105,7 +105,8 @@ export interface Store {
   buckets(nodeId: number, tier: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[];
   /**
    * Packs raw samples of minutes that closed before `now` into blocks, and rolls closed hours up
-   * into the 1m/15m/1h tiers; at most `limit` node-minutes and node-hours per call. Returns how many.
+   * into the 1m/15m/1h tiers; about `limit` units of work per call, a node-minute one and a
+   * node-hour ten (it costs that much more). Returns the units done: `limit` or more means more may be waiting.
    */
   compact(now: number, limit: number): number;
   /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { MIGRATIONS } from '../../src/store/migrations/index';
 import { openSqliteStore } from '../../src/store/sqlite-store';
+import { HOUR_COST } from '../../src/store/series';
 import { ProbeError } from '../../src/util/errors';
 import { FIXTURES, tempDir } from '../helpers';
 import { rowValues, valuesRow } from '../../src/protocol/row';
@@ -91,7 +92,7 @@ test('compaction packs closed minutes into blocks; reads see the same samples be
   assert.deepEqual(store.samples(a.id, T0 + 30_000, T0 + 90_000).map((s) => s.seq), Array.from({ length: 60 }, (_, i) => i + 31), 'range reads cut blocks at the edges');
   assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + HOUR), [], 'rollups wait for the hour to close');
 
-  assert.equal(store.compact(T0 + HOUR + 5_000, 100), 2, 'the last minute, then the hour');
+  assert.equal(store.compact(T0 + HOUR + 5_000, 100), 1 + HOUR_COST, 'the last minute, then the hour (which counts as HOUR_COST minutes)');
   assert.equal(store.stats().journalRows, 0, 'journal trimmed once everything is packed');
   const minutes = store.buckets(a.id, '1m', T0, T0 + HOUR);
   assert.deepEqual(minutes.map((b) => b.ts), [T0, T0 + MINUTE, T0 + 2 * MINUTE]);
@@ -171,6 +172,20 @@ test('late samples (backfill) merge into packed minutes, duplicates dropped, rol
   assert.deepEqual(store.buckets(a.id, '1m', T0, T0 + MINUTE)[0]!.stats.cpu, { avg: 20, min: 10, max: 30, n: 60 });
 });
 
+test('hours are rolled up in batches weighed by their cost, until none is left', (t) => {
+  const store = openSqliteStore(tempDir(t));
+  t.after(() => store.close());
+  const nodes = ['a', 'b', 'c'].map((name) => addNode(store, name));
+  store.writeSamples(nodes.map((n, i) => ({ nodeId: n.id, seq: 1, ts: T0 + i * 1000, row: valuesRow({ cpu: i }) })));
+  const now = T0 + HOUR + MINUTE;
+  assert.equal(store.compact(now, 3), 3, 'the three minutes first');
+  assert.equal(store.compact(now, 1), HOUR_COST, 'a batch smaller than an hour rolls one');
+  assert.equal(store.compact(now, HOUR_COST), HOUR_COST, 'a batch of one hour\'s cost: one');
+  assert.equal(store.compact(now, 100), HOUR_COST, 'the last one: less than the batch, so nothing is left');
+  assert.equal(store.compact(now, 100), 0);
+  assert.deepEqual(nodes.map((n) => store.buckets(n.id, '1h', T0, T0 + HOUR)[0]!.stats.cpu!.avg), [0, 1, 2]);
+});
+
 test('retention deletes whole expired blocks per tier, in bounded batches', (t) => {
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());
@@ -195,7 +210,7 @@ test('a version-1 database (fixture) opens, migrates and its samples are packed 
   assert.equal(node!.name, 'old-1');
   const v1T0 = 1_764_000_000_000;
   assert.equal(store.samples(node!.id, v1T0, v1T0 + HOUR).length, 180);
-  assert.equal(store.compact(v1T0 + 2 * HOUR, 100), 4, 'three minutes and their hour');
+  assert.equal(store.compact(v1T0 + 2 * HOUR, 100), 3 + HOUR_COST, 'three minutes and their hour');
   const after = store.samples(node!.id, v1T0, v1T0 + HOUR);
   assert.deepEqual(after.map((s) => s.seq), Array.from({ length: 180 }, (_, i) => i + 1));
   assert.deepEqual(after[42]!.values, { cpu: 42, memUsedBytes: 1000042, load1: 0.5 });
