@@ -369,9 +369,10 @@ export class LiveGateway {
       }
       for (const ws of viewers) {
         if (ws.readyState !== ws.OPEN || this.behind.has(ws)) continue;
-        if ((this.audience.get(ws) ?? 'guest') === 'guest' && this.hidden.has(id)) continue;
-        // A node first sampled while watched: its first row comes whole.
-        if (frame) ws.send(frame, { binary: false });
+        const guest = (this.audience.get(ws) ?? 'guest') === 'guest';
+        if (guest && this.hidden.has(id)) continue;
+        // A node first sampled while watched comes whole; so does one shown to guests again (they missed frames meanwhile).
+        if (frame && !(guest && this.revealed.has(id))) ws.send(frame, { binary: false });
         else this.sendWhole(ws, id);
       }
     }

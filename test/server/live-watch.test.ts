@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { DEFAULT_NODE_SETTINGS } from '../../src/config/page';
 import type { LiveMessage, NodeDelta } from '../../src/protocol/messages';
 import { waitFor } from '../helpers';
-import { TestAgent, helloMessage, startTestServer } from './test-server';
+import { TestAgent, client, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
 const METRICS = ['cpu', 'cpuUser', 'cpuCore.0', 'cpuCore.1', 'memUsedBytes'];
@@ -143,4 +143,32 @@ test('bad and forbidden watch requests get PROBE_ERR codes and the feed goes on'
   const closed = new Promise<number>((resolve) => guest.ws.once('close', (code) => resolve(code)));
   for (let i = 0; i < 100; i++) guest.send({ type: 'watch', id: null });
   assert.equal(await closed, 1008);
+});
+
+test('a guest watching a node the admin hides gets nothing of it; shown again, it comes whole with what changed meanwhile', async (t) => {
+  const s = await startTestServer(t);
+  const admin = client(s);
+  await admin.signIn();
+  const agent = await reportingAgent(t, s, 'web-3');
+  agent.sample(1, [10, 6, 1, 1, 1e9]);
+  await waitFor('acked', () => agent.of('ack').length > 0);
+  const guest = viewer(t, s);
+  await guest.opened;
+  const snapshot = await waitFor('snapshot', () => guest.frames.find((f) => f.type === 'snapshot'));
+  const id = snapshot.type === 'snapshot' ? snapshot.nodes[0]!.id : 0;
+  guest.send({ type: 'watch', id });
+  await waitFor('whole', () => guest.frames.find((f) => f.type === 'node'));
+
+  assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: true })).status, 200);
+  await waitFor('the guest is told it is gone', () => guest.frames.some((f) => f.type === 'remove' && f.ids.includes(id)));
+  const hiddenFrom = guest.frames.length;
+  agent.sample(2, [20, 6, 2, 7, 1e9]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(guest.values(id).slice(2), [], 'nothing of the hidden node, detail or overview');
+  assert.equal(guest.frames.length, hiddenFrom);
+
+  assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: false })).status, 200);
+  agent.sample(3, [30, 6, 3, 7, 1e9]);
+  const whole = await waitFor('the watched node whole again', () => guest.frames.slice(hiddenFrom).find((f) => f.type === 'node'));
+  assert.equal(whole.type === 'node' && whole.node.values['cpuCore.1'], 7, 'with the core that changed while hidden');
 });

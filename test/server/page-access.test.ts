@@ -10,51 +10,10 @@ import type { LiveMessage, NodeView, PageAccessView } from '../../src/protocol/m
 import { addNode } from '../../src/server/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { getJson, waitFor } from '../helpers';
-import { TestAgent, helloMessage, startTestServer } from './test-server';
+import { TestAgent, client, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
-const PASSWORD = 'correct horse battery';
 const PAGE_PASSWORD = 'family photos 2026';
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Headers;
-}
-
-/** Keeps its cookies (like a browser does for one site) and the admin's CSRF token. */
-function client(s: TestServer) {
-  const cookies = new Map<string, string>();
-  let csrf = '';
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
-    const res = await fetch(s.base + path, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...(cookies.size ? { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
-        ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    for (const set of res.headers.getSetCookie()) {
-      const [pair] = set.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    const text = await res.text();
-    return { status: res.status, body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Record<string, unknown>) : { text }, headers: res.headers };
-  };
-  return {
-    call,
-    cookieHeader: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-    async signIn() {
-      const res = await call('POST', '/api/admin/setup', { token: s.server.setupUrl!.split('#setup=')[1], password: PASSWORD });
-      assert.equal(res.status, 200);
-      csrf = res.body.csrf as string;
-    },
-  };
-}
 
 async function reporting(s: TestServer, name: string, cpu: number): Promise<TestAgent> {
   const agent = new TestAgent(s.ws, s.addNode(name));

@@ -2,6 +2,7 @@
  * @module Starts the real server in-process on a loopback port 0 with a temp data dir, and speaks
  * protocol v1 to it like an agent would, for gateway tests.
  */
+import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
@@ -98,4 +99,46 @@ export class TestAgent {
   close(): void {
     this.ws.terminate();
   }
+}
+
+export const ADMIN_PASSWORD = 'correct horse battery';
+
+export interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+/** An HTTP client that keeps its cookies (like a browser does for one site) and, once signed in as the admin, the CSRF token. */
+export function client(s: TestServer) {
+  const cookies = new Map<string, string>();
+  let csrf = '';
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+    const res = await fetch(s.base + path, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(cookies.size ? { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+        ...(csrf ? { 'X-CSRF-Token': csrf } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const set of res.headers.getSetCookie()) {
+      const [pair] = set.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    const text = await res.text();
+    return { status: res.status, body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Record<string, unknown>) : { text }, headers: res.headers };
+  };
+  return {
+    call,
+    cookieHeader: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    async signIn() {
+      const res = await call('POST', '/api/admin/setup', { token: s.server.setupUrl!.split('#setup=')[1], password: ADMIN_PASSWORD });
+      assert.equal(res.status, 200);
+      csrf = res.body.csrf as string;
+    },
+  };
 }
