@@ -384,11 +384,10 @@ export class Series {
   }
 
   latest(nodeId: number): StoredSample | null {
-    let best: BlockSample | null = null;
-    for (const buffer of this.pending.get(nodeId)?.values() ?? []) {
-      const newest = buffer.toSamples().at(-1);
-      if (newest && (!best || newest.ts > best.ts)) best = newest;
-    }
+    // Only the minute holding the newest sample is decoded: at start, every node's (10 000 at once).
+    let newestBuffer: MinuteBuffer | null = null;
+    for (const buffer of this.pending.get(nodeId)?.values() ?? []) if (buffer.size > 0 && (!newestBuffer || buffer.newestTs > newestBuffer.newestTs)) newestBuffer = buffer;
+    let best: BlockSample | null = newestBuffer?.toSamples().at(-1) ?? null;
     if (!best) {
       const row = this.q.newestBlock.get(nodeId, RAW.id);
       best = row ? (decodeBlock(row.data).at(-1) ?? null) : null;

@@ -42,6 +42,10 @@ test('samples: one transaction, duplicates by (node, ts) dropped, latest per nod
   assert.deepEqual(store.samples(a.id, 0, Infinity).map((s) => [s.seq, s.values.cpu]), [[1, 1], [2, 2]]);
   const latest = new Map(store.latestSamples().map((s) => [s.nodeId, s.values.cpu]));
   assert.deepEqual([...latest], [[a.id, 2], [b.id, 9]]);
+  // Backfill: an older minute written after a newer one; the newest sample is still the latest.
+  store.writeSamples([{ nodeId: b.id, seq: 5, ts: NOW + 3 * 60_000, row: valuesRow({ cpu: 5 }) }]);
+  store.writeSamples([{ nodeId: b.id, seq: 3, ts: NOW + 60_000, row: valuesRow({ cpu: 3 }) }]);
+  assert.equal(store.latestSamples().find((s) => s.nodeId === b.id)?.values.cpu, 5);
   store.close();
   const reopened = openSqliteStore(dir);
   t.after(() => reopened.close());
