@@ -19,6 +19,15 @@ export interface Executable {
 
 let cached: Promise<Executable | null> | null = null;
 
+/**
+ * Downloads of the executable (~100 MB each) sent at once. A fleet installed in one go would
+ * otherwise fill the server's uplink and slow its own agents; the rest get 503 with Retry-After,
+ * and install.sh's curl tries again by itself.
+ */
+export const MAX_DOWNLOADS = 8;
+const DOWNLOAD_RETRY_S = 10;
+let downloading = 0;
+
 /** This executable, hashed once; null when not running as the single executable on Linux. */
 export function thisExecutable(): Promise<Executable | null> {
   if (cached) return cached;
@@ -56,7 +65,7 @@ case " $* " in *" --key "*|*" --key="*|*" -k "*) ;; *) fail "pass the node's key
 mkdir -p "$ROOT/usr/local/bin"
 tmp="$ROOT/usr/local/bin/.probe.download.$$"
 trap 'rm -f "$tmp"' EXIT
-if command -v curl >/dev/null 2>&1; then curl -fsSL "$BASE/download/probe" -o "$tmp"
+if command -v curl >/dev/null 2>&1; then curl -fsSL --retry 30 --retry-max-time 900 "$BASE/download/probe" -o "$tmp"
 elif command -v wget >/dev/null 2>&1; then wget -qO "$tmp" "$BASE/download/probe"
 else fail "needs curl or wget"; fi
 echo "$SHA256  $tmp" | sha256sum -c - >/dev/null 2>&1 || fail "the download is damaged (SHA-256 differs): try again"
@@ -83,13 +92,24 @@ export async function serveDownload(req: IncomingMessage, res: ServerResponse, p
     res.end(req.method === 'HEAD' ? undefined : text);
     return true;
   }
+  if (req.method !== 'HEAD' && downloading >= MAX_DOWNLOADS) {
+    const body = JSON.stringify({ code: 'PROBE_ERR_BUSY', message: `${MAX_DOWNLOADS} downloads of the executable are under way: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)` });
+    res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': String(DOWNLOAD_RETRY_S) });
+    res.end(body);
+    return true;
+  }
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
     'Content-Length': exe.size,
     'Content-Disposition': 'attachment; filename="probe"',
     'X-Checksum-Sha256': exe.sha256,
   });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(exe.path).on('error', () => res.destroy()).pipe(res);
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  downloading++;
+  res.once('close', () => downloading--);
+  createReadStream(exe.path).on('error', () => res.destroy()).pipe(res);
   return true;
 }

@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
+import { MAX_DOWNLOADS } from '../../src/server/downloads';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
 import { startTestServer } from '../server/test-server';
 
@@ -104,6 +105,23 @@ test('the one-line install: /install.sh fetches the server’s own executable, c
   const download = await fetch(`${base}/download/probe`);
   assert.equal(download.headers.get('content-length'), String(statSync(BINARY).size));
   await download.body?.cancel();
+
+  // A fleet installing at once: past MAX_DOWNLOADS running downloads the server answers 503, and the script's curl retries.
+  const running = await Promise.all(Array.from({ length: MAX_DOWNLOADS }, () => fetch(`${base}/download/probe`)));
+  assert.deepEqual(running.map((r) => r.status), running.map(() => 200));
+  const busy = await fetch(`${base}/download/probe`);
+  assert.equal(busy.status, 503);
+  assert.equal(busy.headers.get('retry-after'), '10');
+  assert.equal(((await busy.json()) as { code: string }).code, 'PROBE_ERR_BUSY');
+  assert.equal((await fetch(`${base}/download/probe`, { method: 'HEAD' })).status, 200, 'HEAD sends no executable and is not counted');
+  await running[0]!.body?.cancel();
+  await waitFor('a finished download frees its place', async () => {
+    const next = await fetch(`${base}/download/probe`);
+    await next.body?.cancel();
+    return next.status === 200;
+  });
+  await Promise.all(running.slice(1).map((r) => r.body?.cancel()));
+  assert.match(script, /curl -fsSL --retry \d+/);
 
   const root = path.join(dir, 'root');
   const installed = spawnSync('sh', ['-s', '--', '--key', 'pk_test_key_for_the_script', '--no-start'], { input: script, encoding: 'utf8', env: { ...process.env, PROBE_INSTALL_ROOT: root } });
