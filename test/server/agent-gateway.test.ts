@@ -6,7 +6,7 @@ import type { LiveMessage, NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { rotateKey, removeNode } from '../../src/server/nodes';
 import { getJson, waitFor } from '../helpers';
-import { TestAgent, helloMessage, startTestServer } from './test-server';
+import { TestAgent, helloAgent, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
 test('unknown, missing and malformed keys get 401 before the upgrade', async (t) => {
@@ -35,11 +35,8 @@ test('unknown, missing and malformed keys get 401 before the upgrade', async (t)
 
 test('acks by default: once per sample interval (at most 5 s) for a small fleet, every 5 s beyond it', async (t) => {
   const welcomed = async (on: TestServer, name: string, intervalMs: number) => {
-    const agent = new TestAgent(on.ws, on.addNode(name));
-    t.after(() => agent.close());
-    await agent.opened;
-    agent.send({ ...helloMessage(), intervalMs });
-    return (await waitFor(`${name} welcomed`, () => agent.of('welcome')[0])).ackIntervalMs;
+    const agent = await helloAgent(t, on, name, { intervalMs });
+    return agent.of('welcome')[0]!.ackIntervalMs;
   };
   const small = await startTestServer(t, {});
   assert.equal(await welcomed(small, 'fast', 2000), 2000, 'acked every interval, so it notices a silent server within two');
@@ -195,10 +192,7 @@ test('rotating or removing a node through the CLI path disconnects its live agen
 
 test('acks are coalesced: at most one per interval, always the highest committed seq', async (t) => {
   const s = await startTestServer(t, { ackIntervalMs: 1500 });
-  const agent = new TestAgent(s.ws, s.addNode('acked'));
-  t.after(() => agent.close());
-  await agent.opened;
-  agent.send(helloMessage());
+  const agent = await helloAgent(t, s, 'acked');
   const ts = Date.now() - 10_000;
   agent.sample(1, [1, 1, 1, 1], ts);
   await waitFor('first ack at once', () => agent.of('ack').length === 1, 3000);
@@ -211,10 +205,7 @@ test('acks are coalesced: at most one per interval, always the highest committed
 
 test('when the database falls behind, agents are told to come back (1013) and nothing is acked past what is stored', async (t) => {
   const s = await startTestServer(t, { ackIntervalMs: 0, maxQueued: 2 });
-  const agent = new TestAgent(s.ws, s.addNode('busy'));
-  t.after(() => agent.close());
-  await agent.opened;
-  agent.send(helloMessage());
+  const agent = await helloAgent(t, s, 'busy');
   const ts = Date.now() - 10_000;
   for (let seq = 1; seq <= 4; seq++) agent.sample(seq, [seq, 1, 1, 1], ts + seq * 1000);
   await waitFor('closed with 1013', () => agent.closeCode === 1013);
@@ -240,10 +231,7 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
 
 test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
   const s = await startTestServer(t, { ackIntervalMs: 5000, helloGraceMs: 0 });
-  const agent = new TestAgent(s.ws, s.addNode('quiet-1'));
-  t.after(() => agent.close());
-  await agent.opened;
-  agent.send({ ...helloMessage(), intervalMs: 500 });
+  const agent = await helloAgent(t, s, 'quiet-1', { intervalMs: 500 });
   agent.sample(1, [1, 2, 3, 4]);
   await waitFor('online', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === true);
   agent.sample(2, [1, 2, 3, 4]); // stored, its ack held back by coalescing until the cut
@@ -256,10 +244,7 @@ test('samples are the heartbeat: an agent silent for two intervals is cut and it
   assert.equal(agent.of('ack').at(-1)?.seq, 2, 'the held-back ack is sent before the cut');
 
   // One that keeps talking stays.
-  const talker = new TestAgent(s.ws, s.addNode('talker-1'));
-  t.after(() => talker.close());
-  await talker.opened;
-  talker.send({ ...helloMessage(), intervalMs: 500 });
+  const talker = await helloAgent(t, s, 'talker-1', { intervalMs: 500 });
   for (let seq = 1; seq <= 8; seq++) {
     talker.sample(seq, [1, 2, 3, 4]);
     await new Promise((r) => setTimeout(r, 400));
@@ -272,8 +257,9 @@ test('just after hello an agent is not cut for silence (a fleet reconnecting at 
   const agent = new TestAgent(s.ws, s.addNode('slow-start'));
   t.after(() => agent.close());
   await agent.opened;
-  agent.send({ ...helloMessage(), intervalMs: 500 });
+  // Timed from before the hello is sent: the server's grace starts later.
   const helloAt = Date.now();
+  agent.send({ ...helloMessage(), intervalMs: 500 });
   await waitFor('cut after the grace', () => agent.closeCode !== null, 8000);
   const after = Date.now() - helloAt;
   assert.ok(after >= 3000, `not cut within the grace (cut after ${after} ms, two intervals are 1 000)`);

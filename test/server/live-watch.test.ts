@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { DEFAULT_NODE_SETTINGS } from '../../src/config/page';
 import type { LiveMessage, NodeDelta } from '../../src/protocol/messages';
 import { waitFor } from '../helpers';
-import { TestAgent, client, helloMessage, startTestServer } from './test-server';
+import { client, helloAgent, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
 const METRICS = ['cpu', 'cpuUser', 'cpuCore.0', 'cpuCore.1', 'memUsedBytes'];
@@ -31,14 +31,7 @@ function viewer(t: { after(fn: () => unknown): void }, s: TestServer) {
   return { ws, frames, opened, values, send: (msg: unknown) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg)) };
 }
 
-async function reportingAgent(t: { after(fn: () => unknown): void }, s: TestServer, name: string) {
-  const agent = new TestAgent(s.ws, s.addNode(name));
-  t.after(() => agent.close());
-  await agent.opened;
-  agent.send({ ...helloMessage(), metrics: METRICS });
-  await waitFor('welcome', () => agent.of('welcome')[0]);
-  return agent;
-}
+const reportingAgent = (t: { after(fn: () => unknown): void }, s: TestServer, name: string) => helloAgent(t, s, name, { metrics: METRICS });
 
 test('viewers get the overview metrics of every node; a watching viewer gets its node whole and its other metrics live', async (t) => {
   const s = await startTestServer(t);

@@ -12,7 +12,7 @@ import type { RunningServer, ServerOptions } from '../../src/server/run-server';
 import { addNode } from '../../src/server/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { setLogLevel } from '../../src/util/log';
-import { tempDir } from '../helpers';
+import { tempDir, waitFor } from '../helpers';
 
 export const SCHEMA = ['cpu', 'memUsedBytes', 'memTotalBytes', 'load1'];
 
@@ -63,6 +63,19 @@ export async function startTestServer(
       }
     },
   };
+}
+
+/**
+ * A TestAgent for a new node `name` that said hello (with `hello`'s fields over helloMessage's)
+ * and was welcomed; closed when the test ends.
+ */
+export async function helloAgent(t: { after(fn: () => unknown): void }, s: TestServer, name: string, hello: Partial<HelloMessage> = {}): Promise<TestAgent> {
+  const agent = new TestAgent(s.ws, s.addNode(name));
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send({ ...helloMessage(), ...hello });
+  await waitFor(`${name} welcomed`, () => agent.of('welcome')[0]);
+  return agent;
 }
 
 /** A protocol-speaking test agent that records what the server says. */
