@@ -40,6 +40,7 @@ export class Series {
   private readonly pending = new Map<number, Map<number, MinuteBuffer>>();
   /** Hours with raw data packed since they were last rolled up: node -> hour starts. */
   private readonly dirtyHours = new Map<number, Set<number>>();
+  private readonly statIds = new Map<string, number[]>();
   /**
    * Metric ids of a row's names, worked out once per names array (once per agent connection);
    * the same list of ids is the same array, however many connections send it.
@@ -107,6 +108,13 @@ export class Series {
     return id;
   }
 
+  /** The ids under which a bucket of `name` stores its avg, min, max and count (`name`, `name:min`…). */
+  private statIdsOf(name: string): number[] {
+    let ids = this.statIds.get(name);
+    if (!ids) this.statIds.set(name, (ids = [this.idOf(name), ...STAT_KEYS.map((k) => this.idOf(`${name}:${k}`))]));
+    return ids;
+  }
+
   /** Names added by another connection to the same file are picked up on first sight. */
   private nameOf(id: number): string {
     if (!this.nameById.has(id)) this.loadNames();
@@ -141,8 +149,11 @@ export class Series {
     const values: Record<number, number> = {};
     for (const name in b.stats) {
       const s = b.stats[name]!;
-      values[this.idOf(name)] = s.avg;
-      for (const k of STAT_KEYS) values[this.idOf(`${name}:${k}`)] = s[k];
+      const [avg, min, max, n] = this.statIdsOf(name);
+      values[avg!] = s.avg;
+      values[min!] = s.min;
+      values[max!] = s.max;
+      values[n!] = s.n;
     }
     return { ts: b.ts, seq: 0, values };
   }
