@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import { DEFAULT_NODE_SETTINGS } from '../../src/config/page';
-import type { LiveMessage, NodeDelta } from '../../src/protocol/messages';
+import type { LiveMessage, LiveSnapshot, NodeDelta } from '../../src/protocol/messages';
 import { waitFor } from '../helpers';
 import { client, helloAgent, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
@@ -28,21 +28,38 @@ function viewer(t: { after(fn: () => unknown): void }, s: TestServer) {
       if (f.type === 'update') return f.nodes.filter((n: NodeDelta) => n.id === id && n.values).map((n) => n.values!);
       return [];
     });
-  return { ws, frames, opened, values, send: (msg: unknown) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg)) };
+  const send = (msg: unknown) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  /** The snapshot the feed opened with. */
+  const snapshot = async (): Promise<LiveSnapshot> => {
+    await opened;
+    return (await waitFor('snapshot', () => frames.find((f) => f.type === 'snapshot'))) as LiveSnapshot;
+  };
+  /** Watches the snapshot's first node and waits for it whole; its id. */
+  const watchFirst = async (): Promise<number> => {
+    const id = (await snapshot()).nodes[0]!.id;
+    send({ type: 'watch', id });
+    await waitFor('the watched node, whole', () => frames.find((f) => f.type === 'node'));
+    return id;
+  };
+  return { ws, frames, opened, values, send, snapshot, watchFirst };
 }
 
-const reportingAgent = (t: { after(fn: () => unknown): void }, s: TestServer, name: string) => helloAgent(t, s, name, { metrics: METRICS });
+/** An agent for node `name` sending METRICS, whose first sample (`first`) is stored. */
+async function reportingAgent(t: { after(fn: () => unknown): void }, s: TestServer, name: string, first: number[]) {
+  const agent = await helloAgent(t, s, name, { metrics: METRICS });
+  agent.sample(1, first);
+  await waitFor('acked', () => agent.of('ack').length > 0);
+  return agent;
+}
 
 test('viewers get the overview metrics of every node; a watching viewer gets its node whole and its other metrics live', async (t) => {
   const s = await startTestServer(t);
-  const agent = await reportingAgent(t, s, 'web-1');
-  agent.sample(1, [10, 6, 9, 11, 1e9]);
-  await waitFor('acked', () => agent.of('ack').length > 0);
+  const agent = await reportingAgent(t, s, 'web-1', [10, 6, 9, 11, 1e9]);
 
   const watcher = viewer(t, s);
   const other = viewer(t, s);
   await Promise.all([watcher.opened, other.opened]);
-  const snapshot = await waitFor('snapshot', () => other.frames.find((f) => f.type === 'snapshot'));
+  const snapshot = await other.snapshot();
   assert.equal(snapshot.type, 'snapshot');
   const id = snapshot.nodes[0]!.id;
   assert.deepEqual(snapshot.nodes[0]!.values, { cpu: 10, memUsedBytes: 1e9 }, 'the snapshot carries the overview metrics only');
@@ -76,15 +93,9 @@ test('viewers get the overview metrics of every node; a watching viewer gets its
 
 test('a node watched by two viewers, one from before the other: both get every change', async (t) => {
   const s = await startTestServer(t);
-  const agent = await reportingAgent(t, s, 'web-2');
-  agent.sample(1, [10, 6, 1, 1, 1e9]);
-  await waitFor('acked', () => agent.of('ack').length > 0);
+  const agent = await reportingAgent(t, s, 'web-2', [10, 6, 1, 1, 1e9]);
   const first = viewer(t, s);
-  await first.opened;
-  const snapshot = await waitFor('snapshot', () => first.frames.find((f) => f.type === 'snapshot'));
-  const id = snapshot.type === 'snapshot' ? snapshot.nodes[0]!.id : 0;
-  first.send({ type: 'watch', id });
-  await waitFor('whole', () => first.frames.find((f) => f.type === 'node'));
+  const id = await first.watchFirst();
   // A change not yet sent when the second viewer starts watching (core 1 goes to 5 and stays):
   // both must end with it, though the second got it in its whole node.
   const second = viewer(t, s);
@@ -106,13 +117,9 @@ test('bad and forbidden watch requests get PROBE_ERR codes and the feed goes on'
   const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
     config.nodes = { secret: { ...DEFAULT_NODE_SETTINGS, hidden: true } };
   });
-  const agent = await reportingAgent(t, s, 'secret');
-  agent.sample(1, [10, 6, 1, 1, 1e9]);
-  await waitFor('acked', () => agent.of('ack').length > 0);
+  await reportingAgent(t, s, 'secret', [10, 6, 1, 1, 1e9]);
   const guest = viewer(t, s);
-  await guest.opened;
-  const snapshot = await waitFor('snapshot', () => guest.frames.find((f) => f.type === 'snapshot'));
-  assert.deepEqual(snapshot.type === 'snapshot' && snapshot.nodes, [], 'guests do not see the hidden node');
+  assert.deepEqual((await guest.snapshot()).nodes, [], 'guests do not see the hidden node');
 
   const errors = () => guest.frames.filter((f) => f.type === 'error');
   const cases: [unknown, string][] = [
@@ -142,15 +149,9 @@ test('a guest watching a node the admin hides gets nothing of it; shown again, i
   const s = await startTestServer(t);
   const admin = client(s);
   await admin.signIn();
-  const agent = await reportingAgent(t, s, 'web-3');
-  agent.sample(1, [10, 6, 1, 1, 1e9]);
-  await waitFor('acked', () => agent.of('ack').length > 0);
+  const agent = await reportingAgent(t, s, 'web-3', [10, 6, 1, 1, 1e9]);
   const guest = viewer(t, s);
-  await guest.opened;
-  const snapshot = await waitFor('snapshot', () => guest.frames.find((f) => f.type === 'snapshot'));
-  const id = snapshot.type === 'snapshot' ? snapshot.nodes[0]!.id : 0;
-  guest.send({ type: 'watch', id });
-  await waitFor('whole', () => guest.frames.find((f) => f.type === 'node'));
+  const id = await guest.watchFirst();
 
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: true })).status, 200);
   await waitFor('the guest is told it is gone', () => guest.frames.some((f) => f.type === 'remove' && f.ids.includes(id)));
