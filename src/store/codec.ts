@@ -247,7 +247,9 @@ export interface ColumnStats {
 /**
  * The stats of every metric over the block's rows with `from <= ts < to`, read column by column
  * with no object per sample: rolling an hour up this way cost ~1/10 of decoding its samples.
- * Sums add values in ts order, as summing the decoded samples one by one does.
+ * Sums add values in ts order, as summing the decoded samples one by one does. It reads the
+ * block as decodeBlock does, on purpose: one reader for both, handing each column to a callback,
+ * made rolling an hour up ~25 % slower (bench:rollup, 8 -> 10.5 ms per node-hour).
  */
 export function blockStats(data: Buffer, from: number, to: number): ColumnStats[] {
   const r = new Reader(inflateRawSync(data));
