@@ -11,6 +11,7 @@ import type { MetricValues } from '../protocol/metrics';
 import { blockStats, decodeBlock, encodeBlock, encodeTable } from './codec';
 import type { BlockSample } from './codec';
 import { JournalRow, decodeJournal, unflatten } from './journal';
+import { MetricNames } from './metric-names';
 import { MinuteBuffer } from './minute-buffer';
 import { mergeBuckets, round3 } from './rollup';
 import type { Bucket, Stat } from './rollup';
@@ -21,7 +22,6 @@ import type { Retention, Tier, TierName } from './tiers';
 const MINUTE = 60_000;
 /** A minute is packed this long after it ended, so samples still in flight reach memory first. */
 const COMPACT_GRACE_MS = 5_000;
-const STAT_KEYS = ['min', 'max', 'n'] as const;
 const [RAW, T1M, T15M, T1H] = TIERS as [Tier, Tier, Tier, Tier];
 
 type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] | MetricValues];
@@ -34,20 +34,12 @@ export const HOUR_COST = 10;
 
 export class Series {
   private readonly q;
-  private readonly idByName = new Map<string, number>();
-  private readonly nameById = new Map<number, string>();
   /** Samples not packed yet: node -> minute -> its samples (first copy of a ts wins). */
   private readonly pending = new Map<number, Map<number, MinuteBuffer>>();
   /** Hours with raw data packed since they were last rolled up: node -> hour starts. */
   private readonly dirtyHours = new Map<number, Set<number>>();
-  private readonly statIds = new Map<string, number[]>();
-  /**
-   * Metric ids of a row's names, worked out once per names array (once per agent connection);
-   * the same list of ids is the same array, however many connections send it.
-   */
-  private readonly idsByNames = new WeakMap<readonly string[], number[]>();
-  private readonly idLists = new Map<string, number[]>();
   private readonly journalRow = new JournalRow();
+  private readonly names: MetricNames;
 
   constructor(
     private readonly db: Database.Database,
@@ -60,11 +52,8 @@ export class Series {
       countJournal: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal'),
       block: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts = ?'),
       newestBlock: db.prepare<[number, number], { data: Buffer; start_ts: number }>('SELECT data, start_ts FROM blocks WHERE node_id = ? AND tier = ? ORDER BY start_ts DESC LIMIT 1'),
-      rawMinutes: db.prepare<[number, number, number, number], { start: number; data: Buffer }>(
+      blockRange: db.prepare<[number, number, number, number], { start: number; data: Buffer }>(
         'SELECT start_ts AS start, data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
-      ),
-      blockRange: db.prepare<[number, number, number, number], { data: Buffer }>(
-        'SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
       ),
       putBlock: db.prepare('INSERT OR REPLACE INTO blocks (node_id, tier, start_ts, count, data) VALUES (?, ?, ?, ?, ?)'),
       expireBlocks: db.prepare(
@@ -72,13 +61,10 @@ export class Series {
       ),
       deleteNodeBlocks: db.prepare('DELETE FROM blocks WHERE node_id = ?'),
       setLastSeen: db.prepare('UPDATE nodes SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
-      names: db.prepare<[], { id: number; name: string }>('SELECT id, name FROM metric_names'),
-      addName: db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)'),
-      nameId: db.prepare<[string], { id: number }>('SELECT id FROM metric_names WHERE name = ?'),
       countBlocks: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM blocks'),
       newestRawPerNode: db.prepare<[], { node_id: number; ts: number }>('SELECT node_id, max(start_ts) AS ts FROM blocks WHERE tier = 0 GROUP BY node_id'),
     };
-    this.loadNames();
+    this.names = new MetricNames(db);
     this.replayJournal();
     // A crash may have come between an hour closing and its rollup: redo the last two hours.
     for (const { node_id, ts } of this.q.newestRawPerNode.all()) {
@@ -88,68 +74,11 @@ export class Series {
     }
   }
 
-  // ---- metric name dictionary --------------------------------------------------------------
-
-  private loadNames(): void {
-    for (const { id, name } of this.q.names.all()) {
-      this.idByName.set(name, id);
-      this.nameById.set(id, name);
-    }
-  }
-
-  private idOf(name: string): number {
-    let id = this.idByName.get(name);
-    if (id === undefined) {
-      this.q.addName.run(name);
-      id = this.q.nameId.get(name)!.id;
-      this.idByName.set(name, id);
-      this.nameById.set(id, name);
-    }
-    return id;
-  }
-
-  /** The ids under which a bucket of `name` stores its avg, min, max and count (`name`, `name:min`…). */
-  private statIdsOf(name: string): number[] {
-    let ids = this.statIds.get(name);
-    if (!ids) this.statIds.set(name, (ids = [this.idOf(name), ...STAT_KEYS.map((k) => this.idOf(`${name}:${k}`))]));
-    return ids;
-  }
-
-  /** Names added by another connection to the same file are picked up on first sight. */
-  private nameOf(id: number): string {
-    if (!this.nameById.has(id)) this.loadNames();
-    return this.nameById.get(id) ?? `unknown.${id}`;
-  }
-
-  private idsOf(names: readonly string[]): number[] {
-    let ids = this.idsByNames.get(names);
-    if (!ids) {
-      const fresh = names.map((name) => this.idOf(name));
-      const key = fresh.join(',');
-      ids = this.idLists.get(key);
-      if (!ids) this.idLists.set(key, (ids = fresh));
-      this.idsByNames.set(names, ids);
-    }
-    return ids;
-  }
-
-  private toIds(values: MetricValues): Record<number, number> {
-    const out: Record<number, number> = {};
-    for (const name in values) out[this.idOf(name)] = values[name]!;
-    return out;
-  }
-
-  private toNames(values: Record<number, number>): MetricValues {
-    const out: MetricValues = {};
-    for (const id in values) out[this.nameOf(Number(id))] = values[id]!;
-    return out;
-  }
-
   private bucketToBlock(b: Bucket): BlockSample {
     const values: Record<number, number> = {};
     for (const name in b.stats) {
       const s = b.stats[name]!;
-      const [avg, min, max, n] = this.statIdsOf(name);
+      const [avg, min, max, n] = this.names.statIdsOf(name);
       values[avg!] = s.avg;
       values[min!] = s.min;
       values[max!] = s.max;
@@ -159,7 +88,7 @@ export class Series {
   }
 
   private bucketFromBlock(s: BlockSample): Bucket {
-    const flat = this.toNames(s.values);
+    const flat = this.names.toNames(s.values);
     const stats: Record<string, Stat> = {};
     for (const key in flat) {
       if (key.includes(':')) continue;
@@ -194,7 +123,7 @@ export class Series {
       // Rows written before the binary journal (format 1 had metric ids, format 0 names).
       const row = JSON.parse(data) as { f: number; s: JournalEntry[] };
       for (const [nodeId, seq, ts, values] of row.s) {
-        const [ids, data] = unflatten(Array.isArray(values) ? values : Object.entries(this.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
+        const [ids, data] = unflatten(Array.isArray(values) ? values : Object.entries(this.names.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
         this.addPending(nodeId, ts, seq, ids, data);
       }
     }
@@ -209,7 +138,7 @@ export class Series {
     row.start();
     let maxTs = 0;
     for (const s of samples) {
-      const ids = this.idsOf(s.row.names);
+      const ids = this.names.idsOf(s.row.names);
       row.add(s.nodeId, s.seq, s.ts, ids, s.row.data);
       if (s.ts > maxTs) maxTs = s.ts;
       this.addPending(s.nodeId, s.ts, s.seq, ids, s.row.data);
@@ -271,11 +200,11 @@ export class Series {
   private rollHour(nodeId: number, hour: number): void {
     // A raw block is one minute, so one 1m bucket. (The hour's minutes were all packed before: compact packs first.)
     const minutes: Bucket[] = [];
-    for (const row of this.q.rawMinutes.all(nodeId, RAW.id, hour, hour + T1H.stepMs)) {
+    for (const row of this.q.blockRange.all(nodeId, RAW.id, hour, hour + T1H.stepMs)) {
       const columns = blockStats(row.data, row.start, row.start + T1M.stepMs);
       if (columns.length === 0) continue;
       const stats: Record<string, Stat> = {};
-      for (const c of columns) stats[this.nameOf(c.id)] = { avg: round3(c.sum / c.n), min: c.min, max: c.max, n: c.n };
+      for (const c of columns) stats[this.names.nameOf(c.id)] = { avg: round3(c.sum / c.n), min: c.min, max: c.max, n: c.n };
       minutes.push({ ts: row.start, stats });
     }
     if (minutes.length === 0) return;
@@ -384,7 +313,7 @@ export class Series {
       if (minute + MINUTE <= from || minute >= to) continue;
       for (const s of buffer.toSamples()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
     }
-    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.toNames(s.values) }));
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.names.toNames(s.values) }));
   }
 
   /** Newest timestamp held in memory for the node, or 0. */
@@ -403,7 +332,7 @@ export class Series {
       const row = this.q.newestBlock.get(nodeId, RAW.id);
       best = row ? (decodeBlock(row.data).at(-1) ?? null) : null;
     }
-    return best ? { nodeId, seq: best.seq, ts: best.ts, values: this.toNames(best.values) } : null;
+    return best ? { nodeId, seq: best.seq, ts: best.ts, values: this.names.toNames(best.values) } : null;
   }
 
   counts(): { blocks: number; journalRows: number; pendingSamples: number } {
