@@ -10,6 +10,7 @@ import type { Config } from './config/schema';
 import type { RawSettings } from './config/load';
 import { ProbeError } from './util/errors';
 import { log, setLogLevel } from './util/log';
+import { buildInfo } from './util/build-info';
 import { VERSION } from './version';
 
 interface CommonFlags {
@@ -354,7 +355,8 @@ export function buildProgram(): Command {
     .command('version')
     .description('Print the version.')
     .action(() => {
-      process.stdout.write(`probe ${VERSION} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+      const roles = buildInfo.server ? 'server and agent' : 'agent only';
+      process.stdout.write(`probe ${VERSION} (node ${process.version}, ${buildInfo.target}, ${roles})\n`);
     });
 
   return program;

@@ -7,10 +7,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildInfo } from '../util/build-info';
+import { ProbeError } from '../util/errors';
 import { seaAssets } from '../util/sea';
 
 /** The addon's exports when running as the single executable, or undefined to let better-sqlite3 find it. */
 export function embeddedSqliteBinding(): object | undefined {
+  if (!buildInfo.server) {
+    throw new ProbeError('PROBE_ERR_UNSUPPORTED', `this probe executable (${buildInfo.target}) carries the agent only: run the server, and the commands that open its database, from probe-linux-x64 or probe-linux-arm64`);
+  }
   const sea = seaAssets();
   if (!sea) return undefined;
   const bytes = Buffer.from(sea.getRawAsset('better_sqlite3.node'));

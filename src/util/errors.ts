@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'PROBE_ERR_STORE'
   | 'PROBE_ERR_LISTEN'
   | 'PROBE_ERR_NOTIFY'
-  | 'PROBE_ERR_INSTALL';
+  | 'PROBE_ERR_INSTALL'
+  | 'PROBE_ERR_UNSUPPORTED';
 
 export class ProbeError extends Error {
   constructor(

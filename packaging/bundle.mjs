@@ -1,0 +1,119 @@
+// The steps every build of the executable shares: the page and the CLI bundle (esbuild), the SEA
+// config, and the injection of a blob into a copy of a Node binary (postject).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const require = createRequire(import.meta.url);
+
+/** Runs a build step, showing its chatter only if it fails. */
+export function quietly(command, argv, options = {}) {
+  try {
+    return execFileSync(command, argv, { stdio: 'pipe', ...options });
+  } catch (err) {
+    process.stderr.write(String(err.stderr ?? '') + String(err.stdout ?? ''));
+    throw err;
+  }
+}
+
+/** The page's files, built into `outDir` (index.html, app.js, app.css, uplot.js). */
+export async function buildPage(outDir) {
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    entryPoints: { app: path.join(root, 'web/main.tsx') },
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    outdir: outDir,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: { app: path.join(root, 'web/styles.css') },
+    bundle: true,
+    minify: true,
+    outdir: outDir,
+    logLevel: 'warning',
+  });
+  copyFileSync(path.join(root, 'web/index.html'), path.join(outDir, 'index.html'));
+  // uPlot is loaded only when a node page opens, so the overview does not parse it.
+  copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(outDir, 'uplot.js'));
+}
+
+/** The page's files as SEA assets, keyed as src/server/assets.ts asks for them. */
+export function pageAssets(pageDir) {
+  const assets = {};
+  for (const f of ['index.html', 'app.js', 'app.css', 'uplot.js']) assets[`web/${f}`] = path.join(pageDir, f);
+  return assets;
+}
+
+// ws tries optional native helpers with require(); inside the executable that require() would
+// print a warning, so they resolve to a module that throws and ws uses its JavaScript fallback.
+const noOptionalNative = {
+  name: 'no-optional-native',
+  setup(b) {
+    b.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (a) => ({ path: a.path, namespace: 'absent' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({ contents: 'throw new Error("not bundled")', loader: 'js' }));
+  },
+};
+
+/**
+ * Server and agent in one CommonJS file (SEA runs CommonJS). `build` says what the executable
+ * is (src/util/build-info.ts): its target and whether it carries the server. Returns the metafile.
+ */
+export async function buildCli(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
+  const result = await build({
+    entryPoints: [path.join(root, 'src/cli.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    outfile: outFile,
+    plugins: [noOptionalNative],
+    define: { PROBE_BUILD: JSON.stringify(build_) },
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return result.metafile;
+}
+
+/** better-sqlite3's addon as npm built it for the Node running this script. */
+export function hostAddon() {
+  return path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');
+}
+
+/**
+ * Writes the SEA config and makes the blob with `blobNode` (argv prefix, e.g. ['qemu-arm', …, node]):
+ * the blob must come from a Node of the runtime's own version (and, for 32-bit targets, its own build).
+ */
+export function makeBlob({ main, blob, assets, blobNode, codeCache }) {
+  const config = path.join(path.dirname(blob), `${path.basename(blob)}.json`);
+  const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache };
+  // Node 20.11 (armv7's) predates SEA assets; agent-only builds have none.
+  if (Object.keys(assets).length > 0) seaConfig.assets = assets;
+  writeFileSync(config, JSON.stringify(seaConfig, null, 2));
+  const [command, ...prefix] = blobNode;
+  quietly(command, [...prefix, '--experimental-sea-config', config]);
+}
+
+/** Copies `nodeBinary` to `out` and injects `blob`; `strip` (a command) drops its symbols first. */
+export function injectBlob({ nodeBinary, out, blob, macho = false, strip = null }) {
+  copyFileSync(nodeBinary, out);
+  chmodSync(out, 0o755);
+  if (strip) quietly(strip, [out]);
+  // postject warns about ELF note sections it does not need.
+  quietly(process.execPath, [
+    require.resolve('postject/dist/cli.js'), out, 'NODE_SEA_BLOB', blob,
+    '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+    ...(macho ? ['--macho-segment-name', 'NODE_SEA'] : []),
+  ]);
+}

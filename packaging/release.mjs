@@ -1,0 +1,105 @@
+// `npm run release`: every platform's executable into dist/release/, offline but for the npm
+// registry (the Node binaries come from its packages). Linux x64 and arm64 carry the server
+// (SQLite addon built here with glibc-compat/); armv7, Windows and macOS carry the agent.
+// Next to each executable: `.gz` (served to clients that accept gzip) and, for Linux, `.xz`
+// (what install.sh fetches where xz exists); SHA256SUMS lists every file.
+//   node packaging/release.mjs [--targets linux-x64,linux-arm64] [--out DIR] [--no-compress]
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, constants as zlib } from 'node:zlib';
+import { buildAddon } from './addon.mjs';
+import { buildCli, buildPage, injectBlob, makeBlob, pageAssets, root } from './bundle.mjs';
+import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
+
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const targets = option('--targets')?.split(',') ?? Object.keys(TARGETS);
+for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}: one of ${Object.keys(TARGETS).join(', ')}`);
+const outDir = path.resolve(option('--out') ?? path.join(root, 'dist/release'));
+const compress = !args.includes('--no-compress');
+const work = path.join(cacheDir, 'work');
+const started = Date.now();
+const step = (text) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}`);
+
+function sha256(file) {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function gzip(file) {
+  return pipeline(createReadStream(file), createGzip({ level: zlib.Z_BEST_COMPRESSION, memLevel: 9 }), createWriteStream(`${file}.gz`));
+}
+
+function xz(file) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('xz', ['-6', '-T2', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('error', (err) => reject(new Error(`xz: ${err.message} (apt-get install xz-utils)`)));
+    pipeline(child.stdout, createWriteStream(`${file}.xz`)).then(() => (child.exitCode === 0 || child.exitCode === null ? resolve() : reject(new Error(`xz exited ${child.exitCode}`))), reject);
+  });
+}
+
+rmSync(outDir, { recursive: true, force: true });
+rmSync(work, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+mkdirSync(work, { recursive: true });
+
+step('page');
+await buildPage(path.join(work, 'web'));
+step(`Node runtimes (npm packages): ${targets.map((t) => `${TARGETS[t].pkg}@${TARGETS[t].version}`).join(', ')}`);
+const packages = Object.fromEntries(['linux-x64', ...targets].map((t) => [t, nodePackage(t)]));
+// Every 64-bit blob comes from linux-x64's Node 22 (the blob must match the runtime's version).
+const blobNode = path.join(packages['linux-x64'], TARGETS['linux-x64'].bin);
+
+step('SQLite addons for the server targets (minutes the first time; cached after)');
+const serverTargets = targets.filter((t) => TARGETS[t].server);
+const addons = Object.fromEntries(await Promise.all(serverTargets.map(async (t) => [t, await buildAddon(t)])));
+
+let serviceHost = null;
+if (targets.includes('windows-x64') && existsSync(path.join(root, 'packaging/service-host.mjs'))) {
+  const { buildServiceHost } = await import('./service-host.mjs');
+  serviceHost = path.join(work, 'probe-service.exe');
+  await buildServiceHost(serviceHost);
+}
+
+for (const target of targets) {
+  const t = TARGETS[target];
+  step(`${fileName(target)} (Node ${t.version}, ${t.server ? 'server and agent' : 'agent only'})`);
+  const dir = path.join(work, target);
+  mkdirSync(dir, { recursive: true });
+  await buildCli(path.join(dir, 'probe.cjs'), { target, server: t.server });
+  const assets = t.server ? { 'better_sqlite3.node': addons[target], ...pageAssets(path.join(work, 'web')) } : {};
+  if (target === 'windows-x64' && serviceHost) assets['probe-service.exe'] = serviceHost;
+  const runtime = path.join(packages[target], t.bin);
+  makeBlob({
+    main: path.join(dir, 'probe.cjs'),
+    blob: path.join(dir, 'sea.blob'),
+    assets,
+    blobNode: t.ownBlob ? [...t.qemu, runtime] : [blobNode],
+    codeCache: target === 'linux-x64',
+  });
+  injectBlob({ nodeBinary: runtime, out: path.join(outDir, fileName(target)), blob: path.join(dir, 'sea.blob'), macho: t.macho, strip: t.strip });
+}
+
+if (compress) {
+  step('compressing: gzip -9 for every file, xz -6 for Linux');
+  await Promise.all(targets.map((t) => gzip(path.join(outDir, fileName(t)))));
+  for (const t of targets.filter((t) => t.startsWith('linux-'))) await xz(path.join(outDir, fileName(t)));
+}
+
+const files = readdirSync(outDir).filter((f) => f !== 'SHA256SUMS').sort();
+const sums = await Promise.all(files.map(async (f) => `${await sha256(path.join(outDir, f))}  ${f}`));
+writeFileSync(path.join(outDir, 'SHA256SUMS'), `${sums.join('\n')}\n`);
+rmSync(work, { recursive: true, force: true });
+
+const mb = (f) => (existsSync(f) ? `${(statSync(f).size / 1e6).toFixed(1)} MB` : '-');
+console.log(`\n${'file'.padEnd(24)} ${'size'.padStart(9)} ${'gzip'.padStart(9)} ${'xz'.padStart(9)}  roles`);
+for (const target of targets) {
+  const f = path.join(outDir, fileName(target));
+  console.log(`${fileName(target).padEnd(24)} ${mb(f).padStart(9)} ${mb(`${f}.gz`).padStart(9)} ${mb(`${f}.xz`).padStart(9)}  ${TARGETS[target].server ? 'server, agent' : 'agent'}`);
+}
+step(`done: ${outDir}`);
