@@ -61,8 +61,11 @@ export async function buildAddon(target) {
     throw new Error(`cannot compile for ${target} with ${cxx} (${err.message.split('\n')[0]}): apt-get install ${debian}`);
   }
   const include = `-include ${path.join(compatDir, 'compat.h')}`;
+  // npm passes its config down (here nodedir=/usr, this machine's Node 20 headers), and node-gyp
+  // would take it over --nodedir.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')));
   const env = {
-    ...process.env,
+    ...inherited,
     CC: cc, CXX: cxx, LINK: cxx, AR: `${t.toolchain}ar`,
     CC_host: 'gcc', CXX_host: 'g++', LINK_host: 'g++', AR_host: 'ar',
     CFLAGS: include, CXXFLAGS: include, LDFLAGS: compat,

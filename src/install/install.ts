@@ -1,15 +1,19 @@
 /**
- * @module `probe install agent|server`: puts this executable in place, writes the environment
- * file (0600) and the hardened systemd unit, and enables the service; `--uninstall` undoes it.
- * `--root` writes under another directory and `--no-start` leaves systemctl alone (packaging, tests).
+ * @module `probe install agent|server`: puts this executable in place and makes it a service that
+ * starts at boot. Linux: the environment file (0600) and the hardened systemd unit; Windows
+ * (windows.ts) and macOS (launchd.ts): the agent only. `--uninstall` undoes it. `--root` writes
+ * under another directory and `--no-start` leaves the service manager alone (packaging, tests).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ProbeError } from '../util/errors';
 import { seaAssets } from '../util/sea';
+import { placeExecutable, replaceFile } from './files';
+import { installLaunchd } from './launchd';
 import type { Role } from './units';
 import { SERVICE_NAME, envFile, unitFile } from './units';
+import { installWindows } from './windows';
 
 export interface InstallOptions {
   role: Role;
@@ -23,11 +27,13 @@ export interface InstallOptions {
   env: Record<string, string | undefined>;
   /** This executable (tests pass the built binary when running from source). */
   self?: string;
+  /** Windows: probe-service.exe as a file instead of this executable's asset (tests). */
+  serviceHost?: string;
+  /** Default: this machine's. */
+  platform?: NodeJS.Platform;
 }
 
 export interface InstallResult {
-  unitPath: string;
-  envPath: string;
   lines: string[];
 }
 
@@ -37,26 +43,23 @@ function systemctl(role: Role, args: string[]): void {
   if (result.status !== 0) throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
 }
 
-function writePrivate(file: string, text: string, mode: number): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
-}
-
-/** Copies `from` to `to` through a temp file and a rename, so a running old copy keeps working. */
-function placeExecutable(from: string, to: string): boolean {
-  if (existsSync(to) && realpathSync(to) === realpathSync(from)) return false;
-  mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });
-  const tmp = `${to}.tmp-${process.pid}`;
-  copyFileSync(from, tmp);
-  chmodSync(tmp, 0o755);
-  renameSync(tmp, to);
-  return true;
-}
-
 export function install(options: InstallOptions): InstallResult {
+  if (!options.uninstall && options.role === 'agent') {
+    if (!options.env.PROBE_KEY) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key with the key from the admin or `probe node add <name>`');
+    if (!options.env.PROBE_SERVER) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server, e.g. wss://status.example.com');
+  }
+  const platform = options.platform ?? process.platform;
+  if (platform === 'win32' || platform === 'darwin') {
+    if (options.role !== 'agent') throw new ProbeError('PROBE_ERR_INSTALL', '`probe install server` is for Linux (systemd); on Windows and macOS probe installs the agent');
+    const common = { start: options.start, uninstall: options.uninstall, settings: options.env, self: options.self };
+    if (platform === 'darwin') return { lines: installLaunchd({ ...common, bin: options.bin, root: options.root }) };
+    if (options.root !== '/') throw new ProbeError('PROBE_ERR_INSTALL', '--root is not used on Windows: the service host finds its files in %ProgramFiles%\\probe and %ProgramData%\\probe');
+    return { lines: installWindows({ ...common, serviceHost: options.serviceHost }) };
+  }
+  return installSystemd(options);
+}
+
+function installSystemd(options: InstallOptions): InstallResult {
   const service = SERVICE_NAME[options.role];
   const at = (p: string) => path.join(options.root, p);
   const unitPath = at(`/etc/systemd/system/${service}.service`);
@@ -69,17 +72,15 @@ export function install(options: InstallOptions): InstallResult {
     rmSync(envPath, { force: true });
     if (options.start) systemctl(options.role, ['daemon-reload']);
     lines.push(`Removed ${service}.service and ${envPath}. Kept ${options.bin} and /var/lib/${service} (delete them by hand if you want them gone).`);
-    return { unitPath, envPath, lines };
+    return { lines };
   }
 
-  if (options.role === 'agent' && !options.env.PROBE_KEY) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key with the key from the admin or `probe node add <name>`');
-  if (options.role === 'agent' && !options.env.PROBE_SERVER) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server, e.g. wss://status.example.com');
   const self = options.self ?? (seaAssets() ? process.execPath : null);
   if (!self) throw new ProbeError('PROBE_ERR_INSTALL', 'run `install` from the probe executable (dist/probe after `npm run build`), not from source');
   if (placeExecutable(self, at(options.bin))) lines.push(`Copied ${self} to ${at(options.bin)}.`);
   // The key is a secret: only root may read this file; the unit reads it as root before dropping to its user.
-  writePrivate(envPath, envFile(options.env), 0o600);
-  writePrivate(unitPath, unitFile(options.role, { bin: options.bin, envFile: `/etc/probe/${options.role}.env` }), 0o644);
+  replaceFile(envPath, envFile(options.env), 0o600);
+  replaceFile(unitPath, unitFile(options.role, { bin: options.bin, envFile: `/etc/probe/${options.role}.env` }), 0o644);
   lines.push(`Wrote ${unitPath} and ${envPath}.`);
   if (options.start) {
     systemctl(options.role, ['daemon-reload']);
@@ -90,5 +91,5 @@ export function install(options: InstallOptions): InstallResult {
   } else {
     lines.push(`Not started (--no-start). Start it with: systemctl daemon-reload && systemctl enable --now ${service}.service`);
   }
-  return { unitPath, envPath, lines };
+  return { lines };
 }

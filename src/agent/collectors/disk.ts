@@ -36,9 +36,9 @@ export function parseMounts(text: string): Mount[] {
   return mounts;
 }
 
-export function realFilesystems(mounts: readonly Mount[]): Mount[] {
+export function realFilesystems<M extends Mount>(mounts: readonly M[]): M[] {
   const seen = new Set<string>();
-  const out: Mount[] = [];
+  const out: M[] = [];
   for (const m of mounts) {
     const containerRoot = m.fstype === 'overlay' && m.mountpoint === '/';
     if (!REAL_FS.has(m.fstype) && !containerRoot) continue;

@@ -1,10 +1,19 @@
 /**
- * @module Collectors for platforms without /proc (macOS, BSD, Windows), from node:os alone.
+ * @module Collectors for platforms without /proc (macOS, BSD, Windows): cpu, memory, load and uptime
+ * from node:os, disk and network from systeminformation, refreshed in the background.
  */
 import os from 'node:os';
 import type { Collector } from './collector';
+import { portableDiskCollector } from './portable-disk';
+import { portableNetworkCollector } from './portable-network';
+import { systemInformation } from './system-information';
+import type { PortableSources } from './system-information';
 
-export function portableCollectors(): Collector[] {
+/**
+ * `sources` and `now` (a monotonic clock in ms) are parameters so tests can run these collectors
+ * on Linux, or with stand-in calls and a clock of their own.
+ */
+export function portableCollectors(sources: PortableSources = systemInformation(), now: () => number = () => performance.now()): Collector[] {
   let prev: { total: number; idle: number } | null = null;
   return [
     {
@@ -27,6 +36,8 @@ export function portableCollectors(): Collector[] {
         out.memUsedBytes = os.totalmem() - os.freemem();
       },
     },
+    portableDiskCollector(() => sources.fsSize(), now),
+    portableNetworkCollector(sources, now),
     {
       name: 'load',
       collect(out) {
