@@ -4,11 +4,11 @@
  * (the executable's require() only loads built-in modules).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildInfo } from '../util/build-info';
 import { ProbeError } from '../util/errors';
+import { privateDir } from '../util/private-dir';
 import { seaAssets } from '../util/sea';
 
 /** The addon's exports when running as the single executable, or undefined to let better-sqlite3 find it. */
@@ -20,14 +20,7 @@ export function embeddedSqliteBinding(): object | undefined {
   if (!sea) return undefined;
   const bytes = Buffer.from(sea.getRawAsset('better_sqlite3.node'));
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), `probe-native-${process.getuid?.() ?? 'user'}`);
-  const file = path.join(dir, `better_sqlite3-${hash}.node`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const owner = statSync(dir);
-  // Another user could plant a library in a shared temp dir: only load from a private one of ours.
-  if ((process.getuid && owner.uid !== process.getuid()) || (owner.mode & 0o022) !== 0) {
-    throw new Error(`${dir} is not a private directory of this user; remove it and start again`);
-  }
+  const file = path.join(privateDir('probe-native'), `better_sqlite3-${hash}.node`);
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes, { mode: 0o500 });

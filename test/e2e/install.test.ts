@@ -102,12 +102,23 @@ test('the one-line install: /install.sh fetches the server’s own executable, c
   const script = await (await fetch(`${base}/install.sh`)).text();
   assert.match(script, /^#!\/bin\/sh\n/);
   assert.ok(script.includes(`SHA256='${sha256(BINARY)}'`), 'the script pins the executable’s hash');
-  const download = await fetch(`${base}/download/probe`);
+  const identity = { 'Accept-Encoding': 'identity' };
+  const download = await fetch(`${base}/download/probe`, { headers: identity });
   assert.equal(download.headers.get('content-length'), String(statSync(BINARY).size));
+  assert.equal(download.headers.get('x-checksum-sha256'), sha256(BINARY));
   await download.body?.cancel();
+  // Clients that accept gzip get it once the server has made its copy (in the background); fetch decompresses.
+  const gzip = { 'Accept-Encoding': 'gzip' };
+  await waitFor('a gzip copy', async () => (await fetch(`${base}/download/probe`, { method: 'HEAD', headers: gzip })).headers.get('content-encoding') === 'gzip', 60_000, 500);
+  const gzipped = await fetch(`${base}/download/probe`, { headers: gzip });
+  assert.ok(Number(gzipped.headers.get('content-length')) < statSync(BINARY).size / 2, 'gzip at least halves it');
+  assert.equal(createHash('sha256').update(Buffer.from(await gzipped.arrayBuffer())).digest('hex'), sha256(BINARY), 'the same bytes after gunzip');
+  const missing = await fetch(`${base}/download/probe-linux-riscv64`);
+  assert.equal(missing.status, 404);
+  assert.match(await missing.text(), /this server has: probe/);
 
   // A fleet installing at once: past MAX_DOWNLOADS running downloads the server answers 503, and the script's curl retries.
-  const running = await Promise.all(Array.from({ length: MAX_DOWNLOADS }, () => fetch(`${base}/download/probe`)));
+  const running = await Promise.all(Array.from({ length: MAX_DOWNLOADS }, () => fetch(`${base}/download/probe`, { headers: identity })));
   assert.deepEqual(running.map((r) => r.status), running.map(() => 200));
   const busy = await fetch(`${base}/download/probe`);
   assert.equal(busy.status, 503);
