@@ -1,7 +1,8 @@
 /**
  * The Windows service end to end under Wine (Debian's wine64, a fresh prefix that says Windows 10,
  * which Node 22 needs): `probe install agent` (src/install/windows.ts, run by the official Node for
- * Windows) copies the files and registers probe-agent with Wine's sc.exe; the host
+ * Windows) copies the files and registers probe-agent with Wine's sc.exe (with --no-start, the
+ * sc.exe commands it prints do that from a Command Prompt); the host
  * (probe-service.c) runs `probe.exe agent --config C:\ProgramData\probe\agent.json`, restarts it
  * with a growing delay, stops it with the service and takes it down when it dies itself; a second
  * install replaces the files of the running service; --uninstall removes it.
@@ -40,7 +41,7 @@ async function nodeForWindows(): Promise<string> {
   return path.join(targets.nodePackage('windows-x64'), targets.TARGETS['windows-x64']!.bin);
 }
 
-test('Windows service under Wine: install, the host runs and restarts `probe.exe agent --config`, stop, reinstall, host death, --uninstall', async (t) => {
+test('Windows service under Wine: --no-start, install, the host runs and restarts `probe.exe agent --config`, stop, reinstall, host death, --uninstall', async (t) => {
   assert.ok(existsSync(WINE), `${WINE} runs this test: apt-get install wine64`);
   const dir = tempDir(t, 'probe-wine-');
   const env = { ...process.env, WINEPREFIX: path.join(dir, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
@@ -108,15 +109,27 @@ test('Windows service under Wine: install, the host runs and restarts `probe.exe
   };
   const state = () => /STATE\s*:\s*\d+\s+(\w+)/.exec(wine('sc.exe', 'query', 'probe-agent').stdout)?.[1];
 
+  // --no-start writes the files and prints the sc.exe commands, which register it from a Command Prompt.
+  const services = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\probe-agent';
+  const filesOnly = runInstaller({ start: false });
+  assert.match(filesOnly, /Copied .*node\.exe to C:\\Program Files\\probe\\probe\.exe\./);
+  assert.ok(existsSync(path.join(data, 'agent.json')));
+  assert.notEqual(wine('reg.exe', 'query', services).status, 0, 'not registered');
+  const create = /^  (sc\.exe create .*)$/m.exec(filesOnly)![1]!;
+  assert.equal(create, 'sc.exe create probe-agent binPath= "\\"C:\\Program Files\\probe\\probe-service.exe\\"" start= auto DisplayName= "probe agent"');
+  writeFileSync(path.join(drive, 'register.cmd'), `@${create}\r\n`);
+  assert.equal(wine('cmd.exe', '/c', 'C:\\register.cmd').status, 0);
+  assert.match(wine('reg.exe', 'query', services).stdout, /ImagePath\s+REG_SZ\s+"C:\\Program Files\\probe\\probe-service\.exe"\r?\n/);
+  assert.equal(wine('sc.exe', 'delete', 'probe-agent').status, 0);
+
   // Install: files in place, the service registered and running.
   const installed = runInstaller({});
-  assert.match(installed, /Copied .*node\.exe to C:\\Program Files\\probe\\probe\.exe\./);
   assert.match(installed, /Started the probe-agent service; it starts at boot/);
   assert.equal(sha256(path.join(programDir, 'probe.exe')), sha256(nodeExe));
   assert.ok(readFileSync(path.join(programDir, 'probe-service.exe')).equals(readFileSync(host)));
   const config = JSON.parse(readFileSync(path.join(data, 'agent.json'), 'utf8')) as { agent: Record<string, string> };
   assert.deepEqual(config.agent, { server: 'wss://status.example.com', key: KEY, stateDir: 'C:\\ProgramData\\probe\\state' });
-  const registry = wine('reg.exe', 'query', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\probe-agent').stdout;
+  const registry = wine('reg.exe', 'query', services).stdout;
   assert.match(registry, /ImagePath\s+REG_SZ\s+"C:\\Program Files\\probe\\probe-service\.exe"\r?\n/);
   assert.match(registry, /Start\s+REG_DWORD\s+0x2\r?\n/, 'starts at boot');
   assert.ok(!registry.includes(KEY), 'the key is not in the service’s registration');
@@ -166,7 +179,7 @@ test('Windows service under Wine: install, the host runs and restarts `probe.exe
   // --uninstall: the service and the config go; the executables stay.
   const removed = runInstaller({ uninstall: true });
   assert.match(removed, /Removed the probe-agent service and C:\\ProgramData\\probe\\agent\.json\./);
-  assert.notEqual(wine('reg.exe', 'query', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\probe-agent').status, 0, 'not registered');
+  assert.notEqual(wine('reg.exe', 'query', services).status, 0, 'not registered');
   assert.ok(!existsSync(path.join(data, 'agent.json')));
   assert.ok(existsSync(path.join(programDir, 'probe.exe')));
   assert.ok(await stopped(), 'the agent is not running');
