@@ -4,7 +4,7 @@
 // `--if-stale` skips the work when dist/probe is newer than every input.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildCli, buildPage, hostAddon, injectBlob, makeBlob, pageAssets, root } from './packaging/bundle.mjs';
+import { buildCli, buildPage, hostAddon, injectBlob, makeBlob, pageAssets, root, upToDate } from './packaging/bundle.mjs';
 
 const dist = path.join(root, 'dist');
 const out = path.join(dist, 'probe');
@@ -12,18 +12,9 @@ const args = process.argv.slice(2);
 const nodeIndex = args.indexOf('--node');
 const nodeBinary = nodeIndex >= 0 ? path.resolve(args[nodeIndex + 1]) : process.execPath;
 
-function newestMtime(p) {
-  const s = statSync(p);
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(0, ...readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
-
-if (args.includes('--if-stale') && existsSync(out)) {
-  const inputs = ['src', 'web', 'build.mjs', 'packaging', 'package-lock.json'].map((p) => path.join(root, p));
-  if (statSync(out).mtimeMs > Math.max(...inputs.map(newestMtime))) {
-    console.log('dist/probe is up to date');
-    process.exit(0);
-  }
+if (args.includes('--if-stale') && upToDate(out)) {
+  console.log('dist/probe is up to date');
+  process.exit(0);
 }
 
 const started = Date.now();

@@ -2,12 +2,25 @@
 // config, and the injection of a blob into a copy of a Node binary (postject).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const require = createRequire(import.meta.url);
+
+function newestMtime(p) {
+  const s = statSync(p);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(p).map((f) => newestMtime(path.join(p, f))));
+}
+
+/** True when `output` exists and is newer than every source it is built from. */
+export function upToDate(output) {
+  if (!existsSync(output)) return false;
+  const inputs = ['src', 'web', 'build.mjs', 'packaging', 'package-lock.json'].map((p) => path.join(root, p));
+  return statSync(output).mtimeMs > Math.max(...inputs.map(newestMtime));
+}
 
 /** Runs a build step, showing its chatter only if it fails. */
 export function quietly(command, argv, options = {}) {

@@ -3,7 +3,7 @@
 // (SQLite addon built here with glibc-compat/); armv7, Windows and macOS carry the agent.
 // Next to each executable: `.gz` (served to clients that accept gzip) and, for Linux, `.xz`
 // (what install.sh fetches where xz exists); SHA256SUMS lists every file.
-//   node packaging/release.mjs [--targets linux-x64,linux-arm64] [--out DIR] [--no-compress]
+//   node packaging/release.mjs [--targets linux-x64,linux-arm64] [--out DIR] [--no-compress] [--if-stale]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlib } from 'node:zlib';
 import { buildAddon } from './addon.mjs';
-import { buildCli, buildPage, injectBlob, makeBlob, pageAssets, root } from './bundle.mjs';
+import { buildCli, buildPage, injectBlob, makeBlob, pageAssets, root, upToDate } from './bundle.mjs';
 import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
 
 const args = process.argv.slice(2);
@@ -21,6 +21,11 @@ for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}: 
 const outDir = path.resolve(option('--out') ?? path.join(root, 'dist/release'));
 const compress = !args.includes('--no-compress');
 const work = path.join(cacheDir, 'work');
+const complete = () => targets.every((t) => existsSync(path.join(outDir, fileName(t))) && (!compress || existsSync(path.join(outDir, `${fileName(t)}.gz`))));
+if (args.includes('--if-stale') && upToDate(path.join(outDir, 'SHA256SUMS')) && complete()) {
+  console.log(`${path.relative(root, outDir)} is up to date`);
+  process.exit(0);
+}
 const started = Date.now();
 const step = (text) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${text}`);
 
@@ -43,7 +48,9 @@ function xz(file) {
   });
 }
 
-rmSync(outDir, { recursive: true, force: true });
+// `--targets` rebuilds those and keeps the other files (SHA256SUMS is written anew over all).
+if (option('--targets')) for (const t of targets) for (const ext of ['', '.gz', '.xz']) rmSync(path.join(outDir, `${fileName(t)}${ext}`), { force: true });
+else rmSync(outDir, { recursive: true, force: true });
 rmSync(work, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 mkdirSync(work, { recursive: true });

@@ -1,15 +1,18 @@
 // Runs every test/**/*.test.ts through node:test with tsx (Node 20's --test does not expand globs).
-// Extra arguments pass through, e.g. `npm test -- --test-name-pattern=offline`.
+// Other arguments pass through, e.g. `npm test -- --test-name-pattern=offline`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+// `--release`: the tests of dist/release/ (test/release/, `npm run test:release`), which npm test leaves out.
+const release = process.argv.includes('--release');
+const args = process.argv.slice(2).filter((a) => a !== '--release');
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
-  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -1,10 +1,12 @@
 /**
  * @module The executables this server hands out: its own file, and every release file
  * (`probe-<os>-<arch>[.exe]`) lying next to it, each hashed once per version of the file, with
- * its compressed copies: a `.gz` or `.xz` beside it, or a gzip copy made in the background.
+ * its compressed copies: a `.gz` or `.xz` beside it that the release's SHA256SUMS vouches for
+ * (copied folders get new modification times in any order, so times prove nothing), or a gzip
+ * copy made in the background.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -46,10 +48,28 @@ function sha256Of(file: string, version: string): Promise<string> {
   return hash;
 }
 
-/** A compressed copy is good if it is newer than the file it copies (a replaced file outdates it). */
-function freshCopy(file: string, mtimeMs: number): string | null {
+/** The `sha256  name` lines of the SHA256SUMS in `dir`, if there is one. */
+function releaseSums(dir: string): Map<string, string> {
+  const sums = new Map<string, string>();
   try {
-    return statSync(file).mtimeMs >= mtimeMs ? file : null;
+    for (const line of readFileSync(path.join(dir, 'SHA256SUMS'), 'utf8').split('\n')) {
+      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+      if (m) sums.set(m[2]!, m[1]!);
+    }
+  } catch {
+    // No release beside it: no copies to vouch for.
+  }
+  return sums;
+}
+
+/** `file` + `ext`, if SHA256SUMS lists the executable as it is now and the copy as it is now. */
+async function vouchedCopy(file: string, sha256: string, ext: string, sums: Map<string, string>): Promise<string | null> {
+  const copy = `${file}${ext}`;
+  const name = path.basename(file);
+  if (sums.get(name) !== sha256 || !sums.has(`${name}${ext}`)) return null;
+  try {
+    const s = statSync(copy);
+    return (await sha256Of(copy, `${s.size}:${s.mtimeMs}`)) === sums.get(`${name}${ext}`) ? copy : null;
   } catch {
     return null;
   }
@@ -75,7 +95,7 @@ export function gzipLater(exe: Executable): void {
     .finally(() => gzipping.delete(target));
 }
 
-async function describe(name: string, platform: string, file: string): Promise<Executable | null> {
+async function describe(name: string, platform: string, file: string, sums: Map<string, string>): Promise<Executable | null> {
   try {
     const s = statSync(file);
     const sha256 = await sha256Of(file, `${s.size}:${s.mtimeMs}`);
@@ -86,8 +106,8 @@ async function describe(name: string, platform: string, file: string): Promise<E
       path: file,
       size: s.size,
       sha256,
-      gz: freshCopy(`${file}.gz`, s.mtimeMs) ?? (existsSync(made) ? made : null),
-      xz: freshCopy(`${file}.xz`, s.mtimeMs),
+      gz: (await vouchedCopy(file, sha256, '.gz', sums)) ?? (existsSync(made) ? made : null),
+      xz: await vouchedCopy(file, sha256, '.xz', sums),
     };
   } catch {
     return null;
@@ -100,7 +120,8 @@ async function describe(name: string, platform: string, file: string): Promise<E
  */
 export async function executables(self = seaAssets() ? process.execPath : null, selfPlatform = buildInfo.target): Promise<Executable[]> {
   if (!self) return [];
-  const found = [describe('probe', selfPlatform, self)];
+  const sums = releaseSums(path.dirname(self));
+  const found = [describe('probe', selfPlatform, self, sums)];
   const seen = new Set([selfPlatform]);
   let files: string[] = [];
   try {
@@ -112,7 +133,7 @@ export async function executables(self = seaAssets() ? process.execPath : null, 
     const platform = RELEASE_FILE.exec(name)?.[1];
     if (!platform || seen.has(platform)) continue;
     seen.add(platform);
-    found.push(describe(name, platform, path.join(path.dirname(self), name)));
+    found.push(describe(name, platform, path.join(path.dirname(self), name), sums));
   }
   return (await Promise.all(found)).filter((e): e is Executable => e !== null);
 }
