@@ -190,12 +190,13 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (name: string, flags: CommonFlags & { data?: string; group: string; location: string }) => {
       const { config, store } = await openStoreFor(flags);
-      const { addNode, agentCommand, installCommand } = await import('./server/nodes');
+      const { addNode, agentCommand, installCommands } = await import('./server/nodes');
       try {
         const { key } = addNode(store, name, flags.group, flags.location, Date.now());
         process.stdout.write(
           `Added node "${name}". Its key is shown only now:\n\n  ${key}\n\nOn the node, run:\n\n  ${agentCommand(config, key)}\n\n` +
-            `or install it there as a service (Linux, systemd), in one line:\n\n  ${installCommand(config, key)}\n\n` +
+            `or install it there as a service in one line: on Linux (systemd) and macOS (launchd)\n\n  ${installCommands(config, key).install}\n\n` +
+            `on Windows, in PowerShell as administrator\n\n  ${installCommands(config, key).installWindows}\n\n` +
             `(If agents reach this server under another address, set server.publicUrl or PROBE_PUBLIC_URL.)\n`,
         );
       } finally {
@@ -269,7 +270,7 @@ export function buildProgram(): Command {
       process.stdout.write(`Backed up ${path.join(config.server.data, 'probe.db')} to ${path.resolve(file)} (${(bytes / 1048576).toFixed(1)} MiB). Restore: stop the server, put it in place as probe.db (without -wal/-shm files), start.\n`);
     });
 
-  const installCmd = program.command('install').description('Install this executable as a systemd service (hardened unit, own user, enabled at boot).');
+  const installCmd = program.command('install').description('Install this executable as a service that starts at boot: systemd on Linux (hardened unit, own user), launchd on macOS, a Windows service.');
   const installFlags = (cmd: Command) =>
     cmd
       .option('--bin <path>', 'where the executable goes', '/usr/local/bin/probe')
@@ -281,7 +282,7 @@ export function buildProgram(): Command {
       .command('agent')
       .description('Install the agent: `probe install agent --server wss://status.example.com --key <KEY>`.')
       .option('-s, --server <url>', 'server URL')
-      .option('-k, --key <key>', 'node key from the admin or `probe node add` (stored in /etc/probe/agent.env, mode 0600)')
+      .option('-k, --key <key>', 'node key from the admin or `probe node add` (stored only in a file for root/Administrators: /etc/probe/agent.env on Linux)')
       .option('-i, --interval <duration>', 'time between samples')
       .option('--latency <targets>', 'TCP connect-time probes, "label=host:port,…"')
       .option('--textfile-dir <dir>', 'read custom metrics from *.prom files here')

@@ -67,8 +67,8 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
 
   /** `probe agent …` and the one-line install, for the address the admin reached us at (or server.publicUrl). */
   const commands = (req: IncomingMessage, key: string) => {
-    const { agent, install } = commandsFor(requestBase(req, deps.secure(req), deps.publicUrl), key);
-    return { command: agent, install };
+    const { agent, install, installWindows } = commandsFor(requestBase(req, deps.secure(req), deps.publicUrl), key);
+    return { command: agent, install, installWindows };
   };
 
   const nodeId = (path: string) => {

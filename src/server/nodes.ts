@@ -48,14 +48,18 @@ export function agentCommand(config: Config, key: string): string {
   return commandsFor(agentServerUrl(config).replace(/^ws/, 'http'), key).agent;
 }
 
-/** The commands to start an agent against the server at `base` (http[s]://host[:port]): as is, or installed as a service in one line. */
-export function commandsFor(base: string, key: string): { agent: string; install: string } {
+/**
+ * The commands to start an agent against the server at `base` (http[s]://host[:port]): as is, or
+ * installed as a service in one line (Linux and macOS; Windows in PowerShell as administrator).
+ */
+export function commandsFor(base: string, key: string): { agent: string; install: string; installWindows: string } {
   return {
     agent: `probe agent --server ${base.replace(/^http/, 'ws')} --key ${key}`,
     install: `curl -fsSL ${base}/install.sh | sudo sh -s -- --key ${key}`,
+    installWindows: `$env:PROBE_KEY = '${key}'; iwr -useb ${base}/install.ps1 | iex`,
   };
 }
 
-export function installCommand(config: Config, key: string): string {
-  return commandsFor(agentServerUrl(config).replace(/^ws/, 'http'), key).install;
+export function installCommands(config: Config, key: string): { install: string; installWindows: string } {
+  return commandsFor(agentServerUrl(config).replace(/^ws/, 'http'), key);
 }

@@ -39,6 +39,8 @@ test('admin page: first password, add a node, rotate its key, sign out and in, h
   const command = (await page.getByTestId('agent-command').textContent())!;
   const key = /--key (pk_[A-Za-z0-9_-]+)/.exec(command)![1]!;
   assert.match(command, /^probe agent --server ws:\/\//);
+  assert.equal(await page.getByTestId('install-command').textContent(), `curl -fsSL ${base}/install.sh | sudo sh -s -- --key ${key}`);
+  assert.equal(await page.getByTestId('install-windows-command').textContent(), `$env:PROBE_KEY = '${key}'; iwr -useb ${base}/install.ps1 | iex`);
   await page.locator('tr[data-node="edge-1"]').waitFor();
   await page.screenshot({ path: path.join(shots, 'admin.png'), fullPage: true });
 

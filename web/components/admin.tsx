@@ -53,6 +53,8 @@ function KeyOnce() {
       </p>
       <p>{t('installLine')}</p>
       <Copyable key={shown.install} text={shown.install} testId="install-command" />
+      <p>{t('installWindows')}</p>
+      <Copyable key={shown.installWindows} text={shown.installWindows} testId="install-windows-command" />
       <p>{t('orRunAgent')}</p>
       <Copyable key={shown.command} text={shown.command} testId="agent-command" />
     </div>

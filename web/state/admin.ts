@@ -26,7 +26,7 @@ export const pageMode = signal<AccessMode>('public');
 /** The last error to show, or a confirmation. */
 export const notice = signal<{ kind: 'error' | 'ok'; text: string } | null>(null);
 /** The key of a node just added or re-keyed, shown once. */
-export const shownKey = signal<{ name: string; command: string; install: string } | null>(null);
+export const shownKey = signal<{ name: string; command: string; install: string; installWindows: string } | null>(null);
 
 let csrf = '';
 
@@ -96,8 +96,8 @@ export function signOut(): Promise<boolean> {
 
 export function addNode(name: string, group: string, location: string): Promise<boolean> {
   return attempt(async () => {
-    const res = await api<{ name: string; command: string; install: string }>('POST', '/api/admin/nodes', { name, group, location });
-    shownKey.value = { name: res.name, command: res.command, install: res.install };
+    const res = await api<{ name: string; command: string; install: string; installWindows: string }>('POST', '/api/admin/nodes', { name, group, location });
+    shownKey.value = { name: res.name, command: res.command, install: res.install, installWindows: res.installWindows };
     await refresh();
   });
 }
@@ -111,8 +111,8 @@ export function editNode(id: number, fields: { name: string; group: string; loca
 
 export function rotateNodeKey(node: AdminNode): Promise<boolean> {
   return attempt(async () => {
-    const res = await api<{ command: string; install: string }>('POST', `/api/admin/nodes/${node.id}/rotate-key`, {});
-    shownKey.value = { name: node.name, command: res.command, install: res.install };
+    const res = await api<{ command: string; install: string; installWindows: string }>('POST', `/api/admin/nodes/${node.id}/rotate-key`, {});
+    shownKey.value = { name: node.name, command: res.command, install: res.install, installWindows: res.installWindows };
   });
 }
 
