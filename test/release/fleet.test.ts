@@ -5,7 +5,7 @@
  * is none.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -119,4 +119,25 @@ test('/install.sh picks the release file for each uname, checks it, and says whe
   const ps1 = await (await fetch(`${s.base}/install.ps1`)).text();
   assert.ok(ps1.includes(sha256(release(fileOf('windows-x64')))), 'install.ps1 pins the Windows executable');
   assert.ok(ps1.includes('/download/probe-windows-x64.exe'));
+});
+
+test('probe-windows-x64.exe install agent under Wine: the service it registers runs the agent, which reports', async (t) => {
+  const s = await releaseServer(t);
+  const env = winePrefix(s.dir);
+  t.after(() => spawnSync('/usr/lib/wine/wineserver', ['-k'], { env }));
+  // Wine ends its services when its last ordinary process exits: this one stays until the end.
+  const keeper = spawn('/usr/lib/wine/wine64', ['cmd.exe'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  t.after(() => keeper.kill());
+  const key = nodeAdd(s.data, 'win-service');
+  const install = wineRun(env, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'install', 'agent', '--server', s.ws, '--key', key, '--interval', '1s']);
+  assert.equal(await install.wait(), 0, install.stderr());
+  assert.match(install.stdout(), /probe-agent/);
+  const node = await online(s.base, 'win-service');
+  assert.match(node.os, /windows/i);
+  const programData = path.join(env.WINEPREFIX!, 'drive_c/ProgramData/probe');
+  assert.ok(readFileSync(path.join(programData, 'agent.json'), 'utf8').includes(key), 'the key is in agent.json');
+  assert.ok(existsSync(path.join(env.WINEPREFIX!, 'drive_c/Program Files/probe/probe-service.exe')), 'the service host came out of the executable');
+  const removed = wineRun(env, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'install', 'agent', '--uninstall']);
+  assert.equal(await removed.wait(), 0, removed.stderr());
+  assert.ok(!existsSync(path.join(programData, 'agent.json')), '--uninstall takes the key away');
 });

@@ -50,14 +50,7 @@ export function execTarget(target: string, args: string[], env: NodeJS.ProcessEn
 export function winePrefix(dir: string): NodeJS.ProcessEnv {
   const env = { ...process.env, WINEPREFIX: path.join(dir, 'wine'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
   mkdirSync(env.WINEPREFIX, { recursive: true });
-  const reg = (name: string, type: string, value: string) =>
-    execFileSync(WINE, ['reg', 'add', 'HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion', '/v', name, '/t', type, '/d', value, '/f'], { env, stdio: 'ignore', timeout: 120_000 });
-  execFileSync(WINE, ['wineboot', '-i'], { env, stdio: 'ignore', timeout: 120_000 });
-  reg('CurrentVersion', 'REG_SZ', '10.0');
-  reg('CurrentBuild', 'REG_SZ', '19045');
-  reg('CurrentBuildNumber', 'REG_SZ', '19045');
-  reg('CurrentMajorVersionNumber', 'REG_DWORD', '10');
-  reg('CurrentMinorVersionNumber', 'REG_DWORD', '0');
+  execFileSync(WINE, ['winecfg', '-v', 'win10'], { env, stdio: 'ignore', timeout: 120_000 });
   return env;
 }
 
