@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseRules, parseSilences } from '../alerts/rules';
 import { parseChannels } from '../notify/channels';
 import { parseCommands, parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
+import { parseTrustedProxies } from '../server/client-address';
 import { ProbeError } from '../util/errors';
 import { parseDuration } from '../util/duration';
 import { DEFAULTS, ENV_KEYS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './schema';
@@ -84,6 +85,13 @@ function fromEnv(env: NodeJS.ProcessEnv): RawSettings {
 function asString(value: unknown, source: string, key: string): string {
   if (typeof value !== 'string') throw configError(source, key, `must be a string, got ${JSON.stringify(value)}`);
   return value;
+}
+
+/** A list of strings: a JSON array, or a comma-separated string (environment). */
+function asList(value: unknown, source: string, key: string): string[] {
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value) && value.length <= 100 && value.every((v) => typeof v === 'string')) return value as string[];
+  throw configError(source, key, `must be a list of strings (or one string, comma-separated), got ${JSON.stringify(value)}`);
 }
 
 function asBoolean(value: unknown, source: string, key: string): boolean {
@@ -171,6 +179,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.tlsCert': config.server.tlsCert = asString(value, source, key); break;
       case 'server.tlsKey': config.server.tlsKey = asString(value, source, key); break;
       case 'server.trustProxy': config.server.trustProxy = asBoolean(value, source, key); break;
+      case 'server.trustedProxies': config.server.trustedProxies = rethrowIn(source, () => parseTrustedProxies(asList(value, source, key))); break;
       case 'server.ackInterval': config.server.ackIntervalMs = asAckInterval(value, source, key); break;
       case 'agent.ca': config.agent.ca = asString(value, source, key); break;
       case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;

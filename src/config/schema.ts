@@ -26,8 +26,10 @@ export interface ServerConfig {
   /** PEM files for HTTPS/WSS directly; both or neither. Re-read on SIGHUP. */
   tlsCert: string;
   tlsKey: string;
-  /** Behind a reverse proxy: take the client address from the last X-Forwarded-For entry. */
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For, as `trustedProxies` write it. */
   trustProxy: boolean;
+  /** Addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed (loopback by default). */
+  trustedProxies: string[];
   /**
    * How often an agent is sent an ack at most, in ms, or 'auto'. Acks are also what tells an agent
    * its server is alive: it gives up after this (or its interval, if longer) plus one interval of
@@ -89,7 +91,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, ackIntervalMs: 'auto' },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto' },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',
@@ -123,6 +125,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_TLS_CERT: 'server.tlsCert',
   PROBE_TLS_KEY: 'server.tlsKey',
   PROBE_TRUST_PROXY: 'server.trustProxy',
+  PROBE_TRUSTED_PROXIES: 'server.trustedProxies',
   PROBE_ACK_INTERVAL: 'server.ackInterval',
   PROBE_CA: 'agent.ca',
   PROBE_DESCRIPTION: 'page.description',

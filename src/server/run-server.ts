@@ -19,6 +19,7 @@ import { AgentGateway } from './agent-gateway';
 import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
+import { ClientAddresses } from './client-address';
 import { AttemptLimiter } from './limits';
 import { PageAccess } from './page-access';
 import { loadAssets } from './assets';
@@ -51,14 +52,6 @@ function readTls(certFile: string, keyFile: string): { cert: Buffer; key: Buffer
     }
   };
   return { cert: read(certFile, 'certificate'), key: read(keyFile, 'key') };
-}
-
-/** The client's address: the socket's, or behind a trusted proxy the last X-Forwarded-For entry (the one the proxy added). */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const direct = req.socket.remoteAddress ?? '';
-  if (!trustProxy) return direct;
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return forwarded.at(-1) ?? direct;
 }
 
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
@@ -153,7 +146,9 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const auth = new AdminAuth(store, Date.now, options.sessionTtlMs);
   const access = new PageAccess(store, auth);
-  const secure = (req: IncomingMessage) => Boolean(tls) || (config.server.trustProxy && req.headers['x-forwarded-proto'] === 'https');
+  const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
+  const clientAddress = (req: IncomingMessage) => clients.of(req);
+  const secure = (req: IncomingMessage) => clients.secure(req, Boolean(tls));
   const adminHandler = createAdminHandler({
     auth,
     store,
@@ -168,7 +163,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: pageBase,
     secure,
-    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    clientAddress,
     access,
     accessChanged: () => live.disconnectGuests(),
     now: Date.now,
@@ -184,7 +179,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     access,
     secure,
     publicBase: pageBase,
-    clientAddress: (req) => clientAddress(req, config.server.trustProxy),
+    clientAddress,
     health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
   });
   const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
@@ -193,12 +188,12 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const attempts = new AttemptLimiter(UPGRADES_PER_SEC, UPGRADE_BURST);
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', destroySocket);
-    if (!attempts.allow(clientAddress(req, config.server.trustProxy), Date.now())) {
+    if (!attempts.allow(clientAddress(req), Date.now())) {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 10\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     const path = (req.url ?? '').split('?')[0];
-    if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req, config.server.trustProxy));
+    if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req));
     else if (path === '/ws/live') {
       access.audience(req).then(
         (audience) => (audience ? live.handleUpgrade(req, socket, head, audience) : socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')),
