@@ -14,7 +14,7 @@ import type { Store } from '../store/store';
 import { ProbeError } from '../util/errors';
 import { log } from '../util/log';
 import type { AdminAuth } from './auth';
-import { SESSION_TTL_MS, sessionCookie } from './auth';
+import { SESSION_TTL_MS, deviceCookie, sessionCookie } from './auth';
 import type { Hub } from './hub';
 import type { AccessMode, PageAccess } from './page-access';
 import { HttpError, json, readBody, requestBase } from './http-body';
@@ -59,10 +59,11 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
 
   const signedIn = (res: ServerResponse, req: IncomingMessage, result: Awaited<ReturnType<AdminAuth['login']>>) => {
     if (!result.ok) {
-      json(res, result.status, { code: result.status === 429 ? 'PROBE_ERR_RATE' : 'PROBE_ERR_AUTH', message: result.message }, result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {});
-      return;
+      if (result.status === 429) return json(res, 429, { code: result.code, message: result.message }, { 'Retry-After': String(result.retryAfterSec) });
+      return json(res, 401, { code: 'PROBE_ERR_AUTH', message: result.message });
     }
-    json(res, 200, { csrf: result.csrf }, { 'Set-Cookie': sessionCookie(result.token, deps.secure(req), SESSION_TTL_MS / 1000) });
+    const secure = deps.secure(req);
+    json(res, 200, { csrf: result.csrf }, { 'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)] });
   };
 
   /** `probe agent …` and the one-line install, for the address the admin reached us at (or server.publicUrl). */
@@ -88,7 +89,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       }
       if (path === '/api/admin/login' && method === 'POST') {
         const body = await readBody(req);
-        return signedIn(res, req, await auth.login(str(body, 'password'), deps.clientAddress(req)));
+        return signedIn(res, req, await auth.login(str(body, 'password'), deps.clientAddress(req), req.headers.cookie));
       }
       const session = auth.session(req.headers.cookie);
       if (!session) {

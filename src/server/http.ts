@@ -12,7 +12,8 @@ import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
 import { HttpError, readBody, requestBase } from './http-body';
-import type { PageAccess } from './page-access';
+import type { PageAccess, Viewer } from './page-access';
+import type { Refusal } from './password-guard';
 import { renderPrometheus } from './prometheus';
 import { summarize } from './summary';
 
@@ -101,14 +102,19 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   }
 }
 
+/** 429 with Retry-After: too many wrong passwords from this client, or too many being checked. */
+function sendRefusal(res: ServerResponse, refusal: Refusal): void {
+  sendJson(res, 429, { code: refusal.code, message: refusal.message }, { 'Retry-After': String(refusal.retryAfterSec) });
+}
+
 /** The page password form: POST /api/access { password } sets the visitor cookie. */
 async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
   const { password } = await readBody(req, 4096);
   if (typeof password !== 'string') throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"password" must be a string');
   const result = await deps.access!.unlock(password, deps.clientAddress?.(req) ?? '', deps.secure?.(req) ?? false);
   if (!result.ok) {
-    const retry: Record<string, string> = result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {};
-    return sendJson(res, result.status, { code: result.status === 429 ? 'PROBE_ERR_RATE' : 'PROBE_ERR_AUTH', message: result.message }, retry);
+    if (result.status === 429) return sendRefusal(res, result);
+    return sendJson(res, 401, { code: 'PROBE_ERR_AUTH', message: result.message });
   }
   sendJson(res, 200, { granted: true }, { 'Set-Cookie': result.cookie });
 }
@@ -135,7 +141,7 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const audienceOf = (req: IncomingMessage): Promise<Audience | null> => (deps.access ? deps.access.audience(req) : Promise.resolve('guest'));
+  const audienceOf = (req: IncomingMessage): Promise<Viewer> => (deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest'));
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (url.pathname === '/api/access' && req.method === 'POST' && deps.access) return unlock(req, res, deps);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -145,6 +151,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     if (asset) return sendAsset(req, res, asset);
     if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname)) {
       const audience = await audienceOf(req);
+      if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);
       const mode = deps.access?.mode();
       const message = mode === 'password' ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials' : 'this status page is private: sign in at /admin';
@@ -153,6 +160,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     switch (url.pathname) {
       case '/api/access': {
         const audience = await audienceOf(req);
+        if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
         return sendJson(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
       }
       case '/healthz':

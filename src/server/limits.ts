@@ -40,7 +40,7 @@ export interface FailureLimits {
   maxEntries: number;
 }
 
-/** Wrong passwords (admin login, page password) per address: 10 in 15 minutes, then refused for 15 minutes. */
+/** Wrong passwords (admin login, page password) per address or known device: 10 in 15 minutes, then refused for 15 minutes. */
 export const PASSWORD_LIMITS: FailureLimits = { maxFailures: 10, windowMs: 15 * 60_000, blockMs: 15 * 60_000, delayStepMs: 0, maxDelayMs: 0, maxEntries: 10_000 };
 
 export const AUTH_LIMITS: FailureLimits = { maxFailures: 20, windowMs: 10 * 60_000, blockMs: 10 * 60_000, delayStepMs: 100, maxDelayMs: 2000, maxEntries: 10_000 };
@@ -78,6 +78,25 @@ export class FailureTracker {
   succeed(address: string): void {
     this.entries.delete(address);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/**
+ * The unit limits count by: an IPv4 address, or an IPv6 address's /64 (one machine usually has a
+ * whole /64 and could otherwise take a new address for every guess).
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /** Loopback clients (the local agent, a proxy without --trust-proxy, benchmarks) are not rate-limited by address. */

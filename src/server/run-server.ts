@@ -195,10 +195,11 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req));
     else if (path === '/ws/live') {
-      access.audience(req).then(
-        (audience) => (audience ? live.handleUpgrade(req, socket, head, audience) : socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')),
-        () => socket.destroy(),
-      );
+      access.audience(req, clientAddress(req)).then((audience) => {
+        if (typeof audience === 'object' && audience) socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${audience.retryAfterSec}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        else if (audience) live.handleUpgrade(req, socket, head, audience);
+        else socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }, () => socket.destroy());
     }
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

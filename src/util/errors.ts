@@ -9,6 +9,10 @@ export type ErrorCode =
   | 'PROBE_ERR_NOT_FOUND'
   | 'PROBE_ERR_EXISTS'
   | 'PROBE_ERR_BAD_REQUEST'
+  /** Too many failures from this client: wait for Retry-After (the right secret is refused too until then). */
+  | 'PROBE_ERR_RATE'
+  /** The server is busy with this client's or others' requests: try again after Retry-After. */
+  | 'PROBE_ERR_BUSY'
   | 'PROBE_ERR_STORE'
   | 'PROBE_ERR_LISTEN'
   | 'PROBE_ERR_NOTIFY'

@@ -124,7 +124,7 @@ test('a private page shows guests nothing; a password page lets in whoever has t
   assert.equal((await visitor.call('POST', '/api/access', { password: 'wrong guess!!' })).status, 401);
   const unlocked = await visitor.call('POST', '/api/access', { password: PAGE_PASSWORD });
   assert.equal(unlocked.status, 200);
-  assert.match(unlocked.headers.get('set-cookie') ?? '', /^probe_view=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+  assert.match(unlocked.headers.get('set-cookie') ?? '', /^probe_view=\d+\.[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
   assert.deepEqual(((await visitor.call('GET', '/api/nodes')).body as unknown as NodeView[]).map((n) => n.name), ['alpha']);
   assert.deepEqual((await visitor.call('GET', '/api/access')).body, { mode: 'password', granted: true, admin: false });
   const feed = watch(`${s.ws}/ws/live`, { Cookie: visitor.cookieHeader() });
