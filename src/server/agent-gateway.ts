@@ -21,7 +21,7 @@ import { VERSION } from '../version';
 import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
-import { FailureTracker, TokenBucket } from './limits';
+import { FailureTracker, TokenBucket, addressKey } from './limits';
 
 /**
  * Samples are the heartbeat: an agent that sent nothing for two of its intervals (plus this slack
@@ -165,16 +165,19 @@ export class AgentGateway {
   /** `address` is the client's address (the proxy's, unless the proxy is trusted to name it). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address = req.socket.remoteAddress ?? ''): void {
     const now = this.now();
-    const blocked = this.failures.blockedFor(address, now);
-    if (blocked > 0) {
-      const retry = Math.ceil(blocked / 1000);
-      refuse(socket, 429, 'Too Many Requests', 'PROBE_ERR_RATE', `too many failed authentications from this address: try again in ${retry} s`, `Retry-After: ${retry}\r\n`);
-      return;
-    }
+    // A valid key is always let in, whatever else came from its address (a NAT, a proxy without
+    // --trust-proxy): checking one is a hash and an indexed lookup. Only bad keys are limited.
     const key = bearerKey(req.headers.authorization);
     const record = key ? this.options.store.findNodeByKeyHash(hashKey(key)) : null;
     if (!key || !record || !keyMatches(key, record.keyHash)) {
-      const delay = this.failures.fail(address, now);
+      const client = addressKey(address);
+      const blocked = this.failures.blockedFor(client, now);
+      if (blocked > 0) {
+        const retry = Math.ceil(blocked / 1000);
+        refuse(socket, 429, 'Too Many Requests', 'PROBE_ERR_RATE', `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)`, `Retry-After: ${retry}\r\n`);
+        return;
+      }
+      const delay = this.failures.fail(client, now);
       // Never the key; client addresses only at debug level (no IPs in logs by default).
       this.events.write('warn', 'agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
       log.debug('agent refused: unknown key', { remote: address });
@@ -184,7 +187,6 @@ export class AgentGateway {
       else answer();
       return;
     }
-    this.failures.succeed(address);
     // A node added by the CLI a moment ago may not have reached the hub's periodic sync yet.
     if (!this.options.hub.get(record.id)) {
       const records = this.options.store.listNodes();

@@ -225,8 +225,21 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
     });
   const statuses = await Promise.all(Array.from({ length: 21 }, (_, i) => attempt(`pk_guess-${i}`, '198.51.100.7')));
   assert.ok(statuses.every((x) => x === 401 || x === 429));
-  assert.equal(await attempt(key, '198.51.100.7'), 429, 'the guessing client is refused');
-  assert.equal(await attempt(key, '198.51.100.8'), 101, 'another client behind the same proxy is not');
+  assert.equal(await attempt('pk_one-more', '198.51.100.7'), 429, 'the guessing client is refused');
+  assert.equal(await attempt('pk_one-more', '198.51.100.8'), 401, 'another client behind the same proxy is not');
+  assert.equal(await attempt(key, '198.51.100.7'), 101, 'a valid key always gets in');
+});
+
+test('bad keys from one address never refuse valid keys from it (a NAT or a proxy in front of many agents); the bad ones stay refused', async (t) => {
+  const s = await startTestServer(t);
+  const key = s.addNode('behind-nat');
+  const status = (agent: TestAgent) => agent.opened.then(() => (agent.close(), 101), (err: Error) => Number(/HTTP (\d+)/.exec(err.message)?.[1]));
+  const guesses = await Promise.all(Array.from({ length: 22 }, (_, i) => status(new TestAgent(s.ws, `pk_guess-${i}`, '127.0.0.2'))));
+  assert.ok(guesses.every((x) => x === 401 || x === 429), guesses.join(' '));
+  assert.equal(await status(new TestAgent(s.ws, 'pk_another', '127.0.0.2')), 429);
+  assert.equal(await status(new TestAgent(s.ws, key, '127.0.0.2')), 101, 'the valid key from the same address');
+  assert.equal(await status(new TestAgent(s.ws, 'pk_after-a-valid-one', '127.0.0.2')), 429, 'a valid key does not clear the count of bad ones');
+  assert.equal(await status(new TestAgent(s.ws, 'pk_elsewhere', '127.0.0.3')), 401);
 });
 
 test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
