@@ -3,6 +3,7 @@
  * Every bad value is a ProbeError PROBE_ERR_CONFIG naming the key and where it came from.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseRules, parseSilences } from '../alerts/rules';
 import { parseChannels } from '../notify/channels';
 import { parseCommands, parseLatencyTargets, parseLinks, parseNodeSettings } from './page';
@@ -94,6 +95,15 @@ function asList(value: unknown, source: string, key: string): string[] {
   throw configError(source, key, `must be a list of strings (or one string, comma-separated), got ${JSON.stringify(value)}`);
 }
 
+/** A host name or an IP address, without scheme or port. */
+function asHostName(value: string, source: string, key: string): string {
+  const host = value.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(host) === 0 && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
+    throw configError(source, key, `must list host names or addresses without scheme or port, such as status.example.com; got ${JSON.stringify(value)}`);
+  }
+  return host;
+}
+
 function asBoolean(value: unknown, source: string, key: string): boolean {
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === '1' || value === 'yes') return true;
@@ -176,6 +186,7 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.localAgent': config.server.localAgent = asBoolean(value, source, key); break;
       case 'server.title': config.server.title = asString(value, source, key); break;
       case 'server.publicUrl': config.server.publicUrl = asString(value, source, key); break;
+      case 'server.allowedHosts': config.server.allowedHosts = asList(value, source, key).map((host) => asHostName(host, source, key)); break;
       case 'server.tlsCert': config.server.tlsCert = asString(value, source, key); break;
       case 'server.tlsKey': config.server.tlsKey = asString(value, source, key); break;
       case 'server.trustProxy': config.server.trustProxy = asBoolean(value, source, key); break;

@@ -23,6 +23,11 @@ export interface ServerConfig {
   title: string;
   /** Base URL agents use to reach this server, shown in `probe node add` output. */
   publicUrl: string;
+  /**
+   * Names (or addresses) this server is reached at besides publicUrl, localhost and the machine's
+   * own: install links are built for them, and their pages may open the live feed.
+   */
+  allowedHosts: string[];
   /** PEM files for HTTPS/WSS directly; both or neither. Re-read on SIGHUP. */
   tlsCert: string;
   tlsKey: string;
@@ -91,7 +96,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto' },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', allowedHosts: [], tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto' },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',
@@ -122,6 +127,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_LOCAL_AGENT: 'server.localAgent',
   PROBE_TITLE: 'server.title',
   PROBE_PUBLIC_URL: 'server.publicUrl',
+  PROBE_ALLOWED_HOSTS: 'server.allowedHosts',
   PROBE_TLS_CERT: 'server.tlsCert',
   PROBE_TLS_KEY: 'server.tlsKey',
   PROBE_TRUST_PROXY: 'server.trustProxy',

@@ -17,7 +17,8 @@ import type { AdminAuth } from './auth';
 import { SESSION_TTL_MS, deviceCookie, sessionCookie } from './auth';
 import type { Hub } from './hub';
 import type { AccessMode, PageAccess } from './page-access';
-import { HttpError, json, readBody, requestBase } from './http-body';
+import { HttpError, json, readBody } from './http-body';
+import type { OwnHosts } from './own-hosts';
 import { addNode, commandsFor, rotateKey, validateNodeFields } from './nodes';
 
 const SILENCES_KEY = 'alerts.silences';
@@ -33,12 +34,16 @@ export interface AdminDeps {
   nodesChanged: () => void;
   alerts: () => AlertsView;
   publicUrl: string;
+  /** This server's address for the install commands (server.publicUrl, or a Host known to be ours). */
+  hosts: Pick<OwnHosts, 'base'>;
   /** Whether the request came over HTTPS (directly or through a trusted proxy): cookies get Secure. */
   secure: (req: IncomingMessage) => boolean;
   clientAddress: (req: IncomingMessage) => string;
   access: PageAccess;
   /** After the page's access changed: guests' live feeds are closed. */
   accessChanged: () => void;
+  /** After a sign-out: that session's live feeds are closed. */
+  signedOut: () => void;
   now: () => number;
 }
 
@@ -66,10 +71,16 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     json(res, 200, { csrf: result.csrf }, { 'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)] });
   };
 
-  /** `probe agent …` and the one-line install, for the address the admin reached us at (or server.publicUrl). */
-  const commands = (req: IncomingMessage, key: string) => {
-    const { agent, install, installWindows } = commandsFor(requestBase(req, deps.secure(req), deps.publicUrl), key);
-    return { command: agent, install, installWindows };
+  /**
+   * `probe agent …` and the one-line install for a key, at the address the admin reached us at (or
+   * server.publicUrl). Asked for before the key is made: an address refused refuses the request.
+   */
+  const commands = (req: IncomingMessage) => {
+    const base = deps.hosts.base(req, deps.secure(req), true);
+    return (key: string) => {
+      const { agent, install, installWindows } = commandsFor(base, key);
+      return { command: agent, install, installWindows };
+    };
   };
 
   const nodeId = (path: string) => {
@@ -105,15 +116,17 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           return json(res, 200, { csrf: session.csrf });
         case 'POST /api/admin/logout':
           auth.logout(session.tokenHash);
+          deps.signedOut();
           return json(res, 200, { ok: true }, { 'Set-Cookie': sessionCookie('', deps.secure(req), 0) });
         case 'GET /api/admin/nodes':
           return json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null })));
         case 'POST /api/admin/nodes': {
           const body = await readBody(req);
+          const commandsWith = commands(req);
           const { node, key } = addNode(store, str(body, 'name'), str(body, 'group', ''), str(body, 'location', ''), deps.now());
           deps.nodesChanged();
           log.info('node added in the admin', { node: node.name });
-          return json(res, 201, { id: node.id, name: node.name, key, ...commands(req, key) });
+          return json(res, 201, { id: node.id, name: node.name, key, ...commandsWith(key) });
         }
         case 'PATCH /api/admin/nodes/:id': {
           const record = nodeId(path);
@@ -157,10 +170,11 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         }
         case 'POST /api/admin/nodes/:id/rotate-key': {
           const record = nodeId(path);
+          const commandsWith = commands(req);
           const key = rotateKey(store, record.name);
           deps.nodesChanged();
           log.info('node key rotated in the admin', { node: record.name });
-          return json(res, 200, { key, ...commands(req, key) });
+          return json(res, 200, { key, ...commandsWith(key) });
         }
         case 'DELETE /api/admin/nodes/:id': {
           const record = nodeId(path);

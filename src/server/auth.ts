@@ -154,6 +154,12 @@ export class AdminAuth {
     return session;
   }
 
+  /** Whether the session is still there and unexpired (not signed out, no new password since). */
+  sessionValid(tokenHash: string): boolean {
+    const session = this.store.getSession(tokenHash);
+    return session !== null && session.expiresAt > this.now();
+  }
+
   logout(tokenHash: string): void {
     this.store.deleteSession(tokenHash);
   }

@@ -40,10 +40,3 @@ export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024): Prom
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }
-
-/** The address this request reached us at (http[s]://host[:port]), or `publicBase` when the config sets one. */
-export function requestBase(req: IncomingMessage, secure: boolean, publicBase = ''): string {
-  if (publicBase) return publicBase;
-  const host = /^[A-Za-z0-9.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host! : 'localhost';
-  return `${secure ? 'https' : 'http'}://${host}`;
-}

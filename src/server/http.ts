@@ -11,7 +11,8 @@ import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
-import { HttpError, readBody, requestBase } from './http-body';
+import { HttpError, readBody } from './http-body';
+import type { OwnHosts } from './own-hosts';
 import type { PageAccess, Viewer } from './page-access';
 import type { Refusal } from './password-guard';
 import { renderPrometheus } from './prometheus';
@@ -33,8 +34,8 @@ export interface HttpDeps {
   clientAddress?: (req: IncomingMessage) => string;
   /** Whether the request came over HTTPS: cookies get Secure. */
   secure?: (req: IncomingMessage) => boolean;
-  /** server.publicUrl as http(s), without a trailing slash; '' if unset. */
-  publicBase?: string;
+  /** This server's address for install links (server.publicUrl, or a Host known to be ours). */
+  hosts?: Pick<OwnHosts, 'base'>;
   now?: () => number;
 }
 
@@ -165,9 +166,12 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       }
       case '/healthz':
         return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
-      default:
-        if (await serveDownload(req, res, url.pathname, requestBase(req, deps.secure?.(req) ?? false, deps.publicBase))) return;
+      default: {
+        // Only the install scripts carry this server's address; a forged Host gets none.
+        const base = url.pathname === '/install.sh' || url.pathname === '/install.ps1' ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '') : '';
+        if (await serveDownload(req, res, url.pathname, base)) return;
         return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
+      }
     }
   };
   return (req, res) => {

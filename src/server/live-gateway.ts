@@ -25,6 +25,8 @@ const WINDOW_MS = 100;
 const BEHIND_BYTES = 1024 * 1024;
 /** A viewer behind for this long is cut; its page reconnects by itself. */
 const STUCK_MS = 60_000;
+/** How often viewers' sign-ins are checked again (a session ended by expiry or another process). */
+const RECHECK_MS = 1000;
 /** Watch requests per second a viewer may send, with a burst; a page sends one per node it opens. */
 const WATCH_RATE = 10;
 const WATCH_BURST = 30;
@@ -168,6 +170,9 @@ export class LiveGateway {
   /** Each watched node's detail as the last frame left it on its watchers. */
   private readonly detailSent = new Map<number, Sent>();
   private readonly detailWriter = new FrameWriter();
+  /** Viewers let in by something that can end (an admin session): whether it still holds. */
+  private readonly stillAllowed = new Map<WebSocket, () => boolean>();
+  private readonly recheckTimer: NodeJS.Timeout;
 
   constructor(private readonly hub: Hub) {
     for (const view of hub.views('admin')) if (hub.isHidden(view.id)) this.hidden.add(view.id);
@@ -194,15 +199,23 @@ export class LiveGateway {
     });
     this.timer = setInterval(() => this.flush(), WINDOW_MS);
     this.timer.unref();
+    this.recheckTimer = setInterval(() => this.recheck(), RECHECK_MS);
+    this.recheckTimer.unref();
   }
 
   get viewerCount(): number {
     return this.wss.clients.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, audience: Audience = 'guest'): void {
+  /**
+   * `stillAllowed`: for a viewer let in by a session, whether the session still holds; once it
+   * does not (sign-out, a new password, expiry), the feed is closed with 4001 and the page
+   * reconnects as what it now is.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, audience: Audience = 'guest', stillAllowed?: () => boolean): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.audience.set(ws, audience);
+      if (stillAllowed) this.stillAllowed.set(ws, stillAllowed);
       this.watchRate.set(ws, new TokenBucket(WATCH_RATE, WATCH_BURST, Date.now()));
       ws.send(this.snapshot(audience));
       ws.on('message', (data, isBinary) => this.onRequest(ws, isBinary ? null : data.toString()));
@@ -210,6 +223,7 @@ export class LiveGateway {
       ws.on('close', () => {
         this.behind.delete(ws);
         this.watching.delete(ws);
+        this.stillAllowed.delete(ws);
       });
     });
   }
@@ -378,6 +392,16 @@ export class LiveGateway {
     }
   }
 
+  /** Closes the feeds of viewers whose session ended: their pages reconnect as what they now are. */
+  recheck(): void {
+    for (const [ws, allowed] of this.stillAllowed) {
+      if (allowed()) continue;
+      this.stillAllowed.delete(ws);
+      this.watching.delete(ws);
+      ws.close(4001, 'signed out');
+    }
+  }
+
   /** Closes every guest's feed (the page's access changed): their pages ask again before reconnecting. */
   disconnectGuests(): void {
     for (const ws of this.wss.clients) if ((this.audience.get(ws) ?? 'guest') === 'guest') ws.close(4001, 'page access changed');
@@ -385,6 +409,7 @@ export class LiveGateway {
 
   close(): void {
     clearInterval(this.timer);
+    clearInterval(this.recheckTimer);
     this.unsubscribe();
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     this.wss.close();

@@ -20,6 +20,7 @@ import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
 import { ClientAddresses } from './client-address';
+import { OwnHosts } from './own-hosts';
 import { AttemptLimiter } from './limits';
 import { PageAccess } from './page-access';
 import { loadAssets } from './assets';
@@ -146,6 +147,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const auth = new AdminAuth(store, Date.now, options.sessionTtlMs);
   const access = new PageAccess(store, auth);
+  const hosts = new OwnHosts(store, config.server.allowedHosts, pageBase);
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
   const clientAddress = (req: IncomingMessage) => clients.of(req);
   const secure = (req: IncomingMessage) => clients.secure(req, Boolean(tls));
@@ -162,10 +164,12 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     },
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: pageBase,
+    hosts,
     secure,
     clientAddress,
     access,
     accessChanged: () => live.disconnectGuests(),
+    signedOut: () => live.recheck(),
     now: Date.now,
   });
   const handler = createRequestHandler({
@@ -178,7 +182,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     alerts: (audience) => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, audience),
     access,
     secure,
-    publicBase: pageBase,
+    hosts,
     clientAddress,
     health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
   });
@@ -195,9 +199,20 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/agent') agents.handleUpgrade(req, socket, head, clientAddress(req));
     else if (path === '/ws/live') {
+      if (!hosts.originAllowed(req)) {
+        const body = JSON.stringify({ code: 'PROBE_ERR_ORIGIN', message: 'the live feed is only for pages of this server: set server.publicUrl or server.allowedHosts to the name the page is served at' });
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        return;
+      }
       access.audience(req, clientAddress(req)).then((audience) => {
-        if (typeof audience === 'object' && audience) socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${audience.retryAfterSec}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        else if (audience) live.handleUpgrade(req, socket, head, audience);
+        if (typeof audience === 'object' && audience) {
+          socket.end(`HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${audience.retryAfterSec}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+          return;
+        }
+        // An admin's feed lasts as long as the session: sign-out, a new password or expiry close it.
+        const session = audience === 'admin' ? auth.session(req.headers.cookie) : null;
+        if (session) live.handleUpgrade(req, socket, head, 'admin', () => auth.sessionValid(session.tokenHash));
+        else if (audience === 'guest') live.handleUpgrade(req, socket, head, audience);
         else socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       }, () => socket.destroy());
     }
@@ -226,6 +241,8 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     log.debug('nodes changed by another process', { nodes: records.length });
     hub.sync(records);
     agents.revokeStale();
+    // `probe admin set-password` signs every session out.
+    live.recheck();
   }, EXTERNAL_CHANGE_POLL_MS);
   poll.unref();
 

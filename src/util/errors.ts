@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'PROBE_ERR_RATE'
   /** The server is busy with this client's or others' requests: try again after Retry-After. */
   | 'PROBE_ERR_BUSY'
+  /** A browser page of another site asked for the live feed: only this server's own pages may. */
+  | 'PROBE_ERR_ORIGIN'
   | 'PROBE_ERR_STORE'
   | 'PROBE_ERR_LISTEN'
   | 'PROBE_ERR_NOTIFY'
