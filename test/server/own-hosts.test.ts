@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { test } from 'node:test';
+import { loadConfig } from '../../src/config/load';
 import { TestAgent, client, startTestServer } from './test-server';
 import { httpFrom } from './http-from';
 
@@ -64,4 +65,11 @@ test("the admin's install commands: a Host its browser reached us at is believed
   const agent = new TestAgent(s.ws, String(added.body.key));
   await agent.opened;
   agent.close();
+});
+
+test('server.allowedHosts takes names and addresses, and refuses URLs or ports with PROBE_ERR_CONFIG', () => {
+  assert.deepEqual(loadConfig({ env: { PROBE_ALLOWED_HOSTS: 'Status.Example.com, 203.0.113.7,[2001:db8::1]' } }).server.allowedHosts, ['status.example.com', '203.0.113.7', '2001:db8::1']);
+  for (const bad of ['https://status.example.com', 'status.example.com:8443', 'bad_name.example', '-x.example']) {
+    assert.throws(() => loadConfig({ env: { PROBE_ALLOWED_HOSTS: bad } }), (err: Error & { code?: string }) => err.code === 'PROBE_ERR_CONFIG' && err.message.includes('server.allowedHosts'), bad);
+  }
 });
