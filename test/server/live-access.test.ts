@@ -39,7 +39,7 @@ async function adminFeed(t: { after(fn: () => unknown): void }, s: TestServer, c
 }
 
 test("an admin's live feed ends with the session: sign-out, a new password from the shell, expiry", async (t) => {
-  const s = await startTestServer(t, { ackIntervalMs: 0, sessionTtlMs: 4000 });
+  const s = await startTestServer(t, { ackIntervalMs: 0, sessionTtlMs: 6000 });
   const admin = client(s);
   await admin.signIn();
   const signedOut = await adminFeed(t, s, admin.cookieHeader());
@@ -63,7 +63,7 @@ test("an admin's live feed ends with the session: sign-out, a new password from 
   const fresh = client(s);
   assert.equal((await fresh.call('POST', '/api/admin/login', { password: 'a brand new password' })).status, 200);
   const expiring = await adminFeed(t, s, fresh.cookieHeader());
-  await waitFor('the feed of an expired session is closed', () => expiring.closeCode() === 4001, 8000);
+  await waitFor('the feed of an expired session is closed', () => expiring.closeCode() === 4001, 10_000);
 });
 
 test('only pages of this server may open the live feed (Origin); clients that send none are not browsers and may', async (t) => {
