@@ -5,7 +5,8 @@
  * it on the connection. Reconnects forever with jittered backoff.
  */
 import WebSocket from 'ws';
-import type { HelloMessage, ServerMessage } from '../protocol/messages';
+import type { HelloMessage } from '../protocol/messages';
+import { parseServerMessage } from '../protocol/parse-server';
 import { log } from '../util/log';
 import tls from 'node:tls';
 import { encodeCompact } from '../protocol/compact';
@@ -82,6 +83,8 @@ export function connect(options: ConnectionOptions): Connection {
   /** Compact frames for live samples once the server's welcome offers them; `compactPrev` is the previous one's fields. */
   let compact = false;
   let compactPrev: Fields | null = null;
+  /** Messages from the server ignored on this connection (not part of the protocol). */
+  let ignoredMessages = 0;
 
   const warnOnce = (message: string, fields: Record<string, unknown>) => {
     const key = message + JSON.stringify(fields);
@@ -135,14 +138,15 @@ export function connect(options: ConnectionOptions): Connection {
     backfillTimer = setTimeout(backfillStep, BACKFILL_STEP_MS);
   };
 
-  const onMessage = (data: WebSocket.RawData) => {
+  const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
     armSilence();
-    let msg: ServerMessage;
-    try {
-      msg = JSON.parse(data.toString()) as ServerMessage;
-    } catch {
+    const parsed = isBinary ? null : parseServerMessage(data.toString());
+    if (!parsed?.ok) {
+      // A broken or hostile server must not stop the agent: the first one is logged, the rest counted.
+      if (ignoredMessages++ === 0) log.warn('ignoring a message from the server that is not part of the protocol', parsed ? { code: parsed.code, error: parsed.message } : { code: 'PROBE_ERR_BAD_MESSAGE', error: 'binary frame' });
       return;
     }
+    const msg = parsed.value;
     if (msg.type === 'ack') {
       const at = inflight.indexOf(msg.seq);
       if (at >= 0) buffer.ack(inflight.splice(0, at + 1));
@@ -192,6 +196,8 @@ export function connect(options: ConnectionOptions): Connection {
     socket.on('error', (err) => warnOnce('cannot reach server; retrying', { url: options.url, error: err.message }));
     socket.on('close', () => {
       stats.connected = false;
+      if (ignoredMessages > 1) log.warn('ignored messages from the server that are not part of the protocol', { count: ignoredMessages });
+      ignoredMessages = 0;
       if (silenceTimer) clearTimeout(silenceTimer);
       if (backfillTimer) clearTimeout(backfillTimer);
       backfillTimer = null;
