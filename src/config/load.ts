@@ -192,6 +192,12 @@ function apply(config: Config, settings: RawSettings, source: string): void {
       case 'server.trustProxy': config.server.trustProxy = asBoolean(value, source, key); break;
       case 'server.trustedProxies': config.server.trustedProxies = rethrowIn(source, () => parseTrustedProxies(asList(value, source, key))); break;
       case 'server.ackInterval': config.server.ackIntervalMs = asAckInterval(value, source, key); break;
+      case 'server.metricNamesPerNode': {
+        const n = typeof value === 'string' ? Number(value) : value;
+        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 100 || n > 100_000) throw configError(source, key, `must be a whole number from 100 to 100000, got ${JSON.stringify(value)}`);
+        config.server.metricNamesPerNode = n;
+        break;
+      }
       case 'agent.ca': config.agent.ca = asString(value, source, key); break;
       case 'page.description': config.page.description = asString(value, source, key).slice(0, 500); break;
       case 'page.showHostnames': config.page.showHostnames = asBoolean(value, source, key); break;

@@ -42,6 +42,11 @@ export interface ServerConfig {
    * connected, else every 5 s.
    */
   ackIntervalMs: number | 'auto';
+  /**
+   * Distinct metric names each node may store, built-in and custom together; past it, samples are
+   * stored without their new names and the agent is told (PROBE_ERR_METRIC_BUDGET).
+   */
+  metricNamesPerNode: number;
 }
 
 export interface AgentConfig {
@@ -96,7 +101,7 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', allowedHosts: [], tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto' },
+  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', allowedHosts: [], tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto', metricNamesPerNode: 1000 },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',
@@ -133,6 +138,7 @@ export const ENV_KEYS: Record<string, string> = {
   PROBE_TRUST_PROXY: 'server.trustProxy',
   PROBE_TRUSTED_PROXIES: 'server.trustedProxies',
   PROBE_ACK_INTERVAL: 'server.ackInterval',
+  PROBE_METRIC_NAMES_PER_NODE: 'server.metricNamesPerNode',
   PROBE_CA: 'agent.ca',
   PROBE_DESCRIPTION: 'page.description',
   PROBE_SHOW_HOSTNAMES: 'page.showHostnames',

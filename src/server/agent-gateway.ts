@@ -22,6 +22,7 @@ import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
 import { FailureTracker, TokenBucket, addressKey } from './limits';
+import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget } from './metric-budget';
 
 /**
  * Samples are the heartbeat: an agent that sent nothing for two of its intervals (plus this slack
@@ -81,6 +82,8 @@ interface AgentConnection {
   badInARow: number;
   revoked: boolean;
   rate: TokenBucket;
+  /** The agent was told its node's metric name budget is spent (once per connection). */
+  toldBudget: boolean;
 }
 
 export interface AgentGatewayOptions {
@@ -96,6 +99,8 @@ export interface AgentGatewayOptions {
   helloGraceMs?: number;
   /** Called with every live sample (alert rules run here). */
   onSample?: (nodeId: number, row: Row) => void;
+  /** Each node's budget of metric names (one with the default size unless given). */
+  budget?: MetricBudget;
 }
 
 function send(ws: WebSocket, msg: ServerMessage): void {
@@ -125,9 +130,14 @@ export class AgentGateway {
   private readonly failures = new FailureTracker();
   private readonly events: BurstLog;
   private readonly names = new NamesPool();
+  readonly budget: MetricBudget;
 
   constructor(private readonly options: AgentGatewayOptions) {
     this.now = options.now ?? Date.now;
+    this.budget = options.budget ?? new MetricBudget(DEFAULT_METRIC_NAMES_PER_NODE, (id) => options.store.metricNames(id), this.now);
+    options.hub.subscribe((event) => {
+      if ('removed' in event) for (const id of event.removed) this.budget.forget(id);
+    });
     this.ackIntervalMs = options.ackIntervalMs ?? 'auto';
     this.events = new BurstLog(EVENT_LINES_PER_SECOND, this.now);
     this.lastSweepAt = this.now();
@@ -205,6 +215,7 @@ export class AgentGateway {
     const conn: AgentConnection = {
       ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackIntervalMs: this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, lastMessageAt: this.now(), intervalMs: null, helloAt: 0, badInARow: 0, revoked: false,
       rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
+      toldBudget: false,
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -266,7 +277,9 @@ export class AgentGateway {
       this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
       return;
     }
-    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row: msg.row }, () => this.ack(conn, msg.seq))) {
+    const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
+    if (refused > 0) this.refuseNames(conn, firstRefusal);
+    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () => this.ack(conn, msg.seq))) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
       this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });
@@ -275,7 +288,23 @@ export class AgentGateway {
       return;
     }
     // Alerts judge the present: backfilled samples are stored but not evaluated.
-    if (hub.sample(conn.nodeId, msg.ts, msg.row)) this.options.onSample?.(conn.nodeId, msg.row);
+    if (hub.sample(conn.nodeId, msg.ts, row)) this.options.onSample?.(conn.nodeId, row);
+  }
+
+  /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
+  private refuseNames(conn: AgentConnection, firstForNode: boolean): void {
+    const status = this.budget.status(conn.nodeId);
+    const example = status.examples[0];
+    if (firstForNode) {
+      log.warn('node has used up its metric names; its samples are stored without new ones', { node: conn.name, names: status.names, limit: status.limit, example, code: 'PROBE_ERR_METRIC_BUDGET' });
+    }
+    if (conn.toldBudget) return;
+    conn.toldBudget = true;
+    send(conn.ws, {
+      type: 'error',
+      code: 'PROBE_ERR_METRIC_BUDGET',
+      message: `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): samples are stored without names it has not sent before (such as ${example}). Reuse names instead of making new ones, or ask the server's operator for a larger budget`,
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * @module Background upkeep of the store: packs closed minutes into blocks (in small batches, so
- * ingest never waits long for the database) and deletes history past its retention.
+ * ingest never waits long for the database), deletes history past its retention, and in a
+ * database from before per-node metric names, records whose names are whose (store.censusMetricNames).
  */
 import type { Store } from '../store/store';
 import type { Retention } from '../store/tiers';
@@ -20,10 +21,12 @@ export interface MaintenanceOptions {
   compactPauseMs: number;
   /** Blocks deleted per transaction. */
   retentionBatch: number;
+  /** Journal rows or blocks read per census step (when there is nothing to pack). */
+  censusBatch: number;
   now?: () => number;
 }
 
-export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 25, compactPauseMs: 10, retentionBatch: 1000 };
+export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 25, compactPauseMs: 10, retentionBatch: 1000, censusBatch: 200 };
 
 export function startMaintenance(store: Store, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
   const now = options.now ?? Date.now;
@@ -48,7 +51,9 @@ export function startMaintenance(store: Store, retention: Retention, options: Ma
     if (stopped) return;
     const started = performance.now();
     const n = guard('packing samples', () => store.compact(now(), options.compactBatch));
-    packing = n >= options.compactBatch;
+    // With nothing to pack, a batch of the census, if one is still to be done.
+    const census = n < options.compactBatch ? guard('recording metric names per node', () => store.censusMetricNames(options.censusBatch)) : 0;
+    packing = n >= options.compactBatch || census >= options.censusBatch;
     if (packing) setTimeout(compactLoop, Math.max(options.compactPauseMs, 2 * (performance.now() - started))).unref();
   };
   const retentionLoop = () => {

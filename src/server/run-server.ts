@@ -28,6 +28,7 @@ import { createRequestHandler } from './http';
 import { Hub } from './hub';
 import { IngestQueue } from './ingest-queue';
 import { LiveGateway } from './live-gateway';
+import { MetricBudget } from './metric-budget';
 import { startLocalAgent } from './local-agent';
 import { startMaintenance } from './maintenance';
 import { AlertEngine } from '../alerts/engine';
@@ -136,7 +137,9 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   alertTimer.unref();
   let boundPort = 0;
   let marker = 0;
-  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs, onSample: (id, row) => alerts.onSample(id, row) });
+  const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs, onSample: (id, row) => alerts.onSample(id, row),
+    budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
+  });
   const live = new LiveGateway(hub);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);

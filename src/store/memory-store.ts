@@ -2,11 +2,18 @@
  * @module A Store kept in memory, for unit tests of the code above the store. Rollup tiers are
  * computed on read from the raw samples, so they never lag; retention drops raw samples only.
  */
+import type { MetricValues } from '../protocol/metrics';
 import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
 import type { AlertEventRecord, NewNode, NodeRecord, SessionRecord, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
+
+function pick(values: MetricValues, only: readonly string[]): MetricValues {
+  const out: MetricValues = {};
+  for (const name of only) if (values[name] !== undefined) out[name] = values[name]!;
+  return out;
+}
 
 export function createMemoryStore(): Store {
   const nodes = new Map<number, NodeRecord>();
@@ -16,6 +23,7 @@ export function createMemoryStore(): Store {
   const settings = new Map<string, string>();
   const sessions = new Map<string, SessionRecord>();
   const samples = new Map<number, Map<number, StoredSample>>();
+  const names = new Map<number, Set<string>>();
   let nextId = 1;
   let changes = 0;
   const byName = (name: string) => [...nodes.values()].find((n) => n.name === name);
@@ -35,6 +43,7 @@ export function createMemoryStore(): Store {
       if (!node) return false;
       nodes.delete(node.id);
       samples.delete(node.id);
+      names.delete(node.id);
       traffic.delete(node.id);
       events = events.filter((e) => e.nodeId !== node.id);
       return true;
@@ -60,6 +69,12 @@ export function createMemoryStore(): Store {
     },
     writeSamples(batch) {
       for (const s of batch) {
+        if (s.newNames?.length) {
+          if (!nodes.has(s.nodeId)) continue;
+          let set = names.get(s.nodeId);
+          if (!set) names.set(s.nodeId, (set = new Set()));
+          for (const name of s.newNames) set.add(name);
+        }
         let byTs = samples.get(s.nodeId);
         if (!byTs) samples.set(s.nodeId, (byTs = new Map()));
         if (!byTs.has(s.ts)) byTs.set(s.ts, { nodeId: s.nodeId, seq: s.seq, ts: s.ts, values: rowValues(s.row) });
@@ -68,12 +83,14 @@ export function createMemoryStore(): Store {
       }
     },
     latestSamples: () => [...nodes.keys()].flatMap((id) => sorted(id).at(-1) ?? []),
-    samples: (nodeId, from, to) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to),
-    buckets(nodeId, tierName, from, to) {
+    samples: (nodeId, from, to, only) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to).map((s) => (only ? { ...s, values: pick(s.values, only) } : s)),
+    buckets(nodeId, tierName, from, to, only) {
       const step = TIERS.find((t) => t.name === tierName)!.stepMs;
-      const minutes = rollupSamples(sorted(nodeId), 60_000);
+      const minutes = rollupSamples(sorted(nodeId).map((s) => (only ? { ...s, values: pick(s.values, only) } : s)), 60_000);
       return (step === 60_000 ? minutes : mergeBuckets(minutes, step)).filter((b) => b.ts >= from && b.ts < to);
     },
+    metricNames: (nodeId) => [...(names.get(nodeId) ?? [])],
+    censusMetricNames: () => 0,
     compact: () => 0,
     applyRetention(now, retention) {
       let deleted = 0;

@@ -11,6 +11,7 @@ import type { MetricValues } from '../protocol/metrics';
 import { blockStats, decodeBlock, encodeBlock, encodeTable } from './codec';
 import type { BlockSample } from './codec';
 import { JournalRow, decodeJournal, unflatten } from './journal';
+import { MetricCensus } from './metric-census';
 import { MetricNames } from './metric-names';
 import { MinuteBuffer } from './minute-buffer';
 import { mergeBuckets, round3 } from './rollup';
@@ -40,6 +41,7 @@ export class Series {
   private readonly dirtyHours = new Map<number, Set<number>>();
   private readonly journalRow = new JournalRow();
   private readonly names: MetricNames;
+  private readonly metricCensus: MetricCensus;
 
   constructor(
     private readonly db: Database.Database,
@@ -65,6 +67,7 @@ export class Series {
       newestRawPerNode: db.prepare<[], { node_id: number; ts: number }>('SELECT node_id, max(start_ts) AS ts FROM blocks WHERE tier = 0 GROUP BY node_id'),
     };
     this.names = new MetricNames(db);
+    this.metricCensus = new MetricCensus(db, this.names);
     this.replayJournal();
     // A crash may have come between an hour closing and its rollup: redo the last two hours.
     for (const { node_id, ts } of this.q.newestRawPerNode.all()) {
@@ -87,8 +90,8 @@ export class Series {
     return { ts: b.ts, seq: 0, values };
   }
 
-  private bucketFromBlock(s: BlockSample): Bucket {
-    const flat = this.names.toNames(s.values);
+  private bucketFromBlock(s: BlockSample, only?: ReadonlySet<number>): Bucket {
+    const flat = this.names.toNames(s.values, only);
     const stats: Record<string, Stat> = {};
     for (const key in flat) {
       if (key.includes(':')) continue;
@@ -130,20 +133,25 @@ export class Series {
   }
 
   /**
-   * Call inside the caller's transaction: one journal row for the whole batch (journal.ts).
+   * Call inside the caller's transaction: one journal row for the whole batch (journal.ts), and
+   * the names samples use for the first time recorded with their node. A sample of a node that no
+   * longer exists (removed while it was queued) is dropped when it brings new names.
    */
   write(samples: readonly IncomingSample[]): void {
     if (samples.length === 0) return;
     const row = this.journalRow;
     row.start();
     let maxTs = 0;
+    let written = 0;
     for (const s of samples) {
+      if (s.newNames && s.newNames.length > 0 && !this.names.addToNode(s.nodeId, s.newNames)) continue;
+      written++;
       const ids = this.names.idsOf(s.row.names);
       row.add(s.nodeId, s.seq, s.ts, ids, s.row.data);
       if (s.ts > maxTs) maxTs = s.ts;
       this.addPending(s.nodeId, s.ts, s.seq, ids, s.row.data);
     }
-    this.q.addJournal.run(maxTs, row.bytes());
+    if (written > 0) this.q.addJournal.run(maxTs, row.bytes());
   }
 
   // ---- packing and rollups -----------------------------------------------------------------
@@ -284,7 +292,9 @@ export class Series {
     return deleted;
   }
 
+  /** Call inside the removal's transaction. Its metric names go too, unless another node uses them or a census is still reading. */
   removeNode(nodeId: number): void {
+    this.names.removeNode(nodeId, !this.metricCensus.pending);
     this.q.deleteNodeBlocks.run(nodeId);
     this.pending.delete(nodeId);
     this.dirtyHours.delete(nodeId);
@@ -292,19 +302,43 @@ export class Series {
 
   // ---- reading -----------------------------------------------------------------------------
 
-  private bucketsOf(nodeId: number, tier: Tier, from: number, to: number): Bucket[] {
+  /** The ids of `names` (and with `stats`, of their rollup stats), for reads that want only these. */
+  private idFilter(names: readonly string[] | undefined, stats: boolean): ReadonlySet<number> | undefined {
+    if (!names) return undefined;
+    const ids = new Set<number>();
+    for (const name of names) {
+      for (const key of stats ? [name, `${name}:min`, `${name}:max`, `${name}:n`] : [name]) {
+        const id = this.names.findId(key);
+        if (id !== undefined) ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  private bucketsOf(nodeId: number, tier: Tier, from: number, to: number, only?: ReadonlySet<number>): Bucket[] {
     const out: Bucket[] = [];
     for (const row of this.q.blockRange.all(nodeId, tier.id, floorTo(from, tier.blockMs), to)) {
-      for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) out.push(this.bucketFromBlock(s));
+      for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) out.push(this.bucketFromBlock(s, only));
     }
     return out;
   }
 
-  buckets(nodeId: number, tierName: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[] {
-    return this.bucketsOf(nodeId, TIERS.find((t) => t.name === tierName)!, from, to);
+  buckets(nodeId: number, tierName: Exclude<TierName, 'raw'>, from: number, to: number, names?: readonly string[]): Bucket[] {
+    return this.bucketsOf(nodeId, TIERS.find((t) => t.name === tierName)!, from, to, this.idFilter(names, true));
   }
 
-  samples(nodeId: number, from: number, to: number): StoredSample[] {
+  /** Names a node has used (see MetricNames). */
+  namesOfNode(nodeId: number): string[] {
+    return this.names.namesOfNode(nodeId);
+  }
+
+  /** See MetricCensus.step. */
+  census(limit: number): number {
+    return this.metricCensus.step(limit);
+  }
+
+  samples(nodeId: number, from: number, to: number, names?: readonly string[]): StoredSample[] {
+    const only = this.idFilter(names, false);
     const byTs = new Map<number, BlockSample>();
     for (const row of this.q.blockRange.all(nodeId, RAW.id, floorTo(from, RAW.blockMs), to)) {
       for (const s of decodeBlock(row.data)) if (s.ts >= from && s.ts < to) byTs.set(s.ts, s);
@@ -313,7 +347,7 @@ export class Series {
       if (minute + MINUTE <= from || minute >= to) continue;
       for (const s of buffer.toSamples()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
     }
-    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.names.toNames(s.values) }));
+    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.names.toNames(s.values, only) }));
   }
 
   /** Newest timestamp held in memory for the node, or 0. */

@@ -122,6 +122,9 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     q.deleteNode.run(id);
   });
 
+  // New metric names are recorded in the same transaction as the batch's journal row.
+  const writeSamples = db.transaction((samples: Parameters<Store['writeSamples']>[0]) => series.write(samples));
+
   const putTraffic = db.transaction((states: readonly { nodeId: number; state: string }[]) => {
     for (const s of states) q.putTraffic.run(s.nodeId, s.state, s.nodeId);
   });
@@ -156,10 +159,12 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
       return row ? toNode(row) : null;
     },
     setHost: (nodeId, host) => void q.setHost.run(JSON.stringify(host), nodeId),
-    writeSamples: (samples) => series.write(samples),
+    writeSamples: (samples) => writeSamples(samples),
     latestSamples: () => q.listNodes.all().flatMap((n) => series.latest(n.id) ?? []),
-    samples: (nodeId, from, to) => series.samples(nodeId, from, to),
-    buckets: (nodeId, tier, from, to) => series.buckets(nodeId, tier, from, to),
+    samples: (nodeId, from, to, names) => series.samples(nodeId, from, to, names),
+    buckets: (nodeId, tier, from, to, names) => series.buckets(nodeId, tier, from, to, names),
+    metricNames: (nodeId) => series.namesOfNode(nodeId),
+    censusMetricNames: (limit) => series.census(limit),
     compact: (now, limit) => series.compact(now, limit),
     applyRetention: (now, retention, limit) => series.applyRetention(now, retention, limit),
     stats() {

@@ -53,6 +53,11 @@ export interface IncomingSample {
   seq: number;
   ts: number;
   row: Row;
+  /**
+   * Names of the row its node never used before (the gateway's metric budget knows them): recorded
+   * with the node in the batch's transaction. Names not listed are taken as recorded already.
+   */
+  newNames?: readonly string[];
 }
 
 export interface StoreStats {
@@ -87,7 +92,7 @@ export interface Store {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
   addNode(node: NewNode, now: number): NodeRecord;
-  /** Removes the node and its history. False if there was no such node. */
+  /** Removes the node, its history and the metric names only it used. False if there was no such node. */
   removeNode(name: string): boolean;
   /** False if there was no such node. */
   setKeyHash(name: string, keyHash: string): boolean;
@@ -95,14 +100,24 @@ export interface Store {
   updateNode(id: number, fields: NodeFields): boolean;
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
-  /** Makes every sample durable in one write; a (node, ts) already stored is kept and the new one dropped. */
+  /**
+   * Makes every sample durable in one transaction, with the new names they bring; a (node, ts)
+   * already stored is kept and the new one dropped.
+   */
   writeSamples(samples: readonly IncomingSample[]): void;
   /** The newest stored sample of every node, to show values right after a restart. */
   latestSamples(): StoredSample[];
-  /** Raw samples of one node in [from, to), oldest first. */
-  samples(nodeId: number, from: number, to: number): StoredSample[];
-  /** Rollup buckets of one node and tier whose start lies in [from, to), oldest first. */
-  buckets(nodeId: number, tier: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[];
+  /** Raw samples of one node in [from, to), oldest first; with `names`, only those metrics. */
+  samples(nodeId: number, from: number, to: number, names?: readonly string[]): StoredSample[];
+  /** Rollup buckets of one node and tier whose start lies in [from, to), oldest first; with `names`, only those metrics. */
+  buckets(nodeId: number, tier: Exclude<TierName, 'raw'>, from: number, to: number, names?: readonly string[]): Bucket[];
+  /** Every metric name the node has used (what its budget counts). */
+  metricNames(nodeId: number): string[];
+  /**
+   * Upkeep of a database from before names were recorded per node: records up to `limit` rows'
+   * worth, then deletes names no node uses. Returns the rows read: 0 once there is nothing to do.
+   */
+  censusMetricNames(limit: number): number;
   /**
    * Packs raw samples of minutes that closed before `now` into blocks, and rolls closed hours up
    * into the 1m/15m/1h tiers; about `limit` units of work per call, a node-minute one and a

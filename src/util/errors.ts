@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'PROBE_ERR_BUSY'
   /** A browser page of another site asked for the live feed: only this server's own pages may. */
   | 'PROBE_ERR_ORIGIN'
+  /** The node has stored as many metric names as its budget allows: its samples are kept without new ones. Reuse names, or raise server.metricNamesPerNode. */
+  | 'PROBE_ERR_METRIC_BUDGET'
   | 'PROBE_ERR_STORE'
   | 'PROBE_ERR_LISTEN'
   | 'PROBE_ERR_NOTIFY'

@@ -91,4 +91,20 @@ export const MIGRATIONS: readonly string[] = [
   // 9: blocks by tier and age, so retention finds expired blocks of every node in one query (one
   // query per node and tier took 0.6 s at 10 000 nodes, every minute, even with nothing to delete).
   `CREATE INDEX blocks_by_age ON blocks (tier, start_ts);`,
+  // 10: which node uses which metric name, so each node's names are counted against its budget
+  // and deleted with it (one node once left 125 000 names behind). Databases from before do not
+  // know this yet: metric_census holds the census's place while it reads their blocks (see
+  // metric-census.ts); it has no row when there is nothing to count.
+  `CREATE TABLE node_metrics (
+     node_id INTEGER NOT NULL,
+     metric_id INTEGER NOT NULL,
+     PRIMARY KEY (node_id, metric_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX node_metrics_by_metric ON node_metrics (metric_id);
+   CREATE TABLE metric_census (
+     node_id INTEGER NOT NULL,
+     tier INTEGER NOT NULL,
+     start_ts INTEGER NOT NULL
+   );
+   INSERT INTO metric_census SELECT -1, 0, 0 WHERE EXISTS (SELECT 1 FROM metric_names);`,
 ];
