@@ -47,6 +47,8 @@ export function agentEndpoint(server: string): string {
 }
 
 const BACKFILL_STEP_MS = 100;
+/** Server errors logged once per agent run, not once per connection. */
+const ONCE_PER_RUN: ReadonlySet<string> = new Set(['PROBE_ERR_METRIC_BUDGET']);
 /** Backfill pauses while this much is still waiting in the socket. */
 const BACKFILL_HIGH_WATER = 256 * 1024;
 /** Until the server says how often it acks, assume the protocol's default. */
@@ -74,6 +76,7 @@ export function connect(options: ConnectionOptions): Connection {
   let silenceTimer: NodeJS.Timeout | null = null;
   let backfillTimer: NodeJS.Timeout | null = null;
   let lastWarning = '';
+  const loggedCodes = new Set<string>();
   /** Seqs sent on the current socket, in send order, not acked yet. */
   let inflight: number[] = [];
   /** Samples from this seq on go live; older unacked ones are backfilled. */
@@ -159,6 +162,11 @@ export function connect(options: ConnectionOptions): Connection {
       if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
       armSilence();
     } else if (msg.type === 'error') {
+      // A spent metric name budget is told on every connection, for as long as it lasts: once per run is enough.
+      if (ONCE_PER_RUN.has(msg.code)) {
+        if (loggedCodes.has(msg.code)) return;
+        loggedCodes.add(msg.code);
+      }
       log.warn('server reported an error', { code: msg.code, message: msg.message });
     }
   };

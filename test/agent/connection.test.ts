@@ -61,3 +61,49 @@ test('a server that goes silent (a dead link that never closes) is given up on a
   // Silent for max(300, 200) + 200 ms after the welcome, then the first backoff (500 ms with random 0).
   assert.ok(gap >= 900 && gap < 2500, `reconnected ${gap} ms after the first connection`);
 });
+
+test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per agent run, however often the server tells it', async (t) => {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { WebSocketServer } = await import('ws');
+  const { connect } = await import('../../src/agent/connection');
+  const { SampleBuffer } = await import('../../src/agent/buffer');
+  // A server that tells every connection twice, then closes it: the agent reconnects and hears it again.
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.on('listening', r));
+  t.after(() => wss.close());
+  let connections = 0;
+  const budget = JSON.stringify({ type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: 'this node has stored 1000 metric names, its budget' });
+  wss.on('connection', (ws) => {
+    connections++;
+    ws.once('message', () => {
+      ws.send(JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs: 5000, compact: false }));
+      ws.send(budget);
+      ws.send(budget);
+      ws.send(JSON.stringify({ type: 'error', code: 'PROBE_ERR_CLOCK_SKEW', message: 'other errors are still logged each time' }));
+      setTimeout(() => ws.close(), 50);
+    });
+  });
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  t.after(() => (process.stderr.write = write));
+  const { port } = wss.address() as { port: number };
+  const conn = connect({
+    url: `ws://127.0.0.1:${port}/ws/agent`,
+    key: 'k',
+    intervalMs: 1000,
+    buffer: new SampleBuffer(mkdtempSync(path.join(os.tmpdir(), 'probe-budget-'))),
+    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 1000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    random: () => 0,
+  });
+  t.after(() => conn.close());
+  const deadline = Date.now() + 5000;
+  while (connections < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  process.stderr.write = write;
+  assert.ok(connections >= 3, `the agent reconnected (${connections} connections)`);
+  assert.equal(lines.filter((l) => l.includes('PROBE_ERR_METRIC_BUDGET')).length, 1, lines.join(''));
+  assert.ok(lines.filter((l) => l.includes('PROBE_ERR_CLOCK_SKEW')).length >= 3, 'other errors are logged as before');
+});
