@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, constants as zlib } from 'node:zlib';
 import { buildAddon } from './addon.mjs';
 import { buildCli, buildPage, injectBlob, makeBlob, pageAssets, root, upToDate } from './bundle.mjs';
 import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
@@ -36,16 +35,31 @@ function sha256(file) {
   });
 }
 
-function gzip(file) {
-  return pipeline(createReadStream(file), createGzip({ level: zlib.Z_BEST_COMPRESSION, memLevel: 9 }), createWriteStream(`${file}.gz`));
+/** `command args… file` with its output into `out`. */
+function compressInto(out, command, args, hint) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((done) => child.on('close', done));
+    child.on('error', (err) => reject(new Error(`${command}: ${err.message} (${hint})`)));
+    pipeline(child.stdout, createWriteStream(out))
+      .then(() => exited)
+      .then((code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}`))), reject);
+  });
 }
 
-function xz(file) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('xz', ['-6', '-T2', '-c', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.on('error', (err) => reject(new Error(`xz: ${err.message} (apt-get install xz-utils)`)));
-    pipeline(child.stdout, createWriteStream(`${file}.xz`)).then(() => (child.exitCode === 0 || child.exitCode === null ? resolve() : reject(new Error(`xz exited ${child.exitCode}`))), reject);
-  });
+/**
+ * libdeflate's level 12 writes plain gzip ~7 % smaller than gzip -9 (38.1 against 41.2 MB for
+ * linux-x64): that is what brings a Linux binary under 40 MB for every gzip client.
+ */
+const gzip = (file) => compressInto(`${file}.gz`, 'libdeflate-gzip', ['-12', '-c', file], 'apt-get install libdeflate-tools');
+const xz = (file) => compressInto(`${file}.xz`, 'xz', ['-6', '-T1', '-c', file], 'apt-get install xz-utils');
+
+/** Runs the jobs two at a time (this machine's cores). */
+async function twoAtATime(jobs) {
+  const queue = [...jobs];
+  await Promise.all([0, 1].map(async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) await job();
+  }));
 }
 
 // `--targets` rebuilds those and keeps the other files (SHA256SUMS is written anew over all).
@@ -93,9 +107,12 @@ for (const target of targets) {
 }
 
 if (compress) {
-  step('compressing: gzip -9 for every file, xz -6 for Linux');
-  await Promise.all(targets.map((t) => gzip(path.join(outDir, fileName(t)))));
-  for (const t of targets.filter((t) => t.startsWith('linux-'))) await xz(path.join(outDir, fileName(t)));
+  step('compressing: gzip (libdeflate -12) for every file, xz -6 for Linux');
+  const file = (t) => path.join(outDir, fileName(t));
+  await twoAtATime([
+    ...targets.map((t) => () => gzip(file(t))),
+    ...targets.filter((t) => t.startsWith('linux-')).map((t) => () => xz(file(t))),
+  ]);
 }
 
 const files = readdirSync(outDir).filter((f) => f !== 'SHA256SUMS').sort();

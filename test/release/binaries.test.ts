@@ -33,6 +33,8 @@ test('every target is released, with gzip copies, xz for Linux, and SHA256SUMS t
   const files = readdirSync(RELEASE).sort();
   for (const target of ALL) {
     assert.ok(files.includes(`${fileOf(target)}.gz`), `${fileOf(target)}.gz`);
+    // What the server sends to clients that accept gzip.
+    assert.ok(statSync(release(`${fileOf(target)}.gz`)).size < 40e6, `${fileOf(target)}.gz is under 40 MB`);
     if (target.startsWith('linux-')) {
       assert.ok(files.includes(`${fileOf(target)}.xz`), `${fileOf(target)}.xz`);
       // What install.sh fetches where xz exists.
