@@ -94,7 +94,7 @@ export const MIGRATIONS: readonly string[] = [
   // 10: which node uses which metric name, so each node's names are counted against its budget
   // and deleted with it (one node once left 125 000 names behind). Databases from before do not
   // know this yet: metric_census holds the census's place while it reads their blocks (see
-  // metric-census.ts); it has no row when there is nothing to count.
+  // metric-census.ts); it has no row when there is nothing to count (no names, no journal rows).
   `CREATE TABLE node_metrics (
      node_id INTEGER NOT NULL,
      metric_id INTEGER NOT NULL,
@@ -106,5 +106,5 @@ export const MIGRATIONS: readonly string[] = [
      tier INTEGER NOT NULL,
      start_ts INTEGER NOT NULL
    );
-   INSERT INTO metric_census SELECT -1, 0, 0 WHERE EXISTS (SELECT 1 FROM metric_names);`,
+   INSERT INTO metric_census SELECT -1, 0, 0 WHERE EXISTS (SELECT 1 FROM metric_names) OR EXISTS (SELECT 1 FROM journal);`,
 ];
