@@ -6,6 +6,7 @@ import { log } from '../util/log';
 import type { Channel } from './channels';
 import { sendTo } from './channels';
 import type { AlertMessage } from './message';
+import { failureOf } from './redact';
 
 export type { AlertMessage };
 
@@ -21,10 +22,10 @@ export async function sendWithRetry(name: string, channel: Channel, message: Ale
       return true;
     } catch (err) {
       if (attempt >= retry.attempts) {
-        log.error('notification failed; giving up', { channel: name, rule: message.rule, node: message.node, code: 'PROBE_ERR_NOTIFY', error: (err as Error).message });
+        log.error('notification failed; giving up', { channel: name, rule: message.rule, node: message.node, code: 'PROBE_ERR_NOTIFY', error: failureOf(err, channel) });
         return false;
       }
-      log.warn('notification failed; retrying', { channel: name, attempt, error: (err as Error).message });
+      log.warn('notification failed; retrying', { channel: name, attempt, error: failureOf(err, channel) });
       await new Promise((r) => setTimeout(r, retry.baseDelayMs * 4 ** (attempt - 1)));
     }
   }
