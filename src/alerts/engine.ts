@@ -1,7 +1,7 @@
 /**
  * @module Runs the rules: threshold rules on every sample as it arrives (O(rules) per sample, no
- * database polling), offline rules on a timer after a grace period at start. Keeps each
- * (rule, node) state in memory and in SQLite, and hands events to the notifier.
+ * database polling), offline rules on a timer (after a grace period at start for nodes not back
+ * yet). Keeps each (rule, node) state in memory and in SQLite, and hands events to the notifier.
  */
 import { indexOfNames } from '../protocol/row';
 import type { Row } from '../protocol/row';
@@ -63,7 +63,7 @@ export interface EngineDeps {
   nodeIds: () => number[];
   link: (id: number) => string;
   now?: () => number;
-  /** Offline rules wait this long after start, so agents have time to reconnect. */
+  /** Offline rules wait this long after start for nodes that have not reported since, so agents have time to reconnect. */
   offlineGraceMs?: number;
   /** Silences in force: the config's and the admin's (read at each event). */
   silences?: () => readonly Silence[];
@@ -121,6 +121,11 @@ export class AlertEngine {
   private readonly startedAt: number;
   private readonly offlineGraceMs: number;
   private lastPrune = 0;
+  /**
+   * Nodes that sent a live sample since start. The grace after start is for the others, whose agents
+   * may not have reconnected yet; a node that came back and then died is judged at once.
+   */
+  private readonly reportedSinceStart = new Set<number>();
 
   /** The metrics expression rules read, and the one object their values are put in for each sample. */
   private readonly exprMetrics: string[];
@@ -145,6 +150,7 @@ export class AlertEngine {
     const scope = (this.deps.scope ?? this.deps.node)(nodeId);
     if (!scope) return;
     const now = this.now();
+    if (now - this.startedAt < this.offlineGraceMs) this.reportedSinceStart.add(nodeId);
     const columns = this.columnsOf(row.names);
     let varsFilled = false;
     for (let r = 0; r < this.deps.rules.length; r++) {
@@ -209,10 +215,12 @@ export class AlertEngine {
         log.error('cannot prune alert events', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
       }
     }
-    if (now - this.startedAt < this.offlineGraceMs) return;
+    const inGrace = now - this.startedAt < this.offlineGraceMs;
+    if (!inGrace) this.reportedSinceStart.clear();
     for (const rule of this.deps.rules) {
       if (rule.kind !== 'offline' && rule.kind !== 'traffic' && rule.kind !== 'expiry') continue;
       for (const nodeId of this.deps.nodeIds()) {
+        if (inGrace && !this.reportedSinceStart.has(nodeId)) continue;
         const node = this.deps.node(nodeId);
         if (!node || !inScope(rule, node)) continue;
         const condition = timedCondition(rule, node, now);

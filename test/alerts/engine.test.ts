@@ -35,7 +35,7 @@ class RecordingNotifier extends Notifier {
   }
 }
 
-test('engine: fires once, survives a restart without sending again, resolves after it; scope; offline after grace', () => {
+test('engine: fires once, survives a restart without sending again, resolves after it; scope; offline', () => {
   const store = createMemoryStore();
   const node: NodeFacts = { name: 'web-1', group: 'eu', online: true, lastSeen: 0 };
   let now = 1_000_000;
@@ -59,10 +59,31 @@ test('engine: fires once, survives a restart without sending again, resolves aft
   node.lastSeen = now;
   now += 20_000;
   engine.tick();
-  assert.equal(second.sent.length, 1, 'offline rules wait for the grace period after start');
-  now += 15_000;
+  assert.deepEqual(second.sent.map((m) => `${m.rule} ${m.state}`).slice(1), ['down firing'], 'it reported after the restart, so no grace: offline for 20 s, `for` 10 s');
+});
+
+test('engine: the grace after start is for nodes not back yet; one that reported since start and died is judged at once', () => {
+  const notifier = new RecordingNotifier();
+  const nodes = new Map<number, NodeFacts>([
+    [1, { name: 'back-then-died', group: '', online: true, lastSeen: null }],
+    [2, { name: 'not-back-yet', group: '', online: false, lastSeen: 0 }],
+  ]);
+  let now = 1_000_000;
+  const engine = new AlertEngine({ rules, store: createMemoryStore(), notifier, node: (id) => nodes.get(id), nodeIds: () => [1, 2], link: () => '', now: () => now, offlineGraceMs: 60_000 });
+  now += 5000;
+  engine.onSample(1, valuesRow({ cpu: 10 }));
+  nodes.get(1)!.lastSeen = now;
+  now += 20_000;
+  nodes.get(1)!.online = false; // its agent went silent 20 s after the restart
   engine.tick();
-  assert.deepEqual(second.sent.map((m) => `${m.rule} ${m.state}`).slice(1), ['down firing']);
+  now += 11_000;
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.state} ${m.node}`), ['down firing back-then-died'], '36 s after start: the node that came back and died fires; the other waits');
+  now += 30_000;
+  engine.tick();
+  now += 11_000;
+  engine.tick();
+  assert.deepEqual(notifier.sent.map((m) => `${m.rule} ${m.state} ${m.node}`).slice(1), ['down firing not-back-yet'], 'after the grace the node that never came back fires too');
 });
 
 test('end to end: a real server with rules from its config file sends exactly one firing and one resolved to a webhook', async (t) => {
