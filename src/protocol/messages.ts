@@ -132,12 +132,27 @@ export interface NodeView {
   values: MetricValues;
 }
 
+/** A node's budget of metric names (server.metricNamesPerNode) as the admin sees it. */
+export interface MetricNamesView {
+  /** Distinct names the node has stored, and how many it may. */
+  names: number;
+  limit: number;
+  /** Since the server started: samples stored without some of their new names, and the names left out. */
+  refusedSamples: number;
+  refusedNames: number;
+  /** Unix ms of the last refusal, or null. */
+  lastRefusedAt: number | null;
+  /** A few of the names refused first. */
+  examples: string[];
+}
+
 /** GET /api/admin/nodes: a node as the admin sees it. */
 export interface AdminNodeView extends NodeView {
   /** Hidden from guests now (by the admin's choice or the config file's). */
   hidden: boolean;
   /** The admin's own choice; null follows the config file. */
   hiddenSetting: boolean | null;
+  metricNames: MetricNamesView;
 }
 
 /** GET /api/access: whether this visitor may see the page, and how to get in if not. */

@@ -9,7 +9,7 @@ import type { Rule, Silence } from '../alerts/rules';
 import { parseSilences } from '../alerts/rules';
 import type { Channel } from '../notify/channels';
 import { sendWithRetry, testMessage } from '../notify/notifier';
-import type { AdminNodeView, AlertsView } from '../protocol/messages';
+import type { AdminNodeView, AlertsView, MetricNamesView } from '../protocol/messages';
 import type { Store } from '../store/store';
 import { ProbeError } from '../util/errors';
 import { log } from '../util/log';
@@ -44,6 +44,8 @@ export interface AdminDeps {
   accessChanged: () => void;
   /** After a sign-out: that session's live feeds are closed. */
   signedOut: () => void;
+  /** The node's budget of metric names and what it refused. */
+  metricNames: (nodeId: number) => MetricNamesView;
   now: () => number;
 }
 
@@ -119,7 +121,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           deps.signedOut();
           return json(res, 200, { ok: true }, { 'Set-Cookie': sessionCookie('', deps.secure(req), 0) });
         case 'GET /api/admin/nodes':
-          return json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null })));
+          return json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null, metricNames: deps.metricNames(v.id) })));
         case 'POST /api/admin/nodes': {
           const body = await readBody(req);
           const commandsWith = commands(req);

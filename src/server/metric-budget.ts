@@ -5,6 +5,7 @@
  * the server for 16 s and left 125 000 names in the database. Names the protocol does not know
  * (from a hello's list, always absent) are left out of rows here too, and never counted.
  */
+import type { MetricNamesView } from '../protocol/messages';
 import { isKnownMetric } from '../protocol/metrics';
 import type { Row } from '../protocol/row';
 
@@ -21,18 +22,6 @@ export interface Admitted {
   refused: number;
   /** This is the node's first sample with names refused since the server started. */
   firstRefusal: boolean;
-}
-
-/** What the admin sees of a node's budget. */
-export interface MetricBudgetStatus {
-  names: number;
-  limit: number;
-  /** Samples stored without some of their names since the server started, and names refused. */
-  refusedSamples: number;
-  refusedNames: number;
-  lastRefusedAt: number | null;
-  /** A few of the names refused first. */
-  examples: string[];
 }
 
 /** How a names array is cut down for one node, worked out once per names array. */
@@ -113,7 +102,7 @@ export class MetricBudget {
     return { row: { names: cut.names, data }, newNames, refused: cut.refused, firstRefusal };
   }
 
-  status(nodeId: number): MetricBudgetStatus {
+  status(nodeId: number): MetricNamesView {
     const b = this.budgetOf(nodeId);
     return { names: b.known.size, limit: this.limit, refusedSamples: b.refusedSamples, refusedNames: b.refusedNames, lastRefusedAt: b.lastRefusedAt, examples: [...b.examples] };
   }

@@ -173,6 +173,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     access,
     accessChanged: () => live.disconnectGuests(),
     signedOut: () => live.recheck(),
+    metricNames: (id) => agents.budget.status(id),
     now: Date.now,
   });
   const handler = createRequestHandler({

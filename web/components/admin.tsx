@@ -87,7 +87,12 @@ function NodeRow({ node, first, last }: { node: AdminNode; first: boolean; last:
   return (
     <tr data-node={node.name}>
       <th scope="row">
-        <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}
+        <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}{' '}
+        {node.metricNames.refusedNames > 0 && (
+          <span class="tag" title={t('metricNamesFullHint', { refused: node.metricNames.refusedNames, example: node.metricNames.examples[0] ?? '', limit: node.metricNames.limit })} data-testid={`names-full-${node.name}`}>
+            {t('metricNamesFull', { names: node.metricNames.names })}
+          </span>
+        )}
       </th>
       <td>{node.group || '–'}</td>
       <td>
