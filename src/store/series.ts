@@ -2,9 +2,10 @@
  * @module Time series on SQLite. Each ingest flush appends one journal row holding all its
  * samples (one insert, whatever the number of agents), and the samples stay in memory until their
  * minute closes; then compaction packs each node-minute into a raw block. When an hour closes, its
- * raw blocks are rolled up once into the 1m, 15m and 1h tiers (reads fill the open hour from raw).
- * The journal is trimmed once everything in it is packed, and replayed into memory at open, so an
- * acked sample survives any crash.
+ * raw blocks are rolled up once into the 1m, 15m and 1h tiers (reads fill the open hour from raw);
+ * backfill within an hour of raw retention's end goes into them as it is packed. The journal is
+ * trimmed once everything in it is packed, and replayed into memory at open, so an acked sample
+ * survives any crash.
  */
 import type Database from 'better-sqlite3';
 import type { MetricValues } from '../protocol/metrics';
@@ -14,7 +15,7 @@ import { JournalRow, decodeJournal, unflatten } from './journal';
 import { MetricCensus } from './metric-census';
 import { MetricNames } from './metric-names';
 import { MinuteBuffer } from './minute-buffer';
-import { mergeBuckets, round3 } from './rollup';
+import { mergeBuckets, rollupSamples, round3 } from './rollup';
 import type { Bucket, Stat } from './rollup';
 import type { IncomingSample, StoredSample } from './store';
 import { TIERS, floorTo } from './tiers';
@@ -182,32 +183,62 @@ export class Series {
     set.add(hour);
   }
 
-  private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer): void {
+  /**
+   * Packs a node-minute into its raw block. `old`: the minute lies in the last hour before raw
+   * retention deletes it (or beyond), where its hour can no longer be rolled up from raw whole;
+   * its new samples are then added to the rollups at once, so backfill of any age reaches them.
+   * A minute retention may have deleted gets no raw block of its own again: one made of the late
+   * samples alone would pass for the whole minute (rollHour reads every raw block as whole).
+   */
+  private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer, old: boolean, expiredBefore: number): void {
     const existing = this.readBlock(nodeId, RAW, minute);
     let newest: number;
-    if (existing.length === 0) {
+    const added: BlockSample[] = [];
+    if (existing.length === 0 && minute < expiredBefore) {
+      added.push(...fresh.toSamples());
+      newest = added.at(-1)!.ts;
+    } else if (existing.length === 0 && !old) {
       const table = fresh.toTable();
       newest = table.ts[table.ts.length - 1]!;
       this.q.putBlock.run(nodeId, RAW.id, minute, table.ts.length, encodeTable(table));
     } else {
       // A late sample for a packed minute (backfill); the first stored copy of a ts wins.
       const byTs = new Map(existing.map((s) => [s.ts, s]));
-      for (const s of fresh.toSamples()) if (!byTs.has(s.ts)) byTs.set(s.ts, s);
+      for (const s of fresh.toSamples()) {
+        if (byTs.has(s.ts)) continue;
+        byTs.set(s.ts, s);
+        added.push(s);
+      }
       const merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
       newest = merged.at(-1)!.ts;
       this.writeBlock(nodeId, RAW, minute, merged);
     }
     this.q.setLastSeen.run(newest, nodeId);
-    this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
+    if (old) this.addToRollups(nodeId, minute, added);
+    else this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
+  }
+
+  /** Adds samples of one minute to the buckets holding it in the 1m, 15m and 1h tiers. */
+  private addToRollups(nodeId: number, minute: number, samples: readonly BlockSample[]): void {
+    if (samples.length === 0) return;
+    const delta = rollupSamples(samples.map((s) => ({ ts: s.ts, values: this.names.toNames(s.values) })), T1M.stepMs);
+    for (const tier of [T1M, T15M, T1H]) {
+      const ts = floorTo(minute, tier.stepMs);
+      const current = this.readBlock(nodeId, tier, floorTo(ts, tier.blockMs)).find((b) => b.ts === ts);
+      this.upsertBuckets(nodeId, tier, mergeBuckets(current ? [this.bucketFromBlock(current), ...delta] : delta, tier.stepMs));
+    }
   }
 
   /**
    * Rolls one closed hour up from its raw blocks: its 1m block is rewritten whole, its quarters
-   * and the hour bucket replace theirs in the 15m and 1h blocks.
+   * and the hour bucket replace theirs in the 15m and 1h blocks. In an hour that retention may
+   * have begun to delete, only the minutes that still have raw blocks are replaced (the others
+   * are in the 1m block already: rolled up before, or added by addToRollups).
    */
-  private rollHour(nodeId: number, hour: number): void {
+  private rollHour(nodeId: number, hour: number, now: number): void {
+    const whole = hour >= now - this.rawRetentionMs + T1H.stepMs;
     // A raw block is one minute, so one 1m bucket. (The hour's minutes were all packed before: compact packs first.)
-    const minutes: Bucket[] = [];
+    let minutes: Bucket[] = [];
     for (const row of this.q.blockRange.all(nodeId, RAW.id, hour, hour + T1H.stepMs)) {
       const columns = blockStats(row.data, row.start, row.start + T1M.stepMs);
       if (columns.length === 0) continue;
@@ -216,7 +247,8 @@ export class Series {
       minutes.push({ ts: row.start, stats });
     }
     if (minutes.length === 0) return;
-    this.writeBlock(nodeId, T1M, hour, minutes.map((b) => this.bucketToBlock(b)));
+    if (whole) this.writeBlock(nodeId, T1M, hour, minutes.map((b) => this.bucketToBlock(b)));
+    else minutes = this.upsertBuckets(nodeId, T1M, minutes);
     const quarters = mergeBuckets(minutes, T15M.stepMs);
     this.upsertBuckets(nodeId, T15M, quarters);
     this.upsertBuckets(nodeId, T1H, mergeBuckets(quarters, T1H.stepMs));
@@ -238,8 +270,12 @@ export class Series {
       }
     }
     if (minutes.length > 0) {
+      // Backfill this old (a day-long outage) goes to the rollups as it is packed: its hour's rollup from raw would miss what retention deleted.
+      const oldBefore = now - this.rawRetentionMs + T1H.stepMs;
+      // What applyRetention(now) deletes, and so may have deleted before.
+      const expiredBefore = now - this.rawRetentionMs - RAW.blockMs + 1;
       this.db.transaction(() => {
-        for (const [nodeId, minute, samples] of minutes) this.packMinute(nodeId, minute, samples);
+        for (const [nodeId, minute, samples] of minutes) this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
       })();
       for (const [nodeId, minute] of minutes) {
         const byMinute = this.pending.get(nodeId)!;
@@ -258,10 +294,8 @@ export class Series {
       }
     }
     if (hours.length > 0) {
-      // Hours whose raw data is partly gone already would roll up into less than they hold now.
-      const rawSafeFrom = now - this.rawRetentionMs + T1H.stepMs;
       this.db.transaction(() => {
-        for (const [nodeId, hour] of hours) if (hour >= rawSafeFrom) this.rollHour(nodeId, hour);
+        for (const [nodeId, hour] of hours) this.rollHour(nodeId, hour, now);
       })();
       for (const [nodeId, hour] of hours) {
         const set = this.dirtyHours.get(nodeId)!;
