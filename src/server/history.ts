@@ -1,9 +1,12 @@
 /**
  * @module GET /api/nodes/:id/history: picks a bucket width giving at most 1 500 points, reads the
  * finest tier that has it and still covers the range, and answers in columns ready for uPlot
- * (`{ts:[…], cpu:[…]}`), with null where the node sent nothing.
+ * (`{ts:[…], cpu:[…]}`), with null where the node sent nothing. Without `metrics=` it answers what
+ * the node page charts (defaultMetrics), and every answer stays under MAX_HISTORY_BYTES: one node
+ * with 125 000 names once made every default answer 34-69 MB and 4.5 s of work, open to guests.
  */
-import { isKnownMetric } from '../protocol/metrics';
+import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX, METRIC_NAMES, isKnownMetric, splitFamily } from '../protocol/metrics';
+import type { Row } from '../protocol/row';
 import type { Bucket } from '../store/rollup';
 import { mergeBuckets, rollupSamples } from '../store/rollup';
 import type { Store } from '../store/store';
@@ -90,37 +93,86 @@ export interface HistoryResult {
   stepMs: number;
   tier: TierName;
   ts: number[];
-  [metric: string]: (number | null)[] | number | string;
+  /** Metrics left out to keep the answer under MAX_HISTORY_BYTES, comma-separated: ask for them with `metrics=`. */
+  omitted?: string;
+  [metric: string]: (number | null)[] | number | string | undefined;
 }
 
-export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention): HistoryResult {
+/** Per-device metrics of one family, latency and loss series, and custom metrics in a default answer: what the node page charts. */
+export const DEFAULT_PER_FAMILY = 16;
+export const DEFAULT_PROBES = 32;
+export const DEFAULT_CUSTOM = 24;
+/** The metric columns of one answer stop short of this many bytes of JSON (1 500 points of 37 metrics take ~0.5 MB). */
+export const MAX_HISTORY_BYTES = 1_500_000;
+
+const byNumber = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+
+/**
+ * The metrics of an answer without `metrics=`: every built-in one, and of those the node reports
+ * now (`live`), per device family the first DEFAULT_PER_FAMILY, DEFAULT_PROBES latency and loss
+ * series and DEFAULT_CUSTOM custom metrics, as the node page picks them for its charts.
+ */
+export function defaultMetrics(live: Iterable<string>): string[] {
+  const families = new Map<string, string[]>();
+  const probes: string[] = [];
+  const custom: string[] = [];
+  for (const name of live) {
+    const family = splitFamily(name)?.family;
+    if (family) {
+      let members = families.get(family);
+      if (!members) families.set(family, (members = []));
+      members.push(name);
+    } else if (name.startsWith(LATENCY_PREFIX) || name.startsWith(LOSS_PREFIX)) probes.push(name);
+    else if (name.startsWith(CUSTOM_PREFIX)) custom.push(name);
+  }
+  return [
+    ...METRIC_NAMES,
+    ...[...families.values()].flatMap((members) => members.sort(byNumber).slice(0, DEFAULT_PER_FAMILY)),
+    ...probes.sort().slice(0, DEFAULT_PROBES),
+    ...custom.sort().slice(0, DEFAULT_CUSTOM),
+  ];
+}
+
+/** `live`: the node's live values (a default answer holds the built-in metrics and those it reports now). */
+export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention, live: Row | null = null): HistoryResult {
   const { from, to } = query;
+  const wanted = query.metrics ?? defaultMetrics(live ? live.names.filter((_, i) => !Number.isNaN(live.data[i]!)) : []);
   const tier = chooseTier(query.stepMs, from, now, retention);
   const stepMs = Math.max(query.stepMs, TIERS.find((t) => t.name === tier)!.stepMs);
   let buckets: Bucket[];
   if (tier === 'raw') {
-    buckets = rollupSamples(store.samples(nodeId, from, to), stepMs);
+    buckets = rollupSamples(store.samples(nodeId, from, to, wanted), stepMs);
   } else {
     const tierStep = TIERS.find((t) => t.name === tier)!.stepMs;
-    const packed = store.buckets(nodeId, tier, floorTo(from, tierStep), to);
+    const packed = store.buckets(nodeId, tier, floorTo(from, tierStep), to, wanted);
     // Minutes not packed yet are still raw: roll them up here so the newest points are not missing.
     const packedUntil = packed.length > 0 ? packed.at(-1)!.ts + tierStep : from;
-    const recent = rollupSamples(store.samples(nodeId, Math.max(from, packedUntil), to), tierStep);
+    const recent = rollupSamples(store.samples(nodeId, Math.max(from, packedUntil), to, wanted), tierStep);
     buckets = mergeBuckets([...packed, ...recent], stepMs);
   }
   const start = floorTo(from, stepMs);
   const count = Math.ceil((to - start) / stepMs);
   const ts = Array.from({ length: count }, (_, i) => start + i * stepMs);
-  const names = query.metrics ?? [...new Set(buckets.flatMap((b) => Object.keys(b.stats)))].sort();
-  const result: HistoryResult = { from, to, stepMs, tier, ts };
-  for (const name of names) result[name] = new Array<number | null>(count).fill(null);
+  // Without metrics=, only those with data in the range.
+  const present = query.metrics ? null : new Set(buckets.flatMap((b) => Object.keys(b.stats)));
+  const names = present ? wanted.filter((name) => present.has(name)) : wanted;
+  const columns = new Map(names.map((name) => [name, new Array<number | null>(count).fill(null)]));
   for (const b of buckets) {
     const i = Math.floor((b.ts - start) / stepMs);
     if (i < 0 || i >= count) continue;
-    for (const name of names) {
+    for (const [name, column] of columns) {
       const s = b.stats[name];
-      if (s) (result[name] as (number | null)[])[i] = s[query.stat];
+      if (s) column[i] = s[query.stat];
     }
   }
+  const result: HistoryResult = { from, to, stepMs, tier, ts };
+  let bytes = JSON.stringify(ts).length;
+  const omitted: string[] = [];
+  for (const [name, column] of columns) {
+    bytes += name.length + 4 + JSON.stringify(column).length;
+    if (bytes > MAX_HISTORY_BYTES) omitted.push(name);
+    else result[name] = column;
+  }
+  if (omitted.length > 0) result.omitted = omitted.join(',');
   return result;
 }

@@ -96,7 +96,7 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   const now = (deps.now ?? Date.now)();
   try {
     const query = parseHistoryQuery(params, now);
-    sendJson(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention), { 'Access-Control-Allow-Origin': '*' });
+    sendJson(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), { 'Access-Control-Allow-Origin': '*' });
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     sendJson(res, err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500, { code: err.code, message: err.message });

@@ -139,9 +139,17 @@ export class MetricNames {
     return this.nameById.get(id) ?? `unknown.${id}`;
   }
 
-  /** The id of `name` if it has one, without creating it. */
+  /** The id of `name` if it has one, without creating it (another connection may have: the table is asked). */
   findId(name: string): number | undefined {
-    return this.idByName.get(name);
+    let id = this.idByName.get(name);
+    if (id === undefined) {
+      id = this.q.id.get(name)?.id;
+      if (id !== undefined) {
+        this.idByName.set(name, id);
+        this.nameById.set(id, name);
+      }
+    }
+    return id;
   }
 
   idsOf(names: readonly string[]): number[] {
