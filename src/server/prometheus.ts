@@ -20,7 +20,9 @@ function promName(metric: string): { name: string; target?: string; label?: stri
   }
   if (metric.startsWith(LATENCY_PREFIX)) return { name: 'probe_latency_seconds', target: metric.slice(LATENCY_PREFIX.length) };
   if (metric.startsWith(LOSS_PREFIX)) return { name: 'probe_loss_ratio', target: metric.slice(LOSS_PREFIX.length) };
-  if (metric.startsWith(CUSTOM_PREFIX)) return { name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}` };
+  // Custom names that differ only in characters Prometheus has no room for (`jobs.mail`, `jobs_mail`, `jobs-mail`)
+  // share a metric name; the name on the agent, as a label, keeps their series apart.
+  if (metric.startsWith(CUSTOM_PREFIX)) return { name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}`, label: `metric="${escapeLabel(metric)}"` };
   return null;
 }
 
@@ -31,7 +33,7 @@ function helpFor(metric: string): string {
   if (device) return FAMILIES[device.family].help;
   if (metric.startsWith(LATENCY_PREFIX)) return 'TCP connect time of the last probe to the target';
   if (metric.startsWith(LOSS_PREFIX)) return 'Share of the last 10 probes to the target that failed';
-  return `Agent-defined metric ${metric}`;
+  return 'Agent-defined metric (its name on the agent in the metric label)';
 }
 
 export function renderPrometheus(nodes: readonly NodeView[]): string {
@@ -56,7 +58,9 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
   }
   let out = '';
   for (const [name, family] of families) {
-    out += `# HELP ${name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} gauge\n${family.lines.join('\n')}\n`;
+    // Every `_total` is a counter (the network byte counters; a custom one by Prometheus' naming rule), the rest gauges.
+    const type = name.endsWith('_total') ? 'counter' : 'gauge';
+    out += `# HELP ${name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n${family.lines.join('\n')}\n`;
   }
   return out;
 }
