@@ -52,7 +52,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    ...SECURITY_HEADERS,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
@@ -63,7 +62,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
 
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
   const headers: Record<string, string | number> = {
-    ...SECURITY_HEADERS,
     'Content-Type': asset.type,
     'Cache-Control': 'no-cache',
     ETag: asset.etag,
@@ -176,8 +174,11 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
   };
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // On every answer, whichever route writes it (downloads, /metrics, errors).
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    // Over HTTPS only: browsers keep to HTTPS for this host for a year (includeSubDomains is the operator's call).
+    if (deps.secure?.(req)) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     if (url.pathname.startsWith('/api/admin/') && deps.admin) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
       void deps.admin(req, res, url.pathname);
       return;
     }

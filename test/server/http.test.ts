@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
+import path from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { FIXTURES } from '../helpers';
 import { startTestServer } from './test-server';
 
 test('the page is served compressed from memory with an ETag and strict headers', async (t) => {
@@ -51,4 +54,29 @@ test('the listening socket queues thousands of connections, so a fleet reconnect
   // Node's default is 511; the kernel caps what the server asks for at somaxconn.
   assert.equal(limit, Math.min(65_535, somaxconn), line);
   assert.ok(limit > 511, `accept queue of ${limit}: raise net.core.somaxconn`);
+});
+
+test('every answer carries the security headers (downloads, /metrics, /healthz, errors); HSTS only over HTTPS', async (t) => {
+  const paths = ['/', '/metrics', '/install.sh', '/install.ps1', '/download/probe', '/healthz', '/api/nodes', '/nope'];
+  const tls = path.join(FIXTURES, 'tls');
+  const https = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
+    config.server.tlsCert = path.join(tls, 'cert-a.pem');
+    config.server.tlsKey = path.join(tls, 'key-a.pem');
+  });
+  const plain = await startTestServer(t);
+  const ca = readFileSync(path.join(tls, 'cert-a.pem'));
+  for (const p of paths) {
+    const overTls = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      get(`https://127.0.0.1:${https.server.port}${p}`, { ca, agent: false }, (res) => (res.resume(), resolve(res.headers))).on('error', reject);
+    });
+    const overHttp = (await fetch(`${plain.base}${p}`)).headers;
+    for (const headers of [overTls, Object.fromEntries(overHttp)]) {
+      assert.match(String(headers['content-security-policy']), /default-src 'self'/, p);
+      assert.equal(headers['x-content-type-options'], 'nosniff', p);
+      assert.equal(headers['referrer-policy'], 'no-referrer', p);
+      assert.equal(headers['cross-origin-opener-policy'], 'same-origin', p);
+    }
+    assert.equal(overTls['strict-transport-security'], 'max-age=31536000', `${p} over HTTPS`);
+    assert.equal(overHttp.get('strict-transport-security'), null, `${p} over plain HTTP`);
+  }
 });
