@@ -4,7 +4,7 @@
  * Nodes live here; samples and history tiers in series.ts.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HostFacts } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
@@ -59,12 +59,30 @@ export function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Creates `file` for its owner alone if it is missing, and takes group and other access away from
+ * it and its -wal and -shm files if they have it (SQLite creates those with the database's mode).
+ * The database holds the admin's password hash, the page secret, session and CSRF tokens: private
+ * even where the data directory is not (a --data made by hand, an older probe's 0644 file).
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch {
+      // Not there (no -wal yet), or another user's file: SQLite's own error, if any, says more.
+    }
+  }
+}
+
 /** Opens (creating if needed) `<dataDir>/probe.db`. `rawRetentionMs` bounds which hours compaction may re-roll. */
 export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENTION.raw): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'probe.db');
   let db: Database.Database;
   try {
+    ownerOnly(file);
     // The typings only allow a path; better-sqlite3 also takes the loaded addon object.
     db = new Database(file, { nativeBinding: embeddedSqliteBinding() as string | undefined });
     db.pragma('journal_mode = WAL');
@@ -215,6 +233,8 @@ export async function backupDatabase(dataDir: string, dest: string): Promise<{ b
   const source = new Database(file, { readonly: true, fileMustExist: true, nativeBinding: embeddedSqliteBinding() as string | undefined });
   const tmp = `${dest}.partial-${process.pid}`;
   try {
+    // A backup holds the same secrets as the database (SQLite would create it 0644).
+    closeSync(openSync(tmp, 'w', 0o600));
     source.pragma('busy_timeout = 5000');
     await source.backup(tmp);
   } catch (err) {

@@ -220,3 +220,23 @@ test('a version-1 database (fixture) opens, migrates and its samples are packed 
   assert.deepEqual(after[42]!.values, { cpu: 42, memUsedBytes: 1000042, load1: 0.5 });
   assert.equal(store.buckets(node!.id, '1h', v1T0, v1T0 + HOUR)[0]!.stats.cpu!.n, 180);
 });
+
+test('probe.db, its -wal and -shm and backups are readable by their owner only, even in a data directory that is not private', async (t) => {
+  const { chmodSync, mkdirSync, statSync } = await import('node:fs');
+  const { backupDatabase } = await import('../../src/store/sqlite-store');
+  const dir = path.join(tempDir(t), 'data');
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const mode = (file: string) => (statSync(path.join(dir, file)).mode & 0o777).toString(8);
+  let store = openSqliteStore(dir);
+  store.addNode({ name: 'a', group: '', location: '', keyHash: 'aa' }, NOW);
+  assert.deepEqual(['probe.db', 'probe.db-wal', 'probe.db-shm'].map(mode), ['600', '600', '600']);
+  store.close();
+  // A database an older probe left world-readable.
+  chmodSync(path.join(dir, 'probe.db'), 0o644);
+  store = openSqliteStore(dir);
+  t.after(() => store.close());
+  assert.equal(mode('probe.db'), '600');
+  await backupDatabase(dir, path.join(dir, 'copy.db'));
+  assert.equal(mode('copy.db'), '600');
+});
