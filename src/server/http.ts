@@ -26,7 +26,8 @@ export interface HttpDeps {
   retention: Retention;
   assets: Map<string, Asset>;
   version: string;
-  health: () => Record<string, number>;
+  /** GET /healthz's figures for a viewer who may see the page: counting only the nodes it may see. */
+  health: (audience: Audience) => Record<string, number>;
   /** GET /api/alerts for a viewer. */
   alerts: (audience: Audience) => AlertsView;
   /** Who may see the page's data; without it, everyone sees what guests see. */
@@ -162,8 +163,12 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
         return sendJson(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
       }
-      case '/healthz':
-        return sendJson(res, 200, { status: 'ok', version: deps.version, ...deps.health() });
+      case '/healthz': {
+        // Whoever may not see the page learns only that the server is up: not how many nodes it watches.
+        const viewer = await audienceOf(req);
+        const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
+        return sendJson(res, 200, audience ? { status: 'ok', version: deps.version, ...deps.health(audience) } : { status: 'ok' });
+      }
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.
         const base = url.pathname === '/install.sh' || url.pathname === '/install.ps1' ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '') : '';

@@ -235,6 +235,18 @@ export class Hub {
     return meta && state ? { ...meta, values: rowValues(state) } : null;
   }
 
+  /** How many nodes `audience` may see, and how many of those have their agent connected. */
+  counts(audience: Audience): { nodes: number; online: number } {
+    let nodes = 0;
+    let online = 0;
+    for (const [id, state] of this.nodes) {
+      if (!this.visibleTo(id, audience)) continue;
+      nodes++;
+      if (state.online) online++;
+    }
+    return { nodes, online };
+  }
+
   /** Every node `audience` may see, in the admin's order (then by name). */
   views(audience: Audience): NodeView[] {
     return [...this.nodes.keys()]

@@ -188,7 +188,10 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     secure,
     hosts,
     clientAddress,
-    health: () => ({ nodes: hub.views('admin').length, agentsConnected: agents.connectedCount, viewers: live.viewerCount, queued: queue.length }),
+    health: (audience) => {
+      const { nodes, online } = hub.counts(audience);
+      return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: queue.length };
+    },
   });
   const http = tls ? createTlsServer({ ...serverOptions, ...readTls(tls.certFile, tls.keyFile) }, handler) : createServer(serverOptions, handler);
   http.maxHeadersCount = 100;
