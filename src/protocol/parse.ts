@@ -26,6 +26,8 @@ const MAX_STRING = 256;
 /** How far a sample's timestamp may lie in the past (backfill after an outage) or future (skew). */
 export const MAX_SAMPLE_AGE_MS = 400 * 24 * 3600 * 1000;
 export const MAX_SAMPLE_LEAD_MS = 5 * 60 * 1000;
+/** Longest sample interval an agent may announce: what `agent.interval` allows. */
+export const MAX_INTERVAL_MS = 3_600_000;
 
 class Bad extends Error {
   constructor(
@@ -97,13 +99,16 @@ function parseHello(msg: Json): HelloMessage {
   if (!Array.isArray(metrics) || metrics.length > MAX_METRICS || !metrics.every((m) => typeof m === 'string' && m.length <= 80)) {
     throw badMessage(`hello.metrics must be an array of at most ${MAX_METRICS} metric names`);
   }
+  const intervalMs = integer(msg, 'intervalMs', 'hello', 1);
+  // The server cuts an agent silent for two intervals: without a bound, 1e15 would turn that off.
+  if (intervalMs > MAX_INTERVAL_MS) throw badMessage(`hello.intervalMs must be at most ${MAX_INTERVAL_MS} (an hour), got ${intervalMs}`);
   return {
     type: 'hello',
     protocol,
     agentVersion: string(msg, 'agentVersion', 'hello'),
     host: parseHost(msg.host),
     metrics: metrics as string[],
-    intervalMs: integer(msg, 'intervalMs', 'hello', 1),
+    intervalMs,
   };
 }
 
