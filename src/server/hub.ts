@@ -11,6 +11,14 @@ import type { NodeSettings } from '../config/page';
 import { DEFAULT_NODE_SETTINGS } from '../config/page';
 import { TrafficMeter } from './traffic';
 
+/**
+ * How far ahead of the server clock a sample's time counts for being the newest. A sample further
+ * ahead still becomes the live values (a node whose clock runs fast still shows), but as if taken
+ * this far ahead: one sample 5 minutes ahead (a bad timestamp, a clock NTP then set back) kept every
+ * later one off the page for 5 minutes, since only newer samples replace the live values.
+ */
+export const LIVE_LEAD_MS = 5000;
+
 interface NodeState {
   record: NodeRecord;
   online: boolean;
@@ -154,9 +162,15 @@ export class Hub {
     return [...this.nodes.keys()];
   }
 
+  /** A sample's time as it counts for being the newest: no later than LIVE_LEAD_MS ahead of the server clock. */
+  private liveTs(ts: number): number {
+    return Math.min(ts, this.now() + LIVE_LEAD_MS);
+  }
+
   /** Restores values after a restart, so the page is not blank until agents report. */
-  restore(nodeId: number, ts: number, values: MetricValues): void {
+  restore(nodeId: number, sampleTs: number, values: MetricValues): void {
     const state = this.nodes.get(nodeId);
+    const ts = this.liveTs(sampleTs);
     if (!state || ts <= state.sampleTs) return;
     const row = valuesRow(values);
     Object.assign(state, { sampleTs: ts, lastSeen: ts, names: row.names, data: Float64Array.from(row.data) });
@@ -182,9 +196,10 @@ export class Hub {
    */
   sample(nodeId: number, ts: number, row: Row): boolean {
     const state = this.nodes.get(nodeId);
-    if (!state || ts <= state.sampleTs) return false;
-    state.sampleTs = ts;
-    state.lastSeen = ts;
+    const live = this.liveTs(ts);
+    if (!state || live <= state.sampleTs) return false;
+    state.sampleTs = live;
+    state.lastSeen = live;
     if (state.names !== row.names || state.data.length !== row.names.length) {
       state.names = row.names;
       state.data = new Float64Array(row.names.length);
