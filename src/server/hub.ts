@@ -207,7 +207,8 @@ export class Hub {
     const { data } = state;
     for (let i = 0; i < data.length; i++) data[i] = row.data[i]!;
     const traffic = trafficColumns(row.names);
-    this.traffic.add(nodeId, ts, at(data, traffic.rx), at(data, traffic.tx));
+    // The same time for the traffic count, which likewise only counts samples newer than its last.
+    this.traffic.add(nodeId, live, at(data, traffic.rx), at(data, traffic.tx));
     this.emit({ sampled: nodeId });
     return true;
   }
