@@ -112,7 +112,8 @@ export function compileExpression(source: string): Expression {
         const operand = primary();
         return (v) => {
           const x = operand(v);
-          return x === null ? null : +(x === 0);
+          // NaN (x / 0) is unknown, not false: `!(a / 0)` would otherwise hold.
+          return x === null || Number.isNaN(x) ? null : +(x === 0);
         };
       }
       throw new ExprError(`unexpected "${t.value}"`);

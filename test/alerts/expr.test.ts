@@ -18,6 +18,7 @@ test('arithmetic, precedence, comparisons and logic', () => {
 test('a missing metric or a division by zero leaves the expression unknown', () => {
   assert.equal(check('cpu > 90 && load1 > 1', { cpu: 95 }), null);
   assert.equal(check('diskUsedBytes / diskTotalBytes > 0.9', { diskUsedBytes: 5, diskTotalBytes: 0 }), null);
+  assert.equal(check('!(diskUsedBytes / diskTotalBytes)', { diskUsedBytes: 5, diskTotalBytes: 0 }), null, 'not of unknown is unknown (found by expr-fuzz)');
   assert.deepEqual(compileExpression('cpu > 1 || load1 > cores').metrics.sort(), ['cpu', 'load1']);
 });
 
