@@ -81,8 +81,11 @@ export class MetricNames {
   addToNode(nodeId: number, names: readonly string[]): boolean {
     if (!this.q.nodeExists.get(nodeId)) return false;
     for (const name of names) {
-      this.q.add.run(name);
-      const id = this.q.id.get(name)!.id;
+      let id = this.q.id.get(name)?.id;
+      if (id === undefined) {
+        this.q.add.run(name);
+        id = this.q.id.get(name)!.id;
+      }
       const cached = this.idByName.get(name);
       if (cached !== undefined && cached !== id) this.reload();
       this.idByName.set(name, id);
