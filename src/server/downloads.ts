@@ -13,6 +13,7 @@ import type { Executable } from './download-shelf';
 import { executables, gzipLater } from './download-shelf';
 import { installPowerShell } from './install-ps1';
 import { installScript } from './install-script';
+import { isLoopback } from './limits';
 
 export interface DownloadLimits {
   /**
@@ -27,10 +28,15 @@ export interface DownloadLimits {
    */
   stallWindowMs: number;
   minBytesPerSec: number;
+  /**
+   * Downloads at once from one client address, so one client cannot take every slot even while it
+   * reads fast enough not to be cut. Loopback is exempt (a proxy on this machine without --trust-proxy).
+   */
+  perAddress: number;
 }
 
 /** 16 KiB/s: the 40 MB .xz in 42 minutes, the largest executable in under 2 hours. */
-export const DOWNLOAD_LIMITS: DownloadLimits = { maxDownloads: 8, stallWindowMs: 60_000, minBytesPerSec: 16 * 1024 };
+export const DOWNLOAD_LIMITS: DownloadLimits = { maxDownloads: 8, stallWindowMs: 60_000, minBytesPerSec: 16 * 1024, perAddress: 2 };
 export const MAX_DOWNLOADS = DOWNLOAD_LIMITS.maxDownloads;
 const DOWNLOAD_RETRY_S = 10;
 
@@ -39,20 +45,24 @@ function sendText(req: IncomingMessage, res: ServerResponse, status: number, typ
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
-/** Sends files while fewer than `maxDownloads` are under way, cutting the ones that stall. */
+function busy(res: ServerResponse, message: string): void {
+  const body = JSON.stringify({ code: 'PROBE_ERR_BUSY', message: `${message}: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)` });
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': String(DOWNLOAD_RETRY_S) });
+  res.end(body);
+}
+
+/** Sends files while fewer than `maxDownloads` are under way (`perAddress` per client), cutting the ones that stall. */
 class DownloadSlots {
   private running = 0;
+  private readonly byAddress = new Map<string, number>();
 
   constructor(private readonly limits: DownloadLimits) {}
 
-  sendFile(req: IncomingMessage, res: ServerResponse, exe: Executable, variant: 'gz' | 'xz' | null): void {
-    const { maxDownloads, stallWindowMs, minBytesPerSec } = this.limits;
-    if (req.method !== 'HEAD' && this.running >= maxDownloads) {
-      const body = JSON.stringify({ code: 'PROBE_ERR_BUSY', message: `${maxDownloads} downloads of the executable are under way: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)` });
-      res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': String(DOWNLOAD_RETRY_S) });
-      res.end(body);
-      return;
-    }
+  sendFile(req: IncomingMessage, res: ServerResponse, exe: Executable, variant: 'gz' | 'xz' | null, address: string): void {
+    const { maxDownloads, stallWindowMs, minBytesPerSec, perAddress } = this.limits;
+    const counted = !isLoopback(address);
+    if (req.method !== 'HEAD' && this.running >= maxDownloads) return busy(res, `${maxDownloads} downloads of the executable are under way`);
+    if (req.method !== 'HEAD' && counted && (this.byAddress.get(address) ?? 0) >= perAddress) return busy(res, `${perAddress} downloads from this address are under way`);
     const file = variant === 'xz' ? exe.xz! : variant === 'gz' ? exe.gz! : exe.path;
     res.writeHead(200, {
       'Content-Type': variant === 'xz' ? 'application/x-xz' : 'application/octet-stream',
@@ -68,6 +78,7 @@ class DownloadSlots {
       return;
     }
     this.running++;
+    if (counted) this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
     // The file is read only as fast as the client takes it (backpressure), so what was read is what went out.
     let sent = 0;
     const source = createReadStream(file).on('data', (chunk) => (sent += chunk.length));
@@ -80,6 +91,10 @@ class DownloadSlots {
     res.once('close', () => {
       clearInterval(watch);
       this.running--;
+      if (!counted) return;
+      const left = this.byAddress.get(address)! - 1;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
     });
     // Ends both streams whichever fails or closes first (a client gone mid-download is no error here).
     pipeline(source, res, () => undefined);
@@ -88,7 +103,8 @@ class DownloadSlots {
 
 const acceptsGzip = (req: IncomingMessage) => /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 
-export type DownloadRoutes = (req: IncomingMessage, res: ServerResponse, path: string, baseUrl: string) => Promise<boolean>;
+/** `address`: the client's (see client-address.ts). */
+export type DownloadRoutes = (req: IncomingMessage, res: ServerResponse, path: string, baseUrl: string, address?: string) => Promise<boolean>;
 
 /**
  * GET /install.sh, /install.ps1 and /download/*, answering false for any other path; `shelf`
@@ -96,7 +112,7 @@ export type DownloadRoutes = (req: IncomingMessage, res: ServerResponse, path: s
  */
 export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: () => Promise<Executable[]> = executables): DownloadRoutes {
   const slots = new DownloadSlots(limits);
-  return async (req, res, path, baseUrl) => {
+  return async (req, res, path, baseUrl, address = req.socket.remoteAddress ?? '') => {
     if (path !== '/install.sh' && path !== '/install.ps1' && !path.startsWith('/download/')) return false;
     const exes = await shelf();
     if (exes.length === 0) {
@@ -120,9 +136,9 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
       sendText(req, res, 404, 'text/plain', text);
       return true;
     }
-    if (name.endsWith('.xz')) return slots.sendFile(req, res, exe, 'xz'), true;
+    if (name.endsWith('.xz')) return slots.sendFile(req, res, exe, 'xz', address), true;
     if (acceptsGzip(req) && !exe.gz) gzipLater(exe);
-    slots.sendFile(req, res, exe, acceptsGzip(req) && exe.gz ? 'gz' : null);
+    slots.sendFile(req, res, exe, acceptsGzip(req) && exe.gz ? 'gz' : null, address);
     return true;
   };
 }

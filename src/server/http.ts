@@ -172,7 +172,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.
         const base = url.pathname === '/install.sh' || url.pathname === '/install.ps1' ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '') : '';
-        if (await serveDownload(req, res, url.pathname, base)) return;
+        if (await serveDownload(req, res, url.pathname, base, deps.clientAddress?.(req))) return;
         return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
       }
     }
