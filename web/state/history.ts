@@ -22,6 +22,25 @@ export const range = signal<Range>('1h');
 export const history = signal<HistoryState>({ status: 'loading', previous: null });
 
 let request = 0;
+/** Metrics asked for per follow-up request: 32 columns of 1 500 points stay well under the server's 1.5 MB. */
+const OMITTED_BATCH = 32;
+
+/** The metric columns of a later answer (whose range may have moved on by a bucket) placed on `ts`. */
+export function alignColumns(ts: readonly number[], answer: Record<string, unknown>): History['series'] {
+  const at = new Map(ts.map((t, i) => [t, i]));
+  const theirs = Array.isArray(answer.ts) ? (answer.ts as number[]) : [];
+  const out: History['series'] = {};
+  for (const [key, value] of Object.entries(answer)) {
+    if (key === 'ts' || !Array.isArray(value)) continue;
+    const column = new Array<number | null>(ts.length).fill(null);
+    theirs.forEach((t, j) => {
+      const i = at.get(t);
+      if (i !== undefined) column[i] = (value[j] as number | null) ?? null;
+    });
+    out[key] = column;
+  }
+  return out;
+}
 /** The node the history signal belongs to: another node's charts are never kept while loading. */
 let shownNode = -1;
 
@@ -37,7 +56,15 @@ export async function loadHistory(nodeId: number, which: Range): Promise<void> {
     if (!res.ok) throw new Error(typeof body.message === 'string' ? body.message : `HTTP ${res.status}`);
     const series: History['series'] = {};
     for (const [key, value] of Object.entries(body)) if (key !== 'ts' && Array.isArray(value)) series[key] = value as (number | null)[];
-    history.value = { status: 'ready', data: { stepMs: body.stepMs as number, ts: body.ts as number[], series } };
+    const ts = body.ts as number[];
+    // An answer holds at most ~1.5 MB of columns and names the rest: fetch those by name, 32 at a time.
+    const omitted = typeof body.omitted === 'string' && body.omitted ? body.omitted.split(',') : [];
+    for (let i = 0; i < omitted.length; i += OMITTED_BATCH) {
+      const more = (await (await fetch(`/api/nodes/${nodeId}/history?range=${which}&metrics=${omitted.slice(i, i + OMITTED_BATCH).join(',')}`)).json()) as Record<string, unknown>;
+      if (mine !== request) return;
+      Object.assign(series, alignColumns(ts, more));
+    }
+    history.value = { status: 'ready', data: { stepMs: body.stepMs as number, ts, series } };
   } catch (err) {
     if (mine === request) history.value = { status: 'error', message: (err as Error).message };
   }
