@@ -19,8 +19,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import { generateKey, hashKey } from '../src/server/keys';
-import { openSqliteStore } from '../src/store/sqlite-store';
 import { rssMB } from './proc-stats';
 
 const { values: args } = parseArgs({
@@ -41,6 +39,7 @@ const binary = path.resolve(root, args.binary!);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-flood-'));
 const dataDir = path.join(dir, 'data');
 const children: ChildProcess[] = [];
+const closers: (() => void)[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const say = (line: string) => process.stderr.write(line + '\n');
@@ -149,12 +148,10 @@ async function flood(base: string, key: string, onStop: () => void): Promise<{ s
 }
 
 async function main(): Promise<void> {
-  const store = openSqliteStore(dataDir);
-  const honestKey = generateKey();
-  const floodKey = generateKey();
-  store.addNode({ name: 'honest', group: '', location: '', keyHash: hashKey(honestKey) }, Date.now());
-  const floodNode = store.addNode({ name: 'flood', group: '', location: '', keyHash: hashKey(floodKey) }, Date.now());
-  store.close();
+  // Nodes are added by the binary itself, so an older build measures against a database it knows.
+  const addNode = (name: string) => /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(execFileSync(binary, ['node', 'add', name, '--data', dataDir], { cwd: dir, encoding: 'utf8' }))![1]!;
+  const honestKey = addNode('honest');
+  const floodKey = addNode('flood');
 
   const alerts: { rule: string; node: string; state: string }[] = [];
   const receiver = createServer((req, res) => {
@@ -170,6 +167,7 @@ async function main(): Promise<void> {
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  closers.push(() => receiver.close());
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const configFile = path.join(dir, 'probe.json');
   writeFileSync(configFile, JSON.stringify({ notifications: { hook: { type: 'webhook', url: hook } }, alerts: { rules: [{ name: 'node-down', kind: 'offline', for: '5s', notify: ['hook'] }] } }));
@@ -223,7 +221,8 @@ async function main(): Promise<void> {
   clearInterval(rssTimer);
   clearInterval(progress);
   const historyT = performance.now();
-  const historyRes = await fetch(`${base}/api/nodes/${floodNode.id}/history?range=1h`);
+  const floodId = ((await (await fetch(`${base}/api/nodes`)).json()) as { id: number; name: string }[]).find((n) => n.name === 'flood')!.id;
+  const historyRes = await fetch(`${base}/api/nodes/${floodId}/history?range=1h`);
   const historyBytes = (await historyRes.arrayBuffer()).byteLength;
   const historyStatus = historyRes.status;
   const historyMs = performance.now() - historyT;
@@ -242,7 +241,6 @@ async function main(): Promise<void> {
   await sleep(10_000);
   const rssIdleNextStart = rssMB(again.proc.child.pid!);
   await again.proc.stop();
-  receiver.close();
 
   const sorted = [...healthMs].sort((a, b) => a - b);
   // The flooding key hangs up at the end, so its own node going offline is a true alert.
@@ -294,5 +292,6 @@ main()
   })
   .finally(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const close of closers) close();
     rmSync(dir, { recursive: true, force: true });
   });
