@@ -293,6 +293,7 @@ export class AgentGateway {
 
   /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
   private refuseNames(conn: AgentConnection, firstForNode: boolean): void {
+    if (!firstForNode && conn.toldBudget) return;
     const status = this.budget.status(conn.nodeId);
     const example = status.examples[0];
     if (firstForNode) {
