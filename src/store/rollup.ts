@@ -3,6 +3,7 @@
  * Averages are weighted by how many raw samples carried the metric.
  */
 import type { MetricValues } from '../protocol/metrics';
+import type { BlockSample, BlockTable } from './codec';
 import { floorTo } from './tiers';
 
 export interface Stat {
@@ -75,4 +76,32 @@ export function mergeBuckets(buckets: readonly Bucket[], stepMs: number): Bucket
     }
   }
   return finish(acc);
+}
+
+/** Sum, min, max and count of each metric (by id) over some samples. */
+export type IdStats = Map<number, { sum: number; min: number; max: number; n: number }>;
+
+function addValue(stats: IdStats, id: number, v: number): void {
+  const c = stats.get(id);
+  if (!c) return void stats.set(id, { sum: v, min: v, max: v, n: 1 });
+  c.sum += v;
+  c.n++;
+  if (v < c.min) c.min = v;
+  if (v > c.max) c.max = v;
+}
+
+/** Adds every value of a minute's table (as MinuteBuffer.toTable gives it; NaN: absent). */
+export function addTableStats(stats: IdStats, { ts, ids, table }: BlockTable): void {
+  const width = ids.length;
+  for (let r = 0; r < ts.length; r++) {
+    for (let c = 0; c < width; c++) {
+      const v = table[r * width + c]!;
+      if (!Number.isNaN(v)) addValue(stats, ids[c]!, v);
+    }
+  }
+}
+
+/** Adds every value of one stored sample. */
+export function addSampleStats(stats: IdStats, sample: BlockSample): void {
+  for (const id in sample.values) addValue(stats, Number(id), sample.values[id]!);
 }

@@ -15,8 +15,8 @@ import { JournalRow, decodeJournal, unflatten } from './journal';
 import { MetricCensus } from './metric-census';
 import { MetricNames } from './metric-names';
 import { MinuteBuffer } from './minute-buffer';
-import { mergeBuckets, rollupSamples, round3 } from './rollup';
-import type { Bucket, Stat } from './rollup';
+import { addSampleStats, addTableStats, mergeBuckets, round3 } from './rollup';
+import type { Bucket, IdStats, Stat } from './rollup';
 import type { IncomingSample, StoredSample } from './store';
 import { TIERS, floorTo } from './tiers';
 import type { Retention, Tier, TierName } from './tiers';
@@ -186,46 +186,66 @@ export class Series {
   /**
    * Packs a node-minute into its raw block. `old`: the minute lies in the last hour before raw
    * retention deletes it (or beyond), where its hour can no longer be rolled up from raw whole;
-   * its new samples are then added to the rollups at once, so backfill of any age reaches them.
-   * A minute retention may have deleted gets no raw block of its own again: one made of the late
-   * samples alone would pass for the whole minute (rollHour reads every raw block as whole).
+   * then returns the 1m bucket of the samples it adds, for addToRollups (so backfill of any age
+   * reaches the rollups), and marks nothing for a rollup. A minute retention may have deleted
+   * gets no raw block of its own again: one made of the late samples alone would pass for the
+   * whole minute (rollHour reads every raw block as whole).
    */
-  private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer, old: boolean, expiredBefore: number): void {
+  private packMinute(nodeId: number, minute: number, fresh: MinuteBuffer, old: boolean, expiredBefore: number): Bucket | null {
     const existing = this.readBlock(nodeId, RAW, minute);
     let newest: number;
-    const added: BlockSample[] = [];
-    if (existing.length === 0 && minute < expiredBefore) {
-      added.push(...fresh.toSamples());
-      newest = added.at(-1)!.ts;
-    } else if (existing.length === 0 && !old) {
+    const added: IdStats = new Map();
+    if (existing.length === 0) {
       const table = fresh.toTable();
       newest = table.ts[table.ts.length - 1]!;
-      this.q.putBlock.run(nodeId, RAW.id, minute, table.ts.length, encodeTable(table));
+      if (minute >= expiredBefore) this.q.putBlock.run(nodeId, RAW.id, minute, table.ts.length, encodeTable(table));
+      if (old) addTableStats(added, table);
     } else {
       // A late sample for a packed minute (backfill); the first stored copy of a ts wins.
       const byTs = new Map(existing.map((s) => [s.ts, s]));
       for (const s of fresh.toSamples()) {
         if (byTs.has(s.ts)) continue;
         byTs.set(s.ts, s);
-        added.push(s);
+        if (old) addSampleStats(added, s);
       }
       const merged = [...byTs.values()].sort((a, b) => a.ts - b.ts);
       newest = merged.at(-1)!.ts;
       this.writeBlock(nodeId, RAW, minute, merged);
     }
     this.q.setLastSeen.run(newest, nodeId);
-    if (old) this.addToRollups(nodeId, minute, added);
-    else this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
+    if (old) return added.size > 0 ? { ts: minute, stats: this.statsByName(added) } : null;
+    this.markDirty(nodeId, floorTo(minute, T1H.stepMs));
+    return null;
   }
 
-  /** Adds samples of one minute to the buckets holding it in the 1m, 15m and 1h tiers. */
-  private addToRollups(nodeId: number, minute: number, samples: readonly BlockSample[]): void {
-    if (samples.length === 0) return;
-    const delta = rollupSamples(samples.map((s) => ({ ts: s.ts, values: this.names.toNames(s.values) })), T1M.stepMs);
+  private statsByName(stats: IdStats): Record<string, Stat> {
+    const out: Record<string, Stat> = {};
+    for (const [id, c] of stats) out[this.names.nameOf(id)] = { avg: round3(c.sum / c.n), min: c.min, max: c.max, n: c.n };
+    return out;
+  }
+
+  /**
+   * Adds 1m buckets of late samples to the buckets holding them in the 1m, 15m and 1h tiers,
+   * reading and writing each block once for all of them (a block per minute made backfill of old
+   * hours ~10 times dearer to pack than the rest).
+   */
+  private addToRollups(nodeId: number, minutes: readonly Bucket[]): void {
     for (const tier of [T1M, T15M, T1H]) {
-      const ts = floorTo(minute, tier.stepMs);
-      const current = this.readBlock(nodeId, tier, floorTo(ts, tier.blockMs)).find((b) => b.ts === ts);
-      this.upsertBuckets(nodeId, tier, mergeBuckets(current ? [this.bucketFromBlock(current), ...delta] : delta, tier.stepMs));
+      const byBlock = new Map<number, Bucket[]>();
+      for (const b of mergeBuckets(minutes, tier.stepMs)) {
+        const start = floorTo(b.ts, tier.blockMs);
+        const list = byBlock.get(start);
+        if (list) list.push(b);
+        else byBlock.set(start, [b]);
+      }
+      for (const [start, deltas] of byBlock) {
+        const byTs = new Map(this.readBlock(nodeId, tier, start).map((s) => [s.ts, s]));
+        for (const delta of deltas) {
+          const current = byTs.get(delta.ts);
+          byTs.set(delta.ts, this.bucketToBlock(current ? mergeBuckets([this.bucketFromBlock(current), delta], tier.stepMs)[0]! : delta));
+        }
+        this.writeBlock(nodeId, tier, start, [...byTs.values()].sort((a, b) => a.ts - b.ts));
+      }
     }
   }
 
@@ -275,7 +295,15 @@ export class Series {
       // What applyRetention(now) deletes, and so may have deleted before.
       const expiredBefore = now - this.rawRetentionMs - RAW.blockMs + 1;
       this.db.transaction(() => {
-        for (const [nodeId, minute, samples] of minutes) this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
+        const late = new Map<number, Bucket[]>();
+        for (const [nodeId, minute, samples] of minutes) {
+          const bucket = this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
+          if (!bucket) continue;
+          const list = late.get(nodeId);
+          if (list) list.push(bucket);
+          else late.set(nodeId, [bucket]);
+        }
+        for (const [nodeId, buckets] of late) this.addToRollups(nodeId, buckets);
       })();
       for (const [nodeId, minute] of minutes) {
         const byMinute = this.pending.get(nodeId)!;
