@@ -137,8 +137,9 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
       return true;
     }
     if (name.endsWith('.xz')) return slots.sendFile(req, res, exe, 'xz', address), true;
-    if (acceptsGzip(req) && !exe.gz) gzipLater(exe);
-    slots.sendFile(req, res, exe, acceptsGzip(req) && exe.gz ? 'gz' : null, address);
+    const gzip = acceptsGzip(req);
+    if (gzip && !exe.gz) gzipLater(exe);
+    slots.sendFile(req, res, exe, gzip && exe.gz ? 'gz' : null, address);
     return true;
   };
 }
