@@ -3,6 +3,8 @@
  * and an error that carries its status and PROBE_ERR_* code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export class HttpError extends Error {
   constructor(
@@ -18,6 +20,19 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
   res.end(text);
+}
+
+/**
+ * The one way to refuse a WebSocket upgrade: a plain HTTP answer on the raw socket, then close.
+ * With a code, the body is `{ code, message }` like every JSON error.
+ */
+export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string }, headers: Record<string, string | number> = {}): void {
+  const body = error ? JSON.stringify(error) : '';
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`];
+  if (error) lines.push('Content-Type: application/json');
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  lines.push(`Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body);
+  socket.end(lines.join('\r\n'));
 }
 
 export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024): Promise<Record<string, unknown>> {
