@@ -5,6 +5,13 @@
  */
 import { ByteBuffer } from '../util/byte-buffer';
 
+/**
+ * Below 2^46 neighbouring doubles are less than 0.01 apart (2^-7 at most), so no other decimal of at
+ * most two places reads back as the same double: the two-place form is then the shortest, as
+ * JSON writes it. Above, one double can stand for several (78790307543376.1 is also ….09).
+ */
+const TWO_PLACES_BELOW = 2 ** 46;
+
 export class FrameWriter extends ByteBuffer {
   constructor() {
     super(64 * 1024);
@@ -19,13 +26,14 @@ export class FrameWriter extends ByteBuffer {
 
   /**
    * A finite number as JSON writes it, without making a string for the usual ones: safe integers,
-   * and decimals exact at two places (`12.3`, `0.52`) whose shortest form is their digits.
+   * and decimals exact at two places (`12.3`, `0.52`) under TWO_PLACES_BELOW.
    * Anything else goes through String().
    */
   number(v: number): void {
     if (Number.isSafeInteger(v)) return this.integer(v);
+    if (!(Math.abs(v) < TWO_PLACES_BELOW)) return this.ascii(String(v));
     const hundredths = Math.round(v * 100);
-    if (hundredths / 100 !== v || !Number.isSafeInteger(hundredths)) return this.ascii(String(v));
+    if (hundredths / 100 !== v) return this.ascii(String(v));
     if (v < 0) this.ascii('-');
     const abs = Math.abs(hundredths);
     this.integer(Math.floor(abs / 100));
