@@ -3,11 +3,17 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { missing } from './requirements.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 // `--release`: the tests of dist/release/ (test/release/, `npm run test:release`), which npm test leaves out.
 const release = process.argv.includes('--release');
 const args = process.argv.slice(2).filter((a) => a !== '--release');
+// Name every missing system tool before anything runs, rather than failing tests one by one.
+if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
+  const check = spawnSync(process.execPath, [path.join(root, 'test/requirements.mjs'), ...(release ? ['--release'] : [])], { stdio: 'inherit' });
+  process.exit(check.status ?? 1);
+}
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
