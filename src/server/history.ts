@@ -5,6 +5,8 @@
  * the node page charts (defaultMetrics), and every answer stays under MAX_HISTORY_BYTES: one node
  * with 125 000 names once made every default answer 34-69 MB and 4.5 s of work, open to guests.
  */
+import type { HistoryAnswer, HistoryRange, HistoryStat } from '../protocol/history';
+import { HISTORY_RANGES, HISTORY_STATS } from '../protocol/history';
 import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX, METRIC_NAMES, isKnownMetric, splitFamily } from '../protocol/metrics';
 import type { Row } from '../protocol/row';
 import type { Bucket } from '../store/rollup';
@@ -12,16 +14,7 @@ import { mergeBuckets, rollupSamples } from '../store/rollup';
 import type { Store } from '../store/store';
 import type { Retention, TierName } from '../store/tiers';
 import { TIERS, floorTo } from '../store/tiers';
-import { ProbeError } from '../util/errors';
-
-export const RANGES: Record<string, number> = {
-  '1h': 3_600_000,
-  '6h': 6 * 3_600_000,
-  '24h': 24 * 3_600_000,
-  '7d': 7 * 86_400_000,
-  '30d': 30 * 86_400_000,
-  '1y': 365 * 86_400_000,
-};
+import { requestFields } from '../util/fields';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -32,46 +25,47 @@ const STEPS = [
 ];
 export const MAX_POINTS = 1500;
 const MAX_SPAN_MS = 2 * 366 * 86_400_000;
-const STATS = ['avg', 'min', 'max'] as const;
-type StatName = (typeof STATS)[number];
 
 export interface HistoryQuery {
   from: number;
   to: number;
   stepMs: number;
   metrics: string[] | null;
-  stat: StatName;
+  stat: HistoryStat;
 }
 
-const bad = (message: string) => new ProbeError('PROBE_ERR_BAD_REQUEST', message);
+const { bad, oneOf } = requestFields;
+
+function unixMs(params: URLSearchParams, key: 'from' | 'to'): number {
+  const ms = Number(params.get(key));
+  if (!Number.isSafeInteger(ms) || ms < 0) throw bad(key, `must be Unix milliseconds, got ${JSON.stringify(params.get(key))}`);
+  return ms;
+}
 
 export function parseHistoryQuery(params: URLSearchParams, now: number): HistoryQuery {
   let from: number;
   let to: number;
   const range = params.get('range');
   if (range !== null) {
-    const span = RANGES[range];
-    if (span === undefined) throw bad(`range must be one of ${Object.keys(RANGES).join(', ')}, got "${range}"`);
     to = now;
-    from = now - span;
+    from = now - HISTORY_RANGES[oneOf(range, 'range', Object.keys(HISTORY_RANGES) as HistoryRange[])];
   } else if (params.has('from') && params.has('to')) {
-    from = Number(params.get('from'));
-    to = Number(params.get('to'));
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0) throw bad('from and to must be Unix milliseconds');
-    if (from >= to) throw bad('from must be before to');
-    if (to - from > MAX_SPAN_MS) throw bad('a history request may span at most two years');
+    from = unixMs(params, 'from');
+    to = unixMs(params, 'to');
+    if (from >= to) throw bad('from', 'must be before "to"');
+    if (to - from > MAX_SPAN_MS) throw bad('to', 'may be at most two years after "from"');
   } else {
-    throw bad('give range=1h|6h|24h|7d|30d|1y, or from= and to= in Unix milliseconds');
+    throw bad('range', 'is required: give range=1h|6h|24h|7d|30d|1y, or from= and to= in Unix milliseconds');
   }
   const metricsParam = params.get('metrics');
   let metrics: string[] | null = null;
   if (metricsParam) {
     metrics = metricsParam.split(',').filter(Boolean);
+    if (metrics.length > 64) throw bad('metrics', 'may name at most 64 metrics');
     const unknown = metrics.filter((m) => !isKnownMetric(m));
-    if (unknown.length > 0 || metrics.length > 64) throw bad(`unknown metrics: ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw bad('metrics', `names unknown metrics: ${unknown.join(', ')}`);
   }
-  const stat = (params.get('stat') ?? 'avg') as StatName;
-  if (!STATS.includes(stat)) throw bad('stat must be avg, min or max');
+  const stat = oneOf(params.get('stat') ?? undefined, 'stat', HISTORY_STATS, 'avg');
   const stepMs = STEPS.find((s) => (to - from) / s <= MAX_POINTS) ?? STEPS.at(-1)!;
   return { from, to, stepMs, metrics, stat };
 }
@@ -85,17 +79,6 @@ export function chooseTier(stepMs: number, from: number, now: number, retention:
   const covers = (t: (typeof TIERS)[number]) => from >= now - retention[t.name];
   const fitting = TIERS.filter((t) => t.stepMs <= stepMs).reverse().find(covers);
   return (fitting ?? TIERS.find(covers) ?? TIERS.at(-1)!).name;
-}
-
-export interface HistoryResult {
-  from: number;
-  to: number;
-  stepMs: number;
-  tier: TierName;
-  ts: number[];
-  /** Metrics left out to keep the answer under MAX_HISTORY_BYTES, comma-separated: ask for them with `metrics=`. */
-  omitted?: string;
-  [metric: string]: (number | null)[] | number | string | undefined;
 }
 
 /** Per-device metrics of one family, latency and loss series, and custom metrics in a default answer: what the node page charts. */
@@ -134,7 +117,7 @@ export function defaultMetrics(live: Iterable<string>): string[] {
 }
 
 /** `live`: the node's live values (a default answer holds the built-in metrics and those it reports now). */
-export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention, live: Row | null = null): HistoryResult {
+export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention, live: Row | null = null): HistoryAnswer {
   const { from, to } = query;
   const wanted = query.metrics ?? defaultMetrics(live ? live.names.filter((_, i) => !Number.isNaN(live.data[i]!)) : []);
   const tier = chooseTier(query.stepMs, from, now, retention);
@@ -165,7 +148,7 @@ export function readHistory(store: Store, nodeId: number, query: HistoryQuery, n
       if (s) column[i] = s[query.stat];
     }
   }
-  const result: HistoryResult = { from, to, stepMs, tier, ts };
+  const result: HistoryAnswer = { from, to, stepMs, tier, ts };
   let bytes = JSON.stringify(ts).length;
   const omitted: string[] = [];
   for (const [name, column] of columns) {

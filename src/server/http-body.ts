@@ -5,21 +5,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ErrorBody, ErrorCode } from '../protocol/errors';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
+/** The one JSON responder: never cached, since every answer is about now. */
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
   res.end(text);
+}
+
+/** An error answer: `{ code, message }` with its status. */
+export function jsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string | string[]> = {}): void {
+  json(res, status, { code, message } satisfies ErrorBody, headers);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
-import { HttpError, readBody } from './http-body';
+import { HttpError, json, jsonError, readBody } from './http-body';
 import type { OwnHosts } from './own-hosts';
 import type { PageAccess, Viewer } from './page-access';
 import type { Refusal } from './password-guard';
@@ -50,17 +50,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...extra,
-  });
-  res.end(text);
-}
-
 function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): void {
   const headers: Record<string, string | number> = {
     'Content-Type': asset.type,
@@ -89,22 +78,22 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
 
 function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams, audience: Audience): void {
   if (!deps.hub.visibleTo(nodeId, audience)) {
-    sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `no node with id ${nodeId}` });
+    jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no node with id ${nodeId}`);
     return;
   }
   const now = (deps.now ?? Date.now)();
   try {
     const query = parseHistoryQuery(params, now);
-    sendJson(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), { 'Access-Control-Allow-Origin': '*' });
+    json(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), { 'Access-Control-Allow-Origin': '*' });
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
-    sendJson(res, err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500, { code: err.code, message: err.message });
+    jsonError(res, err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500, err.code, err.message);
   }
 }
 
 /** 429 with Retry-After: too many wrong passwords from this client, or too many being checked. */
 function sendRefusal(res: ServerResponse, refusal: Refusal): void {
-  sendJson(res, 429, { code: refusal.code, message: refusal.message }, { 'Retry-After': String(refusal.retryAfterSec) });
+  jsonError(res, 429, refusal.code, refusal.message, { 'Retry-After': String(refusal.retryAfterSec) });
 }
 
 /** The page password form: POST /api/access { password } sets the visitor cookie. */
@@ -114,9 +103,9 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
   const result = await deps.access!.unlock(password, deps.clientAddress?.(req) ?? '', deps.secure?.(req) ?? false);
   if (!result.ok) {
     if (result.status === 429) return sendRefusal(res, result);
-    return sendJson(res, 401, { code: 'PROBE_ERR_AUTH', message: result.message });
+    return jsonError(res, 401, 'PROBE_ERR_AUTH', result.message);
   }
-  sendJson(res, 200, { granted: true }, { 'Set-Cookie': result.cookie });
+  json(res, 200, { granted: true }, { 'Set-Cookie': result.cookie });
 }
 
 /** Routes that show node data: only for a viewer the page's access mode lets in. */
@@ -125,11 +114,11 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
   switch (url.pathname) {
     case '/api/nodes':
-      return sendJson(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
+      return json(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/alerts':
-      return sendJson(res, 200, deps.alerts(audience), { 'Access-Control-Allow-Origin': '*' });
+      return json(res, 200, deps.alerts(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/summary':
-      return sendJson(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
+      return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
     case '/metrics': {
       const text = renderPrometheus(deps.hub.views(audience));
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
@@ -145,7 +134,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (url.pathname === '/api/access' && req.method === 'POST' && deps.access) return unlock(req, res, deps);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendJson(res, 405, { code: 'PROBE_ERR_BAD_REQUEST', message: `${req.method} is not supported here` }, { Allow: 'GET, HEAD' });
+      return jsonError(res, 405, 'PROBE_ERR_BAD_REQUEST', `${req.method} is not supported here`, { Allow: 'GET, HEAD' });
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
@@ -155,25 +144,25 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       if (audience) return sendData(req, res, deps, url, audience);
       const mode = deps.access?.mode();
       const message = mode === 'password' ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials' : 'this status page is private: sign in at /admin';
-      return sendJson(res, 401, { code: 'PROBE_ERR_AUTH', message }, mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {});
+      return jsonError(res, 401, 'PROBE_ERR_AUTH', message, mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {});
     }
     switch (url.pathname) {
       case '/api/access': {
         const audience = await audienceOf(req);
         if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
-        return sendJson(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
+        return json(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
       }
       case '/healthz': {
         // Whoever may not see the page learns only that the server is up: not how many nodes it watches.
         const viewer = await audienceOf(req);
         const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
-        return sendJson(res, 200, audience ? { status: 'ok', version: deps.version, ...deps.health(audience) } : { status: 'ok' });
+        return json(res, 200, audience ? { status: 'ok', version: deps.version, ...deps.health(audience) } : { status: 'ok' });
       }
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.
         const base = url.pathname === '/install.sh' || url.pathname === '/install.ps1' ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '') : '';
         if (await serveDownload(req, res, url.pathname, base, deps.clientAddress?.(req))) return;
-        return sendJson(res, 404, { code: 'PROBE_ERR_NOT_FOUND', message: `nothing at ${url.pathname}` });
+        return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `nothing at ${url.pathname}`);
       }
     }
   };
@@ -189,8 +178,8 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     route(req, res, url).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof HttpError) return sendJson(res, err.status, { code: err.code, message: err.message });
-      sendJson(res, 500, { code: 'PROBE_ERR_INTERNAL', message: 'internal error: see the server log' });
+      if (err instanceof HttpError) return jsonError(res, err.status, err.code, err.message);
+      jsonError(res, 500, 'PROBE_ERR_INTERNAL', 'internal error: see the server log');
       log.error('request failed', { path: url.pathname, error: (err as Error).message });
     });
   };

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { decodeCompact, encodeCompact } from '../../src/protocol/compact';
 import type { DecodedFields, Fields } from '../../src/protocol/compact';
-import type { HistoryResult } from '../../src/server/history';
+import type { HistoryAnswer } from '../../src/protocol/history';
 import { getJson, waitFor } from '../helpers';
 import { SCHEMA, TestAgent, helloMessage, startTestServer } from '../server/test-server';
 
@@ -93,7 +93,7 @@ test('the server takes compact frames after offering them, and drops a connectio
   }
   await waitFor('acked', () => agent.of('ack').some((a) => a.seq === 5));
   const id = (await getJson<{ id: number; name: string }[]>(`${s.base}/api/nodes`)).find((n) => n.name === 'compact-1')!.id;
-  const history = await getJson<HistoryResult>(`${s.base}/api/nodes/${id}/history?from=${t0}&to=${t0 + 6000}&metrics=${SCHEMA.join(',')}`);
+  const history = await getJson<HistoryAnswer>(`${s.base}/api/nodes/${id}/history?from=${t0}&to=${t0 + 6000}&metrics=${SCHEMA.join(',')}`);
   const column = (name: string) => (history as unknown as Record<string, (number | null)[]>)[name]!.filter((v) => v !== null);
   assert.deepEqual(column('cpu'), [11, 12, 13, 14, 15]);
   assert.deepEqual(column('memUsedBytes'), [1024, 2048, 3072, 4096, 5120]);

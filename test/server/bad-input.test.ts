@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import type { HistoryResult } from '../../src/server/history';
+import type { HistoryAnswer } from '../../src/protocol/history';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { getJson, waitFor } from '../helpers';
 import { SCHEMA, TestAgent, helloMessage, startTestServer } from './test-server';
@@ -163,7 +163,7 @@ test('the bad-input battery: the server survives each and keeps serving', async 
     agent.sample(11, [7, 1, 1, 1], ts + 1000);
     await waitFor('acked', () => agent.of('ack').some((a) => a.seq === 11));
     agent.close();
-    const history = await getJson<HistoryResult>(`${s.base}/api/nodes/2/history?from=${ts - 1}&to=${ts + 1500}&metrics=${SCHEMA.join(',')}`);
+    const history = await getJson<HistoryAnswer>(`${s.base}/api/nodes/2/history?from=${ts - 1}&to=${ts + 1500}&metrics=${SCHEMA.join(',')}`);
     const cpu = (history.cpu as (number | null)[]).filter((v) => v !== null);
     assert.deepEqual(cpu, [-5, 7], 'the first of two samples at the same time is kept');
     assert.deepEqual((history.memUsedBytes as (number | null)[]).filter((v) => v !== null), [1e300, 1], 'huge numbers round-trip');

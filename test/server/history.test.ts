@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { chooseTier, parseHistoryQuery, RANGES, readHistory } from '../../src/server/history';
+import { HISTORY_RANGES } from '../../src/protocol/history';
+import { chooseTier, parseHistoryQuery, readHistory } from '../../src/server/history';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { DEFAULT_RETENTION } from '../../src/store/tiers';
@@ -21,7 +22,7 @@ test('every named range gives 300 to 1 500 points from the finest tier that stil
     '30d': [1_800_000, '15m'],
     '1y': [21_600_000, '1h'],
   };
-  for (const [range, span] of Object.entries(RANGES)) {
+  for (const [range, span] of Object.entries(HISTORY_RANGES)) {
     const q = parseHistoryQuery(new URLSearchParams({ range }), NOW);
     const points = span / q.stepMs;
     assert.ok(points >= 300 && points <= 1500, `${range}: ${points} points`);
@@ -36,12 +37,13 @@ test('bad history queries are PROBE_ERR_BAD_REQUEST with a helpful message', () 
   const bad = (params: Record<string, string>, mentions: RegExp) =>
     assert.throws(() => parseHistoryQuery(new URLSearchParams(params), NOW), (e: unknown) => e instanceof ProbeError && e.code === 'PROBE_ERR_BAD_REQUEST' && mentions.test(e.message));
   bad({}, /range=1h/);
-  bad({ range: '2h' }, /range must be one of/);
+  bad({ range: '2h' }, /"range" must be one of 1h, 6h, 24h, 7d, 30d, 1y, got "2h"/);
   bad({ from: 'x', to: '1' }, /Unix milliseconds/);
   bad({ from: '10', to: '5' }, /before/);
   bad({ from: '0', to: String(5 * 366 * 86_400_000) }, /two years/);
   bad({ range: '1h', metrics: 'cpu,rm -rf' }, /unknown metrics: rm -rf/);
-  bad({ range: '1h', stat: 'median' }, /avg, min or max/);
+  bad({ range: '1h', stat: 'median' }, /"stat" must be one of avg, min, max/);
+  bad({ range: '1h', metrics: Array.from({ length: 65 }, () => 'cpu').join(',') }, /at most 64 metrics/);
 });
 
 test('history API over HTTP: columns with nulls for gaps, tiers, 404 and 400', async (t) => {
