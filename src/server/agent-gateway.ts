@@ -16,25 +16,21 @@ import type { DecodedFields } from '../protocol/compact';
 import { parseAgentMessage } from '../protocol/parse';
 import type { ParseResult } from '../protocol/parse';
 import type { Store } from '../store/store';
+import { systemClock } from '../util/clock';
+import type { Clock } from '../util/clock';
 import { BurstLog, log } from '../util/log';
 import { VERSION } from '../version';
+import { AckPacer } from './ack-pacer';
+import type { AckPace } from './ack-pacer';
+import { SilenceWatch } from './agent-silence';
+import type { Heard } from './agent-silence';
+import { refuseUpgrade } from './http-body';
 import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
 import { FailureTracker, TokenBucket, addressKey } from './limits';
 import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget } from './metric-budget';
 
-/**
- * Samples are the heartbeat: an agent that sent nothing for two of its intervals (plus this slack
- * for scheduling and the network) is presumed gone, its connection cut and its node shown offline.
- * (No WebSocket pings: pinging 10 000 agents at once held the event loop for half a second.)
- */
-const SILENCE_SLACK_MS = 1000;
-const SILENCE_SWEEP_MS = 1000;
-/** How often held-back acks are looked at: an ack goes out at most this late after its interval. */
-const ACK_SWEEP_MS = 200;
-/** A connection that has not said hello within this long is cut. */
-const HELLO_TIMEOUT_MS = 15_000;
 /**
  * In fleets beyond AUTO_ACK_MAX_AGENTS, acks to one agent are sent at most this often (the first
  * one at once). An ack is a frame and a system call per agent; at 1 sample/s they were the largest
@@ -61,7 +57,8 @@ const MESSAGE_BURST = 4000;
 /** Connection events logged one by one per second; beyond, counted (see BurstLog). */
 const EVENT_LINES_PER_SECOND = 20;
 
-interface AgentConnection {
+/** One agent's connection; silent ones are cut and their nodes shown offline (see agent-silence.ts). */
+interface AgentConnection extends Heard {
   ws: WebSocket;
   nodeId: number;
   name: string;
@@ -69,18 +66,9 @@ interface AgentConnection {
   schema: string[] | null;
   /** Decoding state of compact frames; reset by each hello. */
   compact: { prev: DecodedFields | null };
-  /** How often this agent is acked at most: fixed, or chosen at hello (see AUTO_ACK_MAX_AGENTS). */
-  ackIntervalMs: number;
-  ackedSeq: number;
-  sentAckSeq: number;
-  lastAckAt: number;
-  /** When the last message arrived, and the interval hello announced (null before hello). */
-  lastMessageAt: number;
-  intervalMs: number | null;
-  /** When hello arrived (0 before). */
-  helloAt: number;
+  /** Its acks; their interval is fixed, or chosen at hello (see AUTO_ACK_MAX_AGENTS). */
+  acks: AckPace<WebSocket>;
   badInARow: number;
-  revoked: boolean;
   rate: TokenBucket;
   /** The agent was told its node's metric name budget is spent (once per connection). */
   toldBudget: boolean;
@@ -90,12 +78,15 @@ export interface AgentGatewayOptions {
   store: Store;
   hub: Hub;
   queue: IngestQueue;
+  /** The clock for timers and time (systemClock unless given). */
+  clock?: Clock;
+  /** The time only, on the system's timers (`clock` wins if both are given). */
   now?: () => number;
   /** A fixed ack interval, or 'auto' (the default; see AUTO_ACK_MAX_AGENTS). */
   ackIntervalMs?: number | 'auto';
   /** AUTO_ACK_MAX_AGENTS, unless a test lowers it. */
   autoAckMaxAgents?: number;
-  /** How long after hello an agent may be silent before it is cut (HELLO_TIMEOUT_MS unless a test shortens it). */
+  /** How long after hello an agent may be silent before it is cut (agent-silence's HELLO_TIMEOUT_MS unless a test shortens it). */
   helloGraceMs?: number;
   /** Called with every live sample (alert rules run here). */
   onSample?: (nodeId: number, row: Row) => void;
@@ -107,24 +98,12 @@ function send(ws: WebSocket, msg: ServerMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
 }
 
-function refuse(socket: Duplex, status: number, reason: string, code: string, message: string, extraHeaders = ''): void {
-  const body = JSON.stringify({ code, message });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}Connection: close\r\n\r\n${body}`,
-  );
-}
-
 export class AgentGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly byNode = new Map<number, AgentConnection>();
-  private readonly silenceSweep: NodeJS.Timeout;
-  /**
-   * Connections holding back an ack until their interval has passed, sent by one sweep: a timer
-   * per connection meant 2 000 timers a second at 10 000 agents, each with its own wait.
-   */
-  private readonly ackDue = new Set<AgentConnection>();
-  private readonly ackSweep: NodeJS.Timeout;
-  private lastSweepAt = 0;
+  private readonly silence: SilenceWatch<AgentConnection>;
+  private readonly acks: AckPacer<WebSocket>;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly ackIntervalMs: number | 'auto';
   private readonly failures = new FailureTracker();
@@ -133,39 +112,24 @@ export class AgentGateway {
   readonly budget: MetricBudget;
 
   constructor(private readonly options: AgentGatewayOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+    this.now = () => this.clock.now();
     this.budget = options.budget ?? new MetricBudget(DEFAULT_METRIC_NAMES_PER_NODE, (id) => options.store.metricNames(id), this.now);
     options.hub.subscribe((event) => {
       if ('removed' in event) for (const id of event.removed) this.budget.forget(id);
     });
     this.ackIntervalMs = options.ackIntervalMs ?? 'auto';
     this.events = new BurstLog(EVENT_LINES_PER_SECOND, this.now);
-    this.lastSweepAt = this.now();
-    this.silenceSweep = setInterval(() => this.dropSilent(), SILENCE_SWEEP_MS);
-    this.silenceSweep.unref();
-    this.ackSweep = setInterval(() => this.sendDueAcks(), ACK_SWEEP_MS);
-    this.ackSweep.unref();
+    this.silence = new SilenceWatch(this.clock, () => this.byNode.values(), (conn, silentMs) => this.dropSilent(conn, silentMs), options.helloGraceMs);
+    this.acks = new AckPacer(this.clock, (ws, seq) => send(ws, { type: 'ack', seq }));
   }
 
-  /** Cuts agents silent for two intervals, unless this process itself was stalled (then nobody is to blame). */
-  private dropSilent(): void {
-    const now = this.now();
-    const late = now - this.lastSweepAt - SILENCE_SWEEP_MS;
-    this.lastSweepAt = now;
-    if (late > SILENCE_SLACK_MS / 2) return;
-    for (const conn of this.byNode.values()) {
-      // Just after hello an agent gets as long as hello itself: when a whole fleet reconnects at once
-      // (a network blip, a restart), the server reads their sockets late and must not blame them.
-      const graceMs = this.options.helloGraceMs ?? HELLO_TIMEOUT_MS;
-      const allowedMs = conn.intervalMs === null ? HELLO_TIMEOUT_MS : Math.max(2 * conn.intervalMs + SILENCE_SLACK_MS, now - conn.helloAt < graceMs ? graceMs : 0);
-      if (conn.revoked || now - conn.lastMessageAt <= allowedMs) continue;
-      this.events.write('warn', conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs: now - conn.lastMessageAt });
-      // An agent that is only slow still learns what was stored, and resends less when it is back.
-      this.ackDue.delete(conn);
-      if (conn.ackedSeq !== conn.sentAckSeq) this.sendAck(conn);
-      conn.revoked = true;
-      conn.ws.terminate();
-    }
+  private dropSilent(conn: AgentConnection, silentMs: number): void {
+    this.events.write('warn', conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs });
+    // An agent that is only slow still learns what was stored, and resends less when it is back.
+    this.acks.flush(conn.acks);
+    conn.revoked = true;
+    conn.ws.terminate();
   }
 
   get connectedCount(): number {
@@ -184,16 +148,16 @@ export class AgentGateway {
       const blocked = this.failures.blockedFor(client, now);
       if (blocked > 0) {
         const retry = Math.ceil(blocked / 1000);
-        refuse(socket, 429, 'Too Many Requests', 'PROBE_ERR_RATE', `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)`, `Retry-After: ${retry}\r\n`);
+        refuseUpgrade(socket, 429, { code: 'PROBE_ERR_RATE', message: `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)` }, { 'Retry-After': retry });
         return;
       }
       const delay = this.failures.fail(client, now);
       // Never the key; client addresses only at debug level (no IPs in logs by default).
       this.events.write('warn', 'agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
       log.debug('agent refused: unknown key', { remote: address });
-      const answer = () => refuse(socket, 401, 'Unauthorized', 'PROBE_ERR_AUTH', 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`');
+      const answer = () => refuseUpgrade(socket, 401, { code: 'PROBE_ERR_AUTH', message: 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`' });
       // A guessing client waits longer after each failure.
-      if (delay > 0) setTimeout(answer, delay).unref();
+      if (delay > 0) this.clock.after(delay, answer).unref();
       else answer();
       return;
     }
@@ -213,15 +177,14 @@ export class AgentGateway {
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
     const conn: AgentConnection = {
-      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, ackIntervalMs: this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs, ackedSeq: 0, sentAckSeq: 0, lastAckAt: 0, lastMessageAt: this.now(), intervalMs: null, helloAt: 0, badInARow: 0, revoked: false,
-      rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
-      toldBudget: false,
+      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, acks: this.acks.open(ws, this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs),
+      lastMessageAt: this.now(), intervalMs: null, helloAt: 0, badInARow: 0, revoked: false, rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()), toldBudget: false,
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     ws.on('error', (err) => this.events.write('warn', 'agent connection error', { node: name, error: err.message }));
     ws.on('close', () => {
-      this.ackDue.delete(conn);
+      this.acks.forget(conn.acks);
       if (this.byNode.get(nodeId) !== conn) return;
       this.byNode.delete(nodeId);
       this.options.hub.setOnline(nodeId, false);
@@ -260,7 +223,7 @@ export class AgentGateway {
       conn.schema = this.names.intern(msg.metrics);
       conn.intervalMs = msg.intervalMs;
       conn.helloAt = this.now();
-      if (this.ackIntervalMs === 'auto') conn.ackIntervalMs = this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS) ? Math.min(msg.intervalMs, ACK_INTERVAL_MS) : ACK_INTERVAL_MS;
+      if (this.ackIntervalMs === 'auto') conn.acks.intervalMs = this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS) ? Math.min(msg.intervalMs, ACK_INTERVAL_MS) : ACK_INTERVAL_MS;
       conn.compact.prev = null;
       store.setHost(conn.nodeId, msg.host);
       hub.setHost(conn.nodeId, msg.host);
@@ -271,7 +234,7 @@ export class AgentGateway {
         serverVersion: VERSION,
         node: conn.name,
         ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
-        ackIntervalMs: conn.ackIntervalMs,
+        ackIntervalMs: conn.acks.intervalMs,
         compact: true,
       });
       this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
@@ -279,7 +242,7 @@ export class AgentGateway {
     }
     const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
     if (refused > 0) this.refuseNames(conn, firstRefusal);
-    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () => this.ack(conn, msg.seq))) {
+    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () => this.acks.committed(conn.acks, msg.seq))) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
       this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });
@@ -308,34 +271,6 @@ export class AgentGateway {
     });
   }
 
-  /**
-   * Commits complete in arrival order, so an ack naming the last committed sample covers every
-   * sample the agent sent before it on this connection, whatever their seqs (backfill interleaves
-   * older seqs with live ones). See ACK_INTERVAL_MS and AUTO_ACK_MAX_AGENTS for how often.
-   */
-  private ack(conn: AgentConnection, seq: number): void {
-    conn.ackedSeq = seq;
-    if (this.ackDue.has(conn)) return;
-    if (this.now() - conn.lastAckAt >= conn.ackIntervalMs) this.sendAck(conn);
-    else this.ackDue.add(conn);
-  }
-
-  private sendAck(conn: AgentConnection): void {
-    conn.lastAckAt = this.now();
-    conn.sentAckSeq = conn.ackedSeq;
-    send(conn.ws, { type: 'ack', seq: conn.ackedSeq });
-  }
-
-  /** Sends the acks held back whose interval has passed. */
-  private sendDueAcks(): void {
-    const now = this.now();
-    for (const conn of this.ackDue) {
-      if (now - conn.lastAckAt < conn.ackIntervalMs) continue;
-      this.ackDue.delete(conn);
-      this.sendAck(conn);
-    }
-  }
-
   /** Drops connections whose node was removed or whose key was rotated by the CLI. */
   revokeStale(): void {
     for (const conn of this.byNode.values()) {
@@ -349,8 +284,8 @@ export class AgentGateway {
   }
 
   close(): void {
-    clearInterval(this.silenceSweep);
-    clearInterval(this.ackSweep);
+    this.silence.close();
+    this.acks.close();
     this.events.flush();
     for (const conn of this.byNode.values()) conn.ws.close(1001, 'server shutting down');
     this.wss.close();
