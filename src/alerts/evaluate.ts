@@ -3,8 +3,6 @@
  * ok -> pending (condition holds) -> firing (held for `for`) -> ok (recover condition held for
  * `for` as well, so a flapping value neither fires nor resolves on a single sample).
  */
-import type { Op, ThresholdRule } from './rules';
-
 export interface AlertState {
   status: 'ok' | 'pending' | 'firing';
   /** When the condition began to hold, Unix ms (0 when ok). */
@@ -27,22 +25,6 @@ export interface AlertEvent {
 export interface Timing {
   forMs: number;
   repeatMs: number;
-}
-
-export function compare(value: number, op: Op, threshold: number): boolean {
-  switch (op) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '==': return value === threshold;
-    case '!=': return value !== threshold;
-  }
-}
-
-/** Whether a threshold rule's condition holds, and whether its recover condition does. */
-export function thresholdConditions(rule: ThresholdRule, value: number): { holds: boolean; recovered: boolean } {
-  return { holds: compare(value, rule.op, rule.threshold), recovered: !compare(value, rule.op, rule.recover ?? rule.threshold) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OK_STATE, step, thresholdConditions } from '../../src/alerts/evaluate';
+import { OK_STATE, step } from '../../src/alerts/evaluate';
+import { thresholdConditions } from '../../src/alerts/kinds/threshold';
 import type { AlertState } from '../../src/alerts/evaluate';
 import type { ThresholdRule } from '../../src/alerts/rules';
 
