@@ -225,3 +225,23 @@ test('events are recorded (not repeats), silences mute notifications but not the
   assert.throws(() => parseSilences({ silences: [{ until: '2026-12-01T00:00:00Z' }] }), /needs "rule", "node" or both/);
   assert.throws(() => parseSilences({ silences: [{ rule: 'x', until: 'tomorrow' }] }), /until" must be a date and time/);
 });
+
+test('a message names the rule\'s metric and value, custom metrics too; `for` counts on the clock, not in samples', async () => {
+  const custom = parseRules({ rules: [{ name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, for: '2s', severity: 'critical', notify: ['hook'] }] }, channels);
+  const notifier = new RecordingNotifier();
+  const clock = new ManualClock(Date.parse('2026-11-25T00:00:00Z'));
+  const node: NodeFacts = { name: 'worker-1', group: '', online: true, lastSeen: 0 };
+  const engine = new AlertEngine({ rules: custom, store: createMemoryStore(), notifier, node: () => node, nodeIds: () => [1], link: (id) => `http://probe/#/node/${id}`, clock });
+  for (let i = 0; i < 5; i++) engine.onSample(1, valuesRow({ 'custom.queue_depth': 50 }));
+  assert.equal(notifier.sent.length, 0, 'five samples in the same instant do not make 2 s');
+  await clock.advance(2000);
+  engine.onSample(1, valuesRow({ 'custom.queue_depth': 50 }));
+  const [firing] = notifier.sent;
+  assert.deepEqual([firing!.metric, firing!.value, firing!.severity, firing!.link], ['custom.queue_depth', 50, 'critical', 'http://probe/#/node/1']);
+  assert.equal(firing!.text, '[critical] queue-high on worker-1: custom.queue_depth 50 > 10 since 2026-11-25 00:00:00 UTC');
+  engine.onSample(1, valuesRow({ 'custom.queue_depth': 2 }));
+  await clock.advance(2000);
+  engine.onSample(1, valuesRow({ 'custom.queue_depth': 2 }));
+  assert.deepEqual(notifier.sent.map((m) => m.text), [firing!.text, '[resolved] queue-high on worker-1: custom.queue_depth 2 (since 2026-11-25 00:00:00 UTC)']);
+  assert.deepEqual(engine.firing(), []);
+});
