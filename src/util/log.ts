@@ -1,5 +1,7 @@
 /**
  * @module Line-oriented logging to stderr: `time level message key=value…`. Never pass secrets.
+ * A log that cannot be written (a full disk, a closed pipe) never stops the process: the lines
+ * are counted and the count is logged once writing works again.
  */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -20,7 +22,35 @@ function write(level: LogLevel, message: string, fields?: Record<string, unknown
       line += ` ${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`;
     }
   }
-  process.stderr.write(line + '\n');
+  emit(`${line}\n`);
+}
+
+let lost = 0;
+let guarded = false;
+
+/** Writes to stderr; a write that fails (ENOSPC on a file, EPIPE on a closed pipe) only counts. */
+function emit(text: string): void {
+  if (!guarded) guardOutput();
+  try {
+    if (lost > 0) {
+      process.stderr.write(`${new Date().toISOString()} warn  ${lost} log lines were lost: the log could not be written (full disk or closed pipe) lost=${lost}\n`);
+      lost = 0;
+    }
+    process.stderr.write(text);
+  } catch {
+    lost++;
+  }
+}
+
+/**
+ * Failed writes to stdout or stderr arrive as 'error' events (pipes) or exceptions (files, which
+ * Node writes synchronously); an 'error' event with no listener would end the process.
+ */
+export function guardOutput(): void {
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') === 0) stream.on('error', () => lost++);
+  }
 }
 
 export const log = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BurstLog, setLogLevel } from '../../src/util/log';
+import { BurstLog, log, setLogLevel } from '../../src/util/log';
 
 /** Lines written to stderr while `fn` runs. */
 function captured(fn: () => void): string[] {
@@ -51,4 +51,28 @@ test('held-back counts are written when the second is over even if nothing else 
   }
   assert.equal(lines.length, 2);
   assert.match(lines[1]!, /agent refused: unknown key \(2 more like this/);
+});
+
+test('a log write that throws (ENOSPC) is counted, and the count is logged once writing works again', () => {
+  setLogLevel('info');
+  const lines: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  let full = true;
+  process.stderr.write = ((chunk: string) => {
+    if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    lines.push(String(chunk).trimEnd());
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    log.warn('first');
+    log.warn('second');
+    assert.deepEqual(lines, []);
+    full = false;
+    log.info('back');
+  } finally {
+    process.stderr.write = original;
+  }
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /warn +2 log lines were lost: the log could not be written \(full disk or closed pipe\) lost=2$/);
+  assert.match(lines[1]!, /info +back$/);
 });
