@@ -4,12 +4,16 @@
  * those samples and send them again.
  */
 import type { IncomingSample, Store } from '../store/store';
+import { systemClock } from '../util/clock';
+import type { Clock, Timer } from '../util/clock';
 import { log } from '../util/log';
 
 export interface IngestQueueOptions {
   flushMs: number;
   /** Past this many queued samples new ones are refused (the database is not keeping up). */
   maxQueued: number;
+  /** Whose timer flushes (systemClock unless given). */
+  clock?: Clock;
 }
 
 interface Entry {
@@ -19,15 +23,14 @@ interface Entry {
 
 export class IngestQueue {
   private queue: Entry[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Timer;
   private failing = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: IngestQueueOptions,
   ) {
-    this.timer = setInterval(() => this.flush(), options.flushMs);
-    this.timer.unref();
+    this.timer = (options.clock ?? systemClock).every(options.flushMs, () => this.flush()).unref();
   }
 
   /**
@@ -62,7 +65,7 @@ export class IngestQueue {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.timer.cancel();
     this.flush();
   }
 }

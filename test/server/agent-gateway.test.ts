@@ -5,9 +5,11 @@ import WebSocket from 'ws';
 import type { LiveMessage, NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { rotateKey, removeNode } from '../../src/server/nodes';
+import { ACK_SWEEP_MS } from '../../src/server/ack-pacer';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, helloAgent, helloMessage, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
+import { agentsOnClock } from './agents-on-clock';
 
 test('unknown, missing and malformed keys get 401 before the upgrade', async (t) => {
   const s = await startTestServer(t);
@@ -46,24 +48,10 @@ test('acks by default: once per sample interval (at most 5 s) for a small fleet,
   assert.equal(await welcomed(large, 'second', 2000), 5000, 'beyond the fleet size: every 5 s');
 });
 
-test('server.ackInterval paces acks, and the welcome tells the agent', async (t) => {
+test('server.ackInterval sets the ack interval, and the welcome tells the agent', async (t) => {
   const s = await startTestServer(t, {}, (config) => (config.server.ackIntervalMs = 1000));
-  const key = s.addNode('paced');
-  const agent = new TestAgent(s.ws, key);
-  t.after(() => agent.close());
-  await agent.opened;
-  agent.send(helloMessage());
-  await waitFor('welcome', () => agent.of('welcome')[0]);
+  const agent = await helloAgent(t, s, 'paced');
   assert.equal(agent.of('welcome')[0]!.ackIntervalMs, 1000);
-  const ts = Date.now();
-  agent.sample(1, [1, 1e9, 4e9, 0.1], ts - 2000);
-  await waitFor('first ack, at once', () => agent.of('ack').length === 1);
-  const firstAt = Date.now();
-  agent.sample(2, [2, 1e9, 4e9, 0.1], ts - 1000);
-  agent.sample(3, [3, 1e9, 4e9, 0.1], ts);
-  await waitFor('second ack', () => agent.of('ack').length === 2);
-  assert.ok(Date.now() - firstAt >= 900, `the second ack waited for the interval (${Date.now() - firstAt} ms)`);
-  assert.equal(agent.of('ack')[1]!.seq, 3, 'one ack covers both samples');
 });
 
 test('hello, samples and acks; the node appears online in /api/nodes and on /ws/live', async (t) => {
@@ -190,19 +178,6 @@ test('rotating or removing a node through the CLI path disconnects its live agen
   await waitFor('removed node gone from /api/nodes', async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`)).some((n) => n.name === 'gone-2'));
 });
 
-test('acks are coalesced: at most one per interval, always the highest committed seq', async (t) => {
-  const s = await startTestServer(t, { ackIntervalMs: 1500 });
-  const agent = await helloAgent(t, s, 'acked');
-  const ts = Date.now() - 10_000;
-  agent.sample(1, [1, 1, 1, 1], ts);
-  await waitFor('first ack at once', () => agent.of('ack').length === 1, 3000);
-  for (let seq = 2; seq <= 6; seq++) agent.sample(seq, [seq, 1, 1, 1], ts + seq * 1000);
-  await new Promise((r) => setTimeout(r, 700));
-  assert.equal(agent.of('ack').length, 1, 'no second ack within the interval');
-  await waitFor('one coalesced ack for seq 6', () => agent.of('ack').length === 2, 3000);
-  assert.deepEqual(agent.of('ack').map((a) => a.seq), [1, 6]);
-});
-
 test('when the database falls behind, agents are told to come back (1013) and nothing is acked past what is stored', async (t) => {
   const s = await startTestServer(t, { ackIntervalMs: 0, maxQueued: 2 });
   const agent = await helloAgent(t, s, 'busy');
@@ -242,38 +217,53 @@ test('bad keys from one address never refuse valid keys from it (a NAT or a prox
   assert.equal(await status(new TestAgent(s.ws, 'pk_elsewhere', '127.0.0.3')), 401);
 });
 
-test('samples are the heartbeat: an agent silent for two intervals is cut and its node shown offline', async (t) => {
-  const s = await startTestServer(t, { ackIntervalMs: 5000, helloGraceMs: 0 });
-  const agent = await helloAgent(t, s, 'quiet-1', { intervalMs: 500 });
-  agent.sample(1, [1, 2, 3, 4]);
-  await waitFor('online', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === true);
-  agent.sample(2, [1, 2, 3, 4]); // stored, its ack held back by coalescing until the cut
-  const silentFrom = Date.now();
-  // The socket stays open (TCP is fine) but nothing comes: a hung agent or a half-dead link.
-  await waitFor('cut', () => agent.closeCode !== null, 5000);
-  const after = Date.now() - silentFrom;
-  assert.ok(after >= 2 * 500 && after < 2 * 500 + 1000 + 1500, `cut after ${after} ms: two intervals plus slack`);
-  await waitFor('offline', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`))[0]?.online === false, 3000);
-  assert.equal(agent.of('ack').at(-1)?.seq, 2, 'the held-back ack is sent before the cut');
+test('acks on the clock: the first at once, then at most one per interval, naming the highest committed seq', async (t) => {
+  const g = await agentsOnClock(t, { ackIntervalMs: 1000 });
+  const agent = await g.connect('acked');
+  agent.sample(1, [1, 1, 1, 1]);
+  await g.commit(1);
+  await waitFor('the first ack, at once', () => agent.of('ack').length === 1);
+  agent.sample(2, [2, 1, 1, 1]);
+  agent.sample(3, [3, 1, 1, 1]);
+  await g.received(2);
+  await g.clock.advance(900);
+  assert.equal(await g.probe(agent), true);
+  assert.equal(agent.of('ack').length, 1, 'committed 900 ms after the first ack: held');
+  await g.clock.advance(100 + ACK_SWEEP_MS);
+  await waitFor('one coalesced ack', () => agent.of('ack').length === 2);
+  assert.deepEqual(agent.of('ack').map((a) => a.seq), [1, 3]);
+});
 
-  // One that keeps talking stays.
-  const talker = await helloAgent(t, s, 'talker-1', { intervalMs: 500 });
+test('samples are the heartbeat: an agent silent for two intervals is cut, its held ack first, and its node shown offline; one that talks stays', async (t) => {
+  const g = await agentsOnClock(t, { ackIntervalMs: 5000, helloGraceMs: 0 });
+  const agent = await g.connect('quiet-1', { intervalMs: 500 });
+  const id = g.store.listNodes().find((n) => n.name === 'quiet-1')!.id;
+  agent.sample(1, [1, 2, 3, 4]);
+  await g.commit(1);
+  agent.sample(2, [1, 2, 3, 4]); // stored, its ack held back until the cut
+  await g.commit(1);
+  assert.equal(g.hub.view(id)?.online, true);
+  await g.clock.advance(1900);
+  assert.equal(await g.probe(agent), true, 'not cut within two intervals and the slack');
+  // The socket stays open (TCP is fine) but nothing comes: a hung agent or a half-dead link.
+  await g.clock.advance(3000);
+  await waitFor('cut', () => agent.closeCode !== null);
+  assert.equal(agent.of('ack').at(-1)?.seq, 2, 'the held-back ack is sent before the cut');
+  await waitFor('offline', () => g.hub.view(id)?.online === false);
+
+  const talker = await g.connect('talker-1', { intervalMs: 500 });
   for (let seq = 1; seq <= 8; seq++) {
     talker.sample(seq, [1, 2, 3, 4]);
-    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(await g.probe(talker), true, `open after ${seq} samples 400 ms apart`);
+    await g.clock.advance(400);
   }
-  assert.equal(talker.closeCode, null);
 });
 
 test('just after hello an agent is not cut for silence (a fleet reconnecting at once is read late), and is after the grace', async (t) => {
-  const s = await startTestServer(t, { ackIntervalMs: 5000, helloGraceMs: 3000 });
-  const agent = new TestAgent(s.ws, s.addNode('slow-start'));
-  t.after(() => agent.close());
-  await agent.opened;
-  // Timed from before the hello is sent: the server's grace starts later.
-  const helloAt = Date.now();
-  agent.send({ ...helloMessage(), intervalMs: 500 });
-  await waitFor('cut after the grace', () => agent.closeCode !== null, 8000);
-  const after = Date.now() - helloAt;
-  assert.ok(after >= 3000, `not cut within the grace (cut after ${after} ms, two intervals are 1 000)`);
+  const g = await agentsOnClock(t, { ackIntervalMs: 5000, helloGraceMs: 3000 });
+  const agent = await g.connect('slow-start', { intervalMs: 200 });
+  await g.clock.advance(2500);
+  assert.equal(await g.probe(agent), true, 'silent 2.5 s, two intervals are 400 ms: within the grace');
+  await g.clock.advance(2000);
+  await waitFor('cut after the grace', () => agent.closeCode !== null);
 });

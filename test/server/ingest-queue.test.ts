@@ -4,6 +4,7 @@ import { IngestQueue } from '../../src/server/ingest-queue';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { Store } from '../../src/store/store';
 import { valuesRow } from '../../src/protocol/row';
+import { ManualClock } from '../manual-clock';
 
 test('a full queue refuses new samples instead of dropping queued ones', (t) => {
   const store = createMemoryStore();
@@ -33,4 +34,18 @@ test('a failing write acks nothing and keeps the samples for the next flush', (t
   failing = false;
   queue.flush();
   assert.deepEqual(acked, [1]);
+});
+
+test('the queue flushes every flushMs on its clock', async (t) => {
+  const clock = new ManualClock();
+  const queue = new IngestQueue(createMemoryStore(), { flushMs: 50, maxQueued: 10, clock });
+  t.after(() => queue.close());
+  const acked: number[] = [];
+  queue.push({ nodeId: 1, seq: 1, ts: 1000, row: valuesRow({ cpu: 1 }) }, () => acked.push(1));
+  await clock.advance(49);
+  assert.deepEqual(acked, []);
+  await clock.advance(1);
+  assert.deepEqual(acked, [1]);
+  queue.close();
+  assert.equal(clock.timers, 0, 'closing stops the timer');
 });
