@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ClockOffset } from '../../src/server/clock-offset';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 28, 12);
+
+/** Samples every second from a node whose clock reads `skew` off, each arriving after `delay(i)` ms. */
+function feed(clock: ClockOffset, from: number, count: number, skew: number, delay: (i: number) => number, seq0 = from): void {
+  for (let i = 0; i < count; i++) {
+    const truth = T0 + (from + i) * 1000;
+    clock.observe(seq0 + i, truth + skew, truth + delay(i));
+  }
+}
+
+test('clocks in agreement: nothing is corrected, whatever the network delay', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 30, 0, (i) => 20 + (i % 7) * 90);
+  assert.equal(clock.offsetMs, 0);
+  assert.equal(clock.correct(T0), T0);
+});
+
+test('a node an hour ahead: the first live sample gives the offset, within the smallest delay', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 1, HOUR, () => 40);
+  assert.ok(Math.abs(clock.offsetMs + HOUR) <= 40, `offset ${clock.offsetMs}`);
+  feed(clock, 1, 20, HOUR, (i) => 15 + (i % 5) * 200);
+  assert.ok(Math.abs(clock.offsetMs + HOUR) <= 15, 'the smallest delay seen wins');
+  assert.ok(Math.abs(clock.correct(T0 + HOUR) - T0) <= 15);
+});
+
+test('a node ten minutes behind is stored at the server time', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 10, -10 * 60_000, () => 30);
+  assert.equal(clock.correct(T0 - 10 * 60_000), T0 + 30);
+});
+
+test('backfilled samples (older seqs, old ts) do not move the estimate', () => {
+  const clock = new ClockOffset();
+  feed(clock, 100, 10, 2 * HOUR, () => 25, 100);
+  const before = clock.offsetMs;
+  // Seqs 0..99 sent after: hours old by their stamps, arriving now.
+  for (let seq = 0; seq < 100; seq++) clock.observe(seq, T0 + 2 * HOUR + seq * 1000 - 5 * HOUR, T0 + 110_000);
+  assert.equal(clock.offsetMs, before);
+});
+
+test('a clock stepped forward (NTP fixing a node that was behind) is followed at once', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 10, -HOUR, () => 30);
+  feed(clock, 10, 1, 0, () => 30, 10);
+  assert.equal(clock.offsetMs, 0, 'in sync from the first sample after the step');
+});
+
+test('a clock stepped back is believed after three samples on cadence, not after a stall', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 10, 0, () => 30);
+  // A stall: samples 10..19 delivered together 12 s late; their offsets differ by a second each.
+  for (let i = 0; i < 10; i++) clock.observe(10 + i, T0 + (10 + i) * 1000, T0 + 29_000 + i);
+  assert.equal(clock.offsetMs, 0, 'a stall is not a clock step');
+  // Now the node's clock steps back an hour and goes on on cadence.
+  feed(clock, 30, 2, -HOUR, () => 30, 30);
+  assert.equal(clock.offsetMs, 0, 'two samples do not confirm a step');
+  feed(clock, 32, 1, -HOUR, () => 35, 32);
+  assert.equal(clock.offsetMs, HOUR + 30);
+});
+
+test('a server clock stepped forward looks like every node stepped back, and is followed the same way', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 10, 0, () => 30);
+  feed(clock, 10, 3, -HOUR, () => 30, 10);
+  assert.equal(clock.offsetMs, HOUR + 30);
+});
