@@ -20,7 +20,7 @@ import { SESSION_TTL_MS, deviceCookie, sessionCookie } from './auth';
 import type { Hub } from './hub';
 import type { PageAccess } from './page-access';
 import { ACCESS_MODES } from './page-access';
-import { HttpError, json, jsonError, readBody } from './http-body';
+import { HttpError, json, jsonError, readBody, statusFor } from './http-body';
 import type { OwnHosts } from './own-hosts';
 import { addNode, commandsFor, rotateKey, validateNodeFields } from './nodes';
 
@@ -210,8 +210,7 @@ function alertRoutes(deps: AdminDeps): Record<string, Route> {
 function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) return jsonError(res, err.status, err.code, err.message);
   if (err instanceof ProbeError) {
-    const status = err.code === 'PROBE_ERR_NOT_FOUND' ? 404 : err.code === 'PROBE_ERR_EXISTS' ? 409 : err.code === 'PROBE_ERR_CONFIG' || err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500;
-    return jsonError(res, status, err.code === 'PROBE_ERR_CONFIG' ? 'PROBE_ERR_BAD_REQUEST' : err.code, err.message.replace(/^"alerts\.silences\[0\]\.?/, '"'));
+    return jsonError(res, statusFor(err.code), err.code === 'PROBE_ERR_CONFIG' ? 'PROBE_ERR_BAD_REQUEST' : err.code, err.message.replace(/^"alerts\.silences\[0\]\.?/, '"'));
   }
   log.error('admin request failed', { error: (err as Error).message });
   if (!res.headersSent) jsonError(res, 500, 'PROBE_ERR_INTERNAL', 'internal error: see the server log');

@@ -24,6 +24,19 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.end(text);
 }
 
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  PROBE_ERR_BAD_REQUEST: 400,
+  PROBE_ERR_CONFIG: 400,
+  PROBE_ERR_AUTH: 401,
+  PROBE_ERR_CSRF: 403,
+  PROBE_ERR_NOT_FOUND: 404,
+  PROBE_ERR_EXISTS: 409,
+  PROBE_ERR_TOO_LARGE: 413,
+};
+
+/** The HTTP status of a ProbeError that reaches a request's answer: 500 for codes that are not the request's fault. */
+export const statusFor = (code: ErrorCode): number => STATUS[code] ?? 500;
+
 /** An error answer: `{ code, message }` with its status. */
 export function jsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string | string[]> = {}): void {
   json(res, status, { code, message } satisfies ErrorBody, headers);

@@ -7,11 +7,12 @@ import { log } from '../util/log';
 import type { Store } from '../store/store';
 import type { Retention } from '../store/tiers';
 import { ProbeError } from '../util/errors';
+import { requestFields } from '../util/fields';
 import type { Asset } from './assets';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
-import { HttpError, json, jsonError, readBody } from './http-body';
+import { HttpError, json, jsonError, readBody, statusFor } from './http-body';
 import type { OwnHosts } from './own-hosts';
 import type { PageAccess, Viewer } from './page-access';
 import type { Refusal } from './password-guard';
@@ -87,7 +88,7 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
     json(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), { 'Access-Control-Allow-Origin': '*' });
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
-    jsonError(res, err.code === 'PROBE_ERR_BAD_REQUEST' ? 400 : 500, err.code, err.message);
+    jsonError(res, statusFor(err.code), err.code, err.message);
   }
 }
 
@@ -98,8 +99,7 @@ function sendRefusal(res: ServerResponse, refusal: Refusal): void {
 
 /** The page password form: POST /api/access { password } sets the visitor cookie. */
 async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
-  const { password } = await readBody(req, 4096);
-  if (typeof password !== 'string') throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', '"password" must be a string');
+  const password = requestFields.text((await readBody(req, 4096)).password, 'password', 4096);
   const result = await deps.access!.unlock(password, deps.clientAddress?.(req) ?? '', deps.secure?.(req) ?? false);
   if (!result.ok) {
     if (result.status === 429) return sendRefusal(res, result);
@@ -179,6 +179,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     route(req, res, url).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) return jsonError(res, err.status, err.code, err.message);
+      if (err instanceof ProbeError && statusFor(err.code) < 500) return jsonError(res, statusFor(err.code), err.code, err.message);
       jsonError(res, 500, 'PROBE_ERR_INTERNAL', 'internal error: see the server log');
       log.error('request failed', { path: url.pathname, error: (err as Error).message });
     });

@@ -122,6 +122,8 @@ test('a private page shows guests nothing; a password page lets in whoever has t
   assert.equal(denied.status, 401);
   assert.match(denied.headers.get('www-authenticate') ?? '', /^Basic/);
   assert.equal((await visitor.call('POST', '/api/access', { password: 'wrong guess!!' })).status, 401);
+  const notText = await visitor.call('POST', '/api/access', { password: 12345 });
+  assert.deepEqual([notText.status, notText.body.code], [400, 'PROBE_ERR_BAD_REQUEST'], 'a password that is not a string is the request\'s fault');
   const unlocked = await visitor.call('POST', '/api/access', { password: PAGE_PASSWORD });
   assert.equal(unlocked.status, 200);
   assert.match(unlocked.headers.get('set-cookie') ?? '', /^probe_view=\d+\.[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
