@@ -6,7 +6,7 @@
 import { indexOfNames } from '../protocol/row';
 import type { Row } from '../protocol/row';
 import type { AlertMessage, Notifier } from '../notify/notifier';
-import type { Store } from '../store/store';
+import type { AlertStore } from '../store/store';
 import { systemClock } from '../util/clock';
 import type { Clock, Timer } from '../util/clock';
 import { log } from '../util/log';
@@ -23,7 +23,7 @@ export type { NodeFacts } from './kinds/kind';
 
 export interface EngineDeps {
   rules: readonly Rule[];
-  store: Store;
+  store: AlertStore;
   notifier: Notifier;
   node: (id: number) => NodeFacts | undefined;
   /** What rules on samples need of a node, looked up on every sample: cheaper than `node` if given. */

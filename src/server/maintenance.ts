@@ -3,8 +3,10 @@
  * ingest never waits long for the database), deletes history past its retention, and in a
  * database from before per-node metric names, records whose names are whose (store.censusMetricNames).
  */
-import type { Store } from '../store/store';
+import type { SeriesStore } from '../store/store';
 import type { Retention } from '../store/tiers';
+import { systemClock } from '../util/clock';
+import type { Clock } from '../util/clock';
 import { log } from '../util/log';
 
 export interface MaintenanceOptions {
@@ -23,13 +25,15 @@ export interface MaintenanceOptions {
   retentionBatch: number;
   /** Journal rows or blocks read per census step (when there is nothing to pack). */
   censusBatch: number;
-  now?: () => number;
+  /** The system clock unless a test moves time by hand. */
+  clock?: Clock;
 }
 
 export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 25, compactPauseMs: 10, retentionBatch: 1000, censusBatch: 200 };
 
-export function startMaintenance(store: Store, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
-  const now = options.now ?? Date.now;
+export function startMaintenance(store: Pick<SeriesStore, 'compact' | 'censusMetricNames' | 'applyRetention'>, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   let stopped = false;
   let failing = false;
   const guard = (what: string, fn: () => number): number => {
@@ -54,22 +58,20 @@ export function startMaintenance(store: Store, retention: Retention, options: Ma
     // With nothing to pack, a batch of the census, if one is still to be done.
     const census = n < options.compactBatch ? guard('recording metric names per node', () => store.censusMetricNames(options.censusBatch)) : 0;
     packing = n >= options.compactBatch || census >= options.censusBatch;
-    if (packing) setTimeout(compactLoop, Math.max(options.compactPauseMs, 2 * (performance.now() - started))).unref();
+    if (packing) clock.after(Math.max(options.compactPauseMs, 2 * (performance.now() - started)), compactLoop).unref();
   };
   const retentionLoop = () => {
     if (stopped) return;
     const n = guard('deleting old history', () => store.applyRetention(now(), retention, options.retentionBatch));
-    if (n === options.retentionBatch) setImmediate(retentionLoop);
+    if (n === options.retentionBatch) clock.after(0, retentionLoop).unref();
   };
-  const compactTimer = setInterval(() => packing || compactLoop(), options.compactEveryMs);
-  const retentionTimer = setInterval(retentionLoop, options.retentionEveryMs);
-  compactTimer.unref();
-  retentionTimer.unref();
+  const compactTimer = clock.every(options.compactEveryMs, () => packing || compactLoop()).unref();
+  const retentionTimer = clock.every(options.retentionEveryMs, retentionLoop).unref();
   return {
     stop() {
       stopped = true;
-      clearInterval(compactTimer);
-      clearInterval(retentionTimer);
+      compactTimer.cancel();
+      retentionTimer.cancel();
     },
   };
 }

@@ -1,13 +1,26 @@
 /**
  * @module A Store kept in memory, for unit tests of the code above the store. Rollup tiers are
  * computed on read from the raw samples, so they never lag; retention drops raw samples only.
+ * One function per role of store.ts, over one shared state.
  */
 import type { MetricValues } from '../protocol/metrics';
 import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
-import type { AlertEventRecord, NewNode, NodeRecord, SessionRecord, Store, StoredSample } from './store';
+import type { AlertEventRecord, AlertStore, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
+
+interface Memory {
+  nodes: Map<number, NodeRecord>;
+  alerts: Map<string, { rule: string; nodeId: number; state: string }>;
+  events: AlertEventRecord[];
+  traffic: Map<number, string>;
+  samples: Map<number, Map<number, StoredSample>>;
+  names: Map<number, Set<string>>;
+  nextId: number;
+  /** Bumped whenever the node list changes (there is no other process to watch). */
+  changes: number;
+}
 
 function pick(values: MetricValues, only: readonly string[]): MetricValues {
   const out: MetricValues = {};
@@ -15,46 +28,35 @@ function pick(values: MetricValues, only: readonly string[]): MetricValues {
   return out;
 }
 
-export function createMemoryStore(): Store {
-  const nodes = new Map<number, NodeRecord>();
-  const alerts = new Map<string, { rule: string; nodeId: number; state: string }>();
-  const traffic = new Map<number, string>();
-  let events: AlertEventRecord[] = [];
-  const settings = new Map<string, string>();
-  const sessions = new Map<string, SessionRecord>();
-  const samples = new Map<number, Map<number, StoredSample>>();
-  const names = new Map<number, Set<string>>();
-  let nextId = 1;
-  let changes = 0;
-  const byName = (name: string) => [...nodes.values()].find((n) => n.name === name);
-  const sorted = (nodeId: number) => [...(samples.get(nodeId)?.values() ?? [])].sort((a, b) => a.ts - b.ts);
+const exists = (name: string) => new ProbeError('PROBE_ERR_EXISTS', `a node named "${name}" already exists`);
 
+function memoryNodes(m: Memory): NodeStore {
+  const byName = (name: string) => [...m.nodes.values()].find((n) => n.name === name);
   return {
-    listNodes: () => [...nodes.values()].map((n) => ({ ...n })),
-    addNode(node: NewNode, now: number) {
-      if (byName(node.name)) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists`);
-      const record: NodeRecord = { id: nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false, hidden: null, position: 0 };
-      nodes.set(record.id, record);
-      changes++;
+    listNodes: () => [...m.nodes.values()].map((n) => ({ ...n })),
+    addNode(node, now) {
+      if (byName(node.name)) throw exists(node.name);
+      const record: NodeRecord = { id: m.nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false, hidden: null, position: 0 };
+      m.nodes.set(record.id, record);
+      m.changes++;
       return { ...record };
     },
     removeNode(name) {
       const node = byName(name);
       if (!node) return false;
-      nodes.delete(node.id);
-      samples.delete(node.id);
-      names.delete(node.id);
-      traffic.delete(node.id);
-      events = events.filter((e) => e.nodeId !== node.id);
+      for (const map of [m.nodes, m.samples, m.names, m.traffic]) map.delete(node.id);
+      for (const [key, a] of m.alerts) if (a.nodeId === node.id) m.alerts.delete(key);
+      m.events = m.events.filter((e) => e.nodeId !== node.id);
+      m.changes++;
       return true;
     },
     updateNode(id, f) {
-      const node = nodes.get(id);
+      const node = m.nodes.get(id);
       if (!node) return false;
       const other = byName(f.name);
-      if (other && other.id !== id) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${f.name}" already exists`);
+      if (other && other.id !== id) throw exists(f.name);
       Object.assign(node, f);
-      changes++;
+      m.changes++;
       return true;
     },
     setKeyHash(name, keyHash) {
@@ -62,65 +64,83 @@ export function createMemoryStore(): Store {
       if (node) node.keyHash = keyHash;
       return node !== undefined;
     },
-    findNodeByKeyHash: (keyHash) => [...nodes.values()].find((n) => n.keyHash === keyHash) ?? null,
+    findNodeByKeyHash: (keyHash) => [...m.nodes.values()].find((n) => n.keyHash === keyHash) ?? null,
     setHost(nodeId, host) {
-      const node = nodes.get(nodeId);
+      const node = m.nodes.get(nodeId);
       if (node) node.host = host;
     },
+  };
+}
+
+function memorySeries(m: Memory): SeriesStore {
+  const sorted = (nodeId: number) => [...(m.samples.get(nodeId)?.values() ?? [])].sort((a, b) => a.ts - b.ts);
+  const only = (s: StoredSample, names?: readonly string[]) => (names ? { ...s, values: pick(s.values, names) } : s);
+  return {
     writeSamples(batch) {
       for (const s of batch) {
         if (s.newNames?.length) {
-          if (!nodes.has(s.nodeId)) continue;
-          let set = names.get(s.nodeId);
-          if (!set) names.set(s.nodeId, (set = new Set()));
+          if (!m.nodes.has(s.nodeId)) continue;
+          let set = m.names.get(s.nodeId);
+          if (!set) m.names.set(s.nodeId, (set = new Set()));
           for (const name of s.newNames) set.add(name);
         }
-        let byTs = samples.get(s.nodeId);
-        if (!byTs) samples.set(s.nodeId, (byTs = new Map()));
+        let byTs = m.samples.get(s.nodeId);
+        if (!byTs) m.samples.set(s.nodeId, (byTs = new Map()));
         if (!byTs.has(s.ts)) byTs.set(s.ts, { nodeId: s.nodeId, seq: s.seq, ts: s.ts, values: rowValues(s.row) });
-        const node = nodes.get(s.nodeId);
+        const node = m.nodes.get(s.nodeId);
         if (node && s.ts > (node.lastSeen ?? 0)) node.lastSeen = s.ts;
       }
     },
-    latestSamples: () => [...nodes.keys()].flatMap((id) => sorted(id).at(-1) ?? []),
-    samples: (nodeId, from, to, only) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to).map((s) => (only ? { ...s, values: pick(s.values, only) } : s)),
-    buckets(nodeId, tierName, from, to, only) {
+    latestSamples: () => [...m.nodes.keys()].flatMap((id) => sorted(id).at(-1) ?? []),
+    samples: (nodeId, from, to, names) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to).map((s) => only(s, names)),
+    buckets(nodeId, tierName, from, to, names) {
       const step = TIERS.find((t) => t.name === tierName)!.stepMs;
-      const minutes = rollupSamples(sorted(nodeId).map((s) => (only ? { ...s, values: pick(s.values, only) } : s)), 60_000);
+      const minutes = rollupSamples(sorted(nodeId).map((s) => only(s, names)), 60_000);
       return (step === 60_000 ? minutes : mergeBuckets(minutes, step)).filter((b) => b.ts >= from && b.ts < to);
     },
-    metricNames: (nodeId) => [...(names.get(nodeId) ?? [])],
+    metricNames: (nodeId) => [...(m.names.get(nodeId) ?? [])],
     censusMetricNames: () => 0,
     compact: () => 0,
     applyRetention(now, retention) {
       let deleted = 0;
-      for (const byTs of samples.values()) {
+      for (const byTs of m.samples.values()) {
         for (const ts of byTs.keys()) {
-          if (ts < now - retention.raw) {
-            byTs.delete(ts);
-            deleted++;
-          }
+          if (ts >= now - retention.raw) continue;
+          byTs.delete(ts);
+          deleted++;
         }
       }
       return deleted;
     },
     stats: () => ({ fileBytes: 0, blocks: 0, journalRows: 0, pendingSamples: 0 }),
-    alertStates: () => [...alerts.values()],
-    putAlertState(rule, nodeId, state) {
-      if (state === null) alerts.delete(`${rule}\0${nodeId}`);
-      else alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
-    },
-    addAlertEvent: (e) => void events.push({ ...e }),
-    alertEvents: (limit) => [...events].reverse().sort((a, b) => b.ts - a.ts).slice(0, limit),
-    pruneAlertEvents(before) {
-      const n = events.length;
-      events = events.filter((e) => e.ts >= before);
-      return n - events.length;
-    },
-    trafficStates: () => [...traffic].map(([nodeId, state]) => ({ nodeId, state })),
+    trafficStates: () => [...m.traffic].map(([nodeId, state]) => ({ nodeId, state })),
     putTrafficStates(states) {
-      for (const s of states) if (nodes.has(s.nodeId)) traffic.set(s.nodeId, s.state);
+      for (const s of states) if (m.nodes.has(s.nodeId)) m.traffic.set(s.nodeId, s.state);
     },
+  };
+}
+
+function memoryAlerts(m: Memory): AlertStore {
+  return {
+    alertStates: () => [...m.alerts.values()],
+    putAlertState(rule, nodeId, state) {
+      if (state === null) m.alerts.delete(`${rule}\0${nodeId}`);
+      else m.alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
+    },
+    addAlertEvent: (e) => void m.events.push({ ...e }),
+    alertEvents: (limit) => [...m.events].reverse().sort((a, b) => b.ts - a.ts).slice(0, limit),
+    pruneAlertEvents(before) {
+      const n = m.events.length;
+      m.events = m.events.filter((e) => e.ts >= before);
+      return n - m.events.length;
+    },
+  };
+}
+
+function memorySettings(): SettingsStore {
+  const settings = new Map<string, string>();
+  const sessions = new Map<string, SessionRecord>();
+  return {
     getSetting: (key) => settings.get(key) ?? null,
     putSetting(key, value) {
       if (value === null) settings.delete(key);
@@ -132,8 +152,18 @@ export function createMemoryStore(): Store {
     pruneSessions(now, all = false) {
       for (const [k, x] of sessions) if (all || x.expiresAt <= now) sessions.delete(k);
     },
+  };
+}
+
+export function createMemoryStore(): Store {
+  const m: Memory = { nodes: new Map(), alerts: new Map(), events: [], traffic: new Map(), samples: new Map(), names: new Map(), nextId: 1, changes: 0 };
+  return {
+    ...memoryNodes(m),
+    ...memorySeries(m),
+    ...memoryAlerts(m),
+    ...memorySettings(),
     integrityCheck: () => [],
-    externalChangeMarker: () => changes,
+    externalChangeMarker: () => m.changes,
     close: () => undefined,
   };
 }

@@ -1,5 +1,7 @@
 /**
- * @module What the server needs from storage, independent of SQLite.
+ * @module What the server needs from storage, independent of SQLite: one interface per role
+ * (nodes, series, alerts, settings and sessions), `Store` all of them. test/store/contract.ts is
+ * what every implementation must do.
  */
 import type { HostFacts } from '../protocol/messages';
 import type { MetricValues } from '../protocol/metrics';
@@ -88,11 +90,12 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
-export interface Store {
+/** Nodes and their keys (the CLI and the admin change them; agents authenticate against them). */
+export interface NodeStore {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
   addNode(node: NewNode, now: number): NodeRecord;
-  /** Removes the node, its history and the metric names only it used. False if there was no such node. */
+  /** Removes the node, its history, alert states and events, traffic counters and the metric names only it used. False if there was no such node. */
   removeNode(name: string): boolean;
   /** False if there was no such node. */
   setKeyHash(name: string, keyHash: string): boolean;
@@ -100,6 +103,10 @@ export interface Store {
   updateNode(id: number, fields: NodeFields): boolean;
   findNodeByKeyHash(keyHash: string): NodeRecord | null;
   setHost(nodeId: number, host: HostFacts): void;
+}
+
+/** Samples and their history tiers, with the upkeep that packs and expires them, and each node's traffic counters. */
+export interface SeriesStore {
   /**
    * Makes every sample durable in one transaction, with the new names they bring; a (node, ts)
    * already stored is kept and the new one dropped.
@@ -127,6 +134,14 @@ export interface Store {
   /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */
   applyRetention(now: number, retention: Retention, limit: number): number;
   stats(): StoreStats;
+  /** Persisted traffic counters per node (JSON text, owned by src/server/traffic.ts). */
+  trafficStates(): { nodeId: number; state: string }[];
+  /** Stores the traffic counters of several nodes in one write; those of nodes that do not exist are dropped. */
+  putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;
+}
+
+/** Alert states and the record of alert events (src/alerts owns what they mean). */
+export interface AlertStore {
   /** Persisted alert states (JSON text, owned by src/alerts). */
   alertStates(): { rule: string; nodeId: number; state: string }[];
   /** Stores an alert state, or deletes it when `state` is null. */
@@ -136,10 +151,10 @@ export interface Store {
   alertEvents(limit: number): AlertEventRecord[];
   /** Deletes events older than `before`; returns how many. */
   pruneAlertEvents(before: number): number;
-  /** Persisted traffic counters per node (JSON text, owned by src/server/traffic.ts). */
-  trafficStates(): { nodeId: number; state: string }[];
-  /** Stores the traffic counters of several nodes in one write. */
-  putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;
+}
+
+/** Admin settings (silences among them) and admin sessions. */
+export interface SettingsStore {
   /** Admin settings (password hash, page switches, silences…) as JSON text by key; null if unset. */
   getSetting(key: string): string | null;
   putSetting(key: string, value: string | null): void;
@@ -148,9 +163,16 @@ export interface Store {
   deleteSession(tokenHash: string): void;
   /** Deletes expired sessions (and, with `all`, every session: a new password logs everyone out). */
   pruneSessions(now: number, all?: boolean): void;
-  /** SQLite's integrity check: an empty list when the database is sound. */
+}
+
+/** The database as a whole. */
+export interface StoreHandle {
+  /** The database's integrity check: an empty list when it is sound. */
   integrityCheck(): string[];
-  /** Changes whenever another process commits to the same database. */
+  /** Changes whenever another process commits to the same database (or, in one process, the node list changes). */
   externalChangeMarker(): number;
   close(): void;
 }
+
+/** Everything the server keeps; code that needs one part takes that part's interface. */
+export type Store = NodeStore & SeriesStore & AlertStore & SettingsStore & StoreHandle;
