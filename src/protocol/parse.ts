@@ -1,11 +1,11 @@
 /**
- * @module The one parser for untrusted agent messages: JSON text in, a typed message or an
- * error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
+ * @module The one parser for untrusted agent messages (and the live page's requests): JSON text
+ * in, a typed message or an error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
  */
 import { COMPACT_MARK, decodeCompact } from './compact';
 import type { DecodedFields } from './compact';
 import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
-import type { AgentMessage, HelloMessage, HostFacts, SampleMessage } from './messages';
+import type { AgentMessage, HelloMessage, HostFacts, LiveWatch, SampleMessage } from './messages';
 import { isKnownMetric } from './metrics';
 import type { Row } from './row';
 
@@ -252,4 +252,17 @@ export function parseAgentMessage(text: string, ctx: ParseContext): ParseResult<
     // JSON.parse of deeply nested input can overflow the stack; that is bad input too.
     return { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'message could not be parsed' };
   }
+}
+
+/** Parses a request a page sends on /ws/live (null for a binary frame): only `{"type":"watch","id":<id or null>}`. Never throws. */
+export function parseLiveRequest(text: string | null): ParseResult<LiveWatch> {
+  let request: unknown = null;
+  try {
+    if (text !== null) request = JSON.parse(text);
+  } catch {
+    request = null;
+  }
+  const { type, id } = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  if (type === 'watch' && (id === null || (typeof id === 'number' && Number.isSafeInteger(id) && id > 0))) return { ok: true, value: { type: 'watch', id } };
+  return { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'send {"type":"watch","id":<node id>} for one node\'s every metric, or {"type":"watch","id":null} for none' };
 }

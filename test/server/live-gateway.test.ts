@@ -5,8 +5,8 @@ import { valuesRow } from '../../src/protocol/row';
 import type { Row } from '../../src/protocol/row';
 import type { LatestRow, NodeMeta } from '../../src/server/hub';
 import { FrameWriter } from '../../src/server/frame-writer';
-import { takeDelta } from '../../src/server/live-gateway';
-import type { Part } from '../../src/server/live-gateway';
+import { takeDelta } from '../../src/server/live-delta';
+import type { Part } from '../../src/server/live-delta';
 import { applyDelta } from '../../web/lib/nodes';
 
 const { values: baseValues, ...baseMeta } = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } } satisfies NodeView;
