@@ -1,5 +1,5 @@
 /**
- * @module The configuration: its shape, its defaults, and where each key can come from.
+ * @module The configuration: its shape and its defaults (where each key can come from: settings.ts).
  */
 import os from 'node:os';
 import type { Rule, Silence } from '../alerts/rules';
@@ -123,41 +123,6 @@ export const DEFAULTS: Config = {
   rules: [],
   silences: [],
   logLevel: 'info',
-};
-
-/** Environment variables and the dotted config key each one sets. */
-export const ENV_KEYS: Record<string, string> = {
-  PROBE_LISTEN: 'server.listen',
-  PROBE_DATA: 'server.data',
-  PROBE_LOCAL_AGENT: 'server.localAgent',
-  PROBE_TITLE: 'server.title',
-  PROBE_PUBLIC_URL: 'server.publicUrl',
-  PROBE_ALLOWED_HOSTS: 'server.allowedHosts',
-  PROBE_TLS_CERT: 'server.tlsCert',
-  PROBE_TLS_KEY: 'server.tlsKey',
-  PROBE_TRUST_PROXY: 'server.trustProxy',
-  PROBE_TRUSTED_PROXIES: 'server.trustedProxies',
-  PROBE_ACK_INTERVAL: 'server.ackInterval',
-  PROBE_METRIC_NAMES_PER_NODE: 'server.metricNamesPerNode',
-  PROBE_CA: 'agent.ca',
-  PROBE_DESCRIPTION: 'page.description',
-  PROBE_SHOW_HOSTNAMES: 'page.showHostnames',
-  PROBE_PAGE_ALERTS: 'page.alerts',
-  PROBE_SERVER: 'agent.server',
-  PROBE_KEY: 'agent.key',
-  PROBE_INTERVAL: 'agent.interval',
-  PROBE_STATE_DIR: 'agent.stateDir',
-  PROBE_BUFFER_MAX_BYTES: 'agent.bufferMaxBytes',
-  PROBE_BUFFER_MAX_AGE: 'agent.bufferMaxAge',
-  PROBE_LATENCY_TARGETS: 'agent.latencyTargets',
-  PROBE_LATENCY_INTERVAL: 'agent.latencyInterval',
-  PROBE_TEXTFILE_DIR: 'agent.textfileDir',
-  PROBE_HOST_ROOT: 'agent.hostRoot',
-  PROBE_RETENTION_RAW: 'retention.raw',
-  PROBE_RETENTION_1M: 'retention.1m',
-  PROBE_RETENTION_15M: 'retention.15m',
-  PROBE_RETENTION_1H: 'retention.1h',
-  PROBE_LOG_LEVEL: 'log.level',
 };
 
 export const MIN_INTERVAL_MS = 1000;

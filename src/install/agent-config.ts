@@ -2,7 +2,7 @@
  * @module The agent's config file that the Windows service and the launchd job start it with
  * (`probe agent --config <file>`): the key lives in this one file, never on a command line.
  */
-import { ENV_KEYS } from '../config/schema';
+import { ENV_KEYS } from '../config/settings';
 
 /**
  * `{ "agent": { … } }` from the PROBE_* settings `probe install agent` was given (empty ones left

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/load';
-import { ENV_KEYS } from '../../src/config/schema';
+import { ENV_KEYS } from '../../src/config/settings';
 import { ProbeError } from '../../src/util/errors';
 import { tempDir } from '../helpers';
 
