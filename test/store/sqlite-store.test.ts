@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { MIGRATIONS } from '../../src/store/migrations/index';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { HOUR_COST } from '../../src/store/series';
+import { HOUR_COST } from '../../src/store/compaction';
 import { ProbeError } from '../../src/util/errors';
 import { FIXTURES, tempDir } from '../helpers';
 import { rowValues, valuesRow } from '../../src/protocol/row';
