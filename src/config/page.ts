@@ -4,11 +4,9 @@
  */
 import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
-import { parseDuration } from '../util/duration';
 import type { NodeNotes, PageLink } from '../protocol/messages';
 import { PROBE_LABEL } from '../protocol/metrics';
-import { ProbeError } from '../util/errors';
-import { parseBytes } from '../util/bytes';
+import { configFields } from '../util/fields';
 
 export interface NodeSettings {
   /** Left out of everything a guest can see: the page, /api/*, /metrics. */
@@ -20,20 +18,14 @@ export interface NodeSettings {
 
 export const DEFAULT_NODE_SETTINGS: NodeSettings = { hidden: false, trafficResetDay: 1, notes: null };
 
-const bad = (key: string, problem: string) => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
-
-function text(value: unknown, key: string, max: number): string {
-  if (typeof value !== 'string' || value.length > max) throw bad(key, `must be a string of at most ${max} characters`);
-  return value;
-}
+const { bad, object, text, optionalText } = configFields;
 
 /** The `page.links` setting: footer links, http(s) only. */
 export function parseLinks(value: unknown): PageLink[] {
   if (!Array.isArray(value) || value.length > 20) throw bad('page.links', 'must be a list of at most 20 { "label": …, "url": … } objects');
   return value.map((item, i) => {
     const key = `page.links[${i}]`;
-    if (typeof item !== 'object' || item === null) throw bad(key, 'must be an object with "label" and "url"');
-    const { label, url } = item as Record<string, unknown>;
+    const { label, url } = object(item, key);
     const link = { label: text(label, `${key}.label`, 80), url: text(url, `${key}.url`, 2000) };
     if (!/^https?:\/\//i.test(link.url)) throw bad(`${key}.url`, `must start with http:// or https://, got ${JSON.stringify(link.url)}`);
     return link;
@@ -45,38 +37,34 @@ const NODE_KEYS = new Set(['hidden', 'trafficResetDay', 'price', 'billing', 'exp
 /** The `nodes` section: settings by node name. */
 export function parseNodeSettings(value: unknown): Record<string, NodeSettings> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('nodes', 'must be an object of node names to settings');
   const out: Record<string, NodeSettings> = {};
-  for (const [name, body] of Object.entries(value)) {
+  for (const [name, body] of Object.entries(object(value, 'nodes'))) {
     if (name.startsWith('//')) continue;
     const at = `nodes.${name}`;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad(at, 'must be an object');
-    const raw = body as Record<string, unknown>;
+    const raw = object(body, at);
     for (const key of Object.keys(raw)) {
       if (!NODE_KEYS.has(key) && !key.startsWith('//')) throw bad(`${at}.${key}`, `is not a node setting (known: ${[...NODE_KEYS].join(', ')})`);
     }
-    const settings: NodeSettings = { ...DEFAULT_NODE_SETTINGS };
-    if (raw.hidden !== undefined) {
-      if (typeof raw.hidden !== 'boolean') throw bad(`${at}.hidden`, 'must be true or false');
-      settings.hidden = raw.hidden;
-    }
-    if (raw.trafficResetDay !== undefined) {
-      const day = raw.trafficResetDay;
-      if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 28) throw bad(`${at}.trafficResetDay`, 'must be a day of the month from 1 to 28');
-      settings.trafficResetDay = day;
-    }
+    const settings: NodeSettings = {
+      hidden: configFields.bool(raw.hidden, `${at}.hidden`, DEFAULT_NODE_SETTINGS.hidden),
+      trafficResetDay: configFields.integer(raw.trafficResetDay, `${at}.trafficResetDay`, 1, 28, DEFAULT_NODE_SETTINGS.trafficResetDay),
+      notes: null,
+    };
     const notes: NodeNotes = {};
-    if (raw.price !== undefined) notes.price = text(raw.price, `${at}.price`, 40);
-    if (raw.billing !== undefined) notes.billing = text(raw.billing, `${at}.billing`, 40);
-    if (raw.note !== undefined) notes.note = text(raw.note, `${at}.note`, 280);
-    if (raw.expires !== undefined) {
-      const expires = text(raw.expires, `${at}.expires`, 10);
+    const price = optionalText(raw.price, `${at}.price`, 40);
+    const billing = optionalText(raw.billing, `${at}.billing`, 40);
+    const note = optionalText(raw.note, `${at}.note`, 280);
+    const expires = optionalText(raw.expires, `${at}.expires`, 10);
+    if (price !== undefined) notes.price = price;
+    if (billing !== undefined) notes.billing = billing;
+    if (note !== undefined) notes.note = note;
+    if (expires !== undefined) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires))) throw bad(`${at}.expires`, `must be a date such as 2027-03-01, got ${JSON.stringify(expires)}`);
       notes.expires = expires;
     }
     if (raw.trafficLimit !== undefined) {
-      const bytes = typeof raw.trafficLimit === 'string' || typeof raw.trafficLimit === 'number' ? parseBytes(raw.trafficLimit) : null;
-      if (bytes === null || bytes === 0) throw bad(`${at}.trafficLimit`, `must be a size such as "1TB" or "500GiB", got ${JSON.stringify(raw.trafficLimit)}`);
+      const bytes = configFields.bytes(raw.trafficLimit, `${at}.trafficLimit`);
+      if (bytes === 0) throw bad(`${at}.trafficLimit`, 'must be a size such as "1TB" or "500GiB", not 0');
       notes.trafficLimitBytes = bytes;
     }
     settings.notes = Object.keys(notes).length > 0 ? notes : null;
@@ -108,7 +96,7 @@ export function parseLatencyTargets(value: unknown): LatencyTarget[] {
       } else {
         throw bad(`${key}[${i}]`, `must look like "label=host:port" (TCP) or "label=icmp:host" (ping), got ${JSON.stringify(item)}`);
       }
-    } else if (typeof item === 'object' && item !== null) {
+    } else if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
       const raw = item as { label: unknown; host: unknown; port?: unknown; kind?: unknown };
       if (raw.kind !== undefined && raw.kind !== 'tcp' && raw.kind !== 'icmp') throw bad(`${key}[${i}].kind`, 'must be "tcp" or "icmp"');
       kind = raw.kind === 'icmp' ? 'icmp' : 'tcp';
@@ -141,16 +129,15 @@ export function parseCommands(value: unknown): CommandMetric[] {
   const names = new Set<string>();
   return value.map((item, i) => {
     const at = `${key}[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(at, 'must be an object with "name" and "command"');
-    const { name, command, interval = '60s', timeout = '10s' } = item as Record<string, unknown>;
+    const { name, command, interval = '60s', timeout = '10s' } = object(item, at);
     if (typeof name !== 'string' || !COMMAND_NAME.test(name)) throw bad(`${at}.name`, 'must be 1-64 letters, digits, "_", ":", "." or "-", starting with a letter or "_"');
     if (names.has(name)) throw bad(`${at}.name`, `"${name}" is used twice`);
     names.add(name);
     if (typeof command !== 'string' || command.trim() === '' || command.length > 4096) throw bad(`${at}.command`, 'must be a command line of at most 4096 characters');
-    const intervalMs = typeof interval === 'string' ? parseDuration(interval) : null;
-    if (intervalMs === null || intervalMs < 1000 || intervalMs > 86_400_000) throw bad(`${at}.interval`, `must be a duration from "1s" to "24h", got ${JSON.stringify(interval)}`);
-    const timeoutMs = typeof timeout === 'string' ? parseDuration(timeout) : null;
-    if (timeoutMs === null || timeoutMs < 100 || timeoutMs > intervalMs) throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
+    const intervalMs = configFields.duration(interval, `${at}.interval`);
+    if (intervalMs < 1000 || intervalMs > 86_400_000) throw bad(`${at}.interval`, `must be a duration from "1s" to "24h", got ${JSON.stringify(interval)}`);
+    const timeoutMs = configFields.duration(timeout, `${at}.timeout`);
+    if (timeoutMs < 100 || timeoutMs > intervalMs) throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
     return { name, command, intervalMs, timeoutMs };
   });
 }

@@ -2,9 +2,9 @@
  * @module Every notification provider by type, the `Channel` union of their configs, and the
  * `notifications` section's parser: each channel validated by its own provider at load.
  */
+import { configFields } from '../util/fields';
 import type { AlertMessage } from './message';
 import type { Provider } from './provider';
-import { bad } from './provider';
 import type { BarkChannel } from './providers/bark';
 import { bark } from './providers/bark';
 import type { DingTalkChannel } from './providers/dingtalk';
@@ -59,6 +59,8 @@ const PROVIDERS: { [T in Channel['type']]: Provider<Extract<Channel, { type: T }
   wecom,
 };
 
+const TYPES = Object.keys(PROVIDERS) as Channel['type'][];
+
 export function sendTo(channel: Channel, message: AlertMessage): Promise<void> {
   return (PROVIDERS[channel.type] as Provider<Channel>).send(channel, message);
 }
@@ -66,16 +68,13 @@ export function sendTo(channel: Channel, message: AlertMessage): Promise<void> {
 /** The `notifications` section: channels by name. */
 export function parseChannels(value: unknown): Record<string, Channel> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('notifications', 'must be an object');
   const out: Record<string, Channel> = {};
-  for (const [name, raw] of Object.entries(value)) {
+  for (const [name, body] of Object.entries(configFields.object(value, 'notifications'))) {
     if (name.startsWith('//')) continue;
     const key = `notifications.${name}`;
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad(key, 'must be an object');
-    const type = (raw as Record<string, unknown>).type;
-    const provider = typeof type === 'string' && Object.hasOwn(PROVIDERS, type) ? (PROVIDERS[type as Channel['type']] as Provider<Channel>) : undefined;
-    if (!provider) throw bad(`${key}.type`, `must be one of ${Object.keys(PROVIDERS).join(', ')}; got ${JSON.stringify(type)}`);
-    out[name] = provider.parse(raw as Record<string, unknown>, key);
+    const raw = configFields.object(body, key);
+    const type = configFields.oneOf(raw.type, `${key}.type`, TYPES);
+    out[name] = (PROVIDERS[type] as Provider<Channel>).parse(raw, key);
   }
   return out;
 }

@@ -2,7 +2,7 @@
  * @module The shape every notification provider has (one per file in providers/): parse its
  * channel's config at load, with errors naming the key, and send one message. Helpers for both.
  */
-import { ProbeError } from '../util/errors';
+import { configFields } from '../util/fields';
 import type { AlertMessage } from './message';
 
 export interface Provider<C extends { type: string }> {
@@ -14,24 +14,23 @@ export interface Provider<C extends { type: string }> {
 
 const TIMEOUT_MS = 10_000;
 
-export const bad = (key: string, problem: string): ProbeError => new ProbeError('PROBE_ERR_CONFIG', `"${key}" ${problem}`);
+/** Tokens, addresses and URLs of every service fit in this many characters. */
+const MAX_FIELD = 4096;
 
 /** A non-empty string field the channel type needs. */
 export function required(raw: Record<string, unknown>, key: string, field: string): string {
   const value = raw[field];
-  if (typeof value !== 'string' || value === '') throw bad(`${key}.${field}`, `is required for ${String(raw.type)} channels (a string)`);
+  if (typeof value !== 'string' || value === '' || value.length > MAX_FIELD) throw configFields.bad(`${key}.${field}`, `is required for ${String(raw.type)} channels (a string of at most ${MAX_FIELD} characters)`);
   return value;
 }
 
 export function optional(raw: Record<string, unknown>, key: string, field: string, fallback: string): string {
-  const value = raw[field] ?? fallback;
-  if (typeof value !== 'string') throw bad(`${key}.${field}`, 'must be a string');
-  return value;
+  return configFields.optionalText(raw[field], `${key}.${field}`, MAX_FIELD) ?? fallback;
 }
 
-export function httpUrl(value: string, key: string): string {
-  if (!/^https?:\/\//.test(value)) throw bad(key, 'must be an http:// or https:// URL');
-  return value;
+/** The URL in `field` (or `fallback`), http or https only. */
+export function urlField(raw: Record<string, unknown>, key: string, field: string, fallback?: string): string {
+  return configFields.httpUrl(fallback === undefined ? required(raw, key, field) : optional(raw, key, field, fallback), `${key}.${field}`);
 }
 
 export const trimSlash = (url: string): string => url.replace(/\/+$/, '');

@@ -1,7 +1,7 @@
 /** @module Bark: a push to an iPhone through api.day.app or your own Bark server. */
 import { titleOf } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, optional, post, required, trimSlash } from '../provider';
+import { post, required, trimSlash, urlField } from '../provider';
 
 export interface BarkChannel {
   type: 'bark';
@@ -11,6 +11,6 @@ export interface BarkChannel {
 
 export const bark: Provider<BarkChannel> = {
   type: 'bark',
-  parse: (raw, key) => ({ type: 'bark', server: httpUrl(optional(raw, key, 'server', 'https://api.day.app'), `${key}.server`), deviceKey: required(raw, key, 'deviceKey') }),
+  parse: (raw, key) => ({ type: 'bark', server: urlField(raw, key, 'server', 'https://api.day.app'), deviceKey: required(raw, key, 'deviceKey') }),
   send: (c, m) => post({ url: `${trimSlash(c.server)}/push`, body: JSON.stringify({ device_key: c.deviceKey, title: titleOf(m), body: m.text, url: m.link, group: 'probe' }) }),
 };

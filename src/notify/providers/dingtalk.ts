@@ -1,8 +1,8 @@
 /** @module DingTalk (钉钉): a group robot's webhook, signed when the robot has a secret. */
-import { createHmac } from 'node:crypto';
+import {  createHmac } from 'node:crypto';
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { errcodeCheck, httpUrl, optional, post, required } from '../provider';
+import { errcodeCheck, optional, post, urlField } from '../provider';
 
 export interface DingTalkChannel {
   type: 'dingtalk';
@@ -18,7 +18,7 @@ export function dingtalkSign(secret: string, timestamp: number): string {
 
 export const dingtalk: Provider<DingTalkChannel> = {
   type: 'dingtalk',
-  parse: (raw, key) => ({ type: 'dingtalk', url: httpUrl(required(raw, key, 'url'), `${key}.url`), secret: optional(raw, key, 'secret', '') }),
+  parse: (raw, key) => ({ type: 'dingtalk', url: urlField(raw, key, 'url'), secret: optional(raw, key, 'secret', '') }),
   send(c, m) {
     const now = Date.now();
     const url = c.secret ? `${c.url}${c.url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${encodeURIComponent(dingtalkSign(c.secret, now))}` : c.url;

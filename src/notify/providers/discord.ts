@@ -1,7 +1,7 @@
 /** @module Discord: a channel webhook. */
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, post, required } from '../provider';
+import { post, urlField } from '../provider';
 
 export interface DiscordChannel {
   type: 'discord';
@@ -10,6 +10,6 @@ export interface DiscordChannel {
 
 export const discord: Provider<DiscordChannel> = {
   type: 'discord',
-  parse: (raw, key) => ({ type: 'discord', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  parse: (raw, key) => ({ type: 'discord', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ content: textWithLink(m) }) }),
 };

@@ -3,7 +3,8 @@
  * required by default so credentials never cross the network in the clear.
  */
 import type { Provider } from '../provider';
-import { bad, required } from '../provider';
+import { configFields } from '../../util/fields';
+import { optional, required } from '../provider';
 
 export interface EmailChannel {
   type: 'email';
@@ -19,28 +20,21 @@ export interface EmailChannel {
   to: string[];
 }
 
-function flag(raw: Record<string, unknown>, key: string, field: string, fallback: boolean): boolean {
-  if (raw[field] === undefined) return fallback;
-  if (typeof raw[field] !== 'boolean') throw bad(`${key}.${field}`, 'must be true or false');
-  return raw[field] as boolean;
-}
-
 export const email: Provider<EmailChannel> = {
   type: 'email',
   parse(raw, key) {
-    const secure = flag(raw, key, 'secure', false);
-    const port = raw.port ?? (secure ? 465 : 587);
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}.port`, 'must be a port number');
+    const secure = configFields.bool(raw.secure, `${key}.secure`, false);
+    const port = configFields.integer(raw.port, `${key}.port`, 1, 65535, secure ? 465 : 587);
     const to = typeof raw.to === 'string' ? [raw.to] : raw.to;
-    if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw bad(`${key}.to`, 'must be an address or a list of addresses');
+    if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw configFields.bad(`${key}.to`, 'must be an address or a list of addresses');
     return {
       type: 'email',
       host: required(raw, key, 'host'),
       port,
       secure,
-      requireTLS: flag(raw, key, 'requireTLS', true),
-      user: typeof raw.user === 'string' ? raw.user : '',
-      pass: typeof raw.pass === 'string' ? raw.pass : '',
+      requireTLS: configFields.bool(raw.requireTLS, `${key}.requireTLS`, true),
+      user: optional(raw, key, 'user', ''),
+      pass: optional(raw, key, 'pass', ''),
       from: required(raw, key, 'from'),
       to: to as string[],
     };

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, jsonField, optional, post, required } from '../provider';
+import { jsonField, optional, post, urlField } from '../provider';
 
 export interface FeishuChannel {
   type: 'feishu';
@@ -17,7 +17,7 @@ export function feishuSign(secret: string, timestampSec: number): string {
 
 export const feishu: Provider<FeishuChannel> = {
   type: 'feishu',
-  parse: (raw, key) => ({ type: 'feishu', url: httpUrl(required(raw, key, 'url'), `${key}.url`), secret: optional(raw, key, 'secret', '') }),
+  parse: (raw, key) => ({ type: 'feishu', url: urlField(raw, key, 'url'), secret: optional(raw, key, 'secret', '') }),
   send(c, m) {
     const ts = Math.floor(Date.now() / 1000);
     const signed = c.secret ? { timestamp: String(ts), sign: feishuSign(c.secret, ts) } : {};

@@ -1,7 +1,7 @@
 /** @module Gotify: a message through an application token on your server. */
 import { textWithLink, titleOf } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, post, required, trimSlash } from '../provider';
+import { post, required, trimSlash, urlField } from '../provider';
 
 export interface GotifyChannel {
   type: 'gotify';
@@ -11,7 +11,7 @@ export interface GotifyChannel {
 
 export const gotify: Provider<GotifyChannel> = {
   type: 'gotify',
-  parse: (raw, key) => ({ type: 'gotify', server: httpUrl(required(raw, key, 'server'), `${key}.server`), token: required(raw, key, 'token') }),
+  parse: (raw, key) => ({ type: 'gotify', server: urlField(raw, key, 'server'), token: required(raw, key, 'token') }),
   send: (c, m) =>
     post({
       url: `${trimSlash(c.server)}/message`,

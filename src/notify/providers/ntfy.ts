@@ -1,7 +1,7 @@
 /** @module ntfy: a message to a topic on ntfy.sh or your own server; critical alerts are urgent. */
 import { titleOf } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, optional, post, required, trimSlash } from '../provider';
+import { optional, post, required, trimSlash, urlField } from '../provider';
 
 export interface NtfyChannel {
   type: 'ntfy';
@@ -15,7 +15,7 @@ export const ntfy: Provider<NtfyChannel> = {
   type: 'ntfy',
   parse: (raw, key) => ({
     type: 'ntfy',
-    server: httpUrl(optional(raw, key, 'server', 'https://ntfy.sh'), `${key}.server`),
+    server: urlField(raw, key, 'server', 'https://ntfy.sh'),
     topic: required(raw, key, 'topic'),
     token: optional(raw, key, 'token', ''),
   }),

@@ -1,7 +1,7 @@
 /** @module Slack: an incoming webhook (Mattermost and Rocket.Chat take the same body). */
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, post, required } from '../provider';
+import { post, urlField } from '../provider';
 
 export interface SlackChannel {
   type: 'slack';
@@ -10,6 +10,6 @@ export interface SlackChannel {
 
 export const slack: Provider<SlackChannel> = {
   type: 'slack',
-  parse: (raw, key) => ({ type: 'slack', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  parse: (raw, key) => ({ type: 'slack', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ text: textWithLink(m) }) }),
 };

@@ -1,7 +1,7 @@
 /** @module Telegram: a bot's sendMessage to a chat. */
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { httpUrl, jsonField, optional, post, required, trimSlash } from '../provider';
+import { jsonField, post, required, trimSlash, urlField } from '../provider';
 
 export interface TelegramChannel {
   type: 'telegram';
@@ -17,7 +17,7 @@ export const telegram: Provider<TelegramChannel> = {
     type: 'telegram',
     botToken: required(raw, key, 'botToken'),
     chatId: required(raw, key, 'chatId'),
-    apiUrl: httpUrl(optional(raw, key, 'apiUrl', 'https://api.telegram.org'), `${key}.apiUrl`),
+    apiUrl: urlField(raw, key, 'apiUrl', 'https://api.telegram.org'),
   }),
   send: (c, m) =>
     post({ url: `${trimSlash(c.apiUrl)}/bot${c.botToken}/sendMessage`, body: JSON.stringify({ chat_id: c.chatId, text: textWithLink(m), disable_web_page_preview: true }) }, (text) =>

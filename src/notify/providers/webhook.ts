@@ -4,7 +4,8 @@
  */
 import type { AlertMessage } from '../message';
 import type { Provider } from '../provider';
-import { bad, httpUrl, post, required } from '../provider';
+import { configFields } from '../../util/fields';
+import { post, urlField } from '../provider';
 
 export interface WebhookChannel {
   type: 'webhook';
@@ -28,13 +29,12 @@ export function renderTemplate(template: string, message: AlertMessage): string 
 export const webhook: Provider<WebhookChannel> = {
   type: 'webhook',
   parse(raw, key) {
-    const url = httpUrl(required(raw, key, 'url'), `${key}.url`);
+    const url = urlField(raw, key, 'url');
     const headers = raw.headers ?? {};
     if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((h) => typeof h === 'string')) {
-      throw bad(`${key}.headers`, 'must be an object of header names to string values');
+      throw configFields.bad(`${key}.headers`, 'must be an object of header names to string values');
     }
-    const { template } = raw;
-    if (template !== undefined && (typeof template !== 'string' || template.length > 8192)) throw bad(`${key}.template`, 'must be a string of at most 8192 characters, such as "{\\"msg\\": \\"{{text}}\\"}"');
+    const template = configFields.optionalText(raw.template, `${key}.template`, 8192);
     return { type: 'webhook', url, headers: headers as Record<string, string>, ...(template === undefined ? {} : { template }) };
   },
   send: (c, m) => post({ url: c.url, headers: c.headers, body: c.template ? renderTemplate(c.template, m) : JSON.stringify(m) }),

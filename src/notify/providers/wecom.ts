@@ -1,7 +1,7 @@
 /** @module WeCom (企业微信): a group robot's webhook. */
-import { textWithLink } from '../message';
+import {  textWithLink } from '../message';
 import type { Provider } from '../provider';
-import { errcodeCheck, httpUrl, post, required } from '../provider';
+import { errcodeCheck, post, urlField } from '../provider';
 
 export interface WeComChannel {
   type: 'wecom';
@@ -10,6 +10,6 @@ export interface WeComChannel {
 
 export const wecom: Provider<WeComChannel> = {
   type: 'wecom',
-  parse: (raw, key) => ({ type: 'wecom', url: httpUrl(required(raw, key, 'url'), `${key}.url`) }),
+  parse: (raw, key) => ({ type: 'wecom', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ msgtype: 'text', text: { content: textWithLink(m) } }) }, errcodeCheck),
 };
