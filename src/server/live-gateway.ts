@@ -163,15 +163,15 @@ export class LiveGateway {
     if (admin || guest) this.broadcast((audience) => (audience === 'admin' ? admin : guest));
   }
 
-  /** A watched node's detail frame to its watchers that may see it. */
-  private sendDetail(id: number, viewers: readonly WebSocket[], frame: Buffer | null): void {
+  /** A watched node's detail frame (see LiveWatchers.details) to its watchers that may see it. */
+  private sendDetail(id: number, viewers: readonly WebSocket[], frame: Buffer | 'whole' | null): void {
     for (const ws of viewers) {
       if (ws.readyState !== ws.OPEN || this.behind.has(ws)) continue;
       const guest = this.isGuest(ws);
       if (guest && this.visibility.isHidden(id)) continue;
-      // A node first sampled while watched comes whole; so does one shown to guests again (they missed frames meanwhile).
-      if (frame && !(guest && this.visibility.isRevealed(id))) ws.send(frame, { binary: false });
-      else this.sendWhole(ws, id);
+      // A node shown to guests again comes whole, even if no detail changed in this window: they missed frames meanwhile.
+      if (frame === 'whole' || (guest && this.visibility.isRevealed(id))) this.sendWhole(ws, id);
+      else if (frame) ws.send(frame, { binary: false });
     }
   }
 

@@ -87,9 +87,11 @@ export class LiveWatchers<V extends object> {
 
   /**
    * For each watched node among `changed`, its detail metrics that changed as one frame, handed to
-   * `deliver` with its watchers; a null frame: the watchers need the node whole (first sampled while watched).
+   * `deliver` with its watchers: 'whole' when they need the node whole (first sampled while
+   * watched), null when no detail changed (some watchers may still need it whole: a node shown
+   * to guests again).
    */
-  details(changed: ReadonlySet<number>, deliver: (id: number, viewers: readonly V[], frame: Buffer | null) => void): void {
+  details(changed: ReadonlySet<number>, deliver: (id: number, viewers: readonly V[], frame: Buffer | 'whole' | null) => void): void {
     const byNode = new Map<number, V[]>();
     for (const [viewer, id] of this.watching) {
       const list = byNode.get(id);
@@ -104,15 +106,15 @@ export class LiveWatchers<V extends object> {
       const row = this.hub.latest(id);
       if (!meta || !row) continue;
       const prev = this.detailSent.get(id);
-      let frame: Buffer | null = null;
-      if (prev) {
-        out.reset();
-        out.ascii(UPDATE_HEAD);
-        if (!takeDelta(prev, meta, row, out, 'detail')) continue;
-        out.ascii(UPDATE_TAIL);
-        frame = out.copy();
+      if (!prev) {
+        deliver(id, viewers, 'whole');
+        continue;
       }
-      deliver(id, viewers, frame);
+      out.reset();
+      out.ascii(UPDATE_HEAD);
+      const changedDetail = takeDelta(prev, meta, row, out, 'detail');
+      out.ascii(UPDATE_TAIL);
+      deliver(id, viewers, changedDetail ? out.copy() : null);
     }
   }
 }

@@ -14,8 +14,8 @@ import type { TestServer } from './test-server';
 
 const METRICS = ['cpu', 'cpuUser', 'cpuCore.0', 'cpuCore.1', 'memUsedBytes'];
 
-function viewer(t: { after(fn: () => unknown): void }, s: TestServer) {
-  const ws = new WebSocket(`${s.ws}/ws/live`);
+function viewer(t: { after(fn: () => unknown): void }, s: TestServer, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`${s.ws}/ws/live`, { headers });
   const frames: LiveMessage[] = [];
   ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as LiveMessage));
   t.after(() => ws.terminate());
@@ -41,7 +41,16 @@ function viewer(t: { after(fn: () => unknown): void }, s: TestServer) {
     await waitFor('the watched node, whole', () => frames.find((f) => f.type === 'node'));
     return id;
   };
-  return { ws, frames, opened, values, send, snapshot, watchFirst };
+  /**
+   * Waits until the server has read everything sent before and this viewer has every frame the
+   * server wrote to it before: text that is not JSON gets an error back on the same ordered socket.
+   */
+  const roundTrip = async (): Promise<void> => {
+    const errors = frames.filter((f) => f.type === 'error').length;
+    send('{round trip');
+    await waitFor('the round trip', () => frames.filter((f) => f.type === 'error').length > errors);
+  };
+  return { ws, frames, opened, values, send, snapshot, watchFirst, roundTrip };
 }
 
 /** An agent for node `name` sending METRICS, whose first sample (`first`) is stored. */
@@ -77,13 +86,12 @@ test('viewers get the overview metrics of every node; a watching viewer gets its
   assert.ok(watcher.values(id).every((v) => !('cpuCore.1' in v) || v === whole.node.values), 'an unchanged core is not sent again');
 
   watcher.send({ type: 'watch', id: null });
-  await new Promise((r) => setTimeout(r, 300));
+  await watcher.roundTrip();
   const before = watcher.frames.length;
   agent.sample(3, [16, 7, 30, 12, 1e9]);
   await waitFor('the former watcher still gets the overview', () => watcher.frames.slice(before).some((f) => f.type === 'update' && f.nodes.some((n) => n.values?.cpu === 16)));
   await waitFor('the other viewer too', () => other.values(id).some((v) => v.cpu === 16));
-  // One more window: any detail frame for sample 3 would have gone out with its overview frame.
-  await new Promise((r) => setTimeout(r, 300));
+  // A window's detail frames are written before its overview frame: any for sample 3 arrived already.
   assert.ok(
     watcher.frames.slice(before).every((f) => f.type !== 'update' || f.nodes.every((n) => !n.values || Object.keys(n.values).every((m) => m === 'cpu' || m === 'memUsedBytes'))),
     'after unwatching: overview metrics only',
@@ -152,17 +160,23 @@ test('a guest watching a node the admin hides gets nothing of it; shown again, i
   const agent = await reportingAgent(t, s, 'web-3', [10, 6, 1, 1, 1e9]);
   const guest = viewer(t, s);
   const id = await guest.watchFirst();
+  const adminFeed = viewer(t, s, { Cookie: admin.cookieHeader() });
+  await adminFeed.snapshot();
 
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: true })).status, 200);
   await waitFor('the guest is told it is gone', () => guest.frames.some((f) => f.type === 'remove' && f.ids.includes(id)));
   const hiddenFrom = guest.frames.length;
   agent.sample(2, [20, 6, 2, 7, 1e9]);
-  await new Promise((r) => setTimeout(r, 400));
-  assert.deepEqual(guest.values(id).slice(2), [], 'nothing of the hidden node, detail or overview');
-  assert.equal(guest.frames.length, hiddenFrom);
+  await waitFor('the admin gets the sample', () => adminFeed.values(id).some((v) => v.cpu === 20));
+  // Whatever the window that carried it to the admin wrote to the guest has arrived after this.
+  await guest.roundTrip();
+  assert.deepEqual(guest.frames.slice(hiddenFrom).filter((f) => f.type !== 'error'), [], 'nothing of the hidden node, detail or overview');
 
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: false })).status, 200);
-  agent.sample(3, [30, 6, 3, 7, 1e9]);
+  // No sample comes meanwhile: the node must come whole though none of its metrics changes in that window.
+  await waitFor('the node back in the overview', () => guest.frames.slice(hiddenFrom).some((f) => f.type === 'update' && f.nodes.some((n) => n.id === id && n.name === 'web-3')));
   const whole = await waitFor('the watched node whole again', () => guest.frames.slice(hiddenFrom).find((f) => f.type === 'node'));
   assert.equal(whole.type === 'node' && whole.node.values['cpuCore.1'], 7, 'with the core that changed while hidden');
+  agent.sample(3, [30, 6, 3, 7, 1e9]);
+  await waitFor('and its detail live again', () => guest.values(id).some((v) => v['cpuCore.0'] === 3));
 });
