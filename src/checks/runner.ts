@@ -81,9 +81,14 @@ export class CheckRunner<C extends Scheduled> {
     const { clock, run, onResult } = this.options;
     const controller = new AbortController();
     const failed = (err: unknown): CheckResult => ({ ts: clock.now(), up: false, latencyMs: null, error: `the check failed: ${err instanceof Error ? err.message : String(err)}` });
-    // A run that throws instead of resolving is reported as down, like one that rejects.
-    const done = Promise.resolve()
-      .then(() => run(check, controller.signal, clock))
+    let started: Promise<CheckResult>;
+    try {
+      started = run(check, controller.signal, clock);
+    } catch (err) {
+      // A run that throws instead of resolving is reported as down, like one that rejects.
+      started = Promise.reject(err);
+    }
+    const done = started
       .catch(failed)
       .then((result) => {
         if (this.stopped) return;
