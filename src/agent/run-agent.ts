@@ -9,6 +9,7 @@ import type { HelloMessage } from '../protocol/messages';
 import { METRIC_NAMES } from '../protocol/metrics';
 import { encodeFields, sampleFields } from '../protocol/encode';
 import { VERSION } from '../version';
+import { systemClock } from '../util/clock';
 import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
 import type { BufferLimits } from './buffer';
@@ -68,6 +69,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const commands = commandsCollector(options.commands ?? []);
   collectors.push(gpu, commands);
   const failed = new Set<string>();
+  // The edge of the agent: the only place that picks the real clock.
+  const clock = systemClock;
   const url = agentEndpoint(options.server);
   const start = performance.now();
   // Two readings prime the rate-based collectors (so the first sample sent already has rates) and
@@ -85,7 +88,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     agentVersion: VERSION,
-    host: { ...hostFacts(Date.now()), ...(lastDiskTotal > 0 ? { diskTotalBytes: lastDiskTotal } : {}) },
+    host: { ...hostFacts(clock.now()), ...(lastDiskTotal > 0 ? { diskTotalBytes: lastDiskTotal } : {}) },
     metrics: schema,
     intervalMs: options.intervalMs,
   });
@@ -98,9 +101,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
       throw new ProbeError('PROBE_ERR_CONFIG', `cannot read the CA file ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs, ca, insecureLoopback: options.insecureLoopback });
-  const persist = setInterval(() => buffer.persist(), PERSIST_EVERY_MS);
-  persist.unref();
+  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs, ca, insecureLoopback: options.insecureLoopback, clock });
+  const persist = clock.every(PERSIST_EVERY_MS, () => buffer.persist()).unref();
   const phaseMs = Math.floor(Math.random() * options.intervalMs);
   const scheduler = schedule(options.intervalMs, (ts) => {
     const values = collectAll(collectors, performance.now() - start, failed);
@@ -110,9 +112,9 @@ export function runAgent(options: AgentOptions): RunningAgent {
     const seq = buffer.nextSeq();
     const { array, extra } = sampleFields(values, schema);
     const sample = { seq, ts, text: encodeFields(seq, ts, array, extra), ...(extra ? {} : { fields: array }) };
-    buffer.append(sample, Date.now());
+    buffer.append(sample, clock.now());
     connection.send(sample);
-  }, phaseMs);
+  }, phaseMs, clock);
   prober.start();
   log.info('agent started', { server: url, intervalMs: options.intervalMs, stateDir: options.stateDir, unacked: buffer.unackedCount, version: VERSION });
   return {
@@ -122,7 +124,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
       prober.stop();
       gpu.stop();
       commands.stop();
-      clearInterval(persist);
+      persist.cancel();
       connection.close();
       buffer.close();
     },

@@ -1,7 +1,22 @@
+/**
+ * The WebSocket adapter against a real ws server on port 0, with the session's timers on a manual
+ * clock: the test waits only for the network, never for the timers.
+ */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
 import { BACKOFF_CAP_MS, backoffDelay } from '../../src/agent/backoff';
-import { agentEndpoint } from '../../src/agent/connection';
+import { SampleBuffer } from '../../src/agent/buffer';
+import { agentEndpoint, connect } from '../../src/agent/connection';
+import type { Connection } from '../../src/agent/connection';
+import { setLogLevel } from '../../src/util/log';
+import { waitFor } from '../helpers';
+import { ManualClock } from '../manual-clock';
 
 test('agentEndpoint accepts what people type', () => {
   assert.equal(agentEndpoint('ws://127.0.0.1:8080'), 'ws://127.0.0.1:8080/ws/agent');
@@ -24,86 +39,94 @@ test('backoff grows exponentially with jitter and is capped at 30 s', () => {
   assert.ok(backoffDelay(20, 0) >= BACKOFF_CAP_MS / 2, 'jitter never drops below half the cap');
 });
 
-test('a server that goes silent (a dead link that never closes) is given up on and reconnected to', async (t) => {
-  const { mkdtempSync } = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const { WebSocketServer } = await import('ws');
-  const { connect, silenceTimeout } = await import('../../src/agent/connection');
-  const { SampleBuffer } = await import('../../src/agent/buffer');
-  assert.equal(silenceTimeout(5000, 1000), 6000, 'fast samples: one ack interval plus one sample interval');
-  assert.equal(silenceTimeout(5000, 10_000), 20_000, 'slow samples are each acked: two intervals');
-
-  // A server that welcomes the agent, acks nothing, and keeps the TCP connection open.
+/** A ws server on port 0 that calls `onAgent` for each connection. */
+async function server(t: TestContext, onAgent: (ws: WebSocket) => void): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.on('listening', r));
-  t.after(() => wss.close());
-  const connections: number[] = [];
-  wss.on('connection', (ws) => {
-    connections.push(Date.now());
-    ws.once('message', () => ws.send(JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs: 300, compact: false })));
+  t.after(() => {
+    for (const ws of wss.clients) ws.terminate();
+    return new Promise((r) => wss.close(r));
   });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-silence-'));
-  const { port } = wss.address() as { port: number };
+  wss.on('connection', onAgent);
+  return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/agent`;
+}
+
+function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: number): Connection {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
+  const buffer = new SampleBuffer(dir);
   const conn = connect({
-    url: `ws://127.0.0.1:${port}/ws/agent`,
+    url,
     key: 'k',
-    intervalMs: 200,
-    buffer: new SampleBuffer(dir),
-    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 200, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    intervalMs,
+    buffer,
+    clock,
+    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
     random: () => 0,
   });
-  t.after(() => conn.close());
-  const deadline = Date.now() + 5000;
-  while (connections.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.equal(connections.length, 2, 'the agent came back on a new connection');
-  const gap = connections[1]! - connections[0]!;
-  // Silent for max(300, 200) + 200 ms after the welcome, then the first backoff (500 ms with random 0).
-  assert.ok(gap >= 900 && gap < 2500, `reconnected ${gap} ms after the first connection`);
-});
-
-test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per agent run, however often the server tells it', async (t) => {
-  const { mkdtempSync } = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const { WebSocketServer } = await import('ws');
-  const { connect } = await import('../../src/agent/connection');
-  const { SampleBuffer } = await import('../../src/agent/buffer');
-  // A server that tells every connection twice, then closes it: the agent reconnects and hears it again.
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((r) => wss.on('listening', r));
-  t.after(() => wss.close());
-  let connections = 0;
-  const budget = JSON.stringify({ type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: 'this node has stored 1000 metric names, its budget' });
-  wss.on('connection', (ws) => {
-    connections++;
-    ws.once('message', () => {
-      ws.send(JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs: 5000, compact: false }));
-      ws.send(budget);
-      ws.send(budget);
-      ws.send(JSON.stringify({ type: 'error', code: 'PROBE_ERR_CLOCK_SKEW', message: 'other errors are still logged each time' }));
-      setTimeout(() => ws.close(), 50);
-    });
+  t.after(() => {
+    conn.close();
+    buffer.close();
+    rmSync(dir, { recursive: true, force: true });
   });
+  return conn;
+}
+
+/** Lines the code under test writes to stderr until the test ends. */
+function captureStderr(t: TestContext): string[] {
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
   t.after(() => (process.stderr.write = write));
-  const { port } = wss.address() as { port: number };
-  const conn = connect({
-    url: `ws://127.0.0.1:${port}/ws/agent`,
-    key: 'k',
-    intervalMs: 1000,
-    buffer: new SampleBuffer(mkdtempSync(path.join(os.tmpdir(), 'probe-budget-'))),
-    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 1000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
-    random: () => 0,
+  return lines;
+}
+
+const welcome = (ackIntervalMs: number) => JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs, compact: false });
+
+test('a server that goes silent (a dead link that never closes) is given up on after silenceTimeout and reconnected to', async (t) => {
+  setLogLevel('info');
+  const lines = captureStderr(t);
+  const clock = new ManualClock();
+  // A server that welcomes the agent, acks nothing, and keeps the TCP connection open.
+  const connections: number[] = [];
+  const url = await server(t, (ws) => {
+    connections.push(clock.now());
+    ws.once('message', () => ws.send(welcome(300)));
   });
-  t.after(() => conn.close());
-  const deadline = Date.now() + 5000;
-  while (connections < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200));
-  process.stderr.write = write;
-  assert.ok(connections >= 3, `the agent reconnected (${connections} connections)`);
+  const conn = agent(t, url, clock, 200);
+  await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
+  // Silent for max(300, 200) + 200 ms after the welcome.
+  await clock.advance(500);
+  await waitFor('the dead link dropped', () => !conn.stats.connected, 5000, 5);
+  assert.equal(connections.length, 1);
+  // Then the first backoff: 500 ms with random 0.
+  await clock.advance(500);
+  await waitFor('a new connection', () => connections.length === 2, 5000, 5);
+  assert.deepEqual(connections.map((at) => at - connections[0]!), [0, 1000], 'silence 500 ms, then backoff 500 ms, on the clock');
+  assert.ok(lines.some((l) => l.includes('no word from the server; reconnecting afterMs=500')), lines.join(''));
+});
+
+test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per agent run, however often the server tells it', async (t) => {
+  setLogLevel('info');
+  const lines = captureStderr(t);
+  const clock = new ManualClock();
+  // A server that tells every connection twice, then closes it: the agent reconnects and hears it again.
+  let connections = 0;
+  const budget = JSON.stringify({ type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: 'this node has stored 1000 metric names, its budget' });
+  const url = await server(t, (ws) => {
+    connections++;
+    ws.once('message', () => {
+      ws.send(welcome(5000));
+      ws.send(budget);
+      ws.send(budget);
+      ws.send(JSON.stringify({ type: 'error', code: 'PROBE_ERR_CLOCK_SKEW', message: 'other errors are still logged each time' }));
+      ws.close();
+    });
+  });
+  const conn = agent(t, url, clock, 1000);
+  const skews = () => lines.filter((l) => l.includes('PROBE_ERR_CLOCK_SKEW')).length;
+  for (let n = 1; n <= 3; n++) {
+    await waitFor(`connection ${n} told and closed`, () => connections === n && skews() === n && !conn.stats.connected, 5000, 5);
+    await clock.advance(500);
+  }
   assert.equal(lines.filter((l) => l.includes('PROBE_ERR_METRIC_BUDGET')).length, 1, lines.join(''));
-  assert.ok(lines.filter((l) => l.includes('PROBE_ERR_CLOCK_SKEW')).length >= 3, 'other errors are logged as before');
 });

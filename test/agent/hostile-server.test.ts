@@ -15,6 +15,7 @@ import { connect } from '../../src/agent/connection';
 import type { Connection } from '../../src/agent/connection';
 import { setLogLevel } from '../../src/util/log';
 import { waitFor } from '../helpers';
+import { ManualClock } from '../manual-clock';
 
 const HOSTILE = [
   'null',
@@ -69,10 +70,11 @@ function agentOf(t: { after(fn: () => unknown): void }, url: string): { conn: Co
   const conn = connect({
     url,
     key: 'k',
-    // Long enough that no silence timeout reconnects during the test.
-    intervalMs: 60_000,
+    intervalMs: 1000,
     buffer,
-    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 60_000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    // Time stands still: no silence timeout can reconnect during the test, however slow the machine.
+    clock: new ManualClock(),
+    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 1000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
     random: () => 0,
   });
   t.after(() => {
@@ -109,14 +111,14 @@ test('hostile frames from the server (null, a welcome without ignoredMetrics, ba
   setLogLevel('warn');
   const fake = await fakeServer(t);
   const agent = agentOf(t, fake.url);
-  await waitFor('connected', () => agent.conn.stats.connected);
+  await waitFor('connected', () => agent.conn.stats.connected, 5000, 5);
   fake.beforeAck = [...HOSTILE, Buffer.from([0xff, 0x00, 0x7b])];
   const log = captureStderr();
   try {
     agent.sendSample();
-    await waitFor('the sample acked after the hostile frames', () => fake.samples === 1 && agent.buffer.unackedCount === 0);
+    await waitFor('the sample acked after the hostile frames', () => fake.samples === 1 && agent.buffer.unackedCount === 0, 5000, 5);
     agent.sendSample();
-    await waitFor('a second one too', () => fake.samples === 2 && agent.buffer.unackedCount === 0);
+    await waitFor('a second one too', () => fake.samples === 2 && agent.buffer.unackedCount === 0, 5000, 5);
   } finally {
     const lines = log.stop().filter((l) => l.includes('not part of the protocol'));
     assert.equal(lines.length, 1, `one line for ${2 * (HOSTILE.length + 1)} bad messages:\n${lines.join('\n')}`);
@@ -129,7 +131,7 @@ test('property: whatever frames the server sends, the agent survives and a valid
   setLogLevel('error');
   const fake = await fakeServer(t);
   const agent = agentOf(t, fake.url);
-  await waitFor('connected', () => agent.conn.stats.connected);
+  await waitFor('connected', () => agent.conn.stats.connected, 5000, 5);
   const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 31, 1e15, Number.MAX_SAFE_INTEGER + 2));
   const field = fc.oneof(hostileNumber, fc.string({ maxLength: 20 }), fc.constant(null), fc.boolean(), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
   const nearValid = fc.record(
@@ -158,7 +160,7 @@ test('property: whatever frames the server sends, the agent survives and a valid
       fake.beforeAck = frames;
       const before = fake.samples;
       agent.sendSample();
-      await waitFor('the sample acked', () => fake.samples === before + 1 && agent.buffer.unackedCount === 0, 5000, 10);
+      await waitFor('the sample acked', () => fake.samples === before + 1 && agent.buffer.unackedCount === 0, 5000, 5);
     }),
     { numRuns: 60 },
   );
