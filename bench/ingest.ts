@@ -114,7 +114,7 @@ async function measureProbe() {
   log(`added ${agents} nodes in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []), ...(args['server-node-args']?.split(' ').filter(Boolean) ?? [])];
-  const serverCommand = nodeArgs.length ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli.ts')]] as const) : ([path.join(root, 'dist/probe'), []] as const);
+  const serverCommand = nodeArgs.length ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli/main.ts')]] as const) : ([path.join(root, 'dist/probe'), []] as const);
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
     ...(args['ack-interval'] ? { server: { ackInterval: args['ack-interval'] } } : {}),

@@ -82,7 +82,7 @@ const noOptionalNative = {
  */
 export async function buildCli(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
   const result = await build({
-    entryPoints: [path.join(root, 'src/cli.ts')],
+    entryPoints: [path.join(root, 'src/cli/main.ts')],
     bundle: true,
     platform: 'node',
     target: 'node20',
