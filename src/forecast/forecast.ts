@@ -1,0 +1,123 @@
+/**
+ * @module When a growing series (disk, swap, memory used) reaches its capacity.
+ *
+ *     forecastFull(points, capacity, { now? }) -> { fullAt, low, high, reason? }
+ *
+ * `points` are raw samples or hourly rollups (`{ ts, value, max? }`, value = the hour's average),
+ * in any order, gaps allowed. `fullAt` is the central estimate (Unix ms), `low`–`high` its range
+ * (earliest–latest); all three are null when there is no date, and `reason` then says why in words
+ * a person can act on ("needs 3 days of data, has 20 h", "not growing", "seasonal with no trend").
+ * Method (docs/forecast.md): the last 28 days, cut at the last level shift (lastLevelShift); a
+ * seasonal Theil–Sen slope with Sen's 90 % interval (fitTrend); no date unless the whole interval is above
+ * zero; the level to grow from is the de-trended peak of the daily (or weekly) profile.
+ */
+import type { Hour, SeriesPoint } from './hours';
+import { DAY_HOURS, HOUR_MS, WEEK_HOURS, firstAtOrAfter, median, toHours } from './hours';
+import { lastLevelShift } from './level-shift';
+import type { SenFit } from './theil-sen';
+import { fitTrend } from './trend';
+
+export type { SeriesPoint } from './hours';
+
+export interface Forecast {
+  fullAt: number | null;
+  low: number | null;
+  high: number | null;
+  /** Why there is no date; absent when there is one. */
+  reason?: string;
+}
+
+export interface ForecastOptions {
+  /** The moment to forecast from (Unix ms); defaults to the last point's. */
+  now?: number;
+}
+
+/** Least history for a date: a trend needs several days (and their nights) to show. */
+export const MIN_DAYS = 3;
+/** Recent history is what predicts; older growth may have had another cause. */
+export const WINDOW_DAYS = 28;
+
+const noDate = (reason: string): Forecast => ({ fullAt: null, low: null, high: null, reason });
+
+export function forecastFull(points: readonly SeriesPoint[], capacity: number, options: ForecastOptions = {}): Forecast {
+  if (!(capacity > 0) || !Number.isFinite(capacity)) return noDate('no capacity known');
+  const all = toHours(points);
+  if (all.length === 0) return noDate(`needs ${MIN_DAYS} days of data, has none`);
+  const lastTs = Math.max(...points.filter((p) => Number.isFinite(p.ts) && Number.isFinite(p.value)).map((p) => p.ts));
+  const now = options.now ?? lastTs;
+  const lastH = all[all.length - 1]!.h;
+  const recent = all.slice(firstAtOrAfter(all, lastH - WINDOW_DAYS * DAY_HOURS + 1));
+  const start = lastLevelShift(recent, capacity);
+  const seg = recent.slice(start);
+  const missing = missingHistory(seg, start > 0 ? recent[start]! : null, recent[start - 1]);
+  if (missing) return noDate(missing);
+  const spanH = lastH - seg[0]!.h + 1;
+  const fit = fitTrend(seg);
+  const nowH = now / HOUR_MS;
+  const peaks = profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max);
+  if (seg[seg.length - 1]!.max >= capacity) return { fullAt: now, low: now, high: now };
+  if (fit.lo === null || fit.hi === null) return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
+  if (fit.lo <= 0) return noDate(whyNoTrend(fit.hours, fit, fit.period, capacity));
+  const at = (perHour: number) => Math.max(now, reachesAt(peaks, fit.period, perHour, nowH, capacity));
+  return { fullAt: at(fit.slope), low: at(fit.hi), high: at(fit.lo) };
+}
+
+const days = (hours: number) => (hours < 48 ? `${Math.round(hours)} h` : `${(hours / DAY_HOURS).toFixed(1)} days`);
+const utc = (h: number) => `${new Date(h * HOUR_MS).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC`;
+
+/** Null when `seg` is long and dense enough; else what is missing, said as a person would. */
+function missingHistory(seg: readonly Hour[], shift: Hour | null, before: Hour | undefined): string | null {
+  const spanH = seg[seg.length - 1]!.h - seg[0]!.h + 1;
+  const need = MIN_DAYS * DAY_HOURS;
+  if (spanH >= need && seg.length >= need / 2) return null;
+  const since = shift && before ? ` since the ${shift.avg < before.avg ? 'drop' : 'jump'} at ${utc(shift.h)}` : '';
+  const gaps = spanH >= need ? ` in ${days(spanH)} (gaps)` : '';
+  return `needs ${MIN_DAYS} days of data${since}, has ${days(seg.length)}${gaps}`;
+}
+
+/** Per season (hour of the day or of the week): the median of `value(x) − slope·(x.h − nowH)`. */
+function profile(seg: readonly Hour[], slope: number, period: number, nowH: number, value: (x: Hour) => number): Map<number, number> {
+  const bySeason = new Map<number, number[]>();
+  for (const x of seg) {
+    const s = x.h % period;
+    const r = value(x) - slope * (x.h + 0.5 - nowH);
+    const list = bySeason.get(s);
+    if (list) list.push(r);
+    else bySeason.set(s, [r]);
+  }
+  return new Map([...bySeason].map(([s, list]) => [s, median(list)]));
+}
+
+/**
+ * When the first hour's peak reaches `capacity`, each season (hour of the day or week) rising from
+ * its level now by `perHour`: disks fill at the top of their cycle (just before the log rotation,
+ * on the busy weekday), and an hour's max catches the backup's temporary files.
+ */
+function reachesAt(peaks: ReadonlyMap<number, number>, period: number, perHour: number, nowH: number, capacity: number): number {
+  let first = Infinity;
+  for (const [s, level] of peaks) {
+    const h = Math.max(Math.floor(nowH), Math.ceil(nowH + (capacity - level) / perHour - 0.5));
+    const aligned = h + ((((s - h) % period) + period) % period);
+    first = Math.min(first, aligned);
+  }
+  return Math.round((first + 0.5) * HOUR_MS);
+}
+
+/** "not growing", "shrinking", or "seasonal with no trend", with the numbers behind it. */
+function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity: number): string {
+  const pct = (v: number) => `${((v / capacity) * 100).toFixed(1)} %`;
+  const perDay = `${pct(fit.slope * DAY_HOURS)} of capacity a day`;
+  const nowH = seg[seg.length - 1]!.h;
+  for (const p of period === WEEK_HOURS ? [DAY_HOURS, WEEK_HOURS] : [DAY_HOURS]) {
+    const prof = profile(seg, fit.slope, p, nowH, (x) => x.avg);
+    const noise = 1.4826 * median(seg.map((x) => Math.abs(x.avg - fit.slope * (x.h + 0.5 - nowH) - prof.get(x.h % p)!)));
+    const values = [...prof.values()];
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    if (hi - lo > Math.max(4 * noise, 0.01 * capacity)) {
+      return `seasonal with no trend: a ${p === DAY_HOURS ? 'daily' : 'weekly'} cycle between ${pct(lo)} and ${pct(hi)} of capacity`;
+    }
+  }
+  if (fit.hi !== null && fit.hi < 0) return `shrinking: ${perDay}`;
+  return `not growing: ${perDay}, within the noise`;
+}
