@@ -16,7 +16,8 @@ import { OverviewEncoder, overviewOf } from './live-delta';
 import { GuestVisibility } from './live-visibility';
 import { LiveWatchers } from './live-watchers';
 
-const WINDOW_MS = 100;
+/** How often changes go out: one frame per audience per window. */
+export const WINDOW_MS = 100;
 /**
  * A viewer with this much unsent data is behind: it skips frames and, once its socket drained,
  * gets a fresh snapshot instead of the deltas it missed. (A 10 000-node snapshot is ~3.5 MB.)

@@ -7,7 +7,10 @@ import type { LatestRow, NodeMeta } from '../../src/server/hub';
 import { FrameWriter } from '../../src/server/frame-writer';
 import { takeDelta } from '../../src/server/live-delta';
 import type { Part } from '../../src/server/live-delta';
+import { Hub } from '../../src/server/hub';
+import { LiveGateway, STUCK_MS, WINDOW_MS } from '../../src/server/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
+import { ManualClock } from '../manual-clock';
 
 const { values: baseValues, ...baseMeta } = { id: 7, name: 'a', group: 'g', location: 'JP', online: true, lastSeen: 1000, os: 'Linux', arch: 'x64', cores: 2, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: { cpu: 1, memTotalBytes: 8e9, load1: 0.5 } } satisfies NodeView;
 const latest = (row: Row): LatestRow => ({ names: row.names, data: Float64Array.from(row.data) });
@@ -51,49 +54,59 @@ test('rows with the same names (one agent connection) are compared place by plac
   assert.deepEqual(delta(detail, { ...baseMeta }, latest({ names: ['cpu', 'cpuCore.0'], data: [3, 50] }), 'detail'), { id: 7, values: { 'cpuCore.0': 50, 'diskUsedBytes./"x"': null } }, 'new names: compared by name');
 });
 
-test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
-  const { Hub } = await import('../../src/server/hub');
-  const { LiveGateway } = await import('../../src/server/live-gateway');
-  const hub = new Hub([{ id: 1, name: 'a', group: '', location: '', keyHash: 'k', createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 }]);
-  const live = new LiveGateway(hub);
-  t.after(() => live.close());
+/** A LiveGateway on a ManualClock with one stand-in viewer (a socket whose backlog the test sets). */
+function gatewayOnClock(t: { after(fn: () => unknown): void }) {
+  const clock = new ManualClock();
+  const hub = new Hub([{ id: 1, name: 'a', group: '', location: '', keyHash: 'k', createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 }], { now: () => clock.now() });
+  const live = new LiveGateway(hub, clock);
   const frames: string[] = [];
-  let terminated = false;
-  const viewer = { readyState: 1, OPEN: 1, bufferedAmount: 0, send: (data: string | Buffer) => frames.push(data.toString()), terminate: () => (terminated = true), close: () => undefined };
-  (live['wss'].clients as Set<unknown>).add(viewer);
-  const flush = () => live['flush']();
+  const viewer = { readyState: 1, OPEN: 1, bufferedAmount: 0, terminated: false, send: (data: string | Buffer) => frames.push(data.toString()), terminate: () => (viewer.terminated = true), close: () => undefined };
+  const clients = live['wss'].clients as Set<unknown>;
+  clients.add(viewer);
+  t.after(() => (clients.delete(viewer), live.close()));
+  /** A sample at `ts`, then one window. */
+  const sample = async (ts: number, values: Record<string, number>) => {
+    hub.sample(1, ts, valuesRow(values));
+    await clock.advance(WINDOW_MS);
+  };
+  return { clock, viewer, frames, sample };
+}
 
-  hub.sample(1, 500, valuesRow({ cpu: 0 }));
-  flush();
+test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
+  const { viewer, frames, sample } = gatewayOnClock(t);
+  await sample(500, { cpu: 0 });
   assert.equal(JSON.parse(frames.at(-1)!).nodes[0].name, 'a', 'the first frame about a node carries all of it');
-  hub.sample(1, 1000, valuesRow({ cpu: 1 }));
-  flush();
+  await sample(1000, { cpu: 1 });
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 1000, values: { cpu: 1 } }] });
 
   viewer.bufferedAmount = 5 * 1024 * 1024;
-  hub.sample(1, 2000, valuesRow({ cpu: 2 }));
-  flush();
-  hub.sample(1, 3000, valuesRow({ cpu: 3 }));
-  flush();
+  await sample(2000, { cpu: 2 });
+  await sample(3000, { cpu: 3 });
   assert.equal(frames.length, 2, 'nothing more is queued on a viewer that is behind');
-  assert.equal(terminated, false);
+  assert.equal(viewer.terminated, false);
 
   viewer.bufferedAmount = 0;
-  hub.sample(1, 4000, valuesRow({ cpu: 4 }));
-  flush();
+  await sample(4000, { cpu: 4 });
   const resync = JSON.parse(frames.at(-1)!);
   assert.equal(resync.type, 'snapshot', 'a drained viewer gets the whole current state');
   assert.equal(resync.nodes[0].values.cpu, 4);
-  hub.sample(1, 5000, valuesRow({ cpu: 5 }));
-  flush();
+  await sample(5000, { cpu: 5 });
   assert.equal(JSON.parse(frames.at(-1)!).type, 'update', 'then deltas again');
-  hub.sample(1, 6000, valuesRow({ cpu: 5, load1: 1 }));
-  flush();
-  hub.sample(1, 7000, valuesRow({ load1: 1 }));
-  flush();
+  await sample(6000, { cpu: 5, load1: 1 });
+  await sample(7000, { load1: 1 });
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 7000, values: { cpu: null } }] }, 'a metric gone from the sample is removed');
-  hub.sample(1, 8000, valuesRow({ load1: 1, cpu: 6 }));
-  flush();
+  await sample(8000, { load1: 1, cpu: 6 });
   assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 8000, values: { cpu: 6 } }] }, 'and comes back as a change');
-  (live['wss'].clients as Set<unknown>).delete(viewer);
+});
+
+test('a viewer behind for STUCK_MS is cut; one behind a moment less is not', async (t) => {
+  const { clock, viewer, sample } = gatewayOnClock(t);
+  await sample(500, { cpu: 0 });
+  viewer.bufferedAmount = 5 * 1024 * 1024;
+  await sample(1000, { cpu: 1 });
+  const behindFrom = clock.now();
+  for (let i = 2; clock.now() - behindFrom < STUCK_MS; i++) await sample(i * 1000, { cpu: i });
+  assert.equal(viewer.terminated, false, `behind ${STUCK_MS} ms`);
+  await sample(999_000, { cpu: 999 });
+  assert.equal(viewer.terminated, true, 'behind a window longer');
 });
