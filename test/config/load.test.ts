@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load';
 import { DEFAULTS } from '../../src/config/schema';
+import { SETTINGS } from '../../src/config/settings';
+import type { Setting } from '../../src/config/settings';
 import { ProbeError } from '../../src/util/errors';
 import { ROOT, tempDir } from '../helpers';
 
@@ -65,10 +67,34 @@ test('bad values name the key and the source', (t) => {
   configError(() => loadConfig({ file: broken }), 'is not valid JSON');
 });
 
+/** The long form of a setting's flag (`--listen`), if `probe server` or `probe agent` takes it. */
+function longFlag(setting: Setting): string | undefined {
+  return setting.help ? /--[a-z-]+/.exec(setting.flag ?? '')?.[0] : undefined;
+}
+
 test('config.example.json is valid and documents every setting', () => {
   const file = path.join(ROOT, 'config.example.json');
   const config = loadConfig({ file });
   assert.equal(config.server.listen, '0.0.0.0:8080');
+  const text = readFileSync(file, 'utf8');
+  const example = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  for (const setting of SETTINGS) {
+    const [section, name] = setting.key.split('.') as [string, string];
+    assert.ok(example[section] && name in example[section], `config.example.json sets ${setting.key}`);
+    for (const word of [setting.env, longFlag(setting)]) if (word) assert.ok(text.includes(`${word},`) || text.includes(`${word})`), `config.example.json names ${word} (${setting.key})`);
+  }
+});
+
+test('docs/configuration.md has a row for every setting with its variable and flag', () => {
+  const rows = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8').split('\n').filter((line) => line.startsWith('| `'));
+  for (const setting of SETTINGS) {
+    const row = rows.find((line) => line.split(' | ')[0]!.includes(`\`${setting.key}\``));
+    assert.ok(row, `a row for ${setting.key}`);
+    const [, env, flag] = row.split(' | ');
+    assert.ok(setting.env ? env!.includes(`\`${setting.env}\``) : !env!.includes('PROBE_'), `the row of ${setting.key} names ${setting.env ?? 'no variable'}`);
+    const long = longFlag(setting);
+    if (long) assert.match(flag!, new RegExp(`${long}\\b`), `the row of ${setting.key} names ${long}`);
+  }
 });
 
 test('page settings and per-node notes come from the file, with sizes and dates checked', (t) => {
