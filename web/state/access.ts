@@ -3,6 +3,7 @@
  * action. The live socket starts only once access is granted, and asks again when it is refused.
  */
 import { signal } from '@preact/signals';
+import type { ErrorBody } from '../../src/protocol/errors';
 import type { PageAccessView } from '../../src/protocol/messages';
 
 export const access = signal<PageAccessView | null>(null);
@@ -21,7 +22,7 @@ export async function checkAccess(): Promise<PageAccessView | null> {
 export async function unlockPage(password: string): Promise<boolean> {
   const res = await fetch('/api/access', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
   if (!res.ok) {
-    accessError.value = ((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`;
+    accessError.value = ((await res.json().catch(() => ({}))) as Partial<ErrorBody>).message ?? `HTTP ${res.status}`;
     return false;
   }
   accessError.value = '';

@@ -3,16 +3,19 @@
  * and in the 1h view appends each live sample so the charts move without reloading.
  */
 import { signal } from '@preact/signals';
+import type { ErrorBody } from '../../src/protocol/errors';
+import type { HistoryAnswer, HistoryColumn, HistoryRange } from '../../src/protocol/history';
+import { HISTORY_RANGES, historyColumns } from '../../src/protocol/history';
 import type { NodeView } from '../../src/protocol/messages';
 
-export const RANGES = ['1h', '6h', '24h', '7d', '30d', '1y'] as const;
-export type Range = (typeof RANGES)[number];
+export const RANGES = Object.keys(HISTORY_RANGES) as HistoryRange[];
+export type Range = HistoryRange;
 
-/** Columns as the API sends them: `ts` plus one array per metric, null where nothing was sent. */
+/** The charts' data: an answer's `ts` and its metric columns by name. */
 export interface History {
   stepMs: number;
   ts: number[];
-  series: Record<string, (number | null)[]>;
+  series: Record<string, HistoryColumn>;
 }
 
 /** While loading another range, the charts keep the previous data (dimmed) rather than jumping away. */
@@ -26,20 +29,26 @@ let request = 0;
 const OMITTED_BATCH = 32;
 
 /** The metric columns of a later answer (whose range may have moved on by a bucket) placed on `ts`. */
-export function alignColumns(ts: readonly number[], answer: Record<string, unknown>): History['series'] {
+export function alignColumns(ts: readonly number[], answer: HistoryAnswer): History['series'] {
   const at = new Map(ts.map((t, i) => [t, i]));
-  const theirs = Array.isArray(answer.ts) ? (answer.ts as number[]) : [];
   const out: History['series'] = {};
-  for (const [key, value] of Object.entries(answer)) {
-    if (key === 'ts' || !Array.isArray(value)) continue;
+  for (const [key, value] of Object.entries(historyColumns(answer))) {
     const column = new Array<number | null>(ts.length).fill(null);
-    theirs.forEach((t, j) => {
+    answer.ts.forEach((t, j) => {
       const i = at.get(t);
-      if (i !== undefined) column[i] = (value[j] as number | null) ?? null;
+      if (i !== undefined) column[i] = value[j] ?? null;
     });
     out[key] = column;
   }
   return out;
+}
+
+/** One history request: the answer, or the server's message as the error. */
+async function fetchHistory(url: string): Promise<HistoryAnswer> {
+  const res = await fetch(url);
+  const body = (await res.json()) as HistoryAnswer | ErrorBody;
+  if (!res.ok) throw new Error(typeof body.message === 'string' ? body.message : `HTTP ${res.status}`);
+  return body as HistoryAnswer;
 }
 /** The node the history signal belongs to: another node's charts are never kept while loading. */
 let shownNode = -1;
@@ -50,21 +59,19 @@ export async function loadHistory(nodeId: number, which: Range): Promise<void> {
   shownNode = nodeId;
   history.value = { status: 'loading', previous: shown?.status === 'ready' ? shown.data : shown?.status === 'loading' ? shown.previous : null };
   try {
-    const res = await fetch(`/api/nodes/${nodeId}/history?range=${which}`);
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = await fetchHistory(`/api/nodes/${nodeId}/history?range=${which}`);
     if (mine !== request) return;
-    if (!res.ok) throw new Error(typeof body.message === 'string' ? body.message : `HTTP ${res.status}`);
-    const series: History['series'] = {};
-    for (const [key, value] of Object.entries(body)) if (key !== 'ts' && Array.isArray(value)) series[key] = value as (number | null)[];
-    const ts = body.ts as number[];
+    const series = historyColumns(body);
+    const { ts } = body;
     // An answer holds at most ~1.5 MB of columns and names the rest: fetch those by name, 32 at a time.
-    const omitted = typeof body.omitted === 'string' && body.omitted ? body.omitted.split(',') : [];
+    const omitted = body.omitted ? body.omitted.split(',') : [];
     for (let i = 0; i < omitted.length; i += OMITTED_BATCH) {
-      const more = (await (await fetch(`/api/nodes/${nodeId}/history?range=${which}&metrics=${omitted.slice(i, i + OMITTED_BATCH).join(',')}`)).json()) as Record<string, unknown>;
+      // A batch that fails leaves its charts empty rather than the whole page in error.
+      const more = await fetchHistory(`/api/nodes/${nodeId}/history?range=${which}&metrics=${omitted.slice(i, i + OMITTED_BATCH).join(',')}`).catch(() => null);
       if (mine !== request) return;
-      Object.assign(series, alignColumns(ts, more));
+      if (more) Object.assign(series, alignColumns(ts, more));
     }
-    history.value = { status: 'ready', data: { stepMs: body.stepMs as number, ts, series } };
+    history.value = { status: 'ready', data: { stepMs: body.stepMs, ts, series } };
   } catch (err) {
     if (mine === request) history.value = { status: 'error', message: (err as Error).message };
   }
