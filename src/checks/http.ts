@@ -80,11 +80,13 @@ function parse(raw: unknown, key: string): HttpCheck {
   if (parsed?.protocol !== `${base.type}:`) throw f.bad(`${key}.url`, `must be an ${base.type}:// URL for a check of type ${base.type}, got ${JSON.stringify(url)}`);
   const keyword = f.optionalText(entry.keyword, `${key}.keyword`, 1000);
   if (keyword === '') throw f.bad(`${key}.keyword`, 'must not be empty');
+  const method = f.oneOf(entry.method, `${key}.method`, METHODS, 'GET');
+  if (keyword !== undefined && method === 'HEAD') throw f.bad(`${key}.keyword`, 'cannot be looked for with method HEAD (its response has no body)');
   const body = f.optionalText(entry.body, `${key}.body`, 65_536);
   return {
     ...base,
     url,
-    method: f.oneOf(entry.method, `${key}.method`, METHODS, 'GET'),
+    method,
     status: parseStatus(entry.status, `${key}.status`),
     ...(keyword !== undefined && { keyword }),
     headers: parseHeaders(entry.headers, `${key}.headers`),
@@ -100,7 +102,7 @@ const showStatus = (ranges: [number, number][]) => ranges.map(([lo, hi]) => (lo 
 /** Judges the final response; `latencyMs` is already known. */
 function judge(check: HttpCheck, status: number, body: string | undefined): string | null {
   if (!check.status.some(([lo, hi]) => status >= lo && status <= hi)) return `status ${status}, expected ${showStatus(check.status)}`;
-  if (check.keyword !== undefined && check.method !== 'HEAD' && !(body ?? '').includes(check.keyword)) {
+  if (check.keyword !== undefined && !(body ?? '').includes(check.keyword)) {
     return `${JSON.stringify(check.keyword)} is not in the response (first ${MAX_BODY_BYTES / 1024 / 1024} MiB read)`;
   }
   return null;

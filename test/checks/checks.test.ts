@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { parseChecks } from '../../src/checks/checks';
+import { ROOT } from '../helpers';
 
 const CONFIG = [
   { name: 'Homepage', type: 'https', url: 'https://example.com/', keyword: 'Welcome', group: 'Web' },
@@ -62,4 +65,11 @@ test('a bad checks list is a PROBE_ERR_CONFIG naming the key', () => {
 
 test('keys starting with // are comments', () => {
   assert.equal(parseChecks([{ '//': 'the database', name: 'db', type: 'tcp', host: 'db:5432' }]).length, 1);
+});
+
+test('the example in docs/checks.md parses', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs/checks.md'), 'utf8');
+  const json = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(json, 'docs/checks.md has a json example');
+  assert.deepEqual(parseChecks((JSON.parse(json) as { checks: unknown }).checks).map((c) => c.type), ['https', 'http', 'tcp', 'icmp', 'dns']);
 });

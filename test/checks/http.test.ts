@@ -136,6 +136,7 @@ test('bad http entries name the key', () => {
   bad({ url: `${base}/`, headers: { 'bad name': 'x' } }, /^"checks\[0\]\.headers\.bad name" is not a valid header name/);
   bad({ url: `${base}/`, redirects: 50 }, /^"checks\[0\]\.redirects" must be a whole number from 0 to 20/);
   bad({ url: `${base}/`, insecure: 'yes' }, /^"checks\[0\]\.insecure" must be true or false/);
+  bad({ url: `${base}/`, keyword: 'x', method: 'HEAD' }, /^"checks\[0\]\.keyword" cannot be looked for with method HEAD/);
   bad({ url: `${base}/`, keyword: '' }, /^"checks\[0\]\.keyword" must not be empty/);
   bad({ url: `${base}/`, follow: true }, /^"checks\[0\]\.follow" is not a known setting/);
 });
