@@ -137,7 +137,8 @@ test('the bad-input battery: the server survives each and keeps serving', async 
     const started = Date.now();
     await new Promise((resolve) => socket.on('close', resolve));
     clearInterval(drip);
-    assert.ok(Date.now() - started < 5000, `cut after ${Date.now() - started} ms`);
+    // Well under the 30 s request timeout, which would cut it too: a bound with room for a loaded machine.
+    assert.ok(Date.now() - started < 20_000, `cut after ${Date.now() - started} ms`);
     await stillServes(s, healthy, ++seq);
   });
 
