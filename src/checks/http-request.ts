@@ -76,7 +76,7 @@ function connect(req: HopRequest): Promise<net.Socket> {
       reject(err);
     };
     req.signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', (err: NodeJS.ErrnoException) => fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)));
+    socket.on('error', (err: NodeJS.ErrnoException) => fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)));
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (socket instanceof tls.TLSSocket) {
         const cert = certOf(socket);
@@ -108,7 +108,7 @@ function readBody(res: http.IncomingMessage): Promise<string> {
       }
     });
     res.once('end', done);
-    res.once('error', reject);
+    res.on('error', reject);
   });
 }
 
@@ -125,7 +125,8 @@ export async function requestOnce(req: HopRequest): Promise<HopResponse> {
         createConnection: () => socket,
         signal: req.signal,
       });
-      outgoing.once('error', (err) => reject(req.signal.aborted ? req.signal.reason : err));
+      // `on`, not `once`: a second error (the socket after the request) must not go unhandled.
+      outgoing.on('error', (err) => reject(req.signal.aborted ? req.signal.reason : err));
       outgoing.once('response', (res) => {
         const location = res.headers.location;
         const head: HopResponse = { status: res.statusCode ?? 0, ...(location !== undefined && { location }) };

@@ -108,6 +108,14 @@ function judge(check: HttpCheck, status: number, body: string | undefined): stri
   return null;
 }
 
+function nextUrl(location: string, from: URL): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new Error(`redirected to ${JSON.stringify(location)}, which is not a valid URL`);
+  }
+}
+
 async function run(check: HttpCheck, signal: AbortSignal, clock: Clock = systemClock): Promise<CheckResult> {
   const ts = clock.now();
   const limit = deadline(signal, check.timeoutMs, clock);
@@ -132,7 +140,7 @@ async function run(check: HttpCheck, signal: AbortSignal, clock: Clock = systemC
       });
       if (REDIRECTS.has(res.status) && res.location !== undefined && check.redirects > 0) {
         if (hop >= check.redirects) return withCert({ ts, up: false, latencyMs: since(started), error: `more than ${check.redirects} redirects (the last to ${res.location})` });
-        url = new URL(res.location, url);
+        url = nextUrl(res.location, url);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`redirected to ${JSON.stringify(res.location)}, which is not an http(s) URL`);
         // As browsers do: 303, and 301/302 after a POST, go on with a GET without the body.
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
