@@ -15,6 +15,7 @@ import type { Hour, SeriesPoint } from './hours';
 import { DAY_HOURS, HOUR_MS, WEEK_HOURS, firstAtOrAfter, median, toHours } from './hours';
 import { lastLevelShift } from './level-shift';
 import type { SenFit } from './theil-sen';
+import { Z } from './theil-sen';
 import { fitTrend } from './trend';
 
 export type { SeriesPoint } from './hours';
@@ -43,9 +44,11 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   if (!(capacity > 0) || !Number.isFinite(capacity)) return noDate('no capacity known');
   const all = toHours(points);
   if (all.length === 0) return noDate(`needs ${MIN_DAYS} days of data, has none`);
-  const lastTs = Math.max(...points.filter((p) => Number.isFinite(p.ts) && Number.isFinite(p.value)).map((p) => p.ts));
+  let lastTs = -Infinity;
+  for (const p of points) if (p.ts > lastTs && Number.isFinite(p.ts) && Number.isFinite(p.value)) lastTs = p.ts;
   const now = options.now ?? lastTs;
   const lastH = all[all.length - 1]!.h;
+  if (all[all.length - 1]!.max >= capacity) return { fullAt: now, low: now, high: now };
   const recent = all.slice(firstAtOrAfter(all, lastH - WINDOW_DAYS * DAY_HOURS + 1));
   const start = lastLevelShift(recent, capacity);
   const seg = recent.slice(start);
@@ -55,11 +58,13 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   const fit = fitTrend(seg);
   const nowH = now / HOUR_MS;
   const peaks = profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max);
-  if (seg[seg.length - 1]!.max >= capacity) return { fullAt: now, low: now, high: now };
   if (fit.lo === null || fit.hi === null) return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
   if (fit.lo <= 0) return noDate(whyNoTrend(fit.hours, fit, fit.period, capacity));
   const at = (perHour: number) => Math.max(now, reachesAt(peaks, fit.period, perHour, nowH, capacity));
-  return { fullAt: at(fit.slope), low: at(fit.hi), high: at(fit.lo) };
+  const fullAt = at(fit.slope);
+  // Usage wanders around its trend like a random walk: the range widens with the time left.
+  const spread = Math.round(((Z * wander(fit.hours, fit.slope, fit.period) * Math.sqrt((fullAt - now) / HOUR_MS)) / fit.slope) * HOUR_MS);
+  return { fullAt, low: Math.max(now, Math.min(at(fit.hi), fullAt - spread)), high: Math.max(at(fit.lo), fullAt + spread) };
 }
 
 const days = (hours: number) => (hours < 48 ? `${Math.round(hours)} h` : `${(hours / DAY_HOURS).toFixed(1)} days`);
@@ -101,6 +106,17 @@ function reachesAt(peaks: ReadonlyMap<number, number>, period: number, perHour: 
     first = Math.min(first, aligned);
   }
   return Math.round((first + 0.5) * HOUR_MS);
+}
+
+/** How far the series strays from its trend over one period, per √hour (robust spread of the changes). */
+function wander(hours: readonly Hour[], slope: number, period: number): number {
+  const byH = new Map(hours.map((x) => [x.h, x.avg]));
+  const devs: number[] = [];
+  for (const x of hours) {
+    const before = byH.get(x.h - period);
+    if (before !== undefined) devs.push(Math.abs(x.avg - before - slope * period));
+  }
+  return devs.length < 2 ? 0 : (1.4826 * median(devs)) / Math.sqrt(period);
 }
 
 /** "not growing", "shrinking", or "seasonal with no trend", with the numbers behind it. */
