@@ -22,6 +22,7 @@ import { IngestQueue } from './ingest-queue';
 import { createWebServer, listenOn, reloadCertificate } from './listener';
 import { LiveGateway } from './live-gateway';
 import { startLocalAgent } from './local-agent';
+import { startEventLoopLog } from './event-loop';
 import { startMaintenance } from './maintenance';
 import { MetricBudget } from './metric-budget';
 import { NodeSync } from './node-sync';
@@ -119,6 +120,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   boundPort = bound.port;
   const timers = startServerTimers(parts, options.alertTickMs ?? 5000);
   const maintenance = startMaintenance(store, config.retention);
+  const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent ? startLocalAgent(store, `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), clock.now()) : null;
   if (localAgent) parts.sync.changed();
   log.info('server listening', { listen: `${bound.host}:${bound.port}`, data: config.server.data, version: VERSION, alertRules: config.rules.length });
@@ -128,6 +130,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     url: bound.url,
     setupUrl: auth.setupToken ? `${bound.url}admin#setup=${auth.setupToken}` : null,
     reload: () => reloadCertificate(http, tls),
-    close: () => shutdown({ background: [timers, maintenance, localAgent], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
+    close: () => shutdown({ background: [timers, maintenance, localAgent, loopLog], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
   };
 }
