@@ -121,8 +121,8 @@ function wander(hours: readonly Hour[], slope: number, period: number): number {
 
 /** "not growing", "shrinking", or "seasonal with no trend", with the numbers behind it. */
 function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity: number): string {
-  const pct = (v: number) => `${((v / capacity) * 100).toFixed(1)} %`;
-  const perDay = `${pct(fit.slope * DAY_HOURS)} of capacity a day`;
+  const pct = (v: number, digits = 1) => `${(((v / capacity) * 100) || 0).toFixed(digits).replace(/^-(0\.0+)$/, '$1')} %`;
+  const perDay = `${pct(fit.slope * DAY_HOURS, 2)} of capacity a day`;
   const nowH = seg[seg.length - 1]!.h;
   for (const p of period === WEEK_HOURS ? [DAY_HOURS, WEEK_HOURS] : [DAY_HOURS]) {
     const prof = profile(seg, fit.slope, p, nowH, (x) => x.avg);
@@ -130,7 +130,9 @@ function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity:
     const values = [...prof.values()];
     const lo = Math.min(...values);
     const hi = Math.max(...values);
-    if (hi - lo > Math.max(4 * noise, 0.01 * capacity)) {
+    // The range that noise alone gives the medians of `seg.length / p` values in each of p seasons, doubled.
+    const byChance = 2 * 2 * Math.sqrt(2 * Math.log(p)) * ((1.25 * noise) / Math.sqrt(Math.max(1, seg.length / p)));
+    if (hi - lo > Math.max(byChance, 0.01 * capacity)) {
       return `seasonal with no trend: a ${p === DAY_HOURS ? 'daily' : 'weekly'} cycle between ${pct(lo)} and ${pct(hi)} of capacity`;
     }
   }
