@@ -41,7 +41,8 @@ export class EventLoopWatch {
         gc.count++;
         gc.ms += entry.duration;
         gc.maxMs = Math.max(gc.maxMs, entry.duration);
-        if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        // Node puts the kind of collection in `detail` (its types do not declare it).
+        if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
           gc.majorCount++;
           gc.majorMs += entry.duration;
         }
