@@ -57,7 +57,7 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   const spanH = lastH - seg[0]!.h + 1;
   const fit = fitTrend(seg);
   const nowH = now / HOUR_MS;
-  const peaks = profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max);
+  const peaks = anchored(fit.hours, profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max), fit.slope, fit.period, nowH);
   if (fit.lo === null || fit.hi === null) return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
   if (fit.lo <= 0) return noDate(whyNoTrend(fit.hours, fit, fit.period, capacity));
   const at = (perHour: number) => Math.max(now, reachesAt(peaks, fit.period, perHour, nowH, capacity));
@@ -91,6 +91,21 @@ function profile(seg: readonly Hour[], slope: number, period: number, nowH: numb
     else bySeason.set(s, [r]);
   }
   return new Map([...bySeason].map(([s, list]) => [s, median(list)]));
+}
+
+/**
+ * The profile moved to where the last day stands against it: usage is more a random walk than a
+ * line with noise (a big upload stays), so the recent level counts more than the month's median.
+ */
+function anchored(hours: readonly Hour[], peaks: Map<number, number>, slope: number, period: number, nowH: number): Map<number, number> {
+  const lastH = hours[hours.length - 1]!.h;
+  const offsets: number[] = [];
+  for (let i = hours.length - 1; i >= 0 && hours[i]!.h > lastH - DAY_HOURS; i--) {
+    const x = hours[i]!;
+    offsets.push(x.max - slope * (x.h + 0.5 - nowH) - peaks.get(x.h % period)!);
+  }
+  const offset = median(offsets);
+  return new Map([...peaks].map(([s, level]) => [s, level + offset]));
 }
 
 /**
