@@ -8,8 +8,10 @@
  * (earliest–latest); all three are null when there is no date, and `reason` then says why in words
  * a person can act on ("needs 3 days of data, has 20 h", "not growing", "seasonal with no trend").
  * Method (docs/forecast.md): the last 28 days, cut at the last level shift (lastLevelShift); a
- * seasonal Theil–Sen slope with Sen's 90 % interval (fitTrend); no date unless the whole interval is above
- * zero; the level to grow from is the de-trended peak of the daily (or weekly) profile.
+ * seasonal Theil–Sen slope with Sen's 90 % interval (fitTrend); no date unless the whole interval
+ * is above zero; each hour of the day (or week) grows from its de-trended peak, moved to where the
+ * last day stands; the range also widens with the time left as a random walk's would.
+ * The quota date is forecastQuota in quota.ts.
  */
 import type { Hour, SeriesPoint } from './hours';
 import { DAY_HOURS, HOUR_MS, WEEK_HOURS, firstAtOrAfter, median, toHours } from './hours';
