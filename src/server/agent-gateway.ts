@@ -20,7 +20,7 @@ import { systemClock } from '../util/clock';
 import type { Clock } from '../util/clock';
 import { BurstLog, log } from '../util/log';
 import { VERSION } from '../version';
-import { AckPacer } from './ack-pacer';
+import { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS, AckPacer } from './ack-pacer';
 import type { AckPace } from './ack-pacer';
 import { SilenceWatch } from './agent-silence';
 import type { Heard } from './agent-silence';
@@ -28,24 +28,12 @@ import { refuseUpgrade } from './http-body';
 import type { Hub } from './hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from './keys';
+import { ClockOffset } from './clock-offset';
 import { FailureTracker, TokenBucket, addressKey } from './limits';
-import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget } from './metric-budget';
+import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget, budgetMessage } from './metric-budget';
 
-/**
- * In fleets beyond AUTO_ACK_MAX_AGENTS, acks to one agent are sent at most this often (the first
- * one at once). An ack is a frame and a system call per agent; at 1 sample/s they were the largest
- * cost of ingest. Agents keep every sample until acked, so a later ack only means a few more
- * seconds held in their buffer.
- */
-export const ACK_INTERVAL_MS = 5000;
-/**
- * With `ackIntervalMs: 'auto'` (the default), an agent that says hello while at most this many are
- * connected is acked once per sample interval or ACK_INTERVAL_MS, whichever is shorter, so it
- * notices a silent server within two intervals; beyond, every ACK_INTERVAL_MS. 10 000 agents
- * acked every second cost 0.83 cores instead of 0.59-0.65 with 14 values a sample (bench:ingest --ack-interval 1s);
- * 1 000 cost 0.093 cores in all.
- */
-export const AUTO_ACK_MAX_AGENTS = 1000;
+export { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS } from './ack-pacer';
+
 /** Consecutive bad messages after which the connection is closed. */
 const MAX_BAD_IN_A_ROW = 10;
 /**
@@ -72,6 +60,9 @@ interface AgentConnection extends Heard {
   rate: TokenBucket;
   /** The agent was told its node's metric name budget is spent (once per connection). */
   toldBudget: boolean;
+  /** Its node's clock offset, kept across connections; samples are stored at the server's time. */
+  clockOffset: ClockOffset;
+  correctTs: (seq: number, ts: number) => number;
 }
 
 export interface AgentGatewayOptions {
@@ -101,6 +92,8 @@ function send(ws: WebSocket, msg: ServerMessage): void {
 export class AgentGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly byNode = new Map<number, AgentConnection>();
+  /** Each node's clock offset, kept while the server runs (a reconnecting agent's backfill needs it at once). */
+  private readonly offsets = new Map<number, ClockOffset>();
   private readonly silence: SilenceWatch<AgentConnection>;
   private readonly acks: AckPacer<WebSocket>;
   private readonly clock: Clock;
@@ -176,9 +169,12 @@ export class AgentGateway {
       this.events.write('info', 'agent reconnected; closing its previous connection', { node: name });
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
+    const clockOffset = this.offsets.get(nodeId) ?? new ClockOffset();
+    this.offsets.set(nodeId, clockOffset);
     const conn: AgentConnection = {
       ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, acks: this.acks.open(ws, this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs),
       lastMessageAt: this.now(), intervalMs: null, helloAt: 0, badInARow: 0, revoked: false, rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()), toldBudget: false,
+      clockOffset, correctTs: (seq, ts) => this.correctTs(conn, seq, ts),
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -204,7 +200,7 @@ export class AgentGateway {
     }
     const result: ParseResult<AgentMessage> = isBinary
       ? { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' }
-      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now(), compact: conn.compact });
+      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now(), compact: conn.compact, correctTs: conn.correctTs });
     if (!result.ok) {
       conn.badInARow++;
       if (conn.badInARow <= 3) log.warn('bad message from agent', { node: conn.name, code: result.code, error: result.message });
@@ -225,6 +221,8 @@ export class AgentGateway {
       conn.helloAt = this.now();
       if (this.ackIntervalMs === 'auto') conn.acks.intervalMs = this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS) ? Math.min(msg.intervalMs, ACK_INTERVAL_MS) : ACK_INTERVAL_MS;
       conn.compact.prev = null;
+      if (msg.ts !== undefined) conn.clockOffset.restart(msg.ts, this.now());
+      hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
       store.setHost(conn.nodeId, msg.host);
       hub.setHost(conn.nodeId, msg.host);
       hub.setOnline(conn.nodeId, true);
@@ -254,6 +252,13 @@ export class AgentGateway {
     if (hub.sample(conn.nodeId, msg.ts, row)) this.options.onSample?.(conn.nodeId, row);
   }
 
+  /** Learns the node's clock offset from a sample as it arrives, and gives the sample's time on the server's clock. */
+  private correctTs(conn: AgentConnection, seq: number, ts: number): number {
+    const at = conn.clockOffset.take(seq, ts, this.now());
+    this.options.hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
+    return at;
+  }
+
   /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
   private refuseNames(conn: AgentConnection, firstForNode: boolean): void {
     if (!firstForNode && conn.toldBudget) return;
@@ -264,11 +269,7 @@ export class AgentGateway {
     }
     if (conn.toldBudget) return;
     conn.toldBudget = true;
-    send(conn.ws, {
-      type: 'error',
-      code: 'PROBE_ERR_METRIC_BUDGET',
-      message: `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): samples are stored without names it has not sent before (such as ${example}). Reuse names instead of making new ones, or ask the server's operator for a larger budget`,
-    });
+    send(conn.ws, { type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: budgetMessage(status) });
   }
 
   /** Drops connections whose node was removed or whose key was rotated by the CLI. */

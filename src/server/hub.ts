@@ -33,6 +33,8 @@ interface NodeState {
   data: Float64Array;
   /** The config file's settings for this node's name, looked up when the name is set. */
   settings: NodeSettings;
+  /** How far the node's clock is off (ms to add to its stamps); 0 when in agreement. */
+  clockOffsetMs: number;
 }
 
 /** A node's live values as the hub holds them: read at once, not kept (overwritten by the next sample). */
@@ -127,7 +129,7 @@ export class Hub {
       seen.add(record.id);
       const state = this.nodes.get(record.id);
       if (!state) {
-        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0), settings: this.settingsFor(record.name) });
+        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0), settings: this.settingsFor(record.name), clockOffsetMs: 0 });
         changed.push(record.id);
       } else if (
         state.record.name !== record.name ||
@@ -181,6 +183,19 @@ export class Hub {
     if (!state) return;
     state.record = { ...state.record, host };
     this.emit({ changed: [nodeId] });
+  }
+
+  /** The node's clock offset as the agent gateway learnt it; views change only when it does by a second or more. */
+  setClockOffset(nodeId: number, offsetMs: number): void {
+    const state = this.nodes.get(nodeId);
+    if (!state || Math.abs(state.clockOffsetMs - offsetMs) < 1000) return;
+    state.clockOffsetMs = offsetMs;
+    this.emit({ changed: [nodeId] });
+  }
+
+  /** How far the node's clock is off, in ms (0 when in agreement or unknown). */
+  clockOffset(nodeId: number): number {
+    return this.nodes.get(nodeId)?.clockOffsetMs ?? 0;
   }
 
   setOnline(nodeId: number, online: boolean): void {

@@ -112,3 +112,8 @@ export class MetricBudget {
     this.nodes.delete(nodeId);
   }
 }
+
+/** What the agent is told once its node's budget is spent. */
+export function budgetMessage(status: { names: number; limit: number; examples: readonly string[] }): string {
+  return `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): samples are stored without names it has not sent before (such as ${status.examples[0]}). Reuse names instead of making new ones, or ask the server's operator for a larger budget`;
+}
