@@ -19,7 +19,7 @@ export interface ParseContext {
   compact?: { prev: DecodedFields | null; spare?: DecodedFields };
   /** Server clock, Unix ms: samples too far from it (after `correctTs`) are refused. */
   now: number;
-  /** The sample's time on the server's clock, given its seq and the node's `ts` (see server/clock-offset.ts). */
+  /** The sample's time on the server's clock, given its seq and the node's `ts` (see server/agents/clock-offset.ts). */
   correctTs?: (seq: number, ts: number) => number;
 }
 

@@ -8,17 +8,17 @@ import type { Config } from '../config/schema';
 import type { Store } from '../store/store';
 import type { Clock } from '../util/clock';
 import { VERSION } from '../version';
-import { createAdminHandler } from './admin-api';
-import type { AgentGateway } from './agent-gateway';
-import { alertsView } from './alerts-view';
-import type { Asset } from './assets';
-import type { AdminAuth } from './auth';
-import { createRequestHandler } from './http';
-import type { Hub } from './hub';
-import type { LiveGateway } from './live-gateway';
-import type { NodeSync } from './node-sync';
-import type { OwnHosts } from './own-hosts';
-import type { PageAccess } from './page-access';
+import { createAdminHandler } from './admin/admin-api';
+import type { AgentGateway } from './agents/agent-gateway';
+import { alertsView } from './http/alerts-view';
+import type { Asset } from './http/assets';
+import type { AdminAuth } from './admin/auth';
+import { createRequestHandler } from './http/http';
+import type { Hub } from './fleet/hub';
+import type { LiveGateway } from './live/live-gateway';
+import type { NodeSync } from './fleet/node-sync';
+import type { OwnHosts } from './net/own-hosts';
+import type { PageAccess } from './admin/page-access';
 
 export interface ListenerParts {
   config: Config;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClockOffset } from '../../src/server/clock-offset';
+import { ClockOffset } from '../../src/server/agents/clock-offset';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 28, 12);
