@@ -22,6 +22,7 @@ import type { Silence } from './silences';
 export type { NodeFacts } from './kinds/kind';
 
 export interface EngineDeps {
+  /** The rules at start; `setRules` replaces them while running (the admin's changes). */
   rules: readonly Rule[];
   store: AlertStore;
   notifier: Notifier;
@@ -78,29 +79,45 @@ export class AlertEngine {
    * may not have reconnected yet; a node that came back and then died is judged at once.
    */
   private readonly reportedSinceStart = new Set<number>();
-  private readonly onSamples: { rule: Rule; kind: SampleKind<Rule> }[] = [];
-  private readonly onTimer: { rule: Rule; kind: TimerKind<Rule> }[] = [];
+  private rules: readonly Rule[] = [];
+  private onSamples: { rule: Rule; kind: SampleKind<Rule> }[] = [];
+  private onTimer: { rule: Rule; kind: TimerKind<Rule> }[] = [];
 
   /** The metrics rules on samples read, and the one object their values are put in for each sample. */
-  private readonly metrics: string[];
-  private readonly vars: Vars = {};
+  private metrics: string[] = [];
+  private vars: Vars = {};
   /** Per names array (one per agent connection): the column of each of `metrics`. */
-  private readonly columns = new WeakMap<readonly string[], number[]>();
+  private columns = new WeakMap<readonly string[], number[]>();
 
   constructor(private readonly deps: EngineDeps) {
-    for (const rule of deps.rules) {
+    this.clock = deps.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+    this.offlineGraceMs = deps.offlineGraceMs ?? 60_000;
+    for (const { rule, nodeId, state } of deps.store.alertStates()) this.setState(rule, nodeId, JSON.parse(state) as AlertState);
+    this.setRules(deps.rules);
+  }
+
+  /**
+   * Runs `rules` from now on. States of rules that stay (by name) are kept; those of rules gone
+   * (removed or disabled) are dropped, in memory and in the store, without a notification.
+   */
+  setRules(rules: readonly Rule[]): void {
+    this.rules = rules;
+    this.onSamples = [];
+    this.onTimer = [];
+    for (const rule of rules) {
       const kind = kindOf(rule);
       if (kind.on === 'sample') this.onSamples.push({ rule, kind });
       else this.onTimer.push({ rule, kind });
     }
     this.metrics = [...new Set(this.onSamples.flatMap(({ rule, kind }) => kind.reads(rule)))];
-    this.clock = deps.clock ?? systemClock;
-    this.startedAt = this.clock.now();
-    this.offlineGraceMs = deps.offlineGraceMs ?? 60_000;
-    const known = new Set(deps.rules.map((r) => r.name));
-    for (const { rule, nodeId, state } of deps.store.alertStates()) {
-      if (known.has(rule)) this.setState(rule, nodeId, JSON.parse(state) as AlertState);
-      else deps.store.putAlertState(rule, nodeId, null); // the rule was removed from the config
+    this.vars = {};
+    this.columns = new WeakMap();
+    const known = new Set(rules.map((r) => r.name));
+    for (const [name, byNode] of this.states) {
+      if (known.has(name)) continue;
+      for (const nodeId of byNode.keys()) this.deps.store.putAlertState(name, nodeId, null);
+      this.states.delete(name);
     }
   }
 
@@ -137,7 +154,7 @@ export class AlertEngine {
 
   /** Alerts firing now, oldest first. */
   firing(): FiringAlert[] {
-    const byName = new Map(this.deps.rules.map((r) => [r.name, r]));
+    const byName = new Map(this.rules.map((r) => [r.name, r]));
     const now = this.clock.now();
     const out: FiringAlert[] = [];
     for (const [name, byNode] of this.states) {

@@ -2,6 +2,7 @@
  * @module Every notification provider by type, the `Channel` union of their configs, and the
  * `notifications` section's parser: each channel validated by its own provider at load.
  */
+import type { ChannelFieldSpec } from '../protocol/admin';
 import { configFields } from '../util/fields';
 import type { AlertMessage } from './message';
 import type { Provider } from './provider';
@@ -65,16 +66,25 @@ export function sendTo(channel: Channel, message: AlertMessage): Promise<void> {
   return (PROVIDERS[channel.type] as Provider<Channel>).send(channel, message);
 }
 
+/** One channel (`key` names it in errors: `notifications.<name>`), validated by its type's provider. */
+export function parseChannel(body: unknown, key: string): Channel {
+  const raw = configFields.object(body, key);
+  const type = configFields.oneOf(raw.type, `${key}.type`, TYPES);
+  return (PROVIDERS[type] as Provider<Channel>).parse(raw, key);
+}
+
 /** The `notifications` section: channels by name. */
 export function parseChannels(value: unknown): Record<string, Channel> {
   if (value === undefined) return {};
   const out: Record<string, Channel> = {};
   for (const [name, body] of Object.entries(configFields.object(value, 'notifications'))) {
     if (name.startsWith('//')) continue;
-    const key = `notifications.${name}`;
-    const raw = configFields.object(body, key);
-    const type = configFields.oneOf(raw.type, `${key}.type`, TYPES);
-    out[name] = (PROVIDERS[type] as Provider<Channel>).parse(raw, key);
+    out[name] = parseChannel(body, `notifications.${name}`);
   }
   return out;
+}
+
+/** Every channel type's config fields, for the admin's forms. */
+export function channelTypes(): Record<string, ChannelFieldSpec[]> {
+  return Object.fromEntries(TYPES.map((type) => [type, [...PROVIDERS[type].fields]]));
 }

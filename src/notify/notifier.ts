@@ -33,9 +33,14 @@ export async function sendWithRetry(name: string, channel: Channel, message: Ale
 
 export class Notifier {
   constructor(
-    private readonly channels: Record<string, Channel>,
+    private channels: Record<string, Channel>,
     private readonly retry?: RetryOptions,
   ) {}
+
+  /** The channels from now on (the admin's changes); sends under way finish with the old ones. */
+  setChannels(channels: Record<string, Channel>): void {
+    this.channels = channels;
+  }
 
   /** Fire and forget: each channel on its own, so one slow or failing channel delays no other. */
   dispatch(channelNames: readonly string[], message: AlertMessage): void {

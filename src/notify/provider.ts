@@ -3,10 +3,13 @@
  * channel's config at load, with errors naming the key, and send one message. Helpers for both.
  */
 import { configFields } from '../util/fields';
+import type { ChannelFieldSpec } from '../protocol/admin';
 import type { AlertMessage } from './message';
 
 export interface Provider<C extends { type: string }> {
   readonly type: C['type'];
+  /** The fields of its config, for the admin's form; `secret` ones are never sent back to a browser. */
+  readonly fields: readonly ChannelFieldSpec[];
   /** Validates `notifications.<name>` (given as `key`) for this type. */
   parse(raw: Record<string, unknown>, key: string): C;
   send(channel: C, message: AlertMessage): Promise<void>;

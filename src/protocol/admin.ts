@@ -87,3 +87,75 @@ export interface SilenceRequest {
   until: string;
   reason?: string;
 }
+
+/** One field of a channel type's config, for the admin's generated form. */
+export interface ChannelFieldSpec {
+  name: string;
+  /** `list`: strings; `headers`: an object of header names to values; `longtext`: a multi-line string. */
+  kind: 'text' | 'url' | 'number' | 'bool' | 'list' | 'headers' | 'longtext';
+  required?: boolean;
+  /** Write-only: never sent back; left empty on an edit, the stored value stays. */
+  secret?: boolean;
+  /** The default, shown as a placeholder. */
+  hint?: string;
+}
+
+/** Where a rule, channel or setting comes from: the config file (read-only here) or the admin. */
+export type Source = 'file' | 'admin';
+
+/** A channel as GET /api/admin/channels lists it: its config without secrets, and which secrets are set. */
+export interface ChannelView {
+  name: string;
+  type: string;
+  source: Source;
+  /** Its config as in the file's `notifications.<name>`, secret fields left out. */
+  config: Record<string, unknown>;
+  /** The secret fields that hold a value. */
+  secretsSet: string[];
+  /** A file channel of the same name hides this admin one. */
+  shadowed?: boolean;
+}
+
+/** GET /api/admin/channels. */
+export interface ChannelsView {
+  channels: ChannelView[];
+  /** Every channel type's fields. */
+  types: Record<string, ChannelFieldSpec[]>;
+}
+
+/** A rule as GET /api/admin/rules lists it: as written (the file's `alerts.rules[]` shape). */
+export interface RuleView {
+  name: string;
+  source: Source;
+  enabled: boolean;
+  /** The rule as in the config file's shape (kind, metric, op, threshold, expr, for, notify, …). */
+  rule: Record<string, unknown>;
+  /** A file rule of the same name hides this admin one. */
+  shadowed?: boolean;
+}
+
+/** GET /api/admin/rules. */
+export interface RulesView {
+  rules: RuleView[];
+  /** Every `kind` value a rule may have. */
+  kinds: string[];
+  /** Channels rules may name (the file's and the admin's). */
+  channels: string[];
+}
+
+/** POST /api/admin/rules/validate: whether the rule parses, the error naming the field if not, and the nodes it would fire for now. */
+export interface RuleCheckReply {
+  ok: boolean;
+  error?: string;
+  /** Names of nodes whose condition holds now (without waiting for `for`). */
+  wouldFire: string[];
+}
+
+/** One entry of the audit log (GET /api/admin/audit, newest first). */
+export interface AuditEntry {
+  ts: number;
+  /** The client's address. */
+  address: string;
+  /** What changed, such as `rule "cpu" created`. */
+  action: string;
+}

@@ -7,7 +7,7 @@ import type { MetricValues } from '../protocol/metrics';
 import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
-import type { AlertEventRecord, AlertStore, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
+import type { AlertEventRecord, AlertStore, AuditRecord, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
 
 interface Memory {
@@ -140,6 +140,7 @@ function memoryAlerts(m: Memory): AlertStore {
 function memorySettings(): SettingsStore {
   const settings = new Map<string, string>();
   const sessions = new Map<string, SessionRecord>();
+  let audit: AuditRecord[] = [];
   return {
     getSetting: (key) => settings.get(key) ?? null,
     putSetting(key, value) {
@@ -152,6 +153,10 @@ function memorySettings(): SettingsStore {
     pruneSessions(now, all = false) {
       for (const [k, x] of sessions) if (all || x.expiresAt <= now) sessions.delete(k);
     },
+    addAudit(entry, keep) {
+      audit = [{ ...entry }, ...audit].slice(0, keep);
+    },
+    auditLog: (limit) => audit.slice(0, limit).map((e) => ({ ...e })),
   };
 }
 

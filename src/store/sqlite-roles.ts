@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { HostFacts } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { Series } from './series';
-import type { AlertStore, NodeRecord, NodeStore, SeriesStore, SettingsStore } from './store';
+import type { AlertStore, AuditRecord, NodeRecord, NodeStore, SeriesStore, SettingsStore } from './store';
 
 interface NodeRow {
   id: number;
@@ -158,6 +158,9 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
     getSession: db.prepare<[string], { token_hash: string; csrf: string; created_at: number; expires_at: number }>('SELECT * FROM sessions WHERE token_hash = ?'),
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR ? = 1'),
+    addAudit: db.prepare('INSERT INTO audit_log (ts, address, action) VALUES (?, ?, ?)'),
+    trimAudit: db.prepare('DELETE FROM audit_log WHERE id <= (SELECT max(id) FROM audit_log) - ?'),
+    audit: db.prepare<[number], AuditRecord>('SELECT ts, address, action FROM audit_log ORDER BY id DESC LIMIT ?'),
   };
   return {
     getSetting: (key) => q.getSetting.get(key)?.value ?? null,
@@ -172,5 +175,10 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
     },
     deleteSession: (tokenHash) => void q.deleteSession.run(tokenHash),
     pruneSessions: (now, all = false) => void q.pruneSessions.run(now, all ? 1 : 0),
+    addAudit: db.transaction((entry: AuditRecord, keep: number) => {
+      q.addAudit.run(entry.ts, entry.address, entry.action);
+      q.trimAudit.run(keep);
+    }),
+    auditLog: (limit) => q.audit.all(limit),
   };
 }

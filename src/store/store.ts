@@ -83,6 +83,13 @@ export interface AlertEventRecord {
   silenced: boolean;
 }
 
+/** One admin change: what, when, from which client address. */
+export interface AuditRecord {
+  ts: number;
+  address: string;
+  action: string;
+}
+
 export interface SessionRecord {
   tokenHash: string;
   csrf: string;
@@ -153,7 +160,7 @@ export interface AlertStore {
   pruneAlertEvents(before: number): number;
 }
 
-/** Admin settings (silences among them) and admin sessions. */
+/** Admin settings (silences among them), admin sessions and the audit log of admin changes. */
 export interface SettingsStore {
   /** Admin settings (password hash, page switches, silences…) as JSON text by key; null if unset. */
   getSetting(key: string): string | null;
@@ -163,6 +170,10 @@ export interface SettingsStore {
   deleteSession(tokenHash: string): void;
   /** Deletes expired sessions (and, with `all`, every session: a new password logs everyone out). */
   pruneSessions(now: number, all?: boolean): void;
+  /** Records an admin change, keeping only the newest `keep` entries. */
+  addAudit(entry: AuditRecord, keep: number): void;
+  /** The newest `limit` audit entries, newest first. */
+  auditLog(limit: number): AuditRecord[];
 }
 
 /** The database as a whole. */

@@ -170,6 +170,13 @@ function settingsContract(name: string, open: OpenStore): void {
     assert.deepEqual(store.integrityCheck(), []);
     assert.equal(typeof store.externalChangeMarker(), 'number');
   });
+
+  test(`${name}: the audit log keeps the newest entries, newest first`, async (t) => {
+    const store = await fresh(t, open);
+    for (let i = 1; i <= 5; i++) store.addAudit({ ts: NOW + i, address: '127.0.0.1', action: `change ${i}` }, 3);
+    assert.deepEqual(store.auditLog(10).map((e) => e.action), ['change 5', 'change 4', 'change 3']);
+    assert.deepEqual(store.auditLog(1), [{ ts: NOW + 5, address: '127.0.0.1', action: 'change 5' }]);
+  });
 }
 
 /** Registers the whole suite for one implementation. */

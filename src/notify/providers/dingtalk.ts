@@ -18,6 +18,7 @@ export function dingtalkSign(secret: string, timestamp: number): string {
 
 export const dingtalk: Provider<DingTalkChannel> = {
   type: 'dingtalk',
+  fields: [{ name: 'url', kind: 'url', required: true, secret: true }, { name: 'secret', kind: 'text', secret: true }],
   parse: (raw, key) => ({ type: 'dingtalk', url: urlField(raw, key, 'url'), secret: optional(raw, key, 'secret', '') }),
   send(c, m) {
     const now = Date.now();

@@ -10,6 +10,7 @@ export interface DiscordChannel {
 
 export const discord: Provider<DiscordChannel> = {
   type: 'discord',
+  fields: [{ name: 'url', kind: 'url', required: true, secret: true }],
   parse: (raw, key) => ({ type: 'discord', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ content: textWithLink(m) }) }),
 };

@@ -10,6 +10,7 @@ export interface SlackChannel {
 
 export const slack: Provider<SlackChannel> = {
   type: 'slack',
+  fields: [{ name: 'url', kind: 'url', required: true, secret: true }],
   parse: (raw, key) => ({ type: 'slack', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ text: textWithLink(m) }) }),
 };

@@ -13,6 +13,7 @@ export interface TelegramChannel {
 
 export const telegram: Provider<TelegramChannel> = {
   type: 'telegram',
+  fields: [{ name: 'botToken', kind: 'text', required: true, secret: true }, { name: 'chatId', kind: 'text', required: true }, { name: 'apiUrl', kind: 'url', hint: 'https://api.telegram.org' }],
   parse: (raw, key) => ({
     type: 'telegram',
     botToken: required(raw, key, 'botToken'),

@@ -28,6 +28,7 @@ export function renderTemplate(template: string, message: AlertMessage): string 
 
 export const webhook: Provider<WebhookChannel> = {
   type: 'webhook',
+  fields: [{ name: 'url', kind: 'url', required: true }, { name: 'headers', kind: 'headers', secret: true }, { name: 'template', kind: 'longtext' }],
   parse(raw, key) {
     const url = urlField(raw, key, 'url');
     const headers = raw.headers ?? {};

@@ -10,6 +10,7 @@ export interface WeComChannel {
 
 export const wecom: Provider<WeComChannel> = {
   type: 'wecom',
+  fields: [{ name: 'url', kind: 'url', required: true, secret: true }],
   parse: (raw, key) => ({ type: 'wecom', url: urlField(raw, key, 'url') }),
   send: (c, m) => post({ url: c.url, body: JSON.stringify({ msgtype: 'text', text: { content: textWithLink(m) } }) }, errcodeCheck),
 };

@@ -107,4 +107,11 @@ export const MIGRATIONS: readonly string[] = [
      start_ts INTEGER NOT NULL
    );
    INSERT INTO metric_census SELECT -1, 0, 0 WHERE EXISTS (SELECT 1 FROM metric_names) OR EXISTS (SELECT 1 FROM journal);`,
+  // 11: the admin's audit log: what changed, when, from which address (the newest 1 000 kept).
+  `CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     address TEXT NOT NULL,
+     action TEXT NOT NULL
+   );`,
 ];
