@@ -9,6 +9,7 @@ import type { Store } from '../store/store';
 import type { Clock } from '../util/clock';
 import { VERSION } from '../version';
 import { createAdminHandler } from './admin/admin-api';
+import type { AlertSetup } from './admin/alert-setup';
 import type { AgentGateway } from './agents/agent-gateway';
 import { alertsView } from './http/alerts-view';
 import type { Asset } from './http/assets';
@@ -26,6 +27,7 @@ export interface ListenerParts {
   hub: Hub;
   queue: { readonly length: number };
   alerts: Pick<AlertEngine, 'firing'>;
+  setup: AlertSetup;
   agents: Pick<AgentGateway, 'connectedCount' | 'budget'>;
   live: Pick<LiveGateway, 'viewerCount' | 'disconnectGuests' | 'recheck'>;
   sync: Pick<NodeSync, 'changed'>;
@@ -45,8 +47,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     auth: parts.auth,
     store,
     hub,
-    rules: config.rules,
-    channels: config.channels,
+    setup: parts.setup,
     nodesChanged: () => void parts.sync.changed(),
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: parts.pageBase,

@@ -13,6 +13,7 @@ import { systemClock } from '../util/clock';
 import { log } from '../util/log';
 import { VERSION } from '../version';
 import { adminSilences } from './admin/admin-api';
+import { AlertSetup } from './admin/alert-setup';
 import { AgentGateway } from './agents/agent-gateway';
 import { loadAssets } from './http/assets';
 import { AdminAuth } from './admin/auth';
@@ -70,12 +71,20 @@ function restoreHub(store: Store, config: Config): Hub {
   return hub;
 }
 
-/** The alert engine over the hub's nodes; `link` makes the node page's address for messages. */
-function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number) => string, offlineGraceMs?: number): AlertEngine {
-  return new AlertEngine({
-    rules: config.rules,
+/**
+ * The rules and channels in force (the file's and the admin's) and the alert engine over the hub's
+ * nodes, which takes the admin's changes at once; `link` makes the node page's address for messages.
+ */
+function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup } {
+  const setup: AlertSetup = new AlertSetup(store, config.rules, config.channels, {
+    rules: (rules) => alerts.setRules(rules),
+    channels: (channels) => notifier.setChannels(channels),
+  });
+  const notifier = new Notifier(setup.channels());
+  const alerts: AlertEngine = new AlertEngine({
+    rules: setup.rules(),
     store,
-    notifier: new Notifier(config.channels),
+    notifier,
     node: (id) => hub.meta(id) ?? undefined,
     scope: (id) => {
       const record = hub.get(id);
@@ -86,6 +95,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number)
     offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],
   });
+  return { alerts, setup };
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -95,7 +105,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
-  const alerts = createAlerts(config, store, hub, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
+  const { alerts, setup } = createAlerts(config, store, hub, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
     onSample: (id, row) => alerts.onSample(id, row),
@@ -106,7 +116,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
   const parts = {
-    config, store, hub, queue, alerts, agents, live, auth, clock, pageBase,
+    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
@@ -123,7 +133,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent ? startLocalAgent(store, `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), clock.now()) : null;
   if (localAgent) parts.sync.changed();
-  log.info('server listening', { listen: `${bound.host}:${bound.port}`, data: config.server.data, version: VERSION, alertRules: config.rules.length });
+  log.info('server listening', { listen: `${bound.host}:${bound.port}`, data: config.server.data, version: VERSION, alertRules: setup.rules().length });
 
   return {
     port: bound.port,

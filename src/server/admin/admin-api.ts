@@ -5,9 +5,8 @@
  * needs the session's CSRF token in `X-CSRF-Token` and a JSON body of at most 16 KiB.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Rule, Silence } from '../../alerts/rules';
+import type { Silence } from '../../alerts/rules';
 import { parseSilences } from '../../alerts/rules';
-import type { Channel } from '../../notify/channels';
 import { sendWithRetry, testMessage } from '../../notify/notifier';
 import type { AddedNodeReply, AdminAlertsView, NodeKeyReply, OkReply, PageModeReply, SessionReply, SilenceView } from '../../protocol/admin';
 import type { AdminNodeView, AlertsView, MetricNamesView } from '../../protocol/messages';
@@ -23,6 +22,10 @@ import { ACCESS_MODES } from './page-access';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
 import { addNode, commandsFor, rotateKey, validateNodeFields } from '../fleet/nodes';
+import { alertRoutes } from './alert-routes';
+import type { AlertSetup } from './alert-setup';
+import { AUDIT_KEEP, auditRoutes } from './audit';
+import type { Route } from './route';
 
 const SILENCES_KEY = 'alerts.silences';
 
@@ -30,8 +33,8 @@ export interface AdminDeps {
   auth: AdminAuth;
   store: Store;
   hub: Hub;
-  rules: readonly Rule[];
-  channels: Record<string, Channel>;
+  /** The rules and channels in force, the file's and the admin's. */
+  setup: AlertSetup;
 
   /** After nodes changed: sync the hub, drop agents of removed or re-keyed nodes. */
   nodesChanged: () => void;
@@ -62,14 +65,6 @@ export function adminSilences(store: Store): Silence[] {
   const text = store.getSetting(SILENCES_KEY);
   return text ? (JSON.parse(text) as Silence[]) : [];
 }
-
-interface Call {
-  req: IncomingMessage;
-  res: ServerResponse;
-  path: string;
-  session: { tokenHash: string; csrf: string };
-}
-type Route = (call: Call) => Promise<void> | void;
 
 /**
  * `probe agent …` and the one-line install for a key, at the address the admin reached us at (or
@@ -176,17 +171,17 @@ function sessionRoutes(deps: AdminDeps): Record<string, Route> {
   };
 }
 
-/** Alert rules and channels (read-only here), test notifications, silences. */
-function alertRoutes(deps: AdminDeps): Record<string, Route> {
+/** What fires, test notifications by channel name, silences. */
+function firingRoutes(deps: AdminDeps): Record<string, Route> {
   const { store } = deps;
   const current = (): SilenceView[] => adminSilences(deps.store).filter((s) => s.until > deps.now());
   return {
     'GET /api/admin/alerts': ({ res }) =>
-      json(res, 200, { rules: deps.rules.map((r) => ({ name: r.name, kind: r.kind, severity: r.severity, notify: r.notify })), channels: Object.keys(deps.channels), ...deps.alerts() } satisfies AdminAlertsView),
+      json(res, 200, { rules: deps.setup.rules().map((r) => ({ name: r.name, kind: r.kind, severity: r.severity, notify: r.notify })), channels: Object.keys(deps.setup.channels()), ...deps.alerts() } satisfies AdminAlertsView),
     'POST /api/admin/notify-test': async ({ req, res }) => {
       const name = text((await readBody(req)).channel, 'channel', ANY);
-      const channel = deps.channels[name];
-      if (!channel) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no channel "${name}" under "notifications" in the config file`);
+      const channel = deps.setup.channels()[name];
+      if (!channel) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no channel "${name}"`);
       const ok = await sendWithRetry(name, channel, testMessage(name, deps.publicUrl, deps.now()), { attempts: 1, baseDelayMs: 0 });
       if (ok) json(res, 200, OK);
       else jsonError(res, 502, 'PROBE_ERR_NOTIFY', `the test message through "${name}" failed: see the server log`);
@@ -216,9 +211,24 @@ function sendError(res: ServerResponse, err: unknown): void {
   if (!res.headersSent) jsonError(res, 500, 'PROBE_ERR_INTERNAL', 'internal error: see the server log');
 }
 
+/** The route for a request: its exact path, else with a name (`/rules/:name`), else with an id (`/nodes/:id`). */
+function routeFor(routes: Record<string, Route>, method: string, path: string): Route | undefined {
+  return (
+    routes[`${method} ${path}`] ??
+    routes[`${method} ${path.replace(/^(\/api\/admin\/(?:rules|channels))\/[^/]+/, '$1/:name')}`] ??
+    routes[`${method} ${path.replace(/\/\d+(?=\/|$)/, '/:id')}`]
+  );
+}
+
 export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { auth } = deps;
-  const routes: Record<string, Route> = { ...sessionRoutes(deps), ...nodeRoutes(deps), ...alertRoutes(deps) };
+  const routes: Record<string, Route> = {
+    ...sessionRoutes(deps),
+    ...nodeRoutes(deps),
+    ...firingRoutes(deps),
+    ...alertRoutes({ setup: deps.setup, hub: deps.hub, publicUrl: deps.publicUrl, now: deps.now }),
+    ...auditRoutes(deps.store),
+  };
 
   const signedIn = (res: ServerResponse, req: IncomingMessage, result: LoginResult) => {
     if (!result.ok) {
@@ -248,9 +258,12 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         // SameSite=Strict already keeps other sites' requests from carrying the cookie; the token is the second lock.
         if (req.headers['x-csrf-token'] !== session.csrf) throw new HttpError(403, 'PROBE_ERR_CSRF', 'missing or wrong X-CSRF-Token: reload the admin page');
       }
-      const route = routes[`${method} ${path.replace(/\/\d+(?=\/|$)/, '/:id')}`];
+      const route = routeFor(routes, method, path);
       if (!route) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no admin route ${method} ${path}`);
-      await route({ req, res, path, session });
+      let action: string | null = method === 'GET' || method === 'HEAD' ? null : `${method} ${path}`;
+      const address = deps.clientAddress(req);
+      await route({ req, res, path, session, audit: (what) => void (action = what) });
+      if (action !== null && res.statusCode < 400) deps.store.addAudit({ ts: deps.now(), address, action }, AUDIT_KEEP);
     } catch (err) {
       sendError(res, err);
     }
