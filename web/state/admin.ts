@@ -1,52 +1,26 @@
 /**
- * @module The admin's state and actions: the session (CSRF token), nodes, alerts and silences,
- * all through /api/admin/*. Every call sends the CSRF token; a 401 drops back to sign-in.
+ * @module The admin's state and actions: the session, nodes, alerts and silences, all through
+ * /api/admin/* (admin-api.ts); rules, channels and the audit log are in admin-setup.ts.
  */
 import { signal } from '@preact/signals';
 import type {
   AddNodeRequest, AddedNodeReply, AdminAlertsView, EditNodeRequest, NodeKeyReply, OkReply, PageModeReply, PageModeRequest, SessionReply, SilenceRequest, SilenceView,
 } from '../../src/protocol/admin';
-import type { ErrorBody } from '../../src/protocol/errors';
+import { api, attempt, notice, session, setCsrf } from './admin-api';
+import { loadSetup } from './admin-setup';
 import type { AdminNodeView, PageAccessView } from '../../src/protocol/messages';
+
+export { notice, session };
 
 export type AdminNode = AdminNodeView;
 export type AccessMode = PageAccessView['mode'];
 
-export const session = signal<'unknown' | 'signed-out' | 'signed-in'>('unknown');
 export const adminNodes = signal<AdminNode[]>([]);
 export const adminAlerts = signal<AdminAlertsView | null>(null);
 export const silences = signal<SilenceView[]>([]);
 export const pageMode = signal<AccessMode>('public');
-/** The last error to show, or a confirmation. */
-export const notice = signal<{ kind: 'error' | 'ok'; text: string } | null>(null);
 /** The key of a node just added or re-keyed, shown once. */
 export const shownKey = signal<(Omit<NodeKeyReply, 'key'> & { name: string }) | null>(null);
-
-let csrf = '';
-
-async function api<T>(method: string, path: string, body?: object): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), 'X-CSRF-Token': csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = (await res.json().catch(() => ({}))) as unknown;
-  if (res.status === 401 && !path.endsWith('/login') && !path.endsWith('/setup')) session.value = 'signed-out';
-  if (!res.ok) throw new Error((data as Partial<ErrorBody>).message ?? `HTTP ${res.status}`);
-  return data as T;
-}
-
-/** Runs an action, showing its error (or `ok`) as the notice. */
-async function attempt(action: () => Promise<unknown>, ok?: string): Promise<boolean> {
-  try {
-    await action();
-    notice.value = ok ? { kind: 'ok', text: ok } : null;
-    return true;
-  } catch (err) {
-    notice.value = { kind: 'error', text: (err as Error).message };
-    return false;
-  }
-}
 
 export async function refresh(): Promise<void> {
   const [nodes, alerts, silenced, page] = await Promise.all([
@@ -59,11 +33,12 @@ export async function refresh(): Promise<void> {
   adminNodes.value = nodes;
   adminAlerts.value = alerts;
   silences.value = silenced;
+  await loadSetup();
 }
 
 export async function checkSession(): Promise<void> {
   try {
-    csrf = (await api<SessionReply>('GET', '/api/admin/session')).csrf;
+    setCsrf((await api<SessionReply>('GET', '/api/admin/session')).csrf);
     session.value = 'signed-in';
     await refresh();
   } catch {
@@ -74,7 +49,7 @@ export async function checkSession(): Promise<void> {
 export function signIn(password: string, setupToken: string | null): Promise<boolean> {
   return attempt(async () => {
     const res = setupToken ? await api<SessionReply>('POST', '/api/admin/setup', { token: setupToken, password }) : await api<SessionReply>('POST', '/api/admin/login', { password });
-    csrf = res.csrf;
+    setCsrf(res.csrf);
     if (setupToken) history.replaceState(null, '', '/admin');
     session.value = 'signed-in';
     await refresh();
@@ -115,10 +90,6 @@ export function removeNode(node: AdminNode, confirmName: string): Promise<boolea
     await api<OkReply>('DELETE', `/api/admin/nodes/${node.id}?confirm=${encodeURIComponent(confirmName)}`);
     await refresh();
   });
-}
-
-export function sendTest(channel: string, ok: string): Promise<boolean> {
-  return attempt(() => api<OkReply>('POST', '/api/admin/notify-test', { channel }), ok);
 }
 
 export function addSilence(rule: string, node: string, hours: number): Promise<boolean> {

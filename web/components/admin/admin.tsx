@@ -1,6 +1,7 @@
 /**
  * @module The admin at /admin: sign-in (or first password from the setup link), then one panel
- * per concern in this folder: nodes, the key shown once, page access, alert rules, silences.
+ * per concern in this folder: nodes, the key shown once, page access, channels, alert rules,
+ * silences, the audit log.
  */
 import { useEffect } from 'preact/hooks';
 import { checkSession, notice, session, signOut } from '../../state/admin';
@@ -8,6 +9,8 @@ import { t } from '../../state/lang';
 import { KeyOnce } from './key-once';
 import { NodesPanel } from './nodes-panel';
 import { PageAccessForm } from './page-access';
+import { AuditPanel } from './audit-panel';
+import { ChannelsPanel } from './channels-panel';
 import { RulesPanel } from './rules-panel';
 import { SignIn } from './sign-in';
 import { SilencesPanel } from './silences-panel';
@@ -37,8 +40,10 @@ export function Admin() {
           <KeyOnce />
           <NodesPanel />
           <PageAccessForm />
+          <ChannelsPanel />
           <RulesPanel />
           <SilencesPanel />
+          <AuditPanel />
         </>
       )}
     </main>

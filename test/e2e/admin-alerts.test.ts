@@ -1,0 +1,97 @@
+/**
+ * Alert rules and channels made in the admin, in Chromium against the real executable: a webhook
+ * channel with a secret header and a rule made in the page (checked as it is typed, with the nodes
+ * it would fire for) fire once to a local receiver without a restart; the rule is edited, then
+ * disabled; the secret appears in no response the page gets, nor in the server's log.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { startReceiver } from '../notify/receiver';
+import { TestAgent, helloMessage } from '../server/test-server';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
+const SECRET = 's3cret-token-9f2c';
+
+test('admin: a webhook channel and a rule made in the page fire once without a restart; edit, disable; the secret never comes back', async (t) => {
+  const receiver = await startReceiver(t);
+  const dir = tempDir(t, 'probe-admin-alerts-');
+  const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  t.after(() => server.stop());
+  const setupUrl = await waitFor('setup link', () => /Choose one at (http:\/\/\S+#setup=[A-Za-z0-9_-]+)/.exec(server.stdout())?.[1]);
+  const base = setupUrl.slice(0, setupUrl.indexOf('/admin'));
+
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+  const problems: string[] = [];
+  const bodies: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/401/.test(m.text()) && problems.push(m.text()));
+  page.on('dialog', (d) => void d.accept());
+  page.on('response', (r) => void r.text().then((b) => bodies.push(b), () => undefined));
+
+  await page.goto(setupUrl);
+  await page.getByTestId('password').fill('correct horse battery');
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('new-node-name').fill('edge-1');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const key = /--key (pk_[A-Za-z0-9_-]+)/.exec((await page.getByTestId('agent-command').textContent())!)![1]!;
+  const agent = new TestAgent(base.replace('http', 'ws'), key);
+  t.after(() => agent.close());
+  await agent.opened;
+  agent.send(helloMessage());
+  agent.sample(1, [80, 1, 2, 0.1]);
+  await waitFor('acked', () => agent.of('ack').length > 0);
+
+  await page.getByTestId('channel-new').click();
+  await page.getByTestId('channel-name').fill('hook');
+  await page.getByTestId('channel-field-url').fill(receiver.url);
+  await page.getByTestId('channel-field-headers').fill(`Authorization: Bearer ${SECRET}`);
+  await page.getByTestId('channel-save').click();
+  await page.getByTestId('channel-row-hook').waitFor();
+  assert.match((await page.getByTestId('channel-row-hook').textContent())!, /headers: set/);
+
+  await page.getByTestId('rule-new').click();
+  await page.getByTestId('rule-field-name').fill('cpu-high');
+  await page.getByTestId('rule-field-threshold').fill('9x');
+  await page.getByTestId('rule-check').filter({ hasText: '"threshold" must be a number' }).waitFor();
+  await page.getByTestId('rule-field-threshold').fill('50');
+  await page.getByTestId('rule-field-for').fill('0s');
+  await page.getByTestId('rule-notify-hook').check();
+  await page.getByTestId('rule-check').filter({ hasText: 'It would fire now for: edge-1' }).waitFor();
+  await page.getByTestId('rule-save').click();
+  await page.getByTestId('rule-row-cpu-high').waitFor();
+
+  agent.sample(2, [90, 1, 2, 0.1]);
+  await waitFor('fired', () => receiver.requests.find((r) => r.body.rule === 'cpu-high' && r.body.state === 'firing'));
+  agent.sample(3, [91, 1, 2, 0.1]);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(receiver.requests.filter((r) => r.body.rule === 'cpu-high').length, 1, 'fires once');
+  assert.equal(receiver.requests[0]!.headers.authorization, `Bearer ${SECRET}`);
+
+  await page.getByTestId('rule-edit-cpu-high').click();
+  assert.equal(await page.getByTestId('rule-field-threshold').inputValue(), '50');
+  await page.getByTestId('rule-field-threshold').fill('95');
+  await page.getByTestId('rule-save').click();
+  await page.getByTestId('rule-form').waitFor({ state: 'detached' });
+  agent.sample(4, [60, 1, 2, 0.1]);
+  await waitFor('resolved after the edit', () => receiver.requests.find((r) => r.body.rule === 'cpu-high' && r.body.state === 'resolved'));
+
+  await page.getByTestId('rule-enabled-cpu-high').uncheck();
+  await waitFor('disabled', async () => !(await page.getByTestId('rule-enabled-cpu-high').isChecked()));
+  await page.getByTestId('audit-panel').filter({ hasText: 'rule "cpu-high" changed (disabled)' }).waitFor();
+  const sent = receiver.requests.length;
+  agent.sample(5, [99, 1, 2, 0.1]);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(receiver.requests.length, sent, 'a disabled rule does not fire');
+
+  await page.reload();
+  await page.getByTestId('channel-row-hook').waitFor();
+  assert.ok(bodies.length > 10);
+  for (const body of bodies) assert.ok(!body.includes(SECRET), 'no response carries the secret');
+  assert.ok(!server.stdout().includes(SECRET) && !server.stderr().includes(SECRET), 'the log does not either');
+  assert.deepEqual(problems, []);
+});
