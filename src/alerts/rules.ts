@@ -36,7 +36,8 @@ function parseBase(r: Record<string, unknown>, key: string, channels: Record<str
   };
 }
 
-export function parseRules(value: unknown, channels: Record<string, Channel>): Rule[] {
+/** `checks`: the names of the config's checks, which rules on checks may name (none if not given). */
+export function parseRules(value: unknown, channels: Record<string, Channel>, checks: ReadonlySet<string> = new Set()): Rule[] {
   if (value === undefined) return [];
   const list = f.object(value, 'alerts').rules ?? [];
   if (!Array.isArray(list)) throw f.bad('alerts.rules', 'must be a list of rules');
@@ -51,6 +52,6 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
     const name = r.expr !== undefined ? 'expr' : (r.kind ?? 'threshold');
     const kind = typeof name === 'string' ? kindNamed(name) : undefined;
     if (!kind) throw f.bad(`${key}.kind`, `must be one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(name)}`);
-    return kind.parse({ key, name: name as string, raw: r, base, f });
+    return kind.parse({ key, name: name as string, raw: r, base, f, checks });
   });
 }

@@ -52,6 +52,8 @@ export interface RuleInput {
   /** What every rule has, parsed already. */
   base: RuleBase;
   f: Fields;
+  /** Names of the config's checks (src/checks), for rules on checks. */
+  checks: ReadonlySet<string>;
 }
 
 /** What a rule on the timer is judged on; an object so a kind that needs more can be given more. */
@@ -86,4 +88,23 @@ export interface TimerKind<R extends RuleBase & { kind: string }> extends KindCo
   evaluate(rule: R, input: TimerInput): Condition | null;
 }
 
-export type AlertKind<R extends RuleBase & { kind: string }> = SampleKind<R> | TimerKind<R>;
+/** What rules on checks are judged on: one result of one check, as it comes. */
+export interface CheckFacts {
+  name: string;
+  /** '' when the check has no group. */
+  group: string;
+  up: boolean;
+  latencyMs: number | null;
+  error?: string;
+  /** https checks: when the certificate expires, Unix ms. */
+  certExpiresAt?: number;
+}
+
+/** Judged on every result of a check (src/checks), not on a node. */
+export interface CheckKind<R extends RuleBase & { kind: string }> extends KindCommon<R> {
+  on: 'check';
+  /** Null when the rule does not apply to this check or this result. */
+  evaluate(rule: R, input: { check: CheckFacts; now: number }): Condition | null;
+}
+
+export type AlertKind<R extends RuleBase & { kind: string }> = SampleKind<R> | TimerKind<R> | CheckKind<R>;
