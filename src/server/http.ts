@@ -1,5 +1,5 @@
 /**
- * @module Plain HTTP routes: the page from memory, /api/nodes, /healthz. Everything else is 404.
+ * @module Plain HTTP routes: the page from memory, /api/nodes, /api/checks, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertsView, PageAccessView } from '../protocol/messages';
@@ -9,6 +9,7 @@ import type { Retention } from '../store/tiers';
 import { ProbeError } from '../util/errors';
 import { requestFields } from '../util/fields';
 import type { Asset } from './assets';
+import type { CheckService } from './checks-service';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from './hub';
 import { serveDownload } from './downloads';
@@ -38,10 +39,13 @@ export interface HttpDeps {
   secure?: (req: IncomingMessage) => boolean;
   /** This server's address for install links (server.publicUrl, or a Host known to be ours). */
   hosts?: Pick<OwnHosts, 'base'>;
+  /** GET /api/checks and each check's history; without it, no checks. */
+  checks?: Pick<CheckService, 'list' | 'history'>;
   now?: () => number;
 }
 
 const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
+const CHECK_HISTORY_PATH = /^\/api\/checks\/(\d{1,12})\/history$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -92,6 +96,17 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   }
 }
 
+function sendCheckHistory(res: ServerResponse, deps: HttpDeps, id: number, params: URLSearchParams, audience: Audience): void {
+  try {
+    const answer = deps.checks?.history(id, params, audience, deps.retention) ?? null;
+    if (!answer) return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no check with id ${id}`);
+    json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    jsonError(res, statusFor(err.code), err.code, err.message);
+  }
+}
+
 /** 429 with Retry-After: too many wrong passwords from this client, or too many being checked. */
 function sendRefusal(res: ServerResponse, refusal: Refusal): void {
   jsonError(res, 429, refusal.code, refusal.message, { 'Retry-After': String(refusal.retryAfterSec) });
@@ -112,7 +127,11 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
 function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void {
   const history = HISTORY_PATH.exec(url.pathname);
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
+  const checkHistory = CHECK_HISTORY_PATH.exec(url.pathname);
+  if (checkHistory) return sendCheckHistory(res, deps, Number(checkHistory[1]), url.searchParams, audience);
   switch (url.pathname) {
+    case '/api/checks':
+      return json(res, 200, deps.checks?.list(audience) ?? { checks: [] }, { 'Access-Control-Allow-Origin': '*' });
     case '/api/nodes':
       return json(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/alerts':
@@ -127,7 +146,7 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
-const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
+const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const audienceOf = (req: IncomingMessage): Promise<Viewer> => (deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest'));
@@ -138,7 +157,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
-    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname)) {
+    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname) || CHECK_HISTORY_PATH.test(url.pathname)) {
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);

@@ -16,6 +16,7 @@ import { ProbeError } from '../util/errors';
 import { log } from '../util/log';
 import { VERSION } from '../version';
 import { AgentGateway } from './agent-gateway';
+import { serverChecks } from './checks-service';
 import { alertsView } from './alerts-view';
 import { adminSilences, createAdminHandler } from './admin-api';
 import { AdminAuth } from './auth';
@@ -115,8 +116,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     }
   };
   // Losing this timer's work costs nothing: the counters saved with it make the next sample count the gap.
-  const trafficTimer = setInterval(saveTraffic, TRAFFIC_SAVE_MS);
-  trafficTimer.unref();
+  const trafficTimer = setInterval(saveTraffic, TRAFFIC_SAVE_MS).unref();
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   const alerts = new AlertEngine({
@@ -133,14 +133,14 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     offlineGraceMs: options.offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],
   });
-  const alertTimer = setInterval(() => alerts.tick(), options.alertTickMs ?? 5000);
-  alertTimer.unref();
+  const alertTimer = setInterval(() => alerts.tick(), options.alertTickMs ?? 5000).unref();
   let boundPort = 0;
   let marker = 0;
   const agents = new AgentGateway({ store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs, onSample: (id, row) => alerts.onSample(id, row),
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
   });
   const live = new LiveGateway(hub);
+  const checks = serverChecks(config.checks, store, queue, alerts, () => `${pageBase || `http://localhost:${boundPort}`}/#services`);
   const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const maintenance = startMaintenance(store, config.retention);
 
@@ -188,6 +188,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     secure,
     hosts,
     clientAddress,
+    checks,
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
       return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: queue.length };
@@ -259,6 +260,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     hub.sync(store.listNodes());
     marker = store.externalChangeMarker();
   }
+  checks.start();
   log.info('server listening', { listen: `${host}:${bound}`, data: config.server.data, version: VERSION, alertRules: config.rules.length });
 
   return {
@@ -281,6 +283,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       clearInterval(trafficTimer);
       maintenance.stop();
       localAgent?.stop();
+      await checks.stop();
       agents.close();
       live.close();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
