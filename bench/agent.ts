@@ -17,7 +17,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -26,20 +26,48 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, rssMB, rssSplitMB } from './proc-stats';
+import { rssMB, rssSplitMB } from './proc-stats';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, 'node-exporter-seconds': { type: 'string' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, 'node-exporter-seconds': { type: 'string' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false }, 'agent-script': { type: 'string' }, probe: { type: 'string' }, 'agent-node-args': { type: 'string', default: '' } } });
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const neSeconds = Number(args['node-exporter-seconds'] ?? seconds);
 const root = path.resolve(import.meta.dirname, '..');
-const probe = path.join(root, 'dist/probe');
+/** `--probe FILE`: another build of the executable (a before/after pair without touching dist/). */
+const probe = path.resolve(args.probe ?? path.join(root, 'dist/probe'));
 const nodeExporter = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((p) => existsSync(p));
 if (!nodeExporter) throw new Error('node_exporter not found: apt-get install prometheus-node-exporter');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-agent-'));
 const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(line + '\n');
+/** Other work on the machine shifts both figures; the ratio of the two, measured in one run, is what compares. */
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const cpuModel = /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+
+/**
+ * CPU seconds of a process's threads from their schedstat, in ns: /proc/<pid>/stat counts in
+ * 10 ms ticks, which is ±0.17 ms per sample over a minute of an agent using ~2 ms a second.
+ * (Threads that exited are not counted; neither process starts or ends threads while measured.)
+ */
+function threadCpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e9;
+}
+
+/** User and system CPU seconds from /proc/<pid>/stat (10 ms ticks): how much of the time is the kernel's. */
+function userSystemSeconds(pid: number): [number, number] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(fields[11]) / 100, Number(fields[12]) / 100];
+}
 
 function start(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string } {
   const child = spawn(command, argv, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: () => string };
@@ -61,6 +89,8 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
   }
 }
 
+const loadAtStart = loadAverage();
+log(`CPU: ${cpuModel}, ${os.cpus().length} cores; load average at start ${loadAtStart}`);
 try {
   const server = start(probe, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
   const port = Number(await until('server', () => /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(server.out())?.[1]));
@@ -95,11 +125,15 @@ try {
       throw new Error(`--cold drops the page cache and needs root: ${(err as Error).message}`);
     }
   }
-  const agent = start(agentBinary, ['agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
+  // `--agent-script dist/probe.cjs --agent-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`: the same
+  // agent code from the bundle under this node, to profile it or try V8 flags (RSS then differs).
+  const agentCommand = args['agent-script'] ? [process.execPath, ...args['agent-node-args'].split(' ').filter(Boolean), path.resolve(args['agent-script'])] : [agentBinary];
+  const agent = start(agentCommand[0]!, [...agentCommand.slice(1), 'agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
   await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
   await sleep(warmup * 1000);
   log(`agent: measuring ${seconds} s`);
-  const a0 = cpuSeconds(agent.pid!);
+  const a0 = threadCpuSeconds(agent.pid!);
+  const [u0, s0] = userSystemSeconds(agent.pid!);
   const b0 = agentBytes;
   const t0 = Date.now();
   let agentRss = 0;
@@ -115,10 +149,12 @@ try {
       nextMinute += 60_000;
     }
   }
-  const agentCpu = cpuSeconds(agent.pid!) - a0;
+  const agentCpu = threadCpuSeconds(agent.pid!) - a0;
+  const [u1, s1] = userSystemSeconds(agent.pid!);
   const samples = (Date.now() - t0) / 1000; // one per second
   const agentWire = (agentBytes - b0) / samples;
   agent.kill('SIGTERM');
+  await new Promise((r) => agent.once('exit', r)); // a --cpu-prof profile is written at exit
   server.kill('SIGTERM');
   relay.close();
 
@@ -131,7 +167,7 @@ try {
     await sleep(1000);
   }
   log(`node_exporter: scraping every 1 s for ${neSeconds} s`);
-  const n0 = cpuSeconds(ne.pid!);
+  const n0 = threadCpuSeconds(ne.pid!);
   let scrapes = 0;
   const nt0 = Date.now();
   while (Date.now() - nt0 < neSeconds * 1000) {
@@ -140,7 +176,7 @@ try {
     scrapes++;
     await sleep(Math.max(0, next - Date.now()));
   }
-  const neCpu = cpuSeconds(ne.pid!) - n0;
+  const neCpu = threadCpuSeconds(ne.pid!) - n0;
   const neRss = rssMB(ne.pid!);
   ne.kill('SIGTERM');
 
@@ -148,12 +184,17 @@ try {
     agentCpuMsPerSample: +((agentCpu / samples) * 1000).toFixed(3),
     nodeExporterCpuMsPerScrape: +((neCpu / scrapes) * 1000).toFixed(3),
     cpuRatio: +((agentCpu / samples) / (neCpu / scrapes)).toFixed(3),
+    agentSystemShare: +((s1 - s0) / Math.max(0.01, u1 - u0 + s1 - s0)).toFixed(2),
     agentRssMB: +agentRss.toFixed(1),
     nodeExporterRssMB: +neRss.toFixed(1),
     wireBytesPerSample: +agentWire.toFixed(1),
+    cpuModel,
+    loadAverageStart: loadAtStart,
+    loadAverageEnd: loadAverage(),
   };
-  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire`);
+  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire; ${Math.round(result.agentSystemShare * 100)} % of its CPU in the kernel`);
   log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
+  log(`load average at end ${result.loadAverageEnd}`);
   console.log(JSON.stringify(result));
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -47,11 +47,19 @@ export function shapes(seed: number): Shape[] {
   const cut = between(15, 25);
   const step = between(10, 20);
   const flat = between(60, 85);
+  // Growth in one burst a day at a random hour (a nightly backup kept, a batch of uploads).
+  const bursts: number[] = [0];
+  for (let d = 0; d < 60; d++) bursts.push(bursts[d]! + g * between(0.2, 1.8));
+  const burstHour = Array.from({ length: 60 }, () => r());
+  const burst = (t: number) => bursts[Math.floor(t)]! + (frac(t) >= burstHour[Math.floor(t)]! ? bursts[Math.floor(t) + 1]! - bursts[Math.floor(t)]! : 0);
+  const workday = (t: number) => (frac(t / 7) < 5 / 7 && frac(t) > 8 / 24 && frac(t) < 20 / 24 ? 1 : 0);
   return [
     { name: 'linear', fills: true, noise: 0.2, level: (t) => 100 - g * (F - t) },
     { name: 'weekly+trend', fills: true, noise: 0.2, level: (t) => 100 - weekA - g * (F - t) + weekA * Math.sin((2 * Math.PI * t) / 7 + phase) },
     { name: 'rotation+trend', fills: true, noise: 0.2, level: (t) => 100 - rot - g * (F - t) + rot * frac(t - 3 / 24) },
     { name: 'cleanups+trend', fills: true, noise: 0.2, level: (t) => 100 - 2 * g * (F - t) + (t < 12 ? cut : 0) + (t < F - 18 ? cut : 0) },
+    { name: 'bursts+trend', fills: true, noise: 0.1, level: (t) => 100 - burst(F) + burst(t) },
+    { name: 'workweek+trend', fills: true, noise: 0.2, level: (t) => 100 - weekA - g * (F - t) + weekA * workday(t) },
     { name: 'gaps+trend', fills: true, noise: 0.2, gaps: 0.25, level: (t) => 100 - g * (F - t) },
     { name: 'jump+trend', fills: true, noise: 0.2, level: (t) => 100 - g * (F - t) - (t < F - 20 ? step : 0) },
     { name: 'noisy+daily+trend', fills: true, noise: 1, level: (t) => 96 - 1.5 * g * (F - t) + 3 * Math.sin(2 * Math.PI * t) },

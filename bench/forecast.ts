@@ -16,7 +16,8 @@ import { CAPACITY, DAY_MS, START, generate, hourly, shapes } from './forecast-ca
 
 const HORIZONS_DAYS = [3, 5, 7, 10, 14];
 const ALERT_MS = 7 * DAY_MS;
-type Method = (c: Case, origin: number) => number | null;
+/** A method's date for `c` seen from `origin`, and its range when it gives one. */
+type Method = (c: Case, origin: number) => { at: number | null; low?: number | null; high?: number | null };
 
 /** predict_linear(v[window], t) >= capacity, solved for t: least squares over the window's samples. */
 export function predictLinear(samples: readonly SeriesPoint[], origin: number, windowMs: number, capacity: number): number | null {
@@ -35,15 +36,18 @@ export function predictLinear(samples: readonly SeriesPoint[], origin: number, w
 }
 
 const METHODS: Record<string, Method> = {
-  ours: (c, origin) => forecastFull(hourly(c.samples, origin), CAPACITY, { now: origin }).fullAt,
-  'predict_linear[24h]': (c, origin) => predictLinear(c.samples, origin, DAY_MS, CAPACITY),
-  'predict_linear[7d]': (c, origin) => predictLinear(c.samples, origin, 7 * DAY_MS, CAPACITY),
+  ours: (c, origin) => {
+    const f = forecastFull(hourly(c.samples, origin), CAPACITY, { now: origin });
+    return { at: f.fullAt, low: f.low, high: f.high };
+  },
+  'predict_linear[24h]': (c, origin) => ({ at: predictLinear(c.samples, origin, DAY_MS, CAPACITY) }),
+  'predict_linear[7d]': (c, origin) => ({ at: predictLinear(c.samples, origin, 7 * DAY_MS, CAPACITY) }),
 };
 
-interface Tally { errors: number[]; falseAlerts: number; missedAlerts: number }
+interface Tally { errors: number[]; falseAlerts: number; missedAlerts: number; inRange: number }
 
 function backtest(seeds: number): { cases: number; tallies: Record<string, Tally> } {
-  const tallies: Record<string, Tally> = Object.fromEntries(Object.keys(METHODS).map((m) => [m, { errors: [], falseAlerts: 0, missedAlerts: 0 }]));
+  const tallies: Record<string, Tally> = Object.fromEntries(Object.keys(METHODS).map((m) => [m, { errors: [], falseAlerts: 0, missedAlerts: 0, inRange: 0 }]));
   let cases = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     for (const shape of shapes(seed)) {
@@ -56,7 +60,8 @@ function backtest(seeds: number): { cases: number; tallies: Record<string, Tally
           if (c.fullAt === null) throw new Error(`${c.name} #${seed} was meant to fill and did not`);
           const errs = HORIZONS_DAYS.map((h) => {
             const origin = c.fullAt! - h * DAY_MS;
-            const at = method(c, origin);
+            const { at, low, high } = method(c, origin);
+            if (low != null && high != null && low <= c.fullAt! && c.fullAt! <= high) t.inRange++;
             if (h <= 5 && (at === null || at - origin > ALERT_MS)) t.missedAlerts++;
             return at === null ? 100 : (Math.abs(at - c.fullAt!) / (h * DAY_MS)) * 100;
           });
@@ -65,7 +70,7 @@ function backtest(seeds: number): { cases: number; tallies: Record<string, Tally
         } else {
           let fired = 0, origins = 0;
           for (let origin = START + 28 * DAY_MS; origin <= START + 35 * DAY_MS; origin += DAY_MS / 4, origins++) {
-            const at = method(c, origin);
+            const { at } = method(c, origin);
             if (at !== null && at - origin <= ALERT_MS) fired++;
           }
           if (fired > 0) t.falseAlerts++;
@@ -97,11 +102,14 @@ function runBacktest(seeds: number): void {
   const { cases, tallies } = backtest(seeds);
   const summary = (t: Tally) => ({ medianAbsErrorPct: +median(t.errors).toFixed(1), falseAlerts: t.falseAlerts, missedAlerts: t.missedAlerts });
   const { ours, ...baselines } = tallies;
+  const inRangePct = +((ours!.inRange / ours!.errors.length) * 100).toFixed(0);
   console.log('missedAlerts: forecasts 3 and 5 days before a disk fills that would not raise a 7-day alert');
+  console.log('inRangePct: forecasts whose low–high range held the true moment');
   console.log(JSON.stringify({
     cases,
     horizonsDays: HORIZONS_DAYS,
     ...summary(ours!),
+    inRangePct,
     baselines: Object.fromEntries(Object.entries(baselines).map(([name, t]) => [name, summary(t)])),
     seconds: +(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1),
     cpu: cpuModel(),

@@ -2,7 +2,7 @@
 import { Footer, TopBar } from './components/top-bar';
 import { NodeDetail } from './components/node-detail';
 import { Overview } from './components/overview';
-import { Admin } from './components/admin';
+import { Admin } from './components/admin/admin';
 import { PageGate } from './components/page-gate';
 import { access } from './state/access';
 import { embedded, route } from './state/route';

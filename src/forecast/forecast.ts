@@ -8,13 +8,16 @@
  * (earliest–latest); all three are null when there is no date, and `reason` then says why in words
  * a person can act on ("needs 3 days of data, has 20 h", "not growing", "seasonal with no trend").
  * Method (docs/forecast.md): the last 28 days, cut at the last level shift (lastLevelShift); a
- * seasonal Theil–Sen slope with Sen's 90 % interval (fitTrend); no date unless the whole interval is above
- * zero; the level to grow from is the de-trended peak of the daily (or weekly) profile.
+ * seasonal Theil–Sen slope with Sen's 90 % interval (fitTrend); no date unless the whole interval
+ * is above zero; each hour of the day (or week) grows from its de-trended peak, moved to where the
+ * last day stands; the range also widens with the time left as a random walk's would.
+ * The quota date is forecastQuota in quota.ts.
  */
 import type { Hour, SeriesPoint } from './hours';
 import { DAY_HOURS, HOUR_MS, WEEK_HOURS, firstAtOrAfter, median, toHours } from './hours';
 import { lastLevelShift } from './level-shift';
 import type { SenFit } from './theil-sen';
+import { Z } from './theil-sen';
 import { fitTrend } from './trend';
 
 export type { SeriesPoint } from './hours';
@@ -43,9 +46,11 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   if (!(capacity > 0) || !Number.isFinite(capacity)) return noDate('no capacity known');
   const all = toHours(points);
   if (all.length === 0) return noDate(`needs ${MIN_DAYS} days of data, has none`);
-  const lastTs = Math.max(...points.filter((p) => Number.isFinite(p.ts) && Number.isFinite(p.value)).map((p) => p.ts));
+  let lastTs = -Infinity;
+  for (const p of points) if (p.ts > lastTs && Number.isFinite(p.ts) && Number.isFinite(p.value)) lastTs = p.ts;
   const now = options.now ?? lastTs;
   const lastH = all[all.length - 1]!.h;
+  if (all[all.length - 1]!.max >= capacity) return { fullAt: now, low: now, high: now };
   const recent = all.slice(firstAtOrAfter(all, lastH - WINDOW_DAYS * DAY_HOURS + 1));
   const start = lastLevelShift(recent, capacity);
   const seg = recent.slice(start);
@@ -54,12 +59,14 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   const spanH = lastH - seg[0]!.h + 1;
   const fit = fitTrend(seg);
   const nowH = now / HOUR_MS;
-  const peaks = profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max);
-  if (seg[seg.length - 1]!.max >= capacity) return { fullAt: now, low: now, high: now };
+  const peaks = anchored(fit.hours, profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max), fit.slope, fit.period, nowH);
   if (fit.lo === null || fit.hi === null) return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
   if (fit.lo <= 0) return noDate(whyNoTrend(fit.hours, fit, fit.period, capacity));
   const at = (perHour: number) => Math.max(now, reachesAt(peaks, fit.period, perHour, nowH, capacity));
-  return { fullAt: at(fit.slope), low: at(fit.hi), high: at(fit.lo) };
+  const fullAt = at(fit.slope);
+  // Usage wanders around its trend like a random walk: the range widens with the time left.
+  const spread = Math.round(((Z * wander(fit.hours, fit.slope, fit.period) * Math.sqrt((fullAt - now) / HOUR_MS)) / fit.slope) * HOUR_MS);
+  return { fullAt, low: Math.max(now, Math.min(at(fit.hi), fullAt - spread)), high: Math.max(at(fit.lo), fullAt + spread) };
 }
 
 const days = (hours: number) => (hours < 48 ? `${Math.round(hours)} h` : `${(hours / DAY_HOURS).toFixed(1)} days`);
@@ -89,6 +96,21 @@ function profile(seg: readonly Hour[], slope: number, period: number, nowH: numb
 }
 
 /**
+ * The profile moved to where the last day stands against it: usage is more a random walk than a
+ * line with noise (a big upload stays), so the recent level counts more than the month's median.
+ */
+function anchored(hours: readonly Hour[], peaks: Map<number, number>, slope: number, period: number, nowH: number): Map<number, number> {
+  const lastH = hours[hours.length - 1]!.h;
+  const offsets: number[] = [];
+  for (let i = hours.length - 1; i >= 0 && hours[i]!.h > lastH - DAY_HOURS; i--) {
+    const x = hours[i]!;
+    offsets.push(x.max - slope * (x.h + 0.5 - nowH) - peaks.get(x.h % period)!);
+  }
+  const offset = median(offsets);
+  return new Map([...peaks].map(([s, level]) => [s, level + offset]));
+}
+
+/**
  * When the first hour's peak reaches `capacity`, each season (hour of the day or week) rising from
  * its level now by `perHour`: disks fill at the top of their cycle (just before the log rotation,
  * on the busy weekday), and an hour's max catches the backup's temporary files.
@@ -103,10 +125,21 @@ function reachesAt(peaks: ReadonlyMap<number, number>, period: number, perHour: 
   return Math.round((first + 0.5) * HOUR_MS);
 }
 
+/** How far the series strays from its trend over one period, per √hour (robust spread of the changes). */
+function wander(hours: readonly Hour[], slope: number, period: number): number {
+  const byH = new Map(hours.map((x) => [x.h, x.avg]));
+  const devs: number[] = [];
+  for (const x of hours) {
+    const before = byH.get(x.h - period);
+    if (before !== undefined) devs.push(Math.abs(x.avg - before - slope * period));
+  }
+  return devs.length < 2 ? 0 : (1.4826 * median(devs)) / Math.sqrt(period);
+}
+
 /** "not growing", "shrinking", or "seasonal with no trend", with the numbers behind it. */
 function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity: number): string {
-  const pct = (v: number) => `${((v / capacity) * 100).toFixed(1)} %`;
-  const perDay = `${pct(fit.slope * DAY_HOURS)} of capacity a day`;
+  const pct = (v: number, digits = 1) => `${(((v / capacity) * 100) || 0).toFixed(digits).replace(/^-(0\.0+)$/, '$1')} %`;
+  const perDay = `${pct(fit.slope * DAY_HOURS, 2)} of capacity a day`;
   const nowH = seg[seg.length - 1]!.h;
   for (const p of period === WEEK_HOURS ? [DAY_HOURS, WEEK_HOURS] : [DAY_HOURS]) {
     const prof = profile(seg, fit.slope, p, nowH, (x) => x.avg);
@@ -114,7 +147,9 @@ function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity:
     const values = [...prof.values()];
     const lo = Math.min(...values);
     const hi = Math.max(...values);
-    if (hi - lo > Math.max(4 * noise, 0.01 * capacity)) {
+    // The range that noise alone gives the medians of `seg.length / p` values in each of p seasons, doubled.
+    const byChance = 2 * 2 * Math.sqrt(2 * Math.log(p)) * ((1.25 * noise) / Math.sqrt(Math.max(1, seg.length / p)));
+    if (hi - lo > Math.max(byChance, 0.01 * capacity)) {
       return `seasonal with no trend: a ${p === DAY_HOURS ? 'daily' : 'weekly'} cycle between ${pct(lo)} and ${pct(hi)} of capacity`;
     }
   }

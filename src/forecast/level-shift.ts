@@ -4,7 +4,7 @@
  * come back within the day (log rotation) or repeat a week later (a weekly cycle) are not shifts.
  */
 import type { Hour } from './hours';
-import { WEEK_HOURS, firstAtOrAfter, median } from './hours';
+import { DAY_HOURS, WEEK_HOURS, firstAtOrAfter, median } from './hours';
 
 /** A day of usage before the jump, three days after it: what "stays down / up" means. */
 const BEFORE_H = 24;
@@ -13,18 +13,29 @@ const AFTER_H = 72;
 const STEP_H = 3;
 
 interface Scale {
-  /** Median change per hour: the trend a jump is measured against. */
+  /** The trend a jump is measured against, per hour: the median change from a day before. */
   perHour: number;
   /** Smallest jump that counts, in the series' unit. */
   threshold: number;
 }
 
-/** Noise from the hour-to-hour changes (median absolute deviation, so jumps do not inflate it). */
+/**
+ * Noise from the hour-to-hour changes (median absolute deviation, so jumps do not inflate it); the
+ * trend from day-to-day changes, so growth that comes in one burst a day is a trend, not a jump.
+ */
 function scaleOf(hours: readonly Hour[], capacity: number): Scale {
-  const diffs: number[] = [];
-  for (let i = 1; i < hours.length; i++) if (hours[i]!.h - hours[i - 1]!.h === 1) diffs.push(hours[i]!.avg - hours[i - 1]!.avg);
-  const perHour = diffs.length > 0 ? median(diffs) : 0;
-  const sigma = diffs.length > 0 ? 1.4826 * median(diffs.map((d) => Math.abs(d - perHour))) : 0;
+  const byH = new Map(hours.map((x) => [x.h, x.avg]));
+  const hourly: number[] = [];
+  const daily: number[] = [];
+  for (const x of hours) {
+    const hourAgo = byH.get(x.h - 1);
+    const dayAgo = byH.get(x.h - DAY_HOURS);
+    if (hourAgo !== undefined) hourly.push(x.avg - hourAgo);
+    if (dayAgo !== undefined) daily.push((x.avg - dayAgo) / DAY_HOURS);
+  }
+  const perHour = daily.length > 0 ? median(daily) : hourly.length > 0 ? median(hourly) : 0;
+  const center = hourly.length > 0 ? median(hourly) : 0;
+  const sigma = hourly.length > 0 ? 1.4826 * median(hourly.map((d) => Math.abs(d - center))) : 0;
   return { perHour, threshold: Math.max(8 * sigma, 0.02 * capacity) };
 }
 

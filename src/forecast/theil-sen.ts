@@ -16,7 +16,7 @@ export interface SenFit {
 }
 
 /** z for a two-sided 90 % interval: its lower bound is a one-sided 95 % test of "growing". */
-const Z = 1.645;
+export const Z = 1.645;
 
 /** Slopes of every same-season pair, sorted; `period` in hours (24 or 168). */
 export function seasonalSlopes(hours: readonly Hour[], period: number): number[] {

@@ -1,8 +1,8 @@
 /**
  * @module The trend to extrapolate: a seasonal Theil–Sen fit over the whole segment, replaced by
- * the fit of its last 14 or 7 days when their interval leaves the longer fit's slope out (a runaway log that
- * started last week, growth that slowed). Short windows are judged on de-seasonalized values, so
- * the rising half of a weekly cycle is not taken for a new trend.
+ * the fit of its last 7 or 14 days when the trend changed there (a runaway log that started last
+ * week, growth that stopped). Short windows are judged on de-seasonalized values, so the rising
+ * half of a weekly cycle is not taken for a new trend.
  */
 import type { Hour } from './hours';
 import { DAY_HOURS, WEEK_HOURS, firstAtOrAfter, median } from './hours';
@@ -16,7 +16,7 @@ export interface Trend extends SenFit {
   period: number;
 }
 
-const RECENT_DAYS = [14, 7];
+const RECENT_DAYS = [7, 14];
 
 /** The segment's values minus their seasonal profile (median per hour of the period, de-trended). */
 function deseasonalize(seg: readonly Hour[], slope: number, period: number): Hour[] {
@@ -34,8 +34,13 @@ function deseasonalize(seg: readonly Hour[], slope: number, period: number): Hou
   });
 }
 
-/** The recent window's interval leaves out the longer fit's slope: the trend has changed. */
-const changed = (recent: SenFit, longer: SenFit) => recent.lo !== null && recent.hi !== null && (recent.lo > longer.slope || recent.hi < longer.slope);
+/**
+ * The recent window's interval leaves out the whole fit's slope, and by a factor of two: the
+ * trend has changed. Growth that comes in bursts of random size differs from week to week by less,
+ * and the whole fit predicts it better.
+ */
+const changed = (recent: SenFit, longer: SenFit) =>
+  recent.lo !== null && recent.hi !== null && ((recent.lo > longer.slope && recent.slope > 2 * longer.slope) || (recent.hi < longer.slope && recent.slope < longer.slope / 2));
 
 /** Fits `seg` (sorted hours, at least a few days). */
 export function fitTrend(seg: readonly Hour[]): Trend {
@@ -46,13 +51,14 @@ export function fitTrend(seg: readonly Hour[]): Trend {
   // Under two weeks a weekly cycle cannot be told from a trend: no shorter window then.
   if (period !== WEEK_HOURS) return trend;
   const flat = deseasonalize(seg, trend.slope, period);
+  // The shortest window that departs from the whole: a mixed 14-day window must not hide the last 7.
   for (const days of RECENT_DAYS) {
     if (days * DAY_HOURS > spanH * 0.75) continue;
     const from = firstAtOrAfter(flat, lastH - days * DAY_HOURS + 1);
     if (!changed(seasonalSen(flat.slice(from), DAY_HOURS, days), trend)) continue;
     // The profile came from the older trend and leans on recent hours: refit them as they are.
     const hours = seg.slice(from);
-    trend = { ...seasonalSen(hours, DAY_HOURS, days), hours, period: DAY_HOURS };
+    return { ...seasonalSen(hours, DAY_HOURS, days), hours, period: DAY_HOURS };
   }
   return trend;
 }

@@ -15,7 +15,6 @@ import type { CheckRecord, IncomingSample, Store } from '../store/store';
 import type { Retention } from '../store/tiers';
 import type { AlertEngine } from '../alerts/engine';
 import type { Clock } from '../util/clock';
-import { systemClock } from '../util/clock';
 import { log } from '../util/log';
 import type { UptimeStats } from './check-stats';
 import { uptimeStats } from './check-stats';
@@ -151,11 +150,11 @@ export class CheckService {
 }
 
 /** The server's checks: results queued with the agents' samples, judged by the alert engine; `link` is the page's services section. */
-export function serverChecks(checks: readonly Check[], store: Store, queue: Pick<IngestQueue, 'push'>, alerts: Pick<AlertEngine, 'onCheck'>, link: () => string): CheckService {
+export function serverChecks(checks: readonly Check[], store: Store, queue: Pick<IngestQueue, 'push'>, alerts: Pick<AlertEngine, 'onCheck'>, clock: Clock, link: () => string): CheckService {
   return new CheckService({
     checks,
     store,
-    clock: systemClock,
+    clock,
     write(sample) {
       // Nothing waits on the commit; a full queue (the database far behind) costs this one result.
       if (!queue.push(sample, () => undefined)) log.warn('check result not stored: the database is behind', { series: sample.nodeId });

@@ -1,8 +1,8 @@
 /**
  * The admin page in Chromium against the real executable: the one-time setup link, adding a node
  * (its key and agent command shown once), rotating a key from the page (the connected agent is
- * dropped at once), signing out and back in, hiding a node, and protecting the page with a password
- * that a visitor then types. Screenshots land in a temp dir (copied to $PROBE_KEEP_SCREENSHOTS if set).
+ * dropped at once), signing out and back in, editing a node in its form, hiding a node, and
+ * protecting the page with a password that a visitor then types. Screenshots land in a temp dir (copied to $PROBE_KEEP_SCREENSHOTS if set).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { TestAgent, helloMessage } from '../server/test-server';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 
-test('admin page: first password, add a node, rotate its key, sign out and in, hide a node, password-protect the page', async (t) => {
+test('admin page: first password, add a node, rotate its key, sign out and in, edit and hide a node, password-protect the page', async (t) => {
   const shots = tempDir(t, 'probe-shots-');
   const dir = tempDir(t, 'probe-admin-');
   const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
@@ -67,6 +67,21 @@ test('admin page: first password, add a node, rotate its key, sign out and in, h
   await page.getByTestId('new-node-name').fill('edge-2');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.locator('tr[data-node="edge-2"]').waitFor();
+  // Editing a node is a form with a field each: a group may hold a comma, a cancel changes nothing.
+  await page.getByTestId('edit-edge-2').click();
+  await page.getByTestId('edit-form-edge-2-name').fill('nothing');
+  await page.getByTestId('edit-form-edge-2').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByTestId('edit-edge-2').click();
+  assert.equal(await page.getByTestId('edit-form-edge-2-name').inputValue(), 'edge-2', 'the form opens with the current name');
+  await page.getByTestId('edit-form-edge-2-name').fill('edge-two');
+  await page.getByTestId('edit-form-edge-2-group').fill('Tokyo, west');
+  await page.getByTestId('edit-form-edge-2-location').fill('jp');
+  await page.screenshot({ path: path.join(shots, 'admin-edit-node.png'), fullPage: true });
+  await page.getByTestId('edit-form-edge-2').getByRole('button', { name: 'Save' }).click();
+  const renamed = page.locator('tr[data-node="edge-two"]');
+  await renamed.waitFor();
+  assert.equal(await renamed.locator('td').first().textContent(), 'Tokyo, west');
+  assert.equal(await page.locator('tr[data-node="edge-2"]').count(), 0);
   await page.getByTestId('hide-edge-1').check();
   await waitFor('edge-1 hidden', async () => (await page.locator('tr[data-node="edge-1"] .tag').count()) === 1, 5000);
   await page.getByTestId('mode-password').check();
@@ -84,10 +99,10 @@ test('admin page: first password, add a node, rotate its key, sign out and in, h
   await visitor.screenshot({ path: path.join(shots, 'page-gate.png'), fullPage: true });
   await visitor.getByTestId('page-password').fill('family photos 2026');
   await visitor.getByRole('button', { name: 'Open' }).click();
-  await visitor.locator('[data-node="edge-2"]').waitFor();
+  await visitor.locator('[data-node="edge-two"]').waitFor();
   assert.equal(await visitor.locator('[data-node="edge-1"]').count(), 0, 'the hidden node is not shown to the visitor');
   await visitor.reload();
-  await visitor.locator('[data-node="edge-2"]').waitFor({ timeout: 5000 });
+  await visitor.locator('[data-node="edge-two"]').waitFor({ timeout: 5000 });
   await page.goto(base + '/');
   await page.locator('[data-node="edge-1"]').waitFor({ timeout: 5000 });
   assert.deepEqual(problems, []);

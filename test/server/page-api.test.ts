@@ -64,11 +64,22 @@ test('guests never see hidden nodes, on any API or the live feed', async (t) => 
 });
 
 test('hostnames reach the page only with page.showHostnames', async (t) => {
-  const srv = await startTestServer(t, { ackIntervalMs: 0 }, (config) => (config.page.showHostnames = true));
-  const agent = await report(srv.ws, srv.addNode('named'), [[1, 1, 1, 1, 1]]);
-  t.after(() => agent.close());
-  const nodes = await getJson<NodeView[]>(`${srv.base}/api/nodes`);
-  assert.equal(nodes[0]!.hostname, 'test-host');
+  // What the page can read of a node: the API and the live feed's snapshot.
+  const seen = async (showHostnames: boolean | undefined) => {
+    const srv = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
+      if (showHostnames !== undefined) config.page.showHostnames = showHostnames;
+    });
+    const agent = await report(srv.ws, srv.addNode('named'), [[1, 1, 1, 1, 1]]);
+    t.after(() => agent.close());
+    const nodes = await getJson<NodeView[]>(`${srv.base}/api/nodes`);
+    const live = new WebSocket(`${srv.ws}/ws/live`);
+    t.after(() => live.terminate());
+    const snapshot = await new Promise<string>((resolve) => live.once('message', (d) => resolve(d.toString())));
+    return { api: nodes[0]!.hostname, live: snapshot.includes('test-host') };
+  };
+  assert.deepEqual(await seen(true), { api: 'test-host', live: true });
+  assert.deepEqual(await seen(false), { api: undefined, live: false }, 'turned off: on no route');
+  assert.deepEqual(await seen(undefined), { api: undefined, live: false }, 'off unless the config turns it on');
 });
 
 test('index.html carries the page settings as inert, escaped JSON', () => {

@@ -1,5 +1,5 @@
 /** @module Alerts firing now (and, if the config allows, recent events) above the overview. */
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import { alerts } from '../state/alerts';
 import { agoText } from './node-status';
 

@@ -1,7 +1,7 @@
 /** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
 import type { NodeView } from '../../src/protocol/messages';
 import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import { Bar } from './bar';
 import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
 

@@ -7,7 +7,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import type { MetricUnit } from '../../src/protocol/metrics';
 import { formatBytes, formatDuration, shortOs } from '../lib/format';
 import type { StringKey } from '../lib/i18n';
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import type { History } from '../state/history';
 import { RANGES, appendLive, history, loadHistory, range } from '../state/history';
 import { link, nodes } from '../state/nodes';

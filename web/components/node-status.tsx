@@ -2,7 +2,7 @@
 import type { NodeView } from '../../src/protocol/messages';
 import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
 import { daysUntil, flagEmoji, formatBytes, formatDuration, formatMs, ratio, secondsSince } from '../lib/format';
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import { emojiFlags } from '../state/flags';
 import { now } from '../state/nodes';
 import { Bar } from './bar';

@@ -2,7 +2,7 @@
 import type { NodeView } from '../../src/protocol/messages';
 import { formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio } from '../lib/format';
 import type { StringKey } from '../lib/i18n';
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import type { SortKey } from '../state/prefs';
 import { sortBy, sortDesc, sortKey } from '../state/prefs';
 import { level } from './bar';

@@ -1,5 +1,5 @@
 /** @module The overview: filter, sort and layout controls, then nodes grouped as cards or a table. */
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import { groups, link, nodes } from '../state/nodes';
 import type { SortKey } from '../state/prefs';
 import { filter, layout, sortBy, sortDesc, sortKey } from '../state/prefs';

@@ -1,6 +1,6 @@
 /** @module Shown instead of the overview when the page is private or needs its password. */
 import { useState } from 'preact/hooks';
-import { t } from '../lib/i18n';
+import { t } from '../state/lang';
 import { access, accessError, unlockPage } from '../state/access';
 
 export function PageGate({ onUnlock }: { onUnlock: () => void }) {

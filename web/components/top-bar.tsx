@@ -1,7 +1,8 @@
 /** @module The header: title, description, fleet totals, link state, theme and language switches. */
 import { formatRate } from '../lib/format';
 import type { Lang } from '../lib/i18n';
-import { LANGUAGES, lang, t } from '../lib/i18n';
+import { LANGUAGES } from '../lib/i18n';
+import { lang, t } from '../state/lang';
 import { link, totals } from '../state/nodes';
 import { pageInfo } from '../state/page-info';
 import type { Theme } from '../state/prefs';

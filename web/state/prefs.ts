@@ -4,7 +4,8 @@
  */
 import { computed, effect, signal } from '@preact/signals';
 import type { Lang } from '../lib/i18n';
-import { LANGUAGES, detectLang, lang } from '../lib/i18n';
+import { LANGUAGES, detectLang } from '../lib/i18n';
+import { lang } from './lang';
 import type { SortKey } from '../lib/nodes';
 
 export type Theme = 'auto' | 'light' | 'dark';

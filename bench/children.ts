@@ -1,0 +1,70 @@
+/**
+ * @module The processes a benchmark starts: their stdout and stderr kept as lines, a wait for a
+ * line, and the "stats" request the load generators answer on stdin. All are killed at the end.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+
+export type Child = ChildProcess & {
+  /** stdout, line by line. */
+  lines: string[];
+  /** stderr, line by line. */
+  errLines: string[];
+  waitLine(re: RegExp, ms: number): Promise<string>;
+};
+
+export const children: Child[] = [];
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const log = (line: string) => process.stderr.write(line + '\n');
+
+function collect(stream: NodeJS.ReadableStream, into: string[]): void {
+  let buffer = '';
+  stream.on('data', (d) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(d);
+    buffer += d;
+    const parts = buffer.split('\n');
+    buffer = parts.pop()!;
+    into.push(...parts);
+  });
+}
+
+export function start(command: string, argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
+  const child = spawn(command, argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }) as Child;
+  children.push(child);
+  child.lines = [];
+  child.errLines = [];
+  collect(child.stdout!, child.lines);
+  collect(child.stderr!, child.errLines);
+  child.waitLine = async (re, ms) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const line = child.lines.find((l) => re.test(l));
+      if (line) return line;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${command}: no line matching ${re} within ${ms} ms`);
+      await sleep(50);
+    }
+  };
+  return child;
+}
+
+/** Asks a load generator for its figures ("stats" on stdin, a JSON line matching `re` back). */
+export async function request(child: Child, re: RegExp): Promise<Record<string, number>> {
+  const before = child.lines.length;
+  child.stdin!.write('stats\n');
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const line = child.lines.slice(before).find((l) => re.test(l));
+    if (line) return JSON.parse(line) as Record<string, number>;
+    await sleep(50);
+  }
+  throw new Error('no stats answer');
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+}

@@ -1,0 +1,82 @@
+/**
+ * @module The server's request listener wired to its parts: the admin API and the page, API,
+ * health and alert views, each given what it reads.
+ */
+import type { IncomingMessage, RequestListener } from 'node:http';
+import type { AlertEngine } from '../alerts/engine';
+import type { Config } from '../config/schema';
+import type { Store } from '../store/store';
+import type { Clock } from '../util/clock';
+import { VERSION } from '../version';
+import { createAdminHandler } from './admin-api';
+import type { AgentGateway } from './agent-gateway';
+import { alertsView } from './alerts-view';
+import type { Asset } from './assets';
+import type { AdminAuth } from './auth';
+import type { CheckService } from './checks-service';
+import { createRequestHandler } from './http';
+import type { Hub } from './hub';
+import type { LiveGateway } from './live-gateway';
+import type { NodeSync } from './node-sync';
+import type { OwnHosts } from './own-hosts';
+import type { PageAccess } from './page-access';
+
+export interface ListenerParts {
+  config: Config;
+  store: Store;
+  hub: Hub;
+  queue: { readonly length: number };
+  alerts: Pick<AlertEngine, 'firing'>;
+  agents: Pick<AgentGateway, 'connectedCount' | 'budget'>;
+  live: Pick<LiveGateway, 'viewerCount' | 'disconnectGuests' | 'recheck'>;
+  sync: Pick<NodeSync, 'changed'>;
+  auth: AdminAuth;
+  access: PageAccess;
+  hosts: OwnHosts;
+  clientAddress(req: IncomingMessage): string;
+  secure(req: IncomingMessage): boolean;
+  /** server.publicUrl as an http(s) base without a trailing slash, or ''. */
+  pageBase: string;
+  clock: Clock;
+  checks: Pick<CheckService, 'list' | 'history'>;
+}
+
+export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
+  const { config, store, hub, alerts, agents, live, clock } = parts;
+  const admin = createAdminHandler({
+    auth: parts.auth,
+    store,
+    hub,
+    rules: config.rules,
+    channels: config.channels,
+    nodesChanged: () => void parts.sync.changed(),
+    alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
+    publicUrl: parts.pageBase,
+    hosts: parts.hosts,
+    secure: parts.secure,
+    clientAddress: parts.clientAddress,
+    access: parts.access,
+    accessChanged: () => live.disconnectGuests(),
+    signedOut: () => live.recheck(),
+    metricNames: (id) => agents.budget.status(id),
+    now: () => clock.now(),
+  });
+  return createRequestHandler({
+    admin,
+    hub,
+    store,
+    retention: config.retention,
+    assets,
+    version: VERSION,
+    alerts: (audience) => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, config.page.alerts, audience),
+    access: parts.access,
+    secure: parts.secure,
+    hosts: parts.hosts,
+    clientAddress: parts.clientAddress,
+    checks: parts.checks,
+    health: (audience) => {
+      const { nodes, online } = hub.counts(audience);
+      return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: parts.queue.length };
+    },
+  });
+}

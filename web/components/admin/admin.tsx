@@ -1,0 +1,46 @@
+/**
+ * @module The admin at /admin: sign-in (or first password from the setup link), then one panel
+ * per concern in this folder: nodes, the key shown once, page access, alert rules, silences.
+ */
+import { useEffect } from 'preact/hooks';
+import { checkSession, notice, session, signOut } from '../../state/admin';
+import { t } from '../../state/lang';
+import { KeyOnce } from './key-once';
+import { NodesPanel } from './nodes-panel';
+import { PageAccessForm } from './page-access';
+import { RulesPanel } from './rules-panel';
+import { SignIn } from './sign-in';
+import { SilencesPanel } from './silences-panel';
+
+export function Admin() {
+  useEffect(() => void checkSession(), []);
+  const state = session.value;
+  const message = notice.value;
+  return (
+    <main id="main" class="admin">
+      <header class="admin-head">
+        <h2>{t('adminTitle')}</h2>
+        {state === 'signed-in' && (
+          <button type="button" onClick={() => void signOut()}>
+            {t('signOut')}
+          </button>
+        )}
+      </header>
+      {message && (
+        <p class={`notice ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+          {message.text}
+        </p>
+      )}
+      {state === 'signed-out' && <SignIn />}
+      {state === 'signed-in' && (
+        <>
+          <KeyOnce />
+          <NodesPanel />
+          <PageAccessForm />
+          <RulesPanel />
+          <SilencesPanel />
+        </>
+      )}
+    </main>
+  );
+}
