@@ -37,15 +37,17 @@ function share(buckets: readonly Bucket[], from: number): Uptime {
 export type UptimeStats = Pick<CheckView, 'uptime' | 'daily' | 'dailyFrom'>;
 
 export function uptimeStats(store: Pick<SeriesStore, 'samples' | 'buckets'>, seriesId: number, now: number): UptimeStats {
+  // Ranges end after `now`: a run that started this millisecond counts.
+  const to = now + 1;
   const dailyFrom = floorTo(now, DAY) - (UPTIME_DAYS - 1) * DAY;
-  const hours = upBuckets(store, seriesId, '1h', Math.min(dailyFrom, now - 30 * DAY), now);
+  const hours = upBuckets(store, seriesId, '1h', Math.min(dailyFrom, now - 30 * DAY), to);
   const byDay: Bucket[][] = Array.from({ length: UPTIME_DAYS }, () => []);
   for (const b of hours) {
     const day = Math.floor((b.ts - dailyFrom) / DAY);
     if (day >= 0 && day < UPTIME_DAYS) byDay[day]!.push(b);
   }
   return {
-    uptime: { '24h': share(upBuckets(store, seriesId, '1m', now - DAY, now), now - DAY), '7d': share(hours, now - 7 * DAY), '30d': share(hours, now - 30 * DAY) },
+    uptime: { '24h': share(upBuckets(store, seriesId, '1m', now - DAY, to), now - DAY), '7d': share(hours, now - 7 * DAY), '30d': share(hours, now - 30 * DAY) },
     daily: byDay.map((buckets) => share(buckets, dailyFrom)),
     dailyFrom,
   };
