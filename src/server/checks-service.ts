@@ -23,14 +23,14 @@ import type { Audience } from './hub';
 import type { IngestQueue } from './ingest-queue';
 
 const DAY = 86_400_000;
-/** Uptime figures are recomputed at most this often per check (they read up to 90 days of buckets). */
+/** Uptime figures are kept this long at most, and recomputed once a new result is stored (they read up to 90 days of buckets). */
 const STATS_TTL_MS = 30_000;
 
 export interface CheckServiceDeps {
   checks: readonly Check[];
   store: Store;
-  /** Queues a result's sample for the database (the ingest queue: one writer, batched). */
-  write: (sample: IncomingSample) => void;
+  /** Queues a result's sample for the database (the ingest queue: one writer, batched); `committed` once it is stored. */
+  write: (sample: IncomingSample, committed: () => void) => void;
   clock: Clock;
   /** Each result as it comes (the alert engine). */
   onResult?: (check: Check, record: CheckRecord, result: CheckResult) => void;
@@ -106,7 +106,8 @@ export class CheckService {
     const names = Object.keys(values);
     const newNames = names.filter((n) => !entry.names.has(n));
     for (const n of newNames) entry.names.add(n);
-    this.deps.write({ nodeId: entry.record.seriesId, seq: ++this.seq, ts: result.ts, row: { names, data: names.map((n) => values[n]!) }, ...(newNames.length > 0 && { newNames }) });
+    const sample = { nodeId: entry.record.seriesId, seq: ++this.seq, ts: result.ts, row: { names, data: names.map((n) => values[n]!) }, ...(newNames.length > 0 && { newNames }) };
+    this.deps.write(sample, () => (entry.stats = null));
     this.deps.onResult?.(check, entry.record, result);
   }
 
@@ -155,9 +156,9 @@ export function serverChecks(checks: readonly Check[], store: Store, queue: Pick
     checks,
     store,
     clock,
-    write(sample) {
-      // Nothing waits on the commit; a full queue (the database far behind) costs this one result.
-      if (!queue.push(sample, () => undefined)) log.warn('check result not stored: the database is behind', { series: sample.nodeId });
+    write(sample, committed) {
+      // A full queue (the database far behind) costs this one result.
+      if (!queue.push(sample, committed)) log.warn('check result not stored: the database is behind', { series: sample.nodeId });
     },
     onResult: (check, record, r) =>
       alerts.onCheck(record.seriesId, { name: check.name, group: check.group ?? '', up: r.up, latencyMs: r.latencyMs, ...(r.error && { error: r.error }), ...(r.cert && { certExpiresAt: r.cert.expiresAt }) }, link()),

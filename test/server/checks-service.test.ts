@@ -26,7 +26,7 @@ function service(store: Store, clock: ManualClock, answers: (check: Check, now: 
     checks: CHECKS,
     store,
     clock,
-    write: (sample) => store.writeSamples([sample]),
+    write: (sample, committed) => (store.writeSamples([sample]), committed()),
     run: async (check) => ({ ts: clock.now(), ...answers(check, clock.now()) }),
     onResult: (check, _record, result) => seen.push(`${check.name}:${result.up}`),
   });
