@@ -142,6 +142,20 @@ export const en = {
   noRules: 'No rules in the config file.',
   clearSilences: 'End all silences',
   until: 'until {t}',
+  services: 'Services',
+  checkUp: 'up',
+  checkDown: 'down',
+  checkPending: 'not checked yet',
+  uptime24h: '24 h',
+  uptime7d: '7 days',
+  uptime30d: '30 days',
+  responseTime: 'Response time (24 h)',
+  certExpires: 'certificate expires in {d} days',
+  certExpired: 'certificate expired {d} days ago',
+  dayNoData: '{day}: no data',
+  dayUptime: '{day}: {p} up',
+  daysAgo90: '90 days ago',
+  today: 'today',
 } as const;
 
 export type StringKey = keyof typeof en;
