@@ -155,6 +155,11 @@ export const en = {
   dayNoData: '{day}: no data',
   dayUptime: '{day}: {p} up',
   daysAgo90: '90 days ago',
+  noChecks: 'No service checks: add them under "checks" in the config file.',
+  checkType: 'Type',
+  checkTarget: 'Target',
+  checkState: 'State',
+  checkError: 'Last error',
   today: 'today',
 } as const;
 

@@ -156,5 +156,10 @@ export const zhCN: Record<StringKey, string> = {
   dayNoData: '{day}：无数据',
   dayUptime: '{day}：可用率 {p}',
   daysAgo90: '90 天前',
+  noChecks: '没有服务检查：在配置文件的 "checks" 中添加。',
+  checkType: '类型',
+  checkTarget: '目标',
+  checkState: '状态',
+  checkError: '最近错误',
   today: '今天',
 };
