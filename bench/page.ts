@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { CDPSession, Page } from 'playwright-core';
-import { generateKey, hashKey } from '../src/server/keys';
+import { generateKey, hashKey } from '../src/server/fleet/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
 import { cpuSeconds } from './proc-stats';
 

@@ -59,7 +59,7 @@ export async function buildPage(outDir) {
   copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(outDir, 'uplot.js'));
 }
 
-/** The page's files as SEA assets, keyed as src/server/assets.ts asks for them. */
+/** The page's files as SEA assets, keyed as src/server/http/assets.ts asks for them. */
 export function pageAssets(pageDir) {
   const assets = {};
   for (const f of ['index.html', 'app.js', 'app.css', 'uplot.js']) assets[`web/${f}`] = path.join(pageDir, f);

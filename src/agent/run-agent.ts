@@ -91,6 +91,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
     host: { ...hostFacts(clock.now()), ...(lastDiskTotal > 0 ? { diskTotalBytes: lastDiskTotal } : {}) },
     metrics: schema,
     intervalMs: options.intervalMs,
+    // The node's clock at connect: the server learns how far it is off and stores samples at its own time.
+    ts: clock.now(),
   });
   const buffer = new SampleBuffer(options.stateDir, options.buffer, schema);
   let ca: Buffer | undefined;

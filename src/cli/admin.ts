@@ -16,7 +16,7 @@ export function addAdminCommands(program: Command): void {
   const settings = addFlags(command, ['server.data', configOption()]);
   command.action(async (flags: ParsedFlags & { config?: string }) => {
     const password = await readPassword();
-    const { hashPassword, setPasswordIn } = await import('../server/auth');
+    const { hashPassword, setPasswordIn } = await import('../server/admin/auth');
     const hash = await hashPassword(password);
     const { store } = await openStoreFor(flags, settings(flags));
     try {

@@ -23,7 +23,7 @@ function addAdd(node: Command): void {
   const { command, open } = storeCommand(node, 'add <name>', 'Add a node; prints its key once and the agent command to run on it.', own);
   command.action(async (name: string, flags: Flags & { group: string; location: string }) => {
     const { config, store } = await open(flags);
-    const { addNode, agentCommand, installCommands } = await import('../server/nodes');
+    const { addNode, agentCommand, installCommands } = await import('../server/fleet/nodes');
     try {
       const { key } = addNode(store, name, flags.group, flags.location, Date.now());
       process.stdout.write(
@@ -66,7 +66,7 @@ function addRemove(node: Command): void {
   const { command, open } = storeCommand(node, 'remove <name>', 'Remove a node and its history; its agent is disconnected.');
   command.action(async (name: string, flags: Flags) => {
     const { store } = await open(flags);
-    const { removeNode } = await import('../server/nodes');
+    const { removeNode } = await import('../server/fleet/nodes');
     try {
       removeNode(store, name);
       process.stdout.write(`Removed node "${name}" and its history.\n`);
@@ -80,7 +80,7 @@ function addRotateKey(node: Command): void {
   const { command, open } = storeCommand(node, 'rotate-key <name>', 'Give a node a new key; the old one stops working at once.');
   command.action(async (name: string, flags: Flags) => {
     const { config, store } = await open(flags);
-    const { rotateKey, agentCommand } = await import('../server/nodes');
+    const { rotateKey, agentCommand } = await import('../server/fleet/nodes');
     try {
       const key = rotateKey(store, name);
       process.stdout.write(`New key for "${name}" (shown only now):\n\n  ${key}\n\nRestart its agent with:\n\n  ${agentCommand(config, key)}\n`);

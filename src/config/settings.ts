@@ -3,7 +3,7 @@
  * and how its value is parsed into the Config. The loader, the CLI's options and the service
  * files `probe install` writes are all derived from this table.
  */
-import { parseTrustedProxies } from '../server/client-address';
+import { parseTrustedProxies } from '../server/net/client-address';
 import { parseCommands, parseLatencyTargets, parseLinks } from './page';
 import type { Config } from './schema';
 import { asAckInterval, asBoolean, asHostName, asInterval, asKey, asList, asListen, asOneOf, asRetention, asString, asWholeNumber, asWsUrl, rethrowIn } from './values';

@@ -1,6 +1,6 @@
 /**
  * @module What /api/admin/* answers and takes, beyond the node views in messages.ts: the admin
- * page (web/state/admin.ts) and the server (server/admin-api.ts) both read these.
+ * page (web/state/admin.ts) and the server (server/admin/admin-api.ts) both read these.
  */
 import type { AlertsView, PageAccessView } from './messages';
 

@@ -1,6 +1,6 @@
 /**
  * @module GET /api/nodes/:id/history: the ranges it takes and the answer it gives, in columns
- * ready for uPlot. The server builds it (server/history.ts), the node page reads it.
+ * ready for uPlot. The server builds it (server/http/history.ts), the node page reads it.
  */
 
 /** `range=` values and their spans in ms, in the order the page offers them. */

@@ -35,6 +35,8 @@ export interface HelloMessage {
   host: HostFacts;
   metrics: string[];
   intervalMs: number;
+  /** The node's clock when it sent hello (Unix ms): the server learns the clock offset from it. Optional. */
+  ts?: number;
 }
 
 /** One sample. On the wire `values` is an array aligned with hello's `metrics` or an object; parsed, a row. */

@@ -17,8 +17,10 @@ export interface ParseContext {
   schema: readonly string[] | null;
   /** The fields of this connection's previous compact frame (see compact.ts); updated by each one parsed. */
   compact?: { prev: DecodedFields | null; spare?: DecodedFields };
-  /** Server clock, Unix ms: samples too far from it are refused. */
+  /** Server clock, Unix ms: samples too far from it (after `correctTs`) are refused. */
   now: number;
+  /** The sample's time on the server's clock, given its seq and the node's `ts` (see server/agents/clock-offset.ts). */
+  correctTs?: (seq: number, ts: number) => number;
 }
 
 const MAX_METRICS = 256;
@@ -109,6 +111,7 @@ function parseHello(msg: Json): HelloMessage {
     host: parseHost(msg.host),
     metrics: metrics as string[],
     intervalMs,
+    ...(msg.ts === undefined ? {} : { ts: integer(msg, 'ts', 'hello', 0) }),
   };
 }
 
@@ -188,7 +191,8 @@ function checkTs(ts: number, ctx: ParseContext): void {
 function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
   if (ctx.schema === null) throw new Bad('PROBE_ERR_PROTOCOL', 'sample before hello: send hello first');
   const seq = integer(msg, 'seq', 'sample', 0);
-  const ts = integer(msg, 'ts', 'sample', 0);
+  const sent = integer(msg, 'ts', 'sample', 0);
+  const ts = ctx.correctTs ? ctx.correctTs(seq, sent) : sent;
   checkTs(ts, ctx);
   const row = parseRow(msg.values, ctx.schema);
   // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
@@ -214,8 +218,9 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   const row = decodedRow(fields, ctx.schema);
   ctx.compact.spare = ctx.compact.prev ?? undefined;
   ctx.compact.prev = fields;
-  checkTs(ts, ctx);
-  return { type: 'sample', seq, ts, row };
+  const corrected = ctx.correctTs ? ctx.correctTs(seq, ts) : ts;
+  checkTs(corrected, ctx);
+  return { type: 'sample', seq, ts: corrected, row };
 }
 
 /** Parses one text frame from an agent. Never throws. */

@@ -5,8 +5,8 @@
 import type { SeriesStore } from '../store/store';
 import type { Clock } from '../util/clock';
 import { log } from '../util/log';
-import type { Hub } from './hub';
-import type { NodeSync } from './node-sync';
+import type { Hub } from './fleet/hub';
+import type { NodeSync } from './fleet/node-sync';
 
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;

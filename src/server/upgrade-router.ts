@@ -5,12 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../util/clock';
-import type { AdminAuth } from './auth';
-import { refuseUpgrade } from './http-body';
-import { AttemptLimiter } from './limits';
-import type { LiveGateway } from './live-gateway';
-import type { OwnHosts } from './own-hosts';
-import type { PageAccess } from './page-access';
+import type { AdminAuth } from './admin/auth';
+import { refuseUpgrade } from './net/http-body';
+import { AttemptLimiter } from './net/limits';
+import type { LiveGateway } from './live/live-gateway';
+import type { OwnHosts } from './net/own-hosts';
+import type { PageAccess } from './admin/page-access';
 
 /** WebSocket upgrades per client address: sustained rate and burst (many agents behind one NAT fit in the burst). */
 const UPGRADES_PER_SEC = 5;

@@ -158,7 +158,7 @@ export interface SeriesStore {
   /** Deletes history older than each tier's retention, at most `limit` blocks. Returns how many. */
   applyRetention(now: number, retention: Retention, limit: number): number;
   stats(): StoreStats;
-  /** Persisted traffic counters per node (JSON text, owned by src/server/traffic.ts). */
+  /** Persisted traffic counters per node (JSON text, owned by src/server/fleet/traffic.ts). */
   trafficStates(): { nodeId: number; state: string }[];
   /** Stores the traffic counters of several nodes in one write; those of nodes that do not exist are dropped. */
   putTrafficStates(states: readonly { nodeId: number; state: string }[]): void;

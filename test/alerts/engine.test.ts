@@ -12,7 +12,7 @@ import { Notifier } from '../../src/notify/notifier';
 import { runServer } from '../../src/server/run-server';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { createMemoryStore } from '../../src/store/memory-store';
-import { addNode } from '../../src/server/nodes';
+import { addNode } from '../../src/server/fleet/nodes';
 import { tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { TestAgent, helloMessage } from '../server/test-server';

@@ -25,16 +25,22 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   const agent = run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
   t.after(() => agent.stop('SIGKILL'));
 
+  // Whichever server runs when the test ends, even one that failed halfway.
+  t.after(() => server.proc.stop('SIGKILL'));
   for (let round = 0; round < 3; round++) {
     await waitFor('agent online', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online, 20_000);
-    await new Promise((r) => setTimeout(r, 2500 + round * 500));
+    // Killed at a different point of the one-second sample cycle each round.
+    await new Promise((r) => setTimeout(r, 1200 + round * 350));
     await server.proc.stop('SIGKILL');
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 500));
     server = await startServer(`127.0.0.1:${port}`);
   }
-  t.after(() => server.proc.stop());
-  await waitFor('agent online after the last restart', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online, 20_000);
-  await new Promise((r) => setTimeout(r, 2000));
+  // A backlog of a few seconds goes in the first backfill step, as the connection opens. The agent
+  // sends in order on one socket: once a sample made after that is in, the backlog is too, and the
+  // server commits what it holds when it stops.
+  await waitFor('the agent back after the last restart', () => (agent.stderr().match(/connected to server/g) ?? []).length >= 4, 30_000);
+  const after = Date.now();
+  await waitFor('a sample made after the backfill', async () => ((await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.lastSeen ?? 0) > after, 20_000);
   await agent.stop('SIGTERM');
   await server.proc.stop('SIGTERM');
 
@@ -42,6 +48,6 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   t.after(() => store.close());
   const [node] = store.listNodes();
   const seqs = store.samples(node!.id, 0, Date.now() + 60_000).map((s) => s.seq);
-  assert.ok(seqs.length >= 10, `${seqs.length} samples`);
+  assert.ok(seqs.length >= 6, `${seqs.length} samples`);
   assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'every seq from 1 to the last, once, in order');
 });

@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
-import { MAX_DOWNLOADS } from '../../src/server/downloads';
+import { MAX_DOWNLOADS } from '../../src/server/http/downloads';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
 import { startTestServer } from '../server/test-server';
 

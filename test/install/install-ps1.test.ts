@@ -1,12 +1,12 @@
 /**
- * /install.ps1's text (src/server/install-ps1.ts): the pinned hash and URLs as PowerShell
+ * /install.ps1's text (src/server/http/install-ps1.ts): the pinned hash and URLs as PowerShell
  * single-quoted strings that hostile values cannot break out of, the key taken from -Key or
  * $env:PROBE_KEY and handed only to `probe.exe install agent`, and nothing that would close the
  * window it runs in through iex.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { installPowerShell, psQuote } from '../../src/server/install-ps1';
+import { installPowerShell, psQuote } from '../../src/server/http/install-ps1';
 
 const EXE = { name: 'probe-windows-x64.exe', sha256: 'ab'.repeat(32) };
 

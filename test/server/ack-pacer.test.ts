@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ACK_SWEEP_MS, AckPacer } from '../../src/server/ack-pacer';
+import { ACK_SWEEP_MS, AckPacer } from '../../src/server/agents/ack-pacer';
 import { ManualClock } from '../manual-clock';
 
 function pacer(t: { after(fn: () => unknown): void }) {

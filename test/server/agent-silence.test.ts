@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HELLO_TIMEOUT_MS, SILENCE_SLACK_MS, SILENCE_SWEEP_MS, SilenceWatch, allowedSilenceMs } from '../../src/server/agent-silence';
-import type { Heard } from '../../src/server/agent-silence';
+import { HELLO_TIMEOUT_MS, SILENCE_SLACK_MS, SILENCE_SWEEP_MS, SilenceWatch, allowedSilenceMs } from '../../src/server/agents/agent-silence';
+import type { Heard } from '../../src/server/agents/agent-silence';
 import { ManualClock } from '../manual-clock';
 
 test('an agent may be silent two intervals plus the slack; before hello, the hello timeout; just after hello, the grace', () => {

@@ -5,11 +5,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HelloMessage } from '../../src/protocol/messages';
-import { AgentGateway } from '../../src/server/agent-gateway';
-import type { AgentGatewayOptions } from '../../src/server/agent-gateway';
-import { Hub } from '../../src/server/hub';
-import { IngestQueue } from '../../src/server/ingest-queue';
-import { addNode } from '../../src/server/nodes';
+import { AgentGateway } from '../../src/server/agents/agent-gateway';
+import type { AgentGatewayOptions } from '../../src/server/agents/agent-gateway';
+import { Hub } from '../../src/server/fleet/hub';
+import { IngestQueue } from '../../src/server/agents/ingest-queue';
+import { addNode } from '../../src/server/fleet/nodes';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { waitFor } from '../helpers';
 import { ManualClock } from '../manual-clock';

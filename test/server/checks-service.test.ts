@@ -8,7 +8,7 @@ import type { CheckResult } from '../../src/checks/check';
 import type { Check } from '../../src/checks/checks';
 import { parseChecks } from '../../src/checks/checks';
 import { UPTIME_DAYS } from '../../src/protocol/checks';
-import { CheckService } from '../../src/server/checks-service';
+import { CheckService } from '../../src/server/checks/checks-service';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { Store } from '../../src/store/store';
 import { DEFAULT_RETENTION } from '../../src/store/tiers';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClockOffset } from '../../src/server/clock-offset';
+import { ClockOffset } from '../../src/server/agents/clock-offset';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 28, 12);
@@ -20,9 +20,11 @@ test('clocks in agreement: nothing is corrected, whatever the network delay', ()
   assert.equal(clock.correct(T0), T0);
 });
 
-test('a node an hour ahead: the first live sample gives the offset, within the smallest delay', () => {
+test('a node an hour ahead, no hello stamp: three samples on cadence give the offset, within the smallest delay', () => {
   const clock = new ClockOffset();
-  feed(clock, 0, 1, HOUR, () => 40);
+  feed(clock, 0, 2, HOUR, () => 40);
+  assert.equal(clock.offsetMs, 0, 'two samples could be backfill');
+  feed(clock, 2, 1, HOUR, () => 40);
   assert.ok(Math.abs(clock.offsetMs + HOUR) <= 40, `offset ${clock.offsetMs}`);
   feed(clock, 1, 20, HOUR, (i) => 15 + (i % 5) * 200);
   assert.ok(Math.abs(clock.offsetMs + HOUR) <= 15, 'the smallest delay seen wins');
@@ -33,6 +35,12 @@ test('a node ten minutes behind is stored at the server time', () => {
   const clock = new ClockOffset();
   feed(clock, 0, 10, -10 * 60_000, () => 30);
   assert.equal(clock.correct(T0 - 10 * 60_000), T0 + 30);
+});
+
+test('a first connection that starts with backfill (new seqs, stamped a second apart, sent at once) learns no offset from it', () => {
+  const clock = new ClockOffset();
+  for (let seq = 1; seq <= 60; seq++) clock.observe(seq, T0 + seq * 1000, T0 + 61_000 + seq);
+  assert.equal(clock.offsetMs, 0);
 });
 
 test('backfilled samples (older seqs, old ts) do not move the estimate', () => {
@@ -69,4 +77,24 @@ test('a server clock stepped forward looks like every node stepped back, and is 
   feed(clock, 0, 10, 0, () => 30);
   feed(clock, 10, 3, -HOUR, () => 30, 10);
   assert.equal(clock.offsetMs, HOUR + 30);
+});
+
+test('a hello stamp starts over: a clock stepped back while the node was away is believed at once, and older seqs stay backfill', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 10, 0, () => 30);
+  clock.restart(T0 + 20_000 - HOUR, T0 + 20_000 + 10);
+  assert.equal(clock.offsetMs, HOUR + 10);
+  clock.observe(5, T0 - 50 * HOUR, T0 + 20_100);
+  assert.equal(clock.offsetMs, HOUR + 10, 'seq 5 was seen before: backfill');
+  feed(clock, 21, 1, -HOUR, () => 5, 21);
+  assert.equal(clock.offsetMs, HOUR + 5);
+});
+
+test('the samples before a step back is confirmed keep their order: stamped on arrival, not on older samples\' times', () => {
+  const clock = new ClockOffset();
+  const at: number[] = [];
+  for (let i = 0; i < 10; i++) at.push(clock.take(i, T0 + i * 1000, T0 + i * 1000 + 30));
+  for (let i = 10; i < 14; i++) at.push(clock.take(i, T0 + i * 1000 - HOUR, T0 + i * 1000 + 30));
+  for (let i = 1; i < at.length; i++) assert.ok(at[i]! > at[i - 1]!, `sample ${i} after sample ${i - 1}`);
+  assert.ok(at.every((a, i) => Math.abs(a - (T0 + i * 1000)) <= 60), 'each within the delay of its true time');
 });

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Executable } from '../../src/server/download-shelf';
-import { downloadRoutes } from '../../src/server/downloads';
+import type { Executable } from '../../src/server/http/download-shelf';
+import { downloadRoutes } from '../../src/server/http/downloads';
 import { tempDir, waitFor } from '../helpers';
 
 /** More than loopback's socket buffers hold on both ends (a few MB each), so a client that does not read stalls the send. */

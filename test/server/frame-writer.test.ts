@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FrameWriter } from '../../src/server/frame-writer';
+import { FrameWriter } from '../../src/server/live/frame-writer';
 
 /** A fixed seed from FC_SEED reruns a failure; otherwise a new one each run, printed so any failure can be replayed. */
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));

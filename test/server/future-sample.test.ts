@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { valuesRow } from '../../src/protocol/row';
-import { Hub, LIVE_LEAD_MS } from '../../src/server/hub';
+import { Hub, LIVE_LEAD_MS } from '../../src/server/fleet/hub';
 import { waitFor } from '../helpers';
 import { ManualClock } from '../manual-clock';
 import { helloAgent, startTestServer } from './test-server';

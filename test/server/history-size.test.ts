@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultMetrics, DEFAULT_CUSTOM } from '../../src/server/history';
+import { defaultMetrics, DEFAULT_CUSTOM } from '../../src/server/http/history';
 import { valuesRow } from '../../src/protocol/row';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { waitFor } from '../helpers';

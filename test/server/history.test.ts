@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { HISTORY_RANGES } from '../../src/protocol/history';
-import { chooseTier, parseHistoryQuery, readHistory } from '../../src/server/history';
+import { chooseTier, parseHistoryQuery, readHistory } from '../../src/server/http/history';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { DEFAULT_RETENTION } from '../../src/store/tiers';

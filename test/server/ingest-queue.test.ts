@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IngestQueue } from '../../src/server/ingest-queue';
+import { IngestQueue } from '../../src/server/agents/ingest-queue';
 import { createMemoryStore } from '../../src/store/memory-store';
 import type { Store } from '../../src/store/store';
 import { valuesRow } from '../../src/protocol/row';

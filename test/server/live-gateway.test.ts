@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import type { NodeDelta, NodeView } from '../../src/protocol/messages';
 import { valuesRow } from '../../src/protocol/row';
 import type { Row } from '../../src/protocol/row';
-import type { LatestRow, NodeMeta } from '../../src/server/hub';
-import { FrameWriter } from '../../src/server/frame-writer';
-import { takeDelta } from '../../src/server/live-delta';
-import type { Part } from '../../src/server/live-delta';
-import { Hub } from '../../src/server/hub';
-import { LiveGateway, STUCK_MS, WINDOW_MS } from '../../src/server/live-gateway';
+import type { LatestRow, NodeMeta } from '../../src/server/fleet/hub';
+import { FrameWriter } from '../../src/server/live/frame-writer';
+import { takeDelta } from '../../src/server/live/live-delta';
+import type { Part } from '../../src/server/live/live-delta';
+import { Hub } from '../../src/server/fleet/hub';
+import { LiveGateway, STUCK_MS, WINDOW_MS } from '../../src/server/live/live-gateway';
 import { applyDelta } from '../../web/lib/nodes';
 import { ManualClock } from '../manual-clock';
 

@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import { parseLiveRequest } from '../../src/protocol/parse';
 import { valuesRow } from '../../src/protocol/row';
 import { DEFAULT_NODE_SETTINGS } from '../../src/config/page';
-import { Hub } from '../../src/server/hub';
-import { GuestVisibility } from '../../src/server/live-visibility';
-import { LiveWatchers, WATCH_BURST, WATCH_RATE } from '../../src/server/live-watchers';
+import { Hub } from '../../src/server/fleet/hub';
+import { GuestVisibility } from '../../src/server/live/live-visibility';
+import { LiveWatchers, WATCH_BURST, WATCH_RATE } from '../../src/server/live/live-watchers';
 import { ManualClock } from '../manual-clock';
 
 const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 });

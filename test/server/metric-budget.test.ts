@@ -55,7 +55,7 @@ test('past its budget a node\'s samples are stored without their new names, the 
 
 /** The flooder's node with a new key, and an agent on it that said hello. */
 async function rotateAndReconnect(s: Awaited<ReturnType<typeof startTestServer>>): Promise<TestAgent> {
-  const { rotateKey } = await import('../../src/server/nodes');
+  const { rotateKey } = await import('../../src/server/fleet/nodes');
   const store = openSqliteStore(s.dataDir);
   const key = rotateKey(store, 'flooder');
   store.close();

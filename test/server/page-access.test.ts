@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import type { LiveMessage, NodeView, PageAccessView } from '../../src/protocol/messages';
-import { addNode } from '../../src/server/nodes';
+import { addNode } from '../../src/server/fleet/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, client, helloMessage, startTestServer } from './test-server';

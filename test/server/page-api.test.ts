@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import type { LiveMessage, NodeView, Summary } from '../../src/protocol/messages';
-import { alertsView } from '../../src/server/alerts-view';
-import { renderIndex } from '../../src/server/assets';
-import { Hub } from '../../src/server/hub';
+import { alertsView } from '../../src/server/http/alerts-view';
+import { renderIndex } from '../../src/server/http/assets';
+import { Hub } from '../../src/server/fleet/hub';
 import { getJson, waitFor } from '../helpers';
 import { TestAgent, helloMessage, startTestServer } from './test-server';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hashPassword, setPasswordIn } from '../../src/server/auth';
+import { hashPassword, setPasswordIn } from '../../src/server/admin/auth';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { ADMIN_PASSWORD, client, startTestServer } from './test-server';
 import type { TestServer } from './test-server';

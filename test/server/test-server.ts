@@ -9,7 +9,7 @@ import type { Config } from '../../src/config/schema';
 import type { HelloMessage, ServerMessage } from '../../src/protocol/messages';
 import { runServer } from '../../src/server/run-server';
 import type { RunningServer, ServerOptions } from '../../src/server/run-server';
-import { addNode } from '../../src/server/nodes';
+import { addNode } from '../../src/server/fleet/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { setLogLevel } from '../../src/util/log';
 import { tempDir, waitFor } from '../helpers';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TrafficMeter, addTraffic, periodStart } from '../../src/server/traffic';
+import { TrafficMeter, addTraffic, periodStart } from '../../src/server/fleet/traffic';
 
 const at = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d, h).getTime();
 

@@ -1,6 +1,8 @@
 /**
- * @module CPU busy % from /proc/stat: the share of non-idle jiffies between two samples.
+ * @module CPU busy % from /proc/stat: the share of non-idle jiffies between two samples, for the
+ * whole machine and for each core.
  */
+import { ByteCursor } from './byte-cursor';
 import type { Collector } from './collector';
 import type { ProcFile } from './proc-file';
 
@@ -14,36 +16,31 @@ export interface CpuTimes {
   steal: number;
 }
 
-/** The aggregate `cpu` line of /proc/stat. Guest time is already counted in user/nice, so it is left out of the total. */
+/** user nice system idle iowait irq softirq steal: the fields that count (guest time is already in user/nice). */
+const FIELDS = 8;
+/** Beyond any machine Linux runs on; a larger number is not a core line. */
+const MAX_CORE = 65_535;
+
+/** Reads the eight counters after a `cpu`/`cpuN` label into `into` (0 for a missing or unreadable one). */
+function readCounters(c: ByteCursor, into: Float64Array): void {
+  for (let i = 0; i < FIELDS; i++) into[i] = c.number() || 0;
+  c.nextLine();
+}
+
+const sum = (n: Float64Array) => n[0]! + n[1]! + n[2]! + n[3]! + n[4]! + n[5]! + n[6]! + n[7]!;
+
+function cpuTimes(n: Float64Array): CpuTimes {
+  return { total: sum(n), idle: n[3]! + n[4]!, user: n[0]! + n[1]!, system: n[2]! + n[5]! + n[6]!, iowait: n[4]!, steal: n[7]! };
+}
+
+/** The aggregate `cpu` line of /proc/stat. */
 export function parseProcStat(text: string): CpuTimes {
-  const line = text.split('\n', 1)[0] ?? '';
-  const fields = line.trim().split(/\s+/);
-  if (fields[0] !== 'cpu') throw new Error('/proc/stat does not start with the cpu line');
-  return cpuTimes(fields);
-}
-
-/** The per-core `cpuN` lines, by core number. */
-export function parseCoreTimes(text: string): Map<string, CpuTimes> {
-  const cores = new Map<string, CpuTimes>();
-  for (const line of text.split('\n')) {
-    if (!/^cpu\d/.test(line)) continue;
-    const fields = line.trim().split(/\s+/);
-    cores.set(fields[0]!.slice(3), cpuTimes(fields));
-  }
-  return cores;
-}
-
-function cpuTimes(fields: string[]): CpuTimes {
-  const n = fields.slice(1, 9).map((f) => Number(f) || 0);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = n;
-  return {
-    total: user + nice + system + idle + iowait + irq + softirq + steal,
-    idle: idle + iowait,
-    user: user + nice,
-    system: system + irq + softirq,
-    iowait,
-    steal,
-  };
+  const c = ByteCursor.of(text);
+  if (!c.startsWith('cpu ')) throw new Error('/proc/stat does not start with the cpu line');
+  c.pos += 3;
+  const n = new Float64Array(FIELDS);
+  readCounters(c, n);
+  return cpuTimes(n);
 }
 
 /** Boot time in Unix ms from /proc/stat's btime line. */
@@ -53,8 +50,10 @@ export function parseBootTime(text: string): number | null {
 }
 
 export function cpuBusyPercent(prev: CpuTimes, cur: CpuTimes): number | null {
-  const total = cur.total - prev.total;
-  const idle = cur.idle - prev.idle;
+  return busyPercent(cur.total - prev.total, cur.idle - prev.idle);
+}
+
+function busyPercent(total: number, idle: number): number | null {
   if (total <= 0 || idle < 0 || idle > total) return null;
   return Math.round(((total - idle) / total) * 1000) / 10;
 }
@@ -72,27 +71,64 @@ export function cpuBreakdown(prev: CpuTimes, cur: CpuTimes): { cpuUser: number; 
   return { cpuUser, cpuSystem, cpuIowait, cpuSteal };
 }
 
+/**
+ * Each core's previous total and idle jiffies by core number, and the reading it was last seen in:
+ * a core taken offline disappears from /proc/stat and comes back with no rate for one interval.
+ */
+class Cores {
+  total = new Float64Array(0);
+  idle = new Float64Array(0);
+  seen = new Int32Array(0);
+  names: string[] = [];
+
+  grow(core: number): void {
+    if (core < this.seen.length) return;
+    const size = Math.max(core + 1, this.seen.length * 2);
+    const copy = <T extends Float64Array | Int32Array>(a: T, b: T) => (b.set(a), b);
+    this.total = copy(this.total, new Float64Array(size));
+    this.idle = copy(this.idle, new Float64Array(size));
+    this.seen = copy(this.seen, new Int32Array(size));
+    for (let i = this.names.length; i < size; i++) this.names.push(`cpuCore.${i}`);
+  }
+}
+
 export function cpuCollector(stat: ProcFile): Collector {
   let prev: CpuTimes | null = null;
-  let prevCores = new Map<string, CpuTimes>();
+  const cores = new Cores();
+  const n = new Float64Array(FIELDS);
+  /** Readings taken, so `cores.seen` tells whether a core was in the previous one. */
+  let reading = 0;
   return {
     name: 'cpu',
     collect(out) {
-      const text = stat.read();
-      const cur = parseProcStat(text);
+      const c = stat.cursor();
+      if (!c.startsWith('cpu ')) throw new Error('/proc/stat does not start with the cpu line');
+      c.pos += 3;
+      readCounters(c, n);
+      const cur = cpuTimes(n);
       const busy = prev ? cpuBusyPercent(prev, cur) : null;
       const parts = prev ? cpuBreakdown(prev, cur) : null;
       prev = cur;
       if (busy !== null) out.cpu = busy;
       if (parts) Object.assign(out, parts);
-      // A core taken offline disappears from /proc/stat; it comes back with no rate for one interval.
-      const cores = parseCoreTimes(text);
-      for (const [core, times] of cores) {
-        const before = prevCores.get(core);
-        const coreBusy = before ? cpuBusyPercent(before, times) : null;
-        if (coreBusy !== null) out[`cpuCore.${core}`] = coreBusy;
+      reading++;
+      // The cpuN lines follow the aggregate one; nothing after them (the long intr line) is read.
+      while (c.startsWith('cpu')) {
+        c.pos += 3;
+        const core = c.number();
+        if (!Number.isInteger(core) || core > MAX_CORE) break;
+        readCounters(c, n);
+        cores.grow(core);
+        const total = sum(n);
+        const idle = n[3]! + n[4]!;
+        if (cores.seen[core] === reading - 1 && reading > 1) {
+          const coreBusy = busyPercent(total - cores.total[core]!, idle - cores.idle[core]!);
+          if (coreBusy !== null) out[cores.names[core]!] = coreBusy;
+        }
+        cores.total[core] = total;
+        cores.idle[core] = idle;
+        cores.seen[core] = reading;
       }
-      prevCores = cores;
     },
   };
 }

@@ -52,27 +52,37 @@ export function realFilesystems<M extends Mount>(mounts: readonly M[]): M[] {
 
 const MOUNTS_REFRESH_MS = 60_000;
 
+/** A filesystem to size each sample, with its metric names made once. */
+interface Sized {
+  path: string;
+  /** `diskUsedBytes.<mountpoint>` and `diskTotalBytes.<mountpoint>`, or null if the mount point cannot be a label. */
+  names: [string, string] | null;
+}
+
 /** `hostRoot`: the prefix under which the mount points in `mountsFile` are reachable ('' for /). */
 export function diskCollector(mountsFile: ProcFile, hostRoot = ''): Collector {
-  let mounts: Mount[] = [];
+  let mounts: Sized[] = [];
   let readAt = -Infinity;
   return {
     name: 'disk',
     collect(out, monoMs) {
       if (monoMs - readAt >= MOUNTS_REFRESH_MS) {
-        mounts = realFilesystems(parseMounts(mountsFile.read()));
+        mounts = realFilesystems(parseMounts(mountsFile.read())).map((m) => ({
+          path: hostRoot + m.mountpoint,
+          names: DEVICE_LABEL.test(m.mountpoint) ? [`diskUsedBytes.${m.mountpoint}`, `diskTotalBytes.${m.mountpoint}`] : null,
+        }));
         readAt = monoMs;
       }
       let used = 0;
       let total = 0;
       for (const m of mounts) {
         try {
-          const s = statfsSync(hostRoot + m.mountpoint);
+          const s = statfsSync(m.path);
           total += s.blocks * s.bsize;
           used += (s.blocks - s.bfree) * s.bsize;
-          if (DEVICE_LABEL.test(m.mountpoint)) {
-            out[`diskUsedBytes.${m.mountpoint}`] = (s.blocks - s.bfree) * s.bsize;
-            out[`diskTotalBytes.${m.mountpoint}`] = s.blocks * s.bsize;
+          if (m.names) {
+            out[m.names[0]] = (s.blocks - s.bfree) * s.bsize;
+            out[m.names[1]] = s.blocks * s.bsize;
           }
         } catch {
           // Unmounted since the last refresh or not readable: counted again once it is back.

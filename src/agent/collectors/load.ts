@@ -1,23 +1,41 @@
 /**
  * @module Load averages and the thread count from /proc/loadavg.
  */
+import type { MetricValues } from '../../protocol/metrics';
+import { ByteCursor } from './byte-cursor';
 import type { Collector } from './collector';
 import type { ProcFile } from './proc-file';
 
-/** Load averages, and from the fourth field ("running/total") the number of threads on the host. */
+const SLASH = 47;
+
+/** Adds load1/5/15 and, from the fourth field ("running/total"), the number of threads on the host. */
+function loadavgInto(c: ByteCursor, out: MetricValues): void {
+  const a = c.number();
+  const b = c.number();
+  const d = c.number();
+  if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(d)) throw new Error('/proc/loadavg is not three numbers');
+  out.load1 = a;
+  out.load5 = b;
+  out.load15 = d;
+  c.skipBlanks();
+  const slash = c.findOnLine(SLASH);
+  if (slash < 0) return;
+  c.pos = slash + 1;
+  const threads = c.number();
+  if (Number.isInteger(threads)) out.threads = threads;
+}
+
 export function parseLoadavg(text: string): { load1: number; load5: number; load15: number; threads?: number } {
-  const fields = text.trim().split(/\s+/);
-  const [a, b, c] = fields.slice(0, 3).map(Number);
-  if (![a, b, c].every((v) => Number.isFinite(v))) throw new Error('/proc/loadavg is not three numbers');
-  const threads = Number(fields[3]?.split('/')[1]);
-  return { load1: a!, load5: b!, load15: c!, ...(Number.isInteger(threads) ? { threads } : {}) };
+  const out: MetricValues = {};
+  loadavgInto(ByteCursor.of(text), out);
+  return out as { load1: number; load5: number; load15: number; threads?: number };
 }
 
 export function loadCollector(loadavg: ProcFile): Collector {
   return {
     name: 'load',
     collect(out) {
-      Object.assign(out, parseLoadavg(loadavg.read()));
+      loadavgInto(loadavg.cursor(), out);
     },
   };
 }

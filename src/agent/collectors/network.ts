@@ -2,9 +2,10 @@
  * @module Network throughput from /proc/net/dev, summed over physical interfaces only:
  * loopback, bridges, veth pairs, tunnels and VPNs would count the same bytes twice.
  */
-import type { Collector } from './collector';
 import { DEVICE_LABEL } from '../../protocol/metrics';
-import { summedRates } from './collector';
+import { ByteCursor } from './byte-cursor';
+import type { Collector } from './collector';
+import { DeviceRates } from './device-rates';
 import type { ProcFile } from './proc-file';
 
 export interface InterfaceCounters {
@@ -14,15 +15,39 @@ export interface InterfaceCounters {
   txPackets: number;
 }
 
+/** Receive: bytes packets errs drop fifo frame compressed multicast; transmit: the same eight. */
+const FIELDS = 16;
+const COLON = 58;
+
+/** Reads one interface line at `c` (counters into `n`) and moves to the next; its name, or null. */
+function interfaceLine(c: ByteCursor, n: Float64Array): string | null {
+  const colon = c.findOnLine(COLON);
+  if (colon < 0) {
+    c.nextLine();
+    return null;
+  }
+  const name = c.word(COLON);
+  c.pos = colon + 1;
+  let ok = true;
+  for (let i = 0; i < FIELDS && ok; i++) ok = Number.isFinite((n[i] = c.number()));
+  c.nextLine();
+  return ok ? name : null;
+}
+
+/** The cursor past the two header lines. */
+function body(c: ByteCursor): ByteCursor {
+  c.nextLine();
+  c.nextLine();
+  return c;
+}
+
 export function parseNetDev(text: string): Map<string, InterfaceCounters> {
   const out = new Map<string, InterfaceCounters>();
-  for (const line of text.split('\n').slice(2)) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    if (f.length < 16 || f.some((v) => !Number.isFinite(v))) continue;
-    out.set(name, { rxBytes: f[0]!, rxPackets: f[1]!, txBytes: f[8]!, txPackets: f[9]! });
+  const c = body(ByteCursor.of(text));
+  const n = new Float64Array(FIELDS);
+  while (!c.done) {
+    const name = interfaceLine(c, n);
+    if (name !== null) out.set(name, { rxBytes: n[0]!, rxPackets: n[1]!, txBytes: n[8]!, txPackets: n[9]! });
   }
   return out;
 }
@@ -37,28 +62,33 @@ export function isPhysicalInterface(name: string): boolean {
 }
 
 export function networkCollector(netDev: ProcFile): Collector {
-  const rates = summedRates<InterfaceCounters>(
-    { netRxBytesPerSec: 'rxBytes', netTxBytesPerSec: 'txBytes', netRxPacketsPerSec: 'rxPackets', netTxPacketsPerSec: 'txPackets' },
-    isPhysicalInterface,
-  );
+  // In the order of the counters each interface's state keeps: rx bytes, tx bytes, rx packets, tx packets.
+  // Per interface too, for the node page (a bond, or public and private interfaces apart): `netRxBytesPerSec.eth0`.
+  const rates = new DeviceRates(['netRxBytesPerSec', 'netTxBytesPerSec', 'netRxPacketsPerSec', 'netTxPacketsPerSec'], isPhysicalInterface, (name) => DEVICE_LABEL.test(name));
+  const n = new Float64Array(FIELDS);
   return {
     name: 'network',
     collect(out, monoMs) {
-      const cur = parseNetDev(netDev.read());
+      const c = body(netDev.cursor());
+      rates.begin();
       let rxTotal = 0;
       let txTotal = 0;
-      for (const [name, c] of cur) {
-        if (!isPhysicalInterface(name)) continue;
-        rxTotal += c.rxBytes;
-        txTotal += c.txBytes;
+      while (!c.done) {
+        const name = interfaceLine(c, n);
+        if (name === null) continue;
+        const d = rates.device(name);
+        d.cur[0] = n[0]!;
+        d.cur[1] = n[8]!;
+        d.cur[2] = n[1]!;
+        d.cur[3] = n[9]!;
+        rates.done(d);
+        if (!d.included) continue;
+        rxTotal += n[0]!;
+        txTotal += n[8]!;
       }
       out.netRxBytesTotal = rxTotal;
       out.netTxBytesTotal = txTotal;
-      // Per interface too, for the node page (a bond, or public and private interfaces apart): `netRxBytesPerSec.eth0`.
-      const totals = rates(cur, monoMs, (name, metric, rate) => {
-        if (DEVICE_LABEL.test(name)) out[`${metric}.${name}`] = Math.round(rate);
-      });
-      Object.assign(out, totals);
+      rates.finish(out, monoMs);
     },
   };
 }

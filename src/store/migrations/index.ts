@@ -55,7 +55,7 @@ export const MIGRATIONS: readonly string[] = [
      state TEXT NOT NULL,
      PRIMARY KEY (rule, node_id)
    ) WITHOUT ROWID;`,
-  // 5: each node's traffic counter for the current billing period (JSON text owned by src/server/traffic.ts).
+  // 5: each node's traffic counter for the current billing period (JSON text owned by src/server/fleet/traffic.ts).
   `CREATE TABLE traffic (
      node_id INTEGER PRIMARY KEY,
      state TEXT NOT NULL

@@ -1,0 +1,71 @@
+/**
+ * @module Batches incoming samples into one SQLite transaction per flush and runs each sample's
+ * ack only after that transaction committed. A failed write acks nothing: the agents still hold
+ * those samples and send them again.
+ */
+import type { IncomingSample, Store } from '../../store/store';
+import { systemClock } from '../../util/clock';
+import type { Clock, Timer } from '../../util/clock';
+import { log } from '../../util/log';
+
+export interface IngestQueueOptions {
+  flushMs: number;
+  /** Past this many queued samples new ones are refused (the database is not keeping up). */
+  maxQueued: number;
+  /** Whose timer flushes (systemClock unless given). */
+  clock?: Clock;
+}
+
+interface Entry {
+  sample: IncomingSample;
+  onCommitted: () => void;
+}
+
+export class IngestQueue {
+  private queue: Entry[] = [];
+  private readonly timer: Timer;
+  private failing = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: IngestQueueOptions,
+  ) {
+    this.timer = (options.clock ?? systemClock).every(options.flushMs, () => this.flush()).unref();
+  }
+
+  /**
+   * Queues a sample; false when the queue is full. Nothing queued is ever dropped: acks are
+   * cumulative, so a dropped sample followed by an acked one would be lost at the agent too.
+   */
+  push(sample: IncomingSample, onCommitted: () => void): boolean {
+    if (this.queue.length >= this.options.maxQueued) return false;
+    this.queue.push({ sample, onCommitted });
+    return true;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.store.writeSamples(batch.map((e) => e.sample));
+    } catch (err) {
+      this.queue = batch.concat(this.queue);
+      if (!this.failing) log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+      this.failing = true;
+      return;
+    }
+    if (this.failing) log.info('writing samples again');
+    this.failing = false;
+    for (const e of batch) e.onCommitted();
+  }
+
+  close(): void {
+    this.timer.cancel();
+    this.flush();
+  }
+}

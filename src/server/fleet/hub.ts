@@ -1,0 +1,288 @@
+/**
+ * @module The latest state of every node, in memory: what the page and /api/nodes show.
+ * Fed by the agent gateway, read by the live gateway; knows nothing of sockets or SQL.
+ */
+import type { HostFacts, NodeView } from '../../protocol/messages';
+import type { MetricValues } from '../../protocol/metrics';
+import { indexOfNames, rowValues, valuesRow } from '../../protocol/row';
+import type { Row } from '../../protocol/row';
+import type { NodeRecord } from '../../store/store';
+import type { NodeSettings } from '../../config/page';
+import { DEFAULT_NODE_SETTINGS } from '../../config/page';
+import { TrafficMeter } from './traffic';
+
+/**
+ * How far ahead of the server clock a sample's time counts for being the newest. A sample further
+ * ahead still becomes the live values (a node whose clock runs fast still shows), but as if taken
+ * this far ahead: one sample 5 minutes ahead (a bad timestamp, a clock NTP then set back) kept every
+ * later one off the page for 5 minutes, since only newer samples replace the live values.
+ */
+export const LIVE_LEAD_MS = 5000;
+
+interface NodeState {
+  record: NodeRecord;
+  online: boolean;
+  lastSeen: number | null;
+  sampleTs: number;
+  /**
+   * The live values as a row: the names of the newest sample's row and a copy of its data,
+   * overwritten in place while the names stay the same (a new array per sample would outlive the
+   * young generation at 10 000 samples a second and burden the garbage collector).
+   */
+  names: readonly string[];
+  data: Float64Array;
+  /** The config file's settings for this node's name, looked up when the name is set. */
+  settings: NodeSettings;
+  /** How far the node's clock is off (ms to add to its stamps); 0 when in agreement. */
+  clockOffsetMs: number;
+}
+
+/** A node's live values as the hub holds them: read at once, not kept (overwritten by the next sample). */
+export interface LatestRow extends Row {
+  readonly data: Float64Array;
+}
+
+/** What a view says of a node apart from its values. */
+export type NodeMeta = Omit<NodeView, 'values'>;
+
+const NO_NAMES: readonly string[] = [];
+
+export interface HubOptions {
+  /** Public notes, hiding and traffic reset day by node name (config `nodes`). */
+  settings?: Record<string, NodeSettings>;
+  /** Put hostnames into node views (config page.showHostnames). */
+  showHostnames?: boolean;
+  now?: () => number;
+}
+
+/** Who is looking: a guest never sees hidden nodes. */
+export type Audience = 'guest' | 'admin';
+
+/** `changed`: anything about these nodes; `sampled`: only the live values and lastSeen of this one. */
+export type HubEvent = { changed: number[] } | { removed: number[] } | { sampled: number };
+export type HubListener = (event: HubEvent) => void;
+
+/** Where a row's names hold the interface byte totals (-1: absent), once per names array. */
+const trafficByNames = new WeakMap<readonly string[], { rx: number; tx: number }>();
+
+function trafficColumns(names: readonly string[]): { rx: number; tx: number } {
+  let columns = trafficByNames.get(names);
+  if (!columns) {
+    const index = indexOfNames(names);
+    trafficByNames.set(names, (columns = { rx: index.get('netRxBytesTotal') ?? -1, tx: index.get('netTxBytesTotal') ?? -1 }));
+  }
+  return columns;
+}
+
+function at(data: Float64Array, i: number): number | undefined {
+  const v = i < 0 ? NaN : data[i]!;
+  return Number.isNaN(v) ? undefined : v;
+}
+
+export class Hub {
+  private readonly nodes = new Map<number, NodeState>();
+  private readonly listeners = new Set<HubListener>();
+  readonly traffic: TrafficMeter;
+  private readonly now: () => number;
+
+  constructor(
+    records: readonly NodeRecord[] = [],
+    private readonly options: HubOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.traffic = new TrafficMeter((id) => this.settings(id).trafficResetDay);
+    this.sync(records);
+  }
+
+  private settings(id: number): NodeSettings {
+    return this.nodes.get(id)?.settings ?? DEFAULT_NODE_SETTINGS;
+  }
+
+  private settingsFor(name: string): NodeSettings {
+    return (Object.prototype.hasOwnProperty.call(this.options.settings ?? {}, name) && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
+  }
+
+  /** The admin's choice if it made one, else the config file's. */
+  isHidden(id: number): boolean {
+    return this.nodes.get(id)?.record.hidden ?? this.settings(id).hidden;
+  }
+
+  /** Whether `audience` may see node `id` at all. */
+  visibleTo(id: number, audience: Audience): boolean {
+    return this.nodes.has(id) && (audience === 'admin' || !this.isHidden(id));
+  }
+
+  subscribe(listener: HubListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: HubEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Brings the node list in line with the store (nodes added or removed by the CLI). Returns removed ids. */
+  sync(records: readonly NodeRecord[]): number[] {
+    const seen = new Set<number>();
+    const changed: number[] = [];
+    for (const record of records) {
+      seen.add(record.id);
+      const state = this.nodes.get(record.id);
+      if (!state) {
+        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0), settings: this.settingsFor(record.name), clockOffsetMs: 0 });
+        changed.push(record.id);
+      } else if (
+        state.record.name !== record.name ||
+        state.record.group !== record.group ||
+        state.record.location !== record.location ||
+        state.record.hidden !== record.hidden ||
+        state.record.position !== record.position
+      ) {
+        state.record = { ...record, host: state.record.host ?? record.host };
+        state.settings = this.settingsFor(record.name);
+        changed.push(record.id);
+      } else {
+        state.record.keyHash = record.keyHash;
+      }
+    }
+    const removed = [...this.nodes.keys()].filter((id) => !seen.has(id));
+    for (const id of removed) {
+      this.nodes.delete(id);
+      this.traffic.forget(id);
+    }
+    if (changed.length) this.emit({ changed });
+    if (removed.length) this.emit({ removed });
+    return removed;
+  }
+
+  get(id: number): NodeRecord | undefined {
+    return this.nodes.get(id)?.record;
+  }
+
+  /** Every node's id, in no particular order. */
+  ids(): number[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** A sample's time as it counts for being the newest: no later than LIVE_LEAD_MS ahead of the server clock. */
+  private liveTs(ts: number): number {
+    return Math.min(ts, this.now() + LIVE_LEAD_MS);
+  }
+
+  /** Restores values after a restart, so the page is not blank until agents report. */
+  restore(nodeId: number, sampleTs: number, values: MetricValues): void {
+    const state = this.nodes.get(nodeId);
+    const ts = this.liveTs(sampleTs);
+    if (!state || ts <= state.sampleTs) return;
+    const row = valuesRow(values);
+    Object.assign(state, { sampleTs: ts, lastSeen: ts, names: row.names, data: Float64Array.from(row.data) });
+  }
+
+  setHost(nodeId: number, host: HostFacts): void {
+    const state = this.nodes.get(nodeId);
+    if (!state) return;
+    state.record = { ...state.record, host };
+    this.emit({ changed: [nodeId] });
+  }
+
+  /** The node's clock offset as the agent gateway learnt it; views change only when it does by a second or more. */
+  setClockOffset(nodeId: number, offsetMs: number): void {
+    const state = this.nodes.get(nodeId);
+    if (!state || Math.abs(state.clockOffsetMs - offsetMs) < 1000) return;
+    state.clockOffsetMs = offsetMs;
+    this.emit({ changed: [nodeId] });
+  }
+
+  /** How far the node's clock is off, in ms (0 when in agreement or unknown). */
+  clockOffset(nodeId: number): number {
+    return this.nodes.get(nodeId)?.clockOffsetMs ?? 0;
+  }
+
+  setOnline(nodeId: number, online: boolean): void {
+    const state = this.nodes.get(nodeId);
+    if (!state || state.online === online) return;
+    state.online = online;
+    this.emit({ changed: [nodeId] });
+  }
+
+  /**
+   * A sample arrived. Older samples (backfill) are stored but do not replace the live values.
+   * Returns whether this sample is now the node's live state.
+   */
+  sample(nodeId: number, ts: number, row: Row): boolean {
+    const state = this.nodes.get(nodeId);
+    const live = this.liveTs(ts);
+    if (!state || live <= state.sampleTs) return false;
+    state.sampleTs = live;
+    state.lastSeen = live;
+    if (state.names !== row.names || state.data.length !== row.names.length) {
+      state.names = row.names;
+      state.data = new Float64Array(row.names.length);
+    }
+    const { data } = state;
+    for (let i = 0; i < data.length; i++) data[i] = row.data[i]!;
+    const traffic = trafficColumns(row.names);
+    // The same time for the traffic count, which likewise only counts samples newer than its last.
+    this.traffic.add(nodeId, live, at(data, traffic.rx), at(data, traffic.tx));
+    this.emit({ sampled: nodeId });
+    return true;
+  }
+
+  /** The node's live values (see LatestRow), or null for an unknown node. */
+  latest(id: number): LatestRow | null {
+    const state = this.nodes.get(id);
+    return state ? { names: state.names, data: state.data } : null;
+  }
+
+  /** What a view of the node says apart from its values, or null for an unknown node. */
+  meta(id: number): NodeMeta | null {
+    const state = this.nodes.get(id);
+    if (!state) return null;
+    const { record } = state;
+    const traffic = this.traffic.read(id, this.now());
+    const meta: NodeMeta = {
+      id: record.id,
+      name: record.name,
+      group: record.group,
+      location: record.location,
+      online: state.online,
+      lastSeen: state.lastSeen,
+      os: record.host?.os ?? '',
+      arch: record.host?.arch ?? '',
+      cores: record.host?.cores ?? 0,
+      monthRxBytes: traffic.rxBytes,
+      monthTxBytes: traffic.txBytes,
+      periodStart: traffic.periodStart,
+      notes: this.settings(id).notes,
+      position: record.position,
+    };
+    if (this.options.showHostnames) meta.hostname = record.host?.hostname ?? '';
+    return meta;
+  }
+
+  view(id: number): NodeView | null {
+    const meta = this.meta(id);
+    const state = this.nodes.get(id);
+    return meta && state ? { ...meta, values: rowValues(state) } : null;
+  }
+
+  /** How many nodes `audience` may see, and how many of those have their agent connected. */
+  counts(audience: Audience): { nodes: number; online: number } {
+    let nodes = 0;
+    let online = 0;
+    for (const [id, state] of this.nodes) {
+      if (!this.visibleTo(id, audience)) continue;
+      nodes++;
+      if (state.online) online++;
+    }
+    return { nodes, online };
+  }
+
+  /** Every node `audience` may see, in the admin's order (then by name). */
+  views(audience: Audience): NodeView[] {
+    return [...this.nodes.keys()]
+      .filter((id) => this.visibleTo(id, audience))
+      .map((id) => this.view(id)!)
+      .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
+  }
+}

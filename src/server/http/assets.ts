@@ -1,0 +1,66 @@
+/**
+ * @module The status page's files, held in memory with their gzip and brotli forms and an ETag.
+ * Inside the single executable they are embedded assets; from source they come from dist/web.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import type { PageInfo } from '../../protocol/messages';
+import { seaAssets } from '../../util/sea';
+
+export interface Asset {
+  type: string;
+  etag: string;
+  raw: Buffer;
+  gzip: Buffer;
+  brotli: Buffer;
+}
+
+export const PAGE_FILES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+  'uplot.js': 'text/javascript; charset=utf-8',
+};
+
+function readPageFile(name: string, webDir: string): Buffer {
+  const sea = seaAssets();
+  return sea ? Buffer.from(sea.getAsset(`web/${name}`)) : readFileSync(path.join(webDir, name));
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON safe inside a <script> element: no "</script>" or "<!--" can form. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+/** Fills index.html's %TITLE%, %DESCRIPTION% and %PAGE_INFO% (a JSON data block, not a script). */
+export function renderIndex(html: string, page: PageInfo): string {
+  return html
+    .replaceAll('%TITLE%', escapeHtml(page.title))
+    .replaceAll('%DESCRIPTION%', escapeHtml(page.description))
+    .replace('%PAGE_INFO%', () => scriptJson(page));
+}
+
+/** Loads the page files, with index.html filled in from `page`. */
+export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  for (const [name, type] of Object.entries(PAGE_FILES)) {
+    let raw = readPageFile(name, webDir);
+    if (name === 'index.html') raw = Buffer.from(renderIndex(raw.toString('utf8'), page));
+    assets.set(`/${name}`, {
+      type,
+      etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,
+      raw,
+      gzip: gzipSync(raw, { level: 9 }),
+      brotli: brotliCompressSync(raw),
+    });
+  }
+  assets.set('/', assets.get('/index.html')!);
+  assets.set('/admin', assets.get('/index.html')!);
+  return assets;
+}
