@@ -18,6 +18,7 @@ import { loadAssets } from './http/assets';
 import { AdminAuth } from './admin/auth';
 import { ClientAddresses } from './net/client-address';
 import { Hub } from './fleet/hub';
+import { Forecasts } from './fleet/forecasts';
 import { IngestQueue } from './agents/ingest-queue';
 import { serverChecks } from './checks/checks-service';
 import { createWebServer, listenOn, reloadCertificate } from './listener';
@@ -61,6 +62,8 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Admin sessions last this long (tests shorten it). */
   sessionTtlMs?: number;
+  /** scrypt's cost (N) for passwords set while running (tests lower it; the password limits are the same). */
+  passwordHashN?: number;
 }
 
 /** The hub as the database left it: nodes, their latest samples and traffic counters. */
@@ -72,7 +75,7 @@ function restoreHub(store: Store, config: Config): Hub {
 }
 
 /** The alert engine over the hub's nodes; `link` makes the node page's address for messages. */
-function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number) => string, offlineGraceMs?: number): AlertEngine {
+function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecasts, link: (id: number) => string, offlineGraceMs?: number): AlertEngine {
   return new AlertEngine({
     rules: config.rules,
     store,
@@ -86,6 +89,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number)
     link,
     offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],
+    forecasts: (id) => forecasts.cached(id)?.items ?? null,
   });
 }
 
@@ -96,7 +100,8 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
-  const alerts = createAlerts(config, store, hub, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
+  const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
+  const alerts = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
     onSample: (id, row) => alerts.onSample(id, row),
@@ -104,11 +109,11 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   });
   const live = new LiveGateway(hub);
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`);
-  const auth = new AdminAuth(store, clock.now, options.sessionTtlMs);
+  const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
   const parts = {
-    config, store, hub, queue, alerts, agents, live, auth, clock, pageBase, checks,
+    config, store, hub, queue, alerts, agents, live, auth, clock, pageBase, checks, forecasts,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
