@@ -1,6 +1,6 @@
 /**
  * @module Runs the rules: sample kinds (threshold, expr) on every sample as it arrives (O(rules) per
- * sample, no database polling), timer kinds (offline, traffic, expiry) on a timer (offline after a
+ * sample, no database polling), timer kinds (offline, traffic, expiry, forecast) on a timer (offline after a
  * grace period at start for nodes not back yet), check kinds (check, cert) on every check result.
  * Keeps each (rule, subject) state in memory and in SQLite, and hands events to the notifier; a
  * subject is a node (its id) or a check (the id of its series, which never collides with a node's).
@@ -8,6 +8,7 @@
 import { indexOfNames } from '../protocol/row';
 import type { Row } from '../protocol/row';
 import type { AlertMessage, Notifier } from '../notify/notifier';
+import type { ForecastItem } from '../protocol/forecast';
 import type { AlertStore } from '../store/store';
 import { systemClock } from '../util/clock';
 import type { Clock, Timer } from '../util/clock';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   offlineGraceMs?: number;
   /** Silences in force: the config's and the admin's (read at each event). */
   silences?: () => readonly Silence[];
+  /** A node's forecasts for `forecast` rules (null while not known). */
+  forecasts?: (id: number) => readonly ForecastItem[] | null;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -191,9 +194,9 @@ export class AlertEngine {
         if (inGrace && !this.reportedSinceStart.has(nodeId)) continue;
         const node = this.deps.node(nodeId);
         if (!node || !inScope(rule, node)) continue;
-        const condition = kind.evaluate(rule, { node, now });
+        const condition = kind.evaluate(rule, { node, now, forecasts: () => this.deps.forecasts?.(nodeId) ?? null });
         if (!condition) continue;
-        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now), condition.value);
+        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now), condition.value, condition.detail);
       }
     }
   }
@@ -215,7 +218,7 @@ export class AlertEngine {
   }
 
   /** `known`: the subject's facts if the caller has them (a node's are looked up only for an event). */
-  private advance(rule: Rule, nodeId: number, known: Subject | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null): void {
+  private advance(rule: Rule, nodeId: number, known: Subject | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null, detail?: string): void {
     if (result.state !== this.state(rule, nodeId)) {
       this.setState(rule.name, nodeId, result.state);
       try {
@@ -227,7 +230,7 @@ export class AlertEngine {
     if (!result.event) return;
     const node = known ?? this.deps.node(nodeId);
     if (!node) return;
-    const message = this.message(rule, nodeId, node, result.event, value);
+    const message = this.message(rule, nodeId, node, result.event, value, detail);
     const now = this.clock.now();
     const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);
     log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined, silenced: silenced || undefined });
@@ -241,10 +244,10 @@ export class AlertEngine {
     if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
   }
 
-  private message(rule: Rule, nodeId: number, node: Subject, event: AlertEvent, value: number | null): AlertMessage {
+  private message(rule: Rule, nodeId: number, node: Subject, event: AlertEvent, value: number | null, detail?: string): AlertMessage {
     const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
     const kind = kindOf(rule);
-    const { what, resolved } = kind.describe(rule, value, event.state === 'firing');
+    const { what, resolved } = kind.describe(rule, value, event.state === 'firing', detail);
     const text =
       event.state === 'firing'
         ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`

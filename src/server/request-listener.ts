@@ -15,6 +15,7 @@ import type { Asset } from './http/assets';
 import type { AdminAuth } from './admin/auth';
 import { createRequestHandler } from './http/http';
 import type { Hub } from './fleet/hub';
+import type { Forecasts } from './fleet/forecasts';
 import type { LiveGateway } from './live/live-gateway';
 import type { NodeSync } from './fleet/node-sync';
 import type { OwnHosts } from './net/own-hosts';
@@ -39,6 +40,7 @@ export interface ListenerParts {
   pageBase: string;
   clock: Clock;
   checks: Pick<CheckService, 'list' | 'history'>;
+  forecasts?: Pick<Forecasts, 'of' | 'soon'>;
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -74,6 +76,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     hosts: parts.hosts,
     clientAddress: parts.clientAddress,
     checks: parts.checks,
+    forecasts: parts.forecasts,
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
       return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: parts.queue.length };

@@ -10,6 +10,8 @@ import { exprKind } from './expr';
 import type { ExprRule } from './expr';
 import { expiryKind } from './expiry';
 import type { ExpiryRule } from './expiry';
+import { forecastKind } from './forecast';
+import type { ForecastRule } from './forecast';
 import type { AlertKind } from './kind';
 import { offlineKind } from './offline';
 import type { OfflineRule } from './offline';
@@ -18,7 +20,7 @@ import type { ThresholdRule } from './threshold';
 import { trafficKind } from './traffic';
 import type { TrafficRule } from './traffic';
 
-export type Rule = ThresholdRule | ExprRule | OfflineRule | TrafficRule | ExpiryRule | CheckRule | CertRule;
+export type Rule = ThresholdRule | ExprRule | OfflineRule | TrafficRule | ExpiryRule | CheckRule | CertRule | ForecastRule;
 
 /** Every kind by its rule's `kind`; the order is the one error messages list them in. */
 export const KINDS: { readonly [K in Rule['kind']]: AlertKind<Extract<Rule, { kind: K }>> } = {
@@ -29,6 +31,7 @@ export const KINDS: { readonly [K in Rule['kind']]: AlertKind<Extract<Rule, { ki
   expiry: expiryKind,
   check: checkKind,
   cert: certKind,
+  forecast: forecastKind,
 };
 
 /** The kind of a rule. */

@@ -2,6 +2,7 @@
  * @module What every alert kind provides (parse, evaluate, describe), and what all rules share.
  * A kind lives in one file of this folder and is listed once in `index.ts`.
  */
+import type { ForecastItem } from '../../protocol/forecast';
 import type { Fields } from '../../util/fields';
 import type { Vars } from '../expr';
 
@@ -40,6 +41,8 @@ export interface Condition {
   value: number | null;
   /** When the condition began, if known better than "now" (offline: the last sample). */
   since?: number;
+  /** Words for the message that a number cannot carry (forecast: which disk, and the date). */
+  detail?: string;
 }
 
 /** One rule of the config file as a kind sees it while parsing. */
@@ -60,6 +63,8 @@ export interface RuleInput {
 export interface TimerInput {
   node: NodeFacts;
   now: number;
+  /** The node's forecasts as last worked out (null: none yet); asked only by the kinds that need them. */
+  forecasts?: () => readonly ForecastItem[] | null;
 }
 
 interface KindCommon<R extends RuleBase & { kind: string }> {
@@ -68,7 +73,7 @@ interface KindCommon<R extends RuleBase & { kind: string }> {
   /** One rule of the file, parsed and checked; a list, as one entry may stand for several rules (traffic steps). */
   parse(input: RuleInput): R[];
   /** The message's words while firing and once resolved. */
-  describe(rule: R, value: number | null, firing: boolean): { what: string; resolved: string };
+  describe(rule: R, value: number | null, firing: boolean, detail?: string): { what: string; resolved: string };
   /** The metric a message names, if the rule watches one. */
   metric?(rule: R): string;
 }

@@ -12,6 +12,9 @@ import type { Asset } from './assets';
 import type { CheckService } from '../checks/checks-service';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from '../fleet/hub';
+import type { Forecasts } from '../fleet/forecasts';
+import { FORECAST_SOON_MS } from '../../protocol/forecast';
+import type { ForecastsSoon } from '../../protocol/forecast';
 import { serveDownload } from './downloads';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
@@ -42,10 +45,13 @@ export interface HttpDeps {
   /** GET /api/checks and each check's history; without it, no checks. */
   checks?: Pick<CheckService, 'list' | 'history'>;
   now?: () => number;
+  /** GET /api/nodes/:id/forecast and /api/forecasts; 404 without. */
+  forecasts?: Pick<Forecasts, 'of' | 'soon'>;
 }
 
 const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
 const CHECK_HISTORY_PATH = /^\/api\/checks\/(\d{1,12})\/history$/;
+const FORECAST_PATH = /^\/api\/nodes\/(\d{1,12})\/forecast$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -107,6 +113,13 @@ function sendCheckHistory(res: ServerResponse, deps: HttpDeps, id: number, param
   }
 }
 
+/** A node's forecasts: like its history, only for a viewer who may see the node. */
+function sendForecast(res: ServerResponse, deps: HttpDeps, nodeId: number, audience: Audience): void {
+  const answer = deps.hub.visibleTo(nodeId, audience) ? deps.forecasts?.of(nodeId) : null;
+  if (!answer) return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no node with id ${nodeId}`);
+  json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+}
+
 /** 429 with Retry-After: too many wrong passwords from this client, or too many being checked. */
 function sendRefusal(res: ServerResponse, refusal: Refusal): void {
   jsonError(res, 429, refusal.code, refusal.message, { 'Retry-After': String(refusal.retryAfterSec) });
@@ -129,9 +142,16 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
   const checkHistory = CHECK_HISTORY_PATH.exec(url.pathname);
   if (checkHistory) return sendCheckHistory(res, deps, Number(checkHistory[1]), url.searchParams, audience);
+  const forecast = FORECAST_PATH.exec(url.pathname);
+  if (forecast) return sendForecast(res, deps, Number(forecast[1]), audience);
   switch (url.pathname) {
     case '/api/checks':
       return json(res, 200, deps.checks?.list(audience) ?? { checks: [] }, { 'Access-Control-Allow-Origin': '*' });
+    case '/api/forecasts': {
+      const ids = deps.hub.ids().filter((id) => deps.hub.visibleTo(id, audience));
+      const answer: ForecastsSoon = deps.forecasts?.soon(ids, FORECAST_SOON_MS) ?? { soon: {}, pending: 0 };
+      return json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+    }
     case '/api/nodes':
       return json(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/alerts':
@@ -146,7 +166,7 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
-const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics']);
+const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const audienceOf = (req: IncomingMessage): Promise<Viewer> => (deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest'));
@@ -157,7 +177,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
-    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname) || CHECK_HISTORY_PATH.test(url.pathname)) {
+    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname) || CHECK_HISTORY_PATH.test(url.pathname) || FORECAST_PATH.test(url.pathname)) {
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);
