@@ -125,7 +125,7 @@ try {
       throw new Error(`--cold drops the page cache and needs root: ${(err as Error).message}`);
     }
   }
-  // `--agent-script dist/probe.cjs --agent-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"`: the same
+  // `--agent-script dist/probe.cjs --agent-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`: the same
   // agent code from the bundle under this node, to profile it or try V8 flags (RSS then differs).
   const agentCommand = args['agent-script'] ? [process.execPath, ...args['agent-node-args'].split(' ').filter(Boolean), path.resolve(args['agent-script'])] : [agentBinary];
   const agent = start(agentCommand[0]!, [...agentCommand.slice(1), 'agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });

@@ -4,6 +4,7 @@ import { App } from './app';
 import { checkAccess } from './state/access';
 import { detectFlags } from './state/flags';
 import { watchAlerts } from './state/alerts';
+import { watchChecks } from './state/checks';
 import { connectLive } from './state/live';
 import { now } from './state/nodes';
 import './state/prefs';
@@ -12,6 +13,7 @@ import './state/prefs';
 export function startFeeds(): void {
   connectLive();
   watchAlerts();
+  watchChecks();
 }
 
 render(<App onUnlock={startFeeds} />, document.getElementById('app')!);

@@ -1,11 +1,14 @@
 /**
  * @module Runs the rules: sample kinds (threshold, expr) on every sample as it arrives (O(rules) per
- * sample, no database polling), timer kinds (offline, traffic, expiry) on a timer (offline after a
- * grace period at start for nodes not back yet). Keeps each (rule, node) state in memory and in SQLite, and hands events to the notifier.
+ * sample, no database polling), timer kinds (offline, traffic, expiry, forecast) on a timer (offline after a
+ * grace period at start for nodes not back yet), check kinds (check, cert) on every check result.
+ * Keeps each (rule, subject) state in memory and in SQLite, and hands events to the notifier; a
+ * subject is a node (its id) or a check (the id of its series, which never collides with a node's).
  */
 import { indexOfNames } from '../protocol/row';
 import type { Row } from '../protocol/row';
 import type { AlertMessage, Notifier } from '../notify/notifier';
+import type { ForecastItem } from '../protocol/forecast';
 import type { AlertStore } from '../store/store';
 import { systemClock } from '../util/clock';
 import type { Clock, Timer } from '../util/clock';
@@ -15,7 +18,7 @@ import type { AlertEvent, AlertState } from './evaluate';
 import type { Vars } from './expr';
 import { kindOf } from './kinds/index';
 import type { Rule } from './kinds/index';
-import type { NodeFacts, SampleKind, TimerKind } from './kinds/kind';
+import type { CheckFacts, CheckKind, NodeFacts, SampleKind, TimerKind } from './kinds/kind';
 import { isSilenced } from './silences';
 import type { Silence } from './silences';
 
@@ -37,6 +40,8 @@ export interface EngineDeps {
   offlineGraceMs?: number;
   /** Silences in force: the config's and the admin's (read at each event). */
   silences?: () => readonly Silence[];
+  /** A node's forecasts for `forecast` rules (null while not known). */
+  forecasts?: (id: number) => readonly ForecastItem[] | null;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -51,6 +56,13 @@ export interface FiringAlert {
 /** Alert events are kept this long. */
 export const EVENT_RETENTION_MS = 90 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+
+/** What an alert message says of its subject (a node or a check), and where it links to if not the node's page. */
+interface Subject {
+  name: string;
+  group: string;
+  link?: string;
+}
 
 /** What a rule on samples needs to know of the node: whether it is in scope, and its cores. */
 export type NodeScope = Pick<NodeFacts, 'name' | 'group' | 'cores'>;
@@ -82,6 +94,7 @@ export class AlertEngine {
   private rules: readonly Rule[] = [];
   private onSamples: { rule: Rule; kind: SampleKind<Rule> }[] = [];
   private onTimer: { rule: Rule; kind: TimerKind<Rule> }[] = [];
+  private onChecks: { rule: Rule; kind: CheckKind<Rule> }[] = [];
 
   /** The metrics rules on samples read, and the one object their values are put in for each sample. */
   private metrics: string[] = [];
@@ -105,9 +118,11 @@ export class AlertEngine {
     this.rules = rules;
     this.onSamples = [];
     this.onTimer = [];
+    this.onChecks = [];
     for (const rule of rules) {
       const kind = kindOf(rule);
       if (kind.on === 'sample') this.onSamples.push({ rule, kind });
+      else if (kind.on === 'check') this.onChecks.push({ rule, kind });
       else this.onTimer.push({ rule, kind });
     }
     this.metrics = [...new Set(this.onSamples.flatMap(({ rule, kind }) => kind.reads(rule)))];
@@ -139,6 +154,16 @@ export class AlertEngine {
       const condition = kind.evaluate(rule, this.vars);
       if (!condition) continue; // a metric it needs is missing from this sample
       this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now), condition.value);
+    }
+  }
+
+  /** A check's result: rules on checks judge it. `subjectId` is the check's series id; `link` its page. */
+  onCheck(subjectId: number, check: CheckFacts, link: string): void {
+    const now = this.clock.now();
+    for (const { rule, kind } of this.onChecks) {
+      const condition = kind.evaluate(rule, { check, now });
+      if (!condition) continue;
+      this.advance(rule, subjectId, { name: check.name, group: check.group, link }, step(rule, this.state(rule, subjectId), condition.holds, condition.recovered, now), condition.value);
     }
   }
 
@@ -187,9 +212,9 @@ export class AlertEngine {
         if (inGrace && !this.reportedSinceStart.has(nodeId)) continue;
         const node = this.deps.node(nodeId);
         if (!node || !inScope(rule, node)) continue;
-        const condition = kind.evaluate(rule, { node, now });
+        const condition = kind.evaluate(rule, { node, now, forecasts: () => this.deps.forecasts?.(nodeId) ?? null });
         if (!condition) continue;
-        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now), condition.value);
+        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now), condition.value, condition.detail);
       }
     }
   }
@@ -210,8 +235,8 @@ export class AlertEngine {
     else byNode.set(nodeId, state);
   }
 
-  /** `known`: the node's facts if the caller has them (they are looked up only for an event). */
-  private advance(rule: Rule, nodeId: number, known: NodeFacts | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null): void {
+  /** `known`: the subject's facts if the caller has them (a node's are looked up only for an event). */
+  private advance(rule: Rule, nodeId: number, known: Subject | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null, detail?: string): void {
     if (result.state !== this.state(rule, nodeId)) {
       this.setState(rule.name, nodeId, result.state);
       try {
@@ -223,7 +248,7 @@ export class AlertEngine {
     if (!result.event) return;
     const node = known ?? this.deps.node(nodeId);
     if (!node) return;
-    const message = this.message(rule, nodeId, node, result.event, value);
+    const message = this.message(rule, nodeId, node, result.event, value, detail);
     const now = this.clock.now();
     const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);
     log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined, silenced: silenced || undefined });
@@ -237,10 +262,10 @@ export class AlertEngine {
     if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
   }
 
-  private message(rule: Rule, nodeId: number, node: NodeFacts, event: AlertEvent, value: number | null): AlertMessage {
+  private message(rule: Rule, nodeId: number, node: Subject, event: AlertEvent, value: number | null, detail?: string): AlertMessage {
     const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
     const kind = kindOf(rule);
-    const { what, resolved } = kind.describe(rule, value, event.state === 'firing');
+    const { what, resolved } = kind.describe(rule, value, event.state === 'firing', detail);
     const text =
       event.state === 'firing'
         ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`
@@ -254,7 +279,7 @@ export class AlertEngine {
       value,
       metric: kind.metric?.(rule) ?? null,
       since: event.since,
-      link: this.deps.link(nodeId),
+      link: node.link ?? this.deps.link(nodeId),
       text,
     };
   }

@@ -39,19 +39,21 @@ function parseBase(r: Record<string, unknown>, key: string, channels: Record<str
 /**
  * One rule (`key` names it in errors, `alerts.rules[2]`) as a list: a traffic rule with steps is
  * several. `enabled: false` keeps a rule written down without running it: the list is empty then.
+ * `checks`: the names of the config's checks, which rules on checks may name.
  */
-export function parseRule(raw: unknown, key: string, channels: Record<string, Channel>): Rule[] {
+export function parseRule(raw: unknown, key: string, channels: Record<string, Channel>, checks: ReadonlySet<string> = new Set()): Rule[] {
   const r = f.object(raw, key);
   const base = parseBase(r, key, channels);
   // A rule that gives "expr" is an expression rule, whatever else it says.
   const name = r.expr !== undefined ? 'expr' : (r.kind ?? 'threshold');
   const kind = typeof name === 'string' ? kindNamed(name) : undefined;
   if (!kind) throw f.bad(`${key}.kind`, `must be one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(name)}`);
-  const rules = kind.parse({ key, name: name as string, raw: r, base, f });
+  const rules = kind.parse({ key, name: name as string, raw: r, base, f, checks });
   return f.bool(r.enabled, `${key}.enabled`, true) ? rules : [];
 }
 
-export function parseRules(value: unknown, channels: Record<string, Channel>): Rule[] {
+/** `checks`: the names of the config's checks, which rules on checks may name (none if not given). */
+export function parseRules(value: unknown, channels: Record<string, Channel>, checks: ReadonlySet<string> = new Set()): Rule[] {
   if (value === undefined) return [];
   const list = f.object(value, 'alerts').rules ?? [];
   if (!Array.isArray(list)) throw f.bad('alerts.rules', 'must be a list of rules');
@@ -61,6 +63,6 @@ export function parseRules(value: unknown, channels: Record<string, Channel>): R
     const name = f.text(f.object(raw, key).name, `${key}.name`, 200, 1);
     if (names.has(name)) throw f.bad(`${key}.name`, `"${name}" is used by another rule`);
     names.add(name);
-    return parseRule(raw, key, channels);
+    return parseRule(raw, key, channels, checks);
   });
 }

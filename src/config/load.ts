@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseRules, parseSilences } from '../alerts/rules';
+import { parseChecks } from '../checks/checks';
 import { parseChannels } from '../notify/channels';
 import { parseNodeSettings } from './page';
 import { ProbeError } from '../util/errors';
@@ -34,8 +35,8 @@ export function flattenFile(json: unknown, source: string): RawSettings {
   }
   for (const [section, body] of Object.entries(json)) {
     if (section.startsWith('//') || section === '$schema') continue;
-    // Structured sections, validated as a whole by src/alerts/rules.ts and src/config/page.ts.
-    if (section === 'notifications' || section === 'alerts' || section === 'nodes') {
+    // Structured sections, validated as a whole by src/alerts/rules.ts, src/config/page.ts and src/checks/checks.ts.
+    if (section === 'notifications' || section === 'alerts' || section === 'nodes' || section === 'checks') {
       out[section] = body;
       continue;
     }
@@ -89,11 +90,12 @@ function apply(config: Config, settings: RawSettings, source: string): void {
 export function loadConfig(options: LoadOptions = {}): Config {
   const config: Config = structuredClone(DEFAULTS);
   if (options.file) {
-    const { notifications, alerts, nodes, ...settings } = readFile(options.file);
+    const { notifications, alerts, nodes, checks, ...settings } = readFile(options.file);
     apply(config, settings, options.file);
     rethrowIn(options.file, () => {
       config.channels = parseChannels(notifications);
-      config.rules = parseRules(alerts, config.channels);
+      config.checks = parseChecks(checks);
+      config.rules = parseRules(alerts, config.channels, new Set(config.checks.map((c) => c.name)));
       config.silences = parseSilences(alerts);
       config.nodes = parseNodeSettings(nodes);
     });

@@ -3,6 +3,7 @@
  */
 import os from 'node:os';
 import type { Rule, Silence } from '../alerts/rules';
+import type { Check } from '../checks/checks';
 import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
@@ -97,6 +98,8 @@ export interface Config {
   rules: Rule[];
   /** Alert silences (config file only). */
   silences: Silence[];
+  /** Service checks the server runs (config file only; see docs/checks.md). */
+  checks: Check[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -122,6 +125,7 @@ export const DEFAULTS: Config = {
   channels: {},
   rules: [],
   silences: [],
+  checks: [],
   logLevel: 'info',
 };
 

@@ -16,10 +16,12 @@ import type { Asset } from './http/assets';
 import type { AdminAuth } from './admin/auth';
 import { createRequestHandler } from './http/http';
 import type { Hub } from './fleet/hub';
+import type { Forecasts } from './fleet/forecasts';
 import type { LiveGateway } from './live/live-gateway';
 import type { NodeSync } from './fleet/node-sync';
 import type { OwnHosts } from './net/own-hosts';
 import type { PageAccess } from './admin/page-access';
+import type { CheckService } from './checks/checks-service';
 
 export interface ListenerParts {
   config: Config;
@@ -39,6 +41,8 @@ export interface ListenerParts {
   /** server.publicUrl as an http(s) base without a trailing slash, or ''. */
   pageBase: string;
   clock: Clock;
+  checks: Pick<CheckService, 'list' | 'history'>;
+  forecasts?: Pick<Forecasts, 'of' | 'soon'>;
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -72,6 +76,8 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     secure: parts.secure,
     hosts: parts.hosts,
     clientAddress: parts.clientAddress,
+    checks: parts.checks,
+    forecasts: parts.forecasts,
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
       return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: parts.queue.length };

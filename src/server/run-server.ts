@@ -19,7 +19,9 @@ import { loadAssets } from './http/assets';
 import { AdminAuth } from './admin/auth';
 import { ClientAddresses } from './net/client-address';
 import { Hub } from './fleet/hub';
+import { Forecasts } from './fleet/forecasts';
 import { IngestQueue } from './agents/ingest-queue';
+import { serverChecks } from './checks/checks-service';
 import { createWebServer, listenOn, reloadCertificate } from './listener';
 import { LiveGateway } from './live/live-gateway';
 import { startLocalAgent } from './agents/local-agent';
@@ -61,6 +63,8 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Admin sessions last this long (tests shorten it). */
   sessionTtlMs?: number;
+  /** scrypt's cost (N) for passwords set while running (tests lower it; the password limits are the same). */
+  passwordHashN?: number;
 }
 
 /** The hub as the database left it: nodes, their latest samples and traffic counters. */
@@ -75,8 +79,8 @@ function restoreHub(store: Store, config: Config): Hub {
  * The rules and channels in force (the file's and the admin's) and the alert engine over the hub's
  * nodes, which takes the admin's changes at once; `link` makes the node page's address for messages.
  */
-function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup } {
-  const setup: AlertSetup = new AlertSetup(store, config.rules, config.channels, {
+function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecasts, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup } {
+  const setup: AlertSetup = new AlertSetup(store, { rules: config.rules, channels: config.channels, checks: new Set(config.checks.map((c) => c.name)) }, {
     rules: (rules) => alerts.setRules(rules),
     channels: (channels) => notifier.setChannels(channels),
   });
@@ -94,6 +98,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, link: (id: number)
     link,
     offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],
+    forecasts: (id) => forecasts.cached(id)?.items ?? null,
   });
   return { alerts, setup };
 }
@@ -105,18 +110,20 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
-  const { alerts, setup } = createAlerts(config, store, hub, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
+  const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
+  const { alerts, setup } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
     onSample: (id, row) => alerts.onSample(id, row),
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
   });
   const live = new LiveGateway(hub);
-  const auth = new AdminAuth(store, clock.now, options.sessionTtlMs);
+  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`);
+  const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
   const parts = {
-    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase,
+    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase, checks, forecasts,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
@@ -129,6 +136,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const bound = await listenOn(http, config.server.listen, Boolean(tls));
   boundPort = bound.port;
   const timers = startServerTimers(parts, options.alertTickMs ?? 5000);
+  checks.start();
   const maintenance = startMaintenance(store, config.retention);
   const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent ? startLocalAgent(store, `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), clock.now()) : null;
@@ -140,6 +148,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     url: bound.url,
     setupUrl: auth.setupToken ? `${bound.url}admin#setup=${auth.setupToken}` : null,
     reload: () => reloadCertificate(http, tls),
-    close: () => shutdown({ background: [timers, maintenance, localAgent, loopLog], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
+    close: () => shutdown({ background: [timers, checks, maintenance, localAgent, loopLog], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
   };
 }

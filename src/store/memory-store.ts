@@ -7,11 +7,13 @@ import type { MetricValues } from '../protocol/metrics';
 import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
-import type { AlertEventRecord, AlertStore, AuditRecord, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
+import { CHECK_SERIES_BASE } from './store';
+import type { AlertEventRecord, AlertStore, AuditRecord, CheckRecord, CheckStore, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
 import { TIERS } from './tiers';
 
 interface Memory {
   nodes: Map<number, NodeRecord>;
+  checks: CheckRecord[];
   alerts: Map<string, { rule: string; nodeId: number; state: string }>;
   events: AlertEventRecord[];
   traffic: Map<number, string>;
@@ -79,7 +81,7 @@ function memorySeries(m: Memory): SeriesStore {
     writeSamples(batch) {
       for (const s of batch) {
         if (s.newNames?.length) {
-          if (!m.nodes.has(s.nodeId)) continue;
+          if (!m.nodes.has(s.nodeId) && !m.checks.some((c) => c.seriesId === s.nodeId)) continue;
           let set = m.names.get(s.nodeId);
           if (!set) m.names.set(s.nodeId, (set = new Set()));
           for (const name of s.newNames) set.add(name);
@@ -160,13 +162,26 @@ function memorySettings(): SettingsStore {
   };
 }
 
+function memoryChecks(m: Memory): CheckStore {
+  return {
+    ensureChecks: (names, now) =>
+      names.map((name) => {
+        let check = m.checks.find((c) => c.name === name);
+        if (!check) m.checks.push((check = { id: m.checks.length + 1, name, seriesId: CHECK_SERIES_BASE + m.checks.length + 1, createdAt: now }));
+        return { ...check };
+      }),
+    listChecks: () => m.checks.map((c) => ({ ...c })),
+  };
+}
+
 export function createMemoryStore(): Store {
-  const m: Memory = { nodes: new Map(), alerts: new Map(), events: [], traffic: new Map(), samples: new Map(), names: new Map(), nextId: 1, changes: 0 };
+  const m: Memory = { nodes: new Map(), checks: [], alerts: new Map(), events: [], traffic: new Map(), samples: new Map(), names: new Map(), nextId: 1, changes: 0 };
   return {
     ...memoryNodes(m),
     ...memorySeries(m),
     ...memoryAlerts(m),
     ...memorySettings(),
+    ...memoryChecks(m),
     integrityCheck: () => [],
     externalChangeMarker: () => m.changes,
     close: () => undefined,

@@ -28,7 +28,8 @@ export class MetricNames {
       all: db.prepare<[], { id: number; name: string }>('SELECT id, name FROM metric_names'),
       add: db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)'),
       id: db.prepare<[string], { id: number }>('SELECT id FROM metric_names WHERE name = ?'),
-      nodeExists: db.prepare<[number], { id: number }>('SELECT id FROM nodes WHERE id = ?'),
+      // A series' owner: a node, or a check (see CheckStore).
+      nodeExists: db.prepare<[number, number], { id: number }>('SELECT id FROM nodes WHERE id = ? UNION ALL SELECT series_id FROM checks WHERE series_id = ?'),
       use: db.prepare('INSERT OR IGNORE INTO node_metrics (node_id, metric_id) VALUES (?, ?)'),
       ofNode: db.prepare<[number], { metric_id: number }>('SELECT metric_id FROM node_metrics WHERE node_id = ?'),
       dropNode: db.prepare('DELETE FROM node_metrics WHERE node_id = ?'),
@@ -79,7 +80,7 @@ export class MetricNames {
    * Call inside the batch's transaction. False if the node no longer exists: nothing is written.
    */
   addToNode(nodeId: number, names: readonly string[]): boolean {
-    if (!this.q.nodeExists.get(nodeId)) return false;
+    if (!this.q.nodeExists.get(nodeId, nodeId)) return false;
     for (const name of names) {
       let id = this.q.id.get(name)?.id;
       if (id === undefined) {

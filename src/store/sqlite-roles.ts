@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 import type { HostFacts } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { Series } from './series';
-import type { AlertStore, AuditRecord, NodeRecord, NodeStore, SeriesStore, SettingsStore } from './store';
+import { CHECK_SERIES_BASE } from './store';
+import type { AlertStore, AuditRecord, CheckRecord, CheckStore, NodeRecord, NodeStore, SeriesStore, SettingsStore } from './store';
 
 interface NodeRow {
   id: number;
@@ -180,5 +181,29 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
       q.trimAudit.run(keep);
     }),
     auditLog: (limit) => q.audit.all(limit),
+  };
+}
+
+export function sqliteChecks(db: Database.Database): CheckStore {
+  type CheckRow = { id: number; name: string; series_id: number; created_at: number };
+  const toCheck = (r: CheckRow): CheckRecord => ({ id: r.id, name: r.name, seriesId: r.series_id, createdAt: r.created_at });
+  const q = {
+    list: db.prepare<[], CheckRow>('SELECT * FROM checks ORDER BY id'),
+    byName: db.prepare<[string], CheckRow>('SELECT * FROM checks WHERE name = ?'),
+    add: db.prepare('INSERT INTO checks (id, name, series_id, created_at) SELECT coalesce(max(id), 0) + 1, ?, coalesce(max(id), 0) + 1 + ?, ? FROM checks'),
+  };
+  const ensure = db.transaction((names: readonly string[], now: number) =>
+    names.map((name) => {
+      let row = q.byName.get(name);
+      if (!row) {
+        q.add.run(name, CHECK_SERIES_BASE, now);
+        row = q.byName.get(name)!;
+      }
+      return toCheck(row);
+    }),
+  );
+  return {
+    ensureChecks: (names, now) => ensure(names, now),
+    listChecks: () => q.list.all().map(toCheck),
   };
 }

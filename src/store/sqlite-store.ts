@@ -10,7 +10,7 @@ import { ProbeError } from '../util/errors';
 import { MIGRATIONS } from './migrations/index';
 import { embeddedSqliteBinding } from './native';
 import { Series } from './series';
-import { sqliteAlerts, sqliteNodes, sqliteSeries, sqliteSettings } from './sqlite-roles';
+import { sqliteAlerts, sqliteChecks, sqliteNodes, sqliteSeries, sqliteSettings } from './sqlite-roles';
 import type { Store } from './store';
 import { DEFAULT_RETENTION } from './tiers';
 
@@ -77,6 +77,7 @@ export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENT
     ...sqliteSeries(db, series),
     ...sqliteAlerts(db),
     ...sqliteSettings(db),
+    ...sqliteChecks(db),
     integrityCheck() {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[];
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');

@@ -43,6 +43,7 @@ export interface NewNode {
 }
 
 export interface StoredSample {
+  /** The series' owner: a node's id, or a check's seriesId. */
   nodeId: number;
   seq: number;
   ts: number;
@@ -51,6 +52,7 @@ export interface StoredSample {
 
 /** A sample to write: its values as a row (protocol/row.ts), as the agent gateway parsed it. */
 export interface IncomingSample {
+  /** The series' owner: a node's id, or a check's seriesId. */
   nodeId: number;
   seq: number;
   ts: number;
@@ -95,6 +97,28 @@ export interface SessionRecord {
   csrf: string;
   createdAt: number;
   expiresAt: number;
+}
+
+/** A service check as stored: the config file names it, the store gives it an id and a series. */
+export interface CheckRecord {
+  id: number;
+  name: string;
+  /** The owner id of its history in SeriesStore (where a node's id goes): CHECK_SERIES_BASE + id. */
+  seriesId: number;
+  createdAt: number;
+}
+
+/** Series ids of checks start here, far above any node id, so the two never share a series. */
+export const CHECK_SERIES_BASE = 2 ** 40;
+
+/** Service checks (src/checks), each owning a series in SeriesStore under its `seriesId`. */
+export interface CheckStore {
+  /**
+   * The records of the checks named, added if new, in the order of `names`. Checks not named stay,
+   * with their history (until retention), so a check taken out of the file and put back keeps it.
+   */
+  ensureChecks(names: readonly string[], now: number): CheckRecord[];
+  listChecks(): CheckRecord[];
 }
 
 /** Nodes and their keys (the CLI and the admin change them; agents authenticate against them). */
@@ -186,4 +210,4 @@ export interface StoreHandle {
 }
 
 /** Everything the server keeps; code that needs one part takes that part's interface. */
-export type Store = NodeStore & SeriesStore & AlertStore & SettingsStore & StoreHandle;
+export type Store = NodeStore & SeriesStore & AlertStore & SettingsStore & CheckStore & StoreHandle;

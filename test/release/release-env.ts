@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { winePrefix as copyPrefix } from '../wine-prefix';
 import { ROOT, run, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 
@@ -48,10 +49,7 @@ export function execTarget(target: string, args: string[], env: NodeJS.ProcessEn
  * default). Returns the environment to run wine64 with.
  */
 export function winePrefix(dir: string): NodeJS.ProcessEnv {
-  const env = { ...process.env, WINEPREFIX: path.join(dir, 'wine'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
-  mkdirSync(env.WINEPREFIX, { recursive: true });
-  execFileSync(WINE, ['winecfg', '-v', 'win10'], { env, stdio: 'ignore', timeout: 120_000 });
-  return env;
+  return copyPrefix(path.join(dir, 'wine'));
 }
 
 /**

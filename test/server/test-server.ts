@@ -47,7 +47,8 @@ export async function startTestServer(
   const config = loadConfig({ flags: { 'server.listen': '127.0.0.1:0', 'server.data': dataDir, 'log.level': 'error' } });
   configure(config);
   setLogLevel(config.logLevel);
-  const server = await runServer(config, options);
+  // scrypt at a thousandth of its cost: the limits under test count attempts, not hashing time.
+  const server = await runServer(config, { passwordHashN: 1024, ...options });
   t.after(() => server.close());
   return {
     server,

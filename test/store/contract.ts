@@ -179,10 +179,39 @@ function settingsContract(name: string, open: OpenStore): void {
   });
 }
 
+function checkContract(name: string, open: OpenStore): void {
+  test(`${name}: checks get stable ids by name and own a series of their own, rolled up and expired like a node's`, async (t) => {
+    const store = await fresh(t, open);
+    const node = store.addNode({ name: 'a', group: '', location: '', keyHash: '01' }, NOW);
+    const [web, db] = store.ensureChecks(['web', 'db'], NOW);
+    assert.deepEqual([web!.name, db!.name, web!.createdAt], ['web', 'db', NOW]);
+    assert.notEqual(web!.id, db!.id);
+    assert.ok(web!.seriesId !== node.id && db!.seriesId !== node.id && web!.seriesId !== db!.seriesId);
+    assert.deepEqual(store.ensureChecks(['db', 'new'], NOW + 1).slice(0, 1), [db], 'a known name keeps its record');
+    assert.deepEqual(store.listChecks().map((c) => c.name), ['web', 'db', 'new'], 'checks not named stay');
+    store.writeSamples([
+      ...[0, 30, 60].map((s, i) => ({ nodeId: web!.seriesId, seq: i + 1, ts: HOUR + s * 1000, row: valuesRow({ up: i === 1 ? 0 : 1, latency_ms: 10 * (i + 1) }), newNames: i ? [] : ['up', 'latency_ms'] })),
+      { nodeId: node.id, seq: 1, ts: HOUR, row: valuesRow({ cpu: 5 }), newNames: ['cpu'] },
+    ]);
+    compactAll(store, NOW);
+    assert.deepEqual(store.samples(web!.seriesId, HOUR, HOUR + 3_600_000, ['up']).map((s) => s.values.up), [1, 0, 1]);
+    assert.deepEqual(store.samples(db!.seriesId, HOUR, NOW), [], 'each check its own series');
+    assert.deepEqual(store.samples(node.id, HOUR, NOW).map((s) => s.values), [{ cpu: 5 }], "the node's series is its own");
+    assert.deepEqual(store.metricNames(web!.seriesId).sort(), ['latency_ms', 'up']);
+    const [hour] = store.buckets(web!.seriesId, '1h', HOUR, HOUR + 3_600_000, ['up']);
+    assert.deepEqual([hour!.stats.up!.n, Math.round(hour!.stats.up!.avg * 3)], [3, 2], 'the hourly average of up is the uptime');
+    assert.deepEqual(store.latestSamples().map((s) => s.nodeId), [node.id], 'latest samples are the nodes\' only');
+    const later = HOUR + DEFAULT_RETENTION['1h'] + 8 * 86_400_000;
+    while (store.applyRetention(later, DEFAULT_RETENTION, 1000) >= 1000);
+    assert.deepEqual(store.buckets(web!.seriesId, '1h', 0, later), []);
+  });
+}
+
 /** Registers the whole suite for one implementation. */
 export function storeContract(name: string, open: OpenStore): void {
   nodeContract(name, open);
   seriesContract(name, open);
   alertContract(name, open);
   settingsContract(name, open);
+  checkContract(name, open);
 }

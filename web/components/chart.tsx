@@ -45,14 +45,14 @@ function toAligned(data: History, series: readonly ChartSeries[]): uPlot.Aligned
 }
 
 /** Builds the uPlot instance and keeps its width in step with the container. */
-function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History): { plot: uPlot; resize: ResizeObserver } {
+function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History, height: number): { plot: uPlot; resize: ResizeObserver } {
   const text = css('--muted');
   const grid = css('--line');
   const format = FORMAT[unit];
   const axisFormat = AXIS[unit] ?? format;
   const opts: uPlot.Options = {
     width: Math.max(200, el.clientWidth),
-    height: HEIGHT,
+    height,
     ms: 1,
     cursor: { drag: { x: false, y: false } },
     scales: { y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
@@ -66,12 +66,12 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
     ],
   };
   const plot = new UPlot(opts, toAligned(data, series), el);
-  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: HEIGHT }));
+  const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }));
   resize.observe(el);
   return { plot, resize };
 }
 
-export function Chart({ title, unit, series, data }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History }) {
+export function Chart({ title, unit, series, data, height = HEIGHT }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -86,7 +86,7 @@ export function Chart({ title, unit, series, data }: { title: string; unit: Metr
     loadUplot().then(
       (UPlot) => {
         if (cancelled) return;
-        ({ plot: plot.current, resize } = create(UPlot, box.current!, unit, series, latest.current));
+        ({ plot: plot.current, resize } = create(UPlot, box.current!, unit, series, latest.current, height));
       },
       (err: Error) => setFailed(err.message),
     );
@@ -97,7 +97,7 @@ export function Chart({ title, unit, series, data }: { title: string; unit: Metr
       plot.current = null;
     };
     // Data changes go through setData below; only a new shape or theme rebuilds the chart.
-  }, [key, unit, themeName]);
+  }, [key, unit, themeName, height]);
 
   useEffect(() => {
     plot.current?.setData(toAligned(data, series));

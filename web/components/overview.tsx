@@ -6,6 +6,7 @@ import { filter, layout, sortBy, sortDesc, sortKey } from '../state/prefs';
 import { AlertsPanel } from './alerts-panel';
 import { NodeCard } from './node-card';
 import { NodeTable } from './node-table';
+import { Services } from './services';
 
 const SORTS: [SortKey, Parameters<typeof t>[0]][] = [
   ['order', 'sortOrder'],
@@ -76,6 +77,7 @@ export function Overview({ compact = false }: { compact?: boolean }) {
           )}
         </section>
       ))}
+      {!compact && <Services />}
     </main>
   );
 }

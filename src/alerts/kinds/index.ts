@@ -2,10 +2,16 @@
  * @module The registry of alert kinds: the one list to extend when a kind is added (its file
  * in this folder, its rule type in `Rule`, its entry in `KINDS`).
  */
+import { certKind } from './cert';
+import type { CertRule } from './cert';
+import { checkKind } from './check';
+import type { CheckRule } from './check';
 import { exprKind } from './expr';
 import type { ExprRule } from './expr';
 import { expiryKind } from './expiry';
 import type { ExpiryRule } from './expiry';
+import { forecastKind } from './forecast';
+import type { ForecastRule } from './forecast';
 import type { AlertKind } from './kind';
 import { offlineKind } from './offline';
 import type { OfflineRule } from './offline';
@@ -14,7 +20,7 @@ import type { ThresholdRule } from './threshold';
 import { trafficKind } from './traffic';
 import type { TrafficRule } from './traffic';
 
-export type Rule = ThresholdRule | ExprRule | OfflineRule | TrafficRule | ExpiryRule;
+export type Rule = ThresholdRule | ExprRule | OfflineRule | TrafficRule | ExpiryRule | CheckRule | CertRule | ForecastRule;
 
 /** Every kind by its rule's `kind`; the order is the one error messages list them in. */
 export const KINDS: { readonly [K in Rule['kind']]: AlertKind<Extract<Rule, { kind: K }>> } = {
@@ -23,6 +29,9 @@ export const KINDS: { readonly [K in Rule['kind']]: AlertKind<Extract<Rule, { ki
   offline: offlineKind,
   traffic: trafficKind,
   expiry: expiryKind,
+  check: checkKind,
+  cert: certKind,
+  forecast: forecastKind,
 };
 
 /** The kind of a rule. */

@@ -2,6 +2,7 @@
  * @module What every alert kind provides (parse, evaluate, describe), and what all rules share.
  * A kind lives in one file of this folder and is listed once in `index.ts`.
  */
+import type { ForecastItem } from '../../protocol/forecast';
 import type { Fields } from '../../util/fields';
 import type { Vars } from '../expr';
 
@@ -40,6 +41,8 @@ export interface Condition {
   value: number | null;
   /** When the condition began, if known better than "now" (offline: the last sample). */
   since?: number;
+  /** Words for the message that a number cannot carry (forecast: which disk, and the date). */
+  detail?: string;
 }
 
 /** One rule of the config file as a kind sees it while parsing. */
@@ -52,12 +55,16 @@ export interface RuleInput {
   /** What every rule has, parsed already. */
   base: RuleBase;
   f: Fields;
+  /** Names of the config's checks (src/checks), for rules on checks. */
+  checks: ReadonlySet<string>;
 }
 
 /** What a rule on the timer is judged on; an object so a kind that needs more can be given more. */
 export interface TimerInput {
   node: NodeFacts;
   now: number;
+  /** The node's forecasts as last worked out (null: none yet); asked only by the kinds that need them. */
+  forecasts?: () => readonly ForecastItem[] | null;
 }
 
 interface KindCommon<R extends RuleBase & { kind: string }> {
@@ -66,7 +73,7 @@ interface KindCommon<R extends RuleBase & { kind: string }> {
   /** One rule of the file, parsed and checked; a list, as one entry may stand for several rules (traffic steps). */
   parse(input: RuleInput): R[];
   /** The message's words while firing and once resolved. */
-  describe(rule: R, value: number | null, firing: boolean): { what: string; resolved: string };
+  describe(rule: R, value: number | null, firing: boolean, detail?: string): { what: string; resolved: string };
   /** The metric a message names, if the rule watches one. */
   metric?(rule: R): string;
 }
@@ -86,4 +93,23 @@ export interface TimerKind<R extends RuleBase & { kind: string }> extends KindCo
   evaluate(rule: R, input: TimerInput): Condition | null;
 }
 
-export type AlertKind<R extends RuleBase & { kind: string }> = SampleKind<R> | TimerKind<R>;
+/** What rules on checks are judged on: one result of one check, as it comes. */
+export interface CheckFacts {
+  name: string;
+  /** '' when the check has no group. */
+  group: string;
+  up: boolean;
+  latencyMs: number | null;
+  error?: string;
+  /** https checks: when the certificate expires, Unix ms. */
+  certExpiresAt?: number;
+}
+
+/** Judged on every result of a check (src/checks), not on a node. */
+export interface CheckKind<R extends RuleBase & { kind: string }> extends KindCommon<R> {
+  on: 'check';
+  /** Null when the rule does not apply to this check or this result. */
+  evaluate(rule: R, input: { check: CheckFacts; now: number }): Condition | null;
+}
+
+export type AlertKind<R extends RuleBase & { kind: string }> = SampleKind<R> | TimerKind<R> | CheckKind<R>;

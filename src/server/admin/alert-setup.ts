@@ -29,12 +29,19 @@ const baseName = (name: string): string => name.replace(/@\d+(\.\d+)?$/, '');
 export class AlertSetup {
   private inForce: { rules: Rule[]; channels: Record<string, Channel> } = { rules: [], channels: {} };
 
+  readonly fileRules: readonly Rule[];
+  readonly fileChannels: Record<string, Channel>;
+  /** The config's check names, which rules on checks may name. */
+  private readonly checks: ReadonlySet<string>;
+
   constructor(
     private readonly store: SettingsStore,
-    readonly fileRules: readonly Rule[],
-    readonly fileChannels: Record<string, Channel>,
+    file: { rules: readonly Rule[]; channels: Record<string, Channel>; checks?: ReadonlySet<string> },
     private readonly sinks: AlertSinks,
   ) {
+    this.fileRules = file.rules;
+    this.fileChannels = file.channels;
+    this.checks = file.checks ?? new Set();
     this.inForce = this.build();
   }
 
@@ -66,7 +73,7 @@ export class AlertSetup {
 
   /** Parses one admin rule against the channels in force (plus `channels`, if given); throws naming the field. */
   parseRule(raw: unknown, key: string, channels: Record<string, Channel> = this.inForce.channels): Rule[] {
-    return parseRule(raw, key, channels);
+    return parseRule(raw, key, channels, this.checks);
   }
 
   saveRules(rules: readonly RawRule[]): void {
@@ -105,7 +112,7 @@ export class AlertSetup {
     for (const raw of this.adminRules()) {
       if (this.fileHasRule(raw.name)) continue;
       try {
-        rules.push(...parseRule(raw, `admin rule ${raw.name}`, channels));
+        rules.push(...parseRule(raw, `admin rule ${raw.name}`, channels, this.checks));
       } catch (err) {
         log.warn('admin rule skipped', { rule: raw.name, error: (err as Error).message });
       }

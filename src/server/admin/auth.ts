@@ -33,12 +33,12 @@ export function checkNewPassword(password: string): void {
   if (password.length > 1024) throw new ProbeError('PROBE_ERR_BAD_REQUEST', 'the password must have at most 1024 characters');
 }
 
-/** `scrypt$N$r$p$salt$hash`, base64url. */
-export async function hashPassword(password: string): Promise<string> {
+/** `scrypt$N$r$p$salt$hash`, base64url. The hash names its cost, so a check needs no setting. */
+export async function hashPassword(password: string, n = SCRYPT.N): Promise<string> {
   checkNewPassword(password);
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  const hash = await scryptAsync(password, salt, n);
+  return ['scrypt', n, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -71,6 +71,8 @@ export class AdminAuth {
     private readonly ttlMs = SESSION_TTL_MS,
     /** scrypt slots, shared with the page password. */
     readonly slots = new HashSlots(),
+    /** scrypt's cost for new passwords, admin and page alike (tests lower it: the limits do not depend on it). */
+    readonly hashN = SCRYPT.N,
   ) {
     this.unusedSetupToken = this.hasPassword() ? null : randomBytes(18).toString('base64url');
     this.guard = new PasswordGuard(PASSWORD_LIMITS, slots, now);
@@ -102,7 +104,7 @@ export class AdminAuth {
     this.unusedSetupToken = null;
     let hash: string;
     try {
-      hash = await hashPassword(password);
+      hash = await hashPassword(password, this.hashN);
     } catch (err) {
       this.unusedSetupToken = expected;
       throw err;

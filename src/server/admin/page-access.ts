@@ -85,7 +85,7 @@ export class PageAccess {
     const current = this.stored();
     let hash: string | undefined;
     if (mode === 'password') {
-      hash = password ? await hashPassword(password) : current.hash;
+      hash = password ? await hashPassword(password, this.admin.hashN) : current.hash;
       if (!hash) throw new ProbeError('PROBE_ERR_BAD_REQUEST', 'password mode needs a "password" for visitors');
     }
     this.basicOk.clear();

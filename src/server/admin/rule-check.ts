@@ -1,7 +1,7 @@
 /**
  * @module A rule checked as it is typed in the admin, and which nodes it would fire for right now
- * (its condition holding on each node's live values, without waiting for `for`); and rules as the
- * admin lists them, in the config file's shape.
+ * (its condition holding on each node's live values, without waiting for `for`; rules on service
+ * checks name no node); and rules as the admin lists them, in the config file's shape.
  */
 import type { Vars } from '../../alerts/expr';
 import { kindOf } from '../../alerts/kinds/index';
@@ -23,6 +23,7 @@ export function wouldFire(rules: readonly Rule[], hub: Pick<Hub, 'ids' | 'meta' 
       if (!inScope(rule, node)) continue;
       const kind = kindOf(rule);
       let condition;
+      if (kind.on === 'check') continue; // judged on check results, not on nodes
       if (kind.on === 'timer') {
         condition = kind.evaluate(rule, { node, now });
       } else {

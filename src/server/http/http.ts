@@ -1,5 +1,5 @@
 /**
- * @module Plain HTTP routes: the page from memory, /api/nodes, /healthz. Everything else is 404.
+ * @module Plain HTTP routes: the page from memory, /api/nodes, /api/checks, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AlertsView, PageAccessView } from '../../protocol/messages';
@@ -9,8 +9,12 @@ import type { Retention } from '../../store/tiers';
 import { ProbeError } from '../../util/errors';
 import { requestFields } from '../../util/fields';
 import type { Asset } from './assets';
+import type { CheckService } from '../checks/checks-service';
 import { parseHistoryQuery, readHistory } from './history';
 import type { Audience, Hub } from '../fleet/hub';
+import type { Forecasts } from '../fleet/forecasts';
+import { FORECAST_SOON_MS } from '../../protocol/forecast';
+import type { ForecastsSoon } from '../../protocol/forecast';
 import { serveDownload } from './downloads';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
@@ -38,10 +42,16 @@ export interface HttpDeps {
   secure?: (req: IncomingMessage) => boolean;
   /** This server's address for install links (server.publicUrl, or a Host known to be ours). */
   hosts?: Pick<OwnHosts, 'base'>;
+  /** GET /api/checks and each check's history; without it, no checks. */
+  checks?: Pick<CheckService, 'list' | 'history'>;
   now?: () => number;
+  /** GET /api/nodes/:id/forecast and /api/forecasts; 404 without. */
+  forecasts?: Pick<Forecasts, 'of' | 'soon'>;
 }
 
 const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
+const CHECK_HISTORY_PATH = /^\/api\/checks\/(\d{1,12})\/history$/;
+const FORECAST_PATH = /^\/api\/nodes\/(\d{1,12})\/forecast$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
@@ -92,6 +102,24 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   }
 }
 
+function sendCheckHistory(res: ServerResponse, deps: HttpDeps, id: number, params: URLSearchParams, audience: Audience): void {
+  try {
+    const answer = deps.checks?.history(id, params, audience, deps.retention) ?? null;
+    if (!answer) return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no check with id ${id}`);
+    json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+  } catch (err) {
+    if (!(err instanceof ProbeError)) throw err;
+    jsonError(res, statusFor(err.code), err.code, err.message);
+  }
+}
+
+/** A node's forecasts: like its history, only for a viewer who may see the node. */
+function sendForecast(res: ServerResponse, deps: HttpDeps, nodeId: number, audience: Audience): void {
+  const answer = deps.hub.visibleTo(nodeId, audience) ? deps.forecasts?.of(nodeId) : null;
+  if (!answer) return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no node with id ${nodeId}`);
+  json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+}
+
 /** 429 with Retry-After: too many wrong passwords from this client, or too many being checked. */
 function sendRefusal(res: ServerResponse, refusal: Refusal): void {
   jsonError(res, 429, refusal.code, refusal.message, { 'Retry-After': String(refusal.retryAfterSec) });
@@ -112,7 +140,18 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
 function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void {
   const history = HISTORY_PATH.exec(url.pathname);
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
+  const checkHistory = CHECK_HISTORY_PATH.exec(url.pathname);
+  if (checkHistory) return sendCheckHistory(res, deps, Number(checkHistory[1]), url.searchParams, audience);
+  const forecast = FORECAST_PATH.exec(url.pathname);
+  if (forecast) return sendForecast(res, deps, Number(forecast[1]), audience);
   switch (url.pathname) {
+    case '/api/checks':
+      return json(res, 200, deps.checks?.list(audience) ?? { checks: [] }, { 'Access-Control-Allow-Origin': '*' });
+    case '/api/forecasts': {
+      const ids = deps.hub.ids().filter((id) => deps.hub.visibleTo(id, audience));
+      const answer: ForecastsSoon = deps.forecasts?.soon(ids, FORECAST_SOON_MS) ?? { soon: {}, pending: 0 };
+      return json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
+    }
     case '/api/nodes':
       return json(res, 200, deps.hub.views(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/alerts':
@@ -127,7 +166,7 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
-const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/metrics']);
+const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const audienceOf = (req: IncomingMessage): Promise<Viewer> => (deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest'));
@@ -138,7 +177,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
-    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname)) {
+    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname) || CHECK_HISTORY_PATH.test(url.pathname) || FORECAST_PATH.test(url.pathname)) {
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);

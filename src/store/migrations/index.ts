@@ -107,7 +107,16 @@ export const MIGRATIONS: readonly string[] = [
      start_ts INTEGER NOT NULL
    );
    INSERT INTO metric_census SELECT -1, 0, 0 WHERE EXISTS (SELECT 1 FROM metric_names) OR EXISTS (SELECT 1 FROM journal);`,
-  // 11: the admin's audit log: what changed, when, from which address (the newest 1 000 kept).
+  // 11: service checks (src/checks), matched to the config file by name. A check's history is a
+  // series like a node's, in the same journal and blocks, under series_id: CHECK_SERIES_BASE + id,
+  // far above any node id, so the tiers, rollups and retention serve both without a second schema.
+  `CREATE TABLE checks (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     series_id INTEGER NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL
+   );`,
+  // 12: the admin's audit log: what changed, when, from which address (the newest 1 000 kept).
   `CREATE TABLE audit_log (
      id INTEGER PRIMARY KEY,
      ts INTEGER NOT NULL,

@@ -1,11 +1,12 @@
 /**
  * @module The admin at /admin: sign-in (or first password from the setup link), then one panel
  * per concern in this folder: nodes, the key shown once, page access, channels, alert rules,
- * silences, the audit log.
+ * silences, service checks, the audit log.
  */
 import { useEffect } from 'preact/hooks';
 import { checkSession, notice, session, signOut } from '../../state/admin';
 import { t } from '../../state/lang';
+import { ChecksPanel } from './checks-panel';
 import { KeyOnce } from './key-once';
 import { NodesPanel } from './nodes-panel';
 import { PageAccessForm } from './page-access';
@@ -43,6 +44,7 @@ export function Admin() {
           <ChannelsPanel />
           <RulesPanel />
           <SilencesPanel />
+          <ChecksPanel />
           <AuditPanel />
         </>
       )}
