@@ -159,3 +159,21 @@ export interface AuditEntry {
   /** What changed, such as `rule "cpu" created`. */
   action: string;
 }
+
+/** GET /api/admin/2fa and POST /api/admin/2fa/disable: whether sign-in needs a TOTP code. */
+export interface SecondFactorReply {
+  enabled: boolean;
+  /** Unused recovery codes. */
+  recoveryLeft: number;
+}
+
+/** POST /api/admin/2fa/setup: a new secret (base32) and the URI an authenticator app takes; confirmed with a code. */
+export interface SecondFactorSetupReply {
+  secret: string;
+  uri: string;
+}
+
+/** POST /api/admin/2fa/confirm: the recovery codes, shown once. */
+export interface RecoveryCodesReply {
+  recoveryCodes: string[];
+}

@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'PROBE_ERR_CONFIG',
   /** No valid key, session or page password: sign in, or check the agent's key. */
   'PROBE_ERR_AUTH',
+  /** The admin has a second factor: send the code from the authenticator app (or a recovery code) with the password. */
+  'PROBE_ERR_SECOND_FACTOR',
   /** A state-changing admin request without the session's X-CSRF-Token: reload the admin page. */
   'PROBE_ERR_CSRF',
   /** A WebSocket message that is not JSON, has the wrong shape or types, or is too large. */

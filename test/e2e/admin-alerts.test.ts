@@ -2,13 +2,15 @@
  * Alert rules and channels made in the admin, in Chromium against the real executable: a webhook
  * channel with a secret header and a rule made in the page (checked as it is typed, with the nodes
  * it would fire for) fire once to a local receiver without a restart; the rule is edited, then
- * disabled; the secret appears in no response the page gets, nor in the server's log.
+ * disabled; the secret appears in no response the page gets, nor in the server's log. Then a
+ * second factor is turned on in the page, and the next sign-in asks for its code.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { base32Decode, totp } from '../../src/server/admin/totp';
 import { startReceiver } from '../notify/receiver';
 import { TestAgent, helloMessage } from '../server/test-server';
 
@@ -93,5 +95,19 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   assert.ok(bodies.length > 10);
   for (const body of bodies) assert.ok(!body.includes(SECRET), 'no response carries the secret');
   assert.ok(!server.stdout().includes(SECRET) && !server.stderr().includes(SECRET), 'the log does not either');
+
+  // A second factor turned on in the page: the next sign-in asks for a code.
+  await page.getByTestId('totp-begin').click();
+  const secret = base32Decode((await page.getByTestId('totp-secret').textContent())!);
+  assert.match((await page.getByTestId('otpauth-uri').getAttribute('href'))!, /^otpauth:\/\/totp\//);
+  await page.getByTestId('totp-confirm-code').fill(totp(secret, Date.now()));
+  await page.getByTestId('totp-confirm').click();
+  assert.equal((await page.getByTestId('recovery-codes').textContent())!.split('\n').length, 10);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByTestId('password').fill('correct horse battery');
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('totp-code').fill(totp(secret, Date.now() + 30_000));
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('second-factor').filter({ hasText: 'Recovery codes left: 10' }).waitFor();
   assert.deepEqual(problems, []);
 });

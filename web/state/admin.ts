@@ -7,6 +7,7 @@ import type {
   AddNodeRequest, AddedNodeReply, AdminAlertsView, EditNodeRequest, NodeKeyReply, OkReply, PageModeReply, PageModeRequest, SessionReply, SilenceRequest, SilenceView,
 } from '../../src/protocol/admin';
 import { api, attempt, notice, session, setCsrf } from './admin-api';
+import { loadSecondFactor } from './admin-2fa';
 import { loadSetup } from './admin-setup';
 import type { AdminNodeView, PageAccessView } from '../../src/protocol/messages';
 
@@ -33,7 +34,7 @@ export async function refresh(): Promise<void> {
   adminNodes.value = nodes;
   adminAlerts.value = alerts;
   silences.value = silenced;
-  await loadSetup();
+  await Promise.all([loadSetup(), loadSecondFactor()]);
 }
 
 export async function checkSession(): Promise<void> {
@@ -46,10 +47,23 @@ export async function checkSession(): Promise<void> {
   }
 }
 
-export function signIn(password: string, setupToken: string | null): Promise<boolean> {
+/** Set once the server said the password needs a second factor's code too. */
+export const codeNeeded = signal(false);
+
+async function login(password: string, code: string): Promise<SessionReply> {
+  try {
+    return await api<SessionReply>('POST', '/api/admin/login', { password, ...(code ? { code } : {}) });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'PROBE_ERR_SECOND_FACTOR') codeNeeded.value = true;
+    throw err;
+  }
+}
+
+export function signIn(password: string, setupToken: string | null, code = ''): Promise<boolean> {
   return attempt(async () => {
-    const res = setupToken ? await api<SessionReply>('POST', '/api/admin/setup', { token: setupToken, password }) : await api<SessionReply>('POST', '/api/admin/login', { password });
+    const res = setupToken ? await api<SessionReply>('POST', '/api/admin/setup', { token: setupToken, password }) : await login(password, code);
     setCsrf(res.csrf);
+    codeNeeded.value = false;
     if (setupToken) history.replaceState(null, '', '/admin');
     session.value = 'signed-in';
     await refresh();

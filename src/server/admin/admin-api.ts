@@ -25,6 +25,7 @@ import { addNode, commandsFor, rotateKey, validateNodeFields } from '../fleet/no
 import { alertRoutes } from './alert-routes';
 import type { AlertSetup } from './alert-setup';
 import { AUDIT_KEEP, auditRoutes } from './audit';
+import { secondFactorRoutes } from './second-factor-routes';
 import type { Route } from './route';
 
 const SILENCES_KEY = 'alerts.silences';
@@ -228,12 +229,13 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     ...firingRoutes(deps),
     ...alertRoutes({ setup: deps.setup, hub: deps.hub, publicUrl: deps.publicUrl, now: deps.now }),
     ...auditRoutes(deps.store),
+    ...secondFactorRoutes(auth.secondFactor),
   };
 
   const signedIn = (res: ServerResponse, req: IncomingMessage, result: LoginResult) => {
     if (!result.ok) {
       if (result.status === 429) return jsonError(res, 429, result.code, result.message, { 'Retry-After': String(result.retryAfterSec) });
-      return jsonError(res, 401, 'PROBE_ERR_AUTH', result.message);
+      return jsonError(res, 401, result.secondFactor ? 'PROBE_ERR_SECOND_FACTOR' : 'PROBE_ERR_AUTH', result.message);
     }
     const secure = deps.secure(req);
     json(res, 200, { csrf: result.csrf } satisfies SessionReply, { 'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)] });
@@ -248,7 +250,10 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       }
       if (path === '/api/admin/login' && method === 'POST') {
         const body = await readBody(req);
-        return signedIn(res, req, await auth.login(text(body.password, 'password', ANY), deps.clientAddress(req), req.headers.cookie));
+        const address = deps.clientAddress(req);
+        const result = await auth.login(text(body.password, 'password', ANY), address, req.headers.cookie, text(body.code ?? '', 'code', 64));
+        if (result.ok) deps.store.addAudit({ ts: deps.now(), address, action: 'signed in' }, AUDIT_KEEP);
+        return signedIn(res, req, result);
       }
       const session = auth.session(req.headers.cookie);
       if (!session) {

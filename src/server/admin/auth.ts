@@ -8,7 +8,9 @@ import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'no
 import type { Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
 import { PASSWORD_LIMITS, addressKey } from '../net/limits';
+import { log } from '../../util/log';
 import { HashSlots, PasswordGuard } from './password-guard';
+import { SecondFactor } from './second-factor';
 import type { Refusal } from './password-guard';
 
 const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
@@ -56,7 +58,8 @@ export function setPasswordIn(store: Store, hash: string, now: number): void {
   store.pruneSessions(now, true);
 }
 
-export type LoginResult = { ok: true; token: string; csrf: string; device: string } | { ok: false; status: 401; message: string } | Refusal;
+/** `secondFactor`: the password was right, and a code is needed too. */
+export type LoginResult = { ok: true; token: string; csrf: string; device: string } | { ok: false; status: 401; message: string; secondFactor?: true } | Refusal;
 
 export class AdminAuth {
   /** Set while no password exists and unused: printed once at start, lets the first visitor choose one. */
@@ -76,7 +79,11 @@ export class AdminAuth {
   ) {
     this.unusedSetupToken = this.hasPassword() ? null : randomBytes(18).toString('base64url');
     this.guard = new PasswordGuard(PASSWORD_LIMITS, slots, now);
+    this.secondFactor = new SecondFactor(store, now);
   }
+
+  /** The optional TOTP second factor, checked at sign-in after the password. */
+  readonly secondFactor: SecondFactor;
 
   /** The setup token printed at start, until it was used. */
   get setupToken(): string | null {
@@ -133,7 +140,7 @@ export class AdminAuth {
    * Checks the password, within the limits of the client: a browser that signed in before (its
    * device cookie) has limits of its own and goes first; anyone else is limited per address.
    */
-  async login(password: string, address: string, cookieHeader?: string): Promise<LoginResult> {
+  async login(password: string, address: string, cookieHeader?: string, code = ''): Promise<LoginResult> {
     const stored = this.store.getSetting(PASSWORD_KEY);
     if (!stored) return { ok: false, status: 401, message: 'no admin password is set: use the setup link from the server log, or `probe admin set-password`' };
     if (stored !== this.countedFor) {
@@ -141,8 +148,23 @@ export class AdminAuth {
       this.countedFor = stored;
     }
     const device = this.knownDevice(cookieHeader, stored);
-    const result = await this.guard.check(device ? `device:${device}` : addressKey(address), device !== null, 'password', () => verifyPassword(password, stored));
-    if (!result.ok) return result.status === 401 ? { ok: false, status: 401, message: 'wrong password' } : result;
+    // With a second factor, a wrong or missing code counts as a failed sign-in like a wrong password.
+    let codeNeeded = false;
+    let recovery = false;
+    const result = await this.guard.check(device ? `device:${device}` : addressKey(address), device !== null, 'password', async () => {
+      if (!(await verifyPassword(password, stored))) return false;
+      if (!this.secondFactor.enabled()) return true;
+      if (code.trim() === '') return !(codeNeeded = true);
+      const verified = this.secondFactor.verify(code);
+      recovery = verified.recovery === true;
+      return verified.ok;
+    });
+    if (!result.ok) {
+      if (result.status !== 401) return result;
+      if (codeNeeded) return { ok: false, status: 401, message: 'enter the code from your authenticator app (or a recovery code)', secondFactor: true };
+      return { ok: false, status: 401, message: this.secondFactor.enabled() ? 'wrong password or code' : 'wrong password' };
+    }
+    if (recovery) log.warn('admin signed in with a recovery code', { left: this.secondFactor.recoveryLeft() });
     this.store.pruneSessions(this.now());
     return { ok: true, ...this.newSession(), device: this.deviceToken(device ?? randomBytes(16).toString('base64url'), stored) };
   }

@@ -1,7 +1,7 @@
 /**
  * @module The admin at /admin: sign-in (or first password from the setup link), then one panel
  * per concern in this folder: nodes, the key shown once, page access, channels, alert rules,
- * silences, service checks, the audit log.
+ * silences, service checks, the second factor, the audit log.
  */
 import { useEffect } from 'preact/hooks';
 import { checkSession, notice, session, signOut } from '../../state/admin';
@@ -13,6 +13,7 @@ import { PageAccessForm } from './page-access';
 import { AuditPanel } from './audit-panel';
 import { ChannelsPanel } from './channels-panel';
 import { RulesPanel } from './rules-panel';
+import { SecondFactorPanel } from './second-factor-panel';
 import { SignIn } from './sign-in';
 import { SilencesPanel } from './silences-panel';
 
@@ -45,6 +46,7 @@ export function Admin() {
           <RulesPanel />
           <SilencesPanel />
           <ChecksPanel />
+          <SecondFactorPanel />
           <AuditPanel />
         </>
       )}

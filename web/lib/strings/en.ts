@@ -177,6 +177,16 @@ export const en = {
   checkState: 'State',
   checkError: 'Last error',
   today: 'today',
+  totpCode: 'Code from the authenticator app (or a recovery code)',
+  secondFactor: 'Second factor (TOTP)',
+  secondFactorOff: 'Signing in needs only the password.',
+  secondFactorOn: 'Signing in needs the password and a code from the authenticator app. Recovery codes left: {n}.',
+  secondFactorScan: 'Open this link on the phone, or add the secret below to an authenticator app by hand; then enter the code it shows.',
+  secondFactorSecret: 'Secret:',
+  recoveryCodesOnce: 'Recovery codes, shown only now: each signs in once without the phone. Keep them somewhere safe.',
+  turnOn: 'Turn on',
+  turnOff: 'Turn off',
+  confirm: 'Confirm',
 } as const;
 
 export type StringKey = keyof typeof en;
