@@ -2,7 +2,7 @@
  * @module What /api/admin/* answers and takes, beyond the node views in messages.ts: the admin
  * page (web/state/admin.ts) and the server (server/admin/admin-api.ts) both read these.
  */
-import type { AlertsView, PageAccessView } from './messages';
+import type { AlertsView, PageAccessView, PageLink } from './messages';
 
 /** POST /api/admin/setup, /login and GET /api/admin/session: the token every state-changing request sends as X-CSRF-Token. */
 export interface SessionReply {
@@ -47,14 +47,22 @@ export interface EditNodeRequest {
   position?: number;
 }
 
-/** GET and PUT /api/admin/page. */
+/** GET and PUT /api/admin/page: who may see the page, and its title, description and links. */
 export interface PageModeReply {
   mode: PageAccessView['mode'];
+  info: PageInfoView;
 }
 
-/** PUT /api/admin/page: a password only with mode "password" (left out, the current one stays). */
-export interface PageModeRequest extends PageModeReply {
+/**
+ * PUT /api/admin/page: the access mode (a password only with mode "password"; left out, the
+ * current one stays) and/or any of title, description and links.
+ */
+export interface PageModeRequest {
+  mode?: PageAccessView['mode'];
   password?: string;
+  title?: string;
+  description?: string;
+  links?: PageLink[];
 }
 
 /** A rule from the config file, as the admin lists it. */
@@ -176,4 +184,18 @@ export interface SecondFactorSetupReply {
 /** POST /api/admin/2fa/confirm: the recovery codes, shown once. */
 export interface RecoveryCodesReply {
   recoveryCodes: string[];
+}
+
+/** The page's title, description and footer links as GET /api/admin/page shows them; `fromFile`: those the config file sets (read-only here). */
+export interface PageInfoView {
+  title: string;
+  description: string;
+  links: PageLink[];
+  fromFile: ('title' | 'description' | 'links')[];
+}
+
+/** GET /api/admin/nodes/:id/notes: the node's notes in the config file's `nodes.<name>` shape, and where they come from (null: none). */
+export interface NodeNotesView {
+  source: Source | null;
+  notes: Record<string, unknown>;
 }

@@ -10,6 +10,8 @@ import type { Clock } from '../util/clock';
 import { VERSION } from '../version';
 import { createAdminHandler } from './admin/admin-api';
 import type { AlertSetup } from './admin/alert-setup';
+import type { NodeNotesSetup } from './admin/node-notes';
+import type { PageSetup } from './admin/page-setup';
 import type { AgentGateway } from './agents/agent-gateway';
 import { alertsView } from './http/alerts-view';
 import type { Asset } from './http/assets';
@@ -30,6 +32,8 @@ export interface ListenerParts {
   queue: { readonly length: number };
   alerts: Pick<AlertEngine, 'firing'>;
   setup: AlertSetup;
+  notes: NodeNotesSetup;
+  page: PageSetup;
   agents: Pick<AgentGateway, 'connectedCount' | 'budget'>;
   live: Pick<LiveGateway, 'viewerCount' | 'disconnectGuests' | 'recheck'>;
   sync: Pick<NodeSync, 'changed'>;
@@ -52,6 +56,8 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     store,
     hub,
     setup: parts.setup,
+    notes: parts.notes,
+    page: parts.page,
     nodesChanged: () => void parts.sync.changed(),
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: parts.pageBase,

@@ -15,7 +15,10 @@ import { VERSION } from '../version';
 import { adminSilences } from './admin/admin-api';
 import { AlertSetup } from './admin/alert-setup';
 import { AgentGateway } from './agents/agent-gateway';
-import { loadAssets } from './http/assets';
+import { loadAssets, putIndex } from './http/assets';
+import type { Asset } from './http/assets';
+import { NodeNotesSetup } from './admin/node-notes';
+import { PageSetup } from './admin/page-setup';
 import { AdminAuth } from './admin/auth';
 import { ClientAddresses } from './net/client-address';
 import { Hub } from './fleet/hub';
@@ -107,6 +110,8 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const clock = systemClock;
   const store = openSqliteStore(config.server.data, config.retention.raw);
   const hub = restoreHub(store, config);
+  const notes = new NodeNotesSetup(store, config.nodes, hub);
+  notes.apply();
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
@@ -122,15 +127,17 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
+  const assets = new Map<string, Asset>();
+  const page = new PageSetup(store, config, { version: VERSION, alerts: config.page.alerts }, (info) => putIndex(assets, info, options.webDir));
+  for (const [at, file] of loadAssets(page.info(), options.webDir)) assets.set(at, file);
   const parts = {
-    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase, checks, forecasts,
+    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase, checks, forecasts, notes, page,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
     clientAddress: (req: IncomingMessage) => clients.of(req),
     secure: (req: IncomingMessage) => clients.secure(req, Boolean(tls)),
   };
-  const assets = loadAssets({ title: config.server.title, description: config.page.description, links: config.page.links, version: VERSION, alerts: config.page.alerts }, options.webDir);
   const http = createWebServer(tls, options.headersTimeoutMs ?? 10_000, createRequestListener(parts, assets));
   http.on('upgrade', upgradeRouter(parts));
   const bound = await listenOn(http, config.server.listen, Boolean(tls));

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Silence } from '../../alerts/rules';
 import { parseSilences } from '../../alerts/rules';
 import { sendWithRetry, testMessage } from '../../notify/notifier';
-import type { AddedNodeReply, AdminAlertsView, NodeKeyReply, OkReply, PageModeReply, SessionReply, SilenceView } from '../../protocol/admin';
+import type { AddedNodeReply, AdminAlertsView, NodeKeyReply, OkReply, SessionReply, SilenceView } from '../../protocol/admin';
 import type { AdminNodeView, AlertsView, MetricNamesView } from '../../protocol/messages';
 import type { Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
@@ -18,7 +18,6 @@ import type { AdminAuth, LoginResult } from './auth';
 import { SESSION_TTL_MS, deviceCookie, sessionCookie } from './auth';
 import type { Hub } from '../fleet/hub';
 import type { PageAccess } from './page-access';
-import { ACCESS_MODES } from './page-access';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
 import { addNode, commandsFor, rotateKey, validateNodeFields } from '../fleet/nodes';
@@ -26,6 +25,9 @@ import { alertRoutes } from './alert-routes';
 import type { AlertSetup } from './alert-setup';
 import { AUDIT_KEEP, auditRoutes } from './audit';
 import { secondFactorRoutes } from './second-factor-routes';
+import { settingsRoutes } from './settings-routes';
+import type { NodeNotesSetup } from './node-notes';
+import type { PageSetup } from './page-setup';
 import type { Route } from './route';
 
 const SILENCES_KEY = 'alerts.silences';
@@ -36,6 +38,10 @@ export interface AdminDeps {
   hub: Hub;
   /** The rules and channels in force, the file's and the admin's. */
   setup: AlertSetup;
+  /** Per-node notes, the file's and the admin's. */
+  notes: NodeNotesSetup;
+  /** The page's title, description and links. */
+  page: PageSetup;
 
   /** After nodes changed: sync the hub, drop agents of removed or re-keyed nodes. */
   nodesChanged: () => void;
@@ -56,7 +62,7 @@ export interface AdminDeps {
   now: () => number;
 }
 
-const { text, oneOf } = requestFields;
+const { text } = requestFields;
 /** Strings are bounded by the body's 16 KiB; what each may hold is checked where it is used (validateNodeFields, auth). */
 const ANY = 16 * 1024;
 const OK: OkReply = { ok: true };
@@ -114,6 +120,7 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
       };
       validateNodeFields(fields.name, fields.group, fields.location);
       store.updateNode(record.id, fields);
+      deps.notes.rename(record.name, fields.name);
       deps.nodesChanged();
       json(res, 200, OK);
     },
@@ -159,15 +166,6 @@ function sessionRoutes(deps: AdminDeps): Record<string, Route> {
       deps.auth.logout(session.tokenHash);
       deps.signedOut();
       json(res, 200, OK, { 'Set-Cookie': sessionCookie('', deps.secure(req), 0) });
-    },
-    'GET /api/admin/page': ({ res }) => json(res, 200, { mode: deps.access.mode() } satisfies PageModeReply),
-    'PUT /api/admin/page': async ({ req, res }) => {
-      const body = await readBody(req);
-      const password = body.password === undefined || body.password === '' ? undefined : text(body.password, 'password', ANY);
-      await deps.access.set(oneOf(body.mode, 'mode', ACCESS_MODES), password);
-      deps.accessChanged();
-      log.info('page access changed in the admin', { mode: deps.access.mode() });
-      json(res, 200, { mode: deps.access.mode() } satisfies PageModeReply);
     },
   };
 }
@@ -230,6 +228,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     ...alertRoutes({ setup: deps.setup, hub: deps.hub, publicUrl: deps.publicUrl, now: deps.now }),
     ...auditRoutes(deps.store),
     ...secondFactorRoutes(auth.secondFactor),
+    ...settingsRoutes(deps),
   };
 
   const signedIn = (res: ServerResponse, req: IncomingMessage, result: LoginResult) => {

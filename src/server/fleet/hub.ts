@@ -102,6 +102,13 @@ export class Hub {
     return (Object.prototype.hasOwnProperty.call(this.options.settings ?? {}, name) && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
   }
 
+  /** New per-node settings by name (the admin changed a node's notes): every node takes its own, pages are told. */
+  setSettings(settings: Record<string, NodeSettings>): void {
+    this.options.settings = settings;
+    const changed = [...this.nodes].filter(([, state]) => state.settings !== (state.settings = this.settingsFor(state.record.name))).map(([id]) => id);
+    if (changed.length) this.emit({ changed });
+  }
+
   /** The admin's choice if it made one, else the config file's. */
   isHidden(id: number): boolean {
     return this.nodes.get(id)?.record.hidden ?? this.settings(id).hidden;

@@ -46,21 +46,20 @@ export function renderIndex(html: string, page: PageInfo): string {
     .replace('%PAGE_INFO%', () => scriptJson(page));
 }
 
+function asset(type: string, raw: Buffer): Asset {
+  return { type, etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`, raw, gzip: gzipSync(raw, { level: 9 }), brotli: brotliCompressSync(raw) };
+}
+
+/** index.html filled in from `page` at `/`, `/index.html` and `/admin` of `assets` (again when the admin changed the page's title, description or links). */
+export function putIndex(assets: Map<string, Asset>, page: PageInfo, webDir = path.resolve('dist/web')): void {
+  const index = asset(PAGE_FILES['index.html']!, Buffer.from(renderIndex(readPageFile('index.html', webDir).toString('utf8'), page)));
+  for (const at of ['/', '/index.html', '/admin']) assets.set(at, index);
+}
+
 /** Loads the page files, with index.html filled in from `page`. */
 export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const [name, type] of Object.entries(PAGE_FILES)) {
-    let raw = readPageFile(name, webDir);
-    if (name === 'index.html') raw = Buffer.from(renderIndex(raw.toString('utf8'), page));
-    assets.set(`/${name}`, {
-      type,
-      etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,
-      raw,
-      gzip: gzipSync(raw, { level: 9 }),
-      brotli: brotliCompressSync(raw),
-    });
-  }
-  assets.set('/', assets.get('/index.html')!);
-  assets.set('/admin', assets.get('/index.html')!);
+  for (const [name, type] of Object.entries(PAGE_FILES)) if (name !== 'index.html') assets.set(`/${name}`, asset(type, readPageFile(name, webDir)));
+  putIndex(assets, page, webDir);
   return assets;
 }
