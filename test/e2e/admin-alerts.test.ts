@@ -3,7 +3,8 @@
  * channel with a secret header and a rule made in the page (checked as it is typed, with the nodes
  * it would fire for) fire once to a local receiver without a restart; the rule is edited, then
  * disabled; the secret appears in no response the page gets, nor in the server's log. Then a
- * second factor is turned on in the page, and the next sign-in asks for its code.
+ * node's notes and the page's description are set and shown to a visitor at once; a second
+ * factor is turned on in the page, and the next sign-in asks for its code.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -95,6 +96,21 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   assert.ok(bodies.length > 10);
   for (const body of bodies) assert.ok(!body.includes(SECRET), 'no response carries the secret');
   assert.ok(!server.stdout().includes(SECRET) && !server.stderr().includes(SECRET), 'the log does not either');
+
+  // A node's notes and the page's description, set in the page, shown at once.
+  await page.getByTestId('notes-edge-1').click();
+  await page.getByTestId('notes-price').fill('$4/mo');
+  await page.getByTestId('notes-expires').fill('2030-01-31');
+  await page.getByTestId('notes-save').click();
+  await page.getByTestId('notes-form-edge-1').waitFor({ state: 'detached' });
+  await page.getByTestId('page-description').fill('Our little fleet');
+  await page.getByTestId('save-page-info').click();
+  await waitFor('saved', async () => (await page.getByTestId('notice').textContent()) === 'Saved', 5000);
+  if (process.env.PROBE_KEEP_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.PROBE_KEEP_SCREENSHOTS, 'admin-alerts.png'), fullPage: true });
+  const visitor = await browser.newPage({ locale: 'en-US' });
+  await visitor.goto(base + '/');
+  await visitor.getByText('Our little fleet').waitFor();
+  await visitor.getByText('$4/mo').first().waitFor();
 
   // A second factor turned on in the page: the next sign-in asks for a code.
   await page.getByTestId('totp-begin').click();

@@ -8,6 +8,7 @@ import type {
 } from '../../src/protocol/admin';
 import { api, attempt, notice, session, setCsrf } from './admin-api';
 import { loadSecondFactor } from './admin-2fa';
+import { pageInfoView } from './admin-settings';
 import { loadSetup } from './admin-setup';
 import type { AdminNodeView, PageAccessView } from '../../src/protocol/messages';
 
@@ -31,6 +32,7 @@ export async function refresh(): Promise<void> {
     api<PageModeReply>('GET', '/api/admin/page'),
   ]);
   pageMode.value = page.mode;
+  pageInfoView.value = page.info;
   adminNodes.value = nodes;
   adminAlerts.value = alerts;
   silences.value = silenced;

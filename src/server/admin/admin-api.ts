@@ -98,15 +98,16 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
   return {
     'GET /api/admin/nodes': ({ res }) =>
       json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null, metricNames: deps.metricNames(v.id) }))),
-    'POST /api/admin/nodes': async ({ req, res }) => {
+    'POST /api/admin/nodes': async ({ req, res, audit }) => {
       const body = await readBody(req);
       const commandsWith = commands(deps, req);
       const { node, key } = addNode(store, text(body.name, 'name', ANY), text(body.group ?? '', 'group', ANY), text(body.location ?? '', 'location', ANY), deps.now());
       deps.nodesChanged();
       log.info('node added in the admin', { node: node.name });
+      audit(`node "${node.name}" added`);
       json(res, 201, { id: node.id, name: node.name, ...commandsWith(key) } satisfies AddedNodeReply);
     },
-    'PATCH /api/admin/nodes/:id': async ({ req, res, path }) => {
+    'PATCH /api/admin/nodes/:id': async ({ req, res, path, audit }) => {
       const record = nodeOf(deps, path);
       const body = await readBody(req);
       const hidden = 'hidden' in body ? body.hidden : record.hidden;
@@ -122,9 +123,10 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
       store.updateNode(record.id, fields);
       deps.notes.rename(record.name, fields.name);
       deps.nodesChanged();
+      audit(`node "${record.name}" changed${fields.name !== record.name ? ` and renamed "${fields.name}"` : ''}${'hidden' in body ? ` (${hidden === null ? 'hiding as in the config file' : hidden ? 'hidden' : 'shown'})` : ''}`);
       json(res, 200, OK);
     },
-    'PUT /api/admin/order': async ({ req, res }) => {
+    'PUT /api/admin/order': async ({ req, res, audit }) => {
       // The page order in one request: positions follow the list; nodes left out go last.
       const ids = (await readBody(req)).ids;
       if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((id) => Number.isSafeInteger(id))) throw requestFields.bad('ids', 'must be a list of node ids');
@@ -134,17 +136,19 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
         if (position !== record.position) store.updateNode(record.id, { ...record, position });
       }
       deps.nodesChanged();
+      audit('node order changed');
       json(res, 200, OK);
     },
-    'POST /api/admin/nodes/:id/rotate-key': ({ req, res, path }) => {
+    'POST /api/admin/nodes/:id/rotate-key': ({ req, res, path, audit }) => {
       const record = nodeOf(deps, path);
       const commandsWith = commands(deps, req);
       const key = rotateKey(store, record.name);
       deps.nodesChanged();
       log.info('node key rotated in the admin', { node: record.name });
+      audit(`key of node "${record.name}" rotated`);
       json(res, 200, commandsWith(key) satisfies NodeKeyReply);
     },
-    'DELETE /api/admin/nodes/:id': ({ req, res, path }) => {
+    'DELETE /api/admin/nodes/:id': ({ req, res, path, audit }) => {
       const record = nodeOf(deps, path);
       // The name, typed again, is the confirmation that history goes too.
       if (new URL(req.url ?? '', 'http://x').searchParams.get('confirm') !== record.name) {
@@ -153,6 +157,7 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
       store.removeNode(record.name);
       deps.nodesChanged();
       log.info('node removed in the admin', { node: record.name });
+      audit(`node "${record.name}" removed with its history`);
       json(res, 200, OK);
     },
   };
@@ -162,9 +167,10 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
 function sessionRoutes(deps: AdminDeps): Record<string, Route> {
   return {
     'GET /api/admin/session': ({ res, session }) => json(res, 200, { csrf: session.csrf } satisfies SessionReply),
-    'POST /api/admin/logout': ({ req, res, session }) => {
+    'POST /api/admin/logout': ({ req, res, session, audit }) => {
       deps.auth.logout(session.tokenHash);
       deps.signedOut();
+      audit('signed out');
       json(res, 200, OK, { 'Set-Cookie': sessionCookie('', deps.secure(req), 0) });
     },
   };
@@ -177,8 +183,9 @@ function firingRoutes(deps: AdminDeps): Record<string, Route> {
   return {
     'GET /api/admin/alerts': ({ res }) =>
       json(res, 200, { rules: deps.setup.rules().map((r) => ({ name: r.name, kind: r.kind, severity: r.severity, notify: r.notify })), channels: Object.keys(deps.setup.channels()), ...deps.alerts() } satisfies AdminAlertsView),
-    'POST /api/admin/notify-test': async ({ req, res }) => {
+    'POST /api/admin/notify-test': async ({ req, res, audit }) => {
       const name = text((await readBody(req)).channel, 'channel', ANY);
+      audit(`test message sent through "${name}"`);
       const channel = deps.setup.channels()[name];
       if (!channel) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no channel "${name}"`);
       const ok = await sendWithRetry(name, channel, testMessage(name, deps.publicUrl, deps.now()), { attempts: 1, baseDelayMs: 0 });
@@ -186,15 +193,17 @@ function firingRoutes(deps: AdminDeps): Record<string, Route> {
       else jsonError(res, 502, 'PROBE_ERR_NOTIFY', `the test message through "${name}" failed: see the server log`);
     },
     'GET /api/admin/silences': ({ res }) => json(res, 200, current()),
-    'POST /api/admin/silences': async ({ req, res }) => {
+    'POST /api/admin/silences': async ({ req, res, audit }) => {
       const [silence] = parseSilences({ silences: [await readBody(req)] });
       const list = [...current(), silence!];
       if (list.length > 100) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'at most 100 silences');
       store.putSetting(SILENCES_KEY, JSON.stringify(list));
+      audit(`silence of rule ${silence!.rule ?? '*'} on node ${silence!.node ?? '*'} until ${new Date(silence!.until).toISOString()}`);
       json(res, 201, list satisfies SilenceView[]);
     },
-    'DELETE /api/admin/silences': ({ res }) => {
+    'DELETE /api/admin/silences': ({ res, audit }) => {
       store.putSetting(SILENCES_KEY, null);
+      audit('every silence ended');
       json(res, 200, [] satisfies SilenceView[]);
     },
   };
@@ -267,6 +276,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       let action: string | null = method === 'GET' || method === 'HEAD' ? null : `${method} ${path}`;
       const address = deps.clientAddress(req);
       await route({ req, res, path, session, audit: (what) => void (action = what) });
+      // `audit(null)`: a POST that changes nothing (a rule checked as typed).
       if (action !== null && res.statusCode < 400) deps.store.addAudit({ ts: deps.now(), address, action }, AUDIT_KEEP);
     } catch (err) {
       sendError(res, err);

@@ -54,7 +54,8 @@ function ruleRoutes(deps: AlertRouteDeps): Record<string, Route> {
   };
   return {
     'GET /api/admin/rules': ({ res }) => json(res, 200, rulesView(setup)),
-    'POST /api/admin/rules/validate': async ({ req, res }) => {
+    'POST /api/admin/rules/validate': async ({ req, res, audit }) => {
+      audit(null);
       const body = await readBody(req);
       try {
         const rules = asRequest('rule', () => setup.parseRule({ ...body, enabled: true }, 'rule'));

@@ -11,8 +11,8 @@ export interface Call {
   res: ServerResponse;
   path: string;
   session: { tokenHash: string; csrf: string };
-  /** Records what the request changed in the audit log (never a secret). */
-  audit(action: string): void;
+  /** Records what the request changed in the audit log (never a secret); null: it changed nothing. */
+  audit(action: string | null): void;
 }
 export type Route = (call: Call) => Promise<void> | void;
 

@@ -1,6 +1,6 @@
 /**
  * @module The admin at /admin: sign-in (or first password from the setup link), then one panel
- * per concern in this folder: nodes, the key shown once, page access, channels, alert rules,
+ * per concern in this folder: nodes, the key shown once, page access, the page's title and links, channels, alert rules,
  * silences, service checks, the second factor, the audit log.
  */
 import { useEffect } from 'preact/hooks';
@@ -10,6 +10,7 @@ import { ChecksPanel } from './checks-panel';
 import { KeyOnce } from './key-once';
 import { NodesPanel } from './nodes-panel';
 import { PageAccessForm } from './page-access';
+import { PageInfoForm } from './page-info-form';
 import { AuditPanel } from './audit-panel';
 import { ChannelsPanel } from './channels-panel';
 import { RulesPanel } from './rules-panel';
@@ -42,6 +43,7 @@ export function Admin() {
           <KeyOnce />
           <NodesPanel />
           <PageAccessForm />
+          <PageInfoForm />
           <ChannelsPanel />
           <RulesPanel />
           <SilencesPanel />

@@ -1,6 +1,7 @@
 /**
  * @module One node in the admin's list: status, hiding from guests, order, and its actions (edit
- * in a form in place of the row, rotate the key, remove with the name typed again).
+ * in a form in place of the row, its notes likewise, rotate the key, remove with the name typed
+ * again).
  */
 import { useState } from 'preact/hooks';
 import type { AdminNode } from '../../state/admin';
@@ -8,6 +9,7 @@ import { editNode, moveNode, removeNode, rotateNodeKey, setHidden } from '../../
 import { t } from '../../state/lang';
 import { Flag, StatusText } from '../node-status';
 import { NodeForm } from './node-form';
+import { NodeNotesForm } from './node-notes-form';
 
 function NodeName({ node }: { node: AdminNode }) {
   const names = node.metricNames;
@@ -23,7 +25,7 @@ function NodeName({ node }: { node: AdminNode }) {
   );
 }
 
-function Actions({ node, first, last, onEdit }: { node: AdminNode; first: boolean; last: boolean; onEdit: () => void }) {
+function Actions({ node, first, last, onEdit, onNotes }: { node: AdminNode; first: boolean; last: boolean; onEdit: () => void; onNotes: () => void }) {
   const remove = () => {
     const typed = prompt(t('confirmRemove'));
     if (typed !== null) void removeNode(node, typed);
@@ -39,6 +41,9 @@ function Actions({ node, first, last, onEdit }: { node: AdminNode; first: boolea
       <button type="button" onClick={onEdit} data-testid={`edit-${node.name}`}>
         {t('rename')}
       </button>
+      <button type="button" onClick={onNotes} data-testid={`notes-${node.name}`}>
+        {t('notes')}
+      </button>
       <button type="button" onClick={() => confirm(t('confirmRotate', { name: node.name })) && void rotateNodeKey(node)} data-testid={`rotate-${node.name}`}>
         {t('rotateKey')}
       </button>
@@ -50,13 +55,22 @@ function Actions({ node, first, last, onEdit }: { node: AdminNode; first: boolea
 }
 
 export function NodeRow({ node, first, last }: { node: AdminNode; first: boolean; last: boolean }) {
-  const [editing, setEditing] = useState(false);
-  if (editing) {
-    const save = (fields: { name: string; group: string; location: string }) => editNode(node.id, fields).then((ok) => (ok && setEditing(false), ok));
+  const [editing, setEditing] = useState<'node' | 'notes' | null>(null);
+  if (editing === 'notes') {
+    return (
+      <tr data-editing={node.name}>
+        <td colSpan={5} aria-label={t('notesOf', { name: node.name })}>
+          <NodeNotesForm node={node} onDone={() => setEditing(null)} />
+        </td>
+      </tr>
+    );
+  }
+  if (editing === 'node') {
+    const save = (fields: { name: string; group: string; location: string }) => editNode(node.id, fields).then((ok) => (ok && setEditing(null), ok));
     return (
       <tr data-editing={node.name}>
         <td colSpan={5} aria-label={t('editNode', { name: node.name })}>
-          <NodeForm initial={{ name: node.name, group: node.group, location: node.location }} submitLabel={t('save')} onSubmit={save} onCancel={() => setEditing(false)} testId={`edit-form-${node.name}`} />
+          <NodeForm initial={{ name: node.name, group: node.group, location: node.location }} submitLabel={t('save')} onSubmit={save} onCancel={() => setEditing(null)} testId={`edit-form-${node.name}`} />
         </td>
       </tr>
     );
@@ -74,7 +88,7 @@ export function NodeRow({ node, first, last }: { node: AdminNode; first: boolean
           {t('hideFromGuests')}
         </label>
       </td>
-      <Actions node={node} first={first} last={last} onEdit={() => setEditing(true)} />
+      <Actions node={node} first={first} last={last} onEdit={() => setEditing('node')} onNotes={() => setEditing('notes')} />
     </tr>
   );
 }

@@ -187,6 +187,12 @@ export const en = {
   turnOn: 'Turn on',
   turnOff: 'Turn off',
   confirm: 'Confirm',
+  notes: 'Notes',
+  notesOf: 'Notes of {name}',
+  pageInfo: 'Title, description and links',
+  pageTitle: 'Title',
+  pageDescription: 'Description',
+  pageLinks: 'Footer links, one "Label | URL" per line',
 } as const;
 
 export type StringKey = keyof typeof en;

@@ -188,4 +188,10 @@ export const zhCN: Record<StringKey, string> = {
   turnOn: '开启',
   turnOff: '关闭',
   confirm: '确认',
+  notes: '备注',
+  notesOf: '{name} 的备注',
+  pageInfo: '标题、描述和链接',
+  pageTitle: '标题',
+  pageDescription: '描述',
+  pageLinks: '页脚链接，每行一个"名称 | 网址"',
 };
