@@ -86,7 +86,14 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
       x: { range: (_u, min, max) => [min, Math.max(max, Math.min(projection()?.to[0] ?? max, max + (max - min)))] },
       y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
-    hooks: { draw: [(u) => { const p = projection(); if (p) drawProjection(u, p); }] },
+    hooks: {
+      draw: [
+        (u) => {
+          const p = projection();
+          if (p) drawProjection(u, p);
+        },
+      ],
+    },
     axes: [
       { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
       { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 84, values: (_u, ticks) => ticks.map(axisFormat) },
