@@ -2,6 +2,7 @@
  * @module Every message on the two WebSockets, as typed unions: agent <-> server on
  * `/ws/agent` and server -> page on `/ws/live`. Documented in docs/protocol.md.
  */
+import type { ErrorCode } from './errors';
 import type { MetricValues } from './metrics';
 import type { Row } from './row';
 
@@ -70,6 +71,7 @@ export interface AckMessage {
 
 export interface ErrorMessage {
   type: 'error';
+  /** A PROBE_ERR_* code (errors.ts); a string, since an agent may hear codes of a newer server. */
   code: string;
   message: string;
 }
@@ -209,7 +211,7 @@ export interface LiveNode {
 /** A request the server could not take; the feed goes on. */
 export interface LiveError {
   type: 'error';
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -2,6 +2,7 @@
  * @module The one parser for untrusted agent messages (and the live page's requests): JSON text
  * in, a typed message or an error with a PROBE_ERR_* code out. Imports nothing outside src/protocol.
  */
+import type { ErrorCode } from './errors';
 import { COMPACT_MARK, decodeCompact } from './compact';
 import type { DecodedFields } from './compact';
 import { PROTOCOL_VERSION, MAX_AGENT_MESSAGE_BYTES } from './messages';
@@ -10,7 +11,7 @@ import { isKnownMetric } from './metrics';
 import type { Row } from './row';
 
 /** `fatal`: the connection cannot go on (a compact frame failed, so both sides' state is unknown). */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string; fatal?: boolean };
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string; fatal?: boolean };
 
 export interface ParseContext {
   /** Schema from this connection's hello, or null before hello. */
@@ -33,7 +34,7 @@ export const MAX_INTERVAL_MS = 3_600_000;
 
 class Bad extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -1,7 +1,7 @@
 /**
  * @module One uPlot time-series chart: units on the axis and in the hover legend, colours from the
- * theme, resized with its container. uPlot is recreated only when the series or theme change;
- * new data goes through setData.
+ * theme, resized with its container, and optionally a forecast drawn as a dashed line into the
+ * future. uPlot is recreated only when the series or theme change; new data goes through setData.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
@@ -14,6 +14,13 @@ import { shownTheme } from '../state/prefs';
 export interface ChartSeries {
   metric: string;
   label: string;
+  color: string;
+}
+
+/** A straight dashed line from [ts, value] now to [ts, value] when full; the time axis reaches out to show it. */
+export interface Projection {
+  from: [number, number];
+  to: [number, number];
   color: string;
 }
 
@@ -44,8 +51,27 @@ function toAligned(data: History, series: readonly ChartSeries[]): uPlot.Aligned
   return [data.ts, ...series.map((s) => data.series[s.metric] ?? data.ts.map(() => null))];
 }
 
-/** Builds the uPlot instance and keeps its width in step with the container. */
-function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History, height: number): { plot: uPlot; resize: ResizeObserver } {
+/** The dashed forecast line, clipped to the plot area (a date past the axis runs off its edge). */
+function drawProjection(u: uPlot, p: Projection): void {
+  const { ctx, bbox } = u;
+  const x = (ts: number) => u.valToPos(ts, 'x', true);
+  const y = (v: number) => u.valToPos(v, 'y', true);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(bbox.left, bbox.top, bbox.width, bbox.height);
+  ctx.clip();
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.strokeStyle = p.color;
+  ctx.beginPath();
+  ctx.moveTo(x(p.from[0]), y(p.from[1]));
+  ctx.lineTo(x(p.to[0]), y(p.to[1]));
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** Builds the uPlot instance and keeps its width in step with the container; `projection` is read at each draw. */
+function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History, height: number, projection: () => Projection | null): { plot: uPlot; resize: ResizeObserver } {
   const text = css('--muted');
   const grid = css('--line');
   const format = FORMAT[unit];
@@ -55,7 +81,19 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
     height,
     ms: 1,
     cursor: { drag: { x: false, y: false } },
-    scales: { y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    scales: {
+      // With a forecast, time runs on past now: up to the date, at most as far again as the data spans.
+      x: { range: (_u, min, max) => [min, Math.max(max, Math.min(projection()?.to[0] ?? max, max + (max - min)))] },
+      y: { range: unit === 'percent' ? [0, 100] : (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
+    hooks: {
+      draw: [
+        (u) => {
+          const p = projection();
+          if (p) drawProjection(u, p);
+        },
+      ],
+    },
     axes: [
       { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
       { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 84, values: (_u, ticks) => ticks.map(axisFormat) },
@@ -71,11 +109,13 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
   return { plot, resize };
 }
 
-export function Chart({ title, unit, series, data, height = HEIGHT }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History; height?: number }) {
+export function Chart({ title, unit, series, data, height = HEIGHT, projection = null }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History; height?: number; projection?: Projection | null }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
   latest.current = data;
+  const shownProjection = useRef(projection);
+  shownProjection.current = projection;
   const [failed, setFailed] = useState('');
   const themeName = shownTheme.value;
   const key = series.map((s) => s.metric).join();
@@ -86,7 +126,7 @@ export function Chart({ title, unit, series, data, height = HEIGHT }: { title: s
     loadUplot().then(
       (UPlot) => {
         if (cancelled) return;
-        ({ plot: plot.current, resize } = create(UPlot, box.current!, unit, series, latest.current, height));
+        ({ plot: plot.current, resize } = create(UPlot, box.current!, unit, series, latest.current, height, () => shownProjection.current));
       },
       (err: Error) => setFailed(err.message),
     );
@@ -101,10 +141,10 @@ export function Chart({ title, unit, series, data, height = HEIGHT }: { title: s
 
   useEffect(() => {
     plot.current?.setData(toAligned(data, series));
-  }, [data]);
+  }, [data, projection?.to[0], projection?.to[1]]);
 
   return (
-    <figure class="chart" data-chart={series.map((s) => s.metric).join(' ')}>
+    <figure class="chart" data-chart={series.map((s) => s.metric).join(' ')} data-projection={projection ? String(projection.to[0]) : undefined}>
       <figcaption>{title}</figcaption>
       {failed && <p class="empty" role="alert">{failed}</p>}
       <div ref={box} class="chart-box" />

@@ -1,6 +1,8 @@
 /** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
 import type { NodeView } from '../../src/protocol/messages';
 import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
+import { useEffect } from 'preact/hooks';
+import { badgeText, forecastLine, soonForecasts, watchForecasts } from '../state/forecast';
 import { t } from '../state/lang';
 import { Bar } from './bar';
 import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
@@ -8,6 +10,9 @@ import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
 export function NodeCard({ node, compact = false }: { node: NodeView; compact?: boolean }) {
   const v = node.values;
   const swap = v.swapTotalBytes ? ratio(v.swapUsedBytes, v.swapTotalBytes) : undefined;
+  useEffect(watchForecasts, []);
+  // Only forecasts under 30 days reach the page: a badge says something is coming.
+  const soon = soonForecasts.value[node.id];
   return (
     <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}>
       <header class="card-head">
@@ -19,6 +24,13 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
         </h3>
         <StatusText node={node} />
       </header>
+      {soon && (
+        <p>
+          <span class="tag warn" data-testid="forecast-badge" title={forecastLine(soon, Date.now())}>
+            {badgeText(soon, Date.now())}
+          </span>
+        </p>
+      )}
       <p class="os">{[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname].filter(Boolean).join(' · ') || '\u00a0'}</p>
       <Bar label={t('cpu')} percent={v.cpu} detail={formatPercent(v.cpu)} />
       <Bar label={t('memory')} percent={ratio(v.memUsedBytes, v.memTotalBytes)} detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`} />

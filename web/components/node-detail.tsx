@@ -11,7 +11,9 @@ import { t } from '../state/lang';
 import type { History } from '../state/history';
 import { RANGES, appendLive, history, loadHistory, range } from '../state/history';
 import { link, nodes } from '../state/nodes';
-import type { ChartSeries } from './chart';
+import type { ForecastAnswer } from '../../src/protocol/forecast';
+import { forecastLine, loadForecast, nodeForecast } from '../state/forecast';
+import type { ChartSeries, Projection } from './chart';
 import { Chart } from './chart';
 import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
 import { Flag, Notes, StatusText, Traffic, latencyTargets } from './node-status';
@@ -89,6 +91,40 @@ function hasData(data: History, def: ChartDef): boolean {
   return def.series.some(([metric]) => data.series[metric]?.some((v) => v !== null));
 }
 
+/** Every filesystem's and the quota's forecast, memory's and swap's only when they have a date. */
+function Forecasts({ answer }: { answer: ForecastAnswer }) {
+  const now = Date.now();
+  const shown = answer.items.filter((i) => i.metric === 'disk' || i.metric === 'traffic' || i.fullAt !== null);
+  if (shown.length === 0) return null;
+  return (
+    <p class="forecast" data-testid="forecast">
+      {t('forecast')}:{' '}
+      {shown.map((item, i) => (
+        <span key={`${item.metric}${item.mount ?? ''}`} title={item.reason}>
+          {i > 0 && ' · '}
+          {forecastLine(item, now)}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/**
+ * The disk chart's dashed line: from the summed used space now to where it stands when the
+ * soonest filesystem is full (its free space added; the others taken as they are).
+ */
+function diskProjection(answer: ForecastAnswer | null, data: History): Projection | null {
+  let first = null;
+  for (const i of answer?.items ?? []) if (i.metric === 'disk' && i.fullAt !== null && (!first || i.fullAt < first.fullAt!)) first = i;
+  const used = data.series.diskUsedBytes;
+  if (!first || !used) return null;
+  for (let k = used.length - 1; k >= 0; k--) {
+    const v = used[k];
+    if (v !== null && v !== undefined) return { from: [data.ts[k]!, v], to: [first.fullAt!, v + Math.max(0, first.capacityBytes - first.usedBytes)], color: ORANGE };
+  }
+  return null;
+}
+
 function Facts({ node }: { node: NodeView }) {
   const v = node.values;
   return (
@@ -99,6 +135,7 @@ function Facts({ node }: { node: NodeView }) {
       </p>
       <Traffic node={node} />
       <Notes node={node} />
+      {nodeForecast.value?.nodeId === node.id && <Forecasts answer={nodeForecast.value} />}
     </div>
   );
 }
@@ -110,6 +147,9 @@ export function NodeDetail({ id }: { id: number }) {
   useEffect(() => {
     void loadHistory(id, which);
   }, [id, which]);
+  useEffect(() => {
+    void loadForecast(id);
+  }, [id]);
 
   // Live samples move the 1h charts along.
   const lastSeen = node?.lastSeen;
@@ -156,7 +196,14 @@ export function NodeDetail({ id }: { id: number }) {
       {data && (
         <div class={`charts${busy ? ' busy' : ''}`} aria-busy={busy}>
           {CHARTS.filter((def) => hasData(data, def)).map((def) => (
-            <Chart key={def.title} title={t(def.title)} unit={def.unit} series={chartSeries(def).filter((s) => data.series[s.metric])} data={data} />
+            <Chart
+              key={def.title}
+              title={t(def.title)}
+              unit={def.unit}
+              series={chartSeries(def).filter((s) => data.series[s.metric])}
+              data={data}
+              projection={def.title === 'disk' && nodeForecast.value?.nodeId === id ? diskProjection(nodeForecast.value, data) : null}
+            />
           ))}
           {familyCharts(node).map((c) => (
             <Chart key={c.title} title={c.title} unit={c.unit} series={c.series} data={data} />

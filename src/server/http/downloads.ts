@@ -14,6 +14,7 @@ import { executables, gzipLater } from './download-shelf';
 import { installPowerShell } from './install-ps1';
 import { installScript } from './install-script';
 import { isLoopback } from '../net/limits';
+import { jsonError } from '../net/http-body';
 
 export interface DownloadLimits {
   /**
@@ -46,9 +47,7 @@ function sendText(req: IncomingMessage, res: ServerResponse, status: number, typ
 }
 
 function busy(res: ServerResponse, message: string): void {
-  const body = JSON.stringify({ code: 'PROBE_ERR_BUSY', message: `${message}: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)` });
-  res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': String(DOWNLOAD_RETRY_S) });
-  res.end(body);
+  jsonError(res, 503, 'PROBE_ERR_BUSY', `${message}: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)`, { 'Retry-After': String(DOWNLOAD_RETRY_S) });
 }
 
 /** Sends files while fewer than `maxDownloads` are under way (`perAddress` per client), cutting the ones that stall. */

@@ -3,6 +3,7 @@
  * by a token bucket on the Clock, refused for nodes they may not see), and the detail frames of
  * the watched nodes, one per node shared by its watchers.
  */
+import type { ErrorCode } from '../../protocol/errors';
 import type { LiveMessage } from '../../protocol/messages';
 import { parseLiveRequest } from '../../protocol/parse';
 import type { Clock } from '../../util/clock';
@@ -22,7 +23,7 @@ export type WatchSource = Pick<Hub, 'meta' | 'latest' | 'view' | 'isHidden'>;
 /** What to do about a request: close the feed (a flood), or send this text (an error, the node whole) if any. */
 export type WatchAnswer = { close: true } | { close: false; send: string | null };
 
-const error = (code: string, message: string) => JSON.stringify({ type: 'error', code, message } satisfies LiveMessage);
+const error = (code: ErrorCode, message: string) => JSON.stringify({ type: 'error', code, message } satisfies LiveMessage);
 
 export class LiveWatchers<V extends object> {
   /** The node each viewer watches, if any. */

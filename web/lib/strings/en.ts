@@ -193,6 +193,23 @@ export const en = {
   pageTitle: 'Title',
   pageDescription: 'Description',
   pageLinks: 'Footer links, one "Label | URL" per line',
+  forecast: 'Forecast',
+  fullInDays: '{what} full in ~{n} days{range}',
+  forecastRange: ' ({low}–{high})',
+  fullInHours: '{what} full in ~{n} h',
+  fullNow: '{what} full',
+  quotaInDays: '{what} runs out in ~{n} days{range}',
+  quotaInHours: '{what} runs out in ~{n} h',
+  quotaNow: '{what} used up',
+  noForecast: '{what}: no date, {why}',
+  whyData: 'too little history yet',
+  whyFlat: 'not growing',
+  whyShrinking: 'shrinking',
+  whySeasonal: 'ups and downs, no trend',
+  whyLasts: 'lasts the period',
+  whyOther: 'no trend',
+  badgeDays: '{what} full ~{n}d',
+  badgeHours: '{what} full ~{n}h',
 } as const;
 
 export type StringKey = keyof typeof en;
