@@ -8,6 +8,7 @@ import { parseRule } from '../../alerts/rules';
 import type { Rule } from '../../alerts/rules';
 import type { Channel } from '../../notify/channels';
 import { parseChannel } from '../../notify/channels';
+import { failureOf } from '../../notify/redact';
 import type { SettingsStore } from '../../store/store';
 import { log } from '../../util/log';
 
@@ -104,7 +105,8 @@ export class AlertSetup {
       try {
         channels[name] = parseChannel(raw, `admin channel ${name}`);
       } catch (err) {
-        log.warn('admin channel skipped', { channel: name, error: (err as Error).message });
+        // A parse error may quote the value it refused: a webhook URL is often the secret.
+        log.warn('admin channel skipped', { channel: name, error: failureOf(err, raw as unknown as Channel) });
       }
     }
     Object.assign(channels, this.fileChannels);
