@@ -19,7 +19,7 @@ test('file and admin rules and channels: precedence, enabled, applied to the sin
   const channels = parseChannels({ ops: { type: 'webhook', url: 'http://127.0.0.1:9/file' } });
   const rules = parseRules({ rules: [{ name: 'cpu', metric: 'cpu', op: '>', threshold: 90, notify: ['ops'] }, { name: 'quota', kind: 'traffic', percent: [80, 90] }] }, channels);
   store.putSetting('admin.channels', JSON.stringify({ ops: { type: 'webhook', url: 'http://127.0.0.1:9/admin' }, broken: { type: 'slack', url: 'not a url https://hooks.example/T0/secret-path' } }));
-  const seen: { rules: readonly Rule[][]; channels: Record<string, Channel>[] } = { rules: [], channels: [] };
+  const seen: { rules: Rule[][]; channels: Record<string, Channel>[] } = { rules: [], channels: [] };
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
