@@ -105,12 +105,13 @@ function scaleFor(values: readonly number[], count: number): number {
     const v = values[i]!;
     // -0 scaled is 0: only a float64 column keeps its sign.
     if (Object.is(v, -0)) return FLOAT64;
-    for (;;) {
-      const f = POWERS[k]!;
-      const scaled = Math.round(v * f);
-      if (scaled / f === v && Math.abs(scaled) <= MAX_SCALED) break;
-      if (++k > MAX_SCALE) return FLOAT64;
-    }
+    const f = POWERS[k]!;
+    const scaled = Math.round(v * f);
+    if (scaled / f === v && Math.abs(scaled) <= MAX_SCALED) continue;
+    // A larger scale for this value: the values before it must fit that one too (one fitting
+    // ×1 could pass 2^50 ×10, and its varint rounded: -517739895279236 came back positive).
+    if (++k > MAX_SCALE) return FLOAT64;
+    i = -1;
   }
   return k;
 }

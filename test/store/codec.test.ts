@@ -56,3 +56,11 @@ test('values whose scaled deltas pass 2^53, and -0, come back exactly (they once
   ];
   assert.deepEqual(decodeBlock(encodeBlock(samples)), samples);
 });
+
+test('a column whose early values fit unscaled but not at the scale a later value needs is not rounded (seed 1938105959 found it)', () => {
+  const samples = [
+    { ts: 0, seq: 1, values: { 7: -517739895279236 } },
+    { ts: 1000, seq: 2, values: { 7: 7.1 } },
+  ];
+  assert.deepEqual(decodeBlock(encodeBlock(samples)), samples);
+});
