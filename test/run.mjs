@@ -18,7 +18,7 @@ const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 2}`, ...args, ...files], {
   cwd: root,
   stdio: 'inherit',
 });
