@@ -1,4 +1,5 @@
 // Runs every test/**/*.test.ts through node:test with tsx (Node 20's --test does not expand globs).
+// Three files at a time on two cores: most tests wait on sockets, processes and a browser.
 // Other arguments pass through, e.g. `npm test -- --test-name-pattern=offline`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,7 +19,7 @@ const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 2}`, ...args, ...files], {
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 3}`, ...args, ...files], {
   cwd: root,
   stdio: 'inherit',
 });
