@@ -108,7 +108,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecas
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const clock = systemClock;
-  const store = openSqliteStore(config.server.data, config.retention.raw);
+  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true });
   const hub = restoreHub(store, config);
   const notes = new NodeNotesSetup(store, config.nodes, hub);
   notes.apply();
