@@ -9,6 +9,9 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { log } from '../util/log';
+import { readSegmentFile } from './segment-file';
+import type { SegmentSamples } from './segment-file';
 
 export interface BufferLimits {
   maxBytes: number;
@@ -75,9 +78,16 @@ export class SampleBuffer {
     } catch {
       // No state yet (first start) or unreadable: segments still tell which samples exist.
     }
+    const seqs: number[][] = [];
+    let damaged = false;
     for (const name of readdirSync(dir).filter((n) => /^\d+\.seg$/.test(n)).sort((a, b) => parseInt(a) - parseInt(b))) {
       const file = path.join(dir, name);
       let lines = this.readSegment(file);
+      seqs.push(lines.map((l) => l.seq));
+      if (lines.skipped) {
+        damaged = true;
+        log.warn('agent buffer: unreadable lines skipped (a damaged segment, or a line torn by a crash); the rest is sent', { file, lines: lines.skipped });
+      }
       if (this.schemaText && lines.length > 0 && this.segmentSchema(file) !== this.schemaText) lines = this.rewrite(file, lines);
       if (lines.length === 0) {
         rmSync(file, { force: true });
@@ -86,6 +96,7 @@ export class SampleBuffer {
       this.segments.push({ first: lines[0]!.seq, last: lines.at(-1)!.seq, lastTs: lines.at(-1)!.ts, bytes: statSync(file).size, file });
       this.state.lastSeq = Math.max(this.state.lastSeq, lines.at(-1)!.seq);
     }
+    if (damaged) this.dropLost(seqs);
   }
 
   private segmentSchema(file: string): string | null {
@@ -127,16 +138,27 @@ export class SampleBuffer {
     return kept;
   }
 
-  private readSegment(file: string): BufferedSample[] {
-    const out: BufferedSample[] = [];
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (line.startsWith('#')) continue;
-      const a = line.indexOf(' ');
-      const b = line.indexOf(' ', a + 1);
-      if (a < 0 || b < 0) continue; // a torn last line after a crash
-      out.push({ seq: Number(line.slice(0, a)), ts: Number(line.slice(a + 1, b)), text: line.slice(b + 1) });
+  private readSegment(file: string): SegmentSamples {
+    return readSegmentFile(file);
+  }
+
+  /**
+   * Seqs a damaged segment lost (missing between the samples read, and after the last one up to
+   * the last seq the state recorded) are done, counted as dropped: acks can move past them.
+   */
+  private dropLost(seqs: number[][]): void {
+    const lost: number[] = [];
+    let expected: number | null = null;
+    for (const run of seqs) {
+      for (const seq of run) {
+        if (expected !== null) for (let s = expected; s < seq; s++) lost.push(s);
+        expected = seq + 1;
+      }
     }
-    return out;
+    if (expected !== null) for (let s = expected; s <= this.state.lastSeq; s++) lost.push(s);
+    const unacked = lost.filter((seq) => !this.isAcked(seq));
+    this.state.dropped += unacked.length;
+    this.ack(unacked, false);
   }
 
   get dropped(): number {
@@ -261,3 +283,4 @@ export class SampleBuffer {
     this.fd = null;
   }
 }
+
