@@ -157,6 +157,8 @@ export interface AdminNodeView extends NodeView {
   /** The admin's own choice; null follows the config file. */
   hiddenSetting: boolean | null;
   metricNames: MetricNamesView;
+  /** How far the node's clock is off (ms to add to its stamps; 0 when in agreement): its samples are stored at the server's time. */
+  clockOffsetMs: number;
 }
 
 /** GET /api/access: whether this visitor may see the page, and how to get in if not. */
