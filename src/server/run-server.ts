@@ -119,11 +119,14 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const { alerts, setup } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
-    onSample: (id, row) => alerts.onSample(id, row),
+    onSample: (id, row) => {
+      alerts.onSample(id, row);
+      checks.onSample(id, row);
+    },
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
   });
   const live = new LiveGateway(hub);
-  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`);
+  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`, hub);
   const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
