@@ -150,7 +150,8 @@ export class NodeChecks {
 
   private uptime(record: CheckRecord, c: Columns, nodeId: number, now: number): UptimeStats {
     let cached = this.stats.get(record.id);
-    if (!cached || now - cached.at >= STATS_TTL_MS || now < cached.at) {
+    // Without a stored sample yet (its first ones still on their way to the database) the figures are not kept.
+    if (!cached || now - cached.at >= STATS_TTL_MS || now < cached.at || cached.value.uptime['24h'] === null) {
       cached = { at: now, value: uptimeStats(this.deps.store, nodeId, now, agentCheckMetric(c.type, c.name, 'up')) };
       this.stats.set(record.id, cached);
     }
