@@ -26,18 +26,21 @@ function watcher(): IntersectionObserver {
   return observer;
 }
 
-/** Off screen: the card's head only. Cards keep `content-visibility: auto`, so its height does not show. */
+/**
+ * Off screen: the card's head only (flag and status called, not mounted: one component, not three).
+ * Cards keep `content-visibility: auto`, so its height does not show.
+ */
 function CardHead({ node }: { node: NodeView }) {
   return (
     <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}>
       <header class="card-head">
-        <Flag code={node.location} />
+        {Flag({ code: node.location })}
         <h3 class="node-name">
           <a href={`#/node/${node.id}`} aria-label={t('details', { name: node.name })}>
             {node.name}
           </a>
         </h3>
-        <StatusText node={node} />
+        {StatusText({ node })}
       </header>
     </article>
   );
