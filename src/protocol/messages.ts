@@ -76,7 +76,16 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage;
+/**
+ * The server is alive but not storing (its disk is full, its database failing): sent instead of
+ * acks, on the ack schedule, while that lasts. The agent keeps its samples and its connection.
+ */
+export interface HoldMessage {
+  type: 'hold';
+  reason: string;
+}
+
+export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage | HoldMessage;
 
 /** What the owner chose to show about a node (config `nodes.<name>`). */
 export interface NodeNotes {
@@ -157,6 +166,19 @@ export interface AdminNodeView extends NodeView {
   /** The admin's own choice; null follows the config file. */
   hiddenSetting: boolean | null;
   metricNames: MetricNamesView;
+  /** How far the node's clock is ahead of the server's in ms (negative: behind); 0 when within a second or unknown. */
+  clockOffsetMs: number;
+}
+
+/** GET /healthz: `degraded` (HTTP 503) while the server cannot store samples; figures only for those who may see the page. */
+export interface HealthView {
+  status: 'ok' | 'degraded';
+  storing?: false;
+  /** `disk full` or `database not writable`. */
+  reason?: string;
+  /** Since when samples are not stored (Unix ms). */
+  since?: number;
+  version?: string;
 }
 
 /** GET /api/access: whether this visitor may see the page, and how to get in if not. */

@@ -23,6 +23,17 @@ export function StatusText({ node }: { node: NodeView }) {
   );
 }
 
+/** "clock off by 1h 0m" on a node whose clock is off the server's by more than a second (admins only). */
+export function ClockTag({ offsetMs }: { offsetMs: number | undefined }) {
+  if (!offsetMs) return null;
+  const offset = formatDuration(Math.round(Math.abs(offsetMs) / 1000));
+  return (
+    <span class="tag warn" title={t(offsetMs > 0 ? 'clockAheadHint' : 'clockBehindHint', { offset })} data-testid="clock-off">
+      {t('clockOff', { offset })}
+    </span>
+  );
+}
+
 /** The country's flag emoji, or its two letters in a badge where the browser cannot draw the flag (see state/flags). */
 export function Flag({ code }: { code: string }) {
   const flag = flagEmoji(code);

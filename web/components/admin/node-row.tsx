@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import type { AdminNode } from '../../state/admin';
 import { editNode, moveNode, removeNode, rotateNodeKey, setHidden } from '../../state/admin';
 import { t } from '../../state/lang';
-import { Flag, StatusText } from '../node-status';
+import { ClockTag, Flag, StatusText } from '../node-status';
 import { NodeForm } from './node-form';
 import { NodeNotesForm } from './node-notes-form';
 
@@ -15,7 +15,7 @@ function NodeName({ node }: { node: AdminNode }) {
   const names = node.metricNames;
   return (
     <th scope="row">
-      <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}{' '}
+      <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>} <ClockTag offsetMs={node.clockOffsetMs} />{' '}
       {names.refusedNames > 0 && (
         <span class="tag" title={t('metricNamesFullHint', { refused: names.refusedNames, example: names.examples[0] ?? '', limit: names.limit })} data-testid={`names-full-${node.name}`}>
           {t('metricNamesFull', { names: names.names })}
