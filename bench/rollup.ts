@@ -22,7 +22,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1000;
 };
 try {
-  const store = openSqliteStore(dir, 400 * 86_400_000);
+  const store = openSqliteStore(dir, { rawRetentionMs: 400 * 86_400_000 });
   const start = Date.UTC(2026, 0, 5); // a Monday 00:00 UTC: the day and week blocks start empty
   const ids = Array.from({ length: nodes }, (_, n) => store.addNode({ name: `n${n}`, group: '', location: '', keyHash: `hash${n}` }, start).id);
   const streams = ids.map((_, n) => metricStream(n + 1));

@@ -21,6 +21,8 @@ import { hostFacts } from './collectors/host';
 import { LatencyProber } from './collectors/latency';
 import { textfileCollector } from './collectors/textfile';
 import type { LatencyTarget } from './collectors/latency';
+import { AgentChecks } from './checks';
+import type { Check } from '../checks/checks';
 import { agentEndpoint, connect } from './connection';
 import type { Connection } from './connection';
 import { schedule } from './scheduler';
@@ -40,6 +42,8 @@ export interface AgentOptions {
   hostRoot?: string;
   /** Custom metric commands (from the node's own config file only). */
   commands?: CommandMetric[];
+  /** Service checks (from the node's own config file only), reported in every sample. */
+  checks?: Check[];
   /** PEM file of extra CA certificates for wss://. */
   ca?: string;
   /** The server's own agent on loopback: no certificate checks (see local-agent.ts). */
@@ -71,6 +75,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const failed = new Set<string>();
   // The edge of the agent: the only place that picks the real clock.
   const clock = systemClock;
+  const checks = new AgentChecks(options.checks ?? [], clock);
   const url = agentEndpoint(options.server);
   const start = performance.now();
   // Two readings prime the rate-based collectors (so the first sample sent already has rates) and
@@ -80,7 +85,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   // Every core's jiffies advance within 30 ms (idle counts too), so each one shows a rate.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PRIME_GAP_MS);
   const primed = collectAll(collectors, performance.now() - start, failed);
-  const base = [...METRIC_NAMES, ...prober.metricNames];
+  const base = [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames];
   const known = new Set(base);
   const schema = [...base, ...Object.keys(primed).filter((name) => !known.has(name)).sort()];
   let lastDiskTotal = primed.diskTotalBytes ?? 0;
@@ -111,6 +116,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
     lastDiskTotal = values.diskTotalBytes ?? lastDiskTotal;
     if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
     prober.collect(values);
+    checks.collect(values);
     const seq = buffer.nextSeq();
     const { array, extra } = sampleFields(values, schema);
     const sample = { seq, ts, text: encodeFields(seq, ts, array, extra), ...(extra ? {} : { fields: array }) };
@@ -118,12 +124,14 @@ export function runAgent(options: AgentOptions): RunningAgent {
     connection.send(sample);
   }, phaseMs, clock);
   prober.start();
+  checks.start();
   log.info('agent started', { server: url, intervalMs: options.intervalMs, stateDir: options.stateDir, unacked: buffer.unackedCount, version: VERSION });
   return {
     connection,
     stop() {
       scheduler.stop();
       prober.stop();
+      void checks.stop();
       gpu.stop();
       commands.stop();
       persist.cancel();

@@ -1,7 +1,10 @@
 /**
  * @module The structured settings: the public page's links, each node's public notes (price,
- * expiry, traffic limit) from the `nodes` section, and the agent's latency targets.
+ * expiry, traffic limit) from the `nodes` section, and the agent's latency targets, commands and checks.
  */
+import type { Check } from '../checks/checks';
+import { parseChecks } from '../checks/checks';
+import { AGENT_CHECK_NAME } from '../protocol/checks';
 import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
 import type { NodeNotes, PageLink } from '../protocol/messages';
@@ -140,4 +143,23 @@ export function parseCommands(value: unknown): CommandMetric[] {
     if (timeoutMs < 100 || timeoutMs > intervalMs) throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
     return { name, command, intervalMs, timeoutMs };
   });
+}
+
+/**
+ * `agent.checks` (config file only): checks this node's agent runs, entries as in the server's
+ * `checks`. Their results travel in the node's samples, so a name is a label, and the node's
+ * visibility and group stand for `hidden` and `group`.
+ */
+export function parseAgentChecks(value: unknown): Check[] {
+  const key = 'agent.checks';
+  if (Array.isArray(value) && value.length > 64) throw bad(key, 'must be a list of at most 64 checks');
+  const checks = parseChecks(value, key);
+  checks.forEach((check, i) => {
+    const at = `${key}[${i}]`;
+    if (!AGENT_CHECK_NAME.test(check.name)) throw bad(`${at}.name`, `must be 1-32 letters, digits, "_" or "-" (it travels in metric names), got ${JSON.stringify(check.name)}`);
+    const raw = (value as Record<string, unknown>[])[i]!;
+    if (raw.group !== undefined) throw bad(`${at}.group`, "is not taken for a node's own checks: they are grouped with their node");
+    if (raw.hidden !== undefined) throw bad(`${at}.hidden`, "is not taken for a node's own checks: guests see them when they see the node");
+  });
+  return checks;
 }

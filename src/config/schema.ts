@@ -69,6 +69,8 @@ export interface AgentConfig {
   hostRoot: string;
   /** Custom metric commands from this node's own config file. */
   commands: CommandMetric[];
+  /** Service checks this node's agent runs, from its own config file only (see docs/checks.md). */
+  checks: Check[];
   /** PEM file of extra CA certificates to trust for wss:// (besides the built-in ones). */
   ca: string;
 }
@@ -117,6 +119,7 @@ export const DEFAULTS: Config = {
     textfileDir: '',
     hostRoot: '',
     commands: [],
+    checks: [],
     ca: '',
   },
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },

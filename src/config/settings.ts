@@ -4,7 +4,7 @@
  * files `probe install` writes are all derived from this table.
  */
 import { parseTrustedProxies } from '../server/net/client-address';
-import { parseCommands, parseLatencyTargets, parseLinks } from './page';
+import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
 import type { Config } from './schema';
 import { asAckInterval, asBoolean, asHostName, asInterval, asKey, asList, asListen, asOneOf, asRetention, asString, asWholeNumber, asWsUrl, rethrowIn } from './values';
 
@@ -88,6 +88,7 @@ export const SETTINGS: readonly Setting[] = [
   // Structured values only a config file can hold.
   { key: 'page.links', apply: (c, v, s) => { c.page.links = rethrowIn(s, () => parseLinks(v)); } },
   { key: 'agent.commands', apply: (c, v, s) => { c.agent.commands = rethrowIn(s, () => parseCommands(v)); } },
+  { key: 'agent.checks', apply: (c, v, s) => { c.agent.checks = rethrowIn(s, () => parseAgentChecks(v)); } },
 ];
 
 const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));

@@ -1,6 +1,7 @@
 /**
  * @module GET /api/checks: what the status page and API clients learn of each service check, and
- * the series a check's history holds (GET /api/checks/:id/history answers like a node's history).
+ * the series a check's history holds (GET /api/checks/:id/history answers like a node's history),
+ * and the metric names a node's own checks travel under.
  */
 
 /** The series every check stores: 1 or 0, the answer time, days until its certificate expires (https). */
@@ -12,6 +13,31 @@ export const UPTIME_DAYS = 90;
 
 export type CheckTypeView = 'http' | 'https' | 'tcp' | 'icmp' | 'dns';
 
+/**
+ * The name of a check in a node's own config (`agent.checks`): it travels inside metric names, so
+ * it is a label like a latency target's.
+ */
+export const AGENT_CHECK_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * A node's own checks travel in its samples as `check.<type>.<name>.<metric>`, e.g.
+ * `check.https.blog.up`: the latest result, in every sample, like latency probes.
+ */
+export const AGENT_CHECK_PREFIX = 'check.';
+const AGENT_CHECK_METRIC = /^check\.(https?|tcp|icmp|dns)\.([A-Za-z0-9_-]{1,32})\.(up|latency_ms|cert_days)$/;
+
+export function agentCheckMetric(type: CheckTypeView, name: string, metric: CheckMetric): string {
+  return `${AGENT_CHECK_PREFIX}${type}.${name}.${metric}`;
+}
+
+/** The check and series of a node's check metric, or null for any other name. */
+export function splitAgentCheckMetric(name: string): { type: CheckTypeView; name: string; metric: CheckMetric } | null {
+  const match = AGENT_CHECK_METRIC.exec(name);
+  if (!match) return null;
+  // The pattern admits only these words.
+  return { type: match[1] as CheckTypeView, name: match[2]!, metric: match[3] as CheckMetric };
+}
+
 /** Share of runs that were up (0 to 1) over a span; null when there was no run in it. */
 export type Uptime = number | null;
 
@@ -22,11 +48,15 @@ export interface CheckView {
   /** '' when the check has no group. */
   group: string;
   type: CheckTypeView;
-  intervalMs: number;
+  /** Absent for a node's own checks: its agent does not say. */
+  intervalMs?: number;
+  /** A node's own checks (`agent.checks`): the node's name and id; `name` is then "<node>/<check>". */
+  node?: string;
+  nodeId?: number;
   /** The latest run's answer; null before the first run. */
   up: boolean | null;
   latencyMs: number | null;
-  /** When the latest run started, Unix ms; null before the first run. */
+  /** When the latest run started, Unix ms; null before the first run. A node's check: the time of the node's latest sample, which carries its latest result. */
   checkedAt: number | null;
   /** https: when the certificate expires, Unix ms. */
   certExpiresAt?: number;

@@ -166,7 +166,7 @@ export interface AdminNodeView extends NodeView {
   /** The admin's own choice; null follows the config file. */
   hiddenSetting: boolean | null;
   metricNames: MetricNamesView;
-  /** How far the node's clock is ahead of the server's in ms (negative: behind); 0 when within a second or unknown. */
+  /** How far the node's clock is off (ms to add to its stamps; 0 when in agreement): its samples are stored at the server's time. */
   clockOffsetMs: number;
 }
 

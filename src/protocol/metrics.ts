@@ -3,6 +3,8 @@
  * database, in the HTTP API and in the page. Units are in the name or in `unit`.
  */
 
+import { splitAgentCheckMetric } from './checks';
+
 export type MetricUnit = 'percent' | 'bytes' | 'bytesPerSec' | 'seconds' | 'count' | 'load' | 'ms' | 'celsius';
 
 export interface MetricDef {
@@ -115,7 +117,7 @@ export function isOverviewMetric(name: string): boolean {
 }
 
 export function isKnownMetric(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name) || splitFamily(name) !== null;
+  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name) || splitFamily(name) !== null || splitAgentCheckMetric(name) !== null;
 }
 
 /** The unit of any metric the protocol knows, including per-target probe and per-device metrics. */

@@ -109,7 +109,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecas
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const clock = systemClock;
-  const store = openSqliteStore(config.server.data, config.retention.raw);
+  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true });
   const hub = restoreHub(store, config);
   const notes = new NodeNotesSetup(store, config.nodes, hub);
   notes.apply();
@@ -120,7 +120,10 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
-    onSample: (id, row) => alerts.onSample(id, row),
+    onSample: (id, row) => {
+      alerts.onSample(id, row);
+      checks.onSample(id, row);
+    },
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
   });
   const live = new LiveGateway(hub);
@@ -129,7 +132,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     notify: (message) => notifier.dispatch(Object.keys(setup.channels()), message),
     link: () => `${pageBase || `http://localhost:${boundPort}`}/`,
   }).start();
-  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`);
+  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`, hub);
   const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);

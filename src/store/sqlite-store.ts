@@ -7,7 +7,6 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ProbeError } from '../util/errors';
-import { damagedStore, isDamage } from './damage';
 import { MIGRATIONS } from './migrations/index';
 import { embeddedSqliteBinding } from './native';
 import { Series } from './series';
@@ -45,14 +44,26 @@ function ownerOnly(file: string): void {
   }
 }
 
-/** Databases up to this size are checked page by page at start (~2.5 ms per MB here; larger ones when read). */
-const CHECK_AT_START_BYTES = 1024 * 1024 * 1024;
+/** SQLite's words for a file that is not a sound database (SQLITE_CORRUPT, SQLITE_NOTADB). */
+function isDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(String((err as Error).message));
+}
 
-/** A damaged file is refused at start, before migrations or the server write to it. */
-function checkPages(db: Database.Database, file: string): void {
-  if (statSync(file).size > CHECK_AT_START_BYTES) return;
-  const problems = (db.pragma('quick_check(3)') as { quick_check: string }[]).map((r) => r.quick_check).filter((r) => r !== 'ok');
-  if (problems.length > 0) throw damagedStore(file, `integrity check: ${problems.join('; ')}`);
+/**
+ * The exit status of a server that stopped on a damaged database: its systemd unit does not
+ * restart on it (RestartPreventExitStatus), since starting again only fails again.
+ */
+export const DAMAGED_EXIT_CODE = 3;
+
+/** What a person does about a damaged database. */
+function damaged(file: string, problem: string): ProbeError {
+  return new ProbeError(
+    'PROBE_ERR_STORE',
+    `the database ${file} is damaged (${problem}). Restore it from a \`probe backup\` file: stop the server, copy the backup to ${file}, ` +
+      `delete ${file}-wal and ${file}-shm if they exist, and start again; or move ${file} away to start with an empty database`,
+    DAMAGED_EXIT_CODE,
+  );
 }
 
 function openDatabase(file: string): Database.Database {
@@ -63,27 +74,49 @@ function openDatabase(file: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    checkPages(db, file);
     migrate(db);
     return db;
   } catch (err) {
     if (err instanceof ProbeError) throw err;
-    if (isDamage(err)) throw damagedStore(file, (err as Error).message);
+    if (isDamage(err)) throw damaged(file, (err as Error).message);
     throw new ProbeError('PROBE_ERR_STORE', `cannot open database ${file}: ${(err as Error).message}`);
   }
 }
 
-/** Opens (creating if needed) `<dataDir>/probe.db`. `rawRetentionMs` bounds which hours compaction may re-roll. */
-export function openSqliteStore(dataDir: string, rawRetentionMs = DEFAULT_RETENTION.raw): Store {
+/** SQLite's quick check (every page read, no index cross-check): the first problems, or none. */
+function quickCheck(db: Database.Database): string[] {
+  try {
+    const rows = db.pragma('quick_check(3)') as { quick_check: string }[];
+    return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  } catch (err) {
+    if (isDamage(err)) return [(err as Error).message];
+    throw err;
+  }
+}
+
+export interface OpenOptions {
+  /** Bounds which hours compaction may re-roll (the raw tier's retention). */
+  rawRetentionMs?: number;
+  /** Reads every page first and refuses a damaged file (the server's start; not each CLI command). */
+  verify?: boolean;
+}
+
+/** Opens (creating if needed) `<dataDir>/probe.db`. */
+export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'probe.db');
   const db = openDatabase(file);
+  const problems = options.verify ? quickCheck(db) : [];
+  if (problems.length > 0) {
+    db.close();
+    throw damaged(file, problems.join('; '));
+  }
   let series: Series;
   try {
-    series = new Series(db, rawRetentionMs);
+    series = new Series(db, options.rawRetentionMs ?? DEFAULT_RETENTION.raw);
   } catch (err) {
     db.close();
-    if (isDamage(err)) throw damagedStore(file, (err as Error).message);
+    if (isDamage(err)) throw damaged(file, (err as Error).message);
     throw new ProbeError('PROBE_ERR_STORE', `cannot read the sample journal in ${file}: ${(err as Error).message}`);
   }
   return {

@@ -117,7 +117,28 @@ test('after a restart with another schema, buffered samples are rewritten by nam
   misfit.close();
 });
 
-test('a garbled or truncated segment: its damaged lines are skipped and counted, the rest is sent', (t) => {
+test('a garbled or truncated segment: its unreadable lines are skipped and counted as dropped, the rest is kept and sent', (t) => {
+  const dir = tempDir(t);
+  const first = new SampleBuffer(dir);
+  for (let seq = 1; seq <= 10; seq++) first.append(sample(seq), T0);
+  first.close();
+  const file = path.join(dir, readdirSync(dir).find((n) => n.endsWith('.seg'))!);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // Line of seq 4 garbled, seq 7 with bytes of another file over it, and the file cut in the middle of seq 10.
+  const at = (seq: number) => lines.findIndex((l) => l.startsWith(`${seq} `));
+  lines[at(4)] = lines[at(4)]!.slice(0, 20);
+  lines[at(7)] = '\u00ff\u00fe garbage that is not a line';
+  const text = lines.join('\n');
+  writeFileSync(file, text.slice(0, text.indexOf('10 ') + 12));
+  const again = new SampleBuffer(dir);
+  const seqs = again.unacked(0, 100).map((s) => s.seq);
+  assert.deepEqual(seqs, [1, 2, 3, 5, 6, 8, 9], 'the readable samples, in order');
+  assert.equal(again.dropped, 3, 'seqs 4, 7 and 10 counted as lost');
+  for (const s of again.unacked(0, 100)) assert.doesNotThrow(() => JSON.parse(s.text));
+  again.close();
+});
+
+test('garbage over a segment and another cut short: whole samples sent, the acked floor moves past the lost ones', (t) => {
   const dir = tempDir(t);
   const buffer = new SampleBuffer(dir);
   for (let seq = 1; seq <= 2500; seq++) buffer.append(sample(seq), T0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { waitFor } from '../helpers';
-import { helloAgent, startTestServer } from './test-server';
+import { client, helloAgent, startTestServer } from './test-server';
 import type { TestServer } from './test-server';
 
 const HOUR = 3_600_000;
@@ -43,6 +43,13 @@ for (const [label, skew] of [['an hour ahead', HOUR], ['ten minutes behind', -10
       return r.length === 5 ? r : null;
     });
     rows.forEach((row, i) => assert.ok(Math.abs(row.ts - sentAt[i]!) < 2000, `sample ${i + 1} stored at the server's time (off by ${row.ts - sentAt[i]!} ms)`));
+    // The admin sees how far off the clock is (what to add to the node's stamps); guests do not.
+    const admin = client(s);
+    await admin.signIn();
+    const nodes = (await admin.call('GET', '/api/admin/nodes')).body as unknown as { name: string; clockOffsetMs: number }[];
+    const offset = nodes.find((n) => n.name === 'skewed')!.clockOffsetMs;
+    assert.ok(Math.abs(offset + skew) < 2000, `clockOffsetMs ${offset} for a clock ${label}`);
+    assert.equal('clockOffsetMs' in node, false, 'not in what guests get');
   });
 }
 

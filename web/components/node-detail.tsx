@@ -184,7 +184,7 @@ export function NodeDetail({ id }: { id: number }) {
         <h2 class="node-name">{node.name}</h2>
         {node.group && <span class="tag">{node.group}</span>}
         <StatusText node={node} />
-        {admin && <ClockTag offsetMs={clockOffsets.value.get(id)} />}
+        {admin && <ClockTag offsetMs={clockOffsets.value.get(id)} testId="clock-off" />}
       </header>
       <Facts node={node} />
       <div class="segmented ranges" role="group" aria-label={t('range')}>

@@ -5,7 +5,7 @@
 import { signal } from '@preact/signals';
 import type { AdminNodeView } from '../../src/protocol/messages';
 
-/** Node id to how far its clock is ahead (ms, negative behind); empty for guests. */
+/** Node id to its clock offset (AdminNodeView.clockOffsetMs); empty for guests. */
 export const clockOffsets = signal<ReadonlyMap<number, number>>(new Map());
 
 export async function loadClockOffsets(): Promise<void> {

@@ -97,7 +97,7 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
   const { store, hub } = deps;
   return {
     'GET /api/admin/nodes': ({ res }) =>
-      json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null, metricNames: deps.metricNames(v.id), clockOffsetMs: -hub.clockOffset(v.id) || 0 }))),
+      json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null, metricNames: deps.metricNames(v.id), clockOffsetMs: hub.clockOffset(v.id) }))),
     'POST /api/admin/nodes': async ({ req, res, audit }) => {
       const body = await readBody(req);
       const commandsWith = commands(deps, req);

@@ -2,7 +2,8 @@
  * @module The server's service checks: runs the config's `checks` on their intervals
  * (CheckRunner), writes each result to the check's series (up, latency_ms, cert_days), keeps the
  * latest in memory for GET /api/checks and hands it to the alert engine; answers the list, with
- * uptime (check-stats.ts), and each check's history, each for its audience.
+ * uptime (check-stats.ts), and each check's history, each for its audience; the checks nodes
+ * run themselves (node-checks.ts) are listed after the server's.
  */
 import type { Check } from '../../checks/checks';
 import { runCheck } from '../../checks/checks';
@@ -20,6 +21,11 @@ import type { UptimeStats } from './check-stats';
 import { uptimeStats } from './check-stats';
 import { parseHistoryQuery, readHistory } from '../http/history';
 import type { Audience } from '../fleet/hub';
+import type { Row } from '../../protocol/row';
+import { NodeChecks } from './node-checks';
+import type { NodeChecksDeps } from './node-checks';
+
+type NodeChecksHub = NodeChecksDeps['hub'];
 import type { IngestQueue } from '../agents/ingest-queue';
 
 const DAY = 86_400_000;
@@ -37,6 +43,8 @@ export interface CheckServiceDeps {
   /** Runs one check once; `runCheck` unless a test gives another. */
   run?: typeof runCheck;
   concurrency?: number;
+  /** The checks nodes run themselves, if any are to be listed. */
+  nodes?: NodeChecks;
 }
 
 interface Entry {
@@ -134,28 +142,39 @@ export class CheckService {
     return { ...view, target: targetOf(check), hidden: check.hidden, ...(latest?.error && { error: latest.error }), ...(latest?.cert?.issuer && { certIssuer: latest.cert.issuer, certVerified: latest.cert.verified }) };
   }
 
-  /** GET /api/checks: the checks `audience` may see, in the config's order. */
+  /** A node's live sample: the results of the checks it runs itself. */
+  onSample(nodeId: number, row: Row): void {
+    this.deps.nodes?.onSample(nodeId, row);
+  }
+
+  /** GET /api/checks: the checks `audience` may see, the server's in the config's order, then the nodes'. */
   list(audience: Audience): ChecksAnswer {
     const now = this.deps.clock.now();
-    return { checks: this.entries.filter((e) => audience === 'admin' || !e.check.hidden).map((e) => this.view(e, audience, now)) };
+    const own = this.entries.filter((e) => audience === 'admin' || !e.check.hidden).map((e) => this.view(e, audience, now));
+    return { checks: [...own, ...(this.deps.nodes?.list(audience) ?? [])] };
   }
 
   /** GET /api/checks/:id/history, shaped like a node's; null for a check `audience` may not see (or none). */
   history(id: number, params: URLSearchParams, audience: Audience, retention: Retention): HistoryAnswer | null {
     const entry = this.entries.find((e) => e.record.id === id);
-    if (!entry || (entry.check.hidden && audience !== 'admin')) return null;
+    if (!entry) return this.deps.nodes?.history(id, params, audience, retention) ?? null;
+    if (entry.check.hidden && audience !== 'admin') return null;
     const now = this.deps.clock.now();
     const query = parseHistoryQuery(new URLSearchParams([...params].filter(([k]) => k !== 'metrics')), now);
     return readHistory(this.deps.store, entry.record.seriesId, { ...query, metrics: [...CHECK_METRICS] }, now, retention);
   }
 }
 
-/** The server's checks: results queued with the agents' samples, judged by the alert engine; `link` is the page's services section. */
-export function serverChecks(checks: readonly Check[], store: Store, queue: Pick<IngestQueue, 'push'>, alerts: Pick<AlertEngine, 'onCheck'>, clock: Clock, link: () => string): CheckService {
+/**
+ * The server's checks: results queued with the agents' samples, judged by the alert engine; `link`
+ * is the page's services section. With `hub`, also the checks nodes run themselves.
+ */
+export function serverChecks(checks: readonly Check[], store: Store, queue: Pick<IngestQueue, 'push'>, alerts: Pick<AlertEngine, 'onCheck'>, clock: Clock, link: () => string, hub?: NodeChecksHub): CheckService {
   return new CheckService({
     checks,
     store,
     clock,
+    ...(hub && { nodes: new NodeChecks({ store, hub, clock, onResult: (subjectId, facts) => alerts.onCheck(subjectId, facts, link()) }) }),
     write(sample, committed) {
       // A full queue (the database far behind) costs this one result.
       if (!queue.push(sample, committed)) log.warn('check result not stored: the database is behind', { series: sample.nodeId });

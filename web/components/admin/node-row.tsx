@@ -15,7 +15,8 @@ function NodeName({ node }: { node: AdminNode }) {
   const names = node.metricNames;
   return (
     <th scope="row">
-      <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>} <ClockTag offsetMs={node.clockOffsetMs} />{' '}
+      <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}{' '}
+      <ClockTag offsetMs={node.clockOffsetMs} testId={`clock-off-${node.name}`} />{' '}
       {names.refusedNames > 0 && (
         <span class="tag" title={t('metricNamesFullHint', { refused: names.refusedNames, example: names.examples[0] ?? '', limit: names.limit })} data-testid={`names-full-${node.name}`}>
           {t('metricNamesFull', { names: names.names })}
