@@ -4,6 +4,7 @@
  * long the fleet takes to settle after the last kill (every agent back, nothing unacked left
  * behind), and whether every sample is stored exactly once.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { log, request, sleep, start } from './children';
 import { addNodes, startServer, stop, tally } from './chaos-rig';
@@ -16,10 +17,10 @@ export async function storm(dir: string, quick: boolean): Promise<FaultResult> {
   const data = path.join(dir, 'data');
   const keys = addNodes(data, agents, 'storm');
   const keysFile = path.join(dir, 'keys.txt');
-  (await import('node:fs')).writeFileSync(keysFile, keys.join('\n'));
+  writeFileSync(keysFile, keys.join('\n'));
   let server = await startServer(dir, data);
   const port = server.port;
-  const sim = start(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile], { cwd: dir });
+  const sim = start(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile], { cwd: path.resolve(import.meta.dirname, '..') });
   await sim.waitLine(/"event":"connected"/, 120_000);
   for (let k = 1; k <= kills; k++) {
     await sleep(everyMs);
