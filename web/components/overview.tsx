@@ -4,7 +4,7 @@ import { groups, link, nodes } from '../state/nodes';
 import type { SortKey } from '../state/prefs';
 import { filter, layout, sortBy, sortDesc, sortKey } from '../state/prefs';
 import { AlertsPanel } from './alerts-panel';
-import { NodeCard } from './node-card';
+import { CardSlot } from './card-slot';
 import { NodeTable } from './node-table';
 import { Services } from './services';
 
@@ -53,6 +53,7 @@ function Controls() {
 export function Overview({ compact = false }: { compact?: boolean }) {
   const list = groups.value;
   const query = filter.value.trim();
+  let index = 0;
   return (
     <main id="main">
       {!compact && <AlertsPanel />}
@@ -71,7 +72,7 @@ export function Overview({ compact = false }: { compact?: boolean }) {
           ) : (
             <div class={`grid${compact ? ' compact' : ''}`}>
               {members.map((n) => (
-                <NodeCard key={n.id} node={n} compact={compact} />
+                <CardSlot key={n.id} node={n} index={index++} compact={compact} />
               ))}
             </div>
           )}

@@ -21,9 +21,12 @@ export function matches(node: NodeView, query: string): boolean {
   return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
 }
 
+/** The order of localeCompare() without options, at a fraction of its cost per call (it sorts 200 nodes every second). */
+const collator = new Intl.Collator();
+const byName = (a: NodeView, b: NodeView) => collator.compare(a.name, b.name);
+
 /** Sorted by the chosen key ('order': the admin's order); offline nodes and unknown values last, ties by name. */
 export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeView[] {
-  const byName = (a: NodeView, b: NodeView) => a.name.localeCompare(b.name);
   if (key === 'name') return list.sort((a, b) => (desc ? -1 : 1) * byName(a, b));
   if (key === 'order') return list.sort((a, b) => (desc ? -1 : 1) * (a.position - b.position || byName(a, b)));
   const value = SORT_VALUE[key];

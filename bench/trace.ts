@@ -1,0 +1,49 @@
+/**
+ * @module Reads a Chromium trace (devtools.timeline, v8.execute) for bench/page.ts: how long the page's
+ * main thread ran JavaScript, counted as DevTools' "Scripting" does, microtasks included.
+ */
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string };
+}
+
+export const TRACE_CATEGORIES = ['devtools.timeline', 'v8.execute'];
+
+/**
+ * Script, timers, event handlers, animation-frame and idle callbacks, and microtasks (where Preact
+ * renders and promise callbacks run), with the garbage collection inside them.
+ */
+const SCRIPT_EVENTS = new Set(['EvaluateScript', 'v8.compile', 'FunctionCall', 'TimerFire', 'FireAnimationFrame', 'FireIdleCallback', 'RunMicrotasks', 'MinorGC', 'MajorGC']);
+
+/** Milliseconds of JavaScript on the busiest renderer main thread (the page's), overlaps counted once. */
+export function scriptingMs(trace: { traceEvents: TraceEvent[] }): number {
+  const events = trace.traceEvents;
+  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const byThread = new Map<string, [number, number][]>();
+  for (const e of events) {
+    const thread = `${e.pid}:${e.tid}`;
+    if (e.ph !== 'X' || !SCRIPT_EVENTS.has(e.name) || !mains.has(thread)) continue;
+    const spans = byThread.get(thread) ?? [];
+    spans.push([e.ts, e.ts + (e.dur ?? 0)]);
+    byThread.set(thread, spans);
+  }
+  let most = 0;
+  for (const spans of byThread.values()) {
+    spans.sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let end = -Infinity;
+    for (const [from, to] of spans) {
+      if (to <= end) continue;
+      total += to - Math.max(from, end);
+      end = to;
+    }
+    most = Math.max(most, total);
+  }
+  return most / 1000;
+}
