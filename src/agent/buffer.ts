@@ -6,12 +6,13 @@
  * against the node's own power loss. Each segment starts with the schema its array-form samples
  * follow; after a restart with another schema (an upgrade, new latency targets) older segments are
  * rewritten in the object form, so the server reads them right whatever the new hello says.
+ * A full or failing state directory does not stop the agent: samples are then held in memory
+ * (bounded) and sent live; a damaged segment's unreadable lines are skipped and counted.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../util/log';
-import { readSegmentFile } from './segment-file';
-import type { SegmentSamples } from './segment-file';
+import { SCHEMA_LINE, readSegmentFile, segmentSchema, toObjectForm, writeSegmentFile } from './segment-file';
 
 export interface BufferLimits {
   maxBytes: number;
@@ -24,6 +25,10 @@ export const DEFAULT_BUFFER_LIMITS: BufferLimits = { maxBytes: 64 * 1024 * 1024,
 const SEGMENT_SAMPLES = 1000;
 /** Newest samples also kept in memory, so live sending never reads the disk. */
 const MEMORY_SAMPLES = 2000;
+/** Samples held in memory alone while the state directory cannot be written (~3 h at 1 s, a few MB). */
+export const MEMORY_HOLD_SAMPLES = 10_000;
+/** While the state directory cannot be written, it is tried again this often. */
+const DISK_RETRY_MS = 10_000;
 
 interface Segment {
   first: number;
@@ -31,10 +36,11 @@ interface Segment {
   /** Timestamp of the newest sample in it. */
   lastTs: number;
   bytes: number;
-  file: string;
+  /** The segment's file, or null for samples held in memory while the disk could not take them. */
+  file: string | null;
+  /** A memory segment's samples (none are dropped from its middle: dropping takes the oldest). */
+  held?: BufferedSample[];
 }
-
-const SCHEMA_LINE = '#schema ';
 
 interface State {
   /** Every seq up to this one is acked or dropped. */
@@ -65,6 +71,11 @@ export class SampleBuffer {
 
   /** The schema of array-form samples written now, as the JSON written at the top of each segment. */
   private readonly schemaText: string | null;
+  /** While the state directory cannot be written: when to try it again. */
+  private diskRetryAt: number | null = null;
+  private heldCount = 0;
+  /** Lines of damaged segments skipped at start. */
+  readonly garbled: number = 0;
 
   constructor(
     private readonly dir: string,
@@ -78,87 +89,40 @@ export class SampleBuffer {
     } catch {
       // No state yet (first start) or unreadable: segments still tell which samples exist.
     }
-    const seqs: number[][] = [];
-    let damaged = false;
+    const present = new Set<number>();
+    let garbled = 0;
     for (const name of readdirSync(dir).filter((n) => /^\d+\.seg$/.test(n)).sort((a, b) => parseInt(a) - parseInt(b))) {
       const file = path.join(dir, name);
-      let lines = this.readSegment(file);
-      seqs.push(lines.map((l) => l.seq));
-      if (lines.skipped) {
-        damaged = true;
-        log.warn('agent buffer: unreadable lines skipped (a damaged segment, or a line torn by a crash); the rest is sent', { file, lines: lines.skipped });
-      }
-      if (this.schemaText && lines.length > 0 && this.segmentSchema(file) !== this.schemaText) lines = this.rewrite(file, lines);
+      const contents = readSegmentFile(file);
+      let lines: BufferedSample[] = contents.samples;
+      garbled += contents.garbled;
+      const schemaText = segmentSchema(file);
+      // Samples of another schema are rewritten by name; those that cannot be are missing below.
+      if (this.schemaText && lines.length > 0 && schemaText !== this.schemaText) lines = toObjectForm(lines, schemaText, this.schema!);
+      if ((this.schemaText && schemaText !== this.schemaText) || contents.garbled > 0) writeSegmentFile(file, this.schemaText ?? schemaText, lines);
       if (lines.length === 0) {
         rmSync(file, { force: true });
         continue;
       }
+      for (const s of lines) present.add(s.seq);
       this.segments.push({ first: lines[0]!.seq, last: lines.at(-1)!.seq, lastTs: lines.at(-1)!.ts, bytes: statSync(file).size, file });
       this.state.lastSeq = Math.max(this.state.lastSeq, lines.at(-1)!.seq);
     }
-    if (damaged) this.dropLost(seqs);
-  }
-
-  private segmentSchema(file: string): string | null {
-    const head = readFileSync(file, 'utf8').split('\n', 1)[0]!;
-    return head.startsWith(SCHEMA_LINE) ? head.slice(SCHEMA_LINE.length) : null;
+    this.garbled = garbled;
+    this.skipMissing(present, garbled);
   }
 
   /**
-   * Rewrites a segment of another schema under the current one: its array-form samples in the
-   * object form, by name. A segment from before schemas were recorded can only be kept if its
-   * arrays fit the current schema; otherwise its unacked samples are dropped and counted.
+   * Seqs that no segment holds any more (damaged lines, a torn tail, samples held in memory when
+   * the agent stopped, old arrays no schema fits) are counted as dropped and marked done, so the
+   * acked floor moves past them.
    */
-  private rewrite(file: string, lines: BufferedSample[]): BufferedSample[] {
-    const old = this.segmentSchema(file);
-    const names = old === null ? null : (JSON.parse(old) as string[]);
-    const kept: BufferedSample[] = [];
-    for (const sample of lines) {
-      const msg = JSON.parse(sample.text) as { values: unknown; [k: string]: unknown };
-      if (!Array.isArray(msg.values)) {
-        kept.push(sample);
-        continue;
-      }
-      const schema = names ?? (msg.values.length === this.schema!.length ? this.schema! : null);
-      if (!schema || schema.length !== msg.values.length) {
-        if (!this.isAcked(sample.seq)) this.state.dropped++;
-        continue;
-      }
-      const values: Record<string, number> = {};
-      msg.values.forEach((v, i) => v !== null && (values[schema[i]!] = v as number));
-      kept.push({ ...sample, text: JSON.stringify({ ...msg, values }) });
-    }
-    const body = kept.map((s) => `${s.seq} ${s.ts} ${s.text}\n`).join('');
-    writeFileSync(`${file}.tmp`, `${SCHEMA_LINE}${this.schemaText}\n${body}`, { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
-    if (kept.length < lines.length) this.stateDirty = true;
-    // Dropped seqs count as done, so the floor can move past them.
-    const keptSeqs = new Set(kept.map((s) => s.seq));
-    this.ack(lines.filter((s) => !keptSeqs.has(s.seq)).map((s) => s.seq), false);
-    return kept;
-  }
-
-  private readSegment(file: string): SegmentSamples {
-    return readSegmentFile(file);
-  }
-
-  /**
-   * Seqs a damaged segment lost (missing between the samples read, and after the last one up to
-   * the last seq the state recorded) are done, counted as dropped: acks can move past them.
-   */
-  private dropLost(seqs: number[][]): void {
-    const lost: number[] = [];
-    let expected: number | null = null;
-    for (const run of seqs) {
-      for (const seq of run) {
-        if (expected !== null) for (let s = expected; s < seq; s++) lost.push(s);
-        expected = seq + 1;
-      }
-    }
-    if (expected !== null) for (let s = expected; s <= this.state.lastSeq; s++) lost.push(s);
-    const unacked = lost.filter((seq) => !this.isAcked(seq));
-    this.state.dropped += unacked.length;
-    this.ack(unacked, false);
+  private skipMissing(present: ReadonlySet<number>, garbled: number): void {
+    const missing: number[] = [];
+    for (let seq = this.state.floor + 1; seq <= this.state.lastSeq; seq++) if (!present.has(seq) && !this.isAcked(seq)) missing.push(seq);
+    this.state.dropped += missing.length;
+    this.ack(missing, false);
+    if (missing.length > 0 || garbled > 0) log.warn('skipped damaged or missing samples in the buffer; sending the rest', { dir: this.dir, garbledLines: garbled, missingSamples: missing.length });
   }
 
   get dropped(): number {
@@ -173,27 +137,69 @@ export class SampleBuffer {
     return seq <= this.state.floor || this.state.acked.some(([a, b]) => seq >= a && seq <= b);
   }
 
-  /** Stores a sample (its text must be one line). */
+  /** Stores a sample (its text must be one line): on disk, or in memory while the disk cannot take it. */
   append(sample: BufferedSample, now: number): void {
-    let current = this.segments.at(-1);
-    if (!current || current.last - current.first + 1 >= SEGMENT_SAMPLES || this.fd === null) {
-      if (this.fd !== null) closeSync(this.fd);
-      const file = path.join(this.dir, `${sample.seq}.seg`);
-      this.fd = openSync(file, 'a', 0o600);
-      current = { first: sample.seq, last: sample.seq, lastTs: sample.ts, bytes: 0, file };
-      this.segments.push(current);
-      if (this.schemaText) current.bytes += writeSync(this.fd, `${SCHEMA_LINE}${this.schemaText}\n`);
-    }
-    const line = `${sample.seq} ${sample.ts} ${sample.text}\n`;
-    writeSync(this.fd, line);
-    current.last = sample.seq;
-    current.lastTs = sample.ts;
-    current.bytes += Buffer.byteLength(line);
+    if (!this.writeToDisk(sample, now)) this.hold(sample);
     this.state.lastSeq = sample.seq;
     this.stateDirty = true;
     this.recent.set(sample.seq, sample);
     if (this.recent.size > MEMORY_SAMPLES) this.recent.delete(this.recent.keys().next().value!);
     this.enforceLimits(now);
+  }
+
+  /** Appends to the open segment (a new one when due); false while the state directory cannot be written. */
+  private writeToDisk(sample: BufferedSample, now: number): boolean {
+    if (this.diskRetryAt !== null && now < this.diskRetryAt) return false;
+    let current = this.segments.at(-1);
+    const fresh = !current || current.file === null || current.last - current.first + 1 >= SEGMENT_SAMPLES || this.fd === null;
+    const file = path.join(this.dir, `${sample.seq}.seg`);
+    const line = `${sample.seq} ${sample.ts} ${sample.text}\n`;
+    try {
+      if (fresh) {
+        if (this.fd !== null) closeSync(this.fd);
+        this.fd = null;
+        this.fd = openSync(file, 'a', 0o600);
+        current = { first: sample.seq, last: sample.seq, lastTs: sample.ts, bytes: 0, file };
+        if (this.schemaText) current.bytes += writeSync(this.fd, `${SCHEMA_LINE}${this.schemaText}\n`);
+      }
+      // A short write is a full disk too: the torn line is skipped when read, the sample kept in memory.
+      if (writeSync(this.fd!, line) < Buffer.byteLength(line)) throw new Error('short write: no space left');
+    } catch (err) {
+      if (this.diskRetryAt === null) log.warn('cannot write the buffer to disk; holding samples in memory and sending them live', { dir: this.dir, error: (err as Error).message, memorySamples: MEMORY_HOLD_SAMPLES });
+      this.diskRetryAt = now + DISK_RETRY_MS;
+      // A new file that got nothing whole goes; a torn line in an old one is skipped when read.
+      if (fresh) rmSync(file, { force: true });
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+      return false;
+    }
+    if (fresh) this.segments.push(current!);
+    current!.last = sample.seq;
+    current!.lastTs = sample.ts;
+    current!.bytes += Buffer.byteLength(line);
+    if (this.diskRetryAt !== null) log.info('the buffer is written to disk again', { dir: this.dir, heldInMemory: this.heldCount });
+    this.diskRetryAt = null;
+    return true;
+  }
+
+  /** Keeps a sample in memory alone; past MEMORY_HOLD_SAMPLES the oldest held one goes, counted if unacked. */
+  private hold(sample: BufferedSample): void {
+    let seg = this.segments.at(-1);
+    if (!seg?.held) this.segments.push((seg = { first: sample.seq, last: sample.seq, lastTs: sample.ts, bytes: 0, file: null, held: [] }));
+    seg.held!.push(sample);
+    seg.last = sample.seq;
+    seg.lastTs = sample.ts;
+    seg.bytes += sample.text.length;
+    if (++this.heldCount <= MEMORY_HOLD_SAMPLES) return;
+    const at = this.segments.findIndex((g) => g.held);
+    const oldest = this.segments[at]!;
+    const gone = oldest.held!.shift()!;
+    this.heldCount--;
+    oldest.bytes -= gone.text.length;
+    if (!this.isAcked(gone.seq)) this.state.dropped++;
+    this.ack([gone.seq], false);
+    if (oldest.held!.length === 0) this.segments.splice(at, 1);
+    else oldest.first = oldest.held![0]!.seq;
   }
 
   private enforceLimits(now: number): void {
@@ -208,7 +214,8 @@ export class SampleBuffer {
 
   private removeOldest(): void {
     const oldest = this.segments.shift()!;
-    rmSync(oldest.file, { force: true });
+    if (oldest.file !== null) rmSync(oldest.file, { force: true });
+    this.heldCount -= oldest.held?.length ?? 0;
     if (this.cached?.file === oldest.file) this.cached = null;
     this.state.floor = Math.max(this.state.floor, oldest.last);
     this.state.acked = this.state.acked.filter(([, b]) => b > this.state.floor);
@@ -242,11 +249,7 @@ export class SampleBuffer {
     const out: BufferedSample[] = [];
     for (const seg of this.segments) {
       if (seg.last <= afterSeq || seg.last <= this.state.floor) continue;
-      const fromMemory = this.recent.has(Math.max(seg.first, afterSeq + 1));
-      const samples = fromMemory
-        ? Array.from({ length: seg.last - seg.first + 1 }, (_, i) => this.recent.get(seg.first + i)).filter((s): s is BufferedSample => s !== undefined)
-        : this.readCached(seg);
-      for (const s of samples) {
+      for (const s of this.samplesOf(seg, afterSeq)) {
         if (s.seq <= afterSeq || this.isAcked(s.seq)) continue;
         out.push(s);
         if (out.length >= limit) return out;
@@ -255,10 +258,16 @@ export class SampleBuffer {
     return out;
   }
 
-  private readCached(seg: Segment): BufferedSample[] {
+  /** A segment's samples: held ones, the newest from memory, older ones read from disk. */
+  private samplesOf(seg: Segment, afterSeq: number): readonly BufferedSample[] {
+    if (seg.held || seg.file === null) return seg.held ?? [];
+    if (this.recent.has(Math.max(seg.first, afterSeq + 1))) {
+      return Array.from({ length: seg.last - seg.first + 1 }, (_, i) => this.recent.get(seg.first + i)).filter((s): s is BufferedSample => s !== undefined);
+    }
     // The open segment still grows; only closed ones are cached.
-    if (seg === this.segments.at(-1)) return this.readSegment(seg.file);
-    if (this.cached?.file !== seg.file) this.cached = { file: seg.file, samples: this.readSegment(seg.file) };
+    const file = seg.file;
+    if (seg === this.segments.at(-1)) return readSegmentFile(file).samples;
+    if (this.cached?.file !== file) this.cached = { file, samples: readSegmentFile(file).samples };
     return this.cached.samples;
   }
 
@@ -272,8 +281,13 @@ export class SampleBuffer {
   persist(): void {
     if (!this.stateDirty) return;
     const file = path.join(this.dir, 'state.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(this.state), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(this.state), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    } catch {
+      // A full state directory: tried again next time (append logs the state directory's trouble once).
+      return;
+    }
     this.stateDirty = false;
   }
 
@@ -283,4 +297,3 @@ export class SampleBuffer {
     this.fd = null;
   }
 }
-

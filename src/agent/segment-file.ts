@@ -1,41 +1,34 @@
 /**
- * @module The lines of one agent buffer segment, `seq ts {json}` each, read defensively: a garbled
- * or truncated file (a disk error, a crash mid-write) loses only the lines it damaged.
+ * @module One segment file of the agent's buffer: a `#schema` line, then one sample per line as
+ * `<seq> <ts> <JSON frame>`. Reading never trusts the file: a torn line (a crash mid-write, a
+ * full disk) or garbage (a damaged disk, a person's editor) is skipped and counted, never sent.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
-/** One stored sample: its seq, its time and its JSON frame. */
-export interface SegmentLine {
+export const SCHEMA_LINE = '#schema ';
+
+/** A stored sample: its seq, when it was taken, and the JSON frame backfill sends. */
+export interface StoredSample {
   seq: number;
   ts: number;
   text: string;
 }
 
-/** A segment's samples, seqs rising; `skipped` counts the lines that did not read as one. */
-export type SegmentSamples = SegmentLine[] & { skipped?: number };
-
-export function readSegmentFile(file: string): SegmentSamples {
-  const out: SegmentSamples = [];
-  let skipped = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const sample = parseLine(line);
-    if (sample && (out.length === 0 || sample.seq > out.at(-1)!.seq)) out.push(sample);
-    else skipped++;
-  }
-  out.skipped = skipped;
-  return out;
+export interface SegmentContents {
+  samples: StoredSample[];
+  /** Lines that are not a whole sample, skipped. */
+  garbled: number;
 }
 
-/** One `seq ts {json}` line, or null if it does not read as one. */
-function parseLine(line: string): SegmentLine | null {
+/** One line as a sample, or null if it is not a whole one (seqs must rise within a file). */
+function parseLine(line: string, after: number): StoredSample | null {
   const a = line.indexOf(' ');
   const b = line.indexOf(' ', a + 1);
-  if (a < 0 || b < 0) return null;
+  if (a <= 0 || b < 0) return null;
   const seq = Number(line.slice(0, a));
   const ts = Number(line.slice(a + 1, b));
   const text = line.slice(b + 1);
-  if (!Number.isSafeInteger(seq) || seq < 0 || !Number.isSafeInteger(ts) || ts < 0) return null;
+  if (!Number.isSafeInteger(seq) || seq <= after || !Number.isSafeInteger(ts) || ts < 0) return null;
   try {
     const msg = JSON.parse(text) as unknown;
     if (typeof msg !== 'object' || msg === null || (msg as { seq?: unknown }).seq !== seq) return null;
@@ -43,4 +36,53 @@ function parseLine(line: string): SegmentLine | null {
     return null;
   }
   return { seq, ts, text };
+}
+
+/** Reads a segment: the whole samples in it, and how many lines were not. */
+export function readSegmentFile(file: string): SegmentContents {
+  const samples: StoredSample[] = [];
+  let garbled = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const sample = parseLine(line, samples.at(-1)?.seq ?? 0);
+    if (sample) samples.push(sample);
+    else garbled++;
+  }
+  return { samples, garbled };
+}
+
+/** The schema line's JSON, or null for a segment without one. */
+export function segmentSchema(file: string): string | null {
+  const head = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  return head.startsWith(SCHEMA_LINE) ? head.slice(SCHEMA_LINE.length) : null;
+}
+
+/** Replaces a segment's contents through a rename, so a crash leaves the old or the new one. */
+export function writeSegmentFile(file: string, schemaText: string | null, samples: readonly StoredSample[]): void {
+  const body = samples.map((s) => `${s.seq} ${s.ts} ${s.text}\n`).join('');
+  writeFileSync(`${file}.tmp`, `${schemaText === null ? '' : `${SCHEMA_LINE}${schemaText}\n`}${body}`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * A segment's samples under another schema: array-form values by name in the object form. A
+ * segment from before schemas were recorded (`oldSchemaText` null) can only be read if its arrays
+ * fit the current schema; samples no schema fits are left out.
+ */
+export function toObjectForm(lines: readonly StoredSample[], oldSchemaText: string | null, schema: readonly string[]): StoredSample[] {
+  const names = oldSchemaText === null ? null : (JSON.parse(oldSchemaText) as string[]);
+  const kept: StoredSample[] = [];
+  for (const sample of lines) {
+    const msg = JSON.parse(sample.text) as { values: unknown; [k: string]: unknown };
+    if (!Array.isArray(msg.values)) {
+      kept.push(sample);
+      continue;
+    }
+    const fit = names ?? (msg.values.length === schema.length ? schema : null);
+    if (!fit || fit.length !== msg.values.length) continue;
+    const values: Record<string, number> = {};
+    msg.values.forEach((v, i) => v !== null && (values[fit[i]!] = v as number));
+    kept.push({ ...sample, text: JSON.stringify({ ...msg, values }) });
+  }
+  return kept;
 }

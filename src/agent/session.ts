@@ -83,6 +83,8 @@ export class AgentSession {
   /** Messages from the server ignored on this connection (not part of the protocol). */
   private ignoredMessages = 0;
   private lastWarning = '';
+  /** The server said `hold` and has not acked since. */
+  private holding = false;
   private readonly loggedCodes = new Set<string>();
 
   constructor(private readonly options: SessionOptions) {
@@ -133,7 +135,13 @@ export class AgentSession {
       return;
     }
     const msg = parsed.value;
-    if (msg.type === 'ack') {
+    if (msg.type === 'hold') {
+      // Alive but not storing (its disk is full): keep everything and stay connected; logged once per spell.
+      if (!this.holding) log.warn('server is not storing samples; keeping them until it can', { reason: msg.reason, unacked: this.buffer.unackedCount });
+      this.holding = true;
+    } else if (msg.type === 'ack') {
+      if (this.holding) log.info('server stores samples again');
+      this.holding = false;
       const at = this.inflight.indexOf(msg.seq);
       if (at >= 0) this.buffer.ack(this.inflight.splice(0, at + 1));
     } else if (msg.type === 'welcome') {

@@ -24,14 +24,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the command line; a ProbeError ends the process with its code: 2 for a config error, else 1. */
+/** Runs the command line; a ProbeError ends the process with its code: its exitCode, 2 for a config error, else 1. */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof ProbeError) {
       process.stderr.write(`probe: ${err.code}: ${err.message}\n`);
-      process.exit(err.code === 'PROBE_ERR_CONFIG' ? 2 : 1);
+      process.exit(err.exitCode ?? (err.code === 'PROBE_ERR_CONFIG' ? 2 : 1));
     }
     throw err;
   }

@@ -56,6 +56,8 @@ export function unitFile(role: Role, paths: UnitPaths): string {
     `StateDirectory=${SERVICE_NAME[role]}`,
     'Restart=on-failure',
     'RestartSec=5s',
+    // A damaged database (exit 3, PROBE_ERR_STORE: sqlite-store's DAMAGED_EXIT_CODE) waits for a person to restore a backup.
+    ...(agent ? [] : ['RestartPreventExitStatus=3']),
     // A SIGTERM lets the server commit and ack what it holds; the agent keeps unsent samples on disk.
     'TimeoutStopSec=30s',
     ...HARDENING,

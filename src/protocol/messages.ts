@@ -76,7 +76,16 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage;
+/**
+ * The server is alive but not storing (its disk is full, its database failing): sent instead of
+ * acks, on the ack schedule, while that lasts. The agent keeps its samples and its connection.
+ */
+export interface HoldMessage {
+  type: 'hold';
+  reason: string;
+}
+
+export type ServerMessage = WelcomeMessage | AckMessage | ErrorMessage | HoldMessage;
 
 /** What the owner chose to show about a node (config `nodes.<name>`). */
 export interface NodeNotes {
@@ -159,6 +168,17 @@ export interface AdminNodeView extends NodeView {
   metricNames: MetricNamesView;
   /** How far the node's clock is off (ms to add to its stamps; 0 when in agreement): its samples are stored at the server's time. */
   clockOffsetMs: number;
+}
+
+/** GET /healthz: `degraded` (HTTP 503) while the server cannot store samples; figures only for those who may see the page. */
+export interface HealthView {
+  status: 'ok' | 'degraded';
+  storing?: false;
+  /** `disk full` or `database not writable`. */
+  reason?: string;
+  /** Since when samples are not stored (Unix ms). */
+  since?: number;
+  version?: string;
 }
 
 /** GET /api/access: whether this visitor may see the page, and how to get in if not. */

@@ -68,6 +68,8 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
         return { ok: true, value: { type: 'ack', seq: integer(msg, 'seq', 0, Number.MAX_SAFE_INTEGER) } };
       case 'error':
         return { ok: true, value: { type: 'error', code: string(msg, 'code'), message: string(msg, 'message', 4 * MAX_STRING) } };
+      case 'hold':
+        return { ok: true, value: { type: 'hold', reason: string(msg, 'reason') } };
       default:
         return { ok: false, code: 'PROBE_ERR_UNKNOWN_TYPE', message: `unknown message type ${typeof msg.type === 'string' ? JSON.stringify(msg.type.slice(0, 40)) : 'none'}` };
     }

@@ -24,6 +24,7 @@ import type { NodeSync } from './fleet/node-sync';
 import type { OwnHosts } from './net/own-hosts';
 import type { PageAccess } from './admin/page-access';
 import type { CheckService } from './checks/checks-service';
+import type { StorageState } from './agents/store-watch';
 
 export interface ListenerParts {
   config: Config;
@@ -36,6 +37,7 @@ export interface ListenerParts {
   page: PageSetup;
   agents: Pick<AgentGateway, 'connectedCount' | 'budget'>;
   live: Pick<LiveGateway, 'viewerCount' | 'disconnectGuests' | 'recheck'>;
+  storage: { readonly state: StorageState };
   sync: Pick<NodeSync, 'changed'>;
   auth: AdminAuth;
   access: PageAccess;
@@ -84,6 +86,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     clientAddress: parts.clientAddress,
     checks: parts.checks,
     forecasts: parts.forecasts,
+    storage: () => parts.storage.state,
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
       return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: parts.queue.length };

@@ -24,6 +24,7 @@ import { ClientAddresses } from './net/client-address';
 import { Hub } from './fleet/hub';
 import { Forecasts } from './fleet/forecasts';
 import { IngestQueue } from './agents/ingest-queue';
+import { StoreWatch } from './agents/store-watch';
 import { serverChecks } from './checks/checks-service';
 import { createWebServer, listenOn, reloadCertificate } from './listener';
 import { LiveGateway } from './live/live-gateway';
@@ -82,7 +83,7 @@ function restoreHub(store: Store, config: Config): Hub {
  * The rules and channels in force (the file's and the admin's) and the alert engine over the hub's
  * nodes, which takes the admin's changes at once; `link` makes the node page's address for messages.
  */
-function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecasts, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup } {
+function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecasts, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup; notifier: Notifier } {
   const setup: AlertSetup = new AlertSetup(store, { rules: config.rules, channels: config.channels, checks: new Set(config.checks.map((c) => c.name)) }, {
     rules: (rules) => alerts.setRules(rules),
     channels: (channels) => notifier.setChannels(channels),
@@ -103,7 +104,7 @@ function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecas
     silences: () => [...config.silences, ...adminSilences(store)],
     forecasts: (id) => forecasts.cached(id)?.items ?? null,
   });
-  return { alerts, setup };
+  return { alerts, setup, notifier };
 }
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -116,7 +117,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
   const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
-  const { alerts, setup } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
+  const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
   const agents = new AgentGateway({
     store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
     onSample: (id, row) => {
@@ -126,6 +127,11 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
   });
   const live = new LiveGateway(hub);
+  const storage = new StoreWatch({
+    failing: () => queue.failing, hold: (reason) => agents.hold(reason), clock,
+    notify: (message) => notifier.dispatch(Object.keys(setup.channels()), message),
+    link: () => `${pageBase || `http://localhost:${boundPort}`}/`,
+  }).start();
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`, hub);
   const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
@@ -134,7 +140,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const page = new PageSetup(store, config, { version: VERSION, alerts: config.page.alerts }, (info) => putIndex(assets, info, options.webDir));
   for (const [at, file] of loadAssets(page.info(), options.webDir)) assets.set(at, file);
   const parts = {
-    config, store, hub, queue, alerts, setup, agents, live, auth, clock, pageBase, checks, forecasts, notes, page,
+    config, store, hub, queue, alerts, setup, agents, live, storage, auth, clock, pageBase, checks, forecasts, notes, page,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
@@ -158,6 +164,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     url: bound.url,
     setupUrl: auth.setupToken ? `${bound.url}admin#setup=${auth.setupToken}` : null,
     reload: () => reloadCertificate(http, tls),
-    close: () => shutdown({ background: [timers, checks, maintenance, localAgent, loopLog], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
+    close: () => shutdown({ background: [timers, checks, maintenance, localAgent, loopLog, storage], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
   };
 }

@@ -50,12 +50,19 @@ function isDamage(err: unknown): boolean {
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test(String((err as Error).message));
 }
 
+/**
+ * The exit status of a server that stopped on a damaged database: its systemd unit does not
+ * restart on it (RestartPreventExitStatus), since starting again only fails again.
+ */
+export const DAMAGED_EXIT_CODE = 3;
+
 /** What a person does about a damaged database. */
 function damaged(file: string, problem: string): ProbeError {
   return new ProbeError(
     'PROBE_ERR_STORE',
     `the database ${file} is damaged (${problem}). Restore it from a \`probe backup\` file: stop the server, copy the backup to ${file}, ` +
       `delete ${file}-wal and ${file}-shm if they exist, and start again; or move ${file} away to start with an empty database`,
+    DAMAGED_EXIT_CODE,
   );
 }
 

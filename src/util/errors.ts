@@ -10,6 +10,8 @@ export class ProbeError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The process's exit status when this ends it (1 unless given; 2 for PROBE_ERR_CONFIG). */
+    readonly exitCode?: number,
   ) {
     super(message);
     this.name = 'ProbeError';

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SampleBuffer } from '../../src/agent/buffer';
+import { MEMORY_HOLD_SAMPLES, SampleBuffer } from '../../src/agent/buffer';
 import { tempDir } from '../helpers';
+import { mountTmpfs } from '../tmpfs';
 
 const T0 = 1_764_000_000_000;
 const sample = (seq: number, ts = T0 + seq * 1000) => ({ seq, ts, text: `{"type":"sample","seq":${seq}}` });
@@ -135,4 +136,58 @@ test('a garbled or truncated segment: its unreadable lines are skipped and count
   assert.equal(again.dropped, 3, 'seqs 4, 7 and 10 counted as lost');
   for (const s of again.unacked(0, 100)) assert.doesNotThrow(() => JSON.parse(s.text));
   again.close();
+});
+
+test('garbage over a segment and another cut short: whole samples sent, the acked floor moves past the lost ones', (t) => {
+  const dir = tempDir(t);
+  const buffer = new SampleBuffer(dir);
+  for (let seq = 1; seq <= 2500; seq++) buffer.append(sample(seq), T0);
+  buffer.close();
+  // Garbage over the middle of the first segment, and the second cut short in the middle of a line.
+  const first = path.join(dir, '1.seg');
+  const bytes = readFileSync(first);
+  bytes.fill(0x7a, 1000, 1600);
+  writeFileSync(first, bytes);
+  const second = path.join(dir, '1001.seg');
+  truncateSync(second, Math.floor(statSync(second).size / 2) + 7);
+  const again = new SampleBuffer(dir);
+  assert.ok(again.garbled >= 2, `damaged lines counted: ${again.garbled}`);
+  const seqs = again.unacked(0, 10_000).map((s) => s.seq);
+  assert.equal(new Set(seqs).size, seqs.length);
+  assert.ok(seqs.includes(1) && seqs.includes(1001) && seqs.includes(2500), 'what is whole is still there');
+  assert.equal(again.dropped, 2500 - seqs.length, 'what is lost is counted as dropped');
+  assert.equal(again.unackedCount, seqs.length);
+  for (const s of again.unacked(0, 10_000)) assert.equal((JSON.parse(s.text) as { seq: number }).seq, s.seq, 'only whole samples are sent');
+  again.ack(seqs);
+  again.append(sample(2501), T0);
+  again.ack([2501]);
+  assert.equal(again.unackedCount, 0);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.seg')), ['2501.seg'], 'the acked floor moves past what was lost');
+  again.close();
+});
+
+test('a full state directory: samples are held in memory (bounded), logged once, and written again once space is back', (t) => {
+  const fs = mountTmpfs(t, '256k');
+  const buffer = new SampleBuffer(path.join(fs.dir, 'state'));
+  const lines: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  t.after(() => (process.stderr.write = original));
+  buffer.append(sample(1), T0);
+  fs.fill();
+  for (let seq = 2; seq <= MEMORY_HOLD_SAMPLES + 100; seq++) buffer.append(sample(seq), T0 + seq * 10);
+  buffer.persist();
+  assert.equal(lines.filter((l) => /cannot write the buffer to disk/.test(l)).length, 1, 'logged once');
+  // The segment's last page took a few more lines before writes failed; the rest is in memory.
+  assert.ok(buffer.dropped > 0 && buffer.dropped <= 100, `past MEMORY_HOLD_SAMPLES the oldest held ones go, counted: ${buffer.dropped}`);
+  assert.equal(buffer.unackedCount + buffer.dropped, MEMORY_HOLD_SAMPLES + 100, 'every sample kept or counted');
+  const held = buffer.unacked(0, 100_000).map((s) => s.seq);
+  assert.equal(held.at(-1), MEMORY_HOLD_SAMPLES + 100, 'the newest are kept');
+  fs.free();
+  const next = MEMORY_HOLD_SAMPLES + 101;
+  buffer.append(sample(next), T0 + 10_000_000);
+  assert.ok(lines.some((l) => /written to disk again/.test(l)));
+  buffer.ack([...held, next]);
+  assert.equal(buffer.unackedCount, 0);
+  buffer.close();
 });

@@ -316,3 +316,24 @@ test('compact frames for live samples once the welcome offers them, JSON for bac
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
+
+test('hold: a server that is alive but not storing keeps the link and every sample for as long as it says so', async (t) => {
+  const h = harness(t);
+  h.session.start();
+  h.welcome({ ackIntervalMs: 1000 });
+  for (let i = 0; i < 3; i++) h.sample();
+  h.ack(2);
+  // A minute of holds on the ack schedule, with a sample a second: no ack, no reconnect.
+  for (let s = 0; s < 60; s++) {
+    await h.clock.advance(1000);
+    h.sample();
+    h.session.received(JSON.stringify({ type: 'hold', reason: 'disk full' }));
+  }
+  assert.equal(h.dials.length, 1, 'still the first connection');
+  assert.equal(h.link.terminated, false);
+  assert.equal(h.buffer.unackedCount, 61, 'everything from seq 3 on is kept');
+  h.ack(63);
+  assert.equal(h.buffer.unackedCount, 0, 'the first ack after the hold covers what was held');
+  await h.clock.advance(2000);
+  assert.equal(h.link.terminated, true, 'without holds or acks, silence still ends the link');
+});

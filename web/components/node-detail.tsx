@@ -16,7 +16,9 @@ import { forecastLine, loadForecast, nodeForecast } from '../state/forecast';
 import type { ChartSeries, Projection } from './chart';
 import { Chart } from './chart';
 import { CUSTOM_PREFIX, LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
-import { Flag, Notes, StatusText, Traffic, latencyTargets } from './node-status';
+import { ClockTag, Flag, Notes, StatusText, Traffic, latencyTargets } from './node-status';
+import { access } from '../state/access';
+import { clockOffsets, loadClockOffsets } from '../state/node-clock';
 
 const BLUE = '#2f7ee6';
 const GREEN = '#1f9d55';
@@ -150,6 +152,10 @@ export function NodeDetail({ id }: { id: number }) {
   useEffect(() => {
     void loadForecast(id);
   }, [id]);
+  const admin = access.value?.admin === true;
+  useEffect(() => {
+    if (admin) void loadClockOffsets();
+  }, [id, admin]);
 
   // Live samples move the 1h charts along.
   const lastSeen = node?.lastSeen;
@@ -178,6 +184,7 @@ export function NodeDetail({ id }: { id: number }) {
         <h2 class="node-name">{node.name}</h2>
         {node.group && <span class="tag">{node.group}</span>}
         <StatusText node={node} />
+        {admin && <ClockTag offsetMs={clockOffsets.value.get(id)} testId="clock-off" />}
       </header>
       <Facts node={node} />
       <div class="segmented ranges" role="group" aria-label={t('range')}>

@@ -23,6 +23,19 @@ export function StatusText({ node }: { node: NodeView }) {
   );
 }
 
+/** Smaller offsets are the network's as much as the clock's. */
+const CLOCK_OFF_MS = 5000;
+
+/** "clock 1h 0m ahead" on a node whose clock is off (admins only); `offsetMs` is what the server adds to its stamps. */
+export function ClockTag({ offsetMs, testId }: { offsetMs: number | undefined; testId: string }) {
+  if (offsetMs === undefined || Math.abs(offsetMs) < CLOCK_OFF_MS) return null;
+  return (
+    <span class="tag warn" title={t('clockOffHint')} data-testid={testId}>
+      {t(offsetMs > 0 ? 'clockBehind' : 'clockAhead', { by: formatDuration(Math.abs(offsetMs) / 1000) })}
+    </span>
+  );
+}
+
 /** The country's flag emoji, or its two letters in a badge where the browser cannot draw the flag (see state/flags). */
 export function Flag({ code }: { code: string }) {
   const flag = flagEmoji(code);

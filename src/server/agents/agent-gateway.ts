@@ -24,13 +24,14 @@ import { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS, AckPacer } from './ack-pacer';
 import type { AckPace } from './ack-pacer';
 import { SilenceWatch } from './agent-silence';
 import type { Heard } from './agent-silence';
+import { holdAll } from './agent-hold';
 import { refuseUpgrade } from '../net/http-body';
 import type { Hub } from '../fleet/hub';
 import type { IngestQueue } from './ingest-queue';
 import { bearerKey, hashKey, keyMatches } from '../fleet/keys';
 import { ClockOffset } from './clock-offset';
 import { FailureTracker, TokenBucket, addressKey } from '../net/limits';
-import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget, budgetMessage } from './metric-budget';
+import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget, tellBudget } from './metric-budget';
 
 export { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS } from './ack-pacer';
 
@@ -118,7 +119,8 @@ export class AgentGateway {
   }
 
   private dropSilent(conn: AgentConnection, silentMs: number): void {
-    this.events.write('warn', conn.intervalMs === null ? 'agent sent no hello; dropping its connection' : 'agent silent for two intervals; dropping its connection', { node: conn.name, silentMs });
+    const what = conn.intervalMs === null ? 'agent sent no hello' : 'agent silent for two intervals';
+    this.events.write('warn', `${what}; dropping its connection`, { node: conn.name, silentMs });
     // An agent that is only slow still learns what was stored, and resends less when it is back.
     this.acks.flush(conn.acks);
     conn.revoked = true;
@@ -239,7 +241,7 @@ export class AgentGateway {
       return;
     }
     const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
-    if (refused > 0) this.refuseNames(conn, firstRefusal);
+    if (refused > 0) tellBudget(conn, firstRefusal, this.budget, (msg) => send(conn.ws, msg));
     if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () => this.acks.committed(conn.acks, msg.seq))) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
       this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
@@ -259,17 +261,9 @@ export class AgentGateway {
     return at;
   }
 
-  /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
-  private refuseNames(conn: AgentConnection, firstForNode: boolean): void {
-    if (!firstForNode && conn.toldBudget) return;
-    const status = this.budget.status(conn.nodeId);
-    const example = status.examples[0];
-    if (firstForNode) {
-      log.warn('node has used up its metric names; its samples are stored without new ones', { node: conn.name, names: status.names, limit: status.limit, example, code: 'PROBE_ERR_METRIC_BUDGET' });
-    }
-    if (conn.toldBudget) return;
-    conn.toldBudget = true;
-    send(conn.ws, { type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: budgetMessage(status) });
+  /** The store is not writing: each agent hears so when its ack is due (see agent-hold.ts). */
+  hold(reason: string): void {
+    holdAll(this.byNode.values(), this.now(), reason, send);
   }
 
   /** Drops connections whose node was removed or whose key was rotated by the CLI. */

@@ -24,7 +24,8 @@ interface Entry {
 export class IngestQueue {
   private queue: Entry[] = [];
   private readonly timer: Timer;
-  private failing = false;
+  /** The last write's error while writes fail (null while they succeed). */
+  private failure: Error | null = null;
 
   constructor(
     private readonly store: Store,
@@ -47,6 +48,11 @@ export class IngestQueue {
     return this.queue.length;
   }
 
+  /** Why the last write failed, while writes fail; null while samples are stored. */
+  get failing(): Error | null {
+    return this.failure;
+  }
+
   flush(): void {
     if (this.queue.length === 0) return;
     const batch = this.queue;
@@ -55,12 +61,12 @@ export class IngestQueue {
       this.store.writeSamples(batch.map((e) => e.sample));
     } catch (err) {
       this.queue = batch.concat(this.queue);
-      if (!this.failing) log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
-      this.failing = true;
+      if (!this.failure) log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+      this.failure = err as Error;
       return;
     }
-    if (this.failing) log.info('writing samples again');
-    this.failing = false;
+    if (this.failure) log.info('writing samples again');
+    this.failure = null;
     for (const e of batch) e.onCommitted();
   }
 

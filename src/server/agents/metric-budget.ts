@@ -5,7 +5,8 @@
  * the server for 16 s and left 125 000 names in the database. Names the protocol does not know
  * (from a hello's list, always absent) are left out of rows here too, and never counted.
  */
-import type { MetricNamesView } from '../../protocol/messages';
+import type { ErrorMessage, MetricNamesView } from '../../protocol/messages';
+import { log } from '../../util/log';
 import { isKnownMetric } from '../../protocol/metrics';
 import type { Row } from '../../protocol/row';
 
@@ -116,4 +117,16 @@ export class MetricBudget {
 /** What the agent is told once its node's budget is spent. */
 export function budgetMessage(status: { names: number; limit: number; examples: readonly string[] }): string {
   return `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): samples are stored without names it has not sent before (such as ${status.examples[0]}). Reuse names instead of making new ones, or ask the server's operator for a larger budget`;
+}
+
+/** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
+export function tellBudget(conn: { nodeId: number; name: string; toldBudget: boolean }, firstForNode: boolean, budget: MetricBudget, send: (msg: ErrorMessage) => void): void {
+  if (!firstForNode && conn.toldBudget) return;
+  const status = budget.status(conn.nodeId);
+  if (firstForNode) {
+    log.warn('node has used up its metric names; its samples are stored without new ones', { node: conn.name, names: status.names, limit: status.limit, example: status.examples[0], code: 'PROBE_ERR_METRIC_BUDGET' });
+  }
+  if (conn.toldBudget) return;
+  conn.toldBudget = true;
+  send({ type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: budgetMessage(status) });
 }

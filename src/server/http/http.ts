@@ -21,6 +21,7 @@ import type { OwnHosts } from '../net/own-hosts';
 import type { PageAccess, Viewer } from '../admin/page-access';
 import type { Refusal } from '../admin/password-guard';
 import { renderPrometheus } from './prometheus';
+import type { StorageState } from '../agents/store-watch';
 import { summarize } from './summary';
 
 export interface HttpDeps {
@@ -33,6 +34,8 @@ export interface HttpDeps {
   version: string;
   /** GET /healthz's figures for a viewer who may see the page: counting only the nodes it may see. */
   health: (audience: Audience) => Record<string, number>;
+  /** Whether samples are stored now: /healthz answers 503 "degraded" while not. */
+  storage?: () => StorageState;
   /** GET /api/alerts for a viewer. */
   alerts: (audience: Audience) => AlertsView;
   /** Who may see the page's data; without it, everyone sees what guests see. */
@@ -195,7 +198,10 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         // Whoever may not see the page learns only that the server is up: not how many nodes it watches.
         const viewer = await audienceOf(req);
         const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
-        return json(res, 200, audience ? { status: 'ok', version: deps.version, ...deps.health(audience) } : { status: 'ok' });
+        // Not storing (a full disk): up, but degraded, for everyone; monitors of the monitor see it by the status.
+        const storage = deps.storage?.();
+        const status = storage && !storage.storing ? { status: 'degraded', storing: false, reason: storage.reason, since: storage.since } : { status: 'ok' };
+        return json(res, storage && !storage.storing ? 503 : 200, audience ? { ...status, version: deps.version, ...deps.health(audience) } : status);
       }
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.

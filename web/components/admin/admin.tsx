@@ -17,9 +17,24 @@ import { RulesPanel } from './rules-panel';
 import { SecondFactorPanel } from './second-factor-panel';
 import { SignIn } from './sign-in';
 import { SilencesPanel } from './silences-panel';
+import { health, watchHealth } from '../../state/server-health';
+import { formatDuration, secondsSince } from '../../lib/format';
+
+/** Shown while the server cannot store samples: agents hold them, nothing is lost yet. */
+function StorageBanner() {
+  const h = health.value;
+  if (h?.status !== 'degraded') return null;
+  const since = h.since === undefined ? '–' : formatDuration(secondsSince(h.since, Date.now()));
+  return (
+    <p class="notice error" role="alert" data-testid="not-storing">
+      {t('notStoring', { reason: h.reason ?? '', since })}
+    </p>
+  );
+}
 
 export function Admin() {
   useEffect(() => void checkSession(), []);
+  useEffect(() => watchHealth(), []);
   const state = session.value;
   const message = notice.value;
   return (
@@ -32,6 +47,7 @@ export function Admin() {
           </button>
         )}
       </header>
+      {state === 'signed-in' && <StorageBanner />}
       {message && (
         <p class={`notice ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
           {message.text}

@@ -6,25 +6,17 @@
 import { useState } from 'preact/hooks';
 import type { AdminNode } from '../../state/admin';
 import { editNode, moveNode, removeNode, rotateNodeKey, setHidden } from '../../state/admin';
-import { formatDuration } from '../../lib/format';
 import { t } from '../../state/lang';
-import { Flag, StatusText } from '../node-status';
+import { ClockTag, Flag, StatusText } from '../node-status';
 import { NodeForm } from './node-form';
 import { NodeNotesForm } from './node-notes-form';
-
-/** Smaller offsets are the network's as much as the clock's. */
-const CLOCK_OFF_MS = 5000;
 
 function NodeName({ node }: { node: AdminNode }) {
   const names = node.metricNames;
   return (
     <th scope="row">
       <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}{' '}
-      {Math.abs(node.clockOffsetMs) >= CLOCK_OFF_MS && (
-        <span class="tag" title={t('clockOffHint')} data-testid={`clock-off-${node.name}`}>
-          {t(node.clockOffsetMs > 0 ? 'clockBehind' : 'clockAhead', { by: formatDuration(Math.abs(node.clockOffsetMs) / 1000) })}
-        </span>
-      )}{' '}
+      <ClockTag offsetMs={node.clockOffsetMs} testId={`clock-off-${node.name}`} />{' '}
       {names.refusedNames > 0 && (
         <span class="tag" title={t('metricNamesFullHint', { refused: names.refusedNames, example: names.examples[0] ?? '', limit: names.limit })} data-testid={`names-full-${node.name}`}>
           {t('metricNamesFull', { names: names.names })}

@@ -128,6 +128,7 @@ export const en = {
   editNode: 'Edit {name}',
   cancel: 'Cancel',
   hiddenTag: 'hidden',
+  notStoring: 'The server has not stored samples for {since} ({reason}): agents keep them and send them once it can. Free space in the data directory.',
   clockBehind: 'clock {by} behind',
   clockAhead: 'clock {by} ahead',
   clockOffHint: 'This node\'s clock is off: its samples are stored and shown at the server\'s time. Set up NTP on the node (e.g. systemd-timesyncd or chrony).',

@@ -129,6 +129,7 @@ export const zhCN: Record<StringKey, string> = {
   editNode: '编辑 {name}',
   cancel: '取消',
   hiddenTag: '已隐藏',
+  notStoring: '服务器已有 {since} 未能保存样本（{reason}）：代理会保留样本，待服务器恢复后再发送。请释放数据目录的空间。',
   clockBehind: '时钟慢 {by}',
   clockAhead: '时钟快 {by}',
   clockOffHint: '此节点的时钟不准：它的样本按服务器的时间保存和显示。请在节点上启用 NTP（如 systemd-timesyncd 或 chrony）。',
