@@ -19,7 +19,8 @@ if (args.includes('--if-stale') && upToDate(out)) {
 
 const started = Date.now();
 // dist/release/ is the release build's: kept.
-for (const f of existsSync(dist) ? readdirSync(dist) : []) if (f !== 'release') rmSync(path.join(dist, f), { recursive: true, force: true });
+for (const f of existsSync(dist) ? readdirSync(dist) : [])
+  if (f !== 'release') rmSync(path.join(dist, f), { recursive: true, force: true });
 mkdirSync(path.join(dist, 'web'), { recursive: true });
 
 await buildPage(path.join(dist, 'web'));

@@ -28,7 +28,17 @@ import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import { rssMB, rssSplitMB } from './proc-stats';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, 'node-exporter-seconds': { type: 'string' }, warmup: { type: 'string', default: '5' }, cold: { type: 'boolean', default: false }, 'agent-script': { type: 'string' }, probe: { type: 'string' }, 'agent-node-args': { type: 'string', default: '' } } });
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    'node-exporter-seconds': { type: 'string' },
+    warmup: { type: 'string', default: '5' },
+    cold: { type: 'boolean', default: false },
+    'agent-script': { type: 'string' },
+    probe: { type: 'string' },
+    'agent-node-args': { type: 'string', default: '' },
+  },
+});
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const neSeconds = Number(args['node-exporter-seconds'] ?? seconds);
@@ -40,10 +50,17 @@ if (!nodeExporter) throw new Error('node_exporter not found: apt-get install pro
 const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-agent-'));
 const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (line: string) => process.stderr.write(line + '\n');
+const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Other work on the machine shifts both figures; the ratio of the two, measured in one run, is what compares. */
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-const cpuModel = /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const cpuModel =
+  /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
+  os.cpus()[0]?.model ??
+  'unknown';
 
 /**
  * CPU seconds of a process's threads from their schedstat, in ns: /proc/<pid>/stat counts in
@@ -70,7 +87,9 @@ function userSystemSeconds(pid: number): [number, number] {
 }
 
 function start(command: string, argv: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { out: () => string } {
-  const child = spawn(command, argv, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { out: () => string };
+  const child = spawn(command, argv, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & {
+    out: () => string;
+  };
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -94,7 +113,9 @@ log(`CPU: ${cpuModel}, ${os.cpus().length} cores; load average at start ${loadAt
 try {
   const server = start(probe, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
   const port = Number(await until('server', () => /open http:\/\/127\.0\.0\.1:(\d+)\//.exec(server.out())?.[1]));
-  const key = /\n {2}(pk_\S+)\n/.exec(execFileSync(probe, ['node', 'add', 'bench', '--data', path.join(dir, 'data')], { encoding: 'utf8' }))![1]!;
+  const key = /\n {2}(pk_\S+)\n/.exec(
+    execFileSync(probe, ['node', 'add', 'bench', '--data', path.join(dir, 'data')], { encoding: 'utf8' }),
+  )![1]!;
 
   // A relay that counts the bytes the agent sends.
   let agentBytes = 0;
@@ -127,8 +148,23 @@ try {
   }
   // `--agent-script dist/probe.cjs --agent-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"`: the same
   // agent code from the bundle under this node, to profile it or try V8 flags (RSS then differs).
-  const agentCommand = args['agent-script'] ? [process.execPath, ...args['agent-node-args'].split(' ').filter(Boolean), path.resolve(args['agent-script'])] : [agentBinary];
-  const agent = start(agentCommand[0]!, [...agentCommand.slice(1), 'agent', '--server', `ws://127.0.0.1:${relayPort}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { PROBE_KEY: key });
+  const agentCommand = args['agent-script']
+    ? [process.execPath, ...args['agent-node-args'].split(' ').filter(Boolean), path.resolve(args['agent-script'])]
+    : [agentBinary];
+  const agent = start(
+    agentCommand[0]!,
+    [
+      ...agentCommand.slice(1),
+      'agent',
+      '--server',
+      `ws://127.0.0.1:${relayPort}`,
+      '--interval',
+      '1s',
+      '--state-dir',
+      path.join(dir, 'agent-state'),
+    ],
+    { PROBE_KEY: key },
+  );
   await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
   await sleep(warmup * 1000);
   log(`agent: measuring ${seconds} s`);
@@ -145,7 +181,9 @@ try {
     if (rss > agentRss) [agentRss, agentSplit] = [rss, rssSplitMB(agent.pid!)];
     if (seconds >= 300 && Date.now() >= nextMinute) {
       const split = rssSplitMB(agent.pid!);
-      log(`  minute ${Math.round((Date.now() - t0) / 60_000)}: RSS ${rss.toFixed(1)} MB (private ${split.anon.toFixed(1)}, executable pages ${split.file.toFixed(1)})`);
+      log(
+        `  minute ${Math.round((Date.now() - t0) / 60_000)}: RSS ${rss.toFixed(1)} MB (private ${split.anon.toFixed(1)}, executable pages ${split.file.toFixed(1)})`,
+      );
       nextMinute += 60_000;
     }
   }
@@ -183,7 +221,7 @@ try {
   const result = {
     agentCpuMsPerSample: +((agentCpu / samples) * 1000).toFixed(3),
     nodeExporterCpuMsPerScrape: +((neCpu / scrapes) * 1000).toFixed(3),
-    cpuRatio: +((agentCpu / samples) / (neCpu / scrapes)).toFixed(3),
+    cpuRatio: +(agentCpu / samples / (neCpu / scrapes)).toFixed(3),
     agentSystemShare: +((s1 - s0) / Math.max(0.01, u1 - u0 + s1 - s0)).toFixed(2),
     agentRssMB: +agentRss.toFixed(1),
     nodeExporterRssMB: +neRss.toFixed(1),
@@ -192,7 +230,9 @@ try {
     loadAverageStart: loadAtStart,
     loadAverageEnd: loadAverage(),
   };
-  log(`agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire; ${Math.round(result.agentSystemShare * 100)} % of its CPU in the kernel`);
+  log(
+    `agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire; ${Math.round(result.agentSystemShare * 100)} % of its CPU in the kernel`,
+  );
   log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
   log(`load average at end ${result.loadAverageEnd}`);
   console.log(JSON.stringify(result));

@@ -14,7 +14,14 @@ import WebSocket from 'ws';
 import { backoffDelay } from '../src/agent/backoff';
 import { FrameBook } from './frame-book';
 
-const { values: args } = parseArgs({ options: { url: { type: 'string' }, keys: { type: 'string' }, rate: { type: 'string', default: '500' }, json: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    keys: { type: 'string' },
+    rate: { type: 'string', default: '500' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const keys = readFileSync(args.keys!, 'utf8').trim().split('\n');
 /** Distinct value streams, and how many seconds of each: agents on one stream start at different steps. */
 const book = new FrameBook(64, 600);
@@ -61,7 +68,22 @@ let lateMaxMs = 0;
 let lateSlots = 0;
 
 function connect(i: number): void {
-  const agent: Agent = { index: i, ws: null as unknown as WebSocket, stream: i % book.streams, offset: (Math.floor(i / book.streams) * 37) % book.steps, seq: 0, acked: 0, open: false, tss: [], head: 0, compact: false, lastSeq: -1, lastTs: 0, attempt: 0, ackIntervalMs: 5000 };
+  const agent: Agent = {
+    index: i,
+    ws: null as unknown as WebSocket,
+    stream: i % book.streams,
+    offset: (Math.floor(i / book.streams) * 37) % book.steps,
+    seq: 0,
+    acked: 0,
+    open: false,
+    tss: [],
+    head: 0,
+    compact: false,
+    lastSeq: -1,
+    lastTs: 0,
+    attempt: 0,
+    ackIntervalMs: 5000,
+  };
   agents.push(agent);
   slots[i % SLOTS]!.push(agent);
   open(agent);
@@ -71,7 +93,16 @@ function open(agent: Agent): void {
   const ws = new WebSocket(args.url!, { headers: { Authorization: `Bearer ${keys[agent.index]}` }, perMessageDeflate: false });
   agent.ws = ws;
   ws.on('open', () => {
-    ws.send(JSON.stringify({ type: 'hello', protocol: 1, agentVersion: 'bench', intervalMs: 1000, metrics: book.schema, host: { hostname: `bench-${agent.index}`, os: 'Bench', kernel: '6', arch: 'x64', cpuModel: 'bench', cores: 2, bootTime: 0 } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        protocol: 1,
+        agentVersion: 'bench',
+        intervalMs: 1000,
+        metrics: book.schema,
+        host: { hostname: `bench-${agent.index}`, os: 'Bench', kernel: '6', arch: 'x64', cpuModel: 'bench', cores: 2, bootTime: 0 },
+      }),
+    );
   });
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as { type: string; seq?: number; compact?: boolean; ackIntervalMs?: number };
@@ -84,7 +115,7 @@ function open(agent: Agent): void {
       // Resend what was not acked, in order, before anything new, in the frames live samples use (as the agent does).
       const first = agent.seq - (agent.tss.length - agent.head) + 1;
       for (let k = agent.head; k < agent.tss.length; k++) transmit(agent, first + k - agent.head, agent.tss[k]!);
-      if (!agent.open && ++connected === keys.length) process.stdout.write(JSON.stringify({ event: 'connected', n: connected }) + '\n');
+      if (!agent.open && ++connected === keys.length) process.stdout.write(`${JSON.stringify({ event: 'connected', n: connected })}\n`);
       agent.open = true;
     }
   });
@@ -172,7 +203,9 @@ process.stdin.on('data', (d) => {
     const now = Date.now();
     let backlog = 0;
     for (const a of agents) for (let k = a.head; k < a.tss.length; k++) if (a.tss[k]! < now - a.ackIntervalMs - 3000) backlog++;
-    process.stdout.write(JSON.stringify({ event: 'stats', sent, transmitted, acked, open: connected, backlog, lateMaxMs, lateSlots }) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({ event: 'stats', sent, transmitted, acked, open: connected, backlog, lateMaxMs, lateSlots })}\n`,
+    );
     lateMaxMs = 0;
     lateSlots = 0;
   }

@@ -26,11 +26,23 @@ export const clock: Fault = async (dir, quick) => {
   const [node] = await nodes(server.base);
   const skew = Math.round(((node?.lastSeen ?? 0) - Date.now()) / 1000);
   await stop(agent, server.child);
-  return { fault: 'clock', ...tally(data), recoverSec, note: `agent under faketime +1h; newest sample stamped ${skew} s from the server's clock` };
+  return {
+    fault: 'clock',
+    ...tally(data),
+    recoverSec,
+    note: `agent under faketime +1h; newest sample stamped ${skew} s from the server's clock`,
+  };
 };
 
 /** A link through the fault proxy with `fault` for `seconds`, `agents` real agents. */
-async function linkFault(dir: string, name: string, fault: FaultOptions, seconds: number, agents: number, note: string): Promise<FaultResult> {
+async function linkFault(
+  dir: string,
+  name: string,
+  fault: FaultOptions,
+  seconds: number,
+  agents: number,
+  note: string,
+): Promise<FaultResult> {
   const data = path.join(dir, 'data');
   const keys = addNodes(data, agents);
   const server = await startServer(dir, data);
@@ -52,12 +64,20 @@ async function linkFault(dir: string, name: string, fault: FaultOptions, seconds
   await stop(server.child);
   proxy.close();
   const shown = offlineAt === null ? 'never shown offline' : `shown offline after ${(offlineAt / 1000).toFixed(1)} s`;
-  return { fault: name, ...tally(data), recoverSec, note: `${note}; ${shown}; ${proxy.stats.resets} resets of ${proxy.stats.connections} connections` };
+  return {
+    fault: name,
+    ...tally(data),
+    recoverSec,
+    note: `${note}; ${shown}; ${proxy.stats.resets} resets of ${proxy.stats.connections} connections`,
+  };
 }
 
-export const blackhole: Fault = (dir, quick) => linkFault(dir, 'blackhole', { blackhole: true }, quick ? 10 : 60, 1, `no FIN, no RST for ${quick ? 10 : 60} s`);
-export const latency: Fault = (dir, quick) => linkFault(dir, 'latency', { latencyMs: 300, jitterMs: 200 }, quick ? 15 : 60, 1, '300 ± 200 ms each way');
-export const resets: Fault = (dir, quick) => linkFault(dir, 'resets', { resetPerSecond: 0.05 }, quick ? 20 : 60, quick ? 3 : 10, '5 % of connections reset a second');
+export const blackhole: Fault = (dir, quick) =>
+  linkFault(dir, 'blackhole', { blackhole: true }, quick ? 10 : 60, 1, `no FIN, no RST for ${quick ? 10 : 60} s`);
+export const latency: Fault = (dir, quick) =>
+  linkFault(dir, 'latency', { latencyMs: 300, jitterMs: 200 }, quick ? 15 : 60, 1, '300 ± 200 ms each way');
+export const resets: Fault = (dir, quick) =>
+  linkFault(dir, 'resets', { resetPerSecond: 0.05 }, quick ? 20 : 60, quick ? 3 : 10, '5 % of connections reset a second');
 
 /** The server's data on a 48 MB tmpfs, filled with dd for a while, then freed. */
 export const disk: Fault = async (dir, quick) => {
@@ -86,7 +106,12 @@ export const disk: Fault = async (dir, quick) => {
     await sleep(3000);
     await stop(agent, server.child);
     const problems = tally(data);
-    return { fault: 'disk', ...problems, recoverSec, note: `48 MB tmpfs full for ${quick ? 10 : 25} s: /healthz ${degraded} while full, agent reconnects ${reconnects}` };
+    return {
+      fault: 'disk',
+      ...problems,
+      recoverSec,
+      note: `48 MB tmpfs full for ${quick ? 10 : 25} s: /healthz ${degraded} while full, agent reconnects ${reconnects}`,
+    };
   } finally {
     execFileSync('umount', ['-l', mnt]);
   }
@@ -104,7 +129,12 @@ export const segment: Fault = async (dir, quick) => {
   await stop(server.child);
   await sleep(quick ? 8000 : 30_000);
   await stop(agent);
-  const file = path.join(state, readdirSync(state).filter((n) => n.endsWith('.seg')).sort((a, b) => parseInt(b) - parseInt(a))[0]!);
+  const file = path.join(
+    state,
+    readdirSync(state)
+      .filter((n) => n.endsWith('.seg'))
+      .sort((a, b) => parseInt(b, 10) - parseInt(a, 10))[0]!,
+  );
   const bytes = readFileSync(file);
   for (let i = Math.floor(bytes.length * 0.4); i < Math.floor(bytes.length * 0.65); i++) bytes[i] = 0x7a;
   writeFileSync(file, bytes);
@@ -116,5 +146,10 @@ export const segment: Fault = async (dir, quick) => {
   const warned = agent.errLines.find((l) => /skipped|unreadable/.test(l)) ?? 'no warning';
   await sleep(2000);
   await stop(agent, server.child);
-  return { fault: 'segment', ...tally(data), recoverSec, note: `a quarter of a segment garbled; agent: ${warned.replace(/^\S+ \S+\s+/, '').slice(0, 120)}` };
+  return {
+    fault: 'segment',
+    ...tally(data),
+    recoverSec,
+    note: `a quarter of a segment garbled; agent: ${warned.replace(/^\S+ \S+\s+/, '').slice(0, 120)}`,
+  };
 };

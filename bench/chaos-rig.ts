@@ -56,7 +56,10 @@ export function addNodes(data: string, n: number, prefix = 'chaos'): string[] {
 /** The real agent at 1 s, to `port` on loopback; `prefix` runs it under another command (faketime). */
 export function startAgent(dir: string, port: number, key: string, stateDir: string, prefix: string[] = []): Child {
   const argv = [BINARY, 'agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', stateDir];
-  return start(prefix[0] ?? argv[0]!, [...prefix.slice(1), ...(prefix.length ? argv : argv.slice(1))], { cwd: dir, env: { PROBE_KEY: key } });
+  return start(prefix[0] ?? argv[0]!, [...prefix.slice(1), ...(prefix.length ? argv : argv.slice(1))], {
+    cwd: dir,
+    env: { PROBE_KEY: key },
+  });
 }
 
 /** Waits for a line on the child's stderr (the agent logs there); false past `ms`. */
@@ -90,7 +93,9 @@ export async function untilLive(base: string, timeoutMs: number): Promise<number
 
 /** Stops children with SIGTERM (the agents keep what is unacked, the server commits what it holds). */
 export async function stop(...children: Child[]): Promise<void> {
-  await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))))));
+  await Promise.all(
+    children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))))),
+  );
 }
 
 /**

@@ -20,7 +20,11 @@ export async function storm(dir: string, quick: boolean): Promise<FaultResult> {
   writeFileSync(keysFile, keys.join('\n'));
   let server = await startServer(dir, data);
   const port = server.port;
-  const sim = start(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile], { cwd: path.resolve(import.meta.dirname, '..') });
+  const sim = start(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile],
+    { cwd: path.resolve(import.meta.dirname, '..') },
+  );
   await sim.waitLine(/"event":"connected"/, 120_000);
   for (let k = 1; k <= kills; k++) {
     await sleep(everyMs);
@@ -50,5 +54,12 @@ export async function storm(dir: string, quick: boolean): Promise<FaultResult> {
   await stop(sim);
   await stop(server.child);
   const counts = tally(data);
-  return { fault: 'storm', ...counts, sent: final.sent!, lost: final.sent! - counts.stored, recoverSec, note: `${agents} simulated agents, SIGKILL every ${everyMs / 1000} s, ${kills} kills; settled = all reconnected, no backlog` };
+  return {
+    fault: 'storm',
+    ...counts,
+    sent: final.sent!,
+    lost: final.sent! - counts.stored,
+    recoverSec,
+    note: `${agents} simulated agents, SIGKILL every ${everyMs / 1000} s, ${kills} kills; settled = all reconnected, no backlog`,
+  };
 }

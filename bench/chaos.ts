@@ -27,11 +27,14 @@ const { values: args } = parseArgs({ options: { quick: { type: 'boolean', defaul
 const chosen = args.only ? args.only.split(',') : Object.keys(FAULTS);
 for (const name of chosen) if (!FAULTS[name]) throw new Error(`unknown fault ${name}: one of ${Object.keys(FAULTS).join(', ')}`);
 
-const cpuModel = /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+const cpuModel =
+  /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
+  os.cpus()[0]?.model ??
+  'unknown';
 
 /** What a fault needs that may be missing: a reason to skip it, or null. */
 function missing(name: string): string | null {
-  if ((name === 'disk') && process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
+  if (name === 'disk' && process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
   if (name === 'clock') {
     try {
       execFileSync('faketime', ['-f', '+1h', 'true']);
@@ -56,7 +59,9 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), `probe-chaos-${name}-`));
     try {
       const r = await FAULTS[name]!(dir, args.quick);
-      log(`${name}: sent ${r.sent}, stored ${r.stored}, lost ${r.lost}, doubled ${r.doubled}, recovered in ${r.recoverSec === null ? 'never' : `${r.recoverSec.toFixed(1)} s`} (${r.note})`);
+      log(
+        `${name}: sent ${r.sent}, stored ${r.stored}, lost ${r.lost}, doubled ${r.doubled}, recovered in ${r.recoverSec === null ? 'never' : `${r.recoverSec.toFixed(1)} s`} (${r.note})`,
+      );
       results.push(r);
     } catch (err) {
       log(`${name}: failed: ${(err as Error).message}`);

@@ -16,7 +16,7 @@ export type Child = ChildProcess & {
 export const children: Child[] = [];
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const log = (line: string) => process.stderr.write(line + '\n');
+export const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function collect(stream: NodeJS.ReadableStream, into: string[]): void {
   let buffer = '';
@@ -30,7 +30,11 @@ function collect(stream: NodeJS.ReadableStream, into: string[]): void {
 }
 
 export function start(command: string, argv: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
-  const child = spawn(command, argv, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] }) as Child;
+  const child = spawn(command, argv, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }) as Child;
   children.push(child);
   child.lines = [];
   child.errLines = [];

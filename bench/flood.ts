@@ -42,7 +42,7 @@ const children: ChildProcess[] = [];
 const closers: (() => void)[] = [];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (line: string) => process.stderr.write(line + '\n');
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Proc {
   child: ChildProcess;
@@ -84,7 +84,8 @@ async function until<T>(what: string, check: () => T | Promise<T>, ms: number): 
   }
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 function dbBytes(): number {
   return readdirSync(dataDir)
@@ -108,8 +109,15 @@ async function startServer(configFile: string): Promise<{ proc: Proc; base: stri
 }
 
 /** The flooding key: object-form samples, each with `namesPerSample` names never sent before. */
-async function flood(base: string, key: string, onStop: () => void): Promise<{ sent: number; notices: Record<string, number>; closed: string | null }> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/agent`, { headers: { Authorization: `Bearer ${key}` }, perMessageDeflate: false });
+async function flood(
+  base: string,
+  key: string,
+  onStop: () => void,
+): Promise<{ sent: number; notices: Record<string, number>; closed: string | null }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/agent`, {
+    headers: { Authorization: `Bearer ${key}` },
+    perMessageDeflate: false,
+  });
   const notices: Record<string, number> = {};
   let closed: string | null = null;
   ws.on('message', (data) => {
@@ -122,7 +130,16 @@ async function flood(base: string, key: string, onStop: () => void): Promise<{ s
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ type: 'hello', protocol: 1, agentVersion: 'flood', intervalMs: 1000, host: { hostname: 'flood', os: 'x', kernel: 'x', arch: 'x64', cpuModel: 'x', cores: 1, bootTime: 0 }, metrics: ['cpu'] }));
+  ws.send(
+    JSON.stringify({
+      type: 'hello',
+      protocol: 1,
+      agentVersion: 'flood',
+      intervalMs: 1000,
+      host: { hostname: 'flood', os: 'x', kernel: 'x', arch: 'x64', cpuModel: 'x', cores: 1, bootTime: 0 },
+      metrics: ['cpu'],
+    }),
+  );
   const t0 = Date.now();
   let seq = 0;
   const perTick = Math.max(1, Math.round(rate / 100));
@@ -149,7 +166,8 @@ async function flood(base: string, key: string, onStop: () => void): Promise<{ s
 
 async function main(): Promise<void> {
   // Nodes are added by the binary itself, so an older build measures against a database it knows.
-  const addNode = (name: string) => /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(execFileSync(binary, ['node', 'add', name, '--data', dataDir], { cwd: dir, encoding: 'utf8' }))![1]!;
+  const addNode = (name: string) =>
+    /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(execFileSync(binary, ['node', 'add', name, '--data', dataDir], { cwd: dir, encoding: 'utf8' }))![1]!;
   const honestKey = addNode('honest');
   const floodKey = addNode('flood');
 
@@ -170,12 +188,27 @@ async function main(): Promise<void> {
   closers.push(() => receiver.close());
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const configFile = path.join(dir, 'probe.json');
-  writeFileSync(configFile, JSON.stringify({ notifications: { hook: { type: 'webhook', url: hook } }, alerts: { rules: [{ name: 'node-down', kind: 'offline', for: '5s', notify: ['hook'] }] } }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      notifications: { hook: { type: 'webhook', url: hook } },
+      alerts: { rules: [{ name: 'node-down', kind: 'offline', for: '5s', notify: ['hook'] }] },
+    }),
+  );
 
   const serverStarted = Date.now();
   const { proc: server, base } = await startServer(configFile);
-  const agent = start(['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], { PROBE_KEY: honestKey });
-  await until('the honest agent online', async () => ((await (await fetch(`${base}/api/nodes`)).json()) as { name: string; online: boolean }[]).some((n) => n.name === 'honest' && n.online), 20_000);
+  const agent = start(['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], {
+    PROBE_KEY: honestKey,
+  });
+  await until(
+    'the honest agent online',
+    async () =>
+      ((await (await fetch(`${base}/api/nodes`)).json()) as { name: string; online: boolean }[]).some(
+        (n) => n.name === 'honest' && n.online,
+      ),
+    20_000,
+  );
   const waitMs = Number(args.wait) * 1000 - (Date.now() - serverStarted);
   if (waitMs > 0) say(`waiting ${Math.round(waitMs / 1000)} s for the server's offline grace to pass…`);
   await sleep(Math.max(0, waitMs));
@@ -190,12 +223,20 @@ async function main(): Promise<void> {
   let floodEndedAt = Infinity;
   const floodStart = Date.now();
   const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssMB(pid))), 100);
-  const progress = setInterval(() => say(`  ${Math.round((Date.now() - floodStart) / 1000)} s: /healthz answered ${healthMs.length}, last ${Math.round(healthMs.at(-1) ?? NaN)} ms; RSS ${Math.round(rssMB(pid))} MB`), 5000);
+  const progress = setInterval(
+    () =>
+      say(
+        `  ${Math.round((Date.now() - floodStart) / 1000)} s: /healthz answered ${healthMs.length}, last ${Math.round(healthMs.at(-1) ?? NaN)} ms; RSS ${Math.round(rssMB(pid))} MB`,
+      ),
+    5000,
+  );
   const poll = (async () => {
     while (polling) {
       const t = performance.now();
       // A request the server dropped (it may cut one that waited too long) counts with its time.
-      await fetch(`${base}/healthz`).then((r) => r.arrayBuffer()).catch(() => healthFailures++);
+      await fetch(`${base}/healthz`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => healthFailures++);
       const ms = performance.now() - t;
       healthMs.push(ms);
       await sleep(Math.max(0, 50 - ms));
@@ -230,7 +271,10 @@ async function main(): Promise<void> {
   const namesAfterFlood = metricNameRows();
   const log = server.err();
   const cutLines = log.split('\n').filter((l) => /node=honest/.test(l) && /(dropping its connection|agent disconnected)/.test(l));
-  const agentReconnects = agent.err().split('\n').filter((l) => /no word from the server|cannot reach server/.test(l)).length;
+  const agentReconnects = agent
+    .err()
+    .split('\n')
+    .filter((l) => /no word from the server|cannot reach server/.test(l)).length;
   const budgetLines = log.split('\n').filter((l) => /PROBE_ERR_METRIC_BUDGET/.test(l)).length;
   await agent.stop();
   await server.stop();
@@ -276,13 +320,23 @@ async function main(): Promise<void> {
     rssIdleNextStartMB: Math.round(rssIdleNextStart),
   };
   say(`CPU: ${result.cpu} (${os.cpus().length} cores)`);
-  say(`flood: ${result.samplesSent} samples × ${namesPerSample} new names in ${result.floodSeconds} s; server told the flooder: ${JSON.stringify(result.floodNotices)}${result.floodClosed ? `, closed ${result.floodClosed}` : ''}`);
-  say(`/healthz every 50 ms: ${result.healthzRequests} requests (${healthFailures} failed), p50 ${result.healthzP50Ms} ms, max ${result.healthzMaxMs} ms`);
-  say(`honest agent cut: ${result.honestCut ? 'YES' : 'no'} (server lines ${cutLines.length}, shown offline ${offlineSeen}× in /api/nodes, agent reconnects ${agentReconnects}); offline alerts fired for it: ${offlineAlerts} (for the flooding node after it hung up: ${floodNodeAlerts})`);
-  say(`server RSS: ${result.serverRssBeforeMB} MB before, ${result.serverRssPeakMB} MB at peak (+${result.serverRssPeakMB - result.serverRssBeforeMB})`);
-  say(`database after: ${(dbAfter / 1e6).toFixed(1)} MB, ${namesAfterFlood} metric names; history without metrics=: ${(historyBytes / 1e6).toFixed(2)} MB (HTTP ${historyStatus}) in ${result.historyMs} ms`);
+  say(
+    `flood: ${result.samplesSent} samples × ${namesPerSample} new names in ${result.floodSeconds} s; server told the flooder: ${JSON.stringify(result.floodNotices)}${result.floodClosed ? `, closed ${result.floodClosed}` : ''}`,
+  );
+  say(
+    `/healthz every 50 ms: ${result.healthzRequests} requests (${healthFailures} failed), p50 ${result.healthzP50Ms} ms, max ${result.healthzMaxMs} ms`,
+  );
+  say(
+    `honest agent cut: ${result.honestCut ? 'YES' : 'no'} (server lines ${cutLines.length}, shown offline ${offlineSeen}× in /api/nodes, agent reconnects ${agentReconnects}); offline alerts fired for it: ${offlineAlerts} (for the flooding node after it hung up: ${floodNodeAlerts})`,
+  );
+  say(
+    `server RSS: ${result.serverRssBeforeMB} MB before, ${result.serverRssPeakMB} MB at peak (+${result.serverRssPeakMB - result.serverRssBeforeMB})`,
+  );
+  say(
+    `database after: ${(dbAfter / 1e6).toFixed(1)} MB, ${namesAfterFlood} metric names; history without metrics=: ${(historyBytes / 1e6).toFixed(2)} MB (HTTP ${historyStatus}) in ${result.historyMs} ms`,
+  );
   say(`after probe node remove flood: ${namesAfterRemove} metric names; next start idles at ${result.rssIdleNextStartMB} MB RSS`);
-  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main()

@@ -51,11 +51,17 @@ export function shapes(seed: number): Shape[] {
   const bursts: number[] = [0];
   for (let d = 0; d < 60; d++) bursts.push(bursts[d]! + g * between(0.2, 1.8));
   const burstHour = Array.from({ length: 60 }, () => r());
-  const burst = (t: number) => bursts[Math.floor(t)]! + (frac(t) >= burstHour[Math.floor(t)]! ? bursts[Math.floor(t) + 1]! - bursts[Math.floor(t)]! : 0);
+  const burst = (t: number) =>
+    bursts[Math.floor(t)]! + (frac(t) >= burstHour[Math.floor(t)]! ? bursts[Math.floor(t) + 1]! - bursts[Math.floor(t)]! : 0);
   const workday = (t: number) => (frac(t / 7) < 5 / 7 && frac(t) > 8 / 24 && frac(t) < 20 / 24 ? 1 : 0);
   return [
     { name: 'linear', fills: true, noise: 0.2, level: (t) => 100 - g * (F - t) },
-    { name: 'weekly+trend', fills: true, noise: 0.2, level: (t) => 100 - weekA - g * (F - t) + weekA * Math.sin((2 * Math.PI * t) / 7 + phase) },
+    {
+      name: 'weekly+trend',
+      fills: true,
+      noise: 0.2,
+      level: (t) => 100 - weekA - g * (F - t) + weekA * Math.sin((2 * Math.PI * t) / 7 + phase),
+    },
     { name: 'rotation+trend', fills: true, noise: 0.2, level: (t) => 100 - rot - g * (F - t) + rot * frac(t - 3 / 24) },
     { name: 'cleanups+trend', fills: true, noise: 0.2, level: (t) => 100 - 2 * g * (F - t) + (t < 12 ? cut : 0) + (t < F - 18 ? cut : 0) },
     { name: 'bursts+trend', fills: true, noise: 0.1, level: (t) => 100 - burst(F) + burst(t) },
@@ -72,7 +78,12 @@ export function shapes(seed: number): Shape[] {
     { name: 'rotation, no trend', fills: false, noise: 0.2, level: (t) => 75 + 15 * frac(t - 3 / 24) },
     { name: 'grew, cleaned, flat', fills: false, noise: 0.2, level: (t) => (t < 27 ? 30 + 1.2 * g * t : 45) },
     { name: 'jump, then flat', fills: false, noise: 0.2, level: (t) => (t < 30 ? flat - 10 : flat + 10) },
-    { name: 'near full, wandering', fills: false, noise: 0.3, level: (t) => 92 + 1.5 * Math.sin((2 * Math.PI * t) / 3.3 + phase) + 0.8 * Math.sin((2 * Math.PI * t) / 1.7) },
+    {
+      name: 'near full, wandering',
+      fills: false,
+      noise: 0.3,
+      level: (t) => 92 + 1.5 * Math.sin((2 * Math.PI * t) / 3.3 + phase) + 0.8 * Math.sin((2 * Math.PI * t) / 1.7),
+    },
   ];
 }
 

@@ -21,12 +21,20 @@ type Method = (c: Case, origin: number) => { at: number | null; low?: number | n
 
 /** predict_linear(v[window], t) >= capacity, solved for t: least squares over the window's samples. */
 export function predictLinear(samples: readonly SeriesPoint[], origin: number, windowMs: number, capacity: number): number | null {
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (const s of samples) {
     if (s.ts > origin) break;
     if (s.ts <= origin - windowMs) continue;
     const x = (s.ts - origin) / 3_600_000;
-    n++; sx += x; sy += s.value; sxx += x * x; sxy += x * s.value;
+    n++;
+    sx += x;
+    sy += s.value;
+    sxx += x * x;
+    sxy += x * s.value;
   }
   if (n < 2) return null;
   const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
@@ -44,10 +52,17 @@ const METHODS: Record<string, Method> = {
   'predict_linear[7d]': (c, origin) => ({ at: predictLinear(c.samples, origin, 7 * DAY_MS, CAPACITY) }),
 };
 
-interface Tally { errors: number[]; falseAlerts: number; missedAlerts: number; inRange: number }
+interface Tally {
+  errors: number[];
+  falseAlerts: number;
+  missedAlerts: number;
+  inRange: number;
+}
 
 function backtest(seeds: number): { cases: number; tallies: Record<string, Tally> } {
-  const tallies: Record<string, Tally> = Object.fromEntries(Object.keys(METHODS).map((m) => [m, { errors: [], falseAlerts: 0, missedAlerts: 0, inRange: 0 }]));
+  const tallies: Record<string, Tally> = Object.fromEntries(
+    Object.keys(METHODS).map((m) => [m, { errors: [], falseAlerts: 0, missedAlerts: 0, inRange: 0 }]),
+  );
   let cases = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     for (const shape of shapes(seed)) {
@@ -68,7 +83,8 @@ function backtest(seeds: number): { cases: number; tallies: Record<string, Tally
           t.errors.push(...errs);
           parts.push(`${name} ${errs.map((e) => e.toFixed(0).padStart(3)).join(' ')} %`);
         } else {
-          let fired = 0, origins = 0;
+          let fired = 0,
+            origins = 0;
           for (let origin = START + 28 * DAY_MS; origin <= START + 35 * DAY_MS; origin += DAY_MS / 4, origins++) {
             const { at } = method(c, origin);
             if (at !== null && at - origin <= ALERT_MS) fired++;
@@ -100,26 +116,35 @@ function runBacktest(seeds: number): void {
   console.log(`time left error at ${HORIZONS_DAYS.join(', ')} days ahead (filling series); 7-day alerts every 6 h over a week (flat ones)`);
   const t0 = process.hrtime.bigint();
   const { cases, tallies } = backtest(seeds);
-  const summary = (t: Tally) => ({ medianAbsErrorPct: +median(t.errors).toFixed(1), falseAlerts: t.falseAlerts, missedAlerts: t.missedAlerts });
+  const summary = (t: Tally) => ({
+    medianAbsErrorPct: +median(t.errors).toFixed(1),
+    falseAlerts: t.falseAlerts,
+    missedAlerts: t.missedAlerts,
+  });
   const { ours, ...baselines } = tallies;
   const inRangePct = +((ours!.inRange / ours!.errors.length) * 100).toFixed(0);
   console.log('missedAlerts: forecasts 3 and 5 days before a disk fills that would not raise a 7-day alert');
   console.log('inRangePct: forecasts whose low–high range held the true moment');
-  console.log(JSON.stringify({
-    cases,
-    horizonsDays: HORIZONS_DAYS,
-    ...summary(ours!),
-    inRangePct,
-    baselines: Object.fromEntries(Object.entries(baselines).map(([name, t]) => [name, summary(t)])),
-    seconds: +(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1),
-    cpu: cpuModel(),
-  }));
+  console.log(
+    JSON.stringify({
+      cases,
+      horizonsDays: HORIZONS_DAYS,
+      ...summary(ours!),
+      inRangePct,
+      baselines: Object.fromEntries(Object.entries(baselines).map(([name, t]) => [name, summary(t)])),
+      seconds: +(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1),
+      cpu: cpuModel(),
+    }),
+  );
 }
 
 function runSeries(file: string, capacityText: string | undefined): void {
   const capacity = Number(capacityText);
   if (capacityText === undefined || !(capacity > 0) || !Number.isFinite(capacity)) {
-    throw new ProbeError('PROBE_ERR_CONFIG', `"--capacity" must be a positive number in the series' unit (got ${capacityText ?? 'nothing'})`);
+    throw new ProbeError(
+      'PROBE_ERR_CONFIG',
+      `"--capacity" must be a positive number in the series' unit (got ${capacityText ?? 'nothing'})`,
+    );
   }
   let text: string;
   try {
@@ -131,7 +156,9 @@ function runSeries(file: string, capacityText: string | undefined): void {
   console.log(JSON.stringify({ fullAt: f.fullAt, low: f.low, high: f.high, ...(f.reason ? { reason: f.reason } : {}) }));
 }
 
-const { values: args } = parseArgs({ options: { series: { type: 'string' }, capacity: { type: 'string' }, seeds: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { series: { type: 'string' }, capacity: { type: 'string' }, seeds: { type: 'string', default: '3' } },
+});
 try {
   if (args.series !== undefined) runSeries(args.series, args.capacity);
   else runBacktest(Math.max(1, Number(args.seeds) || 3));

@@ -35,7 +35,11 @@ export async function measureWindow(w: Windows, receiver: Child, sender: Child):
 /** VictoriaMetrics fed `nodes` nodes' values: its CPU seconds per million values. */
 export async function measureVictoriaMetrics(w: Windows, nodes: number): Promise<number> {
   const port = 18_428 + Math.floor(Math.random() * 1000);
-  const vm = w.start('/usr/bin/victoria-metrics', [`-storageDataPath=${path.join(w.dir, 'vm')}`, `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR']);
+  const vm = w.start('/usr/bin/victoria-metrics', [
+    `-storageDataPath=${path.join(w.dir, 'vm')}`,
+    `-httpListenAddr=127.0.0.1:${port}`,
+    '-loggerLevel=ERROR',
+  ]);
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
@@ -44,7 +48,15 @@ export async function measureVictoriaMetrics(w: Windows, nodes: number): Promise
     }
     await sleep(100);
   }
-  const feeder = w.start(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'vm-feeder.ts'), '--url', `http://127.0.0.1:${port}`, '--nodes', String(nodes)]);
+  const feeder = w.start(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(import.meta.dirname, 'vm-feeder.ts'),
+    '--url',
+    `http://127.0.0.1:${port}`,
+    '--nodes',
+    String(nodes),
+  ]);
   const { cpu, sent } = await measureWindow(w, vm, feeder);
   return (cpu / sent) * 1e6;
 }
@@ -58,4 +70,3 @@ export async function measureFloor(w: Windows, startAgents: (url: string) => Chi
   const { cpu, sent } = await measureWindow(w, server, agentProc);
   return (cpu / sent) * 1e6;
 }
-

@@ -18,7 +18,13 @@ export interface Recovery {
 }
 
 /** kill -9 the server, wait `downS` seconds, start it again and time how the fleet comes back. */
-export async function restart(old: Child, startAgain: () => Child, agentProc: Child, agents: number, downS: number): Promise<[Child, Recovery]> {
+export async function restart(
+  old: Child,
+  startAgain: () => Child,
+  agentProc: Child,
+  agents: number,
+  downS: number,
+): Promise<[Child, Recovery]> {
   log(`restart: kill -9 the server, start it again after ${downS} s`);
   old.kill('SIGKILL');
   await new Promise((r) => old.once('exit', r));
@@ -43,7 +49,9 @@ export async function recover(server: ChildProcess, agentProc: Child, agents: nu
     if (Number.isNaN(reconnectedS) && stats.open === agents) reconnectedS = elapsed;
     if (stats.open === agents && stats.backlog === 0) {
       const recovery = { reconnectedS, caughtUpS: elapsed, backlogAtStart, cores: (cpuSeconds(server.pid!) - cpu0) / elapsed, peakRssMB };
-      log(`${what}: all ${agents} agents back after ${reconnectedS.toFixed(1)} s, backlog of ${backlogAtStart} samples cleared after ${elapsed.toFixed(1)} s (${recovery.cores.toFixed(2)} cores, peak RSS ${peakRssMB.toFixed(0)} MB)`);
+      log(
+        `${what}: all ${agents} agents back after ${reconnectedS.toFixed(1)} s, backlog of ${backlogAtStart} samples cleared after ${elapsed.toFixed(1)} s (${recovery.cores.toFixed(2)} cores, peak RSS ${peakRssMB.toFixed(0)} MB)`,
+      );
       return recovery;
     }
     if (elapsed > 300) throw new Error(`${what}: not recovered after 300 s: ${JSON.stringify(stats)}`);

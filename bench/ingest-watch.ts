@@ -39,7 +39,13 @@ export class LiveClient {
   /** p50, p99, p99.9 and the worst, and the share later than 250 ms. */
   figures(): { p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number; over250: number } {
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), p999Ms: percentile(sorted, 99.9), maxMs: sorted.at(-1) ?? NaN, over250: sorted.filter((ms) => ms > 250).length / sorted.length };
+    return {
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      p999Ms: percentile(sorted, 99.9),
+      maxMs: sorted.at(-1) ?? NaN,
+      over250: sorted.filter((ms) => ms > 250).length / sorted.length,
+    };
   }
 
   terminate(): void {
@@ -62,7 +68,9 @@ export interface LoopSummary {
 
 /** Sums up the server's "event loop" log lines (key=value, from src/server/event-loop.ts). */
 export function summarizeLoop(lines: readonly string[], periodS: number): LoopSummary | null {
-  const periods = lines.filter((l) => / event loop /.test(l)).map((l) => Object.fromEntries([...l.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1]!, Number(m[2])])));
+  const periods = lines
+    .filter((l) => / event loop /.test(l))
+    .map((l) => Object.fromEntries([...l.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1]!, Number(m[2])])));
   if (periods.length === 0) return null;
   const sum = (key: string) => periods.reduce((s, p) => s + (p[key] ?? 0), 0);
   const max = (key: string) => Math.max(...periods.map((p) => p[key] ?? 0));

@@ -69,7 +69,17 @@ const CONNECT_MS = 120_000 + agents * 20;
 
 const startChild = (command: string, argv: string[], env?: NodeJS.ProcessEnv) => start(command, argv, { cwd: root, env });
 const windows = { warmupS: warmup, seconds, start: startChild, dir };
-const startAgents = (url: string) => startChild(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', url, '--keys', path.join(dir, 'keys.txt'), ...(args.json ? ['--json'] : [])]);
+const startAgents = (url: string) =>
+  startChild(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(root, 'bench/agents.ts'),
+    '--url',
+    url,
+    '--keys',
+    path.join(dir, 'keys.txt'),
+    ...(args.json ? ['--json'] : []),
+  ]);
 
 /** Adds a node per simulated agent, and writes their keys for bench/agents.ts. */
 function addNodes(): void {
@@ -88,8 +98,13 @@ function addNodes(): void {
 
 /** Returns how to start the server on an address (again after --restart), with the example's alert rules. */
 function serverStarter(): (listen: string) => Child {
-  const nodeArgs = [...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []), ...(args['server-node-args']?.split(' ').filter(Boolean) ?? [])];
-  const serverCommand = nodeArgs.length ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli/main.ts')]] as const) : ([path.resolve(args.probe ?? path.join(root, 'dist/probe')), []] as const);
+  const nodeArgs = [
+    ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []),
+    ...(args['server-node-args']?.split(' ').filter(Boolean) ?? []),
+  ];
+  const serverCommand = nodeArgs.length
+    ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli/main.ts')]] as const)
+    : ([path.resolve(args.probe ?? path.join(root, 'dist/probe')), []] as const);
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
     ...(args['ack-interval'] ? { server: { ackInterval: args['ack-interval'] } } : {}),
@@ -99,14 +114,35 @@ function serverStarter(): (listen: string) => Child {
         { name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, recover: 80, for: '5m', notify: ['hook'] },
         { name: 'load-high', expr: 'load5 > cores * 2', for: '10m', notify: ['hook'] },
         { name: 'memory-high', expr: 'memUsedBytes / memTotalBytes * 100 > 90', for: '10m', notify: ['hook'] },
-        { name: 'disk-full', expr: 'diskUsedBytes / diskTotalBytes * 100 > 90', recover: 'diskUsedBytes / diskTotalBytes * 100 < 85', notify: ['hook'] },
+        {
+          name: 'disk-full',
+          expr: 'diskUsedBytes / diskTotalBytes * 100 > 90',
+          recover: 'diskUsedBytes / diskTotalBytes * 100 < 85',
+          notify: ['hook'],
+        },
         { name: 'node-down', kind: 'offline', for: '60s', notify: ['hook'] },
       ],
     },
   };
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   // Info level for the event loop's lines; nothing else logs at info per agent or per sample.
-  return (listen) => startChild(serverCommand[0], [...serverCommand[1], 'server', '--config', path.join(dir, 'config.json'), '--listen', listen, '--data', path.join(dir, 'data'), '--log-level', 'info'], { PROBE_EVENT_LOOP_LOG: `${LOOP_PERIOD_S}s` });
+  return (listen) =>
+    startChild(
+      serverCommand[0],
+      [
+        ...serverCommand[1],
+        'server',
+        '--config',
+        path.join(dir, 'config.json'),
+        '--listen',
+        listen,
+        '--data',
+        path.join(dir, 'data'),
+        '--log-level',
+        'info',
+      ],
+      { PROBE_EVENT_LOOP_LOG: `${LOOP_PERIOD_S}s` },
+    );
 }
 
 interface IngestWindow {
@@ -162,7 +198,10 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient):
 
 /** A second window with `viewers` pages open: CPU per sample with them, as a multiple of without. */
 async function measureViewers(url: string, pid: number, agentProc: Child, cpuPerSampleWithout: number): Promise<number> {
-  const clients = Array.from({ length: viewers }, () => new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false }));
+  const clients = Array.from(
+    { length: viewers },
+    () => new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false }),
+  );
   clients.forEach((c) => c.on('message', () => undefined));
   await sleep(5000);
   const v0 = cpuSeconds(pid);
@@ -172,7 +211,9 @@ async function measureViewers(url: string, pid: number, agentProc: Child, cpuPer
   const v1 = cpuSeconds(pid);
   const vs1 = (await request(agentProc, /"stats"/)).sent!;
   const ratio = (v1 - v0) / (vs1 - vs0) / cpuPerSampleWithout;
-  log(`with ${viewers} viewers: ${((v1 - v0) / ((Date.now() - vw0) / 1000)).toFixed(3)} cores; CPU per sample ×${ratio.toFixed(2)} of without`);
+  log(
+    `with ${viewers} viewers: ${((v1 - v0) / ((Date.now() - vw0) / 1000)).toFixed(3)} cores; CPU per sample ×${ratio.toFixed(2)} of without`,
+  );
   clients.forEach((c) => c.terminate());
   return ratio;
 }
@@ -229,11 +270,23 @@ type Probe = Awaited<ReturnType<typeof measureProbe>>;
 
 function report(probe: Probe): void {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
-  log(`machine: ${cpuModel}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  log(`probe: ${probe.cpuSecondsPerMillionValues.toFixed(3)} CPU-s per million values, ${probe.serverCores.toFixed(3)} cores, RSS ${probe.peakRss.toFixed(0)} MB, p50 ${probe.p50Ms} ms, p99 ${probe.p99Ms} ms, p99.9 ${probe.p999Ms} ms, max ${probe.maxMs} ms, ${(probe.over250 * 100).toFixed(2)} % over 250 ms, acked ${(probe.ackedShare * 100).toFixed(3)} %`);
-  log(`load generator: ${probe.generatorCores.toFixed(3)} cores, ${probe.samplesPerSecond.toFixed(0)} samples/s taken, ${probe.framesPerSecond.toFixed(0)} frames/s sent (of ${agents} due), its timer at worst ${probe.generatorLateMaxMs} ms late (${probe.generatorLateSlots} slots 50 ms late or more); live client ${probe.clientCores.toFixed(3)} cores`);
+  log(
+    `machine: ${cpuModel}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  log(
+    `probe: ${probe.cpuSecondsPerMillionValues.toFixed(3)} CPU-s per million values, ${probe.serverCores.toFixed(3)} cores, RSS ${probe.peakRss.toFixed(0)} MB, p50 ${probe.p50Ms} ms, p99 ${probe.p99Ms} ms, p99.9 ${probe.p999Ms} ms, max ${probe.maxMs} ms, ${(probe.over250 * 100).toFixed(2)} % over 250 ms, acked ${(probe.ackedShare * 100).toFixed(3)} %`,
+  );
+  log(
+    `load generator: ${probe.generatorCores.toFixed(3)} cores, ${probe.samplesPerSecond.toFixed(0)} samples/s taken, ${probe.framesPerSecond.toFixed(0)} frames/s sent (of ${agents} due), its timer at worst ${probe.generatorLateMaxMs} ms late (${probe.generatorLateSlots} slots 50 ms late or more); live client ${probe.clientCores.toFixed(3)} cores`,
+  );
   const loop = probe.loop;
-  if (loop) log(`server event loop: delay p99 at worst ${loop.worstP99Ms} ms, max ${loop.maxMs} ms (per ${LOOP_PERIOD_S} s: ${loop.maxByPeriod.join(' ')}); GC ${loop.gcMsPerS} ms/s, longest pause ${loop.gcMaxMs} ms, ${loop.majorGcs} full`);
+  if (loop)
+    log(
+      `server event loop: delay p99 at worst ${loop.worstP99Ms} ms, max ${loop.maxMs} ms (per ${LOOP_PERIOD_S} s: ${loop.maxByPeriod.join(' ')}); GC ${loop.gcMsPerS} ms/s, longest pause ${loop.gcMaxMs} ms, ${loop.majorGcs} full`,
+    );
 }
 
 try {
@@ -248,7 +301,9 @@ try {
   let floor: number | null = null;
   if (args.floor) {
     floor = (await measureFloor(windows, startAgents, CONNECT_MS)) / valuesPerSample;
-    log(`bare ws server, receiving only: ${floor.toFixed(3)} CPU-s per million values${vm === null ? '' : `; ratio floor/VM ${(floor / vm).toFixed(2)}`}`);
+    log(
+      `bare ws server, receiving only: ${floor.toFixed(3)} CPU-s per million values${vm === null ? '' : `; ratio floor/VM ${(floor / vm).toFixed(2)}`}`,
+    );
   }
   console.log(
     JSON.stringify({
@@ -269,8 +324,12 @@ try {
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
       ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
       ...(floor === null ? {} : { wsFloorCpuSecondsPerMillionValues: +floor.toFixed(3) }),
-      ...(probe.dropRecovery === null ? {} : { dropReconnectedS: +probe.dropRecovery.reconnectedS.toFixed(1), dropCaughtUpS: +probe.dropRecovery.caughtUpS.toFixed(1) }),
-      ...(probe.recovery === null ? {} : { restartReconnectedS: +probe.recovery.reconnectedS.toFixed(1), restartCaughtUpS: +probe.recovery.caughtUpS.toFixed(1) }),
+      ...(probe.dropRecovery === null
+        ? {}
+        : { dropReconnectedS: +probe.dropRecovery.reconnectedS.toFixed(1), dropCaughtUpS: +probe.dropRecovery.caughtUpS.toFixed(1) }),
+      ...(probe.recovery === null
+        ? {}
+        : { restartReconnectedS: +probe.recovery.reconnectedS.toFixed(1), restartCaughtUpS: +probe.recovery.caughtUpS.toFixed(1) }),
     }),
   );
 } finally {

@@ -35,7 +35,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const COUNTRIES = ['JP', 'DE', 'US', 'SG', 'NL', 'FR', 'HK', 'GB', 'CA', 'AU'];
 const FIRST_RENDER_MS = 1500;
 const STEADY_TRACE_MS = 5000;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 function start(command: string, argv: string[]): ChildProcess & { out: () => string } {
   const child = spawn(command, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }) as ChildProcess & { out: () => string };
@@ -133,14 +141,38 @@ try {
   for (let i = 0; i < count; i++) {
     const key = generateKey();
     keys.push(key);
-    store.addNode({ name: `node-${String(i).padStart(3, '0')}`, group: `region-${i % 5}`, location: COUNTRIES[i % COUNTRIES.length]!, keyHash: hashKey(key) }, Date.now());
+    store.addNode(
+      {
+        name: `node-${String(i).padStart(3, '0')}`,
+        group: `region-${i % 5}`,
+        location: COUNTRIES[i % COUNTRIES.length]!,
+        keyHash: hashKey(key),
+      },
+      Date.now(),
+    );
   }
   store.close();
   writeFileSync(path.join(dir, 'keys.txt'), keys.join('\n'));
 
-  const server = start(path.join(root, 'dist/probe'), ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--log-level', 'warn']);
+  const server = start(path.join(root, 'dist/probe'), [
+    'server',
+    '--listen',
+    '127.0.0.1:0',
+    '--data',
+    path.join(dir, 'data'),
+    '--log-level',
+    'warn',
+  ]);
   const url = await until('server URL', () => /open (http:\/\/\S+)\//.exec(server.out())?.[1], 15_000);
-  const agents = start(process.execPath, ['--import', 'tsx', path.join(root, 'bench/agents.ts'), '--url', `${url.replace('http', 'ws')}/ws/agent`, '--keys', path.join(dir, 'keys.txt')]);
+  const agents = start(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(root, 'bench/agents.ts'),
+    '--url',
+    `${url.replace('http', 'ws')}/ws/agent`,
+    '--keys',
+    path.join(dir, 'keys.txt'),
+  ]);
   await until('agents connected', () => agents.out().includes('"connected"'), 60_000);
 
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -164,7 +196,7 @@ try {
       let firstScript = 0;
       // No polling while the first render runs (polling is script time too): wait, then check.
       const firstTraced = await traced(browser, page, async () => {
-        await page.goto(url + '/');
+        await page.goto(`${url}/`);
         await sleep(FIRST_RENDER_MS);
         firstScript = (await metric(cdp, 'ScriptDuration')) * 1000;
       });
@@ -173,7 +205,8 @@ try {
       // (No named functions inside evaluate: tsx would wrap them in a helper the page lacks.)
       const before = await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join(), selector);
       await sleep(2500);
-      const changing = before !== (await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join(), selector));
+      const changing =
+        before !== (await page.evaluate((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent).join(), selector));
       if (!changing) throw new Error('the page did not change in 2.5 s: the live feed is not reaching it');
       const { busy, total } = await steadyLoad(page, cdp);
       const script = (await traced(browser, page, () => sleep(STEADY_TRACE_MS))) / STEADY_TRACE_MS;

@@ -31,7 +31,7 @@ const SAMPLE_MS = 1000;
 /** systeminformation answers networkStats from its cache within 500 ms of the last read. */
 const SI_CACHE_MS = 510;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (line: string) => process.stderr.write(line + '\n');
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 interface Cpu {
   ownMs: number;
@@ -62,13 +62,17 @@ class CpuMeter {
 
 /** Loading the module in a plain Node, as the executable does (tsx's loader would add its own cost): median of 3. */
 function loadMs(): number {
-  const script = "const c = process.cpuUsage(); require('systeminformation'); const d = process.cpuUsage(c); console.log((d.user + d.system) / 1000)";
+  const script =
+    "const c = process.cpuUsage(); require('systeminformation'); const d = process.cpuUsage(c); console.log((d.user + d.system) / 1000)";
   const runs = [0, 1, 2].map(() => Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }))).sort((a, b) => a - b);
   return runs[1]!;
 }
 
 const si = systemInformation();
-const ifaces = (await si.networkInterfaces()).filter(isPortablePhysical).map((i) => i.iface).join(',');
+const ifaces = (await si.networkInterfaces())
+  .filter(isPortablePhysical)
+  .map((i) => i.iface)
+  .join(',');
 
 async function eachCall(name: string, call: () => Promise<unknown>, gapMs = 0) {
   const meter = new CpuMeter();
@@ -110,13 +114,30 @@ const calls = {
 };
 const portable = await scheduled((now) => portableCollectors(systemInformation(), now));
 const proc = await scheduled(() => platformCollectors('/proc'));
-const portableDiskNet = await scheduled((now) => portableCollectors(systemInformation(), now).filter((c) => c.name === 'disk' || c.name === 'network'));
+const portableDiskNet = await scheduled((now) =>
+  portableCollectors(systemInformation(), now).filter((c) => c.name === 'disk' || c.name === 'network'),
+);
 const procDiskNet = await scheduled(() => [diskCollector(new ProcFile('/proc/mounts')), networkCollector(new ProcFile('/proc/net/dev'))]);
 const ratio = Math.round((portable.ms / proc.ms) * 10) / 10;
 const diskNetRatio = Math.round(portableDiskNet.ms / procDiskNet.ms);
 const diskEvery = DISK_PERIOD_MS / SAMPLE_MS;
 const netEvery = NETWORK_PERIOD_MS / SAMPLE_MS;
-log(`portable path as scheduled (fsSize every ${diskEvery} samples, network every ${netEvery}): ${portable.ms.toFixed(3)} ms per sample (${portable.childrenMs.toFixed(3)} in spawned processes)`);
+log(
+  `portable path as scheduled (fsSize every ${diskEvery} samples, network every ${netEvery}): ${portable.ms.toFixed(3)} ms per sample (${portable.childrenMs.toFixed(3)} in spawned processes)`,
+);
 log(`/proc path (every Linux collector, more metrics): ${proc.ms.toFixed(3)} ms per sample; portable / proc: ${ratio}x`);
-log(`disk and network alone: portable ${portableDiskNet.ms.toFixed(3)} ms, /proc ${procDiskNet.ms.toFixed(3)} ms per sample; portable / proc: ${diskNetRatio}x`);
-console.log(JSON.stringify({ cpuModel: os.cpus()[0]?.model, samples, siLoadMs, siCallMs: calls, portableMsPerSample: portable, procMsPerSample: proc, ratio, diskNet: { portableMsPerSample: portableDiskNet, procMsPerSample: procDiskNet, ratio: diskNetRatio } }));
+log(
+  `disk and network alone: portable ${portableDiskNet.ms.toFixed(3)} ms, /proc ${procDiskNet.ms.toFixed(3)} ms per sample; portable / proc: ${diskNetRatio}x`,
+);
+console.log(
+  JSON.stringify({
+    cpuModel: os.cpus()[0]?.model,
+    samples,
+    siLoadMs,
+    siCallMs: calls,
+    portableMsPerSample: portable,
+    procMsPerSample: proc,
+    ratio,
+    diskNet: { portableMsPerSample: portableDiskNet, procMsPerSample: procDiskNet, ratio: diskNetRatio },
+  }),
+);

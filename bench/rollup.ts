@@ -24,7 +24,10 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 try {
   const store = openSqliteStore(dir, { rawRetentionMs: 400 * 86_400_000 });
   const start = Date.UTC(2026, 0, 5); // a Monday 00:00 UTC: the day and week blocks start empty
-  const ids = Array.from({ length: nodes }, (_, n) => store.addNode({ name: `n${n}`, group: '', location: '', keyHash: `hash${n}` }, start).id);
+  const ids = Array.from(
+    { length: nodes },
+    (_, n) => store.addNode({ name: `n${n}`, group: '', location: '', keyHash: `hash${n}` }, start).id,
+  );
   const streams = ids.map((_, n) => metricStream(n + 1));
   const valuesPerSample = Object.keys(streams[0]!()).length;
   const perHour: number[] = [];
@@ -42,7 +45,7 @@ try {
     }
     const c0 = process.cpuUsage();
     let units = 0;
-    for (let n; (n = store.compact(start + (hour + 1) * 3_600_000 + 10_000, 25)) > 0; ) units += n;
+    for (let n: number; (n = store.compact(start + (hour + 1) * 3_600_000 + 10_000, 25)) > 0; ) units += n;
     if (units !== nodes * HOUR_COST) throw new Error(`expected ${nodes} hours rolled, did ${units / HOUR_COST}`);
     perHour.push(cpuMs(c0) / nodes);
   }
@@ -52,10 +55,24 @@ try {
   const worst = Math.max(...(perHour.length > 1 ? perHour.slice(1) : perHour));
   console.log(`${nodes} nodes × ${hours} h, ${valuesPerSample} values per sample`);
   console.log(`packing a node-minute: ${packPerNodeMinute.toFixed(2)} ms CPU`);
-  console.log(`rolling a node-hour up: ${perHour.map((ms) => ms.toFixed(1)).join(' ')} ms CPU (hour 1 … ${hours}); worst after the first ${worst.toFixed(1)}`);
+  console.log(
+    `rolling a node-hour up: ${perHour.map((ms) => ms.toFixed(1)).join(' ')} ms CPU (hour 1 … ${hours}); worst after the first ${worst.toFixed(1)}`,
+  );
   // Upkeep takes at most a third of the event loop (see server/maintenance.ts): its work takes three times as long on the clock.
-  console.log(`at ${FLEET} nodes: ${((worst * FLEET) / 1000).toFixed(0)} CPU-s at each hour's turn (${((worst * FLEET) / 3_600_000 * 100).toFixed(1)} % of a core over the hour), spread over about ${((worst * FLEET * 3) / 60_000).toFixed(1)} min`);
-  console.log(JSON.stringify({ nodes, hours, valuesPerSample, packMsPerNodeMinute: +packPerNodeMinute.toFixed(3), rollMsPerNodeHourFirst: +perHour[0]!.toFixed(2), rollMsPerNodeHourWorst: +worst.toFixed(2), fleetCpuSecondsPerHourTurn: Math.round((worst * FLEET) / 1000) }));
+  console.log(
+    `at ${FLEET} nodes: ${((worst * FLEET) / 1000).toFixed(0)} CPU-s at each hour's turn (${(((worst * FLEET) / 3_600_000) * 100).toFixed(1)} % of a core over the hour), spread over about ${((worst * FLEET * 3) / 60_000).toFixed(1)} min`,
+  );
+  console.log(
+    JSON.stringify({
+      nodes,
+      hours,
+      valuesPerSample,
+      packMsPerNodeMinute: +packPerNodeMinute.toFixed(3),
+      rollMsPerNodeHourFirst: +perHour[0]!.toFixed(2),
+      rollMsPerNodeHourWorst: +worst.toFixed(2),
+      fleetCpuSecondsPerHourTurn: Math.round((worst * FLEET) / 1000),
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -19,12 +19,24 @@ export const TRACE_CATEGORIES = ['devtools.timeline', 'v8.execute'];
  * Script, timers, event handlers, animation-frame and idle callbacks, and microtasks (where Preact
  * renders and promise callbacks run), with the garbage collection inside them.
  */
-const SCRIPT_EVENTS = new Set(['EvaluateScript', 'v8.compile', 'FunctionCall', 'TimerFire', 'FireAnimationFrame', 'FireIdleCallback', 'RunMicrotasks', 'MinorGC', 'MajorGC']);
+const SCRIPT_EVENTS = new Set([
+  'EvaluateScript',
+  'v8.compile',
+  'FunctionCall',
+  'TimerFire',
+  'FireAnimationFrame',
+  'FireIdleCallback',
+  'RunMicrotasks',
+  'MinorGC',
+  'MajorGC',
+]);
 
 /** Milliseconds of JavaScript on the busiest renderer main thread (the page's), overlaps counted once. */
 export function scriptingMs(trace: { traceEvents: TraceEvent[] }): number {
   const events = trace.traceEvents;
-  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const mains = new Set(
+    events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  );
   const byThread = new Map<string, [number, number][]>();
   for (const e of events) {
     const thread = `${e.pid}:${e.tid}`;

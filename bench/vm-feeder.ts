@@ -14,7 +14,9 @@ const streams = Array.from({ length: n }, (_, i) => metricStream(i + 1));
 // VictoriaMetrics of CPU.
 const seriesOf = (name: string, node: number) => {
   const split = splitFamily(name);
-  return split ? `${FAMILIES[split.family].prom}{node="n${node}",${FAMILIES[split.family].label}="${split.device}"} ` : `${METRICS[name as MetricName].prom}{node="n${node}"} `;
+  return split
+    ? `${FAMILIES[split.family].prom}{node="n${node}",${FAMILIES[split.family].label}="${split.device}"} `
+    : `${METRICS[name as MetricName].prom}{node="n${node}"} `;
 };
 const prefixes: string[][] = [];
 const SLOTS = 10;
@@ -29,12 +31,12 @@ setInterval(() => {
     const values = streams[i]!();
     const names = (prefixes[i] ??= Object.keys(values).map((name) => seriesOf(name, i)));
     let k = 0;
-    for (const name in values) lines.push(names[k++] + values[name] + ' ' + now);
+    for (const name in values) lines.push(`${names[k++] + values[name]} ${now}`);
   }
   slot = (slot + 1) % SLOTS;
   if (inFlight > 20) return;
   inFlight++;
-  fetch(`${args.url}/api/v1/import/prometheus`, { method: 'POST', body: lines.join('\n') + '\n' })
+  fetch(`${args.url}/api/v1/import/prometheus`, { method: 'POST', body: `${lines.join('\n')}\n` })
     .then((r) => {
       if (r.ok) sent += lines.length;
       else process.stderr.write(`VictoriaMetrics: HTTP ${r.status}\n`);
@@ -44,5 +46,5 @@ setInterval(() => {
     .finally(() => inFlight--);
 }, 100);
 
-process.stdin.on('data', () => process.stdout.write(JSON.stringify({ event: 'stats', sent }) + '\n'));
+process.stdin.on('data', () => process.stdout.write(`${JSON.stringify({ event: 'stats', sent })}\n`));
 process.on('SIGTERM', () => process.exit(0));

@@ -10,11 +10,22 @@ const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws/agent',
 let frames = 0;
 wss.on('connection', (ws) => {
   ws.on('message', (data) => {
-    if (data.toString().startsWith('{"type":"hello"')) ws.send(JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'floor', node: 'floor', ignoredMetrics: [], ackIntervalMs: 5000, compact: true }));
+    if (data.toString().startsWith('{"type":"hello"'))
+      ws.send(
+        JSON.stringify({
+          type: 'welcome',
+          protocol: 1,
+          serverVersion: 'floor',
+          node: 'floor',
+          ignoredMetrics: [],
+          ackIntervalMs: 5000,
+          compact: true,
+        }),
+      );
     frames++;
   });
 });
-wss.on('listening', () => process.stdout.write(JSON.stringify({ port: (wss.address() as { port: number }).port }) + '\n'));
+wss.on('listening', () => process.stdout.write(`${JSON.stringify({ port: (wss.address() as { port: number }).port })}\n`));
 process.on('SIGTERM', () => {
   process.stderr.write(`ws floor: ${frames} frames\n`);
   process.exit(0);

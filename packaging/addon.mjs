@@ -30,7 +30,9 @@ function run(command, argv, options) {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${argv.join(' ')} failed:\n${output.slice(-4000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${argv.join(' ')} failed:\n${output.slice(-4000)}`)),
+    );
   });
 }
 
@@ -40,7 +42,11 @@ export async function buildAddon(target) {
   const pkgDir = path.dirname(require.resolve('better-sqlite3/package.json'));
   const version = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
   const key = createHash('sha256')
-    .update([version, t.version, target, readFileSync(path.join(compatDir, 'compat.h')), readFileSync(path.join(compatDir, 'compat.cc'))].join('\0'))
+    .update(
+      [version, t.version, target, readFileSync(path.join(compatDir, 'compat.h')), readFileSync(path.join(compatDir, 'compat.cc'))].join(
+        '\0',
+      ),
+    )
     .digest('hex')
     .slice(0, 16);
   const out = path.join(cacheDir, 'addon', `better_sqlite3-${target}-${key}.node`);
@@ -50,7 +56,8 @@ export async function buildAddon(target) {
   const work = path.join(cacheDir, 'addon', `work-${target}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  for (const part of ['binding.gyp', 'deps', 'src', 'package.json']) cpSync(path.join(pkgDir, part), path.join(work, part), { recursive: true });
+  for (const part of ['binding.gyp', 'deps', 'src', 'package.json'])
+    cpSync(path.join(pkgDir, part), path.join(work, part), { recursive: true });
   const cc = `${t.toolchain}gcc`;
   const cxx = `${t.toolchain}g++`;
   const compat = path.join(work, 'compat.o');
@@ -66,9 +73,17 @@ export async function buildAddon(target) {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_')));
   const env = {
     ...inherited,
-    CC: cc, CXX: cxx, LINK: cxx, AR: `${t.toolchain}ar`,
-    CC_host: 'gcc', CXX_host: 'g++', LINK_host: 'g++', AR_host: 'ar',
-    CFLAGS: include, CXXFLAGS: include, LDFLAGS: compat,
+    CC: cc,
+    CXX: cxx,
+    LINK: cxx,
+    AR: `${t.toolchain}ar`,
+    CC_host: 'gcc',
+    CXX_host: 'g++',
+    LINK_host: 'g++',
+    AR_host: 'ar',
+    CFLAGS: include,
+    CXXFLAGS: include,
+    LDFLAGS: compat,
   };
   await run(process.execPath, [nodeGyp(), 'rebuild', `--arch=${t.gypArch}`, `--nodedir=${nodeDir}`, '--jobs=2'], { cwd: work, env });
   mkdirSync(path.dirname(out), { recursive: true });

@@ -125,8 +125,12 @@ export function injectBlob({ nodeBinary, out, blob, macho = false, strip = null 
   if (strip) quietly(strip, [out]);
   // postject warns about ELF note sections it does not need.
   quietly(process.execPath, [
-    require.resolve('postject/dist/cli.js'), out, 'NODE_SEA_BLOB', blob,
-    '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+    require.resolve('postject/dist/cli.js'),
+    out,
+    'NODE_SEA_BLOB',
+    blob,
+    '--sentinel-fuse',
+    'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
     ...(macho ? ['--macho-segment-name', 'NODE_SEA'] : []),
   ]);
 }

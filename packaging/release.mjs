@@ -20,7 +20,8 @@ for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}: 
 const outDir = path.resolve(option('--out') ?? path.join(root, 'dist/release'));
 const compress = !args.includes('--no-compress');
 const work = path.join(cacheDir, 'work');
-const complete = () => targets.every((t) => existsSync(path.join(outDir, fileName(t))) && (!compress || existsSync(path.join(outDir, `${fileName(t)}.gz`))));
+const complete = () =>
+  targets.every((t) => existsSync(path.join(outDir, fileName(t))) && (!compress || existsSync(path.join(outDir, `${fileName(t)}.gz`))));
 if (args.includes('--if-stale') && upToDate(path.join(outDir, 'SHA256SUMS')) && complete()) {
   console.log(`${path.relative(root, outDir)} is up to date`);
   process.exit(0);
@@ -31,7 +32,10 @@ const step = (text) => console.log(`[${((Date.now() - started) / 1000).toFixed(0
 function sha256(file) {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file).on('data', (d) => hash.update(d)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+    createReadStream(file)
+      .on('data', (d) => hash.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
   });
 }
 
@@ -57,13 +61,16 @@ const xz = (file) => compressInto(`${file}.xz`, 'xz', ['-6', '-T1', '-c', file],
 /** Runs the jobs two at a time (this machine's cores). */
 async function twoAtATime(jobs) {
   const queue = [...jobs];
-  await Promise.all([0, 1].map(async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) await job();
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
 }
 
 // `--targets` rebuilds those and keeps the other files (SHA256SUMS is written anew over all).
-if (option('--targets')) for (const t of targets) for (const ext of ['', '.gz', '.xz']) rmSync(path.join(outDir, `${fileName(t)}${ext}`), { force: true });
+if (option('--targets'))
+  for (const t of targets) for (const ext of ['', '.gz', '.xz']) rmSync(path.join(outDir, `${fileName(t)}${ext}`), { force: true });
 else rmSync(outDir, { recursive: true, force: true });
 rmSync(work, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
@@ -103,7 +110,13 @@ for (const target of targets) {
     blobNode: t.ownBlob ? [...t.qemu, runtime] : [blobNode],
     codeCache: target === 'linux-x64',
   });
-  injectBlob({ nodeBinary: runtime, out: path.join(outDir, fileName(target)), blob: path.join(dir, 'sea.blob'), macho: t.macho, strip: t.strip });
+  injectBlob({
+    nodeBinary: runtime,
+    out: path.join(outDir, fileName(target)),
+    blob: path.join(dir, 'sea.blob'),
+    macho: t.macho,
+    strip: t.strip,
+  });
 }
 
 if (compress) {
@@ -115,7 +128,9 @@ if (compress) {
   ]);
 }
 
-const files = readdirSync(outDir).filter((f) => f !== 'SHA256SUMS').sort();
+const files = readdirSync(outDir)
+  .filter((f) => f !== 'SHA256SUMS')
+  .sort();
 const sums = await Promise.all(files.map(async (f) => `${await sha256(path.join(outDir, f))}  ${f}`));
 writeFileSync(path.join(outDir, 'SHA256SUMS'), `${sums.join('\n')}\n`);
 rmSync(work, { recursive: true, force: true });
@@ -124,6 +139,8 @@ const mb = (f) => (existsSync(f) ? `${(statSync(f).size / 1e6).toFixed(1)} MB` :
 console.log(`\n${'file'.padEnd(24)} ${'size'.padStart(9)} ${'gzip'.padStart(9)} ${'xz'.padStart(9)}  roles`);
 for (const target of targets) {
   const f = path.join(outDir, fileName(target));
-  console.log(`${fileName(target).padEnd(24)} ${mb(f).padStart(9)} ${mb(`${f}.gz`).padStart(9)} ${mb(`${f}.xz`).padStart(9)}  ${TARGETS[target].server ? 'server, agent' : 'agent'}`);
+  console.log(
+    `${fileName(target).padEnd(24)} ${mb(f).padStart(9)} ${mb(`${f}.gz`).padStart(9)} ${mb(`${f}.xz`).padStart(9)}  ${TARGETS[target].server ? 'server, agent' : 'agent'}`,
+  );
 }
 step(`done: ${outDir}`);

@@ -29,7 +29,7 @@ export interface FaultProxy {
 /** A deterministic random source for repeatable faults (LCG). */
 export function seeded(seed: number): () => number {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** One direction of one connection: chunks delivered in order, each no earlier than its own delay. */

@@ -38,7 +38,10 @@ export class ManualClock implements Clock {
   async advance(ms: number): Promise<void> {
     const end = this.current + ms;
     for (;;) {
-      const next = this.pending.reduce<Pending | null>((a, p) => (a === null || p.due < a.due || (p.due === a.due && p.id < a.id) ? p : a), null);
+      const next = this.pending.reduce<Pending | null>(
+        (a, p) => (a === null || p.due < a.due || (p.due === a.due && p.id < a.id) ? p : a),
+        null,
+      );
       if (next === null || next.due > end) break;
       this.current = Math.max(this.current, next.due);
       if (next.everyMs === null) this.pending = this.pending.filter((p) => p !== next);

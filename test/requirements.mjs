@@ -19,8 +19,18 @@ const file = (name) => () => existsSync(name);
 
 /** `suite`: 'test' for npm test, 'release' for npm run test:release (which builds dist/release/ too). */
 export const REQUIREMENTS = [
-  { suite: 'test', present: file('/usr/bin/chromium'), packages: ['chromium', 'fonts-dejavu-core'], why: 'the browser tests (playwright-core drives /usr/bin/chromium)' },
-  { suite: 'test', present: onPath('systemd-analyze'), packages: ['systemd'], why: 'systemd-analyze verifies the units `probe install` writes' },
+  {
+    suite: 'test',
+    present: file('/usr/bin/chromium'),
+    packages: ['chromium', 'fonts-dejavu-core'],
+    why: 'the browser tests (playwright-core drives /usr/bin/chromium)',
+  },
+  {
+    suite: 'test',
+    present: onPath('systemd-analyze'),
+    packages: ['systemd'],
+    why: 'systemd-analyze verifies the units `probe install` writes',
+  },
   { suite: 'test', present: onPath('ping'), packages: ['iputils-ping'], why: 'ICMP latency targets and checks ping 127.0.0.1' },
   { suite: 'test', present: onPath('ss'), packages: ['iproute2'], why: 'ss reads the listening socket queue' },
   { suite: 'test', present: onPath('promtool'), packages: ['prometheus'], why: 'promtool lints /metrics' },
@@ -30,11 +40,31 @@ export const REQUIREMENTS = [
   { suite: 'release', present: onPath('objdump'), packages: ['binutils'], why: 'reads the glibc versions the binaries need' },
   { suite: 'release', present: onPath('xz'), packages: ['xz-utils'], why: 'the .xz copies of the release' },
   { suite: 'release', present: onPath('libdeflate-gzip'), packages: ['libdeflate-tools'], why: 'the .gz copies of the release' },
-  { suite: 'release', present: onPath('aarch64-linux-gnu-g++'), packages: ['g++-aarch64-linux-gnu', 'binutils-aarch64-linux-gnu'], why: 'compiles the arm64 SQLite addon' },
-  { suite: 'release', present: onPath('arm-linux-gnueabihf-strip'), packages: ['binutils-arm-linux-gnueabihf'], why: 'strips the armv7 binary' },
+  {
+    suite: 'release',
+    present: onPath('aarch64-linux-gnu-g++'),
+    packages: ['g++-aarch64-linux-gnu', 'binutils-aarch64-linux-gnu'],
+    why: 'compiles the arm64 SQLite addon',
+  },
+  {
+    suite: 'release',
+    present: onPath('arm-linux-gnueabihf-strip'),
+    packages: ['binutils-arm-linux-gnueabihf'],
+    why: 'strips the armv7 binary',
+  },
   { suite: 'release', present: onPath('qemu-aarch64'), packages: ['qemu-user'], why: 'runs the ARM binaries' },
-  { suite: 'release', present: file('/usr/aarch64-linux-gnu/lib'), packages: ['libc6-arm64-cross'], why: 'the C library qemu-aarch64 runs them on' },
-  { suite: 'release', present: file('/usr/arm-linux-gnueabihf/lib'), packages: ['libc6-armhf-cross'], why: 'the C library qemu-arm runs them on' },
+  {
+    suite: 'release',
+    present: file('/usr/aarch64-linux-gnu/lib'),
+    packages: ['libc6-arm64-cross'],
+    why: 'the C library qemu-aarch64 runs them on',
+  },
+  {
+    suite: 'release',
+    present: file('/usr/arm-linux-gnueabihf/lib'),
+    packages: ['libc6-armhf-cross'],
+    why: 'the C library qemu-arm runs them on',
+  },
 ];
 
 /** What is missing for these suites. */
@@ -50,7 +80,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } else if (gaps.length > 0) {
     console.error('npm test: the tests need system tools this machine lacks:');
     for (const r of gaps) console.error(`  ${r.packages.join(' ')}: ${r.why}`);
-    console.error(`Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${[...new Set(gaps.flatMap((r) => r.packages))].join(' ')}`);
+    console.error(
+      `Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${[...new Set(gaps.flatMap((r) => r.packages))].join(' ')}`,
+    );
     console.error('or run `bash .ci/run` as root, which installs them and then runs the tests.');
     process.exit(1);
   }

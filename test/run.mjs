@@ -12,15 +12,21 @@ const release = process.argv.includes('--release');
 const args = process.argv.slice(2).filter((a) => a !== '--release');
 // Name every missing system tool before anything runs, rather than failing tests one by one.
 if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
-  const check = spawnSync(process.execPath, [path.join(root, 'test/requirements.mjs'), ...(release ? ['--release'] : [])], { stdio: 'inherit' });
+  const check = spawnSync(process.execPath, [path.join(root, 'test/requirements.mjs'), ...(release ? ['--release'] : [])], {
+    stdio: 'inherit',
+  });
   process.exit(check.status ?? 1);
 }
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 3}`, ...args, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 3}`, ...args, ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

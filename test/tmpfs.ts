@@ -23,7 +23,9 @@ export function mountTmpfs(t: { after(fn: () => void): void }, size: string): Tm
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`cannot mount a tmpfs for a full disk (this test needs root and mount): ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
+    throw new Error(
+      `cannot mount a tmpfs for a full disk (this test needs root and mount): ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`,
+    );
   }
   const filler = path.join(dir, 'filler');
   let mounted = true;

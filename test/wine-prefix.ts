@@ -11,11 +11,18 @@ export const WINE = '/usr/lib/wine/wine64';
 const WINESERVER = '/usr/lib/wine/wineserver';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-const baseEnv = (prefix: string): NodeJS.ProcessEnv => ({ ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' });
+const baseEnv = (prefix: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  WINEPREFIX: prefix,
+  WINEDEBUG: '-all',
+  WINEDLLOVERRIDES: 'mscoree,mshtml=',
+});
 
 /** The machine's template prefix, made if missing (by whichever test gets there first). */
 function template(): string {
-  const version = execFileSync(WINE, ['--version'], { encoding: 'utf8' }).trim().replace(/[^\w.-]+/g, '_');
+  const version = execFileSync(WINE, ['--version'], { encoding: 'utf8' })
+    .trim()
+    .replace(/[^\w.-]+/g, '_');
   const dir = path.join(ROOT, '.cache', `wine-prefix-${version}`);
   if (existsSync(path.join(dir, 'system.reg'))) return dir;
   const building = `${dir}.${process.pid}`;

@@ -15,7 +15,15 @@ export function App({ onUnlock }: { onUnlock: () => void }) {
   return (
     <>
       <TopBar feed={!isAdmin && !locked} />
-      {isAdmin ? <Admin /> : locked ? <PageGate onUnlock={onUnlock} /> : r.page === 'node' ? <NodeDetail key={r.id} id={r.id} /> : <Overview />}
+      {isAdmin ? (
+        <Admin />
+      ) : locked ? (
+        <PageGate onUnlock={onUnlock} />
+      ) : r.page === 'node' ? (
+        <NodeDetail key={r.id} id={r.id} />
+      ) : (
+        <Overview />
+      )}
       <Footer />
     </>
   );

@@ -91,7 +91,9 @@ export class SampleBuffer {
     }
     const present = new Set<number>();
     let garbled = 0;
-    for (const name of readdirSync(dir).filter((n) => /^\d+\.seg$/.test(n)).sort((a, b) => parseInt(a) - parseInt(b))) {
+    for (const name of readdirSync(dir)
+      .filter((n) => /^\d+\.seg$/.test(n))
+      .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))) {
       const file = path.join(dir, name);
       const contents = readSegmentFile(file);
       let lines: BufferedSample[] = contents.samples;
@@ -99,7 +101,8 @@ export class SampleBuffer {
       const schemaText = segmentSchema(file);
       // Samples of another schema are rewritten by name; those that cannot be are missing below.
       if (this.schemaText && lines.length > 0 && schemaText !== this.schemaText) lines = toObjectForm(lines, schemaText, this.schema!);
-      if ((this.schemaText && schemaText !== this.schemaText) || contents.garbled > 0) writeSegmentFile(file, this.schemaText ?? schemaText, lines);
+      if ((this.schemaText && schemaText !== this.schemaText) || contents.garbled > 0)
+        writeSegmentFile(file, this.schemaText ?? schemaText, lines);
       if (lines.length === 0) {
         rmSync(file, { force: true });
         continue;
@@ -122,7 +125,12 @@ export class SampleBuffer {
     for (let seq = this.state.floor + 1; seq <= this.state.lastSeq; seq++) if (!present.has(seq) && !this.isAcked(seq)) missing.push(seq);
     this.state.dropped += missing.length;
     this.ack(missing, false);
-    if (missing.length > 0 || garbled > 0) log.warn('skipped damaged or missing samples in the buffer; sending the rest', { dir: this.dir, garbledLines: garbled, missingSamples: missing.length });
+    if (missing.length > 0 || garbled > 0)
+      log.warn('skipped damaged or missing samples in the buffer; sending the rest', {
+        dir: this.dir,
+        garbledLines: garbled,
+        missingSamples: missing.length,
+      });
   }
 
   get dropped(): number {
@@ -165,7 +173,12 @@ export class SampleBuffer {
       // A short write is a full disk too: the torn line is skipped when read, the sample kept in memory.
       if (writeSync(this.fd!, line) < Buffer.byteLength(line)) throw new Error('short write: no space left');
     } catch (err) {
-      if (this.diskRetryAt === null) log.warn('cannot write the buffer to disk; holding samples in memory and sending them live', { dir: this.dir, error: (err as Error).message, memorySamples: MEMORY_HOLD_SAMPLES });
+      if (this.diskRetryAt === null)
+        log.warn('cannot write the buffer to disk; holding samples in memory and sending them live', {
+          dir: this.dir,
+          error: (err as Error).message,
+          memorySamples: MEMORY_HOLD_SAMPLES,
+        });
       this.diskRetryAt = now + DISK_RETRY_MS;
       // A new file that got nothing whole goes; a torn line in an old one is skipped when read.
       if (fresh) rmSync(file, { force: true });
@@ -240,7 +253,8 @@ export class SampleBuffer {
       while (merged.length > 0 && merged[0]![0] <= this.state.floor + 1) this.state.floor = Math.max(this.state.floor, merged.shift()![1]);
       this.state.acked = merged;
     }
-    while (trim && this.segments.length > 0 && this.segments[0]!.last <= this.state.floor && (this.segments.length > 1 || this.fd === null)) this.removeOldest();
+    while (trim && this.segments.length > 0 && this.segments[0]!.last <= this.state.floor && (this.segments.length > 1 || this.fd === null))
+      this.removeOldest();
     this.stateDirty = true;
   }
 
@@ -262,7 +276,9 @@ export class SampleBuffer {
   private samplesOf(seg: Segment, afterSeq: number): readonly BufferedSample[] {
     if (seg.held || seg.file === null) return seg.held ?? [];
     if (this.recent.has(Math.max(seg.first, afterSeq + 1))) {
-      return Array.from({ length: seg.last - seg.first + 1 }, (_, i) => this.recent.get(seg.first + i)).filter((s): s is BufferedSample => s !== undefined);
+      return Array.from({ length: seg.last - seg.first + 1 }, (_, i) => this.recent.get(seg.first + i)).filter(
+        (s): s is BufferedSample => s !== undefined,
+      );
     }
     // The open segment still grows; only closed ones are cached.
     const file = seg.file;
@@ -273,7 +289,8 @@ export class SampleBuffer {
 
   get unackedCount(): number {
     let n = 0;
-    for (const seg of this.segments) for (let seq = Math.max(seg.first, this.state.floor + 1); seq <= seg.last; seq++) if (!this.isAcked(seq)) n++;
+    for (const seg of this.segments)
+      for (let seq = Math.max(seg.first, this.state.floor + 1); seq <= seg.last; seq++) if (!this.isAcked(seq)) n++;
     return n;
   }
 

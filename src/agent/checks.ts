@@ -30,7 +30,11 @@ export class AgentChecks {
 
   /** Every metric name the checks may report, for hello's schema. */
   get metricNames(): string[] {
-    return this.checks.flatMap((c) => [agentCheckMetric(c.type, c.name, 'up'), agentCheckMetric(c.type, c.name, 'latency_ms'), ...(c.type === 'https' ? [agentCheckMetric(c.type, c.name, 'cert_days')] : [])]);
+    return this.checks.flatMap((c) => [
+      agentCheckMetric(c.type, c.name, 'up'),
+      agentCheckMetric(c.type, c.name, 'latency_ms'),
+      ...(c.type === 'https' ? [agentCheckMetric(c.type, c.name, 'cert_days')] : []),
+    ]);
   }
 
   start(): void {
@@ -50,7 +54,8 @@ export class AgentChecks {
     for (const [check, result] of this.latest) {
       out[agentCheckMetric(check.type, check.name, 'up')] = result.up ? 1 : 0;
       if (result.latencyMs !== null) out[agentCheckMetric(check.type, check.name, 'latency_ms')] = result.latencyMs;
-      if (result.cert) out[agentCheckMetric(check.type, check.name, 'cert_days')] = Math.round(((result.cert.expiresAt - now) / DAY) * 1000) / 1000;
+      if (result.cert)
+        out[agentCheckMetric(check.type, check.name, 'cert_days')] = Math.round(((result.cert.expiresAt - now) / DAY) * 1000) / 1000;
     }
   }
 

@@ -87,7 +87,12 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const primed = collectAll(collectors, performance.now() - start, failed);
   const base = [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames];
   const known = new Set(base);
-  const schema = [...base, ...Object.keys(primed).filter((name) => !known.has(name)).sort()];
+  const schema = [
+    ...base,
+    ...Object.keys(primed)
+      .filter((name) => !known.has(name))
+      .sort(),
+  ];
   let lastDiskTotal = primed.diskTotalBytes ?? 0;
   const hello = (): HelloMessage => ({
     type: 'hello',
@@ -105,27 +110,50 @@ export function runAgent(options: AgentOptions): RunningAgent {
     try {
       ca = readFileSync(options.ca);
     } catch (err) {
-      throw new ProbeError('PROBE_ERR_CONFIG', `cannot read the CA file ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ProbeError(
+        'PROBE_ERR_CONFIG',
+        `cannot read the CA file ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
-  const connection = connect({ url, key: options.key, hello, buffer, intervalMs: options.intervalMs, ca, insecureLoopback: options.insecureLoopback, clock });
+  const connection = connect({
+    url,
+    key: options.key,
+    hello,
+    buffer,
+    intervalMs: options.intervalMs,
+    ca,
+    insecureLoopback: options.insecureLoopback,
+    clock,
+  });
   const persist = clock.every(PERSIST_EVERY_MS, () => buffer.persist()).unref();
   const phaseMs = Math.floor(Math.random() * options.intervalMs);
-  const scheduler = schedule(options.intervalMs, (ts) => {
-    const values = collectAll(collectors, performance.now() - start, failed);
-    lastDiskTotal = values.diskTotalBytes ?? lastDiskTotal;
-    if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
-    prober.collect(values);
-    checks.collect(values);
-    const seq = buffer.nextSeq();
-    const { array, extra } = sampleFields(values, schema);
-    const sample = { seq, ts, text: encodeFields(seq, ts, array, extra), ...(extra ? {} : { fields: array }) };
-    buffer.append(sample, clock.now());
-    connection.send(sample);
-  }, phaseMs, clock);
+  const scheduler = schedule(
+    options.intervalMs,
+    (ts) => {
+      const values = collectAll(collectors, performance.now() - start, failed);
+      lastDiskTotal = values.diskTotalBytes ?? lastDiskTotal;
+      if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
+      prober.collect(values);
+      checks.collect(values);
+      const seq = buffer.nextSeq();
+      const { array, extra } = sampleFields(values, schema);
+      const sample = { seq, ts, text: encodeFields(seq, ts, array, extra), ...(extra ? {} : { fields: array }) };
+      buffer.append(sample, clock.now());
+      connection.send(sample);
+    },
+    phaseMs,
+    clock,
+  );
   prober.start();
   checks.start();
-  log.info('agent started', { server: url, intervalMs: options.intervalMs, stateDir: options.stateDir, unacked: buffer.unackedCount, version: VERSION });
+  log.info('agent started', {
+    server: url,
+    intervalMs: options.intervalMs,
+    stateDir: options.stateDir,
+    unacked: buffer.unackedCount,
+    version: VERSION,
+  });
   return {
     connection,
     stop() {

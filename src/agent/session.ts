@@ -131,13 +131,18 @@ export class AgentSession {
     const parsed = text === null ? null : parseServerMessage(text);
     if (!parsed?.ok) {
       // A broken or hostile server must not stop the agent: the first one is logged, the rest counted.
-      if (this.ignoredMessages++ === 0) log.warn('ignoring a message from the server that is not part of the protocol', parsed ? { code: parsed.code, error: parsed.message } : { code: 'PROBE_ERR_BAD_MESSAGE', error: 'binary frame' });
+      if (this.ignoredMessages++ === 0)
+        log.warn(
+          'ignoring a message from the server that is not part of the protocol',
+          parsed ? { code: parsed.code, error: parsed.message } : { code: 'PROBE_ERR_BAD_MESSAGE', error: 'binary frame' },
+        );
       return;
     }
     const msg = parsed.value;
     if (msg.type === 'hold') {
       // Alive but not storing (its disk is full): keep everything and stay connected; logged once per spell.
-      if (!this.holding) log.warn('server is not storing samples; keeping them until it can', { reason: msg.reason, unacked: this.buffer.unackedCount });
+      if (!this.holding)
+        log.warn('server is not storing samples; keeping them until it can', { reason: msg.reason, unacked: this.buffer.unackedCount });
       this.holding = true;
     } else if (msg.type === 'ack') {
       if (this.holding) log.info('server stores samples again');
@@ -150,7 +155,8 @@ export class AgentSession {
       if (msg.ackIntervalMs !== undefined) this.silenceMs = silenceTimeout(msg.ackIntervalMs, this.options.intervalMs);
       this.compact = msg.compact === true;
       log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: this.buffer.unackedCount });
-      if (msg.ignoredMetrics.length > 0) log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
+      if (msg.ignoredMetrics.length > 0)
+        log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
       // Armed again: the silence allowed may have changed with the server's ack interval.
       this.armSilence();
     } else if (msg.type === 'error') {
@@ -170,7 +176,10 @@ export class AgentSession {
 
   /** The server answered the upgrade with an HTTP status instead of a WebSocket. */
   refused(status: number): void {
-    const hint = status === 401 ? 'the server does not know this key: check --key, or run `probe node add` again' : 'is --server the probe server URL?';
+    const hint =
+      status === 401
+        ? 'the server does not know this key: check --key, or run `probe node add` again'
+        : 'is --server the probe server URL?';
     this.warnOnce('server refused the connection', { status, code: status === 401 ? 'PROBE_ERR_AUTH' : undefined, hint });
   }
 
@@ -182,7 +191,8 @@ export class AgentSession {
   /** The connection is gone (or never opened): what was in flight stays in the buffer for the next one. */
   closed(link: Link | null): void {
     this.stats.connected = false;
-    if (this.ignoredMessages > 1) log.warn('ignored messages from the server that are not part of the protocol', { count: this.ignoredMessages });
+    if (this.ignoredMessages > 1)
+      log.warn('ignored messages from the server that are not part of the protocol', { count: this.ignoredMessages });
     this.ignoredMessages = 0;
     this.silenceTimer?.cancel();
     this.backfillTimer?.cancel();

@@ -163,7 +163,13 @@ export class AlertEngine {
     for (const { rule, kind } of this.onChecks) {
       const condition = kind.evaluate(rule, { check, now });
       if (!condition) continue;
-      this.advance(rule, subjectId, { name: check.name, group: check.group, link }, step(rule, this.state(rule, subjectId), condition.holds, condition.recovered, now), condition.value);
+      this.advance(
+        rule,
+        subjectId,
+        { name: check.name, group: check.group, link },
+        step(rule, this.state(rule, subjectId), condition.holds, condition.recovered, now),
+        condition.value,
+      );
     }
   }
 
@@ -188,7 +194,13 @@ export class AlertEngine {
         const rule = byName.get(name);
         const node = this.deps.node(nodeId);
         if (!rule || !node) continue;
-        out.push({ rule: name, nodeId, severity: rule.severity, since: state.since, silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now) });
+        out.push({
+          rule: name,
+          nodeId,
+          severity: rule.severity,
+          since: state.since,
+          silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now),
+        });
       }
     }
     return out.sort((a, b) => a.since - b.since);
@@ -214,7 +226,14 @@ export class AlertEngine {
         if (!node || !inScope(rule, node)) continue;
         const condition = kind.evaluate(rule, { node, now, forecasts: () => this.deps.forecasts?.(nodeId) ?? null });
         if (!condition) continue;
-        this.advance(rule, nodeId, node, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now), condition.value, condition.detail);
+        this.advance(
+          rule,
+          nodeId,
+          node,
+          step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now, condition.since ?? now),
+          condition.value,
+          condition.detail,
+        );
       }
     }
   }
@@ -236,7 +255,14 @@ export class AlertEngine {
   }
 
   /** `known`: the subject's facts if the caller has them (a node's are looked up only for an event). */
-  private advance(rule: Rule, nodeId: number, known: Subject | null, result: { state: AlertState; event: AlertEvent | null }, value: number | null, detail?: string): void {
+  private advance(
+    rule: Rule,
+    nodeId: number,
+    known: Subject | null,
+    result: { state: AlertState; event: AlertEvent | null },
+    value: number | null,
+    detail?: string,
+  ): void {
     if (result.state !== this.state(rule, nodeId)) {
       this.setState(rule.name, nodeId, result.state);
       try {
@@ -251,10 +277,24 @@ export class AlertEngine {
     const message = this.message(rule, nodeId, node, result.event, value, detail);
     const now = this.clock.now();
     const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);
-    log.info(`alert ${result.event.state}`, { rule: rule.name, node: node.name, value: value ?? undefined, silenced: silenced || undefined });
+    log.info(`alert ${result.event.state}`, {
+      rule: rule.name,
+      node: node.name,
+      value: value ?? undefined,
+      silenced: silenced || undefined,
+    });
     if (!result.event.repeat) {
       try {
-        this.deps.store.addAlertEvent({ ts: now, rule: rule.name, nodeId, state: result.event.state, severity: rule.severity, value, text: message.text, silenced });
+        this.deps.store.addAlertEvent({
+          ts: now,
+          rule: rule.name,
+          nodeId,
+          state: result.event.state,
+          severity: rule.severity,
+          value,
+          text: message.text,
+          silenced,
+        });
       } catch (err) {
         log.error('cannot save alert event', { code: 'PROBE_ERR_STORE', rule: rule.name, error: (err as Error).message });
       }
@@ -263,7 +303,10 @@ export class AlertEngine {
   }
 
   private message(rule: Rule, nodeId: number, node: Subject, event: AlertEvent, value: number | null, detail?: string): AlertMessage {
-    const since = new Date(event.since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const since = new Date(event.since)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
     const kind = kindOf(rule);
     const { what, resolved } = kind.describe(rule, value, event.state === 'firing', detail);
     const text =

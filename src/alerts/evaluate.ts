@@ -31,7 +31,14 @@ export interface Timing {
  * One step. `holds`: the alert condition is true now; `recovered`: the recover condition is true
  * now; `conditionSince`: when the condition began, if known better than "now" (offline rules).
  */
-export function step(timing: Timing, state: AlertState, holds: boolean, recovered: boolean, now: number, conditionSince = now): { state: AlertState; event: AlertEvent | null } {
+export function step(
+  timing: Timing,
+  state: AlertState,
+  holds: boolean,
+  recovered: boolean,
+  now: number,
+  conditionSince = now,
+): { state: AlertState; event: AlertEvent | null } {
   switch (state.status) {
     case 'ok':
       if (!holds) return { state, event: null };
@@ -39,7 +46,10 @@ export function step(timing: Timing, state: AlertState, holds: boolean, recovere
     case 'pending':
       if (!holds) return { state: OK_STATE, event: null };
       if (now - state.since < timing.forMs) return { state, event: null };
-      return { state: { ...state, status: 'firing', recoverSince: null, lastNotified: now }, event: { state: 'firing', since: state.since, repeat: false } };
+      return {
+        state: { ...state, status: 'firing', recoverSince: null, lastNotified: now },
+        event: { state: 'firing', since: state.since, repeat: false },
+      };
     case 'firing': {
       if (recovered) {
         const recoverSince = state.recoverSince ?? now;

@@ -43,12 +43,15 @@ function tokenize(source: string): Token[] {
 }
 
 /** A missing metric (null) or an undefined result (NaN, e.g. x / 0) makes everything above it unknown. */
-const lift = (f: (a: number, b: number) => number) => (l: Compiled, r: Compiled): Compiled => (v) => {
-  const a = l(v);
-  if (a === null || Number.isNaN(a)) return null;
-  const b = r(v);
-  return b === null || Number.isNaN(b) ? null : f(a, b);
-};
+const lift =
+  (f: (a: number, b: number) => number) =>
+  (l: Compiled, r: Compiled): Compiled =>
+  (v) => {
+    const a = l(v);
+    if (a === null || Number.isNaN(a)) return null;
+    const b = r(v);
+    return b === null || Number.isNaN(b) ? null : f(a, b);
+  };
 
 const BINARY: Record<string, (l: Compiled, r: Compiled) => Compiled> = {
   '+': lift((a, b) => a + b),
@@ -91,7 +94,8 @@ export function compileExpression(source: string): Expression {
       if (!t) throw new ExprError('ends too early');
       if (t.kind === 'num') return () => t.value;
       if (t.kind === 'name') {
-        if (!EXTRA_NAMES.has(t.value) && !isKnownMetric(t.value)) throw new ExprError(`unknown name "${t.value}": use a metric from docs/protocol.md or cores`);
+        if (!EXTRA_NAMES.has(t.value) && !isKnownMetric(t.value))
+          throw new ExprError(`unknown name "${t.value}": use a metric from docs/protocol.md or cores`);
         if (!EXTRA_NAMES.has(t.value)) metrics.add(t.value);
         return (v) => v[t.value] ?? null;
       }

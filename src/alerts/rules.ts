@@ -47,7 +47,8 @@ export function parseRule(raw: unknown, key: string, channels: Record<string, Ch
   // A rule that gives "expr" is an expression rule, whatever else it says.
   const name = r.expr !== undefined ? 'expr' : (r.kind ?? 'threshold');
   const kind = typeof name === 'string' ? kindNamed(name) : undefined;
-  if (!kind) throw f.bad(`${key}.kind`, `must be one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(name)}`);
+  if (!kind)
+    throw f.bad(`${key}.kind`, `must be one of ${KIND_NAMES.map((n) => JSON.stringify(n)).join(', ')}, got ${JSON.stringify(name)}`);
   const rules = kind.parse({ key, name: name as string, raw: r, base, f, checks });
   return f.bool(r.enabled, `${key}.enabled`, true) ? rules : [];
 }

@@ -20,16 +20,26 @@ export function parseSilences(value: unknown): Silence[] {
   return list.map((raw, i) => {
     const key = `alerts.silences[${i}]`;
     const r = f.object(raw, key);
-    for (const field of ['rule', 'node', 'reason'] as const) if (r[field] !== undefined && typeof r[field] !== 'string') throw f.bad(`${key}.${field}`, 'must be a string');
-    if (r.rule === undefined && r.node === undefined) throw f.bad(key, 'needs "rule", "node" or both: a silence of everything is a missing notify list');
+    for (const field of ['rule', 'node', 'reason'] as const)
+      if (r[field] !== undefined && typeof r[field] !== 'string') throw f.bad(`${key}.${field}`, 'must be a string');
+    if (r.rule === undefined && r.node === undefined)
+      throw f.bad(key, 'needs "rule", "node" or both: a silence of everything is a missing notify list');
     const until = typeof r.until === 'string' ? Date.parse(r.until) : NaN;
-    if (Number.isNaN(until)) throw f.bad(`${key}.until`, `must be a date and time such as "2026-12-01T06:00:00Z", got ${JSON.stringify(r.until)}`);
-    return { rule: (r.rule as string | undefined) ?? null, node: (r.node as string | undefined) ?? null, until, reason: (r.reason as string | undefined) ?? '' };
+    if (Number.isNaN(until))
+      throw f.bad(`${key}.until`, `must be a date and time such as "2026-12-01T06:00:00Z", got ${JSON.stringify(r.until)}`);
+    return {
+      rule: (r.rule as string | undefined) ?? null,
+      node: (r.node as string | undefined) ?? null,
+      until,
+      reason: (r.reason as string | undefined) ?? '',
+    };
   });
 }
 
 /** Whether a silence covers this rule on this node at `now`. A stepped rule ("quota@80") matches its base name. */
 export function isSilenced(silences: readonly Silence[], rule: string, node: string, now: number): boolean {
   const base = rule.replace(/@\d+(\.\d+)?$/, '');
-  return silences.some((s) => now < s.until && (s.rule === null || s.rule === rule || s.rule === base) && (s.node === null || s.node === node));
+  return silences.some(
+    (s) => now < s.until && (s.rule === null || s.rule === rule || s.rule === base) && (s.node === null || s.node === node),
+  );
 }

@@ -66,16 +66,27 @@ export function showMs(ms: number): string {
  * The common fields of one entry, after refusing keys outside the common ones and `keys`.
  * Returns the entry as an object too, for the type's own fields.
  */
-export function parseBase<T extends CheckTypeName>(raw: unknown, key: string, types: readonly T[], keys: readonly string[]): { entry: Record<string, unknown>; base: CheckBase & { type: T } } {
+export function parseBase<T extends CheckTypeName>(
+  raw: unknown,
+  key: string,
+  types: readonly T[],
+  keys: readonly string[],
+): { entry: Record<string, unknown>; base: CheckBase & { type: T } } {
   const entry = f.object(raw, key);
   const type = f.oneOf(entry.type, `${key}.type`, types);
   f.knownKeys(entry, key, [...COMMON_KEYS, ...keys]);
   const name = f.text(entry.name, `${key}.name`, 100, 1);
-  if (/[\p{Cc}]/u.test(name) || name.trim() !== name) throw f.bad(`${key}.name`, 'must not start or end with spaces or hold control characters');
+  if (/[\p{Cc}]/u.test(name) || name.trim() !== name)
+    throw f.bad(`${key}.name`, 'must not start or end with spaces or hold control characters');
   const intervalMs = f.duration(entry.interval, `${key}.interval`, DEFAULT_INTERVAL_MS);
-  if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) throw f.bad(`${key}.interval`, `must be from ${showMs(MIN_INTERVAL_MS)} to 1d, got ${JSON.stringify(entry.interval)}`);
+  if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS)
+    throw f.bad(`${key}.interval`, `must be from ${showMs(MIN_INTERVAL_MS)} to 1d, got ${JSON.stringify(entry.interval)}`);
   const timeoutMs = f.duration(entry.timeout, `${key}.timeout`, Math.min(DEFAULT_TIMEOUT_MS, intervalMs));
-  if (timeoutMs < MIN_TIMEOUT_MS || timeoutMs > intervalMs) throw f.bad(`${key}.timeout`, `must be from ${MIN_TIMEOUT_MS}ms to the interval (${showMs(intervalMs)}), got ${JSON.stringify(entry.timeout)}`);
+  if (timeoutMs < MIN_TIMEOUT_MS || timeoutMs > intervalMs)
+    throw f.bad(
+      `${key}.timeout`,
+      `must be from ${MIN_TIMEOUT_MS}ms to the interval (${showMs(intervalMs)}), got ${JSON.stringify(entry.timeout)}`,
+    );
   const group = f.optionalText(entry.group, `${key}.group`, 100);
   const hidden = f.bool(entry.hidden, `${key}.hidden`, false);
   return { entry, base: { name, type, intervalMs, timeoutMs, ...(group !== undefined && { group }), hidden } };
@@ -88,7 +99,8 @@ export function parseBase<T extends CheckTypeName>(raw: unknown, key: string, ty
 export function parseHost(value: unknown, key: string): string {
   const host = f.text(value, key, 253, 1);
   if (net.isIP(host) !== 0) return host;
-  if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host) || host.includes('..')) throw f.bad(key, `must be a host name or an IP address, got ${JSON.stringify(host)}`);
+  if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_.])?$/.test(host) || host.includes('..'))
+    throw f.bad(key, `must be a host name or an IP address, got ${JSON.stringify(host)}`);
   return host;
 }
 
@@ -97,9 +109,11 @@ export function parseHostPort(value: unknown, key: string): { host: string; port
   const text = f.text(value, key, 300, 1);
   const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:[\]]+):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[2]) : 0;
-  if (!match || port < 1 || port > 65535) throw f.bad(key, `must be "host:port" (an IPv6 address in brackets: "[::1]:443"), got ${JSON.stringify(text)}`);
+  if (!match || port < 1 || port > 65535)
+    throw f.bad(key, `must be "host:port" (an IPv6 address in brackets: "[::1]:443"), got ${JSON.stringify(text)}`);
   const host = match[1]!;
-  if (text.startsWith('[') && net.isIPv6(host) === false) throw f.bad(key, `must hold an IPv6 address in brackets, got ${JSON.stringify(text)}`);
+  if (text.startsWith('[') && net.isIPv6(host) === false)
+    throw f.bad(key, `must hold an IPv6 address in brackets, got ${JSON.stringify(text)}`);
   return { host: parseHost(host, key), port };
 }
 

@@ -43,7 +43,8 @@ export function parseChecks(value: unknown, key = 'checks'): Check[] {
   return value.map((raw, i) => {
     const check = parseCheck(raw, `${key}[${i}]`);
     const first = seen.get(check.name);
-    if (first !== undefined) throw f.bad(`${key}[${i}].name`, `must be unique: ${JSON.stringify(check.name)} is also the name of ${key}[${first}]`);
+    if (first !== undefined)
+      throw f.bad(`${key}[${i}].name`, `must be unique: ${JSON.stringify(check.name)} is also the name of ${key}[${first}]`);
     seen.set(check.name, i);
     return check;
   });

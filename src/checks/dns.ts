@@ -31,7 +31,11 @@ function parseResolver(value: unknown, key: string): string | undefined {
   if (text === undefined || net.isIP(text) !== 0) return text;
   const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([\d.]+):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[2]) : 0;
-  if (!match || net.isIP(match[1]!) === 0 || port < 1 || port > 65535) throw f.bad(key, `must be an IP address with an optional port ("1.1.1.1", "127.0.0.1:5353", "[::1]:5353"), got ${JSON.stringify(text)}`);
+  if (!match || net.isIP(match[1]!) === 0 || port < 1 || port > 65535)
+    throw f.bad(
+      key,
+      `must be an IP address with an optional port ("1.1.1.1", "127.0.0.1:5353", "[::1]:5353"), got ${JSON.stringify(text)}`,
+    );
   return text;
 }
 
@@ -107,7 +111,12 @@ async function run(check: DnsCheck, signal: AbortSignal, clock: Clock = systemCl
     const latencyMs = since(started);
     if (answers.length === 0) return { ts, up: false, latencyMs, error: `${check.record} ${check.host}: no records of this type` };
     if (check.expect !== undefined && !answers.some((a) => matches(a, check.expect!, check.record))) {
-      return { ts, up: false, latencyMs, error: `${check.record} ${check.host}: expected ${JSON.stringify(check.expect)}, got ${answers.map((a) => JSON.stringify(a)).join(', ')}` };
+      return {
+        ts,
+        up: false,
+        latencyMs,
+        error: `${check.record} ${check.host}: expected ${JSON.stringify(check.expect)}, got ${answers.map((a) => JSON.stringify(a)).join(', ')}`,
+      };
     }
     return { ts, up: true, latencyMs };
   } catch (err) {

@@ -67,7 +67,13 @@ function connect(req: HopRequest): Promise<net.Socket> {
     // Verification is judged below, after the certificate is read: a check must report the expiry
     // of a certificate that does not verify too.
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({
+          host,
+          port,
+          servername: net.isIP(host) === 0 ? host : undefined,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['http/1.1'],
+        })
       : net.connect({ host, port });
     const onAbort = () => fail(req.signal.reason as Error);
     const fail = (err: Error) => {
@@ -76,7 +82,9 @@ function connect(req: HopRequest): Promise<net.Socket> {
       reject(err);
     };
     req.signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('error', (err: NodeJS.ErrnoException) => fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)),
+    );
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (socket instanceof tls.TLSSocket) {
         const cert = certOf(socket);

@@ -38,7 +38,15 @@ function parseStatus(value: unknown, key: string): [number, number][] {
   const one = (v: unknown): [number, number] => {
     const range = typeof v === 'string' ? /^\s*(\d{3})\s*-\s*(\d{3})\s*$/.exec(v) : null;
     const [lo, hi] = range ? [Number(range[1]), Number(range[2])] : [v, v];
-    if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isInteger(lo) || !Number.isInteger(hi) || lo < 100 || hi > 599 || lo > hi) {
+    if (
+      typeof lo !== 'number' ||
+      typeof hi !== 'number' ||
+      !Number.isInteger(lo) ||
+      !Number.isInteger(hi) ||
+      lo < 100 ||
+      hi > 599 ||
+      lo > hi
+    ) {
       throw f.bad(key, `must be a status (200), a range ("200-299") or a list of them, got ${JSON.stringify(value)}`);
     }
     return [lo, hi];
@@ -77,11 +85,13 @@ function parse(raw: unknown, key: string): HttpCheck {
   } catch {
     // Reported below with the same message as a URL of the wrong scheme.
   }
-  if (parsed?.protocol !== `${base.type}:`) throw f.bad(`${key}.url`, `must be an ${base.type}:// URL for a check of type ${base.type}, got ${JSON.stringify(url)}`);
+  if (parsed?.protocol !== `${base.type}:`)
+    throw f.bad(`${key}.url`, `must be an ${base.type}:// URL for a check of type ${base.type}, got ${JSON.stringify(url)}`);
   const keyword = f.optionalText(entry.keyword, `${key}.keyword`, 1000);
   if (keyword === '') throw f.bad(`${key}.keyword`, 'must not be empty');
   const method = f.oneOf(entry.method, `${key}.method`, METHODS, 'GET');
-  if (keyword !== undefined && method === 'HEAD') throw f.bad(`${key}.keyword`, 'cannot be looked for with method HEAD (its response has no body)');
+  if (keyword !== undefined && method === 'HEAD')
+    throw f.bad(`${key}.keyword`, 'cannot be looked for with method HEAD (its response has no body)');
   const body = f.optionalText(entry.body, `${key}.body`, 65_536);
   return {
     ...base,
@@ -139,9 +149,16 @@ async function run(check: HttpCheck, signal: AbortSignal, clock: Clock = systemC
         ...(hop === 0 && { onCert: (c: CertInfo) => void (cert = c) }),
       });
       if (REDIRECTS.has(res.status) && res.location !== undefined && check.redirects > 0) {
-        if (hop >= check.redirects) return withCert({ ts, up: false, latencyMs: since(started), error: `more than ${check.redirects} redirects (the last to ${res.location})` });
+        if (hop >= check.redirects)
+          return withCert({
+            ts,
+            up: false,
+            latencyMs: since(started),
+            error: `more than ${check.redirects} redirects (the last to ${res.location})`,
+          });
         url = nextUrl(res.location, url);
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`redirected to ${JSON.stringify(res.location)}, which is not an http(s) URL`);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+          throw new Error(`redirected to ${JSON.stringify(res.location)}, which is not an http(s) URL`);
         // As browsers do: 303, and 301/302 after a POST, go on with a GET without the body.
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
           method = method === 'HEAD' ? 'HEAD' : 'GET';

@@ -28,9 +28,13 @@ export function ping(host: string, timeoutMs: number, signal: AbortSignal, comma
       if (time) return resolve(Math.round(Number(time[1]) * 100) / 100);
       if (signal.aborted) return resolve(signal.reason as Error);
       const code = (err as NodeJS.ErrnoException | null)?.code;
-      if (code === 'ENOENT') return resolve(new Error(`cannot ping: "${command}" is not installed on this machine (Debian/Ubuntu: apt-get install iputils-ping)`));
+      if (code === 'ENOENT')
+        return resolve(
+          new Error(`cannot ping: "${command}" is not installed on this machine (Debian/Ubuntu: apt-get install iputils-ping)`),
+        );
       const said = stderr.trim().split('\n')[0] ?? '';
-      if (/not permitted|permission denied|socket:/i.test(said)) return resolve(new Error(`cannot ping: not permitted on this machine (${said})`));
+      if (/not permitted|permission denied|socket:/i.test(said))
+        return resolve(new Error(`cannot ping: not permitted on this machine (${said})`));
       // Exit status 1 is iputils' "no reply"; anything else (2) comes with a reason on stderr.
       resolve(new Error(said !== '' ? said : `no reply within ${showMs(timeoutMs)}`));
     });

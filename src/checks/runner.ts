@@ -80,7 +80,12 @@ export class CheckRunner<C extends Scheduled> {
   private launch(check: C): void {
     const { clock, run, onResult } = this.options;
     const controller = new AbortController();
-    const failed = (err: unknown): CheckResult => ({ ts: clock.now(), up: false, latencyMs: null, error: `the check failed: ${err instanceof Error ? err.message : String(err)}` });
+    const failed = (err: unknown): CheckResult => ({
+      ts: clock.now(),
+      up: false,
+      latencyMs: null,
+      error: `the check failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
     let started: Promise<CheckResult>;
     try {
       started = run(check, controller.signal, clock);

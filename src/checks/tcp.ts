@@ -46,7 +46,9 @@ function connectMs(address: string, port: number, signal: AbortSignal): Promise<
     };
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => finish(null));
-    socket.on('error', (err: NodeJS.ErrnoException) => finish(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${address} port ${port}` : err.message)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      finish(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${address} port ${port}` : err.message)),
+    );
   });
 }
 

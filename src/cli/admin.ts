@@ -15,7 +15,7 @@ export function addAdminCommands(program: Command): void {
     .description('The web admin at /admin.')
     .command('set-password')
     .description('Set the admin password (read from standard input, or asked for on a terminal); signs every session out.')
-    .option('--reset-2fa', 'remove the admin\'s second factor (TOTP) instead, keeping the password: for a lost phone');
+    .option('--reset-2fa', "remove the admin's second factor (TOTP) instead, keeping the password: for a lost phone");
   const settings = addFlags(command, ['server.data', configOption()]);
   command.action(async (flags: ParsedFlags & { config?: string; reset2fa?: boolean }) => {
     if (flags.reset2fa) return resetTwoFactor(await openStoreFor(flags, settings(flags)));
@@ -37,8 +37,15 @@ async function resetTwoFactor({ store }: { store: Store }): Promise<void> {
   const { AUDIT_KEEP } = await import('../server/admin/audit');
   try {
     const had = resetSecondFactor(store);
-    store.addAudit({ ts: Date.now(), address: 'shell', action: 'second factor (TOTP) removed with probe admin set-password --reset-2fa' }, AUDIT_KEEP);
-    process.stdout.write(had ? 'Second factor removed: sign in at /admin with the password alone, and set it up again there.\n' : 'No second factor was set up.\n');
+    store.addAudit(
+      { ts: Date.now(), address: 'shell', action: 'second factor (TOTP) removed with probe admin set-password --reset-2fa' },
+      AUDIT_KEEP,
+    );
+    process.stdout.write(
+      had
+        ? 'Second factor removed: sign in at /admin with the password alone, and set it up again there.\n'
+        : 'No second factor was set up.\n',
+    );
   } finally {
     store.close();
   }

@@ -32,11 +32,15 @@ function tuneForAgent(): void {
 }
 
 export function addAgentCommand(program: Command): void {
-  const command = program.command('agent').description('Run the agent: collect this machine\'s stats and push them to the server.');
+  const command = program.command('agent').description("Run the agent: collect this machine's stats and push them to the server.");
   const settings = addFlags(command, [...FLAGS, configOption(), 'log.level']);
   command.action(async (flags: ParsedFlags & { config?: string }) => {
     const config = configFrom(flags, settings(flags));
-    if (!config.agent.key) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key (or PROBE_KEY) with the key printed by `probe node add <name>` on the server');
+    if (!config.agent.key)
+      throw new ProbeError(
+        'PROBE_ERR_CONFIG',
+        'no key given: pass --key (or PROBE_KEY) with the key printed by `probe node add <name>` on the server',
+      );
     tuneForAgent();
     const { runAgent } = await import('../agent/run-agent');
     const agent = runAgent({ ...config.agent, buffer: { maxBytes: config.agent.bufferMaxBytes, maxAgeMs: config.agent.bufferMaxAgeMs } });

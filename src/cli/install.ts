@@ -31,23 +31,41 @@ const serviceOptions = (): Option[] => [
 async function runInstall(role: Role, flags: InstallFlags, env: Record<string, string | undefined>): Promise<void> {
   const { install } = await import('../install/install');
   const result = install({ role, bin: flags.bin, root: flags.root, start: flags.start, uninstall: flags.uninstall === true, env });
-  process.stdout.write(result.lines.join('\n') + '\n');
+  process.stdout.write(`${result.lines.join('\n')}\n`);
 }
 
 /** `probe install <role>` with these settings as flags; `extra` options come between them and the service's. */
-function addRole(install: Command, role: Role, description: string, keys: string[], extra: Option[], run: (flags: InstallFlags, settings: RawSettings) => Promise<void>): void {
+function addRole(
+  install: Command,
+  role: Role,
+  description: string,
+  keys: string[],
+  extra: Option[],
+  run: (flags: InstallFlags, settings: RawSettings) => Promise<void>,
+): void {
   const command = install.command(role).description(description);
   const settings = addFlags(command, [...keys, ...extra, ...serviceOptions()], 'install');
   command.action((flags: InstallFlags) => run(flags, settings(flags)));
 }
 
 export function addInstallCommands(program: Command): void {
-  const install = program.command('install').description('Install this executable as a service that starts at boot: systemd on Linux (hardened unit, own user), launchd on macOS, a Windows service.');
+  const install = program
+    .command('install')
+    .description(
+      'Install this executable as a service that starts at boot: systemd on Linux (hardened unit, own user), launchd on macOS, a Windows service.',
+    );
   const agentKeys = ['agent.server', 'agent.key', 'agent.interval', 'agent.latencyTargets', 'agent.textfileDir', 'agent.ca'];
-  addRole(install, 'agent', 'Install the agent: `probe install agent --server wss://status.example.com --key <KEY>`.', agentKeys, [], async (flags, settings) => {
-    if (!flags.uninstall) loadConfig({ flags: settings });
-    await runInstall('agent', flags, toEnv(settings));
-  });
+  addRole(
+    install,
+    'agent',
+    'Install the agent: `probe install agent --server wss://status.example.com --key <KEY>`.',
+    agentKeys,
+    [],
+    async (flags, settings) => {
+      if (!flags.uninstall) loadConfig({ flags: settings });
+      await runInstall('agent', flags, toEnv(settings));
+    },
+  );
   const serverKeys = ['server.listen', 'server.publicUrl', 'server.localAgent', 'server.trustProxy'];
   const config = new Option('-c, --config <file>', 'JSON config file the service reads (keep it readable by the service)');
   addRole(install, 'server', 'Install the server, its data in /var/lib/probe.', serverKeys, [config], async (flags, settings) => {

@@ -20,7 +20,17 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)');
   // In the order `probe --help` lists them.
-  for (const add of [addServerCommand, addAgentCommand, addNodeCommands, addBackupCommand, addInstallCommands, addAdminCommands, addNotifyCommands, addVersionCommand]) add(program);
+  for (const add of [
+    addServerCommand,
+    addAgentCommand,
+    addNodeCommands,
+    addBackupCommand,
+    addInstallCommands,
+    addAdminCommands,
+    addNotifyCommands,
+    addVersionCommand,
+  ])
+    add(program);
   return program;
 }
 

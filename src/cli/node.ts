@@ -19,7 +19,10 @@ function storeCommand(node: Command, usage: string, description: string, own: Op
 }
 
 function addAdd(node: Command): void {
-  const own = [new Option('-g, --group <group>', 'group shown on the page').default(''), new Option('--location <CC>', 'two-letter country code, e.g. JP').default('')];
+  const own = [
+    new Option('-g, --group <group>', 'group shown on the page').default(''),
+    new Option('--location <CC>', 'two-letter country code, e.g. JP').default(''),
+  ];
   const { command, open } = storeCommand(node, 'add <name>', 'Add a node; prints its key once and the agent command to run on it.', own);
   command.action(async (name: string, flags: Flags & { group: string; location: string }) => {
     const { config, store } = await open(flags);
@@ -42,7 +45,13 @@ function printTable(nodes: NodeRecord[]): void {
   const rows = nodes.map((n) => [n.name, n.group || '-', n.location || '-', n.lastSeen ? new Date(n.lastSeen).toISOString() : 'never']);
   const header = ['NAME', 'GROUP', 'LOCATION', 'LAST SEEN'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+  for (const r of [header, ...rows])
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 function addList(node: Command): void {
@@ -52,8 +61,15 @@ function addList(node: Command): void {
     const nodes = store.listNodes();
     store.close();
     if (flags.json) {
-      const rows = nodes.map((n) => ({ id: n.id, name: n.name, group: n.group, location: n.location, lastSeen: n.lastSeen, local: n.isLocal }));
-      process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      const rows = nodes.map((n) => ({
+        id: n.id,
+        name: n.name,
+        group: n.group,
+        location: n.location,
+        lastSeen: n.lastSeen,
+        local: n.isLocal,
+      }));
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else if (nodes.length === 0) {
       process.stdout.write('No nodes yet. Add one with `probe node add <name>`.\n');
     } else {
@@ -83,7 +99,9 @@ function addRotateKey(node: Command): void {
     const { rotateKey, agentCommand } = await import('../server/fleet/nodes');
     try {
       const key = rotateKey(store, name);
-      process.stdout.write(`New key for "${name}" (shown only now):\n\n  ${key}\n\nRestart its agent with:\n\n  ${agentCommand(config, key)}\n`);
+      process.stdout.write(
+        `New key for "${name}" (shown only now):\n\n  ${key}\n\nRestart its agent with:\n\n  ${agentCommand(config, key)}\n`,
+      );
     } finally {
       store.close();
     }

@@ -19,10 +19,16 @@ export function addNotifyCommands(program: Command): void {
       const target = config.channels[channel];
       if (!target) {
         const known = Object.keys(config.channels);
-        throw new ProbeError('PROBE_ERR_CONFIG', `no channel "${channel}" under "notifications" in the config file${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+        throw new ProbeError(
+          'PROBE_ERR_CONFIG',
+          `no channel "${channel}" under "notifications" in the config file${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+        );
       }
       const { sendWithRetry, testMessage } = await import('../notify/notifier');
-      const ok = await sendWithRetry(channel, target, testMessage(channel, config.server.publicUrl || '', Date.now()), { attempts: 1, baseDelayMs: 0 });
+      const ok = await sendWithRetry(channel, target, testMessage(channel, config.server.publicUrl || '', Date.now()), {
+        attempts: 1,
+        baseDelayMs: 0,
+      });
       if (!ok) throw new ProbeError('PROBE_ERR_NOTIFY', `the test message through "${channel}" failed (see the log line above)`);
       process.stdout.write(`Sent a test message through "${channel}".\n`);
     });

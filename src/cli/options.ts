@@ -16,7 +16,10 @@ export type ParsedFlags = Record<string, unknown>;
 function settingOption(key: string, form: HelpForm): Option {
   const setting = settingOf(key);
   if (!setting?.flag) throw new Error(`${key} has no flag`);
-  const help = form === 'install' ? setting.installHelp ?? setting.help : `${setting.help} (env: ${setting.env}${setting.note ? `, ${setting.note}` : ''})`;
+  const help =
+    form === 'install'
+      ? (setting.installHelp ?? setting.help)
+      : `${setting.help} (env: ${setting.env}${setting.note ? `, ${setting.note}` : ''})`;
   return new Option(setting.flag, help);
 }
 
@@ -24,7 +27,11 @@ function settingOption(key: string, form: HelpForm): Option {
  * Adds options to `command` in this order: a string is a setting's key, an Option one of the
  * command's own. Returns a reader of the settings' values (undefined when not given).
  */
-export function addFlags(command: Command, items: ReadonlyArray<string | Option>, form: HelpForm = 'run'): (flags: ParsedFlags) => RawSettings {
+export function addFlags(
+  command: Command,
+  items: ReadonlyArray<string | Option>,
+  form: HelpForm = 'run',
+): (flags: ParsedFlags) => RawSettings {
   const read: Array<[string, string]> = [];
   for (const item of items) {
     const option = typeof item === 'string' ? settingOption(item, form) : item;

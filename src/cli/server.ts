@@ -24,7 +24,10 @@ export function addServerCommand(program: Command): void {
     const { runServer } = await import('../server/run-server');
     const server = await runServer(config);
     process.stdout.write(`probe ${VERSION} is running: open ${server.url}\n`);
-    if (server.setupUrl) process.stdout.write(`No admin password yet. Choose one at ${server.setupUrl} (this link works once, until the next start), or run \`probe admin set-password\`.\n`);
+    if (server.setupUrl)
+      process.stdout.write(
+        `No admin password yet. Choose one at ${server.setupUrl} (this link works once, until the next start), or run \`probe admin set-password\`.\n`,
+      );
     onStop(() => server.close());
     process.on('SIGHUP', () => server.reload());
   });

@@ -103,7 +103,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
   apply(config, fromEnv(options.env ?? {}), 'environment');
   apply(config, options.flags ?? {}, 'command line');
   if (Boolean(config.server.tlsCert) !== Boolean(config.server.tlsKey)) {
-    throw new ProbeError('PROBE_ERR_CONFIG', '"server.tlsCert" and "server.tlsKey" go together: give both PEM files (or neither, for plain HTTP behind a proxy)');
+    throw new ProbeError(
+      'PROBE_ERR_CONFIG',
+      '"server.tlsCert" and "server.tlsKey" go together: give both PEM files (or neither, for plain HTTP behind a proxy)',
+    );
   }
   return config;
 }

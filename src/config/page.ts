@@ -46,7 +46,8 @@ export function parseNodeSettings(value: unknown): Record<string, NodeSettings> 
     const at = `nodes.${name}`;
     const raw = object(body, at);
     for (const key of Object.keys(raw)) {
-      if (!NODE_KEYS.has(key) && !key.startsWith('//')) throw bad(`${at}.${key}`, `is not a node setting (known: ${[...NODE_KEYS].join(', ')})`);
+      if (!NODE_KEYS.has(key) && !key.startsWith('//'))
+        throw bad(`${at}.${key}`, `is not a node setting (known: ${[...NODE_KEYS].join(', ')})`);
     }
     const settings: NodeSettings = {
       hidden: configFields.bool(raw.hidden, `${at}.hidden`, DEFAULT_NODE_SETTINGS.hidden),
@@ -62,7 +63,8 @@ export function parseNodeSettings(value: unknown): Record<string, NodeSettings> 
     if (billing !== undefined) notes.billing = billing;
     if (note !== undefined) notes.note = note;
     if (expires !== undefined) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires))) throw bad(`${at}.expires`, `must be a date such as 2027-03-01, got ${JSON.stringify(expires)}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires)))
+        throw bad(`${at}.expires`, `must be a date such as 2027-03-01, got ${JSON.stringify(expires)}`);
       notes.expires = expires;
     }
     if (raw.trafficLimit !== undefined) {
@@ -82,7 +84,13 @@ export function parseNodeSettings(value: unknown): Record<string, NodeSettings> 
  */
 export function parseLatencyTargets(value: unknown): LatencyTarget[] {
   const key = 'agent.latencyTargets';
-  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  const items =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(items) || items.length > 16) throw bad(key, 'must be a list of at most 16 targets such as "cu=www.example.cn:80"');
   const labels = new Set<string>();
   return items.map((item, i) => {
@@ -112,9 +120,11 @@ export function parseLatencyTargets(value: unknown): LatencyTarget[] {
     if (labels.has(label)) throw bad(`${key}[${i}].label`, `"${label}" is used twice`);
     labels.add(label);
     if (typeof host !== 'string' || host === '' || host.length > 253) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`${key}[${i}].port`, 'must be a port from 1 to 65535');
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw bad(`${key}[${i}].port`, 'must be a port from 1 to 65535');
     // Names and addresses only: nothing that `ping` could take as an option.
-    if ((kind === 'icmp' && !/^[A-Za-z0-9.:_-]+$/.test(host)) || host.startsWith('-')) throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
+    if ((kind === 'icmp' && !/^[A-Za-z0-9.:_-]+$/.test(host)) || host.startsWith('-'))
+      throw bad(`${key}[${i}].host`, 'must be a host name or IP address');
     return kind === 'icmp' ? { label, host, port, kind } : { label, host, port };
   });
 }
@@ -128,19 +138,24 @@ const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/;
  */
 export function parseCommands(value: unknown): CommandMetric[] {
   const key = 'agent.commands';
-  if (!Array.isArray(value) || value.length > 32) throw bad(key, 'must be a list of at most 32 { "name", "command", "interval", "timeout" } objects');
+  if (!Array.isArray(value) || value.length > 32)
+    throw bad(key, 'must be a list of at most 32 { "name", "command", "interval", "timeout" } objects');
   const names = new Set<string>();
   return value.map((item, i) => {
     const at = `${key}[${i}]`;
     const { name, command, interval = '60s', timeout = '10s' } = object(item, at);
-    if (typeof name !== 'string' || !COMMAND_NAME.test(name)) throw bad(`${at}.name`, 'must be 1-64 letters, digits, "_", ":", "." or "-", starting with a letter or "_"');
+    if (typeof name !== 'string' || !COMMAND_NAME.test(name))
+      throw bad(`${at}.name`, 'must be 1-64 letters, digits, "_", ":", "." or "-", starting with a letter or "_"');
     if (names.has(name)) throw bad(`${at}.name`, `"${name}" is used twice`);
     names.add(name);
-    if (typeof command !== 'string' || command.trim() === '' || command.length > 4096) throw bad(`${at}.command`, 'must be a command line of at most 4096 characters');
+    if (typeof command !== 'string' || command.trim() === '' || command.length > 4096)
+      throw bad(`${at}.command`, 'must be a command line of at most 4096 characters');
     const intervalMs = configFields.duration(interval, `${at}.interval`);
-    if (intervalMs < 1000 || intervalMs > 86_400_000) throw bad(`${at}.interval`, `must be a duration from "1s" to "24h", got ${JSON.stringify(interval)}`);
+    if (intervalMs < 1000 || intervalMs > 86_400_000)
+      throw bad(`${at}.interval`, `must be a duration from "1s" to "24h", got ${JSON.stringify(interval)}`);
     const timeoutMs = configFields.duration(timeout, `${at}.timeout`);
-    if (timeoutMs < 100 || timeoutMs > intervalMs) throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
+    if (timeoutMs < 100 || timeoutMs > intervalMs)
+      throw bad(`${at}.timeout`, `must be a duration from "100ms" up to the interval, got ${JSON.stringify(timeout)}`);
     return { name, command, intervalMs, timeoutMs };
   });
 }
@@ -156,7 +171,8 @@ export function parseAgentChecks(value: unknown): Check[] {
   const checks = parseChecks(value, key);
   checks.forEach((check, i) => {
     const at = `${key}[${i}]`;
-    if (!AGENT_CHECK_NAME.test(check.name)) throw bad(`${at}.name`, `must be 1-32 letters, digits, "_" or "-" (it travels in metric names), got ${JSON.stringify(check.name)}`);
+    if (!AGENT_CHECK_NAME.test(check.name))
+      throw bad(`${at}.name`, `must be 1-32 letters, digits, "_" or "-" (it travels in metric names), got ${JSON.stringify(check.name)}`);
     const raw = (value as Record<string, unknown>[])[i]!;
     if (raw.group !== undefined) throw bad(`${at}.group`, "is not taken for a node's own checks: they are grouped with their node");
     if (raw.hidden !== undefined) throw bad(`${at}.hidden`, "is not taken for a node's own checks: guests see them when they see the node");

@@ -106,7 +106,20 @@ export interface Config {
 }
 
 export const DEFAULTS: Config = {
-  server: { listen: '0.0.0.0:8080', data: './probe-data', localAgent: false, title: 'probe', publicUrl: '', allowedHosts: [], tlsCert: '', tlsKey: '', trustProxy: false, trustedProxies: ['127.0.0.0/8', '::1'], ackIntervalMs: 'auto', metricNamesPerNode: 1000 },
+  server: {
+    listen: '0.0.0.0:8080',
+    data: './probe-data',
+    localAgent: false,
+    title: 'probe',
+    publicUrl: '',
+    allowedHosts: [],
+    tlsCert: '',
+    tlsKey: '',
+    trustProxy: false,
+    trustedProxies: ['127.0.0.0/8', '::1'],
+    ackIntervalMs: 'auto',
+    metricNamesPerNode: 1000,
+  },
   agent: {
     server: 'ws://127.0.0.1:8080',
     key: '',

@@ -18,16 +18,27 @@ export function asString(value: unknown, source: string, key: string): string {
 
 /** A list of strings: a JSON array, or a comma-separated string (environment). */
 export function asList(value: unknown, source: string, key: string): string[] {
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(value) && value.length <= 100 && value.every((v) => typeof v === 'string')) return value as string[];
   throw configError(source, key, `must be a list of strings (or one string, comma-separated), got ${JSON.stringify(value)}`);
 }
 
 /** A host name or an IP address, without scheme or port. */
 export function asHostName(value: string, source: string, key: string): string {
-  const host = value.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  const host = value
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
   if (isIP(host) === 0 && !/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
-    throw configError(source, key, `must list host names or addresses without scheme or port, such as status.example.com; got ${JSON.stringify(value)}`);
+    throw configError(
+      source,
+      key,
+      `must list host names or addresses without scheme or port, such as status.example.com; got ${JSON.stringify(value)}`,
+    );
   }
   return host;
 }
@@ -50,7 +61,8 @@ export function asInterval(value: unknown, source: string, key: string): number 
 export function asAckInterval(value: unknown, source: string, key: string): number | 'auto' {
   if (value === 'auto') return value;
   const ms = typeof value === 'string' ? parseDuration(value) : null;
-  if (ms === null || ms < 1000 || ms > 30_000) throw configError(source, key, `must be "auto" or a duration from 1s to 30s such as "5s", got ${JSON.stringify(value)}`);
+  if (ms === null || ms < 1000 || ms > 30_000)
+    throw configError(source, key, `must be "auto" or a duration from 1s to 30s such as "5s", got ${JSON.stringify(value)}`);
   return ms;
 }
 
@@ -65,7 +77,8 @@ export function asRetention(value: unknown, source: string, key: string): number
 export function asListen(value: unknown, source: string, key: string): string {
   const text = asString(value, source, key);
   const match = /^(.*):(\d+)$/.exec(text);
-  if (!match || Number(match[2]) > 65535) throw configError(source, key, `must be host:port such as 0.0.0.0:8080, got ${JSON.stringify(text)}`);
+  if (!match || Number(match[2]) > 65535)
+    throw configError(source, key, `must be host:port such as 0.0.0.0:8080, got ${JSON.stringify(text)}`);
   return text;
 }
 
@@ -76,7 +89,11 @@ export function asListen(value: unknown, source: string, key: string): string {
 export function asKey(value: unknown, source: string, key: string): string {
   const text = asString(value, source, key);
   if (!/^[\x21-\x7e]{0,256}$/.test(text)) {
-    throw configError(source, key, `must be one key as printed by \`probe node add\` (pk_ and 43 letters, digits, - or _), without spaces or line breaks; got ${text.length} characters that are not one`);
+    throw configError(
+      source,
+      key,
+      `must be one key as printed by \`probe node add\` (pk_ and 43 letters, digits, - or _), without spaces or line breaks; got ${text.length} characters that are not one`,
+    );
   }
   return text;
 }
@@ -108,7 +125,8 @@ export function rethrowIn<T>(source: string, parse: () => T): T {
 /** A whole number from `min` to `max`: a JSON number, or a string (environment). */
 export function asWholeNumber(value: unknown, source: string, key: string, min: number, max: number, expected: string): number {
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw configError(source, key, `must be ${expected}, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max)
+    throw configError(source, key, `must be ${expected}, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -24,13 +24,17 @@ export function parseSeriesCsv(text: string, source: string, code: ErrorCode = '
     const first = !seenContent;
     seenContent = true;
     if (m && Number.isFinite(ts) && Number.isFinite(value)) {
-      if (Math.abs(ts) < SECONDS_BELOW) throw new ProbeError(code, `${where}: ${m[1]} looks like Unix seconds; give Unix milliseconds (${m[1]}000)`);
+      if (Math.abs(ts) < SECONDS_BELOW)
+        throw new ProbeError(code, `${where}: ${m[1]} looks like Unix seconds; give Unix milliseconds (${m[1]}000)`);
       points.push({ ts, value });
       continue;
     }
     // A first line that is not numbers is a header ("ts,value").
     if (first && !/^\s*[-+.\d]/.test(line)) continue;
-    throw new ProbeError(code, `${where}: expected "unixMs,value", got ${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)}`);
+    throw new ProbeError(
+      code,
+      `${where}: expected "unixMs,value", got ${JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line)}`,
+    );
   }
   if (points.length === 0) throw new ProbeError(code, `${source}: no points (expected lines "unixMs,value")`);
   return points;

@@ -59,8 +59,15 @@ export function forecastFull(points: readonly SeriesPoint[], capacity: number, o
   const spanH = lastH - seg[0]!.h + 1;
   const fit = fitTrend(seg);
   const nowH = now / HOUR_MS;
-  const peaks = anchored(fit.hours, profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max), fit.slope, fit.period, nowH);
-  if (fit.lo === null || fit.hi === null) return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
+  const peaks = anchored(
+    fit.hours,
+    profile(fit.hours, fit.slope, fit.period, nowH, (x) => x.max),
+    fit.slope,
+    fit.period,
+    nowH,
+  );
+  if (fit.lo === null || fit.hi === null)
+    return noDate(`too few days to tell growth from noise (${days(spanH)} since ${start > 0 ? 'the last shift' : 'the first point'})`);
   if (fit.lo <= 0) return noDate(whyNoTrend(fit.hours, fit, fit.period, capacity));
   const at = (perHour: number) => Math.max(now, reachesAt(peaks, fit.period, perHour, nowH, capacity));
   const fullAt = at(fit.slope);
@@ -138,7 +145,7 @@ function wander(hours: readonly Hour[], slope: number, period: number): number {
 
 /** "not growing", "shrinking", or "seasonal with no trend", with the numbers behind it. */
 function whyNoTrend(seg: readonly Hour[], fit: SenFit, period: number, capacity: number): string {
-  const pct = (v: number, digits = 1) => `${(((v / capacity) * 100) || 0).toFixed(digits).replace(/^-(0\.0+)$/, '$1')} %`;
+  const pct = (v: number, digits = 1) => `${((v / capacity) * 100 || 0).toFixed(digits).replace(/^-(0\.0+)$/, '$1')} %`;
   const perDay = `${pct(fit.slope * DAY_HOURS, 2)} of capacity a day`;
   const nowH = seg[seg.length - 1]!.h;
   for (const p of period === WEEK_HOURS ? [DAY_HOURS, WEEK_HOURS] : [DAY_HOURS]) {

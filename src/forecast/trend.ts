@@ -40,14 +40,16 @@ function deseasonalize(seg: readonly Hour[], slope: number, period: number): Hou
  * and the whole fit predicts it better.
  */
 const changed = (recent: SenFit, longer: SenFit) =>
-  recent.lo !== null && recent.hi !== null && ((recent.lo > longer.slope && recent.slope > 2 * longer.slope) || (recent.hi < longer.slope && recent.slope < longer.slope / 2));
+  recent.lo !== null &&
+  recent.hi !== null &&
+  ((recent.lo > longer.slope && recent.slope > 2 * longer.slope) || (recent.hi < longer.slope && recent.slope < longer.slope / 2));
 
 /** Fits `seg` (sorted hours, at least a few days). */
 export function fitTrend(seg: readonly Hour[]): Trend {
   const lastH = seg[seg.length - 1]!.h;
   const spanH = lastH - seg[0]!.h + 1;
   const period = spanH >= 2 * WEEK_HOURS ? WEEK_HOURS : DAY_HOURS;
-  let trend: Trend = { ...seasonalSen(seg, period, spanH / DAY_HOURS), hours: seg, period };
+  const trend: Trend = { ...seasonalSen(seg, period, spanH / DAY_HOURS), hours: seg, period };
   // Under two weeks a weekly cycle cannot be told from a trend: no shorter window then.
   if (period !== WEEK_HOURS) return trend;
   const flat = deseasonalize(seg, trend.slope, period);

@@ -18,6 +18,9 @@ export function agentConfigFile(settings: Record<string, string | undefined>, st
     agent[key.slice('agent.'.length)] = value;
   }
   agent.stateDir = stateDir;
-  const file = { '//': 'Written by `probe install agent`; `probe install agent --uninstall` removes it. Settings: docs/configuration.md', agent };
-  return JSON.stringify(file, null, 2) + '\n';
+  const file = {
+    '//': 'Written by `probe install agent`; `probe install agent --uninstall` removes it. Settings: docs/configuration.md',
+    agent,
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
 }

@@ -39,21 +39,36 @@ export interface InstallResult {
 
 function systemctl(role: Role, args: string[]): void {
   const result = spawnSync('systemctl', args, { encoding: 'utf8' });
-  if (result.error) throw new ProbeError('PROBE_ERR_INSTALL', `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${role}\` under your own supervisor instead, or pass --no-start to only write the files`);
-  if (result.status !== 0) throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
+  if (result.error)
+    throw new ProbeError(
+      'PROBE_ERR_INSTALL',
+      `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${role}\` under your own supervisor instead, or pass --no-start to only write the files`,
+    );
+  if (result.status !== 0)
+    throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
 }
 
 export function install(options: InstallOptions): InstallResult {
   if (!options.uninstall && options.role === 'agent') {
-    if (!options.env.PROBE_KEY) throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key with the key from the admin or `probe node add <name>`');
-    if (!options.env.PROBE_SERVER) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server, e.g. wss://status.example.com');
+    if (!options.env.PROBE_KEY)
+      throw new ProbeError('PROBE_ERR_CONFIG', 'no key given: pass --key with the key from the admin or `probe node add <name>`');
+    if (!options.env.PROBE_SERVER)
+      throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server, e.g. wss://status.example.com');
   }
   const platform = options.platform ?? process.platform;
   if (platform === 'win32' || platform === 'darwin') {
-    if (options.role !== 'agent') throw new ProbeError('PROBE_ERR_INSTALL', '`probe install server` is for Linux (systemd); on Windows and macOS probe installs the agent');
+    if (options.role !== 'agent')
+      throw new ProbeError(
+        'PROBE_ERR_INSTALL',
+        '`probe install server` is for Linux (systemd); on Windows and macOS probe installs the agent',
+      );
     const common = { start: options.start, uninstall: options.uninstall, settings: options.env, self: options.self };
     if (platform === 'darwin') return { lines: installLaunchd({ ...common, bin: options.bin, root: options.root }) };
-    if (options.root !== '/') throw new ProbeError('PROBE_ERR_INSTALL', '--root is not used on Windows: the service host finds its files in %ProgramFiles%\\probe and %ProgramData%\\probe');
+    if (options.root !== '/')
+      throw new ProbeError(
+        'PROBE_ERR_INSTALL',
+        '--root is not used on Windows: the service host finds its files in %ProgramFiles%\\probe and %ProgramData%\\probe',
+      );
     return { lines: installWindows({ ...common, serviceHost: options.serviceHost }) };
   }
   return installSystemd(options);
@@ -71,12 +86,18 @@ function installSystemd(options: InstallOptions): InstallResult {
     rmSync(unitPath, { force: true });
     rmSync(envPath, { force: true });
     if (options.start) systemctl(options.role, ['daemon-reload']);
-    lines.push(`Removed ${service}.service and ${envPath}. Kept ${options.bin} and /var/lib/${service} (delete them by hand if you want them gone).`);
+    lines.push(
+      `Removed ${service}.service and ${envPath}. Kept ${options.bin} and /var/lib/${service} (delete them by hand if you want them gone).`,
+    );
     return { lines };
   }
 
   const self = options.self ?? (seaAssets() ? process.execPath : null);
-  if (!self) throw new ProbeError('PROBE_ERR_INSTALL', 'run `install` from the probe executable (dist/probe after `npm run build`), not from source');
+  if (!self)
+    throw new ProbeError(
+      'PROBE_ERR_INSTALL',
+      'run `install` from the probe executable (dist/probe after `npm run build`), not from source',
+    );
   if (placeExecutable(self, at(options.bin))) lines.push(`Copied ${self} to ${at(options.bin)}.`);
   // The key is a secret: only root may read this file; the unit reads it as root before dropping to its user.
   replaceFile(envPath, envFile(options.env), 0o600);
@@ -87,7 +108,8 @@ function installSystemd(options: InstallOptions): InstallResult {
     systemctl(options.role, ['enable', '--now', `${service}.service`]);
     systemctl(options.role, ['restart', `${service}.service`]);
     lines.push(`Started ${service}.service; it starts at boot. Follow it with: journalctl -u ${service} -f`);
-    if (options.role === 'server') lines.push(`The first start prints a one-time link to choose the admin password: journalctl -u ${service} | grep 'Choose one'`);
+    if (options.role === 'server')
+      lines.push(`The first start prints a one-time link to choose the admin password: journalctl -u ${service} | grep 'Choose one'`);
   } else {
     lines.push(`Not started (--no-start). Start it with: systemctl daemon-reload && systemctl enable --now ${service}.service`);
   }

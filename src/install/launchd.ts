@@ -56,7 +56,8 @@ export function launchdPlist(paths: LaunchdPaths): string {
 
 function launchctl(args: string[], quiet = false): boolean {
   const result = spawnSync('launchctl', args, { encoding: 'utf8' });
-  if (result.error) throw new ProbeError('PROBE_ERR_INSTALL', `cannot run launchctl (${result.error.message}); pass --no-start to only write the files`);
+  if (result.error)
+    throw new ProbeError('PROBE_ERR_INSTALL', `cannot run launchctl (${result.error.message}); pass --no-start to only write the files`);
   if (result.status === 0 || quiet) return result.status === 0;
   throw new ProbeError('PROBE_ERR_INSTALL', `launchctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
 }
@@ -78,19 +79,26 @@ export function installLaunchd(options: LaunchdInstallOptions): string[] {
   const config = at(LAUNCHD_PATHS.config);
   const job = `system/${LAUNCHD_LABEL}`;
   const lines: string[] = [];
-  if (options.start && process.getuid?.() !== 0) throw new ProbeError('PROBE_ERR_INSTALL', 'a launchd daemon is installed by root: run this with sudo');
+  if (options.start && process.getuid?.() !== 0)
+    throw new ProbeError('PROBE_ERR_INSTALL', 'a launchd daemon is installed by root: run this with sudo');
   const loaded = options.start && launchctl(['print', job], true);
 
   if (options.uninstall) {
     if (loaded) launchctl(['bootout', job]);
     rmSync(plist, { force: true });
     rmSync(config, { force: true });
-    lines.push(`Removed ${plist} and ${config}. Kept ${options.bin}, ${LAUNCHD_PATHS.stateDir} and ${LAUNCHD_PATHS.log} (delete them by hand if you want them gone).`);
+    lines.push(
+      `Removed ${plist} and ${config}. Kept ${options.bin}, ${LAUNCHD_PATHS.stateDir} and ${LAUNCHD_PATHS.log} (delete them by hand if you want them gone).`,
+    );
     return lines;
   }
 
   const self = options.self ?? (seaAssets() ? process.execPath : null);
-  if (!self) throw new ProbeError('PROBE_ERR_INSTALL', 'run `install` from the probe executable (probe-darwin-arm64 or probe-darwin-x64), not from source');
+  if (!self)
+    throw new ProbeError(
+      'PROBE_ERR_INSTALL',
+      'run `install` from the probe executable (probe-darwin-arm64 or probe-darwin-x64), not from source',
+    );
   const bin = at(options.bin);
   if (placeExecutable(self, bin)) lines.push(`Copied ${self} to ${bin}.`);
   const signed = spawnSync('codesign', ['--sign', '-', '--force', bin], { encoding: 'utf8' });

@@ -42,7 +42,7 @@ const HARDENING = [
 export function unitFile(role: Role, paths: UnitPaths): string {
   const agent = role === 'agent';
   const lines = [
-    '# Written by `probe install`; `probe install ' + role + ' --uninstall` removes it.',
+    `# Written by \`probe install\`; \`probe install ${role} --uninstall\` removes it.`,
     '[Unit]',
     agent ? 'Description=probe agent: reports this machine to a probe server' : 'Description=probe server: status page, history and alerts',
     'Wants=network-online.target',
@@ -62,7 +62,9 @@ export function unitFile(role: Role, paths: UnitPaths): string {
     'TimeoutStopSec=30s',
     ...HARDENING,
     // Only the server may listen on a port below 1024 (80/443 without a proxy); the agent needs nothing.
-    ...(agent ? ['CapabilityBoundingSet=', 'AmbientCapabilities='] : ['CapabilityBoundingSet=CAP_NET_BIND_SERVICE', 'AmbientCapabilities=CAP_NET_BIND_SERVICE']),
+    ...(agent
+      ? ['CapabilityBoundingSet=', 'AmbientCapabilities=']
+      : ['CapabilityBoundingSet=CAP_NET_BIND_SERVICE', 'AmbientCapabilities=CAP_NET_BIND_SERVICE']),
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -79,5 +81,5 @@ export function envFile(values: Record<string, string | undefined>): string {
     if (/[\n\r\0]/.test(value)) throw new Error(`${name} must be on one line`);
     lines.push(`${name}="${value.replace(/(["\\$`])/g, '\\$1')}"`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -69,13 +69,20 @@ function tool(env: NodeJS.ProcessEnv, exe: string, args: string[]): string {
   const output = `${result.stdout}${result.stderr}`.trim();
   if (result.status === 0) return output;
   if (result.status === 5) throw new ProbeError('PROBE_ERR_INSTALL', `${exe} ${args[0]}: access is denied: ${ADMIN_HINT}`);
-  if (result.status === 1072) throw new ProbeError('PROBE_ERR_INSTALL', `the ${WINDOWS_SERVICE} service is still being deleted: close the Services window (services.msc) and run this again`);
+  if (result.status === 1072)
+    throw new ProbeError(
+      'PROBE_ERR_INSTALL',
+      `the ${WINDOWS_SERVICE} service is still being deleted: close the Services window (services.msc) and run this again`,
+    );
   throw new ProbeError('PROBE_ERR_INSTALL', `${exe} ${args.join(' ')} failed (exit code ${result.status}): ${output}`);
 }
 
 /** The service's registry values (ImagePath, Start…), or null when it is not installed. */
 function registered(env: NodeJS.ProcessEnv): Record<string, string> | null {
-  const result = spawnSync(system32(env, 'reg.exe'), ['query', `HKLM\\SYSTEM\\CurrentControlSet\\Services\\${WINDOWS_SERVICE}`], { encoding: 'utf8', windowsHide: true });
+  const result = spawnSync(system32(env, 'reg.exe'), ['query', `HKLM\\SYSTEM\\CurrentControlSet\\Services\\${WINDOWS_SERVICE}`], {
+    encoding: 'utf8',
+    windowsHide: true,
+  });
   if (result.status !== 0) return null;
   const values: Record<string, string> = {};
   for (const m of result.stdout.matchAll(/^\s+(\S+)\s+REG_\w+\s+(.*?)\s*$/gm)) values[m[1]!] = m[2]!;
@@ -93,7 +100,11 @@ function stopService(env: NodeJS.ProcessEnv): void {
   tool(env, 'sc.exe', ['stop', WINDOWS_SERVICE]);
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (let waited = 0; serviceState(env) !== STOPPED; waited += 250) {
-    if (waited > 30_000) throw new ProbeError('PROBE_ERR_INSTALL', `the ${WINDOWS_SERVICE} service did not stop within 30 s: stop it (sc.exe stop ${WINDOWS_SERVICE}) and run this again`);
+    if (waited > 30_000)
+      throw new ProbeError(
+        'PROBE_ERR_INSTALL',
+        `the ${WINDOWS_SERVICE} service did not stop within 30 s: stop it (sc.exe stop ${WINDOWS_SERVICE}) and run this again`,
+      );
     Atomics.wait(sleeper, 0, 0, 250);
   }
 }
@@ -115,7 +126,10 @@ function asAdministrator<T>(what: string, write: () => T): T {
     const code = (err as NodeJS.ErrnoException).code;
     // Windows says "access denied" both to a user who is not elevated and for an executable that runs.
     if (code === 'EPERM' || code === 'EACCES' || code === 'EBUSY') {
-      throw new ProbeError('PROBE_ERR_INSTALL', `cannot write ${what} (${code}): ${ADMIN_HINT}, with nothing running from it (sc.exe stop ${WINDOWS_SERVICE})`);
+      throw new ProbeError(
+        'PROBE_ERR_INSTALL',
+        `cannot write ${what} (${code}): ${ADMIN_HINT}, with nothing running from it (sc.exe stop ${WINDOWS_SERVICE})`,
+      );
     }
     throw err;
   }
@@ -129,7 +143,10 @@ function serviceHost(file: string | undefined): Uint8Array {
   } catch {
     // Not in this executable: said below.
   }
-  throw new ProbeError('PROBE_ERR_INSTALL', `this executable carries no Windows service host (${SERVICE_HOST_ASSET}): install with probe-windows-x64.exe from the release or from your server's /download/`);
+  throw new ProbeError(
+    'PROBE_ERR_INSTALL',
+    `this executable carries no Windows service host (${SERVICE_HOST_ASSET}): install with probe-windows-x64.exe from the release or from your server's /download/`,
+  );
 }
 
 export interface WindowsInstallOptions {
@@ -157,7 +174,9 @@ export function installWindows(options: WindowsInstallOptions): string[] {
   if (options.uninstall) {
     if (existing) tool(env, 'sc.exe', ['delete', WINDOWS_SERVICE]);
     rmSync(layout.config, { force: true });
-    lines.push(`Removed ${existing ? `the ${WINDOWS_SERVICE} service and ` : ''}${layout.config}. Kept ${layout.programDir} and ${layout.dataDir} (log and buffer): delete them by hand if you want them gone.`);
+    lines.push(
+      `Removed ${existing ? `the ${WINDOWS_SERVICE} service and ` : ''}${layout.config}. Kept ${layout.programDir} and ${layout.dataDir} (log and buffer): delete them by hand if you want them gone.`,
+    );
     return lines;
   }
 
@@ -176,7 +195,10 @@ export function installWindows(options: WindowsInstallOptions): string[] {
   const [create, ...configure] = serviceCommands(layout);
   if (!options.start) {
     const shown = (args: string[]) => `  sc.exe ${args.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '\\"')}"` : a)).join(' ')}`;
-    lines.push('Not registered (--no-start). Register and start the service from a Command Prompt run as administrator:', ...[create!, ...configure, ['start', WINDOWS_SERVICE]].map(shown));
+    lines.push(
+      'Not registered (--no-start). Register and start the service from a Command Prompt run as administrator:',
+      ...[create!, ...configure, ['start', WINDOWS_SERVICE]].map(shown),
+    );
     return lines;
   }
   if (!existing) tool(env, 'sc.exe', create!);

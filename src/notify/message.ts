@@ -20,7 +20,8 @@ export interface AlertMessage {
 }
 
 /** `CRITICAL: cpu-high on tokyo-1`, or `RESOLVED: …`. */
-export const titleOf = (m: AlertMessage): string => `${m.state === 'firing' ? m.severity.toUpperCase() : 'RESOLVED'}: ${m.rule} on ${m.node}`;
+export const titleOf = (m: AlertMessage): string =>
+  `${m.state === 'firing' ? m.severity.toUpperCase() : 'RESOLVED'}: ${m.rule} on ${m.node}`;
 
 /** The text, then the link to the node's page on its own line. */
 export const textWithLink = (m: AlertMessage): string => `${m.text}\n${m.link}`;

@@ -15,14 +15,25 @@ export interface RetryOptions {
   baseDelayMs: number;
 }
 
-export async function sendWithRetry(name: string, channel: Channel, message: AlertMessage, retry: RetryOptions = { attempts: 4, baseDelayMs: 1000 }): Promise<boolean> {
+export async function sendWithRetry(
+  name: string,
+  channel: Channel,
+  message: AlertMessage,
+  retry: RetryOptions = { attempts: 4, baseDelayMs: 1000 },
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     try {
       await sendTo(channel, message);
       return true;
     } catch (err) {
       if (attempt >= retry.attempts) {
-        log.error('notification failed; giving up', { channel: name, rule: message.rule, node: message.node, code: 'PROBE_ERR_NOTIFY', error: failureOf(err, channel) });
+        log.error('notification failed; giving up', {
+          channel: name,
+          rule: message.rule,
+          node: message.node,
+          code: 'PROBE_ERR_NOTIFY',
+          error: failureOf(err, channel),
+        });
         return false;
       }
       log.warn('notification failed; retrying', { channel: name, attempt, error: failureOf(err, channel) });

@@ -23,7 +23,8 @@ const MAX_FIELD = 4096;
 /** A non-empty string field the channel type needs. */
 export function required(raw: Record<string, unknown>, key: string, field: string): string {
   const value = raw[field];
-  if (typeof value !== 'string' || value === '' || value.length > MAX_FIELD) throw configFields.bad(`${key}.${field}`, `is required for ${String(raw.type)} channels (a string of at most ${MAX_FIELD} characters)`);
+  if (typeof value !== 'string' || value === '' || value.length > MAX_FIELD)
+    throw configFields.bad(`${key}.${field}`, `is required for ${String(raw.type)} channels (a string of at most ${MAX_FIELD} characters)`);
   return value;
 }
 

@@ -102,7 +102,8 @@ export function decodeCompact(prev: DecodedFields | null, text: string, expected
   if (!text.startsWith(COMPACT_MARK)) throw new Error('a compact frame starts with "~"');
   let fields = 1;
   for (let at = text.indexOf(','); at >= 0; at = text.indexOf(',', at + 1)) fields++;
-  if (fields !== expected) throw new Error(`compact frame has ${fields} fields but seq, ts and hello's ${expected - 2} metrics make ${expected}`);
+  if (fields !== expected)
+    throw new Error(`compact frame has ${fields} fields but seq, ts and hello's ${expected - 2} metrics make ${expected}`);
   const out: DecodedFields = reuse && reuse !== prev && reuse.length === expected ? reuse : new Array<number>(expected).fill(NaN);
   let start = 1;
   for (let i = 0; i < expected; i++) {
@@ -117,7 +118,8 @@ export function decodeCompact(prev: DecodedFields | null, text: string, expected
       out[i] = NaN;
     } else if (first === 100 /* d */) {
       const delta = readInteger(text, start + 1, end);
-      if (typeof before !== 'number' || !Number.isSafeInteger(before) || Number.isNaN(delta)) throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a delta to an integer`);
+      if (typeof before !== 'number' || !Number.isSafeInteger(before) || Number.isNaN(delta))
+        throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a delta to an integer`);
       out[i] = before + delta;
     } else {
       const v = readNumber(text, start, end);

@@ -8,7 +8,10 @@ import type { MetricValues } from './metrics';
 const schemaSets = new WeakMap<readonly string[], Set<string>>();
 
 /** The values aligned with `schema` (null where absent), and those outside it by name. */
-export function sampleFields(values: MetricValues, schema: readonly string[]): { array: (number | null)[]; extra: MetricValues | undefined } {
+export function sampleFields(
+  values: MetricValues,
+  schema: readonly string[],
+): { array: (number | null)[]; extra: MetricValues | undefined } {
   const array = schema.map((name) => values[name] ?? null);
   let inSchema = schemaSets.get(schema);
   if (!inSchema) schemaSets.set(schema, (inSchema = new Set(schema)));

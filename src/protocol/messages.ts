@@ -118,7 +118,16 @@ export interface PageInfo {
 /** GET /api/alerts: alerts firing now and, with page.alerts "all", recent events (90 days kept). */
 export interface AlertsView {
   firing: { rule: string; node: string; nodeId: number; severity: string; since: number; silenced: boolean }[];
-  recent: { ts: number; rule: string; node: string; nodeId: number; state: 'firing' | 'resolved'; severity: string; value: number | null; text: string }[];
+  recent: {
+    ts: number;
+    rule: string;
+    node: string;
+    nodeId: number;
+    state: 'firing' | 'resolved';
+    severity: string;
+    value: number | null;
+    text: string;
+  }[];
 }
 
 /** What the public page knows about a node: no IP or key, and no hostname unless page.showHostnames. */

@@ -30,8 +30,16 @@ export const METRICS = {
   diskTotalBytes: { unit: 'bytes', help: 'Size summed over real filesystems', prom: 'probe_disk_total_bytes' },
   netRxBytesPerSec: { unit: 'bytesPerSec', help: 'Received on physical interfaces', prom: 'probe_network_receive_bytes_per_second' },
   netTxBytesPerSec: { unit: 'bytesPerSec', help: 'Sent on physical interfaces', prom: 'probe_network_transmit_bytes_per_second' },
-  netRxPacketsPerSec: { unit: 'count', help: 'Packets per second received on physical interfaces', prom: 'probe_network_receive_packets_per_second' },
-  netTxPacketsPerSec: { unit: 'count', help: 'Packets per second sent on physical interfaces', prom: 'probe_network_transmit_packets_per_second' },
+  netRxPacketsPerSec: {
+    unit: 'count',
+    help: 'Packets per second received on physical interfaces',
+    prom: 'probe_network_receive_packets_per_second',
+  },
+  netTxPacketsPerSec: {
+    unit: 'count',
+    help: 'Packets per second sent on physical interfaces',
+    prom: 'probe_network_transmit_packets_per_second',
+  },
   netRxBytesTotal: { unit: 'bytes', help: 'Received on physical interfaces since boot', prom: 'probe_network_receive_bytes_total' },
   netTxBytesTotal: { unit: 'bytes', help: 'Sent on physical interfaces since boot', prom: 'probe_network_transmit_bytes_total' },
   diskReadBytesPerSec: { unit: 'bytesPerSec', help: 'Read from whole physical disks', prom: 'probe_disk_read_bytes_per_second' },
@@ -50,7 +58,11 @@ export const METRICS = {
   gpuUtil: { unit: 'percent', help: 'GPU busy time, mean over GPUs (nvidia-smi)', prom: 'probe_gpu_usage_percent' },
   gpuMemUsedBytes: { unit: 'bytes', help: 'GPU memory in use, summed over GPUs', prom: 'probe_gpu_memory_used_bytes' },
   gpuMemTotalBytes: { unit: 'bytes', help: 'GPU memory, summed over GPUs', prom: 'probe_gpu_memory_total_bytes' },
-  agentDroppedSamples: { unit: 'count', help: 'Samples the agent dropped unsent because its buffer was full (since its state dir was created)', prom: 'probe_agent_dropped_samples' },
+  agentDroppedSamples: {
+    unit: 'count',
+    help: 'Samples the agent dropped unsent because its buffer was full (since its state dir was created)',
+    prom: 'probe_agent_dropped_samples',
+  },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;
@@ -77,10 +89,30 @@ const PROBE_NAME = /^(latency|loss)\.[A-Za-z0-9_-]{1,32}$/;
  */
 export const FAMILIES = {
   cpuCore: { unit: 'percent', help: 'Busy time of one CPU core', prom: 'probe_cpu_core_usage_percent', label: 'core' },
-  netRxBytesPerSec: { unit: 'bytesPerSec', help: 'Received on one physical interface', prom: 'probe_interface_receive_bytes_per_second', label: 'interface' },
-  netTxBytesPerSec: { unit: 'bytesPerSec', help: 'Sent on one physical interface', prom: 'probe_interface_transmit_bytes_per_second', label: 'interface' },
-  netRxPacketsPerSec: { unit: 'count', help: 'Packets per second received on one physical interface', prom: 'probe_interface_receive_packets_per_second', label: 'interface' },
-  netTxPacketsPerSec: { unit: 'count', help: 'Packets per second sent on one physical interface', prom: 'probe_interface_transmit_packets_per_second', label: 'interface' },
+  netRxBytesPerSec: {
+    unit: 'bytesPerSec',
+    help: 'Received on one physical interface',
+    prom: 'probe_interface_receive_bytes_per_second',
+    label: 'interface',
+  },
+  netTxBytesPerSec: {
+    unit: 'bytesPerSec',
+    help: 'Sent on one physical interface',
+    prom: 'probe_interface_transmit_bytes_per_second',
+    label: 'interface',
+  },
+  netRxPacketsPerSec: {
+    unit: 'count',
+    help: 'Packets per second received on one physical interface',
+    prom: 'probe_interface_receive_packets_per_second',
+    label: 'interface',
+  },
+  netTxPacketsPerSec: {
+    unit: 'count',
+    help: 'Packets per second sent on one physical interface',
+    prom: 'probe_interface_transmit_packets_per_second',
+    label: 'interface',
+  },
   diskUsedBytes: { unit: 'bytes', help: 'Used space of one filesystem', prom: 'probe_filesystem_used_bytes', label: 'mountpoint' },
   diskTotalBytes: { unit: 'bytes', help: 'Size of one filesystem', prom: 'probe_filesystem_size_bytes', label: 'mountpoint' },
   temp: { unit: 'celsius', help: 'One temperature sensor', prom: 'probe_temperature_celsius', label: 'sensor' },
@@ -99,7 +131,7 @@ export function splitFamily(name: string): { family: FamilyName; device: string 
   if (dot <= 0) return null;
   const family = name.slice(0, dot);
   const device = name.slice(dot + 1);
-  return Object.prototype.hasOwnProperty.call(FAMILIES, family) && DEVICE_LABEL.test(device) ? { family: family as FamilyName, device } : null;
+  return Object.hasOwn(FAMILIES, family) && DEVICE_LABEL.test(device) ? { family: family as FamilyName, device } : null;
 }
 
 /**
@@ -108,8 +140,23 @@ export function splitFamily(name: string): { family: FamilyName; device: string 
  * watches. At 10 000 nodes the rest were two thirds of what the live feed wrote each second.
  */
 const OVERVIEW_METRICS: ReadonlySet<string> = new Set([
-  'cpu', 'memUsedBytes', 'memTotalBytes', 'swapUsedBytes', 'swapTotalBytes', 'diskUsedBytes', 'diskTotalBytes',
-  'netRxBytesPerSec', 'netTxBytesPerSec', 'load1', 'load5', 'load15', 'uptimeSec', 'tempCelsius', 'gpuUtil', 'gpuMemUsedBytes', 'gpuMemTotalBytes',
+  'cpu',
+  'memUsedBytes',
+  'memTotalBytes',
+  'swapUsedBytes',
+  'swapTotalBytes',
+  'diskUsedBytes',
+  'diskTotalBytes',
+  'netRxBytesPerSec',
+  'netTxBytesPerSec',
+  'load1',
+  'load5',
+  'load15',
+  'uptimeSec',
+  'tempCelsius',
+  'gpuUtil',
+  'gpuMemUsedBytes',
+  'gpuMemTotalBytes',
 ]);
 
 export function isOverviewMetric(name: string): boolean {
@@ -117,7 +164,13 @@ export function isOverviewMetric(name: string): boolean {
 }
 
 export function isKnownMetric(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(METRICS, name) || CUSTOM_NAME.test(name) || PROBE_NAME.test(name) || splitFamily(name) !== null || splitAgentCheckMetric(name) !== null;
+  return (
+    Object.hasOwn(METRICS, name) ||
+    CUSTOM_NAME.test(name) ||
+    PROBE_NAME.test(name) ||
+    splitFamily(name) !== null ||
+    splitAgentCheckMetric(name) !== null
+  );
 }
 
 /** The unit of any metric the protocol knows, including per-target probe and per-device metrics. */

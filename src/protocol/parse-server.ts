@@ -22,13 +22,15 @@ type Json = Record<string, unknown>;
 
 function string(obj: Json, key: string, max = MAX_STRING): string {
   const value = obj[key];
-  if (typeof value !== 'string' || value.length > max) throw new Bad(`${String(obj.type)}.${key} must be a string of at most ${max} characters`);
+  if (typeof value !== 'string' || value.length > max)
+    throw new Bad(`${String(obj.type)}.${key} must be a string of at most ${max} characters`);
   return value;
 }
 
 function integer(obj: Json, key: string, min: number, max: number): number {
   const value = obj[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw new Bad(`${String(obj.type)}.${key} must be an integer from ${min} to ${max}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max)
+    throw new Bad(`${String(obj.type)}.${key} must be an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -71,7 +73,11 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
       case 'hold':
         return { ok: true, value: { type: 'hold', reason: string(msg, 'reason') } };
       default:
-        return { ok: false, code: 'PROBE_ERR_UNKNOWN_TYPE', message: `unknown message type ${typeof msg.type === 'string' ? JSON.stringify(msg.type.slice(0, 40)) : 'none'}` };
+        return {
+          ok: false,
+          code: 'PROBE_ERR_UNKNOWN_TYPE',
+          message: `unknown message type ${typeof msg.type === 'string' ? JSON.stringify(msg.type.slice(0, 40)) : 'none'}`,
+        };
     }
   } catch (err) {
     // JSON.parse of deeply nested input can overflow the stack; that is bad input too.

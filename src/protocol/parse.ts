@@ -182,7 +182,10 @@ function namedRow(raw: unknown, what: string): Row {
 
 function checkTs(ts: number, ctx: ParseContext): void {
   if (ts > ctx.now + MAX_SAMPLE_LEAD_MS) {
-    throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is ${Math.round((ts - ctx.now) / 1000)} s ahead of the server clock: sync the node's clock (NTP)`);
+    throw new Bad(
+      'PROBE_ERR_CLOCK_SKEW',
+      `sample.ts is ${Math.round((ts - ctx.now) / 1000)} s ahead of the server clock: sync the node's clock (NTP)`,
+    );
   }
   if (ts < ctx.now - MAX_SAMPLE_AGE_MS) {
     throw new Bad('PROBE_ERR_CLOCK_SKEW', `sample.ts is older than the longest history kept: check the node's clock`);
@@ -199,12 +202,18 @@ function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
   // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
   if (msg.extra === undefined) return { type: 'sample', seq, ts, row };
   const extra = namedRow(msg.extra, 'sample.extra');
-  return { type: 'sample', seq, ts, row: { names: [...row.names, ...extra.names], data: [...Array.from(row.data), ...Array.from(extra.data)] } };
+  return {
+    type: 'sample',
+    seq,
+    ts,
+    row: { names: [...row.names, ...extra.names], data: [...Array.from(row.data), ...Array.from(extra.data)] },
+  };
 }
 
 /** A compact frame (compact.ts): decoded against the connection's previous one, then checked like any sample. */
 function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
-  if (ctx.schema === null || !ctx.compact) throw new Bad('PROBE_ERR_PROTOCOL', 'a compact frame needs hello first and a server that offered compact frames');
+  if (ctx.schema === null || !ctx.compact)
+    throw new Bad('PROBE_ERR_PROTOCOL', 'a compact frame needs hello first and a server that offered compact frames');
   let fields: DecodedFields;
   try {
     // Decoded into the array of the frame before last: a new array per frame would live until the
@@ -269,6 +278,11 @@ export function parseLiveRequest(text: string | null): ParseResult<LiveWatch> {
     request = null;
   }
   const { type, id } = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  if (type === 'watch' && (id === null || (typeof id === 'number' && Number.isSafeInteger(id) && id > 0))) return { ok: true, value: { type: 'watch', id } };
-  return { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'send {"type":"watch","id":<node id>} for one node\'s every metric, or {"type":"watch","id":null} for none' };
+  if (type === 'watch' && (id === null || (typeof id === 'number' && Number.isSafeInteger(id) && id > 0)))
+    return { ok: true, value: { type: 'watch', id } };
+  return {
+    ok: false,
+    code: 'PROBE_ERR_BAD_MESSAGE',
+    message: 'send {"type":"watch","id":<node id>} for one node\'s every metric, or {"type":"watch","id":null} for none',
+  };
 }

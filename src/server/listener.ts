@@ -40,7 +40,10 @@ function readTls(tls: TlsFiles): { cert: Buffer; key: Buffer } {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new ProbeError('PROBE_ERR_CONFIG', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ProbeError(
+        'PROBE_ERR_CONFIG',
+        `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   };
   return { cert: read(tls.certFile, 'certificate'), key: read(tls.keyFile, 'key') };
@@ -54,7 +57,12 @@ function splitListen(listen: string): { host: string; port: number } {
 /** An HTTP server, or HTTPS with `tls`; a client must send its request headers within `headersTimeoutMs`. */
 export function createWebServer(tls: TlsFiles | null, headersTimeoutMs: number, handler: RequestListener): Server {
   // Slow clients (slow-loris) are cut: checked every second, headers within headersTimeout, the whole request within 30 s.
-  const options = { maxHeaderSize: 16 * 1024, requestTimeout: Math.max(30_000, headersTimeoutMs), headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1000 };
+  const options = {
+    maxHeaderSize: 16 * 1024,
+    requestTimeout: Math.max(30_000, headersTimeoutMs),
+    headersTimeout: headersTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
   const http = tls ? createTlsServer({ ...options, ...readTls(tls) }, handler) : createServer(options, handler);
   http.maxHeadersCount = 100;
   return http;
@@ -77,7 +85,12 @@ export async function listenOn(http: Server, listen: string, secure: boolean): P
   const { host, port } = splitListen(listen);
   await new Promise<void>((resolve, reject) => {
     http.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new ProbeError('PROBE_ERR_LISTEN', `cannot listen on ${listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''}`)),
+      reject(
+        new ProbeError(
+          'PROBE_ERR_LISTEN',
+          `cannot listen on ${listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''}`,
+        ),
+      ),
     );
     http.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });

@@ -29,9 +29,20 @@ export interface MaintenanceOptions {
   clock?: Clock;
 }
 
-export const DEFAULT_MAINTENANCE: MaintenanceOptions = { compactEveryMs: 2000, retentionEveryMs: 60_000, compactBatch: 25, compactPauseMs: 10, retentionBatch: 1000, censusBatch: 200 };
+export const DEFAULT_MAINTENANCE: MaintenanceOptions = {
+  compactEveryMs: 2000,
+  retentionEveryMs: 60_000,
+  compactBatch: 25,
+  compactPauseMs: 10,
+  retentionBatch: 1000,
+  censusBatch: 200,
+};
 
-export function startMaintenance(store: Pick<SeriesStore, 'compact' | 'censusMetricNames' | 'applyRetention'>, retention: Retention, options: MaintenanceOptions = DEFAULT_MAINTENANCE): { stop(): void } {
+export function startMaintenance(
+  store: Pick<SeriesStore, 'compact' | 'censusMetricNames' | 'applyRetention'>,
+  retention: Retention,
+  options: MaintenanceOptions = DEFAULT_MAINTENANCE,
+): { stop(): void } {
   const clock = options.clock ?? systemClock;
   const now = () => clock.now();
   let stopped = false;
@@ -56,7 +67,8 @@ export function startMaintenance(store: Pick<SeriesStore, 'compact' | 'censusMet
     const started = performance.now();
     const n = guard('packing samples', () => store.compact(now(), options.compactBatch));
     // With nothing to pack, a batch of the census, if one is still to be done.
-    const census = n < options.compactBatch ? guard('recording metric names per node', () => store.censusMetricNames(options.censusBatch)) : 0;
+    const census =
+      n < options.compactBatch ? guard('recording metric names per node', () => store.censusMetricNames(options.censusBatch)) : 0;
     packing = n >= options.compactBatch || census >= options.censusBatch;
     if (packing) clock.after(Math.max(options.compactPauseMs, 2 * (performance.now() - started)), compactLoop).unref();
   };

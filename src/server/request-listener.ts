@@ -89,7 +89,12 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     storage: () => parts.storage.state,
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
-      return { nodes, agentsConnected: audience === 'admin' ? agents.connectedCount : online, viewers: live.viewerCount, queued: parts.queue.length };
+      return {
+        nodes,
+        agentsConnected: audience === 'admin' ? agents.connectedCount : online,
+        viewers: live.viewerCount,
+        queued: parts.queue.length,
+      };
     },
   });
 }

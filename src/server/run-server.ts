@@ -83,11 +83,22 @@ function restoreHub(store: Store, config: Config): Hub {
  * The rules and channels in force (the file's and the admin's) and the alert engine over the hub's
  * nodes, which takes the admin's changes at once; `link` makes the node page's address for messages.
  */
-function createAlerts(config: Config, store: Store, hub: Hub, forecasts: Forecasts, link: (id: number) => string, offlineGraceMs?: number): { alerts: AlertEngine; setup: AlertSetup; notifier: Notifier } {
-  const setup: AlertSetup = new AlertSetup(store, { rules: config.rules, channels: config.channels, checks: new Set(config.checks.map((c) => c.name)) }, {
-    rules: (rules) => alerts.setRules(rules),
-    channels: (channels) => notifier.setChannels(channels),
-  });
+function createAlerts(
+  config: Config,
+  store: Store,
+  hub: Hub,
+  forecasts: Forecasts,
+  link: (id: number) => string,
+  offlineGraceMs?: number,
+): { alerts: AlertEngine; setup: AlertSetup; notifier: Notifier } {
+  const setup: AlertSetup = new AlertSetup(
+    store,
+    { rules: config.rules, channels: config.channels, checks: new Set(config.checks.map((c) => c.name)) },
+    {
+      rules: (rules) => alerts.setRules(rules),
+      channels: (channels) => notifier.setChannels(channels),
+    },
+  );
   const notifier = new Notifier(setup.channels());
   const alerts: AlertEngine = new AlertEngine({
     rules: setup.rules(),
@@ -117,9 +128,21 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
   let boundPort = 0;
   const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
-  const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`, options.offlineGraceMs);
+  const { alerts, setup, notifier } = createAlerts(
+    config,
+    store,
+    hub,
+    forecasts,
+    (id) => `${pageBase || `http://localhost:${boundPort}`}/#/node/${id}`,
+    options.offlineGraceMs,
+  );
   const agents = new AgentGateway({
-    store, hub, queue, ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs, autoAckMaxAgents: options.autoAckMaxAgents, helloGraceMs: options.helloGraceMs,
+    store,
+    hub,
+    queue,
+    ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs,
+    autoAckMaxAgents: options.autoAckMaxAgents,
+    helloGraceMs: options.helloGraceMs,
     onSample: (id, row) => {
       alerts.onSample(id, row);
       checks.onSample(id, row);
@@ -128,19 +151,46 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   });
   const live = new LiveGateway(hub);
   const storage = new StoreWatch({
-    failing: () => queue.failing, hold: (reason) => agents.hold(reason), clock,
+    failing: () => queue.failing,
+    hold: (reason) => agents.hold(reason),
+    clock,
     notify: (message) => notifier.dispatch(Object.keys(setup.channels()), message),
     link: () => `${pageBase || `http://localhost:${boundPort}`}/`,
   }).start();
-  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${pageBase || `http://localhost:${boundPort}`}/#services`, hub);
+  const checks = serverChecks(
+    config.checks,
+    store,
+    queue,
+    alerts,
+    clock,
+    () => `${pageBase || `http://localhost:${boundPort}`}/#services`,
+    hub,
+  );
   const auth = new AdminAuth(store, clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
   const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
   const assets = new Map<string, Asset>();
-  const page = new PageSetup(store, config, { version: VERSION, alerts: config.page.alerts }, (info) => putIndex(assets, info, options.webDir));
+  const page = new PageSetup(store, config, { version: VERSION, alerts: config.page.alerts }, (info) =>
+    putIndex(assets, info, options.webDir),
+  );
   for (const [at, file] of loadAssets(page.info(), options.webDir)) assets.set(at, file);
   const parts = {
-    config, store, hub, queue, alerts, setup, agents, live, storage, auth, clock, pageBase, checks, forecasts, notes, page,
+    config,
+    store,
+    hub,
+    queue,
+    alerts,
+    setup,
+    agents,
+    live,
+    storage,
+    auth,
+    clock,
+    pageBase,
+    checks,
+    forecasts,
+    notes,
+    page,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
@@ -155,15 +205,38 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   checks.start();
   const maintenance = startMaintenance(store, config.retention);
   const loopLog = startEventLoopLog();
-  const localAgent = config.server.localAgent ? startLocalAgent(store, `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`, config.agent.intervalMs, join(config.server.data, 'local-agent'), clock.now()) : null;
+  const localAgent = config.server.localAgent
+    ? startLocalAgent(
+        store,
+        `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`,
+        config.agent.intervalMs,
+        join(config.server.data, 'local-agent'),
+        clock.now(),
+      )
+    : null;
   if (localAgent) parts.sync.changed();
-  log.info('server listening', { listen: `${bound.host}:${bound.port}`, data: config.server.data, version: VERSION, alertRules: setup.rules().length });
+  log.info('server listening', {
+    listen: `${bound.host}:${bound.port}`,
+    data: config.server.data,
+    version: VERSION,
+    alertRules: setup.rules().length,
+  });
 
   return {
     port: bound.port,
     url: bound.url,
     setupUrl: auth.setupToken ? `${bound.url}admin#setup=${auth.setupToken}` : null,
     reload: () => reloadCertificate(http, tls),
-    close: () => shutdown({ background: [timers, checks, maintenance, localAgent, loopLog, storage], agents, live, http, queue, flush: () => saveTraffic(parts), store, clock }),
+    close: () =>
+      shutdown({
+        background: [timers, checks, maintenance, localAgent, loopLog, storage],
+        agents,
+        live,
+        http,
+        queue,
+        flush: () => saveTraffic(parts),
+        store,
+        clock,
+      }),
   };
 }

@@ -37,20 +37,27 @@ function destroySocket(this: Duplex): void {
 /** A guest, or an admin whose feed lasts as long as the session; else 401, or 429 while the page password is being guessed. */
 function upgradeLive(routes: UpgradeRoutes, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (!routes.hosts.originAllowed(req)) {
-    refuseUpgrade(socket, 403, { code: 'PROBE_ERR_ORIGIN', message: 'the live feed is only for pages of this server: set server.publicUrl or server.allowedHosts to the name the page is served at' });
+    refuseUpgrade(socket, 403, {
+      code: 'PROBE_ERR_ORIGIN',
+      message:
+        'the live feed is only for pages of this server: set server.publicUrl or server.allowedHosts to the name the page is served at',
+    });
     return;
   }
-  routes.access.audience(req, routes.clientAddress(req)).then((audience) => {
-    if (typeof audience === 'object' && audience) {
-      refuseUpgrade(socket, 429, undefined, { 'Retry-After': audience.retryAfterSec });
-      return;
-    }
-    // An admin's feed lasts as long as the session: sign-out, a new password or expiry close it.
-    const session = audience === 'admin' ? routes.auth.session(req.headers.cookie) : null;
-    if (session) routes.live.handleUpgrade(req, socket, head, 'admin', () => routes.auth.sessionValid(session.tokenHash));
-    else if (audience === 'guest') routes.live.handleUpgrade(req, socket, head, audience);
-    else refuseUpgrade(socket, 401);
-  }, () => socket.destroy());
+  routes.access.audience(req, routes.clientAddress(req)).then(
+    (audience) => {
+      if (typeof audience === 'object' && audience) {
+        refuseUpgrade(socket, 429, undefined, { 'Retry-After': audience.retryAfterSec });
+        return;
+      }
+      // An admin's feed lasts as long as the session: sign-out, a new password or expiry close it.
+      const session = audience === 'admin' ? routes.auth.session(req.headers.cookie) : null;
+      if (session) routes.live.handleUpgrade(req, socket, head, 'admin', () => routes.auth.sessionValid(session.tokenHash));
+      else if (audience === 'guest') routes.live.handleUpgrade(req, socket, head, audience);
+      else refuseUpgrade(socket, 401);
+    },
+    () => socket.destroy(),
+  );
 }
 
 /** The server's 'upgrade' listener. */

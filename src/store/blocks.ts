@@ -19,8 +19,12 @@ export class Blocks {
     private readonly names: MetricNames,
   ) {
     this.q = {
-      block: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts = ?'),
-      newest: db.prepare<[number, number], { data: Buffer; start_ts: number }>('SELECT data, start_ts FROM blocks WHERE node_id = ? AND tier = ? ORDER BY start_ts DESC LIMIT 1'),
+      block: db.prepare<[number, number, number], { data: Buffer }>(
+        'SELECT data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts = ?',
+      ),
+      newest: db.prepare<[number, number], { data: Buffer; start_ts: number }>(
+        'SELECT data, start_ts FROM blocks WHERE node_id = ? AND tier = ? ORDER BY start_ts DESC LIMIT 1',
+      ),
       range: db.prepare<[number, number, number, number], { start: number; data: Buffer }>(
         'SELECT start_ts AS start, data FROM blocks WHERE node_id = ? AND tier = ? AND start_ts >= ? AND start_ts < ? ORDER BY start_ts',
       ),
@@ -30,7 +34,9 @@ export class Blocks {
       ),
       deleteNode: db.prepare('DELETE FROM blocks WHERE node_id = ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM blocks'),
-      newestPerNode: db.prepare<[number], { node_id: number; ts: number }>('SELECT node_id, max(start_ts) AS ts FROM blocks WHERE tier = ? GROUP BY node_id'),
+      newestPerNode: db.prepare<[number], { node_id: number; ts: number }>(
+        'SELECT node_id, max(start_ts) AS ts FROM blocks WHERE tier = ? GROUP BY node_id',
+      ),
     };
   }
 

@@ -120,7 +120,12 @@ export class Compaction {
           const current = byTs.get(delta.ts);
           byTs.set(delta.ts, this.blocks.toBlock(current ? mergeBuckets([this.blocks.fromBlock(current), delta], tier.stepMs)[0]! : delta));
         }
-        this.blocks.write(nodeId, tier, start, [...byTs.values()].sort((a, b) => a.ts - b.ts));
+        this.blocks.write(
+          nodeId,
+          tier,
+          start,
+          [...byTs.values()].sort((a, b) => a.ts - b.ts),
+        );
       }
     }
   }
@@ -143,7 +148,13 @@ export class Compaction {
       minutes.push({ ts: row.start, stats });
     }
     if (minutes.length === 0) return;
-    if (whole) this.blocks.write(nodeId, T1M, hour, minutes.map((b) => this.blocks.toBlock(b)));
+    if (whole)
+      this.blocks.write(
+        nodeId,
+        T1M,
+        hour,
+        minutes.map((b) => this.blocks.toBlock(b)),
+      );
     else minutes = this.blocks.upsertBuckets(nodeId, T1M, minutes);
     const quarters = mergeBuckets(minutes, T15M.stepMs);
     this.blocks.upsertBuckets(nodeId, T15M, quarters);
@@ -209,5 +220,4 @@ export class Compaction {
     }
     return minutes.length + hours.length * HOUR_COST;
   }
-
 }

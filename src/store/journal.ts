@@ -44,7 +44,13 @@ function decodeJournal3(data: Buffer, onSample: OnJournalSample): void {
     }
     const ids = lists[list - 1];
     if (!ids) throw new Error(`journal row refers to metric list ${list}, which it does not define`);
-    onSample(nodeId, seq, ts, ids, ids.map(() => read.value(NaN)));
+    onSample(
+      nodeId,
+      seq,
+      ts,
+      ids,
+      ids.map(() => read.value(NaN)),
+    );
   }
 }
 

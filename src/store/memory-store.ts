@@ -8,7 +8,20 @@ import { rowValues } from '../protocol/row';
 import { ProbeError } from '../util/errors';
 import { mergeBuckets, rollupSamples } from './rollup';
 import { CHECK_SERIES_BASE } from './store';
-import type { AlertEventRecord, AlertStore, AuditRecord, CheckRecord, CheckStore, NodeRecord, NodeStore, SeriesStore, SessionRecord, SettingsStore, Store, StoredSample } from './store';
+import type {
+  AlertEventRecord,
+  AlertStore,
+  AuditRecord,
+  CheckRecord,
+  CheckStore,
+  NodeRecord,
+  NodeStore,
+  SeriesStore,
+  SessionRecord,
+  SettingsStore,
+  Store,
+  StoredSample,
+} from './store';
 import { TIERS } from './tiers';
 
 interface Memory {
@@ -38,7 +51,19 @@ function memoryNodes(m: Memory): NodeStore {
     listNodes: () => [...m.nodes.values()].map((n) => ({ ...n })),
     addNode(node, now) {
       if (byName(node.name)) throw exists(node.name);
-      const record: NodeRecord = { id: m.nextId++, name: node.name, group: node.group, location: node.location, keyHash: node.keyHash, createdAt: now, host: null, lastSeen: null, isLocal: node.isLocal ?? false, hidden: null, position: 0 };
+      const record: NodeRecord = {
+        id: m.nextId++,
+        name: node.name,
+        group: node.group,
+        location: node.location,
+        keyHash: node.keyHash,
+        createdAt: now,
+        host: null,
+        lastSeen: null,
+        isLocal: node.isLocal ?? false,
+        hidden: null,
+        position: 0,
+      };
       m.nodes.set(record.id, record);
       m.changes++;
       return { ...record };
@@ -94,10 +119,16 @@ function memorySeries(m: Memory): SeriesStore {
       }
     },
     latestSamples: () => [...m.nodes.keys()].flatMap((id) => sorted(id).at(-1) ?? []),
-    samples: (nodeId, from, to, names) => sorted(nodeId).filter((s) => s.ts >= from && s.ts < to).map((s) => only(s, names)),
+    samples: (nodeId, from, to, names) =>
+      sorted(nodeId)
+        .filter((s) => s.ts >= from && s.ts < to)
+        .map((s) => only(s, names)),
     buckets(nodeId, tierName, from, to, names) {
       const step = TIERS.find((t) => t.name === tierName)!.stepMs;
-      const minutes = rollupSamples(sorted(nodeId).map((s) => only(s, names)), 60_000);
+      const minutes = rollupSamples(
+        sorted(nodeId).map((s) => only(s, names)),
+        60_000,
+      );
       return (step === 60_000 ? minutes : mergeBuckets(minutes, step)).filter((b) => b.ts >= from && b.ts < to);
     },
     metricNames: (nodeId) => [...(m.names.get(nodeId) ?? [])],
@@ -130,7 +161,11 @@ function memoryAlerts(m: Memory): AlertStore {
       else m.alerts.set(`${rule}\0${nodeId}`, { rule, nodeId, state });
     },
     addAlertEvent: (e) => void m.events.push({ ...e }),
-    alertEvents: (limit) => [...m.events].reverse().sort((a, b) => b.ts - a.ts).slice(0, limit),
+    alertEvents: (limit) =>
+      [...m.events]
+        .reverse()
+        .sort((a, b) => b.ts - a.ts)
+        .slice(0, limit),
     pruneAlertEvents(before) {
       const n = m.events.length;
       m.events = m.events.filter((e) => e.ts >= before);
@@ -167,7 +202,8 @@ function memoryChecks(m: Memory): CheckStore {
     ensureChecks: (names, now) =>
       names.map((name) => {
         let check = m.checks.find((c) => c.name === name);
-        if (!check) m.checks.push((check = { id: m.checks.length + 1, name, seriesId: CHECK_SERIES_BASE + m.checks.length + 1, createdAt: now }));
+        if (!check)
+          m.checks.push((check = { id: m.checks.length + 1, name, seriesId: CHECK_SERIES_BASE + m.checks.length + 1, createdAt: now }));
         return { ...check };
       }),
     listChecks: () => m.checks.map((c) => ({ ...c })),
@@ -175,7 +211,17 @@ function memoryChecks(m: Memory): CheckStore {
 }
 
 export function createMemoryStore(): Store {
-  const m: Memory = { nodes: new Map(), checks: [], alerts: new Map(), events: [], traffic: new Map(), samples: new Map(), names: new Map(), nextId: 1, changes: 0 };
+  const m: Memory = {
+    nodes: new Map(),
+    checks: [],
+    alerts: new Map(),
+    events: [],
+    traffic: new Map(),
+    samples: new Map(),
+    names: new Map(),
+    nextId: 1,
+    changes: 0,
+  };
   return {
     ...memoryNodes(m),
     ...memorySeries(m),

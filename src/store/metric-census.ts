@@ -29,7 +29,9 @@ export class MetricCensus {
       place: db.prepare<[], Place>('SELECT node_id, tier, start_ts FROM metric_census LIMIT 1'),
       move: db.prepare('UPDATE metric_census SET node_id = ?, tier = ?, start_ts = ?'),
       finish: db.prepare('DELETE FROM metric_census'),
-      journal: db.prepare<[number, number], { id: number; data: string | Buffer }>('SELECT id, data FROM journal WHERE id > ? ORDER BY id LIMIT ?'),
+      journal: db.prepare<[number, number], { id: number; data: string | Buffer }>(
+        'SELECT id, data FROM journal WHERE id > ? ORDER BY id LIMIT ?',
+      ),
       blocks: db.prepare<[number, number, number, number], { node_id: number; tier: number; start_ts: number; data: Buffer }>(
         'SELECT node_id, tier, start_ts, data FROM blocks WHERE (node_id, tier, start_ts) > (?, ?, ?) ORDER BY node_id, tier, start_ts LIMIT ?',
       ),
@@ -86,7 +88,9 @@ export class MetricCensus {
     // Rows written before the binary journal: values as [id, value, …] (format 1) or by name (format 0).
     const row = JSON.parse(data) as { s: [number, number, number, number[] | Record<string, number>][] };
     for (const [nodeId, , , values] of row.s) {
-      const ids = Array.isArray(values) ? values.filter((_, i) => i % 2 === 0) : Object.keys(values).flatMap((name) => this.names.findId(name) ?? []);
+      const ids = Array.isArray(values)
+        ? values.filter((_, i) => i % 2 === 0)
+        : Object.keys(values).flatMap((name) => this.names.findId(name) ?? []);
       use(nodeId, ids);
     }
   }

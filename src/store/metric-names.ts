@@ -29,7 +29,9 @@ export class MetricNames {
       add: db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)'),
       id: db.prepare<[string], { id: number }>('SELECT id FROM metric_names WHERE name = ?'),
       // A series' owner: a node, or a check (see CheckStore).
-      nodeExists: db.prepare<[number, number], { id: number }>('SELECT id FROM nodes WHERE id = ? UNION ALL SELECT series_id FROM checks WHERE series_id = ?'),
+      nodeExists: db.prepare<[number, number], { id: number }>(
+        'SELECT id FROM nodes WHERE id = ? UNION ALL SELECT series_id FROM checks WHERE series_id = ?',
+      ),
       use: db.prepare('INSERT OR IGNORE INTO node_metrics (node_id, metric_id) VALUES (?, ?)'),
       ofNode: db.prepare<[number], { metric_id: number }>('SELECT metric_id FROM node_metrics WHERE node_id = ?'),
       dropNode: db.prepare('DELETE FROM node_metrics WHERE node_id = ?'),

@@ -14,7 +14,10 @@ import { seaAssets } from '../util/sea';
 /** The addon's exports when running as the single executable, or undefined to let better-sqlite3 find it. */
 export function embeddedSqliteBinding(): object | undefined {
   if (!buildInfo.server) {
-    throw new ProbeError('PROBE_ERR_UNSUPPORTED', `this probe executable (${buildInfo.target}) carries the agent only: run the server, and the commands that open its database, from probe-linux-x64 or probe-linux-arm64`);
+    throw new ProbeError(
+      'PROBE_ERR_UNSUPPORTED',
+      `this probe executable (${buildInfo.target}) carries the agent only: run the server, and the commands that open its database, from probe-linux-x64 or probe-linux-arm64`,
+    );
   }
   const sea = seaAssets();
   if (!sea) return undefined;

@@ -76,7 +76,9 @@ export class Series {
       // Rows written before the binary journal (format 1 had metric ids, format 0 names).
       const row = JSON.parse(data) as { f: number; s: JournalEntry[] };
       for (const [nodeId, seq, ts, values] of row.s) {
-        const [ids, data] = unflatten(Array.isArray(values) ? values : Object.entries(this.names.toIds(values)).flatMap(([id, v]) => [Number(id), v]));
+        const [ids, data] = unflatten(
+          Array.isArray(values) ? values : Object.entries(this.names.toIds(values)).flatMap(([id, v]) => [Number(id), v]),
+        );
         this.addPending(nodeId, ts, seq, ids, data);
       }
     }
@@ -178,7 +180,9 @@ export class Series {
       if (minute + MINUTE <= from || minute >= to) continue;
       for (const s of buffer.toSamples()) if (s.ts >= from && s.ts < to && !byTs.has(s.ts)) byTs.set(s.ts, s);
     }
-    return [...byTs.values()].sort((a, b) => a.ts - b.ts).map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.names.toNames(s.values, only) }));
+    return [...byTs.values()]
+      .sort((a, b) => a.ts - b.ts)
+      .map((s) => ({ nodeId, seq: s.seq, ts: s.ts, values: this.names.toNames(s.values, only) }));
   }
 
   /** Newest timestamp held in memory for the node, or 0. */
@@ -191,7 +195,8 @@ export class Series {
   latest(nodeId: number): StoredSample | null {
     // Only the minute holding the newest sample is decoded: at start, every node's (10 000 at once).
     let newestBuffer: MinuteBuffer | null = null;
-    for (const buffer of this.pending.get(nodeId)?.values() ?? []) if (buffer.size > 0 && (!newestBuffer || buffer.newestTs > newestBuffer.newestTs)) newestBuffer = buffer;
+    for (const buffer of this.pending.get(nodeId)?.values() ?? [])
+      if (buffer.size > 0 && (!newestBuffer || buffer.newestTs > newestBuffer.newestTs)) newestBuffer = buffer;
     let best: BlockSample | null = newestBuffer?.toSamples().at(-1) ?? null;
     best ??= this.blocks.newest(nodeId, RAW).at(-1) ?? null;
     return best ? { nodeId, seq: best.seq, ts: best.ts, values: this.names.toNames(best.values) } : null;

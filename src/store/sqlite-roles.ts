@@ -65,7 +65,8 @@ export function sqliteNodes(db: Database.Database, series: Series): NodeStore {
         return node;
       }),
     addNode(node, now) {
-      if (q.byName.get(node.name)) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists: pick another name or remove it first`);
+      if (q.byName.get(node.name))
+        throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists: pick another name or remove it first`);
       q.insertNode.run(node.name, node.group, node.location, node.keyHash, now, node.isLocal ? 1 : 0);
       return toNode(q.byName.get(node.name)!);
     },
@@ -92,7 +93,9 @@ export function sqliteNodes(db: Database.Database, series: Series): NodeStore {
 export function sqliteSeries(db: Database.Database, series: Series): SeriesStore {
   const listIds = db.prepare<[], { id: number }>('SELECT id FROM nodes ORDER BY id');
   const trafficStates = db.prepare<[], { node_id: number; state: string }>('SELECT node_id, state FROM traffic');
-  const putTraffic = db.prepare('INSERT OR REPLACE INTO traffic (node_id, state) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?)');
+  const putTraffic = db.prepare(
+    'INSERT OR REPLACE INTO traffic (node_id, state) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?)',
+  );
   // New metric names are recorded in the same transaction as the batch's journal row.
   const writeSamples = db.transaction((samples: Parameters<SeriesStore['writeSamples']>[0]) => series.write(samples));
   const putTrafficStates = db.transaction((states: readonly { nodeId: number; state: string }[]) => {
@@ -133,8 +136,12 @@ export function sqliteAlerts(db: Database.Database): AlertStore {
     alertStates: db.prepare<[], { rule: string; node_id: number; state: string }>('SELECT rule, node_id, state FROM alert_state'),
     putAlert: db.prepare('INSERT OR REPLACE INTO alert_state (rule, node_id, state) VALUES (?, ?, ?)'),
     deleteAlert: db.prepare('DELETE FROM alert_state WHERE rule = ? AND node_id = ?'),
-    addEvent: db.prepare('INSERT INTO alert_events (ts, rule, node_id, state, severity, value, text, silenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    events: db.prepare<[number], EventRow>('SELECT ts, rule, node_id, state, severity, value, text, silenced FROM alert_events ORDER BY ts DESC, id DESC LIMIT ?'),
+    addEvent: db.prepare(
+      'INSERT INTO alert_events (ts, rule, node_id, state, severity, value, text, silenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    events: db.prepare<[number], EventRow>(
+      'SELECT ts, rule, node_id, state, severity, value, text, silenced FROM alert_events ORDER BY ts DESC, id DESC LIMIT ?',
+    ),
     pruneEvents: db.prepare('DELETE FROM alert_events WHERE ts < ?'),
   };
   return {
@@ -145,7 +152,16 @@ export function sqliteAlerts(db: Database.Database): AlertStore {
     },
     addAlertEvent: (e) => void q.addEvent.run(e.ts, e.rule, e.nodeId, e.state, e.severity, e.value, e.text, e.silenced ? 1 : 0),
     alertEvents: (limit) =>
-      q.events.all(limit).map((r) => ({ ts: r.ts, rule: r.rule, nodeId: r.node_id, state: r.state as 'firing' | 'resolved', severity: r.severity, value: r.value, text: r.text, silenced: r.silenced === 1 })),
+      q.events.all(limit).map((r) => ({
+        ts: r.ts,
+        rule: r.rule,
+        nodeId: r.node_id,
+        state: r.state as 'firing' | 'resolved',
+        severity: r.severity,
+        value: r.value,
+        text: r.text,
+        silenced: r.silenced === 1,
+      })),
     pruneAlertEvents: (before) => q.pruneEvents.run(before).changes,
   };
 }
@@ -156,7 +172,9 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
     putSetting: db.prepare('INSERT OR REPLACE INTO admin_settings (key, value) VALUES (?, ?)'),
     deleteSetting: db.prepare('DELETE FROM admin_settings WHERE key = ?'),
     putSession: db.prepare('INSERT OR REPLACE INTO sessions (token_hash, csrf, created_at, expires_at) VALUES (?, ?, ?, ?)'),
-    getSession: db.prepare<[string], { token_hash: string; csrf: string; created_at: number; expires_at: number }>('SELECT * FROM sessions WHERE token_hash = ?'),
+    getSession: db.prepare<[string], { token_hash: string; csrf: string; created_at: number; expires_at: number }>(
+      'SELECT * FROM sessions WHERE token_hash = ?',
+    ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ? OR ? = 1'),
     addAudit: db.prepare('INSERT INTO audit_log (ts, address, action) VALUES (?, ?, ?)'),
@@ -190,7 +208,9 @@ export function sqliteChecks(db: Database.Database): CheckStore {
   const q = {
     list: db.prepare<[], CheckRow>('SELECT * FROM checks ORDER BY id'),
     byName: db.prepare<[string], CheckRow>('SELECT * FROM checks WHERE name = ?'),
-    add: db.prepare('INSERT INTO checks (id, name, series_id, created_at) SELECT coalesce(max(id), 0) + 1, ?, coalesce(max(id), 0) + 1 + ?, ? FROM checks'),
+    add: db.prepare(
+      'INSERT INTO checks (id, name, series_id, created_at) SELECT coalesce(max(id), 0) + 1, ?, coalesce(max(id), 0) + 1 + ?, ? FROM checks',
+    ),
   };
   const ensure = db.transaction((names: readonly string[], now: number) =>
     names.map((name) => {

@@ -17,7 +17,10 @@ import { DEFAULT_RETENTION } from './tiers';
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new ProbeError('PROBE_ERR_STORE', `the database was written by a newer probe (schema ${current}, this one knows ${MIGRATIONS.length}): upgrade probe`);
+    throw new ProbeError(
+      'PROBE_ERR_STORE',
+      `the database was written by a newer probe (schema ${current}, this one knows ${MIGRATIONS.length}): upgrade probe`,
+    );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

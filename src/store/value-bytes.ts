@@ -89,13 +89,20 @@ export class ValueReader {
     const tag = word % 8;
     const z = unzigzag((word - tag) / 8);
     switch (tag) {
-      case ABSENT: return NaN;
-      case SAME: return p;
-      case DELTA_1: return p + z;
-      case DELTA_10: return (Math.round(p * 10) + z) / 10;
-      case DELTA_100: return (Math.round(p * 100) + z) / 100;
-      case ABS_1: return z;
-      case ABS_100: return z / 100;
+      case ABSENT:
+        return NaN;
+      case SAME:
+        return p;
+      case DELTA_1:
+        return p + z;
+      case DELTA_10:
+        return (Math.round(p * 10) + z) / 10;
+      case DELTA_100:
+        return (Math.round(p * 100) + z) / 100;
+      case ABS_1:
+        return z;
+      case ABS_100:
+        return z / 100;
       default: {
         if (this.pos + 8 > this.end) throw new Error('value bytes cut short');
         const v = this.view.getFloat64(this.pos, true);

@@ -46,7 +46,8 @@ export function fields(code: ErrorCode): Fields {
     },
     knownKeys(raw, key, known) {
       for (const k of Object.keys(raw)) {
-        if (!known.includes(k) && !k.startsWith('//')) throw bad(key ? `${key}.${k}` : k, `is not a known setting (known: ${known.join(', ')})`);
+        if (!known.includes(k) && !k.startsWith('//'))
+          throw bad(key ? `${key}.${k}` : k, `is not a known setting (known: ${known.join(', ')})`);
       }
     },
     text(value, key, max, min = 0) {
@@ -58,7 +59,8 @@ export function fields(code: ErrorCode): Fields {
     optionalText: (value, key, max) => (value === undefined ? undefined : kit.text(value, key, max)),
     strings(value, key, maxItems = 1000) {
       if (value === undefined) return [];
-      if (!Array.isArray(value) || value.length > maxItems || !value.every((v) => typeof v === 'string')) throw bad(key, `must be a list of at most ${maxItems} strings`);
+      if (!Array.isArray(value) || value.length > maxItems || !value.every((v) => typeof v === 'string'))
+        throw bad(key, `must be a list of at most ${maxItems} strings`);
       return value as string[];
     },
     bool(value, key, fallback) {
@@ -68,7 +70,8 @@ export function fields(code: ErrorCode): Fields {
     },
     integer(value, key, min, max, fallback) {
       if (given(value, fallback, key, `a whole number from ${min} to ${max}`)) return fallback as number;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw bad(key, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+        throw bad(key, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
       return value;
     },
     number(value, key, fallback) {
@@ -78,7 +81,8 @@ export function fields(code: ErrorCode): Fields {
     },
     oneOf(value, key, options, fallback) {
       if (given(value, fallback, key, `one of ${options.join(', ')}`)) return fallback as (typeof options)[number];
-      if (typeof value !== 'string' || !options.includes(value as (typeof options)[number])) throw bad(key, `must be one of ${options.join(', ')}, got ${show(value)}`);
+      if (typeof value !== 'string' || !options.includes(value as (typeof options)[number]))
+        throw bad(key, `must be one of ${options.join(', ')}, got ${show(value)}`);
       return value as (typeof options)[number];
     },
     duration(value, key, fallback) {
@@ -93,7 +97,8 @@ export function fields(code: ErrorCode): Fields {
       return n;
     },
     httpUrl(value, key) {
-      if (typeof value !== 'string' || value.length > 2000 || !/^https?:\/\/[^\s]+$/i.test(value)) throw bad(key, `must be an http:// or https:// URL, got ${show(value)}`);
+      if (typeof value !== 'string' || value.length > 2000 || !/^https?:\/\/[^\s]+$/i.test(value))
+        throw bad(key, `must be an http:// or https:// URL, got ${show(value)}`);
       return value;
     },
   };

@@ -33,7 +33,9 @@ function emit(text: string): void {
   if (!guarded) guardOutput();
   try {
     if (lost > 0) {
-      process.stderr.write(`${new Date().toISOString()} warn  ${lost} log lines were lost: the log could not be written (full disk or closed pipe) lost=${lost}\n`);
+      process.stderr.write(
+        `${new Date().toISOString()} warn  ${lost} log lines were lost: the log could not be written (full disk or closed pipe) lost=${lost}\n`,
+      );
       lost = 0;
     }
     process.stderr.write(text);
@@ -98,7 +100,8 @@ export class BurstLog {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const [message, { level, count }] of this.held) write(level, `${message} (${count} more like this in one second, not logged one by one)`, { count });
+    for (const [message, { level, count }] of this.held)
+      write(level, `${message} (${count} more like this in one second, not logged one by one)`, { count });
     this.held.clear();
   }
 }

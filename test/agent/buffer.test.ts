@@ -16,13 +16,23 @@ test('samples stay until acked, in any order, and survive a restart', (t) => {
   for (let seq = 1; seq <= 10; seq++) buffer.append(sample(seq), T0);
   buffer.ack([10, 9]); // live samples acked before the backfill
   buffer.ack([1, 2, 3]);
-  assert.deepEqual(buffer.unacked(0, 100).map((s) => s.seq), [4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    buffer.unacked(0, 100).map((s) => s.seq),
+    [4, 5, 6, 7, 8],
+  );
   buffer.close();
 
   const again = new SampleBuffer(dir);
   assert.equal(again.nextSeq(), 11, 'sequence numbers continue after a restart');
-  assert.deepEqual(again.unacked(0, 100).map((s) => s.seq), [4, 5, 6, 7, 8]);
-  assert.deepEqual(again.unacked(5, 2).map((s) => s.seq), [6, 7], 'after a cursor, at most a batch');
+  assert.deepEqual(
+    again.unacked(0, 100).map((s) => s.seq),
+    [4, 5, 6, 7, 8],
+  );
+  assert.deepEqual(
+    again.unacked(5, 2).map((s) => s.seq),
+    [6, 7],
+    'after a cursor, at most a batch',
+  );
   assert.equal(again.unacked(0, 1)[0]!.text, '{"type":"sample","seq":4}');
   again.close();
 });
@@ -31,9 +41,19 @@ test('fully acked segments are deleted; a torn last line after a crash is ignore
   const dir = tempDir(t);
   const buffer = new SampleBuffer(dir);
   for (let seq = 1; seq <= 2500; seq++) buffer.append(sample(seq), T0);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.seg')).sort(), ['1.seg', '1001.seg', '2001.seg']);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .sort(),
+    ['1.seg', '1001.seg', '2001.seg'],
+  );
   buffer.ack(Array.from({ length: 1500 }, (_, i) => i + 1));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.seg')).sort(), ['1001.seg', '2001.seg']);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .sort(),
+    ['1001.seg', '2001.seg'],
+  );
   buffer.close();
   appendFileSync(path.join(dir, '2001.seg'), '2501 17640');
   const again = new SampleBuffer(dir);
@@ -70,14 +90,21 @@ test('a backlog larger than the memory window is read back from disk, batch by b
     seen.push(...batch.map((s) => s.seq));
     cursor = batch.at(-1)!.seq;
   }
-  assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => i + 1));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 5000 }, (_, i) => i + 1),
+  );
   assert.equal(buffer.unacked(0, 1)[0]!.text, '{"type":"sample","seq":1}', 'from disk, intact');
   buffer.close();
 });
 
 test('after a restart with another schema, buffered samples are rewritten by name; unknown old arrays are dropped and counted', (t) => {
   const dir = tempDir(t);
-  const arraySample = (seq: number, values: (number | null)[]) => ({ seq, ts: T0 + seq * 1000, text: JSON.stringify({ type: 'sample', seq, ts: T0 + seq * 1000, values }) });
+  const arraySample = (seq: number, values: (number | null)[]) => ({
+    seq,
+    ts: T0 + seq * 1000,
+    text: JSON.stringify({ type: 'sample', seq, ts: T0 + seq * 1000, values }),
+  });
   const before = new SampleBuffer(dir, undefined, ['cpu', 'load1']);
   before.append(arraySample(1, [10, 0.5]), T0);
   before.append(arraySample(2, [20, null]), T0);
@@ -93,7 +120,11 @@ test('after a restart with another schema, buffered samples are rewritten by nam
   assert.deepEqual(JSON.parse(after.unacked(2, 10)[0]!.text).values, [30, 1024, 0.1], 'new samples keep the array form');
   after.close();
   const again = new SampleBuffer(dir, undefined, ['cpu', 'memUsedBytes', 'load1']);
-  assert.deepEqual(again.unacked(0, 10).map((s) => s.seq), [2, 3], 'nothing rewritten twice or lost');
+  assert.deepEqual(
+    again.unacked(0, 10).map((s) => s.seq),
+    [2, 3],
+    'nothing rewritten twice or lost',
+  );
   assert.equal(again.dropped, 0);
   again.close();
 
@@ -162,7 +193,11 @@ test('garbage over a segment and another cut short: whole samples sent, the acke
   again.append(sample(2501), T0);
   again.ack([2501]);
   assert.equal(again.unackedCount, 0);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.seg')), ['2501.seg'], 'the acked floor moves past what was lost');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.seg')),
+    ['2501.seg'],
+    'the acked floor moves past what was lost',
+  );
   again.close();
 });
 

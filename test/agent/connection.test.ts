@@ -60,7 +60,14 @@ function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: numb
     intervalMs,
     buffer,
     clock,
-    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    hello: () => ({
+      type: 'hello',
+      protocol: 1,
+      agentVersion: 'test',
+      intervalMs,
+      metrics: ['cpu'],
+      host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 },
+    }),
     random: () => 0,
   });
   t.after(() => {
@@ -80,7 +87,8 @@ function captureStderr(t: TestContext): string[] {
   return lines;
 }
 
-const welcome = (ackIntervalMs: number) => JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs, compact: false });
+const welcome = (ackIntervalMs: number) =>
+  JSON.stringify({ type: 'welcome', protocol: 1, serverVersion: 'test', node: 'n', ignoredMetrics: [], ackIntervalMs, compact: false });
 
 test('a server that goes silent (a dead link that never closes) is given up on after silenceTimeout and reconnected to', async (t) => {
   setLogLevel('info');
@@ -101,8 +109,15 @@ test('a server that goes silent (a dead link that never closes) is given up on a
   // Then the first backoff: 500 ms with random 0.
   await clock.advance(500);
   await waitFor('a new connection', () => connections.length === 2, 5000, 5);
-  assert.deepEqual(connections.map((at) => at - connections[0]!), [0, 1000], 'silence 500 ms, then backoff 500 ms, on the clock');
-  assert.ok(lines.some((l) => l.includes('no word from the server; reconnecting afterMs=500')), lines.join(''));
+  assert.deepEqual(
+    connections.map((at) => at - connections[0]!),
+    [0, 1000],
+    'silence 500 ms, then backoff 500 ms, on the clock',
+  );
+  assert.ok(
+    lines.some((l) => l.includes('no word from the server; reconnecting afterMs=500')),
+    lines.join(''),
+  );
 });
 
 test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per agent run, however often the server tells it', async (t) => {
@@ -111,7 +126,11 @@ test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per ag
   const clock = new ManualClock();
   // A server that tells every connection twice, then closes it: the agent reconnects and hears it again.
   let connections = 0;
-  const budget = JSON.stringify({ type: 'error', code: 'PROBE_ERR_METRIC_BUDGET', message: 'this node has stored 1000 metric names, its budget' });
+  const budget = JSON.stringify({
+    type: 'error',
+    code: 'PROBE_ERR_METRIC_BUDGET',
+    message: 'this node has stored 1000 metric names, its budget',
+  });
   const url = await server(t, (ws) => {
     connections++;
     ws.once('message', () => {

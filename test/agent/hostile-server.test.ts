@@ -74,7 +74,14 @@ function agentOf(t: { after(fn: () => unknown): void }, url: string): { conn: Co
     buffer,
     // Time stands still: no silence timeout can reconnect during the test, however slow the machine.
     clock: new ManualClock(),
-    hello: () => ({ type: 'hello', protocol: 1, agentVersion: 'test', intervalMs: 1000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } }),
+    hello: () => ({
+      type: 'hello',
+      protocol: 1,
+      agentVersion: 'test',
+      intervalMs: 1000,
+      metrics: ['cpu'],
+      host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 },
+    }),
     random: () => 0,
   });
   t.after(() => {
@@ -98,7 +105,7 @@ function agentOf(t: { after(fn: () => unknown): void }, url: string): { conn: Co
 function captureStderr(): { stop(): string[] } {
   const lines: string[] = [];
   const original = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => (lines.push(...String(chunk).trimEnd().split("\n")), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => (lines.push(...String(chunk).trimEnd().split('\n')), true)) as typeof process.stderr.write;
   return {
     stop() {
       process.stderr.write = original;
@@ -133,7 +140,14 @@ test('property: whatever frames the server sends, the agent survives and a valid
   const agent = agentOf(t, fake.url);
   await waitFor('connected', () => agent.conn.stats.connected, 5000, 5);
   const hostileNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 31, 1e15, Number.MAX_SAFE_INTEGER + 2));
-  const field = fc.oneof(hostileNumber, fc.string({ maxLength: 20 }), fc.constant(null), fc.boolean(), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+  const field = fc.oneof(
+    hostileNumber,
+    fc.string({ maxLength: 20 }),
+    fc.constant(null),
+    fc.boolean(),
+    fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+    fc.object({ maxDepth: 1 }),
+  );
   const nearValid = fc.record(
     {
       type: fc.constantFrom('welcome', 'ack', 'error', 'sample', 'hello', ''),

@@ -11,7 +11,10 @@ test('ticks land on interval multiples plus the phase, evenly spaced, at the tim
   const ticks: { ts: number; at: number }[] = [];
   const s = schedule(100, (ts) => ticks.push({ ts, at: clock.now() }), 37, clock);
   await clock.advance(450);
-  assert.deepEqual(ticks.map((t) => t.ts - START), [37, 137, 237, 337, 437]);
+  assert.deepEqual(
+    ticks.map((t) => t.ts - START),
+    [37, 137, 237, 337, 437],
+  );
   for (const t of ticks) assert.equal(t.at, t.ts, 'the tick runs when its boundary comes');
   s.stop();
   await clock.advance(1000);

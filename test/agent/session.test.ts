@@ -32,7 +32,10 @@ class TestLink implements Link {
   }
   /** Seqs of the JSON sample frames sent, in order. */
   get seqs(): number[] {
-    return this.frames.map((f) => JSON.parse(f) as { type: string; seq?: number }).filter((m) => m.type === 'sample').map((m) => m.seq!);
+    return this.frames
+      .map((f) => JSON.parse(f) as { type: string; seq?: number })
+      .filter((m) => m.type === 'sample')
+      .map((m) => m.seq!);
   }
 }
 
@@ -52,7 +55,14 @@ interface Harness {
   drop(): void;
 }
 
-const HELLO = { type: 'hello' as const, protocol: 1, agentVersion: 'test', intervalMs: 1000, metrics: ['cpu'], host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 } };
+const HELLO = {
+  type: 'hello' as const,
+  protocol: 1,
+  agentVersion: 'test',
+  intervalMs: 1000,
+  metrics: ['cpu'],
+  host: { hostname: 'h', os: 'o', kernel: 'k', arch: 'x64', cpuModel: 'c', cores: 1, bootTime: 0 },
+};
 
 function harness(t: TestContext, options: { intervalMs?: number; serverUp?: boolean; backfillBatch?: number } = {}): Harness {
   setLogLevel('error');
@@ -290,7 +300,11 @@ test('a two-minute outage at one sample a second: every sample reaches the serve
   }
   assert.equal(h.buffer.unackedCount, 0, 'everything acked');
   const last = h.buffer.nextSeq() - 1;
-  assert.deepEqual([...received].sort((a, b) => a - b), range(1, last), 'every seq, none missing');
+  assert.deepEqual(
+    [...received].sort((a, b) => a - b),
+    range(1, last),
+    'every seq, none missing',
+  );
   const link = h.link;
   assert.equal(new Set(link.seqs).size, link.seqs.length, 'none sent twice on the connection after the outage');
   assert.ok(h.session.stats.backfilled >= 120, `${h.session.stats.backfilled} backfilled`);

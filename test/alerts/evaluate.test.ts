@@ -6,8 +6,17 @@ import type { AlertState } from '../../src/alerts/evaluate';
 import type { ThresholdRule } from '../../src/alerts/rules';
 
 const rule: ThresholdRule = {
-  kind: 'threshold', name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, recover: 80, forMs: 5000, repeatMs: 0,
-  scope: { groups: [], nodes: [] }, severity: 'warning', notify: [],
+  kind: 'threshold',
+  name: 'cpu-high',
+  metric: 'cpu',
+  op: '>',
+  threshold: 90,
+  recover: 80,
+  forMs: 5000,
+  repeatMs: 0,
+  scope: { groups: [], nodes: [] },
+  severity: 'warning',
+  notify: [],
 };
 
 /** Feeds values one per second from t=0 and returns the events with their times. */
@@ -34,7 +43,11 @@ test('hysteresis: between recover and threshold it stays firing; it resolves aft
   assert.equal(firing.state.status, 'firing');
   assert.deepEqual(run(rule, [...Array(6).fill(95), 85, 85, 85, 85, 85, 85, 85]).events, ['5s firing'], '85 is below 90 but not below 80');
   assert.deepEqual(run(rule, [...Array(6).fill(95), 70, 70, 70, 70, 70, 70]).events, ['5s firing', '11s resolved']);
-  assert.deepEqual(run(rule, [...Array(6).fill(95), 70, 70, 95, 70, 70, 70, 70, 70, 70]).events, ['5s firing', '14s resolved'], 'flapping back up restarts the recovery wait');
+  assert.deepEqual(
+    run(rule, [...Array(6).fill(95), 70, 70, 95, 70, 70, 70, 70, 70, 70]).events,
+    ['5s firing', '14s resolved'],
+    'flapping back up restarts the recovery wait',
+  );
 });
 
 test('repeat re-notifies while firing; the state keeps when it began', () => {

@@ -13,7 +13,35 @@ import type { Vars } from '../../src/alerts/expr';
 
 const RUNS = 2000;
 const NAMES = ['cpu', 'load1', 'memUsedBytes', 'custom.queue_depth', 'cores'];
-const TOKENS = [...NAMES, ' ', '(', ')', '-', '+', '*', '/', '!', '&&', '||', '>', '>=', '<', '<=', '==', '!=', '0', '1', '2.5', '1e3', '1e999', '.', 'x', ';', '"', 'e'];
+const TOKENS = [
+  ...NAMES,
+  ' ',
+  '(',
+  ')',
+  '-',
+  '+',
+  '*',
+  '/',
+  '!',
+  '&&',
+  '||',
+  '>',
+  '>=',
+  '<',
+  '<=',
+  '==',
+  '!=',
+  '0',
+  '1',
+  '2.5',
+  '1e3',
+  '1e999',
+  '.',
+  'x',
+  ';',
+  '"',
+  'e',
+];
 
 const vars: fc.Arbitrary<Vars> = fc.record(
   Object.fromEntries(NAMES.map((n) => [n, fc.option(fc.oneof(fc.double(), fc.integer({ min: -5, max: 5 })), { nil: undefined })])),
@@ -39,7 +67,7 @@ function checkEvaluation(source: string, values: Vars): void {
   assert.ok(h === null || typeof h === 'boolean');
 }
 
-test('any text, or any sequence of the language\'s tokens: compiled or an ExprError; evaluation never throws', () => {
+test("any text, or any sequence of the language's tokens: compiled or an ExprError; evaluation never throws", () => {
   const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 300 }).map((ts) => ts.join(''));
   fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 600 }), tokenSoup), vars, checkEvaluation), { numRuns: RUNS });
 });
@@ -54,14 +82,23 @@ test('deep nesting is refused, not a stack overflow', () => {
   );
 });
 
-type Node = { kind: 'num'; value: number; text: string } | { kind: 'var'; name: string } | { kind: 'unary'; op: '-' | '!'; arg: Node } | { kind: 'binary'; op: string; left: Node; right: Node };
+type Node =
+  | { kind: 'num'; value: number; text: string }
+  | { kind: 'var'; name: string }
+  | { kind: 'unary'; op: '-' | '!'; arg: Node }
+  | { kind: 'binary'; op: string; left: Node; right: Node };
 
 const BINARY_OPS = ['+', '-', '*', '/', '>', '>=', '<', '<=', '==', '!=', '&&', '||'];
 
 const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.oneof(fc.integer({ min: 0, max: 1000 }).map((n) => String(n)), fc.constantFrom('0.5', '2.25', '1e3', '1e-2', '0')).map((text): Node => ({ kind: 'num', value: Number(text), text })),
+    fc
+      .oneof(
+        fc.integer({ min: 0, max: 1000 }).map((n) => String(n)),
+        fc.constantFrom('0.5', '2.25', '1e3', '1e-2', '0'),
+      )
+      .map((text): Node => ({ kind: 'num', value: Number(text), text })),
     fc.constantFrom(...NAMES).map((name): Node => ({ kind: 'var', name })),
     fc.record({ kind: fc.constant('unary' as const), op: fc.constantFrom('-' as const, '!' as const), arg: tie('node') }),
     fc.record({ kind: fc.constant('binary' as const), op: fc.constantFrom(...BINARY_OPS), left: tie('node'), right: tie('node') }),
@@ -99,24 +136,37 @@ function reference(n: Node, v: Vars): number | null {
       const b = known(reference(n.right, v));
       if (a === null || b === null) return null;
       switch (n.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '/': return b === 0 ? null : a / b;
-        case '>': return Number(a > b);
-        case '>=': return Number(a >= b);
-        case '<': return Number(a < b);
-        case '<=': return Number(a <= b);
-        case '==': return Number(a === b);
-        case '!=': return Number(a !== b);
-        case '&&': return Number(a !== 0 && b !== 0);
-        default: return Number(a !== 0 || b !== 0);
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        case '/':
+          return b === 0 ? null : a / b;
+        case '>':
+          return Number(a > b);
+        case '>=':
+          return Number(a >= b);
+        case '<':
+          return Number(a < b);
+        case '<=':
+          return Number(a <= b);
+        case '==':
+          return Number(a === b);
+        case '!=':
+          return Number(a !== b);
+        case '&&':
+          return Number(a !== 0 && b !== 0);
+        default:
+          return Number(a !== 0 || b !== 0);
       }
     }
   }
 }
 
-const depthOf = (n: Node): number => (n.kind === 'unary' ? 1 + depthOf(n.arg) : n.kind === 'binary' ? 1 + Math.max(depthOf(n.left), depthOf(n.right)) : 0);
+const depthOf = (n: Node): number =>
+  n.kind === 'unary' ? 1 + depthOf(n.arg) : n.kind === 'binary' ? 1 + Math.max(depthOf(n.left), depthOf(n.right)) : 0;
 
 test('well-formed expressions compile and agree with the reference evaluator, also on unknown values', () => {
   fc.assert(

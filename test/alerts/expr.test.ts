@@ -18,18 +18,27 @@ test('arithmetic, precedence, comparisons and logic', () => {
 test('a missing metric or a division by zero leaves the expression unknown', () => {
   assert.equal(check('cpu > 90 && load1 > 1', { cpu: 95 }), null);
   assert.equal(check('diskUsedBytes / diskTotalBytes > 0.9', { diskUsedBytes: 5, diskTotalBytes: 0 }), null);
-  assert.equal(check('!(diskUsedBytes / diskTotalBytes)', { diskUsedBytes: 5, diskTotalBytes: 0 }), null, 'not of unknown is unknown (found by expr-fuzz)');
+  assert.equal(
+    check('!(diskUsedBytes / diskTotalBytes)', { diskUsedBytes: 5, diskTotalBytes: 0 }),
+    null,
+    'not of unknown is unknown (found by expr-fuzz)',
+  );
   assert.deepEqual(compileExpression('cpu > 1 || load1 > cores').metrics.sort(), ['cpu', 'load1']);
 });
 
 test('bad expressions are refused at load with a precise message, and nothing is ever evaluated as code', () => {
-  const bad = (source: string, mentions: RegExp) => assert.throws(() => compileExpression(source), (e: unknown) => e instanceof ExprError && mentions.test(e.message), source);
+  const bad = (source: string, mentions: RegExp) =>
+    assert.throws(
+      () => compileExpression(source),
+      (e: unknown) => e instanceof ExprError && mentions.test(e.message),
+      source,
+    );
   bad('cpu >', /ends too early/);
   bad('cpu > 90 90', /after a complete expression/);
   bad('(cpu > 90', /missing "\)"/);
   bad('process.exit(1)', /unknown name "process.exit"/);
   bad('cpu > 1; rm', /unexpected ";"/);
   bad('constructor.constructor("x")()', /unknown name|unexpected/);
-  bad('('.repeat(40) + 'cpu' + ')'.repeat(40), /nested deeper than 32/);
-  bad('cpu > 1 && '.repeat(60) + 'cpu > 1', /longer than 500/);
+  bad(`${'('.repeat(40)}cpu${')'.repeat(40)}`, /nested deeper than 32/);
+  bad(`${'cpu > 1 && '.repeat(60)}cpu > 1`, /longer than 500/);
 });

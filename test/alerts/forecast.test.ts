@@ -32,14 +32,20 @@ class RecordingNotifier extends Notifier {
 
 test('forecast rules: parse errors name the key', () => {
   const bad = (rule: Record<string, unknown>, key: RegExp) =>
-    assert.throws(() => parseRules({ rules: [{ name: 'f', kind: 'forecast', ...rule }] }, channels), (e: unknown) => e instanceof ProbeError && e.code === 'PROBE_ERR_CONFIG' && key.test(e.message));
+    assert.throws(
+      () => parseRules({ rules: [{ name: 'f', kind: 'forecast', ...rule }] }, channels),
+      (e: unknown) => e instanceof ProbeError && e.code === 'PROBE_ERR_CONFIG' && key.test(e.message),
+    );
   bad({ metric: 'cpu' }, /alerts\.rules\[0\]\.metric.*disk, memory, swap, traffic/);
   bad({ metric: 'traffic', mount: '/' }, /alerts\.rules\[0\]\.mount/);
   bad({ within: 'soon' }, /alerts\.rules\[0\]\.within/);
   const [rule] = parseRules({ rules: [{ name: 'f', kind: 'forecast', metric: 'disk', mount: '/data', within: '3d' }] }, channels);
   assert.deepEqual({ ...rule, notify: [] }, { ...rule, notify: [], kind: 'forecast', metric: 'disk', mount: '/data', withinMs: 3 * DAY });
   const [defaults] = parseRules({ rules: [{ name: 'g', kind: 'forecast' }] }, channels);
-  assert.deepEqual([defaults!.kind, 'metric' in defaults! && defaults.metric, 'withinMs' in defaults! && defaults.withinMs], ['forecast', 'disk', 7 * DAY]);
+  assert.deepEqual(
+    [defaults!.kind, 'metric' in defaults! && defaults.metric, 'withinMs' in defaults! && defaults.withinMs],
+    ['forecast', 'disk', 7 * DAY],
+  );
 });
 
 test('a disk forecast to fill within 7 days fires once with the date, and resolves when a cleanup leaves no date', () => {
@@ -48,13 +54,24 @@ test('a disk forecast to fill within 7 days fires once with the date, and resolv
   const node = store.addNode({ name: 'web-1', group: '', location: '', keyHash: 'k' }, clock.now() - 10 * DAY);
   const hub = new Hub(store.listNodes(), { now: () => clock.now() });
   // 40 → 64 GiB of 100 in 4 days: 36 GiB left at 6 GiB a day, full in ~6 days.
-  const last = writeDiskHistory(store, node.id, { until: clock.now(), days: 4, startBytes: 40 * GiB, perDayBytes: 6 * GiB, totalBytes: 100 * GiB, stepMs: 30 * 60_000 });
+  const last = writeDiskHistory(store, node.id, {
+    until: clock.now(),
+    days: 4,
+    startBytes: 40 * GiB,
+    perDayBytes: 6 * GiB,
+    totalBytes: 100 * GiB,
+    stepMs: 30 * 60_000,
+  });
   hub.restore(node.id, clock.now(), last);
   const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
   const rules = parseRules({ rules: [{ name: 'disk-soon', kind: 'forecast', metric: 'disk', within: '7d', notify: ['hook'] }] }, channels);
   const notifier = new RecordingNotifier();
   const engine = new AlertEngine({
-    rules, store, notifier, clock, offlineGraceMs: 0,
+    rules,
+    store,
+    notifier,
+    clock,
+    offlineGraceMs: 0,
     node: (id) => hub.meta(id) ?? undefined,
     nodeIds: () => hub.ids(),
     link: (id) => `http://probe/#/node/${id}`,
@@ -71,10 +88,18 @@ test('a disk forecast to fill within 7 days fires once with the date, and resolv
   assert.equal(notifier.sent.length, 1, 'fires once');
 
   // A cleanup to 20 GiB, and four flat days after it: the forecast starts from the new level, which does not grow.
-  const flat = writeDiskHistory(store, node.id, { until: clock.now() + 4 * DAY, days: 4 - 1 / 48, startBytes: 20 * GiB, perDayBytes: 0, totalBytes: 100 * GiB, stepMs: 30 * 60_000 }, 10_000);
+  const flat = writeDiskHistory(
+    store,
+    node.id,
+    { until: clock.now() + 4 * DAY, days: 4 - 1 / 48, startBytes: 20 * GiB, perDayBytes: 0, totalBytes: 100 * GiB, stepMs: 30 * 60_000 },
+    10_000,
+  );
   clock.set(clock.now() + 4 * DAY);
   hub.restore(node.id, clock.now(), flat);
   engine.tick();
-  assert.deepEqual(notifier.sent.map((m) => m.state), ['firing', 'resolved']);
+  assert.deepEqual(
+    notifier.sent.map((m) => m.state),
+    ['firing', 'resolved'],
+  );
   assert.match(notifier.sent[1]!.text, /^\[resolved\] disk-soon on web-1: forecast past 7 days now: \/: no date \((not growing|seasonal)/);
 });

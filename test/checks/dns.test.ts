@@ -61,9 +61,18 @@ test('a resolver that does not answer makes the check time out', async () => {
 });
 
 test('resolver, record and host are validated', () => {
-  assert.throws(() => check({ host: 'x.test', resolver: 'dns.google' }), { code: 'PROBE_ERR_CONFIG', message: /^"checks\[0\]\.resolver" must be an IP address/ });
-  assert.throws(() => check({ host: 'x.test', record: 'SRV' }), { code: 'PROBE_ERR_CONFIG', message: /^"checks\[0\]\.record" must be one of A, AAAA, CNAME, MX, TXT, NS/ });
+  assert.throws(() => check({ host: 'x.test', resolver: 'dns.google' }), {
+    code: 'PROBE_ERR_CONFIG',
+    message: /^"checks\[0\]\.resolver" must be an IP address/,
+  });
+  assert.throws(() => check({ host: 'x.test', record: 'SRV' }), {
+    code: 'PROBE_ERR_CONFIG',
+    message: /^"checks\[0\]\.record" must be one of A, AAAA, CNAME, MX, TXT, NS/,
+  });
   assert.throws(() => check({ host: '-x.test' }), { code: 'PROBE_ERR_CONFIG', message: /^"checks\[0\]\.host" must be a host name/ });
-  assert.throws(() => check({ host: 'x.test', name: undefined }), { code: 'PROBE_ERR_CONFIG', message: /^"checks\[0\]\.name" must be a string of 1 to 100 characters/ });
+  assert.throws(() => check({ host: 'x.test', name: undefined }), {
+    code: 'PROBE_ERR_CONFIG',
+    message: /^"checks\[0\]\.name" must be a string of 1 to 100 characters/,
+  });
   assert.deepEqual(check({ host: 'x.test', resolver: '[::1]:5353' }).resolver, '[::1]:5353');
 });

@@ -26,12 +26,13 @@ const server = http.createServer((req, res) => {
     const redirect = /^\/redirect\/(\d+)$/.exec(url.pathname);
     if (url.pathname === '/ok') return res.end('<h1>All systems operational</h1>');
     if (url.pathname.startsWith('/status/')) return res.writeHead(Number(url.pathname.slice(8))).end();
-    if (redirect) return res.writeHead(302, { location: Number(redirect[1]) > 1 ? `/redirect/${Number(redirect[1]) - 1}` : `${base}/ok` }).end();
+    if (redirect)
+      return res.writeHead(302, { location: Number(redirect[1]) > 1 ? `/redirect/${Number(redirect[1]) - 1}` : `${base}/ok` }).end();
     if (url.pathname === '/see-other') return res.writeHead(303, { location: '/ok' }).end();
     if (url.pathname === '/moved') return res.writeHead(301, { location: '/status/404' }).end();
     if (url.pathname === '/hang') return void hanging.push(res);
     // 2 MiB before the keyword: past what a check reads.
-    if (url.pathname === '/big') return res.end('a'.repeat(2 * 1024 * 1024) + 'needle');
+    if (url.pathname === '/big') return res.end(`${'a'.repeat(2 * 1024 * 1024)}needle`);
     res.writeHead(404).end();
   });
 });
@@ -89,7 +90,12 @@ test('redirects are followed up to the limit, or judged as they are when off', a
 
 test('method, headers and body are sent; a 303 goes on with a GET', async () => {
   seen.length = 0;
-  const result = await run({ url: `${base}/see-other`, method: 'POST', body: '{"ping":1}', headers: { 'X-Probe-Test': 'yes', Authorization: 'Bearer t' } });
+  const result = await run({
+    url: `${base}/see-other`,
+    method: 'POST',
+    body: '{"ping":1}',
+    headers: { 'X-Probe-Test': 'yes', Authorization: 'Bearer t' },
+  });
   assert.equal(result.up, true);
   assert.deepEqual(
     seen.map((s) => [s.method, s.url, s.body]),
@@ -126,7 +132,8 @@ test('an aborted run (the runner stopping) ends at once as stopped', async () =>
 });
 
 test('bad http entries name the key', () => {
-  const bad = (fields: Record<string, unknown>, message: RegExp) => assert.throws(() => check(fields), { code: 'PROBE_ERR_CONFIG', message });
+  const bad = (fields: Record<string, unknown>, message: RegExp) =>
+    assert.throws(() => check(fields), { code: 'PROBE_ERR_CONFIG', message });
   bad({ url: 'ftp://x' }, /^"checks\[0\]\.url" must be an http:\/\/ or https:\/\/ URL/);
   bad({ url: 'https://example.com' }, /^"checks\[0\]\.url" must be an http:\/\/ URL for a check of type http/);
   bad({ url: `${base}/`, method: 'FETCH' }, /^"checks\[0\]\.method" must be one of GET, HEAD/);

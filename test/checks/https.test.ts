@@ -19,7 +19,11 @@ async function selfSignedServer(t: Parameters<typeof tempDir>[0]): Promise<{ bas
   const dir = tempDir(t, 'probe-cert-');
   const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
   const made = Date.now();
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
+    { stdio: 'pipe' },
+  );
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     if (req.url === '/to-plain') return res.writeHead(302, { location: 'https://127.0.0.1:1/' }).end();
     res.end('secure hello');
@@ -38,7 +42,10 @@ test('a self-signed certificate: its expiry and issuer are read, it does not ver
   const strict = await run({ url: `${base}/`, keyword: 'secure hello' });
   assert.equal(strict.up, false);
   assert.equal(strict.latencyMs, null);
-  assert.match(strict.error!, /^the certificate does not verify: the certificate is self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\); "insecure": true accepts it$/);
+  assert.match(
+    strict.error!,
+    /^the certificate does not verify: the certificate is self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\); "insecure": true accepts it$/,
+  );
   assert.ok(strict.cert, 'the certificate is reported although the check is down because of it');
   assert.equal(strict.cert.issuer, 'CN=localhost');
   assert.equal(strict.cert.verified, false);
@@ -52,7 +59,7 @@ test('a self-signed certificate: its expiry and issuer are read, it does not ver
   assert.deepEqual(insecure.cert, strict.cert, 'the same certificate, still not verified');
 });
 
-test('the certificate reported is the configured URL\'s, also when a redirect then fails', async (t) => {
+test("the certificate reported is the configured URL's, also when a redirect then fails", async (t) => {
   const { base } = await selfSignedServer(t);
   const result = await run({ url: `${base}/to-plain`, insecure: true });
   assert.equal(result.up, false);
@@ -61,5 +68,8 @@ test('the certificate reported is the configured URL\'s, also when a redirect th
 });
 
 test('an https check needs an https URL', () => {
-  assert.throws(() => check({ url: 'http://127.0.0.1/' }), { code: 'PROBE_ERR_CONFIG', message: /^"checks\[0\]\.url" must be an https:\/\/ URL for a check of type https/ });
+  assert.throws(() => check({ url: 'http://127.0.0.1/' }), {
+    code: 'PROBE_ERR_CONFIG',
+    message: /^"checks\[0\]\.url" must be an https:\/\/ URL for a check of type https/,
+  });
 });

@@ -10,12 +10,16 @@ const check = (host: unknown) => parseCheck({ name: 'ping', type: 'icmp', host, 
 test('127.0.0.1 answers a ping, with its round trip as latency', async () => {
   requireTool('ping', 'iputils-ping');
   const result = await icmpCheck.run(check('127.0.0.1'), new AbortController().signal);
-  assert.equal(result.error, undefined, 'if "not permitted": ping needs its capability (setcap cap_net_raw+p /bin/ping) or net.ipv4.ping_group_range');
+  assert.equal(
+    result.error,
+    undefined,
+    'if "not permitted": ping needs its capability (setcap cap_net_raw+p /bin/ping) or net.ipv4.ping_group_range',
+  );
   assert.equal(result.up, true);
   assert.ok(typeof result.latencyMs === 'number' && result.latencyMs >= 0);
 });
 
-test('a host that does not resolve is down with ping\'s reason', async () => {
+test("a host that does not resolve is down with ping's reason", async () => {
   requireTool('ping', 'iputils-ping');
   const result = await icmpCheck.run(check('nothing.invalid'), new AbortController().signal);
   assert.equal(result.up, false);
@@ -26,7 +30,10 @@ test('a host that does not resolve is down with ping\'s reason', async () => {
 test('without ping on the machine the result says what to install', async () => {
   const result = await ping('127.0.0.1', 1000, new AbortController().signal, 'probe-test-no-such-ping');
   assert.ok(result instanceof Error);
-  assert.match(result.message, /^cannot ping: "probe-test-no-such-ping" is not installed on this machine \(Debian\/Ubuntu: apt-get install iputils-ping\)$/);
+  assert.match(
+    result.message,
+    /^cannot ping: "probe-test-no-such-ping" is not installed on this machine \(Debian\/Ubuntu: apt-get install iputils-ping\)$/,
+  );
 });
 
 test('a host that could be read as an option is refused', () => {

@@ -89,10 +89,16 @@ test('no more runs at once than the concurrency; the others wait their turn in o
   const runner = new CheckRunner(checks(...names), { clock, run, onResult: () => {}, concurrency: 2 });
   runner.start();
   await flush();
-  assert.deepEqual(calls.map((c) => c.name), ['c0', 'c1']);
+  assert.deepEqual(
+    calls.map((c) => c.name),
+    ['c0', 'c1'],
+  );
   calls[1]!.finish();
   await flush();
-  assert.deepEqual(calls.map((c) => c.name), ['c0', 'c1', 'c2']);
+  assert.deepEqual(
+    calls.map((c) => c.name),
+    ['c0', 'c1', 'c2'],
+  );
   assert.equal(running().length, 2);
   await clock.advance(60_000);
   // c0 and c2 are still running; c3 and c4 are waiting, so their turns at 60 s are skipped, c1's is queued.
@@ -100,7 +106,10 @@ test('no more runs at once than the concurrency; the others wait their turn in o
   await flush();
   for (const c of [...calls]) c.finish();
   await flush();
-  assert.deepEqual(calls.map((c) => c.name), ['c0', 'c1', 'c2', 'c3', 'c4', 'c1']);
+  assert.deepEqual(
+    calls.map((c) => c.name),
+    ['c0', 'c1', 'c2', 'c3', 'c4', 'c1'],
+  );
   await runner.stop();
 });
 

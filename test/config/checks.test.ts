@@ -23,9 +23,20 @@ test('checks and rules on them load from the config file', (t) => {
   const config = load(t, {
     checks: [SITE, { name: 'DB', type: 'tcp', host: '127.0.0.1:5432', interval: '15s', group: 'Internal', hidden: true }],
     notifications: HOOK,
-    alerts: { rules: [{ name: 'site-down', kind: 'check', for: '2m', checks: ['Homepage'], notify: ['hook'] }, { name: 'cert-soon', kind: 'cert', within: '21d', notify: ['hook'] }] },
+    alerts: {
+      rules: [
+        { name: 'site-down', kind: 'check', for: '2m', checks: ['Homepage'], notify: ['hook'] },
+        { name: 'cert-soon', kind: 'cert', within: '21d', notify: ['hook'] },
+      ],
+    },
   }).config();
-  assert.deepEqual(config.checks.map((c) => [c.name, c.type, c.intervalMs, c.hidden]), [['Homepage', 'https', 60_000, false], ['DB', 'tcp', 15_000, true]]);
+  assert.deepEqual(
+    config.checks.map((c) => [c.name, c.type, c.intervalMs, c.hidden]),
+    [
+      ['Homepage', 'https', 60_000, false],
+      ['DB', 'tcp', 15_000, true],
+    ],
+  );
   const [down, cert] = config.rules;
   assert.deepEqual([down!.kind, down!.forMs, down!.kind === 'check' && down!.checks], ['check', 120_000, ['Homepage']]);
   assert.deepEqual([cert!.kind, cert!.kind === 'cert' && cert!.withinMs], ['cert', 21 * 86_400_000]);
@@ -39,9 +50,18 @@ test('a bad check or rule on checks is PROBE_ERR_CONFIG naming the file and the 
     [{ checks: [{ ...SITE, interval: '1s' }] }, /"checks\[0\]\.interval"/],
     [{ checks: [{ ...SITE, type: 'ftp' }] }, /"checks\[0\]\.type"/],
     [{ checks: { a: 1 } }, /"checks" must be a list/],
-    [{ checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'check', checks: ['Nope'], notify: ['hook'] }] } }, /"alerts\.rules\[0\]\.checks" names "Nope"/],
-    [{ checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'cert', within: 'soon', notify: ['hook'] }] } }, /"alerts\.rules\[0\]\.within" must be a duration/],
-    [{ checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'check', scope: { nodes: ['a'] }, notify: ['hook'] }] } }, /"alerts\.rules\[0\]\.scope\.nodes" does not apply/],
+    [
+      { checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'check', checks: ['Nope'], notify: ['hook'] }] } },
+      /"alerts\.rules\[0\]\.checks" names "Nope"/,
+    ],
+    [
+      { checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'cert', within: 'soon', notify: ['hook'] }] } },
+      /"alerts\.rules\[0\]\.within" must be a duration/,
+    ],
+    [
+      { checks: [SITE], notifications: HOOK, alerts: { rules: [{ name: 'r', kind: 'check', scope: { nodes: ['a'] }, notify: ['hook'] }] } },
+      /"alerts\.rules\[0\]\.scope\.nodes" does not apply/,
+    ],
   ];
   for (const [content, message] of cases) {
     const { file, config } = load(t, content);

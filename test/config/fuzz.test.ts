@@ -26,7 +26,11 @@ test('any config file: a Config or PROBE_ERR_CONFIG', (t) => {
   const file = path.join(tempDir(t), 'probe.json');
   const sections = ['server', 'agent', 'page', 'nodes', 'retention', 'log', 'notifications', 'alerts'];
   const value = fc.jsonValue({ maxDepth: 4 });
-  const shaped = fc.dictionary(fc.constantFrom(...sections), fc.oneof(value, fc.dictionary(fc.string({ maxLength: 14 }), value, { maxKeys: 5 })), { maxKeys: 4 });
+  const shaped = fc.dictionary(
+    fc.constantFrom(...sections),
+    fc.oneof(value, fc.dictionary(fc.string({ maxLength: 14 }), value, { maxKeys: 5 })),
+    { maxKeys: 4 },
+  );
   fc.assert(
     fc.property(fc.oneof(value, shaped, fc.string({ maxLength: 200 })), (content) => {
       writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -37,6 +41,13 @@ test('any config file: a Config or PROBE_ERR_CONFIG', (t) => {
 });
 
 test('any environment: a Config or PROBE_ERR_CONFIG', () => {
-  const env = fc.dictionary(fc.constantFrom(...Object.keys(ENV_KEYS)), fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0', '1', 'true', '1s', '24h', '127.0.0.1:0', 'ws://x', 'a=b:1')), { maxKeys: 6 });
-  fc.assert(fc.property(env, (e) => loadsOrExplains(() => loadConfig({ env: e }))), { numRuns: 1500 });
+  const env = fc.dictionary(
+    fc.constantFrom(...Object.keys(ENV_KEYS)),
+    fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0', '1', 'true', '1s', '24h', '127.0.0.1:0', 'ws://x', 'a=b:1')),
+    { maxKeys: 6 },
+  );
+  fc.assert(
+    fc.property(env, (e) => loadsOrExplains(() => loadConfig({ env: e }))),
+    { numRuns: 1500 },
+  );
 });

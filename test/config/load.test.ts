@@ -58,9 +58,16 @@ test('bad values name the key and the source', (t) => {
   configError(() => loadConfig({ flags: { 'server.listen': 'nohost' } }), 'command line: "server.listen" must be host:port');
   configError(() => loadConfig({ flags: { 'agent.server': 'ftp://x' } }), '"agent.server" must start with ws://');
   configError(() => loadConfig({ env: { PROBE_KEY: 'pk_one\npk_two' } }), 'environment: "agent.key" must be one key');
-  configError(() => loadConfig({ env: { PROBE_ACK_INTERVAL: '500ms' } }), '"server.ackInterval" must be "auto" or a duration from 1s to 30s');
+  configError(
+    () => loadConfig({ env: { PROBE_ACK_INTERVAL: '500ms' } }),
+    '"server.ackInterval" must be "auto" or a duration from 1s to 30s',
+  );
   assert.equal(loadConfig({ env: { PROBE_ACK_INTERVAL: '1s' } }).server.ackIntervalMs, 1000);
-  assert.throws(() => loadConfig({ flags: { 'agent.key': 'pk_secret value' } }), (err: Error) => !err.message.includes('secret'), 'the key is not echoed');
+  assert.throws(
+    () => loadConfig({ flags: { 'agent.key': 'pk_secret value' } }),
+    (err: Error) => !err.message.includes('secret'),
+    'the key is not echoed',
+  );
   configError(() => loadConfig({ file: path.join(dir, 'missing.json') }), 'cannot read config file');
   const broken = path.join(dir, 'broken.json');
   writeFileSync(broken, '{ "server": ');
@@ -81,17 +88,23 @@ test('config.example.json is valid and documents every setting', () => {
   for (const setting of SETTINGS) {
     const [section, name] = setting.key.split('.') as [string, string];
     assert.ok(example[section] && name in example[section], `config.example.json sets ${setting.key}`);
-    for (const word of [setting.env, longFlag(setting)]) if (word) assert.ok(text.includes(`${word},`) || text.includes(`${word})`), `config.example.json names ${word} (${setting.key})`);
+    for (const word of [setting.env, longFlag(setting)])
+      if (word) assert.ok(text.includes(`${word},`) || text.includes(`${word})`), `config.example.json names ${word} (${setting.key})`);
   }
 });
 
 test('docs/configuration.md has a row for every setting with its variable and flag', () => {
-  const rows = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8').split('\n').filter((line) => line.startsWith('| `'));
+  const rows = readFileSync(path.join(ROOT, 'docs/configuration.md'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('| `'));
   for (const setting of SETTINGS) {
     const row = rows.find((line) => line.split(' | ')[0]!.includes(`\`${setting.key}\``));
     assert.ok(row, `a row for ${setting.key}`);
     const [, env, flag] = row.split(' | ');
-    assert.ok(setting.env ? env!.includes(`\`${setting.env}\``) : !env!.includes('PROBE_'), `the row of ${setting.key} names ${setting.env ?? 'no variable'}`);
+    assert.ok(
+      setting.env ? env!.includes(`\`${setting.env}\``) : !env!.includes('PROBE_'),
+      `the row of ${setting.key} names ${setting.env ?? 'no variable'}`,
+    );
     const long = longFlag(setting);
     if (long) assert.match(flag!, new RegExp(`${long}\\b`), `the row of ${setting.key} names ${long}`);
   }
@@ -102,7 +115,10 @@ test('page settings and per-node notes come from the file, with sizes and dates 
   const config = loadConfig({
     file: writeConfig(dir, {
       page: { description: 'ours', links: [{ label: 'Docs', url: 'https://example.com' }], showHostnames: true },
-      nodes: { 'tokyo-1': { price: '$5', billing: 'monthly', expires: '2027-03-01', trafficLimit: '1TB', trafficResetDay: 15, note: 'n' }, hidden: { hidden: true } },
+      nodes: {
+        'tokyo-1': { price: '$5', billing: 'monthly', expires: '2027-03-01', trafficLimit: '1TB', trafficResetDay: 15, note: 'n' },
+        hidden: { hidden: true },
+      },
     }),
     env: { PROBE_DESCRIPTION: 'from env' },
   });
@@ -116,10 +132,16 @@ test('page settings and per-node notes come from the file, with sizes and dates 
   });
   assert.deepEqual(config.nodes.hidden, { hidden: true, trafficResetDay: 1, notes: null });
 
-  configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { trafficLimit: 'lots' } } }) }), '"nodes.a.trafficLimit" must be a size');
+  configError(
+    () => loadConfig({ file: writeConfig(dir, { nodes: { a: { trafficLimit: 'lots' } } }) }),
+    '"nodes.a.trafficLimit" must be a size',
+  );
   configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { expires: '1 March' } } }) }), '"nodes.a.expires" must be a date');
   configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { trafficResetDay: 31 } } }) }), 'from 1 to 28');
   configError(() => loadConfig({ file: writeConfig(dir, { nodes: { a: { hiden: true } } }) }), '"nodes.a.hiden" is not a node setting');
-  configError(() => loadConfig({ file: writeConfig(dir, { page: { links: [{ label: 'x', url: 'javascript:alert(1)' }] } }) }), 'must start with http:// or https://');
+  configError(
+    () => loadConfig({ file: writeConfig(dir, { page: { links: [{ label: 'x', url: 'javascript:alert(1)' }] } }) }),
+    'must start with http:// or https://',
+  );
   configError(() => loadConfig({ file: writeConfig(dir, { page: { links: 'x' } }) }), '"page.links" must be a list');
 });

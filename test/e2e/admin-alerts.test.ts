@@ -34,7 +34,14 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !/401/.test(m.text()) && problems.push(m.text()));
   page.on('dialog', (d) => void d.accept());
-  page.on('response', (r) => void r.text().then((b) => bodies.push(b), () => undefined));
+  page.on(
+    'response',
+    (r) =>
+      void r.text().then(
+        (b) => bodies.push(b),
+        () => undefined,
+      ),
+  );
 
   await page.goto(setupUrl);
   await page.getByTestId('password').fill('correct horse battery');
@@ -106,9 +113,10 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   await page.getByTestId('page-description').fill('Our little fleet');
   await page.getByTestId('save-page-info').click();
   await waitFor('saved', async () => (await page.getByTestId('notice').textContent()) === 'Saved', 5000);
-  if (process.env.PROBE_KEEP_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.PROBE_KEEP_SCREENSHOTS, 'admin-alerts.png'), fullPage: true });
+  if (process.env.PROBE_KEEP_SCREENSHOTS)
+    await page.screenshot({ path: path.join(process.env.PROBE_KEEP_SCREENSHOTS, 'admin-alerts.png'), fullPage: true });
   const visitor = await browser.newPage({ locale: 'en-US' });
-  await visitor.goto(base + '/');
+  await visitor.goto(`${base}/`);
   await visitor.getByText('Our little fleet').waitFor();
   await visitor.getByText('$4/mo').first().waitFor();
 

@@ -40,7 +40,10 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
   const key = /--key (pk_[A-Za-z0-9_-]+)/.exec(command)![1]!;
   assert.match(command, /^probe agent --server ws:\/\//);
   assert.equal(await page.getByTestId('install-command').textContent(), `curl -fsSL ${base}/install.sh | sudo sh -s -- --key ${key}`);
-  assert.equal(await page.getByTestId('install-windows-command').textContent(), `$env:PROBE_KEY = '${key}'; iwr -useb ${base}/install.ps1 | iex`);
+  assert.equal(
+    await page.getByTestId('install-windows-command').textContent(),
+    `$env:PROBE_KEY = '${key}'; iwr -useb ${base}/install.ps1 | iex`,
+  );
   await page.locator('tr[data-node="edge-1"]').waitFor();
   await page.screenshot({ path: path.join(shots, 'admin.png'), fullPage: true });
 
@@ -56,7 +59,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByTestId('password').waitFor();
-  await page.goto(base + '/admin');
+  await page.goto(`${base}/admin`);
   await page.getByTestId('password').fill('not the password');
   await page.getByTestId('sign-in').click();
   assert.match((await page.getByTestId('notice').textContent())!, /wrong password/);
@@ -92,7 +95,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
 
   const visitor = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 700 } });
   visitor.on('pageerror', (e) => problems.push(e.message));
-  await visitor.goto(base + '/');
+  await visitor.goto(`${base}/`);
   await visitor.getByTestId('page-password').fill('a wrong guess');
   await visitor.getByRole('button', { name: 'Open' }).click();
   await visitor.getByRole('alert').filter({ hasText: 'wrong password' }).waitFor();
@@ -103,7 +106,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
   assert.equal(await visitor.locator('[data-node="edge-1"]').count(), 0, 'the hidden node is not shown to the visitor');
   await visitor.reload();
   await visitor.locator('[data-node="edge-two"]').waitFor({ timeout: 5000 });
-  await page.goto(base + '/');
+  await page.goto(`${base}/`);
   await page.locator('[data-node="edge-1"]').waitFor({ timeout: 5000 });
   assert.deepEqual(problems, []);
   if (process.env.PROBE_KEEP_SCREENSHOTS) execFileSync('cp', ['-r', shots, process.env.PROBE_KEEP_SCREENSHOTS]);

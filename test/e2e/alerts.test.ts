@@ -33,32 +33,60 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
     JSON.stringify({
       page: { alerts: 'all' },
       notifications: { hook: { type: 'webhook', url: receiver.url } },
-      alerts: { rules: [{ name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, severity: 'critical', notify: ['hook'] }] },
+      alerts: {
+        rules: [{ name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, severity: 'critical', notify: ['hook'] }],
+      },
     }),
   );
-  const server = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  const server = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], {
+    cwd: dir,
+  });
   t.after(() => server.stop());
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
   const out = execFileSync(BINARY, ['node', 'add', 'worker-1', '--data', path.join(dir, 'data')], { encoding: 'utf8' });
   const key = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
-  const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent'), '--textfile-dir', textfiles], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(
+    BINARY,
+    [
+      'agent',
+      '--server',
+      base.replace('http', 'ws'),
+      '--interval',
+      '1s',
+      '--state-dir',
+      path.join(dir, 'agent'),
+      '--textfile-dir',
+      textfiles,
+    ],
+    { cwd: dir, env: { PROBE_KEY: key } },
+  );
   t.after(() => agent.stop());
 
-  await waitFor('the custom metric reaches the server', async () => {
-    const nodes = (await (await fetch(`${base}/api/nodes`)).json()) as { values: Record<string, number> }[];
-    return nodes[0]?.values['custom.queue_depth'] === 1;
-  }, 15_000);
+  await waitFor(
+    'the custom metric reaches the server',
+    async () => {
+      const nodes = (await (await fetch(`${base}/api/nodes`)).json()) as { values: Record<string, number> }[];
+      return nodes[0]?.values['custom.queue_depth'] === 1;
+    },
+    15_000,
+  );
   writeMetric(textfiles, 50);
   await waitFor('firing', () => receiver.requests.length >= 1, 15_000);
   const during = (await (await fetch(`${base}/api/alerts`)).json()) as AlertsView;
-  assert.deepEqual(during.firing.map((a) => `${a.rule} ${a.node} ${a.severity}`), ['queue-high worker-1 critical']);
+  assert.deepEqual(
+    during.firing.map((a) => `${a.rule} ${a.node} ${a.severity}`),
+    ['queue-high worker-1 critical'],
+  );
   // The status page shows it in its alerts panel.
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
   t.after(() => browser.close());
   const page = await browser.newPage({ locale: 'en-US' });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(`${base}/`);
   const panel = page.getByTestId('alerts');
   await panel.waitFor();
   assert.match((await panel.textContent())!, /critical\s*queue-high · worker-1 · since/);
@@ -70,7 +98,10 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
   const seen = async () => ((await (await fetch(`${base}/api/nodes`)).json()) as { lastSeen: number | null }[])[0]?.lastSeen ?? 0;
   const resolvedAt = await seen();
   await waitFor('the next sample', async () => (await seen()) > resolvedAt, 15_000);
-  assert.deepEqual(receiver.requests.map((r) => `${r.body.rule} ${r.body.node} ${r.body.state}`), ['queue-high worker-1 firing', 'queue-high worker-1 resolved']);
+  assert.deepEqual(
+    receiver.requests.map((r) => `${r.body.rule} ${r.body.node} ${r.body.state}`),
+    ['queue-high worker-1 firing', 'queue-high worker-1 resolved'],
+  );
   const firing = receiver.requests[0]!.body;
   assert.equal(firing.value, 50);
   assert.equal(firing.metric, 'custom.queue_depth');
@@ -78,5 +109,9 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
   assert.match(firing.text, /custom\.queue_depth 50 > 10/);
   const after = (await (await fetch(`${base}/api/alerts`)).json()) as AlertsView;
   assert.deepEqual(after.firing, []);
-  assert.deepEqual(after.recent.map((e) => `${e.rule} ${e.state} ${e.value}`), ['queue-high resolved 2', 'queue-high firing 50'], 'recent events, newest first');
+  assert.deepEqual(
+    after.recent.map((e) => `${e.rule} ${e.state} ${e.value}`),
+    ['queue-high resolved 2', 'queue-high firing 50'],
+    'recent events, newest first',
+  );
 });

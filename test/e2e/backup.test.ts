@@ -24,8 +24,15 @@ test('probe backup copies a live database: every acked sample, sound, ready to r
   await waitFor('all acked', () => agent.of('ack').some((a) => a.seq === 100));
   const admin = client(s);
   await admin.signIn();
-  assert.equal((await admin.call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: 'http://127.0.0.1:9/hook', headers: { 'X-Key': 'k3y' } })).status, 201);
-  assert.equal((await admin.call('POST', '/api/admin/rules', { name: 'cpu', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] })).status, 201);
+  assert.equal(
+    (await admin.call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: 'http://127.0.0.1:9/hook', headers: { 'X-Key': 'k3y' } }))
+      .status,
+    201,
+  );
+  assert.equal(
+    (await admin.call('POST', '/api/admin/rules', { name: 'cpu', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] })).status,
+    201,
+  );
 
   const out = tempDir(t, 'probe-backup-');
   const file = path.join(out, 'probe-backup.db');
@@ -43,12 +50,21 @@ test('probe backup copies a live database: every acked sample, sound, ready to r
     const [node] = store.listNodes();
     assert.equal(node!.name, 'web-1');
     const samples = store.samples(node!.id, start, start + 200_000);
-    assert.deepEqual(samples.map((x) => x.seq), Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(
+      samples.map((x) => x.seq),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
     // What the admin set comes back with it: the restored server runs the same rules and channels.
     const setup = new AlertSetup(store, { rules: [], channels: {} }, { rules: () => undefined, channels: () => undefined });
-    assert.deepEqual(setup.rules().map((r) => r.name), ['cpu']);
+    assert.deepEqual(
+      setup.rules().map((r) => r.name),
+      ['cpu'],
+    );
     assert.deepEqual((setup.channels().hook as { headers: Record<string, string> }).headers, { 'X-Key': 'k3y' });
-    assert.deepEqual(store.auditLog(10).map((e) => e.action), ['rule "cpu" created', 'channel "hook" created (webhook)']);
+    assert.deepEqual(
+      store.auditLog(10).map((e) => e.action),
+      ['rule "cpu" created', 'channel "hook" created (webhook)'],
+    );
   } finally {
     store.close();
   }

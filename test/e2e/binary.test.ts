@@ -28,7 +28,10 @@ async function startServer(probe: string, dir: string, args: string[]): Promise<
 }
 
 function nodeAdd(probe: string, dir: string, name: string): string {
-  const out = execFileSync(probe, ['node', 'add', name, '--data', path.join(dir, 'data'), '--group', 'e2e', '--location', 'de'], { cwd: dir, encoding: 'utf8' });
+  const out = execFileSync(probe, ['node', 'add', name, '--data', path.join(dir, 'data'), '--group', 'e2e', '--location', 'de'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const key = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)?.[1];
   assert.ok(key, `a key in:\n${out}`);
   assert.match(out, new RegExp(`probe agent --server ws://\\S+ --key ${key}`), 'prints the agent command');
@@ -48,7 +51,11 @@ test('the executable runs alone: version, help, config errors', (t) => {
   const bad = spawnSync(probe, ['server', '--listen', 'nonsense'], { cwd: dir, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /PROBE_ERR_CONFIG: command line: "server.listen" must be host:port/);
-  const noKey = spawnSync(probe, ['agent', '--server', 'ws://127.0.0.1:9'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PROBE_KEY: '' } });
+  const noKey = spawnSync(probe, ['agent', '--server', 'ws://127.0.0.1:9'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, PROBE_KEY: '' },
+  });
   assert.equal(noKey.status, 2);
   assert.match(noKey.stderr, /PROBE_ERR_CONFIG: no key given/);
   const missing = spawnSync(probe, ['node', 'remove', 'ghost', '--data', path.join(dir, 'data')], { cwd: dir, encoding: 'utf8' });
@@ -63,13 +70,29 @@ test('server + node add while running + agent: online with plausible values, off
 
   const key = nodeAdd(probe, dir, 'berlin-1');
   // Latency probe to the server's own port: a TCP target on loopback that is surely up.
-  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state'), '--latency', `self=127.0.0.1:${server.port}`], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(
+    probe,
+    [
+      'agent',
+      '--server',
+      `ws://127.0.0.1:${server.port}`,
+      '--interval',
+      '1s',
+      '--state-dir',
+      path.join(dir, 'agent-state'),
+      '--latency',
+      `self=127.0.0.1:${server.port}`,
+    ],
+    { cwd: dir, env: { PROBE_KEY: key } },
+  );
   t.after(() => agent.stop('SIGKILL'));
 
   const node = await waitFor('berlin-1 online with values', async () => {
     const nodes = await getJson<NodeView[]>(`${server.base}/api/nodes`);
     const n = nodes.find((x) => x.name === 'berlin-1');
-    return n?.online && n.values.cpu !== undefined && n.values.netRxBytesPerSec !== undefined && n.values['latency.self'] !== undefined ? n : null;
+    return n?.online && n.values.cpu !== undefined && n.values.netRxBytesPerSec !== undefined && n.values['latency.self'] !== undefined
+      ? n
+      : null;
   });
   assert.ok(node.values['latency.self']! >= 0 && node.values['latency.self']! < 1000, `latency ${node.values['latency.self']}`);
   assert.equal(node.values['loss.self'], 0);
@@ -92,7 +115,11 @@ test('server + node add while running + agent: online with plausible values, off
     return !n.online && n.lastSeen !== null;
   });
 
-  const impostor = run(probe, ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--key', 'pk_not-a-real-key', '--state-dir', path.join(dir, 'impostor-state')], { cwd: dir });
+  const impostor = run(
+    probe,
+    ['agent', '--server', `ws://127.0.0.1:${server.port}`, '--key', 'pk_not-a-real-key', '--state-dir', path.join(dir, 'impostor-state')],
+    { cwd: dir },
+  );
   t.after(() => impostor.stop('SIGKILL'));
   await waitFor('agent reports the 401', () => /status=401 code=PROBE_ERR_AUTH/.test(impostor.stderr()));
   assert.equal(impostor.child.exitCode, null, 'the agent keeps retrying instead of exiting');
@@ -101,7 +128,10 @@ test('server + node add while running + agent: online with plausible values, off
   assert.ok(!serverLog.includes(key), 'the key is never logged');
   const refused = serverLog.split('\n').filter((l) => l.includes('agent refused'));
   assert.ok(refused.length > 0, 'the refusal is logged');
-  assert.ok(refused.every((l) => !l.includes('127.0.0.1') && !l.includes('pk_not-a-real-key')), 'without the client address or the key it tried');
+  assert.ok(
+    refused.every((l) => !l.includes('127.0.0.1') && !l.includes('pk_not-a-real-key')),
+    'without the client address or the key it tried',
+  );
   assert.doesNotMatch(serverLog + agent.stderr(), /Warning|require\(\)/, 'clean start without runtime warnings');
 });
 
@@ -110,7 +140,11 @@ test('a server restart loses nothing: the agent resends what was not acked, each
   let server = await startServer(probe, dir, ['--listen', '127.0.0.1:0']);
   const port = server.port;
   const key = nodeAdd(probe, dir, 'steady');
-  const agent = run(probe, ['agent', '--server', `ws://127.0.0.1:${port}`, '--key', key, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir });
+  const agent = run(
+    probe,
+    ['agent', '--server', `ws://127.0.0.1:${port}`, '--key', key, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')],
+    { cwd: dir },
+  );
   t.after(() => agent.stop('SIGKILL'));
   await waitFor('first samples', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online);
 

@@ -15,22 +15,54 @@ import type { Page } from 'playwright-core';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { TestAgent, helloMessage } from '../server/test-server';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const GiB = 1024 ** 3;
 
 function addNode(dir: string, name: string, group: string, location = 'jp'): string {
-  const out = execFileSync(BINARY, ['node', 'add', name, '--data', path.join(dir, 'data'), '--group', group, '--location', location], { encoding: 'utf8' });
+  const out = execFileSync(BINARY, ['node', 'add', name, '--data', path.join(dir, 'data'), '--group', group, '--location', location], {
+    encoding: 'utf8',
+  });
   return /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
 }
 
 function values(cpu: number, memUsed: number, rxTotal: number) {
   return {
-    cpu, memUsedBytes: memUsed, memTotalBytes: 8 * GiB, swapUsedBytes: 0.25 * GiB, swapTotalBytes: 1 * GiB,
-    diskUsedBytes: 40 * GiB, diskTotalBytes: 100 * GiB, netRxBytesPerSec: 2048, netTxBytesPerSec: 1024,
-    netRxBytesTotal: rxTotal, netTxBytesTotal: rxTotal / 2, load1: 0.5, load5: 0.4, load15: 0.3, uptimeSec: 90_000, tcpConnections: 12,
-    'latency.cu': 32.5, 'loss.cu': 10,
-    'cpuCore.0': cpu - 1, 'cpuCore.1': cpu + 1, tempCelsius: 54, 'temp.coretemp.package_id_0': 54, 'temp.nvme.composite': 41.9,
-    gpuUtil: 35, gpuMemUsedBytes: 2 * GiB, gpuMemTotalBytes: 8 * GiB, 'gpuUtil.0': 35, 'gpuMemUsedBytes.0': 2 * GiB,
+    cpu,
+    memUsedBytes: memUsed,
+    memTotalBytes: 8 * GiB,
+    swapUsedBytes: 0.25 * GiB,
+    swapTotalBytes: 1 * GiB,
+    diskUsedBytes: 40 * GiB,
+    diskTotalBytes: 100 * GiB,
+    netRxBytesPerSec: 2048,
+    netTxBytesPerSec: 1024,
+    netRxBytesTotal: rxTotal,
+    netTxBytesTotal: rxTotal / 2,
+    load1: 0.5,
+    load5: 0.4,
+    load15: 0.3,
+    uptimeSec: 90_000,
+    tcpConnections: 12,
+    'latency.cu': 32.5,
+    'loss.cu': 10,
+    'cpuCore.0': cpu - 1,
+    'cpuCore.1': cpu + 1,
+    tempCelsius: 54,
+    'temp.coretemp.package_id_0': 54,
+    'temp.nvme.composite': 41.9,
+    gpuUtil: 35,
+    gpuMemUsedBytes: 2 * GiB,
+    gpuMemTotalBytes: 8 * GiB,
+    'gpuUtil.0': 35,
+    'gpuMemUsedBytes.0': 2 * GiB,
   };
 }
 
@@ -56,10 +88,15 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     JSON.stringify({
       server: { title: 'Fleet <status>' },
       page: { description: 'Everything we run', links: [{ label: 'Docs', url: 'https://example.com/docs' }] },
-      nodes: { 'tokyo-1': { price: '$5', billing: 'monthly', expires, trafficLimit: '10GiB', note: 'primary' }, 'secret-3': { hidden: true } },
+      nodes: {
+        'tokyo-1': { price: '$5', billing: 'monthly', expires, trafficLimit: '10GiB', note: 'primary' },
+        'secret-3': { hidden: true },
+      },
     }),
   );
-  const server = run(BINARY, ['server', '--config', 'config.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  const server = run(BINARY, ['server', '--config', 'config.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], {
+    cwd: dir,
+  });
   t.after(() => server.stop());
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
   const ws = base.replace('http', 'ws');
@@ -86,7 +123,7 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
   const problems = collectProblems(page);
   const frames: string[] = [];
   page.on('websocket', (socket) => socket.on('framereceived', (f) => frames.push(String(f.payload))));
-  await page.goto(base + '/');
+  await page.goto(`${base}/`);
   const shots = tempDir(t, 'probe-shots-');
 
   await t.test('overview: every visible node, totals, notes, title and footer from the config', async () => {
@@ -137,7 +174,10 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     assert.equal(await page.locator('article[data-node="osaka-2"]').count(), 1);
     await page.getByTestId('filter').fill('');
     await page.getByTestId('sort').selectOption('cpu');
-    await waitFor('sorted by cpu: the online node first', async () => (await page.locator('article[data-node]').first().getAttribute('data-node')) === 'tokyo-1');
+    await waitFor(
+      'sorted by cpu: the online node first',
+      async () => (await page.locator('article[data-node]').first().getAttribute('data-node')) === 'tokyo-1',
+    );
     await page.getByTestId('layout-table').click();
     await page.locator('table.nodes tr[data-node="tokyo-1"]').waitFor();
     assert.match((await page.locator('tr[data-node="tokyo-1"]').textContent())!, /77%/);
@@ -172,7 +212,11 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     assert.ok((await page.locator('figure.chart canvas').count()) >= 5, 'cpu, memory, disk, network, load, connections');
     assert.equal(await page.locator('figure[data-chart="latency.cu"] canvas').count(), 1, 'a latency chart per probe target');
     assert.equal(await page.locator('figure[data-chart="cpuCore.0 cpuCore.1"] canvas').count(), 1, 'a chart of every core');
-    assert.equal(await page.locator('figure[data-chart="temp.coretemp.package_id_0 temp.nvme.composite"] canvas').count(), 1, 'a chart of every sensor');
+    assert.equal(
+      await page.locator('figure[data-chart="temp.coretemp.package_id_0 temp.nvme.composite"] canvas').count(),
+      1,
+      'a chart of every sensor',
+    );
     assert.equal(await page.locator('figure[data-chart="gpuUtil.0"] canvas').count(), 1, 'GPU utilisation');
     const box = (await cpuChart.locator('.u-over').boundingBox())!;
     // Hover over the newest minute: the legend shows that point's value with its unit.
@@ -183,20 +227,28 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     assert.match((await memLegend.textContent())!, /GiB|–/);
     // The 1h view moves with the live feed: a new sample shows at the right edge without a reload.
     live.send({ type: 'sample', seq: ++seq, ts: Date.now(), values: values(55, 3 * GiB, 80e6) });
-    await waitFor('the live sample reaches the chart', async () => {
-      await page.mouse.move(box.x + box.width - 10, box.y + 10);
-      await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
-      return /55%/.test((await cpuChart.locator('.u-legend').textContent())!);
-    }, 8000);
+    await waitFor(
+      'the live sample reaches the chart',
+      async () => {
+        await page.mouse.move(box.x + box.width - 10, box.y + 10);
+        await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+        return /55%/.test((await cpuChart.locator('.u-legend').textContent())!);
+      },
+      8000,
+    );
     // The page watches this node, so metrics the overview does without (each core's) come live too: core 0 is cpu - 1.
     const coreChart = page.locator('figure[data-chart="cpuCore.0 cpuCore.1"]');
     await coreChart.scrollIntoViewIfNeeded();
     const coreBox = (await coreChart.locator('.u-over').boundingBox())!;
-    await waitFor('the live sample reaches the per-core chart', async () => {
-      await page.mouse.move(coreBox.x + coreBox.width - 10, coreBox.y + 10);
-      await page.mouse.move(coreBox.x + coreBox.width - 1, coreBox.y + coreBox.height / 2);
-      return /54%/.test((await coreChart.locator('.u-legend').textContent())!);
-    }, 8000);
+    await waitFor(
+      'the live sample reaches the per-core chart',
+      async () => {
+        await page.mouse.move(coreBox.x + coreBox.width - 10, coreBox.y + 10);
+        await page.mouse.move(coreBox.x + coreBox.width - 1, coreBox.y + coreBox.height / 2);
+        return /54%/.test((await coreChart.locator('.u-legend').textContent())!);
+      },
+      8000,
+    );
     await page.getByRole('button', { name: '24h' }).click();
     await page.locator('.charts[aria-busy="false"] figure[data-chart~="cpu"] canvas').waitFor();
     await page.screenshot({ path: path.join(shots, 'detail.png'), fullPage: true });
@@ -217,7 +269,7 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
   await t.test('?embed=1 shows compact cards without header or footer', async () => {
     const embed = await context.newPage();
     const embedProblems = collectProblems(embed);
-    await embed.goto(base + '/?embed=1');
+    await embed.goto(`${base}/?embed=1`);
     await embed.locator('article[data-node="tokyo-1"]').waitFor();
     assert.equal(await embed.locator('header.top').count(), 0);
     assert.equal(await embed.locator('footer').count(), 0);
@@ -238,7 +290,7 @@ test('the page shows a reconnecting state while the server is away and recovers 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   t.after(() => browser.close());
   const page = await browser.newPage({ locale: 'en-US' });
-  await page.goto(base + '/');
+  await page.goto(`${base}/`);
   await page.locator('article[data-node="lonely"]').waitFor();
   await server.stop();
   await page.getByRole('status').filter({ hasText: 'reconnecting' }).waitFor({ timeout: 5000 });

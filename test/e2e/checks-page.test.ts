@@ -15,7 +15,15 @@ import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 async function listening(t: { after(fn: () => unknown): void }, server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,23 +33,34 @@ async function listening(t: { after(fn: () => unknown): void }, server: net.Serv
 
 test('the status page shows the Services section: state, uptime, the 90-day bar and a chart per check', async (t) => {
   const dir = tempDir(t, 'probe-checks-page-');
-  const site = await listening(t, createServer((_req, res) => res.end('welcome')));
-  const open = await listening(t, net.createServer((socket) => socket.end()));
+  const site = await listening(
+    t,
+    createServer((_req, res) => res.end('welcome')),
+  );
+  const open = await listening(
+    t,
+    net.createServer((socket) => socket.end()),
+  );
   // A port nothing listens on: bound, then closed.
   const unused = net.createServer();
   await new Promise<void>((resolve) => unused.listen(0, '127.0.0.1', resolve));
   const closed = (unused.address() as AddressInfo).port;
   await new Promise((resolve) => unused.close(resolve));
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
-    checks: [
-      { name: 'Homepage', type: 'http', url: `http://127.0.0.1:${site}/`, keyword: 'welcome', interval: '5s', group: 'Web' },
-      { name: 'Postgres', type: 'tcp', host: `127.0.0.1:${open}`, interval: '5s', group: 'Internal' },
-      { name: 'Redis', type: 'tcp', host: `127.0.0.1:${closed}`, interval: '5s', group: 'Internal' },
-      { name: 'Gateway', type: 'icmp', host: '127.0.0.1', interval: '5s', group: 'Internal' },
-      { name: 'Secret admin', type: 'tcp', host: `127.0.0.1:${open}`, interval: '5s', hidden: true },
-    ],
-  }));
-  const server = run(BINARY, ['server', '--config', 'config.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  writeFileSync(
+    path.join(dir, 'config.json'),
+    JSON.stringify({
+      checks: [
+        { name: 'Homepage', type: 'http', url: `http://127.0.0.1:${site}/`, keyword: 'welcome', interval: '5s', group: 'Web' },
+        { name: 'Postgres', type: 'tcp', host: `127.0.0.1:${open}`, interval: '5s', group: 'Internal' },
+        { name: 'Redis', type: 'tcp', host: `127.0.0.1:${closed}`, interval: '5s', group: 'Internal' },
+        { name: 'Gateway', type: 'icmp', host: '127.0.0.1', interval: '5s', group: 'Internal' },
+        { name: 'Secret admin', type: 'tcp', host: `127.0.0.1:${open}`, interval: '5s', hidden: true },
+      ],
+    }),
+  );
+  const server = run(BINARY, ['server', '--config', 'config.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], {
+    cwd: dir,
+  });
   t.after(() => server.stop());
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
 
@@ -79,6 +98,9 @@ test('the status page shows the Services section: state, uptime, the 90-day bar 
   await page.getByTestId('lang').selectOption('en');
 
   await page.setViewportSize({ width: 375, height: 800 });
-  await waitFor('phone layout', async () => (await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)) <= 0);
+  await waitFor(
+    'phone layout',
+    async () => (await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)) <= 0,
+  );
   assert.deepEqual(problems, []);
 });

@@ -24,10 +24,15 @@ function withBackup(dir: string): { data: string; db: string; backup: string } {
   return { data, db: path.join(data, 'probe.db'), backup };
 }
 
-const start = (data: string) => spawnSync(BINARY, ['server', '--data', data, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 20_000 });
+const start = (data: string) =>
+  spawnSync(BINARY, ['server', '--data', data, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 20_000 });
 
 function assertRefused(result: ReturnType<typeof start>, db: string): void {
-  assert.equal(result.status, 3, `exit 3 (not restarted by systemd), not a server running on a damaged file:\n${result.stdout}\n${result.stderr}`);
+  assert.equal(
+    result.status,
+    3,
+    `exit 3 (not restarted by systemd), not a server running on a damaged file:\n${result.stdout}\n${result.stderr}`,
+  );
   assert.match(result.stderr, /PROBE_ERR_STORE: the database .*probe\.db is damaged/);
   assert.ok(result.stderr.includes(`copy the backup to ${db}`), result.stderr);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');

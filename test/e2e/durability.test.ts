@@ -22,7 +22,11 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   const port = new URL(server.base).port;
   const out = execFileSync(BINARY, ['node', 'add', 'victim', '--data', data], { encoding: 'utf8' });
   const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
-  const agent = run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(
+    BINARY,
+    ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')],
+    { cwd: dir, env: { PROBE_KEY: key } },
+  );
   t.after(() => agent.stop('SIGKILL'));
 
   // Whichever server runs when the test ends, even one that failed halfway.
@@ -40,7 +44,11 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   // server commits what it holds when it stops.
   await waitFor('the agent back after the last restart', () => (agent.stderr().match(/connected to server/g) ?? []).length >= 4, 30_000);
   const after = Date.now();
-  await waitFor('a sample made after the backfill', async () => ((await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.lastSeen ?? 0) > after, 20_000);
+  await waitFor(
+    'a sample made after the backfill',
+    async () => ((await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.lastSeen ?? 0) > after,
+    20_000,
+  );
   await agent.stop('SIGTERM');
   await server.proc.stop('SIGTERM');
 
@@ -49,5 +57,9 @@ test('the server killed with SIGKILL mid-ingest, restarted: every sample stored 
   const [node] = store.listNodes();
   const seqs = store.samples(node!.id, 0, Date.now() + 60_000).map((s) => s.seq);
   assert.ok(seqs.length >= 6, `${seqs.length} samples`);
-  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'every seq from 1 to the last, once, in order');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: seqs.length }, (_, i) => i + 1),
+    'every seq from 1 to the last, once, in order',
+  );
 });

@@ -27,15 +27,26 @@ test('a metric-name flood from one key: the other agent is never cut, no false o
   const receiver = await startReceiver(t);
   const dir = tempDir(t, 'probe-flood-');
   const dataDir = path.join(dir, 'data');
-  writeFileSync(path.join(dir, 'probe.json'), JSON.stringify({ notifications: { hook: { type: 'webhook', url: receiver.url } }, alerts: { rules: [{ name: 'node-down', kind: 'offline', for: '3s', notify: ['hook'] }] } }));
+  writeFileSync(
+    path.join(dir, 'probe.json'),
+    JSON.stringify({
+      notifications: { hook: { type: 'webhook', url: receiver.url } },
+      alerts: { rules: [{ name: 'node-down', kind: 'offline', for: '3s', notify: ['hook'] }] },
+    }),
+  );
   const server = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', dataDir], { cwd: dir });
   t.after(() => server.stop());
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1], 15_000);
   const honestKey = addNode(dataDir, 'honest');
   const floodKey = addNode(dataDir, 'flood');
-  const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], { cwd: dir, env: { PROBE_KEY: honestKey } });
+  const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], {
+    cwd: dir,
+    env: { PROBE_KEY: honestKey },
+  });
   t.after(() => agent.stop());
-  const honestOnline = async () => ((await (await fetch(`${base}/api/nodes`)).json()) as { name: string; online: boolean }[]).find((n) => n.name === 'honest')?.online === true;
+  const honestOnline = async () =>
+    ((await (await fetch(`${base}/api/nodes`)).json()) as { name: string; online: boolean }[]).find((n) => n.name === 'honest')?.online ===
+    true;
   await waitFor('the honest agent online', honestOnline, 20_000);
 
   const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/agent`, { headers: { Authorization: `Bearer ${floodKey}` } });
@@ -48,7 +59,16 @@ test('a metric-name flood from one key: the other agent is never cut, no false o
   });
   ws.on('close', (code) => (closed = code));
   await new Promise((r) => ws.once('open', r));
-  ws.send(JSON.stringify({ type: 'hello', protocol: 1, agentVersion: 'flood', intervalMs: 1000, host: { hostname: 'f', os: 'x', kernel: 'x', arch: 'x64', cpuModel: 'x', cores: 1, bootTime: 0 }, metrics: ['cpu'] }));
+  ws.send(
+    JSON.stringify({
+      type: 'hello',
+      protocol: 1,
+      agentVersion: 'flood',
+      intervalMs: 1000,
+      host: { hostname: 'f', os: 'x', kernel: 'x', arch: 'x64', cpuModel: 'x', cores: 1, bootTime: 0 },
+      metrics: ['cpu'],
+    }),
+  );
 
   // The flood, with the honest node watched every 250 ms throughout and 5 s after.
   let offline = 0;
@@ -70,9 +90,16 @@ test('a metric-name flood from one key: the other agent is never cut, no false o
   await watch;
 
   assert.equal(offline, 0, 'the honest node was never shown offline');
-  assert.doesNotMatch(server.stderr(), /node=honest.*(dropping its connection|disconnected)|(dropping its connection|disconnected).*node=honest/);
+  assert.doesNotMatch(
+    server.stderr(),
+    /node=honest.*(dropping its connection|disconnected)|(dropping its connection|disconnected).*node=honest/,
+  );
   assert.doesNotMatch(agent.stderr(), /no word from the server|cannot reach server/, 'the agent never gave up on the server');
-  assert.deepEqual(receiver.requests.filter((r) => r.body?.node === 'honest').map((r) => r.body.state), [], 'no offline alert for it');
+  assert.deepEqual(
+    receiver.requests.filter((r) => r.body?.node === 'honest').map((r) => r.body.state),
+    [],
+    'no offline alert for it',
+  );
   assert.deepEqual(told, ['PROBE_ERR_METRIC_BUDGET'], 'the flooder is told once');
   assert.equal(closed, null, 'and stays connected: its samples are stored');
   assert.equal(server.stderr().match(/PROBE_ERR_METRIC_BUDGET/g)?.length, 1, 'one line in the server log');

@@ -15,7 +15,15 @@ import { tempDir, waitFor } from '../helpers';
 import { GiB, writeDiskHistory } from '../forecast/history';
 import { startTestServer } from '../server/test-server';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
@@ -34,8 +42,24 @@ test('the node page says when the disk is full and draws it; the card shows a ba
       ids.filling = addNode(store, 'filling', '', 'jp', now - 6 * DAY).node.id;
       ids.steady = addNode(store, 'steady', '', 'de', now - 6 * DAY).node.id;
       // 40 → 65 GiB of 100 in 5 days: 35 GiB left at 5 GiB a day, full in ~7 days.
-      writeDiskHistory(store, ids.filling, { until, days: 5, startBytes: 40 * GiB, perDayBytes: 5 * GiB, totalBytes: 100 * GiB, extra, stepMs: 5 * 60_000 });
-      writeDiskHistory(store, ids.steady, { until, days: 5, startBytes: 30 * GiB, perDayBytes: 0, totalBytes: 100 * GiB, extra, stepMs: 5 * 60_000 });
+      writeDiskHistory(store, ids.filling, {
+        until,
+        days: 5,
+        startBytes: 40 * GiB,
+        perDayBytes: 5 * GiB,
+        totalBytes: 100 * GiB,
+        extra,
+        stepMs: 5 * 60_000,
+      });
+      writeDiskHistory(store, ids.steady, {
+        until,
+        days: 5,
+        startBytes: 30 * GiB,
+        perDayBytes: 0,
+        totalBytes: 100 * GiB,
+        extra,
+        stepMs: 5 * 60_000,
+      });
     } finally {
       store.close();
     }
@@ -47,12 +71,16 @@ test('the node page says when the disk is full and draws it; the card shows a ba
   const problems: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(s.base + '/');
+  await page.goto(`${s.base}/`);
 
   const badge = page.locator('article[data-node="filling"] [data-testid="forecast-badge"]');
   await badge.waitFor({ timeout: 10_000 });
   assert.match((await badge.textContent())!, /^\/ full ~[67]d$/);
-  assert.equal(await page.locator('article[data-node="steady"] [data-testid="forecast-badge"]').count(), 0, 'no badge on a disk that does not grow');
+  assert.equal(
+    await page.locator('article[data-node="steady"] [data-testid="forecast-badge"]').count(),
+    0,
+    'no badge on a disk that does not grow',
+  );
 
   await page.locator('article[data-node="filling"] h3 a').click();
   const line = page.getByTestId('forecast');
@@ -69,7 +97,11 @@ test('the node page says when the disk is full and draws it; the card shows a ba
   if (process.env.PROBE_FORECAST_SHOT) await page.screenshot({ path: path.resolve(process.env.PROBE_FORECAST_SHOT), fullPage: true });
 
   await page.setViewportSize({ width: 390, height: 844 });
-  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'no horizontal scroll on a phone');
+  assert.equal(
+    await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+    0,
+    'no horizontal scroll on a phone',
+  );
   await page.getByTestId('lang').selectOption('zh-CN');
   await waitFor('the forecast in Chinese', async () => /约 [67] 天后写满/.test((await line.textContent()) ?? ''), 5000);
   assert.deepEqual(problems, [], 'no console errors');

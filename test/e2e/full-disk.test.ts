@@ -22,7 +22,9 @@ async function health(base: string): Promise<{ status: number; body: HealthView 
   return { status: res.status, body: (await res.json()) as HealthView };
 }
 
-test('the server on a full disk: agents hold, /healthz degraded, one alert; space back: nothing lost, integrity ok', { timeout: 120_000 }, async (t) => {
+test('the server on a full disk: agents hold, /healthz degraded, one alert; space back: nothing lost, integrity ok', {
+  timeout: 120_000,
+}, async (t) => {
   const disk = mountTmpfs(t, '48m');
   const dir = tempDir(t, 'probe-full-disk-');
   const data = path.join(disk.dir, 'data');
@@ -33,7 +35,10 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
   const out = execFileSync(BINARY, ['node', 'add', 'full', '--data', data], { encoding: 'utf8' });
   const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
-  const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], { cwd: dir, env: { PROBE_KEY: key } });
+  const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], {
+    cwd: dir,
+    env: { PROBE_KEY: key },
+  });
   t.after(() => agent.stop('SIGKILL'));
   await waitFor('agent connected', () => /connected to server/.test(agent.stderr()), 20_000);
   await sleep(2000);
@@ -66,7 +71,11 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
     assert.deepEqual(store.integrityCheck(), []);
     const seqs = store.samples(store.listNodes()[0]!.id, 0, Date.now() + 60_000).map((s) => s.seq);
     assert.ok(seqs.length >= 12, `${seqs.length} samples`);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'every seq once, none missing');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+      'every seq once, none missing',
+    );
   } finally {
     store.close();
   }

@@ -51,7 +51,17 @@ test('probe install agent: hardened unit, key in a 0600 file, the installed agen
   assert.equal(statSync(bin).mode & 0o777, 0o755);
   assert.equal(statSync(envPath).mode & 0o777, 0o600, 'only root reads the key');
   const unit = readFileSync(unitPath, 'utf8');
-  for (const line of ['ExecStart=/usr/local/bin/probe agent', 'EnvironmentFile=/etc/probe/agent.env', 'DynamicUser=yes', 'StateDirectory=probe-agent', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'Restart=on-failure', 'CapabilityBoundingSet=', 'WantedBy=multi-user.target']) {
+  for (const line of [
+    'ExecStart=/usr/local/bin/probe agent',
+    'EnvironmentFile=/etc/probe/agent.env',
+    'DynamicUser=yes',
+    'StateDirectory=probe-agent',
+    'ProtectSystem=strict',
+    'NoNewPrivileges=yes',
+    'Restart=on-failure',
+    'CapabilityBoundingSet=',
+    'WantedBy=multi-user.target',
+  ]) {
     assert.ok(unit.split('\n').includes(line), `unit has ${line}`);
   }
   assert.ok(!unit.includes(key), 'the key is not in the unit');
@@ -61,7 +71,11 @@ test('probe install agent: hardened unit, key in a 0600 file, the installed agen
   assert.deepEqual(env, { PROBE_SERVER: s.ws, PROBE_KEY: key, PROBE_INTERVAL: '1s' });
   const agent = run(bin, ['agent'], { env: { ...process.env, ...env, PROBE_STATE_DIR: path.join(root, 'state') } });
   t.after(() => agent.stop());
-  await waitFor('the installed agent reports', async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`)).find((n) => n.name === 'installed-1')?.online, 15_000);
+  await waitFor(
+    'the installed agent reports',
+    async () => (await getJson<NodeView[]>(`${s.base}/api/nodes`)).find((n) => n.name === 'installed-1')?.online,
+    15_000,
+  );
   await agent.stop();
 
   const again = execFileSync(bin, args, { encoding: 'utf8' });
@@ -75,7 +89,9 @@ test('probe install agent: hardened unit, key in a 0600 file, the installed agen
   const missing = spawnSync(BINARY, ['install', 'agent', '--server', s.ws, '--root', root, '--no-start'], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /PROBE_ERR_CONFIG: no key given/);
-  const bad = spawnSync(BINARY, ['install', 'agent', '--server', 'ftp://x', '--key', key, '--root', root, '--no-start'], { encoding: 'utf8' });
+  const bad = spawnSync(BINARY, ['install', 'agent', '--server', 'ftp://x', '--key', key, '--root', root, '--no-start'], {
+    encoding: 'utf8',
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /must start with ws:\/\//);
   assert.ok(!existsSync(unitPath), 'nothing written on bad input');
@@ -83,13 +99,33 @@ test('probe install agent: hardened unit, key in a 0600 file, the installed agen
 
 test('probe install server: may bind low ports, data in its state directory, verified unit', (t) => {
   const root = tempDir(t, 'probe-root-');
-  execFileSync(BINARY, ['install', 'server', '--listen', '0.0.0.0:443', '--public-url', 'https://status.example.com', '--root', root, '--no-start']);
+  execFileSync(BINARY, [
+    'install',
+    'server',
+    '--listen',
+    '0.0.0.0:443',
+    '--public-url',
+    'https://status.example.com',
+    '--root',
+    root,
+    '--no-start',
+  ]);
   const unitPath = '/etc/systemd/system/probe.service';
   const unit = readFileSync(path.join(root, unitPath), 'utf8');
-  for (const line of ['ExecStart=/usr/local/bin/probe server', 'Environment=PROBE_DATA=/var/lib/probe', 'StateDirectory=probe', 'AmbientCapabilities=CAP_NET_BIND_SERVICE', 'DynamicUser=yes', 'ProtectSystem=strict']) {
+  for (const line of [
+    'ExecStart=/usr/local/bin/probe server',
+    'Environment=PROBE_DATA=/var/lib/probe',
+    'StateDirectory=probe',
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'DynamicUser=yes',
+    'ProtectSystem=strict',
+  ]) {
     assert.ok(unit.split('\n').includes(line), `unit has ${line}`);
   }
-  assert.deepEqual(readEnvFile(path.join(root, 'etc/probe/server.env')), { PROBE_LISTEN: '0.0.0.0:443', PROBE_PUBLIC_URL: 'https://status.example.com' });
+  assert.deepEqual(readEnvFile(path.join(root, 'etc/probe/server.env')), {
+    PROBE_LISTEN: '0.0.0.0:443',
+    PROBE_PUBLIC_URL: 'https://status.example.com',
+  });
   assert.equal(verifyUnit(root, unitPath), '0');
 });
 
@@ -109,17 +145,31 @@ test('the one-line install: /install.sh fetches the server’s own executable, c
   await download.body?.cancel();
   // Clients that accept gzip get it once the server has made its copy (in the background); fetch decompresses.
   const gzip = { 'Accept-Encoding': 'gzip' };
-  await waitFor('a gzip copy', async () => (await fetch(`${base}/download/probe`, { method: 'HEAD', headers: gzip })).headers.get('content-encoding') === 'gzip', 60_000, 500);
+  await waitFor(
+    'a gzip copy',
+    async () => (await fetch(`${base}/download/probe`, { method: 'HEAD', headers: gzip })).headers.get('content-encoding') === 'gzip',
+    60_000,
+    500,
+  );
   const gzipped = await fetch(`${base}/download/probe`, { headers: gzip });
   assert.ok(Number(gzipped.headers.get('content-length')) < statSync(BINARY).size / 2, 'gzip at least halves it');
-  assert.equal(createHash('sha256').update(Buffer.from(await gzipped.arrayBuffer())).digest('hex'), sha256(BINARY), 'the same bytes after gunzip');
+  assert.equal(
+    createHash('sha256')
+      .update(Buffer.from(await gzipped.arrayBuffer()))
+      .digest('hex'),
+    sha256(BINARY),
+    'the same bytes after gunzip',
+  );
   const missing = await fetch(`${base}/download/probe-linux-riscv64`);
   assert.equal(missing.status, 404);
   assert.match(await missing.text(), /this server has: probe/);
 
   // A fleet installing at once: past MAX_DOWNLOADS running downloads the server answers 503, and the script's curl retries.
   const running = await Promise.all(Array.from({ length: MAX_DOWNLOADS }, () => fetch(`${base}/download/probe`, { headers: identity })));
-  assert.deepEqual(running.map((r) => r.status), running.map(() => 200));
+  assert.deepEqual(
+    running.map((r) => r.status),
+    running.map(() => 200),
+  );
   const busy = await fetch(`${base}/download/probe`);
   assert.equal(busy.status, 503);
   assert.equal(busy.headers.get('retry-after'), '10');
@@ -135,17 +185,32 @@ test('the one-line install: /install.sh fetches the server’s own executable, c
   assert.match(script, /curl -fsSL --retry \d+/);
 
   const root = path.join(dir, 'root');
-  const installed = spawnSync('sh', ['-s', '--', '--key', 'pk_test_key_for_the_script', '--no-start'], { input: script, encoding: 'utf8', env: { ...process.env, PROBE_INSTALL_ROOT: root } });
+  const installed = spawnSync('sh', ['-s', '--', '--key', 'pk_test_key_for_the_script', '--no-start'], {
+    input: script,
+    encoding: 'utf8',
+    env: { ...process.env, PROBE_INSTALL_ROOT: root },
+  });
   assert.equal(installed.status, 0, installed.stderr);
   assert.equal(sha256(path.join(root, 'usr/local/bin/probe')), sha256(BINARY));
-  assert.deepEqual(readEnvFile(path.join(root, 'etc/probe/agent.env')), { PROBE_SERVER: base.replace('http', 'ws'), PROBE_KEY: 'pk_test_key_for_the_script' });
+  assert.deepEqual(readEnvFile(path.join(root, 'etc/probe/agent.env')), {
+    PROBE_SERVER: base.replace('http', 'ws'),
+    PROBE_KEY: 'pk_test_key_for_the_script',
+  });
   assert.ok(existsSync(path.join(root, 'etc/systemd/system/probe-agent.service')));
 
-  const noKey = spawnSync('sh', ['-s', '--', '--no-start'], { input: script, encoding: 'utf8', env: { ...process.env, PROBE_INSTALL_ROOT: path.join(dir, 'root2') } });
+  const noKey = spawnSync('sh', ['-s', '--', '--no-start'], {
+    input: script,
+    encoding: 'utf8',
+    env: { ...process.env, PROBE_INSTALL_ROOT: path.join(dir, 'root2') },
+  });
   assert.equal(noKey.status, 1);
   assert.match(noKey.stderr, /pass the node's key/);
   const tampered = script.replace(/SHA256='[0-9a-f]+'/, `SHA256='${'0'.repeat(64)}'`);
-  const damaged = spawnSync('sh', ['-s', '--', '--key', 'k', '--no-start'], { input: tampered, encoding: 'utf8', env: { ...process.env, PROBE_INSTALL_ROOT: path.join(dir, 'root3') } });
+  const damaged = spawnSync('sh', ['-s', '--', '--key', 'k', '--no-start'], {
+    input: tampered,
+    encoding: 'utf8',
+    env: { ...process.env, PROBE_INSTALL_ROOT: path.join(dir, 'root3') },
+  });
   assert.equal(damaged.status, 1);
   assert.match(damaged.stderr, /SHA-256 differs/);
   assert.ok(!existsSync(path.join(dir, 'root3/usr/local/bin/probe')), 'a damaged download is not installed');

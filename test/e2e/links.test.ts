@@ -35,17 +35,27 @@ async function rig(t: { after(fn: () => unknown): void }, agents: number, port: 
   const via = await port(Number(new URL(base).port));
   const procs = Array.from({ length: agents }, (_, i) => {
     const key = /\n {2}(pk_\S+)\n/.exec(execFileSync(BINARY, ['node', 'add', `n${i}`, '--data', data], { encoding: 'utf8' }))![1]!;
-    const agent = run(BINARY, ['agent', '--server', `ws://127.0.0.1:${via}`, '--interval', '1s', '--state-dir', path.join(dir, `agent-${i}`)], { cwd: dir, env: { PROBE_KEY: key } });
+    const agent = run(
+      BINARY,
+      ['agent', '--server', `ws://127.0.0.1:${via}`, '--interval', '1s', '--state-dir', path.join(dir, `agent-${i}`)],
+      { cwd: dir, env: { PROBE_KEY: key } },
+    );
     t.after(() => agent.stop('SIGKILL'));
     return agent;
   });
   await waitFor('every agent connected', () => procs.every((a) => /connected to server/.test(a.stderr())), 20_000);
   return {
-    base, server, agents: procs,
+    base,
+    server,
+    agents: procs,
     async finish() {
       // Everything sent before a sample made now has reached the server once that sample has.
       const now = Date.now();
-      await waitFor('a sample from every node made after now', async () => (await getJson<NodeView[]>(`${base}/api/nodes`)).every((n) => (n.lastSeen ?? 0) > now + 500), 30_000);
+      await waitFor(
+        'a sample from every node made after now',
+        async () => (await getJson<NodeView[]>(`${base}/api/nodes`)).every((n) => (n.lastSeen ?? 0) > now + 500),
+        30_000,
+      );
       await sleep(1500);
       for (const a of procs) assert.equal(await a.stop('SIGTERM'), 0);
       assert.equal(await server.stop('SIGTERM'), 0);
@@ -62,7 +72,11 @@ async function rig(t: { after(fn: () => unknown): void }, agents: number, port: 
 function assertAllOnce(seqsByNode: number[][], atLeast: number): void {
   for (const seqs of seqsByNode) {
     assert.ok(seqs.length >= atLeast, `${seqs.length} samples stored`);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'every seq from 1 on, once, none missing');
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+      'every seq from 1 on, once, none missing',
+    );
   }
 }
 

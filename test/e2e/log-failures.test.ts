@@ -36,10 +36,14 @@ async function serverWith(t: { after(fn: () => void): void }, stderr: number | '
 
 /** The server answers and its local agent's values reach the summary: it logged its way through start and connect. */
 async function stillServing(proc: ReturnType<typeof spawn>, base: string): Promise<void> {
-  const summary = await waitFor('the local agent online', async () => {
-    const s = await getJson<{ online: number }>(`${base}/api/summary`).catch(() => null);
-    return s && s.online >= 1 ? s : null;
-  }, 20_000);
+  const summary = await waitFor(
+    'the local agent online',
+    async () => {
+      const s = await getJson<{ online: number }>(`${base}/api/summary`).catch(() => null);
+      return s && s.online >= 1 ? s : null;
+    },
+    20_000,
+  );
   assert.ok(summary.online >= 1);
   assert.equal(proc.exitCode, null, 'the server is still running');
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
@@ -58,7 +62,9 @@ test('stderr a pipe whose reader went away (EPIPE): the server keeps serving', a
   proc.stderr!.destroy();
   // Refused keys are logged: lines written after the reader is gone.
   for (let i = 0; i < 3; i++) {
-    const ws = new WebSocket(base.replace('http', 'ws') + '/ws/agent', { headers: { Authorization: 'Bearer pk_not_a_key_of_this_server_000000000000' } });
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/agent`, {
+      headers: { Authorization: 'Bearer pk_not_a_key_of_this_server_000000000000' },
+    });
     await new Promise((resolve) => ws.once('close', resolve).once('error', resolve));
   }
   await stillServing(proc, base);

@@ -21,21 +21,55 @@ test('/metrics with a real agent and textfile metrics passes promtool check metr
   const textfiles = path.join(dir, 'textfiles');
   mkdirSync(textfiles);
   // jobs{queue="mail"} arrives as custom.jobs.mail, next to custom.jobs_mail: one Prometheus name for both.
-  writeFileSync(path.join(textfiles, 'app.prom'), '# TYPE queue_depth gauge\nqueue_depth 5\njobs{queue="mail"} 3\njobs_mail 4\nrequests_total 1234\n');
-  const agent = run(BINARY, ['agent', '--server', base.replace(/^http/, 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'state'), '--textfile-dir', textfiles, '--latency', `self=127.0.0.1:${new URL(base).port}`], { cwd: dir, env: { PROBE_KEY: key } });
+  writeFileSync(
+    path.join(textfiles, 'app.prom'),
+    '# TYPE queue_depth gauge\nqueue_depth 5\njobs{queue="mail"} 3\njobs_mail 4\nrequests_total 1234\n',
+  );
+  const agent = run(
+    BINARY,
+    [
+      'agent',
+      '--server',
+      base.replace(/^http/, 'ws'),
+      '--interval',
+      '1s',
+      '--state-dir',
+      path.join(dir, 'state'),
+      '--textfile-dir',
+      textfiles,
+      '--latency',
+      `self=127.0.0.1:${new URL(base).port}`,
+    ],
+    { cwd: dir, env: { PROBE_KEY: key } },
+  );
   t.after(() => agent.stop('SIGKILL'));
-  await waitFor('the node with its custom metrics, rates and latency', async () => {
-    const [node] = await getJson<NodeView[]>(`${base}/api/nodes`);
-    return node?.values['custom.jobs_mail'] !== undefined && node.values.netRxBytesPerSec !== undefined && node.values['latency.self'] !== undefined;
-  }, 15_000);
+  await waitFor(
+    'the node with its custom metrics, rates and latency',
+    async () => {
+      const [node] = await getJson<NodeView[]>(`${base}/api/nodes`);
+      return (
+        node?.values['custom.jobs_mail'] !== undefined &&
+        node.values.netRxBytesPerSec !== undefined &&
+        node.values['latency.self'] !== undefined
+      );
+    },
+    15_000,
+  );
 
   const text = await (await fetch(`${base}/metrics`)).text();
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(lint.error, undefined, 'promtool runs (.ci/run installs Debian\'s prometheus)');
+  assert.equal(lint.error, undefined, "promtool runs (.ci/run installs Debian's prometheus)");
   assert.equal(lint.status, 0, `promtool check metrics:\n${lint.stdout}${lint.stderr}\n--- /metrics:\n${text}`);
 
-  const series = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' ')));
-  assert.deepEqual(series.filter((s, i) => series.indexOf(s) !== i), [], 'no series twice');
+  const series = text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.lastIndexOf(' ')));
+  assert.deepEqual(
+    series.filter((s, i) => series.indexOf(s) !== i),
+    [],
+    'no series twice',
+  );
   assert.match(text, /^# TYPE probe_network_receive_bytes_total counter$/m);
   assert.match(text, /^# TYPE probe_custom_requests_total counter$/m);
   assert.match(text, /^probe_custom_jobs_mail\{node="lint-1",group="",location="",metric="custom\.jobs\.mail"\} 3$/m);

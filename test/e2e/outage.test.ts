@@ -29,7 +29,10 @@ function addNode(dir: string, name: string): string {
 }
 
 function startAgent(dir: string, port: number, key: string): Running {
-  return run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], { cwd: dir, env: { PROBE_KEY: key } });
+  return run(BINARY, ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')], {
+    cwd: dir,
+    env: { PROBE_KEY: key },
+  });
 }
 
 /** The stored sequence numbers of the only node, after the server has stopped. */
@@ -48,10 +51,14 @@ function storedSeqs(dir: string): number[] {
  * which commits what it holds when it stops.
  */
 async function receivedAfter(base: string, ts: number): Promise<void> {
-  await waitFor(`a sample made after ${new Date(ts).toISOString()}`, async () => {
-    const [node] = await getJson<NodeView[]>(`${base}/api/nodes`);
-    return node?.lastSeen !== null && node!.lastSeen! > ts;
-  }, 30_000);
+  await waitFor(
+    `a sample made after ${new Date(ts).toISOString()}`,
+    async () => {
+      const [node] = await getJson<NodeView[]>(`${base}/api/nodes`);
+      return node?.lastSeen !== null && node!.lastSeen! > ts;
+    },
+    30_000,
+  );
 }
 
 /** A TCP proxy that, when told to, forwards half of the agent's next chunk and then cuts both sides. */
@@ -73,7 +80,8 @@ async function cuttingProxy(t: { after(fn: () => void): void }, upstreamPort: nu
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => client.write(chunk));
-    for (const s of [client, upstream]) s.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy(), sockets.delete(s)));
+    for (const s of [client, upstream])
+      s.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy(), sockets.delete(s)));
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   t.after(() => {
@@ -125,5 +133,9 @@ test('cut mid-frame, then the server away while the agent restarts: every sample
   await server.proc.stop('SIGTERM');
   const seqs = storedSeqs(dir);
   assert.ok(seqs.length >= 12, `${seqs.length} samples stored`);
-  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'every seq from 1 on, once, none missing');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: seqs.length }, (_, i) => i + 1),
+    'every seq from 1 on, once, none missing',
+  );
 });

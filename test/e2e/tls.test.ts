@@ -18,10 +18,14 @@ const TLS = path.join(FIXTURES, 'tls');
 
 function postJson(url: string, caFile: string, body: unknown): Promise<{ status: number; cookie: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca: readFileSync(caFile), agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode!, cookie: String(res.headers['set-cookie']?.[0] ?? '') }));
-    });
+    const req = https.request(
+      url,
+      { method: 'POST', ca: readFileSync(caFile), agent: false, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, cookie: String(res.headers['set-cookie']?.[0] ?? '') }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -33,7 +37,9 @@ function get(url: string, caFile: string): Promise<{ status: number; body: strin
     const req = https.get(url, { ca: readFileSync(caFile), agent: false }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body, subject: (res.socket as TLSSocket).getPeerCertificate().subject.CN as string }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, body, subject: (res.socket as TLSSocket).getPeerCertificate().subject.CN as string }),
+      );
     });
     req.on('error', reject);
   });
@@ -45,7 +51,11 @@ test('HTTPS/WSS with --tls-cert/--tls-key, agents with --ca, reload on SIGHUP wi
   const key = path.join(dir, 'key.pem');
   copyFileSync(path.join(TLS, 'cert-a.pem'), cert);
   copyFileSync(path.join(TLS, 'key-a.pem'), key);
-  const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--tls-cert', cert, '--tls-key', key], { cwd: dir });
+  const server = run(
+    BINARY,
+    ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--tls-cert', cert, '--tls-key', key],
+    { cwd: dir },
+  );
   t.after(() => server.stop());
   const base = await waitFor('server URL', () => /open (https:\/\/\S+)\//.exec(server.stdout())?.[1]);
   const page = await get(`${base}/`, cert);
@@ -61,14 +71,24 @@ test('HTTPS/WSS with --tls-cert/--tls-key, agents with --ca, reload on SIGHUP wi
   const out = execFileSync(BINARY, ['node', 'add', 'secure-1', '--data', path.join(dir, 'data')], { encoding: 'utf8' });
   const nodeKey = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
   const wss = base.replace('https', 'wss');
-  const untrusting = run(BINARY, ['agent', '--server', wss, '--state-dir', path.join(dir, 'untrusting')], { cwd: dir, env: { PROBE_KEY: nodeKey } });
+  const untrusting = run(BINARY, ['agent', '--server', wss, '--state-dir', path.join(dir, 'untrusting')], {
+    cwd: dir,
+    env: { PROBE_KEY: nodeKey },
+  });
   t.after(() => untrusting.stop());
-  await waitFor('the agent without --ca refuses the self-signed certificate', () => /self[- ]signed certificate/i.test(untrusting.stderr()), 15_000);
+  await waitFor(
+    'the agent without --ca refuses the self-signed certificate',
+    () => /self[- ]signed certificate/i.test(untrusting.stderr()),
+    15_000,
+  );
   await untrusting.stop();
 
-  const agent = run(BINARY, ['agent', '--server', wss, '--ca', path.join(TLS, 'cert-a.pem'), '--state-dir', path.join(dir, 'agent')], { cwd: dir, env: { PROBE_KEY: nodeKey } });
+  const agent = run(BINARY, ['agent', '--server', wss, '--ca', path.join(TLS, 'cert-a.pem'), '--state-dir', path.join(dir, 'agent')], {
+    cwd: dir,
+    env: { PROBE_KEY: nodeKey },
+  });
   t.after(() => agent.stop());
-  const online = async () => ((JSON.parse((await get(`${base}/api/nodes`, cert)).body) as NodeView[])[0]?.online ?? false);
+  const online = async () => (JSON.parse((await get(`${base}/api/nodes`, cert)).body) as NodeView[])[0]?.online ?? false;
   await waitFor('secure-1 online over WSS', online, 15_000);
 
   // Renewal: new files in place, then SIGHUP.
@@ -91,7 +111,11 @@ test('a certificate without its key is a config error naming both settings', (t)
   const dir = tempDir(t, 'probe-tls-');
   const result = (() => {
     try {
-      execFileSync(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--tls-cert', path.join(TLS, 'cert-a.pem')], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(
+        BINARY,
+        ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data'), '--tls-cert', path.join(TLS, 'cert-a.pem')],
+        { encoding: 'utf8', stdio: 'pipe' },
+      );
       return { status: 0, stderr: '' };
     } catch (err) {
       return err as { status: number; stderr: string };

@@ -61,12 +61,19 @@ test('no capacity: PROBE_ERR_CONFIG saying what to give', (t) => {
 
 test('the parser: header and blank lines skipped, separators of any spacing', () => {
   const points = parseSeriesCsv(`\n  unixMs ; value\n${START};1\n\n${START + 1} 2\n ${START + 2}\t,\t3.5 \r\n`, 'x.csv');
-  assert.deepEqual(points, [{ ts: START, value: 1 }, { ts: START + 1, value: 2 }, { ts: START + 2, value: 3.5 }]);
+  assert.deepEqual(points, [
+    { ts: START, value: 1 },
+    { ts: START + 1, value: 2 },
+    { ts: START + 2, value: 3.5 },
+  ]);
 });
 
 test('the parser: each bad input is an error naming its line', () => {
   const bad = (text: string, message: string) =>
-    assert.throws(() => parseSeriesCsv(text, 'x.csv'), (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_BAD_REQUEST' && err.message === message);
+    assert.throws(
+      () => parseSeriesCsv(text, 'x.csv'),
+      (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_BAD_REQUEST' && err.message === message,
+    );
   bad(`${START},1\nts,value\n`, 'x.csv line 2: expected "unixMs,value", got "ts,value"');
   bad(`${START},1,2\n`, `x.csv line 1: expected "unixMs,value", got "${START},1,2"`);
   bad('1767571200,5\n', 'x.csv line 1: 1767571200 looks like Unix seconds; give Unix milliseconds (1767571200000)');

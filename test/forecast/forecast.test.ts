@@ -53,12 +53,18 @@ const line = (from: number, hours: number, at: (h: number) => number): SeriesPoi
 
 describe('what "no date" says', () => {
   test('too little history: how much it has', () => {
-    const f = forecastFull(line(START, 20, (h) => 100 + h), 1000);
+    const f = forecastFull(
+      line(START, 20, (h) => 100 + h),
+      1000,
+    );
     assert.deepEqual(f, { fullAt: null, low: null, high: null, reason: 'needs 3 days of data, has 20 h' });
   });
 
   test('a cleanup 10 hours ago: history counts from it', () => {
-    const f = forecastFull(line(START, 10 * 24, (h) => (h < 230 ? 500 + h : 200 + h)), 1000);
+    const f = forecastFull(
+      line(START, 10 * 24, (h) => (h < 230 ? 500 + h : 200 + h)),
+      1000,
+    );
     assert.equal(f.fullAt, null);
     assert.equal(f.reason, 'needs 3 days of data since the drop at 2026-01-14 14:00 UTC, has 10 h');
   });
@@ -70,7 +76,13 @@ describe('what "no date" says', () => {
 
   test('no points, or no capacity', () => {
     assert.equal(forecastFull([], 1000).reason, 'needs 3 days of data, has none');
-    assert.equal(forecastFull(line(START, 100, (h) => h), 0).reason, 'no capacity known');
+    assert.equal(
+      forecastFull(
+        line(START, 100, (h) => h),
+        0,
+      ).reason,
+      'no capacity known',
+    );
   });
 });
 

@@ -38,7 +38,13 @@ export function writeDiskHistory(store: Store, nodeId: number, h: DiskHistory, s
   const batch = [];
   for (let ts = h.until - h.days * DAY_MS; ts <= h.until; ts += step) {
     const used = Math.round(usedAt(h, ts));
-    last = { diskUsedBytes: used, diskTotalBytes: h.totalBytes, [`diskUsedBytes.${mount}`]: used, [`diskTotalBytes.${mount}`]: h.totalBytes, ...h.extra };
+    last = {
+      diskUsedBytes: used,
+      diskTotalBytes: h.totalBytes,
+      [`diskUsedBytes.${mount}`]: used,
+      [`diskTotalBytes.${mount}`]: h.totalBytes,
+      ...h.extra,
+    };
     const row = valuesRow(last);
     batch.push({ nodeId, seq: ++seq, ts, row, newNames: seq === seq0 + 1 ? row.names : undefined });
   }

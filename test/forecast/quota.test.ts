@@ -23,17 +23,30 @@ test('lasting the period: no date, and what will be used by its end', () => {
 
 test('already used up: now', () => {
   const now = start + 3 * DAY;
-  assert.deepEqual(forecastQuota({ usedBytes: TB, limitBytes: TB, now, periodStart: start, periodEnd: end }), { fullAt: now, low: now, high: now });
+  assert.deepEqual(forecastQuota({ usedBytes: TB, limitBytes: TB, now, periodStart: start, periodEnd: end }), {
+    fullAt: now,
+    low: now,
+    high: now,
+  });
 });
 
 test('no limit, or the period just began', () => {
-  assert.equal(forecastQuota({ usedBytes: 5, limitBytes: 0, now: start + DAY, periodStart: start, periodEnd: end }).reason, 'no traffic limit set');
-  assert.match(forecastQuota({ usedBytes: 5, limitBytes: TB, now: start + 60_000, periodStart: start, periodEnd: end }).reason ?? '', /needs an hour/);
+  assert.equal(
+    forecastQuota({ usedBytes: 5, limitBytes: 0, now: start + DAY, periodStart: start, periodEnd: end }).reason,
+    'no traffic limit set',
+  );
+  assert.match(
+    forecastQuota({ usedBytes: 5, limitBytes: TB, now: start + 60_000, periodStart: start, periodEnd: end }).reason ?? '',
+    /needs an hour/,
+  );
 });
 
-test('with the period\'s hourly totals: the trend of the usage gives the date and a range around it', () => {
+test("with the period's hourly totals: the trend of the usage gives the date and a range around it", () => {
   // 50 GB a day, busier on weekdays; 12 days in.
-  const points = Array.from({ length: 12 * 24 }, (_, h) => ({ ts: start + h * 3_600_000, value: (h / 24) * 50e9 + (Math.floor(h / 24) % 7 < 5 ? 2e9 : 0) }));
+  const points = Array.from({ length: 12 * 24 }, (_, h) => ({
+    ts: start + h * 3_600_000,
+    value: (h / 24) * 50e9 + (Math.floor(h / 24) % 7 < 5 ? 2e9 : 0),
+  }));
   const now = start + 12 * DAY;
   const f = forecastQuota({ usedBytes: 600e9, limitBytes: TB, now, periodStart: start, periodEnd: end, points });
   assert.ok(f.fullAt !== null && f.low !== null && f.high !== null, f.reason);

@@ -20,7 +20,14 @@ function load(t: Parameters<typeof tempDir>[0], text: string) {
 
 test('agent.json: the agent loads every setting from it, the key appears once', (t) => {
   const text = agentConfigFile(
-    { PROBE_SERVER: 'wss://status.example.com', PROBE_KEY: KEY, PROBE_INTERVAL: '5s', PROBE_LATENCY_TARGETS: 'cu=www.example.cn:80', PROBE_TEXTFILE_DIR: undefined, PROBE_CA: '' },
+    {
+      PROBE_SERVER: 'wss://status.example.com',
+      PROBE_KEY: KEY,
+      PROBE_INTERVAL: '5s',
+      PROBE_LATENCY_TARGETS: 'cu=www.example.cn:80',
+      PROBE_TEXTFILE_DIR: undefined,
+      PROBE_CA: '',
+    },
     'C:\\ProgramData\\probe\\state',
   );
   assert.equal(text.split(KEY).length - 1, 1);
@@ -28,7 +35,10 @@ test('agent.json: the agent loads every setting from it, the key appears once', 
   assert.equal(agent.server, 'wss://status.example.com');
   assert.equal(agent.key, KEY);
   assert.equal(agent.intervalMs, 5000);
-  assert.deepEqual(agent.latencyTargets.map((l) => [l.label, l.host, l.port]), [['cu', 'www.example.cn', 80]]);
+  assert.deepEqual(
+    agent.latencyTargets.map((l) => [l.label, l.host, l.port]),
+    [['cu', 'www.example.cn', 80]],
+  );
   assert.equal(agent.stateDir, 'C:\\ProgramData\\probe\\state');
   assert.equal(agent.textfileDir, '', 'settings not given stay out of the file');
   assert.deepEqual(Object.keys(JSON.parse(text).agent), ['server', 'key', 'interval', 'latencyTargets', 'stateDir']);
@@ -36,7 +46,10 @@ test('agent.json: the agent loads every setting from it, the key appears once', 
 
 test('agent.json: hostile values arrive as they were given', (t) => {
   const key = `pk_"quote\\back'$(x)</a>`;
-  const agent = load(t, agentConfigFile({ PROBE_SERVER: 'wss://x.example/"}, "key": "stolen', PROBE_KEY: key }, '/usr/local/var/probe-agent'));
+  const agent = load(
+    t,
+    agentConfigFile({ PROBE_SERVER: 'wss://x.example/"}, "key": "stolen', PROBE_KEY: key }, '/usr/local/var/probe-agent'),
+  );
   assert.equal(agent.key, key);
   assert.equal(agent.server, 'wss://x.example/"}, "key": "stolen');
 });

@@ -22,7 +22,12 @@ function assigned(script: string, name: string): string {
 }
 
 /** The code with comments and single-quoted strings taken out: what PowerShell would run or expand. */
-const code = (script: string) => script.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n').replace(SINGLE_QUOTED, "''");
+const code = (script: string) =>
+  script
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(SINGLE_QUOTED, "''");
 
 test('install.ps1: pins the hash, downloads from /download/<name>, installs against the wss URL', () => {
   const script = installPowerShell('https://status.example.com', EXE);
@@ -34,15 +39,24 @@ test('install.ps1: pins the hash, downloads from /download/<name>, installs agai
   assert.match(script, /^param\(\[string\]\$Key = \$env:PROBE_KEY, \[switch\]\$NoStart\)$/m, 'the key from -Key or $env:PROBE_KEY');
   assert.match(script, /IsInRole\(\$admin\)/, 'checks for an administrator');
   assert.match(script, /\$arch -ne 'AMD64'/, 'checks for x64');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: tab and newline are what the script may hold besides printable ASCII
   assert.ok(/^[\x09\x0a\x20-\x7e]*$/.test(script), 'pure ASCII: read the same under any code page');
   assert.ok(script.includes('iwr -useb https://status.example.com/install.ps1 | iex'));
   assert.ok(script.includes('& ([scriptblock]::Create((iwr -useb https://status.example.com/install.ps1))) -Key <KEY>'));
-  assert.equal(installPowerShell('http://10.0.0.5:8080/', EXE).match(/^\s*\$Url = .*$/m)![0].trim(), "$Url = 'http://10.0.0.5:8080/download/probe-windows-x64.exe'");
+  assert.equal(
+    installPowerShell('http://10.0.0.5:8080/', EXE)
+      .match(/^\s*\$Url = .*$/m)![0]
+      .trim(),
+    "$Url = 'http://10.0.0.5:8080/download/probe-windows-x64.exe'",
+  );
 });
 
 test('install.ps1: the key goes only to the install process, and no exit closes the caller’s window', () => {
   const script = code(installPowerShell('https://status.example.com', EXE));
-  const uses = script.split('\n').filter((l) => l.includes('$Key')).map((l) => l.trim());
+  const uses = script
+    .split('\n')
+    .filter((l) => l.includes('$Key'))
+    .map((l) => l.trim());
   assert.deepEqual(uses, [
     'param([string]$Key = $env:PROBE_KEY, [switch]$NoStart)',
     'param([string]$Key, [bool]$NoStart)',
@@ -56,7 +70,7 @@ test('install.ps1: the key goes only to the install process, and no exit closes 
 });
 
 test('install.ps1: hostile values stay inside their strings', () => {
-  const base = "https://x.example/'$(Invoke-Evil)'`;\"$env:X\"";
+  const base = 'https://x.example/\'$(Invoke-Evil)\'`;"$env:X"';
   const script = installPowerShell(base, EXE);
   assert.equal(assigned(script, 'Url'), `${base}/download/probe-windows-x64.exe`);
   assert.equal(assigned(script, 'Server'), base.replace(/^http/, 'ws'));

@@ -77,7 +77,13 @@ function parsePlist(xml: string): PlistValue {
 
 test('the plist parser rejects what is not well formed', () => {
   assert.deepEqual(parsePlist('<plist><dict><key>a</key><string>x &amp; y</string></dict></plist>'), { a: 'x & y' });
-  for (const bad of ['<plist><dict><key>a</key><string>x & y</string></dict></plist>', '<plist><dict><key>a</key><string>x</dict></plist>', '<plist><array><string>a</string></plist>', '<plist><true/></plist>x', '<!-- a -- b --><plist><true/></plist>']) {
+  for (const bad of [
+    '<plist><dict><key>a</key><string>x & y</string></dict></plist>',
+    '<plist><dict><key>a</key><string>x</dict></plist>',
+    '<plist><array><string>a</string></plist>',
+    '<plist><true/></plist>x',
+    '<!-- a -- b --><plist><true/></plist>',
+  ]) {
     assert.throws(() => parsePlist(bad), bad);
   }
 });
@@ -103,9 +109,20 @@ test('probe install agent on macOS (--root, --no-start): the key only in a 0600 
   const self = path.join(root, 'probe-darwin-arm64');
   writeFileSync(self, 'stand-in for the executable');
   const key = 'pk_darwin_test_key_0123456789';
-  const options = { role: 'agent' as const, bin: '/usr/local/bin/probe', root, start: false, uninstall: false, self, platform: 'darwin' as const };
+  const options = {
+    role: 'agent' as const,
+    bin: '/usr/local/bin/probe',
+    root,
+    start: false,
+    uninstall: false,
+    self,
+    platform: 'darwin' as const,
+  };
   const { lines } = install({ ...options, env: { PROBE_SERVER: 'wss://status.example.com', PROBE_KEY: key, PROBE_INTERVAL: '2s' } });
-  assert.match(lines.join('\n'), /Not started \(--no-start\)\. Start it with: sudo launchctl bootstrap system \/Library\/LaunchDaemons\/com\.probe\.agent\.plist/);
+  assert.match(
+    lines.join('\n'),
+    /Not started \(--no-start\)\. Start it with: sudo launchctl bootstrap system \/Library\/LaunchDaemons\/com\.probe\.agent\.plist/,
+  );
 
   const bin = path.join(root, 'usr/local/bin/probe');
   const plist = path.join(root, 'Library/LaunchDaemons/com.probe.agent.plist');
@@ -118,7 +135,10 @@ test('probe install agent on macOS (--root, --no-start): the key only in a 0600 
   assert.deepEqual(job.ProgramArguments, ['/usr/local/bin/probe', 'agent', '--config', '/usr/local/etc/probe/agent.json']);
   assert.ok(!readFileSync(plist, 'utf8').includes(key), 'the key is not in the job file');
   const agent = loadConfig({ file: config, env: {} }).agent;
-  assert.deepEqual([agent.server, agent.key, agent.intervalMs, agent.stateDir], ['wss://status.example.com', key, 2000, '/usr/local/var/probe-agent']);
+  assert.deepEqual(
+    [agent.server, agent.key, agent.intervalMs, agent.stateDir],
+    ['wss://status.example.com', key, 2000, '/usr/local/var/probe-agent'],
+  );
 
   const removed = install({ ...options, uninstall: true, env: {} });
   assert.match(removed.lines[0]!, /^Removed .*com\.probe\.agent\.plist and .*agent\.json\. Kept \/usr\/local\/bin\/probe/);
@@ -128,7 +148,17 @@ test('probe install agent on macOS (--root, --no-start): the key only in a 0600 
 
 test('probe install agent on macOS without launchctl: a clear error, nothing written', (t) => {
   const root = tempDir(t, 'probe-darwin-');
-  const run = () => install({ role: 'agent', bin: '/usr/local/bin/probe', root, start: true, uninstall: false, self: process.execPath, platform: 'darwin', env: { PROBE_SERVER: 'wss://x.example', PROBE_KEY: 'pk_x' } });
+  const run = () =>
+    install({
+      role: 'agent',
+      bin: '/usr/local/bin/probe',
+      root,
+      start: true,
+      uninstall: false,
+      self: process.execPath,
+      platform: 'darwin',
+      env: { PROBE_SERVER: 'wss://x.example', PROBE_KEY: 'pk_x' },
+    });
   const expected = process.getuid?.() === 0 ? /cannot run launchctl .*pass --no-start to only write the files/ : /run this with sudo/;
   assert.throws(run, (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_INSTALL' && expected.test(err.message));
   assert.ok(!existsSync(path.join(root, 'usr')), 'nothing written');

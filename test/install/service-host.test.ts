@@ -13,7 +13,10 @@ import { buildServiceHost } from './build-host';
 
 test('probe-service.exe: compiles without warnings to a small x64 Windows executable importing only system DLLs, reproducibly', async (t) => {
   const dir = tempDir(t, 'probe-service-');
-  const [first, second] = await Promise.all([buildServiceHost(path.join(dir, 'a/probe-service.exe')), buildServiceHost(path.join(dir, 'b/probe-service.exe'))]);
+  const [first, second] = await Promise.all([
+    buildServiceHost(path.join(dir, 'a/probe-service.exe')),
+    buildServiceHost(path.join(dir, 'b/probe-service.exe')),
+  ]);
   const exe = readFileSync(first);
   assert.equal(exe.subarray(0, 2).toString('latin1'), 'MZ');
   const pe = exe.readUInt32LE(0x3c);

@@ -38,7 +38,10 @@ const windowsPath = (file: string) => `Z:${file.replace(/\//g, '\\')}`;
 
 /** The official Node for Windows, from the npm package the release embeds (fetched once into .cache/). */
 async function nodeForWindows(): Promise<string> {
-  const targets = (await import(path.join(ROOT, 'packaging/targets.mjs'))) as { TARGETS: Record<string, { bin: string }>; nodePackage(target: string): string };
+  const targets = (await import(path.join(ROOT, 'packaging/targets.mjs'))) as {
+    TARGETS: Record<string, { bin: string }>;
+    nodePackage(target: string): string;
+  };
   return path.join(targets.nodePackage('windows-x64'), targets.TARGETS['windows-x64']!.bin);
 }
 
@@ -85,7 +88,13 @@ test('Windows service under Wine: --no-start, install, the host runs and restart
   const programDir = path.join(drive, 'Program Files/probe');
   mkdirSync(data, { recursive: true });
   writeFileSync(path.join(data, 'agent.js'), STAND_IN_AGENT);
-  const options = { start: true, uninstall: false, settings: { PROBE_SERVER: 'wss://status.example.com', PROBE_KEY: KEY }, self: windowsPath(nodeExe), serviceHost: windowsPath(host) };
+  const options = {
+    start: true,
+    uninstall: false,
+    settings: { PROBE_SERVER: 'wss://status.example.com', PROBE_KEY: KEY },
+    self: windowsPath(nodeExe),
+    serviceHost: windowsPath(host),
+  };
   const runInstaller = (overrides: object) => {
     const result = wine(windowsPath(nodeExe), windowsPath(installer), JSON.stringify({ ...options, ...overrides }));
     assert.equal(result.status, 0, result.stderr);
@@ -101,7 +110,11 @@ test('Windows service under Wine: --no-start, install, the host runs and restart
     }
   };
   const heartbeat = () => Number(readFileSync(path.join(data, 'heartbeat'), 'utf8'));
-  const beating = () => waitLog('the agent’s heartbeat', () => { const before = heartbeat(); return new Promise((r) => setTimeout(() => r(heartbeat() > before), 300)); });
+  const beating = () =>
+    waitLog('the agent’s heartbeat', () => {
+      const before = heartbeat();
+      return new Promise((r) => setTimeout(() => r(heartbeat() > before), 300));
+    });
   const stopped = async () => {
     const last = heartbeat();
     await new Promise((r) => setTimeout(r, 500));
@@ -115,8 +128,11 @@ test('Windows service under Wine: --no-start, install, the host runs and restart
   assert.match(filesOnly, /Copied .*node\.exe to C:\\Program Files\\probe\\probe\.exe\./);
   assert.ok(existsSync(path.join(data, 'agent.json')));
   assert.notEqual(wine('reg.exe', 'query', services).status, 0, 'not registered');
-  const create = /^  (sc\.exe create .*)$/m.exec(filesOnly)![1]!;
-  assert.equal(create, 'sc.exe create probe-agent binPath= "\\"C:\\Program Files\\probe\\probe-service.exe\\"" start= auto DisplayName= "probe agent"');
+  const create = /^ {2}(sc\.exe create .*)$/m.exec(filesOnly)![1]!;
+  assert.equal(
+    create,
+    'sc.exe create probe-agent binPath= "\\"C:\\Program Files\\probe\\probe-service.exe\\"" start= auto DisplayName= "probe agent"',
+  );
   writeFileSync(path.join(drive, 'register.cmd'), `@${create}\r\n`);
   assert.equal(wine('cmd.exe', '/c', 'C:\\register.cmd').status, 0);
   assert.match(wine('reg.exe', 'query', services).stdout, /ImagePath\s+REG_SZ\s+"C:\\Program Files\\probe\\probe-service\.exe"\r?\n/);
@@ -136,8 +152,15 @@ test('Windows service under Wine: --no-start, install, the host runs and restart
 
   // The host runs the agent with the config file: the key reaches it from the file alone.
   const report = await waitLog('the stand-in agent’s report', () => /stand-in agent (.*)/.exec(readLog())?.[1]);
-  assert.deepEqual(JSON.parse(report), { args: ['--config', 'C:\\ProgramData\\probe\\agent.json'], server: 'wss://status.example.com', key: true, pid: JSON.parse(report).pid });
-  assert.ok(readLog().includes(`the agent's command: "C:\\Program Files\\probe\\probe.exe" agent --config "C:\\ProgramData\\probe\\agent.json"\n`));
+  assert.deepEqual(JSON.parse(report), {
+    args: ['--config', 'C:\\ProgramData\\probe\\agent.json'],
+    server: 'wss://status.example.com',
+    key: true,
+    pid: JSON.parse(report).pid,
+  });
+  assert.ok(
+    readLog().includes(`the agent's command: "C:\\Program Files\\probe\\probe.exe" agent --config "C:\\ProgramData\\probe\\agent.json"\n`),
+  );
   assert.ok(!readLog().includes(KEY), 'the key is on no command line');
   assert.equal(state(), 'RUNNING');
   await beating();
@@ -162,7 +185,11 @@ test('Windows service under Wine: --no-start, install, the host runs and restart
   assert.equal(wine('reg.exe', 'add', parameters, '/v', 'Command', '/t', 'REG_SZ', '/d', chatty, '/f').status, 0);
   assert.equal(wine('sc.exe', 'start', 'probe-agent').status, 0);
   const bothLogs = () => (existsSync(`${log}.1`) ? readFileSync(`${log}.1`, 'utf8') : '') + readLog();
-  await waitLog('two restarts', () => /exited with code 3; starting it again in 1 s\n(.*\n)*.*exited with code 3; starting it again in 2 s\n/.test(bothLogs()), 15_000);
+  await waitLog(
+    'two restarts',
+    () => /exited with code 3; starting it again in 1 s\n(.*\n)*.*exited with code 3; starting it again in 2 s\n/.test(bothLogs()),
+    15_000,
+  );
   assert.equal(wine('net.exe', 'stop', 'probe-agent').status, 0);
   assert.equal(wine('reg.exe', 'delete', parameters, '/f').status, 0);
   for (const file of [log, `${log}.1`]) assert.ok(statSync(file).size <= 5 * 1024 * 1024, `${file}: ${statSync(file).size} bytes`);

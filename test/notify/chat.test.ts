@@ -8,7 +8,18 @@ import type { AlertMessage } from '../../src/notify/notifier';
 import { sendWithRetry } from '../../src/notify/notifier';
 import { startReceiver } from './receiver';
 
-const message: AlertMessage = { rule: 'cpu-high', node: 'tokyo-1', group: 'asia', state: 'firing', severity: 'critical', value: 97, metric: 'cpu', since: 1_764_000_000_000, link: 'https://status.example.com/#/node/3', text: '[critical] cpu-high on tokyo-1: cpu 97 > 90 since 2025-11-24 16:00:00 UTC' };
+const message: AlertMessage = {
+  rule: 'cpu-high',
+  node: 'tokyo-1',
+  group: 'asia',
+  state: 'firing',
+  severity: 'critical',
+  value: 97,
+  metric: 'cpu',
+  since: 1_764_000_000_000,
+  link: 'https://status.example.com/#/node/3',
+  text: '[critical] cpu-high on tokyo-1: cpu 97 > 90 since 2025-11-24 16:00:00 UTC',
+};
 
 test('each chat provider sends what its service expects, to a local stand-in', async (t) => {
   const receiver = await startReceiver(t);
@@ -25,7 +36,8 @@ test('each chat provider sends what its service expects, to a local stand-in', a
     feishu: { type: 'feishu', url: `${base}/open-apis/bot/v2/hook/h`, secret: 'fs' },
     wecom: { type: 'wecom', url: `${base}/cgi-bin/webhook/send?key=k` },
   });
-  for (const [name, channel] of Object.entries(channels)) assert.equal(await sendWithRetry(name, channel, message, { attempts: 1, baseDelayMs: 0 }), true, name);
+  for (const [name, channel] of Object.entries(channels))
+    assert.equal(await sendWithRetry(name, channel, message, { attempts: 1, baseDelayMs: 0 }), true, name);
   const [telegram, discord, slack, ntfy, gotify, bark, serverchan, dingtalk, feishu, wecom] = receiver.requests;
   const withLink = `${message.text}\n${message.link}`;
   assert.equal(telegram!.url, '/bot123:ABC/sendMessage');
@@ -40,7 +52,13 @@ test('each chat provider sends what its service expects, to a local stand-in', a
   assert.equal(gotify!.url, '/message');
   assert.equal(gotify!.headers['x-gotify-key'], 'AppToken');
   assert.deepEqual(gotify!.body, { title: 'CRITICAL: cpu-high on tokyo-1', message: withLink, priority: 8 });
-  assert.deepEqual(bark!.body, { device_key: 'dk', title: 'CRITICAL: cpu-high on tokyo-1', body: message.text, url: message.link, group: 'probe' });
+  assert.deepEqual(bark!.body, {
+    device_key: 'dk',
+    title: 'CRITICAL: cpu-high on tokyo-1',
+    body: message.text,
+    url: message.link,
+    group: 'probe',
+  });
   assert.equal(serverchan!.url, '/SCT1.send');
   assert.match(dingtalk!.url, /^\/robot\/send\?access_token=at&timestamp=\d+&sign=/);
   assert.deepEqual(dingtalk!.body, { msgtype: 'text', text: { content: withLink } });
@@ -50,7 +68,7 @@ test('each chat provider sends what its service expects, to a local stand-in', a
   assert.deepEqual(wecom!.body, { msgtype: 'text', text: { content: withLink } });
 });
 
-test('signatures match the services\' documented algorithms', () => {
+test("signatures match the services' documented algorithms", () => {
   assert.equal(dingtalkSign('SEC', 1_700_000_000_000), createHmac('sha256', 'SEC').update('1700000000000\nSEC').digest('base64'));
   assert.equal(feishuSign('fs', 1_700_000_000), createHmac('sha256', '1700000000\nfs').update('').digest('base64'));
 });
@@ -58,7 +76,10 @@ test('signatures match the services\' documented algorithms', () => {
 test('errors reported inside a 200 answer count as failures', async (t) => {
   const receiver = await startReceiver(t);
   const base = receiver.url.replace(/\/hook$/, '');
-  const { telegram, dingtalk } = parseChannels({ telegram: { type: 'telegram', botToken: 't', chatId: '1', apiUrl: base }, dingtalk: { type: 'dingtalk', url: `${base}/robot` } });
+  const { telegram, dingtalk } = parseChannels({
+    telegram: { type: 'telegram', botToken: 't', chatId: '1', apiUrl: base },
+    dingtalk: { type: 'dingtalk', url: `${base}/robot` },
+  });
   receiver.answer = '{"ok":false,"description":"Bad Request: chat not found"}';
   assert.equal(await sendWithRetry('telegram', telegram!, message, { attempts: 1, baseDelayMs: 0 }), false);
   receiver.answer = '{"errcode":310000,"errmsg":"sign not match"}';

@@ -6,7 +6,18 @@ import { parseChannels } from '../../src/notify/channels';
 import type { AlertMessage } from '../../src/notify/notifier';
 import { sendWithRetry } from '../../src/notify/notifier';
 
-const message: AlertMessage = { rule: 'disk-full', node: 'db-1', group: '', state: 'firing', severity: 'critical', value: 97, metric: 'diskUsedBytes', since: 0, link: 'https://status.example.com/#/node/9', text: '[critical] disk-full on db-1' };
+const message: AlertMessage = {
+  rule: 'disk-full',
+  node: 'db-1',
+  group: '',
+  state: 'firing',
+  severity: 'critical',
+  value: 97,
+  metric: 'diskUsedBytes',
+  since: 0,
+  link: 'https://status.example.com/#/node/9',
+  text: '[critical] disk-full on db-1',
+};
 
 /** A real SMTP server on loopback (no TLS offered), recording what it receives. */
 async function startSmtp(t: { after(fn: () => unknown): void }) {
@@ -23,7 +34,12 @@ async function startSmtp(t: { after(fn: () => unknown): void }) {
       let data = '';
       stream.on('data', (c: Buffer) => (data += c.toString()));
       stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data, user: session.user as string | undefined });
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+          user: session.user as string | undefined,
+        });
         cb();
       });
     },
@@ -35,7 +51,18 @@ async function startSmtp(t: { after(fn: () => unknown): void }) {
 
 test('email arrives at a real SMTP server with subject, text, link and authentication', async (t) => {
   const smtp = await startSmtp(t);
-  const { mail } = parseChannels({ mail: { type: 'email', host: '127.0.0.1', port: smtp.port, requireTLS: false, user: 'probe', pass: 'pw', from: 'probe@example.com', to: ['ops@example.com', 'oncall@example.com'] } });
+  const { mail } = parseChannels({
+    mail: {
+      type: 'email',
+      host: '127.0.0.1',
+      port: smtp.port,
+      requireTLS: false,
+      user: 'probe',
+      pass: 'pw',
+      from: 'probe@example.com',
+      to: ['ops@example.com', 'oncall@example.com'],
+    },
+  });
   assert.equal(await sendWithRetry('mail', mail!, message, { attempts: 1, baseDelayMs: 0 }), true);
   assert.equal(smtp.received.length, 1);
   const [m] = smtp.received;
@@ -48,7 +75,17 @@ test('email arrives at a real SMTP server with subject, text, link and authentic
 
 test('by default email refuses to go out without TLS', async (t) => {
   const smtp = await startSmtp(t);
-  const { mail } = parseChannels({ mail: { type: 'email', host: '127.0.0.1', port: smtp.port, user: 'probe', pass: 'pw', from: 'probe@example.com', to: 'ops@example.com' } });
+  const { mail } = parseChannels({
+    mail: {
+      type: 'email',
+      host: '127.0.0.1',
+      port: smtp.port,
+      user: 'probe',
+      pass: 'pw',
+      from: 'probe@example.com',
+      to: 'ops@example.com',
+    },
+  });
   assert.equal(await sendWithRetry('mail', mail!, message, { attempts: 1, baseDelayMs: 0 }), false);
   assert.equal(smtp.received.length, 0);
   assert.throws(() => parseChannels({ m: { type: 'email', host: 'h', from: 'a@b', to: 'nobody' } }), /notifications.m.to/);

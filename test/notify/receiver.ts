@@ -36,4 +36,3 @@ export async function startReceiver(t: { after(fn: () => unknown): void }): Prom
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return receiver;
 }
-

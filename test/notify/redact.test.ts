@@ -14,7 +14,18 @@ import { redact } from '../../src/notify/redact';
 import { setLogLevel } from '../../src/util/log';
 import { startReceiver } from './receiver';
 
-const message: AlertMessage = { rule: 'cpu-high', node: 'tokyo-1', group: '', state: 'firing', severity: 'warning', value: 95, metric: 'cpu', since: 1_764_000_000_000, link: 'http://x/#/node/1', text: 'cpu 95 > 90' };
+const message: AlertMessage = {
+  rule: 'cpu-high',
+  node: 'tokyo-1',
+  group: '',
+  state: 'firing',
+  severity: 'warning',
+  value: 95,
+  metric: 'cpu',
+  since: 1_764_000_000_000,
+  link: 'http://x/#/node/1',
+  text: 'cpu 95 > 90',
+};
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -38,13 +49,22 @@ async function logged(fn: () => Promise<unknown>): Promise<string[]> {
   return lines;
 }
 
-test('a failed send logs why without the channel\'s secrets: a malformed Telegram URL, credentials in a webhook URL, secret paths and queries, header values', async (t) => {
+test("a failed send logs why without the channel's secrets: a malformed Telegram URL, credentials in a webhook URL, secret paths and queries, header values", async (t) => {
   setLogLevel('info');
   const receiver = await startReceiver(t);
   receiver.failWith = [500, 500, 500, 500];
   const port = new URL(receiver.url).port;
   const closed = await closedPort();
-  const secrets = ['123456789:AAHsecretBotToken', 'hunter2secret', 'T000/B000/XXXXwebhookXXXX', 'accesstoken0123456789', 'SECdingtalk0123456789', 'Bearer hdr-secret-0123', 'gotifyAppToken01', 'my-private-topic-01'];
+  const secrets = [
+    '123456789:AAHsecretBotToken',
+    'hunter2secret',
+    'T000/B000/XXXXwebhookXXXX',
+    'accesstoken0123456789',
+    'SECdingtalk0123456789',
+    'Bearer hdr-secret-0123',
+    'gotifyAppToken01',
+    'my-private-topic-01',
+  ];
   const channels = parseChannels({
     telegram: { type: 'telegram', botToken: secrets[0], chatId: '42', apiUrl: 'https://api.telegram.org:99999' },
     creds: { type: 'webhook', url: `http://admin:${secrets[1]}@127.0.0.1:${port}/hook` },

@@ -17,34 +17,52 @@ test('a frame: numbers, "same as before", integer deltas, absent', () => {
   assert.equal(first, '~1,1764000000000,12.5,2147483648,n');
   const second = encodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, null], [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25]);
   assert.equal(second, '~2,d1000,,d4096,0.25', 'seq is as short written out; ts and the counter as deltas; cpu unchanged');
-  assert.deepEqual(decodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, NaN], second, 5), [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25]);
+  assert.deepEqual(
+    decodeCompact([1, 1_764_000_000_000, 12.5, 2_147_483_648, NaN], second, 5),
+    [2, 1_764_000_001_000, 12.5, 2_147_487_744, 0.25],
+  );
   assert.deepEqual(decodeCompact(null, first, 5), [1, 1_764_000_000_000, 12.5, 2_147_483_648, NaN], 'absent decodes as NaN');
 });
 
 test('any sequence of frames decodes to exactly what was encoded, also into reused arrays (as the server does)', () => {
-  const value = fc.oneof(fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }), fc.integer({ min: -1e9, max: 1e12 }), fc.constantFrom(0, -0, 1, 5e-324));
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+    fc.integer({ min: -1e9, max: 1e12 }),
+    fc.constantFrom(0, -0, 1, 5e-324),
+  );
   fc.assert(
-    fc.property(fc.integer({ min: 2, max: 12 }).chain((n) => fc.array(fc.array(value, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 8 })), (frames) => {
-      let sent: Fields | null = null;
-      let received: DecodedFields | null = null;
-      let spare: DecodedFields | undefined;
-      for (const fields of frames) {
-        const text = encodeCompact(sent, fields);
-        sent = fields;
-        const decoded = decodeCompact(received, text, fields.length, spare);
-        assert.notEqual(decoded, received, 'never decoded into the frame it is relative to');
-        spare = received ?? undefined;
-        received = decoded;
-        assert.deepEqual(received.map((v) => (Object.is(v, -0) ? 0 : v)), fields.map((v) => (v === null ? NaN : Object.is(v, -0) ? 0 : v)));
-      }
-    }),
+    fc.property(
+      fc
+        .integer({ min: 2, max: 12 })
+        .chain((n) => fc.array(fc.array(value, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 8 })),
+      (frames) => {
+        let sent: Fields | null = null;
+        let received: DecodedFields | null = null;
+        let spare: DecodedFields | undefined;
+        for (const fields of frames) {
+          const text = encodeCompact(sent, fields);
+          sent = fields;
+          const decoded = decodeCompact(received, text, fields.length, spare);
+          assert.notEqual(decoded, received, 'never decoded into the frame it is relative to');
+          spare = received ?? undefined;
+          received = decoded;
+          assert.deepEqual(
+            received.map((v) => (Object.is(v, -0) ? 0 : v)),
+            fields.map((v) => (v === null ? NaN : Object.is(v, -0) ? 0 : v)),
+          );
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test('a number field decodes to exactly the double Number() reads from its text, and what is not a number is refused', () => {
   const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
-  const decimal = fc.tuple(fc.constantFrom('', '-'), digits(0, 18), fc.constantFrom('', '.'), digits(0, 18), fc.constantFrom('', 'e5', 'E-3', 'e+20')).map((parts) => parts.join(''));
+  const decimal = fc
+    .tuple(fc.constantFrom('', '-'), digits(0, 18), fc.constantFrom('', '.'), digits(0, 18), fc.constantFrom('', 'e5', 'E-3', 'e+20'))
+    .map((parts) => parts.join(''));
   const junk = fc.string({ unit: fc.constantFrom(...'0123456789.-+eEx '), minLength: 1, maxLength: 12 });
   fc.assert(
     fc.property(fc.oneof(decimal, junk, fc.double({ noNaN: true }).map(String)), (part) => {

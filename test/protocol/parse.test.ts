@@ -40,7 +40,10 @@ test('array-form sample maps values onto the hello schema, null means absent', (
   const result = parseAgentMessage(encodeSample(7, NOW, { cpu: 12.5, load1: 0.3 }, SCHEMA), ctx);
   assert.ok(result.ok);
   assert.ok(result.value.type === 'sample');
-  assert.deepEqual({ ...result.value, row: rowValues(result.value.row) }, { type: 'sample', seq: 7, ts: NOW, row: { cpu: 12.5, load1: 0.3 } });
+  assert.deepEqual(
+    { ...result.value, row: rowValues(result.value.row) },
+    { type: 'sample', seq: 7, ts: NOW, row: { cpu: 12.5, load1: 0.3 } },
+  );
   assert.equal(result.value.row.names, SCHEMA, "the row keeps hello's names array, so later steps look names up once per connection");
 });
 
@@ -82,18 +85,49 @@ test('timestamps far from the server clock are refused', () => {
 });
 
 test('oversized and deeply nested input is refused without throwing', () => {
-  expectError('"' + 'x'.repeat(MAX_AGENT_MESSAGE_BYTES + 1) + '"', 'PROBE_ERR_BAD_MESSAGE');
+  expectError(`"${'x'.repeat(MAX_AGENT_MESSAGE_BYTES + 1)}"`, 'PROBE_ERR_BAD_MESSAGE');
   const deep = '['.repeat(30_000) + ']'.repeat(30_000);
   expectError(deep, 'PROBE_ERR_BAD_MESSAGE');
-  const deepObject = '{"type":"sample","seq":1,"ts":1764000000000,"values":' + '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_001);
+  const deepObject = `{"type":"sample","seq":1,"ts":1764000000000,"values":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_001)}`;
   expectError(deepObject, 'PROBE_ERR_BAD_MESSAGE');
 });
 
 test('a realistic sample stays under 200 bytes on the wire', () => {
-  const text = encodeSample(123456, NOW, {
-    cpu: 12.3, memUsedBytes: 386072576, memTotalBytes: 25276063744, swapUsedBytes: 0, swapTotalBytes: 2147483648,
-    diskUsedBytes: 24127725568, diskTotalBytes: 270553174016, netRxBytesPerSec: 12345, netTxBytesPerSec: 6789,
-    load1: 0.63, load5: 0.25, load15: 0.17, uptimeSec: 2476123, processes: 164,
-  }, ['cpu', 'memUsedBytes', 'memTotalBytes', 'swapUsedBytes', 'swapTotalBytes', 'diskUsedBytes', 'diskTotalBytes', 'netRxBytesPerSec', 'netTxBytesPerSec', 'load1', 'load5', 'load15', 'uptimeSec', 'processes']);
+  const text = encodeSample(
+    123456,
+    NOW,
+    {
+      cpu: 12.3,
+      memUsedBytes: 386072576,
+      memTotalBytes: 25276063744,
+      swapUsedBytes: 0,
+      swapTotalBytes: 2147483648,
+      diskUsedBytes: 24127725568,
+      diskTotalBytes: 270553174016,
+      netRxBytesPerSec: 12345,
+      netTxBytesPerSec: 6789,
+      load1: 0.63,
+      load5: 0.25,
+      load15: 0.17,
+      uptimeSec: 2476123,
+      processes: 164,
+    },
+    [
+      'cpu',
+      'memUsedBytes',
+      'memTotalBytes',
+      'swapUsedBytes',
+      'swapTotalBytes',
+      'diskUsedBytes',
+      'diskTotalBytes',
+      'netRxBytesPerSec',
+      'netTxBytesPerSec',
+      'load1',
+      'load5',
+      'load15',
+      'uptimeSec',
+      'processes',
+    ],
+  );
   assert.ok(Buffer.byteLength(text) < 200, `${Buffer.byteLength(text)} bytes: ${text}`);
 });

@@ -42,10 +42,19 @@ test('every target is released, with gzip copies, xz for Linux, and SHA256SUMS t
     }
   }
   const sums = readFileSync(release('SHA256SUMS'), 'utf8').trim().split('\n');
-  assert.deepEqual(sums.map((l) => l.split('  ')[1]).sort(), files.filter((f) => f !== 'SHA256SUMS'));
+  assert.deepEqual(
+    sums.map((l) => l.split('  ')[1]).sort(),
+    files.filter((f) => f !== 'SHA256SUMS'),
+  );
   for (const line of sums) {
     const [sum, file] = line.split('  ');
-    assert.equal(createHash('sha256').update(readFileSync(release(file!))).digest('hex'), sum, file);
+    assert.equal(
+      createHash('sha256')
+        .update(readFileSync(release(file!)))
+        .digest('hex'),
+      sum,
+      file,
+    );
   }
 });
 
@@ -54,7 +63,12 @@ for (const target of LINUX) {
     requireRelease();
     const version = execTarget(target, ['version']);
     assert.equal(version.status, 0, version.stderr);
-    assert.match(version.stdout, new RegExp(`^probe \\d+\\.\\d+\\.\\d+ \\(node ${NODE_OF[target]!.replace(/\./g, '\\.')}, ${target}, ${SERVER[target] ? 'server and agent' : 'agent only'}\\)`));
+    assert.match(
+      version.stdout,
+      new RegExp(
+        `^probe \\d+\\.\\d+\\.\\d+ \\(node ${NODE_OF[target]!.replace(/\./g, '\\.')}, ${target}, ${SERVER[target] ? 'server and agent' : 'agent only'}\\)`,
+      ),
+    );
     const floor = glibcFloor(release(fileOf(target)));
     assert.ok(atMost228(floor), `${fileOf(target)} needs GLIBC ${floor}`);
   });
@@ -74,7 +88,11 @@ for (const target of ['linux-x64', 'linux-arm64']) {
     const addon = readdirSync(path.join(dir, nativeDir)).find((f) => f.endsWith('.node'))!;
     const floor = glibcFloor(path.join(dir, nativeDir, addon));
     assert.ok(atMost228(floor), `the ${target} addon needs GLIBC ${floor}`);
-    assert.match(execFileSync('objdump', ['-T', path.join(dir, nativeDir, addon)], { encoding: 'utf8' }), /sqlite3_open_v2|napi|v8/, 'it is the SQLite addon');
+    assert.match(
+      execFileSync('objdump', ['-T', path.join(dir, nativeDir, addon)], { encoding: 'utf8' }),
+      /sqlite3_open_v2|napi|v8/,
+      'it is the SQLite addon',
+    );
   });
 }
 

@@ -25,19 +25,32 @@ async function releaseServer(t: Parameters<typeof tempDir>[0]) {
   const data = path.join(dir, 'data');
   const proc = run(path.join(shelf, 'probe-linux-x64'), ['server', '--listen', '127.0.0.1:0', '--data', data]);
   t.after(() => proc.stop());
-  const base = (await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 30_000)).replace('localhost', '127.0.0.1');
+  const base = (await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 30_000)).replace(
+    'localhost',
+    '127.0.0.1',
+  );
   return { dir, shelf, data, base, ws: base.replace('http', 'ws') };
 }
 
 async function online(base: string, name: string): Promise<NodeView> {
-  return waitFor(`${name} online`, async () => (await getJson<NodeView[]>(`${base}/api/nodes`)).find((n) => n.name === name && n.online && n.values.cpu !== undefined), 90_000, 500);
+  return waitFor(
+    `${name} online`,
+    async () => (await getJson<NodeView[]>(`${base}/api/nodes`)).find((n) => n.name === name && n.online && n.values.cpu !== undefined),
+    90_000,
+    500,
+  );
 }
 
 test('arm64, armv7 and Windows agents report to the x64 release server, which shows their arch', async (t) => {
   const s = await releaseServer(t);
-  for (const [target, name] of [['linux-arm64', 'pi-64'], ['linux-armv7', 'pi-32']] as const) {
+  for (const [target, name] of [
+    ['linux-arm64', 'pi-64'],
+    ['linux-armv7', 'pi-32'],
+  ] as const) {
     const key = nodeAdd(s.data, name);
-    const agent = runTarget(target, ['agent', '--server', s.ws, '--interval', '1s', '--state-dir', path.join(s.dir, name)], { PROBE_KEY: key });
+    const agent = runTarget(target, ['agent', '--server', s.ws, '--interval', '1s', '--state-dir', path.join(s.dir, name)], {
+      PROBE_KEY: key,
+    });
     t.after(() => agent.stop());
   }
   const arm64 = await online(s.base, 'pi-64');
@@ -50,7 +63,16 @@ test('arm64, armv7 and Windows agents report to the x64 release server, which sh
   const version = wineRun(env, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'version']);
   assert.equal(await version.wait(), 0, version.stderr());
   assert.match(version.stdout(), /^probe \d+\.\d+\.\d+ \(node v22\.23\.2, windows-x64, agent only\)/);
-  const agent = wineRun({ ...env, PROBE_KEY: key }, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'agent', '--server', s.ws, '--interval', '1s', '--state-dir', 'C:\\probe-state']);
+  const agent = wineRun({ ...env, PROBE_KEY: key }, s.dir, [
+    path.join(s.shelf, 'probe-windows-x64.exe'),
+    'agent',
+    '--server',
+    s.ws,
+    '--interval',
+    '1s',
+    '--state-dir',
+    'C:\\probe-state',
+  ]);
   t.after(() => agent.stop());
   const win = await online(s.base, 'win-1').catch((err: Error) => {
     throw new Error(`${err.message}\n${agent.stderr().slice(-2000)}`);
@@ -64,7 +86,11 @@ test('arm64, armv7 and Windows agents report to the x64 release server, which sh
 function fakeMachine(dir: string, system: string, machine: string, withXz: boolean): string {
   const bin = path.join(dir, `bin-${system}-${machine}-${withXz ? 'xz' : 'noxz'}`);
   mkdirSync(bin, { recursive: true });
-  writeFileSync(path.join(bin, 'uname'), `#!/bin/sh\ncase "$1" in -s) echo ${system} ;; -m) echo ${machine} ;; *) echo ${system} ;; esac\n`, { mode: 0o755 });
+  writeFileSync(
+    path.join(bin, 'uname'),
+    `#!/bin/sh\ncase "$1" in -s) echo ${system} ;; -m) echo ${machine} ;; *) echo ${system} ;; esac\n`,
+    { mode: 0o755 },
+  );
   for (const tool of ['sh', 'curl', 'sha256sum', 'mkdir', 'chmod', 'mv', 'rm', 'cat', ...(withXz ? ['xz'] : [])]) {
     const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     assert.ok(found, `${tool} is on this machine`);
@@ -87,7 +113,11 @@ test('/install.sh picks the release file for each uname, checks it, and says whe
     for (const withXz of c.system === 'Linux' ? [true, false] : [false]) {
       const root = path.join(s.dir, `root-${i}-${withXz}`);
       const bin = fakeMachine(s.dir, c.system, c.machine, withXz);
-      const result = spawnSync(path.join(bin, 'sh'), ['-s', '--', '--key', 'pk_for_the_script', '--no-start'], { input: script, encoding: 'utf8', env: { PATH: bin, PROBE_INSTALL_ROOT: root } });
+      const result = spawnSync(path.join(bin, 'sh'), ['-s', '--', '--key', 'pk_for_the_script', '--no-start'], {
+        input: script,
+        encoding: 'utf8',
+        env: { PATH: bin, PROBE_INSTALL_ROOT: root },
+      });
       const installed = path.join(root, 'usr/local/bin/probe');
       assert.ok(existsSync(installed), `${c.system} ${c.machine}: installed (${result.stderr})`);
       assert.equal(sha256(installed), sha256(release(c.file)), `${c.system} ${c.machine} gets ${c.file}`);
@@ -102,11 +132,19 @@ test('/install.sh picks the release file for each uname, checks it, and says whe
     }
   }
   for (const [system, machine, says] of [
-    ['Linux', 'mips64', /this server has no probe executable for linux-mips64 \(mips64\); it has: linux-x64 linux-arm64 linux-armv7 windows-x64 darwin-x64 darwin-arm64|it has: linux-x64/],
+    [
+      'Linux',
+      'mips64',
+      /this server has no probe executable for linux-mips64 \(mips64\); it has: linux-x64 linux-arm64 linux-armv7 windows-x64 darwin-x64 darwin-arm64|it has: linux-x64/,
+    ],
     ['FreeBSD', 'amd64', /no probe executable for FreeBSD here/],
   ] as const) {
     const bin = fakeMachine(s.dir, system, machine, true);
-    const result = spawnSync(path.join(bin, 'sh'), ['-s', '--', '--key', 'k', '--no-start'], { input: script, encoding: 'utf8', env: { PATH: bin, PROBE_INSTALL_ROOT: path.join(s.dir, `none-${machine}`) } });
+    const result = spawnSync(path.join(bin, 'sh'), ['-s', '--', '--key', 'k', '--no-start'], {
+      input: script,
+      encoding: 'utf8',
+      env: { PATH: bin, PROBE_INSTALL_ROOT: path.join(s.dir, `none-${machine}`) },
+    });
     assert.equal(result.status, 1);
     assert.match(result.stderr, says);
   }
@@ -129,14 +167,27 @@ test('probe-windows-x64.exe install agent under Wine: the service it registers r
   const keeper = spawn('/usr/lib/wine/wine64', ['cmd.exe'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   t.after(() => keeper.kill());
   const key = nodeAdd(s.data, 'win-service');
-  const install = wineRun(env, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'install', 'agent', '--server', s.ws, '--key', key, '--interval', '1s']);
+  const install = wineRun(env, s.dir, [
+    path.join(s.shelf, 'probe-windows-x64.exe'),
+    'install',
+    'agent',
+    '--server',
+    s.ws,
+    '--key',
+    key,
+    '--interval',
+    '1s',
+  ]);
   assert.equal(await install.wait(), 0, install.stderr());
   assert.match(install.stdout(), /probe-agent/);
   const node = await online(s.base, 'win-service');
   assert.match(node.os, /windows/i);
   const programData = path.join(env.WINEPREFIX!, 'drive_c/ProgramData/probe');
   assert.ok(readFileSync(path.join(programData, 'agent.json'), 'utf8').includes(key), 'the key is in agent.json');
-  assert.ok(existsSync(path.join(env.WINEPREFIX!, 'drive_c/Program Files/probe/probe-service.exe')), 'the service host came out of the executable');
+  assert.ok(
+    existsSync(path.join(env.WINEPREFIX!, 'drive_c/Program Files/probe/probe-service.exe')),
+    'the service host came out of the executable',
+  );
   const removed = wineRun(env, s.dir, [path.join(s.shelf, 'probe-windows-x64.exe'), 'install', 'agent', '--uninstall']);
   assert.equal(await removed.wait(), 0, removed.stderr());
   assert.ok(!existsSync(path.join(programData, 'agent.json')), '--uninstall takes the key away');

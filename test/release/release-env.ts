@@ -77,7 +77,8 @@ export function wineRun(env: NodeJS.ProcessEnv, logDir: string, args: string[]):
 }
 
 export function requireRelease(): void {
-  for (const target of ALL) assert.ok(existsSync(release(fileOf(target))), `${fileOf(target)} is in dist/release: run \`npm run test:release\`, which builds it`);
+  for (const target of ALL)
+    assert.ok(existsSync(release(fileOf(target))), `${fileOf(target)} is in dist/release: run \`npm run test:release\`, which builds it`);
 }
 
 /** Adds a node through the release server's own CLI; returns its key. */
@@ -91,8 +92,10 @@ export function nodeAdd(dataDir: string, name: string): string {
 /** Starts a release server; resolves with its base URL once it prints it. */
 export async function startServer(target: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ proc: Running; base: string }> {
   const proc = runTarget(target, ['server', '--listen', '127.0.0.1:0', '--data', dataDir], env);
-  const base = await waitFor(`${target} server URL`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 90_000, 200).catch((err: Error) => {
-    throw new Error(`${err.message}\n${proc.stderr()}`);
-  });
+  const base = await waitFor(`${target} server URL`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 90_000, 200).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}\n${proc.stderr()}`);
+    },
+  );
   return { proc, base: base.replace('localhost', '127.0.0.1') };
 }

@@ -27,7 +27,14 @@ test('the first ack goes at once; later ones at most once per interval, naming t
   await clock.advance(699);
   assert.deepEqual(sent, [['a', 1]], '1 ms before the interval has passed');
   await clock.advance(1 + ACK_SWEEP_MS);
-  assert.deepEqual(sent, [['a', 1], ['a', 3]], 'one ack for both, by the next sweep');
+  assert.deepEqual(
+    sent,
+    [
+      ['a', 1],
+      ['a', 3],
+    ],
+    'one ack for both, by the next sweep',
+  );
   assert.equal(acks.held, 0);
   await clock.advance(5000);
   assert.equal(sent.length, 2, 'nothing new committed: nothing sent');
@@ -43,7 +50,12 @@ test('an interval of 0 acks every commit at once; each connection is paced on it
     acks.committed(fast, seq);
     acks.committed(slow, seq);
   }
-  assert.deepEqual(sent, [['fast', 1], ['slow', 1], ['fast', 2], ['fast', 3]]);
+  assert.deepEqual(sent, [
+    ['fast', 1],
+    ['slow', 1],
+    ['fast', 2],
+    ['fast', 3],
+  ]);
   slow.intervalMs = 1000;
   await clock.advance(1000);
   assert.deepEqual(sent.at(-1), ['slow', 3], 'a new interval (a hello) applies to acks held already');
@@ -63,7 +75,11 @@ test('flush sends a held ack at once (before a cut); a forgotten connection gets
   assert.equal(sent.length, 3, 'nothing held: nothing more sent');
   acks.forget(gone);
   await clock.advance(10_000);
-  assert.deepEqual(sent, [['cut', 1], ['gone', 1], ['cut', 2]]);
+  assert.deepEqual(sent, [
+    ['cut', 1],
+    ['gone', 1],
+    ['cut', 2],
+  ]);
 });
 
 test('close stops the sweep', (t) => {

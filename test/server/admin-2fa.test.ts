@@ -32,16 +32,30 @@ test('TOTP for the admin: set up, sign in with a code or a recovery code (once),
   const other = client(s);
   const noCode = await other.call('POST', '/api/admin/login', { password: ADMIN_PASSWORD });
   assert.deepEqual([noCode.status, noCode.body.code], [401, 'PROBE_ERR_SECOND_FACTOR']);
-  assert.equal((await other.call('POST', '/api/admin/login', { password: 'not the password', code: totp(key, Date.now() + 30_000) })).status, 401);
+  assert.equal(
+    (await other.call('POST', '/api/admin/login', { password: 'not the password', code: totp(key, Date.now() + 30_000) })).status,
+    401,
+  );
   assert.equal((await other.call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: recoveryCodes[0] })).status, 200);
-  assert.equal((await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: recoveryCodes[0] })).status, 401, 'a recovery code works once');
+  assert.equal(
+    (await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: recoveryCodes[0] })).status,
+    401,
+    'a recovery code works once',
+  );
   const next = totp(key, Date.now() + 30_000);
   assert.equal((await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: next })).status, 200);
-  assert.equal((await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: next })).status, 401, 'a code works once');
+  assert.equal(
+    (await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD, code: next })).status,
+    401,
+    'a code works once',
+  );
   assert.deepEqual((await admin.call('GET', '/api/admin/2fa')).body, { enabled: true, recoveryLeft: 9 });
 
   assert.equal((await admin.call('POST', '/api/admin/2fa/disable', { code: '000000' })).status, 400);
-  assert.deepEqual((await admin.call('POST', '/api/admin/2fa/disable', { code: recoveryCodes[1] })).body, { enabled: false, recoveryLeft: 0 });
+  assert.deepEqual((await admin.call('POST', '/api/admin/2fa/disable', { code: recoveryCodes[1] })).body, {
+    enabled: false,
+    recoveryLeft: 0,
+  });
   assert.equal((await client(s).call('POST', '/api/admin/login', { password: ADMIN_PASSWORD })).status, 200, 'the password alone again');
 
   const again = (await admin.call('POST', '/api/admin/2fa/setup', {})).body as unknown as SecondFactorSetupReply;

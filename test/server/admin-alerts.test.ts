@@ -22,7 +22,10 @@ test('rules and channels made in the admin: CSRF, validation, firing without a r
   const receiver = await startReceiver(t);
   const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
     config.channels = parseChannels({ filehook: { type: 'webhook', url: receiver.url, headers: { 'X-Token': 'file-secret-123' } } });
-    config.rules = parseRules({ rules: [{ name: 'file-rule', metric: 'cpu', op: '>', threshold: 99, notify: ['filehook'] }] }, config.channels);
+    config.rules = parseRules(
+      { rules: [{ name: 'file-rule', metric: 'cpu', op: '>', threshold: 99, notify: ['filehook'] }] },
+      config.channels,
+    );
   });
   const admin = client(s);
   await admin.signIn();
@@ -33,13 +36,24 @@ test('rules and channels made in the admin: CSRF, validation, firing without a r
     return res;
   };
 
-  assert.equal((await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url }, { 'X-CSRF-Token': 'wrong' })).status, 403, 'CSRF');
+  assert.equal(
+    (await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url }, { 'X-CSRF-Token': 'wrong' })).status,
+    403,
+    'CSRF',
+  );
   const bad = await call('PUT', '/api/admin/channels/hook', { type: 'webhook' });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.code, 'PROBE_ERR_BAD_REQUEST');
   assert.match(String(bad.body.message), /^"url" is required/);
-  assert.equal((await call('PUT', '/api/admin/channels/filehook', { type: 'webhook', url: receiver.url })).status, 409, 'the file has this channel');
-  assert.equal((await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url, headers: { Authorization: SECRET } })).status, 201);
+  assert.equal(
+    (await call('PUT', '/api/admin/channels/filehook', { type: 'webhook', url: receiver.url })).status,
+    409,
+    'the file has this channel',
+  );
+  assert.equal(
+    (await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url, headers: { Authorization: SECRET } })).status,
+    201,
+  );
 
   const channels = (await call('GET', '/api/admin/channels')).body as unknown as ChannelsView;
   const hook = channels.channels.find((c) => c.name === 'hook')!;
@@ -52,7 +66,11 @@ test('rules and channels made in the admin: CSRF, validation, firing without a r
   assert.match(String(badRule.body.message), /^"threshold" must be a number/);
   const check = async (rule: object) => (await call('POST', '/api/admin/rules/validate', rule)).body as unknown as RuleCheckReply;
   assert.match((await check({ name: 'x', expr: 'cpu > > 1' })).error!, /^"expr" is not a valid expression/);
-  assert.equal((await call('POST', '/api/admin/rules', { name: 'file-rule', metric: 'cpu', op: '>', threshold: 1 })).status, 409, 'the file has this rule');
+  assert.equal(
+    (await call('POST', '/api/admin/rules', { name: 'file-rule', metric: 'cpu', op: '>', threshold: 1 })).status,
+    409,
+    'the file has this rule',
+  );
 
   const agent = new TestAgent(s.ws, s.addNode('db-1'));
   t.after(() => agent.close());
@@ -70,7 +88,10 @@ test('rules and channels made in the admin: CSRF, validation, firing without a r
   assert.equal(receiver.requests.at(-1)!.headers.authorization, SECRET, 'the secret header is sent');
 
   // Edited without the secret: the stored one stays.
-  assert.equal((await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url, headers: { Authorization: '' } })).status, 200);
+  assert.equal(
+    (await call('PUT', '/api/admin/channels/hook', { type: 'webhook', url: receiver.url, headers: { Authorization: '' } })).status,
+    200,
+  );
   assert.equal((await call('PUT', '/api/admin/rules/cpu', { ...rule, threshold: 95 })).status, 200);
   agent.sample(3, [50, 1, 2, 0.1]);
   await waitFor('resolved', () => receiver.requests.find((r) => r.body.rule === 'cpu' && r.body.state === 'resolved'));
@@ -84,10 +105,20 @@ test('rules and channels made in the admin: CSRF, validation, firing without a r
   assert.equal((await call('DELETE', '/api/admin/channels/hook')).status, 409, 'used by a rule');
   assert.equal((await call('POST', '/api/admin/channels/hook/test', {})).status, 200);
   const rules = (await call('GET', '/api/admin/rules')).body as unknown as RulesView;
-  assert.deepEqual(rules.rules.map((r) => [r.name, r.source, r.enabled]), [['file-rule', 'file', true], ['cpu', 'admin', false]]);
+  assert.deepEqual(
+    rules.rules.map((r) => [r.name, r.source, r.enabled]),
+    [
+      ['file-rule', 'file', true],
+      ['cpu', 'admin', false],
+    ],
+  );
 
   const audit = (await call('GET', '/api/admin/audit')).body as unknown as AuditEntry[];
-  assert.deepEqual(audit.map((e) => e.action).slice(0, 3), ['test message sent through "hook"', 'rule "cpu" changed (disabled)', 'rule "cpu" changed']);
+  assert.deepEqual(audit.map((e) => e.action).slice(0, 3), [
+    'test message sent through "hook"',
+    'rule "cpu" changed (disabled)',
+    'rule "cpu" changed',
+  ]);
   assert.equal(audit[0]!.address, '127.0.0.1');
   for (const body of everything) assert.ok(!body.includes('s3cret') && !body.includes('file-secret'), `no secret in ${body}`);
 

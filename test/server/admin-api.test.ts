@@ -17,7 +17,12 @@ import type { TestServer } from './test-server';
 const PASSWORD = 'correct horse battery';
 
 interface Client {
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
   csrf: string;
 }
 
@@ -29,7 +34,12 @@ function client(s: TestServer): Client {
     async call(method, path, body, headers = {}) {
       const res = await fetch(s.base + path, {
         method,
-        headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(cookie ? { Cookie: cookie } : {}), ...(c.csrf ? { 'X-CSRF-Token': c.csrf } : {}), ...headers },
+        headers: {
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(cookie ? { Cookie: cookie } : {}),
+          ...(c.csrf ? { 'X-CSRF-Token': c.csrf } : {}),
+          ...headers,
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const set = res.headers.get('set-cookie');
@@ -55,7 +65,11 @@ test('first password through the one-time setup link, then login with safe cooki
   const setup = await admin.call('POST', '/api/admin/setup', { token, password: PASSWORD });
   assert.equal(setup.status, 200);
   const cookie = setup.headers.getSetCookie()[0]!;
-  assert.match(cookie, /probe_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/, 'no Secure flag over plain HTTP');
+  assert.match(
+    cookie,
+    /probe_session=[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    'no Secure flag over plain HTTP',
+  );
   assert.equal((await admin.call('POST', '/api/admin/setup', { token, password: 'another password' })).status, 401, 'the link works once');
 
   const other = client(s);
@@ -84,7 +98,11 @@ test('state changes need the CSRF token, a JSON body and at most 16 KiB', async 
   assert.equal((await admin.call('POST', '/api/admin/nodes', { name: 'x1' })).status, 403, 'no token');
   assert.equal((await admin.call('POST', '/api/admin/nodes', { name: 'x1' }, { 'X-CSRF-Token': 'forged' })).status, 403, 'wrong token');
   admin.csrf = csrf;
-  assert.equal((await admin.call('POST', '/api/admin/nodes', 'name=x1', { 'Content-Type': 'application/x-www-form-urlencoded' })).status, 415, 'a form post from another site is not JSON');
+  assert.equal(
+    (await admin.call('POST', '/api/admin/nodes', 'name=x1', { 'Content-Type': 'application/x-www-form-urlencoded' })).status,
+    415,
+    'a form post from another site is not JSON',
+  );
   assert.equal((await admin.call('POST', '/api/admin/nodes', { name: 'x'.repeat(20_000) })).status, 413);
   assert.equal((await admin.call('POST', '/api/admin/nodes', '{broken')).status, 400);
   const added = await admin.call('POST', '/api/admin/nodes', { name: 'x1', group: 'g', location: 'de' });
@@ -96,7 +114,8 @@ test('state changes need the CSRF token, a JSON body and at most 16 KiB', async 
 test('ten wrong passwords from one address refuse it, even the right one, with Retry-After (more in sign-in-limits.test.ts)', async (t) => {
   const { s } = await signedIn(t);
   const guesser = client(s);
-  for (let i = 0; i < 10; i++) assert.equal((await guesser.call('POST', '/api/admin/login', { password: `guess number ${i}` })).status, 401);
+  for (let i = 0; i < 10; i++)
+    assert.equal((await guesser.call('POST', '/api/admin/login', { password: `guess number ${i}` })).status, 401);
   const locked = await guesser.call('POST', '/api/admin/login', { password: PASSWORD });
   assert.equal(locked.status, 429);
   assert.ok(Number(locked.headers.get('retry-after')) >= 1);
@@ -136,14 +155,24 @@ test('the admin renames, rotates (dropping the live agent at once), silences and
   await fresh.opened;
   fresh.close();
 
-  const silence = await admin.call('POST', '/api/admin/silences', { node: 'web-2', until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'upgrade' });
+  const silence = await admin.call('POST', '/api/admin/silences', {
+    node: 'web-2',
+    until: new Date(Date.now() + 3_600_000).toISOString(),
+    reason: 'upgrade',
+  });
   assert.equal(silence.status, 201);
-  assert.deepEqual(((await admin.call('GET', '/api/admin/silences')).body as unknown as { node: string }[]).map((x) => x.node), ['web-2']);
+  assert.deepEqual(
+    ((await admin.call('GET', '/api/admin/silences')).body as unknown as { node: string }[]).map((x) => x.node),
+    ['web-2'],
+  );
   assert.equal((await admin.call('POST', '/api/admin/silences', { until: 'soon' })).status, 400);
 
   assert.equal((await admin.call('DELETE', `/api/admin/nodes/${id}`)).status, 400, 'removing needs the name as confirmation');
   assert.equal((await admin.call('DELETE', `/api/admin/nodes/${id}?confirm=web-2`)).status, 200);
-  assert.deepEqual((await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name), ['db-1']);
+  assert.deepEqual(
+    (await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name),
+    ['db-1'],
+  );
   assert.equal((await admin.call('GET', '/api/admin/nodes/999')).status, 404);
 });
 
@@ -162,7 +191,10 @@ test('a silence made in the admin mutes a firing alert’s notification (the eve
   const receiver = await startReceiver(t);
   const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
     config.channels = parseChannels({ hook: { type: 'webhook', url: receiver.url } });
-    config.rules = parseRules({ rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 50, for: '0s', notify: ['hook'] }] }, config.channels);
+    config.rules = parseRules(
+      { rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 50, for: '0s', notify: ['hook'] }] },
+      config.channels,
+    );
   });
   const admin = client(s);
   const setup = await admin.call('POST', '/api/admin/setup', { token: s.server.setupUrl!.split('#setup=')[1], password: PASSWORD });
@@ -172,11 +204,29 @@ test('a silence made in the admin mutes a firing alert’s notification (the eve
   t.after(() => agent.close());
   agent.send(helloMessage());
 
-  assert.equal((await admin.call('POST', '/api/admin/silences', { rule: 'cpu-high', node: 'db-1', until: new Date(Date.now() + 3_600_000).toISOString(), reason: 'reindex' })).status, 201);
+  assert.equal(
+    (
+      await admin.call('POST', '/api/admin/silences', {
+        rule: 'cpu-high',
+        node: 'db-1',
+        until: new Date(Date.now() + 3_600_000).toISOString(),
+        reason: 'reindex',
+      })
+    ).status,
+    201,
+  );
   agent.sample(1, [90, 1, 2, 0.1]);
-  const alerts = async () => (await admin.call('GET', '/api/admin/alerts')).body as unknown as { firing: { rule: string; silenced: boolean }[]; recent: { state: string }[] };
+  const alerts = async () =>
+    (await admin.call('GET', '/api/admin/alerts')).body as unknown as {
+      firing: { rule: string; silenced: boolean }[];
+      recent: { state: string }[];
+    };
   await waitFor('firing, silenced', async () => (await alerts()).firing.some((a) => a.rule === 'cpu-high' && a.silenced), 5000);
-  assert.deepEqual((await alerts()).recent.map((e) => e.state), ['firing'], 'the event is recorded');
+  assert.deepEqual(
+    (await alerts()).recent.map((e) => e.state),
+    ['firing'],
+    'the event is recorded',
+  );
   agent.sample(2, [10, 1, 2, 0.1]);
   await waitFor('resolved', async () => (await alerts()).firing.length === 0, 5000);
   await new Promise((r) => setTimeout(r, 300));

@@ -29,14 +29,22 @@ test('node notes and the page set in the admin: applied at once, fields named in
   const bad = await admin.call('PUT', `/api/admin/nodes/${db}/notes`, { expires: 'soon' });
   assert.deepEqual([bad.status, bad.body.code], [400, 'PROBE_ERR_BAD_REQUEST']);
   assert.match(String(bad.body.message), /^"expires" must be a date/);
-  assert.match(String((await admin.call('PUT', `/api/admin/nodes/${db}/notes`, { hidden: true })).body.message), /^"hidden" is not a known setting/);
+  assert.match(
+    String((await admin.call('PUT', `/api/admin/nodes/${db}/notes`, { hidden: true })).body.message),
+    /^"hidden" is not a known setting/,
+  );
   assert.equal((await admin.call('PUT', '/api/admin/nodes/999/notes', {})).status, 404);
   const notes = { price: '$4', billing: 'monthly', expires: '2020-01-31', trafficLimit: '1TB', trafficResetDay: 5, note: 'db' };
   assert.equal((await admin.call('PUT', `/api/admin/nodes/${db}/notes`, notes)).status, 200);
   const nodes = (await admin.call('GET', '/api/nodes')).body as unknown as NodeView[];
-  assert.deepEqual(nodes.find((n) => n.name === 'db-1')!.notes, { price: '$4', billing: 'monthly', expires: '2020-01-31', trafficLimitBytes: 1e12, note: 'db' }, 'on the page at once');
-  const expiry = (await admin.call('POST', '/api/admin/rules/validate', { name: 'renew', kind: 'expiry', days: 7 })).body as unknown as RuleCheckReply;
-  assert.deepEqual(expiry.wouldFire, ['db-1'], 'rules read the admin\'s notes');
+  assert.deepEqual(
+    nodes.find((n) => n.name === 'db-1')!.notes,
+    { price: '$4', billing: 'monthly', expires: '2020-01-31', trafficLimitBytes: 1e12, note: 'db' },
+    'on the page at once',
+  );
+  const expiry = (await admin.call('POST', '/api/admin/rules/validate', { name: 'renew', kind: 'expiry', days: 7 }))
+    .body as unknown as RuleCheckReply;
+  assert.deepEqual(expiry.wouldFire, ['db-1'], "rules read the admin's notes");
 
   assert.deepEqual(await notesOf(fileNode), { source: 'file', notes: { price: '$5', trafficResetDay: 3 } });
   assert.equal((await admin.call('PUT', `/api/admin/nodes/${fileNode}/notes`, { price: '$1' })).status, 409, 'the file wins');

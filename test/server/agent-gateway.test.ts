@@ -20,7 +20,13 @@ test('unknown, missing and malformed keys get 401 before the upgrade', async (t)
   }
   const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(`${s.base}/ws/agent`, {
-      headers: { Authorization: 'Bearer nope', Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      headers: {
+        Authorization: 'Bearer nope',
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      },
     });
     req.on('response', (res) => {
       let body = '';
@@ -121,7 +127,7 @@ test('bad messages get PROBE_ERR_* errors and touch nothing else', async (t) => 
   good.sample(1, [50, 1, 2, 3], ts - 1000);
   await waitFor('good agent still acked', () => good.of('ack').some((a) => a.seq === 1));
 
-  bad.send('"' + 'x'.repeat(70 * 1024) + '"');
+  bad.send(`"${'x'.repeat(70 * 1024)}"`);
   await waitFor('oversized frame closes with 1009', () => bad.closeCode === 1009);
 
   good.sample(2, [51, 1, 2, 3], ts);
@@ -175,7 +181,10 @@ test('rotating or removing a node through the CLI path disconnects its live agen
   await goneAgent.opened;
   removeNode(store, 'gone-2');
   await waitFor('removed node agent closed', () => goneAgent.closeCode === 4001, 5000);
-  await waitFor('removed node gone from /api/nodes', async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`)).some((n) => n.name === 'gone-2'));
+  await waitFor(
+    'removed node gone from /api/nodes',
+    async () => !(await getJson<NodeView[]>(`${s.base}/api/nodes`)).some((n) => n.name === 'gone-2'),
+  );
 });
 
 test('when the database falls behind, agents are told to come back (1013) and nothing is acked past what is stored', async (t) => {
@@ -185,7 +194,10 @@ test('when the database falls behind, agents are told to come back (1013) and no
   for (let seq = 1; seq <= 4; seq++) agent.sample(seq, [seq, 1, 1, 1], ts + seq * 1000);
   await waitFor('closed with 1013', () => agent.closeCode === 1013);
   assert.equal(agent.of('error').at(-1)!.code, 'PROBE_ERR_BUSY');
-  assert.ok(agent.of('ack').every((a) => a.seq <= 2), `acks: ${JSON.stringify(agent.of('ack'))}`);
+  assert.ok(
+    agent.of('ack').every((a) => a.seq <= 2),
+    `acks: ${JSON.stringify(agent.of('ack'))}`,
+  );
 });
 
 test('behind a trusted proxy, failed authentications count per forwarded client address', async (t) => {
@@ -193,7 +205,9 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
   const key = s.addNode('behind-proxy');
   const attempt = (k: string, forwardedFor: string) =>
     new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${s.ws}/ws/agent`, { headers: { Authorization: `Bearer ${k}`, 'X-Forwarded-For': `203.0.113.9, ${forwardedFor}` } });
+      const ws = new WebSocket(`${s.ws}/ws/agent`, {
+        headers: { Authorization: `Bearer ${k}`, 'X-Forwarded-For': `203.0.113.9, ${forwardedFor}` },
+      });
       ws.on('open', () => (ws.terminate(), resolve(101)));
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
       ws.on('error', () => undefined);
@@ -208,12 +222,23 @@ test('behind a trusted proxy, failed authentications count per forwarded client 
 test('bad keys from one address never refuse valid keys from it (a NAT or a proxy in front of many agents); the bad ones stay refused', async (t) => {
   const s = await startTestServer(t);
   const key = s.addNode('behind-nat');
-  const status = (agent: TestAgent) => agent.opened.then(() => (agent.close(), 101), (err: Error) => Number(/HTTP (\d+)/.exec(err.message)?.[1]));
+  const status = (agent: TestAgent) =>
+    agent.opened.then(
+      () => (agent.close(), 101),
+      (err: Error) => Number(/HTTP (\d+)/.exec(err.message)?.[1]),
+    );
   const guesses = await Promise.all(Array.from({ length: 22 }, (_, i) => status(new TestAgent(s.ws, `pk_guess-${i}`, '127.0.0.2'))));
-  assert.ok(guesses.every((x) => x === 401 || x === 429), guesses.join(' '));
+  assert.ok(
+    guesses.every((x) => x === 401 || x === 429),
+    guesses.join(' '),
+  );
   assert.equal(await status(new TestAgent(s.ws, 'pk_another', '127.0.0.2')), 429);
   assert.equal(await status(new TestAgent(s.ws, key, '127.0.0.2')), 101, 'the valid key from the same address');
-  assert.equal(await status(new TestAgent(s.ws, 'pk_after-a-valid-one', '127.0.0.2')), 429, 'a valid key does not clear the count of bad ones');
+  assert.equal(
+    await status(new TestAgent(s.ws, 'pk_after-a-valid-one', '127.0.0.2')),
+    429,
+    'a valid key does not clear the count of bad ones',
+  );
   assert.equal(await status(new TestAgent(s.ws, 'pk_elsewhere', '127.0.0.3')), 401);
 });
 
@@ -231,7 +256,10 @@ test('acks on the clock: the first at once, then at most one per interval, namin
   assert.equal(agent.of('ack').length, 1, 'committed 900 ms after the first ack: held');
   await g.clock.advance(100 + ACK_SWEEP_MS);
   await waitFor('one coalesced ack', () => agent.of('ack').length === 2);
-  assert.deepEqual(agent.of('ack').map((a) => a.seq), [1, 3]);
+  assert.deepEqual(
+    agent.of('ack').map((a) => a.seq),
+    [1, 3],
+  );
 });
 
 test('samples are the heartbeat: an agent silent for two intervals is cut, its held ack first, and its node shown offline; one that talks stays', async (t) => {

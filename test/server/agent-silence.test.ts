@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HELLO_TIMEOUT_MS, SILENCE_SLACK_MS, SILENCE_SWEEP_MS, SilenceWatch, allowedSilenceMs } from '../../src/server/agents/agent-silence';
+import {
+  HELLO_TIMEOUT_MS,
+  SILENCE_SLACK_MS,
+  SILENCE_SWEEP_MS,
+  SilenceWatch,
+  allowedSilenceMs,
+} from '../../src/server/agents/agent-silence';
 import type { Heard } from '../../src/server/agents/agent-silence';
 import { ManualClock } from '../manual-clock';
 
@@ -12,16 +18,29 @@ test('an agent may be silent two intervals plus the slack; before hello, the hel
   const now = 100_000;
   assert.equal(allowedSilenceMs({ lastMessageAt: 0, intervalMs: 500, helloAt: 0, revoked: false }, now, 0), 2 * 500 + SILENCE_SLACK_MS);
   assert.equal(allowedSilenceMs({ lastMessageAt: 0, intervalMs: null, helloAt: 0, revoked: false }, now), HELLO_TIMEOUT_MS);
-  assert.equal(allowedSilenceMs({ lastMessageAt: 0, intervalMs: 500, helloAt: now - 2999, revoked: false }, now, 3000), 3000, 'within the grace');
+  assert.equal(
+    allowedSilenceMs({ lastMessageAt: 0, intervalMs: 500, helloAt: now - 2999, revoked: false }, now, 3000),
+    3000,
+    'within the grace',
+  );
   assert.equal(allowedSilenceMs({ lastMessageAt: 0, intervalMs: 500, helloAt: now - 3000, revoked: false }, now, 3000), 2000, 'after it');
-  assert.equal(allowedSilenceMs({ lastMessageAt: 0, intervalMs: 60_000, helloAt: now, revoked: false }, now, 3000), 121_000, 'a long interval outlasts the grace');
+  assert.equal(
+    allowedSilenceMs({ lastMessageAt: 0, intervalMs: 60_000, helloAt: now, revoked: false }, now, 3000),
+    121_000,
+    'a long interval outlasts the grace',
+  );
 });
 
 function watch(t: { after(fn: () => unknown): void }, graceMs = 0) {
   const clock = new ManualClock();
   const conns: Heard[] = [];
   const silent: [Heard, number][] = [];
-  const w = new SilenceWatch(clock, () => conns, (conn, ms) => silent.push([conn, ms]), graceMs);
+  const w = new SilenceWatch(
+    clock,
+    () => conns,
+    (conn, ms) => silent.push([conn, ms]),
+    graceMs,
+  );
   t.after(() => w.close());
   const add = (intervalMs: number | null) => {
     const conn: Heard = { lastMessageAt: clock.now(), intervalMs, helloAt: intervalMs === null ? 0 : clock.now(), revoked: false };
@@ -66,7 +85,12 @@ test('a sweep that comes late (this process was stalled) blames nobody; the next
   const clock = new ManualClock();
   const quiet: Heard = { lastMessageAt: clock.now(), intervalMs: 500, helloAt: clock.now(), revoked: false };
   const silent: Heard[] = [];
-  const w = new SilenceWatch(clock, () => [quiet], (conn) => silent.push(conn), 0);
+  const w = new SilenceWatch(
+    clock,
+    () => [quiet],
+    (conn) => silent.push(conn),
+    0,
+  );
   t.after(() => w.close());
   // Sweeps called by hand: the manual clock would fire the missed ones at once, as Node's timers do not.
   clock.set(clock.now() + 10_000);

@@ -37,7 +37,12 @@ export async function agentsOnClock(t: { after(fn: () => unknown): void }, optio
   /** Waits until the server has queued `n` samples not yet committed. */
   const received = (n: number) => waitFor(`${n} samples queued`, () => queue.length >= n);
   return {
-    clock, store, hub, queue, gateway, received,
+    clock,
+    store,
+    hub,
+    queue,
+    gateway,
+    received,
     /** A new node's agent, welcomed after its hello. */
     async connect(name: string, hello: Partial<HelloMessage> = {}): Promise<TestAgent> {
       const agent = new TestAgent(url, addNode(store, name, '', '', clock.now()).key);

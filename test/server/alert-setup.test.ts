@@ -17,15 +17,33 @@ import { setLogLevel } from '../../src/util/log';
 test('file and admin rules and channels: precedence, enabled, applied to the sinks, broken entries skipped', (t) => {
   const store = createMemoryStore();
   const channels = parseChannels({ ops: { type: 'webhook', url: 'http://127.0.0.1:9/file' } });
-  const rules = parseRules({ rules: [{ name: 'cpu', metric: 'cpu', op: '>', threshold: 90, notify: ['ops'] }, { name: 'quota', kind: 'traffic', percent: [80, 90] }] }, channels);
-  store.putSetting('admin.channels', JSON.stringify({ ops: { type: 'webhook', url: 'http://127.0.0.1:9/admin' }, broken: { type: 'slack', url: 'not a url https://hooks.example/T0/secret-path' } }));
+  const rules = parseRules(
+    {
+      rules: [
+        { name: 'cpu', metric: 'cpu', op: '>', threshold: 90, notify: ['ops'] },
+        { name: 'quota', kind: 'traffic', percent: [80, 90] },
+      ],
+    },
+    channels,
+  );
+  store.putSetting(
+    'admin.channels',
+    JSON.stringify({
+      ops: { type: 'webhook', url: 'http://127.0.0.1:9/admin' },
+      broken: { type: 'slack', url: 'not a url https://hooks.example/T0/secret-path' },
+    }),
+  );
   const seen: { rules: Rule[][]; channels: Record<string, Channel>[] } = { rules: [], channels: [] };
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
   t.after(() => (process.stderr.write = write));
   setLogLevel('warn');
-  const setup = new AlertSetup(store, { rules, channels }, { rules: (r) => seen.rules.push([...r]), channels: (c) => seen.channels.push(c) });
+  const setup = new AlertSetup(
+    store,
+    { rules, channels },
+    { rules: (r) => seen.rules.push([...r]), channels: (c) => seen.channels.push(c) },
+  );
   assert.equal((setup.channels().ops as { url: string }).url, 'http://127.0.0.1:9/file', 'the file wins');
   assert.deepEqual(Object.keys(setup.channels()), ['ops'], 'the broken one is skipped');
   assert.ok(lines.some((l) => l.includes('admin channel skipped')));
@@ -37,7 +55,11 @@ test('file and admin rules and channels: precedence, enabled, applied to the sin
     { name: 'mem', metric: 'memUsedBytes', op: '>', threshold: 1, notify: ['ops'] },
     { name: 'off', kind: 'offline', enabled: false },
   ]);
-  assert.deepEqual(seen.rules.at(-1)!.map((r) => r.name), ['cpu', 'quota@80', 'quota@90', 'mem'], 'file rules first, the file wins, disabled left out');
+  assert.deepEqual(
+    seen.rules.at(-1)!.map((r) => r.name),
+    ['cpu', 'quota@80', 'quota@90', 'mem'],
+    'file rules first, the file wins, disabled left out',
+  );
   assert.equal((seen.rules.at(-1)![0] as { threshold: number }).threshold, 90);
   assert.equal(seen.channels.length, 1);
 });

@@ -146,15 +146,22 @@ test('the bad-input battery: the server survives each and keeps serving', async 
     const agent = new TestAgent(s.ws, victimKey);
     await agent.opened;
     agent.send(helloMessage());
-    agent.send('{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)); // 60 KB, under the size limit
+    agent.send(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`); // 60 KB, under the size limit
     await waitFor('nesting refused', () => agent.of('error').length >= 1);
     assert.match(agent.of('error')[0]!.code, /^PROBE_ERR_(BAD_MESSAGE|UNKNOWN_TYPE)$/);
     agent.send('{"type":"sample","seq":1,"ts":1,"values":[NaN,1,2,3]}');
+    // biome-ignore lint/correctness/noPrecisionLoss: 1e999 is the point: a number JSON cannot hold
     agent.send(JSON.stringify({ type: 'sample', seq: 2, ts: Date.now(), values: [1e999, 1, 2, 3] }).replace('null', '1e999'));
     agent.send(JSON.stringify({ type: 'sample', seq: 3, ts: Date.now() + 86_400_000, values: [1, 2, 3, 4] }));
     agent.send(JSON.stringify({ type: 'sample', seq: 4, ts: Date.now() - 3 * 366 * 86_400_000, values: [1, 2, 3, 4] }));
     await waitFor('four more refusals', () => agent.of('error').length >= 5);
-    assert.deepEqual(agent.of('error').slice(1).map((e) => e.code), ['PROBE_ERR_BAD_MESSAGE', 'PROBE_ERR_BAD_MESSAGE', 'PROBE_ERR_CLOCK_SKEW', 'PROBE_ERR_CLOCK_SKEW']);
+    assert.deepEqual(
+      agent
+        .of('error')
+        .slice(1)
+        .map((e) => e.code),
+      ['PROBE_ERR_BAD_MESSAGE', 'PROBE_ERR_BAD_MESSAGE', 'PROBE_ERR_CLOCK_SKEW', 'PROBE_ERR_CLOCK_SKEW'],
+    );
     const ts = Math.floor(Date.now() / 1000) * 1000 - 5000;
     agent.sample(9, [1, 1e308, 1, 1], ts);
     await waitFor('out of range refused', () => agent.of('error').length >= 6);
@@ -164,11 +171,20 @@ test('the bad-input battery: the server survives each and keeps serving', async 
     agent.sample(11, [7, 1, 1, 1], ts + 1000);
     await waitFor('acked', () => agent.of('ack').some((a) => a.seq === 11));
     agent.close();
-    const history = await getJson<HistoryAnswer>(`${s.base}/api/nodes/2/history?from=${ts - 1}&to=${ts + 1500}&metrics=${SCHEMA.join(',')}`);
+    const history = await getJson<HistoryAnswer>(
+      `${s.base}/api/nodes/2/history?from=${ts - 1}&to=${ts + 1500}&metrics=${SCHEMA.join(',')}`,
+    );
     const cpu = (history.cpu as (number | null)[]).filter((v) => v !== null);
     assert.deepEqual(cpu, [-5, 7], 'the first of two samples at the same time is kept');
-    assert.deepEqual((history.memUsedBytes as (number | null)[]).filter((v) => v !== null), [1e300, 1], 'huge numbers round-trip');
-    assert.deepEqual((history.memTotalBytes as (number | null)[]).filter((v) => v !== null), [-1e300, 1]);
+    assert.deepEqual(
+      (history.memUsedBytes as (number | null)[]).filter((v) => v !== null),
+      [1e300, 1],
+      'huge numbers round-trip',
+    );
+    assert.deepEqual(
+      (history.memTotalBytes as (number | null)[]).filter((v) => v !== null),
+      [-1e300, 1],
+    );
     await stillServes(s, healthy, ++seq);
   });
 

@@ -30,7 +30,11 @@ async function selfSigned(t: Parameters<typeof tempDir>[0]): Promise<{ url: stri
   const dir = tempDir(t, 'probe-cert-');
   const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
   const made = Date.now();
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
+    { stdio: 'pipe' },
+  );
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('hello from the site'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(resolve)));
@@ -48,7 +52,11 @@ async function closedPort(): Promise<number> {
 
 /** An admin session on the server (the first password through its setup link). */
 async function adminCookie(base: string, setupUrl: string): Promise<string> {
-  const res = await fetch(`${base}/api/admin/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: setupUrl.split('#setup=')[1], password: 'a long enough password' }) });
+  const res = await fetch(`${base}/api/admin/setup`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: setupUrl.split('#setup=')[1], password: 'a long enough password' }),
+  });
   assert.equal(res.status, 200);
   return res.headers.getSetCookie()[0]!.split(';')[0]!;
 }
@@ -68,16 +76,30 @@ test('GET /api/checks: real checks of real loopback servers, uptime, history, hi
       { name: 'Names', type: 'dns', host: 'www.example.test', expect: '192.0.2.10', resolver: dns.address, interval: '5s' },
     ]);
     config.channels = parseChannels({ hook: { type: 'webhook', url: receiver.url } });
-    config.rules = parseRules({ rules: [
-      { name: 'service-down', kind: 'check', for: '0s', notify: ['hook'] },
-      { name: 'cert-soon', kind: 'cert', within: '14d', checks: ['Site'], notify: ['hook'] },
-    ] }, config.channels, new Set(config.checks.map((c) => c.name)));
+    config.rules = parseRules(
+      {
+        rules: [
+          { name: 'service-down', kind: 'check', for: '0s', notify: ['hook'] },
+          { name: 'cert-soon', kind: 'cert', within: '14d', checks: ['Site'], notify: ['hook'] },
+        ],
+      },
+      config.channels,
+      new Set(config.checks.map((c) => c.name)),
+    );
   });
   const guest = await waitFor('every visible check run', async () => {
     const answer = (await (await fetch(`${s.base}/api/checks`)).json()) as ChecksAnswer;
     return answer.checks.every((c) => c.up !== null) ? answer : null;
   });
-  assert.deepEqual(guest.checks.map((c) => [c.name, c.type, c.group, c.up]), [['Site', 'https', 'Web', true], ['Loopback', 'icmp', '', true], ['Names', 'dns', '', true]], 'the hidden check is not for guests');
+  assert.deepEqual(
+    guest.checks.map((c) => [c.name, c.type, c.group, c.up]),
+    [
+      ['Site', 'https', 'Web', true],
+      ['Loopback', 'icmp', '', true],
+      ['Names', 'dns', '', true],
+    ],
+    'the hidden check is not for guests',
+  );
   const [siteView] = guest.checks;
   assert.ok(Math.abs(siteView!.certExpiresAt! - (site.made + 5 * DAY)) < 60_000, 'the certificate expires in 5 days');
   assert.equal(siteView!.uptime['24h'], 1);
@@ -97,12 +119,18 @@ test('GET /api/checks: real checks of real loopback servers, uptime, history, hi
   // A second run of each, so that an alert sent twice would show.
   await waitFor('history of two runs', async () => {
     const history = (await (await fetch(`${s.base}/api/checks/${siteView!.id}/history?range=1h`)).json()) as HistoryAnswer;
-    return (history.up as (number | null)[]).filter((v) => v === 1).length >= 1 && history.stepMs > 0 && Array.isArray(history.cert_days) ? history : null;
+    return (history.up as (number | null)[]).filter((v) => v === 1).length >= 1 && history.stepMs > 0 && Array.isArray(history.cert_days)
+      ? history
+      : null;
   });
-  await waitFor('second runs', async () => {
-    const answer = (await (await fetch(`${s.base}/api/checks`, { headers: { Cookie: cookie } })).json()) as ChecksAnswer;
-    return answer.checks.every((c) => c.checkedAt! >= Date.now() - 4000 && c.checkedAt! > guest.checks[0]!.checkedAt! + 4000);
-  }, 15_000);
+  await waitFor(
+    'second runs',
+    async () => {
+      const answer = (await (await fetch(`${s.base}/api/checks`, { headers: { Cookie: cookie } })).json()) as ChecksAnswer;
+      return answer.checks.every((c) => c.checkedAt! >= Date.now() - 4000 && c.checkedAt! > guest.checks[0]!.checkedAt! + 4000);
+    },
+    15_000,
+  );
   const sent = receiver.requests.map((r) => `${r.body.rule} ${r.body.state} ${r.body.node}`).sort();
   assert.deepEqual(sent, ['cert-soon firing Site', 'service-down firing Closed'], 'each alert fired once');
   const cert = receiver.requests.find((r) => r.body.rule === 'cert-soon')!.body;

@@ -40,7 +40,11 @@ test('results are stored per check; uptime over 24 h, 7 d, 30 d and per day; the
   const answers = (check: Check, now: number) =>
     check.name === 'web' && now < start + 2 * 3_600_000
       ? { up: false, latencyMs: null, error: 'connection refused' }
-      : { up: true, latencyMs: 12.5, ...(check.type === 'https' && { cert: { expiresAt: now + 5 * DAY, issuer: 'CN=test', verified: false } }) };
+      : {
+          up: true,
+          latencyMs: 12.5,
+          ...(check.type === 'https' && { cert: { expiresAt: now + 5 * DAY, issuer: 'CN=test', verified: false } }),
+        };
   const seen: string[] = [];
   const checks = service(store, clock, answers, seen);
   checks.start();
@@ -69,13 +73,21 @@ test('results are stored per check; uptime over 24 h, 7 d, 30 d and per day; the
   const history = checks.history(web!.id, new URLSearchParams('range=24h'), 'guest', DEFAULT_RETENTION)!;
   const up = history.up as (number | null)[];
   assert.ok(up.includes(0) && up.includes(1) && Array.isArray(history.latency_ms) && Array.isArray(history.cert_days));
-  assert.equal(checks.history(db!.id, new URLSearchParams('range=24h'), 'guest', DEFAULT_RETENTION), null, 'a hidden check has no history for guests');
+  assert.equal(
+    checks.history(db!.id, new URLSearchParams('range=24h'), 'guest', DEFAULT_RETENTION),
+    null,
+    'a hidden check has no history for guests',
+  );
   assert.equal(checks.history(999, new URLSearchParams('range=24h'), 'admin', DEFAULT_RETENTION), null);
 
   await checks.stop();
   const again = service(store, clock, answers);
   const restored = again.list('guest').checks[0]!;
-  assert.deepEqual([restored.id, restored.up, restored.latencyMs], [web!.id, true, 12.5], 'a restart shows the stored latest result before the first run');
+  assert.deepEqual(
+    [restored.id, restored.up, restored.latencyMs],
+    [web!.id, true, 12.5],
+    'a restart shows the stored latest result before the first run',
+  );
   assert.ok(Math.abs(restored.certExpiresAt! - (now + 5 * DAY)) < 60_000);
 });
 
@@ -87,10 +99,19 @@ test('guests see neither hidden checks nor targets and errors', async (t) => {
   t.after(() => checks.stop());
   await flush();
   const guest = checks.list('guest').checks;
-  assert.deepEqual(guest.map((c) => c.name), ['web']);
+  assert.deepEqual(
+    guest.map((c) => c.name),
+    ['web'],
+  );
   assert.equal(guest[0]!.up, false);
   assert.deepEqual([guest[0]!.target, guest[0]!.error, guest[0]!.hidden], [undefined, undefined, undefined]);
   const admin = checks.list('admin').checks;
-  assert.deepEqual(admin.map((c) => [c.name, c.hidden, c.error]), [['web', false, 'connect ECONNREFUSED 10.0.0.2:5432'], ['db', true, 'connect ECONNREFUSED 10.0.0.2:5432']]);
+  assert.deepEqual(
+    admin.map((c) => [c.name, c.hidden, c.error]),
+    [
+      ['web', false, 'connect ECONNREFUSED 10.0.0.2:5432'],
+      ['db', true, 'connect ECONNREFUSED 10.0.0.2:5432'],
+    ],
+  );
   assert.equal(admin[1]!.target, '10.0.0.2:5432');
 });

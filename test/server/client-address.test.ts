@@ -20,7 +20,11 @@ test('X-Forwarded-For from a client that is not a trusted proxy is ignored: rota
   await admin.signIn();
   assert.equal((await admin.call('PUT', '/api/admin/page', { mode: 'password', password: PAGE_PASSWORD })).status, 200);
   const guess = (from: string, forwardedFor: string, i: number) =>
-    httpFrom(s.base, 'POST', '/api/access', { from, body: { password: `guess number ${i}` }, headers: { 'X-Forwarded-For': forwardedFor, 'X-Forwarded-Proto': 'https' } });
+    httpFrom(s.base, 'POST', '/api/access', {
+      from,
+      body: { password: `guess number ${i}` },
+      headers: { 'X-Forwarded-For': forwardedFor, 'X-Forwarded-Proto': 'https' },
+    });
 
   const direct: number[] = [];
   for (let i = 0; i < 12; i++) direct.push((await guess('127.0.0.1', `198.51.100.${i}`, i)).status);
@@ -34,17 +38,33 @@ test('X-Forwarded-For from a client that is not a trusted proxy is ignored: rota
   // A proxy chain: entries written by trusted proxies are skipped.
   assert.equal((await guess('127.0.0.2', '203.0.113.5, 127.0.0.2', 0)).status, 429);
 
-  const unlocked = await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.1', body: { password: PAGE_PASSWORD }, headers: { 'X-Forwarded-For': '192.0.2.1', 'X-Forwarded-Proto': 'https' } });
+  const unlocked = await httpFrom(s.base, 'POST', '/api/access', {
+    from: '127.0.0.1',
+    body: { password: PAGE_PASSWORD },
+    headers: { 'X-Forwarded-For': '192.0.2.1', 'X-Forwarded-Proto': 'https' },
+  });
   assert.equal(unlocked.status, 429, 'still the direct address');
-  const viaProxy = await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.2', body: { password: PAGE_PASSWORD }, headers: { 'X-Forwarded-For': '192.0.2.1', 'X-Forwarded-Proto': 'https' } });
+  const viaProxy = await httpFrom(s.base, 'POST', '/api/access', {
+    from: '127.0.0.2',
+    body: { password: PAGE_PASSWORD },
+    headers: { 'X-Forwarded-For': '192.0.2.1', 'X-Forwarded-Proto': 'https' },
+  });
   assert.equal(viaProxy.status, 200);
   assert.match(String(viaProxy.headers['set-cookie']), /; Secure/, 'X-Forwarded-Proto believed from the proxy');
 });
 
 test('server.trustedProxies takes addresses and CIDR ranges, and refuses anything else with PROBE_ERR_CONFIG', () => {
   assert.deepEqual(loadConfig().server.trustedProxies, ['127.0.0.0/8', '::1'], 'loopback by default');
-  assert.deepEqual(loadConfig({ env: { PROBE_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.0.2.7' } }).server.trustedProxies, ['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+  assert.deepEqual(loadConfig({ env: { PROBE_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,192.0.2.7' } }).server.trustedProxies, [
+    '10.0.0.0/8',
+    'fd00::/8',
+    '192.0.2.7',
+  ]);
   for (const bad of ['10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/8', '::1/129']) {
-    assert.throws(() => loadConfig({ env: { PROBE_TRUSTED_PROXIES: bad } }), (err: Error & { code?: string }) => err.code === 'PROBE_ERR_CONFIG' && err.message.includes(bad), bad);
+    assert.throws(
+      () => loadConfig({ env: { PROBE_TRUSTED_PROXIES: bad } }),
+      (err: Error & { code?: string }) => err.code === 'PROBE_ERR_CONFIG' && err.message.includes(bad),
+      bad,
+    );
   }
 });

@@ -90,11 +90,14 @@ test('a hello stamp starts over: a clock stepped back while the node was away is
   assert.equal(clock.offsetMs, HOUR + 5);
 });
 
-test('the samples before a step back is confirmed keep their order: stamped on arrival, not on older samples\' times', () => {
+test("the samples before a step back is confirmed keep their order: stamped on arrival, not on older samples' times", () => {
   const clock = new ClockOffset();
   const at: number[] = [];
   for (let i = 0; i < 10; i++) at.push(clock.take(i, T0 + i * 1000, T0 + i * 1000 + 30));
   for (let i = 10; i < 14; i++) at.push(clock.take(i, T0 + i * 1000 - HOUR, T0 + i * 1000 + 30));
   for (let i = 1; i < at.length; i++) assert.ok(at[i]! > at[i - 1]!, `sample ${i} after sample ${i - 1}`);
-  assert.ok(at.every((a, i) => Math.abs(a - (T0 + i * 1000)) <= 60), 'each within the delay of its true time');
+  assert.ok(
+    at.every((a, i) => Math.abs(a - (T0 + i * 1000)) <= 60),
+    'each within the delay of its true time',
+  );
 });

@@ -22,7 +22,11 @@ function stored(s: TestServer, name: string): { ts: number; cpu: number }[] {
   }
 }
 
-for (const [label, skew] of [['an hour ahead', HOUR], ['ten minutes behind', -10 * 60_000], ['three days behind', -72 * HOUR]] as const) {
+for (const [label, skew] of [
+  ['an hour ahead', HOUR],
+  ['ten minutes behind', -10 * 60_000],
+  ['three days behind', -72 * HOUR],
+] as const) {
   test(`a node ${label}: every sample taken, stored at the server's time, shown live`, async (t) => {
     const s = await startTestServer(t);
     const agent = await helloAgent(t, s, 'skewed', { ts: Date.now() + skew });
@@ -34,7 +38,7 @@ for (const [label, skew] of [['an hour ahead', HOUR], ['ten minutes behind', -10
     }
     await waitFor('all acked', () => agent.of('ack').some((a) => a.seq === 5));
     assert.deepEqual(agent.of('error'), [], 'nothing refused');
-    const view = await (await fetch(`${s.base}/api/nodes`)).json() as { name: string; values: { cpu?: number }; lastSeen: number }[];
+    const view = (await (await fetch(`${s.base}/api/nodes`)).json()) as { name: string; values: { cpu?: number }; lastSeen: number }[];
     const node = view.find((n) => n.name === 'skewed')!;
     assert.equal(node.values.cpu, 5, 'the live value is the newest sample');
     assert.ok(Math.abs(node.lastSeen - Date.now()) < 5000, `last seen now, not ${label}`);
@@ -42,7 +46,9 @@ for (const [label, skew] of [['an hour ahead', HOUR], ['ten minutes behind', -10
       const r = stored(s, 'skewed');
       return r.length === 5 ? r : null;
     });
-    rows.forEach((row, i) => assert.ok(Math.abs(row.ts - sentAt[i]!) < 2000, `sample ${i + 1} stored at the server's time (off by ${row.ts - sentAt[i]!} ms)`));
+    rows.forEach((row, i) =>
+      assert.ok(Math.abs(row.ts - sentAt[i]!) < 2000, `sample ${i + 1} stored at the server's time (off by ${row.ts - sentAt[i]!} ms)`),
+    );
     // The admin sees how far off the clock is (what to add to the node's stamps); guests do not.
     const admin = client(s);
     await admin.signIn();
@@ -67,7 +73,11 @@ test('a node clock stepped back an hour mid-run (NTP): nothing lost, nothing dou
     const r = stored(s, 'stepped');
     return r.length >= 12 ? r : null;
   });
-  assert.deepEqual(rows.map((r) => r.cpu).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'each sample once');
+  assert.deepEqual(
+    rows.map((r) => r.cpu).sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    'each sample once',
+  );
   const last = rows.filter((r) => r.cpu >= 10);
   for (const r of last) assert.ok(Math.abs(r.ts - Date.now()) < 10_000, 'samples after the step confirmed are at the server time');
 });

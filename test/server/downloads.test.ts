@@ -21,7 +21,15 @@ test('downloads whose client stops reading are cut after a window under the mini
   const file = path.join(tempDir(t), 'probe');
   const bytes = Buffer.alloc(SIZE, 7);
   writeFileSync(file, bytes);
-  const exe: Executable = { name: 'probe', platform: 'linux-x64', path: file, size: SIZE, sha256: createHash('sha256').update(bytes).digest('hex'), gz: null, xz: null };
+  const exe: Executable = {
+    name: 'probe',
+    platform: 'linux-x64',
+    path: file,
+    size: SIZE,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    gz: null,
+    xz: null,
+  };
   const routes = downloadRoutes({ maxDownloads: 2, stallWindowMs: 400, minBytesPerSec: 1024 * 1024, perAddress: 2 }, async () => [exe]);
   const server = createServer((req, res) => void routes(req, res, req.url ?? '/', 'http://127.0.0.1'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -49,10 +57,15 @@ test('downloads whose client stops reading are cut after a window under the mini
   assert.equal(((await busy.json()) as { code: string }).code, 'PROBE_ERR_BUSY');
 
   const started = Date.now();
-  const whole = await waitFor('a slot free again', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/download/probe`);
-    return res.status === 200 ? Buffer.from(await res.arrayBuffer()) : null;
-  }, 10_000, 50);
+  const whole = await waitFor(
+    'a slot free again',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/download/probe`);
+      return res.status === 200 ? Buffer.from(await res.arrayBuffer()) : null;
+    },
+    10_000,
+    50,
+  );
   assert.ok(Date.now() - started < 5000, `a slot was free again after ${Date.now() - started} ms`);
   assert.equal(whole.length, SIZE, 'a client that reads gets the whole file');
 
@@ -66,7 +79,15 @@ test('one client address gets at most perAddress downloads at once; others still
   const file = path.join(tempDir(t), 'probe');
   const bytes = Buffer.alloc(SIZE, 7);
   writeFileSync(file, bytes);
-  const exe: Executable = { name: 'probe', platform: 'linux-x64', path: file, size: SIZE, sha256: createHash('sha256').update(bytes).digest('hex'), gz: null, xz: null };
+  const exe: Executable = {
+    name: 'probe',
+    platform: 'linux-x64',
+    path: file,
+    size: SIZE,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    gz: null,
+    xz: null,
+  };
   const routes = downloadRoutes({ maxDownloads: 8, stallWindowMs: 60_000, minBytesPerSec: 1, perAddress: 2 }, async () => [exe]);
   // Client addresses as a trusted proxy would name them (loopback itself is exempt).
   const server = createServer((req, res) => void routes(req, res, req.url ?? '/', 'http://127.0.0.1', String(req.headers['x-from'])));

@@ -27,7 +27,14 @@ test('forecasts over HTTP: dates from stored history, reasons, guests and hidden
     const store = openSqliteStore(config.server.data);
     try {
       for (const name of ['filling', 'young', 'secret']) ids[name] = addNode(store, name, '', '', now - 6 * DAY).node.id;
-      const extra = { memUsedBytes: 2 * GiB, memTotalBytes: 8 * GiB, swapUsedBytes: 0, swapTotalBytes: 0, netRxBytesPerSec: 1e5, netTxBytesPerSec: 1e5 };
+      const extra = {
+        memUsedBytes: 2 * GiB,
+        memTotalBytes: 8 * GiB,
+        swapUsedBytes: 0,
+        swapTotalBytes: 0,
+        netRxBytesPerSec: 1e5,
+        netTxBytesPerSec: 1e5,
+      };
       // 50 → 70 GiB of 100 in 5 days: 30 GiB left at 4 GiB a day, full in ~7.5 days.
       writeDiskHistory(store, ids.filling!, { until, days: 5, startBytes: 50 * GiB, perDayBytes: 4 * GiB, totalBytes: 100 * GiB, extra });
       writeDiskHistory(store, ids.young!, { until, days: 1, startBytes: 50 * GiB, perDayBytes: 4 * GiB, totalBytes: 100 * GiB, extra });
@@ -53,7 +60,11 @@ test('forecasts over HTTP: dates from stored history, reasons, guests and hidden
   const memory = filling.body.items.find((i) => i.metric === 'memory')!;
   assert.equal(memory.fullAt, null, 'flat memory: no date');
   assert.match(memory.reason!, /not growing|needs|noise/);
-  assert.equal(filling.body.items.some((i) => i.metric === 'swap'), false, 'no swap, no swap forecast');
+  assert.equal(
+    filling.body.items.some((i) => i.metric === 'swap'),
+    false,
+    'no swap, no swap forecast',
+  );
   const traffic = filling.body.items.find((i) => i.metric === 'traffic')!;
   assert.equal(traffic.capacityBytes, 1000 * GiB, 'the traffic quota from nodes.<name>.trafficLimit');
 
@@ -61,7 +72,11 @@ test('forecasts over HTTP: dates from stored history, reasons, guests and hidden
   const youngRoot = young.body.items.find((i) => i.mount === '/')!;
   assert.equal(youngRoot.fullAt, null);
   assert.match(youngRoot.reason!, /^needs 3 days of data, has 2\d h/);
-  assert.equal(young.body.items.some((i) => i.metric === 'traffic'), false, 'no quota, no traffic forecast');
+  assert.equal(
+    young.body.items.some((i) => i.metric === 'traffic'),
+    false,
+    'no quota, no traffic forecast',
+  );
 
   const soon = await get<ForecastsSoon>('/api/forecasts');
   assert.deepEqual(Object.keys(soon.body.soon), [String(ids.filling)], 'only the node filling within 30 days, never the hidden one');

@@ -22,7 +22,23 @@ test('numbers are written exactly as JSON.stringify writes them', (t) => {
     fc.maxSafeInteger().map((n) => n / 100),
     fc.integer({ min: -1e6, max: 1e6 }).map((n) => n / 1000),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.constantFrom(0, -0, 0.05, -0.5, 0.1 + 0.2, 2 ** 53, 2 ** 53 + 2, 1e21, 1e-7, 5e-324, -1.7976931348623157e308, 99.99, 100.01, 2 ** 46 - 0.01, 2 ** 46 + 0.5),
+    fc.constantFrom(
+      0,
+      -0,
+      0.05,
+      -0.5,
+      0.1 + 0.2,
+      2 ** 53,
+      2 ** 53 + 2,
+      1e21,
+      1e-7,
+      5e-324,
+      -1.7976931348623157e308,
+      99.99,
+      100.01,
+      2 ** 46 - 0.01,
+      2 ** 46 + 0.5,
+    ),
   );
   fc.assert(
     fc.property(value, (v) => {

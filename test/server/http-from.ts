@@ -23,7 +23,10 @@ export function httpFrom(
       {
         method,
         localAddress: options.from,
-        headers: { ...(text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }), ...options.headers },
+        headers: {
+          ...(text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }),
+          ...options.headers,
+        },
         agent: false,
       },
       (res) => {

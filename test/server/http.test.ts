@@ -67,7 +67,10 @@ test('every answer carries the security headers (downloads, /metrics, /healthz, 
   const ca = readFileSync(path.join(tls, 'cert-a.pem'));
   for (const p of paths) {
     const overTls = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-      get(`https://127.0.0.1:${https.server.port}${p}`, { ca, agent: false }, (res) => (res.resume(), resolve(res.headers))).on('error', reject);
+      get(`https://127.0.0.1:${https.server.port}${p}`, { ca, agent: false }, (res) => (res.resume(), resolve(res.headers))).on(
+        'error',
+        reject,
+      );
     });
     const overHttp = (await fetch(`${plain.base}${p}`)).headers;
     for (const headers of [overTls, Object.fromEntries(overHttp)]) {

@@ -12,18 +12,38 @@ test('a full queue refuses new samples instead of dropping queued ones', (t) => 
   t.after(() => queue.close());
   const acked: number[] = [];
   const sample = (seq: number) => ({ nodeId: 1, seq, ts: seq * 1000, row: valuesRow({ cpu: seq }) });
-  assert.equal(queue.push(sample(1), () => acked.push(1)), true);
-  assert.equal(queue.push(sample(2), () => acked.push(2)), true);
-  assert.equal(queue.push(sample(3), () => acked.push(3)), false);
+  assert.equal(
+    queue.push(sample(1), () => acked.push(1)),
+    true,
+  );
+  assert.equal(
+    queue.push(sample(2), () => acked.push(2)),
+    true,
+  );
+  assert.equal(
+    queue.push(sample(3), () => acked.push(3)),
+    false,
+  );
   queue.flush();
   assert.deepEqual(acked, [1, 2]);
-  assert.deepEqual(store.samples(1, 0, Infinity).map((s) => s.seq), [1, 2]);
+  assert.deepEqual(
+    store.samples(1, 0, Infinity).map((s) => s.seq),
+    [1, 2],
+  );
 });
 
 test('a failing write acks nothing and keeps the samples for the next flush', (t) => {
   const store = createMemoryStore();
   let failing = true;
-  const flaky: Store = { ...store, writeSamples: (s) => (failing ? (() => { throw new Error('disk full'); })() : store.writeSamples(s)) };
+  const flaky: Store = {
+    ...store,
+    writeSamples: (s) =>
+      failing
+        ? (() => {
+            throw new Error('disk full');
+          })()
+        : store.writeSamples(s),
+  };
   const queue = new IngestQueue(flaky, { flushMs: 60_000, maxQueued: 10 });
   t.after(() => queue.close());
   const acked: number[] = [];

@@ -82,7 +82,15 @@ test('only pages of this server may open the live feed (Origin); clients that se
   assert.equal(await outcome({ Origin: s.base }), 101, 'the page itself');
   assert.equal(await outcome({ Origin: 'https://status.example.com' }), 101, 'a name in server.allowedHosts (a proxy that rewrites Host)');
   assert.equal(await outcome({}), 101);
-  const refused = await httpFrom(s.base, 'GET', '/ws/live', { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', Origin: 'https://evil.example' } });
+  const refused = await httpFrom(s.base, 'GET', '/ws/live', {
+    headers: {
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      Origin: 'https://evil.example',
+    },
+  });
   assert.equal(refused.status, 403);
   assert.equal(refused.body.code, 'PROBE_ERR_ORIGIN');
 });
@@ -108,5 +116,9 @@ test('the page passwordâ€™s visitor cookie expires after 30 days on the serverâ€
   const again = await access.unlock('family photos 2026', '192.0.2.1', false);
   assert.ok(again.ok);
   await access.set('password', 'another page password');
-  assert.equal(await access.audience({ headers: { cookie: again.cookie.split(';')[0]! } } as typeof request, '192.0.2.1'), null, 'a new password signs visitors out');
+  assert.equal(
+    await access.audience({ headers: { cookie: again.cookie.split(';')[0]! } } as typeof request, '192.0.2.1'),
+    null,
+    'a new password signs visitors out',
+  );
 });

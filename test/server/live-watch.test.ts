@@ -83,20 +83,33 @@ test('viewers get the overview metrics of every node; a watching viewer gets its
   await waitFor('the watcher gets the core that changed', () => watcher.values(id).some((v) => v['cpuCore.0'] === 20));
   await waitFor('and the overview change', () => watcher.values(id).some((v) => v.cpu === 15));
   await waitFor('the other viewer gets the overview change', () => other.values(id).some((v) => v.cpu === 15));
-  assert.ok(watcher.values(id).every((v) => !('cpuCore.1' in v) || v === whole.node.values), 'an unchanged core is not sent again');
+  assert.ok(
+    watcher.values(id).every((v) => !('cpuCore.1' in v) || v === whole.node.values),
+    'an unchanged core is not sent again',
+  );
 
   watcher.send({ type: 'watch', id: null });
   await watcher.roundTrip();
   const before = watcher.frames.length;
   agent.sample(3, [16, 7, 30, 12, 1e9]);
-  await waitFor('the former watcher still gets the overview', () => watcher.frames.slice(before).some((f) => f.type === 'update' && f.nodes.some((n) => n.values?.cpu === 16)));
+  await waitFor('the former watcher still gets the overview', () =>
+    watcher.frames.slice(before).some((f) => f.type === 'update' && f.nodes.some((n) => n.values?.cpu === 16)),
+  );
   await waitFor('the other viewer too', () => other.values(id).some((v) => v.cpu === 16));
   // A window's detail frames are written before its overview frame: any for sample 3 arrived already.
   assert.ok(
-    watcher.frames.slice(before).every((f) => f.type !== 'update' || f.nodes.every((n) => !n.values || Object.keys(n.values).every((m) => m === 'cpu' || m === 'memUsedBytes'))),
+    watcher.frames
+      .slice(before)
+      .every(
+        (f) =>
+          f.type !== 'update' || f.nodes.every((n) => !n.values || Object.keys(n.values).every((m) => m === 'cpu' || m === 'memUsedBytes')),
+      ),
     'after unwatching: overview metrics only',
   );
-  assert.ok(other.values(id).every((v) => Object.keys(v).every((m) => m === 'cpu' || m === 'memUsedBytes')), 'a viewer that never watched never got other metrics');
+  assert.ok(
+    other.values(id).every((v) => Object.keys(v).every((m) => m === 'cpu' || m === 'memUsedBytes')),
+    'a viewer that never watched never got other metrics',
+  );
 });
 
 test('a node watched by two viewers, one from before the other: both get every change', async (t) => {
@@ -112,7 +125,10 @@ test('a node watched by two viewers, one from before the other: both get every c
   second.send({ type: 'watch', id });
   await waitFor('the second watcher has the node whole', () => second.frames.find((f) => f.type === 'node'));
   agent.sample(3, [10, 6, 3, 5, 1e9]);
-  for (const [name, v] of [['first', first], ['second', second]] as const) {
+  for (const [name, v] of [
+    ['first', first],
+    ['second', second],
+  ] as const) {
     await waitFor(`${name}: core 0 at 3 and core 1 at 5`, () => {
       const state: Record<string, number | null> = {};
       for (const values of v.values(id)) Object.assign(state, values);
@@ -170,11 +186,17 @@ test('a guest watching a node the admin hides gets nothing of it; shown again, i
   await waitFor('the admin gets the sample', () => adminFeed.values(id).some((v) => v.cpu === 20));
   // Whatever the window that carried it to the admin wrote to the guest has arrived after this.
   await guest.roundTrip();
-  assert.deepEqual(guest.frames.slice(hiddenFrom).filter((f) => f.type !== 'error'), [], 'nothing of the hidden node, detail or overview');
+  assert.deepEqual(
+    guest.frames.slice(hiddenFrom).filter((f) => f.type !== 'error'),
+    [],
+    'nothing of the hidden node, detail or overview',
+  );
 
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${id}`, { hidden: false })).status, 200);
   // No sample comes meanwhile: the node must come whole though none of its metrics changes in that window.
-  await waitFor('the node back in the overview', () => guest.frames.slice(hiddenFrom).some((f) => f.type === 'update' && f.nodes.some((n) => n.id === id && n.name === 'web-3')));
+  await waitFor('the node back in the overview', () =>
+    guest.frames.slice(hiddenFrom).some((f) => f.type === 'update' && f.nodes.some((n) => n.id === id && n.name === 'web-3')),
+  );
   const whole = await waitFor('the watched node whole again', () => guest.frames.slice(hiddenFrom).find((f) => f.type === 'node'));
   assert.equal(whole.type === 'node' && whole.node.values['cpuCore.1'], 7, 'with the core that changed while hidden');
   agent.sample(3, [30, 6, 3, 7, 1e9]);

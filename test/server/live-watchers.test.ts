@@ -12,12 +12,36 @@ import { GuestVisibility } from '../../src/server/live/live-visibility';
 import { LiveWatchers, WATCH_BURST, WATCH_RATE } from '../../src/server/live/live-watchers';
 import { ManualClock } from '../manual-clock';
 
-const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 });
+const record = (id: number, name: string) => ({
+  id,
+  name,
+  group: '',
+  location: '',
+  keyHash: `k${id}`,
+  createdAt: 0,
+  host: null,
+  lastSeen: null,
+  isLocal: false,
+  hidden: null,
+  position: 0,
+});
 
 test('parseLiveRequest takes only {"type":"watch","id":<positive integer or null>}', () => {
   assert.deepEqual(parseLiveRequest('{"type":"watch","id":3}'), { ok: true, value: { type: 'watch', id: 3 } });
   assert.deepEqual(parseLiveRequest('{"type":"watch","id":null}'), { ok: true, value: { type: 'watch', id: null } });
-  for (const text of [null, '{nope', '"watch"', '[]', 'null', '{"type":"watch"}', '{"type":"watch","id":"1"}', '{"type":"watch","id":0}', '{"type":"watch","id":1.5}', '{"type":"subscribe","id":1}', '['.repeat(100_000)]) {
+  for (const text of [
+    null,
+    '{nope',
+    '"watch"',
+    '[]',
+    'null',
+    '{"type":"watch"}',
+    '{"type":"watch","id":"1"}',
+    '{"type":"watch","id":0}',
+    '{"type":"watch","id":1.5}',
+    '{"type":"subscribe","id":1}',
+    '['.repeat(100_000),
+  ]) {
     const result = parseLiveRequest(text);
     assert.equal(result.ok, false, String(text).slice(0, 40));
     assert.equal(!result.ok && result.code, 'PROBE_ERR_BAD_MESSAGE');
@@ -26,7 +50,10 @@ test('parseLiveRequest takes only {"type":"watch","id":<positive integer or null
 
 test('watch requests: the node whole, NOT_FOUND for a missing or (to a guest) hidden node, and a flood closes the feed', async () => {
   const clock = new ManualClock();
-  const hub = new Hub([record(1, 'open'), record(2, 'secret')], { now: () => clock.now(), settings: { secret: { ...DEFAULT_NODE_SETTINGS, hidden: true } } });
+  const hub = new Hub([record(1, 'open'), record(2, 'secret')], {
+    now: () => clock.now(),
+    settings: { secret: { ...DEFAULT_NODE_SETTINGS, hidden: true } },
+  });
   hub.sample(1, clock.now(), valuesRow({ cpu: 5, 'cpuCore.0': 7 }));
   const watchers = new LiveWatchers<object>(hub, clock);
   const guest = {};
@@ -61,10 +88,17 @@ test('detail frames: one per changed watched node, with only its detail metrics 
     watchers.request(v, '{"type":"watch","id":1}', false);
   }
   const delivered: [number, number, string | null][] = [];
-  const details = () => watchers.details(new Set([1]), (id, viewers, frame) => delivered.push([id, viewers.length, frame === null || frame === 'whole' ? frame : frame.toString()]));
+  const details = () =>
+    watchers.details(new Set([1]), (id, viewers, frame) =>
+      delivered.push([id, viewers.length, frame === null || frame === 'whole' ? frame : frame.toString()]),
+    );
   hub.sample(1, clock.now(), valuesRow({ cpu: 1, 'cpuCore.0': 2 }));
   details();
-  assert.deepEqual(delivered.pop(), [1, 2, '{"type":"update","nodes":[{"id":1,"values":{"cpuCore.0":2}}]}'], 'first sampled while watched: all its detail');
+  assert.deepEqual(
+    delivered.pop(),
+    [1, 2, '{"type":"update","nodes":[{"id":1,"values":{"cpuCore.0":2}}]}'],
+    'first sampled while watched: all its detail',
+  );
   hub.sample(1, clock.now() + 1000, valuesRow({ cpu: 3, 'cpuCore.0': 4 }));
   details();
   assert.deepEqual(delivered.pop(), [1, 2, '{"type":"update","nodes":[{"id":1,"values":{"cpuCore.0":4}}]}']);

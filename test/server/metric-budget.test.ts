@@ -12,7 +12,7 @@ const named = (prefix: string, n: number) => Object.fromEntries(Array.from({ len
 
 const budgetErrors = (agent: TestAgent) => agent.of('error').filter((m) => m.code === 'PROBE_ERR_METRIC_BUDGET');
 
-test('past its budget a node\'s samples are stored without their new names, the agent is told once per connection, the admin sees it', async (t) => {
+test("past its budget a node's samples are stored without their new names, the agent is told once per connection, the admin sees it", async (t) => {
   const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => (config.server.metricNamesPerNode = 100));
   const agent = await helloAgent(t, s, 'flooder');
   const t0 = Date.now();
@@ -42,7 +42,17 @@ test('past its budget a node\'s samples are stored without their new names, the 
   await admin.signIn();
   const nodes = (await admin.call('GET', '/api/admin/nodes')).body as unknown as AdminNodeView[];
   const view = nodes.find((n) => n.name === 'flooder')!.metricNames;
-  assert.deepEqual({ ...view, lastRefusedAt: typeof view.lastRefusedAt }, { names: 100, limit: 100, refusedSamples: 2, refusedNames: 24 + 60, lastRefusedAt: 'number', examples: ['custom.b_36', 'custom.b_37', 'custom.b_38', 'custom.b_39', 'custom.b_40'] });
+  assert.deepEqual(
+    { ...view, lastRefusedAt: typeof view.lastRefusedAt },
+    {
+      names: 100,
+      limit: 100,
+      refusedSamples: 2,
+      refusedNames: 24 + 60,
+      lastRefusedAt: 'number',
+      examples: ['custom.b_36', 'custom.b_37', 'custom.b_38', 'custom.b_39', 'custom.b_40'],
+    },
+  );
 
   // A new connection (an agent restart) is told again, once.
   agent.close();
@@ -86,6 +96,10 @@ test('names a hello lists that the protocol does not know are not stored, not co
   assert.deepEqual(store.metricNames(store.listNodes()[0]!.id), ['cpu']);
   const db = new Database(path.join(s.dataDir, 'probe.db'), { readonly: true });
   t.after(() => db.close());
-  assert.equal((db.prepare("SELECT count(*) AS n FROM metric_names WHERE name LIKE 'junk-%'").get() as { n: number }).n, 0, 'not in the name table');
+  assert.equal(
+    (db.prepare("SELECT count(*) AS n FROM metric_names WHERE name LIKE 'junk-%'").get() as { n: number }).n,
+    0,
+    'not in the name table',
+  );
   assert.equal(budgetErrors(agent).length, 0);
 });

@@ -42,7 +42,7 @@ async function site(t: { after(fn: () => unknown): void }): Promise<string> {
 /** The node's agent, its settings from a config file as `probe agent --config FILE` reads them. */
 function startAgent(t: { after(fn: () => unknown): void }, s: TestServer, node: string, checks: unknown[]): void {
   // Stopped before its state dir is removed (after-hooks run in the order they were added).
-  let stop = () => undefined as void;
+  let stop: () => void = () => undefined;
   t.after(() => stop());
   const dir = tempDir(t);
   const file = path.join(dir, 'agent.json');
@@ -54,7 +54,11 @@ function startAgent(t: { after(fn: () => unknown): void }, s: TestServer, node: 
 
 /** An admin session on the server (the first password through its setup link). */
 async function adminCookie(s: TestServer): Promise<string> {
-  const res = await fetch(`${s.base}/api/admin/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: s.server.setupUrl!.split('#setup=')[1], password: 'a long enough password' }) });
+  const res = await fetch(`${s.base}/api/admin/setup`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: s.server.setupUrl!.split('#setup=')[1], password: 'a long enough password' }),
+  });
   assert.equal(res.status, 200);
   return res.headers.getSetCookie()[0]!.split(';')[0]!;
 }
@@ -71,7 +75,10 @@ test("a node's own checks: listed with the node's name, hidden with the node, hi
   const s = await startTestServer(t, { ackIntervalMs: 0 }, (config) => {
     config.nodes = parseNodeSettings({ vault: { hidden: true } });
     config.channels = parseChannels({ hook: { type: 'webhook', url: receiver.url } });
-    config.rules = parseRules({ rules: [{ name: 'node-service-down', kind: 'check', for: '0s', checks: ['tokyo-1/closed'], notify: ['hook'] }] }, config.channels);
+    config.rules = parseRules(
+      { rules: [{ name: 'node-service-down', kind: 'check', for: '0s', checks: ['tokyo-1/closed'], notify: ['hook'] }] },
+      config.channels,
+    );
   });
   startAgent(t, s, 'tokyo-1', [
     { name: 'site', type: 'http', url, keyword: 'hello', interval: '5s' },
@@ -85,11 +92,14 @@ test("a node's own checks: listed with the node's name, hidden with the node, hi
     // Listed from the node's live values at once; uptime once the samples are stored.
     return checks.length === 3 && checks.every((c) => c.uptime['24h'] !== null) ? checks : null;
   });
-  assert.deepEqual(all.map((c) => [c.name, c.node, c.type, c.up, c.hidden]), [
-    ['tokyo-1/site', 'tokyo-1', 'http', true, false],
-    ['tokyo-1/closed', 'tokyo-1', 'tcp', false, false],
-    ['vault/inner', 'vault', 'tcp', false, true],
-  ]);
+  assert.deepEqual(
+    all.map((c) => [c.name, c.node, c.type, c.up, c.hidden]),
+    [
+      ['tokyo-1/site', 'tokyo-1', 'http', true, false],
+      ['tokyo-1/closed', 'tokyo-1', 'tcp', false, false],
+      ['vault/inner', 'vault', 'tcp', false, true],
+    ],
+  );
   const [siteView, closedView] = all;
   assert.equal(typeof siteView!.latencyMs, 'number');
   assert.equal(closedView!.latencyMs, null);
@@ -97,7 +107,11 @@ test("a node's own checks: listed with the node's name, hidden with the node, hi
   assert.equal(siteView!.daily.at(-1), 1);
 
   const guest = await list(s);
-  assert.deepEqual(guest.map((c) => c.name), ['tokyo-1/site', 'tokyo-1/closed'], 'guests do not see the checks of a hidden node');
+  assert.deepEqual(
+    guest.map((c) => c.name),
+    ['tokyo-1/site', 'tokyo-1/closed'],
+    'guests do not see the checks of a hidden node',
+  );
   const inner = all.find((c) => c.node === 'vault')!;
   assert.equal((await fetch(`${s.base}/api/checks/${inner.id}/history?range=1h`)).status, 404);
   const history = (await (await fetch(`${s.base}/api/checks/${siteView!.id}/history?range=1h`)).json()) as HistoryAnswer;
@@ -114,12 +128,24 @@ test('a bad agent.checks entry: PROBE_ERR_CONFIG naming its key', (t) => {
   const file = path.join(dir, 'agent.json');
   const bad = (checks: unknown[], key: RegExp) => {
     writeFileSync(file, JSON.stringify({ agent: { checks } }));
-    assert.throws(() => loadConfig({ file }), (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_CONFIG' && key.test(err.message) && err.message.includes(file));
+    assert.throws(
+      () => loadConfig({ file }),
+      (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_CONFIG' && key.test(err.message) && err.message.includes(file),
+    );
   };
-  bad([{ name: 'ok', type: 'tcp', host: '127.0.0.1:1' }, { name: 'web', type: 'https' }], /agent\.checks\[1\]\.url/);
+  bad(
+    [
+      { name: 'ok', type: 'tcp', host: '127.0.0.1:1' },
+      { name: 'web', type: 'https' },
+    ],
+    /agent\.checks\[1\]\.url/,
+  );
   bad([{ name: 'my site', type: 'tcp', host: '127.0.0.1:1' }], /agent\.checks\[0\]\.name/);
   bad([{ name: 'web', type: 'ftp' }], /agent\.checks\[0\]\.type/);
   bad([{ name: 'web', type: 'tcp', host: '127.0.0.1:1', hidden: true }], /agent\.checks\[0\]\.hidden/);
   writeFileSync(file, JSON.stringify({ agent: { checks: [{ name: 'web', type: 'tcp', host: '127.0.0.1:1' }] } }));
-  assert.deepEqual(loadConfig({ file }).agent.checks.map((c) => c.name), ['web']);
+  assert.deepEqual(
+    loadConfig({ file }).agent.checks.map((c) => c.name),
+    ['web'],
+  );
 });

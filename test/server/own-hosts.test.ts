@@ -23,7 +23,14 @@ test('/install.sh and /install.ps1 are built only for a Host known to be this se
     assert.match(String(forged.body.message), /server\.publicUrl/);
   }
   assert.equal((await get('/install.sh', '203.0.113.99')).status, 400, "an address that is not this machine's");
-  for (const host of [`127.0.0.1:${s.server.port}`, `localhost:${s.server.port}`, `[::1]:${s.server.port}`, `${os.hostname()}:${s.server.port}`, 'status.example.com', 'STATUS.example.com:443']) {
+  for (const host of [
+    `127.0.0.1:${s.server.port}`,
+    `localhost:${s.server.port}`,
+    `[::1]:${s.server.port}`,
+    `${os.hostname()}:${s.server.port}`,
+    'status.example.com',
+    'STATUS.example.com:443',
+  ]) {
     assert.equal((await get('/install.sh', host)).status, 404, `${host}: past the check (no executable from source)`);
   }
   assert.equal((await get('/download/probe', 'attacker.example')).status, 404, 'downloads carry no address and need no check');
@@ -53,14 +60,33 @@ test("the admin's install commands: a Host its browser reached us at is believed
   const forged = await addNode('n1', { Host: 'status.example.net' });
   assert.equal(forged.status, 400, 'no Origin: not shown to be a browser at that address');
   assert.equal(forged.body.code, 'PROBE_ERR_CONFIG');
-  assert.equal((await httpFrom(s.base, 'POST', '/api/admin/nodes', { body: { name: 'n1' }, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Host: 'status.example.net', Origin: 'https://attacker.example' } })).status, 400);
-  assert.deepEqual(((await admin.call('GET', '/api/admin/nodes')).body as unknown as unknown[]).length, 0, 'no node was added (its key would have been lost)');
+  assert.equal(
+    (
+      await httpFrom(s.base, 'POST', '/api/admin/nodes', {
+        body: { name: 'n1' },
+        headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Host: 'status.example.net', Origin: 'https://attacker.example' },
+      })
+    ).status,
+    400,
+  );
+  assert.deepEqual(
+    ((await admin.call('GET', '/api/admin/nodes')).body as unknown as unknown[]).length,
+    0,
+    'no node was added (its key would have been lost)',
+  );
 
   const added = await addNode('n1', { Host: 'status.example.net', Origin: 'http://status.example.net' });
   assert.equal(added.status, 201);
   assert.match(String(added.body.install), /^curl -fsSL http:\/\/status\.example\.net\/install\.sh /);
-  assert.equal((await httpFrom(s.base, 'GET', '/install.sh', { headers: { Host: 'status.example.net' } })).status, 404, 'the name is known now');
-  const rotated = await httpFrom(s.base, 'POST', `/api/admin/nodes/${String(added.body.id)}/rotate-key`, { body: {}, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Host: 'elsewhere.example' } });
+  assert.equal(
+    (await httpFrom(s.base, 'GET', '/install.sh', { headers: { Host: 'status.example.net' } })).status,
+    404,
+    'the name is known now',
+  );
+  const rotated = await httpFrom(s.base, 'POST', `/api/admin/nodes/${String(added.body.id)}/rotate-key`, {
+    body: {},
+    headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Host: 'elsewhere.example' },
+  });
   assert.equal(rotated.status, 400, 'a rotation is refused before the old key is replaced');
   const agent = new TestAgent(s.ws, String(added.body.key));
   await agent.opened;
@@ -68,8 +94,16 @@ test("the admin's install commands: a Host its browser reached us at is believed
 });
 
 test('server.allowedHosts takes names and addresses, and refuses URLs or ports with PROBE_ERR_CONFIG', () => {
-  assert.deepEqual(loadConfig({ env: { PROBE_ALLOWED_HOSTS: 'Status.Example.com, 203.0.113.7,[2001:db8::1]' } }).server.allowedHosts, ['status.example.com', '203.0.113.7', '2001:db8::1']);
+  assert.deepEqual(loadConfig({ env: { PROBE_ALLOWED_HOSTS: 'Status.Example.com, 203.0.113.7,[2001:db8::1]' } }).server.allowedHosts, [
+    'status.example.com',
+    '203.0.113.7',
+    '2001:db8::1',
+  ]);
   for (const bad of ['https://status.example.com', 'status.example.com:8443', 'bad_name.example', '-x.example']) {
-    assert.throws(() => loadConfig({ env: { PROBE_ALLOWED_HOSTS: bad } }), (err: Error & { code?: string }) => err.code === 'PROBE_ERR_CONFIG' && err.message.includes('server.allowedHosts'), bad);
+    assert.throws(
+      () => loadConfig({ env: { PROBE_ALLOWED_HOSTS: bad } }),
+      (err: Error & { code?: string }) => err.code === 'PROBE_ERR_CONFIG' && err.message.includes('server.allowedHosts'),
+      bad,
+    );
   }
 });

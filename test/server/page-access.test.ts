@@ -57,7 +57,11 @@ test('hiding a node in the admin removes it from guests live, showing it again s
   const charlie = all.find((n) => n.name === 'charlie')!;
   const framesBefore = guest.frames.length;
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${charlie.id}`, { hidden: true })).status, 200);
-  await waitFor('guests told charlie is gone', () => guest.frames.slice(framesBefore).some((f) => f.type === 'remove' && f.ids.includes(charlie.id)), 3000);
+  await waitFor(
+    'guests told charlie is gone',
+    () => guest.frames.slice(framesBefore).some((f) => f.type === 'remove' && f.ids.includes(charlie.id)),
+    3000,
+  );
   assert.equal((await admin.call('DELETE', `/api/admin/nodes/${charlie.id}?confirm=charlie`)).status, 200);
   const nodes = await admin.call('GET', '/api/admin/nodes');
   const bravo = (nodes.body as unknown as { id: number; name: string }[]).find((n) => n.name === 'bravo')!;
@@ -65,26 +69,60 @@ test('hiding a node in the admin removes it from guests live, showing it again s
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${bravo.id}`, { hidden: 'yes' })).status, 400);
   assert.equal((await admin.call('PATCH', `/api/admin/nodes/${bravo.id}`, { hidden: true })).status, 200);
   await waitFor('guests told bravo is gone', () => guest.frames.some((f) => f.type === 'remove' && f.ids.includes(bravo.id)), 3000);
-  assert.deepEqual((await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name), ['alpha']);
+  assert.deepEqual(
+    (await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name),
+    ['alpha'],
+  );
   assert.equal((await fetch(`${s.base}/api/nodes/${bravo.id}/history?range=1h`)).status, 404);
-  assert.equal((await admin.call('GET', `/api/nodes/${bravo.id}/history?range=1h`)).status, 200, 'the signed-in admin still sees its history');
-  assert.deepEqual(((await admin.call('GET', '/api/nodes')).body as unknown as NodeView[]).map((n) => n.name), ['alpha', 'bravo'], 'and the node');
+  assert.equal(
+    (await admin.call('GET', `/api/nodes/${bravo.id}/history?range=1h`)).status,
+    200,
+    'the signed-in admin still sees its history',
+  );
+  assert.deepEqual(
+    ((await admin.call('GET', '/api/nodes')).body as unknown as NodeView[]).map((n) => n.name),
+    ['alpha', 'bravo'],
+    'and the node',
+  );
   const hiddenFrames = guest.frames.length;
   b.sample(2, [33, 1, 2, 0.1]);
-  await waitFor('an update of alpha goes out', async () => (a.sample(2 + guest.frames.length, [12, 1, 2, 0.1]), guest.frames.length > hiddenFrames + 1), 5000);
-  assert.ok(guest.frames.slice(hiddenFrames).every((f) => f.type !== 'update' || f.nodes.every((n) => n.id !== bravo.id)), 'no updates of a hidden node');
+  await waitFor(
+    'an update of alpha goes out',
+    async () => (a.sample(2 + guest.frames.length, [12, 1, 2, 0.1]), guest.frames.length > hiddenFrames + 1),
+    5000,
+  );
+  assert.ok(
+    guest.frames.slice(hiddenFrames).every((f) => f.type !== 'update' || f.nodes.every((n) => n.id !== bravo.id)),
+    'no updates of a hidden node',
+  );
 
   const beforeReveal = guest.frames.length;
-  assert.equal((await admin.call('PATCH', `/api/admin/nodes/${bravo.id}`, { hidden: null })).status, 200, 'null: follow the config file again');
-  const revealed = await waitFor('guests get bravo whole', () =>
-    guest.frames.slice(beforeReveal).flatMap((f) => (f.type === 'update' ? f.nodes : [])).find((n) => n.id === bravo.id && 'name' in n && n.name === 'bravo'),
-  3000);
+  assert.equal(
+    (await admin.call('PATCH', `/api/admin/nodes/${bravo.id}`, { hidden: null })).status,
+    200,
+    'null: follow the config file again',
+  );
+  const revealed = await waitFor(
+    'guests get bravo whole',
+    () =>
+      guest.frames
+        .slice(beforeReveal)
+        .flatMap((f) => (f.type === 'update' ? f.nodes : []))
+        .find((n) => n.id === bravo.id && 'name' in n && n.name === 'bravo'),
+    3000,
+  );
   assert.equal((revealed as NodeView).values.cpu, 33, 'with its current values, not a delta');
 
   const ids = (nodes.body as unknown as { id: number }[]).map((n) => n.id);
   assert.equal((await admin.call('PUT', '/api/admin/order', { ids: [...ids].reverse() })).status, 200);
-  assert.deepEqual((await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name), ['bravo', 'alpha']);
-  assert.deepEqual((await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.position), [1, 2]);
+  assert.deepEqual(
+    (await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.name),
+    ['bravo', 'alpha'],
+  );
+  assert.deepEqual(
+    (await getJson<NodeView[]>(`${s.base}/api/nodes`)).map((n) => n.position),
+    [1, 2],
+  );
   assert.equal((await admin.call('PUT', '/api/admin/order', { ids: ['x'] })).status, 400);
 });
 
@@ -123,11 +161,21 @@ test('a private page shows guests nothing; a password page lets in whoever has t
   assert.match(denied.headers.get('www-authenticate') ?? '', /^Basic/);
   assert.equal((await visitor.call('POST', '/api/access', { password: 'wrong guess!!' })).status, 401);
   const notText = await visitor.call('POST', '/api/access', { password: 12345 });
-  assert.deepEqual([notText.status, notText.body.code], [400, 'PROBE_ERR_BAD_REQUEST'], 'a password that is not a string is the request\'s fault');
+  assert.deepEqual(
+    [notText.status, notText.body.code],
+    [400, 'PROBE_ERR_BAD_REQUEST'],
+    "a password that is not a string is the request's fault",
+  );
   const unlocked = await visitor.call('POST', '/api/access', { password: PAGE_PASSWORD });
   assert.equal(unlocked.status, 200);
-  assert.match(unlocked.headers.get('set-cookie') ?? '', /^probe_view=\d+\.[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
-  assert.deepEqual(((await visitor.call('GET', '/api/nodes')).body as unknown as NodeView[]).map((n) => n.name), ['alpha']);
+  assert.match(
+    unlocked.headers.get('set-cookie') ?? '',
+    /^probe_view=\d+\.[A-Za-z0-9_-]{40,}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+  );
+  assert.deepEqual(
+    ((await visitor.call('GET', '/api/nodes')).body as unknown as NodeView[]).map((n) => n.name),
+    ['alpha'],
+  );
   assert.deepEqual((await visitor.call('GET', '/api/access')).body, { mode: 'password', granted: true, admin: false });
   const feed = watch(`${s.ws}/ws/live`, { Cookie: visitor.cookieHeader() });
   t.after(() => feed.ws.terminate());

@@ -30,19 +30,28 @@ test('guests never see hidden nodes, on any API or the live feed', async (t) => 
     config.nodes = { secret: { hidden: true, trafficResetDay: 1, notes: null } };
     config.page.showHostnames = false;
   });
-  const shown = await report(srv.ws, srv.addNode('shown'), [[10, 100, 50, 1000, 500], [30, 300, 150, 4000, 1500]]);
+  const shown = await report(srv.ws, srv.addNode('shown'), [
+    [10, 100, 50, 1000, 500],
+    [30, 300, 150, 4000, 1500],
+  ]);
   const secret = await report(srv.ws, srv.addNode('secret'), [[90, 1, 1, 0, 0]]);
   t.after(() => (shown.close(), secret.close()));
   await waitFor('both online', async () => (await getJson<Summary>(`${srv.base}/api/summary`)).online === 1);
 
   const nodes = await getJson<NodeView[]>(`${srv.base}/api/nodes`);
-  assert.deepEqual(nodes.map((n) => n.name), ['shown']);
+  assert.deepEqual(
+    nodes.map((n) => n.name),
+    ['shown'],
+  );
   assert.equal(nodes[0]!.hostname, undefined, 'no hostname unless page.showHostnames');
   assert.ok(!JSON.stringify(nodes).includes('test-host'));
   assert.deepEqual([nodes[0]!.monthRxBytes, nodes[0]!.monthTxBytes], [3000, 1000], 'traffic: growth of the since-boot counters');
 
   const summary = await getJson<Summary>(`${srv.base}/api/summary`);
-  assert.deepEqual({ ...summary, ts: 0 }, { nodes: 1, online: 1, offline: 0, rxBytesPerSec: 300, txBytesPerSec: 150, monthRxBytes: 3000, monthTxBytes: 1000, cpuAvg: 30, ts: 0 });
+  assert.deepEqual(
+    { ...summary, ts: 0 },
+    { nodes: 1, online: 1, offline: 0, rxBytesPerSec: 300, txBytesPerSec: 150, monthRxBytes: 3000, monthTxBytes: 1000, cpuAvg: 30, ts: 0 },
+  );
 
   const secretId = 2; // ids follow the order nodes were added
   const history = await fetch(`${srv.base}/api/nodes/${secretId}/history?range=1h`);
@@ -60,7 +69,10 @@ test('guests never see hidden nodes, on any API or the live feed', async (t) => 
   shown.sample(3, [40, 1, 1, 5000, 2000]);
   await waitFor('the shown node’s update', () => frames.some((f) => f.type === 'update' && f.nodes.some((n) => n.values?.cpu === 40)));
   assert.ok(!JSON.stringify(frames).includes('secret'), 'not in the snapshot');
-  assert.ok(frames.every((f) => f.type !== 'update' || f.nodes.every((n) => n.id !== secretId)), 'no update of the hidden node');
+  assert.ok(
+    frames.every((f) => f.type !== 'update' || f.nodes.every((n) => n.id !== secretId)),
+    'no update of the hidden node',
+  );
 });
 
 test('hostnames reach the page only with page.showHostnames', async (t) => {
@@ -83,13 +95,16 @@ test('hostnames reach the page only with page.showHostnames', async (t) => {
 });
 
 test('index.html carries the page settings as inert, escaped JSON', () => {
-  const html = renderIndex('<title>%TITLE%</title><meta content="%DESCRIPTION%"><script type="application/json" id="page-info">%PAGE_INFO%</script>', {
-    title: 'A & <B>',
-    description: '"quoted"',
-    links: [{ label: '</script><script>alert(1)</script>', url: 'https://example.com' }],
-    version: '1',
-    alerts: 'firing',
-  });
+  const html = renderIndex(
+    '<title>%TITLE%</title><meta content="%DESCRIPTION%"><script type="application/json" id="page-info">%PAGE_INFO%</script>',
+    {
+      title: 'A & <B>',
+      description: '"quoted"',
+      links: [{ label: '</script><script>alert(1)</script>', url: 'https://example.com' }],
+      version: '1',
+      alerts: 'firing',
+    },
+  );
   assert.match(html, /<title>A &#38; &#60;B&#62;<\/title>/);
   assert.match(html, /content="&#34;quoted&#34;"/);
   assert.equal(html.match(/<\/script>/g)!.length, 1, 'a link label cannot close the data block');
@@ -100,7 +115,10 @@ test('index.html carries the page settings as inert, escaped JSON', () => {
 test('monthly traffic survives a server restart', async (t) => {
   const srv = await startTestServer(t);
   const key = srv.addNode('counted');
-  const agent = await report(srv.ws, key, [[1, 0, 0, 1000, 100], [1, 0, 0, 3000, 300]]);
+  const agent = await report(srv.ws, key, [
+    [1, 0, 0, 1000, 100],
+    [1, 0, 0, 3000, 300],
+  ]);
   agent.close();
   await srv.server.close();
   const again = await startTestServer(t, { ackIntervalMs: 0 }, (config) => (config.server.data = srv.dataDir));
@@ -114,7 +132,19 @@ test('monthly traffic survives a server restart', async (t) => {
 });
 
 test('GET /api/alerts shows guests only what page.alerts allows, never hidden nodes', () => {
-  const record = (id: number, name: string) => ({ id, name, group: '', location: '', keyHash: `k${id}`, createdAt: 0, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 });
+  const record = (id: number, name: string) => ({
+    id,
+    name,
+    group: '',
+    location: '',
+    keyHash: `k${id}`,
+    createdAt: 0,
+    host: null,
+    lastSeen: null,
+    isLocal: false,
+    hidden: null,
+    position: 0,
+  });
   const hub = new Hub([record(1, 'web'), record(2, 'secret')], { settings: { secret: { hidden: true, trafficResetDay: 1, notes: null } } });
   const firing = [
     { rule: 'hot', nodeId: 1, severity: 'warning' as const, since: 5, silenced: false },
@@ -126,9 +156,19 @@ test('GET /api/alerts shows guests only what page.alerts allows, never hidden no
   ];
   assert.deepEqual(alertsView(firing, events, hub, 'none', 'guest'), { firing: [], recent: [] });
   const onlyFiring = alertsView(firing, events, hub, 'firing', 'guest');
-  assert.deepEqual(onlyFiring.firing.map((a) => a.node), ['web']);
+  assert.deepEqual(
+    onlyFiring.firing.map((a) => a.node),
+    ['web'],
+  );
   assert.deepEqual(onlyFiring.recent, []);
   const all = alertsView(firing, events, hub, 'all', 'guest');
-  assert.deepEqual(all.recent.map((e) => e.node), ['web']);
-  assert.deepEqual(alertsView(firing, events, hub, 'none', 'admin').firing.map((a) => a.node), ['web', 'secret'], 'admins see everything');
+  assert.deepEqual(
+    all.recent.map((e) => e.node),
+    ['web'],
+  );
+  assert.deepEqual(
+    alertsView(firing, events, hub, 'none', 'admin').firing.map((a) => a.node),
+    ['web', 'secret'],
+    'admins see everything',
+  );
 });

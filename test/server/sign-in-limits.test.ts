@@ -24,7 +24,9 @@ const cookiesOf = (reply: { headers: Record<string, string | string[] | undefine
 test('concurrent sign-ins from one address are counted before any is checked: the right password last in a batch of 40 is refused', async (t) => {
   const s = await startTestServer(t);
   await client(s).signIn();
-  const batch = await Promise.all(Array.from({ length: 40 }, (_, i) => login(s, '127.0.0.2', i === 39 ? ADMIN_PASSWORD : `guess number ${i}`)));
+  const batch = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => login(s, '127.0.0.2', i === 39 ? ADMIN_PASSWORD : `guess number ${i}`)),
+  );
   const statuses = batch.map((r) => r.status);
   assert.ok(statuses.filter((x) => x === 401).length <= 10, `at most 10 judged: ${statuses.join(' ')}`);
   assert.equal(statuses[39], 429, `the right password last in the batch: ${statuses.join(' ')}`);
@@ -44,24 +46,34 @@ test('concurrent sign-ins from one address are counted before any is checked: th
 test('the one-time setup token works once, also when used twice at the same moment', async (t) => {
   const s = await startTestServer(t);
   const token = s.server.setupUrl!.split('#setup=')[1];
-  const both = await Promise.all(['first password', 'second password'].map((password) => httpFrom(s.base, 'POST', '/api/admin/setup', { body: { token, password } })));
+  const both = await Promise.all(
+    ['first password', 'second password'].map((password) => httpFrom(s.base, 'POST', '/api/admin/setup', { body: { token, password } })),
+  );
   assert.deepEqual(both.map((r) => r.status).sort(), [200, 401]);
   const short = await startTestServer(t);
   const shortToken = short.server.setupUrl!.split('#setup=')[1];
   assert.equal((await httpFrom(short.base, 'POST', '/api/admin/setup', { body: { token: shortToken, password: 'short' } })).status, 400);
-  assert.equal((await httpFrom(short.base, 'POST', '/api/admin/setup', { body: { token: shortToken, password: ADMIN_PASSWORD } })).status, 200, 'a refused password leaves the token usable');
+  assert.equal(
+    (await httpFrom(short.base, 'POST', '/api/admin/setup', { body: { token: shortToken, password: ADMIN_PASSWORD } })).status,
+    200,
+    'a refused password leaves the token usable',
+  );
 });
 
 test("a stranger's failures lock out only their own address; a browser that signed in before is limited on its own; set-password starts the counts afresh", async (t) => {
   const s = await startTestServer(t);
-  const setup = await httpFrom(s.base, 'POST', '/api/admin/setup', { from: '127.0.0.1', body: { token: s.server.setupUrl!.split('#setup=')[1], password: ADMIN_PASSWORD } });
+  const setup = await httpFrom(s.base, 'POST', '/api/admin/setup', {
+    from: '127.0.0.1',
+    body: { token: s.server.setupUrl!.split('#setup=')[1], password: ADMIN_PASSWORD },
+  });
   assert.equal(setup.status, 200);
   const adminBrowser = cookiesOf(setup);
   assert.match(adminBrowser, /probe_device=/);
   assert.match(String(setup.headers['set-cookie']), /probe_device=[^;]+; Path=\/api\/admin\/; HttpOnly; SameSite=Strict; Max-Age=\d+/);
 
   // A stranger behind the admin's own address (a shared NAT) and one elsewhere, 15 failures each.
-  for (const from of ['127.0.0.1', '127.0.0.3']) for (let i = 0; i < 15; i++) assert.ok([401, 429].includes((await login(s, from, `guess number ${i}`)).status));
+  for (const from of ['127.0.0.1', '127.0.0.3'])
+    for (let i = 0; i < 15; i++) assert.ok([401, 429].includes((await login(s, from, `guess number ${i}`)).status));
   assert.equal((await login(s, '127.0.0.1', ADMIN_PASSWORD)).status, 429, 'the address without a known browser is refused');
   const known = await login(s, '127.0.0.1', ADMIN_PASSWORD, adminBrowser);
   assert.equal(known.status, 200, "the admin's browser is not: its limits are its own");
@@ -83,7 +95,10 @@ test('HTTP Basic meets the same per-address limit as the form, counted before th
   await admin.signIn();
   assert.equal((await admin.call('PUT', '/api/admin/page', { mode: 'password', password: PAGE_PASSWORD })).status, 200);
   const basic = (from: string, password: string) =>
-    httpFrom(s.base, 'GET', '/metrics', { from, headers: { Authorization: `Basic ${Buffer.from(`prometheus:${password}`).toString('base64')}` } });
+    httpFrom(s.base, 'GET', '/metrics', {
+      from,
+      headers: { Authorization: `Basic ${Buffer.from(`prometheus:${password}`).toString('base64')}` },
+    });
 
   const flood = await Promise.all(Array.from({ length: 24 }, (_, i) => basic('127.0.0.2', `guess number ${i}`)));
   assert.ok(flood.filter((r) => r.status === 401).length <= 10, flood.map((r) => r.status).join(' '));
@@ -92,10 +107,15 @@ test('HTTP Basic meets the same per-address limit as the form, counted before th
   assert.equal(blocked.status, 429, 'even the right password, once the address is refused');
   assert.equal(blocked.body.code, 'PROBE_ERR_RATE');
   assert.ok(Number(blocked.headers['retry-after']) > 60);
-  assert.equal((await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.2', body: { password: PAGE_PASSWORD } })).status, 429, 'the form shares the count');
+  assert.equal(
+    (await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.2', body: { password: PAGE_PASSWORD } })).status,
+    429,
+    'the form shares the count',
+  );
 
   // The form's failures count for Basic too.
-  for (let i = 0; i < 10; i++) assert.equal((await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.3', body: { password: `guess ${i}` } })).status, 401);
+  for (let i = 0; i < 10; i++)
+    assert.equal((await httpFrom(s.base, 'POST', '/api/access', { from: '127.0.0.3', body: { password: `guess ${i}` } })).status, 401);
   assert.equal((await basic('127.0.0.3', PAGE_PASSWORD)).status, 429);
   assert.equal((await basic('127.0.0.4', PAGE_PASSWORD)).status, 200, 'another address is served');
 });
@@ -103,7 +123,9 @@ test('HTTP Basic meets the same per-address limit as the form, counted before th
 test('a flood of password checks from many addresses gets 429 PROBE_ERR_BUSY beyond a few at once, and the admin’s browser goes first', async (t) => {
   // At scrypt's real cost: the slots fill only while checks take as long as they do in production.
   const s = await startTestServer(t, { ackIntervalMs: 0, passwordHashN: 32768 });
-  const setup = await httpFrom(s.base, 'POST', '/api/admin/setup', { body: { token: s.server.setupUrl!.split('#setup=')[1], password: ADMIN_PASSWORD } });
+  const setup = await httpFrom(s.base, 'POST', '/api/admin/setup', {
+    body: { token: s.server.setupUrl!.split('#setup=')[1], password: ADMIN_PASSWORD },
+  });
   const adminBrowser = cookiesOf(setup);
   const admin = client(s);
   await admin.call('POST', '/api/admin/login', { password: ADMIN_PASSWORD });

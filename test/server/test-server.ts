@@ -24,7 +24,15 @@ export function helloMessage(): HelloMessage {
     // Test agents send when a test says so; a long interval keeps the server from cutting them as silent.
     intervalMs: 3_600_000,
     metrics: SCHEMA,
-    host: { hostname: 'test-host', os: 'TestOS 1', kernel: '6.1', arch: 'x64', cpuModel: 'Test CPU', cores: 4, bootTime: Date.now() - 60_000 },
+    host: {
+      hostname: 'test-host',
+      os: 'TestOS 1',
+      kernel: '6.1',
+      arch: 'x64',
+      cpuModel: 'Test CPU',
+      cores: 4,
+      bootTime: Date.now() - 60_000,
+    },
   };
 }
 
@@ -70,7 +78,12 @@ export async function startTestServer(
  * A TestAgent for a new node `name` that said hello (with `hello`'s fields over helloMessage's)
  * and was welcomed; closed when the test ends.
  */
-export async function helloAgent(t: { after(fn: () => unknown): void }, s: TestServer, name: string, hello: Partial<HelloMessage> = {}): Promise<TestAgent> {
+export async function helloAgent(
+  t: { after(fn: () => unknown): void },
+  s: TestServer,
+  name: string,
+  hello: Partial<HelloMessage> = {},
+): Promise<TestAgent> {
   const agent = new TestAgent(s.ws, s.addNode(name));
   t.after(() => agent.close());
   await agent.opened;
@@ -144,7 +157,11 @@ export function client(s: TestServer) {
       cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
     }
     const text = await res.text();
-    return { status: res.status, body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Record<string, unknown>) : { text }, headers: res.headers };
+    return {
+      status: res.status,
+      body: text.startsWith('{') || text.startsWith('[') ? (JSON.parse(text) as Record<string, unknown>) : { text },
+      headers: res.headers,
+    };
   };
   return {
     call,

@@ -31,7 +31,10 @@ test('the meter reads zero in a new period before any sample, and persists what 
   assert.deepEqual(meter.read(1, at(2026, 11, 21)), { rxBytes: 500, txBytes: 200, periodStart: new Date(2026, 10, 1).getTime() });
   assert.equal(meter.read(1, at(2026, 12, 2)).rxBytes, 0);
   const saved = meter.takeDirty();
-  assert.deepEqual(saved.map((s) => s.nodeId), [1]);
+  assert.deepEqual(
+    saved.map((s) => s.nodeId),
+    [1],
+  );
   assert.deepEqual(meter.takeDirty(), []);
 
   const restored = new TrafficMeter(() => 1);

@@ -59,10 +59,14 @@ test('a day-long outage: the backfilled first hours end up in the 1m, 15m and 1h
   assert.ok(minutes.every((b) => b.stats.cpu!.n === 1));
   const hours = store.buckets(node.id, '1h', T0, back);
   assert.equal(hours.length, 25, 'every hour of the outage');
-  assert.equal(hours.reduce((n, b) => n + b.stats.cpu!.n, 0), 30 + backfill.length, 'each sample counted once');
+  assert.equal(
+    hours.reduce((n, b) => n + b.stats.cpu!.n, 0),
+    30 + backfill.length,
+    'each sample counted once',
+  );
 });
 
-test('a sample older than raw retention (a third-party agent\'s long buffer) goes straight to the rollups', (t) => {
+test("a sample older than raw retention (a third-party agent's long buffer) goes straight to the rollups", (t) => {
   const store = openSqliteStore(tempDir(t));
   t.after(() => store.close());
   const node = store.addNode({ name: 'a', group: '', location: '', keyHash: 'aa' }, T0);
@@ -73,7 +77,13 @@ test('a sample older than raw retention (a third-party agent\'s long buffer) goe
   ]);
   upkeep(store, now);
   assert.deepEqual(store.buckets(node.id, '1h', T0 + 2 * DAY, T0 + 2 * DAY + HOUR)[0]?.stats.cpu, { avg: 6, min: 4, max: 8, n: 2 });
-  assert.deepEqual(store.buckets(node.id, '1m', T0 + 2 * DAY, T0 + 2 * DAY + HOUR).map((b) => b.ts), [T0 + 2 * DAY + 5 * MINUTE]);
-  assert.deepEqual(store.buckets(node.id, '15m', T0 + 2 * DAY, T0 + 2 * DAY + HOUR).map((b) => b.stats.cpu?.n), [2]);
+  assert.deepEqual(
+    store.buckets(node.id, '1m', T0 + 2 * DAY, T0 + 2 * DAY + HOUR).map((b) => b.ts),
+    [T0 + 2 * DAY + 5 * MINUTE],
+  );
+  assert.deepEqual(
+    store.buckets(node.id, '15m', T0 + 2 * DAY, T0 + 2 * DAY + HOUR).map((b) => b.stats.cpu?.n),
+    [2],
+  );
   assert.deepEqual(store.samples(node.id, T0, now), [], 'no raw block for a minute past raw retention');
 });

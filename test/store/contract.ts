@@ -37,7 +37,19 @@ function nodeContract(name: string, open: OpenStore): void {
     const b = store.addNode({ name: 'paris-1', group: 'eu', location: 'FR', keyHash: 'bb', isLocal: true }, NOW);
     assert.deepEqual(
       { ...a, id: 0 },
-      { id: 0, name: 'tokyo-1', group: 'asia', location: 'JP', keyHash: 'aa', createdAt: NOW, host: null, lastSeen: null, isLocal: false, hidden: null, position: 0 },
+      {
+        id: 0,
+        name: 'tokyo-1',
+        group: 'asia',
+        location: 'JP',
+        keyHash: 'aa',
+        createdAt: NOW,
+        host: null,
+        lastSeen: null,
+        isLocal: false,
+        hidden: null,
+        position: 0,
+      },
     );
     assert.notEqual(a.id, b.id);
     assert.equal(b.isLocal, true);
@@ -51,13 +63,33 @@ function nodeContract(name: string, open: OpenStore): void {
     assert.throws(() => store.updateNode(a.id, { name: 'paris-1', group: '', location: '', hidden: null, position: 0 }), exists);
     assert.equal(store.updateNode(a.id, { name: 'tokyo-2', group: 'jp', location: 'Tokyo', hidden: true, position: 3 }), true);
     assert.equal(store.updateNode(9999, { name: 'x', group: '', location: '', hidden: null, position: 0 }), false);
-    store.setHost(a.id, { hostname: 'tk2', os: 'linux', kernel: '6.1', arch: 'x64', cpuModel: 'test', cores: 4, bootTime: NOW - 3_600_000 });
+    store.setHost(a.id, {
+      hostname: 'tk2',
+      os: 'linux',
+      kernel: '6.1',
+      arch: 'x64',
+      cpuModel: 'test',
+      cores: 4,
+      bootTime: NOW - 3_600_000,
+    });
     const listed = store.listNodes().find((n) => n.id === a.id)!;
-    assert.deepEqual([listed.name, listed.group, listed.location, listed.hidden, listed.position, listed.host?.cores], ['tokyo-2', 'jp', 'Tokyo', true, 3, 4]);
-    assert.deepEqual(store.listNodes().map((n) => n.id).sort(), [a.id, b.id].sort());
+    assert.deepEqual(
+      [listed.name, listed.group, listed.location, listed.hidden, listed.position, listed.host?.cores],
+      ['tokyo-2', 'jp', 'Tokyo', true, 3, 4],
+    );
+    assert.deepEqual(
+      store
+        .listNodes()
+        .map((n) => n.id)
+        .sort(),
+      [a.id, b.id].sort(),
+    );
     assert.equal(store.removeNode('tokyo-2'), true);
     assert.equal(store.removeNode('tokyo-2'), false);
-    assert.deepEqual(store.listNodes().map((n) => n.name), ['paris-1']);
+    assert.deepEqual(
+      store.listNodes().map((n) => n.name),
+      ['paris-1'],
+    );
   });
 }
 
@@ -75,9 +107,30 @@ function seriesContract(name: string, open: OpenStore): void {
     for (const packed of [false, true]) {
       if (packed) compactAll(store, NOW);
       const what = packed ? 'after compaction' : 'before compaction';
-      assert.deepEqual(store.samples(a.id, HOUR, HOUR + 60_000).map((s) => [s.seq, s.ts, s.values]), [[1, HOUR, { cpu: 1, load1: 0.5 }], [2, HOUR + 1000, { cpu: 2, load1: 0.6 }]], `the first copy of a ts wins, ${what}`);
-      assert.deepEqual(store.samples(a.id, HOUR + 1000, HOUR + 2000, ['load1']).map((s) => s.values), [{ load1: 0.6 }], `[from, to) and the metrics asked for, ${what}`);
-      assert.deepEqual(store.latestSamples().map((s) => [s.nodeId, s.ts]).sort(), [[a.id, HOUR + 1000], [b.id, HOUR]].sort(), what);
+      assert.deepEqual(
+        store.samples(a.id, HOUR, HOUR + 60_000).map((s) => [s.seq, s.ts, s.values]),
+        [
+          [1, HOUR, { cpu: 1, load1: 0.5 }],
+          [2, HOUR + 1000, { cpu: 2, load1: 0.6 }],
+        ],
+        `the first copy of a ts wins, ${what}`,
+      );
+      assert.deepEqual(
+        store.samples(a.id, HOUR + 1000, HOUR + 2000, ['load1']).map((s) => s.values),
+        [{ load1: 0.6 }],
+        `[from, to) and the metrics asked for, ${what}`,
+      );
+      assert.deepEqual(
+        store
+          .latestSamples()
+          .map((s) => [s.nodeId, s.ts])
+          .sort(),
+        [
+          [a.id, HOUR + 1000],
+          [b.id, HOUR],
+        ].sort(),
+        what,
+      );
       assert.equal(store.listNodes().find((n) => n.id === a.id)!.lastSeen, HOUR + 1000, what);
     }
     assert.deepEqual(store.metricNames(a.id).sort(), ['cpu', 'load1']);
@@ -88,13 +141,27 @@ function seriesContract(name: string, open: OpenStore): void {
   test(`${name}: closed hours roll up into 1m, 15m and 1h buckets with avg, min, max and count`, async (t) => {
     const store = await fresh(t, open);
     const a = store.addNode({ name: 'a', group: '', location: '', keyHash: '01' }, NOW);
-    store.writeSamples([0, 10, 20, 70].map((s, i) => ({ nodeId: a.id, seq: i + 1, ts: HOUR + s * 1000, row: valuesRow({ cpu: [10, 20, 30, 50][i]! }), newNames: i ? [] : ['cpu'] })));
+    store.writeSamples(
+      [0, 10, 20, 70].map((s, i) => ({
+        nodeId: a.id,
+        seq: i + 1,
+        ts: HOUR + s * 1000,
+        row: valuesRow({ cpu: [10, 20, 30, 50][i]! }),
+        newNames: i ? [] : ['cpu'],
+      })),
+    );
     compactAll(store, NOW);
-    assert.deepEqual(store.buckets(a.id, '1m', HOUR, HOUR + 3_600_000).map((b) => [b.ts, b.stats.cpu]), [
-      [HOUR, { avg: 20, min: 10, max: 30, n: 3 }],
-      [HOUR + 60_000, { avg: 50, min: 50, max: 50, n: 1 }],
-    ]);
-    assert.deepEqual(store.buckets(a.id, '1h', HOUR, HOUR + 3_600_000, ['cpu']).map((b) => [b.ts, b.stats.cpu]), [[HOUR, { avg: 27.5, min: 10, max: 50, n: 4 }]]);
+    assert.deepEqual(
+      store.buckets(a.id, '1m', HOUR, HOUR + 3_600_000).map((b) => [b.ts, b.stats.cpu]),
+      [
+        [HOUR, { avg: 20, min: 10, max: 30, n: 3 }],
+        [HOUR + 60_000, { avg: 50, min: 50, max: 50, n: 1 }],
+      ],
+    );
+    assert.deepEqual(
+      store.buckets(a.id, '1h', HOUR, HOUR + 3_600_000, ['cpu']).map((b) => [b.ts, b.stats.cpu]),
+      [[HOUR, { avg: 27.5, min: 10, max: 50, n: 4 }]],
+    );
     assert.deepEqual(store.buckets(a.id, '15m', HOUR + 3_600_000, NOW), [], 'nothing in an hour without samples');
   });
 
@@ -106,7 +173,10 @@ function seriesContract(name: string, open: OpenStore): void {
     const later = HOUR + DEFAULT_RETENTION.raw + 3_600_000;
     assert.ok(store.applyRetention(later, DEFAULT_RETENTION, 1000) >= 1);
     assert.deepEqual(store.samples(a.id, 0, later), []);
-    store.putTrafficStates([{ nodeId: a.id, state: '{"rx":1}' }, { nodeId: 9999, state: '{"rx":2}' }]);
+    store.putTrafficStates([
+      { nodeId: a.id, state: '{"rx":1}' },
+      { nodeId: 9999, state: '{"rx":2}' },
+    ]);
     assert.deepEqual(store.trafficStates(), [{ nodeId: a.id, state: '{"rx":1}' }]);
   });
 }
@@ -124,7 +194,10 @@ function alertContract(name: string, open: OpenStore): void {
     store.addAlertEvent({ ...event, ts: NOW - 2000, state: 'firing' });
     store.addAlertEvent({ ...event, ts: NOW - 1000, state: 'resolved', value: null, silenced: true });
     store.addAlertEvent({ ...event, ts: NOW, state: 'firing' });
-    assert.deepEqual(store.alertEvents(2), [{ ...event, ts: NOW, state: 'firing' }, { ...event, ts: NOW - 1000, state: 'resolved', value: null, silenced: true }]);
+    assert.deepEqual(store.alertEvents(2), [
+      { ...event, ts: NOW, state: 'firing' },
+      { ...event, ts: NOW - 1000, state: 'resolved', value: null, silenced: true },
+    ]);
     assert.equal(store.pruneAlertEvents(NOW - 1000), 1);
     assert.equal(store.alertEvents(10).length, 2);
   });
@@ -136,13 +209,25 @@ function alertContract(name: string, open: OpenStore): void {
     for (const node of [a, b]) {
       store.writeSamples([{ nodeId: node.id, seq: 1, ts: HOUR, row: valuesRow({ cpu: 1 }), newNames: ['cpu'] }]);
       store.putAlertState('hot', node.id, '{}');
-      store.addAlertEvent({ ts: NOW, rule: 'hot', nodeId: node.id, state: 'firing', severity: 'warning', value: 1, text: '', silenced: false });
+      store.addAlertEvent({
+        ts: NOW,
+        rule: 'hot',
+        nodeId: node.id,
+        state: 'firing',
+        severity: 'warning',
+        value: 1,
+        text: '',
+        silenced: false,
+      });
       store.putTrafficStates([{ nodeId: node.id, state: '{}' }]);
     }
     assert.equal(store.removeNode('a'), true);
     assert.deepEqual(store.samples(a.id, 0, NOW), []);
     assert.deepEqual(store.metricNames(a.id), []);
-    assert.deepEqual([store.alertStates(), store.alertEvents(10), store.trafficStates()].map((list) => list.map((x) => x.nodeId)), [[b.id], [b.id], [b.id]]);
+    assert.deepEqual(
+      [store.alertStates(), store.alertEvents(10), store.trafficStates()].map((list) => list.map((x) => x.nodeId)),
+      [[b.id], [b.id], [b.id]],
+    );
     assert.equal(store.samples(b.id, 0, NOW).length, 1, 'the other node keeps its own');
   });
 }
@@ -174,7 +259,10 @@ function settingsContract(name: string, open: OpenStore): void {
   test(`${name}: the audit log keeps the newest entries, newest first`, async (t) => {
     const store = await fresh(t, open);
     for (let i = 1; i <= 5; i++) store.addAudit({ ts: NOW + i, address: '127.0.0.1', action: `change ${i}` }, 3);
-    assert.deepEqual(store.auditLog(10).map((e) => e.action), ['change 5', 'change 4', 'change 3']);
+    assert.deepEqual(
+      store.auditLog(10).map((e) => e.action),
+      ['change 5', 'change 4', 'change 3'],
+    );
     assert.deepEqual(store.auditLog(1), [{ ts: NOW + 5, address: '127.0.0.1', action: 'change 5' }]);
   });
 }
@@ -188,19 +276,40 @@ function checkContract(name: string, open: OpenStore): void {
     assert.notEqual(web!.id, db!.id);
     assert.ok(web!.seriesId !== node.id && db!.seriesId !== node.id && web!.seriesId !== db!.seriesId);
     assert.deepEqual(store.ensureChecks(['db', 'new'], NOW + 1).slice(0, 1), [db], 'a known name keeps its record');
-    assert.deepEqual(store.listChecks().map((c) => c.name), ['web', 'db', 'new'], 'checks not named stay');
+    assert.deepEqual(
+      store.listChecks().map((c) => c.name),
+      ['web', 'db', 'new'],
+      'checks not named stay',
+    );
     store.writeSamples([
-      ...[0, 30, 60].map((s, i) => ({ nodeId: web!.seriesId, seq: i + 1, ts: HOUR + s * 1000, row: valuesRow({ up: i === 1 ? 0 : 1, latency_ms: 10 * (i + 1) }), newNames: i ? [] : ['up', 'latency_ms'] })),
+      ...[0, 30, 60].map((s, i) => ({
+        nodeId: web!.seriesId,
+        seq: i + 1,
+        ts: HOUR + s * 1000,
+        row: valuesRow({ up: i === 1 ? 0 : 1, latency_ms: 10 * (i + 1) }),
+        newNames: i ? [] : ['up', 'latency_ms'],
+      })),
       { nodeId: node.id, seq: 1, ts: HOUR, row: valuesRow({ cpu: 5 }), newNames: ['cpu'] },
     ]);
     compactAll(store, NOW);
-    assert.deepEqual(store.samples(web!.seriesId, HOUR, HOUR + 3_600_000, ['up']).map((s) => s.values.up), [1, 0, 1]);
+    assert.deepEqual(
+      store.samples(web!.seriesId, HOUR, HOUR + 3_600_000, ['up']).map((s) => s.values.up),
+      [1, 0, 1],
+    );
     assert.deepEqual(store.samples(db!.seriesId, HOUR, NOW), [], 'each check its own series');
-    assert.deepEqual(store.samples(node.id, HOUR, NOW).map((s) => s.values), [{ cpu: 5 }], "the node's series is its own");
+    assert.deepEqual(
+      store.samples(node.id, HOUR, NOW).map((s) => s.values),
+      [{ cpu: 5 }],
+      "the node's series is its own",
+    );
     assert.deepEqual(store.metricNames(web!.seriesId).sort(), ['latency_ms', 'up']);
     const [hour] = store.buckets(web!.seriesId, '1h', HOUR, HOUR + 3_600_000, ['up']);
     assert.deepEqual([hour!.stats.up!.n, Math.round(hour!.stats.up!.avg * 3)], [3, 2], 'the hourly average of up is the uptime');
-    assert.deepEqual(store.latestSamples().map((s) => s.nodeId), [node.id], 'latest samples are the nodes\' only');
+    assert.deepEqual(
+      store.latestSamples().map((s) => s.nodeId),
+      [node.id],
+      "latest samples are the nodes' only",
+    );
     const later = HOUR + DEFAULT_RETENTION['1h'] + 8 * 86_400_000;
     while (store.applyRetention(later, DEFAULT_RETENTION, 1000) >= 1000);
     assert.deepEqual(store.buckets(web!.seriesId, '1h', 0, later), []);

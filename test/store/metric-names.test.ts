@@ -32,7 +32,7 @@ function addNode(store: Store, name: string) {
   return store.addNode({ name, group: '', location: '', keyHash: name.padEnd(8, '0') }, T0);
 }
 
-test('a node\'s metric names are recorded with it and deleted with it (also their rollup ids), unless another node uses them', (t) => {
+test("a node's metric names are recorded with it and deleted with it (also their rollup ids), unless another node uses them", (t) => {
   const dir = tempDir(t);
   const store = openSqliteStore(dir);
   t.after(() => store.close());
@@ -45,9 +45,22 @@ test('a node\'s metric names are recorded with it and deleted with it (also thei
   assert.ok(names(dir).includes('custom.only_a:max'));
 
   assert.ok(store.removeNode('a'));
-  assert.deepEqual(names(dir), ['cpu', 'cpu:max', 'cpu:min', 'cpu:n', 'custom.both', 'custom.both:max', 'custom.both:min', 'custom.both:n']);
+  assert.deepEqual(names(dir), [
+    'cpu',
+    'cpu:max',
+    'cpu:min',
+    'cpu:n',
+    'custom.both',
+    'custom.both:max',
+    'custom.both:min',
+    'custom.both:n',
+  ]);
   assert.deepEqual(store.metricNames(a.id), []);
-  assert.deepEqual(store.samples(b.id, T0, T0 + HOUR).map((s) => s.values), [{ cpu: 4, 'custom.both': 5 }], "b's history reads as before");
+  assert.deepEqual(
+    store.samples(b.id, T0, T0 + HOUR).map((s) => s.values),
+    [{ cpu: 4, 'custom.both': 5 }],
+    "b's history reads as before",
+  );
   assert.equal(store.buckets(b.id, '1h', T0, T0 + HOUR)[0]!.stats['custom.both']!.max, 5);
 });
 
@@ -67,11 +80,14 @@ test('`probe node remove` in another process deletes names the server still has 
   server.writeSamples([fresh(b.id, T0 + 2000, { 'custom.gone': 9 })]);
   const reader = openSqliteStore(dir);
   t.after(() => reader.close());
-  assert.deepEqual(reader.samples(b.id, T0, T0 + HOUR).map((s) => s.values), [{ cpu: 1 }, { 'custom.new': 7 }, { 'custom.gone': 9 }]);
+  assert.deepEqual(
+    reader.samples(b.id, T0, T0 + HOUR).map((s) => s.values),
+    [{ cpu: 1 }, { 'custom.new': 7 }, { 'custom.gone': 9 }],
+  );
   assert.deepEqual(reader.metricNames(b.id).sort(), ['cpu', 'custom.gone', 'custom.new']);
 });
 
-test('new names are written in the batch\'s transaction: a batch that fails leaves none of them behind', (t) => {
+test("new names are written in the batch's transaction: a batch that fails leaves none of them behind", (t) => {
   const dir = tempDir(t);
   const store = openSqliteStore(dir);
   t.after(() => store.close());
@@ -108,7 +124,10 @@ test('a database from before per-node names: a census in batches records whose n
   const b = addNode(store, 'b');
   // History as an older probe wrote it: no names recorded per node.
   const plain = (nodeId: number, ts: number, values: Record<string, number>) => ({ nodeId, seq: ts - T0, ts, row: valuesRow(values) });
-  store.writeSamples([plain(a.id, T0, { cpu: 1, 'custom.flood_1': 1, 'custom.flood_2': 2 }), plain(b.id, T0, { cpu: 2, 'custom.kept': 3 })]);
+  store.writeSamples([
+    plain(a.id, T0, { cpu: 1, 'custom.flood_1': 1, 'custom.flood_2': 2 }),
+    plain(b.id, T0, { cpu: 2, 'custom.kept': 3 }),
+  ]);
   store.compact(T0 + HOUR + 60_000, 100);
   for (let m = 0; m < 5; m++) store.writeSamples([plain(b.id, T0 + HOUR + m * 60_000, { 'custom.recent': m })]);
   store.compact(T0 + HOUR + 3 * 60_000, 100);
@@ -120,7 +139,7 @@ test('a database from before per-node names: a census in batches records whose n
   const again = openSqliteStore(dir);
   t.after(() => again.close());
   assert.ok(again.removeNode('a'));
-  assert.ok(names(dir).includes('custom.flood_1'), 'while the census reads, a removed node\'s names stay: b might use them');
+  assert.ok(names(dir).includes('custom.flood_1'), "while the census reads, a removed node's names stay: b might use them");
   let steps = 0;
   while (again.censusMetricNames(2) > 0) steps++;
   assert.ok(steps >= 3, `in small steps (${steps})`);
@@ -144,5 +163,9 @@ test('the version-1 fixture: after the census its node keeps every name it has',
   store.compact(1_764_000_000_000 + 2 * HOUR, 100);
   while (store.censusMetricNames(100) > 0);
   assert.deepEqual(store.metricNames(node!.id).sort(), ['cpu', 'load1', 'memUsedBytes']);
-  assert.deepEqual(store.samples(node!.id, 1_764_000_000_000, 1_764_000_000_000 + HOUR)[42]!.values, { cpu: 42, memUsedBytes: 1000042, load1: 0.5 });
+  assert.deepEqual(store.samples(node!.id, 1_764_000_000_000, 1_764_000_000_000 + HOUR)[42]!.values, {
+    cpu: 42,
+    memUsedBytes: 1000042,
+    load1: 0.5,
+  });
 });

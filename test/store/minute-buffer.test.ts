@@ -92,8 +92,16 @@ test('a minute at 1 s of the agent’s usual values takes a few bytes per value,
 });
 
 test('a minute packed from its table is byte for byte the block packed from its samples (any order, gaps, schemas)', () => {
-  const value = fc.oneof(fc.constant(NaN), fc.integer({ min: -5000, max: 5000 }).map((n) => n / 10), fc.double({ noNaN: true, noDefaultInfinity: true }));
-  const sample = fc.record({ ts: fc.integer({ min: 0, max: 59 }), wide: fc.boolean(), values: fc.array(value, { minLength: 4, maxLength: 4 }) });
+  const value = fc.oneof(
+    fc.constant(NaN),
+    fc.integer({ min: -5000, max: 5000 }).map((n) => n / 10),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+  );
+  const sample = fc.record({
+    ts: fc.integer({ min: 0, max: 59 }),
+    wide: fc.boolean(),
+    values: fc.array(value, { minLength: 4, maxLength: 4 }),
+  });
   fc.assert(
     fc.property(fc.array(sample, { minLength: 1, maxLength: 80 }), (samples) => {
       const b = new MinuteBuffer();
@@ -108,25 +116,45 @@ test('a minute packed from its table is byte for byte the block packed from its 
 });
 
 test('blockStats gives, column by column, the sum, min, max and count of the decoded samples in a range', () => {
-  const value = fc.oneof(fc.constant(NaN), fc.integer({ min: -5000, max: 5000 }).map((n) => n / 10), fc.constantFrom(0, -0), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }));
+  const value = fc.oneof(
+    fc.constant(NaN),
+    fc.integer({ min: -5000, max: 5000 }).map((n) => n / 10),
+    fc.constantFrom(0, -0),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+  );
   fc.assert(
-    fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 60 }), fc.array(fc.array(value, { minLength: 3, maxLength: 3 }), { minLength: 60, maxLength: 60 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), (seconds, rows, a, b) => {
-      const samples = [...seconds].sort((x, y) => x - y).map((s, i) => ({ ts: s * 1000, seq: i + 1, values: Object.fromEntries(rows[i]!.flatMap((v, c) => (Number.isNaN(v) ? [] : [[c + 1, v]]))) as Record<number, number> }));
-      const [from, to] = [Math.min(a, b) * 1000, Math.max(a, b) * 1000];
-      const expected = new Map<number, { id: number; sum: number; min: number; max: number; n: number }>();
-      for (const s of decodeBlock(encodeBlock(samples))) {
-        if (s.ts < from || s.ts >= to) continue;
-        for (const key in s.values) {
-          const id = Number(key);
-          const v = s.values[id]!;
-          const e = expected.get(id);
-          if (!e) expected.set(id, { id, sum: v, min: v, max: v, n: 1 });
-          // As rollupSamples compares: the first of equal values (0 and -0) stays.
-          else Object.assign(e, { sum: e.sum + v, min: v < e.min ? v : e.min, max: v > e.max ? v : e.max, n: e.n + 1 });
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.array(value, { minLength: 3, maxLength: 3 }), { minLength: 60, maxLength: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 0, max: 60 }),
+      (seconds, rows, a, b) => {
+        const samples = [...seconds]
+          .sort((x, y) => x - y)
+          .map((s, i) => ({
+            ts: s * 1000,
+            seq: i + 1,
+            values: Object.fromEntries(rows[i]!.flatMap((v, c) => (Number.isNaN(v) ? [] : [[c + 1, v]]))) as Record<number, number>,
+          }));
+        const [from, to] = [Math.min(a, b) * 1000, Math.max(a, b) * 1000];
+        const expected = new Map<number, { id: number; sum: number; min: number; max: number; n: number }>();
+        for (const s of decodeBlock(encodeBlock(samples))) {
+          if (s.ts < from || s.ts >= to) continue;
+          for (const key in s.values) {
+            const id = Number(key);
+            const v = s.values[id]!;
+            const e = expected.get(id);
+            if (!e) expected.set(id, { id, sum: v, min: v, max: v, n: 1 });
+            // As rollupSamples compares: the first of equal values (0 and -0) stays.
+            else Object.assign(e, { sum: e.sum + v, min: Math.min(v, e.min), max: Math.max(v, e.max), n: e.n + 1 });
+          }
         }
-      }
-      assert.deepEqual(blockStats(encodeBlock(samples), from, to), [...expected.values()].sort((x, y) => x.id - y.id));
-    }),
+        assert.deepEqual(
+          blockStats(encodeBlock(samples), from, to),
+          [...expected.values()].sort((x, y) => x.id - y.id),
+        );
+      },
+    ),
     { numRuns: 300 },
   );
 });

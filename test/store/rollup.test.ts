@@ -19,7 +19,13 @@ test('raw samples to 1-minute buckets: avg/min/max per metric, split at bucket e
 });
 
 test('missing data: a metric absent from some samples averages over the samples that had it', () => {
-  const [b] = rollupSamples([{ ts: T0, values: { cpu: 10, swap: 4 } }, { ts: T0 + 1000, values: { cpu: 30 } }], 60_000);
+  const [b] = rollupSamples(
+    [
+      { ts: T0, values: { cpu: 10, swap: 4 } },
+      { ts: T0 + 1000, values: { cpu: 30 } },
+    ],
+    60_000,
+  );
   assert.deepEqual(b!.stats.swap, { avg: 4, min: 4, max: 4, n: 1 });
   assert.equal(b!.stats.cpu!.avg, 20);
   assert.deepEqual(rollupSamples([], 60_000), []);
@@ -48,6 +54,12 @@ test('averages of huge values stay finite', () => {
   assert.equal(round3(1e300), 1e300);
   assert.equal(round3(-1e300), -1e300);
   assert.equal(round3(1.23456), 1.235);
-  const [bucket] = rollupSamples([{ ts: 0, values: { x: 1e300 } }, { ts: 1, values: { x: 1e300 } }], 60_000);
+  const [bucket] = rollupSamples(
+    [
+      { ts: 0, values: { x: 1e300 } },
+      { ts: 1, values: { x: 1e300 } },
+    ],
+    60_000,
+  );
   assert.equal(bucket!.stats.x!.avg, 1e300);
 });

@@ -24,8 +24,16 @@ test('every code the source uses is in the list, and every listed code is used',
     for (const [code] of readFileSync(path.join(root, file), 'utf8').matchAll(/PROBE_ERR_[A-Z_]+/g)) used.add(code);
   }
   const listed = new Set<string>(ERROR_CODES);
-  assert.deepEqual([...used].filter((c) => !listed.has(c)), [], 'used but not listed');
-  assert.deepEqual([...listed].filter((c) => !used.has(c)), [], 'listed but never used');
+  assert.deepEqual(
+    [...used].filter((c) => !listed.has(c)),
+    [],
+    'used but not listed',
+  );
+  assert.deepEqual(
+    [...listed].filter((c) => !used.has(c)),
+    [],
+    'listed but never used',
+  );
   assert.equal(listed.size, ERROR_CODES.length, 'no code twice');
 });
 

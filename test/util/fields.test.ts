@@ -22,7 +22,11 @@ test('object and knownKeys', () => {
   assert.deepEqual(object({ a: 1 }, 'server'), { a: 1 });
   for (const v of [null, [], 'x', undefined]) refuses(() => object(v, 'server'), 'PROBE_ERR_CONFIG', '"server" must be an object');
   knownKeys({ listen: 'x', '// why': 'a comment' }, 'server', ['listen']);
-  refuses(() => knownKeys({ lisen: 1 }, 'server', ['listen', 'data']), 'PROBE_ERR_CONFIG', '"server.lisen" is not a known setting (known: listen, data)');
+  refuses(
+    () => knownKeys({ lisen: 1 }, 'server', ['listen', 'data']),
+    'PROBE_ERR_CONFIG',
+    '"server.lisen" is not a known setting (known: listen, data)',
+  );
   refuses(() => knownKeys({ sever: 1 }, '', ['server']), 'PROBE_ERR_CONFIG', '"sever" is not a known setting (known: server)');
 });
 
@@ -69,5 +73,6 @@ test('oneOf, duration, bytes and httpUrl', () => {
   assert.equal(bytes(2048, 'k'), 2048);
   refuses(() => bytes('lots', 'k'), 'PROBE_ERR_CONFIG', '"k" must be a size such as "1TB" or "500GiB", got "lots"');
   assert.equal(httpUrl('https://example.com/hook', 'k'), 'https://example.com/hook');
-  for (const v of ['javascript:alert(1)', 'ftp://x', 'https://a b', 7]) refuses(() => httpUrl(v, 'k'), 'PROBE_ERR_CONFIG', `"k" must be an http:// or https:// URL, got ${JSON.stringify(v)}`);
+  for (const v of ['javascript:alert(1)', 'ftp://x', 'https://a b', 7])
+    refuses(() => httpUrl(v, 'k'), 'PROBE_ERR_CONFIG', `"k" must be an http:// or https:// URL, got ${JSON.stringify(v)}`);
 });

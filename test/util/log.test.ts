@@ -31,7 +31,11 @@ test('a burst of events is logged one by one up to the limit, then counted in on
   assert.match(next[0]!, /warn +agent silent \(997 more like this in one second, not logged one by one\) count=997$/);
   assert.match(next[1]!, /info +agent disconnected \(1 more like this .*\) count=1$/);
   assert.match(next[2]!, /info +agent connected node=y$/);
-  assert.deepEqual(captured(() => events.flush()), [], 'nothing left to report');
+  assert.deepEqual(
+    captured(() => events.flush()),
+    [],
+    'nothing left to report',
+  );
 });
 
 test('held-back counts are written when the second is over even if nothing else is logged', async () => {

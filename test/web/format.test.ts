@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { daysUntil, flagEmoji, formatBytes, formatCount, formatDuration, formatLoad, formatPercent, formatRate, ratio, secondsSince, shortOs } from '../../web/lib/format';
+import {
+  daysUntil,
+  flagEmoji,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatLoad,
+  formatPercent,
+  formatRate,
+  ratio,
+  secondsSince,
+  shortOs,
+} from '../../web/lib/format';
 import { detectLang } from '../../web/lib/i18n';
 
 test('bytes in IEC units', () => {

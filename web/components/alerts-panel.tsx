@@ -14,7 +14,8 @@ export function AlertsPanel() {
           <ul>
             {firing.map((a) => (
               <li key={`${a.rule} ${a.nodeId}`} class={`alert ${a.severity}`}>
-                <span class="sev">{a.severity}</span> <strong>{a.rule}</strong> · <a href={`#/node/${a.nodeId}`}>{a.node}</a> · {t('sinceAgo', { ago: agoText(a.since) })}
+                <span class="sev">{a.severity}</span> <strong>{a.rule}</strong> · <a href={`#/node/${a.nodeId}`}>{a.node}</a> ·{' '}
+                {t('sinceAgo', { ago: agoText(a.since) })}
                 {a.silenced && <span class="tag">{t('muted')}</span>}
               </li>
             ))}
@@ -27,7 +28,8 @@ export function AlertsPanel() {
           <ul>
             {recent.map((e) => (
               <li key={`${e.ts} ${e.rule} ${e.nodeId} ${e.state}`} class={`alert ${e.state === 'firing' ? e.severity : 'ok'}`}>
-                <time dateTime={new Date(e.ts).toISOString()}>{new Date(e.ts).toLocaleString()}</time> · {t(e.state)} · <strong>{e.rule}</strong> · <a href={`#/node/${e.nodeId}`}>{e.node}</a>
+                <time dateTime={new Date(e.ts).toISOString()}>{new Date(e.ts).toLocaleString()}</time> · {t(e.state)} ·{' '}
+                <strong>{e.rule}</strong> · <a href={`#/node/${e.nodeId}`}>{e.node}</a>
               </li>
             ))}
           </ul>

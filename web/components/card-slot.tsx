@@ -22,7 +22,9 @@ const slots = new Map<Element, CardSlot>();
 let observer: IntersectionObserver | null = null;
 
 function watcher(): IntersectionObserver {
-  observer ??= new IntersectionObserver((entries) => entries.forEach((e) => slots.get(e.target)?.setNear(e.isIntersecting)), { rootMargin: `${NEAR * 100}% 0px` });
+  observer ??= new IntersectionObserver((entries) => entries.forEach((e) => slots.get(e.target)?.setNear(e.isIntersecting)), {
+    rootMargin: `${NEAR * 100}% 0px`,
+  });
   return observer;
 }
 
@@ -32,7 +34,11 @@ function watcher(): IntersectionObserver {
  */
 function CardHead({ node }: { node: NodeView }) {
   return (
-    <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}>
+    <article
+      class={`card ${node.online ? 'online' : 'offline'}`}
+      data-node={node.name}
+      aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}
+    >
       <header class="card-head">
         {Flag({ code: node.location })}
         <h3 class="node-name">

@@ -71,7 +71,15 @@ function drawProjection(u: uPlot, p: Projection): void {
 }
 
 /** Builds the uPlot instance and keeps its width in step with the container; `projection` is read at each draw. */
-function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: readonly ChartSeries[], data: History, height: number, projection: () => Projection | null): { plot: uPlot; resize: ResizeObserver } {
+function create(
+  UPlot: typeof uPlot,
+  el: HTMLElement,
+  unit: MetricUnit,
+  series: readonly ChartSeries[],
+  data: History,
+  height: number,
+  projection: () => Projection | null,
+): { plot: uPlot; resize: ResizeObserver } {
   const text = css('--muted');
   const grid = css('--line');
   const format = FORMAT[unit];
@@ -96,11 +104,24 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
     },
     axes: [
       { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
-      { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, size: 84, values: (_u, ticks) => ticks.map(axisFormat) },
+      {
+        stroke: text,
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid, width: 1 },
+        size: 84,
+        values: (_u, ticks) => ticks.map(axisFormat),
+      },
     ],
     series: [
       { value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
-      ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, fill: `${s.color}1a`, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) })),
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.color,
+        width: 1.5,
+        fill: `${s.color}1a`,
+        spanGaps: false,
+        value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
+      })),
     ],
   };
   const plot = new UPlot(opts, toAligned(data, series), el);
@@ -109,7 +130,21 @@ function create(UPlot: typeof uPlot, el: HTMLElement, unit: MetricUnit, series: 
   return { plot, resize };
 }
 
-export function Chart({ title, unit, series, data, height = HEIGHT, projection = null }: { title: string; unit: MetricUnit; series: readonly ChartSeries[]; data: History; height?: number; projection?: Projection | null }) {
+export function Chart({
+  title,
+  unit,
+  series,
+  data,
+  height = HEIGHT,
+  projection = null,
+}: {
+  title: string;
+  unit: MetricUnit;
+  series: readonly ChartSeries[];
+  data: History;
+  height?: number;
+  projection?: Projection | null;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -144,9 +179,17 @@ export function Chart({ title, unit, series, data, height = HEIGHT, projection =
   }, [data, projection?.to[0], projection?.to[1]]);
 
   return (
-    <figure class="chart" data-chart={series.map((s) => s.metric).join(' ')} data-projection={projection ? String(projection.to[0]) : undefined}>
+    <figure
+      class="chart"
+      data-chart={series.map((s) => s.metric).join(' ')}
+      data-projection={projection ? String(projection.to[0]) : undefined}
+    >
       <figcaption>{title}</figcaption>
-      {failed && <p class="empty" role="alert">{failed}</p>}
+      {failed && (
+        <p class="empty" role="alert">
+          {failed}
+        </p>
+      )}
       <div ref={box} class="chart-box" />
     </figure>
   );

@@ -14,7 +14,11 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
   // Only forecasts under 30 days reach the page: a badge says something is coming.
   const soon = soonForecasts.value[node.id];
   return (
-    <article class={`card ${node.online ? 'online' : 'offline'}`} data-node={node.name} aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}>
+    <article
+      class={`card ${node.online ? 'online' : 'offline'}`}
+      data-node={node.name}
+      aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}
+    >
       <header class="card-head">
         <Flag code={node.location} />
         <h3 class="node-name">
@@ -31,12 +35,31 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
           </span>
         </p>
       )}
-      <p class="os">{[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname].filter(Boolean).join(' · ') || '\u00a0'}</p>
+      <p class="os">
+        {[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname].filter(Boolean).join(' · ') ||
+          '\u00a0'}
+      </p>
       <Bar label={t('cpu')} percent={v.cpu} detail={formatPercent(v.cpu)} />
-      <Bar label={t('memory')} percent={ratio(v.memUsedBytes, v.memTotalBytes)} detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`} />
-      {!compact && swap !== undefined && <Bar label={t('swap')} percent={swap} detail={`${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}`} />}
-      <Bar label={t('disk')} percent={ratio(v.diskUsedBytes, v.diskTotalBytes)} detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`} />
-      {!compact && v.gpuUtil !== undefined && <Bar label={t('gpu')} percent={v.gpuUtil} detail={`${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`} />}
+      <Bar
+        label={t('memory')}
+        percent={ratio(v.memUsedBytes, v.memTotalBytes)}
+        detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`}
+      />
+      {!compact && swap !== undefined && (
+        <Bar label={t('swap')} percent={swap} detail={`${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}`} />
+      )}
+      <Bar
+        label={t('disk')}
+        percent={ratio(v.diskUsedBytes, v.diskTotalBytes)}
+        detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`}
+      />
+      {!compact && v.gpuUtil !== undefined && (
+        <Bar
+          label={t('gpu')}
+          percent={v.gpuUtil}
+          detail={`${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`}
+        />
+      )}
       <dl class="facts">
         <div>
           <dt>{t('netIn')}</dt>

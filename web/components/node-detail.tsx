@@ -33,13 +33,64 @@ interface ChartDef {
 }
 
 const CHARTS: ChartDef[] = [
-  { title: 'cpu', unit: 'percent', series: [['cpu', 'cpu', BLUE], ['cpuIowait', 'diskIo', ORANGE], ['cpuSteal', 'cpu', PURPLE]] },
-  { title: 'memory', unit: 'bytes', series: [['memUsedBytes', 'memory', BLUE], ['swapUsedBytes', 'swap', ORANGE]] },
-  { title: 'disk', unit: 'bytes', series: [['diskUsedBytes', 'used', BLUE], ['diskTotalBytes', 'total', GREEN]] },
-  { title: 'diskIo', unit: 'bytesPerSec', series: [['diskReadBytesPerSec', 'read', GREEN], ['diskWriteBytesPerSec', 'write', ORANGE]] },
-  { title: 'network', unit: 'bytesPerSec', series: [['netRxBytesPerSec', 'netIn', GREEN], ['netTxBytesPerSec', 'netOut', BLUE]] },
-  { title: 'load', unit: 'load', series: [['load1', 'load1', BLUE], ['load5', 'load5', GREEN], ['load15', 'load15', ORANGE]] },
-  { title: 'connections', unit: 'count', series: [['tcpConnections', 'tcp', BLUE], ['udpSockets', 'udp', GREEN]] },
+  {
+    title: 'cpu',
+    unit: 'percent',
+    series: [
+      ['cpu', 'cpu', BLUE],
+      ['cpuIowait', 'diskIo', ORANGE],
+      ['cpuSteal', 'cpu', PURPLE],
+    ],
+  },
+  {
+    title: 'memory',
+    unit: 'bytes',
+    series: [
+      ['memUsedBytes', 'memory', BLUE],
+      ['swapUsedBytes', 'swap', ORANGE],
+    ],
+  },
+  {
+    title: 'disk',
+    unit: 'bytes',
+    series: [
+      ['diskUsedBytes', 'used', BLUE],
+      ['diskTotalBytes', 'total', GREEN],
+    ],
+  },
+  {
+    title: 'diskIo',
+    unit: 'bytesPerSec',
+    series: [
+      ['diskReadBytesPerSec', 'read', GREEN],
+      ['diskWriteBytesPerSec', 'write', ORANGE],
+    ],
+  },
+  {
+    title: 'network',
+    unit: 'bytesPerSec',
+    series: [
+      ['netRxBytesPerSec', 'netIn', GREEN],
+      ['netTxBytesPerSec', 'netOut', BLUE],
+    ],
+  },
+  {
+    title: 'load',
+    unit: 'load',
+    series: [
+      ['load1', 'load1', BLUE],
+      ['load5', 'load5', GREEN],
+      ['load15', 'load15', ORANGE],
+    ],
+  },
+  {
+    title: 'connections',
+    unit: 'count',
+    series: [
+      ['tcpConnections', 'tcp', BLUE],
+      ['udpSockets', 'udp', GREEN],
+    ],
+  },
 ];
 
 /** Labels that differ per series where the chart's own label would repeat. */
@@ -73,10 +124,19 @@ const FAMILY_CHARTS: { family: string; title: StringKey; unit: MetricUnit }[] = 
 function familyCharts(node: NodeView): { title: string; unit: MetricUnit; series: ChartSeries[] }[] {
   const names = Object.keys(node.values);
   return FAMILY_CHARTS.flatMap(({ family, title, unit }) => {
-    const members = names.filter((n) => n.startsWith(family)).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).slice(0, 16);
+    const members = names
+      .filter((n) => n.startsWith(family))
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+      .slice(0, 16);
     // One core, interface or filesystem says no more than the totals above.
     if (members.length < (family === 'temp.' || family.startsWith('gpu') ? 1 : 2)) return [];
-    return [{ title: t(title), unit, series: members.map((metric, i) => ({ metric, label: metric.slice(family.length), color: PALETTE[i % PALETTE.length]! })) }];
+    return [
+      {
+        title: t(title),
+        unit,
+        series: members.map((metric, i) => ({ metric, label: metric.slice(family.length), color: PALETTE[i % PALETTE.length]! })),
+      },
+    ];
   });
 }
 
@@ -86,7 +146,10 @@ function customCharts(node: NodeView): { title: string; series: ChartSeries[] }[
     .filter((name) => name.startsWith(CUSTOM_PREFIX))
     .sort()
     .slice(0, 24)
-    .map((metric, i) => ({ title: metric.slice(CUSTOM_PREFIX.length), series: [{ metric, label: metric.slice(CUSTOM_PREFIX.length), color: PALETTE[i % PALETTE.length]! }] }));
+    .map((metric, i) => ({
+      title: metric.slice(CUSTOM_PREFIX.length),
+      series: [{ metric, label: metric.slice(CUSTOM_PREFIX.length), color: PALETTE[i % PALETTE.length]! }],
+    }));
 }
 
 function hasData(data: History, def: ChartDef): boolean {
@@ -122,7 +185,8 @@ function diskProjection(answer: ForecastAnswer | null, data: History): Projectio
   if (!first || !used) return null;
   for (let k = used.length - 1; k >= 0; k--) {
     const v = used[k];
-    if (v !== null && v !== undefined) return { from: [data.ts[k]!, v], to: [first.fullAt!, v + Math.max(0, first.capacityBytes - first.usedBytes)], color: ORANGE };
+    if (v !== null && v !== undefined)
+      return { from: [data.ts[k]!, v], to: [first.fullAt!, v + Math.max(0, first.capacityBytes - first.usedBytes)], color: ORANGE };
   }
   return null;
 }
@@ -131,7 +195,18 @@ function Facts({ node }: { node: NodeView }) {
   const v = node.values;
   return (
     <div class="detail-facts">
-      <p class="os">{[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname, v.memTotalBytes ? `${formatBytes(v.memTotalBytes)} RAM` : '', v.diskTotalBytes ? `${formatBytes(v.diskTotalBytes)} ${t('disk')}` : ''].filter(Boolean).join(' · ')}</p>
+      <p class="os">
+        {[
+          shortOs(node.os),
+          node.arch,
+          node.cores ? t('cores', { n: node.cores }) : '',
+          node.hostname,
+          v.memTotalBytes ? `${formatBytes(v.memTotalBytes)} RAM` : '',
+          v.diskTotalBytes ? `${formatBytes(v.diskTotalBytes)} ${t('disk')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · ')}
+      </p>
       <p>
         {t('uptime')}: {formatDuration(v.uptimeSec)}
       </p>
@@ -187,6 +262,7 @@ export function NodeDetail({ id }: { id: number }) {
         {admin && <ClockTag offsetMs={clockOffsets.value.get(id)} testId="clock-off" />}
       </header>
       <Facts node={node} />
+      {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form's fieldset */}
       <div class="segmented ranges" role="group" aria-label={t('range')}>
         {RANGES.map((r) => (
           <button key={r} type="button" aria-pressed={r === which} onClick={() => (range.value = r)}>

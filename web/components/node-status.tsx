@@ -14,7 +14,11 @@ export function agoText(ts: number | null): string {
 }
 
 export function StatusText({ node }: { node: NodeView }) {
-  const text = node.online ? t('online') : node.lastSeen === null ? t('waiting') : `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
+  const text = node.online
+    ? t('online')
+    : node.lastSeen === null
+      ? t('waiting')
+      : `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
   return (
     <span class="status" data-status={node.online ? 'online' : 'offline'}>
       <span class={`dot ${node.online ? 'up' : 'down'}`} aria-hidden="true" />
@@ -63,11 +67,16 @@ export function Traffic({ node }: { node: NodeView }) {
   const used = node.monthRxBytes + node.monthTxBytes;
   const detail = `↓ ${formatBytes(node.monthRxBytes)} ↑ ${formatBytes(node.monthTxBytes)}`;
   const limit = node.notes?.trafficLimitBytes;
-  if (limit) return <Bar label={t('trafficShort')} percent={ratio(used, limit)} detail={`${formatBytes(used)} / ${formatBytes(limit)}`} title={detail} />;
+  if (limit)
+    return (
+      <Bar label={t('trafficShort')} percent={ratio(used, limit)} detail={`${formatBytes(used)} / ${formatBytes(limit)}`} title={detail} />
+    );
   return (
     <div class="metric-head">
       <span class="metric-label">{t('trafficShort')}</span>
-      <span class="metric-value" data-metric="traffic">{detail}</span>
+      <span class="metric-value" data-metric="traffic">
+        {detail}
+      </span>
     </div>
   );
 }

@@ -24,7 +24,13 @@ function Controls() {
     <div class="controls">
       <label class="filter">
         <span class="sr-only">{t('filter')}</span>
-        <input type="search" placeholder={t('filter')} value={filter.value} onInput={(e) => (filter.value = (e.target as HTMLInputElement).value)} data-testid="filter" />
+        <input
+          type="search"
+          placeholder={t('filter')}
+          value={filter.value}
+          onInput={(e) => (filter.value = (e.target as HTMLInputElement).value)}
+          data-testid="filter"
+        />
       </label>
       <label>
         <span class="sr-only">{t('sortBy')}</span>
@@ -36,9 +42,16 @@ function Controls() {
           ))}
         </select>
       </label>
-      <button type="button" class="icon" onClick={() => (sortDesc.value = !sortDesc.value)} aria-label={sortDesc.value ? '▾' : '▴'} title={t('sortBy')}>
+      <button
+        type="button"
+        class="icon"
+        onClick={() => (sortDesc.value = !sortDesc.value)}
+        aria-label={sortDesc.value ? '▾' : '▴'}
+        title={t('sortBy')}
+      >
         {sortDesc.value ? '▾' : '▴'}
       </button>
+      {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form's fieldset */}
       <div class="segmented" role="group" aria-label={t('view')}>
         {(['cards', 'table'] as const).map((l) => (
           <button key={l} type="button" aria-pressed={layout.value === l} onClick={() => (layout.value = l)} data-testid={`layout-${l}`}>

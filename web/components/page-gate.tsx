@@ -19,7 +19,11 @@ export function PageGate({ onUnlock }: { onUnlock: () => void }) {
   }
   return (
     <main id="main" class="admin">
-      <form class="admin-card narrow" onSubmit={(e) => (e.preventDefault(), void unlockPage(password).then((ok) => ok && onUnlock()))} data-testid="page-gate">
+      <form
+        class="admin-card narrow"
+        onSubmit={(e) => (e.preventDefault(), void unlockPage(password).then((ok) => ok && onUnlock()))}
+        data-testid="page-gate"
+      >
         <h2>{t('pageNeedsPassword')}</h2>
         {accessError.value && (
           <p class="notice error" role="alert">
@@ -28,7 +32,14 @@ export function PageGate({ onUnlock }: { onUnlock: () => void }) {
         )}
         <label>
           {t('password')}
-          <input type="password" autoComplete="current-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} required data-testid="page-password" />
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+            required
+            data-testid="page-password"
+          />
         </label>
         <button type="submit" class="primary">
           {t('open')}

@@ -27,7 +27,13 @@ function DailyBar({ check }: { check: CheckView }) {
       <div class="days" role="img" aria-label={`${t('uptime30d')}: ${percent(check.uptime['30d'])}`}>
         {check.daily.map((u, i) => {
           const day = new Date(check.dailyFrom + i * DAY).toISOString().slice(0, 10);
-          return <span key={i} class={`day ${dayClass(u)}`} title={u === null ? t('dayNoData', { day }) : t('dayUptime', { day, p: percent(u) })} />;
+          return (
+            <span
+              key={i}
+              class={`day ${dayClass(u)}`}
+              title={u === null ? t('dayNoData', { day }) : t('dayUptime', { day, p: percent(u) })}
+            />
+          );
         })}
       </div>
       <div class="days-legend">
@@ -69,7 +75,15 @@ function CheckCard({ check }: { check: CheckView }) {
         ))}
       </dl>
       <DailyBar check={check} />
-      {history && <Chart title={t('responseTime')} unit="ms" height={110} series={[{ metric: 'latency_ms', label: 'ms', color: '#4e9af1' }]} data={history} />}
+      {history && (
+        <Chart
+          title={t('responseTime')}
+          unit="ms"
+          height={110}
+          series={[{ metric: 'latency_ms', label: 'ms', color: '#4e9af1' }]}
+          data={history}
+        />
+      )}
     </article>
   );
 }

@@ -78,7 +78,11 @@ export function flagEmoji(code: string): string {
 
 /** A short OS name for a card: "Debian GNU/Linux 12 (bookworm)" -> "Debian 12". */
 export function shortOs(os: string): string {
-  return os.replace(/ GNU\/Linux/, '').replace(/\s*\(.*\)$/, '').replace(/ LTS$/, '').trim();
+  return os
+    .replace(/ GNU\/Linux/, '')
+    .replace(/\s*\(.*\)$/, '')
+    .replace(/ LTS$/, '')
+    .trim();
 }
 
 /** Axis labels for charts: IEC bytes without decimals noise. */

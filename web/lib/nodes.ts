@@ -18,7 +18,10 @@ const SORT_VALUE: Record<Exclude<SortKey, 'name' | 'order'>, (n: NodeView) => nu
 /** Nodes whose name, group, location or OS contains every word of `query`. */
 export function matches(node: NodeView, query: string): boolean {
   const hay = `${node.name} ${node.group} ${node.location} ${node.os} ${node.hostname ?? ''}`.toLowerCase();
-  return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .every((word) => hay.includes(word));
 }
 
 /** The order of localeCompare() without options, at a fraction of its cost per call (it sorts 200 nodes every second). */
@@ -38,7 +41,22 @@ export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeVi
   });
 }
 
-const EMPTY: Omit<NodeView, 'id'> = { name: '', group: '', location: '', online: false, lastSeen: null, os: '', arch: '', cores: 0, monthRxBytes: 0, monthTxBytes: 0, periodStart: 0, notes: null, position: 0, values: {} };
+const EMPTY: Omit<NodeView, 'id'> = {
+  name: '',
+  group: '',
+  location: '',
+  online: false,
+  lastSeen: null,
+  os: '',
+  arch: '',
+  cores: 0,
+  monthRxBytes: 0,
+  monthTxBytes: 0,
+  periodStart: 0,
+  notes: null,
+  position: 0,
+  values: {},
+};
 
 /** Merges a delta into the node it describes (a node not seen before arrives whole). */
 export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeView {

@@ -20,7 +20,11 @@ export async function checkAccess(): Promise<PageAccessView | null> {
 }
 
 export async function unlockPage(password: string): Promise<boolean> {
-  const res = await fetch('/api/access', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password }) });
+  const res = await fetch('/api/access', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ password }),
+  });
   if (!res.ok) {
     accessError.value = ((await res.json().catch(() => ({}))) as Partial<ErrorBody>).message ?? `HTTP ${res.status}`;
     return false;

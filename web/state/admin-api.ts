@@ -23,7 +23,10 @@ export async function api<T>(method: string, path: string, body?: object): Promi
   });
   const data = (await res.json().catch(() => ({}))) as unknown;
   if (res.status === 401 && !path.endsWith('/login') && !path.endsWith('/setup')) session.value = 'signed-out';
-  if (!res.ok) throw Object.assign(new Error((data as Partial<ErrorBody>).message ?? `HTTP ${res.status}`), { code: (data as Partial<ErrorBody>).code });
+  if (!res.ok)
+    throw Object.assign(new Error((data as Partial<ErrorBody>).message ?? `HTTP ${res.status}`), {
+      code: (data as Partial<ErrorBody>).code,
+    });
   return data as T;
 }
 

@@ -26,7 +26,10 @@ const named = (kind: 'rules' | 'channels', name: string) => `/api/admin/${kind}/
 /** Creates a rule (`original` null) or replaces the admin rule named `original`. */
 export function saveRule(original: string | null, rule: Record<string, unknown>, ok: string): Promise<boolean> {
   return attempt(async () => {
-    rulesView.value = original === null ? await api<RulesView>('POST', '/api/admin/rules', rule) : await api<RulesView>('PUT', named('rules', original), rule);
+    rulesView.value =
+      original === null
+        ? await api<RulesView>('POST', '/api/admin/rules', rule)
+        : await api<RulesView>('PUT', named('rules', original), rule);
     await loadSetup();
   }, ok);
 }

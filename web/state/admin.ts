@@ -4,7 +4,17 @@
  */
 import { signal } from '@preact/signals';
 import type {
-  AddNodeRequest, AddedNodeReply, AdminAlertsView, EditNodeRequest, NodeKeyReply, OkReply, PageModeReply, PageModeRequest, SessionReply, SilenceRequest, SilenceView,
+  AddNodeRequest,
+  AddedNodeReply,
+  AdminAlertsView,
+  EditNodeRequest,
+  NodeKeyReply,
+  OkReply,
+  PageModeReply,
+  PageModeRequest,
+  SessionReply,
+  SilenceRequest,
+  SilenceView,
 } from '../../src/protocol/admin';
 import { api, attempt, notice, session, setCsrf } from './admin-api';
 import { loadSecondFactor } from './admin-2fa';
@@ -63,7 +73,9 @@ async function login(password: string, code: string): Promise<SessionReply> {
 
 export function signIn(password: string, setupToken: string | null, code = ''): Promise<boolean> {
   return attempt(async () => {
-    const res = setupToken ? await api<SessionReply>('POST', '/api/admin/setup', { token: setupToken, password }) : await login(password, code);
+    const res = setupToken
+      ? await api<SessionReply>('POST', '/api/admin/setup', { token: setupToken, password })
+      : await login(password, code);
     setCsrf(res.csrf);
     codeNeeded.value = false;
     if (setupToken) history.replaceState(null, '', '/admin');
@@ -111,7 +123,11 @@ export function removeNode(node: AdminNode, confirmName: string): Promise<boolea
 export function addSilence(rule: string, node: string, hours: number): Promise<boolean> {
   return attempt(async () => {
     const until = new Date(Date.now() + hours * 3_600_000).toISOString();
-    silences.value = await api<SilenceView[]>('POST', '/api/admin/silences', { ...(rule ? { rule } : {}), ...(node ? { node } : {}), until } satisfies SilenceRequest);
+    silences.value = await api<SilenceView[]>('POST', '/api/admin/silences', {
+      ...(rule ? { rule } : {}),
+      ...(node ? { node } : {}),
+      until,
+    } satisfies SilenceRequest);
   });
 }
 
@@ -143,6 +159,8 @@ export function moveNode(node: AdminNode, step: -1 | 1): Promise<boolean> {
 
 export function setPageAccess(mode: AccessMode, password: string, ok: string): Promise<boolean> {
   return attempt(async () => {
-    pageMode.value = (await api<PageModeReply>('PUT', '/api/admin/page', { mode, ...(password ? { password } : {}) } satisfies PageModeRequest)).mode;
+    pageMode.value = (
+      await api<PageModeReply>('PUT', '/api/admin/page', { mode, ...(password ? { password } : {}) } satisfies PageModeRequest)
+    ).mode;
   }, ok);
 }

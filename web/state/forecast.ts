@@ -88,5 +88,7 @@ export function forecastLine(item: ForecastItem, now: number): string {
 export function badgeText(item: ForecastItem, now: number): string {
   const left = Math.max(0, item.fullAt! - now);
   const what = item.metric === 'traffic' ? t('trafficShort') : subject(item);
-  return left < 2 * DAY_MS ? t('badgeHours', { what, n: Math.round(left / HOUR_MS) }) : t('badgeDays', { what, n: Math.round(left / DAY_MS) });
+  return left < 2 * DAY_MS
+    ? t('badgeHours', { what, n: Math.round(left / HOUR_MS) })
+    : t('badgeDays', { what, n: Math.round(left / DAY_MS) });
 }

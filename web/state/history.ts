@@ -19,7 +19,10 @@ export interface History {
 }
 
 /** While loading another range, the charts keep the previous data (dimmed) rather than jumping away. */
-export type HistoryState = { status: 'loading'; previous: History | null } | { status: 'error'; message: string } | { status: 'ready'; data: History };
+export type HistoryState =
+  | { status: 'loading'; previous: History | null }
+  | { status: 'error'; message: string }
+  | { status: 'ready'; data: History };
 
 export const range = signal<Range>('1h');
 export const history = signal<HistoryState>({ status: 'loading', previous: null });
@@ -57,7 +60,10 @@ export async function loadHistory(nodeId: number, which: Range): Promise<void> {
   const mine = ++request;
   const shown = nodeId === shownNode ? history.value : null;
   shownNode = nodeId;
-  history.value = { status: 'loading', previous: shown?.status === 'ready' ? shown.data : shown?.status === 'loading' ? shown.previous : null };
+  history.value = {
+    status: 'loading',
+    previous: shown?.status === 'ready' ? shown.data : shown?.status === 'loading' ? shown.previous : null,
+  };
   try {
     const body = await fetchHistory(`/api/nodes/${nodeId}/history?range=${which}`);
     if (mine !== request) return;
@@ -67,7 +73,9 @@ export async function loadHistory(nodeId: number, which: Range): Promise<void> {
     const omitted = body.omitted ? body.omitted.split(',') : [];
     for (let i = 0; i < omitted.length; i += OMITTED_BATCH) {
       // A batch that fails leaves its charts empty rather than the whole page in error.
-      const more = await fetchHistory(`/api/nodes/${nodeId}/history?range=${which}&metrics=${omitted.slice(i, i + OMITTED_BATCH).join(',')}`).catch(() => null);
+      const more = await fetchHistory(
+        `/api/nodes/${nodeId}/history?range=${which}&metrics=${omitted.slice(i, i + OMITTED_BATCH).join(',')}`,
+      ).catch(() => null);
       if (mine !== request) return;
       if (more) Object.assign(series, alignColumns(ts, more));
     }

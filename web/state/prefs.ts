@@ -32,7 +32,8 @@ function readSaved(): Saved {
 }
 
 const saved = readSaved();
-const pick = <T extends string>(value: T | undefined, allowed: readonly T[], fallback: T): T => (value !== undefined && allowed.includes(value) ? value : fallback);
+const pick = <T extends string>(value: T | undefined, allowed: readonly T[], fallback: T): T =>
+  value !== undefined && allowed.includes(value) ? value : fallback;
 
 export const theme = signal<Theme>(pick(saved.theme, ['auto', 'light', 'dark'], 'auto'));
 export const layout = signal<Layout>(pick(saved.layout, ['cards', 'table'], 'cards'));

@@ -27,7 +27,11 @@ export function counterRate(prev: number | undefined, cur: number, dtMs: number)
 export function summedRates<C extends object>(fields: Record<string, keyof C>, include: (device: string) => boolean) {
   let prev = new Map<string, C>();
   let prevMono = 0;
-  return (cur: Map<string, C>, monoMs: number, perDevice?: (device: string, metric: string, rate: number) => void): Record<string, number> | null => {
+  return (
+    cur: Map<string, C>,
+    monoMs: number,
+    perDevice?: (device: string, metric: string, rate: number) => void,
+  ): Record<string, number> | null => {
     const dt = monoMs - prevMono;
     const sums: Record<string, number> = {};
     for (const metric in fields) sums[metric] = 0;

@@ -59,7 +59,10 @@ function busyPercent(total: number, idle: number): number | null {
 }
 
 /** Share of each kind of CPU time between two readings, in percent; null after a counter reset. */
-export function cpuBreakdown(prev: CpuTimes, cur: CpuTimes): { cpuUser: number; cpuSystem: number; cpuIowait: number; cpuSteal: number } | null {
+export function cpuBreakdown(
+  prev: CpuTimes,
+  cur: CpuTimes,
+): { cpuUser: number; cpuSystem: number; cpuIowait: number; cpuSteal: number } | null {
   const total = cur.total - prev.total;
   if (total <= 0) return null;
   const share = (key: 'user' | 'system' | 'iowait' | 'steal') => {

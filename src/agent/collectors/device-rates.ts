@@ -52,7 +52,15 @@ export class DeviceRates {
     let d = this.devices.get(name);
     if (!d) {
       const perDevice = this.label?.(name) ? this.metrics.map((m) => `${m}.${name}`) : null;
-      d = { name, included: this.include(name), cur: new Float64Array(this.metrics.length), prev: new Float64Array(this.metrics.length), seen: 0, continued: false, perDevice };
+      d = {
+        name,
+        included: this.include(name),
+        cur: new Float64Array(this.metrics.length),
+        prev: new Float64Array(this.metrics.length),
+        seen: 0,
+        continued: false,
+        perDevice,
+      };
       this.devices.set(name, d);
     }
     if (d.seen === this.reading) return d; // the same name twice: the last line counts

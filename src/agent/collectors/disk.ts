@@ -14,8 +14,24 @@ export interface Mount {
 }
 
 const REAL_FS = new Set([
-  'ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'vfat', 'exfat', 'ntfs', 'ntfs3', 'fuseblk',
-  'reiserfs', 'jfs', 'bcachefs', 'hfsplus', 'apfs', 'ufs',
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'zfs',
+  'f2fs',
+  'vfat',
+  'exfat',
+  'ntfs',
+  'ntfs3',
+  'fuseblk',
+  'reiserfs',
+  'jfs',
+  'bcachefs',
+  'hfsplus',
+  'apfs',
+  'ufs',
 ]);
 
 /** Files a container runtime bind-mounts from the host disk; the container's root already counts that disk. */

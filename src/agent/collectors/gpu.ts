@@ -55,7 +55,11 @@ export function gpuCollector(intervalMs: number, command = findOnPath('nvidia-sm
   const start = () => {
     restart = null;
     if (!command || stopped) return;
-    const args = ['--query-gpu=index,utilization.gpu,memory.used,memory.total', '--format=csv,noheader,nounits', `-lms=${Math.max(1000, intervalMs)}`];
+    const args = [
+      '--query-gpu=index,utilization.gpu,memory.used,memory.total',
+      '--format=csv,noheader,nounits',
+      `-lms=${Math.max(1000, intervalMs)}`,
+    ];
     child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

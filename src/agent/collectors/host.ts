@@ -56,7 +56,15 @@ export function publicAddresses(interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[
       if (a.internal) continue;
       if (a.family === 'IPv4') {
         const [x = 0, y = 0] = a.address.split('.').map(Number);
-        const private4 = x === 10 || x === 127 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254) || (x === 100 && y >= 64 && y <= 127) || x === 0 || x >= 224;
+        const private4 =
+          x === 10 ||
+          x === 127 ||
+          (x === 172 && y >= 16 && y <= 31) ||
+          (x === 192 && y === 168) ||
+          (x === 169 && y === 254) ||
+          (x === 100 && y >= 64 && y <= 127) ||
+          x === 0 ||
+          x >= 224;
         if (!private4) publicIpv4 = true;
       } else if (/^[23]/.test(a.address)) {
         // 2000::/3 is global unicast; fc00::/7 (ULA) and fe80::/10 (link-local) start otherwise.

@@ -46,7 +46,8 @@ export function collectAll(collectors: readonly Collector[], monoMs: number, fai
       c.collect(out, monoMs);
       if (failed.delete(c.name)) log.info('collector recovered', { collector: c.name });
     } catch (err) {
-      if (!failed.has(c.name)) log.warn('collector failed; its metrics are absent until it recovers', { collector: c.name, error: (err as Error).message });
+      if (!failed.has(c.name))
+        log.warn('collector failed; its metrics are absent until it recovers', { collector: c.name, error: (err as Error).message });
       failed.add(c.name);
     }
   }

@@ -53,8 +53,32 @@ export function parseNetDev(text: string): Map<string, InterfaceCounters> {
 }
 
 const VIRTUAL_PREFIXES = [
-  'lo', 'veth', 'docker', 'br-', 'virbr', 'vmbr', 'vnet', 'tun', 'tap', 'wg', 'tailscale', 'zt',
-  'ifb', 'dummy', 'kube', 'cali', 'flannel', 'cni', 'lxc', 'lxd', 'podman', 'cilium', 'vxlan', 'gre', 'sit', 'ip6tnl',
+  'lo',
+  'veth',
+  'docker',
+  'br-',
+  'virbr',
+  'vmbr',
+  'vnet',
+  'tun',
+  'tap',
+  'wg',
+  'tailscale',
+  'zt',
+  'ifb',
+  'dummy',
+  'kube',
+  'cali',
+  'flannel',
+  'cni',
+  'lxc',
+  'lxd',
+  'podman',
+  'cilium',
+  'vxlan',
+  'gre',
+  'sit',
+  'ip6tnl',
 ];
 
 export function isPhysicalInterface(name: string): boolean {
@@ -64,7 +88,11 @@ export function isPhysicalInterface(name: string): boolean {
 export function networkCollector(netDev: ProcFile): Collector {
   // In the order of the counters each interface's state keeps: rx bytes, tx bytes, rx packets, tx packets.
   // Per interface too, for the node page (a bond, or public and private interfaces apart): `netRxBytesPerSec.eth0`.
-  const rates = new DeviceRates(['netRxBytesPerSec', 'netTxBytesPerSec', 'netRxPacketsPerSec', 'netTxPacketsPerSec'], isPhysicalInterface, (name) => DEVICE_LABEL.test(name));
+  const rates = new DeviceRates(
+    ['netRxBytesPerSec', 'netTxBytesPerSec', 'netRxPacketsPerSec', 'netTxPacketsPerSec'],
+    isPhysicalInterface,
+    (name) => DEVICE_LABEL.test(name),
+  );
   const n = new Float64Array(FIELDS);
   return {
     name: 'network',

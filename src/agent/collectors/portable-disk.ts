@@ -77,6 +77,11 @@ export function fsSizeMetrics(entries: readonly FsSizeEntry[]): MetricValues {
 
 /** `now`: the monotonic clock in ms that times the refreshes (collect's own clock is not used). */
 export function portableDiskCollector(fsSize: () => Promise<readonly FsSizeEntry[]>, now: () => number): BackgroundCollector {
-  const reading = backgroundReading(async () => fsSizeMetrics(await fsSize()), { name: 'fsSize', periodMs: DISK_PERIOD_MS, staleMs: DISK_STALE_MS, now });
+  const reading = backgroundReading(async () => fsSizeMetrics(await fsSize()), {
+    name: 'fsSize',
+    periodMs: DISK_PERIOD_MS,
+    staleMs: DISK_STALE_MS,
+    now,
+  });
   return backgroundCollector('disk', reading);
 }

@@ -13,7 +13,10 @@ import type { PortableSources } from './system-information';
  * `sources` and `now` (a monotonic clock in ms) are parameters so tests can run these collectors
  * on Linux, or with stand-in calls and a clock of their own.
  */
-export function portableCollectors(sources: PortableSources = systemInformation(), now: () => number = () => performance.now()): Collector[] {
+export function portableCollectors(
+  sources: PortableSources = systemInformation(),
+  now: () => number = () => performance.now(),
+): Collector[] {
   let prev: { total: number; idle: number } | null = null;
   return [
     {

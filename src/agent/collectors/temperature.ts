@@ -16,7 +16,12 @@ interface Sensor {
 
 const RESCAN_MS = 10 * 60_000;
 
-const clean = (text: string) => text.trim().toLowerCase().replace(/[^a-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '');
+const clean = (text: string) =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 
 /** The temperature inputs under `hwmonDir`, named `<chip>.<label>` (or `<chip>.temp<N>` without a label). */
 export function findSensors(hwmonDir: string): { name: string; path: string }[] {
@@ -44,7 +49,9 @@ export function findSensors(hwmonDir: string): { name: string; path: string }[] 
       }
     };
     const chipName = clean(read('name')) || clean(chip);
-    for (const input of files.filter((f) => /^temp\d+_input$/.test(f)).sort((a, b) => parseInt(a.slice(4), 10) - parseInt(b.slice(4), 10))) {
+    for (const input of files
+      .filter((f) => /^temp\d+_input$/.test(f))
+      .sort((a, b) => parseInt(a.slice(4), 10) - parseInt(b.slice(4), 10))) {
       const n = input.slice(4, -'_input'.length);
       let name = `${chipName}.${clean(read(`temp${n}_label`)) || `temp${n}`}`;
       // Two chips of the same kind (two NVMe drives): keep both.

@@ -54,7 +54,9 @@ export function textfileCollector(dir: string): Collector {
   return {
     name: 'textfile',
     collect(out) {
-      const files = readdirSync(dir).filter((f) => f.endsWith('.prom')).sort();
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.prom'))
+        .sort();
       for (const name of [...cache.keys()]) if (!files.includes(name)) cache.delete(name);
       let count = 0;
       for (const file of files) {

@@ -27,5 +27,8 @@ export const certKind: CheckKind<CertRule> = {
     const leftMs = check.certExpiresAt - now;
     return { holds: leftMs <= rule.withinMs, recovered: leftMs > rule.withinMs, value: Math.floor(leftMs / DAY) };
   },
-  describe: (_rule, value) => ({ what: value !== null && value < 0 ? `the certificate expired ${-value} days ago` : `the certificate expires in ${value} days`, resolved: 'the certificate was renewed' }),
+  describe: (_rule, value) => ({
+    what: value !== null && value < 0 ? `the certificate expired ${-value} days ago` : `the certificate expires in ${value} days`,
+    resolved: 'the certificate was renewed',
+  }),
 };

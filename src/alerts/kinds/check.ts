@@ -22,10 +22,18 @@ function isNodeCheckName(name: string): boolean {
 
 /** The checks a rule on checks watches: `checks` by name, `scope.groups` by group; a rule on checks names no nodes. */
 export function parseCheckScope({ key, raw, base, f, checks }: RuleInput): string[] {
-  if (base.scope.nodes.length > 0) throw f.bad(`${key}.scope.nodes`, `does not apply to a rule of kind ${JSON.stringify(raw.kind)}: list check names in "checks" (a node's own check as "<node>/<name>")`);
+  if (base.scope.nodes.length > 0)
+    throw f.bad(
+      `${key}.scope.nodes`,
+      `does not apply to a rule of kind ${JSON.stringify(raw.kind)}: list check names in "checks" (a node's own check as "<node>/<name>")`,
+    );
   const names = f.strings(raw.checks, `${key}.checks`);
   const unknown = names.find((name) => !checks.has(name) && !isNodeCheckName(name));
-  if (unknown !== undefined) throw f.bad(`${key}.checks`, `names ${JSON.stringify(unknown)}, which is neither the name of an entry of "checks" nor "<node>/<name>" of a node's own check`);
+  if (unknown !== undefined)
+    throw f.bad(
+      `${key}.checks`,
+      `names ${JSON.stringify(unknown)}, which is neither the name of an entry of "checks" nor "<node>/<name>" of a node's own check`,
+    );
   return names;
 }
 

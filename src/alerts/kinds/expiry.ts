@@ -24,5 +24,8 @@ export const expiryKind: AlertKind<ExpiryRule> = {
     const days = daysLeft(node.notes.expires, now);
     return { holds: days <= rule.days, recovered: days > rule.days, value: days };
   },
-  describe: (_rule, value) => ({ what: value !== null && value < 0 ? `expired ${-value} days ago` : `expires in ${value} days`, resolved: 'renewed' }),
+  describe: (_rule, value) => ({
+    what: value !== null && value < 0 ? `expired ${-value} days ago` : `expires in ${value} days`,
+    resolved: 'renewed',
+  }),
 };

@@ -27,7 +27,8 @@ function expression({ key, f }: RuleInput, value: unknown, field: string): Expre
 function parseLoad(input: RuleInput): ExprRule {
   const { key, raw: r, base, f } = input;
   const metric = f.oneOf(r.metric, `${key}.metric`, ['load1', 'load5', 'load15'], 'load5');
-  if (typeof r.threshold !== 'number' || !(r.threshold > 0)) throw f.bad(`${key}.threshold`, 'must be the load per core to alert at, such as 2');
+  if (typeof r.threshold !== 'number' || !(r.threshold > 0))
+    throw f.bad(`${key}.threshold`, 'must be the load per core to alert at, such as 2');
   return { ...base, kind: 'expr', expr: expression(input, `${metric} / cores > ${r.threshold}`, 'threshold'), recover: null };
 }
 
@@ -37,7 +38,14 @@ export const exprKind: AlertKind<ExprRule> = {
   parse(input) {
     const { raw: r, base } = input;
     if (input.name === 'load') return [parseLoad(input)];
-    return [{ ...base, kind: 'expr', expr: expression(input, r.expr, 'expr'), recover: r.recover === undefined ? null : expression(input, r.recover, 'recover') }];
+    return [
+      {
+        ...base,
+        kind: 'expr',
+        expr: expression(input, r.expr, 'expr'),
+        recover: r.recover === undefined ? null : expression(input, r.recover, 'recover'),
+      },
+    ];
   },
   reads: (rule) => [...rule.expr.metrics, ...(rule.recover?.metrics ?? [])],
   evaluate(rule, vars) {

@@ -41,7 +41,8 @@ export const forecastKind: AlertKind<ForecastRule> = {
   parse({ key, raw, base, f }) {
     const metric = f.oneOf(raw.metric, `${key}.metric`, FORECAST_METRICS, 'disk');
     const mount = f.optionalText(raw.mount, `${key}.mount`, 64) ?? null;
-    if (mount !== null && metric !== 'disk') throw f.bad(`${key}.mount`, `names a filesystem, so "metric" must be "disk", got ${JSON.stringify(metric)}`);
+    if (mount !== null && metric !== 'disk')
+      throw f.bad(`${key}.mount`, `names a filesystem, so "metric" must be "disk", got ${JSON.stringify(metric)}`);
     const withinMs = f.duration(raw.within, `${key}.within`, 7 * DAY_MS);
     if (withinMs <= 0) throw f.bad(`${key}.within`, 'must be a duration such as "7d"');
     return [{ ...base, kind: 'forecast', metric, mount, withinMs }];

@@ -19,12 +19,18 @@ export interface ThresholdRule extends RuleBase {
 
 export function compare(value: number, op: Op, threshold: number): boolean {
   switch (op) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '==': return value === threshold;
-    case '!=': return value !== threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
   }
 }
 
@@ -37,7 +43,8 @@ export const thresholdKind: AlertKind<ThresholdRule> = {
   names: ['threshold'],
   on: 'sample',
   parse({ key, raw: r, base, f }) {
-    if (typeof r.metric !== 'string' || !isKnownMetric(r.metric)) throw f.bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
+    if (typeof r.metric !== 'string' || !isKnownMetric(r.metric))
+      throw f.bad(`${key}.metric`, `must be a metric name from docs/protocol.md, got ${JSON.stringify(r.metric)}`);
     if (!OPS.includes(r.op as Op)) throw f.bad(`${key}.op`, `must be one of ${OPS.join(' ')}`);
     const threshold = f.number(r.threshold, `${key}.threshold`);
     const recover = r.recover === undefined ? null : f.number(r.recover, `${key}.recover`);

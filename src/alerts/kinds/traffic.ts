@@ -26,7 +26,14 @@ export const trafficKind: AlertKind<TrafficRule> = {
     // A quota of 0 would make every rule on it moot (a node without a quota is not checked).
     if (quotaBytes === 0) throw f.bad(`${key}.quota`, `must be a size such as "1TB" or "500GiB", got ${JSON.stringify(r.quota)}`);
     const direction = f.oneOf(r.direction, `${key}.direction`, ['in', 'out', 'sum'], 'sum');
-    return (steps as number[]).map((percent) => ({ ...base, name: steps.length > 1 ? `${base.name}@${percent}` : base.name, kind: 'traffic', percent, quotaBytes, direction }));
+    return (steps as number[]).map((percent) => ({
+      ...base,
+      name: steps.length > 1 ? `${base.name}@${percent}` : base.name,
+      kind: 'traffic',
+      percent,
+      quotaBytes,
+      direction,
+    }));
   },
   evaluate(rule, { node }) {
     const quota = rule.quotaBytes ?? node.notes?.trafficLimitBytes;

@@ -11,7 +11,18 @@ export interface BarkChannel {
 
 export const bark: Provider<BarkChannel> = {
   type: 'bark',
-  fields: [{ name: 'server', kind: 'url', hint: 'https://api.day.app' }, { name: 'deviceKey', kind: 'text', required: true, secret: true }],
-  parse: (raw, key) => ({ type: 'bark', server: urlField(raw, key, 'server', 'https://api.day.app'), deviceKey: required(raw, key, 'deviceKey') }),
-  send: (c, m) => post({ url: `${trimSlash(c.server)}/push`, body: JSON.stringify({ device_key: c.deviceKey, title: titleOf(m), body: m.text, url: m.link, group: 'probe' }) }),
+  fields: [
+    { name: 'server', kind: 'url', hint: 'https://api.day.app' },
+    { name: 'deviceKey', kind: 'text', required: true, secret: true },
+  ],
+  parse: (raw, key) => ({
+    type: 'bark',
+    server: urlField(raw, key, 'server', 'https://api.day.app'),
+    deviceKey: required(raw, key, 'deviceKey'),
+  }),
+  send: (c, m) =>
+    post({
+      url: `${trimSlash(c.server)}/push`,
+      body: JSON.stringify({ device_key: c.deviceKey, title: titleOf(m), body: m.text, url: m.link, group: 'probe' }),
+    }),
 };

@@ -1,5 +1,5 @@
 /** @module DingTalk (钉钉): a group robot's webhook, signed when the robot has a secret. */
-import {  createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
 import { errcodeCheck, optional, post, urlField } from '../provider';
@@ -18,11 +18,16 @@ export function dingtalkSign(secret: string, timestamp: number): string {
 
 export const dingtalk: Provider<DingTalkChannel> = {
   type: 'dingtalk',
-  fields: [{ name: 'url', kind: 'url', required: true, secret: true }, { name: 'secret', kind: 'text', secret: true }],
+  fields: [
+    { name: 'url', kind: 'url', required: true, secret: true },
+    { name: 'secret', kind: 'text', secret: true },
+  ],
   parse: (raw, key) => ({ type: 'dingtalk', url: urlField(raw, key, 'url'), secret: optional(raw, key, 'secret', '') }),
   send(c, m) {
     const now = Date.now();
-    const url = c.secret ? `${c.url}${c.url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${encodeURIComponent(dingtalkSign(c.secret, now))}` : c.url;
+    const url = c.secret
+      ? `${c.url}${c.url.includes('?') ? '&' : '?'}timestamp=${now}&sign=${encodeURIComponent(dingtalkSign(c.secret, now))}`
+      : c.url;
     return post({ url, body: JSON.stringify({ msgtype: 'text', text: { content: textWithLink(m) } }) }, errcodeCheck);
   },
 };

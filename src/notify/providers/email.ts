@@ -22,12 +22,22 @@ export interface EmailChannel {
 
 export const email: Provider<EmailChannel> = {
   type: 'email',
-  fields: [{ name: 'host', kind: 'text', required: true }, { name: 'port', kind: 'number', hint: '587' }, { name: 'secure', kind: 'bool' }, { name: 'requireTLS', kind: 'bool', hint: 'true' }, { name: 'user', kind: 'text' }, { name: 'pass', kind: 'text', secret: true }, { name: 'from', kind: 'text', required: true }, { name: 'to', kind: 'list', required: true }],
+  fields: [
+    { name: 'host', kind: 'text', required: true },
+    { name: 'port', kind: 'number', hint: '587' },
+    { name: 'secure', kind: 'bool' },
+    { name: 'requireTLS', kind: 'bool', hint: 'true' },
+    { name: 'user', kind: 'text' },
+    { name: 'pass', kind: 'text', secret: true },
+    { name: 'from', kind: 'text', required: true },
+    { name: 'to', kind: 'list', required: true },
+  ],
   parse(raw, key) {
     const secure = configFields.bool(raw.secure, `${key}.secure`, false);
     const port = configFields.integer(raw.port, `${key}.port`, 1, 65535, secure ? 465 : 587);
     const to = typeof raw.to === 'string' ? [raw.to] : raw.to;
-    if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@'))) throw configFields.bad(`${key}.to`, 'must be an address or a list of addresses');
+    if (!Array.isArray(to) || to.length === 0 || !to.every((a) => typeof a === 'string' && a.includes('@')))
+      throw configFields.bad(`${key}.to`, 'must be an address or a list of addresses');
     return {
       type: 'email',
       host: required(raw, key, 'host'),

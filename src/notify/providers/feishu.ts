@@ -17,7 +17,10 @@ export function feishuSign(secret: string, timestampSec: number): string {
 
 export const feishu: Provider<FeishuChannel> = {
   type: 'feishu',
-  fields: [{ name: 'url', kind: 'url', required: true, secret: true }, { name: 'secret', kind: 'text', secret: true }],
+  fields: [
+    { name: 'url', kind: 'url', required: true, secret: true },
+    { name: 'secret', kind: 'text', secret: true },
+  ],
   parse: (raw, key) => ({ type: 'feishu', url: urlField(raw, key, 'url'), secret: optional(raw, key, 'secret', '') }),
   send(c, m) {
     const ts = Math.floor(Date.now() / 1000);

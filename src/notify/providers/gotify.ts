@@ -11,7 +11,10 @@ export interface GotifyChannel {
 
 export const gotify: Provider<GotifyChannel> = {
   type: 'gotify',
-  fields: [{ name: 'server', kind: 'url', required: true }, { name: 'token', kind: 'text', required: true, secret: true }],
+  fields: [
+    { name: 'server', kind: 'url', required: true },
+    { name: 'token', kind: 'text', required: true, secret: true },
+  ],
   parse: (raw, key) => ({ type: 'gotify', server: urlField(raw, key, 'server'), token: required(raw, key, 'token') }),
   send: (c, m) =>
     post({

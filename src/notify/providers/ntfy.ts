@@ -13,7 +13,11 @@ export interface NtfyChannel {
 
 export const ntfy: Provider<NtfyChannel> = {
   type: 'ntfy',
-  fields: [{ name: 'server', kind: 'url', hint: 'https://ntfy.sh' }, { name: 'topic', kind: 'text', required: true, secret: true }, { name: 'token', kind: 'text', secret: true }],
+  fields: [
+    { name: 'server', kind: 'url', hint: 'https://ntfy.sh' },
+    { name: 'topic', kind: 'text', required: true, secret: true },
+    { name: 'token', kind: 'text', secret: true },
+  ],
   parse: (raw, key) => ({
     type: 'ntfy',
     server: urlField(raw, key, 'server', 'https://ntfy.sh'),

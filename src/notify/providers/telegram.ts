@@ -13,7 +13,11 @@ export interface TelegramChannel {
 
 export const telegram: Provider<TelegramChannel> = {
   type: 'telegram',
-  fields: [{ name: 'botToken', kind: 'text', required: true, secret: true }, { name: 'chatId', kind: 'text', required: true }, { name: 'apiUrl', kind: 'url', hint: 'https://api.telegram.org' }],
+  fields: [
+    { name: 'botToken', kind: 'text', required: true, secret: true },
+    { name: 'chatId', kind: 'text', required: true },
+    { name: 'apiUrl', kind: 'url', hint: 'https://api.telegram.org' },
+  ],
   parse: (raw, key) => ({
     type: 'telegram',
     botToken: required(raw, key, 'botToken'),
@@ -21,7 +25,11 @@ export const telegram: Provider<TelegramChannel> = {
     apiUrl: urlField(raw, key, 'apiUrl', 'https://api.telegram.org'),
   }),
   send: (c, m) =>
-    post({ url: `${trimSlash(c.apiUrl)}/bot${c.botToken}/sendMessage`, body: JSON.stringify({ chat_id: c.chatId, text: textWithLink(m), disable_web_page_preview: true }) }, (text) =>
-      jsonField(text, 'ok') === false ? `Telegram: ${String(jsonField(text, 'description'))}` : null,
+    post(
+      {
+        url: `${trimSlash(c.apiUrl)}/bot${c.botToken}/sendMessage`,
+        body: JSON.stringify({ chat_id: c.chatId, text: textWithLink(m), disable_web_page_preview: true }),
+      },
+      (text) => (jsonField(text, 'ok') === false ? `Telegram: ${String(jsonField(text, 'description'))}` : null),
     ),
 };

@@ -28,11 +28,20 @@ export function renderTemplate(template: string, message: AlertMessage): string 
 
 export const webhook: Provider<WebhookChannel> = {
   type: 'webhook',
-  fields: [{ name: 'url', kind: 'url', required: true }, { name: 'headers', kind: 'headers', secret: true }, { name: 'template', kind: 'longtext' }],
+  fields: [
+    { name: 'url', kind: 'url', required: true },
+    { name: 'headers', kind: 'headers', secret: true },
+    { name: 'template', kind: 'longtext' },
+  ],
   parse(raw, key) {
     const url = urlField(raw, key, 'url');
     const headers = raw.headers ?? {};
-    if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((h) => typeof h === 'string')) {
+    if (
+      typeof headers !== 'object' ||
+      headers === null ||
+      Array.isArray(headers) ||
+      !Object.values(headers).every((h) => typeof h === 'string')
+    ) {
       throw configFields.bad(`${key}.headers`, 'must be an object of header names to string values');
     }
     const template = configFields.optionalText(raw.template, `${key}.template`, 8192);

@@ -1,5 +1,5 @@
 /** @module WeCom (企业微信): a group robot's webhook. */
-import {  textWithLink } from '../message';
+import { textWithLink } from '../message';
 import type { Provider } from '../provider';
 import { errcodeCheck, post, urlField } from '../provider';
 

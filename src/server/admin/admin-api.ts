@@ -97,11 +97,29 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
   const { store, hub } = deps;
   return {
     'GET /api/admin/nodes': ({ res }) =>
-      json(res, 200, hub.views('admin').map((v): AdminNodeView => ({ ...v, hidden: hub.isHidden(v.id), hiddenSetting: hub.get(v.id)?.hidden ?? null, metricNames: deps.metricNames(v.id), clockOffsetMs: hub.clockOffset(v.id) }))),
+      json(
+        res,
+        200,
+        hub.views('admin').map(
+          (v): AdminNodeView => ({
+            ...v,
+            hidden: hub.isHidden(v.id),
+            hiddenSetting: hub.get(v.id)?.hidden ?? null,
+            metricNames: deps.metricNames(v.id),
+            clockOffsetMs: hub.clockOffset(v.id),
+          }),
+        ),
+      ),
     'POST /api/admin/nodes': async ({ req, res, audit }) => {
       const body = await readBody(req);
       const commandsWith = commands(deps, req);
-      const { node, key } = addNode(store, text(body.name, 'name', ANY), text(body.group ?? '', 'group', ANY), text(body.location ?? '', 'location', ANY), deps.now());
+      const { node, key } = addNode(
+        store,
+        text(body.name, 'name', ANY),
+        text(body.group ?? '', 'group', ANY),
+        text(body.location ?? '', 'location', ANY),
+        deps.now(),
+      );
       deps.nodesChanged();
       log.info('node added in the admin', { node: node.name });
       audit(`node "${node.name}" added`);
@@ -111,7 +129,8 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
       const record = nodeOf(deps, path);
       const body = await readBody(req);
       const hidden = 'hidden' in body ? body.hidden : record.hidden;
-      if (hidden !== null && typeof hidden !== 'boolean') throw requestFields.bad('hidden', 'must be true, false, or null to follow the config file');
+      if (hidden !== null && typeof hidden !== 'boolean')
+        throw requestFields.bad('hidden', 'must be true, false, or null to follow the config file');
       const fields = {
         name: text(body.name ?? record.name, 'name', ANY),
         group: text(body.group ?? record.group, 'group', ANY),
@@ -123,13 +142,16 @@ function nodeRoutes(deps: AdminDeps): Record<string, Route> {
       store.updateNode(record.id, fields);
       deps.notes.rename(record.name, fields.name);
       deps.nodesChanged();
-      audit(`node "${record.name}" changed${fields.name !== record.name ? ` and renamed "${fields.name}"` : ''}${'hidden' in body ? ` (${hidden === null ? 'hiding as in the config file' : hidden ? 'hidden' : 'shown'})` : ''}`);
+      audit(
+        `node "${record.name}" changed${fields.name !== record.name ? ` and renamed "${fields.name}"` : ''}${'hidden' in body ? ` (${hidden === null ? 'hiding as in the config file' : hidden ? 'hidden' : 'shown'})` : ''}`,
+      );
       json(res, 200, OK);
     },
     'PUT /api/admin/order': async ({ req, res, audit }) => {
       // The page order in one request: positions follow the list; nodes left out go last.
       const ids = (await readBody(req)).ids;
-      if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((id) => Number.isSafeInteger(id))) throw requestFields.bad('ids', 'must be a list of node ids');
+      if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((id) => Number.isSafeInteger(id)))
+        throw requestFields.bad('ids', 'must be a list of node ids');
       const place = new Map((ids as number[]).map((id, i) => [id, i + 1]));
       for (const record of store.listNodes()) {
         const position = place.get(record.id) ?? ids.length + 1;
@@ -182,7 +204,11 @@ function firingRoutes(deps: AdminDeps): Record<string, Route> {
   const current = (): SilenceView[] => adminSilences(deps.store).filter((s) => s.until > deps.now());
   return {
     'GET /api/admin/alerts': ({ res }) =>
-      json(res, 200, { rules: deps.setup.rules().map((r) => ({ name: r.name, kind: r.kind, severity: r.severity, notify: r.notify })), channels: Object.keys(deps.setup.channels()), ...deps.alerts() } satisfies AdminAlertsView),
+      json(res, 200, {
+        rules: deps.setup.rules().map((r) => ({ name: r.name, kind: r.kind, severity: r.severity, notify: r.notify })),
+        channels: Object.keys(deps.setup.channels()),
+        ...deps.alerts(),
+      } satisfies AdminAlertsView),
     'POST /api/admin/notify-test': async ({ req, res, audit }) => {
       const name = text((await readBody(req)).channel, 'channel', ANY);
       audit(`test message sent through "${name}"`);
@@ -213,7 +239,12 @@ function firingRoutes(deps: AdminDeps): Record<string, Route> {
 function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) return jsonError(res, err.status, err.code, err.message);
   if (err instanceof ProbeError) {
-    return jsonError(res, statusFor(err.code), err.code === 'PROBE_ERR_CONFIG' ? 'PROBE_ERR_BAD_REQUEST' : err.code, err.message.replace(/^"alerts\.silences\[0\]\.?/, '"'));
+    return jsonError(
+      res,
+      statusFor(err.code),
+      err.code === 'PROBE_ERR_CONFIG' ? 'PROBE_ERR_BAD_REQUEST' : err.code,
+      err.message.replace(/^"alerts\.silences\[0\]\.?/, '"'),
+    );
   }
   log.error('admin request failed', { error: (err as Error).message });
   if (!res.headersSent) jsonError(res, 500, 'PROBE_ERR_INTERNAL', 'internal error: see the server log');
@@ -246,7 +277,9 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       return jsonError(res, 401, result.secondFactor ? 'PROBE_ERR_SECOND_FACTOR' : 'PROBE_ERR_AUTH', result.message);
     }
     const secure = deps.secure(req);
-    json(res, 200, { csrf: result.csrf } satisfies SessionReply, { 'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)] });
+    json(res, 200, { csrf: result.csrf } satisfies SessionReply, {
+      'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)],
+    });
   };
 
   return async (req, res, path) => {
@@ -259,17 +292,29 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       if (path === '/api/admin/login' && method === 'POST') {
         const body = await readBody(req);
         const address = deps.clientAddress(req);
-        const result = await auth.login(text(body.password, 'password', ANY), address, req.headers.cookie, text(body.code ?? '', 'code', 64));
+        const result = await auth.login(
+          text(body.password, 'password', ANY),
+          address,
+          req.headers.cookie,
+          text(body.code ?? '', 'code', 64),
+        );
         if (result.ok) deps.store.addAudit({ ts: deps.now(), address, action: 'signed in' }, AUDIT_KEEP);
         return signedIn(res, req, result);
       }
       const session = auth.session(req.headers.cookie);
       if (!session) {
-        throw new HttpError(401, 'PROBE_ERR_AUTH', auth.hasPassword() ? 'sign in first' : 'no admin password yet: open the setup link printed by the server, or run `probe admin set-password`');
+        throw new HttpError(
+          401,
+          'PROBE_ERR_AUTH',
+          auth.hasPassword()
+            ? 'sign in first'
+            : 'no admin password yet: open the setup link printed by the server, or run `probe admin set-password`',
+        );
       }
       if (method !== 'GET' && method !== 'HEAD') {
         // SameSite=Strict already keeps other sites' requests from carrying the cookie; the token is the second lock.
-        if (req.headers['x-csrf-token'] !== session.csrf) throw new HttpError(403, 'PROBE_ERR_CSRF', 'missing or wrong X-CSRF-Token: reload the admin page');
+        if (req.headers['x-csrf-token'] !== session.csrf)
+          throw new HttpError(403, 'PROBE_ERR_CSRF', 'missing or wrong X-CSRF-Token: reload the admin page');
       }
       const route = routeFor(routes, method, path);
       if (!route) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no admin route ${method} ${path}`);

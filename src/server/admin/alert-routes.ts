@@ -32,7 +32,13 @@ const CHANNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function rulesView(setup: AlertSetup): RulesView {
   const file: RuleView[] = setup.fileRules.map((r) => ({ name: r.name, source: 'file', enabled: true, rule: ruleShape(r) }));
-  const admin: RuleView[] = setup.adminRules().map((r) => ({ name: r.name, source: 'admin', enabled: r.enabled !== false, rule: r, ...(setup.fileHasRule(r.name) ? { shadowed: true } : {}) }));
+  const admin: RuleView[] = setup.adminRules().map((r) => ({
+    name: r.name,
+    source: 'admin',
+    enabled: r.enabled !== false,
+    rule: r,
+    ...(setup.fileHasRule(r.name) ? { shadowed: true } : {}),
+  }));
   return { rules: [...file, ...admin], kinds: [...KIND_NAMES], channels: Object.keys(setup.channels()).sort() };
 }
 
@@ -49,7 +55,8 @@ function ruleRoutes(deps: AlertRouteDeps): Record<string, Route> {
   const { setup } = deps;
   const find = (path: string): string => {
     const name = nameIn(path);
-    if (!setup.adminRules().some((r) => r.name === name)) throw notFound(setup.fileHasRule(name) ? `the rule "${name}" is in the config file: change it there` : `no admin rule "${name}"`);
+    if (!setup.adminRules().some((r) => r.name === name))
+      throw notFound(setup.fileHasRule(name) ? `the rule "${name}" is in the config file: change it there` : `no admin rule "${name}"`);
     return name;
   };
   return {
@@ -75,7 +82,11 @@ function ruleRoutes(deps: AlertRouteDeps): Record<string, Route> {
       const name = find(path);
       const { raw } = checkedRule(setup, await readBody(req), name);
       setup.saveRules(setup.adminRules().map((r) => (r.name === name ? raw : r)));
-      audit(raw.name === name ? `rule "${name}" changed${raw.enabled === false ? ' (disabled)' : ''}` : `rule "${name}" changed and renamed "${raw.name}"`);
+      audit(
+        raw.name === name
+          ? `rule "${name}" changed${raw.enabled === false ? ' (disabled)' : ''}`
+          : `rule "${name}" changed and renamed "${raw.name}"`,
+      );
       json(res, 200, rulesView(setup));
     },
     'DELETE /api/admin/rules/:name': ({ res, path, audit }) => {
@@ -89,7 +100,10 @@ function ruleRoutes(deps: AlertRouteDeps): Record<string, Route> {
 
 function channelsView(setup: AlertSetup): { channels: ChannelView[]; types: ReturnType<typeof channelTypes> } {
   const file = Object.entries(setup.fileChannels).map(([name, c]) => channelView(name, 'file', c as unknown as RawChannel));
-  const admin = Object.entries(setup.adminChannels()).map(([name, c]) => ({ ...channelView(name, 'admin', c), ...(name in setup.fileChannels ? { shadowed: true } : {}) }));
+  const admin = Object.entries(setup.adminChannels()).map(([name, c]) => ({
+    ...channelView(name, 'admin', c),
+    ...(name in setup.fileChannels ? { shadowed: true } : {}),
+  }));
   return { channels: [...file, ...admin], types: channelTypes() };
 }
 
@@ -111,8 +125,14 @@ function channelRoutes(deps: AlertRouteDeps): Record<string, Route> {
     'DELETE /api/admin/channels/:name': ({ res, path, audit }) => {
       const name = nameIn(path);
       const stored = setup.adminChannels();
-      if (!stored[name]) throw notFound(name in setup.fileChannels ? `the channel "${name}" is in the config file: change it there` : `no admin channel "${name}"`);
-      const users = setup.adminRules().filter((r) => Array.isArray(r.notify) && r.notify.includes(name)).map((r) => `"${r.name}"`);
+      if (!stored[name])
+        throw notFound(
+          name in setup.fileChannels ? `the channel "${name}" is in the config file: change it there` : `no admin channel "${name}"`,
+        );
+      const users = setup
+        .adminRules()
+        .filter((r) => Array.isArray(r.notify) && r.notify.includes(name))
+        .map((r) => `"${r.name}"`);
       if (users.length) throw exists(`the channel "${name}" is used by the rules ${users.join(', ')}: change them first`);
       delete stored[name];
       setup.saveChannels(stored);

@@ -31,7 +31,8 @@ function scryptAsync(password: string, salt: Buffer, n = SCRYPT.N, r = SCRYPT.r,
 
 /** Throws PROBE_ERR_BAD_REQUEST if `password` cannot be a new password. */
 export function checkNewPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new ProbeError('PROBE_ERR_BAD_REQUEST', `the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new ProbeError('PROBE_ERR_BAD_REQUEST', `the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   if (password.length > 1024) throw new ProbeError('PROBE_ERR_BAD_REQUEST', 'the password must have at most 1024 characters');
 }
 
@@ -59,7 +60,10 @@ export function setPasswordIn(store: Store, hash: string, now: number): void {
 }
 
 /** `secondFactor`: the password was right, and a code is needed too. */
-export type LoginResult = { ok: true; token: string; csrf: string; device: string } | { ok: false; status: 401; message: string; secondFactor?: true } | Refusal;
+export type LoginResult =
+  | { ok: true; token: string; csrf: string; device: string }
+  | { ok: false; status: 401; message: string; secondFactor?: true }
+  | Refusal;
 
 export class AdminAuth {
   /** Set while no password exists and unused: printed once at start, lets the first visitor choose one. */
@@ -105,8 +109,17 @@ export class AdminAuth {
   /** First password, with the setup token printed at start. The token is spent before anything is awaited. */
   async setup(token: string, password: string): Promise<LoginResult> {
     const expected = this.unusedSetupToken;
-    const valid = expected !== null && !this.hasPassword() && token.length === expected.length && timingSafeEqual(Buffer.from(token), Buffer.from(expected));
-    if (!valid) return { ok: false, status: 401, message: 'the setup token is wrong or was already used: see the server log, or run `probe admin set-password`' };
+    const valid =
+      expected !== null &&
+      !this.hasPassword() &&
+      token.length === expected.length &&
+      timingSafeEqual(Buffer.from(token), Buffer.from(expected));
+    if (!valid)
+      return {
+        ok: false,
+        status: 401,
+        message: 'the setup token is wrong or was already used: see the server log, or run `probe admin set-password`',
+      };
     checkNewPassword(password);
     this.unusedSetupToken = null;
     let hash: string;
@@ -142,7 +155,12 @@ export class AdminAuth {
    */
   async login(password: string, address: string, cookieHeader?: string, code = ''): Promise<LoginResult> {
     const stored = this.store.getSetting(PASSWORD_KEY);
-    if (!stored) return { ok: false, status: 401, message: 'no admin password is set: use the setup link from the server log, or `probe admin set-password`' };
+    if (!stored)
+      return {
+        ok: false,
+        status: 401,
+        message: 'no admin password is set: use the setup link from the server log, or `probe admin set-password`',
+      };
     if (stored !== this.countedFor) {
       this.guard.reset();
       this.countedFor = stored;
@@ -161,7 +179,8 @@ export class AdminAuth {
     });
     if (!result.ok) {
       if (result.status !== 401) return result;
-      if (codeNeeded) return { ok: false, status: 401, message: 'enter the code from your authenticator app (or a recovery code)', secondFactor: true };
+      if (codeNeeded)
+        return { ok: false, status: 401, message: 'enter the code from your authenticator app (or a recovery code)', secondFactor: true };
       return { ok: false, status: 401, message: this.secondFactor.enabled() ? 'wrong password or code' : 'wrong password' };
     }
     if (recovery) log.warn('admin signed in with a recovery code', { left: this.secondFactor.recoveryLeft() });

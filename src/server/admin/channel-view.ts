@@ -11,7 +11,11 @@ import type { RawChannel } from './alert-setup';
 const TYPES = channelTypes();
 
 const isSet = (value: unknown): boolean =>
-  typeof value === 'string' ? value !== '' : typeof value === 'object' && value !== null ? Object.keys(value).length > 0 : value !== undefined;
+  typeof value === 'string'
+    ? value !== ''
+    : typeof value === 'object' && value !== null
+      ? Object.keys(value).length > 0
+      : value !== undefined;
 
 /** The channel without its secrets. */
 export function channelView(name: string, source: Source, channel: RawChannel): ChannelView {

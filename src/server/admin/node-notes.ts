@@ -19,7 +19,11 @@ export type RawNotes = Record<string, unknown>;
 /** The file's settings of a node back in the file's shape, for the admin's read-only view. */
 export function notesShape(settings: NodeSettings): RawNotes {
   const { trafficLimitBytes, ...notes } = settings.notes ?? {};
-  return { ...notes, ...(trafficLimitBytes === undefined ? {} : { trafficLimit: trafficLimitBytes }), trafficResetDay: settings.trafficResetDay };
+  return {
+    ...notes,
+    ...(trafficLimitBytes === undefined ? {} : { trafficLimit: trafficLimitBytes }),
+    trafficResetDay: settings.trafficResetDay,
+  };
 }
 
 export class NodeNotesSetup {
@@ -35,7 +39,7 @@ export class NodeNotesSetup {
   }
 
   fromFile(name: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.file, name);
+    return Object.hasOwn(this.file, name);
   }
 
   /** Checks `raw` as a node's notes (errors name the field as `nodes.notes.<field>`); empty fields are left out. */

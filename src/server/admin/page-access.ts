@@ -111,21 +111,31 @@ export class PageAccess {
     if (this.basicOk.get(key) === hash) return Promise.resolve('guest');
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const password = decoded.slice(decoded.indexOf(':') + 1);
-    return this.guard.check(addressKey(address), false, 'page password', () => verifyPassword(password, hash)).then((result) => {
-      if (!result.ok) return result.status === 429 ? result : null;
-      if (this.basicOk.size >= 16) this.basicOk.clear();
-      this.basicOk.set(key, hash);
-      return 'guest';
-    });
+    return this.guard
+      .check(addressKey(address), false, 'page password', () => verifyPassword(password, hash))
+      .then((result) => {
+        if (!result.ok) return result.status === 429 ? result : null;
+        if (this.basicOk.size >= 16) this.basicOk.clear();
+        this.basicOk.set(key, hash);
+        return 'guest';
+      });
   }
 
   /** A visitor typed the page password: the cookie to set, or why not. */
   async unlock(password: string, address: string, secure: boolean): Promise<UnlockResult> {
     const { mode, hash } = this.stored();
-    if (mode !== 'password' || !hash) return { ok: false, status: 401, message: mode === 'public' ? 'this page needs no password' : 'this page is private: sign in to the admin' };
+    if (mode !== 'password' || !hash)
+      return {
+        ok: false,
+        status: 401,
+        message: mode === 'public' ? 'this page needs no password' : 'this page is private: sign in to the admin',
+      };
     const result = await this.guard.check(addressKey(address), false, 'page password', () => verifyPassword(password, hash));
     if (!result.ok) return result.status === 429 ? result : { ok: false, status: 401, message: 'wrong password' };
     const cookie = this.viewToken(hash, Math.floor(this.now() / 1000));
-    return { ok: true, cookie: `${VIEW_COOKIE}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${VIEW_TTL_SEC}${secure ? '; Secure' : ''}` };
+    return {
+      ok: true,
+      cookie: `${VIEW_COOKIE}=${cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${VIEW_TTL_SEC}${secure ? '; Secure' : ''}`,
+    };
   }
 }

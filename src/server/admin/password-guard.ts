@@ -75,12 +75,28 @@ export class PasswordGuard {
     const blocked = this.failures.blockedFor(key, now);
     if (blocked > 0) {
       const minutes = Math.ceil(blocked / 60_000);
-      return Promise.resolve(refusal('PROBE_ERR_RATE', Math.ceil(blocked / 1000), `too many wrong ${what}s from this ${first ? 'browser' : 'address'}: try again in ${minutes} minute${minutes === 1 ? '' : 's'}`));
+      return Promise.resolve(
+        refusal(
+          'PROBE_ERR_RATE',
+          Math.ceil(blocked / 1000),
+          `too many wrong ${what}s from this ${first ? 'browser' : 'address'}: try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+        ),
+      );
     }
     const running = this.inFlight.get(key) ?? 0;
-    if (running >= PER_CLIENT_CHECKS) return Promise.resolve(refusal('PROBE_ERR_BUSY', BUSY_RETRY_SEC, `a ${what} from this ${first ? 'browser' : 'address'} is being checked: wait for its answer`));
+    if (running >= PER_CLIENT_CHECKS)
+      return Promise.resolve(
+        refusal(
+          'PROBE_ERR_BUSY',
+          BUSY_RETRY_SEC,
+          `a ${what} from this ${first ? 'browser' : 'address'} is being checked: wait for its answer`,
+        ),
+      );
     const slot = this.slots.enter(first);
-    if (!slot) return Promise.resolve(refusal('PROBE_ERR_BUSY', BUSY_RETRY_SEC, `the server is checking many passwords right now: try again in ${BUSY_RETRY_SEC} s`));
+    if (!slot)
+      return Promise.resolve(
+        refusal('PROBE_ERR_BUSY', BUSY_RETRY_SEC, `the server is checking many passwords right now: try again in ${BUSY_RETRY_SEC} s`),
+      );
     this.failures.fail(key, now);
     this.inFlight.set(key, running + 1);
     return this.run(key, slot, verify);

@@ -5,6 +5,7 @@
  */
 import type { Vars } from '../../alerts/expr';
 import { kindOf } from '../../alerts/kinds/index';
+import type { Condition } from '../../alerts/kinds/kind';
 import type { Rule } from '../../alerts/rules';
 import type { Hub } from '../fleet/hub';
 
@@ -22,7 +23,7 @@ export function wouldFire(rules: readonly Rule[], hub: Pick<Hub, 'ids' | 'meta' 
     for (const rule of rules) {
       if (!inScope(rule, node)) continue;
       const kind = kindOf(rule);
-      let condition;
+      let condition: Condition | null;
       if (kind.on === 'check') continue; // judged on check results, not on nodes
       if (kind.on === 'timer') {
         condition = kind.evaluate(rule, { node, now });

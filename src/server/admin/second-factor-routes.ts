@@ -21,7 +21,7 @@ export function secondFactorRoutes(factor: SecondFactor): Record<string, Route> 
     },
     'POST /api/admin/2fa/confirm': async ({ req, res, audit }) => {
       const codes = factor.confirm(code(await readBody(req)));
-      if (!codes) throw requestFields.bad('code', 'is not the current code of the new secret: check the device\'s clock, or start again');
+      if (!codes) throw requestFields.bad('code', "is not the current code of the new secret: check the device's clock, or start again");
       audit('second factor (TOTP) turned on');
       json(res, 200, { recoveryCodes: codes } satisfies RecoveryCodesReply);
     },

@@ -43,11 +43,15 @@ export function settingsRoutes(deps: SettingsRouteDeps): Record<string, Route> {
       const info = INFO_FIELDS.filter((f) => body[f] !== undefined);
       if (body.mode === undefined && info.length === 0) throw requestFields.bad('mode', 'or one of title, description, links is required');
       const fileSet = page.fromFile().filter((f) => info.includes(f));
-      if (fileSet.length) throw exists(`${fileSet.map((f) => `"${f}"`).join(', ')} ${fileSet.length > 1 ? 'are' : 'is'} set in the config file: change it there`);
+      if (fileSet.length)
+        throw exists(
+          `${fileSet.map((f) => `"${f}"`).join(', ')} ${fileSet.length > 1 ? 'are' : 'is'} set in the config file: change it there`,
+        );
       if (info.length) asRequest('page', () => page.set(body));
       const changes: string[] = [...info];
       if (body.mode !== undefined) {
-        const password = body.password === undefined || body.password === '' ? undefined : requestFields.text(body.password, 'password', 1024);
+        const password =
+          body.password === undefined || body.password === '' ? undefined : requestFields.text(body.password, 'password', 1024);
         await deps.access.set(requestFields.oneOf(body.mode, 'mode', ACCESS_MODES), password);
         deps.accessChanged();
         log.info('page access changed in the admin', { mode: deps.access.mode() });
@@ -58,7 +62,11 @@ export function settingsRoutes(deps: SettingsRouteDeps): Record<string, Route> {
     },
     'GET /api/admin/nodes/:id/notes': ({ res, path }) => {
       const { name } = node(path);
-      const view: NodeNotesView = notes.fromFile(name) ? { source: 'file', notes: notesShape(notes.file[name]!) } : notes.all()[name] ? { source: 'admin', notes: notes.all()[name]! } : { source: null, notes: {} };
+      const view: NodeNotesView = notes.fromFile(name)
+        ? { source: 'file', notes: notesShape(notes.file[name]!) }
+        : notes.all()[name]
+          ? { source: 'admin', notes: notes.all()[name]! }
+          : { source: null, notes: {} };
       json(res, 200, view);
     },
     'PUT /api/admin/nodes/:id/notes': async ({ req, res, path, audit }) => {

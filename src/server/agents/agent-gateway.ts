@@ -114,7 +114,12 @@ export class AgentGateway {
     });
     this.ackIntervalMs = options.ackIntervalMs ?? 'auto';
     this.events = new BurstLog(EVENT_LINES_PER_SECOND, this.now);
-    this.silence = new SilenceWatch(this.clock, () => this.byNode.values(), (conn, silentMs) => this.dropSilent(conn, silentMs), options.helloGraceMs);
+    this.silence = new SilenceWatch(
+      this.clock,
+      () => this.byNode.values(),
+      (conn, silentMs) => this.dropSilent(conn, silentMs),
+      options.helloGraceMs,
+    );
     this.acks = new AckPacer(this.clock, (ws, seq) => send(ws, { type: 'ack', seq }));
   }
 
@@ -143,14 +148,26 @@ export class AgentGateway {
       const blocked = this.failures.blockedFor(client, now);
       if (blocked > 0) {
         const retry = Math.ceil(blocked / 1000);
-        refuseUpgrade(socket, 429, { code: 'PROBE_ERR_RATE', message: `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)` }, { 'Retry-After': retry });
+        refuseUpgrade(
+          socket,
+          429,
+          {
+            code: 'PROBE_ERR_RATE',
+            message: `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)`,
+          },
+          { 'Retry-After': retry },
+        );
         return;
       }
       const delay = this.failures.fail(client, now);
       // Never the key; client addresses only at debug level (no IPs in logs by default).
       this.events.write('warn', 'agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
       log.debug('agent refused: unknown key', { remote: address });
-      const answer = () => refuseUpgrade(socket, 401, { code: 'PROBE_ERR_AUTH', message: 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`' });
+      const answer = () =>
+        refuseUpgrade(socket, 401, {
+          code: 'PROBE_ERR_AUTH',
+          message: 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`',
+        });
       // A guessing client waits longer after each failure.
       if (delay > 0) this.clock.after(delay, answer).unref();
       else answer();
@@ -174,9 +191,22 @@ export class AgentGateway {
     const clockOffset = this.offsets.get(nodeId) ?? new ClockOffset();
     this.offsets.set(nodeId, clockOffset);
     const conn: AgentConnection = {
-      ws, nodeId, name, keyHash, schema: null, compact: { prev: null }, acks: this.acks.open(ws, this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs),
-      lastMessageAt: this.now(), intervalMs: null, helloAt: 0, badInARow: 0, revoked: false, rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()), toldBudget: false,
-      clockOffset, correctTs: (seq, ts) => this.correctTs(conn, seq, ts),
+      ws,
+      nodeId,
+      name,
+      keyHash,
+      schema: null,
+      compact: { prev: null },
+      acks: this.acks.open(ws, this.ackIntervalMs === 'auto' ? ACK_INTERVAL_MS : this.ackIntervalMs),
+      lastMessageAt: this.now(),
+      intervalMs: null,
+      helloAt: 0,
+      badInARow: 0,
+      revoked: false,
+      rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
+      toldBudget: false,
+      clockOffset,
+      correctTs: (seq, ts) => this.correctTs(conn, seq, ts),
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -221,7 +251,11 @@ export class AgentGateway {
       conn.schema = this.names.intern(msg.metrics);
       conn.intervalMs = msg.intervalMs;
       conn.helloAt = this.now();
-      if (this.ackIntervalMs === 'auto') conn.acks.intervalMs = this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS) ? Math.min(msg.intervalMs, ACK_INTERVAL_MS) : ACK_INTERVAL_MS;
+      if (this.ackIntervalMs === 'auto')
+        conn.acks.intervalMs =
+          this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS)
+            ? Math.min(msg.intervalMs, ACK_INTERVAL_MS)
+            : ACK_INTERVAL_MS;
       conn.compact.prev = null;
       if (msg.ts !== undefined) conn.clockOffset.restart(msg.ts, this.now());
       hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
@@ -242,7 +276,11 @@ export class AgentGateway {
     }
     const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
     if (refused > 0) tellBudget(conn, firstRefusal, this.budget, (msg) => send(conn.ws, msg));
-    if (!queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () => this.acks.committed(conn.acks, msg.seq))) {
+    if (
+      !queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () =>
+        this.acks.committed(conn.acks, msg.seq),
+      )
+    ) {
       // The agent keeps this sample and everything after it, and sends them again after reconnecting.
       this.events.write('warn', 'ingest queue full; asking the agent to come back later', { node: conn.name, code: 'PROBE_ERR_BUSY' });
       send(conn.ws, { type: 'error', code: 'PROBE_ERR_BUSY', message: 'the server is not keeping up with writes; reconnect later' });

@@ -15,7 +15,9 @@ export interface Holdable<T> {
 /** What agents are told, from the error the write failed with. */
 export function holdReason(err: Error): string {
   const code = (err as { code?: unknown }).code;
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|ENOSPC|disk is full|no space/i.test(err.message) ? 'disk full' : 'database not writable';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || /SQLITE_FULL|ENOSPC|disk is full|no space/i.test(err.message)
+    ? 'disk full'
+    : 'database not writable';
 }
 
 /** Sends `hold` to every connection whose ack is due, and counts it as that ack. */

@@ -61,7 +61,8 @@ export class IngestQueue {
       this.store.writeSamples(batch.map((e) => e.sample));
     } catch (err) {
       this.queue = batch.concat(this.queue);
-      if (!this.failure) log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
+      if (!this.failure)
+        log.error('cannot write samples; holding them and retrying', { code: 'PROBE_ERR_STORE', error: (err as Error).message });
       this.failure = err as Error;
       return;
     }

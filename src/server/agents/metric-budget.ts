@@ -56,7 +56,15 @@ export class MetricBudget {
   private budgetOf(nodeId: number): NodeBudget {
     let b = this.nodes.get(nodeId);
     if (!b) {
-      b = { known: new Set(this.stored(nodeId)), whole: null, cuts: new WeakMap(), refusedSamples: 0, refusedNames: 0, lastRefusedAt: null, examples: [] };
+      b = {
+        known: new Set(this.stored(nodeId)),
+        whole: null,
+        cuts: new WeakMap(),
+        refusedSamples: 0,
+        refusedNames: 0,
+        lastRefusedAt: null,
+        examples: [],
+      };
       this.nodes.set(nodeId, b);
     }
     return b;
@@ -105,7 +113,14 @@ export class MetricBudget {
 
   status(nodeId: number): MetricNamesView {
     const b = this.budgetOf(nodeId);
-    return { names: b.known.size, limit: this.limit, refusedSamples: b.refusedSamples, refusedNames: b.refusedNames, lastRefusedAt: b.lastRefusedAt, examples: [...b.examples] };
+    return {
+      names: b.known.size,
+      limit: this.limit,
+      refusedSamples: b.refusedSamples,
+      refusedNames: b.refusedNames,
+      lastRefusedAt: b.lastRefusedAt,
+      examples: [...b.examples],
+    };
   }
 
   /** The node was removed: its names went with it. */
@@ -120,11 +135,22 @@ export function budgetMessage(status: { names: number; limit: number; examples: 
 }
 
 /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */
-export function tellBudget(conn: { nodeId: number; name: string; toldBudget: boolean }, firstForNode: boolean, budget: MetricBudget, send: (msg: ErrorMessage) => void): void {
+export function tellBudget(
+  conn: { nodeId: number; name: string; toldBudget: boolean },
+  firstForNode: boolean,
+  budget: MetricBudget,
+  send: (msg: ErrorMessage) => void,
+): void {
   if (!firstForNode && conn.toldBudget) return;
   const status = budget.status(conn.nodeId);
   if (firstForNode) {
-    log.warn('node has used up its metric names; its samples are stored without new ones', { node: conn.name, names: status.names, limit: status.limit, example: status.examples[0], code: 'PROBE_ERR_METRIC_BUDGET' });
+    log.warn('node has used up its metric names; its samples are stored without new ones', {
+      node: conn.name,
+      names: status.names,
+      limit: status.limit,
+      example: status.examples[0],
+      code: 'PROBE_ERR_METRIC_BUDGET',
+    });
   }
   if (conn.toldBudget) return;
   conn.toldBudget = true;

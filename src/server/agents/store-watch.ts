@@ -57,8 +57,14 @@ export class StoreWatch {
       if (this.since === null) {
         this.since = now;
         this.reason = holdReason(err);
-        log.error('not storing samples; agents are told to hold them', { reason: this.reason, code: 'PROBE_ERR_STORE', error: err.message });
-        this.deps.notify(this.message('firing', `probe server is not storing samples (${this.reason}): agents keep them until it can. ${err.message}`));
+        log.error('not storing samples; agents are told to hold them', {
+          reason: this.reason,
+          code: 'PROBE_ERR_STORE',
+          error: err.message,
+        });
+        this.deps.notify(
+          this.message('firing', `probe server is not storing samples (${this.reason}): agents keep them until it can. ${err.message}`),
+        );
       }
       this.deps.hold(this.reason!);
       return;
@@ -66,13 +72,29 @@ export class StoreWatch {
     if (this.since === null) return;
     const downSec = Math.round((now - this.since) / 1000);
     log.info('storing samples again', { afterSec: downSec });
-    this.deps.notify(this.message('resolved', `probe server stores samples again after ${downSec} s (${this.reason}); what the agents held is being written.`));
+    this.deps.notify(
+      this.message(
+        'resolved',
+        `probe server stores samples again after ${downSec} s (${this.reason}); what the agents held is being written.`,
+      ),
+    );
     this.since = null;
     this.reason = null;
   }
 
   private message(state: AlertMessage['state'], text: string): AlertMessage {
-    return { rule: STORE_ALERT_RULE, node: 'probe server', group: '', state, severity: 'critical', value: null, metric: null, since: this.since ?? this.deps.clock.now(), link: this.deps.link(), text };
+    return {
+      rule: STORE_ALERT_RULE,
+      node: 'probe server',
+      group: '',
+      state,
+      severity: 'critical',
+      value: null,
+      metric: null,
+      since: this.since ?? this.deps.clock.now(),
+      link: this.deps.link(),
+      text,
+    };
   }
 
   stop(): void {

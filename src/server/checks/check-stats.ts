@@ -14,7 +14,14 @@ import { TIERS, floorTo } from '../../store/tiers';
 const DAY = 86_400_000;
 
 /** Buckets of the `up` series (named `name`) from `from` to `to` in one tier, the newest not yet packed ones rolled up from raw. */
-function upBuckets(store: Pick<SeriesStore, 'samples' | 'buckets'>, seriesId: number, name: string, tier: Exclude<TierName, 'raw'>, from: number, to: number): Bucket[] {
+function upBuckets(
+  store: Pick<SeriesStore, 'samples' | 'buckets'>,
+  seriesId: number,
+  name: string,
+  tier: Exclude<TierName, 'raw'>,
+  from: number,
+  to: number,
+): Bucket[] {
   const step = TIERS.find((t) => t.name === tier)!.stepMs;
   const packed = store.buckets(seriesId, tier, floorTo(from, step), to, [name]);
   const packedUntil = packed.length > 0 ? packed.at(-1)!.ts + step : from;
@@ -52,7 +59,11 @@ export function uptimeStats(store: Pick<SeriesStore, 'samples' | 'buckets'>, ser
     if (day >= 0 && day < UPTIME_DAYS) byDay[day]!.push(b);
   }
   return {
-    uptime: { '24h': share(upBuckets(store, seriesId, name, '1m', now - DAY, to), name, now - DAY), '7d': share(hours, name, now - 7 * DAY), '30d': share(hours, name, now - 30 * DAY) },
+    uptime: {
+      '24h': share(upBuckets(store, seriesId, name, '1m', now - DAY, to), name, now - DAY),
+      '7d': share(hours, name, now - 7 * DAY),
+      '30d': share(hours, name, now - 30 * DAY),
+    },
     daily: byDay.map((buckets) => share(buckets, name, dailyFrom)),
     dailyFrom,
   };

@@ -79,14 +79,28 @@ export class CheckService {
 
   constructor(private readonly deps: CheckServiceDeps) {
     const now = deps.clock.now();
-    const records = deps.store.ensureChecks(deps.checks.map((c) => c.name), now);
+    const records = deps.store.ensureChecks(
+      deps.checks.map((c) => c.name),
+      now,
+    );
     this.entries = deps.checks.map((check, i) => {
       const record = records[i]!;
-      const entry: Entry = { check, record, latest: this.restore(record, check, now), names: new Set(deps.store.metricNames(record.seriesId)), stats: null };
+      const entry: Entry = {
+        check,
+        record,
+        latest: this.restore(record, check, now),
+        names: new Set(deps.store.metricNames(record.seriesId)),
+        stats: null,
+      };
       this.byName.set(check.name, entry);
       return entry;
     });
-    this.runner = new CheckRunner(deps.checks, { clock: deps.clock, run: deps.run ?? runCheck, onResult: (check, result) => this.record(check, result), concurrency: deps.concurrency });
+    this.runner = new CheckRunner(deps.checks, {
+      clock: deps.clock,
+      run: deps.run ?? runCheck,
+      onResult: (check, result) => this.record(check, result),
+      concurrency: deps.concurrency,
+    });
   }
 
   start(): void {
@@ -99,10 +113,17 @@ export class CheckService {
 
   /** The latest stored result, so the page shows a state right after a restart. */
   private restore(record: CheckRecord, check: Check, now: number): CheckResult | null {
-    const last = this.deps.store.samples(record.seriesId, now - Math.max(3 * check.intervalMs, 5 * 60_000), now + 1, [...CHECK_METRICS]).at(-1);
+    const last = this.deps.store
+      .samples(record.seriesId, now - Math.max(3 * check.intervalMs, 5 * 60_000), now + 1, [...CHECK_METRICS])
+      .at(-1);
     if (!last || last.values.up === undefined) return null;
     const certDays = last.values.cert_days;
-    return { ts: last.ts, up: last.values.up === 1, latencyMs: last.values.latency_ms ?? null, ...(certDays !== undefined && { cert: { expiresAt: Math.round(last.ts + certDays * DAY), issuer: '', verified: false } }) };
+    return {
+      ts: last.ts,
+      up: last.values.up === 1,
+      latencyMs: last.values.latency_ms ?? null,
+      ...(certDays !== undefined && { cert: { expiresAt: Math.round(last.ts + certDays * DAY), issuer: '', verified: false } }),
+    };
   }
 
   private record(check: Check, result: CheckResult): void {
@@ -114,13 +135,20 @@ export class CheckService {
     const names = Object.keys(values);
     const newNames = names.filter((n) => !entry.names.has(n));
     for (const n of newNames) entry.names.add(n);
-    const sample = { nodeId: entry.record.seriesId, seq: ++this.seq, ts: result.ts, row: { names, data: names.map((n) => values[n]!) }, ...(newNames.length > 0 && { newNames }) };
+    const sample = {
+      nodeId: entry.record.seriesId,
+      seq: ++this.seq,
+      ts: result.ts,
+      row: { names, data: names.map((n) => values[n]!) },
+      ...(newNames.length > 0 && { newNames }),
+    };
     this.deps.write(sample, () => (entry.stats = null));
     this.deps.onResult?.(check, entry.record, result);
   }
 
   private stats(entry: Entry, now: number): UptimeStats {
-    if (!entry.stats || now - entry.stats.at >= STATS_TTL_MS || now < entry.stats.at) entry.stats = { at: now, value: uptimeStats(this.deps.store, entry.record.seriesId, now) };
+    if (!entry.stats || now - entry.stats.at >= STATS_TTL_MS || now < entry.stats.at)
+      entry.stats = { at: now, value: uptimeStats(this.deps.store, entry.record.seriesId, now) };
     return entry.stats.value;
   }
 
@@ -139,7 +167,13 @@ export class CheckService {
       ...this.stats(entry, now),
     };
     if (audience !== 'admin') return view;
-    return { ...view, target: targetOf(check), hidden: check.hidden, ...(latest?.error && { error: latest.error }), ...(latest?.cert?.issuer && { certIssuer: latest.cert.issuer, certVerified: latest.cert.verified }) };
+    return {
+      ...view,
+      target: targetOf(check),
+      hidden: check.hidden,
+      ...(latest?.error && { error: latest.error }),
+      ...(latest?.cert?.issuer && { certIssuer: latest.cert.issuer, certVerified: latest.cert.verified }),
+    };
   }
 
   /** A node's live sample: the results of the checks it runs itself. */
@@ -169,7 +203,15 @@ export class CheckService {
  * The server's checks: results queued with the agents' samples, judged by the alert engine; `link`
  * is the page's services section. With `hub`, also the checks nodes run themselves.
  */
-export function serverChecks(checks: readonly Check[], store: Store, queue: Pick<IngestQueue, 'push'>, alerts: Pick<AlertEngine, 'onCheck'>, clock: Clock, link: () => string, hub?: NodeChecksHub): CheckService {
+export function serverChecks(
+  checks: readonly Check[],
+  store: Store,
+  queue: Pick<IngestQueue, 'push'>,
+  alerts: Pick<AlertEngine, 'onCheck'>,
+  clock: Clock,
+  link: () => string,
+  hub?: NodeChecksHub,
+): CheckService {
   return new CheckService({
     checks,
     store,
@@ -180,6 +222,17 @@ export function serverChecks(checks: readonly Check[], store: Store, queue: Pick
       if (!queue.push(sample, committed)) log.warn('check result not stored: the database is behind', { series: sample.nodeId });
     },
     onResult: (check, record, r) =>
-      alerts.onCheck(record.seriesId, { name: check.name, group: check.group ?? '', up: r.up, latencyMs: r.latencyMs, ...(r.error && { error: r.error }), ...(r.cert && { certExpiresAt: r.cert.expiresAt }) }, link()),
+      alerts.onCheck(
+        record.seriesId,
+        {
+          name: check.name,
+          group: check.group ?? '',
+          up: r.up,
+          latencyMs: r.latencyMs,
+          ...(r.error && { error: r.error }),
+          ...(r.cert && { certExpiresAt: r.cert.expiresAt }),
+        },
+        link(),
+      ),
   });
 }

@@ -45,6 +45,7 @@ function recordName(c: NodeCheck): string {
 }
 
 function parseRecordName(name: string): NodeCheck | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the unit separator marks a node's check, which a configured name cannot contain
   const match = /^\u001f(\d+)\/(\w+)\.(.+)$/.exec(name);
   const split = match && splitAgentCheckMetric(`check.${match[2]}.${match[3]}.up`);
   return split ? { nodeId: Number(match[1]), type: split.type, name: split.name } : null;
@@ -89,7 +90,13 @@ export class NodeChecks {
       const record = this.record({ nodeId, type: c.type, name: c.name });
       const latencyMs = valueAt(row, c.latencyMs);
       const certDays = valueAt(row, c.certDays);
-      onResult(record.seriesId, { name: `${meta.name}/${c.name}`, group: meta.group, up: up === 1, latencyMs: Number.isNaN(latencyMs) ? null : latencyMs, ...(!Number.isNaN(certDays) && { certExpiresAt: Math.round(clock.now() + certDays * DAY) }) });
+      onResult(record.seriesId, {
+        name: `${meta.name}/${c.name}`,
+        group: meta.group,
+        up: up === 1,
+        latencyMs: Number.isNaN(latencyMs) ? null : latencyMs,
+        ...(!Number.isNaN(certDays) && { certExpiresAt: Math.round(clock.now() + certDays * DAY) }),
+      });
     }
   }
 
@@ -97,7 +104,10 @@ export class NodeChecks {
   list(audience: Audience): CheckView[] {
     const { hub } = this.deps;
     const now = this.deps.clock.now();
-    const nodes = hub.ids().filter((id) => hub.visibleTo(id, audience)).map((id) => hub.meta(id)!);
+    const nodes = hub
+      .ids()
+      .filter((id) => hub.visibleTo(id, audience))
+      .map((id) => hub.meta(id)!);
     nodes.sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
     const out: CheckView[] = [];
     for (const meta of nodes) {

@@ -37,11 +37,16 @@ interface Series {
 
 /** What the node reports now: its filesystems (or its summed disk), memory, and swap if it has any. */
 function seriesOf(live: Map<string, number>): Series[] {
-  const mounts = [...live.keys()].filter((n) => n.startsWith('diskUsedBytes.') && live.has(`diskTotalBytes.${n.slice(14)}`)).map((n) => n.slice(14));
+  const mounts = [...live.keys()]
+    .filter((n) => n.startsWith('diskUsedBytes.') && live.has(`diskTotalBytes.${n.slice(14)}`))
+    .map((n) => n.slice(14));
   mounts.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  const disks: Series[] = mounts.length > 0
-    ? mounts.slice(0, MAX_MOUNTS).map((mount) => ({ metric: 'disk', mount, used: `diskUsedBytes.${mount}`, total: `diskTotalBytes.${mount}` }))
-    : [{ metric: 'disk', used: 'diskUsedBytes', total: 'diskTotalBytes' }];
+  const disks: Series[] =
+    mounts.length > 0
+      ? mounts
+          .slice(0, MAX_MOUNTS)
+          .map((mount) => ({ metric: 'disk', mount, used: `diskUsedBytes.${mount}`, total: `diskTotalBytes.${mount}` }))
+      : [{ metric: 'disk', used: 'diskUsedBytes', total: 'diskTotalBytes' }];
   const out: Series[] = [...disks, { metric: 'memory', used: 'memUsedBytes', total: 'memTotalBytes' }];
   if ((live.get('swapTotalBytes') ?? 0) > 0) out.push({ metric: 'swap', used: 'swapUsedBytes', total: 'swapTotalBytes' });
   return out;
@@ -99,7 +104,14 @@ export function forecastNode(deps: Pick<ForecastsDeps, 'store' | 'hub'>, nodeId:
   if (limit) {
     const usedBytes = meta.monthRxBytes + meta.monthTxBytes;
     const points = trafficPoints(buckets, meta.periodStart, usedBytes);
-    const f = forecastQuota({ usedBytes, limitBytes: limit, now, periodStart: meta.periodStart, periodEnd: periodEnd(meta.periodStart), points });
+    const f = forecastQuota({
+      usedBytes,
+      limitBytes: limit,
+      now,
+      periodStart: meta.periodStart,
+      periodEnd: periodEnd(meta.periodStart),
+      points,
+    });
     items.push({ metric: 'traffic', usedBytes, capacityBytes: limit, ...f });
   }
   return items;

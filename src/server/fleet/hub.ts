@@ -99,13 +99,15 @@ export class Hub {
   }
 
   private settingsFor(name: string): NodeSettings {
-    return (Object.prototype.hasOwnProperty.call(this.options.settings ?? {}, name) && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
+    return (Object.hasOwn(this.options.settings ?? {}, name) && this.options.settings?.[name]) || DEFAULT_NODE_SETTINGS;
   }
 
   /** New per-node settings by name (the admin changed a node's notes): every node takes its own, pages are told. */
   setSettings(settings: Record<string, NodeSettings>): void {
     this.options.settings = settings;
-    const changed = [...this.nodes].filter(([, state]) => state.settings !== (state.settings = this.settingsFor(state.record.name))).map(([id]) => id);
+    const changed = [...this.nodes]
+      .filter(([, state]) => state.settings !== (state.settings = this.settingsFor(state.record.name)))
+      .map(([id]) => id);
     if (changed.length) this.emit({ changed });
   }
 
@@ -136,7 +138,16 @@ export class Hub {
       seen.add(record.id);
       const state = this.nodes.get(record.id);
       if (!state) {
-        this.nodes.set(record.id, { record, online: false, lastSeen: record.lastSeen, sampleTs: 0, names: NO_NAMES, data: new Float64Array(0), settings: this.settingsFor(record.name), clockOffsetMs: 0 });
+        this.nodes.set(record.id, {
+          record,
+          online: false,
+          lastSeen: record.lastSeen,
+          sampleTs: 0,
+          names: NO_NAMES,
+          data: new Float64Array(0),
+          settings: this.settingsFor(record.name),
+          clockOffsetMs: 0,
+        });
         changed.push(record.id);
       } else if (
         state.record.name !== record.name ||

@@ -12,7 +12,10 @@ const NAME = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,63}$/u;
 
 export function validateNodeFields(name: string, group: string, location: string): void {
   if (!NAME.test(name)) {
-    throw new ProbeError('PROBE_ERR_BAD_REQUEST', `node name "${name}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    throw new ProbeError(
+      'PROBE_ERR_BAD_REQUEST',
+      `node name "${name}" must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
   }
   if (group.length > 64) throw new ProbeError('PROBE_ERR_BAD_REQUEST', 'group must be at most 64 characters');
   if (location !== '' && !/^[A-Za-z]{2}$/.test(location)) {
@@ -29,7 +32,8 @@ export function addNode(store: Store, name: string, group: string, location: str
 
 export function rotateKey(store: Store, name: string): string {
   const key = generateKey();
-  if (!store.setKeyHash(name, hashKey(key))) throw new ProbeError('PROBE_ERR_NOT_FOUND', `no node named "${name}": see \`probe node list\``);
+  if (!store.setKeyHash(name, hashKey(key)))
+    throw new ProbeError('PROBE_ERR_NOT_FOUND', `no node named "${name}": see \`probe node list\``);
   return key;
 }
 

@@ -22,7 +22,14 @@ export function periodStart(ts: number, resetDay: number): number {
 }
 
 /** The state after one sample; older or equal timestamps change nothing. */
-export function addTraffic(prev: TrafficState | undefined, ts: number, rxTotal: number, txTotal: number, resetDay: number, start = periodStart(ts, resetDay)): TrafficState {
+export function addTraffic(
+  prev: TrafficState | undefined,
+  ts: number,
+  rxTotal: number,
+  txTotal: number,
+  resetDay: number,
+  start = periodStart(ts, resetDay),
+): TrafficState {
   if (!prev) return { periodStart: start, rxBytes: 0, txBytes: 0, lastTs: ts, lastRxTotal: rxTotal, lastTxTotal: txTotal };
   if (ts <= prev.lastTs) return prev;
   // A counter that went down means the host rebooted: it counts from zero again.

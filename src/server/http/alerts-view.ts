@@ -25,7 +25,16 @@ export function alertsView(
     view.recent = events(RECENT * 2)
       .filter((e) => visible(e.nodeId))
       .slice(0, RECENT)
-      .map((e) => ({ ts: e.ts, rule: e.rule, node: name(e.nodeId), nodeId: e.nodeId, state: e.state, severity: e.severity, value: e.value, text: e.text }));
+      .map((e) => ({
+        ts: e.ts,
+        rule: e.rule,
+        node: name(e.nodeId),
+        nodeId: e.nodeId,
+        state: e.state,
+        severity: e.severity,
+        value: e.value,
+        text: e.text,
+      }));
   }
   return view;
 }

@@ -47,7 +47,13 @@ export function renderIndex(html: string, page: PageInfo): string {
 }
 
 function asset(type: string, raw: Buffer): Asset {
-  return { type, etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`, raw, gzip: gzipSync(raw, { level: 9 }), brotli: brotliCompressSync(raw) };
+  return {
+    type,
+    etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,
+    raw,
+    gzip: gzipSync(raw, { level: 9 }),
+    brotli: brotliCompressSync(raw),
+  };
 }
 
 /** index.html filled in from `page` at `/`, `/index.html` and `/admin` of `assets` (again when the admin changed the page's title, description or links). */
@@ -59,7 +65,8 @@ export function putIndex(assets: Map<string, Asset>, page: PageInfo, webDir = pa
 /** Loads the page files, with index.html filled in from `page`. */
 export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const [name, type] of Object.entries(PAGE_FILES)) if (name !== 'index.html') assets.set(`/${name}`, asset(type, readPageFile(name, webDir)));
+  for (const [name, type] of Object.entries(PAGE_FILES))
+    if (name !== 'index.html') assets.set(`/${name}`, asset(type, readPageFile(name, webDir)));
   putIndex(assets, page, webDir);
   return assets;
 }

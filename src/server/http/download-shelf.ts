@@ -40,7 +40,10 @@ function sha256Of(file: string, version: string): Promise<string> {
   if (!hash) {
     hash = new Promise((resolve, reject) => {
       const h = createHash('sha256');
-      createReadStream(file).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+      createReadStream(file)
+        .on('data', (d) => h.update(d))
+        .on('error', reject)
+        .on('end', () => resolve(h.digest('hex')));
     });
     hash.catch(() => hashes.delete(key));
     hashes.set(key, hash);
@@ -91,7 +94,9 @@ export function gzipLater(exe: Executable): void {
   const tmp = `${target}.${process.pid}.tmp`;
   pipeline(createReadStream(exe.path), createGzip({ level: 6 }), createWriteStream(tmp, { mode: 0o600 }))
     .then(() => renameSync(tmp, target))
-    .catch((err: Error) => log.warn('could not make a gzip copy of an executable; it is sent uncompressed', { file: exe.path, error: err.message }))
+    .catch((err: Error) =>
+      log.warn('could not make a gzip copy of an executable; it is sent uncompressed', { file: exe.path, error: err.message }),
+    )
     .finally(() => gzipping.delete(target));
 }
 

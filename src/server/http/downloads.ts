@@ -42,12 +42,18 @@ export const MAX_DOWNLOADS = DOWNLOAD_LIMITS.maxDownloads;
 const DOWNLOAD_RETRY_S = 10;
 
 function sendText(req: IncomingMessage, res: ServerResponse, status: number, type: string, text: string): void {
-  res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': `${type}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
   res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 function busy(res: ServerResponse, message: string): void {
-  jsonError(res, 503, 'PROBE_ERR_BUSY', `${message}: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)`, { 'Retry-After': String(DOWNLOAD_RETRY_S) });
+  jsonError(res, 503, 'PROBE_ERR_BUSY', `${message}: try again in ${DOWNLOAD_RETRY_S} s (install.sh does by itself)`, {
+    'Retry-After': String(DOWNLOAD_RETRY_S),
+  });
 }
 
 /** Sends files while fewer than `maxDownloads` are under way (`perAddress` per client), cutting the ones that stall. */
@@ -60,8 +66,10 @@ class DownloadSlots {
   sendFile(req: IncomingMessage, res: ServerResponse, exe: Executable, variant: 'gz' | 'xz' | null, address: string): void {
     const { maxDownloads, stallWindowMs, minBytesPerSec, perAddress } = this.limits;
     const counted = !isLoopback(address);
-    if (req.method !== 'HEAD' && this.running >= maxDownloads) return busy(res, `${maxDownloads} downloads of the executable are under way`);
-    if (req.method !== 'HEAD' && counted && (this.byAddress.get(address) ?? 0) >= perAddress) return busy(res, `${perAddress} downloads from this address are under way`);
+    if (req.method !== 'HEAD' && this.running >= maxDownloads)
+      return busy(res, `${maxDownloads} downloads of the executable are under way`);
+    if (req.method !== 'HEAD' && counted && (this.byAddress.get(address) ?? 0) >= perAddress)
+      return busy(res, `${perAddress} downloads from this address are under way`);
     const file = variant === 'xz' ? exe.xz! : variant === 'gz' ? exe.gz! : exe.path;
     res.writeHead(200, {
       'Content-Type': variant === 'xz' ? 'application/x-xz' : 'application/octet-stream',
@@ -103,7 +111,13 @@ class DownloadSlots {
 const acceptsGzip = (req: IncomingMessage) => /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 
 /** `address`: the client's (see client-address.ts). */
-export type DownloadRoutes = (req: IncomingMessage, res: ServerResponse, path: string, baseUrl: string, address?: string) => Promise<boolean>;
+export type DownloadRoutes = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  baseUrl: string,
+  address?: string,
+) => Promise<boolean>;
 
 /**
  * GET /install.sh, /install.ps1 and /download/*, answering false for any other path; `shelf`
@@ -115,7 +129,13 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
     if (path !== '/install.sh' && path !== '/install.ps1' && !path.startsWith('/download/')) return false;
     const exes = await shelf();
     if (exes.length === 0) {
-      sendText(req, res, 404, 'text/plain', 'this server runs from source and has no executable to hand out: build it with `npm run build`\n');
+      sendText(
+        req,
+        res,
+        404,
+        'text/plain',
+        'this server runs from source and has no executable to hand out: build it with `npm run build`\n',
+      );
       return true;
     }
     if (path === '/install.sh') {
@@ -125,7 +145,14 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
     if (path === '/install.ps1') {
       const windows = exes.find((e) => e.platform === 'windows-x64');
       if (windows) sendText(req, res, 200, 'text/plain', installPowerShell(baseUrl, windows));
-      else sendText(req, res, 404, 'text/plain', 'this server has no Windows executable: put probe-windows-x64.exe from a probe release next to the server\'s executable (see the README, Releases)\n');
+      else
+        sendText(
+          req,
+          res,
+          404,
+          'text/plain',
+          "this server has no Windows executable: put probe-windows-x64.exe from a probe release next to the server's executable (see the README, Releases)\n",
+        );
       return true;
     }
     const name = path.slice('/download/'.length);
@@ -135,7 +162,7 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
       sendText(req, res, 404, 'text/plain', text);
       return true;
     }
-    if (name.endsWith('.xz')) return slots.sendFile(req, res, exe, 'xz', address), true;
+    if (name.endsWith('.xz')) return (slots.sendFile(req, res, exe, 'xz', address), true);
     const gzip = acceptsGzip(req);
     if (gzip && !exe.gz) gzipLater(exe);
     slots.sendFile(req, res, exe, gzip && exe.gz ? 'gz' : null, address);

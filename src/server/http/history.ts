@@ -20,8 +20,23 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const STEPS = [
-  SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE,
-  30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR,
+  SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  24 * HOUR,
 ];
 export const MAX_POINTS = 1500;
 const MAX_SPAN_MS = 2 * 366 * 86_400_000;
@@ -77,7 +92,9 @@ export function parseHistoryQuery(params: URLSearchParams, now: number): History
  */
 export function chooseTier(stepMs: number, from: number, now: number, retention: Retention): TierName {
   const covers = (t: (typeof TIERS)[number]) => from >= now - retention[t.name];
-  const fitting = TIERS.filter((t) => t.stepMs <= stepMs).reverse().find(covers);
+  const fitting = TIERS.filter((t) => t.stepMs <= stepMs)
+    .reverse()
+    .find(covers);
   return (fitting ?? TIERS.find(covers) ?? TIERS.at(-1)!).name;
 }
 
@@ -117,7 +134,14 @@ export function defaultMetrics(live: Iterable<string>): string[] {
 }
 
 /** `live`: the node's live values (a default answer holds the built-in metrics and those it reports now). */
-export function readHistory(store: Store, nodeId: number, query: HistoryQuery, now: number, retention: Retention, live: Row | null = null): HistoryAnswer {
+export function readHistory(
+  store: Store,
+  nodeId: number,
+  query: HistoryQuery,
+  now: number,
+  retention: Retention,
+  live: Row | null = null,
+): HistoryAnswer {
   const { from, to } = query;
   const wanted = query.metrics ?? defaultMetrics(live ? live.names.filter((_, i) => !Number.isNaN(live.data[i]!)) : []);
   const tier = chooseTier(query.stepMs, from, now, retention);

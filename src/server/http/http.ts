@@ -98,7 +98,9 @@ function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params
   const now = (deps.now ?? Date.now)();
   try {
     const query = parseHistoryQuery(params, now);
-    json(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), { 'Access-Control-Allow-Origin': '*' });
+    json(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), {
+      'Access-Control-Allow-Origin': '*',
+    });
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     jsonError(res, statusFor(err.code), err.code, err.message);
@@ -163,7 +165,11 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
       return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
     case '/metrics': {
       const text = renderPrometheus(deps.hub.views(audience));
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+      res.writeHead(200, {
+        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+        'Cache-Control': 'no-store',
+      });
       res.end(req.method === 'HEAD' ? undefined : text);
     }
   }
@@ -172,7 +178,8 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const audienceOf = (req: IncomingMessage): Promise<Viewer> => (deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest'));
+  const audienceOf = (req: IncomingMessage): Promise<Viewer> =>
+    deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest');
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (url.pathname === '/api/access' && req.method === 'POST' && deps.access) return unlock(req, res, deps);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -180,19 +187,37 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
     const asset = deps.assets.get(url.pathname);
     if (asset) return sendAsset(req, res, asset);
-    if (DATA_PATHS.has(url.pathname) || HISTORY_PATH.test(url.pathname) || CHECK_HISTORY_PATH.test(url.pathname) || FORECAST_PATH.test(url.pathname)) {
+    if (
+      DATA_PATHS.has(url.pathname) ||
+      HISTORY_PATH.test(url.pathname) ||
+      CHECK_HISTORY_PATH.test(url.pathname) ||
+      FORECAST_PATH.test(url.pathname)
+    ) {
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);
       const mode = deps.access?.mode();
-      const message = mode === 'password' ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials' : 'this status page is private: sign in at /admin';
-      return jsonError(res, 401, 'PROBE_ERR_AUTH', message, mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {});
+      const message =
+        mode === 'password'
+          ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials'
+          : 'this status page is private: sign in at /admin';
+      return jsonError(
+        res,
+        401,
+        'PROBE_ERR_AUTH',
+        message,
+        mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {},
+      );
     }
     switch (url.pathname) {
       case '/api/access': {
         const audience = await audienceOf(req);
         if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
-        return json(res, 200, { mode: deps.access?.mode() ?? 'public', granted: audience !== null, admin: audience === 'admin' } satisfies PageAccessView);
+        return json(res, 200, {
+          mode: deps.access?.mode() ?? 'public',
+          granted: audience !== null,
+          admin: audience === 'admin',
+        } satisfies PageAccessView);
       }
       case '/healthz': {
         // Whoever may not see the page learns only that the server is up: not how many nodes it watches.
@@ -200,12 +225,22 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
         // Not storing (a full disk): up, but degraded, for everyone; monitors of the monitor see it by the status.
         const storage = deps.storage?.();
-        const status = storage && !storage.storing ? { status: 'degraded', storing: false, reason: storage.reason, since: storage.since } : { status: 'ok' };
-        return json(res, storage && !storage.storing ? 503 : 200, audience ? { ...status, version: deps.version, ...deps.health(audience) } : status);
+        const status =
+          storage && !storage.storing
+            ? { status: 'degraded', storing: false, reason: storage.reason, since: storage.since }
+            : { status: 'ok' };
+        return json(
+          res,
+          storage && !storage.storing ? 503 : 200,
+          audience ? { ...status, version: deps.version, ...deps.health(audience) } : status,
+        );
       }
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.
-        const base = url.pathname === '/install.sh' || url.pathname === '/install.ps1' ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '') : '';
+        const base =
+          url.pathname === '/install.sh' || url.pathname === '/install.ps1'
+            ? (deps.hosts?.base(req, deps.secure?.(req) ?? false) ?? '')
+            : '';
         if (await serveDownload(req, res, url.pathname, base, deps.clientAddress?.(req))) return;
         return jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `nothing at ${url.pathname}`);
       }

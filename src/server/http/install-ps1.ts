@@ -17,7 +17,11 @@ export const psQuote = (text: string) => `'${text.replace(/['\u2018\u2019\u201a\
  * written in comments too) handing out `exe`. Pure ASCII, so any charset PowerShell assumes reads it.
  */
 export function installPowerShell(baseUrl: string, exe: { name: string; sha256: string }): string {
-  if (!/^https?:\/\/[\x21-\x7e]+$/.test(baseUrl)) throw new ProbeError('PROBE_ERR_CONFIG', `the server's public URL must be http(s)://host[:port] in printable ASCII, got ${JSON.stringify(baseUrl)}`);
+  if (!/^https?:\/\/[\x21-\x7e]+$/.test(baseUrl))
+    throw new ProbeError(
+      'PROBE_ERR_CONFIG',
+      `the server's public URL must be http(s)://host[:port] in printable ASCII, got ${JSON.stringify(baseUrl)}`,
+    );
   if (!/^[\w.-]+$/.test(exe.name)) throw new Error(`bad executable name ${JSON.stringify(exe.name)}`);
   if (!/^[0-9a-f]{64}$/.test(exe.sha256)) throw new Error(`bad SHA-256 ${JSON.stringify(exe.sha256)}`);
   const base = baseUrl.replace(/\/+$/, '');

@@ -22,7 +22,11 @@ function promName(metric: string): { name: string; target?: string; label?: stri
   if (metric.startsWith(LOSS_PREFIX)) return { name: 'probe_loss_ratio', target: metric.slice(LOSS_PREFIX.length) };
   // Custom names that differ only in characters Prometheus has no room for (`jobs.mail`, `jobs_mail`, `jobs-mail`)
   // share a metric name; the name on the agent, as a label, keeps their series apart.
-  if (metric.startsWith(CUSTOM_PREFIX)) return { name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}`, label: `metric="${escapeLabel(metric)}"` };
+  if (metric.startsWith(CUSTOM_PREFIX))
+    return {
+      name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}`,
+      label: `metric="${escapeLabel(metric)}"`,
+    };
   return null;
 }
 
@@ -45,13 +49,20 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
   };
   for (const node of nodes) {
     const labels = `node="${escapeLabel(node.name)}",group="${escapeLabel(node.group)}",location="${escapeLabel(node.location)}"`;
-    add('probe_node_online', 'Whether the node\'s agent is connected (1) or not (0)', labels, node.online ? 1 : 0);
-    if (node.lastSeen !== null) add('probe_node_last_seen_timestamp_seconds', 'Time of the newest sample, Unix seconds', labels, node.lastSeen / 1000);
+    add('probe_node_online', "Whether the node's agent is connected (1) or not (0)", labels, node.online ? 1 : 0);
+    if (node.lastSeen !== null)
+      add('probe_node_last_seen_timestamp_seconds', 'Time of the newest sample, Unix seconds', labels, node.lastSeen / 1000);
     for (const [metric, value] of Object.entries(node.values)) {
       const prom = promName(metric);
       if (!prom) continue;
       // Base units: seconds and ratios, as Prometheus expects.
-      if (prom.target !== undefined) add(prom.name, helpFor(metric), `${labels},target="${escapeLabel(prom.target)}"`, prom.name === 'probe_latency_seconds' ? value / 1000 : value / 100);
+      if (prom.target !== undefined)
+        add(
+          prom.name,
+          helpFor(metric),
+          `${labels},target="${escapeLabel(prom.target)}"`,
+          prom.name === 'probe_latency_seconds' ? value / 1000 : value / 100,
+        );
       else if (prom.label) add(prom.name, helpFor(metric), `${labels},${prom.label}`, value);
       else add(prom.name, helpFor(metric), labels, value);
     }

@@ -4,7 +4,17 @@
 import type { NodeView, Summary } from '../../protocol/messages';
 
 export function summarize(views: readonly NodeView[], now: number): Summary {
-  const summary: Summary = { nodes: views.length, online: 0, offline: 0, rxBytesPerSec: 0, txBytesPerSec: 0, monthRxBytes: 0, monthTxBytes: 0, cpuAvg: null, ts: now };
+  const summary: Summary = {
+    nodes: views.length,
+    online: 0,
+    offline: 0,
+    rxBytesPerSec: 0,
+    txBytesPerSec: 0,
+    monthRxBytes: 0,
+    monthTxBytes: 0,
+    cpuAvg: null,
+    ts: now,
+  };
   let cpuSum = 0;
   let cpuCount = 0;
   for (const v of views) {

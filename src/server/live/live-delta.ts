@@ -9,7 +9,22 @@ import { rowValues } from '../../protocol/row';
 import { FrameWriter } from './frame-writer';
 import type { LatestRow, NodeMeta } from '../fleet/hub';
 
-const META_KEYS = ['name', 'group', 'location', 'online', 'lastSeen', 'os', 'arch', 'cores', 'hostname', 'monthRxBytes', 'monthTxBytes', 'periodStart', 'notes', 'position'] as const;
+const META_KEYS = [
+  'name',
+  'group',
+  'location',
+  'online',
+  'lastSeen',
+  'os',
+  'arch',
+  'cores',
+  'hostname',
+  'monthRxBytes',
+  'monthTxBytes',
+  'periodStart',
+  'notes',
+  'position',
+] as const;
 
 export const UPDATE_HEAD = '{"type":"update","nodes":[';
 export const UPDATE_TAIL = ']}';

@@ -53,16 +53,18 @@ export class LiveGateway {
     this.watchers = new LiveWatchers(hub, clock);
     this.unsubscribe = hub.subscribe((event) => {
       if ('sampled' in event) this.dirty.add(event.sampled);
-      else if ('changed' in event) for (const id of event.changed) {
-        this.dirty.add(id);
-        this.visibility.changed(id, hub.isHidden(id));
-      }
-      else for (const id of event.removed) {
-        this.dirty.delete(id);
-        this.overview.forget(id);
-        this.watchers.forget(id);
-        this.removed.add(id);
-      }
+      else if ('changed' in event)
+        for (const id of event.changed) {
+          this.dirty.add(id);
+          this.visibility.changed(id, hub.isHidden(id));
+        }
+      else
+        for (const id of event.removed) {
+          this.dirty.delete(id);
+          this.overview.forget(id);
+          this.watchers.forget(id);
+          this.removed.add(id);
+        }
     });
     this.timers = [clock.every(WINDOW_MS, () => this.flush()).unref(), clock.every(RECHECK_MS, () => this.recheck()).unref()];
   }
@@ -156,7 +158,10 @@ export class LiveGateway {
     this.overview.encode(this.dirty, this.hub);
     if (this.watchers.active) this.watchers.details(this.dirty, (id, viewers, frame) => this.sendDetail(id, viewers, frame));
     this.dirty.clear();
-    const revealed = this.visibility.takeRevealed().flatMap((id) => this.hub.view(id) ?? []).map(overviewOf);
+    const revealed = this.visibility
+      .takeRevealed()
+      .flatMap((id) => this.hub.view(id) ?? [])
+      .map(overviewOf);
     if (this.wss.clients.size === 0) return;
     const admin = this.overview.frame();
     const revealedIds = new Set(revealed.map((v) => v.id));

@@ -71,7 +71,8 @@ export class LiveWatchers<V extends object> {
     this.watching.delete(viewer);
     if (id === null) return { close: false, send: null };
     // A guest learns nothing more about a hidden node than about a missing one.
-    if (!this.hub.meta(id) || (guest && this.hub.isHidden(id))) return { close: false, send: error('PROBE_ERR_NOT_FOUND', `no node with id ${id}`) };
+    if (!this.hub.meta(id) || (guest && this.hub.isHidden(id)))
+      return { close: false, send: error('PROBE_ERR_NOT_FOUND', `no node with id ${id}`) };
     this.watching.set(viewer, id);
     return { close: false, send: this.whole(id) };
   }

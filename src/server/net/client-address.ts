@@ -13,7 +13,10 @@ function addTo(list: BlockList, entry: string): void {
   const family = isIP(address);
   const bits = family === 4 ? 32 : 128;
   if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
-    throw new ProbeError('PROBE_ERR_CONFIG', `"server.trustedProxies": "${entry}" is not an IP address or CIDR range such as 10.0.0.0/8 or fd00::/8`);
+    throw new ProbeError(
+      'PROBE_ERR_CONFIG',
+      `"server.trustedProxies": "${entry}" is not an IP address or CIDR range such as 10.0.0.0/8 or fd00::/8`,
+    );
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (prefix === undefined) list.addAddress(address, type);
@@ -62,7 +65,10 @@ export class ClientAddresses {
   of(req: IncomingMessage): string {
     const direct = req.socket.remoteAddress ?? '';
     if (!this.viaProxy(req)) return direct;
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => bare(s.trim())).filter(Boolean);
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')
+      .map((s) => bare(s.trim()))
+      .filter(Boolean);
     for (let i = forwarded.length - 1; i >= 0; i--) if (!this.isTrusted(forwarded[i]!)) return forwarded[i]!;
     return forwarded[0] ?? direct;
   }

@@ -20,7 +20,12 @@ export class HttpError extends Error {
 /** The one JSON responder: never cached, since every answer is about now. */
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -39,7 +44,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 export const statusFor = (code: ErrorCode): number => STATUS[code] ?? 500;
 
 /** An error answer: `{ code, message }` with its status. */
-export function jsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string | string[]> = {}): void {
+export function jsonError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   json(res, status, { code, message } satisfies ErrorBody, headers);
 }
 
@@ -47,7 +58,12 @@ export function jsonError(res: ServerResponse, status: number, code: ErrorCode, 
  * The one way to refuse a WebSocket upgrade: a plain HTTP answer on the raw socket, then close.
  * With a code, the body is `{ code, message }` like every JSON error.
  */
-export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string }, headers: Record<string, string | number> = {}): void {
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  error?: { code: string; message: string },
+  headers: Record<string, string | number> = {},
+): void {
   const body = error ? JSON.stringify(error) : '';
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`];
   if (error) lines.push('Content-Type: application/json');
@@ -57,7 +73,8 @@ export function refuseUpgrade(socket: Duplex, status: number, error?: { code: st
 }
 
 export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) throw new HttpError(415, 'PROBE_ERR_BAD_REQUEST', 'send the body as application/json');
+  if (!/^application\/json\b/i.test(String(req.headers['content-type'] ?? '')))
+    throw new HttpError(415, 'PROBE_ERR_BAD_REQUEST', 'send the body as application/json');
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) throw new HttpError(413, 'PROBE_ERR_TOO_LARGE', `the body may have at most ${maxBytes} bytes`);
   const chunks: Buffer[] = [];
@@ -73,6 +90,7 @@ export async function readBody(req: IncomingMessage, maxBytes = 16 * 1024): Prom
   } catch {
     throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HttpError(400, 'PROBE_ERR_BAD_REQUEST', 'the body must be a JSON object');
   return value as Record<string, unknown>;
 }

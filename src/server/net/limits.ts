@@ -41,9 +41,23 @@ export interface FailureLimits {
 }
 
 /** Wrong passwords (admin login, page password) per address or known device: 10 in 15 minutes, then refused for 15 minutes. */
-export const PASSWORD_LIMITS: FailureLimits = { maxFailures: 10, windowMs: 15 * 60_000, blockMs: 15 * 60_000, delayStepMs: 0, maxDelayMs: 0, maxEntries: 10_000 };
+export const PASSWORD_LIMITS: FailureLimits = {
+  maxFailures: 10,
+  windowMs: 15 * 60_000,
+  blockMs: 15 * 60_000,
+  delayStepMs: 0,
+  maxDelayMs: 0,
+  maxEntries: 10_000,
+};
 
-export const AUTH_LIMITS: FailureLimits = { maxFailures: 20, windowMs: 10 * 60_000, blockMs: 10 * 60_000, delayStepMs: 100, maxDelayMs: 2000, maxEntries: 10_000 };
+export const AUTH_LIMITS: FailureLimits = {
+  maxFailures: 20,
+  windowMs: 10 * 60_000,
+  blockMs: 10 * 60_000,
+  delayStepMs: 100,
+  maxDelayMs: 2000,
+  maxEntries: 10_000,
+};
 
 interface Entry {
   failures: number;
@@ -95,8 +109,13 @@ export function addressKey(address: string): string {
   const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Loopback clients (the local agent, a proxy without --trust-proxy, benchmarks) are not rate-limited by address. */

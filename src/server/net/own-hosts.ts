@@ -52,7 +52,8 @@ export class OwnHosts {
     if (name === 'localhost' || name === this.machine || name === this.publicName || this.allowed.has(name)) return true;
     if (isLoopback(name)) return true;
     if (isIP(name) !== 0) {
-      for (const addresses of Object.values(os.networkInterfaces())) if (addresses?.some((a) => a.address.toLowerCase() === name)) return true;
+      for (const addresses of Object.values(os.networkInterfaces()))
+        if (addresses?.some((a) => a.address.toLowerCase() === name)) return true;
     }
     return this.adminHosts().includes(name);
   }

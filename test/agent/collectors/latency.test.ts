@@ -34,7 +34,14 @@ test('tcp connect time to a listening port, null for a refused one', async (t) =
 test('the prober reports latency per target and loss over the last probes', async (t) => {
   const open = await listener(t);
   const refused = await closedPort();
-  const prober = new LatencyProber([{ label: 'up', host: '127.0.0.1', port: open }, { label: 'down', host: '127.0.0.1', port: refused }], 60_000, 1000);
+  const prober = new LatencyProber(
+    [
+      { label: 'up', host: '127.0.0.1', port: open },
+      { label: 'down', host: '127.0.0.1', port: refused },
+    ],
+    60_000,
+    1000,
+  );
   assert.deepEqual(prober.metricNames, ['latency.up', 'loss.up', 'latency.down', 'loss.down']);
   assert.ok(prober.metricNames.every(isKnownMetric), 'the server accepts these names');
   const before: MetricValues = {};
@@ -66,11 +73,14 @@ test('latency targets parse from strings, objects and the environment’s comma 
 });
 
 test('ICMP targets: parsed from "label=icmp:host" or kind "icmp"; host names only', () => {
-  assert.deepEqual(parseLatencyTargets(['cu=icmp:www.example.cn', 'v6=icmp:[2001:db8::1]', { label: 'x', host: '127.0.0.1', kind: 'icmp' }]), [
-    { label: 'cu', host: 'www.example.cn', port: 80, kind: 'icmp' },
-    { label: 'v6', host: '2001:db8::1', port: 80, kind: 'icmp' },
-    { label: 'x', host: '127.0.0.1', port: 80, kind: 'icmp' },
-  ]);
+  assert.deepEqual(
+    parseLatencyTargets(['cu=icmp:www.example.cn', 'v6=icmp:[2001:db8::1]', { label: 'x', host: '127.0.0.1', kind: 'icmp' }]),
+    [
+      { label: 'cu', host: 'www.example.cn', port: 80, kind: 'icmp' },
+      { label: 'v6', host: '2001:db8::1', port: 80, kind: 'icmp' },
+      { label: 'x', host: '127.0.0.1', port: 80, kind: 'icmp' },
+    ],
+  );
   assert.throws(() => parseLatencyTargets(['a=icmp:-f']), /host name or IP address/);
   assert.throws(() => parseLatencyTargets([{ label: 'a', host: 'h', kind: 'udp' }]), /"tcp" or "icmp"/);
 });

@@ -17,7 +17,9 @@ import type { MetricValues } from '../../../src/protocol/metrics';
 const MIB = 2 ** 20;
 const linux = process.platform === 'linux';
 
-test('portable disk and network on this machine: the /proc collectors\' names and figures', { skip: !linux && 'needs /proc to compare with' }, async () => {
+test("portable disk and network on this machine: the /proc collectors' names and figures", {
+  skip: !linux && 'needs /proc to compare with',
+}, async () => {
   let t = 0;
   const portable = portableCollectors(systemInformation(), () => t);
   const sample = () => {
@@ -41,16 +43,28 @@ test('portable disk and network on this machine: the /proc collectors\' names an
   const proc = fromProc(0);
 
   assert.ok(proc['diskTotalBytes./'], 'the /proc collector reports the root filesystem');
-  assert.ok(Math.abs(first['diskTotalBytes./']! - proc['diskTotalBytes./']!) < MIB, `root size ${first['diskTotalBytes./']} vs ${proc['diskTotalBytes./']}`);
-  assert.ok(Math.abs(first['diskUsedBytes./']! - proc['diskUsedBytes./']!) < 64 * MIB, `root used ${first['diskUsedBytes./']} vs ${proc['diskUsedBytes./']}`);
-  const disks = (values: MetricValues) => Object.keys(values).filter((k) => k.startsWith('disk')).sort();
+  assert.ok(
+    Math.abs(first['diskTotalBytes./']! - proc['diskTotalBytes./']!) < MIB,
+    `root size ${first['diskTotalBytes./']} vs ${proc['diskTotalBytes./']}`,
+  );
+  assert.ok(
+    Math.abs(first['diskUsedBytes./']! - proc['diskUsedBytes./']!) < 64 * MIB,
+    `root used ${first['diskUsedBytes./']} vs ${proc['diskUsedBytes./']}`,
+  );
+  const disks = (values: MetricValues) =>
+    Object.keys(values)
+      .filter((k) => k.startsWith('disk'))
+      .sort();
   assert.deepEqual(disks(first), disks(proc), 'the same filesystems');
 
   // The interfaces the portable collector reads: each one's bytes lie between two reads of /proc/net/dev.
   const read = (await systemInformation().networkInterfaces()).filter(isPortablePhysical).map((i) => i.iface);
   assert.ok(read.length > 0, 'a physical interface to read');
   const sum = (c: ReturnType<typeof counters>) => read.reduce((n, name) => n + (c.get(name)?.rxBytes ?? NaN), 0);
-  assert.ok(first.netRxBytesTotal! >= sum(before) && first.netRxBytesTotal! <= sum(after), `rx total ${first.netRxBytesTotal} within [${sum(before)}, ${sum(after)}]`);
+  assert.ok(
+    first.netRxBytesTotal! >= sum(before) && first.netRxBytesTotal! <= sum(after),
+    `rx total ${first.netRxBytesTotal} within [${sum(before)}, ${sum(after)}]`,
+  );
   assert.equal(first.netRxBytesPerSec, undefined, 'no rate from one reading');
 
   // systeminformation answers from its own cache for 500 ms; the test's clock moves the period on.
@@ -59,11 +73,18 @@ test('portable disk and network on this machine: the /proc collectors\' names an
   sample();
   await whenIdle(portable);
   const second = sample();
-  const rates = [...read.flatMap((name) => [`netRxBytesPerSec.${name}`, `netTxBytesPerSec.${name}`]), 'netRxBytesPerSec', 'netTxBytesPerSec'];
+  const rates = [
+    ...read.flatMap((name) => [`netRxBytesPerSec.${name}`, `netTxBytesPerSec.${name}`]),
+    'netRxBytesPerSec',
+    'netTxBytesPerSec',
+  ];
   for (const k of rates) assert.ok(Number.isInteger(second[k]) && second[k]! >= 0, `${k} = ${second[k]}`);
   assert.ok(second.netRxBytesTotal! >= first.netRxBytesTotal!);
   // Names the /proc collector gives too (it also counts packets, which systeminformation does not).
   const names = (values: MetricValues) => Object.keys(values).filter((k) => k.startsWith('net') && !k.includes('Packets'));
   const procNames = new Set(names(fromProc(5000)));
-  assert.deepEqual(names(second).filter((k) => !procNames.has(k)), []);
+  assert.deepEqual(
+    names(second).filter((k) => !procNames.has(k)),
+    [],
+  );
 });

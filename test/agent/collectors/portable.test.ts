@@ -171,13 +171,23 @@ test('fsSize listings from macOS, Windows and Linux: real filesystems, APFS cont
     { fs: '/dev/vda1', type: 'ext4', size: 50 * GIB, used: 20 * GIB, mount: '/var/lib/docker' },
     { fs: 'tmpfs', type: 'tmpfs', size: 1 * GIB, used: 0, mount: '/run' },
   ];
-  assert.deepEqual(fsSizeMetrics(linux), { 'diskUsedBytes./': 20 * GIB, 'diskTotalBytes./': 50 * GIB, diskUsedBytes: 20 * GIB, diskTotalBytes: 50 * GIB }, 'a device mounted twice counts once');
+  assert.deepEqual(
+    fsSizeMetrics(linux),
+    { 'diskUsedBytes./': 20 * GIB, 'diskTotalBytes./': 50 * GIB, diskUsedBytes: 20 * GIB, diskTotalBytes: 50 * GIB },
+    'a device mounted twice counts once',
+  );
   assert.throws(() => fsSizeMetrics([]), /no real filesystem listed/);
 });
 
 test('physical interfaces and their labels on macOS and Windows', () => {
   const iface = (name: string, ifaceName = name, internal = false): InterfaceInfo => ({ iface: name, ifaceName, internal });
-  const physical = [iface('en0'), iface('en7'), iface('Ethernet 2', 'Intel(R) Ethernet Connection I219-V'), iface('Wi-Fi', 'Intel(R) Wi-Fi 6 AX201'), iface('Ethernet', 'Microsoft Hyper-V Network Adapter')];
+  const physical = [
+    iface('en0'),
+    iface('en7'),
+    iface('Ethernet 2', 'Intel(R) Ethernet Connection I219-V'),
+    iface('Wi-Fi', 'Intel(R) Wi-Fi 6 AX201'),
+    iface('Ethernet', 'Microsoft Hyper-V Network Adapter'),
+  ];
   const virtual = [
     iface('lo0', 'lo0', true),
     iface('utun3'),
@@ -223,29 +233,46 @@ test('network rates from counters between completed readings, timed when each co
     stats.calls.at(-1)!.resolve(counters.map(([iface, rx_bytes, tx_bytes]) => ({ iface, rx_bytes, tx_bytes })));
     await network.idle();
   };
-  await read(0, 1000, [['en0', 1_000_000, 500_000], ['Ethernet 2', 2000, 1000]]);
+  await read(0, 1000, [
+    ['en0', 1_000_000, 500_000],
+    ['Ethernet 2', 2000, 1000],
+  ]);
   assert.deepEqual(requested, ['en0,Ethernet 2'], 'loopback and VPN tunnels are not read');
   assert.deepEqual(sample(), { netRxBytesTotal: 1_002_000, netTxBytesTotal: 501_000 }, 'no rate from one reading');
-  await read(5000, 5000, [['en0', 1_040_000, 520_000], ['Ethernet 2', 6000, 1000]]);
-  assert.deepEqual(sample(), {
-    netRxBytesTotal: 1_046_000,
-    netTxBytesTotal: 521_000,
-    'netRxBytesPerSec.en0': 10_000,
-    'netTxBytesPerSec.en0': 5000,
-    'netRxBytesPerSec.Ethernet_2': 1000,
-    'netTxBytesPerSec.Ethernet_2': 0,
-    netRxBytesPerSec: 11_000,
-    netTxBytesPerSec: 5000,
-  }, 'over the 4 s between completions (the first call took 1 s), not the 5 s between starts');
-  await read(10_000, 10_000, [['en0', 1000, 500], ['Ethernet 2', 8000, 2000]]);
-  assert.deepEqual(sample(), {
-    netRxBytesTotal: 9000,
-    netTxBytesTotal: 2500,
-    'netRxBytesPerSec.Ethernet_2': 400,
-    'netTxBytesPerSec.Ethernet_2': 200,
-    netRxBytesPerSec: 400,
-    netTxBytesPerSec: 200,
-  }, 'en0 went back: no rate for it, nothing negative in the sums');
+  await read(5000, 5000, [
+    ['en0', 1_040_000, 520_000],
+    ['Ethernet 2', 6000, 1000],
+  ]);
+  assert.deepEqual(
+    sample(),
+    {
+      netRxBytesTotal: 1_046_000,
+      netTxBytesTotal: 521_000,
+      'netRxBytesPerSec.en0': 10_000,
+      'netTxBytesPerSec.en0': 5000,
+      'netRxBytesPerSec.Ethernet_2': 1000,
+      'netTxBytesPerSec.Ethernet_2': 0,
+      netRxBytesPerSec: 11_000,
+      netTxBytesPerSec: 5000,
+    },
+    'over the 4 s between completions (the first call took 1 s), not the 5 s between starts',
+  );
+  await read(10_000, 10_000, [
+    ['en0', 1000, 500],
+    ['Ethernet 2', 8000, 2000],
+  ]);
+  assert.deepEqual(
+    sample(),
+    {
+      netRxBytesTotal: 9000,
+      netTxBytesTotal: 2500,
+      'netRxBytesPerSec.Ethernet_2': 400,
+      'netTxBytesPerSec.Ethernet_2': 200,
+      netRxBytesPerSec: 400,
+      netTxBytesPerSec: 200,
+    },
+    'en0 went back: no rate for it, nothing negative in the sums',
+  );
 });
 
 test('an interface networkStats could not read (0/0) keeps its counters in the totals; none read at all is a failed reading', async () => {
@@ -260,14 +287,24 @@ test('an interface networkStats could not read (0/0) keeps its counters in the t
   );
   const sample = sampler(network);
   const read = async (at: number, counters: [number, number, number, number]) => {
-    next = [{ iface: 'en0', rx_bytes: counters[0], tx_bytes: counters[1] }, { iface: 'en1', rx_bytes: counters[2], tx_bytes: counters[3] }];
+    next = [
+      { iface: 'en0', rx_bytes: counters[0], tx_bytes: counters[1] },
+      { iface: 'en1', rx_bytes: counters[2], tx_bytes: counters[3] },
+    ];
     t = at;
     sample();
     await network.idle();
   };
   await read(0, [1000, 1000, 500, 500]);
   await read(5000, [6000, 1000, 0, 0]);
-  assert.deepEqual(sample(), { netRxBytesTotal: 6500, netTxBytesTotal: 1500, 'netRxBytesPerSec.en0': 1000, 'netTxBytesPerSec.en0': 0, netRxBytesPerSec: 1000, netTxBytesPerSec: 0 });
+  assert.deepEqual(sample(), {
+    netRxBytesTotal: 6500,
+    netTxBytesTotal: 1500,
+    'netRxBytesPerSec.en0': 1000,
+    'netTxBytesPerSec.en0': 0,
+    netRxBytesPerSec: 1000,
+    netTxBytesPerSec: 0,
+  });
   await read(10_000, [11_000, 1000, 1500, 500]);
   assert.equal(sample()['netRxBytesPerSec.en1'], undefined, 'no rate for en1 from the reading it missed');
   await read(15_000, [0, 0, 0, 0]);

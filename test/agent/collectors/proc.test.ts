@@ -40,7 +40,15 @@ test('cpu busy percent between two readings; nonsense deltas give no value', () 
 
 test('cpu breakdown: user, system, iowait and steal shares, from the VM-with-steal fixture', () => {
   const before = parseProcStat(fixture('vm-steal-stat'));
-  const after = { ...before, total: before.total + 200, idle: before.idle + 100, user: before.user + 50, system: before.system + 10, iowait: before.iowait + 20, steal: before.steal + 40 };
+  const after = {
+    ...before,
+    total: before.total + 200,
+    idle: before.idle + 100,
+    user: before.user + 50,
+    system: before.system + 10,
+    iowait: before.iowait + 20,
+    steal: before.steal + 40,
+  };
   assert.deepEqual(cpuBreakdown(before, after), { cpuUser: 25, cpuSystem: 5, cpuIowait: 10, cpuSteal: 20 });
   assert.equal(before.steal, 5876);
   assert.equal(before.user, 4705 + 356, 'nice counts as user');
@@ -65,7 +73,8 @@ test('/proc/net/sockstat{,6}: TCP and UDP sockets in use', () => {
 test('network collector: packets and totals too, nothing negative across an interface reset', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'dev');
-  const header = 'Inter-|   Receive\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+  const header =
+    'Inter-|   Receive\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
   const write = (rx: number, rxp: number, tx: number, txp: number) =>
     writeFileSync(file, `${header}  eth0: ${rx} ${rxp} 0 0 0 0 0 0 ${tx} ${txp} 0 0 0 0 0 0\n    lo: 5 5 0 0 0 0 0 0 5 5 0 0 0 0 0 0\n`);
   const collector = networkCollector(new ProcFile(file));
@@ -77,8 +86,20 @@ test('network collector: packets and totals too, nothing negative across an inte
   write(3000, 30, 1500, 15);
   const second: MetricValues = {};
   collector.collect(second, 2000);
-  assert.deepEqual([second.netRxBytesPerSec, second.netTxBytesPerSec, second.netRxPacketsPerSec, second.netTxPacketsPerSec], [1000, 500, 10, 5]);
-  assert.deepEqual([second['netRxBytesPerSec.eth0'], second['netTxBytesPerSec.eth0'], second['netRxPacketsPerSec.eth0'], second['netTxPacketsPerSec.eth0']], [1000, 500, 10, 5], 'per interface too');
+  assert.deepEqual(
+    [second.netRxBytesPerSec, second.netTxBytesPerSec, second.netRxPacketsPerSec, second.netTxPacketsPerSec],
+    [1000, 500, 10, 5],
+  );
+  assert.deepEqual(
+    [
+      second['netRxBytesPerSec.eth0'],
+      second['netTxBytesPerSec.eth0'],
+      second['netRxPacketsPerSec.eth0'],
+      second['netTxPacketsPerSec.eth0'],
+    ],
+    [1000, 500, 10, 5],
+    'per interface too',
+  );
   assert.equal(second['netRxBytesPerSec.lo'], undefined, 'not for virtual interfaces');
   write(100, 1, 50, 1);
   const reset: MetricValues = {};
@@ -121,13 +142,23 @@ test('counter rates: per second, and nothing across a reset or a clock standstil
 
 test('/proc/mounts: real filesystems only, one per device, escapes decoded', () => {
   const host = realFilesystems(parseMounts(fixture('host-mounts')));
-  assert.deepEqual(host.map((m) => m.mountpoint), ['/']);
+  assert.deepEqual(
+    host.map((m) => m.mountpoint),
+    ['/'],
+  );
   const docker = realFilesystems(parseMounts(fixture('dockerhost-mounts')));
-  assert.deepEqual(docker.map((m) => `${m.device} ${m.mountpoint}`), ['/dev/vda1 /', '/dev/vda15 /boot/efi', '/dev/vdb /data']);
+  assert.deepEqual(
+    docker.map((m) => `${m.device} ${m.mountpoint}`),
+    ['/dev/vda1 /', '/dev/vda15 /boot/efi', '/dev/vdb /data'],
+  );
   const all = parseMounts(fixture('dockerhost-mounts'));
   assert.ok(all.some((m) => m.mountpoint === '/srv/bind mount'));
   const container = realFilesystems(parseMounts(fixture('container-mounts')));
-  assert.deepEqual(container.map((m) => m.mountpoint), ['/'], 'container: the overlay root, not bind-mounted files');
+  assert.deepEqual(
+    container.map((m) => m.mountpoint),
+    ['/'],
+    'container: the overlay root, not bind-mounted files',
+  );
 });
 
 test('load, threads, uptime, pid count, os-release', () => {
@@ -150,7 +181,7 @@ test('disk collector in a container: the host mount table, sized through the hos
   writeFileSync(mounts, '/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /srv/gone xfs rw 0 0\nproc /proc proc rw 0 0\n');
   const out: MetricValues = {};
   diskCollector(new ProcFile(mounts), hostRoot).collect(out, 0);
-  const s = statfsSync(hostRoot + '/');
+  const s = statfsSync(`${hostRoot}/`);
   assert.equal(out.diskTotalBytes, s.blocks * s.bsize);
   assert.equal(out.diskUsedBytes, (s.blocks - s.bfree) * s.bsize);
 });
@@ -160,7 +191,7 @@ test('cpu collector: busy share of every core from the cpuN lines', (t) => {
   const write = (c0: number[], c1: number[]) => {
     const line = (name: string, f: number[]) => `${name} ${f.join(' ')} 0 0 0`;
     const total = c0.map((v, i) => v + c1[i]!);
-    writeFileSync(file, [line('cpu', total), line('cpu0', c0), line('cpu1', c1), 'btime 1764000000'].join('\n') + '\n');
+    writeFileSync(file, `${[line('cpu', total), line('cpu0', c0), line('cpu1', c1), 'btime 1764000000'].join('\n')}\n`);
   };
   // user nice system idle iowait irq softirq steal
   write([100, 0, 0, 900, 0, 0, 0, 0], [500, 0, 0, 500, 0, 0, 0, 0]);
@@ -203,19 +234,39 @@ test('temperatures: every hwmon sensor by chip and label, the hottest as tempCel
 });
 
 test('virtualization from files: containers first, then the DMI vendor, then the hypervisor flag', () => {
-  const detect = (files: Record<string, string>) => detectVirtualization((p) => files[p] ?? '', (p) => p in files);
+  const detect = (files: Record<string, string>) =>
+    detectVirtualization(
+      (p) => files[p] ?? '',
+      (p) => p in files,
+    );
   assert.equal(detect({ '/.dockerenv': '' }), 'docker');
   assert.equal(detect({ '/proc/1/cgroup': '0::/kubepods/besteffort/pod1/abc\n' }), 'docker');
   assert.equal(detect({ '/proc/1/environ': 'container=lxc\0PATH=/bin' }), 'lxc');
-  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'QEMU\n', '/sys/class/dmi/id/product_name': 'Standard PC (Q35 + ICH9, 2009)\n' }), 'kvm');
+  assert.equal(
+    detect({ '/sys/class/dmi/id/sys_vendor': 'QEMU\n', '/sys/class/dmi/id/product_name': 'Standard PC (Q35 + ICH9, 2009)\n' }),
+    'kvm',
+  );
   assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'VMware, Inc.\n' }), 'vmware');
-  assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'Microsoft Corporation\n', '/sys/class/dmi/id/product_name': 'Virtual Machine\n' }), 'hyperv');
+  assert.equal(
+    detect({ '/sys/class/dmi/id/sys_vendor': 'Microsoft Corporation\n', '/sys/class/dmi/id/product_name': 'Virtual Machine\n' }),
+    'hyperv',
+  );
   assert.equal(detect({ '/proc/cpuinfo': 'processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\n' }), 'vm');
   assert.equal(detect({ '/sys/class/dmi/id/sys_vendor': 'Dell Inc.\n', '/proc/cpuinfo': 'flags\t\t: fpu vme\n' }), 'none');
 });
 
 test('public address presence: private, CGNAT, link-local and ULA do not count', () => {
-  const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false) => ({ address, family, internal, netmask: '', mac: '', cidr: null }) as os.NetworkInterfaceInfo;
-  assert.deepEqual(publicAddresses({ lo: [nic('127.0.0.1', 'IPv4', true)], eth0: [nic('10.0.0.5', 'IPv4'), nic('100.64.1.2', 'IPv4'), nic('fe80::1', 'IPv6'), nic('fd00::5', 'IPv6')] }), { publicIpv4: false, publicIpv6: false });
-  assert.deepEqual(publicAddresses({ eth0: [nic('203.0.113.7', 'IPv4'), nic('2001:db8::7', 'IPv6')] }), { publicIpv4: true, publicIpv6: true });
+  const nic = (address: string, family: 'IPv4' | 'IPv6', internal = false) =>
+    ({ address, family, internal, netmask: '', mac: '', cidr: null }) as os.NetworkInterfaceInfo;
+  assert.deepEqual(
+    publicAddresses({
+      lo: [nic('127.0.0.1', 'IPv4', true)],
+      eth0: [nic('10.0.0.5', 'IPv4'), nic('100.64.1.2', 'IPv4'), nic('fe80::1', 'IPv6'), nic('fd00::5', 'IPv6')],
+    }),
+    { publicIpv4: false, publicIpv6: false },
+  );
+  assert.deepEqual(publicAddresses({ eth0: [nic('203.0.113.7', 'IPv4'), nic('2001:db8::7', 'IPv6')] }), {
+    publicIpv4: true,
+    publicIpv6: true,
+  });
 });

@@ -12,7 +12,16 @@ import { rowValues } from '../../../src/protocol/row';
 test('Prometheus text lines become custom metrics; labels become name parts', () => {
   const out: MetricValues = {};
   const problems = parseTextfile(
-    ['# HELP backup_age_seconds Age of the last backup', '# TYPE backup_age_seconds gauge', 'backup_age_seconds 3600', 'jobs{queue="mail",state="wait ing"} 3 1700000000000', 'ratio 0.25', 'broken line', 'nan_value NaN', ''].join('\n'),
+    [
+      '# HELP backup_age_seconds Age of the last backup',
+      '# TYPE backup_age_seconds gauge',
+      'backup_age_seconds 3600',
+      'jobs{queue="mail",state="wait ing"} 3 1700000000000',
+      'ratio 0.25',
+      'broken line',
+      'nan_value NaN',
+      '',
+    ].join('\n'),
     out,
   );
   assert.deepEqual(out, { 'custom.backup_age_seconds': 3600, 'custom.jobs.mail.wait_ing': 3, 'custom.ratio': 0.25 });
@@ -48,6 +57,9 @@ test('custom metrics outside hello’s schema travel in "extra" and reach the se
   const parsed = parseAgentMessage(text, { schema, now: 1000 });
   assert.ok(parsed.ok);
   assert.deepEqual(parsed.value.type === 'sample' && rowValues(parsed.value.row), { cpu: 3, 'custom.queue_depth': 5 });
-  const bad = parseAgentMessage(JSON.stringify({ type: 'sample', seq: 2, ts: 1000, values: [1], extra: { 'custom.x': 'high' } }), { schema, now: 1000 });
+  const bad = parseAgentMessage(JSON.stringify({ type: 'sample', seq: 2, ts: 1000, values: [1], extra: { 'custom.x': 'high' } }), {
+    schema,
+    now: 1000,
+  });
   assert.equal(bad.ok, false);
 });

@@ -7,7 +7,9 @@ export function AuditPanel() {
   return (
     <section class="admin-card" data-testid="audit-panel">
       <h2>{t('auditLog')}</h2>
-      {entries.length === 0 ? <p class="empty">{t('noChanges')}</p> : (
+      {entries.length === 0 ? (
+        <p class="empty">{t('noChanges')}</p>
+      ) : (
         <ul class="plain">
           {entries.map((e, i) => (
             <li key={i}>

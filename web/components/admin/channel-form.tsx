@@ -16,7 +16,10 @@ function toForm(field: ChannelFieldSpec, value: unknown): string | boolean {
   if (field.kind === 'bool') return typeof value === 'boolean' ? value : field.hint === 'true';
   if (value === undefined || value === null) return '';
   if (field.kind === 'list') return Array.isArray(value) ? value.join(', ') : String(value);
-  if (field.kind === 'headers') return Object.entries(value as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n');
+  if (field.kind === 'headers')
+    return Object.entries(value as Record<string, string>)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n');
   return String(value);
 }
 
@@ -25,7 +28,11 @@ function fromForm(field: ChannelFieldSpec, value: string | boolean): unknown {
   if (typeof value === 'boolean') return value;
   if (value.trim() === '') return undefined;
   if (field.kind === 'number') return Number(value);
-  if (field.kind === 'list') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (field.kind === 'list')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (field.kind === 'headers') {
     const headers: Record<string, string> = {};
     for (const line of value.split('\n')) {
@@ -37,19 +44,58 @@ function fromForm(field: ChannelFieldSpec, value: string | boolean): unknown {
   return value;
 }
 
-function Input({ field, value, isSet, onChange }: { field: ChannelFieldSpec; value: string | boolean; isSet: boolean; onChange: (v: string | boolean) => void }) {
+function Input({
+  field,
+  value,
+  isSet,
+  onChange,
+}: {
+  field: ChannelFieldSpec;
+  value: string | boolean;
+  isSet: boolean;
+  onChange: (v: string | boolean) => void;
+}) {
   const id = `channel-field-${field.name}`;
   const label = `${field.name}${field.required ? ' *' : ''}`;
   if (field.kind === 'bool') {
-    return <label class="check"><input type="checkbox" checked={value === true} onChange={(e) => onChange((e.target as HTMLInputElement).checked)} data-testid={id} />{field.name}</label>;
+    return (
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => onChange((e.target as HTMLInputElement).checked)}
+          data-testid={id}
+        />
+        {field.name}
+      </label>
+    );
   }
   const placeholder = field.secret && isSet ? t('secretSet') : (field.hint ?? '');
   if (field.kind === 'headers' || field.kind === 'longtext') {
-    return <label class="wide">{label}<textarea rows={3} value={String(value)} placeholder={placeholder || (field.kind === 'headers' ? 'Authorization: Bearer …' : '')} onInput={(e) => onChange(inputValue(e))} data-testid={id} /></label>;
+    return (
+      <label class="wide">
+        {label}
+        <textarea
+          rows={3}
+          value={String(value)}
+          placeholder={placeholder || (field.kind === 'headers' ? 'Authorization: Bearer …' : '')}
+          onInput={(e) => onChange(inputValue(e))}
+          data-testid={id}
+        />
+      </label>
+    );
   }
   return (
-    <label>{label}
-      <input type={field.secret ? 'password' : 'text'} autoComplete={field.secret ? 'new-password' : 'off'} value={String(value)} placeholder={placeholder} onInput={(e) => onChange(inputValue(e))} data-testid={id} />
+    <label>
+      {label}
+      <input
+        type={field.secret ? 'password' : 'text'}
+        autoComplete={field.secret ? 'new-password' : 'off'}
+        value={String(value)}
+        placeholder={placeholder}
+        onInput={(e) => onChange(inputValue(e))}
+        data-testid={id}
+      />
     </label>
   );
 }
@@ -66,7 +112,10 @@ export function ChannelForm({ editing, onSave, onCancel }: Props) {
   const [name, setName] = useState(editing?.name ?? '');
   const [type, setType] = useState(editing?.type ?? 'webhook');
   const fields = types[type] ?? [];
-  const initial = (ty: string): Values => Object.fromEntries((types[ty] ?? []).map((f) => [f.name, toForm(f, f.secret ? undefined : editing?.type === ty ? editing.config[f.name] : undefined)]));
+  const initial = (ty: string): Values =>
+    Object.fromEntries(
+      (types[ty] ?? []).map((f) => [f.name, toForm(f, f.secret ? undefined : editing?.type === ty ? editing.config[f.name] : undefined)]),
+    );
   const [values, setValues] = useState<Values>(initial(type));
   const submit = (e: Event) => {
     e.preventDefault();
@@ -79,18 +128,36 @@ export function ChannelForm({ editing, onSave, onCancel }: Props) {
   };
   return (
     <form class="rule-form" onSubmit={submit} data-testid="channel-form">
-      <label>{t('name')}<input value={name} onInput={(e) => setName(inputValue(e))} required readOnly={editing !== null} data-testid="channel-name" /></label>
-      <label>type
+      <label>
+        {t('name')}
+        <input value={name} onInput={(e) => setName(inputValue(e))} required readOnly={editing !== null} data-testid="channel-name" />
+      </label>
+      <label>
+        type
         <select value={type} onChange={(e) => (setType(inputValue(e)), setValues(initial(inputValue(e))))} data-testid="channel-type">
-          {Object.keys(types).map((ty) => <option key={ty} value={ty}>{ty}</option>)}
+          {Object.keys(types).map((ty) => (
+            <option key={ty} value={ty}>
+              {ty}
+            </option>
+          ))}
         </select>
       </label>
       {fields.map((f) => (
-        <Input key={`${type}.${f.name}`} field={f} value={values[f.name] ?? ''} isSet={editing?.type === type && editing.secretsSet.includes(f.name)} onChange={(v) => setValues({ ...values, [f.name]: v })} />
+        <Input
+          key={`${type}.${f.name}`}
+          field={f}
+          value={values[f.name] ?? ''}
+          isSet={editing?.type === type && editing.secretsSet.includes(f.name)}
+          onChange={(v) => setValues({ ...values, [f.name]: v })}
+        />
       ))}
       <div class="inline-form">
-        <button type="submit" class="primary" data-testid="channel-save">{t('save')}</button>
-        <button type="button" onClick={onCancel}>{t('cancel')}</button>
+        <button type="submit" class="primary" data-testid="channel-save">
+          {t('save')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('cancel')}
+        </button>
       </div>
     </form>
   );

@@ -9,7 +9,9 @@ export function ChecksPanel() {
   return (
     <section class="admin-card" data-testid="admin-checks">
       <h2>{t('services')}</h2>
-      {list.length === 0 ? <p class="empty">{t('noChecks')}</p> : (
+      {list.length === 0 ? (
+        <p class="empty">{t('noChecks')}</p>
+      ) : (
         <div class="table-wrap">
           <table class="nodes admin-nodes">
             <thead>
@@ -24,9 +26,14 @@ export function ChecksPanel() {
             <tbody>
               {list.map((c) => (
                 <tr key={c.id} data-check={c.name}>
-                  <td>{c.name}{c.hidden && ` · ${t('hiddenTag')}`}</td>
+                  <td>
+                    {c.name}
+                    {c.hidden && ` · ${t('hiddenTag')}`}
+                  </td>
                   <td>{c.type}</td>
-                  <td><code>{c.target}</code></td>
+                  <td>
+                    <code>{c.target}</code>
+                  </td>
                   <td>{t(c.up === null ? 'checkPending' : c.up ? 'checkUp' : 'checkDown')}</td>
                   <td>{c.error ?? '–'}</td>
                 </tr>

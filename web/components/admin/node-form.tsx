@@ -28,13 +28,36 @@ export function NodeForm({ initial = EMPTY, submitLabel, onSubmit, onCancel, tes
   const input = (key: keyof NodeFields) => (e: Event) => setFields({ ...fields, [key]: inputValue(e) });
   const submit = (e: Event) => {
     e.preventDefault();
-    void onSubmit({ ...fields, name: fields.name.trim(), group: fields.group.trim(), location: fields.location.trim() }).then((ok) => ok && !onCancel && setFields(EMPTY));
+    void onSubmit({ ...fields, name: fields.name.trim(), group: fields.group.trim(), location: fields.location.trim() }).then(
+      (ok) => ok && !onCancel && setFields(EMPTY),
+    );
   };
   return (
     <form class="inline-form" onSubmit={submit} data-testid={testId}>
-      <input placeholder={t('name')} aria-label={t('name')} value={fields.name} onInput={input('name')} required data-testid={testId ? `${testId}-name` : 'new-node-name'} />
-      <input placeholder={t('group')} aria-label={t('group')} value={fields.group} onInput={input('group')} data-testid={testId ? `${testId}-group` : undefined} />
-      <input placeholder={t('location')} aria-label={t('location')} value={fields.location} onInput={input('location')} maxLength={2} size={4} data-testid={testId ? `${testId}-location` : undefined} />
+      <input
+        placeholder={t('name')}
+        aria-label={t('name')}
+        value={fields.name}
+        onInput={input('name')}
+        required
+        data-testid={testId ? `${testId}-name` : 'new-node-name'}
+      />
+      <input
+        placeholder={t('group')}
+        aria-label={t('group')}
+        value={fields.group}
+        onInput={input('group')}
+        data-testid={testId ? `${testId}-group` : undefined}
+      />
+      <input
+        placeholder={t('location')}
+        aria-label={t('location')}
+        value={fields.location}
+        onInput={input('location')}
+        maxLength={2}
+        size={4}
+        data-testid={testId ? `${testId}-location` : undefined}
+      />
       <button type="submit" class="primary">
         {submitLabel}
       </button>

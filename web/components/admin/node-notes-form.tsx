@@ -40,16 +40,33 @@ export function NodeNotesForm({ node, onDone }: { node: AdminNode; onDone: () =>
   };
   return (
     <form class="rule-form" onSubmit={submit} data-testid={`notes-form-${node.name}`}>
-      {readOnly && <p class="wide"><span class="tag">{t('fromFile')}</span></p>}
+      {readOnly && (
+        <p class="wide">
+          <span class="tag">{t('fromFile')}</span>
+        </p>
+      )}
       {FIELDS.map((f) => (
         <label key={f.name}>
           {f.name}
-          <input type={f.type} value={values[f.name] ?? ''} placeholder={f.hint} readOnly={readOnly} onInput={(e) => setValues({ ...values, [f.name]: inputValue(e) })} data-testid={`notes-${f.name}`} />
+          <input
+            type={f.type}
+            value={values[f.name] ?? ''}
+            placeholder={f.hint}
+            readOnly={readOnly}
+            onInput={(e) => setValues({ ...values, [f.name]: inputValue(e) })}
+            data-testid={`notes-${f.name}`}
+          />
         </label>
       ))}
       <div class="inline-form">
-        {!readOnly && <button type="submit" class="primary" data-testid="notes-save">{t('save')}</button>}
-        <button type="button" onClick={onDone}>{t('cancel')}</button>
+        {!readOnly && (
+          <button type="submit" class="primary" data-testid="notes-save">
+            {t('save')}
+          </button>
+        )}
+        <button type="button" onClick={onDone}>
+          {t('cancel')}
+        </button>
       </div>
     </form>
   );

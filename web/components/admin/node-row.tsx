@@ -18,7 +18,11 @@ function NodeName({ node }: { node: AdminNode }) {
       <Flag code={node.location} /> {node.name} {node.hidden && <span class="tag">{t('hiddenTag')}</span>}{' '}
       <ClockTag offsetMs={node.clockOffsetMs} testId={`clock-off-${node.name}`} />{' '}
       {names.refusedNames > 0 && (
-        <span class="tag" title={t('metricNamesFullHint', { refused: names.refusedNames, example: names.examples[0] ?? '', limit: names.limit })} data-testid={`names-full-${node.name}`}>
+        <span
+          class="tag"
+          title={t('metricNamesFullHint', { refused: names.refusedNames, example: names.examples[0] ?? '', limit: names.limit })}
+          data-testid={`names-full-${node.name}`}
+        >
           {t('metricNamesFull', { names: names.names })}
         </span>
       )}
@@ -26,17 +30,42 @@ function NodeName({ node }: { node: AdminNode }) {
   );
 }
 
-function Actions({ node, first, last, onEdit, onNotes }: { node: AdminNode; first: boolean; last: boolean; onEdit: () => void; onNotes: () => void }) {
+function Actions({
+  node,
+  first,
+  last,
+  onEdit,
+  onNotes,
+}: {
+  node: AdminNode;
+  first: boolean;
+  last: boolean;
+  onEdit: () => void;
+  onNotes: () => void;
+}) {
   const remove = () => {
     const typed = prompt(t('confirmRemove'));
     if (typed !== null) void removeNode(node, typed);
   };
   return (
     <td class="actions">
-      <button type="button" class="icon" disabled={first} onClick={() => void moveNode(node, -1)} aria-label={t('moveUp', { name: node.name })} data-testid={`up-${node.name}`}>
+      <button
+        type="button"
+        class="icon"
+        disabled={first}
+        onClick={() => void moveNode(node, -1)}
+        aria-label={t('moveUp', { name: node.name })}
+        data-testid={`up-${node.name}`}
+      >
         ↑
       </button>
-      <button type="button" class="icon" disabled={last} onClick={() => void moveNode(node, 1)} aria-label={t('moveDown', { name: node.name })}>
+      <button
+        type="button"
+        class="icon"
+        disabled={last}
+        onClick={() => void moveNode(node, 1)}
+        aria-label={t('moveDown', { name: node.name })}
+      >
         ↓
       </button>
       <button type="button" onClick={onEdit} data-testid={`edit-${node.name}`}>
@@ -45,7 +74,11 @@ function Actions({ node, first, last, onEdit, onNotes }: { node: AdminNode; firs
       <button type="button" onClick={onNotes} data-testid={`notes-${node.name}`}>
         {t('notes')}
       </button>
-      <button type="button" onClick={() => confirm(t('confirmRotate', { name: node.name })) && void rotateNodeKey(node)} data-testid={`rotate-${node.name}`}>
+      <button
+        type="button"
+        onClick={() => confirm(t('confirmRotate', { name: node.name })) && void rotateNodeKey(node)}
+        data-testid={`rotate-${node.name}`}
+      >
         {t('rotateKey')}
       </button>
       <button type="button" class="danger" onClick={remove}>
@@ -67,11 +100,18 @@ export function NodeRow({ node, first, last }: { node: AdminNode; first: boolean
     );
   }
   if (editing === 'node') {
-    const save = (fields: { name: string; group: string; location: string }) => editNode(node.id, fields).then((ok) => (ok && setEditing(null), ok));
+    const save = (fields: { name: string; group: string; location: string }) =>
+      editNode(node.id, fields).then((ok) => (ok && setEditing(null), ok));
     return (
       <tr data-editing={node.name}>
         <td colSpan={5} aria-label={t('editNode', { name: node.name })}>
-          <NodeForm initial={{ name: node.name, group: node.group, location: node.location }} submitLabel={t('save')} onSubmit={save} onCancel={() => setEditing(null)} testId={`edit-form-${node.name}`} />
+          <NodeForm
+            initial={{ name: node.name, group: node.group, location: node.location }}
+            submitLabel={t('save')}
+            onSubmit={save}
+            onCancel={() => setEditing(null)}
+            testId={`edit-form-${node.name}`}
+          />
         </td>
       </tr>
     );
@@ -85,7 +125,12 @@ export function NodeRow({ node, first, last }: { node: AdminNode; first: boolean
       </td>
       <td>
         <label class="check">
-          <input type="checkbox" checked={node.hidden} onChange={(e) => void setHidden(node, (e.target as HTMLInputElement).checked)} data-testid={`hide-${node.name}`} />
+          <input
+            type="checkbox"
+            checked={node.hidden}
+            onChange={(e) => void setHidden(node, (e.target as HTMLInputElement).checked)}
+            data-testid={`hide-${node.name}`}
+          />
           {t('hideFromGuests')}
         </label>
       </td>

@@ -17,13 +17,24 @@ export function PageAccessForm() {
   const [password, setPassword] = useState('');
   useEffect(() => setMode(pageMode.value), [pageMode.value]);
   return (
-    <form class="admin-card" onSubmit={(e) => (e.preventDefault(), void setPageAccess(mode, password, t('saved')).then((ok) => ok && setPassword('')))} data-testid="page-access">
+    <form
+      class="admin-card"
+      onSubmit={(e) => (e.preventDefault(), void setPageAccess(mode, password, t('saved')).then((ok) => ok && setPassword('')))}
+      data-testid="page-access"
+    >
       <h2>{t('whoSeesPage')}</h2>
       <fieldset class="plain">
         <legend class="sr-only">{t('whoSeesPage')}</legend>
         {OPTIONS.map(([value, label]) => (
           <label key={value} class="check">
-            <input type="radio" name="page-mode" value={value} checked={mode === value} onChange={() => setMode(value)} data-testid={`mode-${value}`} />
+            <input
+              type="radio"
+              name="page-mode"
+              value={value}
+              checked={mode === value}
+              onChange={() => setMode(value)}
+              data-testid={`mode-${value}`}
+            />
             {t(label)}
           </label>
         ))}
@@ -31,7 +42,15 @@ export function PageAccessForm() {
       {mode === 'password' && (
         <label>
           {t('pagePasswordLabel')}
-          <input type="password" autoComplete="new-password" minLength={10} value={password} onInput={(e) => setPassword(inputValue(e))} required={pageMode.value !== 'password'} data-testid="page-password-new" />
+          <input
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            value={password}
+            onInput={(e) => setPassword(inputValue(e))}
+            required={pageMode.value !== 'password'}
+            data-testid="page-password-new"
+          />
         </label>
       )}
       <button type="submit" class="primary" data-testid="save-page-access">

@@ -10,10 +10,14 @@ import { inputValue } from './form';
 
 const linesOf = (links: PageLink[]): string => links.map((l) => `${l.label} | ${l.url}`).join('\n');
 const linksOf = (text: string): PageLink[] =>
-  text.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
-    const at = line.lastIndexOf('|');
-    return at < 0 ? { label: line, url: line } : { label: line.slice(0, at).trim(), url: line.slice(at + 1).trim() };
-  });
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const at = line.lastIndexOf('|');
+      return at < 0 ? { label: line, url: line } : { label: line.slice(0, at).trim(), url: line.slice(at + 1).trim() };
+    });
 
 export function PageInfoForm() {
   const view = pageInfoView.value;
@@ -30,16 +34,48 @@ export function PageInfoForm() {
   const file = new Set(view.fromFile);
   const submit = (e: Event) => {
     e.preventDefault();
-    void savePageInfo({ ...(file.has('title') ? {} : { title }), ...(file.has('description') ? {} : { description }), ...(file.has('links') ? {} : { links: linksOf(links) }) }, t('saved'));
+    void savePageInfo(
+      {
+        ...(file.has('title') ? {} : { title }),
+        ...(file.has('description') ? {} : { description }),
+        ...(file.has('links') ? {} : { links: linksOf(links) }),
+      },
+      t('saved'),
+    );
   };
   const mark = (f: 'title' | 'description' | 'links') => file.has(f) && <span class="tag">{t('fromFile')}</span>;
   return (
     <form class="admin-card rule-form" onSubmit={submit} data-testid="page-info">
       <h2 class="wide">{t('pageInfo')}</h2>
-      <label>{t('pageTitle')} {mark('title')}<input value={title} readOnly={file.has('title')} onInput={(e) => setTitle(inputValue(e))} required data-testid="page-title" /></label>
-      <label class="wide">{t('pageDescription')} {mark('description')}<input value={description} readOnly={file.has('description')} onInput={(e) => setDescription(inputValue(e))} data-testid="page-description" /></label>
-      <label class="wide">{t('pageLinks')} {mark('links')}<textarea rows={3} value={links} readOnly={file.has('links')} placeholder="GitHub | https://github.com/…" onInput={(e) => setLinks(inputValue(e))} data-testid="page-links" /></label>
-      <div class="inline-form"><button type="submit" class="primary" data-testid="save-page-info">{t('save')}</button></div>
+      <label>
+        {t('pageTitle')} {mark('title')}
+        <input value={title} readOnly={file.has('title')} onInput={(e) => setTitle(inputValue(e))} required data-testid="page-title" />
+      </label>
+      <label class="wide">
+        {t('pageDescription')} {mark('description')}
+        <input
+          value={description}
+          readOnly={file.has('description')}
+          onInput={(e) => setDescription(inputValue(e))}
+          data-testid="page-description"
+        />
+      </label>
+      <label class="wide">
+        {t('pageLinks')} {mark('links')}
+        <textarea
+          rows={3}
+          value={links}
+          readOnly={file.has('links')}
+          placeholder="GitHub | https://github.com/…"
+          onInput={(e) => setLinks(inputValue(e))}
+          data-testid="page-links"
+        />
+      </label>
+      <div class="inline-form">
+        <button type="submit" class="primary" data-testid="save-page-info">
+          {t('save')}
+        </button>
+      </div>
     </form>
   );
 }

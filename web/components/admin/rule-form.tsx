@@ -18,14 +18,33 @@ interface Field {
 
 const OPS = ['>', '>=', '<', '<=', '==', '!='];
 const BY_KIND: Record<string, Field[]> = {
-  threshold: [{ name: 'metric', type: 'text' }, { name: 'op', type: 'select', options: OPS }, { name: 'threshold', type: 'number' }, { name: 'recover', type: 'number' }],
-  expr: [{ name: 'expr', type: 'text' }, { name: 'recover', type: 'text' }],
-  load: [{ name: 'metric', type: 'select', options: ['load5', 'load1', 'load15'] }, { name: 'threshold', type: 'number' }],
+  threshold: [
+    { name: 'metric', type: 'text' },
+    { name: 'op', type: 'select', options: OPS },
+    { name: 'threshold', type: 'number' },
+    { name: 'recover', type: 'number' },
+  ],
+  expr: [
+    { name: 'expr', type: 'text' },
+    { name: 'recover', type: 'text' },
+  ],
+  load: [
+    { name: 'metric', type: 'select', options: ['load5', 'load1', 'load15'] },
+    { name: 'threshold', type: 'number' },
+  ],
   offline: [],
-  traffic: [{ name: 'percent', type: 'numbers' }, { name: 'direction', type: 'select', options: ['sum', 'in', 'out'] }, { name: 'quota', type: 'text' }],
+  traffic: [
+    { name: 'percent', type: 'numbers' },
+    { name: 'direction', type: 'select', options: ['sum', 'in', 'out'] },
+    { name: 'quota', type: 'text' },
+  ],
   expiry: [{ name: 'days', type: 'number' }],
 };
-const COMMON: Field[] = [{ name: 'for', type: 'text' }, { name: 'severity', type: 'select', options: ['warning', 'info', 'critical'] }, { name: 'repeat', type: 'text' }];
+const COMMON: Field[] = [
+  { name: 'for', type: 'text' },
+  { name: 'severity', type: 'select', options: ['warning', 'info', 'critical'] },
+  { name: 'repeat', type: 'text' },
+];
 
 /** The value a field shows for the draft's value. */
 function shown(value: unknown): string {
@@ -46,19 +65,40 @@ function parsed(field: Field, text: string): unknown {
 
 function FieldInput({ field, draft, set }: { field: Field; draft: Draft; set: (name: string, value: unknown) => void }) {
   const id = `rule-field-${field.name}`;
-  const input = field.type === 'select' ? (
-    <select value={shown(draft[field.name]) || field.options![0]} onChange={(e) => set(field.name, inputValue(e))} data-testid={id}>
-      {field.options!.map((o) => <option key={o} value={o}>{o}</option>)}
-    </select>
-  ) : (
-    <input value={shown(draft[field.name])} onInput={(e) => set(field.name, parsed(field, inputValue(e)))} data-testid={id} inputMode={field.type === 'text' ? undefined : 'decimal'} />
+  const input =
+    field.type === 'select' ? (
+      <select value={shown(draft[field.name]) || field.options![0]} onChange={(e) => set(field.name, inputValue(e))} data-testid={id}>
+        {field.options!.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    ) : (
+      <input
+        value={shown(draft[field.name])}
+        onInput={(e) => set(field.name, parsed(field, inputValue(e)))}
+        data-testid={id}
+        inputMode={field.type === 'text' ? undefined : 'decimal'}
+      />
+    );
+  return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is `input`, inside the label
+    <label>
+      {field.name}
+      {input}
+    </label>
   );
-  return <label>{field.name}{input}</label>;
 }
 
 function CheckLine({ check }: { check: RuleCheckReply | null }) {
   if (!check) return null;
-  if (!check.ok) return <p class="notice error" role="status" data-testid="rule-check">{check.error}</p>;
+  if (!check.ok)
+    return (
+      <p class="notice error" role="status" data-testid="rule-check">
+        {check.error}
+      </p>
+    );
   return (
     <p class="notice ok" role="status" data-testid="rule-check">
       {check.wouldFire.length ? t('wouldFire', { nodes: check.wouldFire.join(', ') }) : t('wouldFireNone')}
@@ -74,7 +114,12 @@ function Notify({ draft, set }: { draft: Draft; set: (name: string, value: unkno
       <legend>{t('notify')}</legend>
       {(rulesView.value?.channels ?? []).map((c) => (
         <label key={c} class="check">
-          <input type="checkbox" checked={chosen.includes(c)} onChange={(e) => toggle(c, (e.target as HTMLInputElement).checked)} data-testid={`rule-notify-${c}`} />
+          <input
+            type="checkbox"
+            checked={chosen.includes(c)}
+            onChange={(e) => toggle(c, (e.target as HTMLInputElement).checked)}
+            data-testid={`rule-notify-${c}`}
+          />
           {c}
         </label>
       ))}
@@ -82,15 +127,24 @@ function Notify({ draft, set }: { draft: Draft; set: (name: string, value: unkno
   );
 }
 
-export function RuleForm({ initial, onSave, onCancel }: { initial: Draft; onSave: (rule: Draft) => Promise<boolean>; onCancel: () => void }) {
+export function RuleForm({
+  initial,
+  onSave,
+  onCancel,
+}: {
+  initial: Draft;
+  onSave: (rule: Draft) => Promise<boolean>;
+  onCancel: () => void;
+}) {
   const [draft, setDraft] = useState<Draft>(initial);
   const [check, setCheck] = useState<RuleCheckReply | null>(null);
   const [json, setJson] = useState(JSON.stringify(initial, null, 2));
-  const set = (name: string, value: unknown) => setDraft((d) => {
-    const next = { ...d, [name]: value };
-    if (value === undefined) delete next[name];
-    return next;
-  });
+  const set = (name: string, value: unknown) =>
+    setDraft((d) => {
+      const next = { ...d, [name]: value };
+      if (value === undefined) delete next[name];
+      return next;
+    });
   useEffect(() => {
     const timer = setTimeout(() => void checkRule(draft).then(setCheck), 250);
     return () => clearTimeout(timer);
@@ -109,25 +163,56 @@ export function RuleForm({ initial, onSave, onCancel }: { initial: Draft; onSave
   };
   return (
     <form class="rule-form" onSubmit={submit} data-testid="rule-form">
-      <label>name<input value={shown(draft.name)} onInput={(e) => set('name', inputValue(e))} required data-testid="rule-field-name" /></label>
-      <label>kind
+      <label>
+        name
+        <input value={shown(draft.name)} onInput={(e) => set('name', inputValue(e))} required data-testid="rule-field-name" />
+      </label>
+      <label>
+        kind
         <select value={kind} onChange={(e) => setDraft((d) => withKind(d, inputValue(e)))} data-testid="rule-field-kind">
-          {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
         </select>
       </label>
-      {fields ? fields.map((f) => <FieldInput key={f.name} field={f} draft={draft} set={set} />) : (
-        <label class="wide">{t('ruleJson')}
+      {fields ? (
+        fields.map((f) => <FieldInput key={f.name} field={f} draft={draft} set={set} />)
+      ) : (
+        <label class="wide">
+          {t('ruleJson')}
           <textarea rows={6} value={json} onInput={(e) => onJson(inputValue(e))} />
         </label>
       )}
-      {COMMON.map((f) => <FieldInput key={f.name} field={f} draft={draft} set={set} />)}
-      <label>scope.nodes<input value={shown((draft.scope as Draft | undefined)?.nodes)} onInput={(e) => set('scope', listScope(draft, 'nodes', inputValue(e)))} placeholder={t('allNodes')} /></label>
-      <label>scope.groups<input value={shown((draft.scope as Draft | undefined)?.groups)} onInput={(e) => set('scope', listScope(draft, 'groups', inputValue(e)))} placeholder={t('allNodes')} /></label>
+      {COMMON.map((f) => (
+        <FieldInput key={f.name} field={f} draft={draft} set={set} />
+      ))}
+      <label>
+        scope.nodes
+        <input
+          value={shown((draft.scope as Draft | undefined)?.nodes)}
+          onInput={(e) => set('scope', listScope(draft, 'nodes', inputValue(e)))}
+          placeholder={t('allNodes')}
+        />
+      </label>
+      <label>
+        scope.groups
+        <input
+          value={shown((draft.scope as Draft | undefined)?.groups)}
+          onInput={(e) => set('scope', listScope(draft, 'groups', inputValue(e)))}
+          placeholder={t('allNodes')}
+        />
+      </label>
       <Notify draft={draft} set={set} />
       <CheckLine check={check} />
       <div class="inline-form">
-        <button type="submit" class="primary" data-testid="rule-save">{t('save')}</button>
-        <button type="button" onClick={onCancel}>{t('cancel')}</button>
+        <button type="submit" class="primary" data-testid="rule-save">
+          {t('save')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('cancel')}
+        </button>
       </div>
     </form>
   );
@@ -135,7 +220,13 @@ export function RuleForm({ initial, onSave, onCancel }: { initial: Draft; onSave
 
 /** The rule's scope with one of its lists set from comma-separated text (no scope when both are empty). */
 function listScope(draft: Draft, which: 'nodes' | 'groups', text: string): Draft | undefined {
-  const scope = { ...((draft.scope as Draft | undefined) ?? {}), [which]: text.split(',').map((s) => s.trim()).filter(Boolean) };
+  const scope = {
+    ...((draft.scope as Draft | undefined) ?? {}),
+    [which]: text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
   return (scope.nodes as string[] | undefined)?.length || (scope.groups as string[] | undefined)?.length ? scope : undefined;
 }
 

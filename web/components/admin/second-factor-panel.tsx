@@ -4,7 +4,14 @@
  * current code or a recovery code).
  */
 import { useState } from 'preact/hooks';
-import { beginSecondFactor, confirmSecondFactor, disableSecondFactor, pendingSetup, recoveryCodes, secondFactor } from '../../state/admin-2fa';
+import {
+  beginSecondFactor,
+  confirmSecondFactor,
+  disableSecondFactor,
+  pendingSetup,
+  recoveryCodes,
+  secondFactor,
+} from '../../state/admin-2fa';
 import { t } from '../../state/lang';
 import { inputValue } from './form';
 
@@ -12,8 +19,19 @@ function CodeForm({ label, onSubmit, testId }: { label: string; onSubmit: (code:
   const [code, setCode] = useState('');
   return (
     <form class="inline-form" onSubmit={(e) => (e.preventDefault(), void onSubmit(code.trim()).then((ok) => ok && setCode('')))}>
-      <input inputMode="numeric" autoComplete="one-time-code" aria-label={t('totpCode')} placeholder={t('totpCode')} value={code} onInput={(e) => setCode(inputValue(e))} required data-testid={`${testId}-code`} />
-      <button type="submit" class="primary" data-testid={testId}>{label}</button>
+      <input
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        aria-label={t('totpCode')}
+        placeholder={t('totpCode')}
+        value={code}
+        onInput={(e) => setCode(inputValue(e))}
+        required
+        data-testid={`${testId}-code`}
+      />
+      <button type="submit" class="primary" data-testid={testId}>
+        {label}
+      </button>
     </form>
   );
 }
@@ -40,14 +58,22 @@ export function SecondFactorPanel() {
       ) : setup ? (
         <>
           <p>{t('secondFactorScan')}</p>
-          <p><a href={setup.uri} data-testid="otpauth-uri">{setup.uri}</a></p>
-          <p>{t('secondFactorSecret')} <code data-testid="totp-secret">{setup.secret}</code></p>
+          <p>
+            <a href={setup.uri} data-testid="otpauth-uri">
+              {setup.uri}
+            </a>
+          </p>
+          <p>
+            {t('secondFactorSecret')} <code data-testid="totp-secret">{setup.secret}</code>
+          </p>
           <CodeForm label={t('confirm')} onSubmit={(code) => confirmSecondFactor(code, t('saved'))} testId="totp-confirm" />
         </>
       ) : (
         <>
           <p>{t('secondFactorOff')}</p>
-          <button type="button" onClick={() => void beginSecondFactor()} data-testid="totp-begin">{t('turnOn')}</button>
+          <button type="button" onClick={() => void beginSecondFactor()} data-testid="totp-begin">
+            {t('turnOn')}
+          </button>
         </>
       )}
     </section>

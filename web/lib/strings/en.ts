@@ -128,12 +128,15 @@ export const en = {
   editNode: 'Edit {name}',
   cancel: 'Cancel',
   hiddenTag: 'hidden',
-  notStoring: 'The server has not stored samples for {since} ({reason}): agents keep them and send them once it can. Free space in the data directory.',
+  notStoring:
+    'The server has not stored samples for {since} ({reason}): agents keep them and send them once it can. Free space in the data directory.',
   clockBehind: 'clock {by} behind',
   clockAhead: 'clock {by} ahead',
-  clockOffHint: 'This node\'s clock is off: its samples are stored and shown at the server\'s time. Set up NTP on the node (e.g. systemd-timesyncd or chrony).',
+  clockOffHint:
+    "This node's clock is off: its samples are stored and shown at the server's time. Set up NTP on the node (e.g. systemd-timesyncd or chrony).",
   metricNamesFull: 'metric names full: {names}',
-  metricNamesFullHint: 'Since the server started, {refused} new metric names were left out of this node\'s samples (such as {example}): it may store {limit} (server.metricNamesPerNode).',
+  metricNamesFullHint:
+    "Since the server started, {refused} new metric names were left out of this node's samples (such as {example}): it may store {limit} (server.metricNamesPerNode).",
   rules: 'Alert rules',
   channels: 'Channels',
   sendTest: 'Send a test',

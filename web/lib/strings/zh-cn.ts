@@ -134,7 +134,8 @@ export const zhCN: Record<StringKey, string> = {
   clockAhead: '时钟快 {by}',
   clockOffHint: '此节点的时钟不准：它的样本按服务器的时间保存和显示。请在节点上启用 NTP（如 systemd-timesyncd 或 chrony）。',
   metricNamesFull: '指标名称已满：{names}',
-  metricNamesFullHint: '服务器启动以来，此节点的样本中有 {refused} 个新指标名称未被保存（例如 {example}）：每个节点最多 {limit} 个（server.metricNamesPerNode）。',
+  metricNamesFullHint:
+    '服务器启动以来，此节点的样本中有 {refused} 个新指标名称未被保存（例如 {example}）：每个节点最多 {limit} 个（server.metricNamesPerNode）。',
   rules: '告警规则',
   channels: '通知渠道',
   sendTest: '发送测试',
