@@ -146,7 +146,7 @@ test('blockStats gives, column by column, the sum, min, max and count of the dec
             const e = expected.get(id);
             if (!e) expected.set(id, { id, sum: v, min: v, max: v, n: 1 });
             // As rollupSamples compares: the first of equal values (0 and -0) stays.
-            else Object.assign(e, { sum: e.sum + v, min: Math.min(v, e.min), max: Math.max(v, e.max), n: e.n + 1 });
+            else Object.assign(e, { sum: e.sum + v, min: v < e.min ? v : e.min, max: v > e.max ? v : e.max, n: e.n + 1 });
           }
         }
         assert.deepEqual(
