@@ -37,6 +37,12 @@ export const REQUIREMENTS = [
   { suite: 'test', present: onPath('openssl'), packages: ['openssl'], why: 'the certificate tests make their own certificates' },
   { suite: 'test', present: onPath('x86_64-w64-mingw32-gcc'), packages: ['gcc-mingw-w64-x86-64'], why: 'builds the Windows service host' },
   { suite: 'test', present: file('/usr/lib/wine/wine64'), packages: ['wine64'], why: 'runs the Windows service host and agent' },
+  {
+    suite: 'test',
+    present: () => process.getuid?.() === 0,
+    packages: [],
+    why: 'the full-disk tests mount small tmpfs file systems of their own (mount(8)): run the tests as root, in a container or VM if need be',
+  },
   { suite: 'release', present: onPath('objdump'), packages: ['binutils'], why: 'reads the glibc versions the binaries need' },
   { suite: 'release', present: onPath('xz'), packages: ['xz-utils'], why: 'the .xz copies of the release' },
   { suite: 'release', present: onPath('libdeflate-gzip'), packages: ['libdeflate-tools'], why: 'the .gz copies of the release' },
@@ -79,11 +85,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const p of new Set(gaps.flatMap((r) => r.packages))) console.log(p);
   } else if (gaps.length > 0) {
     console.error('npm test: the tests need system tools this machine lacks:');
-    for (const r of gaps) console.error(`  ${r.packages.join(' ')}: ${r.why}`);
-    console.error(
-      `Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${[...new Set(gaps.flatMap((r) => r.packages))].join(' ')}`,
-    );
-    console.error('or run `bash .ci/run` as root, which installs them and then runs the tests.');
+    for (const r of gaps) console.error(`  ${r.packages.join(' ') || 'root'}: ${r.why}`);
+    const packages = [...new Set(gaps.flatMap((r) => r.packages))];
+    if (packages.length > 0) console.error(`Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+    console.error('`bash .ci/run` as root installs them and then runs the tests.');
     process.exit(1);
   }
 }
