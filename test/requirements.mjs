@@ -87,7 +87,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('npm test: the tests need system tools this machine lacks:');
     for (const r of gaps) console.error(`  ${r.packages.join(' ') || 'root'}: ${r.why}`);
     const packages = [...new Set(gaps.flatMap((r) => r.packages))];
-    if (packages.length > 0) console.error(`Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`);
+    if (packages.length > 0)
+      console.error(`Install them (Debian/Ubuntu): sudo apt-get install -y --no-install-recommends ${packages.join(' ')}`);
     console.error('`bash .ci/run` as root installs them and then runs the tests.');
     process.exit(1);
   }
