@@ -20,10 +20,15 @@ export function holdReason(err: Error): string {
     : 'database not writable';
 }
 
-/** Sends `hold` to every connection whose ack is due, and counts it as that ack. */
+/**
+ * Sends `hold` to every connection whose ack is half due, and counts it as that ack. Twice the
+ * ack rate: an agent presumes a server dead after two intervals without a word (at 1 s samples),
+ * and on a loaded machine a hold sent only as often as acks came late enough, now and then, to
+ * make an agent reconnect (the full-disk test saw it in a fresh-clone CI run).
+ */
 export function holdAll<T>(conns: Iterable<Holdable<T>>, now: number, reason: string, send: (target: T, msg: HoldMessage) => void): void {
   for (const conn of conns) {
-    if (conn.intervalMs === null || now - conn.acks.lastAckAt < conn.acks.intervalMs) continue;
+    if (conn.intervalMs === null || now - conn.acks.lastAckAt < conn.acks.intervalMs / 2) continue;
     conn.acks.lastAckAt = now;
     send(conn.acks.target, { type: 'hold', reason });
   }
