@@ -48,7 +48,7 @@ export interface ListenerParts {
   pageBase: string;
   clock: Clock;
   checks: Pick<CheckService, 'list' | 'history'>;
-  forecasts?: Pick<Forecasts, 'of' | 'soon'>;
+  forecasts?: Pick<Forecasts, 'of' | 'soon' | 'cached'>;
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -71,6 +71,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     signedOut: () => live.recheck(),
     metricNames: (id) => agents.budget.status(id),
     now: () => clock.now(),
+    forecasts: (id) => parts.forecasts?.cached(id)?.items ?? null,
   });
   return createRequestHandler({
     admin,

@@ -91,4 +91,12 @@ test('forecasts over HTTP: dates from stored history, reasons, guests and hidden
   assert.ok(hidden.body.items.find((i) => i.mount === '/')!.fullAt !== null);
   const adminSoon = await get<ForecastsSoon>('/api/forecasts', { Cookie: admin.cookieHeader() });
   assert.deepEqual(Object.keys(adminSoon.body.soon).sort(), [String(ids.filling), String(ids.secret)].sort());
+  // A forecast rule checked as typed in the admin previews the nodes it would fire for now.
+  const preview = async (within: string) =>
+    (await admin.call('POST', '/api/admin/rules/validate', { name: 'disk-soon', kind: 'forecast', metric: 'disk', within })).body as {
+      ok: boolean;
+      wouldFire: string[];
+    };
+  assert.deepEqual(await preview('14d'), { ok: true, wouldFire: ['filling', 'secret'] }, 'both fill within 14 days');
+  assert.deepEqual((await preview('2d')).wouldFire, [], 'neither within 2 days');
 });

@@ -9,6 +9,7 @@ import type { Silence } from '../../alerts/rules';
 import { parseSilences } from '../../alerts/rules';
 import { sendWithRetry, testMessage } from '../../notify/notifier';
 import type { AddedNodeReply, AdminAlertsView, NodeKeyReply, OkReply, SessionReply, SilenceView } from '../../protocol/admin';
+import type { ForecastItem } from '../../protocol/forecast';
 import type { AdminNodeView, AlertsView, MetricNamesView } from '../../protocol/messages';
 import type { Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
@@ -60,6 +61,8 @@ export interface AdminDeps {
   /** The node's budget of metric names and what it refused. */
   metricNames: (nodeId: number) => MetricNamesView;
   now: () => number;
+  /** Each node's forecasts as last worked out (the preview of forecast rules). */
+  forecasts?: (id: number) => readonly ForecastItem[] | null;
 }
 
 const { text } = requestFields;
@@ -265,7 +268,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     ...sessionRoutes(deps),
     ...nodeRoutes(deps),
     ...firingRoutes(deps),
-    ...alertRoutes({ setup: deps.setup, hub: deps.hub, publicUrl: deps.publicUrl, now: deps.now }),
+    ...alertRoutes({ setup: deps.setup, hub: deps.hub, publicUrl: deps.publicUrl, now: deps.now, forecasts: deps.forecasts }),
     ...auditRoutes(deps.store),
     ...secondFactorRoutes(auth.secondFactor),
     ...settingsRoutes(deps),

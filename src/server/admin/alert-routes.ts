@@ -10,6 +10,7 @@ import type { Channel } from '../../notify/channels';
 import { channelTypes, parseChannel } from '../../notify/channels';
 import { sendWithRetry, testMessage } from '../../notify/notifier';
 import type { ChannelView, OkReply, RuleCheckReply, RuleView, RulesView } from '../../protocol/admin';
+import type { ForecastItem } from '../../protocol/forecast';
 import { ProbeError } from '../../util/errors';
 import { requestFields } from '../../util/fields';
 import type { Hub } from '../fleet/hub';
@@ -25,6 +26,8 @@ export interface AlertRouteDeps {
   hub: Pick<Hub, 'ids' | 'meta' | 'latest'>;
   publicUrl: string;
   now: () => number;
+  /** Each node's forecasts as last worked out, for the preview of forecast rules. */
+  forecasts?: (id: number) => readonly ForecastItem[] | null;
 }
 
 const OK: OkReply = { ok: true };
@@ -66,7 +69,7 @@ function ruleRoutes(deps: AlertRouteDeps): Record<string, Route> {
       const body = await readBody(req);
       try {
         const rules = asRequest('rule', () => setup.parseRule({ ...body, enabled: true }, 'rule'));
-        json(res, 200, { ok: true, wouldFire: wouldFire(rules, deps.hub, deps.now()) } satisfies RuleCheckReply);
+        json(res, 200, { ok: true, wouldFire: wouldFire(rules, deps.hub, deps.now(), deps.forecasts) } satisfies RuleCheckReply);
       } catch (err) {
         if (!(err instanceof ProbeError)) throw err;
         json(res, 200, { ok: false, error: err.message, wouldFire: [] } satisfies RuleCheckReply);

@@ -7,6 +7,7 @@ import type { Vars } from '../../alerts/expr';
 import { kindOf } from '../../alerts/kinds/index';
 import type { Condition } from '../../alerts/kinds/kind';
 import type { Rule } from '../../alerts/rules';
+import type { ForecastItem } from '../../protocol/forecast';
 import type { Hub } from '../fleet/hub';
 
 function inScope(rule: Rule, node: { name: string; group: string }): boolean {
@@ -15,7 +16,12 @@ function inScope(rule: Rule, node: { name: string; group: string }): boolean {
 }
 
 /** Names of the nodes for which one of `rules` holds now. */
-export function wouldFire(rules: readonly Rule[], hub: Pick<Hub, 'ids' | 'meta' | 'latest'>, now: number): string[] {
+export function wouldFire(
+  rules: readonly Rule[],
+  hub: Pick<Hub, 'ids' | 'meta' | 'latest'>,
+  now: number,
+  forecasts: (id: number) => readonly ForecastItem[] | null = () => null,
+): string[] {
   const out = new Set<string>();
   for (const id of hub.ids()) {
     const node = hub.meta(id);
@@ -26,7 +32,7 @@ export function wouldFire(rules: readonly Rule[], hub: Pick<Hub, 'ids' | 'meta' 
       let condition: Condition | null;
       if (kind.on === 'check') continue; // judged on check results, not on nodes
       if (kind.on === 'timer') {
-        condition = kind.evaluate(rule, { node, now });
+        condition = kind.evaluate(rule, { node, now, forecasts: () => forecasts(id) });
       } else {
         const row = hub.latest(id);
         const vars: Vars = { cores: node.cores };
