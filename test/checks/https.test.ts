@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { test } from 'node:test';
 import { parseCheck } from '../../src/checks/checks';
 import type { HttpCheck } from '../../src/checks/http';
 import { httpCheck } from '../../src/checks/http';
-import { tempDir } from '../helpers';
-import { requireTool } from './tools';
+import type { tempDir } from '../helpers';
+import { selfSignedCert } from './self-signed';
 
 const DAY_MS = 86_400_000;
 
 /** An HTTPS server on loopback with a self-signed certificate for CN=localhost that expires in 5 days, made now by openssl. */
 async function selfSignedServer(t: Parameters<typeof tempDir>[0]): Promise<{ base: string; made: number }> {
-  requireTool('openssl', 'openssl');
-  const dir = tempDir(t, 'probe-cert-');
-  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  const made = Date.now();
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
-    { stdio: 'pipe' },
-  );
-  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  const { key, cert, made } = selfSignedCert(t);
+  const server = https.createServer({ key, cert }, (req, res) => {
     if (req.url === '/to-plain') return res.writeHead(302, { location: 'https://127.0.0.1:1/' }).end();
     res.end('secure hello');
   });

@@ -5,12 +5,9 @@
  * guests; the check and cert alert kinds firing once each to a local webhook receiver.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { test } from 'node:test';
 import { parseRules } from '../../src/alerts/rules';
 import { parseChecks } from '../../src/checks/checks';
@@ -19,23 +16,16 @@ import type { ChecksAnswer } from '../../src/protocol/checks';
 import type { HistoryAnswer } from '../../src/protocol/history';
 import { startDnsServer } from '../checks/dns-server';
 import { requireTool } from '../checks/tools';
-import { tempDir, waitFor } from '../helpers';
+import { type tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { startTestServer } from './test-server';
+import { selfSignedCert } from '../checks/self-signed';
 
 const DAY = 86_400_000;
 
 async function selfSigned(t: Parameters<typeof tempDir>[0]): Promise<{ url: string; made: number }> {
-  requireTool('openssl', 'openssl');
-  const dir = tempDir(t, 'probe-cert-');
-  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  const made = Date.now();
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-days', '5', '-nodes', '-subj', '/CN=localhost', '-keyout', key, '-out', cert],
-    { stdio: 'pipe' },
-  );
-  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('hello from the site'));
+  const { key, cert, made } = selfSignedCert(t);
+  const server = https.createServer({ key, cert }, (_req, res) => res.end('hello from the site'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(resolve)));
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/`, made };
