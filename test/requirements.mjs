@@ -17,6 +17,9 @@ const onPath = (name) => () =>
   });
 const file = (name) => () => existsSync(name);
 
+/** libfaketime, which the clock-step test preloads into the server to step its clock mid-run. */
+export const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 /** `suite`: 'test' for npm test, 'release' for npm run test:release (which builds dist/release/ too). */
 export const REQUIREMENTS = [
   {
@@ -32,6 +35,12 @@ export const REQUIREMENTS = [
     why: 'systemd-analyze verifies the units `probe install` writes',
   },
   { suite: 'test', present: onPath('ping'), packages: ['iputils-ping'], why: 'ICMP latency targets and checks ping 127.0.0.1' },
+  {
+    suite: 'test',
+    present: file(FAKETIME_LIB),
+    packages: ['faketime'],
+    why: 'the clock-step test steps the server clock with libfaketime',
+  },
   { suite: 'test', present: onPath('ss'), packages: ['iproute2'], why: 'ss reads the listening socket queue' },
   { suite: 'test', present: onPath('promtool'), packages: ['prometheus'], why: 'promtool lints /metrics' },
   { suite: 'test', present: onPath('openssl'), packages: ['openssl'], why: 'the certificate tests make their own certificates' },

@@ -188,6 +188,11 @@ export interface HealthView {
   /** Since when samples are not stored (Unix ms). */
   since?: number;
   version?: string;
+  /** Admins only: how far ahead of the system clock the server's time is while it eases back after a step. */
+  clockAheadMs?: number;
+  /** Admins only: the last step of the system clock the server saw (ms, negative: back) and when (Unix ms). */
+  clockStepMs?: number;
+  clockStepAt?: number;
 }
 
 /** GET /api/access: whether this visitor may see the page, and how to get in if not. */

@@ -25,6 +25,7 @@ import type { OwnHosts } from './net/own-hosts';
 import type { PageAccess } from './admin/page-access';
 import type { CheckService } from './checks/checks-service';
 import type { StorageState } from './agents/store-watch';
+import type { ClockHealth } from './server-clock';
 
 export interface ListenerParts {
   config: Config;
@@ -49,6 +50,8 @@ export interface ListenerParts {
   clock: Clock;
   checks: Pick<CheckService, 'list' | 'history'>;
   forecasts?: Pick<Forecasts, 'of' | 'soon' | 'cached'>;
+  /** The server's time against the system clock's steps (admins see it on /healthz). */
+  serverClock?: { health(): ClockHealth };
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -88,6 +91,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     checks: parts.checks,
     forecasts: parts.forecasts,
     storage: () => parts.storage.state,
+    now: () => clock.now(),
     health: (audience) => {
       const { nodes, online } = hub.counts(audience);
       return {
@@ -95,6 +99,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
         agentsConnected: audience === 'admin' ? agents.connectedCount : online,
         viewers: live.viewerCount,
         queued: parts.queue.length,
+        ...(audience === 'admin' && parts.serverClock?.health()),
       };
     },
   });

@@ -8,7 +8,7 @@ import { AlertEngine } from '../alerts/engine';
 import type { Config } from '../config/schema';
 import { Notifier } from '../notify/notifier';
 import { openSqliteStore } from '../store/sqlite-store';
-import type { Store } from '../store/store';
+import type { Store, StoredSample } from '../store/store';
 import { systemClock } from '../util/clock';
 import { log } from '../util/log';
 import { VERSION } from '../version';
@@ -36,6 +36,7 @@ import { NodeSync } from './fleet/node-sync';
 import { OwnHosts } from './net/own-hosts';
 import { PageAccess } from './admin/page-access';
 import { createRequestListener } from './request-listener';
+import { startServerClock } from './server-clock';
 import { saveTraffic, startServerTimers } from './server-timers';
 import { shutdown } from './shutdown';
 import { upgradeRouter } from './upgrade-router';
@@ -72,9 +73,9 @@ export interface ServerOptions {
 }
 
 /** The hub as the database left it: nodes, their latest samples and traffic counters. */
-function restoreHub(store: Store, config: Config): Hub {
-  const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames });
-  for (const s of store.latestSamples()) hub.restore(s.nodeId, s.ts, s.values);
+function restoreHub(store: Store, config: Config, latest: readonly StoredSample[]): Hub {
+  const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames, now: systemClock.now });
+  for (const s of latest) hub.restore(s.nodeId, s.ts, s.values);
   hub.traffic.restore(store.trafficStates());
   return hub;
 }
@@ -121,7 +122,9 @@ function createAlerts(
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const clock = systemClock;
   const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true });
-  const hub = restoreHub(store, config);
+  const latest = store.latestSamples();
+  const serverClock = startServerClock(store, latest, clock);
+  const hub = restoreHub(store, config, latest);
   const notes = new NodeNotesSetup(store, config.nodes, hub);
   notes.apply();
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
@@ -191,6 +194,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     forecasts,
     notes,
     page,
+    serverClock,
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, hub, agents),
@@ -229,7 +233,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     reload: () => reloadCertificate(http, tls),
     close: () =>
       shutdown({
-        background: [timers, checks, maintenance, localAgent, loopLog, storage],
+        background: [timers, checks, maintenance, localAgent, loopLog, storage, serverClock],
         agents,
         live,
         http,

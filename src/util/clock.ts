@@ -3,6 +3,7 @@
  * stamps takes a `Clock`, so tests drive it with `test/manual-clock.ts` in milliseconds instead
  * of sleeping through real seconds.
  */
+import { steadyTime } from './steady-time';
 
 /** A pending timer: cancel it, or let it not keep the process alive. */
 export interface Timer {
@@ -31,9 +32,9 @@ function wrap(handle: NodeJS.Timeout, clear: (h: NodeJS.Timeout) => void): Timer
   return timer;
 }
 
-/** The real clock: `Date.now()` and Node's timers. */
+/** The real clock: the system's time, never going back (`steady-time.ts`), and Node's timers. */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => steadyTime.now(),
   after: (ms, fn) => wrap(setTimeout(fn, ms), clearTimeout),
   every: (ms, fn) => wrap(setInterval(fn, ms), clearInterval),
 };

@@ -12,6 +12,7 @@ import { log } from '../../util/log';
 import { HashSlots, PasswordGuard } from './password-guard';
 import { SecondFactor } from './second-factor';
 import type { Refusal } from './password-guard';
+import { systemClock } from '../../util/clock';
 
 const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
 export const MIN_PASSWORD_LENGTH = 10;
@@ -74,7 +75,7 @@ export class AdminAuth {
 
   constructor(
     private readonly store: Store,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
     private readonly ttlMs = SESSION_TTL_MS,
     /** scrypt slots, shared with the page password. */
     readonly slots = new HashSlots(),

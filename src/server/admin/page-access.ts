@@ -16,6 +16,7 @@ import type { Audience } from '../fleet/hub';
 import { PASSWORD_LIMITS, addressKey } from '../net/limits';
 import { PasswordGuard } from './password-guard';
 import type { Refusal } from './password-guard';
+import { systemClock } from '../../util/clock';
 
 export type AccessMode = 'public' | 'private' | 'password';
 export const ACCESS_MODES: readonly AccessMode[] = ['public', 'private', 'password'];
@@ -45,7 +46,7 @@ export class PageAccess {
   constructor(
     private readonly store: Store,
     private readonly admin: AdminAuth,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
   ) {
     this.guard = new PasswordGuard(PASSWORD_LIMITS, admin.slots, now);
   }

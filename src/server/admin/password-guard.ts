@@ -8,6 +8,7 @@
  */
 import type { FailureLimits } from '../net/limits';
 import { FailureTracker } from '../net/limits';
+import { systemClock } from '../../util/clock';
 
 /** scrypt runs at once (each ~100 ms of one core and 32 MiB). */
 export const HASH_SLOTS = 2;
@@ -61,7 +62,7 @@ export class PasswordGuard {
   constructor(
     limits: FailureLimits,
     private readonly slots: HashSlots,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
   ) {
     this.failures = new FailureTracker(limits);
   }

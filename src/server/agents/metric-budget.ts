@@ -9,6 +9,7 @@ import type { ErrorMessage, MetricNamesView } from '../../protocol/messages';
 import { log } from '../../util/log';
 import { isKnownMetric } from '../../protocol/metrics';
 import type { Row } from '../../protocol/row';
+import { systemClock } from '../../util/clock';
 
 export const DEFAULT_METRIC_NAMES_PER_NODE = 1000;
 /** Refused names remembered per node to show the admin. */
@@ -50,7 +51,7 @@ export class MetricBudget {
     readonly limit: number,
     /** The names a node has stored so far (read once per node). */
     private readonly stored: (nodeId: number) => readonly string[],
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
   ) {}
 
   private budgetOf(nodeId: number): NodeBudget {

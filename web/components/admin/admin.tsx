@@ -32,6 +32,18 @@ function StorageBanner() {
   );
 }
 
+/** Shown while the server's time is ahead of its system clock, easing back after the clock went back. */
+function ServerClockNotice() {
+  const h = health.value;
+  if (!h?.clockAheadMs) return null;
+  const by = formatDuration(Math.abs(h.clockStepMs ?? h.clockAheadMs) / 1000);
+  return (
+    <p class="notice warn" role="status" data-testid="server-clock">
+      {t('serverClockStepped', { by, ahead: formatDuration(h.clockAheadMs / 1000) })}
+    </p>
+  );
+}
+
 export function Admin() {
   useEffect(() => void checkSession(), []);
   useEffect(() => watchHealth(), []);
@@ -48,6 +60,7 @@ export function Admin() {
         )}
       </header>
       {state === 'signed-in' && <StorageBanner />}
+      {state === 'signed-in' && <ServerClockNotice />}
       {message && (
         <p class={`notice ${message.kind}`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
           {message.text}

@@ -129,6 +129,8 @@ export const zhCN: Record<StringKey, string> = {
   editNode: '编辑 {name}',
   cancel: '取消',
   hiddenTag: '已隐藏',
+  serverClockStepped:
+    '服务器的系统时钟回拨了 {by}：服务器继续按自己的时间计时（现快 {ahead}），并以 1/16 的速度逐步回到系统时钟，样本不会重复或乱序。',
   notStoring: '服务器已有 {since} 未能保存样本（{reason}）：代理会保留样本，待服务器恢复后再发送。请释放数据目录的空间。',
   clockBehind: '时钟慢 {by}',
   clockAhead: '时钟快 {by}',

@@ -1,0 +1,81 @@
+/**
+ * The server's system clock stepped back mid-run (NTP correcting it), and the server restarted on
+ * that clock: every sample stored once, in order, none stamped before one already stored.
+ * The real binary under libfaketime, whose offset a file sets while the process runs; the
+ * monotonic clock is left alone, as NTP leaves it.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { NodeView } from '../../src/protocol/messages';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+
+const STEP_S = 90;
+/** Debian's faketime package (test/requirements.mjs names it). */
+const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+test('the server clock stepped back 90 s mid-run, then a restart on it: every sample once, in order', async (t) => {
+  const dir = tempDir(t, 'probe-clock-');
+  const data = path.join(dir, 'data');
+  const offsetFile = path.join(dir, 'faketime');
+  writeFileSync(offsetFile, '+0\n');
+  const env = {
+    LD_PRELOAD: FAKETIME_LIB,
+    FAKETIME_TIMESTAMP_FILE: offsetFile,
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  };
+  const startServer = async (listen: string) => {
+    const proc = run(BINARY, ['server', '--listen', listen, '--data', data], { cwd: dir, env });
+    const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+    return { proc, base };
+  };
+  let server = await startServer('127.0.0.1:0');
+  t.after(() => server.proc.stop('SIGKILL'));
+  const port = new URL(server.base).port;
+  const key = /\n {2}(pk_\S+)\n/.exec(execFileSync(BINARY, ['node', 'add', 'n1', '--data', data], { encoding: 'utf8' }))![1]!;
+  const agent = run(
+    BINARY,
+    ['agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', path.join(dir, 'agent-state')],
+    { cwd: dir, env: { PROBE_KEY: key } },
+  );
+  t.after(() => agent.stop('SIGKILL'));
+  const lastSeen = async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.lastSeen ?? 0;
+  await waitFor('agent online', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online, 20_000);
+  await new Promise((r) => setTimeout(r, 2500));
+
+  writeFileSync(offsetFile, `-${STEP_S}\n`);
+  const beforeStep = await lastSeen();
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.ok((await lastSeen()) > beforeStep, 'the node stays live: its newest sample keeps moving on');
+  const output = () => server.proc.stdout() + server.proc.stderr();
+  await waitFor('the step logged', () => output().includes('the system clock stepped back'));
+
+  // Down and up again on the clock now 90 s behind what is stored.
+  await server.proc.stop('SIGKILL');
+  server = await startServer(`127.0.0.1:${port}`);
+  await waitFor('the agent back', () => (agent.stderr().match(/connected to server/g) ?? []).length >= 2, 20_000);
+  const back = await lastSeen();
+  await waitFor('samples after the restart', async () => (await lastSeen()) > back + 2000, 20_000);
+  await agent.stop('SIGTERM');
+  await server.proc.stop('SIGTERM');
+
+  const store = openSqliteStore(data);
+  t.after(() => store.close());
+  const [node] = store.listNodes();
+  const samples = store.samples(node!.id, 0, Date.now() + 3_600_000);
+  assert.ok(samples.length >= 10, `${samples.length} samples`);
+  assert.deepEqual(
+    samples.map((s) => s.seq),
+    Array.from({ length: samples.length }, (_, i) => i + 1),
+    'every seq from 1 to the last, once',
+  );
+  for (let i = 1; i < samples.length; i++) {
+    const gap = samples[i]!.ts - samples[i - 1]!.ts;
+    // 1 s apart, 15/16 of that while the server eases back; never back, never the same stamp.
+    assert.ok(gap > 500, `sample ${samples[i]!.seq} stamped ${gap} ms after the one before`);
+  }
+});
