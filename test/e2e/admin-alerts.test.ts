@@ -9,13 +9,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { base32Decode, totp } from '../../src/server/admin/totp';
 import { startReceiver } from '../notify/receiver';
 import { TestAgent, helloMessage } from '../server/test-server';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const SECRET = 's3cret-token-9f2c';
 
 test('admin: a webhook channel and a rule made in the page fire once without a restart; edit, disable; the secret never comes back', async (t) => {
@@ -26,8 +25,7 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   const setupUrl = await waitFor('setup link', () => /Choose one at (http:\/\/\S+#setup=[A-Za-z0-9_-]+)/.exec(server.stdout())?.[1]);
   const base = setupUrl.slice(0, setupUrl.indexOf('/admin'));
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
   const problems: string[] = [];
   const bodies: string[] = [];

@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { TestAgent, helloMessage } from '../server/test-server';
-
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 
 test('admin page: first password, add a node, rotate its key, sign out and in, edit and hide a node, password-protect the page', async (t) => {
   const shots = tempDir(t, 'probe-shots-');
@@ -23,8 +21,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
   const base = setupUrl.slice(0, setupUrl.indexOf('/admin'));
   assert.ok(!server.stderr().includes(setupUrl.split('#setup=')[1]!), 'the setup token is not in the log');
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1100, height: 800 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

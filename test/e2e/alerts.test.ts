@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../browser';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import type { AlertsView } from '../../src/protocol/messages';
@@ -78,11 +78,7 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
     ['queue-high worker-1 critical'],
   );
   // The status page shows it in its alerts panel.
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ locale: 'en-US' });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));

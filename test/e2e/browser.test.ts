@@ -10,20 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
+import { launchChromium } from '../browser';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { TestAgent, helloMessage } from '../server/test-server';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const GiB = 1024 ** 3;
 
 function addNode(dir: string, name: string, group: string, location = 'jp'): string {
@@ -116,8 +107,7 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
   await waitFor('acks', () => live.of('ack').some((a) => a.seq === seq) && gone.of('ack').length > 0 && secret.of('ack').length > 0);
   gone.close();
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', locale: 'en-US' });
   const page = await context.newPage();
   const problems = collectProblems(page);
@@ -287,8 +277,7 @@ test('the page shows a reconnecting state while the server is away and recovers 
   let server = start('127.0.0.1:0');
   const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
   addNode(dir, 'lonely', '');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ locale: 'en-US' });
   await page.goto(`${base}/`);
   await page.locator('article[data-node="lonely"]').waitFor();

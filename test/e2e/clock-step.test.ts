@@ -2,16 +2,19 @@
  * The server's system clock stepped back mid-run (NTP correcting it), and the server restarted on
  * that clock: every sample stored once, in order, none stamped before one already stored.
  * The real binary under libfaketime, whose offset a file sets while the process runs; the
- * monotonic clock is left alone, as NTP leaves it.
+ * monotonic clock is left alone, as NTP leaves it. The admin (in Chromium) says the server's time
+ * is ahead of its clock, and tags a node whose own clock is an hour ahead.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
+import { adminPage, launchChromium } from '../browser';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { TestAgent, helloMessage } from '../server/test-server';
 
 const STEP_S = 90;
 /** Debian's faketime package (test/requirements.mjs names it). */
@@ -43,8 +46,9 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
     { cwd: dir, env: { PROBE_KEY: key } },
   );
   t.after(() => agent.stop('SIGKILL'));
-  const lastSeen = async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.lastSeen ?? 0;
-  await waitFor('agent online', async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`))[0]?.online, 20_000);
+  const n1 = async () => (await getJson<NodeView[]>(`${server.base}/api/nodes`)).find((n) => n.name === 'n1');
+  const lastSeen = async () => (await n1())?.lastSeen ?? 0;
+  await waitFor('agent online', async () => (await n1())?.online, 20_000);
   await new Promise((r) => setTimeout(r, 2500));
 
   writeFileSync(offsetFile, `-${STEP_S}\n`);
@@ -53,6 +57,35 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
   assert.ok((await lastSeen()) > beforeStep, 'the node stays live: its newest sample keeps moving on');
   const output = () => server.proc.stdout() + server.proc.stderr();
   await waitFor('the step logged', () => output().includes('the system clock stepped back'));
+
+  // A node whose clock is an hour ahead, and the admin looking at both.
+  const hourAhead = 3_600_000;
+  const aheadKey = /\n {2}(pk_\S+)\n/.exec(execFileSync(BINARY, ['node', 'add', 'ahead', '--data', data], { encoding: 'utf8' }))![1]!;
+  const ahead = await waitFor('the new node accepted', async () => {
+    const a = new TestAgent(server.base.replace('http', 'ws'), aheadKey);
+    try {
+      await a.opened;
+    } catch {
+      return null;
+    }
+    a.send({ ...helloMessage(), ts: Date.now() + hourAhead });
+    await waitFor('welcome', () => a.of('welcome').length > 0 || a.closeCode !== null, 5000);
+    return a.closeCode === null ? a : null;
+  });
+  t.after(() => ahead.close());
+  for (let seq = 1; seq <= 3; seq++) ahead.sample(seq, [1, 2, 3, 4], Date.now() + hourAhead);
+  const password = 'correct horse battery';
+  assert.equal(spawnSync(BINARY, ['admin', 'set-password', '--data', data], { input: `${password}\n` }).status, 0);
+  const admin = await adminPage(await launchChromium(t), server.base, password);
+  assert.match(
+    (await admin.getByTestId('server-clock').textContent())!,
+    /system clock went back 1m (29|30)s: the server keeps counting its own time, now 1m 2\ds ahead/,
+  );
+  assert.match((await admin.getByTestId('clock-off-ahead').textContent())!, /^clock 1h( 0m)? ahead$/);
+  assert.equal(await admin.getByTestId('clock-off-n1').count(), 0, 'the real agent, on time, has no tag');
+  await admin.screenshot({ path: path.join(dir, 'admin-clock.png'), fullPage: true });
+  if (process.env.PROBE_KEEP_SCREENSHOTS) execFileSync('cp', [path.join(dir, 'admin-clock.png'), process.env.PROBE_KEEP_SCREENSHOTS]);
+  ahead.close();
 
   // Down and up again on the clock now 90 s behind what is stored.
   await server.proc.stop('SIGKILL');
@@ -65,7 +98,7 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
 
   const store = openSqliteStore(data);
   t.after(() => store.close());
-  const [node] = store.listNodes();
+  const node = store.listNodes().find((n) => n.name === 'n1');
   const samples = store.samples(node!.id, 0, Date.now() + 3_600_000);
   assert.ok(samples.length >= 10, `${samples.length} samples`);
   assert.deepEqual(

@@ -8,22 +8,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { addNode } from '../../src/server/fleet/nodes';
 import { openSqliteStore } from '../../src/store/sqlite-store';
+import { launchChromium } from '../browser';
 import { tempDir, waitFor } from '../helpers';
 import { GiB, writeDiskHistory } from '../forecast/history';
 import { startTestServer } from '../server/test-server';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
@@ -65,8 +56,7 @@ test('the node page says when the disk is full and draws it; the card shows a ba
     }
   });
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark', locale: 'en-US' });
   const problems: string[] = [];
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));

@@ -1,16 +1,18 @@
 /**
  * A full disk under the server, for real: its data directory on a 48 MB tmpfs filled with dd.
  * The agent stays on its one connection (the server says `hold` instead of acks), /healthz says
- * degraded, one alert reaches the webhook; space back, the alert resolves, every sample is
- * stored once and the database passes its integrity check.
+ * degraded, the admin (in Chromium) shows its banner, one alert reaches the webhook; space back,
+ * the alert resolves and the banner goes, every sample is stored once and the database passes its
+ * integrity check.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { HealthView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
+import { adminPage, launchChromium } from '../browser';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { mountTmpfs } from '../tmpfs';
@@ -41,7 +43,11 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   });
   t.after(() => agent.stop('SIGKILL'));
   await waitFor('agent connected', () => /connected to server/.test(agent.stderr()), 20_000);
-  await sleep(2000);
+  const password = 'correct horse battery';
+  assert.equal(spawnSync(BINARY, ['admin', 'set-password', '--data', data], { input: `${password}\n` }).status, 0);
+  // Signed in while the disk has room: a session is a write too.
+  const admin = await adminPage(await launchChromium(t), base, password);
+  assert.equal(await admin.getByTestId('not-storing').count(), 0);
 
   disk.fill();
   await waitFor('the server notices', () => /not storing samples/.test(server.stderr()), 20_000);
@@ -53,6 +59,9 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   assert.equal(receiver.requests[0]!.body.state, 'firing');
   assert.equal(receiver.requests[0]!.body.rule, 'storage');
   await waitFor('the agent hears hold', () => /server is not storing samples/.test(agent.stderr()), 10_000);
+  // The admin polls /healthz every 5 s.
+  await admin.getByTestId('not-storing').waitFor({ timeout: 10_000 });
+  assert.match((await admin.getByTestId('not-storing').textContent())!, /has not stored samples for .* \(disk full\)/);
   // Longer than the agent's silence timeout (2 s at 1 s samples): it stays on its connection.
   await sleep(8000);
   assert.equal((agent.stderr().match(/connected to server/g) ?? []).length, 1, 'no reconnect while the server holds');
@@ -63,6 +72,7 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   await waitFor('resolved', () => receiver.requests.some((r) => r.body.state === 'resolved'), 15_000);
   assert.equal(receiver.requests.length, 2, 'one firing, one resolved');
   await waitFor('the agent hears acks again', () => /server stores samples again/.test(agent.stderr()), 10_000);
+  await admin.getByTestId('not-storing').waitFor({ state: 'detached', timeout: 10_000 });
   await sleep(1500);
   assert.equal(await agent.stop('SIGTERM'), 0);
   assert.equal(await server.stop('SIGTERM'), 0, `server exits cleanly: ${server.stderr().slice(-500)}`);
