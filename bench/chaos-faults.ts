@@ -1,6 +1,7 @@
 /**
  * @module bench:chaos's faults, one function each, every one on the real binaries in its own
- * directory: a clock an hour ahead (faketime), the server's disk full (a tmpfs filled with dd), a
+ * directory: a clock an hour ahead (faketime), the server's and then the agent's clock stepped
+ * back 90 s while they run (libfaketime reading its offset from a file), the server's disk full (a tmpfs filled with dd), a
  * black-holed link, latency, resets (test/fault-proxy.ts), a garbled agent buffer segment.
  * The restart storm is in chaos-storm.ts.
  */
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { startFaultProxy } from '../test/fault-proxy';
 import type { FaultOptions } from '../test/fault-proxy';
 import { sleep } from './children';
-import { addNodes, nodes, startAgent, startServer, stop, tally, untilLive, waitErr } from './chaos-rig';
+import { addNodes, nodes, outOfOrder, startAgent, startServer, steppableClock, stop, tally, untilLive, waitErr } from './chaos-rig';
 import type { FaultResult } from './chaos-rig';
 
 export type Fault = (dir: string, quick: boolean) => Promise<FaultResult>;
@@ -31,6 +32,45 @@ export const clock: Fault = async (dir, quick) => {
     ...tally(data),
     recoverSec,
     note: `agent under faketime +1h; newest sample stamped ${skew} s from the server's clock`,
+  };
+};
+
+/**
+ * The server's clock stepped back 90 s mid-run, then the agent's (NTP correcting them): every
+ * sample once, none stamped at or before the one before it, the node live throughout.
+ */
+export const step: Fault = async (dir, quick) => {
+  const data = path.join(dir, 'data');
+  const [key] = addNodes(data, 1);
+  const serverClock = path.join(dir, 'server-clock');
+  const agentClock = path.join(dir, 'agent-clock');
+  const server = await startServer(dir, data, 0, [], steppableClock(serverClock));
+  const agent = startAgent(dir, server.port, key!, path.join(dir, 'agent'), [], steppableClock(agentClock));
+  await untilLive(server.base, 30_000);
+  const phase = quick ? 5000 : 15_000;
+  await sleep(phase);
+  writeFileSync(serverClock, '-90\n');
+  let offline = 0;
+  const watch = async (ms: number) => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(250)) if ((await nodes(server.base)).some((n) => !n.online)) offline++;
+  };
+  await watch(phase);
+  writeFileSync(agentClock, '-90\n');
+  await watch(phase);
+  // untilLive compares with this process's clock, which the server's eased time is behind: here
+  // "back" is the next sample after the watch.
+  const seen = (await nodes(server.base))[0]?.lastSeen ?? 0;
+  const t0 = Date.now();
+  while (((await nodes(server.base))[0]?.lastSeen ?? 0) <= seen && Date.now() - t0 < 30_000) await sleep(50);
+  const recoverSec = (Date.now() - t0) / 1000;
+  await sleep(1500);
+  await stop(agent, server.child);
+  const disordered = outOfOrder(data);
+  return {
+    fault: 'step',
+    ...tally(data),
+    recoverSec,
+    note: `server clock stepped back 90 s, then the agent's; ${disordered} samples stamped out of order; ${offline} looks saw it offline`,
   };
 };
 

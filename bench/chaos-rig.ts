@@ -32,8 +32,8 @@ export interface Server {
 }
 
 /** `probe server` on loopback; `port` 0 for any. */
-export async function startServer(dir: string, data: string, port = 0, extra: string[] = []): Promise<Server> {
-  const child = start(BINARY, ['server', '--listen', `127.0.0.1:${port}`, '--data', data, ...extra], { cwd: dir });
+export async function startServer(dir: string, data: string, port = 0, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = start(BINARY, ['server', '--listen', `127.0.0.1:${port}`, '--data', data, ...extra], { cwd: dir, env });
   const line = await child.waitLine(/open http:\/\/\S+\//, 20_000);
   const base = /open (http:\/\/\S+)\//.exec(line)![1]!;
   return { child, base, port: Number(new URL(base).port) };
@@ -54,11 +54,18 @@ export function addNodes(data: string, n: number, prefix = 'chaos'): string[] {
 }
 
 /** The real agent at 1 s, to `port` on loopback; `prefix` runs it under another command (faketime). */
-export function startAgent(dir: string, port: number, key: string, stateDir: string, prefix: string[] = []): Child {
+export function startAgent(
+  dir: string,
+  port: number,
+  key: string,
+  stateDir: string,
+  prefix: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Child {
   const argv = [BINARY, 'agent', '--server', `ws://127.0.0.1:${port}`, '--interval', '1s', '--state-dir', stateDir];
   return start(prefix[0] ?? argv[0]!, [...prefix.slice(1), ...(prefix.length ? argv : argv.slice(1))], {
     cwd: dir,
-    env: { PROBE_KEY: key },
+    env: { PROBE_KEY: key, ...env },
   });
 }
 
@@ -116,6 +123,33 @@ export function tally(data: string, sentPerNode?: number[]): Pick<FaultResult, '
       doubled += seqs.length - distinct.size;
     });
     return { sent, stored, lost: sent - stored, doubled };
+  } finally {
+    store.close();
+  }
+}
+
+/** libfaketime preloaded with its offset read from `file` on every call: a clock a test steps while the process runs. */
+export function steppableClock(file: string): NodeJS.ProcessEnv {
+  writeFileSync(file, '+0\n');
+  return {
+    LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+    FAKETIME_TIMESTAMP_FILE: file,
+    FAKETIME_NO_CACHE: '1',
+    // NTP steps the wall clock only.
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  };
+}
+
+/** Samples (per node, in seq order) stamped at or before the sample before them. */
+export function outOfOrder(data: string): number {
+  const store = openSqliteStore(data);
+  try {
+    let count = 0;
+    for (const node of store.listNodes()) {
+      const samples = store.samples(node.id, 0, Date.now() + 7_200_000).sort((a, b) => a.seq - b.seq);
+      for (let i = 1; i < samples.length; i++) if (samples[i]!.ts <= samples[i - 1]!.ts) count++;
+    }
+    return count;
   } finally {
     store.close();
   }

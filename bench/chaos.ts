@@ -1,6 +1,7 @@
 /**
  * bench:chaos: each production fault of issue 22 on the real binaries, one after another, each in
- * its own directory: clock (agent an hour ahead under faketime), disk (the server's data on a
+ * its own directory: clock (agent an hour ahead under faketime), step (the server's clock, then
+ * the agent's, stepped back 90 s mid-run), disk (the server's data on a
  * full 48 MB tmpfs), blackhole (a link silent both ways for 60 s), latency (300 ± 200 ms), resets
  * (5 % of connections a second), segment (garbage over an agent buffer segment), storm (the
  * server SIGKILLed every 20 s for 5 minutes under 1 000 simulated agents). Prints per fault:
@@ -17,11 +18,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { killAll, log } from './children';
 import type { FaultResult } from './chaos-rig';
-import { blackhole, clock, disk, latency, resets, segment } from './chaos-faults';
+import { blackhole, clock, disk, latency, resets, segment, step } from './chaos-faults';
 import type { Fault } from './chaos-faults';
 import { storm } from './chaos-storm';
 
-const FAULTS: Record<string, Fault> = { clock, disk, blackhole, latency, resets, segment, storm };
+const FAULTS: Record<string, Fault> = { clock, step, disk, blackhole, latency, resets, segment, storm };
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const chosen = args.only ? args.only.split(',') : Object.keys(FAULTS);
@@ -35,7 +36,7 @@ const cpuModel =
 /** What a fault needs that may be missing: a reason to skip it, or null. */
 function missing(name: string): string | null {
   if (name === 'disk' && process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  if (name === 'clock') {
+  if (name === 'clock' || name === 'step') {
     try {
       execFileSync('faketime', ['-f', '+1h', 'true']);
     } catch {

@@ -101,3 +101,17 @@ test("the samples before a step back is confirmed keep their order: stamped on a
     'each within the delay of its true time',
   );
 });
+
+test('an offset drifting past 1 s (the server easing back after its own clock stepped back) keeps every stamp after the one before', () => {
+  const clock = new ClockOffset();
+  let prev = -Infinity;
+  // The server's time falls behind the node's by 1/16 of a second each second: the correction
+  // starts once past SYNCED_WITHIN_MS, a second at once.
+  for (let i = 0; i < 40; i++) {
+    const ts = T0 + i * 1000;
+    const at = clock.take(i + 1, ts, ts + 20 - i * 62.5);
+    assert.ok(at > prev, `sample ${i + 1} stamped ${at - prev} ms after the one before`);
+    prev = at;
+  }
+  assert.ok(clock.offsetMs < -1000, 'corrected by now');
+});

@@ -80,14 +80,16 @@ export class ClockOffset {
   /**
    * Learns from a sample (see observe) and gives its time on the server's clock. The newest
    * samples keep their order: one that would land at or before the previous newest (a step back
-   * not confirmed yet, which would put it on an older sample's time) is stamped on arrival.
+   * not confirmed yet, which would put it on an older sample's time, or the offset passing
+   * SYNCED_WITHIN_MS, which moves the correction by a second at once, as it does while the server's
+   * own time eases back after a step) is stamped on arrival, or just after the previous newest.
    */
   take(seq: number, ts: number, arrival: number): number {
     const newest = seq > this.lastSeq;
     this.observe(seq, ts, arrival);
     let at = this.correct(ts);
     if (!newest) return at;
-    if (this.estimate !== null && this.candidates.length > 0 && at <= this.lastNewest) at = Math.max(arrival, this.lastNewest + 1);
+    if (at <= this.lastNewest) at = Math.max(arrival, this.lastNewest + 1);
     // A stamp from the future is refused or held by the hub: it must not push the others.
     if (at <= arrival + FUTURE_MS) this.lastNewest = Math.max(this.lastNewest, at);
     return at;
