@@ -7,9 +7,11 @@ import { PROTOCOL_VERSION } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { HelloMessage } from '../protocol/messages';
 import { METRIC_NAMES } from '../protocol/metrics';
+import type { MetricValues } from '../protocol/metrics';
 import { encodeFields, sampleFields } from '../protocol/encode';
 import { VERSION } from '../version';
 import { systemClock } from '../util/clock';
+import type { Clock } from '../util/clock';
 import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
 import type { BufferLimits } from './buffer';
@@ -65,27 +67,26 @@ const PRIME_GAP_MS = 30;
  */
 const PERSIST_EVERY_MS = 30_000;
 
-export function runAgent(options: AgentOptions): RunningAgent {
-  const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
+/** The collectors `options` ask for; gpu and commands are returned too, to be stopped with the agent. */
+function agentCollectors(options: AgentOptions) {
   const collectors = platformCollectors('/proc', options.hostRoot ?? '');
   if (options.textfileDir) collectors.push(textfileCollector(options.textfileDir));
   const gpu = gpuCollector(options.intervalMs);
   const commands = commandsCollector(options.commands ?? []);
   collectors.push(gpu, commands);
-  const failed = new Set<string>();
-  // The edge of the agent: the only place that picks the real clock.
-  const clock = systemClock;
-  const checks = new AgentChecks(options.checks ?? [], clock);
-  const url = agentEndpoint(options.server);
-  const start = performance.now();
-  // Two readings prime the rate-based collectors (so the first sample sent already has rates) and
-  // show which devices (cores, interfaces, mounts, sensors) this node has: they join the schema
-  // sent once in hello, so samples carry only their values. Devices that appear later travel by name.
-  collectAll(collectors, performance.now() - start, failed);
+  return { collectors, gpu, commands };
+}
+
+/**
+ * Two readings prime the rate-based collectors (so the first sample sent already has rates) and
+ * show which devices (cores, interfaces, mounts, sensors) this node has: they join the schema
+ * sent once in hello, so samples carry only their values. Devices that appear later travel by name.
+ */
+function prime(read: () => MetricValues, base: readonly string[]): { primed: MetricValues; schema: string[] } {
+  read();
   // Every core's jiffies advance within 30 ms (idle counts too), so each one shows a rate.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PRIME_GAP_MS);
-  const primed = collectAll(collectors, performance.now() - start, failed);
-  const base = [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames];
+  const primed = read();
   const known = new Set(base);
   const schema = [
     ...base,
@@ -93,36 +94,57 @@ export function runAgent(options: AgentOptions): RunningAgent {
       .filter((name) => !known.has(name))
       .sort(),
   ];
-  let lastDiskTotal = primed.diskTotalBytes ?? 0;
-  const hello = (): HelloMessage => ({
+  return { primed, schema };
+}
+
+/** What the agent says on each connect; the disk total is the latest one read, if any. */
+function helloMessage(schema: string[], intervalMs: number, clock: Clock, diskTotalBytes: number): HelloMessage {
+  return {
     type: 'hello',
     protocol: PROTOCOL_VERSION,
     agentVersion: VERSION,
-    host: { ...hostFacts(clock.now()), ...(lastDiskTotal > 0 ? { diskTotalBytes: lastDiskTotal } : {}) },
+    host: { ...hostFacts(clock.now()), ...(diskTotalBytes > 0 ? { diskTotalBytes } : {}) },
     metrics: schema,
-    intervalMs: options.intervalMs,
+    intervalMs,
     // The node's clock at connect: the server learns how far it is off and stores samples at its own time.
     ts: clock.now(),
-  });
-  const buffer = new SampleBuffer(options.stateDir, options.buffer, schema);
-  let ca: Buffer | undefined;
-  if (options.ca) {
-    try {
-      ca = readFileSync(options.ca);
-    } catch (err) {
-      throw new ProbeError(
-        'PROBE_ERR_CONFIG',
-        `cannot read the CA file ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
+  };
+}
+
+/** The extra CA certificates for wss://, if a file is given. */
+function readCa(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ProbeError(
+      'PROBE_ERR_CONFIG',
+      `cannot read the CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
+}
+
+export function runAgent(options: AgentOptions): RunningAgent {
+  const prober = new LatencyProber(options.latencyTargets ?? [], options.latencyIntervalMs ?? 10_000);
+  const { collectors, gpu, commands } = agentCollectors(options);
+  const failed = new Set<string>();
+  // The edge of the agent: the only place that picks the real clock.
+  const clock = systemClock;
+  const checks = new AgentChecks(options.checks ?? [], clock);
+  const url = agentEndpoint(options.server);
+  const start = performance.now();
+  const read = () => collectAll(collectors, performance.now() - start, failed);
+  const { primed, schema } = prime(read, [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames]);
+  let lastDiskTotal = primed.diskTotalBytes ?? 0;
+  const hello = () => helloMessage(schema, options.intervalMs, clock, lastDiskTotal);
+  const buffer = new SampleBuffer(options.stateDir, options.buffer, schema);
   const connection = connect({
     url,
     key: options.key,
     hello,
     buffer,
     intervalMs: options.intervalMs,
-    ca,
+    ca: readCa(options.ca),
     insecureLoopback: options.insecureLoopback,
     clock,
   });
@@ -131,7 +153,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const scheduler = schedule(
     options.intervalMs,
     (ts) => {
-      const values = collectAll(collectors, performance.now() - start, failed);
+      const values = read();
       lastDiskTotal = values.diskTotalBytes ?? lastDiskTotal;
       if (buffer.dropped > 0) values.agentDroppedSamples = buffer.dropped;
       prober.collect(values);

@@ -88,7 +88,8 @@ export async function listenOn(http: Server, listen: string, secure: boolean): P
       reject(
         new ProbeError(
           'PROBE_ERR_LISTEN',
-          `cannot listen on ${listen}: ${err.code ?? err.message}${err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''}`,
+          `cannot listen on ${listen}: ${err.code ?? err.message}` +
+            (err.code === 'EADDRINUSE' ? ' (another process uses this port: pick another with --listen)' : ''),
         ),
       ),
     );

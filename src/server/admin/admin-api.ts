@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Silence } from '../../alerts/rules';
 import { parseSilences } from '../../alerts/rules';
 import { sendWithRetry, testMessage } from '../../notify/notifier';
-import type { AddedNodeReply, AdminAlertsView, NodeKeyReply, OkReply, SessionReply, SilenceView } from '../../protocol/admin';
+import type { AdminAlertsView, OkReply, SessionReply, SilenceView } from '../../protocol/admin';
 import type { ForecastItem } from '../../protocol/forecast';
-import type { AdminNodeView, AlertsView, MetricNamesView } from '../../protocol/messages';
+import type { AlertsView, MetricNamesView } from '../../protocol/messages';
 import type { Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
 import { requestFields } from '../../util/fields';
@@ -21,8 +21,8 @@ import type { Hub } from '../fleet/hub';
 import type { PageAccess } from './page-access';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
-import { addNode, commandsFor, rotateKey, validateNodeFields } from '../fleet/nodes';
 import { alertRoutes } from './alert-routes';
+import { nodeRoutes } from './node-routes';
 import type { AlertSetup } from './alert-setup';
 import { AUDIT_KEEP, auditRoutes } from './audit';
 import { secondFactorRoutes } from './second-factor-routes';
@@ -74,118 +74,6 @@ const OK: OkReply = { ok: true };
 export function adminSilences(store: Store): Silence[] {
   const text = store.getSetting(SILENCES_KEY);
   return text ? (JSON.parse(text) as Silence[]) : [];
-}
-
-/**
- * `probe agent …` and the one-line install for a key, at the address the admin reached us at (or
- * server.publicUrl). Asked for before the key is made: an address refused refuses the request.
- */
-function commands(deps: AdminDeps, req: IncomingMessage): (key: string) => NodeKeyReply {
-  const base = deps.hosts.base(req, deps.secure(req), true);
-  return (key) => {
-    const { agent, install, installWindows } = commandsFor(base, key);
-    return { key, command: agent, install, installWindows };
-  };
-}
-
-function nodeOf(deps: AdminDeps, path: string) {
-  const match = /^\/api\/admin\/nodes\/(\d{1,12})(\/rotate-key)?$/.exec(path);
-  const record = deps.hub.get(match ? Number(match[1]) : NaN);
-  if (!record) throw new HttpError(404, 'PROBE_ERR_NOT_FOUND', `no node with id ${match?.[1] ?? '?'}`);
-  return record;
-}
-
-/** Nodes: list, add, edit, order, rotate a key, remove. */
-function nodeRoutes(deps: AdminDeps): Record<string, Route> {
-  const { store, hub } = deps;
-  return {
-    'GET /api/admin/nodes': ({ res }) =>
-      json(
-        res,
-        200,
-        hub.views('admin').map(
-          (v): AdminNodeView => ({
-            ...v,
-            hidden: hub.isHidden(v.id),
-            hiddenSetting: hub.get(v.id)?.hidden ?? null,
-            metricNames: deps.metricNames(v.id),
-            clockOffsetMs: hub.clockOffset(v.id),
-          }),
-        ),
-      ),
-    'POST /api/admin/nodes': async ({ req, res, audit }) => {
-      const body = await readBody(req);
-      const commandsWith = commands(deps, req);
-      const { node, key } = addNode(
-        store,
-        text(body.name, 'name', ANY),
-        text(body.group ?? '', 'group', ANY),
-        text(body.location ?? '', 'location', ANY),
-        deps.now(),
-      );
-      deps.nodesChanged();
-      log.info('node added in the admin', { node: node.name });
-      audit(`node "${node.name}" added`);
-      json(res, 201, { id: node.id, name: node.name, ...commandsWith(key) } satisfies AddedNodeReply);
-    },
-    'PATCH /api/admin/nodes/:id': async ({ req, res, path, audit }) => {
-      const record = nodeOf(deps, path);
-      const body = await readBody(req);
-      const hidden = 'hidden' in body ? body.hidden : record.hidden;
-      if (hidden !== null && typeof hidden !== 'boolean')
-        throw requestFields.bad('hidden', 'must be true, false, or null to follow the config file');
-      const fields = {
-        name: text(body.name ?? record.name, 'name', ANY),
-        group: text(body.group ?? record.group, 'group', ANY),
-        location: text(body.location ?? record.location, 'location', ANY).toUpperCase(),
-        hidden,
-        position: requestFields.integer(body.position ?? undefined, 'position', -1e9, 1e9, record.position),
-      };
-      validateNodeFields(fields.name, fields.group, fields.location);
-      store.updateNode(record.id, fields);
-      deps.notes.rename(record.name, fields.name);
-      deps.nodesChanged();
-      audit(
-        `node "${record.name}" changed${fields.name !== record.name ? ` and renamed "${fields.name}"` : ''}${'hidden' in body ? ` (${hidden === null ? 'hiding as in the config file' : hidden ? 'hidden' : 'shown'})` : ''}`,
-      );
-      json(res, 200, OK);
-    },
-    'PUT /api/admin/order': async ({ req, res, audit }) => {
-      // The page order in one request: positions follow the list; nodes left out go last.
-      const ids = (await readBody(req)).ids;
-      if (!Array.isArray(ids) || ids.length > 100_000 || !ids.every((id) => Number.isSafeInteger(id)))
-        throw requestFields.bad('ids', 'must be a list of node ids');
-      const place = new Map((ids as number[]).map((id, i) => [id, i + 1]));
-      for (const record of store.listNodes()) {
-        const position = place.get(record.id) ?? ids.length + 1;
-        if (position !== record.position) store.updateNode(record.id, { ...record, position });
-      }
-      deps.nodesChanged();
-      audit('node order changed');
-      json(res, 200, OK);
-    },
-    'POST /api/admin/nodes/:id/rotate-key': ({ req, res, path, audit }) => {
-      const record = nodeOf(deps, path);
-      const commandsWith = commands(deps, req);
-      const key = rotateKey(store, record.name);
-      deps.nodesChanged();
-      log.info('node key rotated in the admin', { node: record.name });
-      audit(`key of node "${record.name}" rotated`);
-      json(res, 200, commandsWith(key) satisfies NodeKeyReply);
-    },
-    'DELETE /api/admin/nodes/:id': ({ req, res, path, audit }) => {
-      const record = nodeOf(deps, path);
-      // The name, typed again, is the confirmation that history goes too.
-      if (new URL(req.url ?? '', 'http://x').searchParams.get('confirm') !== record.name) {
-        throw requestFields.bad('confirm', `must repeat the node's name to remove "${record.name}" and its history`);
-      }
-      store.removeNode(record.name);
-      deps.nodesChanged();
-      log.info('node removed in the admin', { node: record.name });
-      audit(`node "${record.name}" removed with its history`);
-      json(res, 200, OK);
-    },
-  };
 }
 
 /** The session, and who may see the page. */

@@ -8,63 +8,31 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { MAX_AGENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../protocol/messages';
-import type { AgentMessage, ServerMessage } from '../../protocol/messages';
+import type { HelloMessage, SampleMessage } from '../../protocol/messages';
 import { isKnownMetric } from '../../protocol/metrics';
 import { NamesPool } from '../../protocol/row';
 import type { Row } from '../../protocol/row';
-import type { DecodedFields } from '../../protocol/compact';
-import { parseAgentMessage } from '../../protocol/parse';
-import type { ParseResult } from '../../protocol/parse';
 import type { Store } from '../../store/store';
 import { systemClock } from '../../util/clock';
 import type { Clock } from '../../util/clock';
 import { BurstLog, log } from '../../util/log';
 import { VERSION } from '../../version';
 import { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS, AckPacer } from './ack-pacer';
-import type { AckPace } from './ack-pacer';
+import { AgentAuth } from './agent-auth';
+import { MESSAGE_BURST, MESSAGE_RATE, readMessage, send } from './agent-connection';
+import type { AgentConnection } from './agent-connection';
 import { SilenceWatch } from './agent-silence';
-import type { Heard } from './agent-silence';
 import { holdAll } from './agent-hold';
-import { refuseUpgrade } from '../net/http-body';
 import type { Hub } from '../fleet/hub';
 import type { IngestQueue } from './ingest-queue';
-import { bearerKey, hashKey, keyMatches } from '../fleet/keys';
 import { ClockOffset } from './clock-offset';
-import { FailureTracker, TokenBucket, addressKey } from '../net/limits';
+import { TokenBucket } from '../net/limits';
 import { DEFAULT_METRIC_NAMES_PER_NODE, MetricBudget, tellBudget } from './metric-budget';
 
 export { ACK_INTERVAL_MS, AUTO_ACK_MAX_AGENTS } from './ack-pacer';
 
-/** Consecutive bad messages after which the connection is closed. */
-const MAX_BAD_IN_A_ROW = 10;
-/**
- * Messages per second one agent may send, with a burst. Backfill after an outage sends about
- * 1 000 per second; anything far above is a flood, and the connection is closed.
- */
-const MESSAGE_RATE = 2000;
-const MESSAGE_BURST = 4000;
 /** Connection events logged one by one per second; beyond, counted (see BurstLog). */
 const EVENT_LINES_PER_SECOND = 20;
-
-/** One agent's connection; silent ones are cut and their nodes shown offline (see agent-silence.ts). */
-interface AgentConnection extends Heard {
-  ws: WebSocket;
-  nodeId: number;
-  name: string;
-  keyHash: string;
-  schema: string[] | null;
-  /** Decoding state of compact frames; reset by each hello. */
-  compact: { prev: DecodedFields | null };
-  /** Its acks; their interval is fixed, or chosen at hello (see AUTO_ACK_MAX_AGENTS). */
-  acks: AckPace<WebSocket>;
-  badInARow: number;
-  rate: TokenBucket;
-  /** The agent was told its node's metric name budget is spent (once per connection). */
-  toldBudget: boolean;
-  /** Its node's clock offset, kept across connections; samples are stored at the server's time. */
-  clockOffset: ClockOffset;
-  correctTs: (seq: number, ts: number) => number;
-}
 
 export interface AgentGatewayOptions {
   store: Store;
@@ -86,10 +54,6 @@ export interface AgentGatewayOptions {
   budget?: MetricBudget;
 }
 
-function send(ws: WebSocket, msg: ServerMessage): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-}
-
 export class AgentGateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_AGENT_MESSAGE_BYTES, perMessageDeflate: false });
   private readonly byNode = new Map<number, AgentConnection>();
@@ -100,7 +64,7 @@ export class AgentGateway {
   private readonly clock: Clock;
   private readonly now: () => number;
   private readonly ackIntervalMs: number | 'auto';
-  private readonly failures = new FailureTracker();
+  private readonly auth: AgentAuth;
   private readonly events: BurstLog;
   private readonly names = new NamesPool();
   readonly budget: MetricBudget;
@@ -114,6 +78,7 @@ export class AgentGateway {
     });
     this.ackIntervalMs = options.ackIntervalMs ?? 'auto';
     this.events = new BurstLog(EVENT_LINES_PER_SECOND, this.now);
+    this.auth = new AgentAuth(options.store, this.clock, this.events);
     this.silence = new SilenceWatch(
       this.clock,
       () => this.byNode.values(),
@@ -138,41 +103,8 @@ export class AgentGateway {
 
   /** `address` is the client's address (the proxy's, unless the proxy is trusted to name it). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address = req.socket.remoteAddress ?? ''): void {
-    const now = this.now();
-    // A valid key is always let in, whatever else came from its address (a NAT, a proxy without
-    // --trust-proxy): checking one is a hash and an indexed lookup. Only bad keys are limited.
-    const key = bearerKey(req.headers.authorization);
-    const record = key ? this.options.store.findNodeByKeyHash(hashKey(key)) : null;
-    if (!key || !record || !keyMatches(key, record.keyHash)) {
-      const client = addressKey(address);
-      const blocked = this.failures.blockedFor(client, now);
-      if (blocked > 0) {
-        const retry = Math.ceil(blocked / 1000);
-        refuseUpgrade(
-          socket,
-          429,
-          {
-            code: 'PROBE_ERR_RATE',
-            message: `too many failed authentications from this address: try again in ${retry} s (a valid key is let in meanwhile)`,
-          },
-          { 'Retry-After': retry },
-        );
-        return;
-      }
-      const delay = this.failures.fail(client, now);
-      // Never the key; client addresses only at debug level (no IPs in logs by default).
-      this.events.write('warn', 'agent refused: unknown key', { code: 'PROBE_ERR_AUTH' });
-      log.debug('agent refused: unknown key', { remote: address });
-      const answer = () =>
-        refuseUpgrade(socket, 401, {
-          code: 'PROBE_ERR_AUTH',
-          message: 'unknown node key: send "Authorization: Bearer <key>" with a key from `probe node add`',
-        });
-      // A guessing client waits longer after each failure.
-      if (delay > 0) this.clock.after(delay, answer).unref();
-      else answer();
-      return;
-    }
+    const record = this.auth.nodeFor(req, socket, address);
+    if (!record) return;
     // A node added by the CLI a moment ago may not have reached the hub's periodic sync yet.
     if (!this.options.hub.get(record.id)) {
       const records = this.options.store.listNodes();
@@ -221,63 +153,44 @@ export class AgentGateway {
   }
 
   private onMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean): void {
-    if (conn.revoked) return;
-    conn.lastMessageAt = this.now();
-    if (!conn.rate.take(this.now())) {
-      log.warn('agent sends too fast; closing its connection', { node: conn.name, code: 'PROBE_ERR_RATE' });
-      send(conn.ws, { type: 'error', code: 'PROBE_ERR_RATE', message: `more than ${MESSAGE_RATE} messages per second` });
-      conn.revoked = true;
-      conn.ws.close(1008, 'too many messages');
-      return;
-    }
-    const result: ParseResult<AgentMessage> = isBinary
-      ? { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' }
-      : parseAgentMessage(data.toString(), { schema: conn.schema, now: this.now(), compact: conn.compact, correctTs: conn.correctTs });
-    if (!result.ok) {
-      conn.badInARow++;
-      if (conn.badInARow <= 3) log.warn('bad message from agent', { node: conn.name, code: result.code, error: result.message });
-      send(conn.ws, { type: 'error', code: result.code, message: result.message });
-      // Everything after a broken compact frame would be misread: start over on a new connection (the agent resends).
-      if (result.fatal || conn.badInARow >= MAX_BAD_IN_A_ROW) {
-        conn.revoked = true;
-        conn.ws.close(1008, result.fatal ? 'broken compact frame' : 'too many bad messages');
-      }
-      return;
-    }
-    conn.badInARow = 0;
-    const msg = result.value;
-    const { hub, store, queue } = this.options;
-    if (msg.type === 'hello') {
-      conn.schema = this.names.intern(msg.metrics);
-      conn.intervalMs = msg.intervalMs;
-      conn.helloAt = this.now();
-      if (this.ackIntervalMs === 'auto')
-        conn.acks.intervalMs =
-          this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS)
-            ? Math.min(msg.intervalMs, ACK_INTERVAL_MS)
-            : ACK_INTERVAL_MS;
-      conn.compact.prev = null;
-      if (msg.ts !== undefined) conn.clockOffset.restart(msg.ts, this.now());
-      hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
-      store.setHost(conn.nodeId, msg.host);
-      hub.setHost(conn.nodeId, msg.host);
-      hub.setOnline(conn.nodeId, true);
-      send(conn.ws, {
-        type: 'welcome',
-        protocol: PROTOCOL_VERSION,
-        serverVersion: VERSION,
-        node: conn.name,
-        ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
-        ackIntervalMs: conn.acks.intervalMs,
-        compact: true,
-      });
-      this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
-      return;
-    }
+    const msg = readMessage(conn, data, isBinary, this.now);
+    if (msg?.type === 'hello') this.hello(conn, msg);
+    else if (msg) this.sample(conn, msg);
+  }
+
+  private hello(conn: AgentConnection, msg: HelloMessage): void {
+    const { hub, store } = this.options;
+    conn.schema = this.names.intern(msg.metrics);
+    conn.intervalMs = msg.intervalMs;
+    conn.helloAt = this.now();
+    if (this.ackIntervalMs === 'auto')
+      conn.acks.intervalMs =
+        this.byNode.size <= (this.options.autoAckMaxAgents ?? AUTO_ACK_MAX_AGENTS)
+          ? Math.min(msg.intervalMs, ACK_INTERVAL_MS)
+          : ACK_INTERVAL_MS;
+    conn.compact.prev = null;
+    if (msg.ts !== undefined) conn.clockOffset.restart(msg.ts, this.now());
+    hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
+    store.setHost(conn.nodeId, msg.host);
+    hub.setHost(conn.nodeId, msg.host);
+    hub.setOnline(conn.nodeId, true);
+    send(conn.ws, {
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      serverVersion: VERSION,
+      node: conn.name,
+      ignoredMetrics: msg.metrics.filter((m) => !isKnownMetric(m)),
+      ackIntervalMs: conn.acks.intervalMs,
+      compact: true,
+    });
+    this.events.write('info', 'agent connected', { node: conn.name, agentVersion: msg.agentVersion });
+  }
+
+  private sample(conn: AgentConnection, msg: SampleMessage): void {
     const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
     if (refused > 0) tellBudget(conn, firstRefusal, this.budget, (msg) => send(conn.ws, msg));
     if (
-      !queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () =>
+      !this.options.queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () =>
         this.acks.committed(conn.acks, msg.seq),
       )
     ) {
@@ -289,7 +202,7 @@ export class AgentGateway {
       return;
     }
     // Alerts judge the present: backfilled samples are stored but not evaluated.
-    if (hub.sample(conn.nodeId, msg.ts, row)) this.options.onSample?.(conn.nodeId, row);
+    if (this.options.hub.sample(conn.nodeId, msg.ts, row)) this.options.onSample?.(conn.nodeId, row);
   }
 
   /** Learns the node's clock offset from a sample as it arrives, and gives the sample's time on the server's clock. */

@@ -132,7 +132,11 @@ export class MetricBudget {
 
 /** What the agent is told once its node's budget is spent. */
 export function budgetMessage(status: { names: number; limit: number; examples: readonly string[] }): string {
-  return `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): samples are stored without names it has not sent before (such as ${status.examples[0]}). Reuse names instead of making new ones, or ask the server's operator for a larger budget`;
+  return (
+    `this node has stored ${status.names} metric names, its budget (server.metricNamesPerNode ${status.limit}): ` +
+    `samples are stored without names it has not sent before (such as ${status.examples[0]}). ` +
+    "Reuse names instead of making new ones, or ask the server's operator for a larger budget"
+  );
 }
 
 /** A sample lost names to the budget: the agent hears it once per connection, the log once per node. */

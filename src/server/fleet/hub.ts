@@ -9,6 +9,8 @@ import type { Row } from '../../protocol/row';
 import type { NodeRecord } from '../../store/store';
 import type { NodeSettings } from '../../config/page';
 import { DEFAULT_NODE_SETTINGS } from '../../config/page';
+import { newNodeState, nodeMeta, recordChanged } from './node-state';
+import type { NodeMeta, NodeState } from './node-state';
 import { TrafficMeter } from './traffic';
 
 /**
@@ -19,33 +21,10 @@ import { TrafficMeter } from './traffic';
  */
 export const LIVE_LEAD_MS = 5000;
 
-interface NodeState {
-  record: NodeRecord;
-  online: boolean;
-  lastSeen: number | null;
-  sampleTs: number;
-  /**
-   * The live values as a row: the names of the newest sample's row and a copy of its data,
-   * overwritten in place while the names stay the same (a new array per sample would outlive the
-   * young generation at 10 000 samples a second and burden the garbage collector).
-   */
-  names: readonly string[];
-  data: Float64Array;
-  /** The config file's settings for this node's name, looked up when the name is set. */
-  settings: NodeSettings;
-  /** How far the node's clock is off (ms to add to its stamps); 0 when in agreement. */
-  clockOffsetMs: number;
-}
-
 /** A node's live values as the hub holds them: read at once, not kept (overwritten by the next sample). */
 export interface LatestRow extends Row {
   readonly data: Float64Array;
 }
-
-/** What a view says of a node apart from its values. */
-export type NodeMeta = Omit<NodeView, 'values'>;
-
-const NO_NAMES: readonly string[] = [];
 
 export interface HubOptions {
   /** Public notes, hiding and traffic reset day by node name (config `nodes`). */
@@ -138,24 +117,9 @@ export class Hub {
       seen.add(record.id);
       const state = this.nodes.get(record.id);
       if (!state) {
-        this.nodes.set(record.id, {
-          record,
-          online: false,
-          lastSeen: record.lastSeen,
-          sampleTs: 0,
-          names: NO_NAMES,
-          data: new Float64Array(0),
-          settings: this.settingsFor(record.name),
-          clockOffsetMs: 0,
-        });
+        this.nodes.set(record.id, newNodeState(record, this.settingsFor(record.name)));
         changed.push(record.id);
-      } else if (
-        state.record.name !== record.name ||
-        state.record.group !== record.group ||
-        state.record.location !== record.location ||
-        state.record.hidden !== record.hidden ||
-        state.record.position !== record.position
-      ) {
+      } else if (recordChanged(state.record, record)) {
         state.record = { ...record, host: state.record.host ?? record.host };
         state.settings = this.settingsFor(record.name);
         changed.push(record.id);
@@ -255,27 +219,7 @@ export class Hub {
   /** What a view of the node says apart from its values, or null for an unknown node. */
   meta(id: number): NodeMeta | null {
     const state = this.nodes.get(id);
-    if (!state) return null;
-    const { record } = state;
-    const traffic = this.traffic.read(id, this.now());
-    const meta: NodeMeta = {
-      id: record.id,
-      name: record.name,
-      group: record.group,
-      location: record.location,
-      online: state.online,
-      lastSeen: state.lastSeen,
-      os: record.host?.os ?? '',
-      arch: record.host?.arch ?? '',
-      cores: record.host?.cores ?? 0,
-      monthRxBytes: traffic.rxBytes,
-      monthTxBytes: traffic.txBytes,
-      periodStart: traffic.periodStart,
-      notes: this.settings(id).notes,
-      position: record.position,
-    };
-    if (this.options.showHostnames) meta.hostname = record.host?.hostname ?? '';
-    return meta;
+    return state ? nodeMeta(state, this.traffic.read(id, this.now()), this.options.showHostnames) : null;
   }
 
   view(id: number): NodeView | null {

@@ -56,7 +56,10 @@ function asset(type: string, raw: Buffer): Asset {
   };
 }
 
-/** index.html filled in from `page` at `/`, `/index.html` and `/admin` of `assets` (again when the admin changed the page's title, description or links). */
+/**
+ * index.html filled in from `page` at `/`, `/index.html` and `/admin` of `assets` (again when the
+ * admin changed the page's title, description or links).
+ */
 export function putIndex(assets: Map<string, Asset>, page: PageInfo, webDir = path.resolve('dist/web')): void {
   const index = asset(PAGE_FILES['index.html']!, Buffer.from(renderIndex(readPageFile('index.html', webDir).toString('utf8'), page)));
   for (const at of ['/', '/index.html', '/admin']) assets.set(at, index);

@@ -151,7 +151,8 @@ export function downloadRoutes(limits: DownloadLimits = DOWNLOAD_LIMITS, shelf: 
           res,
           404,
           'text/plain',
-          "this server has no Windows executable: put probe-windows-x64.exe from a probe release next to the server's executable (see the README, Releases)\n",
+          'this server has no Windows executable: ' +
+            "put probe-windows-x64.exe from a probe release next to the server's executable (see the README, Releases)\n",
         );
       return true;
     }

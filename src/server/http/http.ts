@@ -18,7 +18,7 @@ import type { ForecastsSoon } from '../../protocol/forecast';
 import { serveDownload } from './downloads';
 import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
-import type { PageAccess, Viewer } from '../admin/page-access';
+import type { AccessMode, PageAccess, Viewer } from '../admin/page-access';
 import type { Refusal } from '../admin/password-guard';
 import { renderPrometheus } from './prometheus';
 import type { StorageState } from '../agents/store-watch';
@@ -57,8 +57,16 @@ const CHECK_HISTORY_PATH = /^\/api\/checks\/(\d{1,12})\/history$/;
 const FORECAST_PATH = /^\/api\/nodes\/(\d{1,12})\/forecast$/;
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; '),
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -175,6 +183,25 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
   }
 }
 
+/** 401 for a viewer the page's access mode keeps out: how to get in, by the mode. */
+function sendLocked(res: ServerResponse, mode: AccessMode | undefined): void {
+  const message =
+    mode === 'password'
+      ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials'
+      : 'this status page is private: sign in at /admin';
+  jsonError(res, 401, 'PROBE_ERR_AUTH', message, mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {});
+}
+
+/** GET /healthz: the figures only for a viewer who may see the page. */
+function sendHealth(res: ServerResponse, deps: HttpDeps, viewer: Viewer): void {
+  const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
+  // Not storing (a full disk): up, but degraded, for everyone; monitors of the monitor see it by the status.
+  const storage = deps.storage?.();
+  const status =
+    storage && !storage.storing ? { status: 'degraded', storing: false, reason: storage.reason, since: storage.since } : { status: 'ok' };
+  json(res, storage && !storage.storing ? 503 : 200, audience ? { ...status, version: deps.version, ...deps.health(audience) } : status);
+}
+
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -196,18 +223,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
       if (audience) return sendData(req, res, deps, url, audience);
-      const mode = deps.access?.mode();
-      const message =
-        mode === 'password'
-          ? 'this status page needs its password: POST it to /api/access, or send it as HTTP Basic credentials'
-          : 'this status page is private: sign in at /admin';
-      return jsonError(
-        res,
-        401,
-        'PROBE_ERR_AUTH',
-        message,
-        mode === 'password' ? { 'WWW-Authenticate': 'Basic realm="probe", charset="UTF-8"' } : {},
-      );
+      return sendLocked(res, deps.access?.mode());
     }
     switch (url.pathname) {
       case '/api/access': {
@@ -221,19 +237,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       }
       case '/healthz': {
         // Whoever may not see the page learns only that the server is up: not how many nodes it watches.
-        const viewer = await audienceOf(req);
-        const audience = viewer === 'guest' || viewer === 'admin' ? viewer : null;
-        // Not storing (a full disk): up, but degraded, for everyone; monitors of the monitor see it by the status.
-        const storage = deps.storage?.();
-        const status =
-          storage && !storage.storing
-            ? { status: 'degraded', storing: false, reason: storage.reason, since: storage.since }
-            : { status: 'ok' };
-        return json(
-          res,
-          storage && !storage.storing ? 503 : 200,
-          audience ? { ...status, version: deps.version, ...deps.health(audience) } : status,
-        );
+        return sendHealth(res, deps, await audienceOf(req));
       }
       default: {
         // Only the install scripts carry this server's address; a forged Host gets none.

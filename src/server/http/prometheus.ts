@@ -71,7 +71,8 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
   for (const [name, family] of families) {
     // Every `_total` is a counter (the network byte counters; a custom one by Prometheus' naming rule), the rest gauges.
     const type = name.endsWith('_total') ? 'counter' : 'gauge';
-    out += `# HELP ${name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} ${type}\n${family.lines.join('\n')}\n`;
+    const help = family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+    out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${family.lines.join('\n')}\n`;
   }
   return out;
 }

@@ -7,7 +7,8 @@ import { isOverviewMetric } from '../../protocol/metrics';
 import type { MetricValues } from '../../protocol/metrics';
 import { rowValues } from '../../protocol/row';
 import { FrameWriter } from './frame-writer';
-import type { LatestRow, NodeMeta } from '../fleet/hub';
+import type { LatestRow } from '../fleet/hub';
+import type { NodeMeta } from '../fleet/node-state';
 
 const META_KEYS = [
   'name',

@@ -1,0 +1,172 @@
+/**
+ * @module The parts of `probe server`, built from the config before anything listens: store, hub,
+ * gateways, alerts, checks and what the web side reads. run-server.ts connects and starts them.
+ */
+import type { IncomingMessage } from 'node:http';
+import { AlertEngine } from '../alerts/engine';
+import type { Config } from '../config/schema';
+import { Notifier } from '../notify/notifier';
+import { openSqliteStore } from '../store/sqlite-store';
+import type { Store, StoredSample } from '../store/store';
+import { systemClock } from '../util/clock';
+import { VERSION } from '../version';
+import { adminSilences } from './admin/admin-api';
+import { AlertSetup } from './admin/alert-setup';
+import { AdminAuth } from './admin/auth';
+import { NodeNotesSetup } from './admin/node-notes';
+import { PageAccess } from './admin/page-access';
+import { PageSetup } from './admin/page-setup';
+import { AgentGateway } from './agents/agent-gateway';
+import { IngestQueue } from './agents/ingest-queue';
+import { MetricBudget } from './agents/metric-budget';
+import { StoreWatch } from './agents/store-watch';
+import { serverChecks } from './checks/checks-service';
+import { Forecasts } from './fleet/forecasts';
+import { Hub } from './fleet/hub';
+import { NodeSync } from './fleet/node-sync';
+import { loadAssets, putIndex } from './http/assets';
+import type { Asset } from './http/assets';
+import { LiveGateway } from './live/live-gateway';
+import { ClientAddresses } from './net/client-address';
+import { OwnHosts } from './net/own-hosts';
+import { startServerClock } from './server-clock';
+
+export interface ServerOptions {
+  webDir?: string;
+  /** How often an agent is sent an ack at most, instead of `server.ackInterval` (tests shorten it below 1 s). */
+  ackIntervalMs?: number | 'auto';
+  /** Agents acked once per interval under 'auto' (tests lower it). */
+  autoAckMaxAgents?: number;
+  /** See AgentGatewayOptions.helloGraceMs. */
+  helloGraceMs?: number;
+  /** Samples waiting for the database past which agents are refused (tests shrink it). */
+  maxQueued?: number;
+  /** Offline alerts wait this long after start (tests shorten it). */
+  offlineGraceMs?: number;
+  alertTickMs?: number;
+  /** A client must send its request headers within this time (tests shorten it). */
+  headersTimeoutMs?: number;
+  /** Admin sessions last this long (tests shorten it). */
+  sessionTtlMs?: number;
+  /** scrypt's cost (N) for passwords set while running (tests lower it; the password limits are the same). */
+  passwordHashN?: number;
+}
+
+/** The hub as the database left it: nodes, their latest samples and traffic counters. */
+function restoreHub(store: Store, config: Config, latest: readonly StoredSample[]): Hub {
+  const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames, now: systemClock.now });
+  for (const s of latest) hub.restore(s.nodeId, s.ts, s.values);
+  hub.traffic.restore(store.trafficStates());
+  return hub;
+}
+
+/**
+ * The rules and channels in force (the file's and the admin's) and the alert engine over the hub's
+ * nodes, which takes the admin's changes at once; `link` makes the node page's address for messages.
+ */
+function createAlerts(
+  config: Config,
+  store: Store,
+  hub: Hub,
+  forecasts: Forecasts,
+  link: (id: number) => string,
+  offlineGraceMs?: number,
+): { alerts: AlertEngine; setup: AlertSetup; notifier: Notifier } {
+  const setup: AlertSetup = new AlertSetup(
+    store,
+    { rules: config.rules, channels: config.channels, checks: new Set(config.checks.map((c) => c.name)) },
+    {
+      rules: (rules) => alerts.setRules(rules),
+      channels: (channels) => notifier.setChannels(channels),
+    },
+  );
+  const notifier = new Notifier(setup.channels());
+  const alerts: AlertEngine = new AlertEngine({
+    rules: setup.rules(),
+    store,
+    notifier,
+    node: (id) => hub.meta(id) ?? undefined,
+    scope: (id) => {
+      const record = hub.get(id);
+      return record && { name: record.name, group: record.group, cores: record.host?.cores ?? 0 };
+    },
+    nodeIds: () => hub.ids(),
+    link,
+    offlineGraceMs,
+    silences: () => [...config.silences, ...adminSilences(store)],
+    forecasts: (id) => forecasts.cached(id)?.items ?? null,
+  });
+  return { alerts, setup, notifier };
+}
+
+/**
+ * The store and all that takes samples in or judges them: hub, ingest queue, the agent and live
+ * gateways, alerts and checks. `base` is the page's address for links in messages.
+ */
+function createCore(config: Config, options: ServerOptions, base: () => string) {
+  const clock = systemClock;
+  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true });
+  const latest = store.latestSamples();
+  // Before anything stamps a time: a restart on a clock stepped back starts after what is stored.
+  const serverClock = startServerClock(store, latest, clock);
+  const hub = restoreHub(store, config, latest);
+  const notes = new NodeNotesSetup(store, config.nodes, hub);
+  notes.apply();
+  const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
+  const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
+  const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, (id) => `${base()}/#/node/${id}`, options.offlineGraceMs);
+  const agents = new AgentGateway({
+    store,
+    hub,
+    queue,
+    ackIntervalMs: options.ackIntervalMs ?? config.server.ackIntervalMs,
+    autoAckMaxAgents: options.autoAckMaxAgents,
+    helloGraceMs: options.helloGraceMs,
+    onSample: (id, row) => {
+      alerts.onSample(id, row);
+      checks.onSample(id, row);
+    },
+    budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
+  });
+  const live = new LiveGateway(hub);
+  const storage = new StoreWatch({
+    failing: () => queue.failing,
+    hold: (reason) => agents.hold(reason),
+    clock,
+    notify: (message) => notifier.dispatch(Object.keys(setup.channels()), message),
+    link: () => `${base()}/`,
+  }).start();
+  const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${base()}/#services`, hub);
+  return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks };
+}
+
+/**
+ * Every part of the server, built before anything listens, with the TLS files (null: plain HTTP)
+ * and the page's assets. `port` is the port the server listens on (0 until it does).
+ */
+export function createParts(config: Config, options: ServerOptions, port: () => number) {
+  const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
+  const core = createCore(config, options, () => pageBase || `http://localhost:${port()}`);
+  const { store, agents } = core;
+  const auth = new AdminAuth(store, core.clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
+  const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
+  const clients = new ClientAddresses(config.server.trustProxy, config.server.trustedProxies);
+  const assets = new Map<string, Asset>();
+  const page = new PageSetup(store, config, { version: VERSION, alerts: config.page.alerts }, (info) =>
+    putIndex(assets, info, options.webDir),
+  );
+  for (const [at, file] of loadAssets(page.info(), options.webDir)) assets.set(at, file);
+  const parts = {
+    config,
+    ...core,
+    auth,
+    pageBase,
+    page,
+    access: new PageAccess(store, auth),
+    hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
+    sync: new NodeSync(store, core.hub, agents),
+    clientAddress: (req: IncomingMessage) => clients.of(req),
+    secure: (req: IncomingMessage) => clients.secure(req, Boolean(tls)),
+  };
+  return { parts, tls, assets };
+}
