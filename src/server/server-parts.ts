@@ -21,6 +21,7 @@ import { IngestQueue } from './agents/ingest-queue';
 import { MetricBudget } from './agents/metric-budget';
 import { StoreWatch } from './agents/store-watch';
 import { serverChecks } from './checks/checks-service';
+import { restoreClockOffsets } from './fleet/clock-offsets';
 import { Forecasts } from './fleet/forecasts';
 import { Hub } from './fleet/hub';
 import { NodeSync } from './fleet/node-sync';
@@ -56,6 +57,7 @@ export interface ServerOptions {
 function restoreHub(store: Store, config: Config, latest: readonly StoredSample[]): Hub {
   const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames, now: systemClock.now });
   for (const s of latest) hub.restore(s.nodeId, s.ts, s.values);
+  restoreClockOffsets(store, hub);
   hub.traffic.restore(store.trafficStates());
   return hub;
 }
@@ -110,6 +112,7 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
   // Before anything stamps a time: a restart on a clock stepped back starts after what is stored.
   const serverClock = startServerClock(store, latest, clock);
   const hub = restoreHub(store, config, latest);
+  const stored = new Map(latest.map((s) => [s.nodeId, { seq: s.seq, ts: s.ts }]));
   const notes = new NodeNotesSetup(store, config.nodes, hub);
   notes.apply();
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
@@ -127,6 +130,7 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
       checks.onSample(id, row);
     },
     budget: new MetricBudget(config.server.metricNamesPerNode, (id) => store.metricNames(id)),
+    newestStored: (id) => stored.get(id),
   });
   const live = new LiveGateway(hub);
   const storage = new StoreWatch({

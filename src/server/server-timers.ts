@@ -1,21 +1,23 @@
 /**
- * @module The server's periodic work besides maintenance: saving traffic counters, ticking the
+ * @module The server's periodic work besides maintenance: saving traffic counters and nodes' clock offsets, ticking the
  * alert engine, and looking for changes other processes made to the database.
  */
-import type { SeriesStore } from '../store/store';
+import type { SeriesStore, SettingsStore } from '../store/store';
 import type { Clock } from '../util/clock';
 import { log } from '../util/log';
+import { clockOffsetSaver } from './fleet/clock-offsets';
 import type { Hub } from './fleet/hub';
 import type { NodeSync } from './fleet/node-sync';
 
 /** How often the server looks for nodes added, removed or re-keyed by the CLI. */
 const EXTERNAL_CHANGE_POLL_MS = 1000;
 const TRAFFIC_SAVE_MS = 60_000;
+const CLOCK_OFFSETS_SAVE_MS = 5000;
 
 export interface TimerParts {
   clock: Clock;
-  store: Pick<SeriesStore, 'putTrafficStates'>;
-  hub: Pick<Hub, 'traffic'>;
+  store: Pick<SeriesStore, 'putTrafficStates'> & Pick<SettingsStore, 'getSetting' | 'putSetting'>;
+  hub: Pick<Hub, 'traffic' | 'clockOffsets'>;
   alerts: { start(everyMs: number): { cancel(): void } };
   sync: Pick<NodeSync, 'poll'>;
   live: { recheck(): void };
@@ -35,6 +37,7 @@ export function startServerTimers(parts: TimerParts, alertTickMs: number): { sto
   const timers = [
     // Losing this timer's work costs nothing: the counters saved with it make the next sample count the gap.
     parts.clock.every(TRAFFIC_SAVE_MS, () => saveTraffic(parts)).unref(),
+    parts.clock.every(CLOCK_OFFSETS_SAVE_MS, clockOffsetSaver(parts.store, parts.hub)).unref(),
     parts.alerts.start(alertTickMs),
     parts.clock
       .every(EXTERNAL_CHANGE_POLL_MS, () => {

@@ -108,7 +108,8 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
   );
   for (let i = 1; i < samples.length; i++) {
     const gap = samples[i]!.ts - samples[i - 1]!.ts;
-    // 1 s apart, 15/16 of that while the server eases back; never back, never the same stamp.
-    assert.ok(gap > 500, `sample ${samples[i]!.seq} stamped ${gap} ms after the one before`);
+    // About 1 s apart (15/16 of that while the server eases back; a sample the agent made while
+    // the server was down may be squeezed in after the one before): never back, never the same stamp.
+    assert.ok(gap > 0, `sample ${samples[i]!.seq} stamped ${gap} ms after the one before`);
   }
 });

@@ -20,15 +20,50 @@ test('clocks in agreement: nothing is corrected, whatever the network delay', ()
   assert.equal(clock.correct(T0), T0);
 });
 
-test('a node an hour ahead, no hello stamp: three samples on cadence give the offset, within the smallest delay', () => {
+test('a node an hour ahead, no hello stamp: three samples on cadence give the offset, which then holds within a second', () => {
   const clock = new ClockOffset();
   feed(clock, 0, 2, HOUR, () => 40);
   assert.equal(clock.offsetMs, 0, 'two samples could be backfill');
   feed(clock, 2, 1, HOUR, () => 40);
   assert.ok(Math.abs(clock.offsetMs + HOUR) <= 40, `offset ${clock.offsetMs}`);
-  feed(clock, 1, 20, HOUR, (i) => 15 + (i % 5) * 200);
-  assert.ok(Math.abs(clock.offsetMs + HOUR) <= 15, 'the smallest delay seen wins');
-  assert.ok(Math.abs(clock.correct(T0 + HOUR) - T0) <= 15);
+  const applied = clock.offsetMs;
+  // Smaller delays refine the estimate, not the offset applied: a sample sent again keeps its stamp.
+  feed(clock, 3, 20, HOUR, (i) => 15 + (i % 5) * 200);
+  assert.equal(clock.offsetMs, applied);
+  assert.ok(Math.abs(clock.correct(T0 + HOUR) - T0) <= 40);
+});
+
+test('the offset applied survives a new connection (hello) and a restart (given back): samples sent again get the same stamp', () => {
+  const clock = new ClockOffset();
+  clock.restart(T0 + HOUR, T0 + 35);
+  const first = clock.take(1, T0 + 1000 + HOUR, T0 + 1000 + 40);
+  // A reconnect: another hello, another delay; seq 1 again, unacked.
+  clock.restart(T0 + 5000 + HOUR, T0 + 5000 + 12);
+  assert.equal(clock.take(1, T0 + 1000 + HOUR, T0 + 5000 + 20), first);
+  // A restarted server given the offset it saved.
+  const again = new ClockOffset(500, clock.offsetMs);
+  assert.equal(again.take(1, T0 + 1000 + HOUR, T0 + 9000), first, 'backfill before any hello');
+  again.restart(T0 + 9000 + HOUR, T0 + 9000 + 300);
+  assert.equal(again.take(1, T0 + 1000 + HOUR, T0 + 9000 + 310), first);
+  // A real step (more than a second) moves it, for what the node sends from now on; what it sent
+  // before (seq 1, unacked) keeps the stamp it had.
+  again.restart(T0 + 10_000 + HOUR - 5000, T0 + 10_000 + 30);
+  assert.equal(again.offsetMs, -HOUR + 5030);
+  assert.equal(again.take(1, T0 + 1000 + HOUR, T0 + 10_100), first);
+});
+
+test('a restarted server, its own clock a second behind the node: samples sent again keep their stamps, new ones come after the newest stored', () => {
+  // Stored before the restart: seqs 1-10 at the node's time (clocks in agreement then).
+  const clock = new ClockOffset(500, 0, { seq: 10, ts: T0 + 10_000 });
+  clock.restart(T0 + 12_000, T0 + 12_000 - 1300);
+  assert.equal(clock.offsetMs, -1300);
+  assert.equal(clock.take(9, T0 + 9000, T0 + 10_800), T0 + 9000, 'seq 9, unacked before, stamped as the first time');
+  assert.equal(clock.take(10, T0 + 10_000, T0 + 10_800), T0 + 10_000);
+  // The agent sends its newest sample first, then what it made while the server was down.
+  const at13 = clock.take(13, T0 + 13_000, T0 + 11_750);
+  const at11 = clock.take(11, T0 + 11_000, T0 + 11_800);
+  const at12 = clock.take(12, T0 + 12_000, T0 + 11_800);
+  assert.ok(T0 + 10_000 < at11 && at11 < at12 && at12 < at13, `stamped at ${[at11, at12, at13].map((a) => a - T0)}`);
 });
 
 test('a node ten minutes behind is stored at the server time', () => {
@@ -87,7 +122,7 @@ test('a hello stamp starts over: a clock stepped back while the node was away is
   clock.observe(5, T0 - 50 * HOUR, T0 + 20_100);
   assert.equal(clock.offsetMs, HOUR + 10, 'seq 5 was seen before: backfill');
   feed(clock, 21, 1, -HOUR, () => 5, 21);
-  assert.equal(clock.offsetMs, HOUR + 5);
+  assert.equal(clock.offsetMs, HOUR + 10, 'a smaller delay does not move the offset applied');
 });
 
 test("the samples before a step back is confirmed keep their order: stamped on arrival, not on older samples' times", () => {

@@ -52,6 +52,8 @@ export interface AgentGatewayOptions {
   onSample?: (nodeId: number, row: Row) => void;
   /** Each node's budget of metric names (one with the default size unless given). */
   budget?: MetricBudget;
+  /** Each node's newest sample stored before the server started (its clock offset goes on from there). */
+  newestStored?: (nodeId: number) => { seq: number; ts: number } | undefined;
 }
 
 export class AgentGateway {
@@ -120,7 +122,8 @@ export class AgentGateway {
       this.events.write('info', 'agent reconnected; closing its previous connection', { node: name });
       previous.ws.close(4000, 'replaced by a newer connection with the same key');
     }
-    const clockOffset = this.offsets.get(nodeId) ?? new ClockOffset();
+    const clockOffset =
+      this.offsets.get(nodeId) ?? new ClockOffset(undefined, this.options.hub.clockOffset(nodeId), this.options.newestStored?.(nodeId));
     this.offsets.set(nodeId, clockOffset);
     const conn: AgentConnection = {
       ws,

@@ -10,6 +10,12 @@
  * So a step back is believed when STEP_CONFIRM newest samples in a row agree on a larger offset,
  * and so is the first estimate, unless hello brought the node's clock (then at once): the first
  * samples of a connection may be backfill, stamped long ago, with seqs never seen.
+ *
+ * The offset applied moves only when the estimate leaves it by more than SYNCED_WITHIN_MS, and
+ * it outlives connections (and, saved by the hub, restarts): a sample sent again after a
+ * reconnect gets the stamp it got the first time, which is how the store knows it (first copy of
+ * a ts wins), instead of one a few ms off from a new estimate. When a hello moves it, the samples
+ * seen before (sent again now, unacked) keep the offset they were stamped with.
  */
 
 /** Offsets this small are the network's, not the clock's: samples are stored as stamped. */
@@ -19,6 +25,12 @@ const WINDOW = 16;
 /** A larger offset than this over the estimate is a candidate for a step back. */
 const STEP_MS = 5000;
 const STEP_CONFIRM = 3;
+/**
+ * Stamps remembered by seq, for samples sent again: an ack interval's worth and more (a hold while
+ * the disk is full leaves samples unacked for as long as it lasts; past this, the offset rules
+ * above give the same stamp unless the offset moved meanwhile).
+ */
+const RECENT = 32;
 /** As the hub's LIVE_LEAD_MS: later stamps are from the future. */
 const FUTURE_MS = 5000;
 
@@ -29,8 +41,33 @@ export class ClockOffset {
   private estimate: number | null = null;
   private lastNewest = -Infinity;
 
-  /** @param agreeMs how closely the offsets of a confirmed step must agree (half the interval, at most 1 s). */
-  constructor(private readonly agreeMs = 500) {}
+  private readonly recentSeq = new Float64Array(RECENT).fill(Number.NaN);
+  private readonly recentTs = new Float64Array(RECENT);
+  private readonly recentAt = new Float64Array(RECENT);
+  private recentNext = 0;
+  /** How far the offset applied last moved back, until the newest samples are past the previous newest again. */
+  private dropMs = 0;
+  /**
+   * Set by a hello: seqs up to `upToSeq` were stamped with `offsetMs` (what the node sends again
+   * keeps its stamp), the newest of them at `ts`, which later seqs come after however the offset moved.
+   */
+  private before = { upToSeq: -Infinity, offsetMs: 0, ts: -Infinity };
+
+  /**
+   * @param agreeMs how closely the offsets of a confirmed step must agree (half the interval, at most 1 s).
+   * @param applied the offset applied so far (what the node's samples were stamped with before).
+   * @param stored the newest sample stored before this server started: seqs up to it are backfill.
+   */
+  constructor(
+    private readonly agreeMs = 500,
+    private applied = 0,
+    stored?: { seq: number; ts: number },
+  ) {
+    if (stored) {
+      this.lastSeq = stored.seq;
+      this.lastNewest = stored.ts;
+    }
+  }
 
   /** Learns from a sample as it arrives; only the newest seq so far counts (older ones are backfill). */
   observe(seq: number, ts: number, arrival: number): void {
@@ -42,6 +79,7 @@ export class ClockOffset {
       this.recent.push(d);
       if (this.recent.length > WINDOW) this.recent.shift();
       this.estimate = Math.min(...this.recent);
+      this.settle();
       return;
     }
     // No estimate yet, or a larger offset: believed once STEP_CONFIRM newest samples in a row agree.
@@ -52,6 +90,7 @@ export class ClockOffset {
       this.recent.push(...this.candidates);
       this.candidates = [];
       this.estimate = Math.min(...this.recent);
+      this.settle();
     }
   }
 
@@ -61,20 +100,37 @@ export class ClockOffset {
    * stay seen (what the node resends now is backfill).
    */
   restart(ts: number, arrival: number): void {
+    this.before = { upToSeq: this.lastSeq, offsetMs: this.applied, ts: this.lastNewest };
     this.candidates = [];
     this.recent.length = 0;
     this.recent.push(arrival - ts);
     this.estimate = arrival - ts;
+    this.settle();
+  }
+
+  /** The applied offset follows the estimate once it is more than SYNCED_WITHIN_MS away. */
+  private settle(): void {
+    if (this.estimate === null) return;
+    const target = Math.abs(this.estimate) > SYNCED_WITHIN_MS ? Math.round(this.estimate) : 0;
+    if (Math.abs(target - this.applied) <= SYNCED_WITHIN_MS) return;
+    this.dropMs = Math.max(0, this.applied - target);
+    this.applied = target;
   }
 
   /** What to add to the node's `ts` to get the server's time: 0 while the clocks agree. */
   get offsetMs(): number {
-    return this.estimate !== null && Math.abs(this.estimate) > SYNCED_WITHIN_MS ? Math.round(this.estimate) : 0;
+    return this.applied;
   }
 
-  /** A sample's time on the server's clock. */
-  correct(ts: number): number {
-    return ts + this.offsetMs;
+  /** A sample's time on the server's clock; `seq` if known (one seen before the last hello keeps its offset). */
+  correct(ts: number, seq = Infinity): number {
+    const { upToSeq, offsetMs, ts: newestBefore } = this.before;
+    if (seq <= upToSeq) return ts + offsetMs;
+    const at = ts + this.applied;
+    if (seq === Infinity || upToSeq === -Infinity) return at;
+    // The offset moved back at the hello: what the node made since lands after what it sent before.
+    const floor = newestBefore + (seq - upToSeq);
+    return at < floor && floor - at <= offsetMs - this.applied ? floor : at;
   }
 
   /**
@@ -87,11 +143,34 @@ export class ClockOffset {
   take(seq: number, ts: number, arrival: number): number {
     const newest = seq > this.lastSeq;
     this.observe(seq, ts, arrival);
-    let at = this.correct(ts);
-    if (!newest) return at;
-    if (at <= this.lastNewest) at = Math.max(arrival, this.lastNewest + 1);
+    if (!newest) {
+      // Sent again (unacked when a connection broke): the stamp it got the first time.
+      const known = this.recall(seq, ts);
+      if (known !== null) return known;
+    }
+    let at = this.correct(ts, seq);
+    if (!newest) return this.remember(seq, ts, at);
+    const behind = this.lastNewest - at;
+    // A step back not confirmed yet, or the offset applied just moved back (by `dropMs`).
+    if (behind >= 0 && (behind <= this.dropMs || (this.estimate !== null && this.candidates.length > 0)))
+      at = Math.max(arrival, this.lastNewest + 1);
+    else if (behind < 0) this.dropMs = 0;
     // A stamp from the future is refused or held by the hub: it must not push the others.
     if (at <= arrival + FUTURE_MS) this.lastNewest = Math.max(this.lastNewest, at);
+    return this.remember(seq, ts, at);
+  }
+
+  private remember(seq: number, ts: number, at: number): number {
+    this.recentSeq[this.recentNext] = seq;
+    this.recentTs[this.recentNext] = ts;
+    this.recentAt[this.recentNext] = at;
+    this.recentNext = (this.recentNext + 1) % RECENT;
     return at;
+  }
+
+  /** The stamp a sample with this seq and ts got before (a replay with another ts is not the same sample). */
+  private recall(seq: number, ts: number): number | null {
+    for (let i = 0; i < RECENT; i++) if (this.recentSeq[i] === seq && this.recentTs[i] === ts) return this.recentAt[i]!;
+    return null;
   }
 }

@@ -167,12 +167,19 @@ export class Hub {
     this.emit({ changed: [nodeId] });
   }
 
-  /** The node's clock offset as the agent gateway learnt it; views change only when it does by a second or more. */
+  /** The node's clock offset as applied to its samples (agents/clock-offset.ts moves it by a second or more at a time). */
   setClockOffset(nodeId: number, offsetMs: number): void {
     const state = this.nodes.get(nodeId);
-    if (!state || Math.abs(state.clockOffsetMs - offsetMs) < 1000) return;
+    if (!state || state.clockOffsetMs === offsetMs) return;
     state.clockOffsetMs = offsetMs;
     this.emit({ changed: [nodeId] });
+  }
+
+  /** Every node's clock offset that is not 0, by node id. */
+  clockOffsets(): Record<number, number> {
+    const out: Record<number, number> = {};
+    for (const [id, state] of this.nodes) if (state.clockOffsetMs !== 0) out[id] = state.clockOffsetMs;
+    return out;
   }
 
   /** How far the node's clock is off, in ms (0 when in agreement or unknown). */
