@@ -9,10 +9,12 @@
  * A full or failing state directory does not stop the agent: samples are then held in memory
  * (bounded) and sent live; a damaged segment's unreadable lines are skipped and counted.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../util/log';
-import { SCHEMA_LINE, readSegmentFile, segmentSchema, toObjectForm, writeSegmentFile } from './segment-file';
+import { addAcked, isAcked, readAckState, writeAckState } from './ack-state';
+import type { AckState } from './ack-state';
+import { SCHEMA_LINE, loadSegments, readSegmentFile } from './segment-file';
 
 export interface BufferLimits {
   maxBytes: number;
@@ -42,15 +44,6 @@ interface Segment {
   held?: BufferedSample[];
 }
 
-interface State {
-  /** Every seq up to this one is acked or dropped. */
-  floor: number;
-  /** Acked seqs above the floor, as inclusive [from, to] ranges, sorted. */
-  acked: [number, number][];
-  lastSeq: number;
-  dropped: number;
-}
-
 export interface BufferedSample {
   seq: number;
   ts: number;
@@ -63,7 +56,7 @@ export interface BufferedSample {
 export class SampleBuffer {
   private readonly segments: Segment[] = [];
   private readonly recent = new Map<number, BufferedSample>();
-  private state: State = { floor: 0, acked: [], lastSeq: 0, dropped: 0 };
+  private readonly state: AckState;
   private fd: number | null = null;
   private stateDirty = false;
   /** The last segment read from disk: backfill reads one segment in several batches. */
@@ -80,36 +73,15 @@ export class SampleBuffer {
   constructor(
     private readonly dir: string,
     private readonly limits: BufferLimits = DEFAULT_BUFFER_LIMITS,
-    private readonly schema: readonly string[] | null = null,
+    schema: readonly string[] | null = null,
   ) {
     this.schemaText = schema && JSON.stringify(schema);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      this.state = { ...this.state, ...(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as State) };
-    } catch {
-      // No state yet (first start) or unreadable: segments still tell which samples exist.
-    }
-    const present = new Set<number>();
-    let garbled = 0;
-    for (const name of readdirSync(dir)
-      .filter((n) => /^\d+\.seg$/.test(n))
-      .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))) {
-      const file = path.join(dir, name);
-      const contents = readSegmentFile(file);
-      let lines: BufferedSample[] = contents.samples;
-      garbled += contents.garbled;
-      const schemaText = segmentSchema(file);
-      // Samples of another schema are rewritten by name; those that cannot be are missing below.
-      if (this.schemaText && lines.length > 0 && schemaText !== this.schemaText) lines = toObjectForm(lines, schemaText, this.schema!);
-      if ((this.schemaText && schemaText !== this.schemaText) || contents.garbled > 0)
-        writeSegmentFile(file, this.schemaText ?? schemaText, lines);
-      if (lines.length === 0) {
-        rmSync(file, { force: true });
-        continue;
-      }
-      for (const s of lines) present.add(s.seq);
-      this.segments.push({ first: lines[0]!.seq, last: lines.at(-1)!.seq, lastTs: lines.at(-1)!.ts, bytes: statSync(file).size, file });
-      this.state.lastSeq = Math.max(this.state.lastSeq, lines.at(-1)!.seq);
+    this.state = readAckState(dir);
+    const { segments, present, garbled } = loadSegments(dir, this.schemaText, schema);
+    for (const seg of segments) {
+      this.segments.push(seg);
+      this.state.lastSeq = Math.max(this.state.lastSeq, seg.last);
     }
     this.garbled = garbled;
     this.skipMissing(present, garbled);
@@ -142,7 +114,7 @@ export class SampleBuffer {
   }
 
   isAcked(seq: number): boolean {
-    return seq <= this.state.floor || this.state.acked.some(([a, b]) => seq >= a && seq <= b);
+    return isAcked(this.state, seq);
   }
 
   /** Stores a sample (its text must be one line): on disk, or in memory while the disk cannot take it. */
@@ -239,19 +211,7 @@ export class SampleBuffer {
   ack(seqs: readonly number[], trim = true): void {
     for (const seq of seqs) {
       this.recent.delete(seq);
-      if (this.isAcked(seq)) continue;
-      const ranges = this.state.acked;
-      ranges.push([seq, seq]);
-      ranges.sort((x, y) => x[0] - y[0]);
-      const merged: [number, number][] = [];
-      for (const r of ranges) {
-        const last = merged.at(-1);
-        if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-        else merged.push([r[0], r[1]]);
-      }
-      // Ranges touching the floor raise it.
-      while (merged.length > 0 && merged[0]![0] <= this.state.floor + 1) this.state.floor = Math.max(this.state.floor, merged.shift()![1]);
-      this.state.acked = merged;
+      if (!this.isAcked(seq)) addAcked(this.state, seq);
     }
     while (trim && this.segments.length > 0 && this.segments[0]!.last <= this.state.floor && (this.segments.length > 1 || this.fd === null))
       this.removeOldest();
@@ -297,15 +257,8 @@ export class SampleBuffer {
   /** Writes the ack state if it changed (call every few seconds and at exit). */
   persist(): void {
     if (!this.stateDirty) return;
-    const file = path.join(this.dir, 'state.json');
-    try {
-      writeFileSync(`${file}.tmp`, JSON.stringify(this.state), { mode: 0o600 });
-      renameSync(`${file}.tmp`, file);
-    } catch {
-      // A full state directory: tried again next time (append logs the state directory's trouble once).
-      return;
-    }
-    this.stateDirty = false;
+    // A full state directory: tried again next time (append logs the state directory's trouble once).
+    if (writeAckState(this.dir, this.state)) this.stateDirty = false;
   }
 
   close(): void {

@@ -1,9 +1,10 @@
 /**
- * @module One segment file of the agent's buffer: a `#schema` line, then one sample per line as
+ * @module The segment files of the agent's buffer, each a `#schema` line, then one sample per line as
  * `<seq> <ts> <JSON frame>`. Reading never trusts the file: a torn line (a crash mid-write, a
  * full disk) or garbage (a damaged disk, a person's editor) is skipped and counted, never sent.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export const SCHEMA_LINE = '#schema ';
 
@@ -85,4 +86,47 @@ export function toObjectForm(lines: readonly StoredSample[], oldSchemaText: stri
     kept.push({ ...sample, text: JSON.stringify({ ...msg, values }) });
   }
   return kept;
+}
+
+/** A segment file as the buffer indexes it: its first and last seq, newest timestamp and size. */
+export interface SegmentSpan {
+  first: number;
+  last: number;
+  lastTs: number;
+  bytes: number;
+  file: string;
+}
+
+/**
+ * The segment files in `dir`, oldest first, the seqs they hold and how many damaged lines were
+ * skipped. Segments written under another schema than `schema` (given as `schemaText` too) are
+ * rewritten in the object form, damaged ones without their bad lines; emptied ones are removed.
+ */
+export function loadSegments(
+  dir: string,
+  schemaText: string | null,
+  schema: readonly string[] | null,
+): { segments: SegmentSpan[]; present: Set<number>; garbled: number } {
+  const segments: SegmentSpan[] = [];
+  const present = new Set<number>();
+  let garbled = 0;
+  for (const name of readdirSync(dir)
+    .filter((n) => /^\d+\.seg$/.test(n))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))) {
+    const file = path.join(dir, name);
+    const contents = readSegmentFile(file);
+    let lines: StoredSample[] = contents.samples;
+    garbled += contents.garbled;
+    const fileSchema = segmentSchema(file);
+    // Samples of another schema are rewritten by name; those that cannot be are missing below.
+    if (schemaText && lines.length > 0 && fileSchema !== schemaText) lines = toObjectForm(lines, fileSchema, schema!);
+    if ((schemaText && fileSchema !== schemaText) || contents.garbled > 0) writeSegmentFile(file, schemaText ?? fileSchema, lines);
+    if (lines.length === 0) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    for (const s of lines) present.add(s.seq);
+    segments.push({ first: lines[0]!.seq, last: lines.at(-1)!.seq, lastTs: lines.at(-1)!.ts, bytes: statSync(file).size, file });
+  }
+  return { segments, present, garbled };
 }

@@ -5,20 +5,22 @@
  * Keeps each (rule, subject) state in memory and in SQLite, and hands events to the notifier; a
  * subject is a node (its id) or a check (the id of its series, which never collides with a node's).
  */
-import { indexOfNames } from '../protocol/row';
 import type { Row } from '../protocol/row';
-import type { AlertMessage, Notifier } from '../notify/notifier';
+import type { Notifier } from '../notify/notifier';
 import type { ForecastItem } from '../protocol/forecast';
 import type { AlertStore } from '../store/store';
 import { systemClock } from '../util/clock';
 import type { Clock, Timer } from '../util/clock';
 import { log } from '../util/log';
+import { alertMessage } from './alert-message';
+import type { Subject } from './alert-message';
 import { OK_STATE, step } from './evaluate';
 import type { AlertEvent, AlertState } from './evaluate';
 import type { Vars } from './expr';
 import { kindOf } from './kinds/index';
 import type { Rule } from './kinds/index';
 import type { CheckFacts, CheckKind, NodeFacts, SampleKind, TimerKind } from './kinds/kind';
+import { SampleVars } from './sample-vars';
 import { isSilenced } from './silences';
 import type { Silence } from './silences';
 
@@ -57,21 +59,8 @@ export interface FiringAlert {
 export const EVENT_RETENTION_MS = 90 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** What an alert message says of its subject (a node or a check), and where it links to if not the node's page. */
-interface Subject {
-  name: string;
-  group: string;
-  link?: string;
-}
-
 /** What a rule on samples needs to know of the node: whether it is in scope, and its cores. */
 export type NodeScope = Pick<NodeFacts, 'name' | 'group' | 'cores'>;
-
-/** The value in column `i` of the row (-1: the row lacks the metric). */
-function valueAt(row: Row, i: number): number | undefined {
-  const v = i < 0 ? NaN : row.data[i]!;
-  return Number.isNaN(v) ? undefined : v;
-}
 
 function inScope(rule: Rule, node: NodeScope): boolean {
   const { groups, nodes } = rule.scope;
@@ -97,10 +86,7 @@ export class AlertEngine {
   private onChecks: { rule: Rule; kind: CheckKind<Rule> }[] = [];
 
   /** The metrics rules on samples read, and the one object their values are put in for each sample. */
-  private metrics: string[] = [];
-  private vars: Vars = {};
-  /** Per names array (one per agent connection): the column of each of `metrics`. */
-  private columns = new WeakMap<readonly string[], number[]>();
+  private vars = new SampleVars([]);
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -125,9 +111,7 @@ export class AlertEngine {
       else if (kind.on === 'check') this.onChecks.push({ rule, kind });
       else this.onTimer.push({ rule, kind });
     }
-    this.metrics = [...new Set(this.onSamples.flatMap(({ rule, kind }) => kind.reads(rule)))];
-    this.vars = {};
-    this.columns = new WeakMap();
+    this.vars = new SampleVars([...new Set(this.onSamples.flatMap(({ rule, kind }) => kind.reads(rule)))]);
     const known = new Set(rules.map((r) => r.name));
     for (const [name, byNode] of this.states) {
       if (known.has(name)) continue;
@@ -141,17 +125,12 @@ export class AlertEngine {
     if (!scope) return;
     const now = this.clock.now();
     if (now - this.startedAt < this.offlineGraceMs) this.reportedSinceStart.add(nodeId);
-    let varsFilled = false;
+    let vars: Vars | null = null;
     for (const { rule, kind } of this.onSamples) {
       if (!inScope(rule, scope)) continue;
-      if (!varsFilled) {
-        // Every metric any rule reads, once per sample for all of them.
-        const columns = this.columnsOf(row.names);
-        for (let i = 0; i < this.metrics.length; i++) this.vars[this.metrics[i]!] = valueAt(row, columns[i]!);
-        this.vars.cores = scope.cores;
-        varsFilled = true;
-      }
-      const condition = kind.evaluate(rule, this.vars);
+      // Every metric any rule reads, once per sample for all of them.
+      vars ??= this.vars.fill(row, scope.cores);
+      const condition = kind.evaluate(rule, vars);
       if (!condition) continue; // a metric it needs is missing from this sample
       this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now), condition.value);
     }
@@ -171,16 +150,6 @@ export class AlertEngine {
         condition.value,
       );
     }
-  }
-
-  private columnsOf(names: readonly string[]): number[] {
-    let columns = this.columns.get(names);
-    if (!columns) {
-      const index = indexOfNames(names);
-      columns = this.metrics.map((metric) => index.get(metric) ?? -1);
-      this.columns.set(names, columns);
-    }
-    return columns;
   }
 
   /** Alerts firing now, oldest first. */
@@ -274,7 +243,7 @@ export class AlertEngine {
     if (!result.event) return;
     const node = known ?? this.deps.node(nodeId);
     if (!node) return;
-    const message = this.message(rule, nodeId, node, result.event, value, detail);
+    const message = alertMessage(rule, nodeId, node, result.event, value, detail, (id) => this.deps.link(id));
     const now = this.clock.now();
     const silenced = isSilenced(this.deps.silences?.() ?? [], rule.name, node.name, now);
     log.info(`alert ${result.event.state}`, {
@@ -300,30 +269,5 @@ export class AlertEngine {
       }
     }
     if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
-  }
-
-  private message(rule: Rule, nodeId: number, node: Subject, event: AlertEvent, value: number | null, detail?: string): AlertMessage {
-    const since = new Date(event.since)
-      .toISOString()
-      .replace('T', ' ')
-      .replace(/\.\d+Z$/, ' UTC');
-    const kind = kindOf(rule);
-    const { what, resolved } = kind.describe(rule, value, event.state === 'firing', detail);
-    const text =
-      event.state === 'firing'
-        ? `[${rule.severity}] ${rule.name} on ${node.name}: ${what} since ${since}${event.repeat ? ' (still firing)' : ''}`
-        : `[resolved] ${rule.name} on ${node.name}: ${resolved} (since ${since})`;
-    return {
-      rule: rule.name,
-      node: node.name,
-      group: node.group,
-      state: event.state,
-      severity: rule.severity,
-      value,
-      metric: kind.metric?.(rule) ?? null,
-      since: event.since,
-      link: node.link ?? this.deps.link(nodeId),
-      text,
-    };
   }
 }

@@ -115,7 +115,9 @@ async function run(check: DnsCheck, signal: AbortSignal, clock: Clock = systemCl
         ts,
         up: false,
         latencyMs,
-        error: `${check.record} ${check.host}: expected ${JSON.stringify(check.expect)}, got ${answers.map((a) => JSON.stringify(a)).join(', ')}`,
+        error:
+          `${check.record} ${check.host}: expected ${JSON.stringify(check.expect)}, ` +
+          `got ${answers.map((a) => JSON.stringify(a)).join(', ')}`,
       };
     }
     return { ts, up: true, latencyMs };

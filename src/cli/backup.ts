@@ -18,7 +18,8 @@ export function addBackupCommand(program: Command): void {
     const { backupDatabase } = await import('../store/sqlite-store');
     const { bytes } = await backupDatabase(config.server.data, path.resolve(file));
     process.stdout.write(
-      `Backed up ${path.join(config.server.data, 'probe.db')} to ${path.resolve(file)} (${(bytes / 1048576).toFixed(1)} MiB). Restore: stop the server, put it in place as probe.db (without -wal/-shm files), start.\n`,
+      `Backed up ${path.join(config.server.data, 'probe.db')} to ${path.resolve(file)} (${(bytes / 1048576).toFixed(1)} MiB). ` +
+        'Restore: stop the server, put it in place as probe.db (without -wal/-shm files), start.\n',
     );
   });
 }

@@ -52,7 +52,8 @@ export function addInstallCommands(program: Command): void {
   const install = program
     .command('install')
     .description(
-      'Install this executable as a service that starts at boot: systemd on Linux (hardened unit, own user), launchd on macOS, a Windows service.',
+      'Install this executable as a service that starts at boot: ' +
+        'systemd on Linux (hardened unit, own user), launchd on macOS, a Windows service.',
     );
   const agentKeys = ['agent.server', 'agent.key', 'agent.interval', 'agent.latencyTargets', 'agent.textfileDir', 'agent.ca'];
   addRole(

@@ -31,7 +31,8 @@ function addAdd(node: Command): void {
       const { key } = addNode(store, name, flags.group, flags.location, Date.now());
       process.stdout.write(
         `Added node "${name}". Its key is shown only now:\n\n  ${key}\n\nOn the node, run:\n\n  ${agentCommand(config, key)}\n\n` +
-          `or install it there as a service in one line: on Linux (systemd) and macOS (launchd)\n\n  ${installCommands(config, key).install}\n\n` +
+          'or install it there as a service in one line: on Linux (systemd) and macOS (launchd)\n\n' +
+          `  ${installCommands(config, key).install}\n\n` +
           `on Windows, in PowerShell as administrator\n\n  ${installCommands(config, key).installWindows}\n\n` +
           `(If agents reach this server under another address, set server.publicUrl or PROBE_PUBLIC_URL.)\n`,
       );

@@ -26,7 +26,8 @@ export function addServerCommand(program: Command): void {
     process.stdout.write(`probe ${VERSION} is running: open ${server.url}\n`);
     if (server.setupUrl)
       process.stdout.write(
-        `No admin password yet. Choose one at ${server.setupUrl} (this link works once, until the next start), or run \`probe admin set-password\`.\n`,
+        `No admin password yet. Choose one at ${server.setupUrl} (this link works once, until the next start), ` +
+          'or run `probe admin set-password`.\n',
       );
     onStop(() => server.close());
     process.on('SIGHUP', () => server.reload());

@@ -1,151 +1,15 @@
 /**
  * @module Every setting once: its dotted key, its PROBE_* variable, its command-line flag and help,
  * and how its value is parsed into the Config. The loader, the CLI's options and the service
- * files `probe install` writes are all derived from this table.
+ * files `probe install` writes are all derived from this table (the server's rows: server-settings.ts).
  */
-import { parseTrustedProxies } from '../server/net/client-address';
 import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
-import type { Config } from './schema';
-import {
-  asAckInterval,
-  asBoolean,
-  asHostName,
-  asInterval,
-  asKey,
-  asList,
-  asListen,
-  asOneOf,
-  asRetention,
-  asString,
-  asWholeNumber,
-  asWsUrl,
-  rethrowIn,
-} from './values';
-
-export interface Setting {
-  /** Dotted key, as written in the config file (`server.listen`). */
-  key: string;
-  /** Environment variable; absent for settings only a config file can hold. */
-  env?: string;
-  /** Commander flags, e.g. `-l, --listen <host:port>`; a flag without a value is a boolean. */
-  flag?: string;
-  /** The flag's help under `probe server` / `probe agent`; the env name and `note` follow in parentheses. */
-  help?: string;
-  note?: string;
-  /** The flag's help under `probe install <role>`, when it differs from `help`. */
-  installHelp?: string;
-  /** Parses one raw value (from `source`: a file, the environment or the command line) into the config. */
-  apply(config: Config, value: unknown, source: string, key: string): void;
-}
+import { SERVER_SETTINGS } from './server-settings';
+import type { Setting } from './setting-row';
+import { asBoolean, asInterval, asKey, asOneOf, asRetention, asString, asWholeNumber, asWsUrl, rethrowIn } from './values';
 
 export const SETTINGS: readonly Setting[] = [
-  {
-    key: 'server.listen',
-    env: 'PROBE_LISTEN',
-    flag: '-l, --listen <host:port>',
-    help: 'address to listen on',
-    note: 'default 0.0.0.0:8080',
-    installHelp: 'address to listen on (default 0.0.0.0:8080)',
-    apply: (c, v, s, k) => {
-      c.server.listen = asListen(v, s, k);
-    },
-  },
-  {
-    key: 'server.data',
-    env: 'PROBE_DATA',
-    flag: '-d, --data <dir>',
-    help: 'data directory holding probe.db',
-    note: 'default ./probe-data',
-    apply: (c, v, s, k) => {
-      c.server.data = asString(v, s, k);
-    },
-  },
-  {
-    key: 'server.localAgent',
-    env: 'PROBE_LOCAL_AGENT',
-    flag: '--local-agent',
-    help: 'also report this machine, from an agent inside the server',
-    installHelp: 'also report this machine',
-    apply: (c, v, s, k) => {
-      c.server.localAgent = asBoolean(v, s, k);
-    },
-  },
-  {
-    key: 'server.title',
-    env: 'PROBE_TITLE',
-    flag: '--title <text>',
-    help: 'page title',
-    note: 'default "probe"',
-    apply: (c, v, s, k) => {
-      c.server.title = asString(v, s, k);
-    },
-  },
-  // A flag of `probe install server` only: `probe server` takes it from the file or the environment.
-  {
-    key: 'server.publicUrl',
-    env: 'PROBE_PUBLIC_URL',
-    flag: '--public-url <url>',
-    installHelp: 'URL agents and links use to reach this server, e.g. https://status.example.com',
-    apply: (c, v, s, k) => {
-      c.server.publicUrl = asString(v, s, k);
-    },
-  },
-  {
-    key: 'server.allowedHosts',
-    env: 'PROBE_ALLOWED_HOSTS',
-    apply: (c, v, s, k) => {
-      c.server.allowedHosts = asList(v, s, k).map((host) => asHostName(host, s, k));
-    },
-  },
-  {
-    key: 'server.tlsCert',
-    env: 'PROBE_TLS_CERT',
-    flag: '--tls-cert <file>',
-    help: 'PEM certificate (chain) for HTTPS/WSS; re-read on SIGHUP',
-    apply: (c, v, s, k) => {
-      c.server.tlsCert = asString(v, s, k);
-    },
-  },
-  {
-    key: 'server.tlsKey',
-    env: 'PROBE_TLS_KEY',
-    flag: '--tls-key <file>',
-    help: 'PEM private key for --tls-cert',
-    apply: (c, v, s, k) => {
-      c.server.tlsKey = asString(v, s, k);
-    },
-  },
-  {
-    key: 'server.trustProxy',
-    env: 'PROBE_TRUST_PROXY',
-    flag: '--trust-proxy',
-    help: 'behind a reverse proxy: client addresses from X-Forwarded-For',
-    installHelp: 'behind a reverse proxy on this machine',
-    apply: (c, v, s, k) => {
-      c.server.trustProxy = asBoolean(v, s, k);
-    },
-  },
-  {
-    key: 'server.trustedProxies',
-    env: 'PROBE_TRUSTED_PROXIES',
-    apply: (c, v, s, k) => {
-      c.server.trustedProxies = rethrowIn(s, () => parseTrustedProxies(asList(v, s, k)));
-    },
-  },
-  {
-    key: 'server.ackInterval',
-    env: 'PROBE_ACK_INTERVAL',
-    apply: (c, v, s, k) => {
-      c.server.ackIntervalMs = asAckInterval(v, s, k);
-    },
-  },
-  {
-    key: 'server.metricNamesPerNode',
-    env: 'PROBE_METRIC_NAMES_PER_NODE',
-    apply: (c, v, s, k) => {
-      c.server.metricNamesPerNode = asWholeNumber(v, s, k, 100, 100_000, 'a whole number from 100 to 100000');
-    },
-  },
+  ...SERVER_SETTINGS,
   {
     key: 'agent.ca',
     env: 'PROBE_CA',

@@ -92,7 +92,8 @@ export function asKey(value: unknown, source: string, key: string): string {
     throw configError(
       source,
       key,
-      `must be one key as printed by \`probe node add\` (pk_ and 43 letters, digits, - or _), without spaces or line breaks; got ${text.length} characters that are not one`,
+      'must be one key as printed by `probe node add` (pk_ and 43 letters, digits, - or _), without spaces or line breaks; ' +
+        `got ${text.length} characters that are not one`,
     );
   }
   return text;

@@ -14,7 +14,10 @@ export function replaceFile(file: string, data: string | Uint8Array, mode: numbe
   renameSync(tmp, file);
 }
 
-/** Copies the executable `from` to `to` (0755); false when `to` already is `from` (native realpath: on Windows it also settles the case of letters). */
+/**
+ * Copies the executable `from` to `to` (0755); false when `to` already is `from` (native realpath:
+ * on Windows it also settles the case of letters).
+ */
 export function placeExecutable(from: string, to: string): boolean {
   if (existsSync(to) && realpathSync.native(to) === realpathSync.native(from)) return false;
   mkdirSync(path.dirname(to), { recursive: true, mode: 0o755 });

@@ -42,7 +42,8 @@ function systemctl(role: Role, args: string[]): void {
   if (result.error)
     throw new ProbeError(
       'PROBE_ERR_INSTALL',
-      `cannot run systemctl (${result.error.message}): this needs systemd; run \`probe ${role}\` under your own supervisor instead, or pass --no-start to only write the files`,
+      `cannot run systemctl (${result.error.message}): this needs systemd; ` +
+        `run \`probe ${role}\` under your own supervisor instead, or pass --no-start to only write the files`,
     );
   if (result.status !== 0)
     throw new ProbeError('PROBE_ERR_INSTALL', `systemctl ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);

@@ -88,7 +88,8 @@ export function installLaunchd(options: LaunchdInstallOptions): string[] {
     rmSync(plist, { force: true });
     rmSync(config, { force: true });
     lines.push(
-      `Removed ${plist} and ${config}. Kept ${options.bin}, ${LAUNCHD_PATHS.stateDir} and ${LAUNCHD_PATHS.log} (delete them by hand if you want them gone).`,
+      `Removed ${plist} and ${config}. ` +
+        `Kept ${options.bin}, ${LAUNCHD_PATHS.stateDir} and ${LAUNCHD_PATHS.log} (delete them by hand if you want them gone).`,
     );
     return lines;
   }

@@ -145,7 +145,8 @@ function serviceHost(file: string | undefined): Uint8Array {
   }
   throw new ProbeError(
     'PROBE_ERR_INSTALL',
-    `this executable carries no Windows service host (${SERVICE_HOST_ASSET}): install with probe-windows-x64.exe from the release or from your server's /download/`,
+    `this executable carries no Windows service host (${SERVICE_HOST_ASSET}): ` +
+      "install with probe-windows-x64.exe from the release or from your server's /download/",
   );
 }
 
@@ -175,7 +176,8 @@ export function installWindows(options: WindowsInstallOptions): string[] {
     if (existing) tool(env, 'sc.exe', ['delete', WINDOWS_SERVICE]);
     rmSync(layout.config, { force: true });
     lines.push(
-      `Removed ${existing ? `the ${WINDOWS_SERVICE} service and ` : ''}${layout.config}. Kept ${layout.programDir} and ${layout.dataDir} (log and buffer): delete them by hand if you want them gone.`,
+      `Removed ${existing ? `the ${WINDOWS_SERVICE} service and ` : ''}${layout.config}. ` +
+        `Kept ${layout.programDir} and ${layout.dataDir} (log and buffer): delete them by hand if you want them gone.`,
     );
     return lines;
   }

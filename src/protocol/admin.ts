@@ -186,7 +186,10 @@ export interface RecoveryCodesReply {
   recoveryCodes: string[];
 }
 
-/** The page's title, description and footer links as GET /api/admin/page shows them; `fromFile`: those the config file sets (read-only here). */
+/**
+ * The page's title, description and footer links as GET /api/admin/page shows them; `fromFile`:
+ * those the config file sets (read-only here).
+ */
 export interface PageInfoView {
   title: string;
   description: string;

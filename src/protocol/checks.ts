@@ -56,7 +56,10 @@ export interface CheckView {
   /** The latest run's answer; null before the first run. */
   up: boolean | null;
   latencyMs: number | null;
-  /** When the latest run started, Unix ms; null before the first run. A node's check: the time of the node's latest sample, which carries its latest result. */
+  /**
+   * When the latest run started, Unix ms; null before the first run. A node's check: the time of
+   * the node's latest sample, which carries its latest result.
+   */
   checkedAt: number | null;
   /** https: when the certificate expires, Unix ms. */
   certExpiresAt?: number;

@@ -36,7 +36,10 @@ export const ERROR_CODES = [
   'PROBE_ERR_BUSY',
   /** A browser page of another site asked for the live feed: only this server's own pages may. */
   'PROBE_ERR_ORIGIN',
-  /** The node has stored as many metric names as its budget allows: its samples are kept without new ones. Reuse names, or raise server.metricNamesPerNode. */
+  /**
+   * The node has stored as many metric names as its budget allows: its samples are kept without new
+   * ones. Reuse names, or raise server.metricNamesPerNode.
+   */
   'PROBE_ERR_METRIC_BUDGET',
   /** The database cannot be opened, read or written (or was written by a newer probe). */
   'PROBE_ERR_STORE',

@@ -19,7 +19,10 @@ export interface HostFacts {
   cpuModel: string;
   cores: number;
   bootTime: number;
-  /** `none`, a hypervisor (`kvm`, `vmware`, `hyperv`, `xen`, `virtualbox`, `vm` when unknown) or a container (`docker`, `podman`, `lxc`, `container`). Optional. */
+  /**
+   * `none`, a hypervisor (`kvm`, `vmware`, `hyperv`, `xen`, `virtualbox`, `vm` when unknown) or a
+   * container (`docker`, `podman`, `lxc`, `container`). Optional.
+   */
   virtualization?: string;
   memTotalBytes?: number;
   diskTotalBytes?: number;

@@ -8,7 +8,10 @@
 import type { MetricValues } from './metrics';
 
 export interface Row {
-  /** Shared by all rows of one connection (hello's metrics), and by connections with the same metrics (NamesPool): compare by identity to reuse lookups. */
+  /**
+   * Shared by all rows of one connection (hello's metrics), and by connections with the same
+   * metrics (NamesPool): compare by identity to reuse lookups.
+   */
   readonly names: readonly string[];
   /** data[i] is the value of names[i]; NaN when the sample lacks it. */
   readonly data: ArrayLike<number>;

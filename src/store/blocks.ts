@@ -30,7 +30,8 @@ export class Blocks {
       ),
       put: db.prepare('INSERT OR REPLACE INTO blocks (node_id, tier, start_ts, count, data) VALUES (?, ?, ?, ?, ?)'),
       expire: db.prepare(
-        'DELETE FROM blocks WHERE (node_id, tier, start_ts) IN (SELECT node_id, tier, start_ts FROM blocks WHERE tier = ? AND start_ts < ? LIMIT ?)',
+        'DELETE FROM blocks WHERE (node_id, tier, start_ts) IN ' +
+          '(SELECT node_id, tier, start_ts FROM blocks WHERE tier = ? AND start_ts < ? LIMIT ?)',
       ),
       deleteNode: db.prepare('DELETE FROM blocks WHERE node_id = ?'),
       count: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM blocks'),

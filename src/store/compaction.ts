@@ -177,7 +177,8 @@ export class Compaction {
       }
     }
     if (minutes.length > 0) {
-      // Backfill this old (a day-long outage) goes to the rollups as it is packed: its hour's rollup from raw would miss what retention deleted.
+      // Backfill this old (a day-long outage) goes to the rollups as it is packed: its hour's rollup from raw would miss
+      // what retention deleted.
       const oldBefore = now - this.rawRetentionMs + T1H.stepMs;
       // What applyRetention(now) deletes, and so may have deleted before.
       const expiredBefore = now - this.rawRetentionMs - RAW.blockMs + 1;

@@ -33,7 +33,8 @@ export class MetricCensus {
         'SELECT id, data FROM journal WHERE id > ? ORDER BY id LIMIT ?',
       ),
       blocks: db.prepare<[number, number, number, number], { node_id: number; tier: number; start_ts: number; data: Buffer }>(
-        'SELECT node_id, tier, start_ts, data FROM blocks WHERE (node_id, tier, start_ts) > (?, ?, ?) ORDER BY node_id, tier, start_ts LIMIT ?',
+        'SELECT node_id, tier, start_ts, data FROM blocks WHERE (node_id, tier, start_ts) > (?, ?, ?) ' +
+          'ORDER BY node_id, tier, start_ts LIMIT ?',
       ),
       nodes: db.prepare<[], { id: number }>('SELECT id FROM nodes'),
       use: db.prepare('INSERT OR IGNORE INTO node_metrics (node_id, metric_id) VALUES (?, ?)'),

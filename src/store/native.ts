@@ -16,7 +16,8 @@ export function embeddedSqliteBinding(): object | undefined {
   if (!buildInfo.server) {
     throw new ProbeError(
       'PROBE_ERR_UNSUPPORTED',
-      `this probe executable (${buildInfo.target}) carries the agent only: run the server, and the commands that open its database, from probe-linux-x64 or probe-linux-arm64`,
+      `this probe executable (${buildInfo.target}) carries the agent only: ` +
+        'run the server, and the commands that open its database, from probe-linux-x64 or probe-linux-arm64',
     );
   }
   const sea = seaAssets();

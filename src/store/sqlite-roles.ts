@@ -209,7 +209,8 @@ export function sqliteChecks(db: Database.Database): CheckStore {
     list: db.prepare<[], CheckRow>('SELECT * FROM checks ORDER BY id'),
     byName: db.prepare<[string], CheckRow>('SELECT * FROM checks WHERE name = ?'),
     add: db.prepare(
-      'INSERT INTO checks (id, name, series_id, created_at) SELECT coalesce(max(id), 0) + 1, ?, coalesce(max(id), 0) + 1 + ?, ? FROM checks',
+      'INSERT INTO checks (id, name, series_id, created_at) ' +
+        'SELECT coalesce(max(id), 0) + 1, ?, coalesce(max(id), 0) + 1 + ?, ? FROM checks',
     ),
   };
   const ensure = db.transaction((names: readonly string[], now: number) =>

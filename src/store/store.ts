@@ -126,7 +126,10 @@ export interface NodeStore {
   listNodes(): NodeRecord[];
   /** Throws PROBE_ERR_EXISTS if the name is taken. */
   addNode(node: NewNode, now: number): NodeRecord;
-  /** Removes the node, its history, alert states and events, traffic counters and the metric names only it used. False if there was no such node. */
+  /**
+   * Removes the node, its history, alert states and events, traffic counters and the metric names
+   * only it used. False if there was no such node.
+   */
   removeNode(name: string): boolean;
   /** False if there was no such node. */
   setKeyHash(name: string, keyHash: string): boolean;

@@ -34,7 +34,8 @@ function emit(text: string): void {
   try {
     if (lost > 0) {
       process.stderr.write(
-        `${new Date().toISOString()} warn  ${lost} log lines were lost: the log could not be written (full disk or closed pipe) lost=${lost}\n`,
+        `${new Date().toISOString()} warn  ${lost} log lines were lost: ` +
+          `the log could not be written (full disk or closed pipe) lost=${lost}\n`,
       );
       lost = 0;
     }

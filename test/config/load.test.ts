@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config/load';
 import { DEFAULTS } from '../../src/config/schema';
 import { SETTINGS } from '../../src/config/settings';
-import type { Setting } from '../../src/config/settings';
+import type { Setting } from '../../src/config/setting-row';
 import { ProbeError } from '../../src/util/errors';
 import { ROOT, tempDir } from '../helpers';
 

@@ -1,11 +1,42 @@
 /** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
 import type { NodeView } from '../../src/protocol/messages';
+import type { MetricValues } from '../../src/protocol/metrics';
 import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
 import { useEffect } from 'preact/hooks';
 import { badgeText, forecastLine, soonForecasts, watchForecasts } from '../state/forecast';
 import { t } from '../state/lang';
 import { Bar } from './bar';
 import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
+
+/** Network rates, load, uptime and, where the node has a sensor, its temperature. */
+function CardFacts({ values: v }: { values: MetricValues }) {
+  return (
+    <dl class="facts">
+      <div>
+        <dt>{t('netIn')}</dt>
+        <dd data-metric="netRxBytesPerSec">{formatRate(v.netRxBytesPerSec)}</dd>
+      </div>
+      <div>
+        <dt>{t('netOut')}</dt>
+        <dd data-metric="netTxBytesPerSec">{formatRate(v.netTxBytesPerSec)}</dd>
+      </div>
+      <div>
+        <dt>{t('load')}</dt>
+        <dd>{[v.load1, v.load5, v.load15].map(formatLoad).join(' ')}</dd>
+      </div>
+      <div>
+        <dt>{t('uptime')}</dt>
+        <dd data-metric="uptimeSec">{formatDuration(v.uptimeSec)}</dd>
+      </div>
+      {v.tempCelsius !== undefined && (
+        <div>
+          <dt>{t('temperature')}</dt>
+          <dd data-metric="tempCelsius">{formatCelsius(v.tempCelsius)}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
 
 export function NodeCard({ node, compact = false }: { node: NodeView; compact?: boolean }) {
   const v = node.values;
@@ -60,30 +91,7 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
           detail={`${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`}
         />
       )}
-      <dl class="facts">
-        <div>
-          <dt>{t('netIn')}</dt>
-          <dd data-metric="netRxBytesPerSec">{formatRate(v.netRxBytesPerSec)}</dd>
-        </div>
-        <div>
-          <dt>{t('netOut')}</dt>
-          <dd data-metric="netTxBytesPerSec">{formatRate(v.netTxBytesPerSec)}</dd>
-        </div>
-        <div>
-          <dt>{t('load')}</dt>
-          <dd>{[v.load1, v.load5, v.load15].map(formatLoad).join(' ')}</dd>
-        </div>
-        <div>
-          <dt>{t('uptime')}</dt>
-          <dd data-metric="uptimeSec">{formatDuration(v.uptimeSec)}</dd>
-        </div>
-        {v.tempCelsius !== undefined && (
-          <div>
-            <dt>{t('temperature')}</dt>
-            <dd data-metric="tempCelsius">{formatCelsius(v.tempCelsius)}</dd>
-          </div>
-        )}
-      </dl>
+      <CardFacts values={v} />
       <Latency node={node} />
       {!compact && <Traffic node={node} />}
       {!compact && <Notes node={node} />}

@@ -37,8 +37,11 @@ const NETWORK_STALE_MS = 3 * NETWORK_PERIOD_MS;
  * Windows (names or adapter descriptions) give them, beyond network.ts's Linux ones.
  * systeminformation's own `virtual` flag goes by MAC vendor and would drop a VM guest's only NIC.
  */
-const VIRTUAL =
-  /^(utun|awdl|llw|bridge|gif|stf|anpi|ap\d|p2p|vmenet|vmnet|ipsec|pktap)|loopback|pseudo-interface|vethernet|virtual ethernet|host-only|bluetooth|npcap|tap-windows|wireguard|tailscale|zerotier|teredo|isatap/i;
+const VIRTUAL = new RegExp(
+  '^(utun|awdl|llw|bridge|gif|stf|anpi|ap\\d|p2p|vmenet|vmnet|ipsec|pktap)|loopback|pseudo-interface|vethernet|virtual ethernet|' +
+    'host-only|bluetooth|npcap|tap-windows|wireguard|tailscale|zerotier|teredo|isatap',
+  'i',
+);
 
 export function isPortablePhysical(i: InterfaceInfo): boolean {
   return !i.internal && isPhysicalInterface(i.iface) && !VIRTUAL.test(i.iface) && !VIRTUAL.test(i.ifaceName);

@@ -45,7 +45,8 @@ function recordName(c: NodeCheck): string {
 }
 
 function parseRecordName(name: string): NodeCheck | null {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the unit separator marks a node's check, which a configured name cannot contain
+  // The unit separator marks a node's check, which a configured name cannot contain.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control character is the point (see above)
   const match = /^\u001f(\d+)\/(\w+)\.(.+)$/.exec(name);
   const split = match && splitAgentCheckMetric(`check.${match[2]}.${match[3]}.up`);
   return split ? { nodeId: Number(match[1]), type: split.type, name: split.name } : null;

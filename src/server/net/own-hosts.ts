@@ -76,7 +76,8 @@ export class OwnHosts {
     throw new HttpError(
       400,
       'PROBE_ERR_CONFIG',
-      `this server does not know "${header ?? ''}" as its own name, so it builds no install links for it (anyone can send any Host): set server.publicUrl (PROBE_PUBLIC_URL), add the name to server.allowedHosts, or open the admin at that address once`,
+      `this server does not know "${header ?? ''}" as its own name, so it builds no install links for it (anyone can send any Host): ` +
+        'set server.publicUrl (PROBE_PUBLIC_URL), add the name to server.allowedHosts, or open the admin at that address once',
     );
   }
 

@@ -127,6 +127,45 @@ function Notify({ draft, set }: { draft: Draft; set: (name: string, value: unkno
   );
 }
 
+/** The server's verdict on the draft, asked for a moment after typing stops. */
+function useRuleCheck(draft: Draft): RuleCheckReply | null {
+  const [check, setCheck] = useState<RuleCheckReply | null>(null);
+  useEffect(() => {
+    const timer = setTimeout(() => void checkRule(draft).then(setCheck), 250);
+    return () => clearTimeout(timer);
+  }, [JSON.stringify(draft)]);
+  return check;
+}
+
+function KindSelect({ kind, kinds, choose }: { kind: string; kinds: readonly string[]; choose: (kind: string) => void }) {
+  return (
+    <label>
+      kind
+      <select value={kind} onChange={(e) => choose(inputValue(e))} data-testid="rule-field-kind">
+        {kinds.map((k) => (
+          <option key={k} value={k}>
+            {k}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** One of the scope's lists as comma-separated text; empty: every node. */
+function ScopeInput({ which, draft, set }: { which: 'nodes' | 'groups'; draft: Draft; set: (name: string, value: unknown) => void }) {
+  return (
+    <label>
+      {`scope.${which}`}
+      <input
+        value={shown((draft.scope as Draft | undefined)?.[which])}
+        onInput={(e) => set('scope', listScope(draft, which, inputValue(e)))}
+        placeholder={t('allNodes')}
+      />
+    </label>
+  );
+}
+
 export function RuleForm({
   initial,
   onSave,
@@ -137,7 +176,7 @@ export function RuleForm({
   onCancel: () => void;
 }) {
   const [draft, setDraft] = useState<Draft>(initial);
-  const [check, setCheck] = useState<RuleCheckReply | null>(null);
+  const check = useRuleCheck(draft);
   const [json, setJson] = useState(JSON.stringify(initial, null, 2));
   const set = (name: string, value: unknown) =>
     setDraft((d) => {
@@ -145,10 +184,6 @@ export function RuleForm({
       if (value === undefined) delete next[name];
       return next;
     });
-  useEffect(() => {
-    const timer = setTimeout(() => void checkRule(draft).then(setCheck), 250);
-    return () => clearTimeout(timer);
-  }, [JSON.stringify(draft)]);
   const kind = String(draft.expr !== undefined && draft.kind === undefined ? 'expr' : (draft.kind ?? 'threshold'));
   const fields = BY_KIND[kind];
   const kinds = rulesView.value?.kinds ?? Object.keys(BY_KIND);
@@ -167,16 +202,7 @@ export function RuleForm({
         name
         <input value={shown(draft.name)} onInput={(e) => set('name', inputValue(e))} required data-testid="rule-field-name" />
       </label>
-      <label>
-        kind
-        <select value={kind} onChange={(e) => setDraft((d) => withKind(d, inputValue(e)))} data-testid="rule-field-kind">
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
-      </label>
+      <KindSelect kind={kind} kinds={kinds} choose={(k) => setDraft((d) => withKind(d, k))} />
       {fields ? (
         fields.map((f) => <FieldInput key={f.name} field={f} draft={draft} set={set} />)
       ) : (
@@ -188,22 +214,8 @@ export function RuleForm({
       {COMMON.map((f) => (
         <FieldInput key={f.name} field={f} draft={draft} set={set} />
       ))}
-      <label>
-        scope.nodes
-        <input
-          value={shown((draft.scope as Draft | undefined)?.nodes)}
-          onInput={(e) => set('scope', listScope(draft, 'nodes', inputValue(e)))}
-          placeholder={t('allNodes')}
-        />
-      </label>
-      <label>
-        scope.groups
-        <input
-          value={shown((draft.scope as Draft | undefined)?.groups)}
-          onInput={(e) => set('scope', listScope(draft, 'groups', inputValue(e)))}
-          placeholder={t('allNodes')}
-        />
-      </label>
+      <ScopeInput which="nodes" draft={draft} set={set} />
+      <ScopeInput which="groups" draft={draft} set={set} />
       <Notify draft={draft} set={set} />
       <CheckLine check={check} />
       <div class="inline-form">

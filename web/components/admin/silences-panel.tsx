@@ -8,6 +8,7 @@ export function SilencesPanel() {
   const [rule, setRule] = useState('');
   const [node, setNode] = useState('');
   const [hours, setHours] = useState('2');
+  const onHours = (e: Event) => setHours(inputValue(e));
   if (!adminAlerts.value) return null;
   return (
     <section class="admin-card">
@@ -22,8 +23,7 @@ export function SilencesPanel() {
       <form class="inline-form" onSubmit={(e) => (e.preventDefault(), void addSilence(rule, node, Number(hours)))}>
         <input placeholder={t('rulePlaceholder')} aria-label={t('rulePlaceholder')} value={rule} onInput={(e) => setRule(inputValue(e))} />
         <input placeholder={t('nodePlaceholder')} aria-label={t('nodePlaceholder')} value={node} onInput={(e) => setNode(inputValue(e))} />
-        <input type="number" min="1" max="720" aria-label={t('hours')} value={hours} onInput={(e) => setHours(inputValue(e))} size={4} />{' '}
-        {t('hours')}
+        <input type="number" min="1" max="720" aria-label={t('hours')} value={hours} onInput={onHours} size={4} /> {t('hours')}
         <button type="submit">{t('silenceFor')}</button>
         {silences.value.length > 0 && (
           <button type="button" onClick={() => void clearSilences()}>

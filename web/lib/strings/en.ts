@@ -135,10 +135,12 @@ export const en = {
   clockBehind: 'clock {by} behind',
   clockAhead: 'clock {by} ahead',
   clockOffHint:
-    "This node's clock is off: its samples are stored and shown at the server's time. Set up NTP on the node (e.g. systemd-timesyncd or chrony).",
+    "This node's clock is off: its samples are stored and shown at the server's time. " +
+    'Set up NTP on the node (e.g. systemd-timesyncd or chrony).',
   metricNamesFull: 'metric names full: {names}',
   metricNamesFullHint:
-    "Since the server started, {refused} new metric names were left out of this node's samples (such as {example}): it may store {limit} (server.metricNamesPerNode).",
+    "Since the server started, {refused} new metric names were left out of this node's samples (such as {example}): " +
+    'it may store {limit} (server.metricNamesPerNode).',
   rules: 'Alert rules',
   channels: 'Channels',
   sendTest: 'Send a test',
