@@ -30,7 +30,8 @@ fail() { echo "probe install: $*" >&2; exit 1; }
 case "$(uname -s)" in
   Linux) os=linux ;;
   Darwin) os=darwin ;;
-  *) fail "no probe executable for $(uname -s) here: on Windows run install.ps1 ($BASE/install.ps1); elsewhere run 'probe agent --server $SERVER --key <KEY>' from a build of your own" ;;
+  *) fail "no probe executable for $(uname -s) here: on Windows run install.ps1 ($BASE/install.ps1); "\\
+"elsewhere run 'probe agent --server $SERVER --key <KEY>' from a build of your own" ;;
 esac
 case "$(uname -m)" in
   x86_64|amd64) arch=x64 ;;
@@ -40,7 +41,9 @@ case "$(uname -m)" in
 esac
 case "$os-$arch" in
 ${choices(exes)}
-  *) fail "this server has no probe executable for $os-$arch ($(uname -m)); it has: ${have}. Put probe-$os-$arch from a probe release next to the server's executable (see the README, Releases), or run the agent from a build of your own" ;;
+  *) fail "this server has no probe executable for $os-$arch ($(uname -m)); it has: ${have}. "\\
+"Put probe-$os-$arch from a probe release next to the server's executable (see the README, Releases), "\\
+"or run the agent from a build of your own" ;;
 esac
 case " $* " in *" --key "*|*" --key="*|*" -k "*) ;; *) fail "pass the node's key: sh -s -- --key <KEY>" ;; esac
 mkdir -p "$ROOT/usr/local/bin"
@@ -62,7 +65,9 @@ if command -v sha256sum >/dev/null 2>&1; then sum=$(sha256sum "$tmp"); else sum=
 chmod 755 "$tmp"
 mv -f "$tmp" "$ROOT/usr/local/bin/probe"
 # macOS runs no unsigned code on Apple silicon, and the release cannot sign: sign it here, ad hoc.
-if [ "$os" = darwin ] && command -v codesign >/dev/null 2>&1; then codesign --sign - --force "$ROOT/usr/local/bin/probe" >/dev/null 2>&1 || fail "codesign could not sign $ROOT/usr/local/bin/probe"; fi
+if [ "$os" = darwin ] && command -v codesign >/dev/null 2>&1; then
+  codesign --sign - --force "$ROOT/usr/local/bin/probe" >/dev/null 2>&1 || fail "codesign could not sign $ROOT/usr/local/bin/probe"
+fi
 if [ -n "$ROOT" ]; then set -- --root "$ROOT" "$@"; fi
 exec "$ROOT/usr/local/bin/probe" install agent --server "$SERVER" "$@"
 `;

@@ -129,9 +129,11 @@ export const en = {
   cancel: 'Cancel',
   hiddenTag: 'hidden',
   notStoring:
-    'The server has not stored samples for {since} ({reason}): agents keep them and send them once it can. Free space in the data directory.',
+    'The server has not stored samples for {since} ({reason}): agents keep them and send them once it can. ' +
+    'Free space in the data directory.',
   serverClockStepped:
-    "The server's system clock went back {by}: the server keeps counting its own time, now {ahead} ahead, and eases back to the system clock at 1/16 of its pace, so no sample is stamped twice or out of order.",
+    "The server's system clock went back {by}: the server keeps counting its own time, now {ahead} ahead, " +
+    'and eases back to the system clock at 1/16 of its pace, so no sample is stamped twice or out of order.',
   clockBehind: 'clock {by} behind',
   clockAhead: 'clock {by} ahead',
   clockOffHint:
