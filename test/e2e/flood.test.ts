@@ -85,7 +85,12 @@ test('a metric-name flood from one key: the other agent is never cut, no false o
     ws.send(JSON.stringify({ type: 'sample', seq, ts: t0 + seq, values }));
     if (seq % 10 === 0) await sleep(Math.max(0, t0 + seq * 5 - Date.now()));
   }
-  await sleep(5000);
+  // Then it goes on sampling every second like any agent (silence past the 15 s after hello is a
+  // cut, and a loaded machine stretches the flood past that).
+  for (let seq = 1601; seq <= 1605; seq++) {
+    ws.send(JSON.stringify({ type: 'sample', seq, ts: Date.now(), values: { cpu: 1 } }));
+    await sleep(1000);
+  }
   watching = false;
   await watch;
 
