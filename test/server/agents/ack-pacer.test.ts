@@ -1,0 +1,90 @@
+/**
+ * The ack pacer on a hand-moved clock: the first ack at once, then at most one per interval with
+ * the highest committed seq, a held ack sent before a cut, nothing after a connection is gone.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ACK_SWEEP_MS, AckPacer } from '../../../src/server/agents/ack-pacer';
+import { ManualClock } from '../../manual-clock';
+
+function pacer(t: { after(fn: () => unknown): void }) {
+  const clock = new ManualClock();
+  const sent: [string, number][] = [];
+  const acks = new AckPacer<string>(clock, (target, seq) => sent.push([target, seq]));
+  t.after(() => acks.close());
+  return { clock, sent, acks };
+}
+
+test('the first ack goes at once; later ones at most once per interval, naming the highest committed seq', async (t) => {
+  const { clock, sent, acks } = pacer(t);
+  const a = acks.open('a', 1000);
+  acks.committed(a, 1);
+  assert.deepEqual(sent, [['a', 1]]);
+  await clock.advance(300);
+  acks.committed(a, 2);
+  acks.committed(a, 3);
+  assert.deepEqual(sent, [['a', 1]], 'held within the interval');
+  await clock.advance(699);
+  assert.deepEqual(sent, [['a', 1]], '1 ms before the interval has passed');
+  await clock.advance(1 + ACK_SWEEP_MS);
+  assert.deepEqual(
+    sent,
+    [
+      ['a', 1],
+      ['a', 3],
+    ],
+    'one ack for both, by the next sweep',
+  );
+  assert.equal(acks.held, 0);
+  await clock.advance(5000);
+  assert.equal(sent.length, 2, 'nothing new committed: nothing sent');
+  acks.committed(a, 4);
+  assert.deepEqual(sent.at(-1), ['a', 4], 'a commit after a quiet interval is acked at once');
+});
+
+test('an interval of 0 acks every commit at once; each connection is paced on its own', async (t) => {
+  const { clock, sent, acks } = pacer(t);
+  const fast = acks.open('fast', 0);
+  const slow = acks.open('slow', 5000);
+  for (const seq of [1, 2, 3]) {
+    acks.committed(fast, seq);
+    acks.committed(slow, seq);
+  }
+  assert.deepEqual(sent, [
+    ['fast', 1],
+    ['slow', 1],
+    ['fast', 2],
+    ['fast', 3],
+  ]);
+  slow.intervalMs = 1000;
+  await clock.advance(1000);
+  assert.deepEqual(sent.at(-1), ['slow', 3], 'a new interval (a hello) applies to acks held already');
+});
+
+test('flush sends a held ack at once (before a cut); a forgotten connection gets nothing more', async (t) => {
+  const { clock, sent, acks } = pacer(t);
+  const cut = acks.open('cut', 5000);
+  const gone = acks.open('gone', 5000);
+  acks.committed(cut, 1);
+  acks.committed(gone, 1);
+  acks.committed(cut, 2);
+  acks.committed(gone, 2);
+  acks.flush(cut);
+  assert.deepEqual(sent.at(-1), ['cut', 2]);
+  acks.flush(cut);
+  assert.equal(sent.length, 3, 'nothing held: nothing more sent');
+  acks.forget(gone);
+  await clock.advance(10_000);
+  assert.deepEqual(sent, [
+    ['cut', 1],
+    ['gone', 1],
+    ['cut', 2],
+  ]);
+});
+
+test('close stops the sweep', (t) => {
+  const { clock, acks } = pacer(t);
+  assert.equal(clock.timers, 1, 'one sweep for every connection');
+  acks.close();
+  assert.equal(clock.timers, 0);
+});
