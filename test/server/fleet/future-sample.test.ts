@@ -8,28 +8,12 @@ import { valuesRow } from '../../../src/protocol/row';
 import { Hub, LIVE_LEAD_MS } from '../../../src/server/fleet/hub';
 import { waitFor } from '../../helpers';
 import { ManualClock } from '../../manual-clock';
+import { nodeRecord } from '../node-record';
 import { helloAgent, startTestServer } from '../test-server';
 
 test('a sample 4 minutes ahead holds the live values LIVE_LEAD_MS at most: the next sample on time replaces it then', async () => {
   const clock = new ManualClock();
-  const hub = new Hub(
-    [
-      {
-        id: 1,
-        name: 'skewed',
-        group: '',
-        location: '',
-        keyHash: 'k',
-        createdAt: 0,
-        host: null,
-        lastSeen: null,
-        isLocal: false,
-        hidden: null,
-        position: 0,
-      },
-    ],
-    { now: () => clock.now() },
-  );
+  const hub = new Hub([nodeRecord(1, 'skewed')], { now: () => clock.now() });
   assert.equal(hub.sample(1, clock.now(), valuesRow({ cpu: 10 })), true);
   assert.equal(hub.sample(1, clock.now() + 4 * 60_000, valuesRow({ cpu: 99 })), true, 'the future sample is live');
   assert.ok(hub.view(1)!.lastSeen! <= clock.now() + LIVE_LEAD_MS, 'lastSeen is not 4 minutes ahead');

@@ -17,11 +17,12 @@ import { tempDir, waitFor } from '../../helpers';
 /** More than loopback's socket buffers hold on both ends (a few MB each), so a client that does not read stalls the send. */
 const SIZE = 48 * 1024 * 1024;
 
-test('downloads whose client stops reading are cut after a window under the minimum rate, and their slots freed; a client that reads is served whole', async (t) => {
+/** A linux-x64 "executable" of SIZE bytes in a temp dir, as the download shelf lists one. */
+function bigExecutable(t: { after(fn: () => void): void }): Executable {
   const file = path.join(tempDir(t), 'probe');
   const bytes = Buffer.alloc(SIZE, 7);
   writeFileSync(file, bytes);
-  const exe: Executable = {
+  return {
     name: 'probe',
     platform: 'linux-x64',
     path: file,
@@ -30,6 +31,10 @@ test('downloads whose client stops reading are cut after a window under the mini
     gz: null,
     xz: null,
   };
+}
+
+test('downloads whose client stops reading are cut after a window under the minimum rate, and their slots freed; a client that reads is served whole', async (t) => {
+  const exe = bigExecutable(t);
   const routes = downloadRoutes({ maxDownloads: 2, stallWindowMs: 400, minBytesPerSec: 1024 * 1024, perAddress: 2 }, async () => [exe]);
   const server = createServer((req, res) => void routes(req, res, req.url ?? '/', 'http://127.0.0.1'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -76,18 +81,7 @@ test('downloads whose client stops reading are cut after a window under the mini
 });
 
 test('one client address gets at most perAddress downloads at once; others still get theirs', async (t) => {
-  const file = path.join(tempDir(t), 'probe');
-  const bytes = Buffer.alloc(SIZE, 7);
-  writeFileSync(file, bytes);
-  const exe: Executable = {
-    name: 'probe',
-    platform: 'linux-x64',
-    path: file,
-    size: SIZE,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    gz: null,
-    xz: null,
-  };
+  const exe = bigExecutable(t);
   const routes = downloadRoutes({ maxDownloads: 8, stallWindowMs: 60_000, minBytesPerSec: 1, perAddress: 2 }, async () => [exe]);
   // Client addresses as a trusted proxy would name them (loopback itself is exempt).
   const server = createServer((req, res) => void routes(req, res, req.url ?? '/', 'http://127.0.0.1', String(req.headers['x-from'])));

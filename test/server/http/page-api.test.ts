@@ -12,6 +12,7 @@ import { renderIndex } from '../../../src/server/http/assets';
 import { Hub } from '../../../src/server/fleet/hub';
 import { getJson, waitFor } from '../../helpers';
 import { TestAgent, helloMessage, startTestServer } from '../test-server';
+import { nodeRecord } from '../node-record';
 
 const SCHEMA = ['cpu', 'netRxBytesPerSec', 'netTxBytesPerSec', 'netRxBytesTotal', 'netTxBytesTotal'];
 
@@ -132,20 +133,9 @@ test('monthly traffic survives a server restart', async (t) => {
 });
 
 test('GET /api/alerts shows guests only what page.alerts allows, never hidden nodes', () => {
-  const record = (id: number, name: string) => ({
-    id,
-    name,
-    group: '',
-    location: '',
-    keyHash: `k${id}`,
-    createdAt: 0,
-    host: null,
-    lastSeen: null,
-    isLocal: false,
-    hidden: null,
-    position: 0,
+  const hub = new Hub([nodeRecord(1, 'web'), nodeRecord(2, 'secret')], {
+    settings: { secret: { hidden: true, trafficResetDay: 1, notes: null } },
   });
-  const hub = new Hub([record(1, 'web'), record(2, 'secret')], { settings: { secret: { hidden: true, trafficResetDay: 1, notes: null } } });
   const firing = [
     { rule: 'hot', nodeId: 1, severity: 'warning' as const, since: 5, silenced: false },
     { rule: 'hot', nodeId: 2, severity: 'warning' as const, since: 6, silenced: false },

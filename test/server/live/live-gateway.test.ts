@@ -12,6 +12,7 @@ import { Hub } from '../../../src/server/fleet/hub';
 import { LiveGateway, STUCK_MS, WINDOW_MS } from '../../../src/server/live/live-gateway';
 import { applyDelta } from '../../../web/lib/nodes';
 import { ManualClock } from '../../manual-clock';
+import { nodeRecord } from '../node-record';
 
 const { values: baseValues, ...baseMeta } = {
   id: 7,
@@ -100,24 +101,7 @@ test('rows with the same names (one agent connection) are compared place by plac
 /** A LiveGateway on a ManualClock with one stand-in viewer (a socket whose backlog the test sets). */
 function gatewayOnClock(t: { after(fn: () => unknown): void }) {
   const clock = new ManualClock();
-  const hub = new Hub(
-    [
-      {
-        id: 1,
-        name: 'a',
-        group: '',
-        location: '',
-        keyHash: 'k',
-        createdAt: 0,
-        host: null,
-        lastSeen: null,
-        isLocal: false,
-        hidden: null,
-        position: 0,
-      },
-    ],
-    { now: () => clock.now() },
-  );
+  const hub = new Hub([nodeRecord(1, 'a')], { now: () => clock.now() });
   const live = new LiveGateway(hub, clock);
   const frames: string[] = [];
   const viewer = {

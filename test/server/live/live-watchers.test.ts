@@ -11,20 +11,7 @@ import { Hub } from '../../../src/server/fleet/hub';
 import { GuestVisibility } from '../../../src/server/live/live-visibility';
 import { LiveWatchers, WATCH_BURST, WATCH_RATE } from '../../../src/server/live/live-watchers';
 import { ManualClock } from '../../manual-clock';
-
-const record = (id: number, name: string) => ({
-  id,
-  name,
-  group: '',
-  location: '',
-  keyHash: `k${id}`,
-  createdAt: 0,
-  host: null,
-  lastSeen: null,
-  isLocal: false,
-  hidden: null,
-  position: 0,
-});
+import { nodeRecord } from '../node-record';
 
 test('parseLiveRequest takes only {"type":"watch","id":<positive integer or null>}', () => {
   assert.deepEqual(parseLiveRequest('{"type":"watch","id":3}'), { ok: true, value: { type: 'watch', id: 3 } });
@@ -50,7 +37,7 @@ test('parseLiveRequest takes only {"type":"watch","id":<positive integer or null
 
 test('watch requests: the node whole, NOT_FOUND for a missing or (to a guest) hidden node, and a flood closes the feed', async () => {
   const clock = new ManualClock();
-  const hub = new Hub([record(1, 'open'), record(2, 'secret')], {
+  const hub = new Hub([nodeRecord(1, 'open'), nodeRecord(2, 'secret')], {
     now: () => clock.now(),
     settings: { secret: { ...DEFAULT_NODE_SETTINGS, hidden: true } },
   });
@@ -80,7 +67,7 @@ test('watch requests: the node whole, NOT_FOUND for a missing or (to a guest) hi
 
 test('detail frames: one per changed watched node, with only its detail metrics that changed', () => {
   const clock = new ManualClock();
-  const hub = new Hub([record(1, 'a')], { now: () => clock.now() });
+  const hub = new Hub([nodeRecord(1, 'a')], { now: () => clock.now() });
   const watchers = new LiveWatchers<object>(hub, clock);
   const [one, two] = [{}, {}];
   for (const v of [one, two]) {
