@@ -17,10 +17,17 @@ if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
   });
   process.exit(check.status ?? 1);
 }
+// The slow ones first (real binaries, browsers, Wine), so the quick ones fill the gaps they leave
+// instead of one slow file running alone at the end.
+const SLOW_FIRST = ['e2e', 'install', 'release', 'server'];
+const rank = (f) => {
+  const at = SLOW_FIRST.indexOf(f.split(path.sep)[1]);
+  return at < 0 ? SLOW_FIRST.length : at;
+};
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 3}`, ...args, ...files],
