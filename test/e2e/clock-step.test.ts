@@ -56,7 +56,14 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
   await new Promise((r) => setTimeout(r, 4000));
   assert.ok((await lastSeen()) > beforeStep, 'the node stays live: its newest sample keeps moving on');
   const output = () => server.proc.stdout() + server.proc.stderr();
-  await waitFor('the step logged', () => output().includes('the system clock stepped back'));
+  await waitFor('the step logged', () => output().includes('the system clock stepped back'), 20_000);
+
+  // Down and up again on the clock now 90 s behind what is stored: soon after the step, while the
+  // server's eased time is still within a second of the node's (docs/operations.md says what a
+  // kill -9 right after a node's clock offset moved can do).
+  await server.proc.stop('SIGKILL');
+  server = await startServer(`127.0.0.1:${port}`);
+  await waitFor('the agent back', () => (agent.stderr().match(/connected to server/g) ?? []).length >= 2, 20_000);
 
   // A node whose clock is an hour ahead, and the admin looking at both.
   const hourAhead = 3_600_000;
@@ -87,10 +94,6 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
   if (process.env.PROBE_KEEP_SCREENSHOTS) execFileSync('cp', [path.join(dir, 'admin-clock.png'), process.env.PROBE_KEEP_SCREENSHOTS]);
   ahead.close();
 
-  // Down and up again on the clock now 90 s behind what is stored.
-  await server.proc.stop('SIGKILL');
-  server = await startServer(`127.0.0.1:${port}`);
-  await waitFor('the agent back', () => (agent.stderr().match(/connected to server/g) ?? []).length >= 2, 20_000);
   const back = await lastSeen();
   await waitFor('samples after the restart', async () => (await lastSeen()) > back + 2000, 20_000);
   await agent.stop('SIGTERM');
