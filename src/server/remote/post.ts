@@ -7,6 +7,7 @@ import { VERSION } from '../../version';
 import type { RemoteWriteTarget } from '../../config/remote-write';
 
 const ERROR_BODY_BYTES = 2048;
+const LOGGED_CHARS = 300;
 
 export type PostResult = { ok: true } | { ok: false; retry: boolean; status: number; message: string };
 
@@ -72,6 +73,7 @@ export async function postWrite(
     void res.body?.cancel().catch(() => {});
     return { ok: true };
   }
-  const message = `HTTP ${res.status}: ${await errorText(res.body)}`.slice(0, ERROR_BODY_BYTES);
+  // The log line gets the start of it: what a receiver says first (`out of bounds`, `invalid label`).
+  const message = `HTTP ${res.status}: ${await errorText(res.body)}`.slice(0, LOGGED_CHARS);
   return { ok: false, retry: res.status >= 500 || res.status === 429, status: res.status, message };
 }
