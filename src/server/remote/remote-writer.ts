@@ -13,7 +13,7 @@ import { log } from '../../util/log';
 import { postWrite, requestHeaders } from './post';
 import type { PostResult } from './post';
 import type { SeriesLabels } from './series-labels';
-import { readWindow, windowRequests } from './window';
+import { WindowSeries } from './window';
 
 export interface WriterLimits {
   /** A window waits until its oldest row is this old, so each series brings several samples per request. */
@@ -46,6 +46,7 @@ export class RemoteWriter {
   private failing = false;
   private running: Promise<void> | null = null;
   private readonly abort = new AbortController();
+  private readonly window = new WindowSeries();
 
   constructor(
     readonly target: RemoteWriteTarget,
@@ -112,9 +113,9 @@ export class RemoteWriter {
 
   /** Sends the window's requests from where the cursor says; false if stopped first. */
   private async sendWindow(cursor: OutboxCursor): Promise<boolean> {
-    const series = await readWindow(this.outbox, cursor.afterId, cursor.toId, this.labels);
+    await this.window.read(this.outbox, cursor.afterId, cursor.toId, this.labels);
     let done = cursor.requestsDone;
-    for await (const request of windowRequests(series, this.limits.requestBytes, cursor.requestsDone)) {
+    for await (const request of this.window.requests(this.limits.requestBytes, cursor.requestsDone)) {
       if (!(await this.sendRequest(request.body, request.values))) return false;
       done++;
       this.outbox.saveCursor(this.target.name, { ...cursor, requestsDone: done });

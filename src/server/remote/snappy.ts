@@ -36,8 +36,13 @@ function putLiteral(out: Uint8Array, at: number, src: Uint8Array, from: number, 
     out[at++] = (n >>> 8) & 0xff;
     out[at++] = n >>> 16;
   }
-  out.set(src.subarray(from, to), at);
-  return at + to - from;
+  // Most literals here are a few bytes (a sample's value): a loop, not a subarray object each.
+  if (to - from <= 32) for (let i = from; i < to; i++) out[at++] = src[i]!;
+  else {
+    out.set(src.subarray(from, to), at);
+    at += to - from;
+  }
+  return at;
 }
 
 function putCopyUpTo64(out: Uint8Array, at: number, offset: number, length: number): number {
@@ -83,6 +88,7 @@ function compressBlock(src: Uint8Array, start: number, end: number, out: Uint8Ar
     skip = 32;
     if (literalFrom < i) at = putLiteral(out, at, src, literalFrom, i);
     let length = MIN_MATCH;
+    while (i + length + 4 <= end && load32(src, candidate + length) === load32(src, i + length)) length += 4;
     while (i + length < end && src[candidate + length] === src[i + length]) length++;
     at = putCopy(out, at, i - candidate, length);
     i += length;

@@ -7,6 +7,8 @@
 import { ByteBuffer } from '../../util/byte-buffer';
 
 function varintLength(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
   let length = 1;
   for (; n >= 0x80; n = Math.floor(n / 0x80)) length++;
   return length;
@@ -37,14 +39,35 @@ export function encodeLabels(labels: readonly (readonly [string, string])[]): Bu
   );
 }
 
-/** A timestamp in ms as a non-negative varint (Sample.timestamp is int64; ours are never negative). */
+/** Bytes of a Sample message: the value (tag + 8) and the timestamp (tag + varint; ours are never negative). */
 function sampleLength(ts: number): number {
   return 1 + 8 + 1 + varintLength(ts);
+}
+
+const TWO_28 = 0x10000000;
+
+/**
+ * A varint of a safe integer without a division per byte: the low 28 bits with bit operations,
+ * then the rest (ms timestamps pass 2^32: bit operations alone cannot hold them).
+ */
+function putUvarint(buf: Buffer, at: number, n: number): number {
+  if (n < 0x80) {
+    buf[at] = n;
+    return at + 1;
+  }
+  if (n < TWO_28) return putVarint(buf, at, n);
+  const lo = n % TWO_28;
+  buf[at] = (lo & 0x7f) | 0x80;
+  buf[at + 1] = ((lo >>> 7) & 0x7f) | 0x80;
+  buf[at + 2] = ((lo >>> 14) & 0x7f) | 0x80;
+  buf[at + 3] = ((lo >>> 21) & 0x7f) | 0x80;
+  return putVarint(buf, at + 4, (n - lo) / TWO_28);
 }
 
 /** Puts a WriteRequest together series by series; `length` tells when to cut a request. */
 export class WriteRequestWriter {
   private readonly out = new ByteBuffer(64 * 1024);
+  private view = new DataView(this.out.buf.buffer, this.out.buf.byteOffset, this.out.buf.length);
   /** Prometheus samples (values) in the request so far. */
   values = 0;
 
@@ -52,29 +75,28 @@ export class WriteRequestWriter {
     return this.out.length;
   }
 
-  /** One TimeSeries: `labels` from encodeLabels, the samples ts[i], values[i] for i < count, oldest first. */
-  addSeries(labels: Buffer, ts: ArrayLike<number>, values: ArrayLike<number>, count: number): void {
+  /** One TimeSeries: `labels` from encodeLabels, the samples ts[i], values[i] for `from` <= i < from + count, oldest first. */
+  addSeries(labels: Buffer, ts: ArrayLike<number>, values: ArrayLike<number>, from: number, count: number): void {
+    const end = from + count;
     let body = labels.length;
-    for (let i = 0; i < count; i++) {
-      const n = sampleLength(ts[i]!);
-      body += 1 + varintLength(n) + n;
-    }
+    for (let i = from; i < end; i++) body += 2 + sampleLength(ts[i]!);
     const { out } = this;
     out.ensure(1 + varintLength(body) + body);
     const buf = out.buf;
+    if (this.view.buffer !== buf.buffer) this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    const view = this.view;
     buf[out.length] = (1 << 3) | 2;
     let at = putVarint(buf, out.length + 1, body);
     labels.copy(buf, at);
     at += labels.length;
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < end; i++) {
       const t = ts[i]!;
-      buf[at++] = (2 << 3) | 2;
-      at = putVarint(buf, at, sampleLength(t));
-      buf[at++] = (1 << 3) | 1;
-      buf.writeDoubleLE(values[i]!, at);
-      at += 8;
-      buf[at++] = 2 << 3;
-      at = putVarint(buf, at, t);
+      buf[at] = (2 << 3) | 2;
+      buf[at + 1] = sampleLength(t);
+      buf[at + 2] = (1 << 3) | 1;
+      view.setFloat64(at + 3, values[i]!, true);
+      buf[at + 11] = 2 << 3;
+      at = putUvarint(buf, at + 12, t);
     }
     out.length = at;
     this.values += count;
