@@ -170,7 +170,7 @@ interface IngestWindow {
 }
 
 /** One measured window of the server under the agents' load, the live client measuring latency. */
-async function measureIngest(server: Child, agentProc: Child, live: LiveClient, lag?: LagWatch): Promise<IngestWindow> {
+async function measureIngest(server: Child, agentProc: Child, live: LiveClient, lag: LagWatch): Promise<IngestWindow> {
   const pid = server.pid!;
   const before = await request(agentProc, /"stats"/);
   const cpu0 = cpuSeconds(pid);
