@@ -113,7 +113,10 @@ test('remote write: through a VictoriaMetrics outage of 20 s and a kill -9 of th
   await waitFor('samples sent', async () => (await figure(server.base, 'probe_remote_write_sent_values_total')) > 0, 20_000, 250);
 
   await vm.proc.stop('SIGTERM');
+  const ackedBefore = (await fleet.stats()).acked;
   await sleep(20_000);
+  const ackedDuring = (await fleet.stats()).acked - ackedBefore;
+  assert.ok(ackedDuring >= fleetKeys.length * 15, `acks go on while the TSDB is down (${ackedDuring} in 20 s)`);
   assert.ok((await figure(server.base, 'probe_remote_write_failures_total')) > 0, 'the outage is seen');
   assert.ok((await figure(server.base, 'probe_remote_write_pending_samples')) > 300, 'samples wait in the outbox');
   assert.ok((await figure(server.base, 'probe_remote_write_lag_seconds')) > 10);

@@ -86,21 +86,41 @@ export class RemoteWriter {
   }
 
   private async loop(): Promise<void> {
+    let storeFailing = false;
     while (!this.stopped) {
-      let cursor = this.outbox.cursor(this.target.name);
-      if (cursor.toId <= cursor.afterId) {
-        const wait = this.waitBeforeWindow(cursor.afterId);
-        if (wait > 0) {
-          await this.sleep(wait);
-          continue;
-        }
-        const toId = this.outbox.windowEnd(cursor.afterId, this.limits.windowRows, this.limits.windowSamples);
-        cursor = { afterId: cursor.afterId, toId, requestsDone: 0 };
-        this.outbox.saveCursor(this.target.name, cursor);
+      try {
+        await this.step();
+        storeFailing = false;
+      } catch (err) {
+        if (this.stopped) return;
+        // The database failing (a full disk): the cursor stays where it was saved; try again later.
+        if (!storeFailing)
+          log.error('remote write cannot read or save its place in the database; retrying', {
+            code: 'PROBE_ERR_STORE',
+            target: this.target.name,
+            error: (err as Error).message,
+          });
+        storeFailing = true;
+        await this.sleep(5000);
       }
-      if (await this.sendWindow(cursor))
-        this.outbox.saveCursor(this.target.name, { afterId: cursor.toId, toId: cursor.toId, requestsDone: 0 });
     }
+  }
+
+  /** Sends the next window (or waits for one to fill). */
+  private async step(): Promise<void> {
+    let cursor = this.outbox.cursor(this.target.name);
+    if (cursor.toId <= cursor.afterId) {
+      const wait = this.waitBeforeWindow(cursor.afterId);
+      if (wait > 0) {
+        await this.sleep(wait);
+        return;
+      }
+      const toId = this.outbox.windowEnd(cursor.afterId, this.limits.windowRows, this.limits.windowSamples);
+      cursor = { afterId: cursor.afterId, toId, requestsDone: 0 };
+      this.outbox.saveCursor(this.target.name, cursor);
+    }
+    if (await this.sendWindow(cursor))
+      this.outbox.saveCursor(this.target.name, { afterId: cursor.toId, toId: cursor.toId, requestsDone: 0 });
   }
 
   /** How long to wait before taking a window after `afterId`: 0 once one is full or its oldest row has lingered enough. */
