@@ -143,6 +143,8 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
     link: () => `${base()}/`,
   }).start();
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${base()}/#services`, hub);
+  // Without targets the outbox is emptied: what a removed target had not sent is not kept for ever.
+  if (targets.length === 0) store.outbox.keepTargets([]);
   const remoteWrite = targets.length > 0 ? new RemoteWrite(targets, store.outbox, (id) => hub.get(id) ?? undefined, clock) : null;
   return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks, remoteWrite };
 }

@@ -15,7 +15,10 @@ export class Outbox implements OutboxStore {
   constructor(
     db: Database.Database,
     private readonly names: MetricNames,
-    /** Whether rows are written (some target is configured); without, the outbox is emptied at open. */
+    /**
+     * Whether rows are written (the server, with some target configured). A CLI command opening the
+     * same file leaves the outbox as it is: only the server's keepTargets changes it.
+     */
     readonly enabled: boolean,
   ) {
     this.q = {
@@ -38,7 +41,6 @@ export class Outbox implements OutboxStore {
       low: db.prepare<[], { low: number | null }>('SELECT min(after_id) AS low FROM remote_cursor'),
       trim: db.prepare('DELETE FROM remote_outbox WHERE id <= ?'),
     };
-    if (!enabled) db.exec('DELETE FROM remote_outbox; DELETE FROM remote_cursor;');
     this.saveCursor = db.transaction((target: string, cursor: OutboxCursor) => {
       this.q.putCursor.run(target, cursor.afterId, cursor.toId, cursor.requestsDone);
       const low = this.q.low.get()?.low;
@@ -47,7 +49,8 @@ export class Outbox implements OutboxStore {
     this.keepTargets = db.transaction((targets: readonly string[]) => {
       this.q.dropCursors.run(JSON.stringify(targets));
       for (const t of targets) if (!this.q.cursor.get(t)) this.q.putCursor.run(t, this.head(), this.head(), 0);
-      const low = this.q.low.get()?.low;
+      // Without targets nobody will send a row: all go.
+      const low = targets.length === 0 ? Number.MAX_SAFE_INTEGER : this.q.low.get()?.low;
       if (low !== null && low !== undefined) this.q.trim.run(low);
     });
   }

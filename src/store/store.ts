@@ -222,7 +222,7 @@ export interface OutboxBacklog {
 export interface OutboxStore {
   /** Whether samples are written to it (a target is configured). */
   readonly enabled: boolean;
-  /** Forgets the cursors of other targets (their rows go) and starts new ones at the newest row. */
+  /** Forgets the cursors of other targets (their rows go; all rows without targets) and starts new ones at the newest row. */
   keepTargets(targets: readonly string[]): void;
   cursor(target: string): OutboxCursor;
   /** Saves the cursor and deletes rows every target has sent. */

@@ -51,11 +51,18 @@ test('rows go once every target has sent them; a new target starts at the newest
   outbox.keepTargets(['x', 'z']);
   assert.equal(outbox.backlog(0).rows, 0, 'y forgotten: rows x sent go');
   assert.equal(outbox.cursor('z').afterId, head);
+  store.writeSamples([{ nodeId: node.id, seq: 8, ts: NOW + 8000, row: valuesRow({ cpu: 8 }) }]);
+  // A CLI command opening the same file (probe node add, backup) while the server runs leaves it be.
+  const cli = openSqliteStore(dir);
+  cli.close();
+  assert.equal(outbox.backlog(head).rows, 1);
   store.close();
-  // Without targets the outbox is emptied at open, and nothing is written.
+  // A server without targets writes nothing and empties the outbox.
   const again = openSqliteStore(dir);
   again.writeSamples([{ nodeId: node.id, seq: 9, ts: NOW + 9000, row: valuesRow({ cpu: 9 }) }]);
+  assert.equal(again.outbox.backlog(0).rows, 1);
+  again.outbox.keepTargets([]);
   assert.deepEqual(again.outbox.backlog(0), { rows: 0, samples: 0, oldestAt: null });
-  assert.equal(again.outbox.cursor('x').afterId, head, 'ids go on after the last one ever written');
+  assert.equal(again.outbox.cursor('x').afterId, head + 1, 'ids go on after the last one ever written');
   again.close();
 });
