@@ -27,7 +27,7 @@ import type { Child } from './children';
 import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
 import { measureFloor, measureVictoriaMetrics } from './ingest-peers';
-import { LagWatch, startRemoteTarget } from './ingest-remote';
+import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
 import { cpuSeconds, rssMB } from './proc-stats';
@@ -317,11 +317,7 @@ try {
     dataDir = path.join(dir, 'data-remote-write');
     log(`again with remote write to a VictoriaMetrics on loopback (a fresh database, the same load)`);
     remote = await measureProbe(await startRemoteTarget(startChild, dir));
-    const [without, with_] = [probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues];
-    const lag = remote.lag!;
-    log(
-      `remote write: ${with_.toFixed(3)} CPU-s per million values with, ${without.toFixed(3)} without (${(((with_ - without) / without) * 100).toFixed(1)} %); lag on /metrics at worst ${lag.maxLagS.toFixed(1)} s while measuring, ${lag.lastLagS.toFixed(1)} s and ${lag.pendingSamples} samples pending after the load stopped; ${lag.sentValues} values sent, ${lag.failures} failed requests`,
-    );
+    log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
   }
   let floor: number | null = null;
   if (args.floor) {

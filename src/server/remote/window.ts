@@ -117,7 +117,10 @@ export class WindowSeries {
     }
   }
 
-  /** Places the values series by series (arrival order within each), oldest first where backfill came after newer ones; returns each series' start. */
+  /**
+   * Places the values series by series (arrival order within each, oldest first where backfill came
+   * after newer ones); returns each series' start.
+   */
   private place(): Int32Array {
     const count = this.labels.length;
     const starts = new Int32Array(count + 1);

@@ -13,7 +13,7 @@ import { decodeWriteRequest, snappyDecompress } from './decode';
 /** The system's clock with every wait cut to a few ms: backoff and linger pass at once. */
 const hasty: Clock = { now: systemClock.now, after: (ms, fn) => systemClock.after(Math.min(ms, 5), fn), every: systemClock.every };
 
-test('a target answering 503 is retried, a 400 skips that request (counted), and the cursor goes on; headers as the protocol says', async (t) => {
+test('a 503 is retried, a 400 skips that request (counted) and the cursor goes on; headers as the protocol says', async (t) => {
   const answers = [503, 204, 400, 204, 204, 204];
   const received: { headers: Record<string, string | string[] | undefined>; series: ReturnType<typeof decodeWriteRequest> }[] = [];
   const server = createServer((req, res) => {

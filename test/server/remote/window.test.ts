@@ -9,7 +9,7 @@ import { decodeWriteRequest, snappyDecompress } from './decode';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 
-test('a window: each series once per request with its samples oldest first (backfill after live); cut the same way again, skipping those accepted', async (t) => {
+test('a window: a series once per request, oldest first (backfill after live); cut alike again, skipping those accepted', async (t) => {
   const store = openSqliteStore(tempDir(t), { outbox: true, now: () => NOW });
   t.after(() => store.close());
   const nodes = Array.from({ length: 30 }, (_, i) => store.addNode({ name: `n${i}`, group: '', location: 'JP', keyHash: `h${i}` }, NOW));
