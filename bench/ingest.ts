@@ -9,6 +9,8 @@
  * --restart: after the measurement, kill -9 the server, start it again after --down seconds, and
  * time how long until every agent is back and none holds a sample unacked 3 s after its ack was due.
  * --drop: the same after every agent's connection is cut at once while the server stays up.
+ * --remote-write: then the same load again on a fresh database with remote write to a VictoriaMetrics
+ * (bench/ingest-remote.ts): the server's CPU per value with and without, and the lag it reports.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import type { Child } from './children';
 import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
 import { measureFloor, measureVictoriaMetrics } from './ingest-peers';
+import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
 import { cpuSeconds, rssMB } from './proc-stats';
@@ -47,6 +50,8 @@ const { values: args } = parseArgs({
     'ack-interval': { type: 'string' },
     /** Also measure a bare ws server that only receives (bench/ws-floor.ts): what bounds the CPU per value. */
     floor: { type: 'boolean', default: false },
+    /** Then run again with remote write to a VictoriaMetrics: CPU per value with and without, and the lag. */
+    'remote-write': { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
     /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
@@ -81,9 +86,12 @@ const startAgents = (url: string) =>
     ...(args.json ? ['--json'] : []),
   ]);
 
+/** The server's data directory (another for the --remote-write run). */
+let dataDir = path.join(dir, 'data');
+
 /** Adds a node per simulated agent, and writes their keys for bench/agents.ts. */
 function addNodes(): void {
-  const store = openSqliteStore(path.join(dir, 'data'));
+  const store = openSqliteStore(dataDir);
   const keys: string[] = [];
   const t0 = Date.now();
   for (let i = 0; i < agents; i++) {
@@ -97,7 +105,7 @@ function addNodes(): void {
 }
 
 /** Returns how to start the server on an address (again after --restart), with the example's alert rules. */
-function serverStarter(): (listen: string) => Child {
+function serverStarter(remoteWriteUrl?: string): (listen: string) => Child {
   const nodeArgs = [
     ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'])}`] : []),
     ...(args['server-node-args']?.split(' ').filter(Boolean) ?? []),
@@ -108,6 +116,7 @@ function serverStarter(): (listen: string) => Child {
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
     ...(args['ack-interval'] ? { server: { ackInterval: args['ack-interval'] } } : {}),
+    ...(remoteWriteUrl ? { history: { remoteWrite: [{ url: remoteWriteUrl }] } } : {}),
     notifications: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
     alerts: {
       rules: [
@@ -137,7 +146,7 @@ function serverStarter(): (listen: string) => Child {
         '--listen',
         listen,
         '--data',
-        path.join(dir, 'data'),
+        dataDir,
         '--log-level',
         'info',
       ],
@@ -161,7 +170,7 @@ interface IngestWindow {
 }
 
 /** One measured window of the server under the agents' load, the live client measuring latency. */
-async function measureIngest(server: Child, agentProc: Child, live: LiveClient): Promise<IngestWindow> {
+async function measureIngest(server: Child, agentProc: Child, live: LiveClient, lag: LagWatch): Promise<IngestWindow> {
   const pid = server.pid!;
   const before = await request(agentProc, /"stats"/);
   const cpu0 = cpuSeconds(pid);
@@ -174,6 +183,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient):
   while (Date.now() - wall0 < seconds * 1000) {
     await sleep(1000);
     peakRss = Math.max(peakRss, rssMB(pid));
+    await lag.read();
   }
   live.measuring = false;
   const cpu = cpuSeconds(pid) - cpu0;
@@ -218,9 +228,9 @@ async function measureViewers(url: string, pid: number, agentProc: Child, cpuPer
   return ratio;
 }
 
-async function measureProbe() {
+async function measureProbe(remoteWriteUrl?: string) {
   addNodes();
-  const startServer = serverStarter();
+  const startServer = serverStarter(remoteWriteUrl);
   let server = startServer('127.0.0.1:0');
   const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
   const agentProc = startAgents(`${url.replace('http', 'ws')}/ws/agent`);
@@ -229,7 +239,9 @@ async function measureProbe() {
   log(`${agents} agents connected in ${((Date.now() - t0) / 1000).toFixed(0)} s; warming up ${warmup} s`);
   const live = new LiveClient(url);
   await sleep(warmup * 1000);
-  const window = await measureIngest(server, agentProc, live);
+  // Read in both runs (/metrics once a second costs the server the same with and without remote write).
+  const lag = new LagWatch(url);
+  const window = await measureIngest(server, agentProc, live, lag);
   const viewerRatio = viewers > 0 ? await measureViewers(url, server.pid!, agentProc, window.cpu / window.samples) : null;
 
   let dropRecovery: Recovery | null = null;
@@ -249,6 +261,7 @@ async function measureProbe() {
   agentProc.stdin!.write('pause\n');
   await sleep(Math.max(ACK_INTERVAL_MS, args['ack-interval'] ? parseDuration(args['ack-interval'])! : 0) + 2000);
   const drained = await request(agentProc, /"stats"/);
+  await lag.read();
   live.terminate();
   agentProc.kill('SIGTERM');
   server.kill('SIGTERM');
@@ -263,6 +276,7 @@ async function measureProbe() {
     viewerRatio,
     recovery,
     dropRecovery,
+    lag: remoteWriteUrl ? lag.figures : null,
   };
 }
 
@@ -298,6 +312,13 @@ try {
     vm = await measureVictoriaMetrics(windows, agents);
     log(`VictoriaMetrics: ${vm.toFixed(3)} CPU-s per million values; ratio probe/VM ${(probe.cpuSecondsPerMillionValues / vm).toFixed(2)}`);
   }
+  let remote: Probe | null = null;
+  if (args['remote-write']) {
+    dataDir = path.join(dir, 'data-remote-write');
+    log(`again with remote write to a VictoriaMetrics on loopback (a fresh database, the same load)`);
+    remote = await measureProbe(await startRemoteTarget(startChild, dir));
+    log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
+  }
   let floor: number | null = null;
   if (args.floor) {
     floor = (await measureFloor(windows, startAgents, CONNECT_MS)) / valuesPerSample;
@@ -324,6 +345,14 @@ try {
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),
       ...(probe.viewerRatio === null ? {} : { viewers, cpuRatioWithViewers: +probe.viewerRatio.toFixed(3) }),
       ...(floor === null ? {} : { wsFloorCpuSecondsPerMillionValues: +floor.toFixed(3) }),
+      ...(remote === null
+        ? {}
+        : {
+            remoteWriteCpuSecondsPerMillionValues: +remote.cpuSecondsPerMillionValues.toFixed(3),
+            remoteWriteCpuIncrease: +(remote.cpuSecondsPerMillionValues / probe.cpuSecondsPerMillionValues - 1).toFixed(3),
+            remoteWriteMaxLagS: +remote.lag!.maxLagS.toFixed(1),
+            remoteWritePendingAtEnd: remote.lag!.pendingSamples,
+          }),
       ...(probe.dropRecovery === null
         ? {}
         : { dropReconnectedS: +probe.dropRecovery.reconnectedS.toFixed(1), dropCaughtUpS: +probe.dropRecovery.caughtUpS.toFixed(1) }),

@@ -4,6 +4,7 @@
  * files `probe install` writes are all derived from this table (the server's rows: server-settings.ts).
  */
 import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
+import { parseRemoteWrite } from './remote-write';
 import { SERVER_SETTINGS } from './server-settings';
 import type { Setting } from './setting-row';
 import { asBoolean, asInterval, asKey, asOneOf, asRetention, asString, asWholeNumber, asWsUrl, rethrowIn } from './values';
@@ -177,6 +178,12 @@ export const SETTINGS: readonly Setting[] = [
     key: 'agent.commands',
     apply: (c, v, s) => {
       c.agent.commands = rethrowIn(s, () => parseCommands(v));
+    },
+  },
+  {
+    key: 'history.remoteWrite',
+    apply: (c, v, s) => {
+      c.history.remoteWrite = rethrowIn(s, () => parseRemoteWrite(v));
     },
   },
   {

@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'PROBE_ERR_LISTEN',
   /** A notification could not be delivered through a channel. */
   'PROBE_ERR_NOTIFY',
+  /** A remote-write target is unreachable, failing (retried) or refused a request (skipped): the log says which. */
+  'PROBE_ERR_REMOTE_WRITE',
   /** `probe install` could not put the service in place: the message says which step failed. */
   'PROBE_ERR_INSTALL',
   /** Something this build or platform does not do. */

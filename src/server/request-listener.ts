@@ -25,6 +25,7 @@ import type { OwnHosts } from './net/own-hosts';
 import type { PageAccess } from './admin/page-access';
 import type { CheckService } from './checks/checks-service';
 import type { StorageState } from './agents/store-watch';
+import type { RemoteWrite } from './remote/remote-write';
 import type { ClockHealth } from './server-clock';
 
 export interface ListenerParts {
@@ -52,6 +53,8 @@ export interface ListenerParts {
   forecasts?: Pick<Forecasts, 'of' | 'soon' | 'cached'>;
   /** The server's time against the system clock's steps (admins see it on /healthz). */
   serverClock?: { health(): ClockHealth };
+  /** Remote write's figures (/metrics; admins on /healthz); null without targets. */
+  remoteWrite?: Pick<RemoteWrite, 'status' | 'health'> | null;
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -90,6 +93,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     clientAddress: parts.clientAddress,
     checks: parts.checks,
     forecasts: parts.forecasts,
+    remoteWrite: parts.remoteWrite,
     storage: () => parts.storage.state,
     now: () => clock.now(),
     health: (audience) => {
@@ -100,6 +104,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
         viewers: live.viewerCount,
         queued: parts.queue.length,
         ...(audience === 'admin' && parts.serverClock?.health()),
+        ...(audience === 'admin' && parts.remoteWrite?.health()),
       };
     },
   });

@@ -37,6 +37,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   boundPort = bound.port;
   const timers = startServerTimers(parts, options.alertTickMs ?? 5000);
   checks.start();
+  parts.remoteWrite?.start();
   const maintenance = startMaintenance(store, config.retention);
   const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent
@@ -63,7 +64,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     reload: () => reloadCertificate(http, tls),
     close: () =>
       shutdown({
-        background: [timers, checks, maintenance, localAgent, loopLog, parts.storage, parts.serverClock],
+        background: [timers, checks, maintenance, localAgent, loopLog, parts.storage, parts.serverClock, parts.remoteWrite],
         agents: parts.agents,
         live: parts.live,
         http,

@@ -30,6 +30,7 @@ import type { Asset } from './http/assets';
 import { LiveGateway } from './live/live-gateway';
 import { ClientAddresses } from './net/client-address';
 import { OwnHosts } from './net/own-hosts';
+import { RemoteWrite } from './remote/remote-write';
 import { startServerClock } from './server-clock';
 
 export interface ServerOptions {
@@ -107,7 +108,8 @@ function createAlerts(
  */
 function createCore(config: Config, options: ServerOptions, base: () => string) {
   const clock = systemClock;
-  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true });
+  const targets = config.history.remoteWrite;
+  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true, outbox: targets.length > 0 });
   const latest = store.latestSamples();
   // Before anything stamps a time: a restart on a clock stepped back starts after what is stored.
   const serverClock = startServerClock(store, latest, clock);
@@ -141,7 +143,10 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
     link: () => `${base()}/`,
   }).start();
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${base()}/#services`, hub);
-  return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks };
+  // Without targets the outbox is emptied: what a removed target had not sent is not kept for ever.
+  if (targets.length === 0) store.outbox.keepTargets([]);
+  const remoteWrite = targets.length > 0 ? new RemoteWrite(targets, store.outbox, (id) => hub.get(id) ?? undefined, clock) : null;
+  return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks, remoteWrite };
 }
 
 /**

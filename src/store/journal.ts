@@ -13,6 +13,7 @@ import { MAX_VALUE_BYTES, ValueReader, ValueWriter } from './value-bytes';
  */
 const JOURNAL_FORMAT = 3;
 
+/** `values` is valid during the call only (format 3 fills one array per list again for each sample). */
 export type OnJournalSample = (nodeId: number, seq: number, ts: number, ids: readonly number[], values: number[]) => void;
 
 export function decodeJournal(data: Buffer, onSample: OnJournalSample): void {
@@ -33,6 +34,7 @@ function decodeJournal3(data: Buffer, onSample: OnJournalSample): void {
   const read = new ValueReader(data);
   read.uvarint();
   const lists: number[][] = [];
+  const scratch: number[][] = [];
   while (!read.done) {
     const nodeId = read.uvarint();
     const seq = read.value(NaN);
@@ -40,17 +42,15 @@ function decodeJournal3(data: Buffer, onSample: OnJournalSample): void {
     let list = read.uvarint();
     if (list === 0) {
       lists.push(Array.from({ length: read.uvarint() }, () => read.uvarint()));
+      scratch.push(new Array<number>(lists.at(-1)!.length).fill(0));
       list = lists.length;
     }
     const ids = lists[list - 1];
     if (!ids) throw new Error(`journal row refers to metric list ${list}, which it does not define`);
-    onSample(
-      nodeId,
-      seq,
-      ts,
-      ids,
-      ids.map(() => read.value(NaN)),
-    );
+    // Read at a few hundred thousand samples a second by remote write: no array per sample.
+    const values = scratch[list - 1]!;
+    for (let i = 0; i < ids.length; i++) values[i] = read.value(NaN);
+    onSample(nodeId, seq, ts, ids, values);
   }
 }
 

@@ -16,7 +16,9 @@ import { JournalRow, decodeJournal, unflatten } from './journal';
 import { MetricCensus } from './metric-census';
 import { MetricNames } from './metric-names';
 import { MinuteBuffer } from './minute-buffer';
+import { Outbox } from './outbox';
 import type { Bucket } from './rollup';
+import { CHECK_SERIES_BASE } from './store';
 import type { IncomingSample, StoredSample } from './store';
 import { TIERS, floorTo } from './tiers';
 import type { Retention, Tier, TierName } from './tiers';
@@ -24,6 +26,8 @@ import type { Retention, Tier, TierName } from './tiers';
 export { HOUR_COST } from './compaction';
 
 const MINUTE = 60_000;
+/** Compaction packs a minute this long after it closed (compaction.ts): later, a copy may sit in a block. */
+const PACK_GRACE_MS = 5_000;
 const RAW = TIERS[0] as Tier;
 
 type JournalEntry = [nodeId: number, seq: number, ts: number, values: number[] | MetricValues];
@@ -36,8 +40,17 @@ export class Series {
   private readonly metricCensus: MetricCensus;
   private readonly blocks: Blocks;
   private readonly compaction: Compaction;
+  readonly outbox: Outbox;
+  private readonly outboxRow = new JournalRow();
+  /** Minutes ending at or before this may have been packed (before the first compaction since open: any). */
+  private packedUpTo = Number.POSITIVE_INFINITY;
 
-  constructor(db: Database.Database, rawRetentionMs: number) {
+  constructor(
+    db: Database.Database,
+    rawRetentionMs: number,
+    outbox = false,
+    private readonly now: () => number = Date.now,
+  ) {
     this.q = {
       addJournal: db.prepare('INSERT INTO journal (max_ts, data) VALUES (?, ?)'),
       journal: db.prepare<[], { data: string | Buffer }>('SELECT data FROM journal ORDER BY id'),
@@ -48,12 +61,14 @@ export class Series {
     this.metricCensus = new MetricCensus(db, this.names);
     this.blocks = new Blocks(db, this.names);
     this.replayJournal();
+    this.outbox = new Outbox(db, this.names, outbox);
     this.compaction = new Compaction(db, this.blocks, this.names, this.pending, rawRetentionMs);
   }
 
   // ---- writing -----------------------------------------------------------------------------
 
-  private addPending(nodeId: number, ts: number, seq: number, ids: readonly number[], values: ArrayLike<number>): void {
+  /** Adds a sample to memory; false when its node-minute there holds that timestamp already. */
+  private addPending(nodeId: number, ts: number, seq: number, ids: readonly number[], values: ArrayLike<number>): boolean {
     let minutes = this.pending.get(nodeId);
     if (!minutes) this.pending.set(nodeId, (minutes = new Map()));
     const minute = floorTo(ts, MINUTE);
@@ -64,7 +79,9 @@ export class Series {
       for (const other of minutes.values()) before = Math.max(before, other.byteLength);
       minutes.set(minute, (buffer = new MinuteBuffer(before ? Math.ceil(before * 1.05) + 512 : 0)));
     }
+    const before = buffer.size;
     buffer.add(ts, seq, ids, values);
+    return buffer.size > before;
   }
 
   private replayJournal(): void {
@@ -95,21 +112,49 @@ export class Series {
     row.start();
     let maxTs = 0;
     let written = 0;
+    const fresh: IncomingSample[] | null = this.outbox.enabled ? [] : null;
+    const blockTs = new Map<string, Set<number>>();
     for (const s of samples) {
       if (s.newNames && s.newNames.length > 0 && !this.names.addToNode(s.nodeId, s.newNames)) continue;
       written++;
       const ids = this.names.idsOf(s.row.names);
       row.add(s.nodeId, s.seq, s.ts, ids, s.row.data);
       if (s.ts > maxTs) maxTs = s.ts;
-      this.addPending(s.nodeId, s.ts, s.seq, ids, s.row.data);
+      const added = this.addPending(s.nodeId, s.ts, s.seq, ids, s.row.data);
+      if (fresh && added && s.nodeId < CHECK_SERIES_BASE && !this.inBlock(s.nodeId, s.ts, blockTs)) fresh.push(s);
     }
-    if (written > 0) this.q.addJournal.run(maxTs, row.bytes());
+    if (written === 0) return;
+    this.q.addJournal.run(maxTs, row.bytes());
+    if (fresh && fresh.length > 0)
+      this.outbox.add(this.now(), fresh.length, fresh.length === samples.length ? row.bytes() : this.rowOf(fresh));
+  }
+
+  /**
+   * Whether a raw block already holds the node's sample at `ts` (an agent sending again what was
+   * stored before it heard the ack); only minutes compaction may have packed are read, once per write.
+   */
+  private inBlock(nodeId: number, ts: number, cache: Map<string, Set<number>>): boolean {
+    const minute = floorTo(ts, MINUTE);
+    if (minute + MINUTE > this.packedUpTo) return false;
+    const key = `${nodeId}:${minute}`;
+    let stamps = cache.get(key);
+    if (!stamps) cache.set(key, (stamps = new Set(this.blocks.read(nodeId, RAW, minute).map((s) => s.ts))));
+    return stamps.has(ts);
+  }
+
+  /** An outbox row of some samples of a write (journal.ts format). */
+  private rowOf(samples: readonly IncomingSample[]): Buffer {
+    const row = this.outboxRow;
+    row.start();
+    for (const s of samples) row.add(s.nodeId, s.seq, s.ts, this.names.idsOf(s.row.names), s.row.data);
+    return row.bytes();
   }
 
   // ---- packing, retention, removal -----------------------------------------------------
 
   /** See Compaction.run; once nothing is left to do, trims the journal. */
   compact(now: number, limit: number): number {
+    this.packedUpTo = floorTo(now - PACK_GRACE_MS, MINUTE);
     const done = this.compaction.run(now, limit);
     if (done < limit) this.trimJournal();
     return done;

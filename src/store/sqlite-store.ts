@@ -11,7 +11,7 @@ import { MIGRATIONS } from './migrations/index';
 import { embeddedSqliteBinding } from './native';
 import { Series } from './series';
 import { sqliteAlerts, sqliteChecks, sqliteNodes, sqliteSeries, sqliteSettings } from './sqlite-roles';
-import type { Store } from './store';
+import type { OutboxStore, Store } from './store';
 import { DEFAULT_RETENTION } from './tiers';
 
 export function migrate(db: Database.Database): void {
@@ -102,10 +102,17 @@ export interface OpenOptions {
   rawRetentionMs?: number;
   /** Reads every page first and refuses a damaged file (the server's start; not each CLI command). */
   verify?: boolean;
+  /** Records what is stored for the first time in the remote-write outbox (outbox.ts); without, it is emptied. */
+  outbox?: boolean;
+  /** The time rows of the outbox are stamped with (Date.now unless given). */
+  now?: () => number;
 }
 
+/** The SQLite Store, with the remote-write outbox only it has. */
+export type SqliteStore = Store & { readonly outbox: OutboxStore };
+
 /** Opens (creating if needed) `<dataDir>/probe.db`. */
-export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Store {
+export function openSqliteStore(dataDir: string, options: OpenOptions = {}): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'probe.db');
   const db = openDatabase(file);
@@ -116,7 +123,7 @@ export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Sto
   }
   let series: Series;
   try {
-    series = new Series(db, options.rawRetentionMs ?? DEFAULT_RETENTION.raw);
+    series = new Series(db, options.rawRetentionMs ?? DEFAULT_RETENTION.raw, options.outbox, options.now);
   } catch (err) {
     db.close();
     if (isDamage(err)) throw damaged(file, (err as Error).message);
@@ -128,6 +135,7 @@ export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Sto
     ...sqliteAlerts(db),
     ...sqliteSettings(db),
     ...sqliteChecks(db),
+    outbox: series.outbox,
     integrityCheck() {
       const rows = db.pragma('integrity_check') as { integrity_check: string }[];
       return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');

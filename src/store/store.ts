@@ -203,6 +203,42 @@ export interface SettingsStore {
   auditLog(limit: number): AuditRecord[];
 }
 
+/** A remote-write target's place in the outbox: rows up to afterId are sent; window (afterId, toId] is being sent. */
+export interface OutboxCursor {
+  afterId: number;
+  toId: number;
+  /** Requests of the window accepted so far (the window is cut into the same requests again after a restart). */
+  requestsDone: number;
+}
+
+export interface OutboxBacklog {
+  rows: number;
+  samples: number;
+  /** When the oldest unsent row was stored (Unix ms), or null. */
+  oldestAt: number | null;
+}
+
+/** The remote-write outbox (outbox.ts): what is stored for the first time, in commit order, until every target sent it. */
+export interface OutboxStore {
+  /** Whether samples are written to it (a target is configured). */
+  readonly enabled: boolean;
+  /** Forgets the cursors of other targets (their rows go; all rows without targets) and starts new ones at the newest row. */
+  keepTargets(targets: readonly string[]): void;
+  cursor(target: string): OutboxCursor;
+  /** Saves the cursor and deletes rows every target has sent. */
+  saveCursor(target: string, cursor: OutboxCursor): void;
+  windowEnd(afterId: number, maxRows: number, maxSamples: number): number;
+  /** Samples of at most maxRows rows in (afterId, toId]; returns the last row id read. */
+  read(
+    afterId: number,
+    toId: number,
+    maxRows: number,
+    onSample: (nodeId: number, ts: number, ids: readonly number[], values: number[]) => void,
+  ): number;
+  nameOf(id: number): string;
+  backlog(afterId: number): OutboxBacklog;
+}
+
 /** The database as a whole. */
 export interface StoreHandle {
   /** The database's integrity check: an empty list when it is sound. */

@@ -20,6 +20,8 @@ import { HttpError, json, jsonError, readBody, statusFor } from '../net/http-bod
 import type { OwnHosts } from '../net/own-hosts';
 import type { AccessMode, PageAccess, Viewer } from '../admin/page-access';
 import type { Refusal } from '../admin/password-guard';
+import { renderRemoteWrite } from '../remote/remote-write';
+import type { RemoteWrite } from '../remote/remote-write';
 import { renderPrometheus } from './prometheus';
 import type { StorageState } from '../agents/store-watch';
 import { summarize } from './summary';
@@ -50,6 +52,8 @@ export interface HttpDeps {
   now?: () => number;
   /** GET /api/nodes/:id/forecast and /api/forecasts; 404 without. */
   forecasts?: Pick<Forecasts, 'of' | 'soon'>;
+  /** Remote write's figures, appended to /metrics; none without. */
+  remoteWrite?: Pick<RemoteWrite, 'status'> | null;
 }
 
 const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
@@ -172,7 +176,7 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
     case '/api/summary':
       return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
     case '/metrics': {
-      const text = renderPrometheus(deps.hub.views(audience));
+      const text = renderPrometheus(deps.hub.views(audience)) + renderRemoteWrite(deps.remoteWrite?.status() ?? []);
       res.writeHead(200, {
         'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
         'Content-Length': Buffer.byteLength(text),

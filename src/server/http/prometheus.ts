@@ -3,31 +3,11 @@
  * for people who already run Prometheus, VictoriaMetrics or Grafana.
  */
 import type { NodeView } from '../../protocol/messages';
-import { CUSTOM_PREFIX, FAMILIES, LATENCY_PREFIX, LOSS_PREFIX, METRICS, splitFamily } from '../../protocol/metrics';
+import { FAMILIES, LATENCY_PREFIX, LOSS_PREFIX, METRICS, splitFamily } from '../../protocol/metrics';
+import { promSeries } from './prom-names';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** Name and extra label of a metric; probe targets become a `target` label, devices their family's label. */
-function promName(metric: string): { name: string; target?: string; label?: string } | null {
-  const known = (METRICS as Record<string, { prom: string }>)[metric];
-  if (known) return { name: known.prom };
-  const device = splitFamily(metric);
-  if (device) {
-    const family = FAMILIES[device.family];
-    return { name: family.prom, label: `${family.label}="${escapeLabel(device.device)}"` };
-  }
-  if (metric.startsWith(LATENCY_PREFIX)) return { name: 'probe_latency_seconds', target: metric.slice(LATENCY_PREFIX.length) };
-  if (metric.startsWith(LOSS_PREFIX)) return { name: 'probe_loss_ratio', target: metric.slice(LOSS_PREFIX.length) };
-  // Custom names that differ only in characters Prometheus has no room for (`jobs.mail`, `jobs_mail`, `jobs-mail`)
-  // share a metric name; the name on the agent, as a label, keeps their series apart.
-  if (metric.startsWith(CUSTOM_PREFIX))
-    return {
-      name: `probe_custom_${metric.slice(CUSTOM_PREFIX.length).replace(/[^a-zA-Z0-9_]/g, '_')}`,
-      label: `metric="${escapeLabel(metric)}"`,
-    };
-  return null;
 }
 
 function helpFor(metric: string): string {
@@ -53,18 +33,11 @@ export function renderPrometheus(nodes: readonly NodeView[]): string {
     if (node.lastSeen !== null)
       add('probe_node_last_seen_timestamp_seconds', 'Time of the newest sample, Unix seconds', labels, node.lastSeen / 1000);
     for (const [metric, value] of Object.entries(node.values)) {
-      const prom = promName(metric);
+      const prom = promSeries(metric);
       if (!prom) continue;
       // Base units: seconds and ratios, as Prometheus expects.
-      if (prom.target !== undefined)
-        add(
-          prom.name,
-          helpFor(metric),
-          `${labels},target="${escapeLabel(prom.target)}"`,
-          prom.name === 'probe_latency_seconds' ? value / 1000 : value / 100,
-        );
-      else if (prom.label) add(prom.name, helpFor(metric), `${labels},${prom.label}`, value);
-      else add(prom.name, helpFor(metric), labels, value);
+      const extra = prom.labels.map(([k, v]) => `,${k}="${escapeLabel(v)}"`).join('');
+      add(prom.name, helpFor(metric), labels + extra, prom.divisor === 1 ? value : value / prom.divisor);
     }
   }
   let out = '';

@@ -123,4 +123,21 @@ export const MIGRATIONS: readonly string[] = [
      address TEXT NOT NULL,
      action TEXT NOT NULL
    );`,
+  // 13: remote write (src/server/remote): the samples stored for the first time, one row per ingest
+  // flush in the journal's format, kept until every remote-write target has sent them; and per
+  // target the last row it sent whole, with the window it is sending (rows after_id..to_id) and
+  // how many of that window's requests were accepted. AUTOINCREMENT: ids are never reused, even
+  // once every row is deleted, so a cursor never points at a row written after it.
+  `CREATE TABLE remote_outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     samples INTEGER NOT NULL,
+     data BLOB NOT NULL
+   );
+   CREATE TABLE remote_cursor (
+     target TEXT PRIMARY KEY,
+     after_id INTEGER NOT NULL,
+     to_id INTEGER NOT NULL,
+     requests_done INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];

@@ -1,0 +1,73 @@
+/**
+ * @module bench/ingest.ts --remote-write: a VictoriaMetrics on loopback as the server's remote-write
+ * target for a second run of the same load, and the lag the server reports on /metrics meanwhile.
+ */
+import net from 'node:net';
+import path from 'node:path';
+import { sleep } from './children';
+import type { Child } from './children';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts VictoriaMetrics in `dir`; its remote-write URL once it answers /health. */
+export async function startRemoteTarget(start: (command: string, argv: string[]) => Child, dir: string): Promise<string> {
+  const port = await freePort();
+  start('/usr/bin/victoria-metrics', [
+    `-storageDataPath=${path.join(dir, 'vm-remote')}`,
+    `-httpListenAddr=127.0.0.1:${port}`,
+    '-retentionPeriod=100y',
+    '-loggerLevel=ERROR',
+  ]);
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
+    } catch {
+      if (i > 200) throw new Error('VictoriaMetrics did not start');
+    }
+    await sleep(100);
+  }
+  return `http://127.0.0.1:${port}/api/v1/write`;
+}
+
+export interface LagFigures {
+  /** The largest lag /metrics showed while measuring, and the last; pending samples at the end. */
+  maxLagS: number;
+  lastLagS: number;
+  pendingSamples: number;
+  sentValues: number;
+  failures: number;
+}
+
+/** Reads the server's remote-write figures from /metrics (once a second, from the measuring loop). */
+export class LagWatch {
+  readonly figures: LagFigures = { maxLagS: 0, lastLagS: 0, pendingSamples: 0, sentValues: 0, failures: 0 };
+
+  constructor(private readonly base: string) {}
+
+  async read(): Promise<void> {
+    const text = await (await fetch(`${this.base}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const f = this.figures;
+    f.lastLagS = value('probe_remote_write_lag_seconds');
+    f.maxLagS = Math.max(f.maxLagS, f.lastLagS);
+    f.pendingSamples = value('probe_remote_write_pending_samples');
+    f.sentValues = value('probe_remote_write_sent_values_total');
+    f.failures = value('probe_remote_write_failures_total');
+  }
+}
+
+/** The line bench:ingest prints: CPU per million values with and without remote write, and the lag. */
+export function remoteReport(without: number, withRemote: number, lag: LagFigures): string {
+  const increase = ((withRemote - without) / without) * 100;
+  return (
+    `remote write: ${withRemote.toFixed(3)} CPU-s per million values with, ${without.toFixed(3)} without (${increase.toFixed(1)} %); ` +
+    `lag on /metrics at worst ${lag.maxLagS.toFixed(1)} s while measuring, ${lag.lastLagS.toFixed(1)} s and ${lag.pendingSamples} ` +
+    `samples pending after the load stopped; ${lag.sentValues} values sent, ${lag.failures} failed requests`
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * @module The real time-series databases the remote-write tests send to, started on loopback in
+ * temp directories (Debian's victoria-metrics and prometheus, installed per test/requirements.mjs)
+ * and stopped by their PID.
+ */
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { run, waitFor } from '../helpers';
+import type { Running } from '../helpers';
+
+export const VICTORIA_METRICS = '/usr/bin/victoria-metrics';
+export const PROMETHEUS = '/usr/bin/prometheus';
+
+/** A port free right now on 127.0.0.1 (bound to port 0, then released). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Tsdb {
+  base: string;
+  writeUrl: string;
+  proc: Running;
+}
+
+/** VictoriaMetrics on `port` over `dir` (the same dir again after a stop: the same data). */
+export async function startVictoriaMetrics(dir: string, port: number): Promise<Tsdb> {
+  const proc = run(VICTORIA_METRICS, [
+    `-httpListenAddr=127.0.0.1:${port}`,
+    `-storageDataPath=${path.join(dir, 'vm')}`,
+    '-retentionPeriod=100y',
+    '-search.latencyOffset=0s',
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('VictoriaMetrics /health', async () => (await fetch(`${base}/health`)).ok, 20_000, 100);
+  return { base, writeUrl: `${base}/api/v1/write`, proc };
+}
+
+export async function startPrometheus(dir: string, port: number): Promise<Tsdb> {
+  const config = path.join(dir, 'prometheus.yml');
+  writeFileSync(config, 'global: {}\n');
+  const proc = run(PROMETHEUS, [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${path.join(dir, 'prom')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--web.enable-remote-write-receiver',
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('Prometheus /-/ready', async () => (await fetch(`${base}/-/ready`)).ok, 20_000, 100);
+  return { base, writeUrl: `${base}/api/v1/write`, proc };
+}
+
+export interface ExportedSeries {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+/** Every raw sample of the series `match` selects, from VictoriaMetrics' export API (flushed first). */
+export async function exportSeries(vm: Tsdb, match: string): Promise<ExportedSeries[]> {
+  await fetch(`${vm.base}/internal/force_flush`);
+  const res = await fetch(`${vm.base}/api/v1/export?match[]=${encodeURIComponent(match)}`);
+  if (!res.ok) throw new Error(`export: HTTP ${res.status}`);
+  return (await res.text())
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as ExportedSeries);
+}

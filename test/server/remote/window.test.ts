@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { valuesRow } from '../../../src/protocol/row';
+import { SeriesLabels } from '../../../src/server/remote/series-labels';
+import { WindowSeries } from '../../../src/server/remote/window';
+import { openSqliteStore } from '../../../src/store/sqlite-store';
+import { tempDir } from '../../helpers';
+import { decodeWriteRequest, snappyDecompress } from './decode';
+
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+test('a window: a series once per request, oldest first (backfill after live); cut alike again, skipping those accepted', async (t) => {
+  const store = openSqliteStore(tempDir(t), { outbox: true, now: () => NOW });
+  t.after(() => store.close());
+  const nodes = Array.from({ length: 30 }, (_, i) => store.addNode({ name: `n${i}`, group: '', location: 'JP', keyHash: `h${i}` }, NOW));
+  store.outbox.keepTargets(['t']);
+  const write = (s: number) =>
+    store.writeSamples(nodes.map((n) => ({ nodeId: n.id, seq: s, ts: NOW + s * 1000, row: valuesRow({ cpu: s, load1: s / 10 }) })));
+  for (const s of [5, 6, 7, 1, 2, 8]) write(s);
+  const { afterId } = store.outbox.cursor('t');
+  const toId = store.outbox.windowEnd(afterId, 100, 1000);
+  const labels = new SeriesLabels(
+    (id) => (id === nodes[0]!.id ? undefined : { name: `n${id}`, group: '', location: 'JP' }),
+    (id) => store.outbox.nameOf(id),
+  );
+  const cut = async (skip: number) => {
+    const window = new WindowSeries();
+    await window.read(store.outbox, afterId, toId, labels);
+    const out = [];
+    for await (const r of window.requests(400, skip)) out.push(decodeWriteRequest(snappyDecompress(r.body)));
+    return out;
+  };
+  const all = await cut(0);
+  assert.ok(all.length > 3, `${all.length} requests`);
+  const series = all.flat();
+  assert.equal(series.length, 29 * 2, 'a series per node and metric, the removed node left out');
+  for (const s of series) {
+    assert.deepEqual(
+      s.samples.map((x) => x.ts),
+      [1, 2, 5, 6, 7, 8].map((k) => NOW + k * 1000),
+    );
+    assert.equal(s.labels.location, 'JP');
+  }
+  assert.deepEqual(await cut(2), all.slice(2));
+});

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeLabels, WriteRequestWriter } from '../../../src/server/remote/write-request';
+import { decodeWriteRequest, snappyDecompress } from './decode';
+import { snappyCompress } from '../../../src/server/remote/snappy';
+
+test('a WriteRequest decodes to the series, labels sorted by name (empty ones left out) and samples as given', () => {
+  const writer = new WriteRequestWriter();
+  const cpu = encodeLabels([
+    ['__name__', 'probe_cpu_usage_percent'],
+    ['node', 'tokyo-1'],
+    ['group', 'asia'],
+    ['location', ''],
+  ]);
+  const ts = [1_795_888_611_675, 1_795_888_612_675, 2 ** 41 + 3];
+  writer.addSeries(cpu, [0, ...ts], [0, 12.5, -0, 1e300], 1, 3);
+  writer.addSeries(
+    encodeLabels([
+      ['__name__', 'probe_load1'],
+      ['node', 'ü "x"\n'],
+    ]),
+    [5],
+    [0.25],
+    0,
+    1,
+  );
+  assert.equal(writer.values, 4);
+  const decoded = decodeWriteRequest(snappyDecompress(snappyCompress(writer.bytes())));
+  assert.deepEqual(decoded[0]!.labelOrder, ['__name__', 'group', 'node']);
+  assert.deepEqual(decoded[0]!.labels, { __name__: 'probe_cpu_usage_percent', group: 'asia', node: 'tokyo-1' });
+  assert.deepEqual(
+    decoded[0]!.samples,
+    ts.map((t, i) => ({ ts: t, value: [12.5, -0, 1e300][i] })),
+  );
+  assert.deepEqual(decoded[1], {
+    labels: { __name__: 'probe_load1', node: 'ü "x"\n' },
+    labelOrder: ['__name__', 'node'],
+    samples: [{ value: 0.25, ts: 5 }],
+  });
+  writer.reset();
+  assert.equal(writer.length, 0);
+});
