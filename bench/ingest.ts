@@ -20,7 +20,7 @@ import { ACK_INTERVAL_MS } from '../src/server/agents/agent-gateway';
 import { generateKey, hashKey } from '../src/server/fleet/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
 import { parseDuration } from '../src/util/duration';
-import { killAll, log, request, sleep, start } from './children';
+import { bundleCommand, killAll, log, request, sleep, start } from './children';
 import type { Child } from './children';
 import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
@@ -49,9 +49,12 @@ const { values: args } = parseArgs({
     floor: { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
-    /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
+    /**
+     * Run the server's bundle (dist/probe.cjs, the code inside dist/probe) under node --cpu-prof,
+     * writing the profile to this directory on exit (the executable refuses --cpu-prof in NODE_OPTIONS).
+     */
     'cpu-prof': { type: 'string' },
-    /** Run the server from source with these node options (e.g. "--trace-gc"), to look into it. */
+    /** Run the server's bundle with these node options (e.g. "--trace-gc"), to look into it. */
     'server-node-args': { type: 'string' },
   },
 });
@@ -103,7 +106,7 @@ function serverStarter(): (listen: string) => Child {
     ...(args['server-node-args']?.split(' ').filter(Boolean) ?? []),
   ];
   const serverCommand = nodeArgs.length
-    ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli/main.ts')]] as const)
+    ? bundleCommand(root, dir, nodeArgs)
     : ([path.resolve(args.probe ?? path.join(root, 'dist/probe')), []] as const);
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
