@@ -14,7 +14,7 @@ export interface MaintenanceOptions {
   retentionEveryMs: number;
   /**
    * Work per transaction: node-minutes packed (a node-hour rolled up counts as ten). A node-minute
-   * is ~0.5 ms (its block and three rollups, each deflated): 25 held the loop for 13-40 ms at a time.
+   * is ~0.5 ms (its block built, deflated and written): 25 held the loop for 13-40 ms at a time.
    */
   compactBatch: number;
   /**
