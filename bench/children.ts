@@ -4,6 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
 export type Child = ChildProcess & {
   /** stdout, line by line. */
@@ -67,6 +70,22 @@ export async function request(child: Child, re: RegExp): Promise<Record<string, 
 
 export function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+/**
+ * How to run the server's bundle (dist/probe.cjs: the code inside dist/probe) under node with
+ * `nodeArgs` (--cpu-prof, which the executable refuses in NODE_OPTIONS). Outside the executable the
+ * bundled better-sqlite3 looks for its addon under the bundle's package root, so the bundle runs
+ * from a copy in `dir` beside the addon npm built; the page's files still come from dist/web (cwd).
+ */
+export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [string, string[]] {
+  const at = path.join(dir, 'bundle');
+  mkdirSync(at, { recursive: true });
+  copyFileSync(path.join(root, 'dist/probe.cjs'), path.join(at, 'probe.cjs'));
+  writeFileSync(path.join(at, 'package.json'), '{}');
+  const addon = path.dirname(createRequire(path.join(root, 'package.json')).resolve('better-sqlite3/package.json'));
+  symlinkSync(path.join(addon, 'build'), path.join(at, 'build'));
+  return [process.execPath, [...nodeArgs, path.join(at, 'probe.cjs')]];
 }
 
 export function killAll(): void {

@@ -12,6 +12,7 @@
  * --remote-write: then the same load again on a fresh database with remote write to a VictoriaMetrics
  * (bench/ingest-remote.ts): the server's CPU per value with and without, and the lag it reports.
  */
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { ACK_INTERVAL_MS } from '../src/server/agents/agent-gateway';
 import { generateKey, hashKey } from '../src/server/fleet/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
 import { parseDuration } from '../src/util/duration';
-import { killAll, log, request, sleep, start } from './children';
+import { bundleCommand, killAll, log, request, sleep, start } from './children';
 import type { Child } from './children';
 import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
@@ -54,9 +55,12 @@ const { values: args } = parseArgs({
     'remote-write': { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
-    /** Run the server from source under node --cpu-prof, writing the profile to this directory on exit. */
+    /**
+     * Run the server's bundle (dist/probe.cjs, the code inside dist/probe) under node --cpu-prof,
+     * writing the profile to this directory on exit (the executable refuses --cpu-prof in NODE_OPTIONS).
+     */
     'cpu-prof': { type: 'string' },
-    /** Run the server from source with these node options (e.g. "--trace-gc"), to look into it. */
+    /** Run the server's bundle with these node options (e.g. "--trace-gc"), to look into it. */
     'server-node-args': { type: 'string' },
   },
 });
@@ -111,7 +115,7 @@ function serverStarter(remoteWriteUrl?: string): (listen: string) => Child {
     ...(args['server-node-args']?.split(' ').filter(Boolean) ?? []),
   ];
   const serverCommand = nodeArgs.length
-    ? ([process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'src/cli/main.ts')]] as const)
+    ? bundleCommand(root, dir, nodeArgs)
     : ([path.resolve(args.probe ?? path.join(root, 'dist/probe')), []] as const);
   // Alerts run as they would in production: the example config's rules over this metric set.
   const config = {
@@ -265,7 +269,8 @@ async function measureProbe(remoteWriteUrl?: string) {
   live.terminate();
   agentProc.kill('SIGTERM');
   server.kill('SIGTERM');
-  await sleep(1500);
+  // A profile of 10 000 agents takes seconds to write at exit: wait for it (killAll would cut it).
+  await Promise.race([once(server, 'exit'), sleep(args['cpu-prof'] ? 120_000 : 1500)]);
   return {
     ...window,
     ...live.figures(),

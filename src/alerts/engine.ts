@@ -132,7 +132,10 @@ export class AlertEngine {
       vars ??= this.vars.fill(row, scope.cores);
       const condition = kind.evaluate(rule, vars);
       if (!condition) continue; // a metric it needs is missing from this sample
-      this.advance(rule, nodeId, null, step(rule, this.state(rule, nodeId), condition.holds, condition.recovered, now), condition.value);
+      const state = this.state(rule, nodeId);
+      // The common case, ok and still ok, changes nothing: no step (and its objects) per sample for it.
+      if (!condition.holds && state === OK_STATE) continue;
+      this.advance(rule, nodeId, null, step(rule, state, condition.holds, condition.recovered, now), condition.value);
     }
   }
 

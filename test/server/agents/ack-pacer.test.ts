@@ -88,3 +88,29 @@ test('close stops the sweep', (t) => {
   acks.close();
   assert.equal(clock.timers, 0);
 });
+
+test('acks that fall due together (after a stall, or a fleet connecting at once) go out over several sweeps, and stay spread', async (t) => {
+  const clock = new ManualClock();
+  /** Acks sent, by the time they were sent (one sweep each). */
+  const byTime = new Map<number, number>();
+  const acks = new AckPacer<number>(clock, () => byTime.set(clock.now(), (byTime.get(clock.now()) ?? 0) + 1));
+  t.after(() => acks.close());
+  const paces = Array.from({ length: 1000 }, (_, i) => acks.open(i, 5000));
+  for (const pace of paces) acks.committed(pace, 1);
+  assert.deepEqual([...byTime.values()], [1000], 'the first ack of each at once');
+  const rounds: number[][] = [];
+  for (const seq of [2, 3]) {
+    byTime.clear();
+    for (const pace of paces) acks.committed(pace, seq);
+    await clock.advance(5000 + 20 * ACK_SWEEP_MS);
+    rounds.push([...byTime.values()]);
+  }
+  for (const round of rounds) {
+    assert.equal(
+      round.reduce((a, b) => a + b, 0),
+      1000,
+      'each held ack sent once a round',
+    );
+    assert.ok(Math.max(...round) <= 64, `at most 64 a sweep (${round.join(' ')})`);
+  }
+});

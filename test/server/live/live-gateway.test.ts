@@ -122,7 +122,7 @@ function gatewayOnClock(t: { after(fn: () => unknown): void }) {
     hub.sample(1, ts, valuesRow(values));
     await clock.advance(WINDOW_MS);
   };
-  return { clock, viewer, frames, sample };
+  return { clock, hub, viewer, frames, sample };
 }
 
 test('a viewer that falls behind skips deltas and gets one fresh snapshot once drained; nobody is cut for a big snapshot', async (t) => {
@@ -170,4 +170,18 @@ test('a viewer behind for STUCK_MS is cut; one behind a moment less is not', asy
   assert.equal(viewer.terminated, false, `behind ${STUCK_MS} ms`);
   await sample(999_000, { cpu: 999 });
   assert.equal(viewer.terminated, true, 'behind a window longer');
+});
+
+test('a window closes when a sample arrives after its end, however late its timer runs (a busy loop reads sockets first)', async (t) => {
+  const { clock, hub, frames, sample } = gatewayOnClock(t);
+  await sample(500, { cpu: 0 });
+  const sent = frames.length;
+  clock.set(clock.now() + WINDOW_MS);
+  hub.sample(1, 1000, valuesRow({ cpu: 1 }));
+  assert.equal(frames.length, sent + 1, 'sent by the sample, before any timer fired');
+  assert.deepEqual(JSON.parse(frames.at(-1)!), { type: 'update', nodes: [{ id: 1, lastSeen: 1000, values: { cpu: 1 } }] });
+  hub.sample(1, 1001, valuesRow({ cpu: 2 }));
+  assert.equal(frames.length, sent + 1, 'the next window is not over yet');
+  await clock.advance(WINDOW_MS);
+  assert.equal(frames.length, sent + 2, 'the timer sends it');
 });
