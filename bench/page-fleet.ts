@@ -29,6 +29,8 @@ export interface Fleet {
   url: string;
   /** The server's and the agents' processes (not Chromium's). */
   children: ChildProcess[];
+  /** What the server printed so far (the admin's setup link among it). */
+  serverOut: () => string;
   stop: () => void;
 }
 
@@ -67,8 +69,8 @@ function addNodes(dir: string, count: number): string {
   return file;
 }
 
-/** Starts the server with `count` nodes and their agents; resolves once every agent is connected. */
-export async function startFleet(count: number): Promise<Fleet> {
+/** Starts `binary` as the server with `count` nodes and their agents; resolves once every agent is connected. */
+export async function startFleet(count: number, binary = path.join(root, 'dist/probe')): Promise<Fleet> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-page-'));
   const children: ChildProcess[] = [];
   const stop = () => {
@@ -78,15 +80,7 @@ export async function startFleet(count: number): Promise<Fleet> {
   try {
     const keys = addNodes(dir, count);
     const data = path.join(dir, 'data');
-    const server = start(children, path.join(root, 'dist/probe'), [
-      'server',
-      '--listen',
-      '127.0.0.1:0',
-      '--data',
-      data,
-      '--log-level',
-      'warn',
-    ]);
+    const server = start(children, binary, ['server', '--listen', '127.0.0.1:0', '--data', data, '--log-level', 'warn']);
     const url = await until('server URL', () => /open (http:\/\/\S+)\//.exec(server())?.[1], 15_000);
     const agentsArgs = [
       '--import',
@@ -99,7 +93,7 @@ export async function startFleet(count: number): Promise<Fleet> {
     ];
     const agents = start(children, process.execPath, agentsArgs);
     await until('agents connected', () => agents().includes('"connected"'), 60_000);
-    return { url, children, stop };
+    return { url, children, serverOut: server, stop };
   } catch (err) {
     stop();
     throw err;

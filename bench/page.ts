@@ -10,7 +10,7 @@
  * - steady state: renderer main-thread busy time per wall second while every node updates each second
  *   (CDP TaskDuration; goal < 10 % of one core at 200 nodes), for cards and for the table, and the
  *   script share of it from a 5 s trace after the measured window.
- * Usage: npm run bench:page -- [--nodes 200] [--seconds 20]
+ * Usage: npm run bench:page -- [--nodes 200] [--seconds 20] [--binary dist/probe (another build, to compare)]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -21,12 +21,14 @@ import { CHROMIUM_ARGS, FIRST_RENDER_MS, startFleet } from './page-fleet';
 import { cpuSeconds } from './proc-stats';
 import { TRACE_CATEGORIES, scriptingMs } from './trace';
 
-const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({
+  options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, binary: { type: 'string' } },
+});
 const count = Number(args.nodes);
 const seconds = Number(args.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STEADY_TRACE_MS = 5000;
-const fleet = await startFleet(count);
+const fleet = await startFleet(count, args.binary);
 const children = fleet.children;
 
 async function servedBytes(url: string, encoding: string, files: string[]): Promise<number> {
