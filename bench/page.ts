@@ -10,59 +10,26 @@
  * - steady state: renderer main-thread busy time per wall second while every node updates each second
  *   (CDP TaskDuration; goal < 10 % of one core at 200 nodes), for cards and for the table, and the
  *   script share of it from a 5 s trace after the measured window.
- * Usage: npm run bench:page -- [--nodes 200] [--seconds 20]
+ * Usage: npm run bench:page -- [--nodes 200] [--seconds 20] [--binary dist/probe (another build, to compare)]
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { generateKey, hashKey } from '../src/server/fleet/keys';
-import { openSqliteStore } from '../src/store/sqlite-store';
+import { CHROMIUM_ARGS, FIRST_RENDER_MS, startFleet } from './page-fleet';
 import { cpuSeconds } from './proc-stats';
 import { TRACE_CATEGORIES, scriptingMs } from './trace';
 
-const { values: args } = parseArgs({ options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({
+  options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, binary: { type: 'string' } },
+});
 const count = Number(args.nodes);
 const seconds = Number(args.seconds);
-const root = path.resolve(import.meta.dirname, '..');
-const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-page-'));
-const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const COUNTRIES = ['JP', 'DE', 'US', 'SG', 'NL', 'FR', 'HK', 'GB', 'CA', 'AU'];
-const FIRST_RENDER_MS = 1500;
 const STEADY_TRACE_MS = 5000;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-function start(command: string, argv: string[]): ChildProcess & { out: () => string } {
-  const child = spawn(command, argv, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] }) as ChildProcess & { out: () => string };
-  children.push(child);
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.out = () => text;
-  return child;
-}
-
-async function until<T>(what: string, check: () => T | undefined | null | false, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const fleet = await startFleet(count, args.binary);
+const children = fleet.children;
 
 async function servedBytes(url: string, encoding: string, files: string[]): Promise<number> {
   let total = 0;
@@ -136,45 +103,13 @@ async function steadyLoad(page: Page, cdp: CDPSession): Promise<{ busy: number; 
 }
 
 try {
-  const store = openSqliteStore(path.join(dir, 'data'));
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = generateKey();
-    keys.push(key);
-    store.addNode(
-      {
-        name: `node-${String(i).padStart(3, '0')}`,
-        group: `region-${i % 5}`,
-        location: COUNTRIES[i % COUNTRIES.length]!,
-        keyHash: hashKey(key),
-      },
-      Date.now(),
-    );
-  }
-  store.close();
-  writeFileSync(path.join(dir, 'keys.txt'), keys.join('\n'));
-
-  const server = start(path.join(root, 'dist/probe'), [
-    'server',
-    '--listen',
-    '127.0.0.1:0',
-    '--data',
-    path.join(dir, 'data'),
-    '--log-level',
-    'warn',
-  ]);
-  const url = await until('server URL', () => /open (http:\/\/\S+)\//.exec(server.out())?.[1], 15_000);
-  const agents = start(process.execPath, [
-    '--import',
-    'tsx',
-    path.join(root, 'bench/agents.ts'),
-    '--url',
-    `${url.replace('http', 'ws')}/ws/agent`,
-    '--keys',
-    path.join(dir, 'keys.txt'),
-  ]);
-  await until('agents connected', () => agents.out().includes('"connected"'), 60_000);
-
+  const url = fleet.url;
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(`load average ${load()} (1, 5, 15 min) at the start`);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   const overview = ['/', '/app.js', '/app.css'];
   const all = [...overview, '/uplot.js'];
@@ -220,7 +155,7 @@ try {
       await browser.close();
     }
   }
+  console.log(`load average ${load()} at the end`);
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  fleet.stop();
 }

@@ -2,34 +2,28 @@
  * @module A node's place in the card grid: the whole card while it is on or near the screen, else only
  * its head (flag, name, status), so a big fleet's first render and live updates cost what is seen.
  */
-import { Component } from 'preact';
 import type { NodeView } from '../../src/protocol/messages';
 import { t } from '../state/lang';
+import { NEAR, NearSlot, screenNow } from './near-slot';
+import type { SlotProps } from './near-slot';
 import { NodeCard } from './node-card';
-import { Flag, StatusText } from './node-status';
+import { Flag, StatusText, headKey } from './node-status';
 
-/** How far above and below the screen cards are drawn whole, in screen heights (scrolling reaches them drawn). */
-const NEAR = 0.5;
-
-interface Props {
+interface Props extends SlotProps {
   node: NodeView;
-  /** The card's place on the page: when it moves (sorting, filtering), whether it is near is checked again. */
-  index: number;
   compact: boolean;
 }
 
-const slots = new Map<Element, CardSlot>();
-let observer: IntersectionObserver | null = null;
-
-function watcher(): IntersectionObserver {
-  observer ??= new IntersectionObserver((entries) => entries.forEach((e) => slots.get(e.target)?.setNear(e.isIntersecting)), {
-    rootMargin: `${NEAR * 100}% 0px`,
-  });
-  return observer;
+/** The grid's CSS (styles.css): cards at least 290 px wide (220 compact) and about 250 px tall, 12 px apart (8), main's 20 px padding. */
+function cardsInFirstScreens(compact: boolean): number {
+  const [width, height, gap] = compact ? [220, 150, 8] : [290, 250, 12];
+  const screen = screenNow();
+  const columns = Math.max(1, Math.floor((screen.width - 40 + gap) / (width + gap)));
+  return columns * Math.ceil(((1 + NEAR) * screen.height) / (height + gap));
 }
 
 /**
- * Off screen: the card's head only (flag and status called, not mounted: one component, not three).
+ * Off screen: the card's head only (flag and status called, not mounted: no component of its own).
  * Cards keep `content-visibility: auto`, so its height does not show.
  */
 function CardHead({ node }: { node: NodeView }) {
@@ -52,50 +46,20 @@ function CardHead({ node }: { node: NodeView }) {
   );
 }
 
-export class CardSlot extends Component<Props, { near: boolean }> {
-  override state = { near: false };
-  private watched: Element | null = null;
-
-  override componentDidMount(): void {
-    this.watch();
-    this.check();
+export class CardSlot extends NearSlot<Props> {
+  protected firstScreens(): number {
+    return cardsInFirstScreens(this.props.compact);
   }
 
-  override componentDidUpdate(previous: Props): void {
-    this.watch();
-    if (previous.index !== this.props.index) this.check();
+  protected renderNear({ node, compact }: Props) {
+    return <NodeCard node={node} compact={compact} />;
   }
 
-  override componentWillUnmount(): void {
-    if (!this.watched) return;
-    slots.delete(this.watched);
-    watcher().unobserve(this.watched);
+  protected renderFar({ node }: Props) {
+    return CardHead({ node });
   }
 
-  setNear(near: boolean): void {
-    if (near !== this.state.near) this.setState({ near });
-  }
-
-  /** The head and the whole card are different elements: the observer follows the one shown. */
-  private watch(): void {
-    const element = this.base as Element | undefined;
-    if (!element || element === this.watched) return;
-    this.componentWillUnmount();
-    this.watched = element;
-    slots.set(element, this);
-    watcher().observe(element);
-  }
-
-  /**
-   * The observer's first answer comes after a paint; this answers before it, so the screen never shows
-   * heads where cards belong. All slots mount (or move) together, so only the first read lays out.
-   */
-  private check(): void {
-    const box = (this.base as Element).getBoundingClientRect();
-    this.setNear(box.bottom > -NEAR * innerHeight && box.top < (1 + NEAR) * innerHeight);
-  }
-
-  override render({ node, compact }: Props, { near }: { near: boolean }) {
-    return near ? <NodeCard node={node} compact={compact} /> : <CardHead node={node} />;
+  protected farKey({ node }: Props): string {
+    return headKey(node);
   }
 }

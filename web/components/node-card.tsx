@@ -1,4 +1,7 @@
-/** @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. */
+/**
+ * @module One node as a card: status, usage bars, network rates, traffic, load, uptime, notes. Its parts
+ * are called, not mounted: one component a card, not eleven (a screenful of cards redraws every second).
+ */
 import type { NodeView } from '../../src/protocol/messages';
 import type { MetricValues } from '../../src/protocol/metrics';
 import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
@@ -51,13 +54,13 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
       aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}
     >
       <header class="card-head">
-        <Flag code={node.location} />
+        {Flag({ code: node.location })}
         <h3 class="node-name">
           <a href={`#/node/${node.id}`} aria-label={t('details', { name: node.name })}>
             {node.name}
           </a>
         </h3>
-        <StatusText node={node} />
+        {StatusText({ node })}
       </header>
       {soon && (
         <p>
@@ -70,31 +73,31 @@ export function NodeCard({ node, compact = false }: { node: NodeView; compact?: 
         {[shortOs(node.os), node.arch, node.cores ? t('cores', { n: node.cores }) : '', node.hostname].filter(Boolean).join(' · ') ||
           '\u00a0'}
       </p>
-      <Bar label={t('cpu')} percent={v.cpu} detail={formatPercent(v.cpu)} />
-      <Bar
-        label={t('memory')}
-        percent={ratio(v.memUsedBytes, v.memTotalBytes)}
-        detail={`${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`}
-      />
-      {!compact && swap !== undefined && (
-        <Bar label={t('swap')} percent={swap} detail={`${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}`} />
-      )}
-      <Bar
-        label={t('disk')}
-        percent={ratio(v.diskUsedBytes, v.diskTotalBytes)}
-        detail={`${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`}
-      />
-      {!compact && v.gpuUtil !== undefined && (
-        <Bar
-          label={t('gpu')}
-          percent={v.gpuUtil}
-          detail={`${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`}
-        />
-      )}
-      <CardFacts values={v} />
-      <Latency node={node} />
-      {!compact && <Traffic node={node} />}
-      {!compact && <Notes node={node} />}
+      {Bar({ label: t('cpu'), percent: v.cpu, detail: formatPercent(v.cpu) })}
+      {Bar({
+        label: t('memory'),
+        percent: ratio(v.memUsedBytes, v.memTotalBytes),
+        detail: `${formatBytes(v.memUsedBytes)} / ${formatBytes(v.memTotalBytes)}`,
+      })}
+      {!compact &&
+        swap !== undefined &&
+        Bar({ label: t('swap'), percent: swap, detail: `${formatBytes(v.swapUsedBytes)} / ${formatBytes(v.swapTotalBytes)}` })}
+      {Bar({
+        label: t('disk'),
+        percent: ratio(v.diskUsedBytes, v.diskTotalBytes),
+        detail: `${formatBytes(v.diskUsedBytes)} / ${formatBytes(v.diskTotalBytes)}`,
+      })}
+      {!compact &&
+        v.gpuUtil !== undefined &&
+        Bar({
+          label: t('gpu'),
+          percent: v.gpuUtil,
+          detail: `${formatPercent(v.gpuUtil)} · ${formatBytes(v.gpuMemUsedBytes)} / ${formatBytes(v.gpuMemTotalBytes)}`,
+        })}
+      {CardFacts({ values: v })}
+      {Latency({ node })}
+      {!compact && Traffic({ node })}
+      {!compact && Notes({ node })}
     </article>
   );
 }

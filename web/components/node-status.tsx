@@ -2,7 +2,7 @@
 import type { NodeView } from '../../src/protocol/messages';
 import { LATENCY_PREFIX, LOSS_PREFIX } from '../../src/protocol/metrics';
 import { daysUntil, flagEmoji, formatBytes, formatDuration, formatMs, ratio, secondsSince } from '../lib/format';
-import { t } from '../state/lang';
+import { lang, t } from '../state/lang';
 import { emojiFlags } from '../state/flags';
 import { now } from '../state/nodes';
 import { Bar } from './bar';
@@ -25,6 +25,12 @@ export function StatusText({ node }: { node: NodeView }) {
       {text}
     </span>
   );
+}
+
+/** What a node's flag, name and status line show, as one string (for the cheap forms' cache, near-slot.ts). */
+export function headKey(node: NodeView): string {
+  const status = node.online || node.lastSeen === null ? '' : agoText(node.lastSeen);
+  return [node.id, node.name, node.location, node.online, status, emojiFlags.value, lang.value].join('\n');
 }
 
 /** Smaller offsets are the network's as much as the clock's. */

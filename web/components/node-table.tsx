@@ -1,4 +1,7 @@
-/** @module The dense overview: one row per node, columns sortable by clicking their header. */
+/**
+ * @module The dense overview: one row per node, columns sortable by clicking their header. Rows far off
+ * screen show only the node's name and status (near-slot.ts): 200 rows redraw every second otherwise.
+ */
 import type { NodeView } from '../../src/protocol/messages';
 import { formatBytes, formatDuration, formatLoad, formatPercent, formatRate, ratio } from '../lib/format';
 import type { StringKey } from '../lib/i18n';
@@ -6,7 +9,12 @@ import { t } from '../state/lang';
 import type { SortKey } from '../state/prefs';
 import { sortBy, sortDesc, sortKey } from '../state/prefs';
 import { level } from './bar';
-import { Flag, StatusText } from './node-status';
+import { NEAR, NearSlot, screenNow } from './near-slot';
+import type { SlotProps } from './near-slot';
+import { Flag, StatusText, headKey } from './node-status';
+
+/** A row's height in styles.css (two lines of .85rem text and 6 px padding above and below). */
+const ROW_PX = 44;
 
 function SortHeader({ label, sort }: { label: StringKey; sort: SortKey }) {
   const active = sortKey.value === sort;
@@ -29,9 +37,7 @@ function Row({ node }: { node: NodeView }) {
   const v = node.values;
   return (
     <tr class={node.online ? 'online' : 'offline'} data-node={node.name}>
-      <th scope="row">
-        {Flag({ code: node.location })} <a href={`#/node/${node.id}`}>{node.name}</a>
-      </th>
+      {NameCell({ node })}
       <td>{StatusText({ node })}</td>
       <td>{pct(v.cpu)}</td>
       <td>
@@ -54,7 +60,53 @@ function Row({ node }: { node: NodeView }) {
   );
 }
 
-export function NodeTable({ list }: { list: NodeView[] }) {
+function NameCell({ node }: { node: NodeView }) {
+  return (
+    <th scope="row">
+      {Flag({ code: node.location })} <a href={`#/node/${node.id}`}>{node.name}</a>
+    </th>
+  );
+}
+
+/** Off screen: name and status, and an empty cell of two lines, so the row is as tall as a whole one. */
+function FarRow({ node }: { node: NodeView }) {
+  return (
+    <tr class={node.online ? 'online' : 'offline'} data-node={node.name}>
+      {NameCell({ node })}
+      <td>{StatusText({ node })}</td>
+      <td colSpan={7}>
+        {'\u00a0'}
+        <br />
+        {'\u00a0'}
+      </td>
+    </tr>
+  );
+}
+
+interface RowProps extends SlotProps {
+  node: NodeView;
+}
+
+class RowSlot extends NearSlot<RowProps> {
+  protected firstScreens(): number {
+    return Math.ceil(((1 + NEAR) * screenNow().height) / ROW_PX);
+  }
+
+  protected renderNear({ node }: RowProps) {
+    return <Row node={node} />;
+  }
+
+  protected renderFar({ node }: RowProps) {
+    return FarRow({ node });
+  }
+
+  protected farKey({ node }: RowProps): string {
+    return headKey(node);
+  }
+}
+
+/** `first`: the index of the table's first row among all the overview's nodes. */
+export function NodeTable({ list, first }: { list: NodeView[]; first: number }) {
   return (
     <div class="table-wrap">
       <table class="nodes">
@@ -72,8 +124,8 @@ export function NodeTable({ list }: { list: NodeView[] }) {
           </tr>
         </thead>
         <tbody>
-          {list.map((n) => (
-            <Row key={n.id} node={n} />
+          {list.map((n, i) => (
+            <RowSlot key={n.id} node={n} index={first + i} />
           ))}
         </tbody>
       </table>

@@ -77,20 +77,24 @@ export function Overview({ compact = false }: { compact?: boolean }) {
         </p>
       )}
       {nodes.value.size > 0 && list.length === 0 && <p class="empty">{t('noMatch', { q: query })}</p>}
-      {list.map(([group, members]) => (
-        <section key={group} aria-label={group || t('node')}>
-          {group && <h2 class="group">{group}</h2>}
-          {layout.value === 'table' && !compact ? (
-            <NodeTable list={members} />
-          ) : (
-            <div class={`grid${compact ? ' compact' : ''}`}>
-              {members.map((n) => (
-                <CardSlot key={n.id} node={n} index={index++} compact={compact} />
-              ))}
-            </div>
-          )}
-        </section>
-      ))}
+      {list.map(([group, members]) => {
+        const first = index;
+        index += members.length;
+        return (
+          <section key={group} aria-label={group || t('node')}>
+            {group && <h2 class="group">{group}</h2>}
+            {layout.value === 'table' && !compact ? (
+              <NodeTable list={members} first={first} />
+            ) : (
+              <div class={`grid${compact ? ' compact' : ''}`}>
+                {members.map((n, i) => (
+                  <CardSlot key={n.id} node={n} index={first + i} compact={compact} />
+                ))}
+              </div>
+            )}
+          </section>
+        );
+      })}
       {!compact && <Services />}
     </main>
   );

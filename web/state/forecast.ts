@@ -30,6 +30,7 @@ export async function loadForecast(nodeId: number): Promise<void> {
 }
 
 let watching = false;
+let soonText = '{}';
 
 async function loadSoon(): Promise<void> {
   let next = POLL_MS;
@@ -37,7 +38,10 @@ async function loadSoon(): Promise<void> {
     const res = await fetch('/api/forecasts');
     if (res.ok) {
       const body = (await res.json()) as ForecastsSoon;
-      soonForecasts.value = body.soon;
+      // Every whole card reads this: a poll that brings nothing new redraws none of them.
+      const text = JSON.stringify(body.soon);
+      if (text !== soonText) soonForecasts.value = body.soon;
+      soonText = text;
       if (body.pending > 0) next = PENDING_POLL_MS;
     }
   } catch {

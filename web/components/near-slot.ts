@@ -1,0 +1,109 @@
+/**
+ * @module A node's place in a long list (a card, a table row) that is drawn whole only while it is on or
+ * near the screen, and cheaply elsewhere, so a big fleet's first render and live updates cost what is seen.
+ * One IntersectionObserver follows every slot; a slot first mounts whole when its place in the list falls
+ * within the first screens of a page shown from the top, so the first screenful is drawn once, and whole.
+ */
+import { Component } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
+
+/** How far above and below the screen slots are drawn whole, in screen heights (scrolling reaches them drawn). */
+export const NEAR = 0.5;
+
+export interface SlotProps {
+  /** The slot's place in the list: when it moves (sorting, filtering), whether it is near is checked again. */
+  index: number;
+}
+
+const slots = new Map<Element, NearSlot<SlotProps>>();
+let observer: IntersectionObserver | null = null;
+
+function watcher(): IntersectionObserver {
+  observer ??= new IntersectionObserver((entries) => entries.forEach((e) => slots.get(e.target)?.setNear(e.isIntersecting)), {
+    rootMargin: `${NEAR * 100}% 0px`,
+  });
+  return observer;
+}
+
+/**
+ * Where the page is and how big the screen is, read once for all the slots that mount in one task: reading
+ * `scrollY` lays the page out when the DOM changed, and each slot's mount changes it.
+ */
+let screen: { atTop: boolean; width: number; height: number } | null = null;
+
+export function screenNow(): { atTop: boolean; width: number; height: number } {
+  if (!screen) {
+    screen = { atTop: scrollY === 0, width: innerWidth, height: innerHeight };
+    setTimeout(() => (screen = null));
+  }
+  return screen;
+}
+
+export abstract class NearSlot<P extends SlotProps> extends Component<P, { near: boolean }> {
+  private watched: Element | null = null;
+  /** The cheap form as last drawn, and what it showed: drawn again only when that changes. */
+  private far: { key: string; vnode: VNode } | null = null;
+  /** Whether the first answer was a guess from the slot's place: the observer's answer follows. */
+  private guessed: boolean;
+
+  constructor(props: P) {
+    super(props);
+    // At the top of the page, the first screens hold the first slots: no layout is read to know it.
+    this.guessed = screenNow().atTop;
+    this.state = { near: this.guessed && props.index < this.firstScreens() };
+  }
+
+  /** How many slots fit, at the most, in the first (1 + NEAR) screens of the page (from the layout's CSS). */
+  protected abstract firstScreens(): number;
+  protected abstract renderNear(props: P): ComponentChildren;
+  protected abstract renderFar(props: P): VNode;
+  /** Everything the cheap form shows (signals it reads included): equal keys, equal forms. */
+  protected abstract farKey(props: P): string;
+
+  override render(props: P, { near }: { near: boolean }): ComponentChildren {
+    if (near) return this.renderNear(props);
+    const key = this.farKey(props);
+    // The same vnode again: Preact skips it without comparing (200 far slots redraw every second otherwise).
+    if (this.far?.key !== key) this.far = { key, vnode: this.renderFar(props) };
+    return this.far.vnode;
+  }
+
+  override componentDidMount(): void {
+    this.watch();
+    if (!this.guessed) this.check();
+  }
+
+  override componentDidUpdate(previous: P): void {
+    this.watch();
+    if (previous.index !== this.props.index) this.check();
+  }
+
+  override componentWillUnmount(): void {
+    if (!this.watched) return;
+    slots.delete(this.watched);
+    watcher().unobserve(this.watched);
+  }
+
+  setNear(near: boolean): void {
+    if (near !== this.state.near) this.setState({ near });
+  }
+
+  /** The cheap and the whole form are different elements: the observer follows the one shown. */
+  private watch(): void {
+    const element = this.base as Element | undefined;
+    if (!element || element === this.watched) return;
+    this.componentWillUnmount();
+    this.watched = element;
+    slots.set(element, this);
+    watcher().observe(element);
+  }
+
+  /**
+   * The observer's first answer comes after a paint; this answers before it, so the screen never shows
+   * cheap slots where whole ones belong. Slots that move move together, so only the first read lays out.
+   */
+  private check(): void {
+    const box = (this.base as Element).getBoundingClientRect();
+    this.setNear(box.bottom > -NEAR * innerHeight && box.top < (1 + NEAR) * innerHeight);
+  }
+}
