@@ -1,6 +1,6 @@
 /**
  * @module The page benchmarks' fleet: N nodes in a fresh data dir, the real server binary, and
- * bench/agents.ts sending a sample a second for each; and how Chromium is launched for them.
+ * bench/agents.ts sending a sample a second for each.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,15 +14,6 @@ const root = path.resolve(import.meta.dirname, '..');
 const COUNTRIES = ['JP', 'DE', 'US', 'SG', 'NL', 'FR', 'HK', 'GB', 'CA', 'AU'];
 /** The first render is the page's JavaScript in this long after navigation. */
 export const FIRST_RENDER_MS = 1500;
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export interface Fleet {
   /** The server's base URL, without a trailing slash. */

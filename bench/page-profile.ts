@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, FIRST_RENDER_MS, startFleet } from './page-fleet';
+import { CHROMIUM_ARGS } from '../test/browser';
+import { FIRST_RENDER_MS, startFleet } from './page-fleet';
 import { TRACE_CATEGORIES } from './trace';
 import { summarize } from './trace-summary';
 

@@ -17,7 +17,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { CHROMIUM_ARGS, FIRST_RENDER_MS, startFleet } from './page-fleet';
+import { CHROMIUM_ARGS } from '../test/browser';
+import { FIRST_RENDER_MS, startFleet } from './page-fleet';
 import { cpuSeconds } from './proc-stats';
 import { TRACE_CATEGORIES, scriptingMs } from './trace';
 

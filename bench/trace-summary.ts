@@ -2,40 +2,16 @@
  * @module Sums up a Chromium trace of the page for bench/page-profile.ts: the renderer main thread's
  * top-level tasks (script, layout, style, paint) and, from V8's sampling profiler, self time per function.
  */
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  ts: number;
-  dur?: number;
-  pid: number;
-  tid: number;
-  id?: string;
-  args?: {
-    name?: string;
-    data?: {
-      url?: string;
-      functionName?: string;
-      cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] };
-      timeDeltas?: number[];
-    };
-  };
-}
-
-interface ProfileNode {
-  id: number;
-  parent?: number;
-  callFrame: { functionName: string; url?: string; lineNumber: number; columnNumber: number };
-}
+import { type ProfileNode, type TraceEvent, rendererMains } from './trace';
 
 const TOTALS = ['EvaluateScript', 'FunctionCall', 'TimerFire', 'RunMicrotasks', 'Layout', 'UpdateLayoutTree', 'Paint', 'ParseHTML'];
 
 function mainThread(events: TraceEvent[]): string {
-  const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`);
+  const mains = rendererMains(events);
   const busy = new Map<string, number>();
   for (const e of events) {
     const thread = `${e.pid}:${e.tid}`;
-    if (e.ph === 'X' && mains.includes(thread)) busy.set(thread, (busy.get(thread) ?? 0) + (e.dur ?? 0));
+    if (e.ph === 'X' && mains.has(thread)) busy.set(thread, (busy.get(thread) ?? 0) + (e.dur ?? 0));
   }
   return [...busy].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
 }

@@ -3,14 +3,29 @@
  * main thread ran JavaScript, counted as DevTools' "Scripting" does, microtasks included.
  */
 
-interface TraceEvent {
+export interface ProfileNode {
+  id: number;
+  parent?: number;
+  callFrame: { functionName: string; url?: string; lineNumber: number; columnNumber: number };
+}
+
+export interface TraceEvent {
   name: string;
   ph: string;
   ts: number;
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string };
+  id?: string;
+  args?: {
+    name?: string;
+    data?: {
+      url?: string;
+      functionName?: string;
+      cpuProfile?: { nodes?: ProfileNode[]; samples?: number[] };
+      timeDeltas?: number[];
+    };
+  };
 }
 
 export const TRACE_CATEGORIES = ['devtools.timeline', 'v8.execute'];
@@ -31,12 +46,15 @@ const SCRIPT_EVENTS = new Set([
   'MajorGC',
 ]);
 
+/** The renderer main threads, as `pid:tid`. */
+export function rendererMains(events: TraceEvent[]): Set<string> {
+  return new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+}
+
 /** Milliseconds of JavaScript on the busiest renderer main thread (the page's), overlaps counted once. */
 export function scriptingMs(trace: { traceEvents: TraceEvent[] }): number {
   const events = trace.traceEvents;
-  const mains = new Set(
-    events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
-  );
+  const mains = rendererMains(events);
   const byThread = new Map<string, [number, number][]>();
   for (const e of events) {
     const thread = `${e.pid}:${e.tid}`;

@@ -28,8 +28,11 @@ interface Saved {
   wallAt: number;
 }
 
-/** Where the server's time starts: after what is stored, and ahead by what was saved, less the easing since. */
-function resume(store: SettingsStore, latest: readonly StoredSample[], time: SteadyTime, wall: number): void {
+/**
+ * Where the server's time starts: after what is stored, and ahead by what was saved, less the easing
+ * since. Says whether anything was saved.
+ */
+function resume(store: SettingsStore, latest: readonly StoredSample[], time: SteadyTime, wall: number): boolean {
   const saved = JSON.parse(store.getSetting(SETTING) ?? 'null') as Saved | null;
   if (saved && wall >= saved.wallAt) {
     const ahead = saved.aheadMs - (wall - saved.wallAt) * EASE;
@@ -38,6 +41,7 @@ function resume(store: SettingsStore, latest: readonly StoredSample[], time: Ste
   let newest = 0;
   for (const s of latest) newest = Math.max(newest, s.ts);
   time.notBefore(newest);
+  return saved !== null;
 }
 
 export function startServerClock(
@@ -54,8 +58,7 @@ export function startServerClock(
         stepMs: step.byMs,
       });
   });
-  resume(store, latest, time, wall());
-  let saved = store.getSetting(SETTING) !== null;
+  let saved = resume(store, latest, time, wall());
   const save = () => {
     const aheadMs = time.aheadMs;
     if (aheadMs === 0 && !saved) return;

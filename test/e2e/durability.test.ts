@@ -5,49 +5,17 @@
  * memory until acked) through three kills a couple of seconds apart.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
-import { BINARY, ROOT, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { startFleet } from '../fleet';
 
 const FLEET = 40;
 const victim = (nodes: NodeView[]) => nodes.find((n) => n.name === 'victim');
-
-interface FleetStats {
-  sent: number;
-  acked: number;
-  open: number;
-  backlog: number;
-}
-
-/** bench/agents.ts with `keys`: its stats on request. */
-function startFleet(dir: string, port: string, keys: string[]) {
-  const keysFile = path.join(dir, 'fleet-keys.txt');
-  writeFileSync(keysFile, keys.join('\n'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'bench/agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const waiting: ((s: FleetStats) => void)[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (line.includes('"event":"stats"')) waiting.shift()?.(JSON.parse(line) as FleetStats);
-  });
-  return {
-    stats: () =>
-      new Promise<FleetStats>((resolve) => {
-        waiting.push(resolve);
-        child.stdin.write('stats\n');
-      }),
-    pause: () => child.stdin.write('pause\n'),
-    stop: () => child.kill('SIGKILL'),
-  };
-}
 
 test('the server killed with SIGKILL mid-ingest, restarted, three times: every sample of every agent stored exactly once', async (t) => {
   const dir = tempDir(t, 'probe-kill-');
@@ -119,8 +87,9 @@ test('the server killed with SIGKILL mid-ingest, restarted, three times: every s
 
   const store = openSqliteStore(data);
   t.after(() => store.close());
-  const sims = store.listNodes().filter((n) => n.name !== 'victim');
-  const node = store.listNodes().find((n) => n.name === 'victim');
+  const nodes = store.listNodes();
+  const sims = nodes.filter((n) => n.name !== 'victim');
+  const node = nodes.find((n) => n.name === 'victim');
   const seqs = store.samples(node!.id, 0, Date.now() + 60_000).map((s) => s.seq);
   assert.ok(seqs.length >= 6, `${seqs.length} samples`);
   assert.deepEqual(

@@ -5,14 +5,14 @@
  * server; Prometheus' own receiver takes the requests too.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, ROOT, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { startFleet } from '../fleet';
 import { exportSeries, freePort, startPrometheus, startVictoriaMetrics } from './tsdb';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -184,28 +184,3 @@ test('remote write: Prometheus with --web.enable-remote-write-receiver takes the
   assert.deepEqual(answer.metric, { __name__: 'probe_memory_total_bytes', node: 'n1', group: 'g1', location: 'JP' });
   assert.equal(await figure(server.base, 'probe_remote_write_skipped_values_total'), 0);
 });
-
-/** bench/agents.ts with `keys`: its stats on request (as in durability.test.ts). */
-function startFleet(dir: string, port: string, keys: string[]) {
-  const keysFile = path.join(dir, 'fleet-keys.txt');
-  writeFileSync(keysFile, keys.join('\n'));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'bench/agents.ts'), '--url', `ws://127.0.0.1:${port}/ws/agent`, '--keys', keysFile],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  type Stats = { sent: number; acked: number; open: number };
-  const waiting: ((s: Stats) => void)[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (line.includes('"event":"stats"')) waiting.shift()?.(JSON.parse(line) as Stats);
-  });
-  return {
-    stats: () =>
-      new Promise<Stats>((resolve) => {
-        waiting.push(resolve);
-        child.stdin.write('stats\n');
-      }),
-    pause: () => child.stdin.write('pause\n'),
-    stop: () => child.kill('SIGKILL'),
-  };
-}
