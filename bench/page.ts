@@ -1,8 +1,9 @@
 /**
  * Page benchmark: the real server binary with N simulated agents (1 sample/s each, bench/agents.ts),
  * viewed in Debian Chromium through playwright-core. Prints what issue 5 sets goals for:
- * - page weight as served, gzip and brotli: the overview (index.html, app.js, app.css) and everything
- *   including uplot.js, which the node page loads (goal: gzip < 60 KiB);
+ * - page weight as served, gzip and brotli: the overview (index.html, app.css, app.js and the chunks it
+ *   imports) and, added to it, a node page's chunk and uplot.js, which the node page loads (goal: gzip < 60 KiB);
+ *   the admin's chunk is in neither;
  * - first render: JavaScript time in the first 1.5 s after navigation, by when every node is on screen
  *   (goal < 100 ms at 200 nodes), from a trace of the renderer's main thread: script, timers, events,
  *   microtasks (Preact renders in microtasks) and the garbage collection inside them (trace.ts).
@@ -41,6 +42,22 @@ async function servedBytes(url: string, encoding: string, files: string[]): Prom
     await res.arrayBuffer();
   }
   return total;
+}
+
+/**
+ * `files` and every script they import, as the browser would fetch them: static imports (`from"./x.js"`),
+ * and dynamic ones (`import("./x.js")`) whose name starts with one of `load` (a part of the page being shown).
+ */
+async function withImports(url: string, files: string[], load: string[] = []): Promise<string[]> {
+  const seen = new Set(files);
+  for (const file of seen) {
+    if (!file.endsWith('.js')) continue;
+    const text = await (await fetch(url + file)).text();
+    for (const [, name, dynamic] of text.matchAll(/(?:from|import)\s*"\.\/([\w.-]+\.js)"|import\("\.\/([\w.-]+\.js)"\)/g))
+      if (name) seen.add(`/${name}`);
+      else if (load.some((prefix) => dynamic!.startsWith(prefix))) seen.add(`/${dynamic}`);
+  }
+  return [...seen];
 }
 
 async function metric(cdp: CDPSession, name: string): Promise<number> {
@@ -112,11 +129,13 @@ try {
       .join(' ');
   console.log(`load average ${load()} (1, 5, 15 min) at the start`);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const overview = ['/', '/app.js', '/app.css'];
-  const all = [...overview, '/uplot.js'];
+  // The overview's files, and a node page's: its own code (loaded when first shown) and the charts' uplot.js.
+  const overview = await withImports(url, ['/', '/app.css', '/app.js']);
+  const all = await withImports(url, [...overview, '/uplot.js'], ['node-detail-']);
   console.log(
-    `page weight: overview ${kib(await servedBytes(url, 'gzip', overview))} gzip / ${kib(await servedBytes(url, 'br', overview))} brotli; ` +
-      `with the charts (uplot.js) ${kib(await servedBytes(url, 'gzip', all))} gzip / ${kib(await servedBytes(url, 'br', all))} brotli (goal gzip < 60 KiB)`,
+    `page weight: overview ${kib(await servedBytes(url, 'gzip', overview))} gzip / ${kib(await servedBytes(url, 'br', overview))} brotli ` +
+      `(${overview.length} files); with a node page and its charts ${kib(await servedBytes(url, 'gzip', all))} gzip / ` +
+      `${kib(await servedBytes(url, 'br', all))} brotli (${all.length} files; goal gzip < 60 KiB)`,
   );
 
   // A fresh browser per layout: a first visit, with nothing compiled or cached yet.

@@ -2,7 +2,7 @@
 // config, and the injection of a blob into a copy of a Node binary (postject).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -32,14 +32,21 @@ export function quietly(command, argv, options = {}) {
   }
 }
 
-/** The page's files, built into `outDir` (index.html, app.js, app.css, uplot.js). */
+/**
+ * The page's files, built into `outDir`: index.html, app.css, uplot.js, app.js and the chunks it loads
+ * (ES modules: the admin and a node's page are loaded when first shown; shared code goes in chunks),
+ * and files.json, the list of them all, which the server reads to know what to serve.
+ */
 export async function buildPage(outDir) {
   mkdirSync(outDir, { recursive: true });
-  await build({
+  const { metafile } = await build({
     entryPoints: { app: path.join(root, 'web/main.tsx') },
     bundle: true,
     minify: true,
-    format: 'iife',
+    format: 'esm',
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    metafile: true,
     target: ['chrome100', 'firefox100', 'safari15'],
     jsx: 'automatic',
     jsxImportSource: 'preact',
@@ -54,15 +61,24 @@ export async function buildPage(outDir) {
     outdir: outDir,
     logLevel: 'warning',
   });
-  copyFileSync(path.join(root, 'web/index.html'), path.join(outDir, 'index.html'));
+  // The chunks app.js imports are fetched with it, not after it: one round trip, not two.
+  const [, app] = Object.entries(metafile.outputs).find(([f]) => path.basename(f) === 'app.js');
+  const preloads = app.imports
+    .filter((i) => i.kind === 'import-statement')
+    .map((i) => `<link rel="modulepreload" href="/${path.basename(i.path)}" />`)
+    .join('\n    ');
+  const html = readFileSync(path.join(root, 'web/index.html'), 'utf8').replace('<!-- modulepreload -->', preloads);
+  writeFileSync(path.join(outDir, 'index.html'), html);
   // uPlot is loaded only when a node page opens, so the overview does not parse it.
   copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(outDir, 'uplot.js'));
+  const scripts = Object.keys(metafile.outputs).map((f) => path.basename(f));
+  writeFileSync(path.join(outDir, 'files.json'), JSON.stringify(['index.html', 'app.css', 'uplot.js', ...scripts]));
 }
 
-/** The page's files as SEA assets, keyed as src/server/http/assets.ts asks for them. */
+/** The page's files as SEA assets, keyed as src/server/http/assets.ts asks for them (files.json names them). */
 export function pageAssets(pageDir) {
-  const assets = {};
-  for (const f of ['index.html', 'app.js', 'app.css', 'uplot.js']) assets[`web/${f}`] = path.join(pageDir, f);
+  const assets = { 'web/files.json': path.join(pageDir, 'files.json') };
+  for (const f of JSON.parse(readFileSync(path.join(pageDir, 'files.json'), 'utf8'))) assets[`web/${f}`] = path.join(pageDir, f);
   return assets;
 }
 

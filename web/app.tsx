@@ -1,11 +1,13 @@
-/** @module The page: header, then the overview or one node's page, then the footer. */
+/** @module The page: header, then the overview or one node's page (or the admin, both loaded when first shown), then the footer. */
 import { Footer, TopBar } from './components/top-bar';
-import { NodeDetail } from './components/node-detail';
+import { lazy } from './components/lazy';
 import { Overview } from './components/overview';
-import { Admin } from './components/admin/admin';
 import { PageGate } from './components/page-gate';
 import { access } from './state/access';
 import { embedded, route } from './state/route';
+
+const NodeDetail = lazy(() => import('./components/node-detail').then((m) => m.NodeDetail));
+const Admin = lazy(() => import('./components/admin/admin').then((m) => m.Admin));
 
 export function App({ onUnlock }: { onUnlock: () => void }) {
   const r = route.value;

@@ -17,11 +17,10 @@ export interface Asset {
   brotli: Buffer;
 }
 
-export const PAGE_FILES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-  'uplot.js': 'text/javascript; charset=utf-8',
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 };
 
 function readPageFile(name: string, webDir: string): Buffer {
@@ -61,15 +60,16 @@ function asset(type: string, raw: Buffer): Asset {
  * admin changed the page's title, description or links).
  */
 export function putIndex(assets: Map<string, Asset>, page: PageInfo, webDir = path.resolve('dist/web')): void {
-  const index = asset(PAGE_FILES['index.html']!, Buffer.from(renderIndex(readPageFile('index.html', webDir).toString('utf8'), page)));
+  const index = asset(TYPES['.html']!, Buffer.from(renderIndex(readPageFile('index.html', webDir).toString('utf8'), page)));
   for (const at of ['/', '/index.html', '/admin']) assets.set(at, index);
 }
 
-/** Loads the page files, with index.html filled in from `page`. */
+/** Loads the page files the build listed in files.json (app.js, its chunks, app.css, uplot.js), with index.html filled in from `page`. */
 export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const [name, type] of Object.entries(PAGE_FILES))
-    if (name !== 'index.html') assets.set(`/${name}`, asset(type, readPageFile(name, webDir)));
+  const names = JSON.parse(readPageFile('files.json', webDir).toString('utf8')) as string[];
+  for (const name of names)
+    if (name !== 'index.html') assets.set(`/${name}`, asset(TYPES[path.extname(name)]!, readPageFile(name, webDir)));
   putIndex(assets, page, webDir);
   return assets;
 }
