@@ -1,15 +1,20 @@
-// Runs every test/**/*.test.ts through node:test with tsx (Node 20's --test does not expand globs).
-// Three files at a time on two cores: most tests wait on sockets, processes and a browser.
-// Other arguments pass through, e.g. `npm test -- --test-name-pattern=offline`.
-import { spawnSync } from 'node:child_process';
+// Runs every test/**/*.test.ts through node:test (Node 20's --test does not expand globs), bundled
+// first by test/compile.mjs. Four files at a time on two cores: most tests wait on sockets,
+// processes and a browser. `--typecheck` runs `tsc --noEmit` beside them (it needs no test's
+// output) and fails the run if it fails. Other arguments pass through, e.g.
+// `npm test -- --test-name-pattern=offline`.
+// One file alone, straight from its source: `node --import tsx --test test/store/codec.test.ts`.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { compileTests } from './compile.mjs';
 import { missing } from './requirements.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 // `--release`: the tests of dist/release/ (test/release/, `npm run test:release`), which npm test leaves out.
 const release = process.argv.includes('--release');
-const args = process.argv.slice(2).filter((a) => a !== '--release');
+const typecheck = process.argv.includes('--typecheck');
+const args = process.argv.slice(2).filter((a) => a !== '--release' && a !== '--typecheck');
 // Name every missing system tool before anything runs, rather than failing tests one by one.
 if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
   const check = spawnSync(process.execPath, [path.join(root, 'test/requirements.mjs'), ...(release ? ['--release'] : [])], {
@@ -17,10 +22,20 @@ if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
   });
   process.exit(check.status ?? 1);
 }
-// The slow ones first (real binaries, browsers, Wine), so the quick ones fill the gaps they leave
-// instead of one slow file running alone at the end.
+// The slow ones first (real binaries, browsers, Wine), longest of all at the very start, so the
+// quick ones fill the gaps they leave instead of one slow file running alone at the end.
+const LONGEST = [
+  'test/e2e/remote-write-outage.test.ts',
+  'test/install/wine-service.test.ts',
+  'test/e2e/clock-step.test.ts',
+  'test/e2e/browser.test.ts',
+  'test/e2e/durability.test.ts',
+  'test/e2e/binary.test.ts',
+];
 const SLOW_FIRST = ['e2e', 'install', 'release', 'server'];
 const rank = (f) => {
+  const longest = LONGEST.indexOf(f.split(path.sep).join('/'));
+  if (longest >= 0) return longest - LONGEST.length;
   const at = SLOW_FIRST.indexOf(f.split(path.sep)[1]);
   return at < 0 ? SLOW_FIRST.length : at;
 };
@@ -28,12 +43,25 @@ const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 3}`, ...args, ...files],
-  {
+const bundles = await compileTests(files);
+const tsc = typecheck
+  ? exited(
+      spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {
+        cwd: root,
+        stdio: 'inherit',
+      }),
+    )
+  : 0;
+const tests = await exited(
+  spawn(process.execPath, ['--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 4}`, ...args, ...bundles], {
     cwd: root,
     stdio: 'inherit',
-  },
+  }),
 );
-process.exit(result.status ?? 1);
+const tscStatus = await tsc;
+if (tscStatus !== 0) console.error('npm test: the typecheck (tsc --noEmit) failed: its errors are above');
+process.exit(tests || tscStatus);
+
+function exited(child) {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}

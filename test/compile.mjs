@@ -1,0 +1,47 @@
+// Bundles every test file once with esbuild into dist/test/ (npm packages left as imports), so each
+// test process runs plain JavaScript instead of loading tsx and transforming the same modules again:
+// about a quarter of a second of CPU per file. `import.meta.dirname` keeps meaning the source's folder.
+import { readFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+export const OUT = path.join(root, 'dist', 'test');
+
+const sourceDirname = {
+  name: 'source-dirname',
+  setup(b) {
+    b.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.dirname')) return undefined;
+      return {
+        contents: text.replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path))),
+        loader: args.path.endsWith('x') ? 'tsx' : 'ts',
+      };
+    });
+  },
+};
+
+/** Bundles `files` (paths relative to the root) and gives the bundles' paths, in the same order. */
+export async function compileTests(files) {
+  rmSync(OUT, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: files,
+    outdir: OUT,
+    outbase: 'test',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'error',
+    plugins: [sourceDirname],
+    banner: { js: "import { createRequire as __probeRequire } from 'node:module'; const require = __probeRequire(import.meta.url);" },
+  });
+  return files.map((f) => path.join(OUT, path.relative('test', f)).replace(/\.tsx?$/, '.mjs'));
+}
