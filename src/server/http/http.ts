@@ -154,7 +154,7 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
 }
 
 /** Routes that show node data: only for a viewer the page's access mode lets in. */
-function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void {
+function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void | Promise<void> {
   const history = HISTORY_PATH.exec(url.pathname);
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
   const checkHistory = CHECK_HISTORY_PATH.exec(url.pathname);
@@ -175,16 +175,23 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
       return json(res, 200, deps.alerts(audience), { 'Access-Control-Allow-Origin': '*' });
     case '/api/summary':
       return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
-    case '/metrics': {
-      const text = renderPrometheus(deps.hub.views(audience)) + renderRemoteWrite(deps.remoteWrite?.status() ?? []);
-      res.writeHead(200, {
-        'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-        'Content-Length': Buffer.byteLength(text),
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : text);
-    }
+    case '/metrics':
+      return sendMetrics(req, res, deps, audience);
   }
+}
+
+/** GET /metrics: made over several turns of the event loop (see renderPrometheus), written a family at a time. */
+async function sendMetrics(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, audience: Audience): Promise<void> {
+  const parts = await renderPrometheus(deps.hub.views(audience));
+  parts.push(renderRemoteWrite(deps.remoteWrite?.status() ?? []));
+  if (res.destroyed) return;
+  res.writeHead(200, {
+    'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+    'Content-Length': parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0),
+    'Cache-Control': 'no-store',
+  });
+  if (req.method !== 'HEAD') for (const part of parts) res.write(part);
+  res.end();
 }
 
 /** 401 for a viewer the page's access mode keeps out: how to get in, by the mode. */
