@@ -52,8 +52,10 @@ export interface ServerConfig {
 }
 
 export interface AgentConfig {
-  /** ws:// or wss:// URL of the server. */
-  server: string;
+  /** ws:// or wss:// URLs of the servers, the preferred one first (the others are fallbacks). */
+  servers: string[];
+  /** While on a fallback server, how often the agent checks whether the first one is back. */
+  preferredRetryMs: number;
   /** The node key printed by `probe node add`. */
   key: string;
   intervalMs: number;
@@ -124,7 +126,8 @@ export const DEFAULTS: Config = {
     metricNamesPerNode: 1000,
   },
   agent: {
-    server: 'ws://127.0.0.1:8080',
+    servers: ['ws://127.0.0.1:8080'],
+    preferredRetryMs: 30_000,
     key: '',
     intervalMs: 1000,
     stateDir: path.join(os.homedir(), '.probe-agent'),
