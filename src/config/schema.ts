@@ -7,7 +7,7 @@ import type { Check } from '../checks/checks';
 import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
-import type { RemoteWriteTarget } from './remote-write';
+import type { HistoryReadTarget, RemoteWriteTarget } from './remote-write';
 import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
 import path from 'node:path';
@@ -98,7 +98,7 @@ export interface Config {
   /** How long each history tier is kept, in ms. */
   retention: Retention;
   /** Where else history goes (config file only). */
-  history: { remoteWrite: RemoteWriteTarget[] };
+  history: { remoteWrite: RemoteWriteTarget[]; read: HistoryReadTarget | null };
   /** Notification channels by name (config file only). */
   channels: Record<string, Channel>;
   /** Alert rules (config file only). */
@@ -144,7 +144,7 @@ export const DEFAULTS: Config = {
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
   nodes: {},
   retention: { ...DEFAULT_RETENTION },
-  history: { remoteWrite: [] },
+  history: { remoteWrite: [], read: null },
   channels: {},
   rules: [],
   silences: [],

@@ -4,7 +4,7 @@
  * files `probe install` writes are all derived from this table (the server's rows: server-settings.ts).
  */
 import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
-import { parseRemoteWrite } from './remote-write';
+import { parseHistoryRead, parseRemoteWrite } from './remote-write';
 import { SERVER_SETTINGS } from './server-settings';
 import type { Setting } from './setting-row';
 import { asBoolean, asInterval, asKey, asOneOf, asRetention, asString, asWholeNumber, asWsUrls, rethrowIn } from './values';
@@ -192,6 +192,12 @@ export const SETTINGS: readonly Setting[] = [
     key: 'history.remoteWrite',
     apply: (c, v, s) => {
       c.history.remoteWrite = rethrowIn(s, () => parseRemoteWrite(v));
+    },
+  },
+  {
+    key: 'history.read',
+    apply: (c, v, s) => {
+      c.history.read = rethrowIn(s, () => parseHistoryRead(v));
     },
   },
   {
