@@ -67,9 +67,10 @@ function parseTarget(value: unknown, key: string, keys = KEYS): RemoteWriteTarge
 /** Where history is read from: a Prometheus-compatible query API (`<url>/api/v1/query_range`). */
 export type HistoryReadTarget = Omit<RemoteWriteTarget, 'name'>;
 
-/** `history.read`: `{ "url": "http://127.0.0.1:8428" }` with optional headers, basicAuth and timeout (default 10 s). */
-export function parseHistoryRead(value: unknown): HistoryReadTarget {
+/** `history.read`: `{ "url": "http://127.0.0.1:8428" }` with optional headers, basicAuth and timeout (default 10 s); null: off. */
+export function parseHistoryRead(value: unknown): HistoryReadTarget | null {
   const key = 'history.read';
+  if (value === null) return null;
   const { name: _name, ...target } = parseTarget(
     value,
     key,

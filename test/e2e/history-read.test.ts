@@ -100,5 +100,9 @@ test('history.read: answers from VictoriaMetrics as from SQLite; with it down, f
   for (const [i, stat] of stats.entries()) points += sameColumns(fromTsdb[i]!, fromSqlite[i]!, metrics, stat);
   assert.ok(points > metrics.length, `${points} points compared`);
   const empty = await history(b.base, params('avg'));
-  assert.deepEqual((empty.cpu as (number | null)[]).filter((v) => v !== null), [], 'the server without samples has none locally');
+  assert.deepEqual(
+    (empty.cpu as (number | null)[]).filter((v) => v !== null),
+    [],
+    'the server without samples has none locally',
+  );
 });
