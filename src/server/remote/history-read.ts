@@ -62,6 +62,10 @@ async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<str
       if (bytes > MAX_TSDB_ANSWER_BYTES) throw fail(`the TSDB answered more than ${MAX_TSDB_ANSWER_BYTES} bytes`);
       chunks.push(value);
     }
+  } catch (err) {
+    // The connection cut or the timeout reached while the body was coming.
+    if (err instanceof ProbeError) throw err;
+    throw fail(`the answer broke off: ${(err as Error).message}`);
   } finally {
     void reader.cancel().catch(() => {});
   }
