@@ -1,6 +1,6 @@
 /**
  * `history.read` against a local HTTP server playing a TSDB that misbehaves: an answer too large,
- * no answer in time, not JSON, an HTTP error. Each is PROBE_ERR_HISTORY_READ from tsdbBuckets, and
+ * no answer in time, one cut off, not JSON, an HTTP error. Each is PROBE_ERR_HISTORY_READ from tsdbBuckets, and
  * the history source then answers from local storage and says so on /healthz. The PromQL and its
  * bucket alignment; the real engine: test/e2e/history-read.test.ts.
  */
@@ -63,7 +63,7 @@ test('an answer of matrix series becomes buckets under the stored names and unit
   assert.deepEqual([form.get('start'), form.get('end'), form.get('step')], ['5', '10', '5']);
 });
 
-test('too large, too slow, not JSON, an HTTP error: PROBE_ERR_HISTORY_READ', async (t) => {
+test('too large, too slow, cut off, not JSON, an HTTP error: PROBE_ERR_HISTORY_READ', async (t) => {
   const chunk = Buffer.alloc(1024 * 1024, 32);
   const huge = await fakeTsdb(t, (_req, res) => {
     const more = (n: number) => (n > 0 && !res.destroyed ? res.write(chunk, () => more(n - 1)) : res.end());
@@ -75,6 +75,11 @@ test('too large, too slow, not JSON, an HTTP error: PROBE_ERR_HISTORY_READ', asy
     tsdbBuckets(slow, 'n1', ['cpu'], 'avg', range),
     (err) => refused(err) && /no answer within 300 ms/.test((err as Error).message),
   );
+  const cut = await fakeTsdb(t, (_req, res) => {
+    res.writeHead(200, { 'Content-Length': '1000' });
+    res.write('{"status":"success"', () => res.destroy());
+  });
+  await assert.rejects(tsdbBuckets(cut, 'n1', ['cpu'], 'avg', range), (err) => refused(err) && /broke off/.test((err as Error).message));
   const text = await fakeTsdb(t, (_req, res) => res.end('<html>'));
   await assert.rejects(tsdbBuckets(text, 'n1', ['cpu'], 'avg', range), refused);
   const status = await fakeTsdb(t, (_req, res) => {
