@@ -1,6 +1,6 @@
 /**
  * @module Where the history API reads from with `history.read` set: the TSDB for what it has, the
- * local store for the newest buckets it does not have yet (remote write sends every few seconds),
+ * local store for the buckets `from` and `to` cut and the newest it does not have yet (remote write sends every few seconds),
  * and the local store alone when the TSDB fails: the answer is never an error of its own. A
  * failure is logged once per spell (PROBE_ERR_HISTORY_READ), again when the TSDB answers, and
  * shown to admins on /healthz.
@@ -10,7 +10,6 @@ import type { HistoryAnswer } from '../../protocol/history';
 import type { Row } from '../../protocol/row';
 import type { Store } from '../../store/store';
 import type { Retention } from '../../store/tiers';
-import { floorTo } from '../../store/tiers';
 import { ProbeError } from '../../util/errors';
 import { log } from '../../util/log';
 import type { HistoryQuery } from '../http/history';
@@ -37,15 +36,19 @@ export class HistorySource {
     live: Row | null,
   ): Promise<HistoryAnswer> {
     const plan = planHistory(query, now, retention, live);
-    const start = floorTo(query.from, plan.stepMs);
-    const end = start + Math.ceil((query.to - start) / plan.stepMs) * plan.stepMs;
+    const { stepMs } = plan;
+    // Whole buckets inside [from, to) from the TSDB; the partial ones at the edges, cut at from and to, from here.
+    const first = Math.ceil(query.from / stepMs) * stepMs;
+    const last = Math.floor(query.to / stepMs) * stepMs;
     try {
-      const remote = await tsdbBuckets(this.target, nodeName, plan.wanted, query.stat, { start, end, stepMs: plan.stepMs });
+      const remote =
+        first < last ? await tsdbBuckets(this.target, nodeName, plan.wanted, query.stat, { start: first, end: last, stepMs }) : [];
       this.recovered();
+      const head = query.from < first ? localBuckets(this.store, nodeId, query.from, Math.min(first, query.to), plan) : [];
       // Buckets after the newest the TSDB has are read here: remote write sends a few seconds behind.
-      const after = remote.length > 0 ? remote.at(-1)!.ts + plan.stepMs : start;
-      const recent = after < query.to ? localBuckets(this.store, nodeId, Math.max(after, query.from), query.to, plan) : [];
-      return historyAnswer(query, plan, [...remote, ...recent]);
+      const after = Math.max(first, remote.length > 0 ? remote.at(-1)!.ts + stepMs : first);
+      const tail = after < query.to ? localBuckets(this.store, nodeId, after, query.to, plan) : [];
+      return historyAnswer(query, plan, [...head, ...remote, ...tail]);
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
       this.failed(err);

@@ -128,3 +128,34 @@ test('config: history.read takes a URL, headers, basicAuth and a timeout, and re
   assert.throws(() => load({ url: 'http://vm:8428', name: 'x' }), /name/);
   assert.equal(loadConfig().history.read, null);
 });
+
+test('whole buckets come from the TSDB; those from and to cut, from local storage', async (t) => {
+  let form = new URLSearchParams();
+  const target = await fakeTsdb(t, (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      form = new URLSearchParams(body);
+      const values = [[10, '7']];
+      const result = [{ metric: { __name__: 'probe_cpu_usage_percent', node: 'n1' }, values }];
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+    });
+  });
+  const store = createMemoryStore();
+  const node = store.addNode({ name: 'n1', group: '', location: '', keyHash: 'h' }, 0);
+  store.writeSamples([
+    { nodeId: node.id, seq: 1, ts: 3000, row: valuesRow({ cpu: 1 }) },
+    { nodeId: node.id, seq: 2, ts: 7000, row: valuesRow({ cpu: 99 }) },
+    { nodeId: node.id, seq: 3, ts: 11_000, row: valuesRow({ cpu: 2 }) },
+  ]);
+  const source = new HistorySource(target, store);
+  // from 2.5 s to 12.5 s in 1 s buckets: 3..12 whole (from the TSDB), 2 and 12 cut.
+  const query = { ...parseHistoryQuery(new URLSearchParams({ from: '2500', to: '12500', metrics: 'cpu' }), 20_000), stepMs: 1000 };
+  const answer = await source.read(node.id, 'n1', query, 20_000, loadConfig().retention, null);
+  assert.deepEqual([form.get('start'), form.get('end')], ['4', '12'], 'points at the ends of the whole buckets 3..11');
+  const cpu = answer.cpu as (number | null)[];
+  assert.equal(answer.ts[cpu.indexOf(7)], 9000, 'the TSDB point at 10 s is the bucket from 9 s');
+  assert.equal(cpu[answer.ts.indexOf(7000)], null, 'a whole bucket the TSDB has nothing in stays empty');
+  assert.equal(cpu[answer.ts.indexOf(11_000)], 2, 'after the newest TSDB bucket: local');
+  assert.deepEqual(source.health(), { historyRead: 'ok', historyReadFailures: 0 });
+});
