@@ -13,7 +13,12 @@ import { AgentSession } from './session';
 import type { Link } from './session';
 
 export interface ConnectionOptions {
+  /** The preferred server's endpoint. */
   url: string;
+  /** Endpoints tried in turn when the one in use fails (see failover.ts). */
+  fallbackUrls?: readonly string[];
+  /** While on a fallback, how often the preferred server is checked. */
+  preferredRetryMs?: number;
   key: string;
   hello: () => HelloMessage;
   buffer: SampleBuffer;
@@ -54,10 +59,12 @@ export function connect(options: ConnectionOptions): Connection {
     intervalMs: options.intervalMs,
     clock: options.clock ?? systemClock,
     url: options.url,
+    fallbackUrls: options.fallbackUrls,
+    preferredRetryMs: options.preferredRetryMs,
     backfillBatch: options.backfillBatch,
     random: options.random,
-    dial: () => {
-      ws = dial(options, session);
+    dial: (url) => {
+      ws = dial(url, options, session);
     },
   });
   session.start();
@@ -72,8 +79,8 @@ export function connect(options: ConnectionOptions): Connection {
 }
 
 /** Opens one socket and forwards its events to the session. */
-function dial(options: ConnectionOptions, session: AgentSession): WebSocket {
-  const socket = new WebSocket(options.url, {
+function dial(url: string, options: ConnectionOptions, session: AgentSession): WebSocket {
+  const socket = new WebSocket(url, {
     headers: { Authorization: `Bearer ${options.key}` },
     perMessageDeflate: false,
     maxPayload: 1024 * 1024,

@@ -30,7 +30,10 @@ import type { Connection } from './connection';
 import { schedule } from './scheduler';
 
 export interface AgentOptions {
-  server: string;
+  /** Servers in order of preference: the agent reports to the first that answers (see failover.ts). */
+  servers: readonly string[];
+  /** While on a fallback server, how often the first one is checked. */
+  preferredRetryMs?: number;
   key: string;
   intervalMs: number;
   /** Directory of the on-disk sample buffer. */
@@ -131,7 +134,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
   // The edge of the agent: the only place that picks the real clock.
   const clock = systemClock;
   const checks = new AgentChecks(options.checks ?? [], clock);
-  const url = agentEndpoint(options.server);
+  const [url, ...fallbackUrls] = options.servers.map(agentEndpoint);
+  if (!url) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server (or PROBE_SERVER) with the probe server URL');
   const start = performance.now();
   const read = () => collectAll(collectors, performance.now() - start, failed);
   const { primed, schema } = prime(read, [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames]);
@@ -140,6 +144,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const buffer = new SampleBuffer(options.stateDir, options.buffer, schema);
   const connection = connect({
     url,
+    fallbackUrls,
+    preferredRetryMs: options.preferredRetryMs,
     key: options.key,
     hello,
     buffer,
@@ -170,7 +176,7 @@ export function runAgent(options: AgentOptions): RunningAgent {
   prober.start();
   checks.start();
   log.info('agent started', {
-    server: url,
+    servers: [url, ...fallbackUrls].join(','),
     intervalMs: options.intervalMs,
     stateDir: options.stateDir,
     unacked: buffer.unackedCount,

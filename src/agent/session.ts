@@ -11,6 +11,7 @@ import type { Clock, Timer } from '../util/clock';
 import { log } from '../util/log';
 import { backoffDelay } from './backoff';
 import type { BufferedSample, SampleBuffer } from './buffer';
+import { PREFERRED_RETRY_MS, PreferredWatch, ServerChoice, reachable } from './failover';
 
 /** Time between two backfill steps while the socket keeps up. */
 export const BACKFILL_STEP_MS = 100;
@@ -50,10 +51,16 @@ export interface SessionOptions {
   hello: () => HelloMessage;
   intervalMs: number;
   clock: Clock;
-  /** Opens a new connection; its events come back through opened/received/closed. */
-  dial: () => void;
-  /** Only named in log lines. */
+  /** Opens a new connection to `url`; its events come back through opened/received/closed. */
+  dial: (url: string) => void;
+  /** The preferred server. */
   url: string;
+  /** Servers tried in turn when the one in use fails (see failover.ts). */
+  fallbackUrls?: readonly string[];
+  /** While on a fallback, how often the preferred server is checked. */
+  preferredRetryMs?: number;
+  /** Whether a server accepts connections; a TCP connect unless a test says otherwise. */
+  reachable?: (url: string) => Promise<boolean>;
   /** Older samples sent per backfill step. */
   backfillBatch?: number;
   random?: () => number;
@@ -86,6 +93,10 @@ export class AgentSession {
   /** The server said `hold` and has not acked since. */
   private holding = false;
   private readonly loggedCodes = new Set<string>();
+  private readonly servers: ServerChoice;
+  private readonly preferred: PreferredWatch;
+  /** The link is being dropped to go back to the preferred server. */
+  private returning = false;
 
   constructor(private readonly options: SessionOptions) {
     this.buffer = options.buffer;
@@ -93,6 +104,8 @@ export class AgentSession {
     this.batch = options.backfillBatch ?? 100;
     this.random = options.random ?? Math.random;
     this.silenceMs = silenceTimeout(DEFAULT_ACK_INTERVAL_MS, options.intervalMs);
+    this.servers = new ServerChoice([options.url, ...(options.fallbackUrls ?? [])]);
+    this.preferred = new PreferredWatch(this.clock, options.preferredRetryMs ?? PREFERRED_RETRY_MS, options.reachable ?? reachable);
   }
 
   /** How long the server may stay silent before the link is given up on. */
@@ -102,7 +115,7 @@ export class AgentSession {
 
   /** Dials the first connection. */
   start(): void {
-    if (!this.stopped) this.options.dial();
+    if (!this.stopped) this.options.dial(this.servers.url);
   }
 
   /** Sends a new sample at once if a connection is open; older ones wait for backfill. */
@@ -154,7 +167,9 @@ export class AgentSession {
       this.lastWarning = '';
       if (msg.ackIntervalMs !== undefined) this.silenceMs = silenceTimeout(msg.ackIntervalMs, this.options.intervalMs);
       this.compact = msg.compact === true;
-      log.info('connected to server', { node: msg.node, serverVersion: msg.serverVersion, unacked: this.buffer.unackedCount });
+      const { node, serverVersion } = msg;
+      log.info('connected to server', { server: this.servers.url, node, serverVersion, unacked: this.buffer.unackedCount });
+      this.armPreferred();
       if (msg.ignoredMetrics.length > 0)
         log.warn('server does not know some metrics and drops them', { metrics: msg.ignoredMetrics.join(',') });
       // Armed again: the silence allowed may have changed with the server's ack interval.
@@ -185,7 +200,7 @@ export class AgentSession {
 
   /** The connection attempt or the connection failed; `closed` follows. */
   failed(error: string): void {
-    this.warnOnce('cannot reach server; retrying', { url: this.options.url, error });
+    this.warnOnce('cannot reach server; retrying', { url: this.servers.url, error });
   }
 
   /** The connection is gone (or never opened): what was in flight stays in the buffer for the next one. */
@@ -199,6 +214,10 @@ export class AgentSession {
     this.backfillTimer = null;
     this.inflight = [];
     if (this.link === link) this.link = null;
+    this.preferred.cancel();
+    if (this.returning) this.servers.prefer();
+    else this.servers.advance();
+    this.returning = false;
     this.scheduleReconnect();
   }
 
@@ -208,6 +227,7 @@ export class AgentSession {
     this.retryTimer?.cancel();
     this.silenceTimer?.cancel();
     this.backfillTimer?.cancel();
+    this.preferred.cancel();
   }
 
   private warnOnce(message: string, fields: Record<string, unknown>): void {
@@ -227,10 +247,23 @@ export class AgentSession {
 
   private scheduleReconnect(): void {
     if (this.stopped || this.retryTimer) return;
-    const delay = backoffDelay(this.attempt++, this.random());
+    // Each server in the list gets one try per round; the delay grows round by round.
+    const delay = backoffDelay(Math.floor(this.attempt++ / this.servers.urls.length), this.random());
     this.retryTimer = this.clock.after(delay, () => {
       this.retryTimer = null;
       this.start();
+    });
+  }
+
+  /** While on a fallback server: back to the first one once it accepts connections. */
+  private armPreferred(): void {
+    this.preferred.cancel();
+    if (!this.servers.onFallback || this.stopped) return;
+    this.preferred.watch(this.servers.urls[0]!, () => {
+      log.info('preferred server reachable again; moving back', { server: this.servers.urls[0] });
+      // What is in flight stays unacked in the buffer and goes to the preferred server.
+      this.returning = true;
+      this.link?.terminate();
     });
   }
 

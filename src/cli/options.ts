@@ -20,7 +20,8 @@ function settingOption(key: string, form: HelpForm): Option {
     form === 'install'
       ? (setting.installHelp ?? setting.help)
       : `${setting.help} (env: ${setting.env}${setting.note ? `, ${setting.note}` : ''})`;
-  return new Option(setting.flag, help);
+  const option = new Option(setting.flag, help);
+  return setting.repeatable ? option.argParser((value: string, previous?: string) => (previous ? `${previous},${value}` : value)) : option;
 }
 
 /**

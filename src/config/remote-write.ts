@@ -1,7 +1,8 @@
 /**
  * @module `history.remoteWrite`: the Prometheus remote-write targets every stored sample is sent
- * to (src/server/remote). Credentials go in `basicAuth` or `headers`, never in the URL, so the URL
- * can be logged and its host shown as the target's name.
+ * to (src/server/remote), and `history.read`: the TSDB the history API reads through PromQL.
+ * Credentials go in `basicAuth` or `headers`, never in the URL, so the URL can be logged and its
+ * host shown as the target's name.
  */
 import { configFields } from '../util/fields';
 
@@ -37,9 +38,9 @@ function parseHeaders(value: unknown, key: string): Record<string, string> {
   return out;
 }
 
-function parseTarget(value: unknown, key: string): RemoteWriteTarget {
+function parseTarget(value: unknown, key: string, keys = KEYS): RemoteWriteTarget {
   const raw = object(value, key);
-  knownKeys(raw, key, KEYS);
+  knownKeys(raw, key, keys);
   const url = httpUrl(raw.url, `${key}.url`);
   const parsed = new URL(url);
   if (parsed.username || parsed.password)
@@ -61,6 +62,23 @@ function parseTarget(value: unknown, key: string): RemoteWriteTarget {
   if (timeoutMs < 1000 || timeoutMs > 300_000) throw bad(`${key}.timeout`, 'must be from 1s to 5m');
   const name = raw.name === undefined ? `${parsed.host}${parsed.pathname}` : text(raw.name, `${key}.name`, 100, 1);
   return { name, url, headers, basicAuth, timeoutMs };
+}
+
+/** Where history is read from: a Prometheus-compatible query API (`<url>/api/v1/query_range`). */
+export type HistoryReadTarget = Omit<RemoteWriteTarget, 'name'>;
+
+/** `history.read`: `{ "url": "http://127.0.0.1:8428" }` with optional headers, basicAuth and timeout (default 10 s); null: off. */
+export function parseHistoryRead(value: unknown): HistoryReadTarget | null {
+  const key = 'history.read';
+  if (value === null) return null;
+  const { name: _name, ...target } = parseTarget(
+    value,
+    key,
+    KEYS.filter((k) => k !== 'name'),
+  );
+  const raw = object(value, key);
+  if (raw.timeout === undefined) target.timeoutMs = 10_000;
+  return { ...target, url: target.url.replace(/\/+$/, '') };
 }
 
 /** The `history.remoteWrite` list: at most 8 targets, each with its own name. */

@@ -7,7 +7,7 @@ import type { Check } from '../checks/checks';
 import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
-import type { RemoteWriteTarget } from './remote-write';
+import type { HistoryReadTarget, RemoteWriteTarget } from './remote-write';
 import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
 import path from 'node:path';
@@ -52,8 +52,10 @@ export interface ServerConfig {
 }
 
 export interface AgentConfig {
-  /** ws:// or wss:// URL of the server. */
-  server: string;
+  /** ws:// or wss:// URLs of the servers, the preferred one first (the others are fallbacks). */
+  servers: string[];
+  /** While on a fallback server, how often the agent checks whether the first one is back. */
+  preferredRetryMs: number;
   /** The node key printed by `probe node add`. */
   key: string;
   intervalMs: number;
@@ -96,7 +98,7 @@ export interface Config {
   /** How long each history tier is kept, in ms. */
   retention: Retention;
   /** Where else history goes (config file only). */
-  history: { remoteWrite: RemoteWriteTarget[] };
+  history: { remoteWrite: RemoteWriteTarget[]; read: HistoryReadTarget | null };
   /** Notification channels by name (config file only). */
   channels: Record<string, Channel>;
   /** Alert rules (config file only). */
@@ -124,7 +126,8 @@ export const DEFAULTS: Config = {
     metricNamesPerNode: 1000,
   },
   agent: {
-    server: 'ws://127.0.0.1:8080',
+    servers: ['ws://127.0.0.1:8080'],
+    preferredRetryMs: 30_000,
     key: '',
     intervalMs: 1000,
     stateDir: path.join(os.homedir(), '.probe-agent'),
@@ -141,7 +144,7 @@ export const DEFAULTS: Config = {
   page: { description: '', links: [], showHostnames: false, alerts: 'firing' },
   nodes: {},
   retention: { ...DEFAULT_RETENTION },
-  history: { remoteWrite: [] },
+  history: { remoteWrite: [], read: null },
   channels: {},
   rules: [],
   silences: [],

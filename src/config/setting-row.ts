@@ -14,6 +14,8 @@ export interface Setting {
   /** The flag's help under `probe server` / `probe agent`; the env name and `note` follow in parentheses. */
   help?: string;
   note?: string;
+  /** The flag may be given several times: its values are joined with commas. */
+  repeatable?: boolean;
   /** The flag's help under `probe install <role>`, when it differs from `help`. */
   installHelp?: string;
   /** Parses one raw value (from `source`: a file, the environment or the command line) into the config. */

@@ -4,10 +4,10 @@
  * files `probe install` writes are all derived from this table (the server's rows: server-settings.ts).
  */
 import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
-import { parseRemoteWrite } from './remote-write';
+import { parseHistoryRead, parseRemoteWrite } from './remote-write';
 import { SERVER_SETTINGS } from './server-settings';
 import type { Setting } from './setting-row';
-import { asBoolean, asInterval, asKey, asOneOf, asRetention, asString, asWholeNumber, asWsUrl, rethrowIn } from './values';
+import { asBoolean, asInterval, asKey, asOneOf, asRetention, asString, asWholeNumber, asWsUrls, rethrowIn } from './values';
 
 export const SETTINGS: readonly Setting[] = [
   ...SERVER_SETTINGS,
@@ -45,10 +45,18 @@ export const SETTINGS: readonly Setting[] = [
     key: 'agent.server',
     env: 'PROBE_SERVER',
     flag: '-s, --server <url>',
-    help: 'server URL, e.g. wss://status.example.com',
-    installHelp: 'server URL',
+    help: 'server URL, e.g. wss://status.example.com; several, comma-separated or repeated: the first is preferred, the others fallbacks',
+    installHelp: 'server URL (several: comma-separated, the first preferred)',
+    repeatable: true,
     apply: (c, v, s, k) => {
-      c.agent.server = asWsUrl(v, s, k);
+      c.agent.servers = asWsUrls(v, s, k);
+    },
+  },
+  {
+    key: 'agent.preferredRetry',
+    env: 'PROBE_PREFERRED_RETRY',
+    apply: (c, v, s, k) => {
+      c.agent.preferredRetryMs = asInterval(v, s, k);
     },
   },
   {
@@ -184,6 +192,12 @@ export const SETTINGS: readonly Setting[] = [
     key: 'history.remoteWrite',
     apply: (c, v, s) => {
       c.history.remoteWrite = rethrowIn(s, () => parseRemoteWrite(v));
+    },
+  },
+  {
+    key: 'history.read',
+    apply: (c, v, s) => {
+      c.history.read = rethrowIn(s, () => parseHistoryRead(v));
     },
   },
   {

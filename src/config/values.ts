@@ -113,6 +113,15 @@ export function asWsUrl(value: unknown, source: string, key: string): string {
   return text;
 }
 
+/** One server URL or several: a JSON array, or URLs separated by commas (flags, environment). */
+export function asWsUrls(value: unknown, source: string, key: string): string[] {
+  // A comma only separates URLs when the next one follows (a comma may appear inside a URL).
+  const items = Array.isArray(value) ? (value as unknown[]) : asString(value, source, key).split(/,(?=\s*(?:wss?|https?):\/\/)/i);
+  const urls = items.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
+  if (urls.length === 0) throw configError(source, key, 'must name at least one server URL such as wss://status.example.com');
+  return urls.map((url) => asWsUrl(url, source, key));
+}
+
 /** Runs a section parser, naming `source` in the error it throws. */
 export function rethrowIn<T>(source: string, parse: () => T): T {
   try {

@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'PROBE_ERR_NOTIFY',
   /** A remote-write target is unreachable, failing (retried) or refused a request (skipped): the log says which. */
   'PROBE_ERR_REMOTE_WRITE',
+  /** The TSDB of `history.read` did not answer a history query usefully: the answer came from local storage. */
+  'PROBE_ERR_HISTORY_READ',
   /** `probe install` could not put the service in place: the message says which step failed. */
   'PROBE_ERR_INSTALL',
   /** Something this build or platform does not do. */

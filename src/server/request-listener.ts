@@ -26,6 +26,7 @@ import type { PageAccess } from './admin/page-access';
 import type { CheckService } from './checks/checks-service';
 import type { StorageState } from './agents/store-watch';
 import type { RemoteWrite } from './remote/remote-write';
+import { HistorySource } from './remote/history-source';
 import type { ClockHealth } from './server-clock';
 
 export interface ListenerParts {
@@ -59,6 +60,7 @@ export interface ListenerParts {
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
   const { config, store, hub, alerts, agents, live, clock } = parts;
+  const historyRead = config.history.read ? new HistorySource(config.history.read, store) : null;
   const admin = createAdminHandler({
     auth: parts.auth,
     store,
@@ -94,6 +96,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     checks: parts.checks,
     forecasts: parts.forecasts,
     remoteWrite: parts.remoteWrite,
+    historyRead,
     storage: () => parts.storage.state,
     now: () => clock.now(),
     health: (audience) => {
@@ -105,6 +108,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
         queued: parts.queue.length,
         ...(audience === 'admin' && parts.serverClock?.health()),
         ...(audience === 'admin' && parts.remoteWrite?.health()),
+        ...(audience === 'admin' && historyRead?.health()),
       };
     },
   });

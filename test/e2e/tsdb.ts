@@ -27,13 +27,18 @@ export interface Tsdb {
   proc: Running;
 }
 
-/** VictoriaMetrics on `port` over `dir` (the same dir again after a stop: the same data). */
-export async function startVictoriaMetrics(dir: string, port: number): Promise<Tsdb> {
+/**
+ * VictoriaMetrics on `port` over `dir` (the same dir again after a stop: the same data). `dedup`
+ * keeps one of the samples of a series with the same timestamp, as docs/remote-write.md advises
+ * when agents fail over between servers (without it, VictoriaMetrics keeps both).
+ */
+export async function startVictoriaMetrics(dir: string, port: number, options: { dedup?: boolean } = {}): Promise<Tsdb> {
   const proc = run(VICTORIA_METRICS, [
     `-httpListenAddr=127.0.0.1:${port}`,
     `-storageDataPath=${path.join(dir, 'vm')}`,
     '-retentionPeriod=100y',
     '-search.latencyOffset=0s',
+    ...(options.dedup ? ['-dedup.minScrapeInterval=1ms'] : []),
   ]);
   const base = `http://127.0.0.1:${port}`;
   await waitFor('VictoriaMetrics /health', async () => (await fetch(`${base}/health`)).ok, 20_000, 100);

@@ -32,7 +32,7 @@ test('agent.json: the agent loads every setting from it, the key appears once', 
   );
   assert.equal(text.split(KEY).length - 1, 1);
   const agent = load(t, text);
-  assert.equal(agent.server, 'wss://status.example.com');
+  assert.deepEqual(agent.servers, ['wss://status.example.com']);
   assert.equal(agent.key, KEY);
   assert.equal(agent.intervalMs, 5000);
   assert.deepEqual(
@@ -51,7 +51,7 @@ test('agent.json: hostile values arrive as they were given', (t) => {
     agentConfigFile({ PROBE_SERVER: 'wss://x.example/"}, "key": "stolen', PROBE_KEY: key }, '/usr/local/var/probe-agent'),
   );
   assert.equal(agent.key, key);
-  assert.equal(agent.server, 'wss://x.example/"}, "key": "stolen');
+  assert.deepEqual(agent.servers, ['wss://x.example/"}, "key": "stolen']);
 });
 
 test('agent.json: only agent settings go in', () => {

@@ -136,8 +136,8 @@ test('probe install agent on macOS (--root, --no-start): the key only in a 0600 
   assert.ok(!readFileSync(plist, 'utf8').includes(key), 'the key is not in the job file');
   const agent = loadConfig({ file: config, env: {} }).agent;
   assert.deepEqual(
-    [agent.server, agent.key, agent.intervalMs, agent.stateDir],
-    ['wss://status.example.com', key, 2000, '/usr/local/var/probe-agent'],
+    [agent.servers, agent.key, agent.intervalMs, agent.stateDir],
+    [['wss://status.example.com'], key, 2000, '/usr/local/var/probe-agent'],
   );
 
   const removed = install({ ...options, uninstall: true, env: {} });

@@ -22,5 +22,5 @@ export function startLocalAgent(store: Store, serverUrl: string, intervalMs: num
   }
   // It talks to this very process over loopback; with TLS on, the certificate names the public
   // host, not 127.0.0.1, so it is not checked (nothing leaves the machine).
-  return runAgent({ server: serverUrl, key, intervalMs, stateDir, insecureLoopback: serverUrl.startsWith('wss:') });
+  return runAgent({ servers: [serverUrl], key, intervalMs, stateDir, insecureLoopback: serverUrl.startsWith('wss:') });
 }

@@ -133,30 +133,37 @@ export function defaultMetrics(live: Iterable<string>): string[] {
   ];
 }
 
+/** What an answer holds and where it is read from: its metrics, the tier, the bucket width. */
+export interface HistoryPlan {
+  wanted: string[];
+  tier: TierName;
+  stepMs: number;
+}
+
 /** `live`: the node's live values (a default answer holds the built-in metrics and those it reports now). */
-export function readHistory(
-  store: Store,
-  nodeId: number,
-  query: HistoryQuery,
-  now: number,
-  retention: Retention,
-  live: Row | null = null,
-): HistoryAnswer {
-  const { from, to } = query;
+export function planHistory(query: HistoryQuery, now: number, retention: Retention, live: Row | null = null): HistoryPlan {
   const wanted = query.metrics ?? defaultMetrics(live ? live.names.filter((_, i) => !Number.isNaN(live.data[i]!)) : []);
-  const tier = chooseTier(query.stepMs, from, now, retention);
+  const tier = chooseTier(query.stepMs, query.from, now, retention);
   const stepMs = Math.max(query.stepMs, TIERS.find((t) => t.name === tier)!.stepMs);
-  let buckets: Bucket[];
-  if (tier === 'raw') {
-    buckets = rollupSamples(store.samples(nodeId, from, to, wanted), stepMs);
-  } else {
-    const tierStep = TIERS.find((t) => t.name === tier)!.stepMs;
-    const packed = store.buckets(nodeId, tier, floorTo(from, tierStep), to, wanted);
-    // Minutes not packed yet are still raw: roll them up here so the newest points are not missing.
-    const packedUntil = packed.length > 0 ? packed.at(-1)!.ts + tierStep : from;
-    const recent = rollupSamples(store.samples(nodeId, Math.max(from, packedUntil), to, wanted), tierStep);
-    buckets = mergeBuckets([...packed, ...recent], stepMs);
-  }
+  return { wanted, tier, stepMs };
+}
+
+/** The node's buckets in [from, to) from the local store, `plan.stepMs` wide. */
+export function localBuckets(store: Store, nodeId: number, from: number, to: number, plan: HistoryPlan): Bucket[] {
+  const { tier, wanted, stepMs } = plan;
+  if (tier === 'raw') return rollupSamples(store.samples(nodeId, from, to, wanted), stepMs);
+  const tierStep = TIERS.find((t) => t.name === tier)!.stepMs;
+  const packed = store.buckets(nodeId, tier, floorTo(from, tierStep), to, wanted);
+  // Minutes not packed yet are still raw: roll them up here so the newest points are not missing.
+  const packedUntil = packed.length > 0 ? packed.at(-1)!.ts + tierStep : from;
+  const recent = rollupSamples(store.samples(nodeId, Math.max(from, packedUntil), to, wanted), tierStep);
+  return mergeBuckets([...packed, ...recent], stepMs);
+}
+
+/** The answer in columns from buckets `plan.stepMs` wide (each holds the stats of the metrics it has). */
+export function historyAnswer(query: HistoryQuery, plan: HistoryPlan, buckets: readonly Bucket[]): HistoryAnswer {
+  const { from, to } = query;
+  const { stepMs, wanted, tier } = plan;
   const start = floorTo(from, stepMs);
   const count = Math.ceil((to - start) / stepMs);
   const ts = Array.from({ length: count }, (_, i) => start + i * stepMs);
@@ -182,4 +189,17 @@ export function readHistory(
   }
   if (omitted.length > 0) result.omitted = omitted.join(',');
   return result;
+}
+
+/** The answer from the local store. */
+export function readHistory(
+  store: Store,
+  nodeId: number,
+  query: HistoryQuery,
+  now: number,
+  retention: Retention,
+  live: Row | null = null,
+): HistoryAnswer {
+  const plan = planHistory(query, now, retention, live);
+  return historyAnswer(query, plan, localBuckets(store, nodeId, query.from, query.to, plan));
 }

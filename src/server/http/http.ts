@@ -22,6 +22,7 @@ import type { AccessMode, PageAccess, Viewer } from '../admin/page-access';
 import type { Refusal } from '../admin/password-guard';
 import { renderRemoteWrite } from '../remote/remote-write';
 import type { RemoteWrite } from '../remote/remote-write';
+import type { HistorySource } from '../remote/history-source';
 import { renderPrometheus } from './prometheus';
 import type { StorageState } from '../agents/store-watch';
 import { summarize } from './summary';
@@ -35,7 +36,7 @@ export interface HttpDeps {
   assets: Map<string, Asset>;
   version: string;
   /** GET /healthz's figures for a viewer who may see the page: counting only the nodes it may see. */
-  health: (audience: Audience) => Record<string, number>;
+  health: (audience: Audience) => Record<string, number | string>;
   /** Whether samples are stored now: /healthz answers 503 "degraded" while not. */
   storage?: () => StorageState;
   /** GET /api/alerts for a viewer. */
@@ -54,6 +55,8 @@ export interface HttpDeps {
   forecasts?: Pick<Forecasts, 'of' | 'soon'>;
   /** Remote write's figures, appended to /metrics; none without. */
   remoteWrite?: Pick<RemoteWrite, 'status'> | null;
+  /** With `history.read`: node history from the TSDB (local storage when it fails); else from the store. */
+  historyRead?: Pick<HistorySource, 'read'> | null;
 }
 
 const HISTORY_PATH = /^\/api\/nodes\/(\d{1,12})\/history$/;
@@ -102,17 +105,26 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset): voi
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendHistory(res: ServerResponse, deps: HttpDeps, nodeId: number, params: URLSearchParams, audience: Audience): void {
-  if (!deps.hub.visibleTo(nodeId, audience)) {
+async function sendHistory(
+  res: ServerResponse,
+  deps: HttpDeps,
+  nodeId: number,
+  params: URLSearchParams,
+  audience: Audience,
+): Promise<void> {
+  const node = deps.hub.visibleTo(nodeId, audience) ? deps.hub.get(nodeId) : undefined;
+  if (!node) {
     jsonError(res, 404, 'PROBE_ERR_NOT_FOUND', `no node with id ${nodeId}`);
     return;
   }
   const now = (deps.now ?? Date.now)();
   try {
     const query = parseHistoryQuery(params, now);
-    json(res, 200, readHistory(deps.store, nodeId, query, now, deps.retention, deps.hub.latest(nodeId)), {
-      'Access-Control-Allow-Origin': '*',
-    });
+    const live = deps.hub.latest(nodeId);
+    const answer = deps.historyRead
+      ? await deps.historyRead.read(nodeId, node.name, query, now, deps.retention, live)
+      : readHistory(deps.store, nodeId, query, now, deps.retention, live);
+    json(res, 200, answer, { 'Access-Control-Allow-Origin': '*' });
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     jsonError(res, statusFor(err.code), err.code, err.message);
