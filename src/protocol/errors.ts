@@ -51,6 +51,11 @@ export const ERROR_CODES = [
   'PROBE_ERR_REMOTE_WRITE',
   /** The TSDB of `history.read` did not answer a history query usefully: the answer came from local storage. */
   'PROBE_ERR_HISTORY_READ',
+  /**
+   * The registry's PostgreSQL (`store.postgres`) is unreachable or refused a statement: the server keeps
+   * serving the registry it holds; node and key changes are refused until it is back.
+   */
+  'PROBE_ERR_POSTGRES',
   /** `probe install` could not put the service in place: the message says which step failed. */
   'PROBE_ERR_INSTALL',
   /** Something this build or platform does not do. */

@@ -52,7 +52,7 @@ function memoryNodes(m: Memory): NodeStore {
     addNode(node, now) {
       if (byName(node.name)) throw exists(node.name);
       const record: NodeRecord = {
-        id: m.nextId++,
+        id: node.id ?? m.nextId++,
         name: node.name,
         group: node.group,
         location: node.location,
@@ -65,6 +65,7 @@ function memoryNodes(m: Memory): NodeStore {
         position: 0,
       };
       m.nodes.set(record.id, record);
+      m.nextId = Math.max(m.nextId, record.id + 1);
       m.changes++;
       return { ...record };
     },

@@ -44,7 +44,7 @@ export function sqliteNodes(db: Database.Database, series: Series): NodeStore {
     listNodes: db.prepare<[], NodeRow>('SELECT * FROM nodes ORDER BY id'),
     byName: db.prepare<[string], NodeRow>('SELECT * FROM nodes WHERE name = ?'),
     byKeyHash: db.prepare<[string], NodeRow>('SELECT * FROM nodes WHERE key_hash = ?'),
-    insertNode: db.prepare('INSERT INTO nodes (name, grp, location, key_hash, created_at, is_local) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertNode: db.prepare('INSERT INTO nodes (id, name, grp, location, key_hash, created_at, is_local) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     setKey: db.prepare('UPDATE nodes SET key_hash = ? WHERE name = ?'),
     updateNode: db.prepare('UPDATE nodes SET name = ?, grp = ?, location = ?, hidden = ?, position = ? WHERE id = ?'),
     setHost: db.prepare('UPDATE nodes SET host = ? WHERE id = ?'),
@@ -67,7 +67,7 @@ export function sqliteNodes(db: Database.Database, series: Series): NodeStore {
     addNode(node, now) {
       if (q.byName.get(node.name))
         throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists: pick another name or remove it first`);
-      q.insertNode.run(node.name, node.group, node.location, node.keyHash, now, node.isLocal ? 1 : 0);
+      q.insertNode.run(node.id ?? null, node.name, node.group, node.location, node.keyHash, now, node.isLocal ? 1 : 0);
       return toNode(q.byName.get(node.name)!);
     },
     removeNode(name) {

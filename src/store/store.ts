@@ -40,6 +40,8 @@ export interface NewNode {
   location: string;
   keyHash: string;
   isLocal?: boolean;
+  /** The id to use (a registry in PostgreSQL assigns ids for every server); by default the store picks one. */
+  id?: number;
 }
 
 export interface StoredSample {

@@ -1,0 +1,72 @@
+/**
+ * @module A real PostgreSQL 15 (Debian's postgresql, per test/requirements.mjs) for the cluster tests:
+ * a fresh cluster in a temp dir, listening on a free loopback port and a unix socket in that dir,
+ * stopped by its PID. As root (initdb refuses root) it runs as the `postgres` user through setpriv,
+ * which execs, so the PID stopped is the postmaster's own.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync } from 'node:fs';
+import path from 'node:path';
+import { run, waitFor } from './helpers';
+import type { Running } from './helpers';
+import { freePort } from './e2e/tsdb';
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface Postgres {
+  url: string;
+  proc: Running;
+}
+
+function asUser(): string[] {
+  if (process.getuid?.() !== 0) return [];
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--'];
+}
+
+/** initdb in `dir`/pg, then the postmaster; resolves once it accepts connections. */
+export async function startPostgres(dir: string): Promise<Postgres> {
+  const prefix = asUser();
+  if (prefix.length) {
+    const uid = Number(prefix[1]!.split('=')[1]);
+    const gid = Number(prefix[2]!.split('=')[1]);
+    chownSync(dir, uid, gid);
+  }
+  const data = path.join(dir, 'pg');
+  const cmd = (bin: string, args: string[]) =>
+    (prefix.length ? [prefix[0]!, [...prefix.slice(1), path.join(PG_BIN, bin), ...args]] : [path.join(PG_BIN, bin), args]) as [
+      string,
+      string[],
+    ];
+  const [initCmd, initArgs] = cmd('initdb', ['-D', data, '-A', 'trust', '-U', 'probe', '--no-sync', '-E', 'UTF8']);
+  execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+  const port = await freePort();
+  const [pgCmd, pgArgs] = cmd('postgres', [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+  ]);
+  const proc = run(pgCmd, pgArgs);
+  const url = `postgres://probe@127.0.0.1:${port}/postgres`;
+  const pg = await import('pg');
+  await waitFor(
+    'PostgreSQL to accept connections',
+    async () => {
+      const client = new pg.default.Client({ connectionString: url });
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    20_000,
+    100,
+  );
+  return { url, proc };
+}
