@@ -65,20 +65,28 @@ function parseTarget(value: unknown, key: string, keys = KEYS): RemoteWriteTarge
 }
 
 /** Where history is read from: a Prometheus-compatible query API (`<url>/api/v1/query_range`). */
-export type HistoryReadTarget = Omit<RemoteWriteTarget, 'name'>;
+export type HistoryReadTarget = Omit<RemoteWriteTarget, 'name'> & {
+  /**
+   * Buckets ending less than this before now are read locally: remote write sends a few seconds
+   * behind, and VictoriaMetrics fills the points of its last `-search.latencyOffset` (30 s by
+   * default) with the point before them.
+   */
+  settleMs: number;
+};
 
-/** `history.read`: `{ "url": "http://127.0.0.1:8428" }` with optional headers, basicAuth and timeout (default 10 s); null: off. */
+/**
+ * `history.read`: `{ "url": "http://127.0.0.1:8428" }` with optional headers, basicAuth, timeout
+ * (default 10 s) and settle (default 30 s); null: off.
+ */
 export function parseHistoryRead(value: unknown): HistoryReadTarget | null {
   const key = 'history.read';
   if (value === null) return null;
-  const { name: _name, ...target } = parseTarget(
-    value,
-    key,
-    KEYS.filter((k) => k !== 'name'),
-  );
+  const { name: _name, ...target } = parseTarget(value, key, [...KEYS.filter((k) => k !== 'name'), 'settle']);
   const raw = object(value, key);
   if (raw.timeout === undefined) target.timeoutMs = 10_000;
-  return { ...target, url: target.url.replace(/\/+$/, '') };
+  const settleMs = raw.settle === undefined ? 30_000 : duration(raw.settle, `${key}.settle`, 30_000);
+  if (settleMs > 3_600_000) throw bad(`${key}.settle`, 'must be at most 1h');
+  return { ...target, settleMs, url: target.url.replace(/\/+$/, '') };
 }
 
 /** The `history.remoteWrite` list: at most 8 targets, each with its own name. */

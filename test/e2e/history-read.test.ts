@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import type { HistoryAnswer } from '../../src/protocol/history';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import type { NodeView } from '../../src/protocol/messages';
+import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
 import { freePort, startVictoriaMetrics } from './tsdb';
 
 /** A server over `dir/name` (node n1 registered with `key`) with the given `history` settings. */
@@ -62,7 +63,8 @@ test('history.read: answers from VictoriaMetrics as from SQLite; with it down, f
   const vm = await startVictoriaMetrics(dir, await freePort());
   t.after(() => vm.proc.stop('SIGKILL'));
   const key = generateKey();
-  const read = { url: vm.base, headers: { 'X-Token': 'hunter2' } };
+  // VictoriaMetrics runs with -search.latencyOffset=0s (tsdb.ts), so 2 s is enough to settle.
+  const read = { url: vm.base, headers: { 'X-Token': 'hunter2' }, settle: '2s' };
   const a = await startServer(dir, 'a', key, { remoteWrite: [{ url: vm.writeUrl, name: 'tsdb' }], read });
   t.after(() => a.proc.stop('SIGKILL'));
   const port = new URL(a.base).port;
@@ -76,6 +78,11 @@ test('history.read: answers from VictoriaMetrics as from SQLite; with it down, f
   await new Promise((r) => setTimeout(r, 7000));
   await agent.stop('SIGTERM');
   await waitFor('remote write done', async () => (await pending(a.base)) === 0, 20_000, 200);
+  // VictoriaMetrics makes what it took searchable within a second; and the buckets b reads locally
+  // (those ending within the 2 s settle time) must hold nothing a has, or the two would differ there.
+  await fetch(`${vm.base}/internal/force_flush`);
+  const newest = (await getJson<NodeView[]>(`${a.base}/api/nodes`)).find((n) => n.name === 'n1')!.lastSeen!;
+  await new Promise((r) => setTimeout(r, Math.max(0, newest + 5000 + 2000 - Date.now())));
 
   // 30 minutes: 5 s buckets, so averages, minima and maxima of several samples each. Whole buckets:
   // those cut by from or to are read locally (docs/remote-write.md), and server b has nothing local.

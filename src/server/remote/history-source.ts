@@ -1,6 +1,7 @@
 /**
  * @module Where the history API reads from with `history.read` set: the TSDB for what it has, the
- * local store for the buckets `from` and `to` cut and the newest it does not have yet (remote write sends every few seconds),
+ * local store for the buckets `from` and `to` cut and those ending within `settle` of now (remote
+ * write sends a few seconds behind; VictoriaMetrics repeats a point over its last 30 s),
  * and the local store alone when the TSDB fails: the answer is never an error of its own. A
  * failure is logged once per spell (PROBE_ERR_HISTORY_READ), again when the TSDB answers, and
  * shown to admins on /healthz.
@@ -37,9 +38,10 @@ export class HistorySource {
   ): Promise<HistoryAnswer> {
     const plan = planHistory(query, now, retention, live);
     const { stepMs } = plan;
-    // Whole buckets inside [from, to) from the TSDB; the partial ones at the edges, cut at from and to, from here.
+    // Whole buckets inside [from, to) that ended `settle` ago from the TSDB; the partial ones at the
+    // edges, cut at from and to, and the newest from here.
     const first = Math.ceil(query.from / stepMs) * stepMs;
-    const last = Math.floor(query.to / stepMs) * stepMs;
+    const last = Math.min(Math.floor(query.to / stepMs), Math.floor((now - this.target.settleMs) / stepMs)) * stepMs;
     try {
       const remote =
         first < last ? await tsdbBuckets(this.target, nodeName, plan.wanted, query.stat, { start: first, end: last, stepMs }) : [];

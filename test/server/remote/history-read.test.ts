@@ -31,7 +31,7 @@ async function fakeTsdb(t: TestContext, handler: Handler): Promise<HistoryReadTa
     server.closeAllConnections();
     server.close();
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers: {}, basicAuth: null, timeoutMs: 300 };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers: {}, basicAuth: null, timeoutMs: 300, settleMs: 0 };
 }
 
 const range = { start: 0, end: 10_000, stepMs: 5000 };
@@ -109,7 +109,7 @@ test('the TSDB failing: the answer comes from local storage, and /healthz says s
   assert.deepEqual(source.health(), { historyRead: 'PROBE_ERR_HISTORY_READ', historyReadFailures: 1 });
 });
 
-test('config: history.read takes a URL, headers, basicAuth and a timeout, and refuses credentials in the URL', (t) => {
+test('config: history.read takes a URL, headers, basicAuth, a timeout and a settle time, and refuses credentials in the URL', (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-history-read-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const load = (read: unknown) => {
@@ -122,7 +122,10 @@ test('config: history.read takes a URL, headers, basicAuth and a timeout, and re
     headers: {},
     basicAuth: { username: 'u', password: 'p' },
     timeoutMs: 10_000,
+    settleMs: 30_000,
   });
+  assert.equal(load({ url: 'http://vm:8428', settle: '2s' })?.settleMs, 2000);
+  assert.throws(() => load({ url: 'http://vm:8428', settle: '2h' }), /settle/);
   assert.equal(load({ url: 'http://vm:8428', timeout: '3s' })?.timeoutMs, 3000);
   assert.throws(() => load({ url: 'http://u:p@vm:8428' }), /must not hold credentials/);
   assert.throws(() => load({ url: 'http://vm:8428', name: 'x' }), /name/);
@@ -158,4 +161,24 @@ test('whole buckets come from the TSDB; those from and to cut, from local storag
   assert.equal(cpu[answer.ts.indexOf(7000)], null, 'a whole bucket the TSDB has nothing in stays empty');
   assert.equal(cpu[answer.ts.indexOf(11_000)], 2, 'after the newest TSDB bucket: local');
   assert.deepEqual(source.health(), { historyRead: 'ok', historyReadFailures: 0 });
+});
+
+test('buckets ending within settle of now come from local storage: VictoriaMetrics repeats its last points', async (t) => {
+  let form = new URLSearchParams();
+  const target = await fakeTsdb(t, (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      form = new URLSearchParams(body);
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    });
+  });
+  const store = createMemoryStore();
+  const node = store.addNode({ name: 'n1', group: '', location: '', keyHash: 'h' }, 0);
+  store.writeSamples([{ nodeId: node.id, seq: 1, ts: 10_500, row: valuesRow({ cpu: 5 }) }]);
+  const source = new HistorySource({ ...target, settleMs: 5000 }, store);
+  const query = { ...parseHistoryQuery(new URLSearchParams({ from: '2000', to: '13000', metrics: 'cpu' }), 14_000), stepMs: 1000 };
+  const answer = await source.read(node.id, 'n1', query, 14_000, loadConfig().retention, null);
+  assert.equal(form.get('end'), '9', 'the TSDB is asked up to the bucket that ended 5 s before now');
+  assert.equal((answer.cpu as (number | null)[])[answer.ts.indexOf(10_000)], 5, 'the newer buckets: local');
 });
