@@ -25,12 +25,16 @@ if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
 // The slow ones first (real binaries, browsers, Wine), longest of all at the very start, so the
 // quick ones fill the gaps they leave instead of one slow file running alone at the end.
 const LONGEST = [
-  'test/e2e/remote-write-outage.test.ts',
+  'test/e2e/binary.test.ts',
   'test/install/wine-service.test.ts',
   'test/e2e/clock-step.test.ts',
-  'test/e2e/browser.test.ts',
+  'test/e2e/remote-write-outage.test.ts',
   'test/e2e/durability.test.ts',
-  'test/e2e/binary.test.ts',
+  'test/e2e/browser.test.ts',
+  'test/e2e/admin.test.ts',
+  'test/e2e/admin-alerts.test.ts',
+  'test/e2e/failover.test.ts',
+  'test/e2e/history-read.test.ts',
 ];
 const SLOW_FIRST = ['e2e', 'install', 'release', 'server'];
 const rank = (f) => {
