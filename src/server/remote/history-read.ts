@@ -10,8 +10,8 @@ import type { HistoryStat } from '../../protocol/history';
 import type { Bucket } from '../../store/rollup';
 import { round3 } from '../../store/rollup';
 import { ProbeError } from '../../util/errors';
-import { VERSION } from '../../version';
 import { promSeries } from '../http/prom-names';
+import { fetchFailure, targetHeaders } from './post';
 
 /** The most bytes of one TSDB answer read (1 500 points of a few hundred series fit many times over). */
 export const MAX_TSDB_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -40,11 +40,8 @@ export function historyPromql(nodeName: string, promNames: readonly string[], st
 }
 
 function headers(target: HistoryReadTarget): Record<string, string> {
-  const out: Record<string, string> = { ...target.headers };
-  if (target.basicAuth)
-    out.Authorization = `Basic ${Buffer.from(`${target.basicAuth.username}:${target.basicAuth.password}`).toString('base64')}`;
+  const out = targetHeaders(target);
   out['Content-Type'] = 'application/x-www-form-urlencoded';
-  out['User-Agent'] = `probe/${VERSION}`;
   return out;
 }
 
@@ -83,12 +80,7 @@ async function post(target: HistoryReadTarget, form: URLSearchParams): Promise<s
       redirect: 'error',
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw fail(
-      (err as Error).name === 'TimeoutError'
-        ? `no answer within ${target.timeoutMs} ms`
-        : (cause?.code ?? cause?.message ?? (err as Error).message),
-    );
+    throw fail(fetchFailure(err, target.timeoutMs));
   }
   const text = await readLimited(res.body);
   if (!res.ok) throw fail(`HTTP ${res.status}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);

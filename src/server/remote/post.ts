@@ -11,14 +11,28 @@ const LOGGED_CHARS = 300;
 
 export type PostResult = { ok: true } | { ok: false; retry: boolean; status: number; message: string };
 
-/** The request headers: the target's own, then those the protocol fixes (they win). */
-export function requestHeaders(target: RemoteWriteTarget): Record<string, string> {
+/** A TSDB request's headers before the protocol's own: the target's, its basic auth, and who asks. */
+export function targetHeaders(target: Pick<RemoteWriteTarget, 'headers' | 'basicAuth'>): Record<string, string> {
   const headers: Record<string, string> = { ...target.headers };
   if (target.basicAuth)
     headers.Authorization = `Basic ${Buffer.from(`${target.basicAuth.username}:${target.basicAuth.password}`).toString('base64')}`;
+  headers['User-Agent'] = `probe/${VERSION}`;
+  return headers;
+}
+
+/** What a failed fetch to a TSDB says: the timeout, or the network's error code. */
+export function fetchFailure(err: unknown, timeoutMs: number): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return (err as Error).name === 'TimeoutError'
+    ? `no answer within ${timeoutMs} ms`
+    : (cause?.code ?? cause?.message ?? (err as Error).message);
+}
+
+/** The request headers: the target's own, then those the protocol fixes (they win). */
+export function requestHeaders(target: RemoteWriteTarget): Record<string, string> {
+  const headers = targetHeaders(target);
   headers['Content-Encoding'] = 'snappy';
   headers['Content-Type'] = 'application/x-protobuf';
-  headers['User-Agent'] = `probe/${VERSION}`;
   headers['X-Prometheus-Remote-Write-Version'] = '0.1.0';
   return headers;
 }
@@ -62,12 +76,7 @@ export async function postWrite(
       redirect: 'error',
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const message =
-      (err as Error).name === 'TimeoutError'
-        ? `no answer within ${target.timeoutMs} ms`
-        : (cause?.code ?? cause?.message ?? (err as Error).message);
-    return { ok: false, retry: true, status: 0, message };
+    return { ok: false, retry: true, status: 0, message: fetchFailure(err, target.timeoutMs) };
   }
   if (res.ok) {
     void res.body?.cancel().catch(() => {});

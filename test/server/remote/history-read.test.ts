@@ -34,6 +34,20 @@ async function fakeTsdb(t: TestContext, handler: Handler): Promise<HistoryReadTa
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers: {}, basicAuth: null, timeoutMs: 300, settleMs: 0 };
 }
 
+/** A fake TSDB answering every query with the matrix `result`; `form()` is the last query it got. */
+async function matrixTsdb(t: TestContext, result: unknown[]): Promise<{ target: HistoryReadTarget; form: () => URLSearchParams }> {
+  let form = new URLSearchParams();
+  const target = await fakeTsdb(t, (req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      form = new URLSearchParams(body);
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
+    });
+  });
+  return { target, form: () => form };
+}
+
 const range = { start: 0, end: 10_000, stepMs: 5000 };
 const refused = (err: unknown) => err instanceof ProbeError && err.code === 'PROBE_ERR_HISTORY_READ';
 
@@ -45,22 +59,13 @@ test('PromQL: the stat over each step, of the node series wanted, a bucket of [t
 });
 
 test('an answer of matrix series becomes buckets under the stored names and units', async (t) => {
-  let form = new URLSearchParams();
-  const target = await fakeTsdb(t, (req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      form = new URLSearchParams(body);
-      const result = [
-        { metric: { __name__: 'probe_latency_seconds', node: 'n1', target: 'lo' }, values: [[5, '0.0125']] },
-        { metric: { __name__: 'probe_latency_seconds', node: 'n1', target: 'other' }, values: [[5, '9']] },
-      ];
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
-    });
-  });
+  const { target, form } = await matrixTsdb(t, [
+    { metric: { __name__: 'probe_latency_seconds', node: 'n1', target: 'lo' }, values: [[5, '0.0125']] },
+    { metric: { __name__: 'probe_latency_seconds', node: 'n1', target: 'other' }, values: [[5, '9']] },
+  ]);
   const buckets = await tsdbBuckets(target, 'n1', ['latency.lo'], 'avg', range);
   assert.deepEqual(buckets, [{ ts: 0, stats: { 'latency.lo': { avg: 12.5, min: 12.5, max: 12.5, n: 1 } } }]);
-  assert.deepEqual([form.get('start'), form.get('end'), form.get('step')], ['5', '10', '5']);
+  assert.deepEqual([form().get('start'), form().get('end'), form().get('step')], ['5', '10', '5']);
 });
 
 test('too large, too slow, cut off, not JSON, an HTTP error: PROBE_ERR_HISTORY_READ', async (t) => {
@@ -133,17 +138,7 @@ test('config: history.read takes a URL, headers, basicAuth, a timeout and a sett
 });
 
 test('whole buckets come from the TSDB; those from and to cut, from local storage', async (t) => {
-  let form = new URLSearchParams();
-  const target = await fakeTsdb(t, (req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      form = new URLSearchParams(body);
-      const values = [[10, '7']];
-      const result = [{ metric: { __name__: 'probe_cpu_usage_percent', node: 'n1' }, values }];
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result } }));
-    });
-  });
+  const { target, form } = await matrixTsdb(t, [{ metric: { __name__: 'probe_cpu_usage_percent', node: 'n1' }, values: [[10, '7']] }]);
   const store = createMemoryStore();
   const node = store.addNode({ name: 'n1', group: '', location: '', keyHash: 'h' }, 0);
   store.writeSamples([
@@ -155,7 +150,7 @@ test('whole buckets come from the TSDB; those from and to cut, from local storag
   // from 2.5 s to 12.5 s in 1 s buckets: 3..12 whole (from the TSDB), 2 and 12 cut.
   const query = { ...parseHistoryQuery(new URLSearchParams({ from: '2500', to: '12500', metrics: 'cpu' }), 20_000), stepMs: 1000 };
   const answer = await source.read(node.id, 'n1', query, 20_000, loadConfig().retention, null);
-  assert.deepEqual([form.get('start'), form.get('end')], ['4', '12'], 'points at the ends of the whole buckets 3..11');
+  assert.deepEqual([form().get('start'), form().get('end')], ['4', '12'], 'points at the ends of the whole buckets 3..11');
   const cpu = answer.cpu as (number | null)[];
   assert.equal(answer.ts[cpu.indexOf(7)], 9000, 'the TSDB point at 10 s is the bucket from 9 s');
   assert.equal(cpu[answer.ts.indexOf(7000)], null, 'a whole bucket the TSDB has nothing in stays empty');
@@ -164,21 +159,13 @@ test('whole buckets come from the TSDB; those from and to cut, from local storag
 });
 
 test('buckets ending within settle of now come from local storage: VictoriaMetrics repeats its last points', async (t) => {
-  let form = new URLSearchParams();
-  const target = await fakeTsdb(t, (req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      form = new URLSearchParams(body);
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
-    });
-  });
+  const { target, form } = await matrixTsdb(t, []);
   const store = createMemoryStore();
   const node = store.addNode({ name: 'n1', group: '', location: '', keyHash: 'h' }, 0);
   store.writeSamples([{ nodeId: node.id, seq: 1, ts: 10_500, row: valuesRow({ cpu: 5 }) }]);
   const source = new HistorySource({ ...target, settleMs: 5000 }, store);
   const query = { ...parseHistoryQuery(new URLSearchParams({ from: '2000', to: '13000', metrics: 'cpu' }), 14_000), stepMs: 1000 };
   const answer = await source.read(node.id, 'n1', query, 14_000, loadConfig().retention, null);
-  assert.equal(form.get('end'), '9', 'the TSDB is asked up to the bucket that ended 5 s before now');
+  assert.equal(form().get('end'), '9', 'the TSDB is asked up to the bucket that ended 5 s before now');
   assert.equal((answer.cpu as (number | null)[])[answer.ts.indexOf(10_000)], 5, 'the newer buckets: local');
 });
