@@ -23,14 +23,18 @@ const sourceDirname = {
   },
 };
 
-/** Bundles `files` (paths relative to the root) and gives the bundles' paths, in the same order. */
+/**
+ * Bundles `files` (paths relative to the root) and gives the bundles' paths, in the same order. Each
+ * lands under its place in that order (`dist/test/007/e2e/outage.test.mjs`): Node 20's `--test` sorts
+ * the files it is given by path, so this is how the runner's order (longest first) survives.
+ */
 export async function compileTests(files) {
   rmSync(OUT, { recursive: true, force: true });
+  const places = files.map((f, i) => path.join(String(i).padStart(3, '0'), path.relative('test', f)).replace(/\.tsx?$/, ''));
   await build({
     absWorkingDir: root,
-    entryPoints: files,
+    entryPoints: files.map((f, i) => ({ in: f, out: places[i] })),
     outdir: OUT,
-    outbase: 'test',
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
@@ -43,5 +47,5 @@ export async function compileTests(files) {
     plugins: [sourceDirname],
     banner: { js: "import { createRequire as __probeRequire } from 'node:module'; const require = __probeRequire(import.meta.url);" },
   });
-  return files.map((f) => path.join(OUT, path.relative('test', f)).replace(/\.tsx?$/, '.mjs'));
+  return places.map((p) => path.join(OUT, `${p}.mjs`));
 }

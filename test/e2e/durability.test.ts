@@ -33,7 +33,7 @@ test('the server killed with SIGKILL mid-ingest, restarted, three times: every s
   const port = new URL(server.base).port;
   const out = execFileSync(BINARY, ['node', 'add', 'victim', '--data', data], { encoding: 'utf8' });
   const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
-  const fleet = startFleet(dir, port, fleetKeys);
+  const fleet = await startFleet(dir, port, fleetKeys);
   t.after(() => fleet.stop());
   const agent = run(
     BINARY,

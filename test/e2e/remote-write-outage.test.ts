@@ -27,7 +27,7 @@ test('remote write: through a VictoriaMetrics outage of 8 s and a kill -9 of the
   let server = await startServer(dir, data, vm.writeUrl);
   t.after(() => server.proc.stop('SIGKILL'));
   const port = new URL(server.base).port;
-  const fleet = startFleet(dir, port, fleetKeys);
+  const fleet = await startFleet(dir, port, fleetKeys);
   t.after(() => fleet.stop());
   const agent = startAgent(dir, server.base, agentKey);
   t.after(() => agent.stop('SIGKILL'));
