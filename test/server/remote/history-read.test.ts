@@ -24,14 +24,16 @@ import { setLogLevel } from '../../../src/util/log';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-async function fakeTsdb(t: TestContext, handler: Handler): Promise<HistoryReadTarget> {
+/** A fake TSDB on loopback. Only the test of a TSDB that never answers needs a short timeout; the
+ * others get a long one, so a loaded machine cannot turn their error into a timeout. */
+async function fakeTsdb(t: TestContext, handler: Handler, timeoutMs = 10_000): Promise<HistoryReadTarget> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => {
     server.closeAllConnections();
     server.close();
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers: {}, basicAuth: null, timeoutMs: 300, settleMs: 0 };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, headers: {}, basicAuth: null, timeoutMs, settleMs: 0 };
 }
 
 /** A fake TSDB answering every query with the matrix `result`; `form()` is the last query it got. */
@@ -75,7 +77,7 @@ test('too large, too slow, cut off, not JSON, an HTTP error: PROBE_ERR_HISTORY_R
     more(MAX_TSDB_ANSWER_BYTES / chunk.length + 4);
   });
   await assert.rejects(tsdbBuckets(huge, 'n1', ['cpu'], 'avg', range), (err) => refused(err) && /more than/.test((err as Error).message));
-  const slow = await fakeTsdb(t, () => {});
+  const slow = await fakeTsdb(t, () => {}, 300);
   await assert.rejects(
     tsdbBuckets(slow, 'n1', ['cpu'], 'avg', range),
     (err) => refused(err) && /no answer within 300 ms/.test((err as Error).message),
