@@ -11,9 +11,9 @@ export const PEER_FEED_VERSION = 1;
 /** Largest frame a follower takes; a sender starts a new frame past PEER_FRAME_CUT_BYTES. */
 export const MAX_PEER_FRAME_BYTES = 4 * 1024 * 1024;
 export const PEER_FRAME_CUT_BYTES = 512 * 1024;
-/** Names lists a connection may declare, and names per list (the agent gateway keeps 256 metrics per hello). */
+/** Names lists a connection may declare, and names per list (a sender forwards a node's first MAX_SCHEMA_NAMES metrics). */
 export const MAX_PEER_SCHEMAS = 4096;
-const MAX_SCHEMA_NAMES = 1024;
+export const MAX_SCHEMA_NAMES = 1024;
 const MAX_NAME = 256;
 const MAX_ITEMS = 200_000;
 

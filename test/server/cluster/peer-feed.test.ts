@@ -173,3 +173,23 @@ test('a tick for thousands of nodes is cut into frames a follower takes', () => 
     6000,
   );
 });
+
+test('rows of object-form samples (a new names array each time) declare their names once; over 1024 names, the first 1024 go', () => {
+  const p = pair();
+  p.b.setOnline(1, true);
+  for (let t = 1; t <= 3; t++) {
+    p.advance(1000);
+    p.b.sample(1, p.now(), valuesRow({ cpu: t, load1: 0.5 }));
+    const [frame] = p.tick().map(parsePeerFrame);
+    assert.equal(frame!.schemas.length, t === 1 ? 1 : 0, `sample ${t}: names declared once`);
+    assert.equal(frame!.nodes.length, t === 1 ? 1 : 0, `sample ${t}: node declared once`);
+  }
+  assert.deepEqual(p.a.view(11)!.values, { cpu: 3, load1: 0.5 });
+  const many = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`custom.m${i}`, i]));
+  p.advance(1000);
+  p.b.sample(1, p.now(), valuesRow(many));
+  p.tick();
+  const values = p.a.view(11)!.values;
+  assert.equal(Object.keys(values).length, 1024, 'the follower takes the frame; the first 1024 metrics are shown');
+  assert.equal(values['custom.m1023'], 1023);
+});
