@@ -23,6 +23,8 @@ import { PeerOutlet } from './peer-outlet';
 export const PEER_BATCH_MS = 200;
 /** How long a node whose agent left stays online on pages, in case it is moving to another server. */
 export const HANDOVER_MS = 3000;
+/** How often at most the index of node names is remade for a name it lacks. */
+const INDEX_EVERY_MS = 1000;
 /** Followers at once. */
 const MAX_FOLLOWERS = 32;
 /** A follower with this much unsent skips ticks; behind for STUCK_MS, it is cut (it reconnects afresh). */
@@ -40,7 +42,9 @@ export class Cluster {
   private readonly claims: PeerClaims;
   private readonly secretDigest: Buffer | null;
   private readonly pool = new NamesPool();
-  private byName: Map<string, number> | null = null;
+  /** Node ids by name, and when that index was made (remade at most once a second, for names it lacks). */
+  private byName = new Map<string, number>();
+  private indexedAt = -Infinity;
   private timer: Timer | null = null;
 
   constructor(
@@ -50,9 +54,6 @@ export class Cluster {
   ) {
     this.secretDigest = config.secret ? digest(config.secret) : null;
     this.claims = new PeerClaims(hub);
-    hub.subscribe((event) => {
-      if (!('sampled' in event)) this.byName = null;
-    });
     this.links = config.peers.map(
       (url) =>
         new PeerLink({
@@ -65,8 +66,14 @@ export class Cluster {
     );
   }
 
+  /** This server's id of the node named `name`, if it has one. */
   private idOf(name: string): number | undefined {
-    if (!this.byName) this.byName = new Map(this.hub.ids().map((id) => [this.hub.get(id)!.name, id]));
+    const id = this.byName.get(name);
+    if (id !== undefined && this.hub.get(id)?.name === name) return id;
+    const now = this.clock.now();
+    if (now - this.indexedAt < INDEX_EVERY_MS) return undefined;
+    this.indexedAt = now;
+    this.byName = new Map(this.hub.ids().map((i) => [this.hub.get(i)!.name, i]));
     return this.byName.get(name);
   }
 

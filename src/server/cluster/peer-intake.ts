@@ -40,8 +40,10 @@ export class PeerClaims {
 export type IntakeHub = Pick<Hub, 'remoteSample' | 'setHost' | 'get'>;
 
 interface Known {
-  /** This server's id of the node, or -1 when it has none by that name (values are then ignored). */
+  /** This server's id of the node, or -1 while it has none by that name (values are then ignored). */
   localId: number;
+  name: string;
+  host: HostFacts | null;
   names: readonly string[];
   prev: DecodedFields | null;
   spare: DecodedFields;
@@ -78,13 +80,21 @@ export class PeerIntake {
     if (!names) throw bad(`node ${name} refers to names list ${key}, never declared`);
     const localId = this.idOf(name) ?? -1;
     const before = this.nodes.get(peerId);
-    if (before?.localId !== localId) {
-      if (before) this.forget(peerId);
-      if (localId >= 0) this.claims.claim(localId);
-      else this.unknown.add(name);
-    }
-    this.nodes.set(peerId, { localId, names, prev: null, spare: [] });
+    if (before && before.localId !== localId) this.forget(peerId);
+    const node: Known = { localId: -1, name, host, names, prev: null, spare: [] };
+    if (before?.localId === localId) node.localId = localId;
+    else this.adopt(node, localId);
+    this.nodes.set(peerId, node);
     if (localId >= 0 && host && JSON.stringify(this.hub.get(localId)?.host) !== JSON.stringify(host)) this.hub.setHost(localId, host);
+  }
+
+  /** The node is this server's node `localId` (-1: none yet, e.g. added to the registry a moment ago). */
+  private adopt(node: Known, localId: number): void {
+    node.localId = localId;
+    if (localId >= 0) {
+      this.claims.claim(localId);
+      this.unknown.delete(node.name);
+    } else this.unknown.add(node.name);
   }
 
   private values(line: string): void {
@@ -101,6 +111,12 @@ export class PeerIntake {
     node.prev = fields;
     const ts = fields[node.names.length]!;
     if (!Number.isSafeInteger(ts) || ts < 0) throw bad(`a sample time must be Unix ms, got ${ts}`);
+    if (node.localId < 0) {
+      const localId = this.idOf(node.name);
+      if (localId === undefined) return;
+      this.adopt(node, localId);
+      if (node.host) this.hub.setHost(localId, node.host);
+    }
     // The values come first in `fields`: a row over the node's names reads just them.
     if (node.localId >= 0) this.hub.remoteSample(node.localId, ts, { names: node.names, data: fields });
   }

@@ -32,7 +32,7 @@ function pair() {
     for (const frame of frames) intake.apply(parsePeerFrame(frame));
     return frames;
   };
-  return { b, a, claims, intake, tick, advance: (ms: number) => void (now += ms), now: clock };
+  return { b, a, byName, claims, intake, tick, advance: (ms: number) => void (now += ms), now: clock };
 }
 
 test("a node whose agent is on B is online on A with B's values and host, and only what changed goes again", () => {
@@ -121,12 +121,19 @@ test("a node whose agent is on A itself keeps A's own values when B forwards old
   assert.equal(p.a.view(11)!.values.cpu, 50, 'local wins');
 });
 
-test('a node A does not know is ignored and named; bad frames are refused with a code', () => {
+test('a node A does not know is ignored and named until A has it; bad frames are refused with a code', () => {
   const p = pair();
   p.b.setOnline(3, true);
   p.b.sample(3, p.now(), valuesRow({ cpu: 1 }));
   p.tick();
   assert.deepEqual([...p.intake.unknown], ['only-on-b']);
+  // Added here a moment later (a shared registry syncs within a second): its next values adopt it.
+  p.a.sync([...p.a.ids().map((id) => p.a.get(id)!), nodeRecord(13, 'only-on-b')]);
+  p.byName.set('only-on-b', 13);
+  p.advance(1000);
+  p.b.sample(3, p.now(), valuesRow({ cpu: 2 }));
+  p.tick();
+  assert.deepEqual([p.a.view(13)!.online, p.a.view(13)!.values.cpu, [...p.intake.unknown]], [true, 2, []]);
   const code = (fn: () => void) => {
     try {
       fn();
