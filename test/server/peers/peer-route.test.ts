@@ -1,14 +1,14 @@
 /**
  * /ws/peer on a running server: absent (404) without `cluster`, as before; with a secret, only the
  * secret opens it, and an accepted follower hears of an agent connected here (a server skipping
- * itself among its peers is in test/e2e/cluster.test.ts).
+ * itself among its peers is in test/e2e/peer-feed.test.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { parsePeerFrame } from '../../../src/server/cluster/peer-frame';
-import { PEER_ID_HEADER } from '../../../src/server/cluster/peer-link';
-import { upgradeStatus } from '../../e2e/cluster-rig';
+import { parsePeerFrame } from '../../../src/server/peers/peer-frame';
+import { PEER_ID_HEADER } from '../../../src/server/peers/peer-link';
+import { upgradeStatus } from '../../e2e/peer-rig';
 import { waitFor } from '../../helpers';
 import { helloAgent, startTestServer } from '../test-server';
 

@@ -10,14 +10,14 @@ import { test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { startFleet } from '../fleet';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
-import { LiveFeed, registerBoth, startServer, upgradeStatus } from './cluster-rig';
+import { LiveFeed, registerBoth, startServer, upgradeStatus } from './peer-rig';
 import { freePort } from './tsdb';
 
 const FLEET = ['f0', 'f1', 'f2', 'f3', 'f4'];
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline on A, then back when the agents move", async (t) => {
-  const dir = tempDir(t, 'probe-cluster-');
+  const dir = tempDir(t, 'probe-peer-feed-');
   const keys = registerBoth(dir, ['n1', ...FLEET]);
   const secret = randomBytes(24).toString('hex');
   const [portA, portB] = [await freePort(), await freePort()];

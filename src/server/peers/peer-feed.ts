@@ -1,5 +1,5 @@
 /**
- * @module The cluster's live feed (docs/cluster.md): this server follows each peer of
+ * @module The live feed between the servers of a cluster (docs/cluster.md): this server follows each peer of
  * `cluster.peers` (peer-link.ts) and shows its agents' nodes live, and serves /ws/peer to peers
  * that follow it (Bearer `cluster.secret`), sending them its own agents' samples every
  * PEER_BATCH_MS (peer-outlet.ts). Nothing it receives is stored, judged by alert rules or passed on.
@@ -33,7 +33,7 @@ const STUCK_MS = 60_000;
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-export class Cluster {
+export class PeerFeed {
   /** Names this server itself by, so it never follows itself when its own URL is among the peers. */
   readonly selfId = randomBytes(12).toString('base64url');
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
