@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { test } from 'node:test';
+import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { startFleet } from '../fleet';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
@@ -19,6 +20,11 @@ const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.len
 test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline on A, then back when the agents move", async (t) => {
   const dir = tempDir(t, 'probe-peer-feed-');
   const keys = registerBoth(dir, ['n1', ...FLEET]);
+  // A node only B has (registries that differ): A says so in its log and shows nothing of it.
+  const bOnly = generateKey();
+  const storeB = openSqliteStore(path.join(dir, 'b'));
+  storeB.addNode({ name: 'b-only', group: 'g', location: '', keyHash: hashKey(bOnly) }, Date.now());
+  storeB.close();
   const secret = randomBytes(24).toString('hex');
   const [portA, portB] = [await freePort(), await freePort()];
   const [urlA, urlB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
@@ -29,11 +35,7 @@ test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline o
   const b = await startServer(dir, 'b', portB, cluster);
   t.after(() => b.proc.stop('SIGKILL'));
 
-  const fleet = startFleet(
-    dir,
-    String(portB),
-    FLEET.map((name) => keys.get(name)!),
-  );
+  const fleet = startFleet(dir, String(portB), [...FLEET.map((name) => keys.get(name)!), bOnly]);
   t.after(() => fleet.stop());
   const agent = run(
     BINARY,
@@ -61,6 +63,8 @@ test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline o
   assert.equal(await upgradeStatus(peerUrl, {}), 401, 'no secret');
   assert.doesNotMatch(a.proc.stderr() + b.proc.stderr(), new RegExp(secret), 'the secret is never logged');
   assert.match(a.proc.stderr(), /cluster peer is this server itself; not following it/);
+  await waitFor('A names the node it lacks', () => /nodes this server does not know .*nodes=b-only/.test(a.proc.stderr()), 5000);
+  assert.equal(feed.node('b-only'), undefined);
 
   const killedAt = Date.now();
   await b.proc.stop('SIGKILL');

@@ -14,6 +14,9 @@ export const PEER_FRAME_CUT_BYTES = 512 * 1024;
 /** Names lists a connection may declare, and names per list (a sender forwards a node's first MAX_SCHEMA_NAMES metrics). */
 export const MAX_PEER_SCHEMAS = 4096;
 export const MAX_SCHEMA_NAMES = 1024;
+/** Names in all the lists of one connection, and nodes one connection may declare: what a follower holds per peer. */
+export const MAX_PEER_NAMES = 256 * 1024;
+export const MAX_PEER_NODES = 100_000;
 const MAX_NAME = 256;
 const MAX_ITEMS = 200_000;
 

@@ -10,7 +10,10 @@ import type { NamesPool } from '../../protocol/row';
 import { ProbeError } from '../../util/errors';
 import type { Hub } from '../fleet/hub';
 import type { PeerFrame } from './peer-frame';
-import { MAX_PEER_SCHEMAS } from './peer-frame';
+import { MAX_PEER_NAMES, MAX_PEER_NODES, MAX_PEER_SCHEMAS } from './peer-frame';
+
+/** Names of nodes this server lacks, kept to tell (at most this many). */
+const MAX_UNKNOWN = 1000;
 
 /** Which peers say each node's agent is connected to them: a node is remote while one does. */
 export class PeerClaims {
@@ -54,6 +57,7 @@ const bad = (message: string) => new ProbeError('PROBE_ERR_BAD_MESSAGE', `peer f
 export class PeerIntake {
   private readonly schemas = new Map<number, readonly string[]>();
   private readonly nodes = new Map<number, Known>();
+  private names = 0;
   /** Names the peer has that this server does not (told once per connection). */
   readonly unknown = new Set<string>();
 
@@ -68,6 +72,8 @@ export class PeerIntake {
   apply(frame: PeerFrame): void {
     for (const [key, names] of frame.schemas) {
       if (!this.schemas.has(key) && this.schemas.size >= MAX_PEER_SCHEMAS) throw bad(`more than ${MAX_PEER_SCHEMAS} names lists`);
+      this.names += names.length;
+      if (this.names > MAX_PEER_NAMES) throw bad(`more than ${MAX_PEER_NAMES} metric names in its lists`);
       this.schemas.set(key, this.pool.intern(names));
     }
     for (const [peerId, name, key, host] of frame.nodes) this.declare(peerId, name, key, host);
@@ -80,6 +86,7 @@ export class PeerIntake {
     if (!names) throw bad(`node ${name} refers to names list ${key}, never declared`);
     const localId = this.idOf(name) ?? -1;
     const before = this.nodes.get(peerId);
+    if (!before && this.nodes.size >= MAX_PEER_NODES) throw bad(`more than ${MAX_PEER_NODES} nodes`);
     if (before && before.localId !== localId) this.forget(peerId);
     const node: Known = { localId: -1, name, host, names, prev: null, spare: [] };
     if (before?.localId === localId) node.localId = localId;
@@ -94,7 +101,7 @@ export class PeerIntake {
     if (localId >= 0) {
       this.claims.claim(localId);
       this.unknown.delete(node.name);
-    } else this.unknown.add(node.name);
+    } else if (this.unknown.size < MAX_UNKNOWN) this.unknown.add(node.name);
   }
 
   private values(line: string): void {

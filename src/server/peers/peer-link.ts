@@ -38,6 +38,8 @@ export class PeerLink {
   private stopped = false;
   /** Whether the last attempt's failure was logged (one line per streak of failures). */
   private told = false;
+  /** Whether this connection's nodes unknown here were logged. */
+  private toldUnknown = false;
   connected = false;
 
   constructor(private readonly options: PeerLinkOptions) {}
@@ -58,6 +60,7 @@ export class PeerLink {
       this.attempt = 0;
       this.connected = true;
       this.told = false;
+      this.toldUnknown = false;
       log.info('following cluster peer', { peer: url });
       this.ping = this.options.clock.every(PEER_PING_MS, () => {
         if (!alive) return void ws.terminate();
@@ -83,7 +86,16 @@ export class PeerLink {
   private onFrame(ws: WebSocket, intake: PeerIntake | null, text: string | null): void {
     try {
       if (text === null) throw new ProbeError('PROBE_ERR_BAD_MESSAGE', 'peer frame: binary, expected JSON text');
-      intake?.apply(parsePeerFrame(text));
+      if (!intake) return;
+      intake.apply(parsePeerFrame(text));
+      if (intake.unknown.size > 0 && !this.toldUnknown) {
+        this.toldUnknown = true;
+        log.warn('cluster peer has agents of nodes this server does not know (by name): they are not shown here until it does', {
+          peer: this.options.url,
+          nodes: [...intake.unknown].slice(0, 5).join(','),
+          count: intake.unknown.size,
+        });
+      }
     } catch (err) {
       const code = err instanceof ProbeError ? err.code : 'PROBE_ERR_INTERNAL';
       log.warn('cluster peer sent a frame this server cannot apply; reconnecting', {

@@ -8,7 +8,7 @@ import type { Fields } from '../../protocol/compact';
 import type { NodeRecord } from '../../store/store';
 import type { Hub } from '../fleet/hub';
 import type { NodeState } from '../fleet/node-state';
-import { MAX_PEER_SCHEMAS, MAX_SCHEMA_NAMES, PeerFrameBuilder } from './peer-frame';
+import { MAX_PEER_NAMES, MAX_PEER_SCHEMAS, MAX_SCHEMA_NAMES, PeerFrameBuilder } from './peer-frame';
 
 /** What a follower was last told of a node. */
 interface Sent {
@@ -29,10 +29,11 @@ export class PeerOutlet {
   private readonly schemas = new Map<string, number>();
   private readonly sent = new Map<number, Sent>();
   private readonly seen = new Set<number>();
+  private names = 0;
 
   /** Whether this connection has used up its names lists (then it is closed, and the follower starts afresh). */
   get full(): boolean {
-    return this.schemas.size >= MAX_PEER_SCHEMAS;
+    return this.schemas.size >= MAX_PEER_SCHEMAS || this.names >= MAX_PEER_NAMES - MAX_SCHEMA_NAMES;
   }
 
   /** The key of a names list (its first MAX_SCHEMA_NAMES names), declared in `out` if new. */
@@ -42,6 +43,7 @@ export class PeerOutlet {
     let key = this.schemas.get(text);
     if (key === undefined) {
       this.schemas.set(text, (key = this.schemas.size));
+      this.names += list.length;
       out.schema(key, list);
     }
     return key;
