@@ -5,6 +5,8 @@
  * {"event":"connected","n":…} once all are up, {"event":"stats",…} when asked ("stats" on stdin).
  * Like the real agent, each keeps its unacknowledged samples (in memory), goes on sampling while
  * disconnected, reconnects with the agent's jittered backoff and resends them after the welcome.
+ * With several servers (`--url a,b`), like the agent, each tries the next after a connection
+ * failed or died (the first again after the last), backing off per round of the list.
  * It shares the cores with the server it loads, so it is made cheap: frames come pre-encoded
  * (frame-book.ts), one timer sends every agent due, and a sample allocates nothing of its own.
  */
@@ -23,6 +25,7 @@ const { values: args } = parseArgs({
   },
 });
 const keys = readFileSync(args.keys!, 'utf8').trim().split('\n');
+const urls = args.url!.split(',');
 /** Distinct value streams, and how many seconds of each: agents on one stream start at different steps. */
 const book = new FrameBook(64, 600);
 const TICK_MS = 10;
@@ -53,6 +56,8 @@ interface Agent {
   lastSeq: number;
   lastTs: number;
   attempt: number;
+  /** Which of `urls` it connects to. */
+  server: number;
   /** From the server's welcome: samples wait up to this long for their ack. */
   ackIntervalMs: number;
 }
@@ -82,6 +87,7 @@ function connect(i: number): void {
     lastSeq: -1,
     lastTs: 0,
     attempt: 0,
+    server: 0,
     ackIntervalMs: 5000,
   };
   agents.push(agent);
@@ -90,7 +96,7 @@ function connect(i: number): void {
 }
 
 function open(agent: Agent): void {
-  const ws = new WebSocket(args.url!, { headers: { Authorization: `Bearer ${keys[agent.index]}` }, perMessageDeflate: false });
+  const ws = new WebSocket(urls[agent.server]!, { headers: { Authorization: `Bearer ${keys[agent.index]}` }, perMessageDeflate: false });
   agent.ws = ws;
   ws.on('open', () => {
     ws.send(
@@ -123,7 +129,8 @@ function open(agent: Agent): void {
   ws.on('close', () => {
     if (agent.open) connected--;
     agent.open = false;
-    setTimeout(() => open(agent), backoffDelay(agent.attempt++, Math.random()));
+    agent.server = (agent.server + 1) % urls.length;
+    setTimeout(() => open(agent), backoffDelay(Math.floor(agent.attempt++ / urls.length), Math.random()));
   });
 }
 

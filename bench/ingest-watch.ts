@@ -14,7 +14,11 @@ export class LiveClient {
   private readonly ws: WebSocket;
   private frames = 0;
 
-  constructor(url: string) {
+  /** `only`: measure just these nodes (a cluster page's nodes whose agents are on another server). */
+  constructor(
+    url: string,
+    private readonly only?: ReadonlySet<number>,
+  ) {
     this.ws = new WebSocket(`${url.replace('http', 'ws')}/ws/live`, { perMessageDeflate: false });
     this.ws.on('close', (code) => log(`live client closed (${code}) after ${this.frames} frames`));
     this.ws.on('error', (err) => log(`live client: ${err.message}`));
@@ -29,7 +33,7 @@ export class LiveClient {
     if (msg.type !== 'update') return;
     let worst = 0;
     for (const n of msg.nodes) {
-      if (typeof n.lastSeen !== 'number') continue;
+      if (typeof n.lastSeen !== 'number' || (this.only && !this.only.has(n.id))) continue;
       this.latencies.push(received - n.lastSeen);
       worst = Math.max(worst, received - n.lastSeen);
     }

@@ -60,6 +60,12 @@ export const REQUIREMENTS = [
     packages: ['postgresql-15'],
     why: 'the cluster tests share a registry in a real PostgreSQL 15 on loopback (test/postgres.ts)',
   },
+  {
+    suite: 'test',
+    present: file('/usr/lib/python3/dist-packages/yaml/__init__.py'),
+    packages: ['python3-yaml'],
+    why: 'the Compose file of deploy/compose is parsed with PyYAML (no Docker here to run it)',
+  },
   { suite: 'test', present: onPath('openssl'), packages: ['openssl'], why: 'the certificate tests make their own certificates' },
   { suite: 'test', present: onPath('x86_64-w64-mingw32-gcc'), packages: ['gcc-mingw-w64-x86-64'], why: 'builds the Windows service host' },
   { suite: 'test', present: file('/usr/lib/wine/wine64'), packages: ['wine64'], why: 'runs the Windows service host and agent' },

@@ -11,6 +11,7 @@ import { ProbeError } from '../util/errors';
 import { DEFAULTS } from './schema';
 import type { Config } from './schema';
 import { ENV_KEYS, SETTINGS, settingOf } from './settings';
+import { checkCluster } from './cluster';
 import { configError, rethrowIn } from './values';
 
 /** A flat map of dotted keys (`server.listen`) to raw values, from one source. */
@@ -108,5 +109,6 @@ export function loadConfig(options: LoadOptions = {}): Config {
       '"server.tlsCert" and "server.tlsKey" go together: give both PEM files (or neither, for plain HTTP behind a proxy)',
     );
   }
+  checkCluster(config.cluster);
   return config;
 }

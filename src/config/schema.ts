@@ -7,6 +7,7 @@ import type { Check } from '../checks/checks';
 import type { Channel } from '../notify/channels';
 import type { AlertsVisibility, PageLink } from '../protocol/messages';
 import type { NodeSettings } from './page';
+import type { ClusterConfig } from './cluster';
 import type { HistoryReadTarget, RemoteWriteTarget } from './remote-write';
 import type { CommandMetric } from '../agent/collectors/commands';
 import type { LatencyTarget } from '../agent/collectors/latency';
@@ -99,6 +100,8 @@ export interface Config {
   retention: Retention;
   /** Where else history goes (config file only). */
   history: { remoteWrite: RemoteWriteTarget[]; read: HistoryReadTarget | null };
+  /** Other servers whose agents' live values this one shows (docs/cluster.md). */
+  cluster: ClusterConfig;
   /** Notification channels by name (config file only). */
   channels: Record<string, Channel>;
   /** Alert rules (config file only). */
@@ -145,6 +148,7 @@ export const DEFAULTS: Config = {
   nodes: {},
   retention: { ...DEFAULT_RETENTION },
   history: { remoteWrite: [], read: null },
+  cluster: { peers: [], secret: '' },
   channels: {},
   rules: [],
   silences: [],

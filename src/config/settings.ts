@@ -3,6 +3,7 @@
  * and how its value is parsed into the Config. The loader, the CLI's options and the service
  * files `probe install` writes are all derived from this table (the server's rows: server-settings.ts).
  */
+import { asPeers, asSecret } from './cluster';
 import { parseAgentChecks, parseCommands, parseLatencyTargets, parseLinks } from './page';
 import { parseHistoryRead, parseRemoteWrite } from './remote-write';
 import { SERVER_SETTINGS } from './server-settings';
@@ -164,6 +165,20 @@ export const SETTINGS: readonly Setting[] = [
     env: 'PROBE_RETENTION_1H',
     apply: (c, v, s, k) => {
       c.retention['1h'] = asRetention(v, s, k);
+    },
+  },
+  {
+    key: 'cluster.peers',
+    env: 'PROBE_CLUSTER_PEERS',
+    apply: (c, v, s, k) => {
+      c.cluster.peers = asPeers(v, s, k);
+    },
+  },
+  {
+    key: 'cluster.secret',
+    env: 'PROBE_CLUSTER_SECRET',
+    apply: (c, v, s, k) => {
+      c.cluster.secret = asSecret(v, s, k);
     },
   },
   {

@@ -56,6 +56,8 @@ export const ERROR_CODES = [
    * serving the registry it holds; node and key changes are refused until it is back.
    */
   'PROBE_ERR_POSTGRES',
+  /** A cluster peer (`cluster.peers`) is unreachable or its link failed: its agents' nodes show offline here until it is back. */
+  'PROBE_ERR_PEER',
   /** `probe install` could not put the service in place: the message says which step failed. */
   'PROBE_ERR_INSTALL',
   /** Something this build or platform does not do. */

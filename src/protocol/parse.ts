@@ -233,6 +233,16 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   return { type: 'sample', seq, ts: corrected, row };
 }
 
+/** A node's host facts as hello carries them (a cluster peer forwards them the same way). */
+export function parseHostFacts(value: unknown): ParseResult<HostFacts> {
+  try {
+    return { ok: true, value: parseHost(value) };
+  } catch (err) {
+    if (err instanceof Bad) return { ok: false, code: err.code, message: err.message };
+    throw err;
+  }
+}
+
 /** Parses one text frame from an agent. Never throws. */
 export function parseAgentMessage(text: string, ctx: ParseContext): ParseResult<AgentMessage> {
   if (text.startsWith(COMPACT_MARK)) {

@@ -28,6 +28,7 @@ import type { StorageState } from './agents/store-watch';
 import type { RemoteWrite } from './remote/remote-write';
 import { HistorySource } from './remote/history-source';
 import type { ClockHealth } from './server-clock';
+import type { PeerFeed } from './peers/peer-feed';
 
 export interface ListenerParts {
   config: Config;
@@ -56,6 +57,13 @@ export interface ListenerParts {
   serverClock?: { health(): ClockHealth };
   /** Remote write's figures (/metrics; admins on /healthz); null without targets. */
   remoteWrite?: Pick<RemoteWrite, 'status' | 'health'> | null;
+  /** The live feed between servers (admins see its figures on /healthz); null without `cluster`. */
+  peerFeed?: Pick<PeerFeed, 'figures'> | null;
+}
+
+/** The peer feed's figures as /healthz names them. */
+function peerHealth(f: ReturnType<PeerFeed['figures']>): Record<string, number> {
+  return { clusterPeers: f.peers, clusterPeersConnected: f.peersConnected, clusterFollowers: f.followers, nodesViaPeers: f.nodesViaPeers };
 }
 
 export function createRequestListener(parts: ListenerParts, assets: Map<string, Asset>): RequestListener {
@@ -109,6 +117,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
         ...(audience === 'admin' && parts.serverClock?.health()),
         ...(audience === 'admin' && parts.remoteWrite?.health()),
         ...(audience === 'admin' && historyRead?.health()),
+        ...(audience === 'admin' && parts.peerFeed && peerHealth(parts.peerFeed.figures())),
       };
     },
   });

@@ -38,6 +38,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const timers = startServerTimers(parts, options.alertTickMs ?? 5000);
   checks.start();
   parts.remoteWrite?.start();
+  parts.peerFeed?.start();
   const maintenance = startMaintenance(store, config.retention);
   const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent
@@ -64,7 +65,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     reload: () => reloadCertificate(http, tls),
     close: () =>
       shutdown({
-        background: [timers, checks, maintenance, localAgent, loopLog, parts.storage, parts.serverClock, parts.remoteWrite],
+        background: [timers, checks, maintenance, localAgent, loopLog, parts.storage, parts.serverClock, parts.remoteWrite, parts.peerFeed],
         agents: parts.agents,
         live: parts.live,
         http,

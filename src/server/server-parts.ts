@@ -17,6 +17,7 @@ import { NodeNotesSetup } from './admin/node-notes';
 import { PageAccess } from './admin/page-access';
 import { PageSetup } from './admin/page-setup';
 import { AgentGateway } from './agents/agent-gateway';
+import { HANDOVER_MS, PeerFeed } from './peers/peer-feed';
 import { IngestQueue } from './agents/ingest-queue';
 import { MetricBudget } from './agents/metric-budget';
 import { StoreWatch } from './agents/store-watch';
@@ -54,9 +55,17 @@ export interface ServerOptions {
   passwordHashN?: number;
 }
 
+/** Whether this server is part of a cluster: it follows peers, or peers may follow it. */
+const peerFeedOn = (config: Config) => config.cluster.peers.length > 0 || config.cluster.secret !== '';
+
 /** The hub as the database left it: nodes, their latest samples and traffic counters. */
 function restoreHub(store: Store, config: Config, latest: readonly StoredSample[]): Hub {
-  const hub = new Hub(store.listNodes(), { settings: config.nodes, showHostnames: config.page.showHostnames, now: systemClock.now });
+  const hub = new Hub(store.listNodes(), {
+    settings: config.nodes,
+    showHostnames: config.page.showHostnames,
+    now: systemClock.now,
+    handoverMs: peerFeedOn(config) ? HANDOVER_MS : 0,
+  });
   for (const s of latest) hub.restore(s.nodeId, s.ts, s.values);
   restoreClockOffsets(store, hub);
   hub.traffic.restore(store.trafficStates());
@@ -146,7 +155,8 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
   // Without targets the outbox is emptied: what a removed target had not sent is not kept for ever.
   if (targets.length === 0) store.outbox.keepTargets([]);
   const remoteWrite = targets.length > 0 ? new RemoteWrite(targets, store.outbox, (id) => hub.get(id) ?? undefined, clock) : null;
-  return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks, remoteWrite };
+  const peerFeed = peerFeedOn(config) ? new PeerFeed(hub, config.cluster, clock) : null;
+  return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks, remoteWrite, peerFeed };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * @module Routes WebSocket upgrades: /ws/agent to the agents' gateway, /ws/live (pages of this
- * server only, as guest or admin) to the live gateway; floods and everything else are refused.
+ * server only, as guest or admin) to the live gateway, /ws/peer (in a cluster) to the feed
+ * other servers follow; floods and everything else are refused.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,6 +25,8 @@ export interface UpgradeRoutes {
   auth: Pick<AdminAuth, 'session' | 'sessionValid'>;
   clientAddress(req: IncomingMessage): string;
   clock: Clock;
+  /** /ws/peer, for servers following this one (null: not in a cluster, 404). */
+  peerFeed?: { handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void } | null;
 }
 
 /**
@@ -73,6 +76,7 @@ export function upgradeRouter(routes: UpgradeRoutes): (req: IncomingMessage, soc
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/agent') routes.agents.handleUpgrade(req, socket, head, routes.clientAddress(req));
     else if (path === '/ws/live') upgradeLive(routes, req, socket, head);
+    else if (path === '/ws/peer' && routes.peerFeed) routes.peerFeed.handleUpgrade(req, socket, head);
     else refuseUpgrade(socket, 404);
   };
 }

@@ -145,3 +145,24 @@ test('page settings and per-node notes come from the file, with sizes and dates 
   );
   configError(() => loadConfig({ file: writeConfig(dir, { page: { links: 'x' } }) }), '"page.links" must be a list');
 });
+
+test('cluster: peers and secret from the file or the environment, checked, the secret never echoed', (t) => {
+  const dir = tempDir(t);
+  const secret = 'a'.repeat(40);
+  const config = loadConfig({
+    file: writeConfig(dir, { cluster: { peers: ['https://b.example.com:8080/', 'http://10.0.0.3:8080'], secret } }),
+  });
+  assert.deepEqual(config.cluster, { peers: ['https://b.example.com:8080', 'http://10.0.0.3:8080'], secret });
+  const env = loadConfig({ env: { PROBE_CLUSTER_PEERS: 'https://b.example.com, https://c.example.com', PROBE_CLUSTER_SECRET: secret } });
+  assert.deepEqual(env.cluster.peers, ['https://b.example.com', 'https://c.example.com']);
+  assert.deepEqual(loadConfig({}).cluster, { peers: [], secret: '' }, 'off unless set');
+  configError(() => loadConfig({ env: { PROBE_CLUSTER_PEERS: 'https://b.example.com' } }), 'needs "cluster.secret"');
+  configError(() => loadConfig({ env: { PROBE_CLUSTER_PEERS: 'ftp://b.example.com', PROBE_CLUSTER_SECRET: secret } }), 'cluster.peers');
+  configError(() => loadConfig({ env: { PROBE_CLUSTER_PEERS: 'https://u:p@b.example.com', PROBE_CLUSTER_SECRET: secret } }), 'credentials');
+  const short = 'hunter2-too-short';
+  assert.throws(
+    () => loadConfig({ env: { PROBE_CLUSTER_SECRET: short } }),
+    (err: unknown) =>
+      err instanceof ProbeError && err.code === 'PROBE_ERR_CONFIG' && /cluster.secret/.test(err.message) && !err.message.includes(short),
+  );
+});

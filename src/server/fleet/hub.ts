@@ -4,14 +4,14 @@
  */
 import type { HostFacts, NodeView } from '../../protocol/messages';
 import type { MetricValues } from '../../protocol/metrics';
-import { indexOfNames, rowValues, valuesRow } from '../../protocol/row';
+import { rowValues, valuesRow } from '../../protocol/row';
 import type { Row } from '../../protocol/row';
 import type { NodeRecord } from '../../store/store';
 import type { NodeSettings } from '../../config/page';
 import { DEFAULT_NODE_SETTINGS } from '../../config/page';
 import { newNodeState, nodeMeta, recordChanged } from './node-state';
 import type { NodeMeta, NodeState } from './node-state';
-import { TrafficMeter } from './traffic';
+import { TrafficMeter, trafficColumns, valueAt } from './traffic';
 
 /**
  * How far ahead of the server clock a sample's time counts for being the newest. A sample further
@@ -32,6 +32,11 @@ export interface HubOptions {
   /** Put hostnames into node views (config page.showHostnames). */
   showHostnames?: boolean;
   now?: () => number;
+  /**
+   * In a cluster: how long a node whose agent left stays shown online, so an agent moving to
+   * another server does not blink offline on pages (0, alone: offline at once).
+   */
+  handoverMs?: number;
 }
 
 /** Who is looking: a guest never sees hidden nodes. */
@@ -40,23 +45,6 @@ export type Audience = 'guest' | 'admin';
 /** `changed`: anything about these nodes; `sampled`: only the live values and lastSeen of this one. */
 export type HubEvent = { changed: number[] } | { removed: number[] } | { sampled: number };
 export type HubListener = (event: HubEvent) => void;
-
-/** Where a row's names hold the interface byte totals (-1: absent), once per names array. */
-const trafficByNames = new WeakMap<readonly string[], { rx: number; tx: number }>();
-
-function trafficColumns(names: readonly string[]): { rx: number; tx: number } {
-  let columns = trafficByNames.get(names);
-  if (!columns) {
-    const index = indexOfNames(names);
-    trafficByNames.set(names, (columns = { rx: index.get('netRxBytesTotal') ?? -1, tx: index.get('netTxBytesTotal') ?? -1 }));
-  }
-  return columns;
-}
-
-function at(data: Float64Array, i: number): number | undefined {
-  const v = i < 0 ? NaN : data[i]!;
-  return Number.isNaN(v) ? undefined : v;
-}
 
 export class Hub {
   private readonly nodes = new Map<number, NodeState>();
@@ -187,11 +175,64 @@ export class Hub {
     return this.nodes.get(nodeId)?.clockOffsetMs ?? 0;
   }
 
+  /** Whether the node's agent is connected to this server. */
   setOnline(nodeId: number, online: boolean): void {
     const state = this.nodes.get(nodeId);
-    if (!state || state.online === online) return;
-    state.online = online;
-    this.emit({ changed: [nodeId] });
+    if (!state || state.local === online) return;
+    state.local = online;
+    this.present(nodeId, state);
+  }
+
+  /** Whether a cluster peer says the node's agent is connected there. */
+  setRemote(nodeId: number, online: boolean): void {
+    const state = this.nodes.get(nodeId);
+    if (!state || state.remote === online) return;
+    state.remote = online;
+    this.present(nodeId, state);
+  }
+
+  /** Whether the node's agent is connected to this server (the samples a cluster peer may forward). */
+  isLocal(id: number): boolean {
+    return this.nodes.get(id)?.local ?? false;
+  }
+
+  /** Shows the node online or not from where its agent is; a node going offline waits a handover first. */
+  private present(id: number, state: NodeState): void {
+    const up = state.local || state.remote;
+    if (up) state.holdUntil = 0;
+    else if (state.online && this.options.handoverMs) {
+      state.holdUntil ||= this.now() + this.options.handoverMs;
+      return;
+    }
+    if (state.online === up) return;
+    state.online = up;
+    this.emit({ changed: [id] });
+  }
+
+  /** Ends the handovers that ran out: those nodes' agents went to no other server. */
+  settle(): void {
+    const now = this.now();
+    const changed: number[] = [];
+    for (const [id, state] of this.nodes) {
+      if (state.holdUntil === 0 || state.holdUntil > now) continue;
+      state.holdUntil = 0;
+      state.online = false;
+      changed.push(id);
+    }
+    if (changed.length) this.emit({ changed });
+  }
+
+  /** Each node whose agent is connected here, with its live values and their time. */
+  forEachLocal(visit: (id: number, node: Readonly<NodeState>) => void): void {
+    for (const [id, state] of this.nodes) if (state.local) visit(id, state);
+  }
+
+  /**
+   * A sample a cluster peer forwarded: the live values unless the node's agent is here (this
+   * server's own samples win). Not stored and not judged by alert rules: the peer does that.
+   */
+  remoteSample(nodeId: number, ts: number, row: Row): boolean {
+    return !this.isLocal(nodeId) && this.sample(nodeId, ts, row);
   }
 
   /**
@@ -212,7 +253,7 @@ export class Hub {
     for (let i = 0; i < data.length; i++) data[i] = row.data[i]!;
     const traffic = trafficColumns(row.names);
     // The same time for the traffic count, which likewise only counts samples newer than its last.
-    this.traffic.add(nodeId, live, at(data, traffic.rx), at(data, traffic.tx));
+    this.traffic.add(nodeId, live, valueAt(data, traffic.rx), valueAt(data, traffic.tx));
     this.emit({ sampled: nodeId });
     return true;
   }

@@ -9,7 +9,14 @@ import type { TrafficReading } from './traffic';
 
 export interface NodeState {
   record: NodeRecord;
+  /** Shown online: its agent is connected here or to a cluster peer (or was, less than a handover ago). */
   online: boolean;
+  /** Its agent is connected to this server. */
+  local: boolean;
+  /** Its agent is connected to a cluster peer, which forwards its samples (src/server/cluster). */
+  remote: boolean;
+  /** While its agent is on no server but may be moving to another: shown online until then (0: not). */
+  holdUntil: number;
   lastSeen: number | null;
   sampleTs: number;
   /**
@@ -35,6 +42,9 @@ export function newNodeState(record: NodeRecord, settings: NodeSettings): NodeSt
   return {
     record,
     online: false,
+    local: false,
+    remote: false,
+    holdUntil: 0,
     lastSeen: record.lastSeen,
     sampleTs: 0,
     names: NO_NAMES,

@@ -4,6 +4,7 @@
  * together with the last counter seen, so whatever happens while the server is down is counted
  * by the first sample after it.
  */
+import { indexOfNames } from '../../protocol/row';
 
 export interface TrafficState {
   periodStart: number;
@@ -114,4 +115,22 @@ export class TrafficMeter {
     this.dirty.clear();
     return out;
   }
+}
+
+/** Where a row's names hold the interface byte totals (-1: absent), once per names array. */
+const trafficByNames = new WeakMap<readonly string[], { rx: number; tx: number }>();
+
+export function trafficColumns(names: readonly string[]): { rx: number; tx: number } {
+  let columns = trafficByNames.get(names);
+  if (!columns) {
+    const index = indexOfNames(names);
+    trafficByNames.set(names, (columns = { rx: index.get('netRxBytesTotal') ?? -1, tx: index.get('netTxBytesTotal') ?? -1 }));
+  }
+  return columns;
+}
+
+/** The value at `i`, undefined where absent (NaN) or `i` is -1. */
+export function valueAt(data: Float64Array, i: number): number | undefined {
+  const v = i < 0 ? NaN : data[i]!;
+  return Number.isNaN(v) ? undefined : v;
 }

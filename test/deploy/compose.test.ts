@@ -1,0 +1,75 @@
+/**
+ * deploy/compose: no Docker runs here, so the Compose file is parsed (PyYAML) and held to what the
+ * README promises: two probe servers following each other behind a proxy that spreads agents and
+ * pages over both, VictoriaMetrics and PostgreSQL, the image from the release binary, secrets from
+ * .env only; and the config file both servers read is one `probe server` takes.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/load';
+import { ROOT } from '../helpers';
+
+const DIR = path.join(ROOT, 'deploy/compose');
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  command?: string[];
+  profiles?: string[];
+}
+
+function compose(): { services: Record<string, Service> } {
+  const json = execFileSync(
+    'python3',
+    ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', path.join(DIR, 'docker-compose.yml')],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(json) as { services: Record<string, Service> };
+}
+
+test('the Compose file: two probe servers as peers, a proxy over both, VictoriaMetrics, PostgreSQL', () => {
+  const { services } = compose();
+  assert.deepEqual(Object.keys(services).sort(), ['copy-registry', 'postgres', 'probe-a', 'probe-b', 'proxy', 'victoriametrics']);
+  for (const name of ['probe-a', 'probe-b']) {
+    const s = services[name]!;
+    assert.equal(s.build?.dockerfile, 'deploy/compose/Dockerfile');
+    const peers = s.environment!.PROBE_CLUSTER_PEERS!.split(',');
+    assert.deepEqual(peers, ['http://probe-a:8080', 'http://probe-b:8080'], `${name} follows both (skipping itself)`);
+    assert.match(s.environment!.PROBE_CLUSTER_SECRET!, /^\$\{PROBE_CLUSTER_SECRET:\?/, 'the secret only from .env, required');
+    assert.ok(s.volumes!.includes('./probe.json:/etc/probe/probe.json:ro'));
+    assert.ok(
+      s.volumes!.some((v) => v.endsWith(':/var/lib/probe')),
+      'its own data volume',
+    );
+  }
+  assert.notEqual(services['probe-a']!.volumes![1], services['probe-b']!.volumes![1]);
+  assert.ok(services.proxy!.volumes!.includes('./Caddyfile:/etc/caddy/Caddyfile:ro'));
+  assert.ok(services.victoriametrics!.command!.includes('-dedup.minScrapeInterval=1ms'), 'a sample both servers sent is kept once');
+  assert.match(services.postgres!.environment!.POSTGRES_PASSWORD!, /^\$\{POSTGRES_PASSWORD:\?/);
+  assert.deepEqual(services['copy-registry']!.profiles, ['tools'], 'the copy runs only when asked');
+});
+
+test('the proxy spreads both servers; the image copies the release binary; the config file is valid', () => {
+  const caddy = readFileSync(path.join(DIR, 'Caddyfile'), 'utf8');
+  assert.match(caddy, /reverse_proxy probe-a:8080 probe-b:8080 \{/);
+  assert.match(caddy, /health_uri \/healthz/);
+  const dockerfile = readFileSync(path.join(DIR, 'Dockerfile'), 'utf8');
+  assert.match(dockerfile, /^COPY dist\/probe \/usr\/local\/bin\/probe$/m);
+  assert.doesNotMatch(dockerfile, /^RUN .*npm/m, 'no build inside the image: it takes the release binary');
+  const config = loadConfig({
+    file: path.join(DIR, 'probe.json'),
+    env: { PROBE_CLUSTER_PEERS: 'http://probe-a:8080,http://probe-b:8080', PROBE_CLUSTER_SECRET: 'x'.repeat(64) },
+  });
+  assert.equal(config.history.remoteWrite[0]!.url, 'http://victoriametrics:8428/api/v1/write');
+  assert.equal(config.history.read!.url, 'http://victoriametrics:8428');
+  assert.deepEqual(config.server.trustedProxies.length, 1);
+  const { services } = compose();
+  const proxyNet = services.proxy as unknown as { networks: { probe: { ipv4_address: string } } };
+  assert.ok(proxyNet.networks.probe.ipv4_address.startsWith('172.30.0.'), 'the proxy sits in the range the servers trust');
+});
