@@ -35,7 +35,7 @@ test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline o
   const b = await startServer(dir, 'b', portB, cluster);
   t.after(() => b.proc.stop('SIGKILL'));
 
-  const fleet = startFleet(dir, String(portB), [...FLEET.map((name) => keys.get(name)!), bOnly]);
+  const fleet = await startFleet(dir, String(portB), [...FLEET.map((name) => keys.get(name)!), bOnly]);
   t.after(() => fleet.stop());
   const agent = run(
     BINARY,
@@ -75,7 +75,7 @@ test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline o
   await waitFor('n1 moved to A', () => onA('n1', killedAt), 20_000);
   fleet.stop();
   const movedAt = Date.now();
-  const fleetOnA = startFleet(
+  const fleetOnA = await startFleet(
     dir,
     String(portA),
     FLEET.map((name) => keys.get(name)!),
