@@ -5,6 +5,7 @@
 import { loadConfig } from '../config/load';
 import type { RawSettings } from '../config/load';
 import type { Config } from '../config/schema';
+import type { Store } from '../store/store';
 import { log, setLogLevel } from '../util/log';
 
 /** The flags every command reading the config has (see `configOption`). */
@@ -24,6 +25,18 @@ export async function openStoreFor(flags: ConfigFlags, settings: RawSettings) {
   const config = configFrom(flags, settings);
   const { openSqliteStore } = await import('../store/sqlite-store');
   return { config, store: openSqliteStore(config.server.data) };
+}
+
+/**
+ * Where `probe node add|remove|rotate-key` write: with store.postgres, the shared registry itself
+ * (over an in-memory mirror: every running server hears the change and updates its own), else the
+ * local store. `close` ends whichever was opened.
+ */
+export async function nodeWriterFor(config: Config, store: Store) {
+  if (!config.store.postgres) return { writer: store, close: async () => {} };
+  const [{ PgRegistry }, { createMemoryStore }] = await Promise.all([import('../store/pg-registry'), import('../store/memory-store')]);
+  const registry = await PgRegistry.open(config.store.postgres, createMemoryStore());
+  return { writer: registry, close: () => registry.close() };
 }
 
 /** Stops on SIGINT/SIGTERM: exit 0 once `stop` is done, 1 on a second signal or after 10 s. */
