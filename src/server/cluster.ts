@@ -69,6 +69,7 @@ export interface ClusterParts {
 /** Follows other servers' changes and renews presence until stopped. */
 export async function startCluster(link: ClusterLink, parts: ClusterParts): Promise<{ stop(): Promise<void> }> {
   const onChange = (change: RegistryChange) => {
+    if (change.topic === 'nodes' && change.key === '*') log.info('registry loaded from PostgreSQL again');
     if (change.topic === 'nodes') {
       parts.sync.changed();
       return;
@@ -84,10 +85,13 @@ export async function startCluster(link: ClusterLink, parts: ClusterParts): Prom
     );
   };
   await link.registry.listen(onChange, (err) =>
-    log.error('lost PostgreSQL: node, key and admin changes are refused until this server restarts with it up; agents are still accepted', {
-      code: err.code,
-      error: err.message,
-    }),
+    log.error(
+      'lost PostgreSQL: node, key and admin changes are refused until it is back (retried every few seconds); agents are still accepted',
+      {
+        code: err.code,
+        error: err.message,
+      },
+    ),
   );
   let beating = false;
   const beat = () => {

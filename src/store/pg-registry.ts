@@ -5,16 +5,19 @@
  * synchronous), loads them at start and again on every `NOTIFY probe_registry` another server sends
  * after a change. Writes go to Postgres first and to the mirror after: when Postgres is unreachable
  * they are refused with PROBE_ERR_POSTGRES (never kept locally only) and the server goes on serving
- * the mirror it has. The connection is shared with pg-shared.ts (settings, sessions) and
+ * the mirror it has, reconnecting every few seconds. The connection is shared with pg-shared.ts (settings, sessions) and
  * pg-cluster.ts (alert claims, presence). `pg` is imported only here, and only when this is opened,
  * so the agent never loads it.
  */
+import { randomBytes } from 'node:crypto';
 import type { Client, Notification } from 'pg';
 import { ProbeError } from '../util/errors';
 import { SCHEMA, seedFromMirror } from './pg-schema';
 import type { NewNode, NodeFields, NodeRecord, NodeStore } from './store';
 
 const CHANNEL = 'probe_registry';
+/** After a lost connection, the next try comes this much later. */
+const RECONNECT_MS = 3000;
 
 interface PgNodeRow {
   id: string;
@@ -44,17 +47,31 @@ export function unreachable(url: string, err: unknown): ProbeError {
   return new ProbeError('PROBE_ERR_POSTGRES', `PostgreSQL at ${redactUrl(url)} failed: ${why} (check store.postgres and that it is up)`);
 }
 
-/** A change another server announced: `nodes`, or a topic of pg-shared.ts with the key changed ('' for all). */
+/** A change another server announced: `nodes`, or a topic of pg-shared.ts with the key changed ('' or '*': all). */
 export type RegistryChange = { topic: string; key: string };
+
+async function connect(url: string): Promise<Client> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+  try {
+    await client.connect();
+    return client;
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw unreachable(url, err);
+  }
+}
 
 export class PgRegistry {
   private closed = false;
-  private onError: (err: ProbeError) => void = () => {};
-  /** Set once the connection failed: writes are refused until a new registry is opened. */
+  private listener: { onChange: (change: RegistryChange) => void; onError: (err: ProbeError) => void } | null = null;
+  /** Set while the connection is lost: writes are refused until it is back. */
   private lost: ProbeError | null = null;
+  /** Marks this process's notifications, which it skips. */
+  private readonly origin = randomBytes(6).toString('base64url');
 
   private constructor(
-    private readonly client: Client,
+    private client: Client,
     private readonly url: string,
     private readonly local: NodeStore,
   ) {}
@@ -64,51 +81,73 @@ export class PgRegistry {
    * the mirror's nodes first (migration of a single server). Throws PROBE_ERR_POSTGRES.
    */
   static async open(url: string, local: NodeStore): Promise<PgRegistry> {
-    const pg = await import('pg');
-    const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+    const registry = new PgRegistry(await connect(url), url, local);
     try {
-      await client.connect();
-      await client.query(SCHEMA);
-    } catch (err) {
-      await client.end().catch(() => {});
-      throw unreachable(url, err);
-    }
-    const registry = new PgRegistry(client, url, local);
-    client.on('error', (err) => {
-      registry.lost = unreachable(url, err);
-      if (!registry.closed) registry.onError(registry.lost);
-    });
-    try {
+      await registry.client.query(SCHEMA).catch((err: unknown) => Promise.reject(unreachable(url, err)));
       await seedFromMirror((text, values) => registry.query(text, values), local.listNodes());
       await registry.pull();
     } catch (err) {
       await registry.close();
       throw err;
     }
+    registry.watch();
     return registry;
   }
 
   /**
    * Follows other servers' changes: pulls the nodes on `nodes`, and hands every change to
-   * `onChange` after. `onError` hears a lost connection (the mirror stays as it was).
+   * `onChange` after. `onError` hears a lost connection (the mirror stays as it was); this then
+   * reconnects every few seconds and, once back, loads everything again and says so through
+   * `onChange` (`nodes`, then every shared topic, with key '*').
    */
   async listen(onChange: (change: RegistryChange) => void, onError: (err: ProbeError) => void): Promise<void> {
-    this.client.on('notification', (msg: Notification) => {
-      if (msg.channel !== CHANNEL) return;
-      const [topic = 'nodes', key = ''] = (msg.payload || 'nodes').split('\n');
-      const pulled = topic === 'nodes' ? this.pull() : Promise.resolve();
-      pulled.then(
+    this.listener = { onChange, onError };
+    await this.query(`LISTEN ${CHANNEL}`);
+  }
+
+  /** Tells every other listening server that `topic` changed. */
+  async notify(topic: string, key = ''): Promise<void> {
+    await this.query('SELECT pg_notify($1, $2)', [CHANNEL, `${topic}\n${key}\n${this.origin}`]);
+  }
+
+  /** Handles this connection's notifications and its loss. */
+  private watch(): void {
+    const client = this.client;
+    client.on('notification', (msg: Notification) => {
+      const [topic = 'nodes', key = '', origin = ''] = (msg.payload || 'nodes').split('\n');
+      // This server's own changes are in its mirror already.
+      if (msg.channel !== CHANNEL || origin === this.origin || !this.listener) return;
+      const { onChange, onError } = this.listener;
+      (topic === 'nodes' ? this.pull() : Promise.resolve()).then(
         () => onChange({ topic, key }),
         (err: unknown) => onError(unreachable(this.url, err)),
       );
     });
-    this.onError = onError;
-    await this.query(`LISTEN ${CHANNEL}`);
+    client.on('error', (err) => {
+      if (this.closed || client !== this.client || this.lost) return;
+      this.lost = unreachable(this.url, err);
+      this.listener?.onError(this.lost);
+      void client.end().catch(() => {});
+      this.reconnect();
+    });
   }
 
-  /** Tells every listening server (this one too) that `topic` changed. */
-  async notify(topic: string, key = ''): Promise<void> {
-    await this.query('SELECT pg_notify($1, $2)', [CHANNEL, `${topic}\n${key}`]);
+  private reconnect(): void {
+    setTimeout(() => {
+      if (this.closed) return;
+      this.reopen().catch(() => this.reconnect());
+    }, RECONNECT_MS).unref();
+  }
+
+  private async reopen(): Promise<void> {
+    const client = await connect(this.url);
+    if (this.closed) return void (await client.end());
+    this.client = client;
+    this.lost = null;
+    this.watch();
+    if (this.listener) await this.query(`LISTEN ${CHANNEL}`);
+    await this.pull();
+    for (const topic of ['nodes', 'setting', 'session']) this.listener?.onChange({ topic, key: '*' });
   }
 
   /** Adds a node in Postgres (which assigns its id), then in the mirror; tells the other servers. */

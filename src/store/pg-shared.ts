@@ -78,7 +78,7 @@ export class PgShared {
   /** Another server's change: reloads that key (or the whole topic). True if it was a setting. */
   async changed(change: RegistryChange): Promise<boolean> {
     if (change.topic !== 'setting' && change.topic !== 'session') return false;
-    if (change.key === '') await this.pullAll(change.topic);
+    if (change.key === '' || change.key === '*') await this.pullAll(change.topic);
     else await this.pullOne(change.topic, change.key);
     return change.topic === 'setting';
   }

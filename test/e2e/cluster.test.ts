@@ -6,6 +6,7 @@
  * still accepted from the mirror.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +20,7 @@ function writeMetric(dir: string, value: number): void {
   renameSync(tmp, path.join(dir, 'queue.prom'));
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Node = { name: string; online: boolean; lastSeen: number | null; values: Record<string, number> };
 const nodes = async (base: string) => (await (await fetch(`${base}/api/nodes`)).json()) as Node[];
 
@@ -34,13 +36,19 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
     path.join(dir, 'probe.json'),
     JSON.stringify({
       notifications: { hook: { type: 'webhook', url: receiver.url } },
-      alerts: { rules: [{ name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, severity: 'critical', notify: ['hook'] }] },
+      alerts: {
+        rules: [
+          { name: 'queue-high', metric: 'custom.queue_depth', op: '>', threshold: 10, severity: 'critical', notify: ['hook'] },
+          { name: 'down', kind: 'offline', for: '1s', severity: 'critical', notify: ['hook'] },
+        ],
+      },
     }),
   );
+  const env = { PROBE_STORE_POSTGRES: pg.url.replace('probe@', 'probe:s3cret-pw@') };
   const server = async (name: string) => {
     const proc = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, name)], {
       cwd: dir,
-      env: { PROBE_STORE_POSTGRES: pg.url.replace('probe@', 'probe:s3cret-pw@') },
+      env,
     });
     t.after(() => proc.stop());
     const base = await waitFor(`server ${name}`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 20_000);
@@ -84,7 +92,7 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
     return proc;
   };
   const onB = agent('agent-b', b.base);
-  agent('agent-a', a.base);
+  const onA = agent('agent-a', a.base);
   for (const s of [a, b])
     await waitFor('samples on both servers', async () => (await nodes(s.base))[0]?.values['custom.queue_depth'] === 1, 20_000);
 
@@ -103,16 +111,57 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
     ['queue-high n1 firing'],
   );
 
+  // The agent on B stops: A still has the node, so B's offline rule holds back. This can only pass
+  // vacuously when B has not judged yet (two of its 5 s ticks and presence rounds are given), never fail by timing.
+  await onB.stop();
+  await waitFor('n1 offline on B', async () => !(await nodes(b.base))[0]?.online, 15_000);
+  await sleep(12_000);
+  assert.deepEqual(
+    receiver.requests.map((r) => `${r.body.rule} ${r.body.state}`),
+    ['queue-high firing'],
+    'no offline alert while another server has the node',
+  );
+  // Now no server has it: one offline alert across both.
+  await onA.stop();
+  await waitFor('offline alert', () => receiver.requests.some((r) => r.body.rule === 'down'), 40_000);
+  await waitFor(
+    'both servers to judge it',
+    async () => {
+      const firing = await Promise.all(
+        [a, b].map(async (s) => (await (await fetch(`${s.base}/api/alerts`)).json()) as { firing: unknown[] }),
+      );
+      return firing.every((f) => f.firing.length === 2);
+    },
+    20_000,
+  );
+  assert.deepEqual(
+    receiver.requests.map((r) => `${r.body.rule} ${r.body.state}`),
+    ['queue-high firing', 'down firing'],
+  );
+
   // PostgreSQL down: node changes refused, agents still accepted from the mirror.
   await pg.proc.stop('SIGINT');
   await waitFor('PostgreSQL loss seen on A', () => /lost PostgreSQL/.test(a.proc.stderr() + a.proc.stdout()), 15_000);
   const refused = await admin(a.base, 'POST', 'nodes', { name: 'n2' });
   assert.equal(refused.status, 503);
   assert.equal(((await refused.json()) as { code: string }).code, 'PROBE_ERR_POSTGRES');
-  await onB.stop();
-  await waitFor('n1 offline on B', async () => !(await nodes(b.base))[0]?.online, 15_000);
   agent('agent-b2', b.base);
   await waitFor('n1 back on B without PostgreSQL', async () => (await nodes(b.base))[0]?.online, 20_000);
+
+  // PostgreSQL back: the servers reconnect, and a node added with `probe node add` straight into it is known on both.
+  await pg.restart();
+  await waitFor('A to reconnect', () => /registry loaded from PostgreSQL again/.test(a.proc.stdout() + a.proc.stderr()), 20_000);
+  const out = execFileSync(BINARY, ['node', 'add', 'n3', '--data', path.join(dir, 'cli')], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  assert.match(out, /Added node "n3"/);
+  for (const s of [a, b])
+    await waitFor(
+      `n3 on ${s.base}`,
+      async () => ((await (await admin(s.base, 'GET', 'nodes')).json()) as Node[]).some((n) => n.name === 'n3'),
+      20_000,
+    );
 
   for (const s of [a, b]) assert.doesNotMatch(s.proc.stdout() + s.proc.stderr(), /s3cret-pw/, 'the password is never logged');
 });
