@@ -39,6 +39,29 @@ export async function nodeWriterFor(config: Config, store: Store) {
   return { writer: registry, close: () => registry.close() };
 }
 
+/**
+ * The store for commands that change admin settings: the SQLite store of `server.data`, or with
+ * store.postgres the cluster's shared settings (over an in-memory mirror), since a running server
+ * would otherwise overwrite a local change with the registry's. `done` waits for the writes
+ * (PROBE_ERR_POSTGRES if one failed) and closes.
+ */
+export async function openSettingsFor(flags: ConfigFlags, settings: RawSettings): Promise<{ store: Store; done(): Promise<void> }> {
+  const config = configFrom(flags, settings);
+  if (!config.store.postgres) {
+    const { store } = await openStoreFor(flags, settings);
+    return { store, done: async () => store.close() };
+  }
+  const [{ PgRegistry }, { PgShared, clusterStore }, { createMemoryStore }] = await Promise.all([
+    import('../store/pg-registry'),
+    import('../store/pg-shared'),
+    import('../store/memory-store'),
+  ]);
+  const mirror = createMemoryStore();
+  const registry = await PgRegistry.open(config.store.postgres, mirror);
+  const store = clusterStore(mirror, await PgShared.open(registry, mirror), registry);
+  return { store, done: () => store.flush().finally(() => registry.close()) };
+}
+
 /** Stops on SIGINT/SIGTERM: exit 0 once `stop` is done, 1 on a second signal or after 10 s. */
 export function onStop(stop: () => Promise<void> | void): void {
   let stopping = false;

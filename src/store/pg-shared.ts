@@ -109,32 +109,41 @@ export class PgShared {
 
 /**
  * The Store a server of a cluster uses: shared settings and sessions are written to the local mirror
- * and to Postgres. Refused with PROBE_ERR_POSTGRES once the connection is known lost; a write that
+ * and to Postgres. Refused with PROBE_ERR_POSTGRES while the connection is known lost; a write that
  * fails on its way is logged (it then holds on this server only, until the next change of that key).
+ * `flush` waits for the writes sent so far and rejects if one failed (for a command that exits after).
  */
-export function clusterStore<S extends Store>(local: S, shared: PgShared, registry: Registry): S {
-  const send = (what: string, write: Promise<void>) =>
+export function clusterStore<S extends Store>(local: S, shared: PgShared, registry: Registry): S & { flush(): Promise<void> } {
+  let pending: Promise<unknown>[] = [];
+  const send = (what: string, write: Promise<void>) => {
+    pending.push(write);
     write.catch((err: Error) => log.error(`cannot share ${what} through PostgreSQL`, { code: 'PROBE_ERR_POSTGRES', error: err.message }));
-  const overrides: Partial<Store> = {
+  };
+  const overrides: Partial<Store> & { flush(): Promise<void> } = {
     putSetting(key, value) {
       if (!SHARED_SETTINGS.has(key)) return local.putSetting(key, value);
       registry.check();
       local.putSetting(key, value);
-      void send(`setting ${key}`, shared.putSetting(key, value));
+      send(`setting ${key}`, shared.putSetting(key, value));
     },
     putSession(session) {
       registry.check();
       local.putSession(session);
-      void send('a session', shared.putSession(session));
+      send('a session', shared.putSession(session));
     },
     deleteSession(tokenHash) {
       local.deleteSession(tokenHash);
-      void send('a sign-out', shared.deleteSession(tokenHash));
+      send('a sign-out', shared.deleteSession(tokenHash));
     },
     pruneSessions(now, all = false) {
       if (all) registry.check();
       local.pruneSessions(now, all);
-      void send('expired sessions', shared.pruneSessions(now, all));
+      send('expired sessions', shared.pruneSessions(now, all));
+    },
+    async flush() {
+      const writes = pending;
+      pending = [];
+      await Promise.all(writes);
     },
   };
   return Object.assign(Object.create(local) as S, overrides);

@@ -163,5 +163,21 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
       20_000,
     );
 
+  // `probe admin set-password` with store.postgres: the new password signs in on B; the old session is over on A.
+  execFileSync(BINARY, ['admin', 'set-password', '--data', path.join(dir, 'cli')], {
+    input: 'another good passphrase\n',
+    env: { ...process.env, ...env },
+  });
+  const login = async () =>
+    (
+      await fetch(`${b.base}/api/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: 'another good passphrase' }),
+      })
+    ).status;
+  await waitFor('the new password on B', async () => (await login()) === 200, 20_000);
+  await waitFor('the old session over on A', async () => (await admin(a.base, 'GET', 'session')).status === 401, 20_000);
+
   for (const s of [a, b]) assert.doesNotMatch(s.proc.stdout() + s.proc.stderr(), /s3cret-pw/, 'the password is never logged');
 });
