@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { startPostgres } from '../postgres';
+import { freePort } from './tsdb';
 
 function writeMetric(dir: string, value: number): void {
   const tmp = path.join(dir, 'queue.prom.tmp');
@@ -180,4 +181,19 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
   await waitFor('the old session over on A', async () => (await admin(a.base, 'GET', 'session')).status === 401, 20_000);
 
   for (const s of [a, b]) assert.doesNotMatch(s.proc.stdout() + s.proc.stderr(), /s3cret-pw/, 'the password is never logged');
+});
+
+test('cluster: probe server with an unreachable store.postgres stops at start with PROBE_ERR_POSTGRES, without the password', async (t) => {
+  const dir = tempDir(t, 'probe-cluster-down-');
+  const port = await freePort();
+  const proc = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], {
+    cwd: dir,
+    env: { PROBE_STORE_POSTGRES: `postgres://probe:s3cret-pw@127.0.0.1:${port}/probe` },
+  });
+  t.after(() => proc.stop());
+  const code = await waitFor('the server to stop', () => proc.child.exitCode, 20_000);
+  assert.equal(code, 1);
+  assert.match(proc.stderr(), /PROBE_ERR_POSTGRES/);
+  assert.match(proc.stderr(), /postgres:\/\/probe:\*\*\*@127\.0\.0\.1/);
+  assert.doesNotMatch(proc.stdout() + proc.stderr(), /s3cret-pw/);
 });
