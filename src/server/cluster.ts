@@ -61,6 +61,7 @@ export interface ClusterParts {
   setup: { apply(): void };
   notes: { apply(): void };
   page: { refresh(): void };
+  live: { recheck(): void; disconnectGuests(): void };
   /** Nodes whose agent is connected to this server now. */
   connected: () => number[];
   now: () => number;
@@ -76,10 +77,12 @@ export async function startCluster(link: ClusterLink, parts: ClusterParts): Prom
     }
     link.shared.changed(change).then(
       (setting) => {
-        if (!setting) return;
+        // As after the same change made here: a sign-out or new password ends live feeds, and so does a new page access for guests.
+        if (!setting) return parts.live.recheck();
         parts.setup.apply();
         parts.notes.apply();
         parts.page.refresh();
+        if (change.key === 'page.access' || change.key === '*') parts.live.disconnectGuests();
       },
       (err: Error) => log.error('cannot load a change from PostgreSQL', { code: 'PROBE_ERR_POSTGRES', error: err.message }),
     );

@@ -59,6 +59,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
         setup,
         notes: parts.notes,
         page: { refresh: () => putIndex(assets, parts.page.info(), options.webDir) },
+        live: parts.live,
         connected: () => parts.hub.ids().filter((id) => parts.hub.meta(id)?.online),
         now: () => clock.now(),
       })

@@ -10,6 +10,7 @@ import { openSqliteStore } from '../store/sqlite-store';
 import type { Store, StoredSample } from '../store/store';
 import { systemClock } from '../util/clock';
 import { VERSION } from '../version';
+import { PRESENCE_EVERY_MS } from './cluster';
 import type { ClusterLink } from './cluster';
 import { adminSilences } from './admin/admin-api';
 import { AlertSetup } from './admin/alert-setup';
@@ -93,7 +94,9 @@ function createAlerts(
     // In a cluster, a node whose agent another server has is online for the offline rules here.
     node: (id) => {
       const meta = hub.meta(id);
-      return meta && !meta.online && cluster?.pg.connectedElsewhere(id) ? { ...meta, online: true } : (meta ?? undefined);
+      return meta && !meta.online && cluster?.pg.onlineElsewhere(id, meta.lastSeen, 2 * PRESENCE_EVERY_MS)
+        ? { ...meta, online: true }
+        : (meta ?? undefined);
     },
     scope: (id) => {
       const record = hub.get(id);

@@ -15,6 +15,9 @@ const REPEAT_WINDOW_MS = 60_000;
 export class PgCluster {
   /** Nodes another server reported connected at the last look. */
   private elsewhere = new Set<number>();
+  /** When the last look that succeeded started (0: none yet), and whether the latest failed. */
+  private readAt = 0;
+  private failing = false;
 
   constructor(
     private readonly registry: Registry,
@@ -41,26 +44,38 @@ export class PgCluster {
    * of the others and rows nobody renewed within `staleMs`, then reads which nodes some other server has.
    */
   async heartbeat(connected: readonly number[], now: number, staleMs: number): Promise<void> {
-    await this.registry.query(
-      'INSERT INTO probe_presence (node_id, server, seen_at) SELECT unnest($1::bigint[]), $2, $3 ' +
-        'ON CONFLICT (node_id, server) DO UPDATE SET seen_at = EXCLUDED.seen_at',
-      [connected, this.serverId, now],
-    );
-    await this.registry.query('DELETE FROM probe_presence WHERE (server = $1 AND seen_at < $2) OR seen_at < $3', [
-      this.serverId,
-      now,
-      now - staleMs,
-    ]);
-    const res = await this.registry.query('SELECT DISTINCT node_id FROM probe_presence WHERE server <> $1 AND seen_at >= $2', [
-      this.serverId,
-      now - staleMs,
-    ]);
-    this.elsewhere = new Set(res.rows.map((r) => Number(r.node_id)));
+    try {
+      await this.registry.query(
+        'INSERT INTO probe_presence (node_id, server, seen_at) SELECT unnest($1::bigint[]), $2, $3 ' +
+          'ON CONFLICT (node_id, server) DO UPDATE SET seen_at = EXCLUDED.seen_at',
+        [connected, this.serverId, now],
+      );
+      await this.registry.query('DELETE FROM probe_presence WHERE (server = $1 AND seen_at < $2) OR seen_at < $3', [
+        this.serverId,
+        now,
+        now - staleMs,
+      ]);
+      const res = await this.registry.query('SELECT DISTINCT node_id FROM probe_presence WHERE server <> $1 AND seen_at >= $2', [
+        this.serverId,
+        now - staleMs,
+      ]);
+      this.elsewhere = new Set(res.rows.map((r) => Number(r.node_id)));
+      this.readAt = now;
+      this.failing = false;
+    } catch (err) {
+      this.failing = true;
+      throw err;
+    }
   }
 
-  /** Whether another server had the node's agent at the last heartbeat. */
-  connectedElsewhere(nodeId: number): boolean {
-    return this.elsewhere.has(nodeId);
+  /**
+   * Whether a node not connected here since `lastSeen` is to count as online: another server has it,
+   * or no look has started `settleMs` after it left (time for another server to take the agent and
+   * write its row). False while looks fail: then each server judges alone, rather than never.
+   */
+  onlineElsewhere(nodeId: number, lastSeen: number | null, settleMs: number): boolean {
+    if (this.failing) return false;
+    return this.elsewhere.has(nodeId) || this.readAt < (lastSeen ?? 0) + settleMs;
   }
 
   /** Takes this server's presence rows away (on a clean stop), so the others judge its nodes at once. */

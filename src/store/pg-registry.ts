@@ -12,8 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, Notification } from 'pg';
 import { ProbeError } from '../util/errors';
-import { SCHEMA, seedFromMirror } from './pg-schema';
-import type { NewNode, NodeFields, NodeRecord, NodeStore } from './store';
+import { SCHEMA, join } from './pg-schema';
+import type { NewNode, NodeFields, NodeRecord, NodeStore, SettingsStore } from './store';
+
+/** The mirror: nodes, and the one local setting naming the registry it belongs to. */
+type Mirror = NodeStore & Pick<SettingsStore, 'getSetting' | 'putSetting'>;
 
 const CHANNEL = 'probe_registry';
 /** After a lost connection, the next try comes this much later. */
@@ -80,11 +83,11 @@ export class PgRegistry {
    * Connects, creates the tables if new, and fills the local mirror; a registry still empty takes
    * the mirror's nodes first (migration of a single server). Throws PROBE_ERR_POSTGRES.
    */
-  static async open(url: string, local: NodeStore): Promise<PgRegistry> {
+  static async open(url: string, local: Mirror): Promise<PgRegistry> {
     const registry = new PgRegistry(await connect(url), url, local);
     try {
       await registry.client.query(SCHEMA).catch((err: unknown) => Promise.reject(unreachable(url, err)));
-      await seedFromMirror((text, values) => registry.query(text, values), local.listNodes());
+      await join((text, values) => registry.query(text, values), local);
       await registry.pull();
     } catch (err) {
       await registry.close();

@@ -2,7 +2,8 @@
  * Two servers' mirrors on one real PostgreSQL: what the admin edits of a node, shared settings and
  * sessions reach the other mirror (per-server settings do not); one of two servers claims an alert
  * event; presence rows tell a server which nodes another one has; a single server's nodes move into
- * an empty registry with their ids, and a second server with nodes of its own is refused untouched.
+ * an empty registry with their ids, it restarts into the registry as a member after changes, and
+ * a second server with nodes of its own is refused untouched.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -63,6 +64,8 @@ test('one of two servers claims an alert event; presence tells a server which no
   const b = await member(t, pg.url);
   const ca = new PgCluster(a.registry, 'A');
   const cb = new PgCluster(b.registry, 'B');
+  // B's view of a node that left B long ago (time for A to have taken it and written its row).
+  const onlineElsewhereNow = (id: number) => cb.onlineElsewhere(id, 0, 1000);
   const both = (state: 'firing' | 'resolved', repeat: boolean, at: number) =>
     Promise.all([ca.claim('cpu', 1, state, repeat, at), cb.claim('cpu', 1, state, repeat, at + 1)]);
   assert.deepEqual((await both('firing', false, 1000)).filter(Boolean).length, 1);
@@ -73,16 +76,20 @@ test('one of two servers claims an alert event; presence tells a server which no
 
   await ca.heartbeat([1, 2], 10_000, 20_000);
   await cb.heartbeat([3], 10_000, 20_000);
-  assert.deepEqual([cb.connectedElsewhere(1), cb.connectedElsewhere(2), cb.connectedElsewhere(3)], [true, true, false]);
+  assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2), onlineElsewhereNow(3)], [true, true, false]);
   await ca.heartbeat([2], 15_000, 20_000);
   await cb.heartbeat([3], 15_000, 20_000);
-  assert.deepEqual([cb.connectedElsewhere(1), cb.connectedElsewhere(2)], [false, true], 'A let node 1 go');
+  assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2)], [false, true], 'A let node 1 go');
   await cb.heartbeat([3], 40_000, 20_000);
-  assert.equal(cb.connectedElsewhere(2), false, 'rows A stopped renewing are stale');
+  assert.equal(onlineElsewhereNow(2), false, 'rows A stopped renewing are stale');
   await ca.heartbeat([2], 41_000, 20_000);
   await ca.leave();
   await cb.heartbeat([3], 41_000, 20_000);
-  assert.equal(cb.connectedElsewhere(2), false, 'A left');
+  assert.equal(onlineElsewhereNow(2), false, 'A left');
+  assert.equal(cb.onlineElsewhere(2, 40_500, 1000), true, 'a node that left after the last look started is not judged yet');
+  await pg.proc.stop('SIGINT');
+  await assert.rejects(cb.heartbeat([3], 42_000, 20_000), { code: 'PROBE_ERR_POSTGRES' });
+  assert.equal(cb.onlineElsewhere(2, 40_500, 1000), false, 'without PostgreSQL each server judges alone');
 });
 
 test('a server with nodes joins an empty registry with their ids; another with nodes of its own is refused and keeps them', async (t) => {
@@ -103,6 +110,16 @@ test('a server with nodes joins an empty registry with their ids; another with n
   assert.equal(b.local.getSetting('admin.password'), 'scrypt$hash', "the first server's admin password comes along");
   const next = await b.registry.addNode({ name: 'new-1', group: '', location: '', keyHash: 'k3' }, 2);
   assert.ok(next.id > (before[0]![0] as number), 'new ids follow the moved ones');
+
+  // A renames a node while it is down: A restarts into the registry as a member and follows.
+  await a.registry.close();
+  await b.registry.updateNode(next.id - 1, { name: 'old-2b', group: '', location: '', hidden: null, position: 0 });
+  const again = await PgRegistry.open(pg.url, a.local);
+  t.after(() => again.close());
+  assert.deepEqual(
+    a.local.listNodes().map((n) => n.name),
+    ['old-2b', 'new-1'],
+  );
 
   const local = openSqliteStore(tempDir(t));
   t.after(() => local.close());
