@@ -70,6 +70,8 @@ export class PgRegistry {
   private listener: { onChange: (change: RegistryChange) => void; onError: (err: ProbeError) => void } | null = null;
   /** Set while the connection is lost: writes are refused until it is back. */
   private lost: ProbeError | null = null;
+  /** Whether this open made the local store a member (it was not one before): its settings may then be handed over. */
+  joinedNow = false;
   /** Marks this process's notifications, which it skips. */
   private readonly origin = randomBytes(6).toString('base64url');
 
@@ -87,7 +89,7 @@ export class PgRegistry {
     const registry = new PgRegistry(await connect(url), url, local);
     try {
       await registry.client.query(SCHEMA).catch((err: unknown) => Promise.reject(unreachable(url, err)));
-      await join((text, values) => registry.query(text, values), local);
+      registry.joinedNow = await join((text, values) => registry.query(text, values), local);
       await registry.pull();
     } catch (err) {
       await registry.close();

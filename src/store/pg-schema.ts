@@ -33,9 +33,9 @@ type Local = NodeStore & Pick<SettingsStore, 'getSetting' | 'putSetting'>;
  * Makes the local store a member of the registry: a mirror of this registry already (its
  * `cluster.registry` setting names it) or one without nodes joins as is; one with nodes hands them
  * to an empty registry (ids kept, so history stays theirs); one with nodes of another registry
- * is refused, untouched. Runs under the schema's lock.
+ * is refused, untouched. Runs under the schema's lock. True if the store was not a member before.
  */
-export async function join(query: Query, local: Local): Promise<void> {
+export async function join(query: Query, local: Local): Promise<boolean> {
   const own = local.listNodes().filter((n) => !n.isLocal);
   await query('BEGIN');
   let registry: string;
@@ -48,7 +48,9 @@ export async function join(query: Query, local: Local): Promise<void> {
     await query('ROLLBACK').catch(() => {});
     throw err;
   }
-  if (local.getSetting(CLUSTER_KEY) !== registry) local.putSetting(CLUSTER_KEY, registry);
+  if (local.getSetting(CLUSTER_KEY) === registry) return false;
+  local.putSetting(CLUSTER_KEY, registry);
+  return true;
 }
 
 async function handOver(query: Query, own: readonly NodeRecord[]): Promise<void> {

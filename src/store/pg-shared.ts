@@ -33,10 +33,13 @@ export class PgShared {
     private readonly local: SettingsStore,
   ) {}
 
-  /** Loads what Postgres has; a setting only this server has (a server joining) is handed over first. */
-  static async open(registry: Registry, local: SettingsStore): Promise<PgShared> {
+  /**
+   * Loads what Postgres has. A server joining hands over first the settings Postgres does not have
+   * (a member restarting does not: a setting deleted meanwhile would come back).
+   */
+  static async open(registry: Registry & { joinedNow: boolean }, local: SettingsStore): Promise<PgShared> {
     const shared = new PgShared(registry, local);
-    for (const key of SHARED_SETTINGS) {
+    for (const key of registry.joinedNow ? SHARED_SETTINGS : []) {
       const value = local.getSetting(key);
       if (value !== null)
         await registry.query("INSERT INTO probe_kv (topic, key, value) VALUES ('setting', $1, $2) ON CONFLICT DO NOTHING", [key, value]);

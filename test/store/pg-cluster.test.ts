@@ -114,12 +114,16 @@ test('a server with nodes joins an empty registry with their ids; another with n
   // A renames a node while it is down: A restarts into the registry as a member and follows.
   await a.registry.close();
   await b.registry.updateNode(next.id - 1, { name: 'old-2b', group: '', location: '', hidden: null, position: 0 });
+  b.store.putSetting('admin.password', null);
+  await b.store.flush();
   const again = await PgRegistry.open(pg.url, a.local);
   t.after(() => again.close());
   assert.deepEqual(
     a.local.listNodes().map((n) => n.name),
     ['old-2b', 'new-1'],
   );
+  await PgShared.open(again, a.local);
+  assert.equal(a.local.getSetting('admin.password'), null, 'a setting deleted while A was down stays deleted');
 
   const local = openSqliteStore(tempDir(t));
   t.after(() => local.close());
