@@ -14,6 +14,7 @@ import { openSqliteStore } from '../store/sqlite-store';
 
 type SqliteStore = ReturnType<typeof openSqliteStore>;
 import { ProbeError } from '../util/errors';
+import type { Clock } from '../util/clock';
 import { log } from '../util/log';
 
 /** How often presence rows are renewed, and after how long without renewal another server's node counts as gone. */
@@ -64,7 +65,7 @@ export interface ClusterParts {
   live: { recheck(): void; disconnectGuests(): void };
   /** Nodes whose agent is connected to this server now. */
   connected: () => number[];
-  now: () => number;
+  clock: Pick<Clock, 'now' | 'every'>;
 }
 
 /** Follows other servers' changes and renews presence until stopped. */
@@ -101,17 +102,17 @@ export async function startCluster(link: ClusterLink, parts: ClusterParts): Prom
     if (beating) return;
     beating = true;
     link.pg
-      .heartbeat(parts.connected(), parts.now(), PRESENCE_STALE_MS)
+      .heartbeat(parts.connected(), parts.clock.now(), PRESENCE_STALE_MS)
       .catch((err: Error) => log.debug('presence not renewed', { error: err.message }))
       .finally(() => {
         beating = false;
       });
   };
   beat();
-  const timer = setInterval(beat, PRESENCE_EVERY_MS).unref();
+  const timer = parts.clock.every(PRESENCE_EVERY_MS, beat).unref();
   return {
     async stop() {
-      clearInterval(timer);
+      timer.cancel();
       await link.pg.leave().catch(() => {});
       await link.registry.close();
     },

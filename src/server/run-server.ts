@@ -61,7 +61,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
         page: { refresh: () => putIndex(assets, parts.page.info(), options.webDir) },
         live: parts.live,
         connected: () => parts.hub.ids().filter((id) => parts.hub.meta(id)?.online),
-        now: () => clock.now(),
+        clock,
       })
     : null;
   log.info('server listening', {

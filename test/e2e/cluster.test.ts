@@ -6,7 +6,7 @@
  * still accepted from the mirror.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -163,6 +163,11 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
       async () => ((await (await admin(s.base, 'GET', 'nodes')).json()) as Node[]).some((n) => n.name === 'n3'),
       20_000,
     );
+
+  // Without store.postgres, a server's mirror is not changed behind the registry's back.
+  const local = spawnSync(BINARY, ['node', 'add', 'n4', '--data', path.join(dir, 'a')], { encoding: 'utf8' });
+  assert.equal(local.status, 2);
+  assert.match(local.stderr, /PROBE_ERR_CONFIG: this data directory mirrors a PostgreSQL registry/);
 
   // `probe admin set-password` with store.postgres: the new password signs in on B; the old session is over on A.
   execFileSync(BINARY, ['admin', 'set-password', '--data', path.join(dir, 'cli')], {
