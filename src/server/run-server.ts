@@ -60,7 +60,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
         notes: parts.notes,
         page: { refresh: () => putIndex(assets, parts.page.info(), options.webDir) },
         live: parts.live,
-        connected: () => parts.hub.ids().filter((id) => parts.hub.meta(id)?.online),
+        connected: () => parts.hub.onlineIds(),
         clock,
       })
     : null;

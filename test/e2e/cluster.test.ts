@@ -164,6 +164,15 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
       20_000,
     );
 
+  // What the admin edits of a node on A shows on B; a node removed on B is gone on A.
+  const adminNodes = async (base: string) => (await (await admin(base, 'GET', 'nodes')).json()) as (Node & { id: number; group: string })[];
+  const n1 = (await adminNodes(a.base)).find((n) => n.name === 'n1')!;
+  assert.equal((await admin(a.base, 'PATCH', `nodes/${n1.id}`, { group: 'g2', location: 'JP' })).status, 200);
+  await waitFor('the edit on B', async () => (await adminNodes(b.base)).find((n) => n.id === n1.id)?.group === 'g2', 20_000);
+  const n3 = (await adminNodes(b.base)).find((n) => n.name === 'n3')!;
+  assert.equal((await admin(b.base, 'DELETE', `nodes/${n3.id}?confirm=n3`)).status, 200);
+  await waitFor('n3 gone on A', async () => !(await adminNodes(a.base)).some((n) => n.name === 'n3'), 20_000);
+
   // Without store.postgres, a server's mirror is not changed behind the registry's back.
   const local = spawnSync(BINARY, ['node', 'add', 'n4', '--data', path.join(dir, 'a')], { encoding: 'utf8' });
   assert.equal(local.status, 2);

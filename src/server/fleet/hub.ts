@@ -187,6 +187,13 @@ export class Hub {
     return this.nodes.get(nodeId)?.clockOffsetMs ?? 0;
   }
 
+  /** Ids of the nodes whose agent is connected now (no views built: called for every node every few seconds). */
+  onlineIds(): number[] {
+    const ids: number[] = [];
+    for (const [id, state] of this.nodes) if (state.online) ids.push(id);
+    return ids;
+  }
+
   setOnline(nodeId: number, online: boolean): void {
     const state = this.nodes.get(nodeId);
     if (!state || state.online === online) return;
