@@ -10,7 +10,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { BINARY, run, tempDir, waitFor } from '../helpers';
+import type { Running } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { startPostgres } from '../postgres';
 import { freePort } from './tsdb';
@@ -25,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Node = { name: string; online: boolean; lastSeen: number | null; values: Record<string, number> };
 const nodes = async (base: string) => (await (await fetch(`${base}/api/nodes`)).json()) as Node[];
 
-test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and keys, one alert, refused writes while it is down', async (t) => {
+/** PostgreSQL, a webhook receiver, and servers A and B (each its own data dir) with one config sharing it. */
+async function startRig(t: TestContext) {
   const dir = tempDir(t, 'probe-cluster-');
   const pg = await startPostgres(tempDir(t, 'probe-cluster-pg-'));
   t.after(() => pg.proc.stop('SIGINT'));
@@ -57,8 +60,14 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
   };
   const a = await server('a');
   const b = await server('b');
+  return { dir, pg, receiver, textfiles, env, a, b };
+}
 
-  // The admin chooses a password on A; the session cookie A sets works on B.
+/**
+ * The admin chooses a password on A through the setup link; returns a fetch of admin routes with
+ * the session A set, for any server.
+ */
+async function adminOn(a: { proc: Running; base: string }) {
   const setup = /Choose one at \S+#setup=([A-Za-z0-9_-]+)/.exec(a.proc.stdout())![1]!;
   const signIn = await fetch(`${a.base}/api/admin/setup`, {
     method: 'POST',
@@ -71,13 +80,73 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
     .getSetCookie()
     .map((c) => c.split(';')[0])
     .join('; ');
-  const admin = (base: string, method: string, route: string, body?: unknown) =>
+  return (base: string, method: string, route: string, body?: unknown) =>
     fetch(`${base}/api/admin/${route}`, {
       method,
       headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  await waitFor('the session to work on B', async () => (await admin(b.base, 'GET', 'session')).status === 200);
+}
+
+type Rig = Awaited<ReturnType<typeof startRig>>;
+
+/**
+ * PostgreSQL back: the servers reconnect; `probe node add` straight into it, an edit on A and a
+ * removal on B reach both; `probe node add` on a member's data dir without store.postgres is
+ * refused; `probe admin set-password` signs in on B and ends A's session.
+ */
+async function backTogether({ dir, pg, env, a, b }: Rig, admin: Awaited<ReturnType<typeof adminOn>>) {
+  // PostgreSQL back: the servers reconnect, and a node added with `probe node add` straight into it is known on both.
+  await pg.restart();
+  await waitFor('A to reconnect', () => /registry loaded from PostgreSQL again/.test(a.proc.stdout() + a.proc.stderr()), 20_000);
+  const out = execFileSync(BINARY, ['node', 'add', 'n3', '--data', path.join(dir, 'cli')], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  assert.match(out, /Added node "n3"/);
+  for (const s of [a, b])
+    await waitFor(
+      `n3 on ${s.base}`,
+      async () => ((await (await admin(s.base, 'GET', 'nodes')).json()) as Node[]).some((n) => n.name === 'n3'),
+      20_000,
+    );
+
+  // What the admin edits of a node on A shows on B; a node removed on B is gone on A.
+  const adminNodes = async (base: string) => (await (await admin(base, 'GET', 'nodes')).json()) as (Node & { id: number; group: string })[];
+  const n1 = (await adminNodes(a.base)).find((n) => n.name === 'n1')!;
+  assert.equal((await admin(a.base, 'PATCH', `nodes/${n1.id}`, { group: 'g2', location: 'JP' })).status, 200);
+  await waitFor('the edit on B', async () => (await adminNodes(b.base)).find((n) => n.id === n1.id)?.group === 'g2', 20_000);
+  const n3 = (await adminNodes(b.base)).find((n) => n.name === 'n3')!;
+  assert.equal((await admin(b.base, 'DELETE', `nodes/${n3.id}?confirm=n3`)).status, 200);
+  await waitFor('n3 gone on A', async () => !(await adminNodes(a.base)).some((n) => n.name === 'n3'), 20_000);
+
+  // Without store.postgres, a server's mirror is not changed behind the registry's back.
+  const local = spawnSync(BINARY, ['node', 'add', 'n4', '--data', path.join(dir, 'a')], { encoding: 'utf8' });
+  assert.equal(local.status, 2);
+  assert.match(local.stderr, /PROBE_ERR_CONFIG: this data directory mirrors a PostgreSQL registry/);
+
+  // `probe admin set-password` with store.postgres: the new password signs in on B; the old session is over on A.
+  execFileSync(BINARY, ['admin', 'set-password', '--data', path.join(dir, 'cli')], {
+    input: 'another good passphrase\n',
+    env: { ...process.env, ...env },
+  });
+  const login = async () =>
+    (
+      await fetch(`${b.base}/api/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: 'another good passphrase' }),
+      })
+    ).status;
+  await waitFor('the new password on B', async () => (await login()) === 200, 20_000);
+  await waitFor('the old session over on A', async () => (await admin(a.base, 'GET', 'session')).status === 401, 20_000);
+}
+
+test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and keys, one alert, refused writes while it is down', async (t) => {
+  const rig = await startRig(t);
+  const { dir, pg, receiver, textfiles, a, b } = rig;
+  const admin = await adminOn(a);
+  await waitFor('the session A set to work on B', async () => (await admin(b.base, 'GET', 'session')).status === 200);
 
   // A node added on A: its key is accepted on B.
   const added = await admin(a.base, 'POST', 'nodes', { name: 'n1', group: 'g1' });
@@ -149,50 +218,7 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
   agent('agent-b2', b.base);
   await waitFor('n1 back on B without PostgreSQL', async () => (await nodes(b.base))[0]?.online, 20_000);
 
-  // PostgreSQL back: the servers reconnect, and a node added with `probe node add` straight into it is known on both.
-  await pg.restart();
-  await waitFor('A to reconnect', () => /registry loaded from PostgreSQL again/.test(a.proc.stdout() + a.proc.stderr()), 20_000);
-  const out = execFileSync(BINARY, ['node', 'add', 'n3', '--data', path.join(dir, 'cli')], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  assert.match(out, /Added node "n3"/);
-  for (const s of [a, b])
-    await waitFor(
-      `n3 on ${s.base}`,
-      async () => ((await (await admin(s.base, 'GET', 'nodes')).json()) as Node[]).some((n) => n.name === 'n3'),
-      20_000,
-    );
-
-  // What the admin edits of a node on A shows on B; a node removed on B is gone on A.
-  const adminNodes = async (base: string) => (await (await admin(base, 'GET', 'nodes')).json()) as (Node & { id: number; group: string })[];
-  const n1 = (await adminNodes(a.base)).find((n) => n.name === 'n1')!;
-  assert.equal((await admin(a.base, 'PATCH', `nodes/${n1.id}`, { group: 'g2', location: 'JP' })).status, 200);
-  await waitFor('the edit on B', async () => (await adminNodes(b.base)).find((n) => n.id === n1.id)?.group === 'g2', 20_000);
-  const n3 = (await adminNodes(b.base)).find((n) => n.name === 'n3')!;
-  assert.equal((await admin(b.base, 'DELETE', `nodes/${n3.id}?confirm=n3`)).status, 200);
-  await waitFor('n3 gone on A', async () => !(await adminNodes(a.base)).some((n) => n.name === 'n3'), 20_000);
-
-  // Without store.postgres, a server's mirror is not changed behind the registry's back.
-  const local = spawnSync(BINARY, ['node', 'add', 'n4', '--data', path.join(dir, 'a')], { encoding: 'utf8' });
-  assert.equal(local.status, 2);
-  assert.match(local.stderr, /PROBE_ERR_CONFIG: this data directory mirrors a PostgreSQL registry/);
-
-  // `probe admin set-password` with store.postgres: the new password signs in on B; the old session is over on A.
-  execFileSync(BINARY, ['admin', 'set-password', '--data', path.join(dir, 'cli')], {
-    input: 'another good passphrase\n',
-    env: { ...process.env, ...env },
-  });
-  const login = async () =>
-    (
-      await fetch(`${b.base}/api/admin/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ password: 'another good passphrase' }),
-      })
-    ).status;
-  await waitFor('the new password on B', async () => (await login()) === 200, 20_000);
-  await waitFor('the old session over on A', async () => (await admin(a.base, 'GET', 'session')).status === 401, 20_000);
+  await backTogether(rig, admin);
 
   for (const s of [a, b]) assert.doesNotMatch(s.proc.stdout() + s.proc.stderr(), /s3cret-pw/, 'the password is never logged');
 });
