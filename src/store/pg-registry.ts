@@ -70,6 +70,9 @@ export class PgRegistry {
   private listener: { onChange: (change: RegistryChange) => void; onError: (err: ProbeError) => void } | null = null;
   /** Set while the connection is lost: writes are refused until it is back. */
   private lost: ProbeError | null = null;
+  /** The pull following notifications, while it runs; whether another notification came meanwhile. */
+  private pulling: Promise<void> | null = null;
+  private pullAgain = false;
   /** Whether this open made the local store a member (it was not one before): its settings may then be handed over. */
   joinedNow = false;
   /** Marks this process's notifications, which it skips. */
@@ -123,7 +126,12 @@ export class PgRegistry {
       // This server's own changes are in its mirror already.
       if (msg.channel !== CHANNEL || origin === this.origin || !this.listener) return;
       const { onChange, onError } = this.listener;
-      (topic === 'nodes' ? this.pull() : Promise.resolve()).then(
+      // A burst of node changes (the admin's new order: one per node) is one pull or two, and one onChange after.
+      if (topic === 'nodes' && this.pulling) {
+        this.pullAgain = true;
+        return;
+      }
+      (topic === 'nodes' ? this.pullCoalesced() : Promise.resolve()).then(
         () => onChange({ topic, key }),
         (err: unknown) => onError(unreachable(this.url, err)),
       );
@@ -204,6 +212,19 @@ export class PgRegistry {
     await this.notify('nodes');
     this.local.updateNode(id, f);
     return (res.rowCount ?? 0) > 0;
+  }
+
+  /** `pull`, and again after it if more notifications came meanwhile. */
+  private pullCoalesced(): Promise<void> {
+    this.pulling = (async () => {
+      do {
+        this.pullAgain = false;
+        await this.pull();
+      } while (this.pullAgain);
+    })().finally(() => {
+      this.pulling = null;
+    });
+    return this.pulling;
   }
 
   /** Makes the mirror match Postgres: adds, edits, re-keys and removes nodes (the server's own local node stays). */

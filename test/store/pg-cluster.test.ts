@@ -25,11 +25,15 @@ async function member(t: TestContext, url: string, prepare?: (local: ReturnType<
   const shared = await PgShared.open(registry, local);
   // Errors while the test runs fail it at its end (PostgreSQL stopping at teardown is not one).
   const errors: Error[] = [];
+  const nodeChanges = { count: 0 };
   await registry.listen(
-    (change) => void shared.changed(change),
+    (change) => {
+      if (change.topic === 'nodes') nodeChanges.count++;
+      void shared.changed(change);
+    },
     (err) => errors.push(err),
   );
-  return { local, registry, errors, store: clusterStore(local, shared, registry) };
+  return { local, registry, errors, nodeChanges, store: clusterStore(local, shared, registry) };
 }
 
 test('a node edited, shared settings and sessions on A reach B; per-server settings stay on A', async (t) => {
@@ -43,6 +47,16 @@ test('a node edited, shared settings and sessions on A reach B; per-server setti
   assert.deepEqual([onB.id, onB.group, onB.location, onB.hidden, onB.position], [node.id, 'front', 'DE', true, 7]);
   await b.registry.addNode({ name: 'db-1', group: '', location: '', keyHash: 'h2' }, 1000);
   await assert.rejects(a.registry.updateNode(node.id, { ...onB, name: 'db-1' }), { code: 'PROBE_ERR_EXISTS' });
+
+  // A burst of node changes (committed together, as 30 notifications) is one reload on B, not 30.
+  const before = b.nodeChanges.count;
+  await a.registry.query('BEGIN');
+  await a.registry.query('UPDATE probe_nodes SET position = 3');
+  for (let i = 0; i < 30; i++) await a.registry.notify('nodes');
+  await a.registry.query('COMMIT');
+  await waitFor('B to get the burst', () => b.local.listNodes().every((n) => n.position === 3));
+  await waitFor('B to settle', () => b.nodeChanges.count > before);
+  assert.ok(b.nodeChanges.count - before <= 2, `${b.nodeChanges.count - before} reloads`);
 
   a.store.putSetting('admin.rules', '[{"name":"r"}]');
   a.store.putSetting('serverClock', '{"aheadMs":5}');
