@@ -52,7 +52,7 @@ test('a node edited, shared settings and sessions on A reach B; per-server setti
   const before = b.nodeChanges.count;
   await a.registry.query('BEGIN');
   await a.registry.query('UPDATE probe_nodes SET position = 3');
-  for (let i = 0; i < 30; i++) await a.registry.notify('nodes');
+  for (let i = 0; i < 30; i++) await a.registry.notify('nodes', String(i)); // distinct: PostgreSQL folds equal ones
   await a.registry.query('COMMIT');
   await waitFor('B to get the burst', () => b.local.listNodes().every((n) => n.position === 3));
   await waitFor('B to settle', () => b.nodeChanges.count > before);
