@@ -16,6 +16,8 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin';
 export interface Postgres {
   url: string;
   proc: Running;
+  /** Starts the postmaster again on the same data and port (after `proc.stop`); `proc` is the new one. */
+  restart(): Promise<void>;
 }
 
 function asUser(): string[] {
@@ -54,19 +56,28 @@ export async function startPostgres(dir: string): Promise<Postgres> {
     '-c',
     'fsync=off',
   ]);
-  const proc = run(pgCmd, pgArgs);
   const url = `postgres://probe@127.0.0.1:${port}/postgres`;
   const pg = await import('pg');
-  await waitFor(
-    'PostgreSQL to accept connections',
-    async () => {
-      const client = new pg.default.Client({ connectionString: url });
-      await client.connect();
-      await client.end();
-      return true;
+  const up = () =>
+    waitFor(
+      'PostgreSQL to accept connections',
+      async () => {
+        const client = new pg.default.Client({ connectionString: url });
+        await client.connect();
+        await client.end();
+        return true;
+      },
+      20_000,
+      100,
+    );
+  const server: Postgres = {
+    url,
+    proc: run(pgCmd, pgArgs),
+    async restart() {
+      server.proc = run(pgCmd, pgArgs);
+      await up();
     },
-    20_000,
-    100,
-  );
-  return { url, proc };
+  };
+  await up();
+  return server;
 }

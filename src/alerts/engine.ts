@@ -44,6 +44,11 @@ export interface EngineDeps {
   silences?: () => readonly Silence[];
   /** A node's forecasts for `forecast` rules (null while not known). */
   forecasts?: (id: number) => readonly ForecastItem[] | null;
+  /**
+   * Several servers (store.postgres): resolves true if this server is the one to send the event's
+   * notification (src/store/pg-cluster.ts). Without it every event is sent.
+   */
+  claim?: (rule: string, nodeId: number, state: 'firing' | 'resolved', repeat: boolean, at: number) => Promise<boolean>;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -271,6 +276,23 @@ export class AlertEngine {
         log.error('cannot save alert event', { code: 'PROBE_ERR_STORE', rule: rule.name, error: (err as Error).message });
       }
     }
-    if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
+    if (!silenced) this.send(rule, nodeId, result.event, message, now);
+  }
+
+  /** Dispatches, or first claims the event when servers share alerts (unclaimed: another server sent it). */
+  private send(rule: Rule, nodeId: number, event: AlertEvent, message: Parameters<Notifier['dispatch']>[1], now: number): void {
+    const claim = this.deps.claim;
+    if (!claim) return this.deps.notifier.dispatch(rule.notify, message);
+    claim(rule.name, nodeId, event.state, Boolean(event.repeat), now).then(
+      (mine) => {
+        if (mine) this.deps.notifier.dispatch(rule.notify, message);
+        else log.debug('alert sent by another server', { rule: rule.name, nodeId });
+      },
+      (err: Error) => {
+        // Twice rather than never: without PostgreSQL, each server notifies on its own.
+        log.error('cannot claim an alert; notifying from this server', { code: 'PROBE_ERR_POSTGRES', rule: rule.name, error: err.message });
+        this.deps.notifier.dispatch(rule.notify, message);
+      },
+    );
   }
 }

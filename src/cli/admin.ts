@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Store } from '../store/store';
-import { openStoreFor } from './common';
+import { openSettingsFor } from './common';
 import { addFlags, configOption } from './options';
 import type { ParsedFlags } from './options';
 import { readPassword } from './password-prompt';
@@ -18,21 +18,21 @@ export function addAdminCommands(program: Command): void {
     .option('--reset-2fa', "remove the admin's second factor (TOTP) instead, keeping the password: for a lost phone");
   const settings = addFlags(command, ['server.data', configOption()]);
   command.action(async (flags: ParsedFlags & { config?: string; reset2fa?: boolean }) => {
-    if (flags.reset2fa) return resetTwoFactor(await openStoreFor(flags, settings(flags)));
+    if (flags.reset2fa) return resetTwoFactor(await openSettingsFor(flags, settings(flags)));
     const password = await readPassword();
     const { hashPassword, setPasswordIn } = await import('../server/admin/auth');
     const hash = await hashPassword(password);
-    const { store } = await openStoreFor(flags, settings(flags));
+    const { store, done } = await openSettingsFor(flags, settings(flags));
     try {
       setPasswordIn(store, hash, Date.now());
     } finally {
-      store.close();
+      await done();
     }
     process.stdout.write('Admin password set. Sign in at /admin.\n');
   });
 }
 
-async function resetTwoFactor({ store }: { store: Store }): Promise<void> {
+async function resetTwoFactor({ store, done }: { store: Store; done(): Promise<void> }): Promise<void> {
   const { resetSecondFactor } = await import('../server/admin/second-factor');
   const { AUDIT_KEEP } = await import('../server/admin/audit');
   try {
@@ -47,6 +47,6 @@ async function resetTwoFactor({ store }: { store: Store }): Promise<void> {
         : 'No second factor was set up.\n',
     );
   } finally {
-    store.close();
+    await done();
   }
 }

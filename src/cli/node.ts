@@ -5,7 +5,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { NodeRecord } from '../store/store';
-import { openStoreFor } from './common';
+import { nodeWriterFor, openStoreFor } from './common';
 import { addFlags, configOption } from './options';
 import type { ParsedFlags } from './options';
 
@@ -26,9 +26,10 @@ function addAdd(node: Command): void {
   const { command, open } = storeCommand(node, 'add <name>', 'Add a node; prints its key once and the agent command to run on it.', own);
   command.action(async (name: string, flags: Flags & { group: string; location: string }) => {
     const { config, store } = await open(flags);
-    const { addNode, agentCommand, installCommands } = await import('../server/fleet/nodes');
+    const { addNodeVia, agentCommand, installCommands } = await import('../server/fleet/nodes');
     try {
-      const { key } = addNode(store, name, flags.group, flags.location, Date.now());
+      const { writer, close } = await nodeWriterFor(config, store);
+      const { key } = await addNodeVia(writer, name, flags.group, flags.location, Date.now()).finally(close);
       process.stdout.write(
         `Added node "${name}". Its key is shown only now:\n\n  ${key}\n\nOn the node, run:\n\n  ${agentCommand(config, key)}\n\n` +
           'or install it there as a service in one line: on Linux (systemd) and macOS (launchd)\n\n' +
@@ -82,10 +83,11 @@ function addList(node: Command): void {
 function addRemove(node: Command): void {
   const { command, open } = storeCommand(node, 'remove <name>', 'Remove a node and its history; its agent is disconnected.');
   command.action(async (name: string, flags: Flags) => {
-    const { store } = await open(flags);
-    const { removeNode } = await import('../server/fleet/nodes');
+    const { config, store } = await open(flags);
+    const { removeNodeVia } = await import('../server/fleet/nodes');
     try {
-      removeNode(store, name);
+      const { writer, close } = await nodeWriterFor(config, store);
+      await removeNodeVia(writer, name).finally(close);
       process.stdout.write(`Removed node "${name}" and its history.\n`);
     } finally {
       store.close();
@@ -97,9 +99,10 @@ function addRotateKey(node: Command): void {
   const { command, open } = storeCommand(node, 'rotate-key <name>', 'Give a node a new key; the old one stops working at once.');
   command.action(async (name: string, flags: Flags) => {
     const { config, store } = await open(flags);
-    const { rotateKey, agentCommand } = await import('../server/fleet/nodes');
+    const { rotateKeyVia, agentCommand } = await import('../server/fleet/nodes');
     try {
-      const key = rotateKey(store, name);
+      const { writer, close } = await nodeWriterFor(config, store);
+      const key = await rotateKeyVia(writer, name).finally(close);
       process.stdout.write(
         `New key for "${name}" (shown only now):\n\n  ${key}\n\nRestart its agent with:\n\n  ${agentCommand(config, key)}\n`,
       );

@@ -110,6 +110,8 @@ export interface Config {
   silences: Silence[];
   /** Service checks the server runs (config file only; see docs/checks.md). */
   checks: Check[];
+  /** A registry shared by several servers: PostgreSQL connection string, '' for none (docs/cluster.md). */
+  store: { postgres: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -153,6 +155,7 @@ export const DEFAULTS: Config = {
   rules: [],
   silences: [],
   checks: [],
+  store: { postgres: '' },
   logLevel: 'info',
 };
 

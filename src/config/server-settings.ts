@@ -4,7 +4,7 @@
  */
 import { parseTrustedProxies } from '../server/net/client-address';
 import type { Setting } from './setting-row';
-import { asAckInterval, asBoolean, asHostName, asList, asListen, asString, asWholeNumber, rethrowIn } from './values';
+import { asAckInterval, asBoolean, asHostName, asList, asListen, asPostgresUrl, asString, asWholeNumber, rethrowIn } from './values';
 
 export const SERVER_SETTINGS: readonly Setting[] = [
   {
@@ -112,6 +112,14 @@ export const SERVER_SETTINGS: readonly Setting[] = [
     env: 'PROBE_METRIC_NAMES_PER_NODE',
     apply: (c, v, s, k) => {
       c.server.metricNamesPerNode = asWholeNumber(v, s, k, 100, 100_000, 'a whole number from 100 to 100000');
+    },
+  },
+  // No flag: a password on the command line shows in `ps`.
+  {
+    key: 'store.postgres',
+    env: 'PROBE_STORE_POSTGRES',
+    apply: (c, v, s, k) => {
+      c.store.postgres = asPostgresUrl(v, s, k);
     },
   },
 ];

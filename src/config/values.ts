@@ -16,6 +16,19 @@ export function asString(value: unknown, source: string, key: string): string {
   return value;
 }
 
+/** A PostgreSQL connection string (postgres://user:password@host:port/db), or '' for none; never echoed (it may hold a password). */
+export function asPostgresUrl(value: unknown, source: string, key: string): string {
+  const text = asString(value, source, key).trim();
+  if (text === '') return '';
+  let ok = false;
+  try {
+    const url = new URL(text);
+    ok = (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {}
+  if (!ok) throw configError(source, key, 'must be a PostgreSQL URL such as postgres://probe:PASSWORD@db.example:5432/probe');
+  return text;
+}
+
 /** A list of strings: a JSON array, or a comma-separated string (environment). */
 export function asList(value: unknown, source: string, key: string): string[] {
   if (typeof value === 'string')

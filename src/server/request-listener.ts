@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { AlertEngine } from '../alerts/engine';
+import type { NodeWriter } from './fleet/nodes';
 import type { Config } from '../config/schema';
 import type { Store } from '../store/store';
 import type { Clock } from '../util/clock';
@@ -33,6 +34,8 @@ import type { PeerFeed } from './peers/peer-feed';
 export interface ListenerParts {
   config: Config;
   store: Store;
+  /** Where node changes go in a cluster (store.postgres). */
+  registry?: NodeWriter | null;
   hub: Hub;
   queue: { readonly length: number };
   alerts: Pick<AlertEngine, 'firing'>;
@@ -76,6 +79,7 @@ export function createRequestListener(parts: ListenerParts, assets: Map<string, 
     setup: parts.setup,
     notes: parts.notes,
     page: parts.page,
+    registry: parts.registry,
     nodesChanged: () => void parts.sync.changed(),
     alerts: () => alertsView(alerts.firing(), (n) => store.alertEvents(n), hub, 'all', 'admin'),
     publicUrl: parts.pageBase,

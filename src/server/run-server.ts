@@ -8,6 +8,8 @@ import { log } from '../util/log';
 import { VERSION } from '../version';
 import { startLocalAgent } from './agents/local-agent';
 import { startEventLoopLog } from './event-loop';
+import { openCluster, startCluster } from './cluster';
+import { putIndex } from './http/assets';
 import { createWebServer, listenOn, reloadCertificate } from './listener';
 import { startMaintenance } from './maintenance';
 import { createRequestListener } from './request-listener';
@@ -29,7 +31,8 @@ export interface RunningServer {
 
 export async function runServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   let boundPort = 0;
-  const { parts, tls, assets } = createParts(config, options, () => boundPort);
+  const link = config.store.postgres ? await openCluster(config) : null;
+  const { parts, tls, assets } = createParts(config, options, () => boundPort, link);
   const { store, checks, clock, setup, auth } = parts;
   const http = createWebServer(tls, options.headersTimeoutMs ?? 10_000, createRequestListener(parts, assets));
   http.on('upgrade', upgradeRouter(parts));
@@ -51,6 +54,17 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
       )
     : null;
   if (localAgent) parts.sync.changed();
+  const cluster = link
+    ? await startCluster(link, {
+        sync: parts.sync,
+        setup,
+        notes: parts.notes,
+        page: { refresh: () => putIndex(assets, parts.page.info(), options.webDir) },
+        live: parts.live,
+        connected: () => parts.hub.localIds(),
+        clock,
+      })
+    : null;
   log.info('server listening', {
     listen: `${bound.host}:${bound.port}`,
     data: config.server.data,
@@ -73,6 +87,6 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
         flush: () => saveTraffic(parts),
         store,
         clock,
-      }),
+      }).then(() => cluster?.stop()),
   };
 }

@@ -10,6 +10,8 @@ import { openSqliteStore } from '../store/sqlite-store';
 import type { Store, StoredSample } from '../store/store';
 import { systemClock } from '../util/clock';
 import { VERSION } from '../version';
+import { PRESENCE_EVERY_MS } from './cluster';
+import type { ClusterLink } from './cluster';
 import { adminSilences } from './admin/admin-api';
 import { AlertSetup } from './admin/alert-setup';
 import { AdminAuth } from './admin/auth';
@@ -83,6 +85,7 @@ function createAlerts(
   forecasts: Forecasts,
   link: (id: number) => string,
   offlineGraceMs?: number,
+  cluster?: ClusterLink | null,
 ): { alerts: AlertEngine; setup: AlertSetup; notifier: Notifier } {
   const setup: AlertSetup = new AlertSetup(
     store,
@@ -97,7 +100,13 @@ function createAlerts(
     rules: setup.rules(),
     store,
     notifier,
-    node: (id) => hub.meta(id) ?? undefined,
+    // In a cluster, a node whose agent another server has is online for the offline rules here.
+    node: (id) => {
+      const meta = hub.meta(id);
+      return meta && !meta.online && cluster?.pg.onlineElsewhere(id, meta.lastSeen, 2 * PRESENCE_EVERY_MS)
+        ? { ...meta, online: true }
+        : (meta ?? undefined);
+    },
     scope: (id) => {
       const record = hub.get(id);
       return record && { name: record.name, group: record.group, cores: record.host?.cores ?? 0 };
@@ -107,6 +116,7 @@ function createAlerts(
     offlineGraceMs,
     silences: () => [...config.silences, ...adminSilences(store)],
     forecasts: (id) => forecasts.cached(id)?.items ?? null,
+    claim: cluster ? (...args) => cluster.pg.claim(...args) : undefined,
   });
   return { alerts, setup, notifier };
 }
@@ -115,10 +125,12 @@ function createAlerts(
  * The store and all that takes samples in or judges them: hub, ingest queue, the agent and live
  * gateways, alerts and checks. `base` is the page's address for links in messages.
  */
-function createCore(config: Config, options: ServerOptions, base: () => string) {
+function createCore(config: Config, options: ServerOptions, base: () => string, cluster: ClusterLink | null) {
   const clock = systemClock;
   const targets = config.history.remoteWrite;
-  const store = openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true, outbox: targets.length > 0 });
+  const store =
+    cluster?.store ??
+    openSqliteStore(config.server.data, { rawRetentionMs: config.retention.raw, verify: true, outbox: targets.length > 0 });
   const latest = store.latestSamples();
   // Before anything stamps a time: a restart on a clock stepped back starts after what is stored.
   const serverClock = startServerClock(store, latest, clock);
@@ -128,7 +140,8 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
   notes.apply();
   const queue = new IngestQueue(store, { flushMs: 50, maxQueued: options.maxQueued ?? 200_000 });
   const forecasts = new Forecasts({ store, hub, now: () => clock.now() });
-  const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, (id) => `${base()}/#/node/${id}`, options.offlineGraceMs);
+  const link = (id: number) => `${base()}/#/node/${id}`;
+  const { alerts, setup, notifier } = createAlerts(config, store, hub, forecasts, link, options.offlineGraceMs, cluster);
   const agents = new AgentGateway({
     store,
     hub,
@@ -163,9 +176,9 @@ function createCore(config: Config, options: ServerOptions, base: () => string) 
  * Every part of the server, built before anything listens, with the TLS files (null: plain HTTP)
  * and the page's assets. `port` is the port the server listens on (0 until it does).
  */
-export function createParts(config: Config, options: ServerOptions, port: () => number) {
+export function createParts(config: Config, options: ServerOptions, port: () => number, cluster: ClusterLink | null = null) {
   const pageBase = (config.server.publicUrl || '').replace(/^ws/, 'http').replace(/\/$/, '');
-  const core = createCore(config, options, () => pageBase || `http://localhost:${port()}`);
+  const core = createCore(config, options, () => pageBase || `http://localhost:${port()}`, cluster);
   const { store, agents } = core;
   const auth = new AdminAuth(store, core.clock.now, options.sessionTtlMs, undefined, options.passwordHashN);
   const tls = config.server.tlsCert ? { certFile: config.server.tlsCert, keyFile: config.server.tlsKey } : null;
@@ -184,6 +197,8 @@ export function createParts(config: Config, options: ServerOptions, port: () => 
     access: new PageAccess(store, auth),
     hosts: new OwnHosts(store, config.server.allowedHosts, pageBase),
     sync: new NodeSync(store, core.hub, agents),
+    /** The cluster's registry (store.postgres): node changes go through it. */
+    registry: cluster?.registry ?? null,
     clientAddress: (req: IncomingMessage) => clients.of(req),
     secure: (req: IncomingMessage) => clients.secure(req, Boolean(tls)),
   };

@@ -166,3 +166,22 @@ test('cluster: peers and secret from the file or the environment, checked, the s
       err instanceof ProbeError && err.code === 'PROBE_ERR_CONFIG' && /cluster.secret/.test(err.message) && !err.message.includes(short),
   );
 });
+
+test('store.postgres: from the file or PROBE_STORE_POSTGRES; a bad value is refused without echoing it', (t) => {
+  const dir = tempDir(t);
+  const file = writeConfig(dir, { store: { postgres: 'postgres://probe:pw@db.example:5432/probe' } });
+  assert.equal(loadConfig({ file }).store.postgres, 'postgres://probe:pw@db.example:5432/probe');
+  const env = { PROBE_STORE_POSTGRES: 'postgresql://probe@10.0.0.5/probe' };
+  assert.equal(loadConfig({ file, env }).store.postgres, 'postgresql://probe@10.0.0.5/probe');
+  assert.equal(loadConfig().store.postgres, '', 'none by default');
+  assert.throws(
+    () => loadConfig({ env: { PROBE_STORE_POSTGRES: 'mysql://probe:s3cret@db/probe' } }),
+    (err: unknown) => {
+      assert.ok(err instanceof ProbeError);
+      assert.equal(err.code, 'PROBE_ERR_CONFIG');
+      assert.match(err.message, /store\.postgres.*must be a PostgreSQL URL/);
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    },
+  );
+});

@@ -11,6 +11,7 @@ import { sendWithRetry, testMessage } from '../../notify/notifier';
 import type { AdminAlertsView, OkReply, SessionReply, SilenceView } from '../../protocol/admin';
 import type { ForecastItem } from '../../protocol/forecast';
 import type { AlertsView, MetricNamesView } from '../../protocol/messages';
+import type { NodeWriter } from '../fleet/nodes';
 import type { Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
 import { requestFields } from '../../util/fields';
@@ -44,6 +45,8 @@ export interface AdminDeps {
   /** The page's title, description and links. */
   page: PageSetup;
 
+  /** Where node changes go in a cluster (store.postgres); null or absent: the store. */
+  registry?: NodeWriter | null;
   /** After nodes changed: sync the hub, drop agents of removed or re-keyed nodes. */
   nodesChanged: () => void;
   alerts: () => AlertsView;

@@ -9,7 +9,8 @@ import type { Store } from '../../store/store';
 import { requestFields } from '../../util/fields';
 import { log } from '../../util/log';
 import type { Hub } from '../fleet/hub';
-import { addNode, commandsFor, rotateKey, validateNodeFields } from '../fleet/nodes';
+import { addNodeVia, commandsFor, rotateKeyVia, validateNodeFields } from '../fleet/nodes';
+import type { NodeWriter } from '../fleet/nodes';
 import { HttpError, json, readBody } from '../net/http-body';
 import type { OwnHosts } from '../net/own-hosts';
 import type { NodeNotesSetup } from './node-notes';
@@ -17,6 +18,8 @@ import type { Route } from './route';
 
 export interface NodeRouteDeps {
   store: Store;
+  /** Where node changes go: the cluster's registry (store.postgres), else `store`. */
+  registry?: NodeWriter | null;
   hub: Pick<Hub, 'views' | 'isHidden' | 'get' | 'clockOffset'>;
   /** Per-node notes: they follow a node's rename. */
   notes: Pick<NodeNotesSetup, 'rename'>;
@@ -57,7 +60,7 @@ function nodeOf(deps: NodeRouteDeps, path: string) {
 
 /** A node's name, group, location, hiding and position; a name change carries its notes along. */
 function editNode(deps: NodeRouteDeps): Route {
-  const { store } = deps;
+  const writer = deps.registry ?? deps.store;
   return async ({ req, res, path, audit }) => {
     const record = nodeOf(deps, path);
     const body = await readBody(req);
@@ -72,7 +75,7 @@ function editNode(deps: NodeRouteDeps): Route {
       position: requestFields.integer(body.position ?? undefined, 'position', -1e9, 1e9, record.position),
     };
     validateNodeFields(fields.name, fields.group, fields.location);
-    store.updateNode(record.id, fields);
+    await writer.updateNode(record.id, fields);
     deps.notes.rename(record.name, fields.name);
     deps.nodesChanged();
     const renamed = fields.name !== record.name ? ` and renamed "${fields.name}"` : '';
@@ -85,6 +88,7 @@ function editNode(deps: NodeRouteDeps): Route {
 /** Nodes: list, add, edit, order, rotate a key, remove. */
 export function nodeRoutes(deps: NodeRouteDeps): Record<string, Route> {
   const { store, hub } = deps;
+  const writer = deps.registry ?? store;
   return {
     'GET /api/admin/nodes': ({ res }) =>
       json(
@@ -103,8 +107,8 @@ export function nodeRoutes(deps: NodeRouteDeps): Record<string, Route> {
     'POST /api/admin/nodes': async ({ req, res, audit }) => {
       const body = await readBody(req);
       const commandsWith = commands(deps, req);
-      const { node, key } = addNode(
-        store,
+      const { node, key } = await addNodeVia(
+        writer,
         text(body.name, 'name', ANY),
         text(body.group ?? '', 'group', ANY),
         text(body.location ?? '', 'location', ANY),
@@ -124,28 +128,28 @@ export function nodeRoutes(deps: NodeRouteDeps): Record<string, Route> {
       const place = new Map((ids as number[]).map((id, i) => [id, i + 1]));
       for (const record of store.listNodes()) {
         const position = place.get(record.id) ?? ids.length + 1;
-        if (position !== record.position) store.updateNode(record.id, { ...record, position });
+        if (position !== record.position) await writer.updateNode(record.id, { ...record, position });
       }
       deps.nodesChanged();
       audit('node order changed');
       json(res, 200, OK);
     },
-    'POST /api/admin/nodes/:id/rotate-key': ({ req, res, path, audit }) => {
+    'POST /api/admin/nodes/:id/rotate-key': async ({ req, res, path, audit }) => {
       const record = nodeOf(deps, path);
       const commandsWith = commands(deps, req);
-      const key = rotateKey(store, record.name);
+      const key = await rotateKeyVia(writer, record.name);
       deps.nodesChanged();
       log.info('node key rotated in the admin', { node: record.name });
       audit(`key of node "${record.name}" rotated`);
       json(res, 200, commandsWith(key) satisfies NodeKeyReply);
     },
-    'DELETE /api/admin/nodes/:id': ({ req, res, path, audit }) => {
+    'DELETE /api/admin/nodes/:id': async ({ req, res, path, audit }) => {
       const record = nodeOf(deps, path);
       // The name, typed again, is the confirmation that history goes too.
       if (new URL(req.url ?? '', 'http://x').searchParams.get('confirm') !== record.name) {
         throw requestFields.bad('confirm', `must repeat the node's name to remove "${record.name}" and its history`);
       }
-      store.removeNode(record.name);
+      await writer.removeNode(record.name);
       deps.nodesChanged();
       log.info('node removed in the admin', { node: record.name });
       audit(`node "${record.name}" removed with its history`);

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import type { Config } from '../../config/schema';
-import type { NodeRecord, Store } from '../../store/store';
+import type { NewNode, NodeFields, NodeRecord, Store } from '../../store/store';
 import { ProbeError } from '../../util/errors';
 import { generateKey, hashKey } from './keys';
 
@@ -39,6 +39,38 @@ export function rotateKey(store: Store, name: string): string {
 
 export function removeNode(store: Store, name: string): void {
   if (!store.removeNode(name)) throw new ProbeError('PROBE_ERR_NOT_FOUND', `no node named "${name}": see \`probe node list\``);
+}
+
+/**
+ * Where node changes are written: the local store, or the PostgreSQL registry a cluster shares
+ * (pg-registry.ts), which writes there first and then to the local mirror.
+ */
+export interface NodeWriter {
+  addNode(node: NewNode, now: number): NodeRecord | Promise<NodeRecord>;
+  setKeyHash(name: string, keyHash: string): boolean | Promise<boolean>;
+  removeNode(name: string): boolean | Promise<boolean>;
+  updateNode(id: number, fields: NodeFields): boolean | Promise<boolean>;
+}
+
+/** `addNode` through a NodeWriter. */
+export async function addNodeVia(writer: NodeWriter, name: string, group: string, location: string, now: number) {
+  validateNodeFields(name, group, location);
+  const key = generateKey();
+  const node = await writer.addNode({ name, group, location: location.toUpperCase(), keyHash: hashKey(key) }, now);
+  return { node, key };
+}
+
+/** `rotateKey` through a NodeWriter. */
+export async function rotateKeyVia(writer: NodeWriter, name: string): Promise<string> {
+  const key = generateKey();
+  if (!(await writer.setKeyHash(name, hashKey(key))))
+    throw new ProbeError('PROBE_ERR_NOT_FOUND', `no node named "${name}": see \`probe node list\``);
+  return key;
+}
+
+/** `removeNode` through a NodeWriter. */
+export async function removeNodeVia(writer: NodeWriter, name: string): Promise<void> {
+  if (!(await writer.removeNode(name))) throw new ProbeError('PROBE_ERR_NOT_FOUND', `no node named "${name}": see \`probe node list\``);
 }
 
 /** The URL agents should use: server.publicUrl if set, else this host's name and the listen port. */

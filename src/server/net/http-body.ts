@@ -38,6 +38,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PROBE_ERR_NOT_FOUND: 404,
   PROBE_ERR_EXISTS: 409,
   PROBE_ERR_TOO_LARGE: 413,
+  PROBE_ERR_POSTGRES: 503,
 };
 
 /** The HTTP status of a ProbeError that reaches a request's answer: 500 for codes that are not the request's fault. */

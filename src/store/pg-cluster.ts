@@ -1,0 +1,85 @@
+/**
+ * @module What servers of a cluster settle in PostgreSQL beyond the registry: who sends an alert's
+ * notification (a claim per rule and node, taken by one conditional upsert: the server whose
+ * statement changed the row sends it), and which nodes are connected to some server (presence
+ * rows, written for all of this server's agents in one statement every few seconds, never per sample),
+ * so an offline rule on one server holds only when no server has the node.
+ */
+import type { PgRegistry } from './pg-registry';
+
+type Registry = Pick<PgRegistry, 'query'>;
+
+/** A repeat reminder already sent by another server within this time is not sent again. */
+const REPEAT_WINDOW_MS = 60_000;
+
+export class PgCluster {
+  /** Nodes another server reported connected at the last look. */
+  private elsewhere = new Set<number>();
+  /** When the last look that succeeded started (0: none yet), and whether the latest failed. */
+  private readAt = 0;
+  private failing = false;
+
+  constructor(
+    private readonly registry: Registry,
+    /** This server's name in claims and presence rows (unique per process). */
+    readonly serverId: string,
+  ) {}
+
+  /**
+   * Claims an alert event: true if this server is to notify, false if another server has already
+   * sent this state (or a reminder within the last minute).
+   */
+  async claim(rule: string, nodeId: number, state: 'firing' | 'resolved', repeat: boolean, at: number): Promise<boolean> {
+    const res = await this.registry.query(
+      'INSERT INTO probe_alert_claims AS c (rule, node_id, state, at, server) VALUES ($1, $2, $3, $4, $5) ' +
+        'ON CONFLICT (rule, node_id) DO UPDATE SET state = EXCLUDED.state, at = EXCLUDED.at, server = EXCLUDED.server ' +
+        'WHERE c.state <> EXCLUDED.state OR ($6 AND c.at < EXCLUDED.at - $7)',
+      [rule, nodeId, state, at, this.serverId, repeat, REPEAT_WINDOW_MS],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Records the nodes connected here now (one statement for all of them), forgets this server's rows
+   * of the others and rows nobody renewed within `staleMs`, then reads which nodes some other server has.
+   */
+  async heartbeat(connected: readonly number[], now: number, staleMs: number): Promise<void> {
+    try {
+      await this.registry.query(
+        'INSERT INTO probe_presence (node_id, server, seen_at) SELECT unnest($1::bigint[]), $2, $3 ' +
+          'ON CONFLICT (node_id, server) DO UPDATE SET seen_at = EXCLUDED.seen_at',
+        [connected, this.serverId, now],
+      );
+      await this.registry.query('DELETE FROM probe_presence WHERE (server = $1 AND seen_at < $2) OR seen_at < $3', [
+        this.serverId,
+        now,
+        now - staleMs,
+      ]);
+      const res = await this.registry.query('SELECT DISTINCT node_id FROM probe_presence WHERE server <> $1 AND seen_at >= $2', [
+        this.serverId,
+        now - staleMs,
+      ]);
+      this.elsewhere = new Set(res.rows.map((r) => Number(r.node_id)));
+      this.readAt = now;
+      this.failing = false;
+    } catch (err) {
+      this.failing = true;
+      throw err;
+    }
+  }
+
+  /**
+   * Whether a node not connected here since `lastSeen` is to count as online: another server has it,
+   * or no look has started `settleMs` after it left (time for another server to take the agent and
+   * write its row). False while looks fail: then each server judges alone, rather than never.
+   */
+  onlineElsewhere(nodeId: number, lastSeen: number | null, settleMs: number): boolean {
+    if (this.failing) return false;
+    return this.elsewhere.has(nodeId) || this.readAt < (lastSeen ?? 0) + settleMs;
+  }
+
+  /** Takes this server's presence rows away (on a clean stop), so the others judge its nodes at once. */
+  async leave(): Promise<void> {
+    await this.registry.query('DELETE FROM probe_presence WHERE server = $1', [this.serverId]);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Two servers' mirrors on one real PostgreSQL: what the admin edits of a node, shared settings and
+ * sessions reach the other mirror (per-server settings do not); one of two servers claims an alert
+ * event; presence rows tell a server which nodes another one has; a single server's nodes move into
+ * an empty registry with their ids, it restarts into the registry as a member after changes, and
+ * a second server with nodes of its own is refused untouched.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { PgCluster } from '../../src/store/pg-cluster';
+import { PgRegistry } from '../../src/store/pg-registry';
+import { PgShared, clusterStore } from '../../src/store/pg-shared';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { tempDir, waitFor } from '../helpers';
+import { startPostgres } from '../postgres';
+
+/** A server's side: its SQLite mirror, registry (listening) and shared settings, as run-server wires them. */
+async function member(t: TestContext, url: string, prepare?: (local: ReturnType<typeof openSqliteStore>) => void) {
+  const local = openSqliteStore(tempDir(t));
+  t.after(() => local.close());
+  prepare?.(local);
+  const registry = await PgRegistry.open(url, local);
+  t.after(() => registry.close());
+  const shared = await PgShared.open(registry, local);
+  // Errors while the test runs fail it at its end (PostgreSQL stopping at teardown is not one).
+  const errors: Error[] = [];
+  const nodeChanges = { count: 0 };
+  await registry.listen(
+    (change) => {
+      if (change.topic === 'nodes') nodeChanges.count++;
+      void shared.changed(change);
+    },
+    (err) => errors.push(err),
+  );
+  return { local, registry, errors, nodeChanges, store: clusterStore(local, shared, registry) };
+}
+
+test('a node edited, shared settings and sessions on A reach B; per-server settings stay on A', async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const a = await member(t, pg.url);
+  const b = await member(t, pg.url);
+  const node = await a.registry.addNode({ name: 'web-1', group: 'web', location: 'FR', keyHash: 'h1' }, 1000);
+  await a.registry.updateNode(node.id, { name: 'web-2', group: 'front', location: 'DE', hidden: true, position: 7 });
+  const onB = await waitFor('B to see the edit', () => b.local.listNodes().find((n) => n.name === 'web-2'));
+  assert.deepEqual([onB.id, onB.group, onB.location, onB.hidden, onB.position], [node.id, 'front', 'DE', true, 7]);
+  await b.registry.addNode({ name: 'db-1', group: '', location: '', keyHash: 'h2' }, 1000);
+  await assert.rejects(a.registry.updateNode(node.id, { ...onB, name: 'db-1' }), { code: 'PROBE_ERR_EXISTS' });
+
+  // A burst of node changes (committed together, as 30 notifications) is one reload on B, not 30.
+  const before = b.nodeChanges.count;
+  await a.registry.query('BEGIN');
+  await a.registry.query('UPDATE probe_nodes SET position = 3');
+  for (let i = 0; i < 30; i++) await a.registry.notify('nodes', String(i)); // distinct: PostgreSQL folds equal ones
+  await a.registry.query('COMMIT');
+  await waitFor('B to get the burst', () => b.local.listNodes().every((n) => n.position === 3));
+  await waitFor('B to settle', () => b.nodeChanges.count > before);
+  assert.ok(b.nodeChanges.count - before <= 2, `${b.nodeChanges.count - before} reloads`);
+
+  a.store.putSetting('admin.rules', '[{"name":"r"}]');
+  a.store.putSetting('serverClock', '{"aheadMs":5}');
+  a.store.putSession({ tokenHash: 't1', csrf: 'c1', createdAt: 1, expiresAt: Date.now() + 60_000 });
+  await waitFor('B to get the rules', () => b.local.getSetting('admin.rules') === '[{"name":"r"}]');
+  await waitFor('B to get the session', () => b.local.getSession('t1')?.csrf === 'c1');
+  assert.equal(b.local.getSetting('serverClock'), null, 'the server clock is per server');
+  b.store.putSetting('admin.rules', null);
+  b.store.pruneSessions(Date.now(), true);
+  await waitFor('A to drop the rules', () => a.local.getSetting('admin.rules') === null);
+  await waitFor('A to drop the session', () => a.local.getSession('t1') === null);
+  assert.deepEqual([...a.errors, ...b.errors], []);
+});
+
+test('one of two servers claims an alert event; presence tells a server which nodes another one has', async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const a = await member(t, pg.url);
+  const b = await member(t, pg.url);
+  const ca = new PgCluster(a.registry, 'A');
+  const cb = new PgCluster(b.registry, 'B');
+  // B's view of a node that left B long ago (time for A to have taken it and written its row).
+  const onlineElsewhereNow = (id: number) => cb.onlineElsewhere(id, 0, 1000);
+  const both = (state: 'firing' | 'resolved', repeat: boolean, at: number) =>
+    Promise.all([ca.claim('cpu', 1, state, repeat, at), cb.claim('cpu', 1, state, repeat, at + 1)]);
+  assert.deepEqual((await both('firing', false, 1000)).filter(Boolean).length, 1);
+  assert.deepEqual(await both('firing', true, 2000), [false, false], 'a reminder within a minute of the first is not sent again');
+  assert.deepEqual((await both('firing', true, 100_000)).filter(Boolean).length, 1);
+  assert.deepEqual((await both('resolved', false, 200_000)).filter(Boolean).length, 1);
+  assert.deepEqual(await Promise.all([ca.claim('cpu', 2, 'firing', false, 1), cb.claim('disk', 1, 'firing', false, 1)]), [true, true]);
+
+  await ca.heartbeat([1, 2], 10_000, 20_000);
+  await cb.heartbeat([3], 10_000, 20_000);
+  assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2), onlineElsewhereNow(3)], [true, true, false]);
+  await ca.heartbeat([2], 15_000, 20_000);
+  await cb.heartbeat([3], 15_000, 20_000);
+  assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2)], [false, true], 'A let node 1 go');
+  await cb.heartbeat([3], 40_000, 20_000);
+  assert.equal(onlineElsewhereNow(2), false, 'rows A stopped renewing are stale');
+  await ca.heartbeat([2], 41_000, 20_000);
+  await ca.leave();
+  await cb.heartbeat([3], 41_000, 20_000);
+  assert.equal(onlineElsewhereNow(2), false, 'A left');
+  assert.equal(cb.onlineElsewhere(2, 40_500, 1000), true, 'a node that left after the last look started is not judged yet');
+  await pg.proc.stop('SIGINT');
+  await assert.rejects(cb.heartbeat([3], 42_000, 20_000), { code: 'PROBE_ERR_POSTGRES' });
+  assert.equal(cb.onlineElsewhere(2, 40_500, 1000), false, 'without PostgreSQL each server judges alone');
+});
+
+test('a server with nodes joins an empty registry with their ids; another with nodes of its own is refused and keeps them', async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const a = await member(t, pg.url, (local) => {
+    local.addNode({ name: 'old-1', group: '', location: '', keyHash: 'k1' }, 1);
+    local.addNode({ name: 'old-2', group: '', location: '', keyHash: 'k2' }, 1);
+    local.removeNode('old-1');
+    local.putSetting('admin.password', 'scrypt$hash');
+  });
+  const before = a.local.listNodes().map((n) => [n.id, n.name]);
+  const b = await member(t, pg.url);
+  assert.deepEqual(
+    b.local.listNodes().map((n) => [n.id, n.name]),
+    before,
+  );
+  assert.equal(b.local.getSetting('admin.password'), 'scrypt$hash', "the first server's admin password comes along");
+  const next = await b.registry.addNode({ name: 'new-1', group: '', location: '', keyHash: 'k3' }, 2);
+  assert.ok(next.id > (before[0]![0] as number), 'new ids follow the moved ones');
+
+  // A renames a node while it is down: A restarts into the registry as a member and follows.
+  await a.registry.close();
+  await b.registry.updateNode(next.id - 1, { name: 'old-2b', group: '', location: '', hidden: null, position: 0 });
+  b.store.putSetting('admin.password', null);
+  await b.store.flush();
+  const again = await PgRegistry.open(pg.url, a.local);
+  t.after(() => again.close());
+  assert.deepEqual(
+    a.local.listNodes().map((n) => n.name),
+    ['old-2b', 'new-1'],
+  );
+  await PgShared.open(again, a.local);
+  assert.equal(a.local.getSetting('admin.password'), null, 'a setting deleted while A was down stays deleted');
+
+  const local = openSqliteStore(tempDir(t));
+  t.after(() => local.close());
+  local.addNode({ name: 'mine', group: '', location: '', keyHash: 'k4' }, 1);
+  await assert.rejects(PgRegistry.open(pg.url, local), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'PROBE_ERR_POSTGRES');
+    assert.match(err.message, /"mine".*empty --data/);
+    return true;
+  });
+  assert.deepEqual(
+    local.listNodes().map((n) => n.name),
+    ['mine'],
+  );
+});
