@@ -35,6 +35,7 @@ const LONGEST = [
   'test/e2e/clock-step.test.ts', // 22 s
   'test/e2e/browser.test.ts', // 21 s
   'test/e2e/history-read.test.ts', // 16 s, waiting
+  'test/e2e/cluster.test.ts', // two servers and PostgreSQL
   'test/e2e/peer-feed.test.ts', // 10 s, two servers
   'test/e2e/binary.test.ts', // 18 s
   'test/e2e/links-latency.test.ts', // 15 s, waiting
