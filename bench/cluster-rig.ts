@@ -1,10 +1,10 @@
 /**
- * @module What bench/cluster.ts runs: the servers of a cluster on loopback (the same nodes in
- * copies of one probe.db, each following all the others, the first remote-writing), a load
- * generator per server whose agents fail over to the others, and the stored samples afterwards.
+ * @module What bench/cluster.ts runs: the servers of a cluster on loopback (one registry in
+ * PostgreSQL, each following all the others, the first remote-writing), a load generator per
+ * server whose agents fail over to the others, and the stored samples afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { generateKey, hashKey } from '../src/server/fleet/keys';
@@ -21,7 +21,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Node `bench-<i>` per agent in `<dir>/s0/probe.db`, copied for every server; each group's keys in `keys-<g>.txt`. */
+/**
+ * Node `bench-<i>` per agent in `<dir>/s0/probe.db` (the first server hands them to the empty
+ * registry as it joins); the other servers' data directories empty; each group's keys in `keys-<g>.txt`.
+ */
 export function addNodes(dir: string, agents: number, servers: number): { ids: Map<string, number>; groups: string[][] } {
   const store = openSqliteStore(path.join(dir, 's0'));
   const groups: string[][] = Array.from({ length: servers }, () => []);
@@ -34,10 +37,7 @@ export function addNodes(dir: string, agents: number, servers: number): { ids: M
   }
   const ids = new Map(store.listNodes().map((n) => [n.name, n.id]));
   store.close();
-  for (let s = 1; s < servers; s++) {
-    mkdirSync(path.join(dir, `s${s}`));
-    copyFileSync(path.join(dir, 's0', 'probe.db'), path.join(dir, `s${s}`, 'probe.db'));
-  }
+  for (let s = 1; s < servers; s++) mkdirSync(path.join(dir, `s${s}`));
   keys.forEach((k, g) => writeFileSync(path.join(dir, `keys-${g}.txt`), k.join('\n')));
   return { ids, groups };
 }
@@ -48,25 +48,36 @@ export interface ClusterServer {
   proc: Child;
 }
 
-/** Starts every server, each following all (itself included: it skips itself); only the first remote-writes. */
-export async function startServers(start: Start, binary: string, dir: string, servers: number, writeUrl: string): Promise<ClusterServer[]> {
+/**
+ * Starts every server on the registry at `pgUrl`, each following all (itself included: it skips
+ * itself); only the first remote-writes. The first starts alone (it joins the empty registry with
+ * its nodes), then the others, which take the nodes from PostgreSQL.
+ */
+export async function startServers(
+  start: Start,
+  binary: string,
+  dir: string,
+  servers: number,
+  writeUrl: string,
+  pgUrl: string,
+): Promise<ClusterServer[]> {
   const ports = await Promise.all(Array.from({ length: servers }, freePort));
   const urls = ports.map((port) => `http://127.0.0.1:${port}`);
   const secret = randomBytes(32).toString('hex');
-  return Promise.all(
-    urls.map(async (url, index) => {
-      const config = path.join(dir, `s${index}.json`);
-      const history = index === 0 ? { history: { remoteWrite: [{ url: writeUrl, name: 'vm' }] } } : {};
-      writeFileSync(config, JSON.stringify({ cluster: { peers: urls }, ...history }));
-      const proc = start(
-        binary,
-        ['server', '--config', config, '--listen', `127.0.0.1:${ports[index]}`, '--data', path.join(dir, `s${index}`)],
-        { PROBE_CLUSTER_SECRET: secret },
-      );
-      await proc.waitLine(/open http/, 30_000);
-      return { index, url, proc };
-    }),
-  );
+  const startOne = async (url: string, index: number) => {
+    const config = path.join(dir, `s${index}.json`);
+    const history = index === 0 ? { history: { remoteWrite: [{ url: writeUrl, name: 'vm' }] } } : {};
+    writeFileSync(config, JSON.stringify({ cluster: { peers: urls }, ...history }));
+    const proc = start(
+      binary,
+      ['server', '--config', config, '--listen', `127.0.0.1:${ports[index]}`, '--data', path.join(dir, `s${index}`)],
+      { PROBE_CLUSTER_SECRET: secret, PROBE_STORE_POSTGRES: pgUrl },
+    );
+    await proc.waitLine(/open http/, 60_000);
+    return { index, url, proc };
+  };
+  const first = await startOne(urls[0]!, 0);
+  return [first, ...(await Promise.all(urls.slice(1).map((url, i) => startOne(url, i + 1))))];
 }
 
 /** A load generator for server `g`'s group: its agents' servers are `g`'s first, then the others. */

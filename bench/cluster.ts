@@ -5,8 +5,9 @@
  * killed with kill -9 mid-run. Prints the samples lost (sent by an agent, in no server's database),
  * the seconds until every agent of the killed server reports again, the staleness on each page of
  * the nodes whose agents are on another server, and CPU per value of a server with and without
- * remote write on the same load. The registry is copies of one probe.db: `store.postgres` is not
- * in this build, so no PostgreSQL is started. Last line: one JSON object.
+ * remote write on the same load. The registry is one PostgreSQL (Debian's postgresql-15, started in
+ * a temp dir on loopback as the tests do: test/postgres.ts), `store.postgres` on every server.
+ * Last line: one JSON object.
  * Usage: npm run bench:cluster -- --servers 2 --agents 4000 [--seconds 60] [--warmup 10] [--after 10]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,8 @@ import type { ClusterServer } from './cluster-rig';
 import { recover } from './ingest-recovery';
 import { startRemoteTarget } from './ingest-remote';
 import { LiveClient } from './ingest-watch';
+import { startPostgres } from '../test/postgres';
+import type { Postgres } from '../test/postgres';
 import { cpuSeconds, rssMB } from './proc-stats';
 import { metricStream } from './synthetic';
 
@@ -95,11 +98,12 @@ async function killLast(list: ClusterServer[], gens: Child[], groups: string[][]
 async function main() {
   log(`cluster: ${servers} servers, ${agents} agents × ${valuesPerSample} values/s, ${seconds} s measured`);
   log(`machine: ${machine()}`);
-  log('registry: each server starts from a copy of one probe.db (store.postgres is not in this build: no PostgreSQL)');
   const writeUrl = await startRemoteTarget(startChild, dir);
+  postgres = await startPostgres(dir);
+  log(`registry: PostgreSQL on loopback (store.postgres on every server)`);
   const { ids, groups } = addNodes(dir, agents, servers);
   const binary = path.resolve(args.probe ?? path.join(root, 'dist/probe'));
-  const list = await startServers(startChild, binary, dir, servers, writeUrl);
+  const list = await startServers(startChild, binary, dir, servers, writeUrl, postgres.url);
   const gens = list.map((_, g) => startGroup(startChild, root, dir, list, g));
   const t0 = Date.now();
   await Promise.all(gens.map((g) => g.waitLine(/"connected"/, 120_000 + agents * 20)));
@@ -154,15 +158,17 @@ function report(r: Awaited<ReturnType<typeof main>>): void {
       cpuSecondsPerMillionValuesWithout: +(without.reduce((a, b) => a + b, 0) / without.length).toFixed(3),
       serverCores: r.window.cores.map((c) => +c.toFixed(3)),
       rssMB: r.window.rss.map((m) => +m.toFixed(0)),
-      registry: 'copied probe.db',
+      registry: 'postgresql',
       loadAverage: +os.loadavg()[0]!.toFixed(2),
     }),
   );
 }
 
+let postgres = null as Postgres | null;
 try {
   report(await main());
 } finally {
   killAll();
+  await postgres?.proc.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }

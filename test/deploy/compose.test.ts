@@ -1,8 +1,9 @@
 /**
  * deploy/compose: no Docker runs here, so the Compose file is parsed (PyYAML) and held to what the
- * README promises: two probe servers following each other behind a proxy that spreads agents and
- * pages over both, VictoriaMetrics and PostgreSQL, the image from the release binary, secrets from
- * .env only; and the config file both servers read is one `probe server` takes.
+ * README promises: two probe servers sharing one registry in PostgreSQL and following each other
+ * behind a proxy that spreads agents and pages over both, VictoriaMetrics, the image from the
+ * release binary, secrets from .env only; and the config file both servers read is one
+ * `probe server` takes, with the registry's URL as the servers get it.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,7 @@ interface Service {
   ports?: string[];
   command?: string[];
   profiles?: string[];
+  depends_on?: string[];
 }
 
 function compose(): { services: Record<string, Service> } {
@@ -33,15 +35,21 @@ function compose(): { services: Record<string, Service> } {
   return JSON.parse(json) as { services: Record<string, Service> };
 }
 
-test('the Compose file: two probe servers as peers, a proxy over both, VictoriaMetrics, PostgreSQL', () => {
+test('the Compose file: two probe servers on one PostgreSQL registry, as peers, a proxy over both, VictoriaMetrics', () => {
   const { services } = compose();
-  assert.deepEqual(Object.keys(services).sort(), ['copy-registry', 'postgres', 'probe-a', 'probe-b', 'proxy', 'victoriametrics']);
+  assert.deepEqual(Object.keys(services).sort(), ['postgres', 'probe-a', 'probe-b', 'proxy', 'victoriametrics']);
   for (const name of ['probe-a', 'probe-b']) {
     const s = services[name]!;
     assert.equal(s.build?.dockerfile, 'deploy/compose/Dockerfile');
     const peers = s.environment!.PROBE_CLUSTER_PEERS!.split(',');
     assert.deepEqual(peers, ['http://probe-a:8080', 'http://probe-b:8080'], `${name} follows both (skipping itself)`);
     assert.match(s.environment!.PROBE_CLUSTER_SECRET!, /^\$\{PROBE_CLUSTER_SECRET:\?/, 'the secret only from .env, required');
+    assert.match(
+      s.environment!.PROBE_STORE_POSTGRES!,
+      /^postgres:\/\/probe:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/probe$/,
+      `${name} uses the one registry, its password only from .env`,
+    );
+    assert.deepEqual(s.depends_on, ['victoriametrics', 'postgres']);
     assert.ok(s.volumes!.includes('./probe.json:/etc/probe/probe.json:ro'));
     assert.ok(
       s.volumes!.some((v) => v.endsWith(':/var/lib/probe')),
@@ -52,7 +60,8 @@ test('the Compose file: two probe servers as peers, a proxy over both, VictoriaM
   assert.ok(services.proxy!.volumes!.includes('./Caddyfile:/etc/caddy/Caddyfile:ro'));
   assert.ok(services.victoriametrics!.command!.includes('-dedup.minScrapeInterval=1ms'), 'a sample both servers sent is kept once');
   assert.match(services.postgres!.environment!.POSTGRES_PASSWORD!, /^\$\{POSTGRES_PASSWORD:\?/);
-  assert.deepEqual(services['copy-registry']!.profiles, ['tools'], 'the copy runs only when asked');
+  assert.equal(services.postgres!.environment!.POSTGRES_USER, 'probe');
+  assert.equal(services.postgres!.environment!.POSTGRES_DB, 'probe');
 });
 
 test('the proxy spreads both servers; the image copies the release binary; the config file is valid', () => {
@@ -64,8 +73,13 @@ test('the proxy spreads both servers; the image copies the release binary; the c
   assert.doesNotMatch(dockerfile, /^RUN .*npm/m, 'no build inside the image: it takes the release binary');
   const config = loadConfig({
     file: path.join(DIR, 'probe.json'),
-    env: { PROBE_CLUSTER_PEERS: 'http://probe-a:8080,http://probe-b:8080', PROBE_CLUSTER_SECRET: 'x'.repeat(64) },
+    env: {
+      PROBE_CLUSTER_PEERS: 'http://probe-a:8080,http://probe-b:8080',
+      PROBE_CLUSTER_SECRET: 'x'.repeat(64),
+      PROBE_STORE_POSTGRES: 'postgres://probe:0123456789abcdef@postgres:5432/probe',
+    },
   });
+  assert.equal(config.store.postgres, 'postgres://probe:0123456789abcdef@postgres:5432/probe');
   assert.equal(config.history.remoteWrite[0]!.url, 'http://victoriametrics:8428/api/v1/write');
   assert.equal(config.history.read!.url, 'http://victoriametrics:8428');
   assert.deepEqual(config.server.trustedProxies.length, 1);
