@@ -28,6 +28,7 @@ if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
 // 2-core machine, is noted; CPU-heavy ones (browser, Wine, simulated fleets) alternate with ones
 // that mostly wait (link faults, outages) so four running at once do not all want the CPU.
 const LONGEST = [
+  'test/e2e/cluster.test.ts', // 35 s, two servers and PostgreSQL, mostly waiting
   'test/e2e/remote-write-outage.test.ts', // 29 s
   'test/install/wine-service.test.ts', // 20 s, ~30 s with others running
   'test/e2e/links-blackhole.test.ts', // 20 s, waiting
@@ -35,7 +36,6 @@ const LONGEST = [
   'test/e2e/clock-step.test.ts', // 22 s
   'test/e2e/browser.test.ts', // 21 s
   'test/e2e/history-read.test.ts', // 16 s, waiting
-  'test/e2e/cluster.test.ts', // two servers and PostgreSQL
   'test/e2e/peer-feed.test.ts', // 10 s, two servers
   'test/e2e/binary.test.ts', // 18 s
   'test/e2e/links-latency.test.ts', // 15 s, waiting
