@@ -26,7 +26,7 @@ if (missing(release ? ['test', 'release'] : ['test']).length > 0) {
 // The slow ones first, longest of all at the very start, so the quick ones fill the gaps they leave
 // instead of one slow file running alone at the end. Each file's time alone, two at a time on this
 // 2-core machine, is noted; CPU-heavy ones (browser, Wine, simulated fleets) alternate with ones
-// that mostly wait (link faults, outages) so four running at once do not all want the CPU.
+// that mostly wait (link faults, outages) so six running at once do not all want the CPU.
 const LONGEST = [
   'test/e2e/cluster.test.ts', // 35 s, two servers and PostgreSQL, mostly waiting
   'test/e2e/remote-write-outage.test.ts', // 29 s
