@@ -11,6 +11,7 @@ import type { MetricValues } from '../protocol/metrics';
 import { encodeFields, sampleFields } from '../protocol/encode';
 import { VERSION } from '../version';
 import { systemClock } from '../util/clock';
+import { monoMs } from '../util/mono';
 import type { Clock } from '../util/clock';
 import { log } from '../util/log';
 import { SampleBuffer } from './buffer';
@@ -136,8 +137,8 @@ export function runAgent(options: AgentOptions): RunningAgent {
   const checks = new AgentChecks(options.checks ?? [], clock);
   const [url, ...fallbackUrls] = options.servers.map(agentEndpoint);
   if (!url) throw new ProbeError('PROBE_ERR_CONFIG', 'no server given: pass --server (or PROBE_SERVER) with the probe server URL');
-  const start = performance.now();
-  const read = () => collectAll(collectors, performance.now() - start, failed);
+  const start = monoMs();
+  const read = () => collectAll(collectors, monoMs() - start, failed);
   const { primed, schema } = prime(read, [...METRIC_NAMES, ...prober.metricNames, ...checks.metricNames]);
   let lastDiskTotal = primed.diskTotalBytes ?? 0;
   const hello = () => helloMessage(schema, options.intervalMs, clock, lastDiskTotal);

@@ -5,6 +5,7 @@
  * so samples keep their order, no stamp is reused and no stored minute is written again.
  * A step forward is taken at once: it leaves a gap, and overwrites nothing.
  */
+import { monoMs } from './mono';
 
 /** Closer than this to the system clock counts as on it (NTP's own slewing stays inside). */
 const ON_CLOCK_MS = 1000;
@@ -27,7 +28,7 @@ export class SteadyTime {
 
   constructor(
     private readonly wall: () => number = Date.now,
-    private readonly mono: () => number = () => performance.now(),
+    private readonly mono: () => number = monoMs,
   ) {
     this.last = wall();
     this.lastWall = this.last;
