@@ -173,7 +173,9 @@ export class PgRegistry {
     const row = res.rows[0] as PgNodeRow | undefined;
     if (!row) throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${node.name}" already exists: pick another name or remove it first`);
     await this.notify('nodes');
-    return this.local.addNode({ ...node, id: Number(row.id) }, now);
+    // A pull started by another server's notice may have mirrored it already, since the insert.
+    const id = Number(row.id);
+    return this.local.listNodes().find((n) => n.id === id) ?? this.local.addNode({ ...node, id }, now);
   }
 
   /** Removes a node in Postgres, then in the mirror (with its local history). False if there was none. */

@@ -46,6 +46,17 @@ test('a node edited, shared settings and sessions on A reach B; per-server setti
   const onB = await waitFor('B to see the edit', () => b.local.listNodes().find((n) => n.name === 'web-2'));
   assert.deepEqual([onB.id, onB.group, onB.location, onB.hidden, onB.position], [node.id, 'front', 'DE', true, 7]);
   await b.registry.addNode({ name: 'db-1', group: '', location: '', keyHash: 'h2' }, 1000);
+  // A pull (another server's notice) landing between B's insert and its mirror write: queued on the
+  // same connection, it reads the new row first. The add still succeeds, once (a loaded CI run
+  // failed here with PROBE_ERR_EXISTS).
+  const [db2] = await Promise.all([b.registry.addNode({ name: 'db-2', group: '', location: '', keyHash: 'h3' }, 1000), b.registry.pull()]);
+  assert.deepEqual(
+    b.local
+      .listNodes()
+      .filter((n) => n.name === 'db-2')
+      .map((n) => n.id),
+    [db2.id],
+  );
   await assert.rejects(a.registry.updateNode(node.id, { ...onB, name: 'db-1' }), { code: 'PROBE_ERR_EXISTS' });
 
   // A burst of node changes (committed together, as 30 notifications) is one reload on B, not 30.
