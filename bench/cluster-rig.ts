@@ -5,21 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { generateKey, hashKey } from '../src/server/fleet/keys';
 import { openSqliteStore } from '../src/store/sqlite-store';
+import { freePort } from '../test/e2e/tsdb';
 import type { Child } from './children';
 
 export type Start = (command: string, argv: string[], env?: NodeJS.ProcessEnv) => Child;
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Node `bench-<i>` per agent in `<dir>/s0/probe.db` (the first server hands them to the empty

@@ -2,18 +2,10 @@
  * @module bench/ingest.ts --remote-write: a VictoriaMetrics on loopback as the server's remote-write
  * target for a second run of the same load, and the lag the server reports on /metrics meanwhile.
  */
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/e2e/tsdb';
 import { sleep } from './children';
 import type { Child } from './children';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts VictoriaMetrics in `dir`; its remote-write URL once it answers /health. */
 export async function startRemoteTarget(start: (command: string, argv: string[]) => Child, dir: string): Promise<string> {

@@ -61,7 +61,11 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
         notes: parts.notes,
         page: { refresh: () => putIndex(assets, parts.page.info(), options.webDir) },
         live: parts.live,
-        connected: () => parts.hub.localIds(),
+        connected: () => {
+          const ids: number[] = [];
+          parts.hub.forEachLocal((id) => ids.push(id));
+          return ids;
+        },
         clock,
       })
     : null;

@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { AlertEngine } from '../../src/alerts/engine';
 import { parseRules } from '../../src/alerts/rules';
 import { parseChannels } from '../../src/notify/channels';
-import type { AlertMessage } from '../../src/notify/notifier';
-import { Notifier } from '../../src/notify/notifier';
+import { RecordingNotifier } from './recording-notifier';
 import { valuesRow } from '../../src/protocol/row';
 import { createMemoryStore } from '../../src/store/memory-store';
 import { ProbeError } from '../../src/util/errors';
@@ -18,16 +17,6 @@ import { ManualClock } from '../manual-clock';
 
 const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
 const rules = parseRules({ rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] }] }, channels);
-
-class RecordingNotifier extends Notifier {
-  readonly sent: AlertMessage[] = [];
-  constructor() {
-    super({});
-  }
-  override dispatch(_names: readonly string[], message: AlertMessage): void {
-    this.sent.push(message);
-  }
-}
 
 test('engine with claims: sends what it claims, not what another server claimed, and sends when claims fail', async () => {
   const notifier = new RecordingNotifier();

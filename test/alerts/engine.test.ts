@@ -7,8 +7,7 @@ import type { NodeFacts } from '../../src/alerts/engine';
 import { isSilenced, parseRules, parseSilences } from '../../src/alerts/rules';
 import { parseChannels } from '../../src/notify/channels';
 import { loadConfig } from '../../src/config/load';
-import type { AlertMessage } from '../../src/notify/notifier';
-import { Notifier } from '../../src/notify/notifier';
+import { RecordingNotifier } from './recording-notifier';
 import { runServer } from '../../src/server/run-server';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { createMemoryStore } from '../../src/store/memory-store';
@@ -30,16 +29,6 @@ const rules = parseRules(
   },
   channels,
 );
-
-class RecordingNotifier extends Notifier {
-  readonly sent: AlertMessage[] = [];
-  constructor() {
-    super({});
-  }
-  override dispatch(_names: readonly string[], message: AlertMessage): void {
-    this.sent.push(message);
-  }
-}
 
 test('engine: fires once, survives a restart without sending again, resolves after it; scope; offline', async () => {
   const store = createMemoryStore();

@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { AlertEngine } from '../../src/alerts/engine';
 import { parseRules } from '../../src/alerts/rules';
 import { parseChannels } from '../../src/notify/channels';
-import type { AlertMessage } from '../../src/notify/notifier';
-import { Notifier } from '../../src/notify/notifier';
+import { RecordingNotifier } from './recording-notifier';
 import { Forecasts } from '../../src/server/fleet/forecasts';
 import { Hub } from '../../src/server/fleet/hub';
 import { createMemoryStore } from '../../src/store/memory-store';
@@ -19,16 +18,6 @@ import { GiB, writeDiskHistory } from '../forecast/history';
 
 const DAY = 86_400_000;
 const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
-
-class RecordingNotifier extends Notifier {
-  readonly sent: AlertMessage[] = [];
-  constructor() {
-    super({});
-  }
-  override dispatch(_names: readonly string[], message: AlertMessage): void {
-    this.sent.push(message);
-  }
-}
 
 test('forecast rules: parse errors name the key', () => {
   const bad = (rule: Record<string, unknown>, key: RegExp) =>

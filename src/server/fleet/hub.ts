@@ -175,13 +175,6 @@ export class Hub {
     return this.nodes.get(nodeId)?.clockOffsetMs ?? 0;
   }
 
-  /** Ids of the nodes whose agent is connected to this server, not a peer (no views built: called for every node every few seconds). */
-  localIds(): number[] {
-    const ids: number[] = [];
-    for (const [id, state] of this.nodes) if (state.local) ids.push(id);
-    return ids;
-  }
-
   /** Whether the node's agent is connected to this server. */
   setOnline(nodeId: number, online: boolean): void {
     const state = this.nodes.get(nodeId);
