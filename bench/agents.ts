@@ -218,3 +218,5 @@ process.stdin.on('data', (d) => {
   }
 });
 process.on('SIGTERM', () => process.exit(0));
+// The process driving the fleet is gone (a test that ended without stopping it): so is the fleet.
+process.stdin.on('end', () => process.exit(0));

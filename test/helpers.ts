@@ -11,10 +11,32 @@ export const ROOT = path.resolve(import.meta.dirname, '..');
 export const BINARY = path.join(ROOT, 'dist/probe');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 
+/**
+ * A temp dir removed after the test. node:test runs `after` hooks first registered first, and a hook
+ * that throws skips the rest: the dir is made before the processes writing into it, so its removal
+ * runs while they may still write (a TSDB flushing made rm fail with ENOTEMPTY once, the fleet's
+ * stop hook never ran and the suite hung). So it never throws: what is still busy goes at exit.
+ */
 export function tempDir(t: { after(fn: () => void): void }, prefix = 'probe-test-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+    } catch {
+      removeAtExit(dir);
+    }
+  });
   return dir;
+}
+
+function removeAtExit(dir: string) {
+  process.once('exit', () => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      console.error(`could not remove ${dir}: ${(err as Error).message}`);
+    }
+  });
 }
 
 export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 100): Promise<NonNullable<T>> {

@@ -74,12 +74,31 @@ const tsc = typecheck
       }),
     )
   : 0;
-const tests = await exited(
-  spawn(process.execPath, ['--test', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 6}`, ...args, ...bundles], {
-    cwd: root,
-    stdio: 'inherit',
-  }),
+// The runner leads its own process group, so whatever a test left running (a server, a fleet, a TSDB)
+// is stopped with it at the end, and a run that hangs is stopped at PROBE_TEST_DEADLINE seconds
+// (default 20 minutes; the suite takes about 3) instead of running into CI's limit. A file whose
+// tests are done exits even if a handle is left open (--test-force-exit).
+const runner = spawn(
+  process.execPath,
+  ['--test', '--test-force-exit', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 6}`, ...args, ...bundles],
+  { cwd: root, stdio: 'inherit', detached: true },
 );
+const stopGroup = (signal) => {
+  try {
+    process.kill(-runner.pid, signal);
+  } catch {
+    // ESRCH: nothing is left in the group.
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stopGroup(signal));
+const deadlineS = Number(process.env.PROBE_TEST_DEADLINE ?? 1200);
+const watchdog = setTimeout(() => {
+  console.error(`npm test: still running after ${deadlineS} s (PROBE_TEST_DEADLINE); stopping every test process`);
+  stopGroup('SIGKILL');
+}, deadlineS * 1000);
+const tests = await exited(runner);
+clearTimeout(watchdog);
+stopGroup('SIGKILL');
 const tscStatus = await tsc;
 if (tscStatus !== 0) console.error('npm test: the typecheck (tsc --noEmit) failed: its errors are above');
 process.exit(tests || tscStatus);
