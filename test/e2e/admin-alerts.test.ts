@@ -84,7 +84,14 @@ test('admin: a webhook channel and a rule made in the page fire once without a r
   assert.equal(await page.getByTestId('rule-field-threshold').inputValue(), '50');
   await page.getByTestId('rule-field-threshold').fill('95');
   await page.getByTestId('rule-save').click();
-  await page.getByTestId('rule-form').waitFor({ state: 'detached' });
+  // A save that fails leaves the form open with the server's answer as the notice: name it.
+  await page
+    .getByTestId('rule-form')
+    .waitFor({ state: 'detached' })
+    .catch(async (err: Error) => {
+      const shown = await page.locator('.notice').allTextContents();
+      throw new Error(`the rule form stayed open; notices: ${JSON.stringify(shown)}; ${err.message}`);
+    });
   agent.sample(4, [60, 1, 2, 0.1]);
   await waitFor('resolved after the edit', () => receiver.requests.find((r) => r.body.rule === 'cpu-high' && r.body.state === 'resolved'));
 

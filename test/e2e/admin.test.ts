@@ -55,7 +55,7 @@ test('admin page: first password, add a node, rotate its key, sign out and in, e
   // answer reaches it, which on a loaded machine can be a moment later.
   const newCommand = await waitFor('the new key shown', async () => {
     const shown = (await page.getByTestId('agent-command').textContent())!;
-    return shown !== command && shown;
+    return shown !== command ? shown : undefined;
   });
   assert.match(newCommand, /^probe agent --server ws:\/\/\S+ --key pk_/);
 
