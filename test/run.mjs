@@ -6,7 +6,7 @@
 // `npm test -- --test-name-pattern=offline`.
 // One file alone, straight from its source: `node --import tsx --test test/store/codec.test.ts`.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { compileTests } from './compile.mjs';
 import { missing } from './requirements.mjs';
@@ -74,13 +74,18 @@ const tsc = typecheck
       }),
     )
   : 0;
+// PROBE_TEST_CPU_LOG=<file>: each test file's CPU seconds, its own and its children's, into that file
+// (test/cpu-account.mjs), and the files that took most listed at the end.
+const cpuLogFile = process.env.PROBE_TEST_CPU_LOG ? path.resolve(process.env.PROBE_TEST_CPU_LOG) : null;
+if (cpuLogFile) rmSync(cpuLogFile, { force: true });
+const cpuLog = cpuLogFile ? ['--import', path.join(root, 'test/cpu-account.mjs')] : [];
 // The runner leads its own process group, so whatever a test left running (a server, a fleet, a TSDB)
 // is stopped with it at the end, and a run that hangs is stopped at PROBE_TEST_DEADLINE seconds
 // (default 20 minutes; the suite takes about 3) instead of running into CI's limit. A file whose
 // tests are done exits even if a handle is left open (--test-force-exit).
 const runner = spawn(
   process.execPath,
-  ['--test', '--test-force-exit', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 6}`, ...args, ...bundles],
+  ['--test', '--test-force-exit', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 6}`, ...cpuLog, ...args, ...bundles],
   { cwd: root, stdio: 'inherit', detached: true },
 );
 const stopGroup = (signal) => {
@@ -99,10 +104,27 @@ const watchdog = setTimeout(() => {
 const tests = await exited(runner);
 clearTimeout(watchdog);
 stopGroup('SIGKILL');
+if (cpuLogFile) printCpu(cpuLogFile);
 const tscStatus = await tsc;
 if (tscStatus !== 0) console.error('npm test: the typecheck (tsc --noEmit) failed: its errors are above');
 process.exit(tests || tscStatus);
 
 function exited(child) {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+function printCpu(file) {
+  if (!existsSync(file)) return console.error(`npm test: no CPU figures in ${file}`);
+  const rows = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((r) => ({ ...r, cpuS: r.ownCpuS + r.childCpuS }))
+    .sort((a, b) => b.cpuS - a.cpuS);
+  const sum = (key) => rows.reduce((s, r) => s + r[key], 0).toFixed(1);
+  console.log(
+    `# CPU of ${rows.length} test files: ${sum('cpuS')} s (own ${sum('ownCpuS')}, children ${sum('childCpuS')}), wall summed ${sum('wallS')} s`,
+  );
+  for (const r of rows.slice(0, 25))
+    console.log(`#   ${r.cpuS.toFixed(1).padStart(6)} CPU-s (own ${r.ownCpuS.toFixed(1)})  ${String(r.wallS).padStart(5)} s  ${r.file}`);
 }
