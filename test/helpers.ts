@@ -80,6 +80,11 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   };
 }
 
+/** The address a `probe server` child prints once it listens ("open http://…/"), without the slash. */
+export function listeningUrl(proc: Pick<Running, 'stdout'>, what = 'server URL', timeoutMs = 30_000): Promise<string> {
+  return waitFor(what, () => /open (https?:\/\/\S+)\//.exec(proc.stdout())?.[1], timeoutMs);
+}
+
 export async function getJson<T = unknown>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);

@@ -11,7 +11,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { launchChromium } from '../browser';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import type { AlertsView } from '../../src/protocol/messages';
 
@@ -42,7 +42,7 @@ test('real server + real agent: a custom metric crosses a rule, the webhook gets
     cwd: dir,
   });
   t.after(() => server.stop());
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   const out = execFileSync(BINARY, ['node', 'add', 'worker-1', '--data', path.join(dir, 'data')], { encoding: 'utf8' });
   const key = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
   const agent = run(

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 
 function isolatedBinary(t: { after(fn: () => void): void }): { dir: string; probe: string } {
@@ -23,7 +23,7 @@ function isolatedBinary(t: { after(fn: () => void): void }): { dir: string; prob
 
 async function startServer(probe: string, dir: string, args: string[]): Promise<{ proc: Running; base: string; port: number }> {
   const proc = run(probe, ['server', '--data', path.join(dir, 'data'), ...args], { cwd: dir, env: { PROBE_LOG_LEVEL: 'info' } });
-  const url = await waitFor('server URL on stdout', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 10_000);
+  const url = await listeningUrl(proc, 'server URL on stdout');
   return { proc, base: url, port: Number(new URL(url).port) };
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../browser';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { TestAgent, helloMessage } from '../server/test-server';
 
 const GiB = 1024 ** 3;
@@ -89,7 +89,7 @@ test('the status page: live overview, hidden nodes, controls, node charts, theme
     cwd: dir,
   });
   t.after(() => server.stop());
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   const ws = base.replace('http', 'ws');
 
   const live = new TestAgent(ws, addNode(dir, 'tokyo-1', 'asia'));
@@ -275,7 +275,7 @@ test('the page shows a reconnecting state while the server is away and recovers 
   const dir = tempDir(t, 'probe-browser-');
   const start = (listen: string) => run(BINARY, ['server', '--listen', listen, '--data', path.join(dir, 'data')], { cwd: dir });
   let server = start('127.0.0.1:0');
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   addNode(dir, 'lonely', '');
   const browser = await launchChromium(t);
   const page = await browser.newPage({ locale: 'en-US' });

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { launchChromium } from '../browser';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 
 async function listening(t: { after(fn: () => unknown): void }, server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,7 +52,7 @@ test('the status page shows the Services section: state, uptime, the 90-day bar 
     cwd: dir,
   });
   t.after(() => server.stop());
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
 
   const browser = await launchChromium(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme: 'dark', locale: 'en-US' });

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { adminPage, launchChromium } from '../browser';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { TestAgent, helloMessage } from '../server/test-server';
 
 const STEP_S = 90;
@@ -33,7 +33,7 @@ test('the server clock stepped back 90 s mid-run, then a restart on it: every sa
   };
   const startServer = async (listen: string) => {
     const proc = run(BINARY, ['server', '--listen', listen, '--data', data], { cwd: dir, env });
-    const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+    const base = await listeningUrl(proc, 'server URL');
     return { proc, base };
   };
   let server = await startServer('127.0.0.1:0');

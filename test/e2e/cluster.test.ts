@@ -11,7 +11,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { startPostgres } from '../postgres';
@@ -55,7 +55,7 @@ async function startRig(t: TestContext) {
       env,
     });
     t.after(() => proc.stop());
-    const base = await waitFor(`server ${name}`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 20_000);
+    const base = await listeningUrl(proc, `server ${name}`);
     return { proc, base };
   };
   const a = await server('a');

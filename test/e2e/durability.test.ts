@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { startFleet } from '../fleet';
 
 const FLEET = 40;
@@ -22,7 +22,7 @@ test('the server killed with SIGKILL mid-ingest, restarted, three times: every s
   const data = path.join(dir, 'data');
   const startServer = async (listen: string) => {
     const proc = run(BINARY, ['server', '--listen', listen, '--data', data], { cwd: dir });
-    const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+    const base = await listeningUrl(proc, 'server URL');
     return { proc, base };
   };
   const fleetKeys = Array.from({ length: FLEET }, () => generateKey());

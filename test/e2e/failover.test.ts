@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { exportSeries, freePort, startVictoriaMetrics } from './tsdb';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +20,7 @@ async function startServer(dir: string, name: string, writeUrl: string, listen: 
   const config = path.join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({ history: { remoteWrite: [{ url: writeUrl, name: 'tsdb' }] } }));
   const proc = run(BINARY, ['server', '--listen', listen, '--data', path.join(dir, name), '--config', config], { cwd: dir });
-  const base = await waitFor(`server ${name}`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+  const base = await listeningUrl(proc, `server ${name}`);
   return { proc, base };
 }
 

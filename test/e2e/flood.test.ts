@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { writeFileSync } from 'node:fs';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +36,7 @@ test('a metric-name flood from one key: the other agent is never cut, no false o
   );
   const server = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', dataDir], { cwd: dir });
   t.after(() => server.stop());
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1], 15_000);
+  const base = await listeningUrl(server, 'server URL');
   const honestKey = addNode(dataDir, 'honest');
   const floodKey = addNode(dataDir, 'flood');
   const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], {

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { HealthView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { adminPage, launchChromium } from '../browser';
-import { BINARY, run, tempDir, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { startReceiver } from '../notify/receiver';
 import { mountTmpfs } from '../tmpfs';
 
@@ -34,7 +34,7 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   writeFileSync(path.join(dir, 'probe.json'), JSON.stringify({ notifications: { hook: { type: 'webhook', url: receiver.url } } }));
   const server = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', data], { cwd: dir });
   t.after(() => server.stop('SIGKILL'));
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   const out = execFileSync(BINARY, ['node', 'add', 'full', '--data', data], { encoding: 'utf8' });
   const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
   const agent = run(BINARY, ['agent', '--server', base.replace('http', 'ws'), '--interval', '1s', '--state-dir', path.join(dir, 'agent')], {

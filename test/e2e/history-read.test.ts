@@ -12,7 +12,7 @@ import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import type { HistoryAnswer } from '../../src/protocol/history';
 import type { NodeView } from '../../src/protocol/messages';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { freePort, startVictoriaMetrics } from './tsdb';
 
 /** A server over `dir/name` (node n1 registered with `key`) with the given `history` settings. */
@@ -24,7 +24,7 @@ async function startServer(dir: string, name: string, key: string, history: Reco
   const config = path.join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({ history }));
   const proc = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', data, '--config', config], { cwd: dir });
-  const base = await waitFor(`server ${name}`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+  const base = await listeningUrl(proc, `server ${name}`);
   return { proc, base };
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { MAX_DOWNLOADS } from '../../src/server/http/downloads';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { startTestServer } from '../server/test-server';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -136,7 +136,7 @@ test('the one-line install: /install.sh fetches the server’s own executable, c
   const dir = tempDir(t, 'probe-oneline-');
   const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
   t.after(() => server.stop());
-  const base = (await waitFor('url', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1])).replace('localhost', '127.0.0.1');
+  const base = (await listeningUrl(server, 'url')).replace('localhost', '127.0.0.1');
 
   const script = await (await fetch(`${base}/install.sh`)).text();
   assert.match(script, /^#!\/bin\/sh\n/);

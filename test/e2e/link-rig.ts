@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +29,7 @@ export async function rig(
   const data = path.join(dir, 'data');
   const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', data], { cwd: dir });
   t.after(() => server.stop('SIGKILL'));
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   const via = await port(Number(new URL(base).port));
   const procs = Array.from({ length: agents }, (_, i) => {
     const key = /\n {2}(pk_\S+)\n/.exec(execFileSync(BINARY, ['node', 'add', `n${i}`, '--data', data], { encoding: 'utf8' }))![1]!;

@@ -9,13 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 
 test('/metrics with a real agent and textfile metrics passes promtool check metrics: counters typed counter, no duplicate series for custom names that normalize alike', async (t) => {
   const dir = tempDir(t, 'probe-metrics-');
   const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
   t.after(() => server.stop());
-  const base = await waitFor('server URL on stdout', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL on stdout');
   const added = execFileSync(BINARY, ['node', 'add', 'lint-1', '--data', path.join(dir, 'data')], { cwd: dir, encoding: 'utf8' });
   const key = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(added)![1]!;
   const textfiles = path.join(dir, 'textfiles');

@@ -12,14 +12,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
+import { BINARY, getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import type { Running } from '../helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startServer(dir: string, listen: string): Promise<{ proc: Running; base: string; port: number }> {
   const proc = run(BINARY, ['server', '--listen', listen, '--data', path.join(dir, 'data')], { cwd: dir });
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+  const base = await listeningUrl(proc, 'server URL');
   return { proc, base, port: Number(new URL(base).port) };
 }
 

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import type { LiveMessage, NodeView } from '../../src/protocol/messages';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
-import { BINARY, run, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run } from '../helpers';
 
 /** Nodes `names` in a fresh probe.db under `<dir>/a`, copied to `<dir>/b`; their keys by name. */
 export function registerBoth(dir: string, names: string[]): Map<string, string> {
@@ -30,7 +30,7 @@ export async function startServer(dir: string, name: string, port: number, clust
   const config = path.join(dir, `${name}.json`);
   writeFileSync(config, JSON.stringify({ cluster }));
   const proc = run(BINARY, ['server', '--listen', `127.0.0.1:${port}`, '--data', path.join(dir, name), '--config', config], { cwd: dir });
-  const base = await waitFor(`server ${name}`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 20_000);
+  const base = await listeningUrl(proc, `server ${name}`);
   return { proc, base };
 }
 

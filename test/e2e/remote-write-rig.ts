@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BINARY, run, waitFor } from '../helpers';
+import { BINARY, listeningUrl, run } from '../helpers';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,7 +14,7 @@ export async function startServer(dir: string, data: string, url: string, listen
   const config = path.join(dir, 'probe.json');
   writeFileSync(config, JSON.stringify({ history: { remoteWrite: [{ url, name: 'tsdb', headers: { 'X-Token': 'hunter2' } }] } }));
   const proc = run(BINARY, ['server', '--listen', listen, '--data', data, '--config', config], { cwd: dir });
-  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1]);
+  const base = await listeningUrl(proc, 'server URL');
   return { proc, base };
 }
 

@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
-import { BINARY, FIXTURES, run, tempDir, waitFor } from '../helpers';
+import { BINARY, FIXTURES, listeningUrl, run, tempDir, waitFor } from '../helpers';
 
 const TLS = path.join(FIXTURES, 'tls');
 
@@ -57,7 +57,7 @@ test('HTTPS/WSS with --tls-cert/--tls-key, agents with --ca, reload on SIGHUP wi
     { cwd: dir },
   );
   t.after(() => server.stop());
-  const base = await waitFor('server URL', () => /open (https:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const base = await listeningUrl(server, 'server URL');
   const page = await get(`${base}/`, cert);
   assert.equal(page.status, 200);
   assert.equal(page.subject, 'probe test a');

@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, wri
 import path from 'node:path';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
-import { getJson, run, tempDir, waitFor } from '../helpers';
+import { getJson, listeningUrl, run, tempDir, waitFor } from '../helpers';
 import { fileOf, nodeAdd, release, requireRelease, runTarget, winePrefix, wineRun } from './release-env';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -25,10 +25,7 @@ async function releaseServer(t: Parameters<typeof tempDir>[0]) {
   const data = path.join(dir, 'data');
   const proc = run(path.join(shelf, 'probe-linux-x64'), ['server', '--listen', '127.0.0.1:0', '--data', data]);
   t.after(() => proc.stop());
-  const base = (await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 30_000)).replace(
-    'localhost',
-    '127.0.0.1',
-  );
+  const base = (await listeningUrl(proc, 'server URL')).replace('localhost', '127.0.0.1');
   return { dir, shelf, data, base, ws: base.replace('http', 'ws') };
 }
 
