@@ -1,6 +1,7 @@
 /**
  * deploy/compose run for real, without Docker (test/deploy/compose-rig.ts): the Compose file's
- * steps (`probe admin set-password`, `probe node add` as `docker compose exec probe-a` runs them),
+ * steps (`probe admin set-password`, `probe node add` as `docker compose exec probe-a` runs them;
+ * a server's setup link does not work on the other),
  * then everything through the proxy only: the admin signs in and adds a node, a real agent
  * reports, page loads land on both servers and each shows the node live (own agent or peer feed),
  * the proxy names the client in X-Forwarded-For as trustProxy believes it, `kill -9` of the
@@ -84,10 +85,50 @@ async function viewOn(rig: ComposeRig, admin: Browser, server: ProbeServer) {
   };
 }
 
+/**
+ * kill -9 of the agent's server: every request still answered, the agent back through the proxy on
+ * the other server and web-1 live there; the proxy's active health check (/healthz every 5 s) finds
+ * the killed server down and keeps the other; the other server remote-writes what it now takes.
+ */
+async function failover(rig: ComposeRig, admin: Browser, onAgent: ProbeServer, other: ProbeServer): Promise<void> {
+  const killedAt = Date.now();
+  await onAgent.proc.stop('SIGKILL');
+  for (let i = 0; i < 8; i++) assert.equal((await new Browser(rig.proxy).get('/')).status, 200, 'no load fails after the kill');
+  const stale = new Browser(rig.proxy, { ...Object.fromEntries(admin.cookies), probe_upstream: upstreamCookie(onAgent) });
+  assert.equal((await stale.get('/api/nodes')).status, 200, 'a page stuck to the killed server is served by the other');
+  assert.equal(stale.cookies.get('probe_upstream'), upstreamCookie(other), 'and stuck to the other from then on');
+  const checkFailed = (s: ProbeServer) => new RegExp(`health_checker\\.active.*"host":"${s.address}".*/healthz`);
+  await Promise.all([
+    waitFor(
+      'the agent on the other server, web-1 live there',
+      async () => {
+        const v = await viewOn(rig, admin, other);
+        return v.health.agentsConnected === 1 && v.node?.online && (v.node.lastSeen ?? 0) > killedAt;
+      },
+      15_000,
+    ),
+    waitFor('the health check to find the killed server down', () => checkFailed(onAgent).test(rig.caddy.stderr()), 10_000),
+    waitFor(
+      "the other server's samples in VictoriaMetrics",
+      async () => (await exportSeries(rig.vm, '{node="web-1"}')).some((s) => s.timestamps.some((ts) => ts > killedAt)),
+      15_000,
+    ),
+  ]);
+  for (let i = 0; i < 4; i++) assert.equal((await new Browser(rig.proxy).get('/')).status, 200, 'the other server still in the proxy');
+  assert.doesNotMatch(rig.caddy.stderr(), checkFailed(other), 'the other server passes the health check');
+}
+
 test('deploy/compose run without Docker: the Caddyfile in front of two servers on PostgreSQL and VictoriaMetrics', async (t) => {
   const rig = await startCompose(t);
   const [a, b] = rig.servers as [ProbeServer, ProbeServer];
 
+  // Why the Compose file has the password set with `probe admin set-password`: the setup link in
+  // probe-a's log, opened by a browser the proxy sends to probe-b, is refused.
+  const token = /#setup=([\w-]+)/.exec(a.proc.stdout())![1];
+  const toB = new Browser(rig.proxy, { probe_upstream: upstreamCookie(b) });
+  const refused = await toB.request('POST', '/api/admin/setup', { token, password: PASSWORD });
+  assert.equal(refused.status, 401);
+  assert.match(refused.body, /setup token is wrong/);
   // The Compose file's steps, in probe-a's container.
   composeExec(a, ['admin', 'set-password'], `${PASSWORD}\n`);
   const added = composeExec(a, ['node', 'add', 'web-1']);
@@ -125,30 +166,5 @@ test('deploy/compose run without Docker: the Caddyfile in front of two servers o
     "a browser's, with its Origin",
   );
 
-  // kill -9 of the agent's server: every request still answered, the agent back through the proxy on the other.
-  const killedAt = Date.now();
-  await onAgent.proc.stop('SIGKILL');
-  for (let i = 0; i < 8; i++) assert.equal((await new Browser(rig.proxy).get('/')).status, 200, 'no load fails after the kill');
-  const stale = new Browser(rig.proxy, { ...Object.fromEntries(admin.cookies), probe_upstream: upstreamCookie(onAgent) });
-  assert.equal((await stale.get('/api/nodes')).status, 200, 'a page stuck to the killed server is served by the other');
-  await waitFor(
-    'the agent on the other server, web-1 live there',
-    async () => {
-      const v = await viewOn(rig, admin, other);
-      return v.health.agentsConnected === 1 && v.node?.online && (v.node.lastSeen ?? 0) > killedAt;
-    },
-    15_000,
-  );
-  // The proxy's active health check (every 5 s, /healthz) finds the killed server down and keeps the other.
-  const checkFailed = (s: ProbeServer) => new RegExp(`health_checker\\.active.*"host":"${s.address}".*/healthz`);
-  await Promise.all([
-    waitFor('the health check to find the killed server down', () => checkFailed(onAgent).test(rig.caddy.stderr()), 10_000),
-    waitFor(
-      "the other server's samples in VictoriaMetrics",
-      async () => (await exportSeries(rig.vm, '{node="web-1"}')).some((s) => s.timestamps.some((ts) => ts > killedAt)),
-      10_000,
-    ),
-  ]);
-  for (let i = 0; i < 4; i++) assert.equal((await new Browser(rig.proxy).get('/')).status, 200, 'the other server still in the proxy');
-  assert.doesNotMatch(rig.caddy.stderr(), checkFailed(other), 'the other server passes the health check');
+  await failover(rig, admin, onAgent, other);
 });
