@@ -66,6 +66,12 @@ export const REQUIREMENTS = [
     packages: ['python3-yaml'],
     why: 'the Compose file of deploy/compose is parsed with PyYAML (no Docker here to run it)',
   },
+  {
+    suite: 'test',
+    present: file('/usr/bin/caddy'),
+    packages: ['caddy'],
+    why: "deploy/compose's Caddyfile is run in front of two servers (test/deploy/compose-run.test.ts; no Docker here)",
+  },
   { suite: 'test', present: onPath('openssl'), packages: ['openssl'], why: 'the certificate tests make their own certificates' },
   { suite: 'test', present: onPath('x86_64-w64-mingw32-gcc'), packages: ['gcc-mingw-w64-x86-64'], why: 'builds the Windows service host' },
   { suite: 'test', present: file('/usr/lib/wine/wine64'), packages: ['wine64'], why: 'runs the Windows service host and agent' },
