@@ -73,6 +73,8 @@ export class PgRegistry {
   /** The pull following notifications, while it runs; whether another notification came meanwhile. */
   private pulling: Promise<void> | null = null;
   private pullAgain = false;
+  /** The statement running now, or the last one: the next waits for it (pg 8 warns when they overlap, pg 9 refuses). */
+  private tail: Promise<unknown> = Promise.resolve();
   /** Whether this open made the local store a member (it was not one before): its settings may then be handed over. */
   joinedNow = false;
   /** Marks this process's notifications, which it skips. */
@@ -198,14 +200,16 @@ export class PgRegistry {
   async updateNode(id: number, f: NodeFields): Promise<boolean> {
     let res: { rowCount: number | null };
     try {
-      res = await this.client.query('UPDATE probe_nodes SET name = $2, grp = $3, location = $4, hidden = $5, position = $6 WHERE id = $1', [
-        id,
-        f.name,
-        f.group,
-        f.location,
-        f.hidden,
-        f.position,
-      ]);
+      res = await this.inTurn(() =>
+        this.client.query('UPDATE probe_nodes SET name = $2, grp = $3, location = $4, hidden = $5, position = $6 WHERE id = $1', [
+          id,
+          f.name,
+          f.group,
+          f.location,
+          f.hidden,
+          f.position,
+        ]),
+      );
     } catch (err) {
       if ((err as { code?: string }).code === '23505')
         throw new ProbeError('PROBE_ERR_EXISTS', `a node named "${f.name}" already exists: pick another name`);
@@ -279,9 +283,16 @@ export class PgRegistry {
   async query(text: string, values?: unknown[]) {
     if (this.lost) throw this.lost;
     try {
-      return await this.client.query(text, values);
+      return await this.inTurn(() => this.client.query(text, values));
     } catch (err) {
       throw unreachable(this.url, err);
     }
+  }
+
+  /** Runs `statement` once the statements before it are done, one at a time on the connection. */
+  private inTurn<T>(statement: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(statement);
+    this.tail = next.catch(() => {});
+    return next;
   }
 }

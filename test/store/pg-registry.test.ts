@@ -8,6 +8,11 @@ import { startPostgres } from '../postgres';
 import { freePort } from '../e2e/tsdb';
 
 test('two servers share one registry in PostgreSQL: a node added on A is known, with the same id, on B', async (t) => {
+  // pg 8 warns (once per process) when a statement is sent while another runs; pg 9 refuses it.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
   const pg = await startPostgres(tempDir(t, 'probe-pg-'));
   t.after(() => pg.proc.stop('SIGINT'));
   const storeA = openSqliteStore(tempDir(t));
@@ -28,6 +33,13 @@ test('two servers share one registry in PostgreSQL: a node added on A is known, 
   await a.listen(
     () => {},
     (err) => errors.push(err),
+  );
+
+  // Statements from many callers at once (presence, claims, notifications) run one at a time, in order.
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => a.query('SELECT $1::int AS n', [i])));
+  assert.deepEqual(
+    answers.map((r) => r.rows[0]!.n),
+    Array.from({ length: 20 }, (_, i) => i),
   );
 
   const web = await a.addNode({ name: 'web-1', group: 'web', location: 'FR', keyHash: 'h1' }, 1000);
@@ -58,6 +70,11 @@ test('two servers share one registry in PostgreSQL: a node added on A is known, 
   );
   assert.ok(changes > 0);
   assert.deepEqual(errors, []);
+  assert.deepEqual(
+    warnings.filter((m) => /already executing a query/.test(m)),
+    [],
+    'no statement was sent while another ran',
+  );
 });
 
 test('an unreachable PostgreSQL is PROBE_ERR_POSTGRES, without the password', async (t) => {
