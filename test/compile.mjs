@@ -12,7 +12,7 @@ export const OUT = path.join(root, 'dist', 'test');
 const sourceDirname = {
   name: 'source-dirname',
   setup(b) {
-    b.onLoad({ filter: /\.tsx?$/ }, async (args) => {
+    b.onLoad({ filter: /\.tsx?$/, namespace: 'file' }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.dirname')) return undefined;
       return {
@@ -23,17 +23,39 @@ const sourceDirname = {
   },
 };
 
+/** Test files run as one: an entry that imports each in turn (their tests then run in that order). */
+const groups = {
+  name: 'test-groups',
+  setup(b) {
+    b.onResolve({ filter: /^test-group:/ }, (args) => ({ path: args.path.slice('test-group:'.length), namespace: 'test-group' }));
+    b.onLoad({ filter: /.*/, namespace: 'test-group' }, (args) => ({
+      contents: args.path
+        .split(',')
+        .map((f) => `import ${JSON.stringify(path.join(root, f))};`)
+        .join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 /**
- * Bundles `files` (paths relative to the root) and gives the bundles' paths, in the same order. Each
- * lands under its place in that order (`dist/test/007/e2e/outage.test.mjs`): Node 20's `--test` sorts
- * the files it is given by path, so this is how the runner's order (longest first) survives.
+ * Bundles each unit, `{ files, name? }` (paths relative to the root; a unit of several files is one
+ * bundle named `name`), and gives the bundles' paths, in the same order. Each lands under its place
+ * in that order (`dist/test/007/e2e/outage.test.mjs`): Node 20's `--test` sorts the files it is
+ * given by path, so this is how the runner's order (longest first) survives.
  */
-export async function compileTests(files) {
+export async function compileTests(units) {
   rmSync(OUT, { recursive: true, force: true });
-  const places = files.map((f, i) => path.join(String(i).padStart(3, '0'), path.relative('test', f)).replace(/\.tsx?$/, ''));
+  const places = units.map((u, i) =>
+    path.join(
+      String(i).padStart(3, '0'),
+      u.files.length === 1 ? path.relative('test', u.files[0]).replace(/\.tsx?$/, '') : `${u.name}.test`,
+    ),
+  );
   await build({
     absWorkingDir: root,
-    entryPoints: files.map((f, i) => ({ in: f, out: places[i] })),
+    entryPoints: units.map((u, i) => ({ in: u.files.length === 1 ? u.files[0] : `test-group:${u.files.join(',')}`, out: places[i] })),
     outdir: OUT,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -44,7 +66,7 @@ export async function compileTests(files) {
     packages: 'external',
     sourcemap: 'linked',
     logLevel: 'error',
-    plugins: [sourceDirname],
+    plugins: [groups, sourceDirname],
     banner: { js: "import { createRequire as __probeRequire } from 'node:module'; const require = __probeRequire(import.meta.url);" },
   });
   return places.map((p) => path.join(OUT, `${p}.mjs`));

@@ -37,6 +37,7 @@ const LONGEST = [
   'test/e2e/browser.test.ts', // 21 s
   'test/e2e/history-read.test.ts', // 16 s, waiting
   'test/e2e/peer-feed.test.ts', // 10 s, two servers
+  'test/deploy/compose-run.test.ts', // 12 s, caddy, two servers, PostgreSQL, VictoriaMetrics
   'test/e2e/binary.test.ts', // 18 s
   'test/e2e/links-latency.test.ts', // 15 s, waiting
   'test/server/agents/agent-gateway.test.ts', // 17 s
@@ -61,11 +62,25 @@ const rank = (f) => {
   const at = SLOW_FIRST.indexOf(f.split(path.sep)[1]);
   return at < 0 ? SLOW_FIRST.length : at;
 };
+// The quick files of these folders (unit tests: no executable, no browser) run in one process per
+// folder, one file after another: each process of its own cost about a quarter of a CPU second to
+// start and load the same modules (~80 such files). PROBE_TEST_ALONE=1 gives each file its own.
+const SHARED = ['util', 'config', 'protocol', 'notify', 'forecast', 'alerts', 'checks', 'agent', 'store', 'web'];
+const folderOf = (f) => f.split(path.sep)[1];
+const shared = (f) => !process.env.PROBE_TEST_ALONE && SHARED.includes(folderOf(f)) && !LONGEST.includes(f.split(path.sep).join('/'));
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-const bundles = await compileTests(files);
+// The folders' processes start after the end-to-end and install tests, before the server's.
+const units = [
+  ...files.filter((f) => !shared(f) && rank(f) < SLOW_FIRST.indexOf('server')).map((f) => ({ files: [f] })),
+  ...SHARED.map((folder) => ({ name: `${folder}-tests`, files: files.filter((f) => shared(f) && folderOf(f) === folder) })).filter(
+    (u) => u.files.length > 0,
+  ),
+  ...files.filter((f) => !shared(f) && rank(f) >= SLOW_FIRST.indexOf('server')).map((f) => ({ files: [f] })),
+];
+const bundles = await compileTests(units);
 const tsc = typecheck
   ? exited(
       spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {

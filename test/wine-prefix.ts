@@ -1,15 +1,16 @@
 /**
  * @module Wine prefixes that say Windows 10 (Node 22 refuses to start on what Wine reports by
- * default), copied from one made once per machine and Wine version into .cache/: making one
- * (wineboot, winecfg) took ~17 s of every Wine test, copying it takes well under a second.
+ * default), copied from one made once per machine, user and Wine version into the user's cache
+ * ($XDG_CACHE_HOME or ~/.cache, `probe-tests/`), so a fresh clone finds it too: making one (wineboot,
+ * winecfg) took ~17 s of every Wine test, copying it takes well under a second.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const WINE = '/usr/lib/wine/wine64';
 const WINESERVER = '/usr/lib/wine/wineserver';
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 const baseEnv = (prefix: string): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -23,7 +24,8 @@ function template(): string {
   const version = execFileSync(WINE, ['--version'], { encoding: 'utf8' })
     .trim()
     .replace(/[^\w.-]+/g, '_');
-  const dir = path.join(ROOT, '.cache', `wine-prefix-${version}`);
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const dir = path.join(cache, 'probe-tests', `wine-prefix-${version}`);
   if (existsSync(path.join(dir, 'system.reg'))) return dir;
   const building = `${dir}.${process.pid}`;
   rmSync(building, { recursive: true, force: true });

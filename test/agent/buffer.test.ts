@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { MEMORY_HOLD_SAMPLES, SampleBuffer } from '../../src/agent/buffer';
 import { tempDir } from '../helpers';
 import { mountTmpfs } from '../tmpfs';
+import { setLogLevel } from '../../src/util/log';
 
 const T0 = 1_764_000_000_000;
 const sample = (seq: number, ts = T0 + seq * 1000) => ({ seq, ts, text: `{"type":"sample","seq":${seq}}` });
@@ -204,6 +205,7 @@ test('garbage over a segment and another cut short: whole samples sent, the acke
 test('a full state directory: samples are held in memory (bounded), logged once, and written again once space is back', (t) => {
   const fs = mountTmpfs(t, '256k');
   const buffer = new SampleBuffer(path.join(fs.dir, 'state'));
+  setLogLevel('info'); // another test in this process may have quieted the log
   const lines: string[] = [];
   const original = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
