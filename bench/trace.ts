@@ -31,11 +31,13 @@ export interface TraceEvent {
 export const TRACE_CATEGORIES = ['devtools.timeline', 'v8.execute'];
 
 /**
- * Script, timers, event handlers, animation-frame and idle callbacks, and microtasks (where Preact
- * renders and promise callbacks run), with the garbage collection inside them.
+ * Script (classic scripts' EvaluateScript, ES modules' v8.evaluateModule: the page's bundle is modules),
+ * timers, event handlers, animation-frame and idle callbacks, and microtasks (where Preact renders and
+ * promise callbacks run), with the garbage collection inside them.
  */
 const SCRIPT_EVENTS = new Set([
   'EvaluateScript',
+  'v8.evaluateModule',
   'v8.compile',
   'FunctionCall',
   'TimerFire',
@@ -51,10 +53,20 @@ export function rendererMains(events: TraceEvent[]): Set<string> {
   return new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
 }
 
-/** Milliseconds of JavaScript on the busiest renderer main thread (the page's), overlaps counted once. */
+/**
+ * The renderer main threads that loaded a page over http(s): not Chromium's own pages (chrome://),
+ * which headless Chromium may load in another renderer while the page's trace runs.
+ */
+export function pageMains(events: TraceEvent[]): Set<string> {
+  const mains = rendererMains(events);
+  const pages = new Set(events.filter((e) => /^https?:/.test(e.args?.data?.url ?? '')).map((e) => `${e.pid}:${e.tid}`));
+  return new Set([...mains].filter((thread) => pages.has(thread)));
+}
+
+/** Milliseconds of JavaScript on the busiest page renderer's main thread (the page's), overlaps counted once. */
 export function scriptingMs(trace: { traceEvents: TraceEvent[] }): number {
   const events = trace.traceEvents;
-  const mains = rendererMains(events);
+  const mains = pageMains(events);
   const byThread = new Map<string, [number, number][]>();
   for (const e of events) {
     const thread = `${e.pid}:${e.tid}`;
