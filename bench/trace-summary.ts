@@ -2,12 +2,12 @@
  * @module Sums up a Chromium trace of the page for bench/page-profile.ts: the renderer main thread's
  * top-level tasks (script, layout, style, paint) and, from V8's sampling profiler, self time per function.
  */
-import { type ProfileNode, type TraceEvent, rendererMains } from './trace';
+import { type ProfileNode, type TraceEvent, pageMains } from './trace';
 
 const TOTALS = ['EvaluateScript', 'FunctionCall', 'TimerFire', 'RunMicrotasks', 'Layout', 'UpdateLayoutTree', 'Paint', 'ParseHTML'];
 
 function mainThread(events: TraceEvent[]): string {
-  const mains = rendererMains(events);
+  const mains = pageMains(events);
   const busy = new Map<string, number>();
   for (const e of events) {
     const thread = `${e.pid}:${e.tid}`;

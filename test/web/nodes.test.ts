@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeView } from '../../src/protocol/messages';
-import { matches, sortNodes } from '../../web/lib/nodes';
+import { compareNames, matches, sortNodes } from '../../web/lib/nodes';
 
 const node = (name: string, online: boolean, values: Record<string, number>, extra: Partial<NodeView> = {}): NodeView => ({
   id: name.length,
@@ -55,4 +55,23 @@ test('the filter matches every word against name, group, location and OS', () =>
   assert.ok(matches(n, 'asia debian'));
   assert.ok(matches(n, 'JP'));
   assert.ok(!matches(n, 'tokyo ubuntu'));
+});
+
+test('names compare as localeCompare() does, with or without ICU: plain ones, accented ones, mixed', () => {
+  const collator = new Intl.Collator();
+  const alphabets = ['aAbBzZ09 .-', 'aAbBzZ09 .-_éÉ'];
+  // A fixed sequence (an LCG), so a failure names the same strings every run.
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const word = (alphabet: string) => Array.from({ length: 1 + next(6) }, () => alphabet[next(alphabet.length)]).join('');
+  const words = ['', 'node-9', 'node-10', 'Node-1', 'node-1', 'tokyo 1', 'tokyo.1', 'tokyo-1', 'a', 'A', 'aB', 'Ab', 'é', 'e'];
+  for (let i = 0; i < 6000; i++) words.push(word(alphabets[i % 2]!));
+  for (let i = 0; i < words.length; i++) {
+    const a = words[i]!;
+    const b = words[(i * 7 + 3) % words.length]!;
+    assert.equal(Math.sign(compareNames(a, b)), Math.sign(collator.compare(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  }
 });

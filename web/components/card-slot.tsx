@@ -7,7 +7,8 @@ import { t } from '../state/lang';
 import { NEAR, NearSlot, screenNow } from './near-slot';
 import type { SlotProps } from './near-slot';
 import { NodeCard } from './node-card';
-import { Flag, StatusText, headKey } from './node-status';
+import { cardHead } from './head-dom';
+import { headKey } from './node-status';
 
 interface Props extends SlotProps {
   node: NodeView;
@@ -23,26 +24,16 @@ function cardsInFirstScreens(compact: boolean): number {
 }
 
 /**
- * Off screen: the card's head only (flag and status called, not mounted: no component of its own).
- * Cards keep `content-visibility: auto`, so its height does not show.
+ * Off screen: the card's head only, built inside it by `cardHead` (head-dom.ts). Cards keep
+ * `content-visibility: auto`, so its height does not show.
  */
-function CardHead({ node }: { node: NodeView }) {
+function CardShell({ node }: { node: NodeView }) {
   return (
     <article
       class={`card ${node.online ? 'online' : 'offline'}`}
       data-node={node.name}
       aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}
-    >
-      <header class="card-head">
-        {Flag({ code: node.location })}
-        <h3 class="node-name">
-          <a href={`#/node/${node.id}`} aria-label={t('details', { name: node.name })}>
-            {node.name}
-          </a>
-        </h3>
-        {StatusText({ node })}
-      </header>
-    </article>
+    />
   );
 }
 
@@ -56,7 +47,11 @@ export class CardSlot extends NearSlot<Props> {
   }
 
   protected renderFar({ node }: Props) {
-    return CardHead({ node });
+    return CardShell({ node });
+  }
+
+  protected farInside({ node }: Props): Node[] {
+    return [cardHead(node)];
   }
 
   protected farKey({ node }: Props): string {

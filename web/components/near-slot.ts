@@ -1,7 +1,8 @@
 /**
  * @module A node's place in a long list (a card, a table row) that is drawn whole only while it is on or
  * near the screen, and cheaply elsewhere, so a big fleet's first render and live updates cost what is seen.
- * One IntersectionObserver follows every slot; a slot first mounts whole when its place in the list falls
+ * The cheap form is one element from Preact, its inside built with DOM calls (farInside). One
+ * IntersectionObserver follows every slot; a slot first mounts whole when its place in the list falls
  * within the first screens of a page shown from the top, so the first screenful is drawn once, and whole.
  */
 import { Component } from 'preact';
@@ -45,6 +46,8 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
   private watched: Element | null = null;
   /** The cheap form as last drawn, and what it showed: drawn again only when that changes. */
   private far: { key: string; vnode: VNode } | null = null;
+  /** The element the cheap form's inside was built in, and for which key. */
+  private filled: { element: Element; key: string } | null = null;
   /** Whether the first answer was a guess from the slot's place: the observer's answer follows. */
   private guessed: boolean;
 
@@ -58,7 +61,9 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
   /** How many slots fit, at the most, in the first (1 + NEAR) screens of the page (from the layout's CSS). */
   protected abstract firstScreens(): number;
   protected abstract renderNear(props: P): ComponentChildren;
+  /** The cheap form's element, without children: `farInside` builds those (DOM calls, not vnodes: cheaper by far). */
   protected abstract renderFar(props: P): VNode;
+  protected abstract farInside(props: P): Node[];
   /** Everything the cheap form shows (signals it reads included): equal keys, equal forms. */
   protected abstract farKey(props: P): string;
 
@@ -71,11 +76,13 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
   }
 
   override componentDidMount(): void {
+    this.fill();
     this.watch();
     if (!this.guessed) this.check();
   }
 
   override componentDidUpdate(previous: P): void {
+    this.fill();
     this.watch();
     if (previous.index !== this.props.index) this.check();
   }
@@ -88,6 +95,15 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
 
   setNear(near: boolean): void {
     if (near !== this.state.near) this.setState({ near });
+  }
+
+  /** Builds the cheap form's inside when its element or what it shows changed (Preact leaves children it did not make alone). */
+  private fill(): void {
+    const element = this.base as Element | undefined;
+    if (this.state.near || !element || !this.far) return;
+    if (this.filled?.element === element && this.filled.key === this.far.key) return;
+    element.replaceChildren(...this.farInside(this.props));
+    this.filled = { element, key: this.far.key };
   }
 
   /** The cheap and the whole form are different elements: the observer follows the one shown. */

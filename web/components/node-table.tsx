@@ -11,6 +11,7 @@ import { sortBy, sortDesc, sortKey } from '../state/prefs';
 import { level } from './bar';
 import { NEAR, NearSlot, screenNow } from './near-slot';
 import type { SlotProps } from './near-slot';
+import { farRowCells } from './head-dom';
 import { Flag, StatusText, headKey } from './node-status';
 
 /** A row's height in styles.css (two lines of .85rem text and 6 px padding above and below). */
@@ -68,19 +69,9 @@ function NameCell({ node }: { node: NodeView }) {
   );
 }
 
-/** Off screen: name and status, and an empty cell of two lines, so the row is as tall as a whole one. */
+/** Off screen: name and status, and an empty cell of two lines, so the row is as tall as a whole one (cells: head-dom.ts). */
 function FarRow({ node }: { node: NodeView }) {
-  return (
-    <tr class={node.online ? 'online' : 'offline'} data-node={node.name}>
-      {NameCell({ node })}
-      <td>{StatusText({ node })}</td>
-      <td colSpan={7}>
-        {'\u00a0'}
-        <br />
-        {'\u00a0'}
-      </td>
-    </tr>
-  );
+  return <tr class={node.online ? 'online' : 'offline'} data-node={node.name} />;
 }
 
 interface RowProps extends SlotProps {
@@ -98,6 +89,10 @@ class RowSlot extends NearSlot<RowProps> {
 
   protected renderFar({ node }: RowProps) {
     return FarRow({ node });
+  }
+
+  protected farInside({ node }: RowProps): Node[] {
+    return farRowCells(node);
   }
 
   protected farKey({ node }: RowProps): string {

@@ -24,9 +24,30 @@ export function matches(node: NodeView, query: string): boolean {
     .every((word) => hay.includes(word));
 }
 
-/** The order of localeCompare() without options, at a fraction of its cost per call (it sorts 200 nodes every second). */
-const collator = new Intl.Collator();
-const byName = (a: NodeView, b: NodeView) => collator.compare(a.name, b.name);
+/** Names that compareNames() orders without ICU: ASCII letters, digits, space, '.' and '-'. */
+const PLAIN = /^[A-Za-z0-9 .-]*$/;
+let collator: Intl.Collator | null = null;
+
+/**
+ * The order of localeCompare() without options (ICU's root collation). Making a collator (or the first
+ * localeCompare()) loads ICU's collation data: 10-50 ms at the page's start on a slow machine. Plain
+ * names are compared without it, in the same order: case-blind first (space < '-' < '.' < digits <
+ * letters, as in code points), then lowercase before uppercase at the first difference in case.
+ */
+export function compareNames(a: string, b: string): number {
+  if (PLAIN.test(a) && PLAIN.test(b)) {
+    const lowerA = a.toLowerCase();
+    const lowerB = b.toLowerCase();
+    if (lowerA !== lowerB) return lowerA < lowerB ? -1 : 1;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] === lowerA[i] ? -1 : 1;
+    return 0;
+  }
+  // One collator for the rest, at a fraction of localeCompare()'s cost per call (200 nodes sort every second).
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
+}
+
+const byName = (a: NodeView, b: NodeView) => compareNames(a.name, b.name);
 
 /** Sorted by the chosen key ('order': the admin's order); offline nodes and unknown values last, ties by name. */
 export function sortNodes(list: NodeView[], key: SortKey, desc: boolean): NodeView[] {

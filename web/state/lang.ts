@@ -9,6 +9,6 @@ import { translate } from '../lib/i18n';
 export const lang = signal<Lang>('en');
 
 /** The string `key` in the current language with `{name}` placeholders filled. */
-export function t(key: StringKey, params: Record<string, string | number> = {}): string {
+export function t(key: StringKey, params?: Record<string, string | number>): string {
   return translate(lang.value, key, params);
 }

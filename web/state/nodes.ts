@@ -5,7 +5,7 @@
 import { computed, signal } from '@preact/signals';
 import type { LiveMessage, NodeView } from '../../src/protocol/messages';
 import { isOverviewMetric } from '../../src/protocol/metrics';
-import { applyDelta, matches, sortNodes } from '../lib/nodes';
+import { applyDelta, compareNames, matches, sortNodes } from '../lib/nodes';
 import { filter, sortDesc, sortKey } from './prefs';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
@@ -26,7 +26,7 @@ export const groups = computed(() => {
     if (members) members.push(n);
     else byGroup.set(n.group, [n]);
   }
-  return [...byGroup].sort(([a], [b]) => a.localeCompare(b));
+  return [...byGroup].sort(([a], [b]) => compareNames(a, b));
 });
 
 export const totals = computed(() => {

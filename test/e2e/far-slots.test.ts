@@ -1,0 +1,75 @@
+/**
+ * A fleet bigger than the screen: cards and table rows far off screen show the node's flag, name and
+ * status only (built with DOM calls inside Preact's element, components/head-dom.ts), and become whole
+ * once scrolled near; a far form follows what it shows (the language here).
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { generateKey, hashKey } from '../../src/server/fleet/keys';
+import { openSqliteStore } from '../../src/store/sqlite-store';
+import { launchChromium } from '../browser';
+import { startFleet } from '../fleet';
+import { BINARY, run, tempDir, waitFor } from '../helpers';
+
+const COUNT = 40;
+const LAST = `node-0${COUNT - 1}`;
+
+async function farCard(page: Page) {
+  return page.evaluate((name) => {
+    const card = document.querySelector(`article.card[data-node="${name}"]`)!;
+    return {
+      whole: card.querySelector('.metric') !== null,
+      flag: card.querySelector('.card-head .flag, .card-head .flag-code')?.textContent ?? '',
+      link: card.querySelector('.card-head h3.node-name a')?.getAttribute('href') ?? '',
+      name: card.querySelector('.card-head a')?.textContent ?? '',
+      status: card.querySelector('.card-head .status')?.textContent ?? '',
+    };
+  }, LAST);
+}
+
+test('far cards and rows show flag, name and status, and become whole when scrolled near', async (t) => {
+  const dir = tempDir(t, 'probe-far-');
+  const data = path.join(dir, 'data');
+  const keys = Array.from({ length: COUNT }, () => generateKey());
+  const store = openSqliteStore(data);
+  keys.forEach((key, i) =>
+    store.addNode({ name: `node-0${String(i).padStart(2, '0')}`, group: '', location: 'AU', keyHash: hashKey(key) }, Date.now()),
+  );
+  store.close();
+  const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', data], { cwd: dir });
+  t.after(() => server.stop('SIGKILL'));
+  const base = await waitFor('server URL', () => /open (http:\/\/\S+)\//.exec(server.stdout())?.[1]);
+  const fleet = await startFleet(dir, new URL(base).port, keys);
+  t.after(() => fleet.stop());
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ locale: 'en-US', viewport: { width: 800, height: 600 } });
+  await page.goto(`${base}/`);
+  await waitFor('every card', async () => (await page.locator('article.card').count()) === COUNT);
+
+  await waitFor('the last card online, far', async () => (await farCard(page)).status === 'online');
+  const far = await farCard(page);
+  assert.equal(far.whole, false, 'far off screen: the head only');
+  assert.equal(far.name, LAST);
+  assert.match(far.link, /^#\/node\/\d+$/);
+  assert.ok(far.flag === 'AU' || far.flag === '\u{1F1E6}\u{1F1FA}', `flag of AU, got ${far.flag}`);
+
+  await page.getByTestId('lang').selectOption('zh-CN');
+  await waitFor('the far head in the new language', async () => (await farCard(page)).status === '在线');
+  await page.getByTestId('lang').selectOption('en');
+
+  await page.locator(`article.card[data-node="${LAST}"]`).scrollIntoViewIfNeeded();
+  await waitFor('the last card whole', async () => (await farCard(page)).whole);
+
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.getByTestId('layout-table').click();
+  const row = page.locator(`table.nodes tr[data-node="${LAST}"]`);
+  await waitFor(
+    'the last row far',
+    async () => (await row.locator('td').count()) === 2 && (await row.locator('.status').textContent()) === 'online',
+  );
+  assert.equal(await row.locator('th a').textContent(), LAST);
+  await row.scrollIntoViewIfNeeded();
+  await waitFor('the last row whole', async () => (await row.locator('td').count()) === 8);
+});
