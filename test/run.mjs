@@ -116,7 +116,9 @@ const watchdog = setTimeout(() => {
   console.error(`npm test: still running after ${deadlineS} s (PROBE_TEST_DEADLINE); stopping every test process`);
   stopGroup('SIGKILL');
 }, deadlineS * 1000);
+const startedAt = Date.now();
 const tests = await exited(runner);
+console.log(`# ${files.length} test files in ${units.length} processes: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 clearTimeout(watchdog);
 stopGroup('SIGKILL');
 if (cpuLogFile) printCpu(cpuLogFile);
