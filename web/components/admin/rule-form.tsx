@@ -217,7 +217,6 @@ export function RuleForm({
       <ScopeInput which="nodes" draft={draft} set={set} />
       <ScopeInput which="groups" draft={draft} set={set} />
       <Notify draft={draft} set={set} />
-      <CheckLine check={check} />
       <div class="inline-form">
         <button type="submit" class="primary" data-testid="rule-save">
           {t('save')}
@@ -226,6 +225,8 @@ export function RuleForm({
           {t('cancel')}
         </button>
       </div>
+      {/* Below the buttons: the check arrives a moment after each change and would move them under the pointer. */}
+      <CheckLine check={check} />
     </form>
   );
 }
