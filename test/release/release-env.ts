@@ -8,7 +8,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { winePrefix as copyPrefix } from '../wine-prefix';
-import { ROOT, run, waitFor } from '../helpers';
+import { ROOT, listeningUrl, run } from '../helpers';
 import type { Running } from '../helpers';
 
 export const RELEASE = path.join(ROOT, 'dist/release');
@@ -92,10 +92,8 @@ export function nodeAdd(dataDir: string, name: string): string {
 /** Starts a release server; resolves with its base URL once it prints it. */
 export async function startServer(target: string, dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ proc: Running; base: string }> {
   const proc = runTarget(target, ['server', '--listen', '127.0.0.1:0', '--data', dataDir], env);
-  const base = await waitFor(`${target} server URL`, () => /open (http:\/\/\S+)\//.exec(proc.stdout())?.[1], 90_000, 200).catch(
-    (err: Error) => {
-      throw new Error(`${err.message}\n${proc.stderr()}`);
-    },
-  );
+  const base = await listeningUrl(proc, `${target} server URL`, 90_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${proc.stderr()}`);
+  });
   return { proc, base: base.replace('localhost', '127.0.0.1') };
 }

@@ -7,7 +7,7 @@ import type { NodeView } from '../../src/protocol/messages';
 import { flagEmoji } from '../lib/format';
 import { emojiFlags } from '../state/flags';
 import { t } from '../state/lang';
-import { agoText } from './node-status';
+import { statusText } from './node-status';
 
 function el(tag: string, attrs: Record<string, string>, ...children: (Node | string)[]): HTMLElement {
   const element = document.createElement(tag);
@@ -29,13 +29,8 @@ function flag(code: string): Node[] {
 
 /** StatusText() as an element. */
 function status(node: NodeView): HTMLElement {
-  const text = node.online
-    ? t('online')
-    : node.lastSeen === null
-      ? t('waiting')
-      : `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
   const dot = el('span', { class: `dot ${node.online ? 'up' : 'down'}`, 'aria-hidden': 'true' });
-  return el('span', { class: 'status', 'data-status': node.online ? 'online' : 'offline' }, dot, text);
+  return el('span', { class: 'status', 'data-status': node.online ? 'online' : 'offline' }, dot, statusText(node));
 }
 
 /** A card's head: flag, name (a link to the node's page), status. */

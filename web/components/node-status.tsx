@@ -13,12 +13,15 @@ export function agoText(ts: number | null): string {
   return seconds < 5 ? t('justNow') : t('ago', { d: formatDuration(seconds) });
 }
 
+/** The status line's words: online, waiting for a first sample, or offline since when. */
+export function statusText(node: NodeView): string {
+  if (node.online) return t('online');
+  if (node.lastSeen === null) return t('waiting');
+  return `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
+}
+
 export function StatusText({ node }: { node: NodeView }) {
-  const text = node.online
-    ? t('online')
-    : node.lastSeen === null
-      ? t('waiting')
-      : `${t('offline')} · ${t('lastSeen', { ago: agoText(node.lastSeen) })}`;
+  const text = statusText(node);
   return (
     <span class="status" data-status={node.online ? 'online' : 'offline'}>
       <span class={`dot ${node.online ? 'up' : 'down'}`} aria-hidden="true" />

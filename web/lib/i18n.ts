@@ -26,6 +26,6 @@ export function detectLang(preferred: readonly string[]): Lang {
 export function translate(lang: Lang, key: StringKey, params?: Record<string, string | number>): string {
   const text = TABLES[lang][key];
   // Most strings have no placeholder: a 200-node first render reads about a thousand of them.
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+  if (!text.includes('{')) return text;
+  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? ''));
 }
