@@ -1,8 +1,9 @@
 // Runs every test/**/*.test.ts through node:test (Node 20's --test does not expand globs), bundled
 // first by test/compile.mjs. Six files at a time on two cores: most tests wait on sockets,
 // processes and a browser (on this 2-core machine, six took 147 s where four took 160 s, at the
-// same load). `--typecheck` runs `tsc --noEmit` beside them (it needs no test's
-// output) and fails the run if it fails. Other arguments pass through, e.g.
+// same load). `--typecheck` runs `tsc --noEmit` beside them (it needs no test's output) and fails
+// the run if it fails: TypeScript 7's native compiler (the `typescript-7` alias), 4.8 CPU seconds
+// here where TypeScript 5.9's took 24 (`typescript` 5.9 stays for tools that read its JS API). Other arguments pass through, e.g.
 // `npm test -- --test-name-pattern=offline`.
 // One file alone, straight from its source: `node --import tsx --test test/store/codec.test.ts`.
 import { spawn, spawnSync } from 'node:child_process';
@@ -83,7 +84,7 @@ const units = [
 const bundles = await compileTests(units);
 const tsc = typecheck
   ? exited(
-      spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {
+      spawn(process.execPath, [path.join(root, 'node_modules/typescript-7/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'], {
         cwd: root,
         stdio: 'inherit',
       }),
