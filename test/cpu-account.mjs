@@ -1,6 +1,6 @@
 // Loaded into each test file's process when PROBE_TEST_CPU_LOG names a file (test/run.mjs adds it):
 // at exit, appends the file's CPU seconds, its own and its reaped children's (servers, agents,
-// Chromium, Wine: /proc/self/stat's cutime and cstime), and its wall seconds, as one JSON line.
+// Chromium, Wine: /proc/self/stat's cutime and cstime), its wall seconds and when it ended, as one JSON line.
 // What is left running at exit is not counted. Linux only.
 import { appendFileSync, readFileSync } from 'node:fs';
 
@@ -19,6 +19,7 @@ if (process.env.PROBE_TEST_CPU_LOG && file.endsWith('.test.mjs'))
       ownCpuS: (utime + stime) / TICKS_PER_SECOND,
       childCpuS: (cutime + cstime) / TICKS_PER_SECOND,
       wallS: Math.round(process.uptime() * 10) / 10,
+      endedAt: Date.now(),
     };
     appendFileSync(process.env.PROBE_TEST_CPU_LOG, `${JSON.stringify(line)}\n`);
   });

@@ -72,6 +72,8 @@ const shared = (f) => !process.env.PROBE_TEST_ALONE && SHARED.includes(folderOf(
 const files = readdirSync(path.join(root, 'test'), { recursive: true })
   .filter((f) => f.endsWith('.test.ts') && f.startsWith(`release${path.sep}`) === release)
   .map((f) => path.join('test', f))
+  // PROBE_TEST_ONLY=<regex>: only the files whose path matches, e.g. PROBE_TEST_ONLY=e2e/admin npm test.
+  .filter((f) => !process.env.PROBE_TEST_ONLY || new RegExp(process.env.PROBE_TEST_ONLY).test(f))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 // The folders' processes start after the end-to-end and install tests, before the server's.
 const units = [
@@ -99,10 +101,18 @@ const cpuLog = cpuLogFile ? ['--import', path.join(root, 'test/cpu-account.mjs')
 // is stopped with it at the end, and a run that hangs is stopped at PROBE_TEST_DEADLINE seconds
 // (default 20 minutes; the suite takes about 3) instead of running into CI's limit. A file whose
 // tests are done exits even if a handle is left open (--test-force-exit).
+// One Chromium for every test file that looks at a page: test/browser.ts connects to it rather than
+// starting its own (about 1.5 CPU seconds each, for ten files). It is stopped at the end.
+const browser = release ? null : await startBrowser();
 const runner = spawn(
   process.execPath,
   ['--test', '--test-force-exit', `--test-concurrency=${process.env.PROBE_TEST_CONCURRENCY ?? 6}`, ...cpuLog, ...args, ...bundles],
-  { cwd: root, stdio: 'inherit', detached: true },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, ...(browser ? { PROBE_TEST_CHROMIUM: browser.wsEndpoint() } : {}) },
+  },
 );
 const stopGroup = (signal) => {
   try {
@@ -122,10 +132,17 @@ const tests = await exited(runner);
 console.log(`# ${files.length} test files in ${units.length} processes: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 clearTimeout(watchdog);
 stopGroup('SIGKILL');
+await browser?.close();
 if (cpuLogFile) printCpu(cpuLogFile);
 const tscStatus = await tsc;
 if (tscStatus !== 0) console.error('npm test: the typecheck (tsc --noEmit) failed: its errors are above');
 process.exit(tests || tscStatus);
+
+async function startBrowser() {
+  const { chromium } = await import('playwright-core');
+  const args = JSON.parse(readFileSync(path.join(root, 'test/chromium-args.json'), 'utf8'));
+  return chromium.launchServer({ executablePath: '/usr/bin/chromium', args, host: '127.0.0.1' });
+}
 
 function exited(child) {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));

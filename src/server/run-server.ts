@@ -83,7 +83,7 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
     reload: () => reloadCertificate(http, tls),
     close: () =>
       shutdown({
-        background: [timers, checks, maintenance, localAgent, loopLog, parts.storage, parts.serverClock, parts.remoteWrite, parts.peerFeed],
+        background: [timers, checks, maintenance, localAgent, loopLog, parts.serverClock, parts.remoteWrite, parts.peerFeed],
         agents: parts.agents,
         live: parts.live,
         http,

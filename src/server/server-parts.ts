@@ -163,7 +163,8 @@ function createCore(config: Config, options: ServerOptions, base: () => string, 
     clock,
     notify: (message) => notifier.dispatch(Object.keys(setup.channels()), message),
     link: () => `${base()}/`,
-  }).start();
+  });
+  queue.onWrite = () => storage.tick();
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${base()}/#services`, hub);
   // Without targets the outbox is emptied: what a removed target had not sent is not kept for ever.
   if (targets.length === 0) store.outbox.keepTargets([]);

@@ -45,14 +45,13 @@ export class AckPacer<T> {
    * a second at 10 000 agents, each with its own wait.
    */
   private readonly due = new Set<AckPace<T>>();
-  private readonly sweep: Timer;
+  /** Runs while acks are held back only: an idle server wakes for nothing. */
+  private sweep: Timer | null = null;
 
   constructor(
     private readonly clock: Clock,
     private readonly send: (target: T, seq: number) => void,
-  ) {
-    this.sweep = clock.every(ACK_SWEEP_MS, () => this.sendDue()).unref();
-  }
+  ) {}
 
   open(target: T, intervalMs: number): AckPace<T> {
     return { target, intervalMs, ackedSeq: 0, sentSeq: 0, lastAckAt: 0 };
@@ -67,18 +66,22 @@ export class AckPacer<T> {
     pace.ackedSeq = seq;
     if (this.due.has(pace)) return;
     if (this.clock.now() - pace.lastAckAt >= pace.intervalMs) this.sendNow(pace);
-    else this.due.add(pace);
+    else {
+      this.due.add(pace);
+      this.sweep ??= this.clock.every(ACK_SWEEP_MS, () => this.sendDue()).unref();
+    }
   }
 
   /** Sends a held-back ack at once (before a cut: an agent that is only slow still learns what was stored). */
   flush(pace: AckPace<T>): void {
-    this.due.delete(pace);
+    this.forget(pace);
     if (pace.ackedSeq !== pace.sentSeq) this.sendNow(pace);
   }
 
   /** The connection is gone: nothing more is sent to it. */
   forget(pace: AckPace<T>): void {
     this.due.delete(pace);
+    if (this.due.size === 0) this.stopSweep();
   }
 
   /** Acks held back right now. */
@@ -87,8 +90,13 @@ export class AckPacer<T> {
   }
 
   close(): void {
-    this.sweep.cancel();
+    this.stopSweep();
     this.due.clear();
+  }
+
+  private stopSweep(): void {
+    this.sweep?.cancel();
+    this.sweep = null;
   }
 
   private sendNow(pace: AckPace<T>): void {
@@ -115,5 +123,6 @@ export class AckPacer<T> {
       this.sendNow(pace);
       left--;
     }
+    if (this.due.size === 0) this.stopSweep();
   }
 }

@@ -1,13 +1,13 @@
 /**
- * @module Watches whether samples are being stored. While writes fail (a full disk, a failing
- * database), agents hear `hold` on their ack schedule (agent-hold.ts), /healthz says degraded,
- * and every configured channel gets one built-in alert, resolved when storing resumes. The
- * ingest queue holds the samples meanwhile and writes them once it can.
+ * @module Watches whether samples are being stored, told after each write of the ingest queue
+ * (`tick`). While writes fail (a full disk, a failing database), agents hear `hold` at each retry
+ * (agent-hold.ts), /healthz says degraded, and every configured channel gets one built-in alert,
+ * resolved when storing resumes. The ingest queue holds the samples meanwhile and writes them once
+ * it can.
  */
 import type { AlertMessage } from '../../notify/message';
-import type { Clock, Timer } from '../../util/clock';
+import type { Clock } from '../../util/clock';
 import { log } from '../../util/log';
-import { ACK_SWEEP_MS } from './ack-pacer';
 import { holdReason } from './agent-hold';
 
 /** The rule name the built-in alert goes by. */
@@ -37,19 +37,14 @@ export interface StoreWatchDeps {
 export class StoreWatch {
   private since: number | null = null;
   private reason: string | null = null;
-  private timer: Timer | null = null;
 
   constructor(private readonly deps: StoreWatchDeps) {}
-
-  start(): this {
-    this.timer = this.deps.clock.every(ACK_SWEEP_MS, () => this.tick()).unref();
-    return this;
-  }
 
   get state(): StorageState {
     return { storing: this.since === null, since: this.since, reason: this.reason };
   }
 
+  /** After each write: a failing one tells the agents to hold (again), the first success resolves. */
   tick(): void {
     const err = this.deps.failing();
     const now = this.deps.clock.now();
@@ -95,9 +90,5 @@ export class StoreWatch {
       link: this.deps.link(),
       text,
     };
-  }
-
-  stop(): void {
-    this.timer?.cancel();
   }
 }

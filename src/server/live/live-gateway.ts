@@ -37,7 +37,9 @@ export class LiveGateway {
   private readonly overview = new OverviewEncoder();
   private readonly visibility: GuestVisibility;
   private readonly watchers: LiveWatchers<WebSocket>;
-  private readonly timers: Timer[];
+  private readonly recheckTimer: Timer;
+  /** The window's close, pending while changes wait (armWindow). */
+  private windowTimer: Timer | null = null;
   private readonly unsubscribe: () => void;
   /** Viewers that skipped frames, and since when. */
   private readonly behind = new Map<WebSocket, number>();
@@ -72,12 +74,24 @@ export class LiveGateway {
           this.watchers.forget(id);
           this.removed.add(id);
         }
+      this.armWindow();
     });
-    this.timers = [
-      // A window closed by a sample moments ago is not closed again by the timer.
-      clock.every(WINDOW_MS, () => clock.now() - this.flushedAt >= WINDOW_MS / 2 && this.flush()).unref(),
-      clock.every(RECHECK_MS, () => this.recheck()).unref(),
-    ];
+    this.recheckTimer = clock.every(RECHECK_MS, () => this.recheck()).unref();
+  }
+
+  /**
+   * Closes the window WINDOW_MS after the last one went out, if a change waits for it. Set only
+   * then: a timer every 100 ms woke an idle server ten times a second for nothing.
+   */
+  private armWindow(): void {
+    if (this.windowTimer || (this.dirty.size === 0 && this.removed.size === 0)) return;
+    const wait = Math.max(0, WINDOW_MS - (this.clock.now() - this.flushedAt));
+    this.windowTimer = this.clock
+      .after(wait, () => {
+        this.windowTimer = null;
+        this.flush();
+      })
+      .unref();
   }
 
   get viewerCount(): number {
@@ -157,6 +171,8 @@ export class LiveGateway {
 
   /** One window: removals, nodes hidden from guests, then what changed. */
   private flush(): void {
+    this.windowTimer?.cancel();
+    this.windowTimer = null;
     this.flushedAt = this.clock.now();
     if (this.removed.size > 0) {
       const ids = [...this.removed];
@@ -209,7 +225,8 @@ export class LiveGateway {
   }
 
   close(): void {
-    for (const timer of this.timers) timer.cancel();
+    this.recheckTimer.cancel();
+    this.windowTimer?.cancel();
     this.unsubscribe();
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     this.wss.close();

@@ -82,9 +82,24 @@ test('flush sends a held ack at once (before a cut); a forgotten connection gets
   ]);
 });
 
-test('close stops the sweep', (t) => {
+test('the sweep runs only while acks are held back, one for every connection; close stops it', async (t) => {
   const { clock, acks } = pacer(t);
-  assert.equal(clock.timers, 1, 'one sweep for every connection');
+  assert.equal(clock.timers, 0, 'nothing held: no timer (an idle server does not wake)');
+  const [a, b] = [acks.open('a', 1000), acks.open('b', 1000)];
+  acks.committed(a, 1);
+  acks.committed(b, 1);
+  assert.equal(clock.timers, 0, 'first acks go at once');
+  acks.committed(a, 2);
+  acks.committed(b, 2);
+  assert.equal(clock.timers, 1, 'one sweep for both held acks');
+  await clock.advance(1000 + ACK_SWEEP_MS);
+  assert.equal(acks.held, 0);
+  assert.equal(clock.timers, 0, 'all sent: the sweep stops');
+  acks.committed(a, 3);
+  assert.equal(clock.timers, 1);
+  acks.forget(a);
+  assert.equal(clock.timers, 0, 'the last held connection gone: the sweep stops');
+  acks.committed(b, 3);
   acks.close();
   assert.equal(clock.timers, 0);
 });

@@ -69,3 +69,35 @@ test('the queue flushes every flushMs on its clock', async (t) => {
   queue.close();
   assert.equal(clock.timers, 0, 'closing stops the timer');
 });
+
+test('an idle queue sets no timer; a failed write is tried again every flushMs, each write told to onWrite', async (t) => {
+  const clock = new ManualClock();
+  const store = createMemoryStore();
+  let failing = true;
+  const flaky: Store = {
+    ...store,
+    writeSamples: (s) => {
+      if (failing) throw new Error('disk full');
+      store.writeSamples(s);
+    },
+  };
+  const queue = new IngestQueue(flaky, { flushMs: 50, maxQueued: 10, clock });
+  t.after(() => queue.close());
+  const writes: string[] = [];
+  queue.onWrite = () => writes.push(queue.failing ? 'failed' : 'stored');
+  assert.equal(clock.timers, 0, 'nothing queued: nothing wakes the server');
+  const acked: number[] = [];
+  queue.push({ nodeId: 1, seq: 1, ts: 1000, row: valuesRow({ cpu: 1 }) }, () => acked.push(1));
+  queue.push({ nodeId: 1, seq: 2, ts: 2000, row: valuesRow({ cpu: 2 }) }, () => acked.push(2));
+  assert.equal(clock.timers, 1, 'one flush for both');
+  await clock.advance(100);
+  assert.deepEqual(writes, ['failed', 'failed']);
+  assert.equal(clock.timers, 1, 'tried again while failing');
+  queue.flush();
+  assert.equal(clock.timers, 1, 'a failed flush called by hand is tried again too');
+  failing = false;
+  await clock.advance(50);
+  assert.deepEqual(writes, ['failed', 'failed', 'failed', 'stored']);
+  assert.deepEqual(acked, [1, 2]);
+  assert.equal(clock.timers, 0, 'stored: no timer left');
+});

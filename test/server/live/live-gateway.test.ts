@@ -185,3 +185,23 @@ test('a window closes when a sample arrives after its end, however late its time
   await clock.advance(WINDOW_MS);
   assert.equal(frames.length, sent + 2, 'the timer sends it');
 });
+
+test('an idle feed sets no window timer: one is set by a change and closes that window WINDOW_MS after the last', async (t) => {
+  const { clock, hub, frames, sample } = gatewayOnClock(t);
+  await sample(500, { cpu: 0 });
+  const idle = clock.timers;
+  await clock.advance(10 * WINDOW_MS);
+  assert.equal(clock.timers, idle, 'nothing changed: no window timer (only the 1 s sign-in recheck)');
+  const before = frames.length;
+  hub.sample(1, 1000, valuesRow({ cpu: 1 }));
+  assert.equal(frames.length, before + 1, 'a window long over: the sample went out at once');
+  const sent = frames.length;
+  clock.set(clock.now() + 1);
+  hub.sample(1, 1001, valuesRow({ cpu: 2 }));
+  assert.equal(clock.timers, idle + 1, 'a change waits for its window');
+  await clock.advance(WINDOW_MS - 2);
+  assert.equal(frames.length, sent);
+  await clock.advance(1);
+  assert.equal(frames.length, sent + 1, 'out WINDOW_MS after the last window');
+  assert.equal(clock.timers, idle, 'and the timer is gone');
+});
