@@ -64,7 +64,11 @@ test('the server on a full disk: agents hold, /healthz degraded, one alert; spac
   assert.match((await admin.getByTestId('not-storing').textContent())!, /has not stored samples for .* \(disk full\)/);
   // Twice the agent's silence timeout (2 s at 1 s samples): it stays on its connection.
   await sleep(4000);
-  assert.equal((agent.stderr().match(/connected to server/g) ?? []).length, 1, 'no reconnect while the server holds');
+  assert.equal(
+    (agent.stderr().match(/connected to server/g) ?? []).length,
+    1,
+    `no reconnect while the server holds; the agent said:\n${agent.stderr().slice(-2000)}`,
+  );
   assert.doesNotMatch(agent.stderr(), /no word from the server/);
 
   disk.free();
