@@ -67,6 +67,15 @@ test('server + node add while running + agent: online with plausible values, off
   const { dir, probe } = isolatedBinary(t);
   const server = await startServer(probe, dir, ['--listen', '127.0.0.1:0']);
   t.after(() => server.proc.stop());
+  // The page's files are embedded with the build's gzip and brotli copies: each decodes to the file.
+  for (const file of ['/app.js', '/app.css']) {
+    const plain = await (await fetch(`${server.base}${file}`, { headers: { 'Accept-Encoding': 'identity' } })).text();
+    for (const encoding of ['gzip', 'br']) {
+      const res = await fetch(`${server.base}${file}`, { headers: { 'Accept-Encoding': encoding } });
+      assert.equal(res.headers.get('content-encoding'), encoding, file);
+      assert.equal(await res.text(), plain, `${file} as ${encoding}`);
+    }
+  }
 
   const key = nodeAdd(probe, dir, 'berlin-1');
   // Latency probe to the server's own port: a TCP target on loopback that is surely up.

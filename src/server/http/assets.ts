@@ -1,9 +1,10 @@
 /**
  * @module The status page's files, held in memory with their gzip and brotli forms and an ETag.
- * Inside the single executable they are embedded assets; from source they come from dist/web.
+ * Inside the single executable they are embedded assets; from source they come from dist/web. The
+ * build compressed them (`<file>.gz`, `<file>.br`); index.html, filled in here, is compressed here.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { PageInfo } from '../../protocol/messages';
@@ -28,6 +29,19 @@ function readPageFile(name: string, webDir: string): Buffer {
   return sea ? Buffer.from(sea.getAsset(`web/${name}`)) : readFileSync(path.join(webDir, name));
 }
 
+/** A file the build wrote beside the page's files (its .gz or .br), or null if it did not. */
+function readBuilt(name: string, webDir: string): Buffer | null {
+  const sea = seaAssets();
+  if (sea)
+    try {
+      return Buffer.from(sea.getAsset(`web/${name}`));
+    } catch {
+      return null; // node:sea throws for an asset the executable does not have
+    }
+  const file = path.join(webDir, name);
+  return existsSync(file) ? readFileSync(file) : null;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -45,13 +59,13 @@ export function renderIndex(html: string, page: PageInfo): string {
     .replace('%PAGE_INFO%', () => scriptJson(page));
 }
 
-function asset(type: string, raw: Buffer): Asset {
+function asset(type: string, raw: Buffer, built: { gzip: Buffer | null; brotli: Buffer | null } = { gzip: null, brotli: null }): Asset {
   return {
     type,
     etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}"`,
     raw,
-    gzip: gzipSync(raw, { level: 9 }),
-    brotli: brotliCompressSync(raw),
+    gzip: built.gzip ?? gzipSync(raw, { level: 9 }),
+    brotli: built.brotli ?? brotliCompressSync(raw),
   };
 }
 
@@ -68,8 +82,11 @@ export function putIndex(assets: Map<string, Asset>, page: PageInfo, webDir = pa
 export function loadAssets(page: PageInfo, webDir = path.resolve('dist/web')): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   const names = JSON.parse(readPageFile('files.json', webDir).toString('utf8')) as string[];
-  for (const name of names)
-    if (name !== 'index.html') assets.set(`/${name}`, asset(TYPES[path.extname(name)]!, readPageFile(name, webDir)));
+  for (const name of names) {
+    if (name === 'index.html') continue;
+    const built = { gzip: readBuilt(`${name}.gz`, webDir), brotli: readBuilt(`${name}.br`, webDir) };
+    assets.set(`/${name}`, asset(TYPES[path.extname(name)]!, readPageFile(name, webDir), built));
+  }
   putIndex(assets, page, webDir);
   return assets;
 }

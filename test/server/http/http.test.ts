@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import path from 'node:path';
 import { test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { FIXTURES } from '../../helpers';
 import { startTestServer } from '../test-server';
 
@@ -33,6 +33,31 @@ test('the page is served compressed from memory with an ETag and strict headers'
   });
   assert.equal(raw.encoding, 'gzip');
   assert.ok(gunzipSync(raw.body).length > raw.body.length);
+});
+
+test('each page file comes the same in every encoding (the build compressed them; index.html is compressed at start)', async (t) => {
+  const s = await startTestServer(t);
+  const { get } = await import('node:http');
+  const fetchAs = (file: string, encoding: string) =>
+    new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      get(`${s.base}${file}`, { headers: { 'Accept-Encoding': encoding } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ encoding: r.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+  const files = (JSON.parse(readFileSync('dist/web/files.json', 'utf8')) as string[]).map((f) => (f === 'index.html' ? '/' : `/${f}`));
+  assert.ok(files.length >= 5, files.join(' '));
+  for (const file of files) {
+    const plain = await fetchAs(file, 'identity');
+    assert.equal(plain.encoding, undefined, file);
+    const gz = await fetchAs(file, 'gzip');
+    assert.equal(gz.encoding, 'gzip', file);
+    assert.ok(gunzipSync(gz.body).equals(plain.body), `${file}: gzip gives the same bytes`);
+    const br = await fetchAs(file, 'br');
+    assert.equal(br.encoding, 'br', file);
+    assert.ok(brotliDecompressSync(br.body).equals(plain.body), `${file}: brotli gives the same bytes`);
+  }
 });
 
 test('unknown paths are 404 and other methods 405, with PROBE_ERR codes', async (t) => {
