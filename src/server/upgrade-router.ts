@@ -22,7 +22,7 @@ export interface UpgradeRoutes {
   live: Pick<LiveGateway, 'handleUpgrade'>;
   hosts: Pick<OwnHosts, 'originAllowed'>;
   access: Pick<PageAccess, 'audience'>;
-  auth: Pick<AdminAuth, 'session' | 'sessionValid'>;
+  auth: Pick<AdminAuth, 'sessionOf' | 'sessionValid'>;
   clientAddress(req: IncomingMessage): string;
   clock: Clock;
   /** /ws/peer, for servers following this one (null: not in a cluster, 404). */
@@ -48,13 +48,13 @@ function upgradeLive(routes: UpgradeRoutes, req: IncomingMessage, socket: Duplex
     return;
   }
   routes.access.audience(req, routes.clientAddress(req)).then(
-    (audience) => {
+    async (audience) => {
       if (typeof audience === 'object' && audience) {
         refuseUpgrade(socket, 429, undefined, { 'Retry-After': audience.retryAfterSec });
         return;
       }
       // An admin's feed lasts as long as the session: sign-out, a new password or expiry close it.
-      const session = audience === 'admin' ? routes.auth.session(req.headers.cookie) : null;
+      const session = audience === 'admin' ? await routes.auth.sessionOf(req.headers.cookie) : null;
       if (session) routes.live.handleUpgrade(req, socket, head, 'admin', () => routes.auth.sessionValid(session.tokenHash));
       else if (audience === 'guest') routes.live.handleUpgrade(req, socket, head, audience);
       else refuseUpgrade(socket, 401);

@@ -78,6 +78,11 @@ export class PgShared {
     if (all) await this.registry.notify('session');
   }
 
+  /** Reads one session again (a cookie this server does not know may be from another server). */
+  pullSession(tokenHash: string): Promise<void> {
+    return this.pullOne('session', tokenHash);
+  }
+
   /** Another server's change: reloads that key (or the whole topic). True if it was a setting. */
   async changed(change: RegistryChange): Promise<boolean> {
     if (change.topic !== 'setting' && change.topic !== 'session') return false;
@@ -143,6 +148,7 @@ export function clusterStore<S extends Store>(local: S, shared: PgShared, regist
       local.pruneSessions(now, all);
       send('expired sessions', shared.pruneSessions(now, all));
     },
+    refreshSession: (tokenHash) => shared.pullSession(tokenHash),
     async flush() {
       const writes = pending;
       pending = [];

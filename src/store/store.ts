@@ -199,6 +199,13 @@ export interface SettingsStore {
   deleteSession(tokenHash: string): void;
   /** Deletes expired sessions (and, with `all`, every session: a new password logs everyone out). */
   pruneSessions(now: number, all?: boolean): void;
+  /**
+   * A store shared by several servers (store.postgres): reads one session again from the shared
+   * database, for a cookie made on another server a moment ago, before its notice arrived here.
+   */
+  refreshSession?(tokenHash: string): Promise<void>;
+  /** A store shared by several servers: waits until the writes made so far are in the shared database. */
+  flush?(): Promise<void>;
   /** Records an admin change, keeping only the newest `keep` entries. */
   addAudit(entry: AuditRecord, keep: number): void;
   /** The newest `limit` audit entries, newest first. */

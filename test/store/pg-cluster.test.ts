@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
+import { AdminAuth, SESSION_COOKIE } from '../../src/server/admin/auth';
 import { PgCluster } from '../../src/store/pg-cluster';
 import { PgRegistry } from '../../src/store/pg-registry';
 import { PgShared, clusterStore } from '../../src/store/pg-shared';
@@ -162,4 +163,38 @@ test('a server with nodes joins an empty registry with their ids; another with n
     local.listNodes().map((n) => n.name),
     ['mine'],
   );
+});
+
+test('a sign-in on A is good on B at once, before any notice: B looks an unknown cookie up in PostgreSQL', async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const a = await member(t, pg.url);
+  // B does not listen: only its lookup can find what A wrote.
+  const bLocal = openSqliteStore(tempDir(t));
+  t.after(() => bLocal.close());
+  const bRegistry = await PgRegistry.open(pg.url, bLocal);
+  t.after(() => bRegistry.close());
+  const bStore = clusterStore(bLocal, await PgShared.open(bRegistry, bLocal), bRegistry);
+  let lookups = 0;
+  const refresh = bStore.refreshSession!;
+  bStore.refreshSession = (hash: string) => (lookups++, refresh(hash));
+
+  const authA = new AdminAuth(a.store, Date.now, undefined, undefined, 1024);
+  const signedIn = await authA.setup(authA.setupToken!, 'correct horse battery');
+  assert.ok(signedIn.ok);
+  await a.store.flush();
+  const cookie = `${SESSION_COOKIE}=${signedIn.token}`;
+  const authB = new AdminAuth(bStore, Date.now, undefined, undefined, 1024);
+  assert.equal(authB.session(cookie), null, 'B has not heard of it');
+  assert.equal((await authB.sessionOf(cookie))?.csrf, signedIn.csrf, 'found in PostgreSQL');
+  assert.equal(lookups, 1);
+  assert.equal((await authB.sessionOf(cookie))?.csrf, signedIn.csrf);
+  assert.equal(lookups, 1, 'then known on B');
+
+  const stranger = `${SESSION_COOKIE}=${'x'.repeat(43)}`;
+  assert.equal(await authB.sessionOf(stranger), null);
+  assert.equal(await authB.sessionOf(stranger), null);
+  assert.equal(lookups, 2, 'a token found nowhere is not looked up again at once');
+  assert.equal(await authB.sessionOf(`${SESSION_COOKIE}=${'y'.repeat(65)}`), null);
+  assert.equal(lookups, 2, 'no lookup for a cookie longer than any token');
 });

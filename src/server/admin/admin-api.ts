@@ -165,12 +165,14 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     ...settingsRoutes(deps),
   };
 
-  const signedIn = (res: ServerResponse, req: IncomingMessage, result: LoginResult) => {
+  const signedIn = async (res: ServerResponse, req: IncomingMessage, result: LoginResult) => {
     if (!result.ok) {
       if (result.status === 429) return jsonError(res, 429, result.code, result.message, { 'Retry-After': String(result.retryAfterSec) });
       return jsonError(res, 401, result.secondFactor ? 'PROBE_ERR_SECOND_FACTOR' : 'PROBE_ERR_AUTH', result.message);
     }
     const secure = deps.secure(req);
+    // With servers sharing a database, the session is there before the browser has its cookie.
+    await deps.store.flush?.().catch(() => undefined); // a failed write is logged; the session holds here
     json(res, 200, { csrf: result.csrf } satisfies SessionReply, {
       'Set-Cookie': [sessionCookie(result.token, secure, SESSION_TTL_MS / 1000), deviceCookie(result.device, secure)],
     });
@@ -195,7 +197,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         if (result.ok) deps.store.addAudit({ ts: deps.now(), address, action: 'signed in' }, AUDIT_KEEP);
         return signedIn(res, req, result);
       }
-      const session = auth.session(req.headers.cookie);
+      const session = await auth.sessionOf(req.headers.cookie);
       if (!session) {
         throw new HttpError(
           401,

@@ -18,6 +18,10 @@ const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
 export const MIN_PASSWORD_LENGTH = 10;
 const PASSWORD_KEY = 'admin.password';
 export const SESSION_COOKIE = 'probe_session';
+/** Session lookups in a shared database at once (see AdminAuth.sessionOf). */
+const SHARED_LOOKUPS_AT_ONCE = 8;
+/** How long a session token found in no database is not looked up again. */
+const MISSING_TOKEN_MS = 10_000;
 export const SESSION_TTL_MS = 7 * 86_400_000;
 /** Set at sign-in, sent back only to /api/admin/: this browser's sign-ins are limited on their own. */
 export const DEVICE_COOKIE = 'probe_device';
@@ -197,6 +201,39 @@ export class AdminAuth {
     if (!session || session.expiresAt <= this.now()) return null;
     return session;
   }
+
+  /**
+   * session(), and on a store shared by several servers, a cookie this server does not know is
+   * looked up in the shared database first: behind a proxy that is not sticky, the request after
+   * a sign-in can reach another server before the sign-in's notice did. At most
+   * SHARED_LOOKUPS_AT_ONCE such lookups run at a time, and a token found nowhere is not looked up
+   * again for MISSING_TOKEN_MS (a browser holding an old cookie would otherwise query per request).
+   */
+  async sessionOf(cookieHeader: string | undefined): Promise<{ tokenHash: string; csrf: string } | null> {
+    const found = this.session(cookieHeader);
+    const token = parseCookies(cookieHeader)[SESSION_COOKIE];
+    if (found || !token || !this.store.refreshSession || token.length > 64) return found;
+    const tokenHash = sha256(token);
+    const now = this.now();
+    if ((this.missing.get(tokenHash) ?? 0) > now || this.lookups >= SHARED_LOOKUPS_AT_ONCE) return null;
+    this.lookups++;
+    try {
+      await this.store.refreshSession(tokenHash);
+    } catch (err) {
+      log.warn('cannot look up a session in the shared database', { code: 'PROBE_ERR_POSTGRES', error: (err as Error).message });
+    } finally {
+      this.lookups--;
+    }
+    const session = this.session(cookieHeader);
+    if (!session) {
+      if (this.missing.size >= 1000) this.missing.clear();
+      this.missing.set(tokenHash, now + MISSING_TOKEN_MS);
+    }
+    return session;
+  }
+
+  private lookups = 0;
+  private readonly missing = new Map<string, number>();
 
   /** Whether the session is still there and unexpired (not signed out, no new password since). */
   sessionValid(tokenHash: string): boolean {

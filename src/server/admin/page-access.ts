@@ -98,9 +98,9 @@ export class PageAccess {
    * What a request from `address` may see. Password mode takes the visitor cookie, or HTTP Basic
    * credentials for scrapers (limited per address like the form; verified ones are remembered).
    */
-  audience(req: IncomingMessage, address: string): Promise<Viewer> {
+  async audience(req: IncomingMessage, address: string): Promise<Viewer> {
     const cookies = req.headers.cookie;
-    if (cookies && this.admin.session(cookies)) return Promise.resolve('admin');
+    if (cookies && (await this.admin.sessionOf(cookies))) return 'admin';
     const { mode, hash } = this.stored();
     if (mode === 'public') return Promise.resolve('guest');
     if (mode === 'private' || !hash) return Promise.resolve(null);
