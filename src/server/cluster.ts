@@ -13,7 +13,6 @@ import { PgShared, clusterStore } from '../store/pg-shared';
 import { openSqliteStore } from '../store/sqlite-store';
 
 type SqliteStore = ReturnType<typeof openSqliteStore>;
-import { ProbeError } from '../util/errors';
 import type { Clock } from '../util/clock';
 import { log } from '../util/log';
 
@@ -31,12 +30,6 @@ export interface ClusterLink {
 
 /** Opens the local store and the registry; PROBE_ERR_POSTGRES (store closed) if PostgreSQL is unreachable or refuses. */
 export async function openCluster(config: Config): Promise<ClusterLink> {
-  if (config.server.localAgent)
-    throw new ProbeError(
-      'PROBE_ERR_CONFIG',
-      "server.localAgent cannot be used with store.postgres yet (its node id is this server's own, not the registry's): report this machine with `probe agent` instead",
-      2,
-    );
   const local = openSqliteStore(config.server.data, {
     rawRetentionMs: config.retention.raw,
     verify: true,

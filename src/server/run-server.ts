@@ -45,12 +45,13 @@ export async function runServer(config: Config, options: ServerOptions = {}): Pr
   const maintenance = startMaintenance(store, config.retention);
   const loopLog = startEventLoopLog();
   const localAgent = config.server.localAgent
-    ? startLocalAgent(
+    ? await startLocalAgent(
         store,
         `${tls ? 'wss' : 'ws'}://${bound.loopback}:${bound.port}`,
         config.agent.intervalMs,
         join(config.server.data, 'local-agent'),
         clock.now(),
+        link?.registry ?? null,
       )
     : null;
   if (localAgent) parts.sync.changed();

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -28,7 +29,7 @@ type Node = { name: string; online: boolean; lastSeen: number | null; values: Re
 const nodes = async (base: string) => (await (await fetch(`${base}/api/nodes`)).json()) as Node[];
 
 /** PostgreSQL, a webhook receiver, and servers A and B (each its own data dir) with one config sharing it. */
-async function startRig(t: TestContext) {
+async function startRig(t: TestContext, serverArgs: string[] = []) {
   const dir = tempDir(t, 'probe-cluster-');
   const pg = await startPostgres(tempDir(t, 'probe-cluster-pg-'));
   t.after(() => pg.proc.stop('SIGINT'));
@@ -50,17 +51,18 @@ async function startRig(t: TestContext) {
   );
   const env = { PROBE_STORE_POSTGRES: pg.url.replace('probe@', 'probe:s3cret-pw@') };
   const server = async (name: string) => {
-    const proc = run(BINARY, ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, name)], {
-      cwd: dir,
-      env,
-    });
+    const proc = run(
+      BINARY,
+      ['server', '--config', 'probe.json', '--listen', '127.0.0.1:0', '--data', path.join(dir, name), ...serverArgs],
+      { cwd: dir, env },
+    );
     t.after(() => proc.stop());
     const base = await listeningUrl(proc, `server ${name}`);
     return { proc, base };
   };
   const a = await server('a');
   const b = await server('b');
-  return { dir, pg, receiver, textfiles, env, a, b };
+  return { dir, pg, receiver, textfiles, env, a, b, server };
 }
 
 /**
@@ -236,4 +238,30 @@ test('cluster: probe server with an unreachable store.postgres stops at start wi
   assert.match(proc.stderr(), /PROBE_ERR_POSTGRES/);
   assert.match(proc.stderr(), /postgres:\/\/probe:\*\*\*@127\.0\.0\.1/);
   assert.doesNotMatch(proc.stdout() + proc.stderr(), /s3cret-pw/);
+});
+
+test('cluster with --local-agent: each server reports its own machine as a registry node, and keeps it across a restart', async (t) => {
+  const rig = await startRig(t, ['--local-agent']);
+  const host = os.hostname();
+  const names = async (base: string) => (await nodes(base)).map((n) => n.name).sort();
+  // Both machines are this one: the second server's node takes the next free name.
+  await waitFor(
+    'both local nodes in both servers',
+    async () => (await names(rig.a.base)).length === 2 && (await names(rig.b.base)).length === 2,
+  );
+  assert.deepEqual(await names(rig.a.base), [host, `${host}-2`].sort());
+  assert.deepEqual(await names(rig.b.base), await names(rig.a.base));
+  const onlineOn = async (base: string) => (await nodes(base)).filter((n) => n.online).map((n) => n.name);
+  await waitFor(
+    'each server has its own node online',
+    async () => (await onlineOn(rig.a.base)).length === 1 && (await onlineOn(rig.b.base)).length === 1,
+  );
+  const [aOwn] = await onlineOn(rig.a.base);
+  assert.notDeepEqual([aOwn], await onlineOn(rig.b.base), 'two different nodes');
+
+  assert.equal(await rig.a.proc.stop('SIGTERM'), 0);
+  const again = await rig.server('a');
+  await waitFor('A back with its node, under a new key', async () => (await onlineOn(again.base)).includes(aOwn!));
+  assert.deepEqual(await names(again.base), [host, `${host}-2`].sort(), 'no third node after the restart');
+  assert.deepEqual(await names(rig.b.base), [host, `${host}-2`].sort());
 });
