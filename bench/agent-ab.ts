@@ -105,7 +105,12 @@ async function main(): Promise<void> {
     await sleep(Math.min(2000, t0 + seconds * 1000 - Date.now()));
     for (const a of agents) {
       if (a.child.exitCode !== null) continue;
-      const rss = rssMB(a.child.pid!);
+      let rss = 0;
+      try {
+        rss = rssMB(a.child.pid!);
+      } catch {
+        continue;
+      }
       if (rss > a.peak) [a.peak, a.split] = [rss, rssSplitMB(a.child.pid!)];
     }
   }

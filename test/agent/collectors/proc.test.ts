@@ -14,7 +14,7 @@ import { detectVirtualization, parseOsRelease, publicAddresses } from '../../../
 import { parseLoadavg } from '../../../src/agent/collectors/load';
 import { parseMeminfo } from '../../../src/agent/collectors/memory';
 import { isPhysicalInterface, networkCollector, parseNetDev } from '../../../src/agent/collectors/network';
-import { countPids } from '../../../src/agent/collectors/processes';
+import { countPids, PROCESSES_REFRESH_MS, processesCollector } from '../../../src/agent/collectors/processes';
 import { temperatureCollector } from '../../../src/agent/collectors/temperature';
 import { parseUptime } from '../../../src/agent/collectors/uptime';
 import { FIXTURES, tempDir } from '../../helpers';
@@ -169,6 +169,25 @@ test('load, threads, uptime, pid count, os-release', () => {
   assert.equal(countPids(['1', '22', 'self', 'net', '333', 'sys']), 3);
   assert.equal(parseOsRelease('NAME="Debian"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'), 'Debian GNU/Linux 12 (bookworm)');
   assert.equal(parseOsRelease('PRETTY_NAME=Alpine\n'), 'Alpine');
+});
+
+test('process count: listed again every PROCESSES_REFRESH_MS, the last count in every sample between', (t) => {
+  const proc = tempDir(t, 'probe-proc-');
+  for (const pid of ['1', '22', 'self']) mkdirSync(path.join(proc, pid));
+  const collector = processesCollector(proc);
+  const at = (monoMs: number) => {
+    const out: MetricValues = {};
+    collector.collect(out, monoMs);
+    return out.processes;
+  };
+  assert.equal(at(0), 2);
+  mkdirSync(path.join(proc, '333'));
+  assert.equal(at(1000), 2, 'not listed again within the refresh interval');
+  assert.equal(at(PROCESSES_REFRESH_MS - 1), 2);
+  assert.equal(at(PROCESSES_REFRESH_MS), 3, 'listed again once the interval has passed');
+  rmSync(path.join(proc, '22'), { recursive: true });
+  assert.equal(at(PROCESSES_REFRESH_MS + 1000), 3);
+  assert.equal(at(2 * PROCESSES_REFRESH_MS), 2);
 });
 
 test('disk collector in a container: the host mount table, sized through the host root mount', (t) => {
