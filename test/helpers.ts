@@ -3,7 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -68,6 +68,14 @@ export function run(command: string, args: string[], options: { cwd?: string; en
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
+  // PROBE_TEST_CHILD_LOGS=<dir>: each child's output also goes to <dir>/<name>-<pid>.log, kept after the run.
+  const logDir = process.env.PROBE_TEST_CHILD_LOGS;
+  if (logDir) {
+    const log = createWriteStream(path.join(logDir, `${path.basename(command)}-${args[0] ?? ''}-${child.pid}.log`));
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.on('exit', (code, signal) => log.end(`\n[exit ${code ?? signal}]\n`));
+  }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,
