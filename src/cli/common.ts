@@ -37,7 +37,8 @@ function notMirror(store: Store): Store {
   if (store.getSetting(CLUSTER_KEY) !== null)
     throw new ProbeError(
       'PROBE_ERR_CONFIG',
-      'this data directory mirrors a PostgreSQL registry: set store.postgres (PROBE_STORE_POSTGRES) as for its server, so the change goes to every server',
+      'this data directory mirrors a PostgreSQL registry: set store.postgres (PROBE_STORE_POSTGRES) as for its server, ' +
+        'so the change goes to every server',
       2,
     );
   return store;

@@ -51,7 +51,8 @@ export function asSecret(value: unknown, source: string, key: string): string {
     throw configError(
       source,
       key,
-      `must be ${MIN_SECRET_LENGTH} to 256 printable characters without spaces (e.g. from \`openssl rand -hex 32\`), the same on every server; got ${typeof value === 'string' ? `${text.length} characters that are not one` : 'no string'}`,
+      `must be ${MIN_SECRET_LENGTH} to 256 printable characters without spaces (e.g. from \`openssl rand -hex 32\`), ` +
+        `the same on every server; got ${typeof value === 'string' ? `${text.length} characters that are not one` : 'no string'}`,
     );
   return text;
 }
