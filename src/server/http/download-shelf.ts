@@ -6,7 +6,7 @@
  * copy made in the background.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -83,6 +83,31 @@ function madeGzip(sha256: string): string {
   return path.join(privateDir('probe-downloads'), `${sha256}.gz`);
 }
 
+/** Copies made by this user's servers that went unused this long are removed when a new one is made. */
+export const STALE_COPY_MS = 7 * 24 * 3600_000;
+
+/**
+ * Removes the gzip copies (and unfinished ones) in `dir` last written or used more than
+ * STALE_COPY_MS before `now`, except `keep`: each version of the executable leaves a copy of about
+ * 36 MB in the temp dir, and a server upgraded in place would pile them up.
+ */
+export function pruneCopies(dir: string, keep: string, now: number): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (file === keep || !/\.gz(\.\d+\.tmp)?$/.test(name)) continue;
+    try {
+      const s = statSync(file);
+      if (now - Math.max(s.mtimeMs, s.atimeMs) < STALE_COPY_MS) continue;
+      rmSync(file, { force: true });
+      removed++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
+}
+
 /**
  * Starts a gzip copy of `exe` in the background (zlib runs on the thread pool, not the event
  * loop). Downloads go out uncompressed until it is there.
@@ -93,7 +118,11 @@ export function gzipLater(exe: Executable): void {
   gzipping.add(target);
   const tmp = `${target}.${process.pid}.tmp`;
   pipeline(createReadStream(exe.path), createGzip({ level: 6 }), createWriteStream(tmp, { mode: 0o600 }))
-    .then(() => renameSync(tmp, target))
+    .then(() => {
+      renameSync(tmp, target);
+      const removed = pruneCopies(path.dirname(target), target, Date.now());
+      if (removed > 0) log.info('removed gzip copies of executables unused for a week', { count: removed });
+    })
     .catch((err: Error) =>
       log.warn('could not make a gzip copy of an executable; it is sent uncompressed', { file: exe.path, error: err.message }),
     )
