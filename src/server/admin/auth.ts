@@ -211,8 +211,9 @@ export class AdminAuth {
    */
   async sessionOf(cookieHeader: string | undefined): Promise<{ tokenHash: string; csrf: string } | null> {
     const found = this.session(cookieHeader);
+    if (found || !this.store.refreshSession) return found;
     const token = parseCookies(cookieHeader)[SESSION_COOKIE];
-    if (found || !token || !this.store.refreshSession || token.length > 64) return found;
+    if (!token || token.length > 64) return null;
     const tokenHash = sha256(token);
     const now = this.now();
     if ((this.missing.get(tokenHash) ?? 0) > now || this.lookups >= SHARED_LOOKUPS_AT_ONCE) return null;

@@ -102,14 +102,14 @@ export class PageAccess {
     const cookies = req.headers.cookie;
     if (cookies && (await this.admin.sessionOf(cookies))) return 'admin';
     const { mode, hash } = this.stored();
-    if (mode === 'public') return Promise.resolve('guest');
-    if (mode === 'private' || !hash) return Promise.resolve(null);
+    if (mode === 'public') return 'guest';
+    if (mode === 'private' || !hash) return null;
     const view = parseCookies(cookies)[VIEW_COOKIE];
-    if (view && this.viewTokenValid(view, hash)) return Promise.resolve('guest');
+    if (view && this.viewTokenValid(view, hash)) return 'guest';
     const basic = /^Basic ([A-Za-z0-9+/=]{1,2048})$/.exec(req.headers.authorization ?? '');
-    if (!basic) return Promise.resolve(null);
+    if (!basic) return null;
     const key = createHash('sha256').update(basic[1]!).digest('base64url');
-    if (this.basicOk.get(key) === hash) return Promise.resolve('guest');
+    if (this.basicOk.get(key) === hash) return 'guest';
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const password = decoded.slice(decoded.indexOf(':') + 1);
     return this.guard
