@@ -15,7 +15,7 @@ import { generateKey, hashKey } from '../fleet/keys';
 /** This server's own setting (not shared): the id of the registry node its local agent reports as. */
 export const LOCAL_NODE_SETTING = 'cluster.localNode';
 
-export type NodeRegistry = Pick<PgRegistry, 'addNode' | 'setKeyHash'>;
+export type NodeRegistry = Pick<PgRegistry, 'addNode' | 'setKeyHash' | 'pull'>;
 
 /** The machine's name, and the first of `name-2`, `name-3`… not taken if it is. */
 function freeName(store: Store, base: string): string {
@@ -45,7 +45,7 @@ async function keyInRegistry(store: Store, registry: NodeRegistry, now: number):
       return key;
     } catch (err) {
       if (!(err instanceof ProbeError && err.code === 'PROBE_ERR_EXISTS') || attempt === 3) throw err;
-      await (registry as Partial<PgRegistry>).pull?.();
+      await registry.pull();
     }
   }
 }
