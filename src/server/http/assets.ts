@@ -4,7 +4,7 @@
  * build compressed them (`<file>.gz`, `<file>.br`); index.html, filled in here, is compressed here.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { PageInfo } from '../../protocol/messages';
@@ -31,15 +31,11 @@ function readPageFile(name: string, webDir: string): Buffer {
 
 /** A file the build wrote beside the page's files (its .gz or .br), or null if it did not. */
 function readBuilt(name: string, webDir: string): Buffer | null {
-  const sea = seaAssets();
-  if (sea)
-    try {
-      return Buffer.from(sea.getAsset(`web/${name}`));
-    } catch {
-      return null; // node:sea throws for an asset the executable does not have
-    }
-  const file = path.join(webDir, name);
-  return existsSync(file) ? readFileSync(file) : null;
+  try {
+    return readPageFile(name, webDir);
+  } catch {
+    return null; // not embedded (node:sea throws) or not in dist/web
+  }
 }
 
 function escapeHtml(text: string): string {
