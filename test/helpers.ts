@@ -12,6 +12,15 @@ export const BINARY = path.join(ROOT, 'dist/probe');
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 
 /**
+ * Where tests keep what is costly to make and the same on every run (a Wine prefix, an initdb'd
+ * PostgreSQL cluster): the user's cache ($XDG_CACHE_HOME or ~/.cache), `probe-tests/<name>`, so a
+ * fresh clone on the same machine finds it too.
+ */
+export function testCache(name: string): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'probe-tests', name);
+}
+
+/**
  * A temp dir removed after the test. node:test runs `after` hooks first registered first, and a hook
  * that throws skips the rest: the dir is made before the processes writing into it, so its removal
  * runs while they may still write (a TSDB flushing made rm fail with ENOTEMPTY once, the fleet's

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run, waitFor } from './helpers';
+import { run, testCache, waitFor } from './helpers';
 import type { Running } from './helpers';
 import { freePort } from './e2e/tsdb';
 
@@ -34,9 +34,8 @@ type Command = (bin: string, args: string[]) => [string, string[]];
 
 /** The machine's initdb'd cluster to copy, made if missing (by whichever test gets there first). */
 function template(cmd: Command, asUserPrefix: string[]): string {
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const owner = asUserPrefix.length ? 'postgres' : String(process.getuid?.() ?? 'user');
-  const dir = path.join(cache, 'probe-tests', `pg15-cluster-${owner}`);
+  const dir = testCache(`pg15-cluster-${owner}`);
   if (existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   // Made in a temp dir: as root, initdb runs as `postgres`, which may not enter the user's home.
   const parent = mkdtempSync(path.join(os.tmpdir(), 'probe-pg-template-'));

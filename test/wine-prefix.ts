@@ -6,8 +6,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { testCache } from './helpers';
 
 export const WINE = '/usr/lib/wine/wine64';
 const WINESERVER = '/usr/lib/wine/wineserver';
@@ -24,8 +24,7 @@ function template(): string {
   const version = execFileSync(WINE, ['--version'], { encoding: 'utf8' })
     .trim()
     .replace(/[^\w.-]+/g, '_');
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(cache, 'probe-tests', `wine-prefix-${version}`);
+  const dir = testCache(`wine-prefix-${version}`);
   if (existsSync(path.join(dir, 'system.reg'))) return dir;
   const building = `${dir}.${process.pid}`;
   rmSync(building, { recursive: true, force: true });
