@@ -8,13 +8,18 @@
  *   (goal < 100 ms at 200 nodes), from a trace of the renderer's main thread: script, timers, events,
  *   microtasks (Preact renders in microtasks) and the garbage collection inside them (trace.ts), and the
  *   renderer thread's CPU time in it (on a shared machine the rest is the thread waiting for a core).
- *   CDP's ScriptDuration, printed too for comparison with earlier figures, leaves microtasks out;
+ *   CDP's ScriptDuration, printed too for comparison with earlier figures, leaves microtasks out.
+ *   The visit is a first one (a fresh browser profile, nothing cached) in a browser already running and
+ *   idle, as a visitor's is; with --cold, the page is opened as soon as Chromium has started, while its
+ *   own start-up still takes the cores (how this bench measured until 2026-11-29: about twice the wall time);
  * - steady state: renderer main-thread busy time per wall second while every node updates each second
  *   (CDP TaskDuration; goal < 10 % of one core at 200 nodes), for cards and for the table, and the
  *   script share of it from a 5 s trace after the measured window.
- * Usage: npm run bench:page -- [--nodes 200] [--seconds 20] [--binary dist/probe (another build, to compare)]
+ * Usage: npm run bench:page -- [--nodes 200] [--seconds 20] [--binary dist/probe (another build, to compare)] [--cold]
+ *   [--save-trace dir (the first render's traces, for DevTools' Performance panel)]
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -25,12 +30,22 @@ import { cpuSeconds } from './proc-stats';
 import { TRACE_CATEGORIES, scripting } from './trace';
 
 const { values: args } = parseArgs({
-  options: { nodes: { type: 'string', default: '200' }, seconds: { type: 'string', default: '20' }, binary: { type: 'string' } },
+  options: {
+    nodes: { type: 'string', default: '200' },
+    seconds: { type: 'string', default: '20' },
+    binary: { type: 'string' },
+    /** Open the page while Chromium is still starting (see above). */
+    cold: { type: 'boolean', default: false },
+    /** A folder to keep the first render's traces in (cards.json, table.json), for DevTools' Performance panel. */
+    'save-trace': { type: 'string' },
+  },
 });
 const count = Number(args.nodes);
 const seconds = Number(args.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STEADY_TRACE_MS = 5000;
+const saveTrace = args['save-trace'];
+if (saveTrace) mkdirSync(saveTrace, { recursive: true });
 const fleet = await startFleet(count, args.binary);
 const children = fleet.children;
 
@@ -100,10 +115,28 @@ function browserCpu(pids: number[]): number {
 }
 
 /** Milliseconds of JavaScript on the page's main thread while `during` runs, wall and CPU (see trace.ts). */
-async function traced(browser: Browser, page: Page, during: () => Promise<unknown>): Promise<{ ms: number; cpuMs: number }> {
+async function traced(
+  browser: Browser,
+  page: Page,
+  during: () => Promise<unknown>,
+  saveAs?: string,
+): Promise<{ ms: number; cpuMs: number }> {
   await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   await during();
-  return scripting(JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: [] });
+  const trace = await browser.stopTracing();
+  if (saveAs) writeFileSync(saveAs, trace);
+  return scripting(JSON.parse(trace.toString('utf8')) as { traceEvents: [] });
+}
+
+/** Waits (at most 10 s) until Chromium's processes use under 5 % of a core over a quarter second: started, and idle. */
+async function browserIdle(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const pids = browserPids();
+    const before = browserCpu(pids);
+    await sleep(250);
+    if (browserCpu(pids) - before < 0.05 * 0.25) return;
+  }
 }
 
 /** While the page keeps up with the live feed: main-thread busy share of one core, and all of Chromium's CPU (not traced: tracing costs CPU). */
@@ -148,14 +181,20 @@ try {
       const page = await context.newPage();
       const cdp = await context.newCDPSession(page);
       await cdp.send('Performance.enable');
+      if (!args.cold) await browserIdle();
       const selector = layout === 'cards' ? 'article.card' : 'table.nodes tbody tr';
       let firstScript = 0;
       // No polling while the first render runs (polling is script time too): wait, then check.
-      const firstTraced = await traced(browser, page, async () => {
-        await page.goto(`${url}/`);
-        await sleep(FIRST_RENDER_MS);
-        firstScript = (await metric(cdp, 'ScriptDuration')) * 1000;
-      });
+      const firstTraced = await traced(
+        browser,
+        page,
+        async () => {
+          await page.goto(`${url}/`);
+          await sleep(FIRST_RENDER_MS);
+          firstScript = (await metric(cdp, 'ScriptDuration')) * 1000;
+        },
+        saveTrace && path.join(saveTrace, `${layout}.json`),
+      );
       const shown = await page.evaluate((sel) => document.querySelectorAll(sel).length, selector);
       if (shown < count) throw new Error(`only ${shown} of ${count} nodes on the page after ${FIRST_RENDER_MS} ms`);
       // (No named functions inside evaluate: tsx would wrap them in a helper the page lacks.)
@@ -167,7 +206,7 @@ try {
       const { busy, total } = await steadyLoad(page, cdp);
       const script = (await traced(browser, page, () => sleep(STEADY_TRACE_MS))).ms / STEADY_TRACE_MS;
       console.log(
-        `${layout}, ${count} nodes: first render ${firstTraced.ms.toFixed(0)} ms of scripting in the first ${FIRST_RENDER_MS} ms (bundle, snapshot, first live batch; goal < 100 ms; ` +
+        `${layout}, ${count} nodes${args.cold ? ' (browser still starting)' : ''}: first render ${firstTraced.ms.toFixed(0)} ms of scripting in the first ${FIRST_RENDER_MS} ms (bundle, snapshot, first live batch; goal < 100 ms; ` +
           `on the CPU ${firstTraced.cpuMs.toFixed(0)} ms, the rest waiting for a core; ` +
           `CDP ScriptDuration, without microtasks: ${firstScript.toFixed(0)} ms); live updates over ${seconds} s: ` +
           `main thread ${(busy * 100).toFixed(1)} % of one core (scripts ${(script * 100).toFixed(1)} %), all Chromium processes ${(total * 100).toFixed(1)} % (goal < 10 %)`,

@@ -53,6 +53,10 @@ export async function buildPage(outDir) {
     jsxImportSource: 'preact',
     outdir: outDir,
     legalComments: 'none',
+    // V8's explicit compile hint (Chromium 136+; a comment elsewhere): compile every function while the
+    // file streams in, on a background thread, not one at a time on the main thread when first called.
+    // A 200-node first render spent ~8 ms of its main thread compiling without it (bench:page).
+    banner: { js: '//# allFunctionsCalledOnLoad' },
     logLevel: 'warning',
   });
   await build({

@@ -1,7 +1,8 @@
 /**
  * A fleet bigger than the screen: cards and table rows far off screen show the node's flag, name and
  * status only (built with DOM calls inside Preact's element, components/head-dom.ts), and become whole
- * once scrolled near; a far form follows what it shows (the language here).
+ * once scrolled near; a far form follows what it shows (the language here). A page shown from the top
+ * draws whole only what is on the screen; from its first scroll, cards just below it are drawn ahead.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -47,6 +48,30 @@ test('far cards and rows show flag, name and status, and become whole when scrol
   const page = await browser.newPage({ locale: 'en-US', viewport: { width: 800, height: 600 } });
   await page.goto(`${base}/`);
   await waitFor('every card', async () => (await page.locator('article.card').count()) === COUNT);
+
+  // Below the screen by less than half a screen: not drawn whole until the page scrolls, then before it shows.
+  const below = await page.evaluate(() => {
+    const cards = [...document.querySelectorAll('article.card')];
+    const card = cards.find((c) => c.getBoundingClientRect().top > innerHeight + 20)!;
+    return { name: card.getAttribute('data-node')!, top: card.getBoundingClientRect().top, height: innerHeight };
+  });
+  assert.ok(below.top < 1.5 * below.height, `a card within half a screen below it (${below.top} px)`);
+  const isWhole = (name: string) => page.evaluate((n) => document.querySelector(`article.card[data-node="${n}"] .metric`) !== null, name);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await isWhole(below.name), false, 'not drawn ahead before the page scrolls');
+  const farHeight = await page.evaluate(
+    (n) => document.querySelector(`article.card[data-node="${n}"]`)!.getBoundingClientRect().height,
+    below.name,
+  );
+  assert.ok(farHeight >= 250, `a far card is as tall as a whole one (${farHeight} px)`);
+  await page.evaluate(() => scrollBy(0, 10));
+  await waitFor('the card below drawn ahead', () => isWhole(below.name));
+  const stillBelow = await page.evaluate(
+    (n) => document.querySelector(`article.card[data-node="${n}"]`)!.getBoundingClientRect().top,
+    below.name,
+  );
+  assert.ok(stillBelow > below.height, 'drawn whole while still below the screen');
+  await page.evaluate(() => scrollTo(0, 0));
 
   await waitFor('the last card online, far', async () => (await farCard(page)).status === 'online');
   const far = await farCard(page);

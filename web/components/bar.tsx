@@ -4,24 +4,25 @@ export function level(percent: number | undefined): string {
   return percent === undefined ? '' : percent >= 90 ? 'crit' : percent >= 70 ? 'warn' : 'ok';
 }
 
+/**
+ * Four elements: the label and the value on one line, the bar under them (styles.css draws its fill
+ * from `--fill`). A screenful of cards holds some eighty bars, each drawn again every second.
+ */
 export function Bar({ label, percent, detail, title }: { label: string; percent: number | undefined; detail: string; title?: string }) {
   return (
     <div class="metric" title={title}>
-      <div class="metric-head">
-        <span class="metric-label">{label}</span>
-        <span class="metric-value">{detail}</span>
-      </div>
+      <span class="metric-label">{label}</span>
+      <span class="metric-value">{detail}</span>
       {/* biome-ignore lint/a11y/useSemanticElements: <meter> cannot be styled alike in every browser; role="meter" says the same */}
       <div
-        class="bar"
+        class={`bar ${level(percent)}`}
         role="meter"
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={percent === undefined ? undefined : Math.round(percent)}
-      >
-        <div class={`bar-fill ${level(percent)}`} style={{ width: `${percent ?? 0}%` }} />
-      </div>
+        style={`--fill:${percent ?? 0}%`}
+      />
     </div>
   );
 }

@@ -4,7 +4,7 @@
  */
 import type { NodeView } from '../../src/protocol/messages';
 import { t } from '../state/lang';
-import { NEAR, NearSlot, screenNow } from './near-slot';
+import { NearSlot, screenNow } from './near-slot';
 import type { SlotProps } from './near-slot';
 import { NodeCard } from './node-card';
 import { cardHead } from './head-dom';
@@ -16,21 +16,21 @@ interface Props extends SlotProps {
 }
 
 /** The grid's CSS (styles.css): cards at least 290 px wide (220 compact) and about 250 px tall, 12 px apart (8), main's 20 px padding. */
-function cardsInFirstScreens(compact: boolean): number {
+function cardsInFirstScreen(compact: boolean): number {
   const [width, height, gap] = compact ? [220, 150, 8] : [290, 250, 12];
   const screen = screenNow();
   const columns = Math.max(1, Math.floor((screen.width - 40 + gap) / (width + gap)));
-  return columns * Math.ceil(((1 + NEAR) * screen.height) / (height + gap));
+  return columns * Math.ceil(screen.height / (height + gap));
 }
 
 /**
- * Off screen: the card's head only, built inside it by `cardHead` (head-dom.ts). Cards keep
- * `content-visibility: auto`, so its height does not show.
+ * Off screen: the card's head only, built inside it by `cardHead` (head-dom.ts), in a card as tall as a
+ * whole one (`.card.far` in styles.css), so cards turning whole as they come near do not move the page.
  */
 function CardShell({ node }: { node: NodeView }) {
   return (
     <article
-      class={`card ${node.online ? 'online' : 'offline'}`}
+      class={`card far ${node.online ? 'online' : 'offline'}`}
       data-node={node.name}
       aria-label={`${node.name}, ${node.online ? t('online') : t('offline')}`}
     />
@@ -38,8 +38,8 @@ function CardShell({ node }: { node: NodeView }) {
 }
 
 export class CardSlot extends NearSlot<Props> {
-  protected firstScreens(): number {
-    return cardsInFirstScreens(this.props.compact);
+  protected firstScreen(): number {
+    return cardsInFirstScreen(this.props.compact);
   }
 
   protected renderNear({ node, compact }: Props) {
@@ -50,8 +50,8 @@ export class CardSlot extends NearSlot<Props> {
     return CardShell({ node });
   }
 
-  protected farInside({ node }: Props): Node[] {
-    return [cardHead(node)];
+  protected farInside({ node }: Props): Node {
+    return cardHead(node);
   }
 
   protected farKey({ node }: Props): string {

@@ -3,12 +3,14 @@
  * near the screen, and cheaply elsewhere, so a big fleet's first render and live updates cost what is seen.
  * The cheap form is one element from Preact, its inside built with DOM calls (farInside). One
  * IntersectionObserver follows every slot; a slot first mounts whole when its place in the list falls
- * within the first screens of a page shown from the top, so the first screenful is drawn once, and whole.
+ * within the first screen of a page shown from the top, so the first screenful is drawn once, and whole.
+ * Slots just off the screen are drawn ahead only once the page scrolls: a visitor who does not scroll
+ * never pays for them, one who does finds them drawn before they come into view.
  */
 import { Component } from 'preact';
 import type { ComponentChildren, VNode } from 'preact';
 
-/** How far above and below the screen slots are drawn whole, in screen heights (scrolling reaches them drawn). */
+/** How far above and below the screen slots are drawn whole once the page has scrolled, in screen heights. */
 export const NEAR = 0.5;
 
 export interface SlotProps {
@@ -18,12 +20,23 @@ export interface SlotProps {
 
 const slots = new Map<Element, NearSlot<SlotProps>>();
 let observer: IntersectionObserver | null = null;
+/** Screen heights drawn ahead: none until the page first scrolls (or is shown scrolled), then NEAR. */
+let ahead = scrollY === 0 ? 0 : NEAR;
 
 function watcher(): IntersectionObserver {
   observer ??= new IntersectionObserver((entries) => entries.forEach((e) => slots.get(e.target)?.setNear(e.isIntersecting)), {
-    rootMargin: `${NEAR * 100}% 0px`,
+    rootMargin: `${ahead * 100}% 0px`,
   });
   return observer;
+}
+
+/** From the first scroll on, slots are drawn NEAR screens ahead: the observer is made again with that margin. */
+function lookAhead(): void {
+  if (ahead === NEAR) return;
+  ahead = NEAR;
+  observer?.disconnect();
+  observer = null;
+  for (const element of slots.keys()) watcher().observe(element);
 }
 
 /**
@@ -32,7 +45,14 @@ function watcher(): IntersectionObserver {
  * what the render changed so far (15 ms of a 200-node table's first render on a slow 2-core machine).
  */
 const screen = { atTop: scrollY === 0, width: innerWidth, height: innerHeight };
-addEventListener('scroll', () => (screen.atTop = scrollY === 0), { passive: true });
+addEventListener(
+  'scroll',
+  () => {
+    screen.atTop = scrollY === 0;
+    lookAhead();
+  },
+  { passive: true },
+);
 addEventListener('resize', () => {
   screen.width = innerWidth;
   screen.height = innerHeight;
@@ -55,17 +75,25 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
     super(props);
     // At the top of the page, the first screens hold the first slots: no layout is read to know it.
     this.guessed = screenNow().atTop;
-    this.state = { near: this.guessed && props.index < this.firstScreens() };
+    this.state = { near: this.guessed && props.index < this.firstScreen() };
   }
 
-  /** How many slots fit, at the most, in the first (1 + NEAR) screens of the page (from the layout's CSS). */
-  protected abstract firstScreens(): number;
+  /** How many slots fit, at the most, in the first screen of the page (from the layout's CSS). */
+  protected abstract firstScreen(): number;
   protected abstract renderNear(props: P): ComponentChildren;
   /** The cheap form's element, without children: `farInside` builds those (DOM calls, not vnodes: cheaper by far). */
   protected abstract renderFar(props: P): VNode;
-  protected abstract farInside(props: P): Node[];
+  protected abstract farInside(props: P): Node;
   /** Everything the cheap form shows (signals it reads included): equal keys, equal forms. */
   protected abstract farKey(props: P): string;
+
+  /**
+   * A cheap form that would show the same, at the same place, is not drawn again: 180 of a 200-node
+   * fleet's slots skip each second's update here (Preact's own check redraws any component with state).
+   */
+  override shouldComponentUpdate(next: P, state: { near: boolean }): boolean {
+    return state.near || this.state.near || next.index !== this.props.index || this.far?.key !== this.farKey(next);
+  }
 
   override render(props: P, { near }: { near: boolean }): ComponentChildren {
     if (near) return this.renderNear(props);
@@ -102,7 +130,7 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
     const element = this.base as Element | undefined;
     if (this.state.near || !element || !this.far) return;
     if (this.filled?.element === element && this.filled.key === this.far.key) return;
-    element.replaceChildren(...this.farInside(this.props));
+    element.replaceChildren(this.farInside(this.props));
     this.filled = { element, key: this.far.key };
   }
 
@@ -122,6 +150,6 @@ export abstract class NearSlot<P extends SlotProps> extends Component<P, { near:
    */
   private check(): void {
     const box = (this.base as Element).getBoundingClientRect();
-    this.setNear(box.bottom > -NEAR * innerHeight && box.top < (1 + NEAR) * innerHeight);
+    this.setNear(box.bottom > -ahead * innerHeight && box.top < (1 + ahead) * innerHeight);
   }
 }

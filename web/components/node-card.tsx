@@ -5,8 +5,7 @@
 import type { NodeView } from '../../src/protocol/messages';
 import type { MetricValues } from '../../src/protocol/metrics';
 import { formatBytes, formatCelsius, formatDuration, formatLoad, formatPercent, formatRate, ratio, shortOs } from '../lib/format';
-import { useEffect } from 'preact/hooks';
-import { badgeText, forecastLine, soonForecasts, watchForecasts } from '../state/forecast';
+import { badgeText, forecastLine, soonForecasts } from '../state/forecast';
 import { t } from '../state/lang';
 import { Bar } from './bar';
 import { Flag, Latency, Notes, StatusText, Traffic } from './node-status';
@@ -44,7 +43,6 @@ function CardFacts({ values: v }: { values: MetricValues }) {
 export function NodeCard({ node, compact = false }: { node: NodeView; compact?: boolean }) {
   const v = node.values;
   const swap = v.swapTotalBytes ? ratio(v.swapUsedBytes, v.swapTotalBytes) : undefined;
-  useEffect(watchForecasts, []);
   // Only forecasts under 30 days reach the page: a badge says something is coming.
   const soon = soonForecasts.value[node.id];
   return (

@@ -9,7 +9,7 @@ import { t } from '../state/lang';
 import type { SortKey } from '../state/prefs';
 import { sortBy, sortDesc, sortKey } from '../state/prefs';
 import { level } from './bar';
-import { NEAR, NearSlot, screenNow } from './near-slot';
+import { NearSlot, screenNow } from './near-slot';
 import type { SlotProps } from './near-slot';
 import { farRowCells } from './head-dom';
 import { Flag, StatusText, headKey } from './node-status';
@@ -79,8 +79,8 @@ interface RowProps extends SlotProps {
 }
 
 class RowSlot extends NearSlot<RowProps> {
-  protected firstScreens(): number {
-    return Math.ceil(((1 + NEAR) * screenNow().height) / ROW_PX);
+  protected firstScreen(): number {
+    return Math.ceil(screenNow().height / ROW_PX);
   }
 
   protected renderNear({ node }: RowProps) {
@@ -91,7 +91,7 @@ class RowSlot extends NearSlot<RowProps> {
     return FarRow({ node });
   }
 
-  protected farInside({ node }: RowProps): Node[] {
+  protected farInside({ node }: RowProps): Node {
     return farRowCells(node);
   }
 

@@ -1,4 +1,6 @@
 /** @module The overview: filter, sort and layout controls, then nodes grouped as cards or a table. */
+import { useEffect } from 'preact/hooks';
+import { watchForecasts } from '../state/forecast';
 import { t } from '../state/lang';
 import { groups, link, nodes } from '../state/nodes';
 import type { SortKey } from '../state/prefs';
@@ -66,6 +68,11 @@ function Controls() {
 export function Overview({ compact = false }: { compact?: boolean }) {
   const list = groups.value;
   const query = filter.value.trim();
+  const cards = layout.value !== 'table' || compact;
+  // Cards show a badge for a forecast under 30 days: poll them while cards are shown (once, here, not in each card).
+  useEffect(() => {
+    if (cards) watchForecasts();
+  }, [cards]);
   let index = 0;
   return (
     <main id="main">
@@ -83,7 +90,7 @@ export function Overview({ compact = false }: { compact?: boolean }) {
         return (
           <section key={group} aria-label={group || t('node')}>
             {group && <h2 class="group">{group}</h2>}
-            {layout.value === 'table' && !compact ? (
+            {!cards ? (
               <NodeTable list={members} first={first} />
             ) : (
               <div class={`grid${compact ? ' compact' : ''}`}>
