@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -80,6 +80,8 @@ export function percentile(sorted: number[], p: number): number {
  */
 export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [string, string[]] {
   const at = path.join(dir, 'bundle');
+  // Made afresh for each run (--remote-write starts a second server).
+  rmSync(at, { recursive: true, force: true });
   mkdirSync(at, { recursive: true });
   copyFileSync(path.join(root, 'dist/probe.cjs'), path.join(at, 'probe.cjs'));
   writeFileSync(path.join(at, 'package.json'), '{}');
