@@ -11,8 +11,11 @@ import { ProbeError } from '../util/errors';
 import { privateDir } from '../util/private-dir';
 import { seaAssets } from '../util/sea';
 
-/** The addon's exports when running as the single executable, or undefined to let better-sqlite3 find it. */
-export function embeddedSqliteBinding(): object | undefined {
+/**
+ * The path of the addon written out of the single executable, or undefined when running from
+ * source (better-sqlite3 finds its own). A worker thread loads the same file (remote write's).
+ */
+export function embeddedSqliteAddonFile(): string | undefined {
   if (!buildInfo.server) {
     throw new ProbeError(
       'PROBE_ERR_UNSUPPORTED',
@@ -30,7 +33,18 @@ export function embeddedSqliteBinding(): object | undefined {
     writeFileSync(tmp, bytes, { mode: 0o500 });
     renameSync(tmp, file);
   }
+  return file;
+}
+
+/** The addon's exports from `file` (embeddedSqliteAddonFile's), or undefined to let better-sqlite3 find it. */
+export function loadSqliteAddon(file: string | undefined): object | undefined {
+  if (file === undefined) return undefined;
   const module = { exports: {} };
   process.dlopen(module, file);
   return module.exports;
+}
+
+/** The addon's exports when running as the single executable, or undefined to let better-sqlite3 find it. */
+export function embeddedSqliteBinding(): object | undefined {
+  return loadSqliteAddon(embeddedSqliteAddonFile());
 }
