@@ -4,6 +4,7 @@
  * (the executable's require() only loads built-in modules).
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildInfo } from '../util/build-info';
@@ -36,7 +37,18 @@ export function embeddedSqliteAddonFile(): string | undefined {
   return file;
 }
 
-/** The addon's exports from `file` (embeddedSqliteAddonFile's), or undefined to let better-sqlite3 find it. */
+/**
+ * The addon file this process has loaded, for a worker thread to load the same: the one written
+ * out of the executable, else the one better-sqlite3 found (in require's cache; its own search,
+ * run from a bundle in a worker thread, looks in the wrong place). Call after opening a database.
+ */
+export function loadedSqliteAddonFile(): string | undefined {
+  const embedded = embeddedSqliteAddonFile();
+  if (embedded) return embedded;
+  return Object.keys(createRequire(process.execPath).cache).find((file) => path.basename(file) === 'better_sqlite3.node');
+}
+
+/** The addon's exports from `file` (a path from the functions above), or undefined to let better-sqlite3 find it. */
 export function loadSqliteAddon(file: string | undefined): object | undefined {
   if (file === undefined) return undefined;
   const module = { exports: {} };

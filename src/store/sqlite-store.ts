@@ -153,7 +153,7 @@ export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Sql
 /**
  * The remote-write outbox of a server's database on a connection of its own, for the remote-write
  * worker thread (src/server/remote/writer-thread.ts): the server has opened and migrated the file,
- * so this only opens it. `addonFile` is the addon the server loaded (native.ts), undefined from source.
+ * so this only opens it. `addonFile` is the addon the server loaded (native.ts loadedSqliteAddonFile).
  */
 export function openOutboxConnection(file: string, addonFile: string | undefined): { outbox: OutboxStore; close(): void } {
   // The typings only allow a path; better-sqlite3 also takes the loaded addon object.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { RemoteWriteTarget } from '../../config/remote-write';
-import { embeddedSqliteAddonFile } from '../../store/native';
+import { loadedSqliteAddonFile } from '../../store/native';
 import { databaseFile } from '../../store/sqlite-store';
 import type { OutboxStore } from '../../store/store';
 import type { Clock, Timer } from '../../util/clock';
@@ -218,7 +218,7 @@ export function startRemoteWrite(
     log.info('remote write runs on the main thread: no worker code beside this one (running from source)');
     return new RemoteWrite(targets, outbox, (id) => nodes.get(id), clock);
   }
-  const options = { script, dbFile: databaseFile(dataDir), addonFile: embeddedSqliteAddonFile(), logLevel: logLevel() };
+  const options = { script, dbFile: databaseFile(dataDir), addonFile: loadedSqliteAddonFile(), logLevel: logLevel() };
   log.info('remote write runs in a worker thread', { targets: targets.length });
   return new RemoteWriteThread(targets, outbox, nodes, clock, options);
 }

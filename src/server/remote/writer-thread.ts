@@ -21,7 +21,7 @@ import type { NodeLabels } from './series-labels';
 export interface WriterThreadInit {
   /** The server's probe.db, opened and migrated by the server. */
   dbFile: string;
-  /** better-sqlite3's addon as the server loaded it (the executable's), or undefined from source. */
+  /** better-sqlite3's addon file as the server loaded it (native.ts), or undefined to let better-sqlite3 look. */
   addonFile: string | undefined;
   targets: RemoteWriteTarget[];
   /** Every node's labels when the thread was started; changes come on `labels`. */

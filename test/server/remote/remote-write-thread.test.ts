@@ -1,18 +1,21 @@
 /**
  * Remote write in its worker thread: it reads, encodes, sends and saves its cursor while the main
  * thread is busy and never yields, every sample arrives once in a real VictoriaMetrics, and a node
- * renamed on the main thread is sent under its new name.
+ * renamed on the main thread is sent under its new name; a thread that dies is started again.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { valuesRow } from '../../../src/protocol/row';
 import type { HubEvent } from '../../../src/server/fleet/hub';
 import { RemoteWriteThread } from '../../../src/server/remote/remote-write-thread';
-import type { NodeSource } from '../../../src/server/remote/remote-write-thread';
+import type { NodeSource, WriterScript } from '../../../src/server/remote/remote-write-thread';
 import type { NodeLabels } from '../../../src/server/remote/series-labels';
+import { loadedSqliteAddonFile } from '../../../src/store/native';
 import { databaseFile, openSqliteStore } from '../../../src/store/sqlite-store';
 import { systemClock } from '../../../src/util/clock';
+import type { Clock } from '../../../src/util/clock';
 import { tempDir, waitFor } from '../../helpers';
 import { exportSeries, freePort, startVictoriaMetrics } from '../../e2e/tsdb';
 
@@ -36,7 +39,10 @@ function nodeSource(labels: Map<number, NodeLabels>) {
   return { source, emit: (event: HubEvent) => listeners.forEach((l) => l(event)) };
 }
 
-test('remote write in a worker thread sends while the main thread never yields, each sample once, and takes a rename', async (t) => {
+type TestContext = { after(fn: () => unknown): void };
+
+/** A store with NODES nodes, a VictoriaMetrics, and a RemoteWriteThread over them (not started). */
+async function rig(t: TestContext, threadScript: WriterScript, clock: Clock = systemClock) {
   const dir = tempDir(t, 'probe-rw-thread-');
   const vm = await startVictoriaMetrics(dir, await freePort());
   t.after(() => vm.proc.stop('SIGKILL'));
@@ -58,16 +64,31 @@ test('remote write in a worker thread sends while the main thread never yields, 
   const target = { name: 'tsdb', url: vm.writeUrl, headers: {}, basicAuth: null, timeoutMs: 10_000 };
   // Small windows: many reads, requests and cursor saves, each of which must happen off this thread.
   const limits = { lingerMs: 0, windowSamples: 4 * NODES, windowRows: 4, requestBytes: 1 << 20 };
-  const options = { script, dbFile: databaseFile(data), addonFile: undefined, logLevel: 'info' as const, limits };
+  const options = {
+    script: threadScript,
+    dbFile: databaseFile(data),
+    addonFile: loadedSqliteAddonFile(),
+    logLevel: 'info' as const,
+    limits,
+  };
   // Made before the samples are stored: a target sends what is stored from when it is configured.
-  const remote = new RemoteWriteThread([target], store.outbox, hub.source, systemClock, options);
+  const remote = new RemoteWriteThread([target], store.outbox, hub.source, clock, options);
+  t.after(() => remote.stop());
+  const pending = () => store.outbox.backlog(store.outbox.cursor('tsdb').afterId).samples;
+  /** VictoriaMetrics' cpu timestamps by node name. */
+  const exported = async () =>
+    new Map((await exportSeries(vm, 'probe_cpu_usage_percent')).map((s) => [s.metric.node!, [...s.timestamps].sort((a, b) => a - b)]));
+  const stamps = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ts0 + (from + i) * 1000);
+  return { ids, labels, hub, write, remote, pending, exported, stamps };
+}
+
+test('remote write in a worker thread sends while the main thread never yields, each sample once, and takes a rename', async (t) => {
+  const { ids, labels, hub, write, remote, pending, exported, stamps } = await rig(t, script);
   write(0, SAMPLES);
   remote.start();
-  t.after(() => remote.stop());
 
   // Busy from here, never yielding to the event loop, until the outbox is sent or 60 s pass: only
   // another thread can move the cursor meanwhile.
-  const pending = () => store.outbox.backlog(store.outbox.cursor('tsdb').afterId).samples;
   assert.equal(pending(), NODES * SAMPLES);
   const blockedAt = Date.now();
   while (pending() > 0 && Date.now() - blockedAt < 60_000) {
@@ -86,10 +107,26 @@ test('remote write in a worker thread sends while the main thread never yields, 
   );
   assert.equal(remote.status()[0]!.failures, 0);
 
-  const exported = await exportSeries(vm, 'probe_cpu_usage_percent');
-  const byNode = new Map(exported.map((s) => [s.metric.node!, [...s.timestamps].sort((a, b) => a - b)]));
-  const stamps = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ts0 + (from + i) * 1000);
+  const byNode = await exported();
   for (let i = 1; i < NODES; i++) assert.deepEqual(byNode.get(`n${i}`), stamps(0, SAMPLES + 10), `n${i}: every sample once`);
   assert.deepEqual(byNode.get('n0'), stamps(0, SAMPLES), 'n0 under its old name until the rename');
   assert.deepEqual(byNode.get('renamed'), stamps(SAMPLES, SAMPLES + 10), 'and under its new name after');
+});
+
+test('a remote-write thread that dies is started again and sends every sample once', async (t) => {
+  const mark = path.join(tempDir(t), 'died-once');
+  // The first thread dies at once; the next runs the writer.
+  const dying = {
+    code: `if (!require('node:fs').existsSync(${JSON.stringify(mark)})) { require('node:fs').writeFileSync(${JSON.stringify(mark)}, ''); throw new Error('boom'); } ${script.code}`,
+  };
+  // Restarts without the 5 s pause.
+  const hasty: Clock = { now: systemClock.now, after: (ms, fn) => systemClock.after(Math.min(ms, 50), fn), every: systemClock.every };
+  const { write, remote, exported, stamps } = await rig(t, dying, hasty);
+  write(0, SAMPLES);
+  remote.start();
+  await waitFor('every sample sent', () => remote.status()[0]!.pendingSamples === 0, 30_000, 200);
+  assert.ok(existsSync(mark), 'the first thread died');
+  await waitFor('the figures', () => remote.status()[0]!.sentValues === 2 * NODES * SAMPLES, 5000, 200);
+  const byNode = await exported();
+  for (let i = 0; i < NODES; i++) assert.deepEqual(byNode.get(`n${i}`), stamps(0, SAMPLES), `n${i}: every sample once`);
 });
