@@ -182,19 +182,19 @@ export class Compaction {
       const oldBefore = now - this.rawRetentionMs + T1H.stepMs;
       // What applyRetention(now) deletes, and so may have deleted before.
       const expiredBefore = now - this.rawRetentionMs - RAW.blockMs + 1;
-      this.db
-        .transaction(() => {
-          const late = new Map<number, Bucket[]>();
-          for (const [nodeId, minute, samples] of minutes) {
-            const bucket = this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
-            if (!bucket) continue;
-            const list = late.get(nodeId);
-            if (list) list.push(bucket);
-            else late.set(nodeId, [bucket]);
-          }
-          for (const [nodeId, buckets] of late) this.addToRollups(nodeId, buckets);
-        })
-        .immediate();
+      // IMMEDIATE: see sqlite-roles.ts, writeSamples.
+      const pack = this.db.transaction(() => {
+        const late = new Map<number, Bucket[]>();
+        for (const [nodeId, minute, samples] of minutes) {
+          const bucket = this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
+          if (!bucket) continue;
+          const list = late.get(nodeId);
+          if (list) list.push(bucket);
+          else late.set(nodeId, [bucket]);
+        }
+        for (const [nodeId, buckets] of late) this.addToRollups(nodeId, buckets);
+      });
+      pack.immediate();
       for (const [nodeId, minute] of minutes) {
         const byMinute = this.pending.get(nodeId)!;
         byMinute.delete(minute);
@@ -212,11 +212,10 @@ export class Compaction {
       }
     }
     if (hours.length > 0) {
-      this.db
-        .transaction(() => {
-          for (const [nodeId, hour] of hours) this.rollHour(nodeId, hour, now);
-        })
-        .immediate();
+      const roll = this.db.transaction(() => {
+        for (const [nodeId, hour] of hours) this.rollHour(nodeId, hour, now);
+      });
+      roll.immediate();
       for (const [nodeId, hour] of hours) {
         const set = this.dirtyHours.get(nodeId)!;
         set.delete(hour);

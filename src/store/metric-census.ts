@@ -54,32 +54,32 @@ export class MetricCensus {
     const place = this.q.place.get();
     if (!place) return 0;
     let read = 0;
-    this.db
-      .transaction(() => {
-        const nodes = new Set(this.q.nodes.all().map((r) => r.id));
-        const use = (nodeId: number, ids: Iterable<number>) => {
-          if (nodes.has(nodeId)) for (const id of ids) this.q.use.run(nodeId, id);
-        };
-        if (place.node_id === -1) {
-          const rows = this.q.journal.all(place.start_ts, limit);
-          for (const row of rows) this.journalRow(row.data, use);
-          read = rows.length;
-          if (rows.length < limit) this.q.move.run(0, 0, 0);
-          else this.q.move.run(-1, 0, rows.at(-1)!.id);
-          return;
-        }
-        const rows = this.q.blocks.all(place.node_id, place.tier, place.start_ts, limit);
-        for (const row of rows) use(row.node_id, this.blockIds(row.tier, row.data));
+    // IMMEDIATE: see sqlite-roles.ts, writeSamples.
+    const census = this.db.transaction(() => {
+      const nodes = new Set(this.q.nodes.all().map((r) => r.id));
+      const use = (nodeId: number, ids: Iterable<number>) => {
+        if (nodes.has(nodeId)) for (const id of ids) this.q.use.run(nodeId, id);
+      };
+      if (place.node_id === -1) {
+        const rows = this.q.journal.all(place.start_ts, limit);
+        for (const row of rows) this.journalRow(row.data, use);
         read = rows.length;
-        if (rows.length === limit) {
-          const last = rows.at(-1)!;
-          this.q.move.run(last.node_id, last.tier, last.start_ts);
-          return;
-        }
-        this.q.finish.run();
-        this.names.sweepUnused();
-      })
-      .immediate();
+        if (rows.length < limit) this.q.move.run(0, 0, 0);
+        else this.q.move.run(-1, 0, rows.at(-1)!.id);
+        return;
+      }
+      const rows = this.q.blocks.all(place.node_id, place.tier, place.start_ts, limit);
+      for (const row of rows) use(row.node_id, this.blockIds(row.tier, row.data));
+      read = rows.length;
+      if (rows.length === limit) {
+        const last = rows.at(-1)!;
+        this.q.move.run(last.node_id, last.tier, last.start_ts);
+        return;
+      }
+      this.q.finish.run();
+      this.names.sweepUnused();
+    });
+    census.immediate();
     return Math.max(read, 1);
   }
 
