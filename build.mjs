@@ -4,7 +4,17 @@
 // `--if-stale` skips the work when dist/probe is newer than every input.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildCli, buildPage, hostAddon, injectBlob, makeBlob, pageAssets, root, upToDate } from './packaging/bundle.mjs';
+import {
+  buildCli,
+  buildPage,
+  buildWriterThread,
+  hostAddon,
+  injectBlob,
+  makeBlob,
+  pageAssets,
+  root,
+  upToDate,
+} from './packaging/bundle.mjs';
 
 const dist = path.join(root, 'dist');
 const out = path.join(dist, 'probe');
@@ -26,10 +36,15 @@ mkdirSync(path.join(dist, 'web'), { recursive: true });
 await buildPage(path.join(dist, 'web'));
 const metafile = await buildCli(path.join(dist, 'probe.cjs'));
 writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(metafile));
+await buildWriterThread(path.join(dist, 'remote-writer.cjs'));
 makeBlob({
   main: path.join(dist, 'probe.cjs'),
   blob: path.join(dist, 'sea.blob'),
-  assets: { 'better_sqlite3.node': hostAddon(), ...pageAssets(path.join(dist, 'web')) },
+  assets: {
+    'better_sqlite3.node': hostAddon(),
+    'remote-writer.cjs': path.join(dist, 'remote-writer.cjs'),
+    ...pageAssets(path.join(dist, 'web')),
+  },
   blobNode: [process.execPath],
   codeCache: nodeBinary === process.execPath,
 });

@@ -133,6 +133,26 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   return result.metafile;
 }
 
+/**
+ * The remote-write worker thread (src/server/remote/writer-thread-entry.ts) as a CommonJS file of
+ * its own: beside probe.cjs, and embedded in server executables, which start it from its text.
+ */
+export async function buildWriterThread(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
+  await build({
+    entryPoints: [path.join(root, 'src/server/remote/writer-thread-entry.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    outfile: outFile,
+    define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: 'false' },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
 /** better-sqlite3's addon as npm built it for the Node running this script. */
 export function hostAddon() {
   return path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node');

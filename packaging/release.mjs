@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buildAddon } from './addon.mjs';
-import { buildCli, buildPage, injectBlob, makeBlob, pageAssets, root, upToDate } from './bundle.mjs';
+import { buildCli, buildPage, buildWriterThread, injectBlob, makeBlob, pageAssets, root, upToDate } from './bundle.mjs';
 import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
 
 const args = process.argv.slice(2);
@@ -100,7 +100,14 @@ for (const target of targets) {
   const dir = path.join(work, target);
   mkdirSync(dir, { recursive: true });
   await buildCli(path.join(dir, 'probe.cjs'), { target, server: t.server });
-  const assets = t.server ? { 'better_sqlite3.node': addons[target], ...pageAssets(path.join(work, 'web')) } : {};
+  if (t.server) await buildWriterThread(path.join(dir, 'remote-writer.cjs'), { target, server: true });
+  const assets = t.server
+    ? {
+        'better_sqlite3.node': addons[target],
+        'remote-writer.cjs': path.join(dir, 'remote-writer.cjs'),
+        ...pageAssets(path.join(work, 'web')),
+      }
+    : {};
   if (target === 'windows-x64' && serviceHost) assets['probe-service.exe'] = serviceHost;
   const runtime = path.join(packages[target], t.bin);
   makeBlob({

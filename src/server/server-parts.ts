@@ -33,7 +33,7 @@ import type { Asset } from './http/assets';
 import { LiveGateway } from './live/live-gateway';
 import { ClientAddresses } from './net/client-address';
 import { OwnHosts } from './net/own-hosts';
-import { RemoteWrite } from './remote/remote-write';
+import { startRemoteWrite } from './remote/remote-write-thread';
 import { startServerClock } from './server-clock';
 
 export interface ServerOptions {
@@ -168,7 +168,7 @@ function createCore(config: Config, options: ServerOptions, base: () => string, 
   const checks = serverChecks(config.checks, store, queue, alerts, clock, () => `${base()}/#services`, hub);
   // Without targets the outbox is emptied: what a removed target had not sent is not kept for ever.
   if (targets.length === 0) store.outbox.keepTargets([]);
-  const remoteWrite = targets.length > 0 ? new RemoteWrite(targets, store.outbox, (id) => hub.get(id) ?? undefined, clock) : null;
+  const remoteWrite = targets.length > 0 ? startRemoteWrite(targets, store.outbox, hub, clock, config.server.data) : null;
   const peerFeed = peerFeedOn(config) ? new PeerFeed(hub, config.cluster, clock) : null;
   return { clock, serverClock, store, hub, notes, queue, forecasts, alerts, setup, agents, live, storage, checks, remoteWrite, peerFeed };
 }

@@ -182,7 +182,8 @@ export class Compaction {
       const oldBefore = now - this.rawRetentionMs + T1H.stepMs;
       // What applyRetention(now) deletes, and so may have deleted before.
       const expiredBefore = now - this.rawRetentionMs - RAW.blockMs + 1;
-      this.db.transaction(() => {
+      // IMMEDIATE: see sqlite-roles.ts, writeSamples.
+      const pack = this.db.transaction(() => {
         const late = new Map<number, Bucket[]>();
         for (const [nodeId, minute, samples] of minutes) {
           const bucket = this.packMinute(nodeId, minute, samples, minute < oldBefore, expiredBefore);
@@ -192,7 +193,8 @@ export class Compaction {
           else late.set(nodeId, [bucket]);
         }
         for (const [nodeId, buckets] of late) this.addToRollups(nodeId, buckets);
-      })();
+      });
+      pack.immediate();
       for (const [nodeId, minute] of minutes) {
         const byMinute = this.pending.get(nodeId)!;
         byMinute.delete(minute);
@@ -210,9 +212,10 @@ export class Compaction {
       }
     }
     if (hours.length > 0) {
-      this.db.transaction(() => {
+      const roll = this.db.transaction(() => {
         for (const [nodeId, hour] of hours) this.rollHour(nodeId, hour, now);
-      })();
+      });
+      roll.immediate();
       for (const [nodeId, hour] of hours) {
         const set = this.dirtyHours.get(nodeId)!;
         set.delete(hour);

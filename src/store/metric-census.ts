@@ -54,7 +54,8 @@ export class MetricCensus {
     const place = this.q.place.get();
     if (!place) return 0;
     let read = 0;
-    this.db.transaction(() => {
+    // IMMEDIATE: see sqlite-roles.ts, writeSamples.
+    const census = this.db.transaction(() => {
       const nodes = new Set(this.q.nodes.all().map((r) => r.id));
       const use = (nodeId: number, ids: Iterable<number>) => {
         if (nodes.has(nodeId)) for (const id of ids) this.q.use.run(nodeId, id);
@@ -77,7 +78,8 @@ export class MetricCensus {
       }
       this.q.finish.run();
       this.names.sweepUnused();
-    })();
+    });
+    census.immediate();
     return Math.max(read, 1);
   }
 

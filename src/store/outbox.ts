@@ -45,14 +45,14 @@ export class Outbox implements OutboxStore {
       this.q.putCursor.run(target, cursor.afterId, cursor.toId, cursor.requestsDone);
       const low = this.q.low.get()?.low;
       if (low !== null && low !== undefined) this.q.trim.run(low);
-    });
+    }).immediate;
     this.keepTargets = db.transaction((targets: readonly string[]) => {
       this.q.dropCursors.run(JSON.stringify(targets));
       for (const t of targets) if (!this.q.cursor.get(t)) this.q.putCursor.run(t, this.head(), this.head(), 0);
       // Without targets nobody will send a row: all go.
       const low = targets.length === 0 ? Number.MAX_SAFE_INTEGER : this.q.low.get()?.low;
       if (low !== null && low !== undefined) this.q.trim.run(low);
-    });
+    }).immediate;
   }
 
   /** Call inside the ingest transaction: one row of `samples` samples (journal format 3). */

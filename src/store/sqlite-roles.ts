@@ -55,7 +55,7 @@ export function sqliteNodes(db: Database.Database, series: Series): NodeStore {
     series.removeNode(id);
     for (const d of deletes) d.run(id);
     deleteNode.run(id);
-  });
+  }).immediate;
   return {
     listNodes: () =>
       q.listNodes.all().map((row) => {
@@ -97,10 +97,14 @@ export function sqliteSeries(db: Database.Database, series: Series): SeriesStore
     'INSERT OR REPLACE INTO traffic (node_id, state) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM nodes WHERE id = ?)',
   );
   // New metric names are recorded in the same transaction as the batch's journal row.
-  const writeSamples = db.transaction((samples: Parameters<SeriesStore['writeSamples']>[0]) => series.write(samples));
+  // IMMEDIATE, as every write transaction here: one that reads first (a node's names, a packed
+  // minute) and then writes would fail at once with SQLITE_BUSY if another connection (the
+  // remote-write thread saving its cursor) committed in between; taking the write lock first, it
+  // waits for that connection instead (busy_timeout).
+  const writeSamples = db.transaction((samples: Parameters<SeriesStore['writeSamples']>[0]) => series.write(samples)).immediate;
   const putTrafficStates = db.transaction((states: readonly { nodeId: number; state: string }[]) => {
     for (const s of states) putTraffic.run(s.nodeId, s.state, s.nodeId);
-  });
+  }).immediate;
   return {
     writeSamples: (samples) => writeSamples(samples),
     latestSamples: () => listIds.all().flatMap((n) => series.latest(n.id) ?? []),
@@ -197,7 +201,7 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
     addAudit: db.transaction((entry: AuditRecord, keep: number) => {
       q.addAudit.run(entry.ts, entry.address, entry.action);
       q.trimAudit.run(keep);
-    }),
+    }).immediate,
     auditLog: (limit) => q.audit.all(limit),
   };
 }
@@ -222,7 +226,7 @@ export function sqliteChecks(db: Database.Database): CheckStore {
       }
       return toCheck(row);
     }),
-  );
+  ).immediate;
   return {
     ensureChecks: (names, now) => ensure(names, now),
     listChecks: () => q.list.all().map(toCheck),

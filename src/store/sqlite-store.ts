@@ -8,7 +8,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSy
 import path from 'node:path';
 import { ProbeError } from '../util/errors';
 import { MIGRATIONS } from './migrations/index';
-import { embeddedSqliteBinding } from './native';
+import { embeddedSqliteBinding, loadSqliteAddon } from './native';
+import { MetricNames } from './metric-names';
+import { Outbox } from './outbox';
 import { Series } from './series';
 import { sqliteAlerts, sqliteChecks, sqliteNodes, sqliteSeries, sqliteSettings } from './sqlite-roles';
 import type { OutboxStore, Store } from './store';
@@ -111,10 +113,13 @@ export interface OpenOptions {
 /** The SQLite Store, with the remote-write outbox only it has. */
 export type SqliteStore = Store & { readonly outbox: OutboxStore };
 
+/** The database file of a data directory. */
+export const databaseFile = (dataDir: string): string => path.join(dataDir, 'probe.db');
+
 /** Opens (creating if needed) `<dataDir>/probe.db`. */
 export function openSqliteStore(dataDir: string, options: OpenOptions = {}): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'probe.db');
+  const file = databaseFile(dataDir);
   const db = openDatabase(file);
   const problems = options.verify ? quickCheck(db) : [];
   if (problems.length > 0) {
@@ -143,6 +148,24 @@ export function openSqliteStore(dataDir: string, options: OpenOptions = {}): Sql
     externalChangeMarker: () => db.pragma('data_version', { simple: true }) as number,
     close: () => db.close(),
   };
+}
+
+/**
+ * The remote-write outbox of a server's database on a connection of its own, for the remote-write
+ * worker thread (src/server/remote/writer-thread.ts): the server has opened and migrated the file,
+ * so this only opens it. `addonFile` is the addon the server loaded (native.ts loadedSqliteAddonFile).
+ */
+export function openOutboxConnection(file: string, addonFile: string | undefined): { outbox: OutboxStore; close(): void } {
+  // The typings only allow a path; better-sqlite3 also takes the loaded addon object.
+  const db = new Database(file, { fileMustExist: true, nativeBinding: loadSqliteAddon(addonFile) as string | undefined });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    return { outbox: new Outbox(db, new MetricNames(db), false), close: () => db.close() };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }
 
 /**

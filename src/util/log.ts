@@ -13,6 +13,11 @@ export function setLogLevel(level: LogLevel): void {
   threshold = level;
 }
 
+/** The level set now (a worker thread is started with it). */
+export function logLevel(): LogLevel {
+  return threshold;
+}
+
 function write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < ORDER[threshold]) return;
   let line = `${new Date().toISOString()} ${level.padEnd(5)} ${message}`;

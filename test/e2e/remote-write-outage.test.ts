@@ -1,7 +1,7 @@
 /**
  * Remote write through trouble: every sample stored arrives in VictoriaMetrics exactly once through
  * a VictoriaMetrics outage of 8 s (30 min in the issue: the same path, a longer backlog) and a
- * kill -9 of the server.
+ * kill -9 of the server (and so of its remote-write thread, mid-window).
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -32,6 +32,7 @@ test('remote write: through a VictoriaMetrics outage of 8 s and a kill -9 of the
   const agent = startAgent(dir, server.base, agentKey);
   t.after(() => agent.stop('SIGKILL'));
   await waitFor('samples sent', async () => (await figure(server.base, 'probe_remote_write_sent_values_total')) > 0, 20_000, 250);
+  assert.match(server.proc.stderr(), /remote write runs in a worker thread/, 'the executable sends from its worker thread');
 
   await vm.proc.stop('SIGTERM');
   const ackedBefore = (await fleet.stats()).acked;

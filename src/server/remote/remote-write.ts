@@ -1,12 +1,14 @@
 /**
- * @module Remote write as a whole: one RemoteWriter per `history.remoteWrite` target over the
- * store's outbox, and their figures for /metrics and /healthz (pending samples, lag, failures).
+ * @module Remote write as a whole on the thread that calls it: one RemoteWriter per
+ * `history.remoteWrite` target over the store's outbox, and their figures for /metrics and /healthz
+ * (pending samples, lag, failures). The server runs the writers in a worker thread instead
+ * (remote-write-thread.ts) when it has the worker's code; the figures are made the same way.
  */
 import type { RemoteWriteTarget } from '../../config/remote-write';
 import type { OutboxStore } from '../../store/store';
 import type { Clock } from '../../util/clock';
 import { RemoteWriter } from './remote-writer';
-import type { WriterLimits } from './remote-writer';
+import type { WriterFigures, WriterLimits } from './remote-writer';
 import { SeriesLabels } from './series-labels';
 import type { NodeLabels } from './series-labels';
 
@@ -22,20 +24,29 @@ export interface TargetStatus {
   lastError: string | null;
 }
 
-export class RemoteWrite {
+/** Remote write as the server drives it, on this thread (RemoteWrite) or in a worker (RemoteWriteThread). */
+export interface RemoteWriteRunner {
+  start(): void;
+  stop(): Promise<void>;
+  status(): TargetStatus[];
+  health(): Record<string, number>;
+}
+
+export class RemoteWrite implements RemoteWriteRunner {
   private readonly writers: RemoteWriter[];
-  private cached: { at: number; status: TargetStatus[] } | null = null;
+  private readonly statusCache: StatusCache;
 
   constructor(
     targets: readonly RemoteWriteTarget[],
-    private readonly outbox: OutboxStore,
+    outbox: OutboxStore,
     node: (nodeId: number) => NodeLabels | undefined,
-    private readonly clock: Clock,
+    clock: Clock,
     limits?: WriterLimits,
   ) {
     outbox.keepTargets(targets.map((t) => t.name));
     const labels = new SeriesLabels(node, (id) => outbox.nameOf(id));
     this.writers = targets.map((t) => new RemoteWriter(t, outbox, labels, clock, limits));
+    this.statusCache = new StatusCache(outbox, clock);
   }
 
   start(): this {
@@ -49,13 +60,31 @@ export class RemoteWrite {
 
   /** Each target's figures, at most a second old (the backlog is a query). */
   status(): TargetStatus[] {
+    return this.statusCache.get(this.writers.map((w) => [w.target.name, w.figures]));
+  }
+
+  /** /healthz's figures for admins: the sums and the largest lag over the targets. */
+  health(): Record<string, number> {
+    return healthOf(this.status());
+  }
+}
+
+/** The targets' status from their figures and the outbox's backlog after each cursor, made at most once a second. */
+export class StatusCache {
+  private cached: { at: number; status: TargetStatus[] } | null = null;
+
+  constructor(
+    private readonly outbox: OutboxStore,
+    private readonly clock: Clock,
+  ) {}
+
+  get(figures: readonly (readonly [target: string, figures: WriterFigures])[]): TargetStatus[] {
     const now = this.clock.now();
     if (this.cached && now - this.cached.at < 1000) return this.cached.status;
-    const status = this.writers.map((w) => {
-      const backlog = this.outbox.backlog(this.outbox.cursor(w.target.name).afterId);
-      const { sentValues, skippedValues, failures, lastError } = w.figures;
+    const status = figures.map(([target, { sentValues, skippedValues, failures, lastError }]) => {
+      const backlog = this.outbox.backlog(this.outbox.cursor(target).afterId);
       return {
-        target: w.target.name,
+        target,
         pendingSamples: backlog.samples,
         lagSeconds: backlog.oldestAt === null ? 0 : Math.max(0, (now - backlog.oldestAt) / 1000),
         sentValues,
@@ -67,16 +96,15 @@ export class RemoteWrite {
     this.cached = { at: now, status };
     return status;
   }
+}
 
-  /** /healthz's figures for admins: the sums and the largest lag over the targets. */
-  health(): Record<string, number> {
-    const status = this.status();
-    return {
-      remoteWritePendingSamples: status.reduce((n, s) => n + s.pendingSamples, 0),
-      remoteWriteLagSeconds: Math.round(Math.max(0, ...status.map((s) => s.lagSeconds)) * 10) / 10,
-      remoteWriteFailures: status.reduce((n, s) => n + s.failures, 0),
-    };
-  }
+/** /healthz's figures for admins: the sums and the largest lag over the targets. */
+export function healthOf(status: readonly TargetStatus[]): Record<string, number> {
+  return {
+    remoteWritePendingSamples: status.reduce((n, s) => n + s.pendingSamples, 0),
+    remoteWriteLagSeconds: Math.round(Math.max(0, ...status.map((s) => s.lagSeconds)) * 10) / 10,
+    remoteWriteFailures: status.reduce((n, s) => n + s.failures, 0),
+  };
 }
 
 function escapeLabel(value: string): string {

@@ -38,6 +38,8 @@ export interface WriterFigures {
 
 export class RemoteWriter {
   readonly figures: WriterFigures = { sentValues: 0, skippedValues: 0, failures: 0, requests: 0, lastError: null };
+  /** Called after each request's outcome changed the figures (the worker thread passes them on). */
+  onFigures: (() => void) | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   private timer: Timer | null = null;
@@ -149,36 +151,44 @@ export class RemoteWriter {
       this.figures.requests++;
       const result = await this.post(body);
       if (this.stopped && !result.ok) return false;
-      if (result.ok) {
-        this.figures.sentValues += values;
-        if (this.failing) log.info('remote write target accepts samples again', { target: this.target.name });
-        this.failing = false;
-        this.figures.lastError = null;
-        return true;
-      }
-      this.figures.failures++;
-      this.figures.lastError = result.message;
-      if (!result.retry) {
-        this.figures.skippedValues += values;
-        if (!this.refusedStatuses.has(result.status)) {
-          this.refusedStatuses.add(result.status);
-          log.error('remote write target refused a request; skipping it (counted in probe_remote_write_skipped_values_total)', {
-            code: 'PROBE_ERR_REMOTE_WRITE',
-            target: this.target.name,
-            error: result.message,
-          });
-        }
-        return true;
-      }
-      if (!this.failing)
-        log.warn('remote write target unreachable or failing; retrying with backoff', {
+      const through = this.record(result, values);
+      this.onFigures?.();
+      if (through) return true;
+      await this.sleep(backoffDelay(attempt, Math.random()));
+    }
+    return false;
+  }
+
+  /** Counts a request's outcome and logs what changed; true when it is through (accepted, or refused for good). */
+  private record(result: PostResult, values: number): boolean {
+    if (result.ok) {
+      this.figures.sentValues += values;
+      if (this.failing) log.info('remote write target accepts samples again', { target: this.target.name });
+      this.failing = false;
+      this.figures.lastError = null;
+      return true;
+    }
+    this.figures.failures++;
+    this.figures.lastError = result.message;
+    if (!result.retry) {
+      this.figures.skippedValues += values;
+      if (!this.refusedStatuses.has(result.status)) {
+        this.refusedStatuses.add(result.status);
+        log.error('remote write target refused a request; skipping it (counted in probe_remote_write_skipped_values_total)', {
           code: 'PROBE_ERR_REMOTE_WRITE',
           target: this.target.name,
           error: result.message,
         });
-      this.failing = true;
-      await this.sleep(backoffDelay(attempt, Math.random()));
+      }
+      return true;
     }
+    if (!this.failing)
+      log.warn('remote write target unreachable or failing; retrying with backoff', {
+        code: 'PROBE_ERR_REMOTE_WRITE',
+        target: this.target.name,
+        error: result.message,
+      });
+    this.failing = true;
     return false;
   }
 }
