@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NodeView } from '../../src/protocol/messages';
-import { compareNames, matches, sortNodes } from '../../web/lib/nodes';
+import type { NodeDelta, NodeView } from '../../src/protocol/messages';
+import fc from 'fast-check';
+import { applyDelta, applyDeltas, compareNames, matches, sortNodes } from '../../web/lib/nodes';
 
 const node = (name: string, online: boolean, values: Record<string, number>, extra: Partial<NodeView> = {}): NodeView => ({
   id: name.length,
@@ -74,4 +75,36 @@ test('names compare as localeCompare() does, with or without ICU: plain ones, ac
     const b = words[(i * 7 + 3) % words.length]!;
     assert.equal(Math.sign(compareNames(a, b)), Math.sign(collator.compare(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   }
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+test('a second of update messages applied together equals applying them one by one, and leaves the views it read alone', () => {
+  const metric = fc.constantFrom('cpu', 'memUsedBytes', 'load1', 'tempCelsius');
+  const delta = fc.record({
+    id: fc.integer({ min: 1, max: 4 }),
+    online: fc.option(fc.boolean(), { nil: undefined }),
+    lastSeen: fc.option(fc.integer({ min: 0, max: 1e6 }), { nil: undefined }),
+    values: fc.dictionary(metric, fc.option(fc.double({ noNaN: true, min: 0, max: 100 }), { nil: null })),
+  });
+  fc.assert(
+    fc.property(fc.array(fc.array(delta, { maxLength: 6 }), { maxLength: 10 }), (batches) => {
+      const deltas = batches.map((b) =>
+        b.map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as unknown as NodeDelta),
+      );
+      const start = new Map([1, 2, 3].map((id) => [id, node(`n${id}`, true, { cpu: id, load1: 0.5 }, { id })]));
+      deepFreeze([...start.values()]);
+      const oneByOne: Map<number, NodeView> = new Map(start);
+      for (const batch of deltas) for (const d of batch) oneByOne.set(d.id, applyDelta(oneByOne.get(d.id), d));
+      const together = applyDeltas(start, deltas);
+      assert.deepEqual(together, oneByOne);
+      assert.equal(start.size, 3, 'the map it was given is not changed');
+    }),
+  );
 });

@@ -91,3 +91,36 @@ export function applyDelta(prev: NodeView | undefined, delta: NodeDelta): NodeVi
   }
   return { ...base, ...fields, values };
 }
+
+/**
+ * Several update messages' deltas applied to `nodes` in order, as applyDelta one after another would:
+ * one new map, and each node copied once however many of the messages name it, then patched in place
+ * (a second of a 200-node feed is ten messages: ten maps and 2 000 copies otherwise). `nodes` and
+ * the views in it are left as they were.
+ */
+export function applyDeltas(nodes: ReadonlyMap<number, NodeView>, batches: readonly (readonly NodeDelta[])[]): Map<number, NodeView> {
+  const next = new Map(nodes);
+  const copied = new Set<number>();
+  for (const deltas of batches)
+    for (const delta of deltas) {
+      const node = next.get(delta.id);
+      if (node && copied.has(delta.id)) patch(node, delta);
+      else {
+        next.set(delta.id, applyDelta(node, delta));
+        copied.add(delta.id);
+      }
+    }
+  return next;
+}
+
+/** applyDelta on a copy made in this batch: changed in place. */
+function patch(node: NodeView, delta: NodeDelta): void {
+  const { values: changed, ...fields } = delta;
+  Object.assign(node, fields);
+  const values = node.values as Record<string, number>;
+  for (const name in changed) {
+    const v = changed[name];
+    if (v === null || v === undefined) delete values[name];
+    else values[name] = v;
+  }
+}

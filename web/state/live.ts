@@ -7,7 +7,7 @@
 import { batch, effect } from '@preact/signals';
 import type { LiveMessage, LiveWatch } from '../../src/protocol/messages';
 import { checkAccess } from './access';
-import { applyLive, link } from './nodes';
+import { applyLiveAll, link } from './nodes';
 import { route } from './route';
 
 const APPLY_MS = 1000;
@@ -36,7 +36,7 @@ export function connectLive(): void {
     lastApplied = Date.now();
     const messages = pending;
     pending = [];
-    batch(() => messages.forEach(applyLive));
+    batch(() => applyLiveAll(messages));
   };
 
   const open = () => {

@@ -3,9 +3,9 @@
  * and the overview's filtered, sorted, grouped view of them.
  */
 import { computed, signal } from '@preact/signals';
-import type { LiveMessage, NodeView } from '../../src/protocol/messages';
+import type { LiveMessage, NodeDelta, NodeView } from '../../src/protocol/messages';
 import { isOverviewMetric } from '../../src/protocol/metrics';
-import { applyDelta, compareNames, matches, sortNodes } from '../lib/nodes';
+import { applyDelta, applyDeltas, compareNames, matches, sortNodes } from '../lib/nodes';
 import { filter, sortDesc, sortKey } from './prefs';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
@@ -65,4 +65,21 @@ function withDetail(node: NodeView, before: NodeView | undefined): NodeView {
   const values = { ...node.values };
   for (const name in before.values) if (!isOverviewMetric(name)) values[name] = before.values[name]!;
   return { ...node, values };
+}
+
+/** The live feed's messages of the past second, in order: updates in a row are applied together (applyDeltas). */
+export function applyLiveAll(messages: readonly LiveMessage[]): void {
+  let updates: NodeDelta[][] = [];
+  const flush = () => {
+    if (updates.length > 0) nodes.value = applyDeltas(nodes.value, updates);
+    updates = [];
+  };
+  for (const msg of messages) {
+    if (msg.type === 'update') updates.push(msg.nodes);
+    else {
+      flush();
+      applyLive(msg);
+    }
+  }
+  flush();
 }
