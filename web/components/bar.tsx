@@ -6,7 +6,8 @@ export function level(percent: number | undefined): string {
 
 /**
  * Four elements: the label and the value on one line, the bar under them (styles.css draws its fill
- * from `--fill`). A screenful of cards holds some eighty bars, each drawn again every second.
+ * from `--fill`). A screenful of cards holds some eighty bars, each drawn again every second. The
+ * meter's range is ARIA's implicit one for the role, 0 to 100: two attributes fewer a bar.
  */
 export function Bar({ label, percent, detail, title }: { label: string; percent: number | undefined; detail: string; title?: string }) {
   return (
@@ -18,8 +19,6 @@ export function Bar({ label, percent, detail, title }: { label: string; percent:
         class={`bar ${level(percent)}`}
         role="meter"
         aria-label={label}
-        aria-valuemin={0}
-        aria-valuemax={100}
         aria-valuenow={percent === undefined ? undefined : Math.round(percent)}
         style={`--fill:${percent ?? 0}%`}
       />
