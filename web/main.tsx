@@ -5,6 +5,7 @@ import { checkAccess } from './state/access';
 import { detectFlags } from './state/flags';
 import { watchAlerts } from './state/alerts';
 import { watchChecks } from './state/checks';
+import { watchForecasts } from './state/forecast';
 import { connectLive } from './state/live';
 import { now } from './state/nodes';
 import './state/prefs';
@@ -14,6 +15,8 @@ export function startFeeds(): void {
   connectLive();
   watchAlerts();
   watchChecks();
+  // The cards' badges for forecasts under 30 days (polled once here, not from every card).
+  watchForecasts();
 }
 
 render(<App onUnlock={startFeeds} />, document.getElementById('app')!);

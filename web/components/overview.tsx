@@ -1,6 +1,4 @@
 /** @module The overview: filter, sort and layout controls, then nodes grouped as cards or a table. */
-import { useEffect } from 'preact/hooks';
-import { watchForecasts } from '../state/forecast';
 import { t } from '../state/lang';
 import { groups, link, nodes } from '../state/nodes';
 import type { SortKey } from '../state/prefs';
@@ -69,10 +67,6 @@ export function Overview({ compact = false }: { compact?: boolean }) {
   const list = groups.value;
   const query = filter.value.trim();
   const cards = layout.value !== 'table' || compact;
-  // Cards show a badge for a forecast under 30 days: poll them while cards are shown (once, here, not in each card).
-  useEffect(() => {
-    if (cards) watchForecasts();
-  }, [cards]);
   let index = 0;
   return (
     <main id="main">
