@@ -58,6 +58,14 @@ export interface ThreadOptions {
 }
 
 const RESTART_MS = 5000;
+const RESTART_MAX_MS = 5 * 60_000;
+/** A thread that ran this long before it ended was working: the next restart waits RESTART_MS again. */
+const HEALTHY_MS = 60_000;
+
+/** The pause before the `failures`-th restart in a row: 5 s, doubling to 5 minutes. */
+export function restartDelay(failures: number): number {
+  return Math.min(RESTART_MAX_MS, RESTART_MS * 2 ** Math.max(0, failures - 1));
+}
 const STOP_MS = 5000;
 const NO_FIGURES: WriterFigures = { sentValues: 0, skippedValues: 0, failures: 0, requests: 0, lastError: null };
 
@@ -74,6 +82,9 @@ export class RemoteWriteThread implements RemoteWriteRunner {
   private readonly statusCache: StatusCache;
   private unsubscribe: (() => void) | null = null;
   private restartTimer: Timer | null = null;
+  /** Threads that ended in a row, each soon after it started, and when the running one started. */
+  private failures = 0;
+  private spawnedAt = 0;
   private stopping = false;
 
   constructor(
@@ -134,6 +145,7 @@ export class RemoteWriteThread implements RemoteWriteRunner {
         ? new Worker(script.code, { eval: true, workerData: init, transferList: [channel.port2] })
         : new Worker(script.file, { workerData: init, transferList: [channel.port2] });
     this.worker = worker;
+    this.spawnedAt = this.clock.now();
     worker.on('message', (m: FromWriterThread) => {
       if (m.type === 'figures') this.figures.set(m.target, m.figures);
     });
@@ -143,7 +155,11 @@ export class RemoteWriteThread implements RemoteWriteRunner {
     worker.on('exit', (code) => this.exited(worker, code));
   }
 
-  /** A thread that ended without being asked: its figures are kept, and another starts after a pause. */
+  /**
+   * A thread that ended without being asked: its figures are kept, and another starts after a pause
+   * that doubles while threads keep ending soon after they start (a broken install would otherwise
+   * start one and log it every 5 s).
+   */
   private exited(worker: Worker, code: number): void {
     if (this.worker !== worker) return;
     this.worker = null;
@@ -152,8 +168,10 @@ export class RemoteWriteThread implements RemoteWriteRunner {
     for (const [target, f] of this.figures) this.carried.set(target, sumFigures(this.carried.get(target) ?? NO_FIGURES, f));
     this.figures.clear();
     if (this.stopping) return;
-    log.error('remote write thread stopped; starting it again', { code: 'PROBE_ERR_INTERNAL', exitCode: code, inMs: RESTART_MS });
-    this.restartTimer = this.clock.after(RESTART_MS, () => {
+    this.failures = this.clock.now() - this.spawnedAt >= HEALTHY_MS ? 1 : this.failures + 1;
+    const inMs = restartDelay(this.failures);
+    log.error('remote write thread stopped; starting it again', { code: 'PROBE_ERR_INTERNAL', exitCode: code, inMs });
+    this.restartTimer = this.clock.after(inMs, () => {
       this.restartTimer = null;
       if (!this.stopping) this.spawn();
     });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { valuesRow } from '../../../src/protocol/row';
 import type { HubEvent } from '../../../src/server/fleet/hub';
-import { RemoteWriteThread } from '../../../src/server/remote/remote-write-thread';
+import { RemoteWriteThread, restartDelay } from '../../../src/server/remote/remote-write-thread';
 import type { NodeSource, WriterScript } from '../../../src/server/remote/remote-write-thread';
 import type { NodeLabels } from '../../../src/server/remote/series-labels';
 import { loadedSqliteAddonFile } from '../../../src/store/native';
@@ -129,4 +129,23 @@ test('a remote-write thread that dies is started again and sends every sample on
   await waitFor('the figures', () => remote.status()[0]!.sentValues === 2 * NODES * SAMPLES, 5000, 200);
   const byNode = await exported();
   for (let i = 0; i < NODES; i++) assert.deepEqual(byNode.get(`n${i}`), stamps(0, SAMPLES), `n${i}: every sample once`);
+});
+
+test('a remote-write thread that keeps dying at start is started again after 5 s, then 10, 20, … up to 5 minutes', async (t) => {
+  assert.deepEqual([1, 2, 3, 4, 7, 8, 20].map(restartDelay), [5000, 10_000, 20_000, 40_000, 300_000, 300_000, 300_000]);
+  // The clock records each pause asked for and waits 20 ms instead.
+  const pauses: number[] = [];
+  const recording: Clock = {
+    now: systemClock.now,
+    after: (ms, fn) => {
+      pauses.push(ms);
+      return systemClock.after(20, fn);
+    },
+    every: systemClock.every,
+  };
+  const { remote } = await rig(t, { code: "throw new Error('broken install')" }, recording);
+  remote.start();
+  await waitFor('four restarts', () => pauses.length >= 4, 20_000, 50);
+  await remote.stop();
+  assert.deepEqual(pauses.slice(0, 4), [5000, 10_000, 20_000, 40_000]);
 });
