@@ -114,21 +114,12 @@ const noOptionalNative = {
  */
 export async function buildCli(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
   const result = await build({
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    keepNames: true,
-    outfile: outFile,
+    ...nodeBundle(path.join(root, 'src/cli/main.ts'), outFile),
     plugins: [noOptionalNative],
     // A Linux executable reads /proc and never runs the portable collectors: without them it
     // leaves out systeminformation (a quarter of the bundle, parsed and held by every agent).
     define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: JSON.stringify(!build_.target.startsWith('linux-')) },
     metafile: true,
-    legalComments: 'none',
-    logLevel: 'warning',
   });
   return result.metafile;
 }
@@ -139,7 +130,15 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
  */
 export async function buildWriterThread(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
   await build({
-    entryPoints: [path.join(root, 'src/server/remote/writer-thread-entry.ts')],
+    ...nodeBundle(path.join(root, 'src/server/remote/writer-thread-entry.ts'), outFile),
+    define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: 'false' },
+  });
+}
+
+/** esbuild's options for one minified CommonJS file for Node 20 (SEA runs CommonJS), from `entry`. */
+function nodeBundle(entry, outFile) {
+  return {
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -147,10 +146,9 @@ export async function buildWriterThread(outFile, build_ = { target: `${process.p
     minify: true,
     keepNames: true,
     outfile: outFile,
-    define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: 'false' },
     legalComments: 'none',
     logLevel: 'warning',
-  });
+  };
 }
 
 /** better-sqlite3's addon as npm built it for the Node running this script. */
