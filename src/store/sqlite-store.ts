@@ -71,14 +71,19 @@ function damaged(file: string, problem: string): ProbeError {
   );
 }
 
+/** Every connection's settings: WAL's safe sync level, and waiting up to 5 s for another connection's write. */
+function tune(db: Database.Database): void {
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+}
+
 function openDatabase(file: string): Database.Database {
   try {
     ownerOnly(file);
     // The typings only allow a path; better-sqlite3 also takes the loaded addon object.
     const db = new Database(file, { nativeBinding: embeddedSqliteBinding() as string | undefined });
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    tune(db);
     migrate(db);
     return db;
   } catch (err) {
@@ -159,8 +164,7 @@ export function openOutboxConnection(file: string, addonFile: string | undefined
   // The typings only allow a path; better-sqlite3 also takes the loaded addon object.
   const db = new Database(file, { fileMustExist: true, nativeBinding: loadSqliteAddon(addonFile) as string | undefined });
   try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('synchronous = NORMAL');
+    tune(db);
     return { outbox: new Outbox(db, new MetricNames(db), false), close: () => db.close() };
   } catch (err) {
     db.close();
