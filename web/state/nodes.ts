@@ -5,7 +5,7 @@
 import { computed, signal } from '@preact/signals';
 import type { LiveMessage, NodeDelta, NodeView } from '../../src/protocol/messages';
 import { isOverviewMetric } from '../../src/protocol/metrics';
-import { applyDelta, applyDeltas, compareNames, matches, sortNodes } from '../lib/nodes';
+import { applyDeltas, compareNames, matches, sortNodes } from '../lib/nodes';
 import { filter, sortDesc, sortKey } from './prefs';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
@@ -42,7 +42,7 @@ export const totals = computed(() => {
   return { online, total: nodes.value.size, rx, tx };
 });
 
-export function applyLive(msg: LiveMessage): void {
+function applyLive(msg: LiveMessage): void {
   if (msg.type === 'error') {
     console.warn(`live feed: ${msg.code}: ${msg.message}`);
     return;
@@ -53,9 +53,12 @@ export function applyLive(msg: LiveMessage): void {
     nodes.value = new Map(msg.nodes.map((n) => [n.id, withDetail(n, before.get(n.id))]));
     return;
   }
+  if (msg.type === 'update') {
+    nodes.value = applyDeltas(nodes.value, [msg.nodes]);
+    return;
+  }
   const next = new Map(nodes.value);
   if (msg.type === 'node') next.set(msg.node.id, msg.node);
-  else if (msg.type === 'update') for (const delta of msg.nodes) next.set(delta.id, applyDelta(next.get(delta.id), delta));
   else for (const id of msg.ids) next.delete(id);
   nodes.value = next;
 }
