@@ -18,8 +18,8 @@ import { freePort, startVictoriaMetrics } from '../e2e/tsdb';
 export const CADDY = '/usr/bin/caddy';
 const DIR = path.join(ROOT, 'deploy/compose');
 
-/** The subnet of the compose network, which probe.json trusts as the proxy's. */
-const COMPOSE_SUBNET = '172.30.0.0/24';
+/** The proxy's fixed address in the compose network, the one address probe.json trusts. */
+const PROXY_ADDRESS = '172.30.0.10';
 
 type Service = { environment?: Record<string, string> };
 
@@ -105,7 +105,7 @@ export async function startCompose(t: TestContext): Promise<ComposeRig> {
     config,
     rewrite(readFileSync(path.join(DIR, 'probe.json'), 'utf8'), {
       'victoriametrics:8428': new URL(vm.base).host,
-      [COMPOSE_SUBNET]: '127.0.0.1/32',
+      [PROXY_ADDRESS]: '127.0.0.1',
     }),
   );
   const { services } = composeFile();

@@ -85,5 +85,27 @@ test('the proxy spreads both servers; the image copies the release binary; the c
   assert.deepEqual(config.server.trustedProxies.length, 1);
   const { services } = compose();
   const proxyNet = services.proxy as unknown as { networks: { probe: { ipv4_address: string } } };
-  assert.ok(proxyNet.networks.probe.ipv4_address.startsWith('172.30.0.'), 'the proxy sits in the range the servers trust');
+  assert.deepEqual(
+    config.server.trustedProxies,
+    [proxyNet.networks.probe.ipv4_address],
+    "the servers trust the proxy's fixed address alone: Docker's gateway, in the network's range, is not a proxy",
+  );
+});
+
+test("each image's build context holds what its Dockerfile copies, and no .env secrets", () => {
+  const ignoreLines = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+  // BuildKit (Compose v2) reads <Dockerfile>.dockerignore beside the Dockerfile instead of the root one;
+  // the root one leaves dist/ out (the multi-stage image builds it), which made `COPY dist/probe` fail in Docker.
+  const rootIgnore = ignoreLines(path.join(ROOT, '.dockerignore'));
+  assert.ok(rootIgnore.includes('dist'));
+  assert.ok(rootIgnore.includes('**/.env'), "deploy/Dockerfile's COPY . . must not take deploy/compose/.env into a layer");
+  const clusterIgnore = ignoreLines(path.join(DIR, 'Dockerfile.dockerignore'));
+  assert.equal(clusterIgnore[0], '*', 'the cluster image sends nothing but what it copies');
+  const copied = [...readFileSync(path.join(DIR, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+) /gm)].map((m) => m[1]);
+  assert.deepEqual(copied, ['dist/probe']);
+  for (const source of copied) assert.ok(clusterIgnore.includes(`!${source}`), `${source} is in the build context`);
 });
