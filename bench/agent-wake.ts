@@ -24,7 +24,11 @@ const GAPS_MS = [10, 100, 1000];
 const WARMUP_ROUNDS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /**
  * The process's CPU time in ms. getrusage, not /proc/thread-self/schedstat: schedstat shows a
