@@ -109,6 +109,14 @@ export const REQUIREMENTS = [
     packages: ['libc6-armhf-cross'],
     why: 'the C library qemu-arm runs them on',
   },
+  {
+    suite: 'release',
+    // The arm64 ones come with g++-aarch64-linux-gnu; nothing above brings the armhf ones (a machine
+    // without them failed the release build: "libatomic.so.1: cannot open shared object file").
+    present: () => ['libstdc++.so.6', 'libatomic.so.1'].every((lib) => existsSync(`/usr/arm-linux-gnueabihf/lib/${lib}`)),
+    packages: ['libstdc++6-armhf-cross', 'libatomic1-armhf-cross'],
+    why: 'the C++ and atomic libraries Node for armv7 links, under qemu-arm',
+  },
 ];
 
 /** What is missing for these suites. */
