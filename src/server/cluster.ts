@@ -70,9 +70,10 @@ export async function startCluster(link: ClusterLink, parts: ClusterParts): Prom
       return;
     }
     link.shared.changed(change).then(
-      (setting) => {
+      (what) => {
+        if (what === 'audit' || what === null) return;
         // As after the same change made here: a sign-out or new password ends live feeds, and so does a new page access for guests.
-        if (!setting) return parts.live.recheck();
+        if (what === 'session') return parts.live.recheck();
         parts.setup.apply();
         parts.notes.apply();
         parts.page.refresh();

@@ -195,6 +195,9 @@ function memorySettings(): SettingsStore {
       audit = [{ ...entry }, ...audit].slice(0, keep);
     },
     auditLog: (limit) => audit.slice(0, limit).map((e) => ({ ...e })),
+    replaceAudit(entries) {
+      audit = entries.map((e) => ({ ...e })).reverse();
+    },
   };
 }
 

@@ -162,7 +162,7 @@ export class PgRegistry {
     this.watch();
     if (this.listener) await this.query(`LISTEN ${CHANNEL}`);
     await this.pull();
-    for (const topic of ['nodes', 'setting', 'session']) this.listener?.onChange({ topic, key: '*' });
+    for (const topic of ['nodes', 'setting', 'session', 'audit']) this.listener?.onChange({ topic, key: '*' });
   }
 
   /** Adds a node in Postgres (which assigns its id), then in the mirror; tells the other servers. */

@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS probe_kv (
 CREATE TABLE IF NOT EXISTS probe_alert_claims (
   rule text NOT NULL, node_id bigint NOT NULL, state text NOT NULL, at bigint NOT NULL, server text NOT NULL,
   PRIMARY KEY (rule, node_id));
+CREATE TABLE IF NOT EXISTS probe_audit (
+  id bigserial PRIMARY KEY, ts bigint NOT NULL, address text NOT NULL, action text NOT NULL);
 CREATE TABLE IF NOT EXISTS probe_presence (
   node_id bigint NOT NULL, server text NOT NULL, seen_at bigint NOT NULL, PRIMARY KEY (node_id, server));
 INSERT INTO probe_kv (topic, key, value) VALUES ('meta', 'registry', gen_random_uuid()::text) ON CONFLICT DO NOTHING;`;

@@ -2,12 +2,15 @@
  * @module The admin's settings (password hash, page, rules, channels, silences, notes…) and admin
  * sessions shared through PostgreSQL: one table `probe_kv (topic, key, value)` for both, mirrored
  * into the local SettingsStore like the nodes (pg-registry.ts). A write goes to Postgres and sends
- * `NOTIFY probe_registry` with `topic\nkey`, so each other server reloads only that key.
- * `clusterStore` is the Store the server uses then: its setting and session writes go both ways.
+ * `NOTIFY probe_registry` with `topic\nkey`, so each other server reloads only that key. The audit
+ * log of admin changes is shared the same way (`probe_audit`, topic `audit`): each server's mirror
+ * is replaced by the newest AUDIT_KEEP entries, so every server shows the changes made on any.
+ * `clusterStore` is the Store the server uses then: its setting, session and audit writes go both ways.
  */
 import { log } from '../util/log';
 import type { PgRegistry, RegistryChange } from './pg-registry';
-import type { SessionRecord, SettingsStore, Store } from './store';
+import { AUDIT_KEEP } from './store';
+import type { AuditRecord, SessionRecord, SettingsStore, Store } from './store';
 
 /** Settings every server of a cluster shares; the rest (server clock, clock offsets) stay per server. */
 export const SHARED_SETTINGS: ReadonlySet<string> = new Set([
@@ -27,6 +30,9 @@ export const SHARED_SETTINGS: ReadonlySet<string> = new Set([
 
 type Registry = Pick<PgRegistry, 'query' | 'notify' | 'check'>;
 
+/** What another server's change was about, for what the server does next (cluster.ts). */
+export type SharedChange = 'setting' | 'session' | 'audit' | null;
+
 export class PgShared {
   private constructor(
     private readonly registry: Registry,
@@ -44,9 +50,41 @@ export class PgShared {
       if (value !== null)
         await registry.query("INSERT INTO probe_kv (topic, key, value) VALUES ('setting', $1, $2) ON CONFLICT DO NOTHING", [key, value]);
     }
+    // A joining server's own audit entries go to the shared log (read in time order, so they fall in place).
+    if (registry.joinedNow) for (const entry of local.auditLog(AUDIT_KEEP).reverse()) await shared.insertAudit(entry);
     await shared.pullAll('setting');
     await shared.pullAll('session');
+    await shared.pullAudit();
     return shared;
+  }
+
+  /** Adds an audit entry to the shared log, keeping the newest `keep`, and tells the other servers. */
+  async addAudit(entry: AuditRecord, keep: number): Promise<void> {
+    await this.insertAudit(entry);
+    await this.registry.query('DELETE FROM probe_audit WHERE id <= (SELECT max(id) FROM probe_audit) - $1', [keep]);
+    await this.registry.notify('audit');
+  }
+
+  private async insertAudit(entry: AuditRecord): Promise<void> {
+    await this.registry.query('INSERT INTO probe_audit (ts, address, action) VALUES ($1, $2, $3)', [entry.ts, entry.address, entry.action]);
+  }
+
+  /**
+   * The local mirror becomes the shared log's newest entries, with those of this server's own the
+   * shared log lacks (written while PostgreSQL was lost) kept in their place, not dropped.
+   */
+  private async pullAudit(): Promise<void> {
+    const res = await this.registry.query('SELECT ts, address, action FROM probe_audit ORDER BY ts DESC, id DESC LIMIT $1', [AUDIT_KEEP]);
+    const shared = res.rows.map((r) => ({ ts: Number(r.ts), address: String(r.address), action: String(r.action) }));
+    const key = (e: AuditRecord) => `${e.ts}\n${e.address}\n${e.action}`;
+    const known = new Set(shared.map(key));
+    const oldestShared = shared.at(-1)?.ts ?? -Infinity;
+    const ownOnly = this.local
+      .auditLog(AUDIT_KEEP)
+      .filter((e) => !known.has(key(e)) && (shared.length < AUDIT_KEEP || e.ts > oldestShared));
+    // Newest first, as both lists come; ties keep the shared order before this server's own.
+    const merged = [...shared, ...ownOnly].sort((x, y) => y.ts - x.ts).slice(0, AUDIT_KEEP);
+    this.local.replaceAudit(merged.reverse());
   }
 
   async putSetting(key: string, value: string | null): Promise<void> {
@@ -83,12 +121,16 @@ export class PgShared {
     return this.pullOne('session', tokenHash);
   }
 
-  /** Another server's change: reloads that key (or the whole topic). True if it was a setting. */
-  async changed(change: RegistryChange): Promise<boolean> {
-    if (change.topic !== 'setting' && change.topic !== 'session') return false;
+  /** Another server's change: reloads that key (or the whole topic, or the audit log); what it was. */
+  async changed(change: RegistryChange): Promise<SharedChange> {
+    if (change.topic === 'audit') {
+      await this.pullAudit();
+      return 'audit';
+    }
+    if (change.topic !== 'setting' && change.topic !== 'session') return null;
     if (change.key === '' || change.key === '*') await this.pullAll(change.topic);
     else await this.pullOne(change.topic, change.key);
-    return change.topic === 'setting';
+    return change.topic;
   }
 
   private async pullOne(topic: 'setting' | 'session', key: string): Promise<void> {
@@ -147,6 +189,11 @@ export function clusterStore<S extends Store>(local: S, shared: PgShared, regist
       if (all) registry.check();
       local.pruneSessions(now, all);
       send('expired sessions', shared.pruneSessions(now, all));
+    },
+    addAudit(entry, keep) {
+      // Not refused while PostgreSQL is lost: the change it records was (or, a sign-in, did not need it).
+      local.addAudit(entry, keep);
+      send('an audit entry', shared.addAudit(entry, keep));
     },
     refreshSession: (tokenHash) => shared.pullSession(tokenHash),
     async flush() {

@@ -184,6 +184,7 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
     addAudit: db.prepare('INSERT INTO audit_log (ts, address, action) VALUES (?, ?, ?)'),
     trimAudit: db.prepare('DELETE FROM audit_log WHERE id <= (SELECT max(id) FROM audit_log) - ?'),
     audit: db.prepare<[number], AuditRecord>('SELECT ts, address, action FROM audit_log ORDER BY id DESC LIMIT ?'),
+    clearAudit: db.prepare('DELETE FROM audit_log'),
   };
   return {
     getSetting: (key) => q.getSetting.get(key)?.value ?? null,
@@ -203,6 +204,10 @@ export function sqliteSettings(db: Database.Database): SettingsStore {
       q.trimAudit.run(keep);
     }).immediate,
     auditLog: (limit) => q.audit.all(limit),
+    replaceAudit: db.transaction((entries: readonly AuditRecord[]) => {
+      q.clearAudit.run();
+      for (const e of entries) q.addAudit.run(e.ts, e.address, e.action);
+    }).immediate,
   };
 }
 

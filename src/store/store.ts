@@ -94,6 +94,9 @@ export interface AuditRecord {
   action: string;
 }
 
+/** Audit entries kept (the newest), on a server and in a cluster's shared log. */
+export const AUDIT_KEEP = 1000;
+
 export interface SessionRecord {
   tokenHash: string;
   csrf: string;
@@ -210,6 +213,8 @@ export interface SettingsStore {
   addAudit(entry: AuditRecord, keep: number): void;
   /** The newest `limit` audit entries, newest first. */
   auditLog(limit: number): AuditRecord[];
+  /** Makes the audit log exactly `entries` (oldest first): the mirror of a cluster's shared log (pg-shared.ts). */
+  replaceAudit(entries: readonly AuditRecord[]): void;
 }
 
 /** A remote-write target's place in the outbox: rows up to afterId are sent; window (afterId, toId] is being sent. */

@@ -154,6 +154,22 @@ test('cluster: two servers, one PostgreSQL registry: shared sign-in, nodes and k
   const added = await admin(a.base, 'POST', 'nodes', { name: 'n1', group: 'g1' });
   assert.equal(added.status, 201);
   const { key } = (await added.json()) as { key: string };
+  // One audit log for the cluster: B shows the change made on A, and A one made on B, in time order.
+  // (A silence of a rule the test does not have: it changes nothing the test counts.)
+  const until = new Date(Date.now() + 60_000).toISOString();
+  assert.equal((await admin(b.base, 'POST', 'silences', { rule: 'audit-check', until })).status, 201);
+  const actions = async (base: string) => ((await (await admin(base, 'GET', 'audit')).json()) as { action: string }[]).map((e) => e.action);
+  for (const s of [a, b])
+    await waitFor(
+      'both changes in each audit log',
+      async () => {
+        const log = await actions(s.base);
+        const node = log.findIndex((x) => x.includes('n1'));
+        const silence = log.findIndex((x) => x.includes('silence'));
+        return node >= 0 && silence >= 0 && silence < node;
+      },
+      15_000,
+    );
   const agent = (name: string, base: string) => {
     const proc = run(
       BINARY,

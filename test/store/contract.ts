@@ -264,6 +264,18 @@ function settingsContract(name: string, open: OpenStore): void {
       ['change 5', 'change 4', 'change 3'],
     );
     assert.deepEqual(store.auditLog(1), [{ ts: NOW + 5, address: '127.0.0.1', action: 'change 5' }]);
+    // A cluster's mirror: the shared log replaces this one, and entries made here after it go on top.
+    store.replaceAudit([
+      { ts: NOW + 1, address: '10.0.0.1', action: 'on another server' },
+      { ts: NOW + 2, address: '10.0.0.2', action: 'here' },
+    ]);
+    store.addAudit({ ts: NOW + 3, address: '10.0.0.3', action: 'next' }, 3);
+    assert.deepEqual(
+      store.auditLog(10).map((e) => `${e.action} ${e.address}`),
+      ['next 10.0.0.3', 'here 10.0.0.2', 'on another server 10.0.0.1'],
+    );
+    store.replaceAudit([]);
+    assert.deepEqual(store.auditLog(10), []);
   });
 }
 

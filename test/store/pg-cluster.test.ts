@@ -37,6 +37,30 @@ async function member(t: TestContext, url: string, prepare?: (local: ReturnType<
   return { local, registry, errors, nodeChanges, store: clusterStore(local, shared, registry) };
 }
 
+test("one audit log: A's and B's entries on both, in time order; a joining server hands its own over; one written while PostgreSQL was lost is kept", async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const entry = (ts: number, action: string) => ({ ts, address: '192.0.2.1', action });
+  // A had a log of its own before it joined (a single server becoming the cluster's first).
+  const a = await member(t, pg.url, (local) => local.addAudit(entry(1, 'before the cluster'), 1000));
+  const b = await member(t, pg.url);
+  const log = (m: typeof a) => m.local.auditLog(10).map((e) => e.action);
+  assert.deepEqual(log(b), ['before the cluster'], "B starts with the shared log, A's entry in it");
+  a.store.addAudit(entry(2, 'on A'), 1000);
+  await waitFor('B to get it', () => log(b)[0] === 'on A');
+  b.store.addAudit(entry(3, 'on B'), 1000);
+  await waitFor('A to get it', () => log(a)[0] === 'on B');
+  assert.deepEqual(log(a), ['on B', 'on A', 'before the cluster']);
+  assert.deepEqual(log(b), log(a));
+  // An entry that never reached PostgreSQL (B's local log alone, as while it was lost) outlives the next reload.
+  b.local.addAudit(entry(4, 'while lost'), 1000);
+  a.store.addAudit(entry(5, 'on A again'), 1000);
+  await waitFor('B to get it', () => log(b)[0] === 'on A again');
+  assert.deepEqual(log(b), ['on A again', 'while lost', 'on B', 'on A', 'before the cluster']);
+  assert.deepEqual(log(a), ['on A again', 'on B', 'on A', 'before the cluster']);
+  for (const m of [a, b]) assert.deepEqual(m.errors, []);
+});
+
 test('a node edited, shared settings and sessions on A reach B; per-server settings stay on A', async (t) => {
   const pg = await startPostgres(tempDir(t, 'probe-pg-'));
   t.after(() => pg.proc.stop('SIGINT'));

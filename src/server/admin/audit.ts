@@ -4,12 +4,13 @@
  * The newest AUDIT_KEEP entries are kept.
  */
 import type { AuditEntry } from '../../protocol/admin';
+import { AUDIT_KEEP } from '../../store/store';
 import type { SettingsStore } from '../../store/store';
 import { requestFields } from '../../util/fields';
 import { json } from '../net/http-body';
 import type { Route } from './route';
 
-export const AUDIT_KEEP = 1000;
+export { AUDIT_KEEP };
 
 export function auditRoutes(store: Pick<SettingsStore, 'auditLog'>): Record<string, Route> {
   return {
