@@ -31,7 +31,7 @@ import { measureFloor, measureVictoriaMetrics } from './ingest-peers';
 import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
-import { cpuSeconds, rssMB } from './proc-stats';
+import { cpuSeconds, rssMB, threadCpuSeconds } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -171,6 +171,8 @@ interface IngestWindow {
   /** This process (the /ws/live client) in cores. */
   clientCores: number;
   loop: LoopSummary | null;
+  /** With --remote-write: the writer thread's own CPU seconds in the window (its tid from the server's log), if found. */
+  writerThreadCpu: number | null;
 }
 
 /** One measured window of the server under the agents' load, the live client measuring latency. */
@@ -178,6 +180,9 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
   const pid = server.pid!;
   const before = await request(agentProc, /"stats"/);
   const cpu0 = cpuSeconds(pid);
+  // With --remote-write: the writer thread, by the tid it logs at its start.
+  const writerTid = lag && Number(/remote write thread started.*\btid=(\d+)/.exec(server.errLines.join('\n'))?.[1]);
+  const writer0 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const gen0 = cpuSeconds(agentProc.pid!);
   const client0 = process.cpuUsage();
   const loopFrom = server.errLines.length;
@@ -191,6 +196,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
   }
   live.measuring = false;
   const cpu = cpuSeconds(pid) - cpu0;
+  const writer1 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const generator = cpuSeconds(agentProc.pid!) - gen0;
   const client = process.cpuUsage(client0);
   const wallS = (Date.now() - wall0) / 1000;
@@ -207,6 +213,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
     generatorLateSlots: after.lateSlots!,
     clientCores: (client.user + client.system) / 1e6 / wallS,
     loop: summarizeLoop(loopLines, LOOP_PERIOD_S),
+    writerThreadCpu: writer0 !== null && writer1 !== null ? writer1 - writer0 : null,
   };
 }
 
@@ -289,6 +296,21 @@ async function measureProbe(remoteWriteUrl?: string) {
 
 type Probe = Awaited<ReturnType<typeof measureProbe>>;
 
+/**
+ * The writer thread's own CPU in the run with remote write, against the rest of the server's in the
+ * same window: what remote write costs, free of the spread between two runs (which on a 2-core VM
+ * was up to 15 %, as large as the cost).
+ */
+function writerThreadReport(remote: Probe): string {
+  const thread = remote.writerThreadCpu;
+  if (thread === null) return 'remote write thread: not found in the server log (running from source?), its own CPU not measured';
+  const values = remote.samples * valuesPerSample;
+  return (
+    `remote write thread: ${(thread / remote.wallS).toFixed(3)} cores, ${((thread / values) * 1e6).toFixed(3)} µs per value, ` +
+    `+${((thread / (remote.cpu - thread)) * 100).toFixed(1)} % of the rest of the server's CPU in the same window`
+  );
+}
+
 function report(probe: Probe): void {
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? '?';
   log(
@@ -325,6 +347,7 @@ try {
     log(`again with remote write to a VictoriaMetrics on loopback (a fresh database, the same load)`);
     remote = await measureProbe(await startRemoteTarget(startChild, dir));
     log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
+    log(writerThreadReport(remote));
   }
   let floor: number | null = null;
   if (args.floor) {
@@ -358,6 +381,8 @@ try {
             remoteWriteCpuSecondsPerMillionValues: +remote.cpuSecondsPerMillionValues.toFixed(3),
             remoteWriteCpuIncrease: +(remote.cpuSecondsPerMillionValues / probe.cpuSecondsPerMillionValues - 1).toFixed(3),
             remoteWriteMaxLagS: +remote.lag!.maxLagS.toFixed(1),
+            remoteWriteThreadShare:
+              remote.writerThreadCpu === null ? null : +(remote.writerThreadCpu / (remote.cpu - remote.writerThreadCpu)).toFixed(3),
             remoteWritePendingAtEnd: remote.lag!.pendingSamples,
           }),
       ...(probe.dropRecovery === null

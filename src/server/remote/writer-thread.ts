@@ -4,13 +4,14 @@
  * and saving cursors take none of the main thread's time. Node labels come from the main thread
  * (remote-write-thread.ts); figures and the end go back to it.
  */
+import { readlinkSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import type { RemoteWriteTarget } from '../../config/remote-write';
 import { openOutboxConnection } from '../../store/sqlite-store';
 import type { OutboxStore } from '../../store/store';
 import { systemClock } from '../../util/clock';
-import { setLogLevel } from '../../util/log';
+import { log, setLogLevel } from '../../util/log';
 import type { LogLevel } from '../../util/log';
 import { RemoteWriter } from './remote-writer';
 import type { WriterFigures, WriterLimits } from './remote-writer';
@@ -60,9 +61,19 @@ function drainingOutbox(outbox: OutboxStore, drain: () => void): OutboxStore {
   };
 }
 
+/** This thread's id in the kernel (Linux: /proc/thread-self is `<pid>/task/<tid>`), to find its CPU in `top -H` or /proc. */
+function kernelThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').at(-1)) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the writers until the main thread says stop; `parent` is the thread's parentPort. */
 export function runWriterThread(init: WriterThreadInit, parent: MessagePort): void {
   setLogLevel(init.logLevel);
+  log.info('remote write thread started', { tid: kernelThreadId() });
   const nodes = new Map(init.nodes);
   const drain = () => {
     for (let m = receiveMessageOnPort(init.labels); m; m = receiveMessageOnPort(init.labels)) {
