@@ -173,6 +173,8 @@ interface IngestWindow {
   loop: LoopSummary | null;
   /** With --remote-write: the writer thread's own CPU seconds in the window (its tid from the server's log), if found. */
   writerThreadCpu: number | null;
+  /** With --remote-write: the /metrics reads made in the window, and their mean time. */
+  metricsReads: { count: number; meanMs: number } | null;
 }
 
 /** One measured window of the server under the agents' load, the live client measuring latency. */
@@ -192,8 +194,10 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
   while (Date.now() - wall0 < seconds * 1000) {
     await sleep(1000);
     peakRss = Math.max(peakRss, rssMB(pid));
-    await lag?.read();
+    lag?.tick();
   }
+  await lag?.idle();
+  const metricsReads = lag ? { count: lag.reads, meanMs: lag.readMs / Math.max(1, lag.reads) } : null;
   live.measuring = false;
   const cpu = cpuSeconds(pid) - cpu0;
   const writer1 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
@@ -214,6 +218,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
     clientCores: (client.user + client.system) / 1e6 / wallS,
     loop: summarizeLoop(loopLines, LOOP_PERIOD_S),
     writerThreadCpu: writer0 !== null && writer1 !== null ? writer1 - writer0 : null,
+    metricsReads,
   };
 }
 
@@ -274,7 +279,7 @@ async function measureProbe(remoteWriteUrl?: string) {
   agentProc.stdin!.write('pause\n');
   await sleep(Math.max(ACK_INTERVAL_MS, args['ack-interval'] ? parseDuration(args['ack-interval'])! : 0) + 2000);
   const drained = await request(agentProc, /"stats"/);
-  await lag?.read();
+  await lag?.settle();
   live.terminate();
   agentProc.kill('SIGTERM');
   server.kill('SIGTERM');
@@ -348,6 +353,8 @@ try {
     remote = await measureProbe(await startRemoteTarget(startChild, dir));
     log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
     log(writerThreadReport(remote));
+    const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
+    log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
   }
   let floor: number | null = null;
   if (args.floor) {
