@@ -355,6 +355,7 @@ try {
     log(writerThreadReport(remote));
     const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
     log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
+    log(`server RSS at its peak, without and with remote write: ${probe.peakRss.toFixed(0)} and ${remote.peakRss.toFixed(0)} MB`);
   }
   let floor: number | null = null;
   if (args.floor) {
@@ -388,6 +389,7 @@ try {
             remoteWriteCpuSecondsPerMillionValues: +remote.cpuSecondsPerMillionValues.toFixed(3),
             remoteWriteCpuIncrease: +(remote.cpuSecondsPerMillionValues / probe.cpuSecondsPerMillionValues - 1).toFixed(3),
             remoteWriteMaxLagS: +remote.lag!.maxLagS.toFixed(1),
+            remoteWriteRssMB: +remote.peakRss.toFixed(1),
             remoteWriteThreadShare:
               remote.writerThreadCpu === null ? null : +(remote.writerThreadCpu / (remote.cpu - remote.writerThreadCpu)).toFixed(3),
             remoteWritePendingAtEnd: remote.lag!.pendingSamples,

@@ -25,7 +25,7 @@ export interface WriterLimits {
   requestBytes: number;
 }
 
-export const DEFAULT_LIMITS: WriterLimits = { lingerMs: 5000, windowSamples: 25_000, windowRows: 2000, requestBytes: 2 << 20 };
+export const DEFAULT_LIMITS: WriterLimits = { lingerMs: 5000, windowSamples: 100_000, windowRows: 2000, requestBytes: 2 << 20 };
 
 export interface WriterFigures {
   sentValues: number;
