@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { killAll, log, sleep, start } from './children';
 import type { Child } from './children';
-import { rssMB, rssSplitMB } from './proc-stats';
+import { loadAverage, rssMB, rssSplitMB } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,11 +32,6 @@ const builds = (args.probe ?? `probe=${path.join(root, 'dist/probe')}`).split(',
   const [name, file] = spec.includes('=') ? spec.split('=') : [`b${i}`, spec];
   return { name: name!, file: path.resolve(file!) };
 });
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-bench-agent-ab-'));
 
 function threadNs(pid: number): number {

@@ -9,11 +9,11 @@
  * (getrusage, µs) and the wall time of each. Prints the CPU model; the last line is JSON.
  * Usage: npm run bench:agent-wake [-- --rounds 30]
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { collectAll, platformCollectors } from '../src/agent/collectors/index';
+import { cpuModel as cpuModelOf, loadAverage } from './proc-stats';
 
 setFlagsFromString('--no-turbofan');
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
@@ -24,11 +24,6 @@ const GAPS_MS = [10, 100, 1000];
 const WARMUP_ROUNDS = 5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 /**
  * The process's CPU time in ms. getrusage, not /proc/thread-self/schedstat: schedstat shows a
@@ -60,7 +55,7 @@ function mean(costs: Cost[]): Cost {
   return { cpuMs: r(costs.reduce((s, c) => s + c.cpuMs, 0)), wallMs: r(costs.reduce((s, c) => s + c.wallMs, 0)) };
 }
 
-const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+const cpuModel = cpuModelOf();
 log(`CPU: ${cpuModel}, ${os.cpus().length} cores; load average ${loadAverage()}`);
 const results: Record<string, { afterIdle: Cost; again: Cost; ratio: number }> = {};
 for (const gap of GAPS_MS) {

@@ -26,7 +26,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { rssMB, rssSplitMB } from './proc-stats';
+import { cpuModel as cpuModelOf, loadAverage, rssMB, rssSplitMB } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,15 +52,7 @@ const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Other work on the machine shifts both figures; the ratio of the two, measured in one run, is what compares. */
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-const cpuModel =
-  /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
-  os.cpus()[0]?.model ??
-  'unknown';
+const cpuModel = cpuModelOf();
 
 /**
  * CPU seconds of a process's threads from their schedstat, in ns: /proc/<pid>/stat counts in

@@ -12,7 +12,7 @@
  * Needs root (mount for the tmpfs) and faketime (`apt-get install -y faketime`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import type { FaultResult } from './chaos-rig';
 import { blackhole, clock, disk, latency, resets, segment, step } from './chaos-faults';
 import type { Fault } from './chaos-faults';
 import { storm } from './chaos-storm';
+import { cpuModel as cpuModelOf } from './proc-stats';
 
 const FAULTS: Record<string, Fault> = { clock, step, disk, blackhole, latency, resets, segment, storm };
 
@@ -28,10 +29,7 @@ const { values: args } = parseArgs({ options: { quick: { type: 'boolean', defaul
 const chosen = args.only ? args.only.split(',') : Object.keys(FAULTS);
 for (const name of chosen) if (!FAULTS[name]) throw new Error(`unknown fault ${name}: one of ${Object.keys(FAULTS).join(', ')}`);
 
-const cpuModel =
-  /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
-  os.cpus()[0]?.model ??
-  'unknown';
+const cpuModel = cpuModelOf();
 
 /** What a fault needs that may be missing: a reason to skip it, or null. */
 function missing(name: string): string | null {

@@ -1,7 +1,8 @@
 /**
  * @module CPU time and RSS of another process, from /proc (Linux).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 
 const TICKS_PER_SECOND = 100;
 
@@ -52,4 +53,21 @@ export function rssSplitMB(pid: number): { anon: number; file: number; filePmd: 
     // smaps_rollup needs Linux 4.14 and the right to read the process's maps.
   }
   return { anon: kb(status, 'RssAnon'), file: kb(status, 'RssFile'), filePmd };
+}
+
+/** The load average (1, 5, 15 min) as printed beside a benchmark's figures: other work on the machine moves them. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+/** The CPU model as /proc/cpuinfo names it (else as Node does), printed with every benchmark's results. */
+export function cpuModel(): string {
+  return (
+    /^model name\s*:\s*(.*)$/m.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ??
+    os.cpus()[0]?.model ??
+    'unknown'
+  );
 }
