@@ -45,11 +45,12 @@ export async function startVictoriaMetrics(dir: string, port: number, options: {
   return { base, writeUrl: `${base}/api/v1/write`, proc };
 }
 
-export async function startPrometheus(dir: string, port: number): Promise<Tsdb> {
-  const config = path.join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global: {}\n');
+/** Prometheus on `port` over `dir`, receiving remote write; `config` is its prometheus.yml (e.g. scrape jobs). */
+export async function startPrometheus(dir: string, port: number, config = 'global: {}\n'): Promise<Tsdb> {
+  const configFile = path.join(dir, 'prometheus.yml');
+  writeFileSync(configFile, config);
   const proc = run(PROMETHEUS, [
-    `--config.file=${config}`,
+    `--config.file=${configFile}`,
     `--storage.tsdb.path=${path.join(dir, 'prom')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--web.enable-remote-write-receiver',

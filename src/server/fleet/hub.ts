@@ -26,6 +26,17 @@ export interface LatestRow extends Row {
   readonly data: Float64Array;
 }
 
+/** A node's labels, state and live row (names and values, NaN for none): what GET /metrics shows of it. */
+export interface LiveNode {
+  name: string;
+  group: string;
+  location: string;
+  online: boolean;
+  lastSeen: number | null;
+  names: readonly string[];
+  data: Float64Array;
+}
+
 export interface HubOptions {
   /** Public notes, hiding and traffic reset day by node name (config `nodes`). */
   settings?: Record<string, NodeSettings>;
@@ -286,6 +297,20 @@ export class Hub {
       if (state.online) online++;
     }
     return { nodes, online };
+  }
+
+  /**
+   * Every node `audience` may see with its live row, in the admin's order (then by name), without a
+   * view's copy of the values: what GET /metrics shows of 10 000 nodes.
+   */
+  liveNodes(audience: Audience): LiveNode[] {
+    const states: NodeState[] = [];
+    for (const [id, state] of this.nodes) if (this.visibleTo(id, audience)) states.push(state);
+    states.sort((a, b) => a.record.position - b.record.position || a.record.name.localeCompare(b.record.name));
+    return states.map(({ record, online, lastSeen, names, data }) => {
+      const { name, group, location } = record;
+      return { name, group, location, online, lastSeen, names, data };
+    });
   }
 
   /** Every node `audience` may see, in the admin's order (then by name). */

@@ -13,8 +13,8 @@ import { ByteBuffer } from '../../util/byte-buffer';
 const TWO_PLACES_BELOW = 2 ** 46;
 
 export class FrameWriter extends ByteBuffer {
-  constructor() {
-    super(64 * 1024);
+  constructor(initialBytes = 64 * 1024, expectedBytes = 0) {
+    super(initialBytes, expectedBytes);
   }
 
   /** Text known to be ASCII (JSON punctuation, numbers, escaped metric names). */

@@ -5,24 +5,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import type { NodeView } from '../../../src/protocol/messages';
 import { renderPrometheus } from '../../../src/server/http/prometheus';
+import type { PromNode } from '../../../src/server/http/prometheus';
 
-const NODES = 1_000;
+const NODES = 3_000;
 
-const view = (id: number): NodeView =>
-  ({
-    id,
-    name: `node-${id}`,
-    group: 'web',
-    location: 'Tokyo',
-    online: true,
-    lastSeen: 1_764_003_600_000,
-    values: { cpu: id % 100, memUsedBytes: id * 1024, 'latency.example.com': 25 },
-  }) as unknown as NodeView;
+/** Rows of the same metrics share their names array, as an agent's do. */
+const NAMES = ['cpu', 'memUsedBytes', 'latency.example.com', 'swapUsedBytes'];
 
-test('/metrics of 1 000 nodes: every node in each family, made while other callbacks get turns', async () => {
-  const nodes = Array.from({ length: NODES }, (_, i) => view(i + 1));
+const node = (id: number): PromNode => ({
+  name: `node-${id}`,
+  group: 'web',
+  location: 'Tokyo',
+  online: true,
+  lastSeen: 1_764_003_600_000,
+  // swapUsedBytes has no value (NaN): no line.
+  names: NAMES,
+  data: Float64Array.of(id % 100, id * 1024, 25, Number.NaN),
+});
+
+test('/metrics of 3 000 nodes: every node in each family, made while other callbacks get turns', async () => {
+  const nodes = Array.from({ length: NODES }, (_, i) => node(i + 1));
   let turns = 0;
   let done = false;
   // A callback that keeps coming back while the page is made; bounded by `done` and by NODES turns.
@@ -34,8 +37,8 @@ test('/metrics of 1 000 nodes: every node in each family, made while other callb
   setImmediate(spin);
   const parts = await renderPrometheus(nodes);
   done = true;
-  assert.ok(turns >= 2, `other callbacks ran ${turns} times while 1 000 nodes were rendered`);
-  const families = parsePrometheusTextFormat(parts.join('')) as {
+  assert.ok(turns >= 2, `other callbacks ran ${turns} times while 3 000 nodes were rendered`);
+  const families = parsePrometheusTextFormat(Buffer.concat(parts).toString()) as {
     name: string;
     metrics: { value: string; labels: Record<string, string> }[];
   }[];
@@ -46,4 +49,32 @@ test('/metrics of 1 000 nodes: every node in each family, made while other callb
   assert.deepEqual(cpu[41], { value: '42', labels: { node: 'node-42', group: 'web', location: 'Tokyo' } });
   const latency = byName.get('probe_latency_seconds')!.metrics;
   assert.deepEqual(latency[0], { value: '0.025', labels: { node: 'node-1', group: 'web', location: 'Tokyo', target: 'example.com' } });
+  assert.equal(byName.get('probe_node_last_seen_timestamp_seconds')!.metrics[0]!.value, '1764003600');
+  assert.equal(byName.has('probe_swap_used_bytes'), false, 'a metric without a value has no line');
+});
+
+test('/metrics: labels and values outside ASCII and the integers, written as Prometheus reads them', async () => {
+  const nodes: PromNode[] = [
+    {
+      name: 'tōkyō "1"\\n',
+      group: 'ウェブ',
+      location: 'line\nbreak',
+      online: false,
+      lastSeen: null,
+      names: ['cpu', 'load1', 'custom.jobs.mail', 'custom.température', 'memUsedBytes', 'loss.example.com'],
+      data: Float64Array.of(12.3, 0.004_567, Number.POSITIVE_INFINITY, -1.5e-7, 2 ** 53 + 2, 7),
+    },
+  ];
+  const text = Buffer.concat(await renderPrometheus(nodes)).toString();
+  const families = parsePrometheusTextFormat(text) as { name: string; metrics: { value: string; labels: Record<string, string> }[] }[];
+  const byName = new Map(families.map((f) => [f.name, f.metrics[0]!]));
+  const labels = { node: 'tōkyō "1"\\n', group: 'ウェブ', location: 'line\nbreak' };
+  assert.deepEqual(byName.get('probe_node_online'), { value: '0', labels });
+  assert.equal(byName.has('probe_node_last_seen_timestamp_seconds'), false, 'never seen: no last-seen line');
+  assert.equal(byName.get('probe_cpu_usage_percent')!.value, '12.3');
+  assert.equal(Number(byName.get('probe_load1')!.value), 0.004_567);
+  assert.deepEqual(byName.get('probe_custom_jobs_mail'), { value: '+Inf', labels: { ...labels, metric: 'custom.jobs.mail' } });
+  assert.deepEqual(byName.get('probe_custom_temp_rature'), { value: '-1.5e-7', labels: { ...labels, metric: 'custom.température' } });
+  assert.equal(Number(byName.get('probe_memory_used_bytes')!.value), 2 ** 53 + 2);
+  assert.equal(byName.get('probe_loss_ratio')!.value, '0.07');
 });
