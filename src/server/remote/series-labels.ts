@@ -18,6 +18,30 @@ export interface SeriesLabel {
   divisor: number;
 }
 
+/**
+ * Kept copies of small buffers, packed into 64 KiB slabs. A small Buffer is a slice of Node's shared
+ * 8 KiB pool, and a slice kept keeps its whole pool alive, with the garbage made beside it: at
+ * 400 000 series (10 000 agents) the labels' 35 MB held 195 MB of pools.
+ */
+export class Slabs {
+  private slab = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  constructor(private readonly slabBytes = 64 * 1024) {}
+
+  keep(bytes: Buffer): Buffer {
+    if (bytes.length > this.slabBytes) return Buffer.from(bytes);
+    if (this.used + bytes.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
+      this.used = 0;
+    }
+    bytes.copy(this.slab, this.used);
+    const kept = this.slab.subarray(this.used, this.used + bytes.length);
+    this.used += bytes.length;
+    return kept;
+  }
+}
+
 interface NodeEntry {
   key: string;
   byMetric: Map<number, SeriesLabel | null>;
@@ -25,6 +49,7 @@ interface NodeEntry {
 
 export class SeriesLabels {
   private readonly nodes = new Map<number, NodeEntry>();
+  private readonly slabs = new Slabs();
 
   constructor(
     /** A node's name, group and location now; undefined for a node removed since (its samples are not sent). */
@@ -53,13 +78,9 @@ export class SeriesLabels {
     const node = this.node(nodeId)!;
     const prom = promSeries(this.nameOf(metricId));
     label = prom && {
-      labels: encodeLabels([
-        ['__name__', prom.name],
-        ['node', node.name],
-        ['group', node.group],
-        ['location', node.location],
-        ...prom.labels,
-      ]),
+      labels: this.slabs.keep(
+        encodeLabels([['__name__', prom.name], ['node', node.name], ['group', node.group], ['location', node.location], ...prom.labels]),
+      ),
       divisor: prom.divisor,
     };
     byMetric.set(metricId, label);
