@@ -53,6 +53,8 @@ const { values: args } = parseArgs({
     floor: { type: 'boolean', default: false },
     /** Then run again with remote write to a VictoriaMetrics: CPU per value with and without, and the lag. */
     'remote-write': { type: 'boolean', default: false },
+    /** With --remote-write: read /metrics (for the lag) every this many seconds, as a Prometheus scrape interval. */
+    'scrape-every': { type: 'string', default: '15' },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
     /**
@@ -255,10 +257,9 @@ async function measureProbe(remoteWriteUrl?: string) {
   log(`${agents} agents connected in ${((Date.now() - t0) / 1000).toFixed(0)} s; warming up ${warmup} s`);
   const live = new LiveClient(url);
   await sleep(warmup * 1000);
-  // With --remote-write, read in both runs (/metrics once a second costs the server the same with and without
-  // remote write); otherwise not: at 10 000 nodes each read is a ~400 000-line page, a long task that would be
-  // measured as the ingest path's tail (a Prometheus scrapes every 15-60 s, not every second).
-  const lag = args['remote-write'] ? new LagWatch(url) : null;
+  // With --remote-write, /metrics is read in both runs, every --scrape-every seconds as a Prometheus would; otherwise
+  // not: at 10 000 nodes each read is a ~410 000-line page.
+  const lag = args['remote-write'] ? new LagWatch(url, Number(args['scrape-every'])) : null;
   const window = await measureIngest(server, agentProc, live, lag);
   const viewerRatio = viewers > 0 ? await measureViewers(url, server.pid!, agentProc, window.cpu / window.samples) : null;
 
