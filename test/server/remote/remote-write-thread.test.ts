@@ -1,10 +1,12 @@
 /**
  * Remote write in its worker thread: it reads, encodes, sends and saves its cursor while the main
  * thread is busy and never yields, every sample arrives once in a real VictoriaMetrics, and a node
- * renamed on the main thread is sent under its new name; a thread that dies is started again.
+ * renamed on the main thread is sent under its new name; a thread that dies is started again. The
+ * thread runs at a lower priority than the main one (10 nicer).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { valuesRow } from '../../../src/protocol/row';
@@ -12,6 +14,7 @@ import type { HubEvent } from '../../../src/server/fleet/hub';
 import { RemoteWriteThread, restartDelay } from '../../../src/server/remote/remote-write-thread';
 import type { NodeSource, WriterScript } from '../../../src/server/remote/remote-write-thread';
 import type { NodeLabels } from '../../../src/server/remote/series-labels';
+import { WRITER_NICER } from '../../../src/server/remote/writer-thread';
 import { loadedSqliteAddonFile } from '../../../src/store/native';
 import { databaseFile, openSqliteStore } from '../../../src/store/sqlite-store';
 import { systemClock } from '../../../src/util/clock';
@@ -40,6 +43,15 @@ function nodeSource(labels: Map<number, NodeLabels>) {
 }
 
 type TestContext = { after(fn: () => unknown): void };
+
+/** This process's threads WRITER_NICER nicer than the process (field 19 of /proc/<pid>/task/<tid>/stat). */
+function niceThreads(): string[] {
+  const writerNice = Math.min(19, getPriority() + WRITER_NICER);
+  return readdirSync('/proc/self/task').filter((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === writerNice;
+  });
+}
 
 /** A store with NODES nodes, a VictoriaMetrics, and a RemoteWriteThread over them (not started). */
 async function rig(t: TestContext, threadScript: WriterScript, clock: Clock = systemClock) {
@@ -85,7 +97,9 @@ async function rig(t: TestContext, threadScript: WriterScript, clock: Clock = sy
 test('remote write in a worker thread sends while the main thread never yields, each sample once, and takes a rename', async (t) => {
   const { ids, labels, hub, write, remote, pending, exported, stamps } = await rig(t, script);
   write(0, SAMPLES);
+  assert.deepEqual(niceThreads(), [], 'no thread nicer than the process before');
   remote.start();
+  await waitFor('the thread to lower its priority', () => niceThreads().length === 1, 10_000, 50);
 
   // Busy from here, never yielding to the event loop, until the outbox is sent or 60 s pass: only
   // another thread can move the cursor meanwhile.
@@ -123,7 +137,9 @@ test('a remote-write thread that dies is started again and sends every sample on
   const hasty: Clock = { now: systemClock.now, after: (ms, fn) => systemClock.after(Math.min(ms, 50), fn), every: systemClock.every };
   const { write, remote, exported, stamps } = await rig(t, dying, hasty);
   write(0, SAMPLES);
+  assert.deepEqual(niceThreads(), [], 'no thread nicer than the process before');
   remote.start();
+  await waitFor('the thread to lower its priority', () => niceThreads().length === 1, 10_000, 50);
   await waitFor('every sample sent', () => remote.status()[0]!.pendingSamples === 0, 30_000, 200);
   assert.ok(existsSync(mark), 'the first thread died');
   await waitFor('the figures', () => remote.status()[0]!.sentValues === 2 * NODES * SAMPLES, 5000, 200);
