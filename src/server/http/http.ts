@@ -28,6 +28,7 @@ import type { HistorySource } from '../remote/history-source';
 import { renderPrometheus } from './prometheus';
 import type { StorageState } from '../agents/store-watch';
 import { summarize } from './summary';
+import { InFlight } from '../../util/in-flight';
 
 const gzipAsync = promisify(gzip);
 
@@ -170,7 +171,14 @@ async function unlock(req: IncomingMessage, res: ServerResponse, deps: HttpDeps)
 }
 
 /** Routes that show node data: only for a viewer the page's access mode lets in. */
-function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url: URL, audience: Audience): void | Promise<void> {
+function sendData(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HttpDeps,
+  url: URL,
+  audience: Audience,
+  metrics: MetricsWork,
+): void | Promise<void> {
   const history = HISTORY_PATH.exec(url.pathname);
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
   const checkHistory = CHECK_HISTORY_PATH.exec(url.pathname);
@@ -192,8 +200,14 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
     case '/api/summary':
       return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
     case '/metrics':
-      return sendMetrics(req, res, deps, audience);
+      return sendMetrics(req, res, deps, audience, metrics);
   }
+}
+
+/** /metrics pages, and their gzipped forms, being made: scrapers that ask at once share one. */
+interface MetricsWork {
+  pages: InFlight<Buffer[]>;
+  gzipped: InFlight<Buffer>;
 }
 
 /**
@@ -201,15 +215,28 @@ function sendData(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, url
  * client that takes it, as Prometheus does (at 10 000 nodes 33 MB become 2.5 MB), on libuv's
  * thread pool at the fastest level: ~70 ms there for those 33 MB, none of it on the event loop.
  */
-async function sendMetrics(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, audience: Audience): Promise<void> {
-  const parts = await renderPrometheus(deps.hub.liveNodes(audience));
-  parts.push(Buffer.from(renderRemoteWrite(deps.remoteWrite?.status() ?? [])));
+async function sendMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: HttpDeps,
+  audience: Audience,
+  work: MetricsWork,
+): Promise<void> {
+  const page = () =>
+    work.pages.run(audience, async () => {
+      const parts = await renderPrometheus(deps.hub.liveNodes(audience));
+      parts.push(Buffer.from(renderRemoteWrite(deps.remoteWrite?.status() ?? [])));
+      return parts;
+    });
   const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const body = gzip ? await gzipAsync(Buffer.concat(parts), { level: zlibConstants.Z_BEST_SPEED }) : null;
+  const parts = gzip ? null : await page();
+  const body = gzip
+    ? await work.gzipped.run(audience, async () => gzipAsync(Buffer.concat(await page()), { level: zlibConstants.Z_BEST_SPEED }))
+    : null;
   if (res.destroyed) return;
   res.writeHead(200, {
     'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-    'Content-Length': body ? body.length : parts.reduce((sum, part) => sum + part.length, 0),
+    'Content-Length': body ? body.length : parts!.reduce((sum, part) => sum + part.length, 0),
     'Cache-Control': 'no-store',
     Vary: 'Accept-Encoding',
     ...(body && { 'Content-Encoding': 'gzip' }),
@@ -217,7 +244,7 @@ async function sendMetrics(req: IncomingMessage, res: ServerResponse, deps: Http
   if (req.method === 'HEAD') res.end();
   else if (body) res.end(body);
   else {
-    for (const part of parts) res.write(part);
+    for (const part of parts!) res.write(part);
     res.end();
   }
 }
@@ -244,6 +271,7 @@ function sendHealth(res: ServerResponse, deps: HttpDeps, viewer: Viewer): void {
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const metrics: MetricsWork = { pages: new InFlight(), gzipped: new InFlight() };
   const audienceOf = (req: IncomingMessage): Promise<Viewer> =>
     deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest');
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -261,7 +289,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     ) {
       const audience = await audienceOf(req);
       if (typeof audience === 'object' && audience) return sendRefusal(res, audience);
-      if (audience) return sendData(req, res, deps, url, audience);
+      if (audience) return sendData(req, res, deps, url, audience, metrics);
       return sendLocked(res, deps.access?.mode());
     }
     switch (url.pathname) {
