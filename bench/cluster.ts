@@ -98,7 +98,7 @@ async function killLast(list: ClusterServer[], gens: Child[], groups: string[][]
 async function main() {
   log(`cluster: ${servers} servers, ${agents} agents × ${valuesPerSample} values/s, ${seconds} s measured`);
   log(`machine: ${machine()}`);
-  const writeUrl = await startRemoteTarget(startChild, dir);
+  const { url: writeUrl } = await startRemoteTarget(startChild, dir);
   postgres = await startPostgres(dir);
   log(`registry: PostgreSQL on loopback (store.postgres on every server)`);
   const { ids, groups } = addNodes(dir, agents, servers);

@@ -8,9 +8,15 @@ import { sleep } from './children';
 import type { Child } from './children';
 
 /** Starts VictoriaMetrics in `dir`; its remote-write URL once it answers /health. */
-export async function startRemoteTarget(start: (command: string, argv: string[]) => Child, dir: string): Promise<string> {
+/** The VictoriaMetrics remote write goes to: its write URL, and its process (to read its CPU). */
+export interface RemoteTarget {
+  url: string;
+  pid: number;
+}
+
+export async function startRemoteTarget(start: (command: string, argv: string[]) => Child, dir: string): Promise<RemoteTarget> {
   const port = await freePort();
-  start('/usr/bin/victoria-metrics', [
+  const vm = start('/usr/bin/victoria-metrics', [
     `-storageDataPath=${path.join(dir, 'vm-remote')}`,
     `-httpListenAddr=127.0.0.1:${port}`,
     '-retentionPeriod=100y',
@@ -24,7 +30,7 @@ export async function startRemoteTarget(start: (command: string, argv: string[])
     }
     await sleep(100);
   }
-  return `http://127.0.0.1:${port}/api/v1/write`;
+  return { url: `http://127.0.0.1:${port}/api/v1/write`, pid: vm.pid! };
 }
 
 export interface LagFigures {

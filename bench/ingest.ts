@@ -29,6 +29,7 @@ import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
 import { measureFloor, measureVictoriaMetrics } from './ingest-peers';
 import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
+import type { RemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
 import { cpuSeconds, rssMB, threadCpuSeconds } from './proc-stats';
@@ -175,12 +176,20 @@ interface IngestWindow {
   loop: LoopSummary | null;
   /** With --remote-write: the writer thread's own CPU seconds in the window (its tid from the server's log), if found. */
   writerThreadCpu: number | null;
+  /** With --remote-write: the VictoriaMetrics it sends to, its cores over the window (it shares the machine). */
+  tsdbCores: number | null;
   /** With --remote-write: the /metrics reads made in the window, and their mean time. */
   metricsReads: { count: number; meanMs: number } | null;
 }
 
 /** One measured window of the server under the agents' load, the live client measuring latency. */
-async function measureIngest(server: Child, agentProc: Child, live: LiveClient, lag: LagWatch | null): Promise<IngestWindow> {
+async function measureIngest(
+  server: Child,
+  agentProc: Child,
+  live: LiveClient,
+  lag: LagWatch | null,
+  tsdbPid: number | undefined,
+): Promise<IngestWindow> {
   const pid = server.pid!;
   const before = await request(agentProc, /"stats"/);
   const cpu0 = cpuSeconds(pid);
@@ -188,6 +197,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
   const writerTid = lag && Number(/remote write thread started.*\btid=(\d+)/.exec(server.errLines.join('\n'))?.[1]);
   const writer0 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const gen0 = cpuSeconds(agentProc.pid!);
+  const tsdb0 = tsdbPid ? cpuSeconds(tsdbPid) : null;
   const client0 = process.cpuUsage();
   const loopFrom = server.errLines.length;
   const wall0 = Date.now();
@@ -204,6 +214,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
   const cpu = cpuSeconds(pid) - cpu0;
   const writer1 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const generator = cpuSeconds(agentProc.pid!) - gen0;
+  const tsdb = tsdbPid && tsdb0 !== null ? cpuSeconds(tsdbPid) - tsdb0 : null;
   const client = process.cpuUsage(client0);
   const wallS = (Date.now() - wall0) / 1000;
   const loopLines = server.errLines.slice(loopFrom);
@@ -220,6 +231,7 @@ async function measureIngest(server: Child, agentProc: Child, live: LiveClient, 
     clientCores: (client.user + client.system) / 1e6 / wallS,
     loop: summarizeLoop(loopLines, LOOP_PERIOD_S),
     writerThreadCpu: writer0 !== null && writer1 !== null ? writer1 - writer0 : null,
+    tsdbCores: tsdb === null ? null : tsdb / wallS,
     metricsReads,
   };
 }
@@ -246,9 +258,9 @@ async function measureViewers(url: string, pid: number, agentProc: Child, cpuPer
   return ratio;
 }
 
-async function measureProbe(remoteWriteUrl?: string) {
+async function measureProbe(target?: RemoteTarget) {
   addNodes();
-  const startServer = serverStarter(remoteWriteUrl);
+  const startServer = serverStarter(target?.url);
   let server = startServer('127.0.0.1:0');
   const url = /open (http:\/\/\S+)\//.exec(await server.waitLine(/open http/, 15_000))![1]!;
   const agentProc = startAgents(`${url.replace('http', 'ws')}/ws/agent`);
@@ -260,7 +272,7 @@ async function measureProbe(remoteWriteUrl?: string) {
   // With --remote-write, /metrics is read in both runs, every --scrape-every seconds as a Prometheus would; otherwise
   // not: at 10 000 nodes each read is a ~410 000-line page.
   const lag = args['remote-write'] ? new LagWatch(url, Number(args['scrape-every'])) : null;
-  const window = await measureIngest(server, agentProc, live, lag);
+  const window = await measureIngest(server, agentProc, live, lag, target?.pid);
   const viewerRatio = viewers > 0 ? await measureViewers(url, server.pid!, agentProc, window.cpu / window.samples) : null;
 
   let dropRecovery: Recovery | null = null;
@@ -296,7 +308,7 @@ async function measureProbe(remoteWriteUrl?: string) {
     viewerRatio,
     recovery,
     dropRecovery,
-    lag: remoteWriteUrl && lag ? lag.figures : null,
+    lag: target && lag ? lag.figures : null,
   };
 }
 
@@ -354,6 +366,10 @@ try {
     remote = await measureProbe(await startRemoteTarget(startChild, dir));
     log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
     log(writerThreadReport(remote));
+    log(
+      `with remote write: ${remote.serverCores.toFixed(3)} cores, p50 ${remote.p50Ms} ms, p99 ${remote.p99Ms} ms, ` +
+        `event-loop delay p99 at worst ${remote.loop?.worstP99Ms ?? '?'} ms; VictoriaMetrics receiving on the same cores: ${remote.tsdbCores?.toFixed(3)} cores`,
+    );
     const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
     log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
     log(`server RSS at its peak, without and with remote write: ${probe.peakRss.toFixed(0)} and ${remote.peakRss.toFixed(0)} MB`);
@@ -394,6 +410,8 @@ try {
             remoteWriteThreadShare:
               remote.writerThreadCpu === null ? null : +(remote.writerThreadCpu / (remote.cpu - remote.writerThreadCpu)).toFixed(3),
             remoteWritePendingAtEnd: remote.lag!.pendingSamples,
+            remoteWriteP99Ms: remote.p99Ms,
+            remoteWriteTsdbCores: remote.tsdbCores === null ? null : +remote.tsdbCores.toFixed(3),
           }),
       ...(probe.dropRecovery === null
         ? {}
