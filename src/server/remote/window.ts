@@ -40,15 +40,17 @@ function grow<T extends Float64Array | Int32Array>(a: T, n: number, make: (n: nu
 
 /**
  * A window's values grouped by series without an object or array per series (at 10 000 agents a
- * window holds ~400 000 series): read into flat typed arrays in arrival order, then placed series
- * by series with a counting sort. The arrays are kept from window to window.
+ * window holds ~400 000 series): read into flat typed arrays in arrival order, then ordered series
+ * by series with a counting sort of their indexes (4 bytes a value, where sorted copies of the
+ * stamps and values took 16: at 3.9 million values, 47 MB less). The arrays are kept from window
+ * to window.
  */
 export class WindowSeries {
   private seriesOf = new Int32Array(1 << 16);
   private ts = new Float64Array(1 << 16);
   private values = new Float64Array(1 << 16);
-  private sortedTs = new Float64Array(0);
-  private sortedValues = new Float64Array(0);
+  /** Indexes into ts and values, series by series, each series oldest first. */
+  private order = new Int32Array(0);
   private n = 0;
   private labels: SeriesLabel[] = [];
   private lastTs: number[] = [];
@@ -118,34 +120,26 @@ export class WindowSeries {
   }
 
   /**
-   * Places the values series by series (arrival order within each, oldest first where backfill came
-   * after newer ones); returns each series' start.
+   * Orders the values series by series (arrival order within each, oldest first where backfill came
+   * after newer ones); returns each series' start in `order`.
    */
   private place(): Int32Array {
     const count = this.labels.length;
     const starts = new Int32Array(count + 1);
     for (let i = 0; i < this.n; i++) starts[this.seriesOf[i]! + 1]!++;
     for (let s = 0; s < count; s++) starts[s + 1]! += starts[s]!;
-    if (this.sortedTs.length < this.n) {
-      this.sortedTs = new Float64Array(this.ts.length);
-      this.sortedValues = new Float64Array(this.ts.length);
-    }
+    if (this.order.length < this.n) this.order = new Int32Array(this.ts.length);
     const next = starts.slice(0, count);
-    for (let i = 0; i < this.n; i++) {
-      const at = next[this.seriesOf[i]!]!++;
-      this.sortedTs[at] = this.ts[i]!;
-      this.sortedValues[at] = this.values[i]!;
-    }
+    for (let i = 0; i < this.n; i++) this.order[next[this.seriesOf[i]!]!++] = i;
     for (let s = 0; s < count; s++) if (this.disordered[s]) this.sortSeries(starts[s]!, starts[s + 1]!);
     return starts;
   }
 
   private sortSeries(from: number, to: number): void {
-    const order = Array.from({ length: to - from }, (_, i) => from + i).sort((a, b) => this.sortedTs[a]! - this.sortedTs[b]!);
-    const ts = order.map((i) => this.sortedTs[i]!);
-    const values = order.map((i) => this.sortedValues[i]!);
-    this.sortedTs.set(ts, from);
-    this.sortedValues.set(values, from);
+    const { ts } = this;
+    // A stable sort by stamp: values of one stamp keep their arrival order.
+    const sorted = Array.from(this.order.subarray(from, to)).sort((a, b) => ts[a]! - ts[b]! || a - b);
+    this.order.set(sorted, from);
   }
 
   /** The window's requests in order; the first `skip` (accepted before a restart) are only counted, not compressed. */
@@ -159,7 +153,7 @@ export class WindowSeries {
       return request;
     };
     for (let s = 0; s < this.labels.length; s++) {
-      writer.addSeries(this.labels[s]!.labels, this.sortedTs, this.sortedValues, starts[s]!, starts[s + 1]! - starts[s]!);
+      writer.addSeries(this.labels[s]!.labels, this.ts, this.values, this.order, starts[s]!, starts[s + 1]! - starts[s]!);
       if (writer.length >= maxRequestBytes) {
         const request = cut();
         if (request) yield request;

@@ -75,11 +75,14 @@ export class WriteRequestWriter {
     return this.out.length;
   }
 
-  /** One TimeSeries: `labels` from encodeLabels, the samples ts[i], values[i] for `from` <= i < from + count, oldest first. */
-  addSeries(labels: Buffer, ts: ArrayLike<number>, values: ArrayLike<number>, from: number, count: number): void {
+  /**
+   * One TimeSeries: `labels` from encodeLabels, the samples ts[j], values[j] for j = order[i],
+   * `from` <= i < from + count, oldest first.
+   */
+  addSeries(labels: Buffer, ts: ArrayLike<number>, values: ArrayLike<number>, order: ArrayLike<number>, from: number, count: number): void {
     const end = from + count;
     let body = labels.length;
-    for (let i = from; i < end; i++) body += 2 + sampleLength(ts[i]!);
+    for (let i = from; i < end; i++) body += 2 + sampleLength(ts[order[i]!]!);
     const { out } = this;
     out.ensure(1 + varintLength(body) + body);
     const buf = out.buf;
@@ -90,11 +93,12 @@ export class WriteRequestWriter {
     labels.copy(buf, at);
     at += labels.length;
     for (let i = from; i < end; i++) {
-      const t = ts[i]!;
+      const j = order[i]!;
+      const t = ts[j]!;
       buf[at] = (2 << 3) | 2;
       buf[at + 1] = sampleLength(t);
       buf[at + 2] = (1 << 3) | 1;
-      view.setFloat64(at + 3, values[i]!, true);
+      view.setFloat64(at + 3, values[j]!, true);
       buf[at + 11] = 2 << 3;
       at = putUvarint(buf, at + 12, t);
     }

@@ -13,7 +13,8 @@ test('a WriteRequest decodes to the series, labels sorted by name (empty ones le
     ['location', ''],
   ]);
   const ts = [1_795_888_611_675, 1_795_888_612_675, 2 ** 41 + 3];
-  writer.addSeries(cpu, [0, ...ts], [0, 12.5, -0, 1e300], 1, 3);
+  // Stored in another order; `order` (from its second entry) gives the oldest first.
+  writer.addSeries(cpu, [0, ts[2]!, ts[0]!, ts[1]!], [0, 1e300, 12.5, -0], [0, 2, 3, 1], 1, 3);
   writer.addSeries(
     encodeLabels([
       ['__name__', 'probe_load1'],
@@ -21,6 +22,7 @@ test('a WriteRequest decodes to the series, labels sorted by name (empty ones le
     ]),
     [5],
     [0.25],
+    [0],
     0,
     1,
   );
