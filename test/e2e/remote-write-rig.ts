@@ -10,10 +10,10 @@ import { BINARY, listeningUrl, run } from '../helpers';
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A server over `data` with remote write to `url`; `listen` defaults to a free port. */
-export async function startServer(dir: string, data: string, url: string, listen = '127.0.0.1:0') {
+export async function startServer(dir: string, data: string, url: string, listen = '127.0.0.1:0', extra: string[] = []) {
   const config = path.join(dir, 'probe.json');
   writeFileSync(config, JSON.stringify({ history: { remoteWrite: [{ url, name: 'tsdb', headers: { 'X-Token': 'hunter2' } }] } }));
-  const proc = run(BINARY, ['server', '--listen', listen, '--data', data, '--config', config], { cwd: dir });
+  const proc = run(BINARY, ['server', '--listen', listen, '--data', data, '--config', config, ...extra], { cwd: dir });
   const base = await listeningUrl(proc, 'server URL');
   return { proc, base };
 }

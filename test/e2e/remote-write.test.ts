@@ -4,6 +4,7 @@
  * a kill -9: remote-write-outage.test.ts.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { getJson, tempDir, waitFor } from '../helpers';
@@ -80,4 +81,33 @@ test('remote write: Prometheus with --web.enable-remote-write-receiver takes the
   );
   assert.deepEqual(answer.metric, { __name__: 'probe_memory_total_bytes', node: 'n1', group: 'g1', location: 'JP' });
   assert.equal(await figure(server.base, 'probe_remote_write_skipped_values_total'), 0);
+});
+
+/** Each thread of process `pid` with its nice value (field 19 of /proc/<pid>/task/<tid>/stat). */
+function threadNice(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
+
+test('remote write: only the writer thread runs 10 nicer; the thread pool its first DNS lookup needs stays at the server nice', async (t) => {
+  const dir = tempDir(t, 'probe-rw-nice-');
+  const data = path.join(dir, 'data');
+  // A name to look up (the thread pool's first use, from the writer thread) and nothing listening;
+  // the server's own local agent, so nothing else uses the pool first.
+  const server = await startServer(dir, data, `http://localhost:${await freePort()}/api/v1/write`, '127.0.0.1:0', ['--local-agent']);
+  t.after(() => server.proc.stop('SIGKILL'));
+  // Waiting on the log, not on /metrics: gzipping /metrics would start the pool from the main thread.
+  await waitFor('a failed request (its name looked up)', () => /PROBE_ERR_REMOTE_WRITE/.test(server.proc.stderr()), 30_000, 200);
+  const tid = Number(/remote write thread started tid=(\d+) nice=\d+/.exec(server.proc.stderr())?.[1]);
+  assert.ok(tid > 0, `the thread's log line:\n${server.proc.stderr()}`);
+  const pid = server.proc.child.pid!;
+  const nice = threadNice(pid);
+  const base = nice.get(pid)!;
+  assert.equal(nice.get(tid), Math.min(19, base + 10), 'the writer thread 10 nicer than the main one');
+  const others = [...nice].filter(([id, n]) => id !== tid && n !== base);
+  assert.deepEqual(others, [], `every other thread at the main one's nice, ${base} (${nice.size} threads)`);
 });

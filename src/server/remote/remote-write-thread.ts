@@ -5,7 +5,7 @@
  * does (the backlog read on the main thread's connection). A thread that dies is started again
  * after 5 s; the main thread then spends nothing on remote write but those messages.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, stat } from 'node:fs';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
@@ -128,6 +128,10 @@ export class RemoteWriteThread implements RemoteWriteRunner {
   }
 
   private spawn(): void {
+    // libuv's thread pool is made by the first thread that needs it, and its threads take that
+    // thread's nice: made now, from this thread, not later from the writer thread (its first DNS
+    // lookup) 10 nicer, which would leave gzip, scrypt and async file work of the whole server there.
+    stat(this.options.dbFile, () => undefined);
     const channel = new MessageChannel();
     this.labelPort = channel.port1;
     this.sent.clear();
