@@ -32,7 +32,7 @@ import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
 import type { RemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
-import { cpuSeconds, rssMB, threadCpuSeconds } from './proc-stats';
+import { cpuSeconds, rssMB, threadCpuSeconds, threadsCpuSeconds } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -178,6 +178,9 @@ interface IngestWindow {
   writerThreadCpu: number | null;
   /** With --remote-write: the VictoriaMetrics it sends to, its cores over the window (it shares the machine). */
   tsdbCores: number | null;
+  /** The server's main thread's CPU seconds, and those of its threads other than the main and remote write's. */
+  mainThreadCpu: number;
+  otherThreadsCpu: number;
   /** With --remote-write: the /metrics reads made in the window, and their mean time. */
   metricsReads: { count: number; meanMs: number } | null;
 }
@@ -197,6 +200,7 @@ async function measureIngest(
   const writerTid = lag && Number(/remote write thread started.*\btid=(\d+)/.exec(server.errLines.join('\n'))?.[1]);
   const writer0 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const gen0 = cpuSeconds(agentProc.pid!);
+  const threads0 = threadsCpuSeconds(pid);
   const tsdb0 = tsdbPid ? cpuSeconds(tsdbPid) : null;
   const client0 = process.cpuUsage();
   const loopFrom = server.errLines.length;
@@ -215,6 +219,14 @@ async function measureIngest(
   const writer1 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const generator = cpuSeconds(agentProc.pid!) - gen0;
   const tsdb = tsdbPid && tsdb0 !== null ? cpuSeconds(tsdbPid) - tsdb0 : null;
+  // The server's CPU by thread: the main one, remote write's, and the rest (V8's GC helpers, libuv's pool).
+  let mainCpu = 0;
+  let otherCpu = 0;
+  for (const [tid, cpu] of threadsCpuSeconds(pid)) {
+    const spent = cpu - (threads0.get(tid) ?? 0);
+    if (tid === pid) mainCpu += spent;
+    else if (tid !== writerTid) otherCpu += spent;
+  }
   const client = process.cpuUsage(client0);
   const wallS = (Date.now() - wall0) / 1000;
   const loopLines = server.errLines.slice(loopFrom);
@@ -232,6 +244,8 @@ async function measureIngest(
     loop: summarizeLoop(loopLines, LOOP_PERIOD_S),
     writerThreadCpu: writer0 !== null && writer1 !== null ? writer1 - writer0 : null,
     tsdbCores: tsdb === null ? null : tsdb / wallS,
+    mainThreadCpu: mainCpu,
+    otherThreadsCpu: otherCpu,
     metricsReads,
   };
 }
@@ -373,6 +387,12 @@ try {
     const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
     log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
     log(`server RSS at its peak, without and with remote write: ${probe.peakRss.toFixed(0)} and ${remote.peakRss.toFixed(0)} MB`);
+    const perValue = (p: Probe, cpu: number) => ((cpu / (p.samples * valuesPerSample)) * 1e6).toFixed(3);
+    log(
+      `server CPU-s per million values by thread, without and with remote write: main ${perValue(probe, probe.mainThreadCpu)} and ` +
+        `${perValue(remote, remote.mainThreadCpu)}, other threads (GC helpers, libuv's pool) ${perValue(probe, probe.otherThreadsCpu)} and ` +
+        `${perValue(remote, remote.otherThreadsCpu)}, remote write's ${perValue(remote, remote.writerThreadCpu ?? 0)}`,
+    );
   }
   let floor: number | null = null;
   if (args.floor) {

@@ -1,7 +1,7 @@
 /**
  * @module CPU time and RSS of another process, from /proc (Linux).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 const TICKS_PER_SECOND = 100;
@@ -22,6 +22,22 @@ export function threadCpuSeconds(pid: number, tid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU seconds of each thread of `pid` now, by thread id (threads that end between listing and reading are left out). */
+export function threadsCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const cpu = threadCpuSeconds(pid, Number(tid));
+    if (cpu !== null) out.set(Number(tid), cpu);
+  }
+  return out;
 }
 
 /** User + system CPU seconds of the process's children that have exited and been waited for. */
