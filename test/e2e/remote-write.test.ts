@@ -4,10 +4,9 @@
  * a kill -9: remote-write-outage.test.ts.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { getJson, tempDir, waitFor } from '../helpers';
+import { getJson, tempDir, threadNice, waitFor } from '../helpers';
 import { addNode, figure, startAgent, startServer } from './remote-write-rig';
 import { exportSeries, freePort, startPrometheus, startVictoriaMetrics } from './tsdb';
 
@@ -82,16 +81,6 @@ test('remote write: Prometheus with --web.enable-remote-write-receiver takes the
   assert.deepEqual(answer.metric, { __name__: 'probe_memory_total_bytes', node: 'n1', group: 'g1', location: 'JP' });
   assert.equal(await figure(server.base, 'probe_remote_write_skipped_values_total'), 0);
 });
-
-/** Each thread of process `pid` with its nice value (field 19 of /proc/<pid>/task/<tid>/stat). */
-function threadNice(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-  }
-  return out;
-}
 
 test('remote write: only the writer thread runs 10 nicer; the thread pool its first DNS lookup needs stays at the server nice', async (t) => {
   const dir = tempDir(t, 'probe-rw-nice-');

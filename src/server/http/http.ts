@@ -2,8 +2,6 @@
  * @module Plain HTTP routes: the page from memory, /api/nodes, /api/checks, /healthz. Everything else is 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip, constants as zlibConstants } from 'node:zlib';
 import type { AlertsView, PageAccessView } from '../../protocol/messages';
 import { log } from '../../util/log';
 import type { Store } from '../../store/store';
@@ -25,12 +23,9 @@ import type { Refusal } from '../admin/password-guard';
 import { renderRemoteWrite } from '../remote/remote-write';
 import type { RemoteWrite } from '../remote/remote-write';
 import type { HistorySource } from '../remote/history-source';
-import { renderPrometheus } from './prometheus';
+import { MetricsPages, renderPrometheus } from './prometheus';
 import type { StorageState } from '../agents/store-watch';
 import { summarize } from './summary';
-import { InFlight } from '../../util/in-flight';
-
-const gzipAsync = promisify(gzip);
 
 export interface HttpDeps {
   /** /api/admin/* (see admin-api.ts). */
@@ -177,7 +172,7 @@ function sendData(
   deps: HttpDeps,
   url: URL,
   audience: Audience,
-  metrics: MetricsWork,
+  metrics: MetricsPages,
 ): void | Promise<void> {
   const history = HISTORY_PATH.exec(url.pathname);
   if (history) return sendHistory(res, deps, Number(history[1]), url.searchParams, audience);
@@ -200,52 +195,11 @@ function sendData(
     case '/api/summary':
       return json(res, 200, summarize(deps.hub.views(audience), (deps.now ?? Date.now)()), { 'Access-Control-Allow-Origin': '*' });
     case '/metrics':
-      return sendMetrics(req, res, deps, audience, metrics);
-  }
-}
-
-/** /metrics pages, and their gzipped forms, being made: scrapers that ask at once share one. */
-interface MetricsWork {
-  pages: InFlight<Buffer[]>;
-  gzipped: InFlight<Buffer>;
-}
-
-/**
- * GET /metrics: made over several turns of the event loop (see renderPrometheus). Gzipped for a
- * client that takes it, as Prometheus does (at 10 000 nodes 33 MB become 2.5 MB), on libuv's
- * thread pool at the fastest level: ~70 ms there for those 33 MB, none of it on the event loop.
- */
-async function sendMetrics(
-  req: IncomingMessage,
-  res: ServerResponse,
-  deps: HttpDeps,
-  audience: Audience,
-  work: MetricsWork,
-): Promise<void> {
-  const page = () =>
-    work.pages.run(audience, async () => {
-      const parts = await renderPrometheus(deps.hub.liveNodes(audience));
-      parts.push(Buffer.from(renderRemoteWrite(deps.remoteWrite?.status() ?? [])));
-      return parts;
-    });
-  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const parts = gzip ? null : await page();
-  const body = gzip
-    ? await work.gzipped.run(audience, async () => gzipAsync(Buffer.concat(await page()), { level: zlibConstants.Z_BEST_SPEED }))
-    : null;
-  if (res.destroyed) return;
-  res.writeHead(200, {
-    'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
-    'Content-Length': body ? body.length : parts!.reduce((sum, part) => sum + part.length, 0),
-    'Cache-Control': 'no-store',
-    Vary: 'Accept-Encoding',
-    ...(body && { 'Content-Encoding': 'gzip' }),
-  });
-  if (req.method === 'HEAD') res.end();
-  else if (body) res.end(body);
-  else {
-    for (const part of parts!) res.write(part);
-    res.end();
+      return metrics.send(req, res, audience, async () => {
+        const parts = await renderPrometheus(deps.hub.liveNodes(audience));
+        parts.push(Buffer.from(renderRemoteWrite(deps.remoteWrite?.status() ?? [])));
+        return parts;
+      });
   }
 }
 
@@ -271,7 +225,7 @@ function sendHealth(res: ServerResponse, deps: HttpDeps, viewer: Viewer): void {
 const DATA_PATHS = new Set(['/api/nodes', '/api/alerts', '/api/summary', '/api/checks', '/metrics', '/api/forecasts']);
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const metrics: MetricsWork = { pages: new InFlight(), gzipped: new InFlight() };
+  const metrics = new MetricsPages();
   const audienceOf = (req: IncomingMessage): Promise<Viewer> =>
     deps.access ? deps.access.audience(req, deps.clientAddress?.(req) ?? '') : Promise.resolve('guest');
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -12,6 +12,11 @@ export interface PromSeries {
   divisor: number;
 }
 
+/** A label value as the Prometheus text format writes it: backslash, double quote and line feed escaped. */
+export function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 /** Name, extra labels and factor of a metric; null for names /metrics does not show. */
 export function promSeries(metric: string): PromSeries | null {
   const known = (METRICS as Record<string, { prom: string }>)[metric];

@@ -8,23 +8,13 @@
  * straight from the hub's live rows; what a line's text needs is worked out once per metric name.
  */
 import { FAMILIES, LATENCY_PREFIX, LOSS_PREFIX, METRICS, splitFamily } from '../../protocol/metrics';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gzip, constants as zlibConstants } from 'node:zlib';
+import { InFlight } from '../../util/in-flight';
+import type { LiveNode } from '../fleet/hub';
 import { FrameWriter } from '../live/frame-writer';
-import { promSeries } from './prom-names';
-
-/** A node as /metrics shows it: its labels, its state and its live row (names and values, NaN for none). */
-export interface PromNode {
-  name: string;
-  group: string;
-  location: string;
-  online: boolean;
-  lastSeen: number | null;
-  names: readonly string[];
-  data: ArrayLike<number>;
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
+import { escapeLabel, promSeries } from './prom-names';
 
 /** Whether every character of `text` is ASCII (below U+0080). */
 function isAscii(text: string): boolean {
@@ -134,7 +124,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * turns of the event loop, so agents' samples and the live feed are not held up while it is made.
  * A node's values are read when its turn comes, so they are its newest.
  */
-export async function renderPrometheus(nodes: readonly PromNode[]): Promise<Buffer[]> {
+export async function renderPrometheus(nodes: readonly LiveNode[]): Promise<Buffer[]> {
   const families = new Map<string, Family>();
   const family = (name: string, help: string) => {
     let f = families.get(name);
@@ -176,4 +166,40 @@ export async function renderPrometheus(nodes: readonly PromNode[]): Promise<Buff
     }
   }
   return [...families.values()].map((f) => f.out.written());
+}
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * GET and HEAD /metrics: a page as `make` renders it, gzipped for a client that takes it, as
+ * Prometheus does (at 10 000 nodes 33 MB become 2.5 MB), on libuv's thread pool at the fastest
+ * level: ~70 ms there for those 33 MB, none of it on the event loop. Scrapers that ask for the same
+ * `key` (the audience) while its page or gzipped form is being made share it.
+ */
+export class MetricsPages {
+  private readonly pages = new InFlight<Buffer[]>();
+  private readonly gzipped = new InFlight<Buffer>();
+
+  async send(req: IncomingMessage, res: ServerResponse, key: string, make: () => Promise<Buffer[]>): Promise<void> {
+    const page = () => this.pages.run(key, make);
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const parts = gzip ? null : await page();
+    const body = gzip
+      ? await this.gzipped.run(key, async () => gzipAsync(Buffer.concat(await page()), { level: zlibConstants.Z_BEST_SPEED }))
+      : null;
+    if (res.destroyed) return;
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      'Content-Length': body ? body.length : parts!.reduce((sum, part) => sum + part.length, 0),
+      'Cache-Control': 'no-store',
+      Vary: 'Accept-Encoding',
+      ...(body && { 'Content-Encoding': 'gzip' }),
+    });
+    if (req.method === 'HEAD') res.end();
+    else if (body) res.end(body);
+    else {
+      for (const part of parts!) res.write(part);
+      res.end();
+    }
+  }
 }

@@ -9,6 +9,7 @@ import type { OutboxStore } from '../../store/store';
 import type { Clock } from '../../util/clock';
 import { RemoteWriter } from './remote-writer';
 import type { WriterFigures, WriterLimits } from './remote-writer';
+import { escapeLabel } from '../http/prom-names';
 import { SeriesLabels } from './series-labels';
 import type { NodeLabels } from './series-labels';
 
@@ -105,10 +106,6 @@ export function healthOf(status: readonly TargetStatus[]): Record<string, number
     remoteWriteLagSeconds: Math.round(Math.max(0, ...status.map((s) => s.lagSeconds)) * 10) / 10,
     remoteWriteFailures: status.reduce((n, s) => n + s.failures, 0),
   };
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
 const FAMILIES: [name: string, type: string, help: string, value: (s: TargetStatus) => number][] = [

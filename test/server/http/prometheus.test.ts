@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { renderPrometheus } from '../../../src/server/http/prometheus';
-import type { PromNode } from '../../../src/server/http/prometheus';
+import type { LiveNode } from '../../../src/server/fleet/hub';
 
 const NODES = 3_000;
 
 /** Rows of the same metrics share their names array, as an agent's do. */
 const NAMES = ['cpu', 'memUsedBytes', 'latency.example.com', 'swapUsedBytes'];
 
-const node = (id: number): PromNode => ({
+const node = (id: number): LiveNode => ({
   name: `node-${id}`,
   group: 'web',
   location: 'Tokyo',
@@ -54,7 +54,7 @@ test('/metrics of 3 000 nodes: every node in each family, made while other callb
 });
 
 test('/metrics: labels and values outside ASCII and the integers, written as Prometheus reads them', async () => {
-  const nodes: PromNode[] = [
+  const nodes: LiveNode[] = [
     {
       name: 'tōkyō "1"\\n',
       group: 'ウェブ',

@@ -5,7 +5,7 @@
  * thread runs at a lower priority than the main one (10 nicer).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,7 +19,7 @@ import { loadedSqliteAddonFile } from '../../../src/store/native';
 import { databaseFile, openSqliteStore } from '../../../src/store/sqlite-store';
 import { systemClock } from '../../../src/util/clock';
 import type { Clock } from '../../../src/util/clock';
-import { tempDir, waitFor } from '../../helpers';
+import { tempDir, threadNice, waitFor } from '../../helpers';
 import { exportSeries, freePort, startVictoriaMetrics } from '../../e2e/tsdb';
 
 const NODES = 5;
@@ -44,13 +44,10 @@ function nodeSource(labels: Map<number, NodeLabels>) {
 
 type TestContext = { after(fn: () => unknown): void };
 
-/** This process's threads WRITER_NICER nicer than the process (field 19 of /proc/<pid>/task/<tid>/stat). */
-function niceThreads(): string[] {
+/** This process's threads WRITER_NICER nicer than the process. */
+function niceThreads(): number[] {
   const writerNice = Math.min(19, getPriority() + WRITER_NICER);
-  return readdirSync('/proc/self/task').filter((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === writerNice;
-  });
+  return [...threadNice(process.pid)].filter(([, nice]) => nice === writerNice).map(([tid]) => tid);
 }
 
 /** A store with NODES nodes, a VictoriaMetrics, and a RemoteWriteThread over them (not started). */
