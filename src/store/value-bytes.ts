@@ -72,13 +72,28 @@ export class ValueReader {
   }
 
   uvarint(): number {
+    const { bytes, end } = this;
+    let pos = this.pos;
+    // Most words fit in a byte or two (tags, small integers, deltas): bit operations up to 28 bits.
     let n = 0;
-    let mul = 1;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) throw new Error('value bytes cut short');
+      const b = bytes[pos++]!;
+      n |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return n;
+      }
+    }
+    let mul = 0x10000000;
     for (;;) {
-      if (this.pos >= this.end) throw new Error('value bytes cut short');
-      const b = this.bytes[this.pos++]!;
+      if (pos >= end) throw new Error('value bytes cut short');
+      const b = bytes[pos++]!;
       n += (b & 0x7f) * mul;
-      if (b < 0x80) return n;
+      if (b < 0x80) {
+        this.pos = pos;
+        return n;
+      }
       mul *= 0x80;
     }
   }
@@ -86,8 +101,16 @@ export class ValueReader {
   /** The value written relative to `p` (NaN: absent). */
   value(p: number): number {
     const word = this.uvarint();
-    const tag = word % 8;
-    const z = unzigzag((word - tag) / 8);
+    let tag: number;
+    let z: number;
+    if (word <= 0x7fffffff) {
+      tag = word & 7;
+      const u = word >>> 3;
+      z = (u >>> 1) ^ -(u & 1);
+    } else {
+      tag = word % 8;
+      z = unzigzag((word - tag) / 8);
+    }
     switch (tag) {
       case ABSENT:
         return NaN;

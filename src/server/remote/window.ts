@@ -22,16 +22,25 @@ export interface WindowRequest {
   values: number;
 }
 
-/** A node's series in a window by metric id (-1: not sent), and for the metric list it sent last, each column's. */
+/**
+ * A node's series, kept from window to window while its labels stay: the series of each metric id
+ * it sent, and those of its last metric list (one per column), so a sample costs no lookup.
+ */
 interface NodeSeries {
+  /** SeriesLabels.forNode's map when these were made (a new map: the node was renamed or moved). */
+  labels: Map<number, SeriesLabel | null>;
   byMetric: Map<number, number>;
   lastIds: readonly number[];
-  columns: number[];
+  columns: Int32Array;
+  /** The window in which forNode was last asked (once per node and window). */
+  checkedIn: number;
+  /** Whether the node was gone (removed) when last asked: its samples are not sent (it keeps this small entry). */
+  gone: boolean;
 }
 
 const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
-function grow<T extends Float64Array | Int32Array>(a: T, n: number, make: (n: number) => T): T {
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number, make: (n: number) => T): T {
   if (n <= a.length) return a;
   const bigger = make(Math.max(n, a.length * 2));
   bigger.set(a);
@@ -43,7 +52,9 @@ function grow<T extends Float64Array | Int32Array>(a: T, n: number, make: (n: nu
  * window holds ~400 000 series): read into flat typed arrays in arrival order, then ordered series
  * by series with a counting sort of their indexes (4 bytes a value, where sorted copies of the
  * stamps and values took 16: at 3.9 million values, 47 MB less). The arrays are kept from window
- * to window.
+ * to window, and so is each node's series (`kept`: a number per node and metric); within a window
+ * series are numbered in order of first appearance, so the same rows give the same requests
+ * whatever windows came before (a restart skips the requests already accepted).
  */
 export class WindowSeries {
   private seriesOf = new Int32Array(1 << 16);
@@ -52,63 +63,128 @@ export class WindowSeries {
   /** Indexes into ts and values, series by series, each series oldest first. */
   private order = new Int32Array(0);
   private n = 0;
-  private labels: SeriesLabel[] = [];
-  private lastTs: number[] = [];
-  private disordered: boolean[] = [];
+  /** Kept too: a request grows it to ~2 MiB. */
+  private readonly writer = new WriteRequestWriter();
 
-  /** The series of a new label, by its number. */
-  private addSeries(label: SeriesLabel): number {
-    this.labels.push(label);
-    this.lastTs.push(Number.NEGATIVE_INFINITY);
-    this.disordered.push(false);
-    return this.labels.length - 1;
+  /** Kept series by number, their divisors, and numbers freed by nodes renamed or removed. */
+  private kept: (SeriesLabel | null)[] = [];
+  private divisors = new Float64Array(1024);
+  private free: number[] = [];
+  private readonly nodes = new Map<number, NodeSeries>();
+  private windowNo = 0;
+
+  /** This window's series: their kept numbers in order of first appearance, and each kept one's place (-1: none yet). */
+  private inWindow = new Int32Array(1024);
+  private count = 0;
+  private slot = new Int32Array(1024).fill(-1);
+  private lastTs = new Float64Array(1024);
+  private disordered = new Uint8Array(1024);
+
+  /** A kept number for a new series. */
+  private keep(label: SeriesLabel): number {
+    const at = this.free.pop() ?? this.kept.length;
+    this.kept[at] = label;
+    this.divisors = grow(this.divisors, at + 1, (n) => new Float64Array(n));
+    if (this.slot.length <= at) {
+      const bigger = new Int32Array(Math.max(at + 1, this.slot.length * 2)).fill(-1);
+      bigger.set(this.slot);
+      this.slot = bigger;
+    }
+    this.divisors[at] = label.divisor;
+    return at;
   }
 
-  private add(series: number, ts: number, value: number): void {
+  /** Frees a node's kept series (renamed, moved or removed). */
+  private release(node: NodeSeries): void {
+    for (const series of node.byMetric.values())
+      if (series >= 0) {
+        this.kept[series] = null;
+        this.free.push(series);
+      }
+    node.byMetric.clear();
+    node.lastIds = [];
+  }
+
+  /** The node's series as they stand in this window; null while it is removed. */
+  private nodeSeries(nodeId: number, labels: SeriesLabels): NodeSeries | null {
+    let node = this.nodes.get(nodeId);
+    if (node && node.checkedIn === this.windowNo) return node.gone ? null : node;
+    const now = labels.forNode(nodeId);
+    if (!node) {
+      if (!now) return null;
+      node = { labels: now, byMetric: new Map(), lastIds: [], columns: new Int32Array(0), checkedIn: 0, gone: false };
+      this.nodes.set(nodeId, node);
+    }
+    node.checkedIn = this.windowNo;
+    node.gone = !now;
+    if (now !== node.labels) {
+      this.release(node);
+      if (now) node.labels = now;
+    }
+    return now ? node : null;
+  }
+
+  /** The kept series of each of a node's columns (-1: not sent). */
+  private columnsOf(nodeId: number, node: NodeSeries, ids: readonly number[], labels: SeriesLabels): Int32Array {
+    const columns = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      let series = node.byMetric.get(ids[i]!);
+      if (series === undefined) {
+        const label = labels.metric(nodeId, node.labels, ids[i]!);
+        node.byMetric.set(ids[i]!, (series = label ? this.keep(label) : -1));
+      }
+      columns[i] = series;
+    }
+    return columns;
+  }
+
+  /** The window's number of a kept series, given one on its first value in the window. */
+  private placeOf(series: number): number {
+    let at = this.slot[series]!;
+    if (at >= 0) return at;
+    at = this.count++;
+    if (at === this.inWindow.length) {
+      this.inWindow = grow(this.inWindow, at + 1, (n) => new Int32Array(n));
+      this.lastTs = grow(this.lastTs, at + 1, (n) => new Float64Array(n));
+      this.disordered = grow(this.disordered, at + 1, (n) => new Uint8Array(n));
+    }
+    this.slot[series] = at;
+    this.inWindow[at] = series;
+    this.lastTs[at] = Number.NEGATIVE_INFINITY;
+    this.disordered[at] = 0;
+    return at;
+  }
+
+  private add(at: number, ts: number, value: number): void {
     if (this.n === this.ts.length) {
       this.seriesOf = grow(this.seriesOf, this.n + 1, (n) => new Int32Array(n));
       this.ts = grow(this.ts, this.n + 1, (n) => new Float64Array(n));
       this.values = grow(this.values, this.n + 1, (n) => new Float64Array(n));
     }
-    this.seriesOf[this.n] = series;
+    this.seriesOf[this.n] = at;
     this.ts[this.n] = ts;
-    this.values[this.n++] = value / this.labels[series]!.divisor;
-    if (ts < this.lastTs[series]!) this.disordered[series] = true;
-    this.lastTs[series] = ts;
+    this.values[this.n++] = value;
+    if (ts < this.lastTs[at]!) this.disordered[at] = 1;
+    this.lastTs[at] = ts;
   }
 
   /** Reads rows (afterId, toId] into series, a slice of rows at a time. */
   async read(outbox: OutboxStore, afterId: number, toId: number, labels: SeriesLabels): Promise<void> {
+    for (let i = 0; i < this.count; i++) this.slot[this.inWindow[i]!] = -1;
+    this.count = 0;
     this.n = 0;
-    this.labels = [];
-    this.lastTs = [];
-    this.disordered = [];
-    const byNode = new Map<number, NodeSeries | null>();
-    const columnsOf = (nodeId: number, node: NodeSeries, ids: readonly number[]) => {
-      const labelsByMetric = labels.forNode(nodeId)!;
-      return ids.map((id) => {
-        let series = node.byMetric.get(id);
-        if (series === undefined) {
-          const label = labels.metric(nodeId, labelsByMetric, id);
-          node.byMetric.set(id, (series = label ? this.addSeries(label) : -1));
-        }
-        return series;
-      });
-    };
+    this.windowNo++;
     const onSample = (nodeId: number, ts: number, ids: readonly number[], values: number[]) => {
-      let node = byNode.get(nodeId);
-      if (node === undefined) {
-        node = labels.forNode(nodeId) ? { byMetric: new Map(), lastIds: [], columns: [] } : null;
-        byNode.set(nodeId, node);
-      }
+      const node = this.nodeSeries(nodeId, labels);
       if (!node) return;
       // A node sends the same metrics sample after sample: its columns are looked up when they change.
-      if (ids !== node.lastIds && !sameIds(ids, node.lastIds)) node.columns = columnsOf(nodeId, node, ids);
+      if (ids !== node.lastIds && !sameIds(ids, node.lastIds)) node.columns = this.columnsOf(nodeId, node, ids, labels);
       node.lastIds = ids;
       const { columns } = node;
       for (let i = 0; i < columns.length; i++) {
+        const series = columns[i]!;
         const value = values[i]!;
-        if (columns[i]! >= 0 && !Number.isNaN(value)) this.add(columns[i]!, ts, value);
+        if (series >= 0 && !Number.isNaN(value)) this.add(this.placeOf(series), ts, value / this.divisors[series]!);
       }
     };
     for (let at = afterId; at < toId; ) {
@@ -124,7 +200,7 @@ export class WindowSeries {
    * after newer ones); returns each series' start in `order`.
    */
   private place(): Int32Array {
-    const count = this.labels.length;
+    const { count } = this;
     const starts = new Int32Array(count + 1);
     for (let i = 0; i < this.n; i++) starts[this.seriesOf[i]! + 1]!++;
     for (let s = 0; s < count; s++) starts[s + 1]! += starts[s]!;
@@ -145,15 +221,16 @@ export class WindowSeries {
   /** The window's requests in order; the first `skip` (accepted before a restart) are only counted, not compressed. */
   async *requests(maxRequestBytes: number, skip: number): AsyncGenerator<WindowRequest> {
     const starts = this.place();
-    const writer = new WriteRequestWriter();
+    const { writer } = this;
+    writer.reset();
     let made = 0;
     const cut = (): WindowRequest | null => {
       const request = made++ < skip ? null : { body: snappyCompress(writer.bytes()), values: writer.values };
       writer.reset();
       return request;
     };
-    for (let s = 0; s < this.labels.length; s++) {
-      writer.addSeries(this.labels[s]!.labels, this.ts, this.values, this.order, starts[s]!, starts[s + 1]! - starts[s]!);
+    for (let s = 0; s < this.count; s++) {
+      writer.addSeries(this.kept[this.inWindow[s]!]!.labels, this.ts, this.values, this.order, starts[s]!, starts[s + 1]! - starts[s]!);
       if (writer.length >= maxRequestBytes) {
         const request = cut();
         if (request) yield request;

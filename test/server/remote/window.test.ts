@@ -43,3 +43,50 @@ test('a window: a series once per request, oldest first (backfill after live); c
   }
   assert.deepEqual(await cut(2), all.slice(2));
 });
+
+test('one WindowSeries over many windows: renamed and removed nodes follow, and a window cuts as a fresh one would', async (t) => {
+  const store = openSqliteStore(tempDir(t), { outbox: true, now: () => NOW });
+  t.after(() => store.close());
+  const nodes = Array.from({ length: 12 }, (_, i) => store.addNode({ name: `n${i}`, group: '', location: 'JP', keyHash: `h${i}` }, NOW));
+  store.outbox.keepTargets(['t']);
+  const names = new Map(nodes.map((n) => [n.id, `n${n.id}`]));
+  const labels = new SeriesLabels(
+    (id) => (names.has(id) ? { name: names.get(id)!, group: '', location: 'JP' } : undefined),
+    (id) => store.outbox.nameOf(id),
+  );
+  const kept = new WindowSeries();
+  const bodies = async (window: WindowSeries, afterId: number, toId: number) => {
+    await window.read(store.outbox, afterId, toId, labels);
+    const out: Buffer[] = [];
+    for await (const r of window.requests(300, 0)) out.push(r.body);
+    return out;
+  };
+  let afterId = store.outbox.cursor('t').afterId;
+  for (let w = 0; w < 4; w++) {
+    // Each window its own metric list for some nodes (a disk added), and backfill.
+    for (const s of [3, 1, 2])
+      store.writeSamples(
+        nodes.map((n, i) => ({
+          nodeId: n.id,
+          seq: w * 10 + s,
+          ts: NOW + (w * 10 + s) * 1000,
+          row: valuesRow(i % 3 === w % 3 ? { cpu: s, load1: w, 'diskUsedBytes./data': 5 } : { cpu: s, load1: w }),
+        })),
+      );
+    const toId = store.outbox.windowEnd(afterId, 100, 10_000);
+    const reused = await bodies(kept, afterId, toId);
+    assert.deepEqual(reused, await bodies(new WindowSeries(), afterId, toId), `window ${w}: the same requests as a fresh reader`);
+    const series = reused.flatMap((b) => decodeWriteRequest(snappyDecompress(b)));
+    const nodesSeen = new Set(series.map((s) => s.labels.node));
+    assert.equal(nodesSeen.has(`n${nodes[4]!.id}`), w < 1, 'a removed node is not sent');
+    assert.equal(nodesSeen.has(`renamed-${w}`), w >= 1, 'a renamed node goes under its new name');
+    for (const s of series)
+      assert.deepEqual(
+        s.samples.map((x) => x.ts),
+        [1, 2, 3].map((k) => NOW + (w * 10 + k) * 1000),
+      );
+    afterId = toId;
+    names.delete(nodes[4]!.id);
+    names.set(nodes[5]!.id, `renamed-${w + 1}`);
+  }
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { encodeLabels, WriteRequestWriter } from '../../../src/server/remote/write-request';
 import { decodeWriteRequest, snappyDecompress } from './decode';
 import { snappyCompress } from '../../../src/server/remote/snappy';
@@ -41,4 +42,21 @@ test('a WriteRequest decodes to the series, labels sorted by name (empty ones le
   });
   writer.reset();
   assert.equal(writer.length, 0);
+});
+
+test('sample stamps of every varint length come back as written (1 to 8 bytes, up to 2^53)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.maxSafeNat(), { minLength: 1, maxLength: 50 }), fc.nat(52), (stamps, bits) => {
+      const ts = stamps.map((t, i) => (i % 2 === 0 ? t % 2 ** bits : t));
+      const writer = new WriteRequestWriter();
+      const order = ts.map((_, i) => i);
+      writer.addSeries(encodeLabels([['__name__', 'probe_x']]), ts, order, order, 0, ts.length);
+      const [series] = decodeWriteRequest(writer.bytes());
+      assert.deepEqual(
+        series!.samples.map((s) => s.ts),
+        ts,
+      );
+    }),
+    { numRuns: 300 },
+  );
 });
