@@ -7,12 +7,14 @@ import { freePort } from '../test/e2e/tsdb';
 import { sleep } from './children';
 import type { Child } from './children';
 
-/** Starts VictoriaMetrics in `dir`; its remote-write URL once it answers /health. */
-/** The VictoriaMetrics remote write goes to: its write URL, and its process (to read its CPU). */
+/** Where remote write goes: its write URL, its process (to read its CPU) and what it is, for the report. */
 export interface RemoteTarget {
   url: string;
   pid: number;
+  name: string;
 }
+
+/** Starts VictoriaMetrics in `dir`; its remote-write URL once it answers /health. */
 
 export async function startRemoteTarget(start: (command: string, argv: string[]) => Child, dir: string): Promise<RemoteTarget> {
   const port = await freePort();
@@ -30,7 +32,22 @@ export async function startRemoteTarget(start: (command: string, argv: string[])
     }
     await sleep(100);
   }
-  return { url: `http://127.0.0.1:${port}/api/v1/write`, pid: vm.pid! };
+  return { url: `http://127.0.0.1:${port}/api/v1/write`, pid: vm.pid!, name: 'VictoriaMetrics' };
+}
+
+/** Reads each request to its end and answers 204; prints its port. */
+const SINK = `const s = require('node:http').createServer((q, r) => { q.resume(); q.on('end', () => { r.statusCode = 204; r.end(); }); });
+s.listen(0, '127.0.0.1', () => console.log('port ' + s.address().port));`;
+
+/**
+ * A receiver that reads each request and answers 204, in its own process (--remote-sink): a TSDB
+ * on another machine, as in a deployment, where VictoriaMetrics on loopback takes a third of the
+ * two cores the server is measured on.
+ */
+export async function startRemoteSink(start: (command: string, argv: string[]) => Child): Promise<RemoteTarget> {
+  const sink = start(process.execPath, ['-e', SINK]);
+  const port = Number(/port (\d+)/.exec(await sink.waitLine(/^port \d+/, 10_000))![1]);
+  return { url: `http://127.0.0.1:${port}/api/v1/write`, pid: sink.pid!, name: 'a receiver that discards' };
 }
 
 export interface LagFigures {

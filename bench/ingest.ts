@@ -28,7 +28,7 @@ import type { Child } from './children';
 import { recover, restart } from './ingest-recovery';
 import type { Recovery } from './ingest-recovery';
 import { measureFloor, measureVictoriaMetrics } from './ingest-peers';
-import { LagWatch, remoteReport, startRemoteTarget } from './ingest-remote';
+import { LagWatch, remoteReport, startRemoteSink, startRemoteTarget } from './ingest-remote';
 import type { RemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     'remote-write': { type: 'boolean', default: false },
     /** With --remote-write: read /metrics (for the lag) every this many seconds, as a Prometheus scrape interval. */
     'scrape-every': { type: 'string', default: '15' },
+    /** With --remote-write: send to a receiver that reads and discards (a TSDB elsewhere), not a VictoriaMetrics on loopback. */
+    'remote-sink': { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
     /**
@@ -376,13 +378,14 @@ try {
   let remote: Probe | null = null;
   if (args['remote-write']) {
     dataDir = path.join(dir, 'data-remote-write');
-    log(`again with remote write to a VictoriaMetrics on loopback (a fresh database, the same load)`);
-    remote = await measureProbe(await startRemoteTarget(startChild, dir));
+    const target = args['remote-sink'] ? await startRemoteSink(startChild) : await startRemoteTarget(startChild, dir);
+    log(`again with remote write to ${target.name} on loopback (a fresh database, the same load)`);
+    remote = await measureProbe(target);
     log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
     log(writerThreadReport(remote));
     log(
       `with remote write: ${remote.serverCores.toFixed(3)} cores, p50 ${remote.p50Ms} ms, p99 ${remote.p99Ms} ms, ` +
-        `event-loop delay p99 at worst ${remote.loop?.worstP99Ms ?? '?'} ms; VictoriaMetrics receiving on the same cores: ${remote.tsdbCores?.toFixed(3)} cores`,
+        `event-loop delay p99 at worst ${remote.loop?.worstP99Ms ?? '?'} ms; ${target.name} receiving on the same cores: ${remote.tsdbCores?.toFixed(3)} cores`,
     );
     const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
     log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
@@ -432,6 +435,7 @@ try {
             remoteWritePendingAtEnd: remote.lag!.pendingSamples,
             remoteWriteP99Ms: remote.p99Ms,
             remoteWriteTsdbCores: remote.tsdbCores === null ? null : +remote.tsdbCores.toFixed(3),
+            remoteWriteTo: args['remote-sink'] ? 'sink' : 'victoria-metrics',
           }),
       ...(probe.dropRecovery === null
         ? {}

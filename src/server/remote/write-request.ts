@@ -97,7 +97,7 @@ export class WriteRequestWriter {
     const view = this.view;
     buf[out.length] = (1 << 3) | 2;
     let at = putVarint(buf, out.length + 1, body);
-    labels.copy(buf, at);
+    buf.set(labels, at);
     at += labels.length;
     for (let i = from; i < end; i++) {
       const j = order[i]!;
