@@ -8,7 +8,7 @@
 import type { Row } from '../protocol/row';
 import type { Notifier } from '../notify/notifier';
 import type { ForecastItem } from '../protocol/forecast';
-import type { AlertStore } from '../store/store';
+import type { AlertEventRecord, AlertStore, ClaimedFiring } from '../store/store';
 import { systemClock } from '../util/clock';
 import type { Clock, Timer } from '../util/clock';
 import { log } from '../util/log';
@@ -49,6 +49,12 @@ export interface EngineDeps {
    * notification (src/store/pg-cluster.ts). Without it every event is sent.
    */
   claim?: (rule: string, nodeId: number, state: 'firing' | 'resolved', repeat: boolean, at: number) => Promise<boolean>;
+  /**
+   * Several servers: what fires across them (every claimed event's last state, pg-cluster.ts), for
+   * the firing list, so every server lists the alerts of nodes whose agent is on another; null while
+   * not known (PostgreSQL lost): then this server's own states.
+   */
+  firingAcross?: () => readonly ClaimedFiring[] | null;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -165,21 +171,23 @@ export class AlertEngine {
     const byName = new Map(this.rules.map((r) => [r.name, r]));
     const now = this.clock.now();
     const out: FiringAlert[] = [];
-    for (const [name, byNode] of this.states) {
-      for (const [nodeId, state] of byNode) {
-        if (state.status !== 'firing') continue;
-        const rule = byName.get(name);
-        const node = this.deps.node(nodeId);
-        if (!rule || !node) continue;
-        out.push({
-          rule: name,
-          nodeId,
-          severity: rule.severity,
-          since: state.since,
-          silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now),
-        });
-      }
-    }
+    const add = ({ rule: name, nodeId, since }: ClaimedFiring) => {
+      const rule = byName.get(name);
+      const node = this.deps.node(nodeId);
+      if (!rule || !node) return;
+      out.push({
+        rule: name,
+        nodeId,
+        severity: rule.severity,
+        since,
+        silenced: isSilenced(this.deps.silences?.() ?? [], name, node.name, now),
+      });
+    };
+    const across = this.deps.firingAcross?.();
+    if (across) for (const claimed of across) add(claimed);
+    else
+      for (const [rule, byNode] of this.states)
+        for (const [nodeId, state] of byNode) if (state.status === 'firing') add({ rule, nodeId, since: state.since });
     return out.sort((a, b) => a.since - b.since);
   }
 
@@ -260,39 +268,36 @@ export class AlertEngine {
       value: value ?? undefined,
       silenced: silenced || undefined,
     });
-    if (!result.event.repeat) {
-      try {
-        this.deps.store.addAlertEvent({
-          ts: now,
-          rule: rule.name,
-          nodeId,
-          state: result.event.state,
-          severity: rule.severity,
-          value,
-          text: message.text,
-          silenced,
-        });
-      } catch (err) {
-        log.error('cannot save alert event', { code: 'PROBE_ERR_STORE', rule: rule.name, error: (err as Error).message });
-      }
-    }
-    if (!silenced) this.send(rule, nodeId, result.event, message, now);
-  }
-
-  /** Dispatches, or first claims the event when servers share alerts (unclaimed: another server sent it). */
-  private send(rule: Rule, nodeId: number, event: AlertEvent, message: Parameters<Notifier['dispatch']>[1], now: number): void {
+    const { event } = result;
+    // A reminder under a silence: nothing to record or send.
+    if (event.repeat && silenced) return;
+    const act = () => {
+      if (!event.repeat)
+        this.record({ ts: now, rule: rule.name, nodeId, state: event.state, severity: rule.severity, value, text: message.text, silenced });
+      if (!silenced) this.deps.notifier.dispatch(rule.notify, message);
+    };
     const claim = this.deps.claim;
-    if (!claim) return this.deps.notifier.dispatch(rule.notify, message);
+    if (!claim) return act();
+    // Several servers: the one whose claim changes the shared row records the event (every server's
+    // list shows it once) and notifies; a silenced event is claimed too, so its end is claimed after.
     claim(rule.name, nodeId, event.state, Boolean(event.repeat), now).then(
       (mine) => {
-        if (mine) this.deps.notifier.dispatch(rule.notify, message);
-        else log.debug('alert sent by another server', { rule: rule.name, nodeId });
+        if (mine) act();
+        else log.debug('alert judged by another server too; it records and sends it', { rule: rule.name, nodeId });
       },
       (err: Error) => {
-        // Twice rather than never: without PostgreSQL, each server notifies on its own.
+        // Twice rather than never: without PostgreSQL, each server records and notifies on its own.
         log.error('cannot claim an alert; notifying from this server', { code: 'PROBE_ERR_POSTGRES', rule: rule.name, error: err.message });
-        this.deps.notifier.dispatch(rule.notify, message);
+        act();
       },
     );
+  }
+
+  private record(event: AlertEventRecord): void {
+    try {
+      this.deps.store.addAlertEvent(event);
+    } catch (err) {
+      log.error('cannot save alert event', { code: 'PROBE_ERR_STORE', rule: event.rule, error: (err as Error).message });
+    }
   }
 }

@@ -71,7 +71,7 @@ export async function startCluster(link: ClusterLink, parts: ClusterParts): Prom
     }
     link.shared.changed(change).then(
       (what) => {
-        if (what === 'audit' || what === null) return;
+        if (what === 'audit' || what === 'events' || what === null) return;
         // As after the same change made here: a sign-out or new password ends live feeds, and so does a new page access for guests.
         if (what === 'session') return parts.live.recheck();
         parts.setup.apply();

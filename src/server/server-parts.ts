@@ -117,6 +117,7 @@ function createAlerts(
     silences: () => [...config.silences, ...adminSilences(store)],
     forecasts: (id) => forecasts.cached(id)?.items ?? null,
     claim: cluster ? (...args) => cluster.pg.claim(...args) : undefined,
+    firingAcross: cluster ? () => cluster.pg.firingAcross() : undefined,
   });
   return { alerts, setup, notifier };
 }

@@ -172,6 +172,9 @@ function memoryAlerts(m: Memory): AlertStore {
       m.events = m.events.filter((e) => e.ts >= before);
       return n - m.events.length;
     },
+    replaceAlertEvents(events) {
+      m.events = events.map((e) => ({ ...e }));
+    },
   };
 }
 

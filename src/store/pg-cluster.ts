@@ -6,6 +6,7 @@
  * so an offline rule on one server holds only when no server has the node.
  */
 import type { PgRegistry } from './pg-registry';
+import type { ClaimedFiring } from './store';
 
 type Registry = Pick<PgRegistry, 'query'>;
 
@@ -18,6 +19,8 @@ export class PgCluster {
   /** When the last look that succeeded started (0: none yet), and whether the latest failed. */
   private readAt = 0;
   private failing = false;
+  /** Claims whose last state is firing, by rule and node, as of the last look and this server's claims since. */
+  private firing = new Map<string, ClaimedFiring>();
 
   constructor(
     private readonly registry: Registry,
@@ -36,7 +39,16 @@ export class PgCluster {
         'WHERE c.state <> EXCLUDED.state OR ($6 AND c.at < EXCLUDED.at - $7)',
       [rule, nodeId, state, at, this.serverId, repeat, REPEAT_WINDOW_MS],
     );
+    // Taken or not, the row now has this state (statements run in order: a look after sees it too).
+    const key = `${rule}\n${nodeId}`;
+    if (state === 'resolved') this.firing.delete(key);
+    else if (!this.firing.has(key)) this.firing.set(key, { rule, nodeId, since: at });
     return (res.rowCount ?? 0) > 0;
+  }
+
+  /** What fires across the servers by the claims (every event is claimed, silenced ones too); null while looks fail. */
+  firingAcross(): ClaimedFiring[] | null {
+    return this.failing || this.readAt === 0 ? null : [...this.firing.values()];
   }
 
   /**
@@ -60,6 +72,10 @@ export class PgCluster {
         now - staleMs,
       ]);
       this.elsewhere = new Set(res.rows.map((r) => Number(r.node_id)));
+      const firing = await this.registry.query("SELECT rule, node_id, at FROM probe_alert_claims WHERE state = 'firing'");
+      this.firing = new Map(
+        firing.rows.map((r) => [`${r.rule}\n${r.node_id}`, { rule: String(r.rule), nodeId: Number(r.node_id), since: Number(r.at) }]),
+      );
       this.readAt = now;
       this.failing = false;
     } catch (err) {

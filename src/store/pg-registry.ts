@@ -162,7 +162,7 @@ export class PgRegistry {
     this.watch();
     if (this.listener) await this.query(`LISTEN ${CHANNEL}`);
     await this.pull();
-    for (const topic of ['nodes', 'setting', 'session', 'audit']) this.listener?.onChange({ topic, key: '*' });
+    for (const topic of ['nodes', 'setting', 'session', 'audit', 'events']) this.listener?.onChange({ topic, key: '*' });
   }
 
   /** Adds a node in Postgres (which assigns its id), then in the mirror; tells the other servers. */
@@ -182,7 +182,9 @@ export class PgRegistry {
 
   /** Removes a node in Postgres, then in the mirror (with its local history). False if there was none. */
   async removeNode(name: string): Promise<boolean> {
-    const res = await this.query('DELETE FROM probe_nodes WHERE name = $1', [name]);
+    const res = await this.query('DELETE FROM probe_nodes WHERE name = $1 RETURNING id', [name]);
+    // Its alert events go with it, as from the server's own list (the other servers' lists on their next reload).
+    for (const row of res.rows) await this.query('DELETE FROM probe_alert_events WHERE node_id = $1', [row.id]);
     await this.notify('nodes');
     const gone = this.local.removeNode(name);
     return (res.rowCount ?? 0) > 0 || gone;

@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS probe_alert_claims (
   PRIMARY KEY (rule, node_id));
 CREATE TABLE IF NOT EXISTS probe_audit (
   id bigserial PRIMARY KEY, ts bigint NOT NULL, address text NOT NULL, action text NOT NULL);
+CREATE TABLE IF NOT EXISTS probe_alert_events (
+  id bigserial PRIMARY KEY, ts bigint NOT NULL, rule text NOT NULL, node_id bigint NOT NULL, state text NOT NULL,
+  severity text NOT NULL, value double precision, text text NOT NULL, silenced boolean NOT NULL);
 CREATE TABLE IF NOT EXISTS probe_presence (
   node_id bigint NOT NULL, server text NOT NULL, seen_at bigint NOT NULL, PRIMARY KEY (node_id, server));
 INSERT INTO probe_kv (topic, key, value) VALUES ('meta', 'registry', gen_random_uuid()::text) ON CONFLICT DO NOTHING;`;

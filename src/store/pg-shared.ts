@@ -4,13 +4,16 @@
  * into the local SettingsStore like the nodes (pg-registry.ts). A write goes to Postgres and sends
  * `NOTIFY probe_registry` with `topic\nkey`, so each other server reloads only that key. The audit
  * log of admin changes is shared the same way (`probe_audit`, topic `audit`): each server's mirror
- * is replaced by the newest AUDIT_KEEP entries, so every server shows the changes made on any.
- * `clusterStore` is the Store the server uses then: its setting, session and audit writes go both ways.
+ * is replaced by the newest AUDIT_KEEP entries, so every server shows the changes made on any. So
+ * is the list of alert events (`probe_alert_events`, topic `events`): the server that claimed an
+ * event (pg-cluster.ts) adds it, so each event is listed once on every server.
+ * `clusterStore` is the Store the server uses then: its setting, session, audit and event writes go both ways.
  */
+import { Batched } from '../util/batched';
 import { log } from '../util/log';
 import type { PgRegistry, RegistryChange } from './pg-registry';
-import { AUDIT_KEEP } from './store';
-import type { AuditRecord, SessionRecord, SettingsStore, Store } from './store';
+import { ALERT_EVENTS_KEEP, AUDIT_KEEP } from './store';
+import type { AlertEventRecord, AlertStore, AuditRecord, SessionRecord, SettingsStore, Store } from './store';
 
 /** Settings every server of a cluster shares; the rest (server clock, clock offsets) stay per server. */
 export const SHARED_SETTINGS: ReadonlySet<string> = new Set([
@@ -31,19 +34,39 @@ export const SHARED_SETTINGS: ReadonlySet<string> = new Set([
 type Registry = Pick<PgRegistry, 'query' | 'notify' | 'check'>;
 
 /** What another server's change was about, for what the server does next (cluster.ts). */
-export type SharedChange = 'setting' | 'session' | 'audit' | null;
+export type SharedChange = 'setting' | 'session' | 'audit' | 'events' | null;
+
+type Local = SettingsStore & Pick<AlertStore, 'alertEvents' | 'replaceAlertEvents'>;
+
+/**
+ * A list newest first: the shared one's newest `keep`, with this server's own entries it lacks
+ * (written while PostgreSQL was lost) kept in their place, not dropped. Ties keep the shared order first.
+ */
+function merged<T extends { ts: number }>(shared: readonly T[], own: readonly T[], key: (x: T) => string, keep: number): T[] {
+  const known = new Set(shared.map(key));
+  const oldestShared = shared.at(-1)?.ts ?? Number.NEGATIVE_INFINITY;
+  const ownOnly = own.filter((e) => !known.has(key(e)) && (shared.length < keep || e.ts > oldestShared));
+  return [...shared, ...ownOnly].sort((x, y) => y.ts - x.ts).slice(0, keep);
+}
+
+const eventKey = (e: AlertEventRecord) => `${e.ts}\n${e.rule}\n${e.nodeId}\n${e.state}`;
 
 export class PgShared {
+  /** Events to add, in one statement per run (an outage of many nodes is a storm of them). */
+  private readonly eventsOut = new Batched<AlertEventRecord>((events) => this.insertEvents(events));
+  /** Reloads of the event list, one at a time (notices in a storm make one more at most). */
+  private readonly eventsIn = new Batched<never>(() => this.readEvents());
+
   private constructor(
     private readonly registry: Registry,
-    private readonly local: SettingsStore,
+    private readonly local: Local,
   ) {}
 
   /**
    * Loads what Postgres has. A server joining hands over first the settings Postgres does not have
    * (a member restarting does not: a setting deleted meanwhile would come back).
    */
-  static async open(registry: Registry & { joinedNow: boolean }, local: SettingsStore): Promise<PgShared> {
+  static async open(registry: Registry & { joinedNow: boolean }, local: Local): Promise<PgShared> {
     const shared = new PgShared(registry, local);
     for (const key of registry.joinedNow ? SHARED_SETTINGS : []) {
       const value = local.getSetting(key);
@@ -52,10 +75,54 @@ export class PgShared {
     }
     // A joining server's own audit entries go to the shared log (read in time order, so they fall in place).
     if (registry.joinedNow) for (const entry of local.auditLog(AUDIT_KEEP).reverse()) await shared.insertAudit(entry);
+    // So do its alert events.
+    if (registry.joinedNow) await shared.insertEvents(local.alertEvents(ALERT_EVENTS_KEEP).reverse());
     await shared.pullAll('setting');
     await shared.pullAll('session');
     await shared.pullAudit();
+    await shared.readEvents();
     return shared;
+  }
+
+  /** Adds an alert event to the shared list (batched), keeping the newest ALERT_EVENTS_KEEP, and tells the other servers. */
+  addAlertEvent(event: AlertEventRecord): Promise<void> {
+    return this.eventsOut.add(event);
+  }
+
+  private async insertEvents(events: readonly AlertEventRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    const column = <K extends keyof AlertEventRecord>(k: K) => events.map((e) => e[k]);
+    await this.registry.query(
+      'INSERT INTO probe_alert_events (ts, rule, node_id, state, severity, value, text, silenced) ' +
+        'SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::boolean[])',
+      (['ts', 'rule', 'nodeId', 'state', 'severity', 'value', 'text', 'silenced'] as const).map(column),
+    );
+    await this.registry.query('DELETE FROM probe_alert_events WHERE id <= (SELECT max(id) FROM probe_alert_events) - $1', [
+      ALERT_EVENTS_KEEP,
+    ]);
+    await this.registry.notify('events');
+  }
+
+  /** The local list becomes the shared one's newest events, with this server's own it lacks kept. */
+  private async readEvents(): Promise<void> {
+    const res = await this.registry.query(
+      'SELECT ts, rule, node_id, state, severity, value, text, silenced FROM probe_alert_events ORDER BY ts DESC, id DESC LIMIT $1',
+      [ALERT_EVENTS_KEEP],
+    );
+    const shared = res.rows.map(
+      (r): AlertEventRecord => ({
+        ts: Number(r.ts),
+        rule: String(r.rule),
+        nodeId: Number(r.node_id),
+        state: r.state === 'resolved' ? 'resolved' : 'firing',
+        severity: String(r.severity),
+        value: r.value === null ? null : Number(r.value),
+        text: String(r.text),
+        silenced: r.silenced === true,
+      }),
+    );
+    const list = merged(shared, this.local.alertEvents(ALERT_EVENTS_KEEP), eventKey, ALERT_EVENTS_KEEP);
+    this.local.replaceAlertEvents(list.reverse());
   }
 
   /** Adds an audit entry to the shared log, keeping the newest `keep`, and tells the other servers. */
@@ -77,14 +144,7 @@ export class PgShared {
     const res = await this.registry.query('SELECT ts, address, action FROM probe_audit ORDER BY ts DESC, id DESC LIMIT $1', [AUDIT_KEEP]);
     const shared = res.rows.map((r) => ({ ts: Number(r.ts), address: String(r.address), action: String(r.action) }));
     const key = (e: AuditRecord) => `${e.ts}\n${e.address}\n${e.action}`;
-    const known = new Set(shared.map(key));
-    const oldestShared = shared.at(-1)?.ts ?? -Infinity;
-    const ownOnly = this.local
-      .auditLog(AUDIT_KEEP)
-      .filter((e) => !known.has(key(e)) && (shared.length < AUDIT_KEEP || e.ts > oldestShared));
-    // Newest first, as both lists come; ties keep the shared order before this server's own.
-    const merged = [...shared, ...ownOnly].sort((x, y) => y.ts - x.ts).slice(0, AUDIT_KEEP);
-    this.local.replaceAudit(merged.reverse());
+    this.local.replaceAudit(merged(shared, this.local.auditLog(AUDIT_KEEP), key, AUDIT_KEEP).reverse());
   }
 
   async putSetting(key: string, value: string | null): Promise<void> {
@@ -126,6 +186,10 @@ export class PgShared {
     if (change.topic === 'audit') {
       await this.pullAudit();
       return 'audit';
+    }
+    if (change.topic === 'events') {
+      await this.eventsIn.add();
+      return 'events';
     }
     if (change.topic !== 'setting' && change.topic !== 'session') return null;
     if (change.key === '' || change.key === '*') await this.pullAll(change.topic);
@@ -194,6 +258,10 @@ export function clusterStore<S extends Store>(local: S, shared: PgShared, regist
       // Not refused while PostgreSQL is lost: the change it records was (or, a sign-in, did not need it).
       local.addAudit(entry, keep);
       send('an audit entry', shared.addAudit(entry, keep));
+    },
+    addAlertEvent(event) {
+      local.addAlertEvent(event);
+      send('an alert event', shared.addAlertEvent(event));
     },
     refreshSession: (tokenHash) => shared.pullSession(tokenHash),
     async flush() {

@@ -7,7 +7,17 @@ import type { HostFacts } from '../protocol/messages';
 import { ProbeError } from '../util/errors';
 import type { Series } from './series';
 import { CHECK_SERIES_BASE } from './store';
-import type { AlertStore, AuditRecord, CheckRecord, CheckStore, NodeRecord, NodeStore, SeriesStore, SettingsStore } from './store';
+import type {
+  AlertEventRecord,
+  AlertStore,
+  AuditRecord,
+  CheckRecord,
+  CheckStore,
+  NodeRecord,
+  NodeStore,
+  SeriesStore,
+  SettingsStore,
+} from './store';
 
 interface NodeRow {
   id: number;
@@ -147,14 +157,17 @@ export function sqliteAlerts(db: Database.Database): AlertStore {
       'SELECT ts, rule, node_id, state, severity, value, text, silenced FROM alert_events ORDER BY ts DESC, id DESC LIMIT ?',
     ),
     pruneEvents: db.prepare('DELETE FROM alert_events WHERE ts < ?'),
+    clearEvents: db.prepare('DELETE FROM alert_events'),
   };
+  const addEvent = (e: AlertEventRecord) =>
+    void q.addEvent.run(e.ts, e.rule, e.nodeId, e.state, e.severity, e.value, e.text, e.silenced ? 1 : 0);
   return {
     alertStates: () => q.alertStates.all().map((r) => ({ rule: r.rule, nodeId: r.node_id, state: r.state })),
     putAlertState(rule, nodeId, state) {
       if (state === null) q.deleteAlert.run(rule, nodeId);
       else q.putAlert.run(rule, nodeId, state);
     },
-    addAlertEvent: (e) => void q.addEvent.run(e.ts, e.rule, e.nodeId, e.state, e.severity, e.value, e.text, e.silenced ? 1 : 0),
+    addAlertEvent: addEvent,
     alertEvents: (limit) =>
       q.events.all(limit).map((r) => ({
         ts: r.ts,
@@ -167,6 +180,10 @@ export function sqliteAlerts(db: Database.Database): AlertStore {
         silenced: r.silenced === 1,
       })),
     pruneAlertEvents: (before) => q.pruneEvents.run(before).changes,
+    replaceAlertEvents: db.transaction((events: readonly AlertEventRecord[]) => {
+      q.clearEvents.run();
+      for (const e of events) addEvent(e);
+    }).immediate,
   };
 }
 

@@ -87,6 +87,13 @@ export interface AlertEventRecord {
   silenced: boolean;
 }
 
+/** An alert firing by the claims of a cluster's servers (pg-cluster.ts): rule, node, and since when. */
+export interface ClaimedFiring {
+  rule: string;
+  nodeId: number;
+  since: number;
+}
+
 /** One admin change: what, when, from which client address. */
 export interface AuditRecord {
   ts: number;
@@ -96,6 +103,9 @@ export interface AuditRecord {
 
 /** Audit entries kept (the newest), on a server and in a cluster's shared log. */
 export const AUDIT_KEEP = 1000;
+
+/** Alert events a cluster's shared list keeps (the newest; a server's own list is pruned by age). */
+export const ALERT_EVENTS_KEEP = 1000;
 
 export interface SessionRecord {
   tokenHash: string;
@@ -190,6 +200,8 @@ export interface AlertStore {
   alertEvents(limit: number): AlertEventRecord[];
   /** Deletes events older than `before`; returns how many. */
   pruneAlertEvents(before: number): number;
+  /** Makes the event list exactly `events` (oldest first): the mirror of a cluster's shared list (pg-shared.ts). */
+  replaceAlertEvents(events: readonly AlertEventRecord[]): void;
 }
 
 /** Admin settings (silences among them), admin sessions and the audit log of admin changes. */

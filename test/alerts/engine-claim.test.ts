@@ -1,6 +1,7 @@
 /**
- * The engine with `claim` (several servers, store.postgres): an event is sent only when this server
- * claims it, and sent anyway when the claim cannot be made (PostgreSQL unreachable), rather than never.
+ * The engine with `claim` (several servers, store.postgres): an event is sent and recorded only when
+ * this server claims it (the claimer's record is shared, so each server lists it once), and both
+ * happen anyway when the claim cannot be made (PostgreSQL unreachable), rather than never.
  * Claims themselves on a real PostgreSQL: test/store/pg-cluster.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -18,13 +19,14 @@ import { ManualClock } from '../manual-clock';
 const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
 const rules = parseRules({ rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] }] }, channels);
 
-test('engine with claims: sends what it claims, not what another server claimed, and sends when claims fail', async () => {
+test('engine with claims: sends and records what it claims, not what another server claimed, and both when claims fail', async () => {
   const notifier = new RecordingNotifier();
   const claims: string[] = [];
   let answer: () => Promise<boolean> = async () => true;
+  const store = createMemoryStore();
   const engine = new AlertEngine({
     rules,
-    store: createMemoryStore(),
+    store,
     notifier,
     node: () => ({ name: 'web-1', group: '', online: true, lastSeen: 0 }),
     nodeIds: () => [1],
@@ -50,5 +52,69 @@ test('engine with claims: sends what it claims, not what another server claimed,
     notifier.sent.map((m) => `${m.rule} ${m.state}`),
     ['cpu-high firing', 'cpu-high firing'],
     'the resolved event another server claimed is not sent here',
+  );
+  assert.deepEqual(
+    store.alertEvents(10).map((e) => e.state),
+    ['firing', 'firing'],
+    'nor recorded here: the server that claimed it records it for all',
+  );
+});
+
+test("engine with claims: the firing list is what fires across the servers when known, else this server's own", async () => {
+  let across: { rule: string; nodeId: number; since: number }[] | null = null;
+  const engine = new AlertEngine({
+    rules,
+    store: createMemoryStore(),
+    notifier: new RecordingNotifier(),
+    node: (id) => (id === 3 ? undefined : { name: `web-${id}`, group: '', online: true, lastSeen: 0 }),
+    nodeIds: () => [1, 2],
+    link: (id) => `http://probe/#/node/${id}`,
+    clock: new ManualClock(1_000_000),
+    claim: async () => true,
+    firingAcross: () => across,
+  });
+  engine.onSample(1, valuesRow({ cpu: 95 }));
+  const list = () => engine.firing().map((f) => `${f.rule} ${f.nodeId} ${f.since}`);
+  assert.deepEqual(list(), ['cpu-high 1 1000000'], 'not known: its own');
+  // Node 2's agent is on another server, which claimed it firing; node 1 resolved there; node 3 and rule "gone" no longer exist.
+  across = [
+    { rule: 'cpu-high', nodeId: 2, since: 5 },
+    { rule: 'cpu-high', nodeId: 3, since: 6 },
+    { rule: 'gone', nodeId: 1, since: 7 },
+  ];
+  assert.deepEqual(list(), ['cpu-high 2 5']);
+});
+
+test('engine with claims: a silenced event is claimed and recorded, not sent, so the end of it is claimed after', async () => {
+  const notifier = new RecordingNotifier();
+  const claims: string[] = [];
+  const store = createMemoryStore();
+  const clock = new ManualClock(1_000_000);
+  let silences = [{ rule: 'cpu-high', node: null, until: 2_000_000, reason: 'maintenance' }];
+  const engine = new AlertEngine({
+    rules,
+    store,
+    notifier,
+    node: () => ({ name: 'web-1', group: '', online: true, lastSeen: 0 }),
+    nodeIds: () => [1],
+    link: (id) => `http://probe/#/node/${id}`,
+    clock,
+    silences: () => silences,
+    claim: async (rule, nodeId, state) => {
+      claims.push(`${rule} ${nodeId} ${state}`);
+      return true;
+    },
+  });
+  engine.onSample(1, valuesRow({ cpu: 95 }));
+  await waitFor('the silenced event recorded', () => store.alertEvents(10).length === 1);
+  assert.deepEqual(claims, ['cpu-high 1 firing']);
+  assert.equal(store.alertEvents(10)[0]!.silenced, true);
+  silences = [];
+  engine.onSample(1, valuesRow({ cpu: 10 }));
+  await waitFor('the end sent', () => notifier.sent.length === 1);
+  assert.deepEqual(claims, ['cpu-high 1 firing', 'cpu-high 1 resolved']);
+  assert.deepEqual(
+    notifier.sent.map((m) => `${m.rule} ${m.state}`),
+    ['cpu-high resolved'],
   );
 });

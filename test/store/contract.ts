@@ -200,6 +200,18 @@ function alertContract(name: string, open: OpenStore): void {
     ]);
     assert.equal(store.pruneAlertEvents(NOW - 1000), 1);
     assert.equal(store.alertEvents(10).length, 2);
+    // A cluster's mirror: the shared list replaces this one, and events recorded here after it go on top.
+    store.replaceAlertEvents([
+      { ...event, ts: NOW - 500, state: 'firing', text: 'from another server' },
+      { ...event, ts: NOW - 400, state: 'resolved', value: null, silenced: true, text: 'silenced there' },
+    ]);
+    store.addAlertEvent({ ...event, ts: NOW + 1, state: 'resolved', value: null });
+    assert.deepEqual(
+      store.alertEvents(10).map((e) => `${e.text} ${e.state} ${e.value} ${e.silenced}`),
+      ['hot resolved null false', 'silenced there resolved null true', 'from another server firing 91 false'],
+    );
+    store.replaceAlertEvents([]);
+    assert.deepEqual(store.alertEvents(10), []);
   });
 
   test(`${name}: removing a node removes its history, metric names, alert states and events, traffic counters`, async (t) => {

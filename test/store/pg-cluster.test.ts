@@ -61,6 +61,47 @@ test("one audit log: A's and B's entries on both, in time order; a joining serve
   for (const m of [a, b]) assert.deepEqual(m.errors, []);
 });
 
+test("one list of alert events: A's reach B once each, a storm in few statements; B keeps its own made while lost; a node removed takes its events", async (t) => {
+  const pg = await startPostgres(tempDir(t, 'probe-pg-'));
+  t.after(() => pg.proc.stop('SIGINT'));
+  const event = (ts: number, rule: string, nodeId: number) =>
+    ({ ts, rule, nodeId, state: 'firing', severity: 'warning', value: 1, text: rule, silenced: false }) as const;
+  // A had an event of its own before it joined (a single server becoming the cluster's first).
+  let n1 = 0;
+  const a = await member(t, pg.url, (local) => {
+    n1 = local.addNode({ name: 'n1', group: '', location: '', keyHash: 'h1' }, 1).id;
+    local.addAlertEvent(event(1, 'before the cluster', n1));
+  });
+  const b = await member(t, pg.url);
+  const list = (m: typeof a) => m.local.alertEvents(1000).map((e) => e.text);
+  assert.deepEqual(list(b), ['before the cluster'], "B starts with the shared list, A's event in it");
+  // An outage of many nodes: 300 events on A at once are a few statements, and each reaches B once.
+  let inserts = 0;
+  const query = a.registry.query.bind(a.registry);
+  a.registry.query = (text: string, values?: unknown[]) => {
+    if (text.startsWith('INSERT INTO probe_alert_events')) inserts++;
+    return query(text, values);
+  };
+  for (let i = 0; i < 300; i++) a.store.addAlertEvent(event(100 + i, `storm ${i}`, 1000 + i));
+  await a.store.flush();
+  assert.ok(inserts >= 1 && inserts <= 3, `${inserts} statements for 300 events`);
+  await waitFor('B to get them', () => list(b).length === 301);
+  assert.deepEqual(list(b), list(a));
+  assert.equal(new Set(list(b)).size, 301, 'each once');
+  // An event that never reached PostgreSQL (B's own list alone, as while it was lost) outlives the next reload.
+  b.local.addAlertEvent(event(500, 'while lost', n1));
+  a.store.addAlertEvent(event(600, 'on A again', 1000));
+  await waitFor('B to get it', () => list(b)[0] === 'on A again');
+  assert.deepEqual(list(b).slice(0, 2), ['on A again', 'while lost']);
+  // A node removed takes its events along, from PostgreSQL too: the next reload does not bring them back.
+  assert.equal(await a.registry.removeNode('n1'), true);
+  await waitFor('n1 gone on B', () => !b.local.listNodes().some((n) => n.name === 'n1'));
+  a.store.addAlertEvent(event(700, 'after the removal', 1000));
+  await waitFor('B to get it', () => list(b)[0] === 'after the removal');
+  for (const m of [a, b]) assert.ok(!m.local.alertEvents(1000).some((e) => e.nodeId === n1), 'no event of n1 left');
+  for (const m of [a, b]) assert.deepEqual(m.errors, []);
+});
+
 test('a node edited, shared settings and sessions on A reach B; per-server settings stay on A', async (t) => {
   const pg = await startPostgres(tempDir(t, 'probe-pg-'));
   t.after(() => pg.proc.stop('SIGINT'));
@@ -124,9 +165,21 @@ test('one of two servers claims an alert event; presence tells a server which no
   assert.deepEqual((await both('resolved', false, 200_000)).filter(Boolean).length, 1);
   assert.deepEqual(await Promise.all([ca.claim('cpu', 2, 'firing', false, 1), cb.claim('disk', 1, 'firing', false, 1)]), [true, true]);
 
+  assert.equal(cb.firingAcross(), null, 'what fires across the servers is not known before a look');
   await ca.heartbeat([1, 2], 10_000, 20_000);
   await cb.heartbeat([3], 10_000, 20_000);
   assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2), onlineElsewhereNow(3)], [true, true, false]);
+  // What fires across the servers, by the claims: cpu on 1 resolved, cpu on 2 claimed by A, disk on 1 by B.
+  const firing = (c: PgCluster) =>
+    c
+      .firingAcross()!
+      .map((f) => `${f.rule} ${f.nodeId} ${f.since}`)
+      .sort();
+  for (const c of [ca, cb]) assert.deepEqual(firing(c), ['cpu 2 1', 'disk 1 1']);
+  await ca.claim('disk', 1, 'resolved', false, 9000);
+  assert.deepEqual(firing(ca), ['cpu 2 1'], "A's own claim counts at once");
+  await cb.heartbeat([3], 11_000, 20_000);
+  assert.deepEqual(firing(cb), ['cpu 2 1'], 'B sees it at its next look');
   await ca.heartbeat([2], 15_000, 20_000);
   await cb.heartbeat([3], 15_000, 20_000);
   assert.deepEqual([onlineElsewhereNow(1), onlineElsewhereNow(2)], [false, true], 'A let node 1 go');
@@ -140,6 +193,7 @@ test('one of two servers claims an alert event; presence tells a server which no
   await pg.proc.stop('SIGINT');
   await assert.rejects(cb.heartbeat([3], 42_000, 20_000), { code: 'PROBE_ERR_POSTGRES' });
   assert.equal(cb.onlineElsewhere(2, 40_500, 1000), false, 'without PostgreSQL each server judges alone');
+  assert.equal(cb.firingAcross(), null, 'and lists what it judged itself');
 });
 
 test('a server with nodes joins an empty registry with their ids; another with nodes of its own is refused and keeps them', async (t) => {
