@@ -87,7 +87,7 @@ try {
     const cpu = process.cpuUsage(cpu0);
     const us = (ms: number) => ((ms * 1000) / values).toFixed(3);
     console.log(
-      `round ${round + 1}: ${values} values, ${(bytes / values).toFixed(2)} B/value compressed; µs/value: read ${us(readMs)}, encode+snappy ${us(encodeMs)}, total CPU ${((cpu.user + cpu.system) / values).toFixed(3)}, GC ${us(gcMs)}`,
+      `round ${round + 1}: ${values} values, ${(bytes / values).toFixed(2)} B/value compressed; µs/value: read ${us(readMs)}, encode+snappy ${us(encodeMs)}, total CPU ${((cpu.user + cpu.system) / values).toFixed(3)}, GC ${us(gcMs)}; heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`,
     );
   }
   obs.disconnect();

@@ -55,6 +55,12 @@ export interface EngineDeps {
    * not known (PostgreSQL lost): then this server's own states.
    */
   firingAcross?: () => readonly ClaimedFiring[] | null;
+  /**
+   * Several servers: the rules the claims say fire for a node (undefined while not known). A node
+   * reporting here whose rule is ok here but firing by the claims (another server judged it firing,
+   * then lost its agent) is resolved from here, so no alert stays firing with no server to end it.
+   */
+  claimedFiring?: (nodeId: number) => ReadonlySet<string> | undefined;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -137,6 +143,7 @@ export class AlertEngine {
     const now = this.clock.now();
     if (now - this.startedAt < this.offlineGraceMs) this.reportedSinceStart.add(nodeId);
     let vars: Vars | null = null;
+    const claimed = this.deps.claimedFiring?.(nodeId);
     for (const { rule, kind } of this.onSamples) {
       if (!inScope(rule, scope)) continue;
       // Every metric any rule reads, once per sample for all of them.
@@ -145,9 +152,29 @@ export class AlertEngine {
       if (!condition) continue; // a metric it needs is missing from this sample
       const state = this.state(rule, nodeId);
       // The common case, ok and still ok, changes nothing: no step (and its objects) per sample for it.
-      if (!condition.holds && state === OK_STATE) continue;
+      if (!condition.holds && state === OK_STATE) {
+        if (claimed?.has(rule.name)) this.resolveClaimed(rule, nodeId, condition.value, now);
+        continue;
+      }
       this.advance(rule, nodeId, null, step(rule, state, condition.holds, condition.recovered, now), condition.value);
     }
+    if (claimed && claimed.size > 0) this.settleTimerClaims(nodeId, claimed, now);
+  }
+
+  /** Timer rules (offline…) the claims say fire for a node reporting here: resolved here if ok here and not holding now. */
+  private settleTimerClaims(nodeId: number, claimed: ReadonlySet<string>, now: number): void {
+    for (const { rule, kind } of this.onTimer) {
+      if (!claimed.has(rule.name) || this.state(rule, nodeId) !== OK_STATE) continue;
+      const node = this.deps.node(nodeId);
+      if (!node || !inScope(rule, node)) continue;
+      const condition = kind.evaluate(rule, { node, now, forecasts: () => this.deps.forecasts?.(nodeId) ?? null });
+      if (condition && !condition.holds) this.resolveClaimed(rule, nodeId, condition.value, now);
+    }
+  }
+
+  /** Ends an alert another server claimed firing and can no longer judge: a resolved event, claimed and sent from here. */
+  private resolveClaimed(rule: Rule, nodeId: number, value: number | null, now: number): void {
+    this.advance(rule, nodeId, null, { state: OK_STATE, event: { state: 'resolved', since: now, repeat: false } }, value);
   }
 
   /** A check's result: rules on checks judge it. `subjectId` is the check's series id; `link` its page. */

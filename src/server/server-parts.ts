@@ -118,6 +118,7 @@ function createAlerts(
     forecasts: (id) => forecasts.cached(id)?.items ?? null,
     claim: cluster ? (...args) => cluster.pg.claim(...args) : undefined,
     firingAcross: cluster ? () => cluster.pg.firingAcross() : undefined,
+    claimedFiring: cluster ? (id) => cluster.pg.claimedFiring(id) : undefined,
   });
   return { alerts, setup, notifier };
 }

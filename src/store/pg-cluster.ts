@@ -10,6 +10,8 @@ import type { ClaimedFiring } from './store';
 
 type Registry = Pick<PgRegistry, 'query'>;
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** A repeat reminder already sent by another server within this time is not sent again. */
 const REPEAT_WINDOW_MS = 60_000;
 
@@ -21,6 +23,8 @@ export class PgCluster {
   private failing = false;
   /** Claims whose last state is firing, by rule and node, as of the last look and this server's claims since. */
   private firing = new Map<string, ClaimedFiring>();
+  /** The same by node: the rules firing for it. */
+  private firingByNode = new Map<number, Set<string>>();
 
   constructor(
     private readonly registry: Registry,
@@ -34,16 +38,38 @@ export class PgCluster {
    */
   async claim(rule: string, nodeId: number, state: 'firing' | 'resolved', repeat: boolean, at: number): Promise<boolean> {
     const res = await this.registry.query(
-      'INSERT INTO probe_alert_claims AS c (rule, node_id, state, at, server) VALUES ($1, $2, $3, $4, $5) ' +
-        'ON CONFLICT (rule, node_id) DO UPDATE SET state = EXCLUDED.state, at = EXCLUDED.at, server = EXCLUDED.server ' +
+      // `since`: when the state began (a reminder moves `at` only).
+      'INSERT INTO probe_alert_claims AS c (rule, node_id, state, at, server, since) VALUES ($1, $2, $3, $4, $5, $4) ' +
+        'ON CONFLICT (rule, node_id) DO UPDATE SET state = EXCLUDED.state, at = EXCLUDED.at, server = EXCLUDED.server, ' +
+        'since = CASE WHEN c.state <> EXCLUDED.state THEN EXCLUDED.at ELSE c.since END ' +
         'WHERE c.state <> EXCLUDED.state OR ($6 AND c.at < EXCLUDED.at - $7)',
       [rule, nodeId, state, at, this.serverId, repeat, REPEAT_WINDOW_MS],
     );
     // Taken or not, the row now has this state (statements run in order: a look after sees it too).
-    const key = `${rule}\n${nodeId}`;
-    if (state === 'resolved') this.firing.delete(key);
-    else if (!this.firing.has(key)) this.firing.set(key, { rule, nodeId, since: at });
+    if (state === 'resolved') this.unsetFiring(rule, nodeId);
+    else this.setFiring({ rule, nodeId, since: at });
     return (res.rowCount ?? 0) > 0;
+  }
+
+  private setFiring(claim: ClaimedFiring): void {
+    const key = `${claim.rule}\n${claim.nodeId}`;
+    if (this.firing.has(key)) return;
+    this.firing.set(key, claim);
+    let rules = this.firingByNode.get(claim.nodeId);
+    if (!rules) this.firingByNode.set(claim.nodeId, (rules = new Set()));
+    rules.add(claim.rule);
+  }
+
+  private unsetFiring(rule: string, nodeId: number): void {
+    this.firing.delete(`${rule}\n${nodeId}`);
+    const rules = this.firingByNode.get(nodeId);
+    rules?.delete(rule);
+    if (rules?.size === 0) this.firingByNode.delete(nodeId);
+  }
+
+  /** The rules the claims say fire for a node; undefined while looks fail. */
+  claimedFiring(nodeId: number): ReadonlySet<string> | undefined {
+    return this.failing || this.readAt === 0 ? undefined : (this.firingByNode.get(nodeId) ?? NONE);
   }
 
   /** What fires across the servers by the claims (every event is claimed, silenced ones too); null while looks fail. */
@@ -72,10 +98,12 @@ export class PgCluster {
         now - staleMs,
       ]);
       this.elsewhere = new Set(res.rows.map((r) => Number(r.node_id)));
-      const firing = await this.registry.query("SELECT rule, node_id, at FROM probe_alert_claims WHERE state = 'firing'");
-      this.firing = new Map(
-        firing.rows.map((r) => [`${r.rule}\n${r.node_id}`, { rule: String(r.rule), nodeId: Number(r.node_id), since: Number(r.at) }]),
+      const firing = await this.registry.query(
+        "SELECT rule, node_id, coalesce(since, at) AS since FROM probe_alert_claims WHERE state = 'firing'",
       );
+      this.firing = new Map();
+      this.firingByNode = new Map();
+      for (const r of firing.rows) this.setFiring({ rule: String(r.rule), nodeId: Number(r.node_id), since: Number(r.since) });
       this.readAt = now;
       this.failing = false;
     } catch (err) {

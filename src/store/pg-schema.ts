@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS probe_kv (
 CREATE TABLE IF NOT EXISTS probe_alert_claims (
   rule text NOT NULL, node_id bigint NOT NULL, state text NOT NULL, at bigint NOT NULL, server text NOT NULL,
   PRIMARY KEY (rule, node_id));
+ALTER TABLE probe_alert_claims ADD COLUMN IF NOT EXISTS since bigint;
 CREATE INDEX IF NOT EXISTS probe_alert_claims_firing ON probe_alert_claims (rule, node_id) WHERE state = 'firing';
 CREATE TABLE IF NOT EXISTS probe_audit (
   id bigserial PRIMARY KEY, ts bigint NOT NULL, address text NOT NULL, action text NOT NULL);

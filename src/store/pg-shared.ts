@@ -97,9 +97,11 @@ export class PgShared {
         'SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::boolean[])',
       (['ts', 'rule', 'nodeId', 'state', 'severity', 'value', 'text', 'silenced'] as const).map(column),
     );
-    await this.registry.query('DELETE FROM probe_alert_events WHERE id <= (SELECT max(id) FROM probe_alert_events) - $1', [
-      ALERT_EVENTS_KEEP,
-    ]);
+    // The newest by time (a joining server hands over older events of its own, with the highest ids).
+    await this.registry.query(
+      'DELETE FROM probe_alert_events WHERE id IN (SELECT id FROM probe_alert_events ORDER BY ts DESC, id DESC OFFSET $1)',
+      [ALERT_EVENTS_KEEP],
+    );
     await this.registry.notify('events');
   }
 

@@ -118,3 +118,53 @@ test('engine with claims: a silenced event is claimed and recorded, not sent, so
     ['cpu-high resolved'],
   );
 });
+
+test('engine with claims: a node reporting here whose alerts the claims say fire, ok here, gets them resolved from here, once', async () => {
+  const twoRules = parseRules(
+    {
+      rules: [
+        { name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] },
+        { name: 'down', kind: 'offline', for: '1s', notify: ['hook'] },
+      ],
+    },
+    channels,
+  );
+  const notifier = new RecordingNotifier();
+  const claims: string[] = [];
+  const store = createMemoryStore();
+  // Another server judged both firing, then lost the node's agent, which now reports here.
+  const claimed = new Set(['cpu-high', 'down']);
+  const engine = new AlertEngine({
+    rules: twoRules,
+    store,
+    notifier,
+    node: () => ({ name: 'web-1', group: '', online: true, lastSeen: 999_000 }),
+    nodeIds: () => [1],
+    link: (id) => `http://probe/#/node/${id}`,
+    clock: new ManualClock(1_000_000),
+    claim: async (rule, nodeId, state) => {
+      claims.push(`${rule} ${nodeId} ${state}`);
+      if (state === 'resolved') claimed.delete(rule);
+      return true;
+    },
+    claimedFiring: (id) => (id === 1 ? claimed : undefined),
+  });
+  engine.onSample(1, valuesRow({ cpu: 10 }));
+  await waitFor('both resolved', () => notifier.sent.length === 2);
+  assert.deepEqual(claims.sort(), ['cpu-high 1 resolved', 'down 1 resolved']);
+  assert.deepEqual(
+    store
+      .alertEvents(10)
+      .map((e) => `${e.rule} ${e.state}`)
+      .sort(),
+    ['cpu-high resolved', 'down resolved'],
+  );
+  engine.onSample(1, valuesRow({ cpu: 10 }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(claims.length, 2, 'once: the claims no longer say firing');
+  // Still holding here: not resolved (this server fires it in its own time).
+  claimed.add('cpu-high');
+  engine.onSample(1, valuesRow({ cpu: 95 }));
+  await waitFor('its own firing claimed', () => claims.length === 3);
+  assert.deepEqual(claims.at(-1), 'cpu-high 1 firing');
+});

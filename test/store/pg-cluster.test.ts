@@ -176,8 +176,14 @@ test('one of two servers claims an alert event; presence tells a server which no
       .map((f) => `${f.rule} ${f.nodeId} ${f.since}`)
       .sort();
   for (const c of [ca, cb]) assert.deepEqual(firing(c), ['cpu 2 1', 'disk 1 1']);
+  // A reminder moves when it was sent, not since when it fires.
+  assert.equal(await ca.claim('cpu', 2, 'firing', true, 5000_000), true);
+  await cb.heartbeat([3], 10_500, 20_000);
+  assert.deepEqual(firing(cb), ['cpu 2 1', 'disk 1 1']);
+  assert.deepEqual([...cb.claimedFiring(1)!], ['disk'], 'by node too');
   await ca.claim('disk', 1, 'resolved', false, 9000);
   assert.deepEqual(firing(ca), ['cpu 2 1'], "A's own claim counts at once");
+  assert.deepEqual([...ca.claimedFiring(1)!], []);
   await cb.heartbeat([3], 11_000, 20_000);
   assert.deepEqual(firing(cb), ['cpu 2 1'], 'B sees it at its next look');
   await ca.heartbeat([2], 15_000, 20_000);
@@ -194,6 +200,7 @@ test('one of two servers claims an alert event; presence tells a server which no
   await assert.rejects(cb.heartbeat([3], 42_000, 20_000), { code: 'PROBE_ERR_POSTGRES' });
   assert.equal(cb.onlineElsewhere(2, 40_500, 1000), false, 'without PostgreSQL each server judges alone');
   assert.equal(cb.firingAcross(), null, 'and lists what it judged itself');
+  assert.equal(cb.claimedFiring(2), undefined);
 });
 
 test('a server with nodes joins an empty registry with their ids; another with nodes of its own is refused and keeps them', async (t) => {

@@ -1,8 +1,12 @@
 /**
  * @module The labels of each (node, metric) series as remote write sends them: the name and labels
- * GET /metrics gives it (prom-names.ts) plus node, group and location, encoded once and kept while
- * the node keeps its name, group and location.
+ * GET /metrics gives it (prom-names.ts) plus node, group and location, encoded (SeriesLabels); and
+ * KeptLabels, where a window reader keeps them while the node keeps its name, group and location:
+ * the bytes packed into slabs, where each series' are in typed arrays. At 10 000 agents that is
+ * ~400 000 series: an object and a Buffer view each were most of the thread's heap, and every full
+ * collection marked them all.
  */
+import type { PromSeries } from '../http/prom-names';
 import { promSeries } from '../http/prom-names';
 import { encodeLabels } from './write-request';
 
@@ -12,44 +16,9 @@ export interface NodeLabels {
   location: string;
 }
 
-/** A series to send: its encoded labels and what its values are divided by. */
-export interface SeriesLabel {
-  labels: Buffer;
-  divisor: number;
-}
-
-/**
- * Kept copies of small buffers, packed into 64 KiB slabs. A small Buffer is a slice of Node's shared
- * 8 KiB pool, and a slice kept keeps its whole pool alive, with the garbage made beside it: at
- * 400 000 series (10 000 agents) the labels' 35 MB held 195 MB of pools.
- */
-export class Slabs {
-  private slab = Buffer.allocUnsafeSlow(0);
-  private used = 0;
-
-  constructor(private readonly slabBytes = 64 * 1024) {}
-
-  keep(bytes: Buffer): Buffer {
-    if (bytes.length > this.slabBytes) return Buffer.from(bytes);
-    if (this.used + bytes.length > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(this.slabBytes);
-      this.used = 0;
-    }
-    bytes.copy(this.slab, this.used);
-    const kept = this.slab.subarray(this.used, this.used + bytes.length);
-    this.used += bytes.length;
-    return kept;
-  }
-}
-
-interface NodeEntry {
-  key: string;
-  byMetric: Map<number, SeriesLabel | null>;
-}
-
 export class SeriesLabels {
-  private readonly nodes = new Map<number, NodeEntry>();
-  private readonly slabs = new Slabs();
+  /** What /metrics calls each metric id (null: not shown), worked out once per id. */
+  private readonly metrics = new Map<number, PromSeries | null>();
 
   constructor(
     /** A node's name, group and location now; undefined for a node removed since (its samples are not sent). */
@@ -58,32 +27,120 @@ export class SeriesLabels {
     private readonly nameOf: (metricId: number) => string,
   ) {}
 
-  /** The node's series labels by metric id, checked against its current name once per call; null for a node gone. */
-  forNode(nodeId: number): Map<number, SeriesLabel | null> | null {
+  /** The node's name, group and location as one string (another when any of them changes); null for a node gone. */
+  nodeKey(nodeId: number): string | null {
     const node = this.node(nodeId);
-    if (!node) {
-      this.nodes.delete(nodeId);
-      return null;
-    }
-    const key = `${node.name}\n${node.group}\n${node.location}`;
-    let entry = this.nodes.get(nodeId);
-    if (!entry || entry.key !== key) this.nodes.set(nodeId, (entry = { key, byMetric: new Map() }));
-    return entry.byMetric;
+    return node ? `${node.name}\n${node.group}\n${node.location}` : null;
   }
 
-  /** The labels of one metric of a node (from forNode's map), made on first use; null for names /metrics does not show. */
-  metric(nodeId: number, byMetric: Map<number, SeriesLabel | null>, metricId: number): SeriesLabel | null {
-    let label = byMetric.get(metricId);
-    if (label !== undefined) return label;
-    const node = this.node(nodeId)!;
-    const prom = promSeries(this.nameOf(metricId));
-    label = prom && {
-      labels: this.slabs.keep(
-        encodeLabels([['__name__', prom.name], ['node', node.name], ['group', node.group], ['location', node.location], ...prom.labels]),
-      ),
-      divisor: prom.divisor,
-    };
-    byMetric.set(metricId, label);
-    return label;
+  /** One metric's labels for the node as it is now, and what its values are divided by; null for names /metrics does not show, or a node gone. */
+  encode(nodeId: number, metricId: number): { labels: Buffer; divisor: number } | null {
+    let prom = this.metrics.get(metricId);
+    if (prom === undefined) this.metrics.set(metricId, (prom = promSeries(this.nameOf(metricId))));
+    const node = this.node(nodeId);
+    if (!prom || !node) return null;
+    const labels = encodeLabels([
+      ['__name__', prom.name],
+      ['node', node.name],
+      ['group', node.group],
+      ['location', node.location],
+      ...prom.labels,
+    ]);
+    return { labels, divisor: prom.divisor };
+  }
+}
+
+const SLAB_BYTES = 64 * 1024;
+
+function grow<T extends Float64Array | Int32Array>(a: T, n: number, make: (n: number) => T): T {
+  if (n <= a.length) return a;
+  const bigger = make(Math.max(n, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Encoded labels kept by number: the bytes copied into 64 KiB slabs of their own (a small Buffer
+ * kept would hold Node's shared 8 KiB pool and the garbage beside it), each one's slab, offset,
+ * length and divisor in typed arrays. Numbers released are given out again; their bytes are
+ * reclaimed by compact() once they are half of all.
+ */
+export class KeptLabels {
+  private slabs: Buffer[] = [];
+  /** Bytes used of the last slab. */
+  private used = SLAB_BYTES;
+  private slab = new Int32Array(1024);
+  private offset = new Int32Array(1024);
+  private length = new Int32Array(1024);
+  /** What each series' values are divided by (read in the hot loop: a property, not a call). */
+  divisors = new Float64Array(1024);
+  private count = 0;
+  private readonly free: number[] = [];
+  private liveBytes = 0;
+  private allBytes = 0;
+
+  /** How many numbers were ever given out (every number is below it). */
+  get size(): number {
+    return this.count;
+  }
+
+  keep(labels: Uint8Array, divisor: number): number {
+    const n = this.free.pop() ?? this.count++;
+    this.slab = grow(this.slab, n + 1, (k) => new Int32Array(k));
+    this.offset = grow(this.offset, n + 1, (k) => new Int32Array(k));
+    this.length = grow(this.length, n + 1, (k) => new Int32Array(k));
+    this.divisors = grow(this.divisors, n + 1, (k) => new Float64Array(k));
+    this.place(n, labels);
+    this.divisors[n] = divisor;
+    this.liveBytes += labels.length;
+    return n;
+  }
+
+  private place(n: number, bytes: Uint8Array): void {
+    if (this.used + bytes.length > SLAB_BYTES || this.slabs.length === 0) {
+      this.slabs.push(Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes.length)));
+      this.used = 0;
+    }
+    const slab = this.slabs.length - 1;
+    this.slabs[slab]!.set(bytes, this.used);
+    this.slab[n] = slab;
+    this.offset[n] = this.used;
+    this.length[n] = bytes.length;
+    this.used += bytes.length;
+    this.allBytes += bytes.length;
+  }
+
+  release(n: number): void {
+    this.liveBytes -= this.length[n]!;
+    this.length[n] = 0;
+    this.free.push(n);
+  }
+
+  /** Series n's bytes: in `bytes(n)` from `offsetOf(n)`, `lengthOf(n)` long (valid until compact). */
+  bytes(n: number): Buffer {
+    return this.slabs[this.slab[n]!]!;
+  }
+
+  offsetOf(n: number): number {
+    return this.offset[n]!;
+  }
+
+  lengthOf(n: number): number {
+    return this.length[n]!;
+  }
+
+  /** Once released bytes are half of all: packs the live ones into new slabs (numbers stay). */
+  compact(): void {
+    if (this.allBytes - this.liveBytes <= Math.max(this.liveBytes, SLAB_BYTES)) return;
+    const old = this.slabs;
+    const freed = new Set(this.free);
+    this.slabs = [];
+    this.used = SLAB_BYTES;
+    this.allBytes = 0;
+    for (let n = 0; n < this.count; n++) {
+      if (freed.has(n)) continue;
+      const at = this.offset[n]!;
+      this.place(n, old[this.slab[n]!]!.subarray(at, at + this.length[n]!));
+    }
   }
 }

@@ -5,7 +5,8 @@
  * order, so a restart can skip those already accepted.
  */
 import type { OutboxStore } from '../../store/store';
-import type { SeriesLabel, SeriesLabels } from './series-labels';
+import { KeptLabels } from './series-labels';
+import type { SeriesLabels } from './series-labels';
 import { snappyCompress } from './snappy';
 import { WriteRequestWriter } from './write-request';
 
@@ -27,13 +28,15 @@ export interface WindowRequest {
  * it sent, and those of its last metric list (one per column), so a sample costs no lookup.
  */
 interface NodeSeries {
-  /** SeriesLabels.forNode's map when these were made (a new map: the node was renamed or moved). */
-  labels: Map<number, SeriesLabel | null>;
+  /** SeriesLabels.nodeKey when these were made (another: the node was renamed or moved). */
+  key: string;
   byMetric: Map<number, number>;
   lastIds: readonly number[];
   columns: Int32Array;
-  /** The window in which forNode was last asked (once per node and window). */
+  /** The window in which nodeKey was last asked (once per node and window). */
   checkedIn: number;
+  /** The window in which its columns were last given places. */
+  placedIn: number;
   /** Whether the node was gone (removed) when last asked: its samples are not sent (it keeps this small entry). */
   gone: boolean;
 }
@@ -66,10 +69,8 @@ export class WindowSeries {
   /** Kept too: a request grows it to ~2 MiB. */
   private readonly writer = new WriteRequestWriter();
 
-  /** Kept series by number, their divisors, and numbers freed by nodes renamed or removed. */
-  private kept: (SeriesLabel | null)[] = [];
-  private divisors = new Float64Array(1024);
-  private free: number[] = [];
+  /** Kept series: their labels and divisors by number. */
+  private readonly kept = new KeptLabels();
   private readonly nodes = new Map<number, NodeSeries>();
   private windowNo = 0;
 
@@ -81,47 +82,42 @@ export class WindowSeries {
   private disordered = new Uint8Array(1024);
 
   /** A kept number for a new series. */
-  private keep(label: SeriesLabel): number {
-    const at = this.free.pop() ?? this.kept.length;
-    this.kept[at] = label;
-    this.divisors = grow(this.divisors, at + 1, (n) => new Float64Array(n));
+  private keep(labels: Uint8Array, divisor: number): number {
+    const at = this.kept.keep(labels, divisor);
     if (this.slot.length <= at) {
       const bigger = new Int32Array(Math.max(at + 1, this.slot.length * 2)).fill(-1);
       bigger.set(this.slot);
       this.slot = bigger;
     }
-    this.divisors[at] = label.divisor;
     return at;
   }
 
   /** Frees a node's kept series (renamed, moved or removed). */
   private release(node: NodeSeries): void {
-    for (const series of node.byMetric.values())
-      if (series >= 0) {
-        this.kept[series] = null;
-        this.free.push(series);
-      }
+    for (const series of node.byMetric.values()) if (series >= 0) this.kept.release(series);
     node.byMetric.clear();
+    // Its columns went with them: an empty metric list next (an agent may send one) must not reuse them.
     node.lastIds = [];
+    node.columns = new Int32Array(0);
   }
 
   /** The node's series as they stand in this window; null while it is removed. */
   private nodeSeries(nodeId: number, labels: SeriesLabels): NodeSeries | null {
     let node = this.nodes.get(nodeId);
     if (node && node.checkedIn === this.windowNo) return node.gone ? null : node;
-    const now = labels.forNode(nodeId);
+    const key = labels.nodeKey(nodeId);
     if (!node) {
-      if (!now) return null;
-      node = { labels: now, byMetric: new Map(), lastIds: [], columns: new Int32Array(0), checkedIn: 0, gone: false };
+      if (key === null) return null;
+      node = { key, byMetric: new Map(), lastIds: [], columns: new Int32Array(0), checkedIn: 0, placedIn: 0, gone: false };
       this.nodes.set(nodeId, node);
     }
     node.checkedIn = this.windowNo;
-    node.gone = !now;
-    if (now !== node.labels) {
+    node.gone = key === null;
+    if (key !== node.key) {
       this.release(node);
-      if (now) node.labels = now;
+      if (key !== null) node.key = key;
     }
-    return now ? node : null;
+    return key === null ? null : node;
   }
 
   /** The kept series of each of a node's columns (-1: not sent). */
@@ -130,8 +126,8 @@ export class WindowSeries {
     for (let i = 0; i < ids.length; i++) {
       let series = node.byMetric.get(ids[i]!);
       if (series === undefined) {
-        const label = labels.metric(nodeId, node.labels, ids[i]!);
-        node.byMetric.set(ids[i]!, (series = label ? this.keep(label) : -1));
+        const label = labels.encode(nodeId, ids[i]!);
+        node.byMetric.set(ids[i]!, (series = label ? this.keep(label.labels, label.divisor) : -1));
       }
       columns[i] = series;
     }
@@ -174,17 +170,36 @@ export class WindowSeries {
     this.count = 0;
     this.n = 0;
     this.windowNo++;
+    // Nodes not seen for 64 windows (removed, or their agent on another server) give their series back.
+    if (this.windowNo % 64 === 0)
+      for (const [id, node] of this.nodes)
+        if (this.windowNo - node.checkedIn > 64) {
+          this.release(node);
+          this.nodes.delete(id);
+        }
+    // Between windows no place refers to the kept bytes: they can move.
+    this.kept.compact();
     const onSample = (nodeId: number, ts: number, ids: readonly number[], values: number[]) => {
       const node = this.nodeSeries(nodeId, labels);
       if (!node) return;
       // A node sends the same metrics sample after sample: its columns are looked up when they change.
-      if (ids !== node.lastIds && !sameIds(ids, node.lastIds)) node.columns = this.columnsOf(nodeId, node, ids, labels);
+      if (ids !== node.lastIds && !sameIds(ids, node.lastIds)) {
+        node.columns = this.columnsOf(nodeId, node, ids, labels);
+        node.placedIn = 0;
+      }
       node.lastIds = ids;
       const { columns } = node;
+      // Its series take their places in column order at its first sample in the window (and when its
+      // metrics change), values or not: the order, and so the cut into requests, earlier versions made.
+      if (node.placedIn !== this.windowNo) {
+        node.placedIn = this.windowNo;
+        for (let i = 0; i < columns.length; i++) if (columns[i]! >= 0) this.placeOf(columns[i]!);
+      }
+      const { divisors } = this.kept;
       for (let i = 0; i < columns.length; i++) {
         const series = columns[i]!;
         const value = values[i]!;
-        if (series >= 0 && !Number.isNaN(value)) this.add(this.placeOf(series), ts, value / this.divisors[series]!);
+        if (series >= 0 && !Number.isNaN(value)) this.add(this.placeOf(series), ts, value / divisors[series]!);
       }
     };
     for (let at = afterId; at < toId; ) {
@@ -230,7 +245,18 @@ export class WindowSeries {
       return request;
     };
     for (let s = 0; s < this.count; s++) {
-      writer.addSeries(this.kept[this.inWindow[s]!]!.labels, this.ts, this.values, this.order, starts[s]!, starts[s + 1]! - starts[s]!);
+      const series = this.inWindow[s]!;
+      const { kept } = this;
+      writer.addSeries(
+        kept.bytes(series),
+        kept.offsetOf(series),
+        kept.lengthOf(series),
+        this.ts,
+        this.values,
+        this.order,
+        starts[s]!,
+        starts[s + 1]! - starts[s]!,
+      );
       if (writer.length >= maxRequestBytes) {
         const request = cut();
         if (request) yield request;

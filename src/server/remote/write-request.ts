@@ -83,12 +83,21 @@ export class WriteRequestWriter {
   }
 
   /**
-   * One TimeSeries: `labels` from encodeLabels, the samples ts[j], values[j] for j = order[i],
-   * `from` <= i < from + count, oldest first.
+   * One TimeSeries: its labels (from encodeLabels) at `labels[labelsAt, labelsAt + labelsLength)`,
+   * the samples ts[j], values[j] for j = order[i], `from` <= i < from + count, oldest first.
    */
-  addSeries(labels: Buffer, ts: ArrayLike<number>, values: ArrayLike<number>, order: ArrayLike<number>, from: number, count: number): void {
+  addSeries(
+    labels: Uint8Array,
+    labelsAt: number,
+    labelsLength: number,
+    ts: ArrayLike<number>,
+    values: ArrayLike<number>,
+    order: ArrayLike<number>,
+    from: number,
+    count: number,
+  ): void {
     const end = from + count;
-    let body = labels.length;
+    let body = labelsLength;
     for (let i = from; i < end; i++) body += 2 + sampleLength(ts[order[i]!]!);
     const { out } = this;
     out.ensure(1 + varintLength(body) + body);
@@ -97,8 +106,8 @@ export class WriteRequestWriter {
     const view = this.view;
     buf[out.length] = (1 << 3) | 2;
     let at = putVarint(buf, out.length + 1, body);
-    buf.set(labels, at);
-    at += labels.length;
+    buf.set(labels.subarray(labelsAt, labelsAt + labelsLength), at);
+    at += labelsLength;
     for (let i = from; i < end; i++) {
       const j = order[i]!;
       const t = ts[j]!;

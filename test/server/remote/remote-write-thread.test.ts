@@ -93,13 +93,14 @@ async function rig(t: TestContext, threadScript: WriterScript, clock: Clock = sy
 
 test('remote write in a worker thread sends while the main thread never yields, each sample once, and takes a rename', async (t) => {
   const { ids, labels, hub, write, remote, pending, exported, stamps } = await rig(t, script);
-  write(0, SAMPLES);
   assert.deepEqual(niceThreads(), [], 'no thread nicer than the process before');
   remote.start();
   await waitFor('the thread to lower its priority', () => niceThreads().length === 1, 10_000, 50);
 
-  // Busy from here, never yielding to the event loop, until the outbox is sent or 60 s pass: only
+  // Stored now (the thread, started on an empty outbox, looks again within a second), then busy
+  // from here, never yielding to the event loop, until the outbox is sent or 60 s pass: only
   // another thread can move the cursor meanwhile.
+  write(0, SAMPLES);
   assert.equal(pending(), NODES * SAMPLES);
   const blockedAt = Date.now();
   while (pending() > 0 && Date.now() - blockedAt < 60_000) {

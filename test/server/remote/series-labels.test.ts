@@ -1,44 +1,69 @@
 /**
- * @module The series labels remote write keeps (one per node and metric: 400 000 at 10 000 agents)
- * sit in slabs of their own, not in slices of Node's shared buffer pool, where each kept slice held
- * its 8 KiB pool and the garbage made beside it.
+ * @module The series labels remote write sends (one per node and metric: 400 000 at 10 000 agents):
+ * encoded from the node's name, group and location and /metrics' name for the metric, and kept
+ * without an object per series, in slabs of their own (not slices of Node's shared buffer pool,
+ * where each kept slice held its 8 KiB pool and the garbage made beside it).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SeriesLabels, Slabs } from '../../../src/server/remote/series-labels';
+import { KeptLabels, SeriesLabels } from '../../../src/server/remote/series-labels';
 import { encodeLabels } from '../../../src/server/remote/write-request';
 
-test('Slabs: kept bytes are copies packed into slabs of their own; larger ones get their own buffer', () => {
-  const slabs = new Slabs(64);
+const bytesOf = (kept: KeptLabels, n: number) => kept.bytes(n).subarray(kept.offsetOf(n), kept.offsetOf(n) + kept.lengthOf(n));
+
+test('KeptLabels: copies in 64 KiB slabs of their own; numbers given again after release; compact keeps every live one', () => {
+  const kept = new KeptLabels();
   const a = Buffer.from('first');
-  const keptA = slabs.keep(a);
+  const na = kept.keep(a, 1);
   a.fill(0);
-  assert.equal(keptA.toString(), 'first', 'a copy: changing the original leaves it');
-  const keptB = slabs.keep(Buffer.from('second'));
-  assert.equal(keptB.buffer, keptA.buffer, 'packed into the same slab');
-  assert.equal(keptB.byteOffset, keptA.byteOffset + 5);
-  assert.equal(keptA.buffer.byteLength, 64, 'the slab, not the 8 KiB pool');
-  const full = slabs.keep(Buffer.alloc(60, 1));
-  assert.notEqual(full.buffer, keptA.buffer, 'past the slab: a new one');
-  const large = slabs.keep(Buffer.alloc(100, 2));
-  assert.equal(large.length, 100);
-  assert.deepEqual([...large], Array(100).fill(2));
+  assert.equal(bytesOf(kept, na).toString(), 'first', 'a copy: changing the original leaves it');
+  const nb = kept.keep(Buffer.from('second'), 8);
+  assert.equal(kept.bytes(nb), kept.bytes(na), 'packed into the same slab');
+  assert.equal(kept.offsetOf(nb), kept.offsetOf(na) + 5);
+  assert.equal(kept.bytes(na).length, 64 * 1024, 'the slab, not the 8 KiB pool');
+  assert.deepEqual([kept.divisors[na], kept.divisors[nb]], [1, 8]);
+  const large = kept.keep(Buffer.alloc(70_000, 2), 1);
+  assert.deepEqual(bytesOf(kept, large), Buffer.alloc(70_000, 2), 'larger than a slab: one of its own');
+  // Many series released (nodes renamed): their numbers come back, and once the dead bytes are the
+  // larger part the live ones move to new slabs, numbers and bytes unchanged.
+  const many = Array.from({ length: 2000 }, (_, i) => kept.keep(Buffer.from(`series ${i} `.repeat(5)), i + 1));
+  for (const n of many.slice(0, 1900)) kept.release(n);
+  const reused = kept.keep(Buffer.from('again'), 3);
+  assert.ok(many.slice(0, 1900).includes(reused), 'a released number is given again');
+  const slabBefore = kept.bytes(many[1999]!);
+  kept.compact();
+  assert.notEqual(kept.bytes(many[1999]!), slabBefore, 'moved to a new slab');
+  for (const n of many.slice(1900)) assert.equal(bytesOf(kept, n).toString(), `series ${many.indexOf(n)} `.repeat(5));
+  for (const [n, text] of [
+    [na, 'first'],
+    [nb, 'second'],
+    [reused, 'again'],
+  ] as const)
+    assert.equal(bytesOf(kept, n).toString(), text);
+  assert.deepEqual(bytesOf(kept, large), Buffer.alloc(70_000, 2));
+  assert.equal(kept.divisors[many[1999]!], 2000);
 });
 
-test('SeriesLabels: a series label is the encoded labels, held outside the shared pool', () => {
+test('SeriesLabels: the encoded labels of a node and metric as they are now; null for a node gone or a name /metrics does not show', () => {
+  const nodes = new Map([[1, { name: 'web-1', group: 'web', location: 'Tokyo' }]]);
   const labels = new SeriesLabels(
-    () => ({ name: 'web-1', group: 'web', location: 'Tokyo' }),
-    () => 'cpu',
+    (id) => nodes.get(id),
+    (id) => (id === 7 ? 'cpu' : 'not.a.metric /metrics knows'),
   );
-  const byMetric = labels.forNode(1)!;
-  const label = labels.metric(1, byMetric, 7)!;
-  const expected = encodeLabels([
-    ['__name__', 'probe_cpu_usage_percent'],
-    ['node', 'web-1'],
-    ['group', 'web'],
-    ['location', 'Tokyo'],
-  ]);
-  assert.deepEqual(label.labels, expected);
-  assert.notEqual(label.labels.buffer.byteLength, Buffer.poolSize, 'not a slice of the shared pool');
-  assert.equal(labels.metric(1, byMetric, 7), label, 'made once');
+  assert.deepEqual(labels.encode(1, 7), {
+    labels: encodeLabels([
+      ['__name__', 'probe_cpu_usage_percent'],
+      ['node', 'web-1'],
+      ['group', 'web'],
+      ['location', 'Tokyo'],
+    ]),
+    divisor: 1,
+  });
+  assert.equal(labels.encode(1, 8), null);
+  const key = labels.nodeKey(1);
+  nodes.set(1, { name: 'web-1', group: 'web', location: 'Osaka' });
+  assert.notEqual(labels.nodeKey(1), key, 'another key once the location changes');
+  nodes.delete(1);
+  assert.equal(labels.nodeKey(1), null);
+  assert.equal(labels.encode(1, 7), null);
 });

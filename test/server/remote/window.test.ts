@@ -90,3 +90,52 @@ test('one WindowSeries over many windows: renamed and removed nodes follow, and 
     names.set(nodes[5]!.id, `renamed-${w + 1}`);
   }
 });
+
+test('a window numbers series as earlier versions did (node by node, column order, values or not), and a renamed node sending no metrics adds nothing', async (t) => {
+  const store = openSqliteStore(tempDir(t), { outbox: true, now: () => NOW });
+  t.after(() => store.close());
+  const [a, b] = ['a', 'b'].map((name) => store.addNode({ name, group: '', location: '', keyHash: name }, NOW));
+  store.outbox.keepTargets(['t']);
+  const names = new Map([
+    [a!.id, 'a'],
+    [b!.id, 'b'],
+  ]);
+  const labels = new SeriesLabels(
+    (id) => (names.has(id) ? { name: names.get(id)!, group: '', location: '' } : undefined),
+    (id) => store.outbox.nameOf(id),
+  );
+  const window = new WindowSeries();
+  let afterId = store.outbox.cursor('t').afterId;
+  const cut = async (rows: { nodeId: number; values: Record<string, number> }[], seq: number) => {
+    store.writeSamples(rows.map((r) => ({ nodeId: r.nodeId, seq, ts: NOW + seq * 1000, row: valuesRow(r.values) })));
+    const toId = store.outbox.windowEnd(afterId, 100, 1000);
+    await window.read(store.outbox, afterId, toId, labels);
+    afterId = toId;
+    const out = [];
+    for await (const r of window.requests(1 << 20, 0)) out.push(...decodeWriteRequest(snappyDecompress(r.body)));
+    return out.map((s) => `${s.labels.node} ${s.labels.__name__} ${s.samples.map((x) => x.value).join(',')}`);
+  };
+  // a's cpu has no value this window: its series still comes first, empty, as earlier versions cut it.
+  assert.deepEqual(
+    await cut(
+      [
+        { nodeId: a!.id, values: { cpu: Number.NaN, load1: 1 } },
+        { nodeId: b!.id, values: { cpu: 2, load1: 3 } },
+      ],
+      1,
+    ),
+    ['a probe_cpu_usage_percent ', 'a probe_load1 1', 'b probe_cpu_usage_percent 2', 'b probe_load1 3'],
+  );
+  // a renamed, then a sample of no metrics from it: nothing of a, and b's series as they are.
+  names.set(a!.id, 'a2');
+  assert.deepEqual(
+    await cut(
+      [
+        { nodeId: a!.id, values: {} },
+        { nodeId: b!.id, values: { cpu: 7 } },
+      ],
+      2,
+    ),
+    ['b probe_cpu_usage_percent 7'],
+  );
+});

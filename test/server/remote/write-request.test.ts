@@ -15,18 +15,14 @@ test('a WriteRequest decodes to the series, labels sorted by name (empty ones le
   ]);
   const ts = [1_795_888_611_675, 1_795_888_612_675, 2 ** 41 + 3];
   // Stored in another order; `order` (from its second entry) gives the oldest first.
-  writer.addSeries(cpu, [0, ts[2]!, ts[0]!, ts[1]!], [0, 1e300, 12.5, -0], [0, 2, 3, 1], 1, 3);
-  writer.addSeries(
-    encodeLabels([
-      ['__name__', 'probe_load1'],
-      ['node', 'ü "x"\n'],
-    ]),
-    [5],
-    [0.25],
-    [0],
-    0,
-    1,
-  );
+  writer.addSeries(cpu, 0, cpu.length, [0, ts[2]!, ts[0]!, ts[1]!], [0, 1e300, 12.5, -0], [0, 2, 3, 1], 1, 3);
+  // Labels inside a larger buffer (a slab): only their bytes go in.
+  const load = encodeLabels([
+    ['__name__', 'probe_load1'],
+    ['node', 'ü "x"\n'],
+  ]);
+  const slab = Buffer.concat([Buffer.from('before'), load, Buffer.from('after')]);
+  writer.addSeries(slab, 6, load.length, [5], [0.25], [0], 0, 1);
   assert.equal(writer.values, 4);
   const decoded = decodeWriteRequest(snappyDecompress(snappyCompress(writer.bytes())));
   assert.deepEqual(decoded[0]!.labelOrder, ['__name__', 'group', 'node']);
@@ -50,7 +46,8 @@ test('sample stamps of every varint length come back as written (1 to 8 bytes, u
       const ts = stamps.map((t, i) => (i % 2 === 0 ? t % 2 ** bits : t));
       const writer = new WriteRequestWriter();
       const order = ts.map((_, i) => i);
-      writer.addSeries(encodeLabels([['__name__', 'probe_x']]), ts, order, order, 0, ts.length);
+      const labels = encodeLabels([['__name__', 'probe_x']]);
+      writer.addSeries(labels, 0, labels.length, ts, order, order, 0, ts.length);
       const [series] = decodeWriteRequest(writer.bytes());
       assert.deepEqual(
         series!.samples.map((s) => s.ts),
