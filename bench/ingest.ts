@@ -58,6 +58,8 @@ const { values: args } = parseArgs({
     'scrape-every': { type: 'string', default: '15' },
     /** With --remote-write: send to a receiver that reads and discards (a TSDB elsewhere), not a VictoriaMetrics on loopback. */
     'remote-sink': { type: 'boolean', default: false },
+    /** With --remote-write: the run with remote write first, then the one without (to see what the order alone does). */
+    'remote-first': { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
     /**
@@ -368,6 +370,16 @@ function report(probe: Probe): void {
 
 try {
   log(`probe: ${agents} agents × ${valuesPerSample} values/s for ${seconds} s (after ${warmup} s warm-up)`);
+  let target: RemoteTarget | null = null;
+  let remote: Probe | null = null;
+  const measureRemote = async () => {
+    dataDir = path.join(dir, 'data-remote-write');
+    target = args['remote-sink'] ? await startRemoteSink(startChild) : await startRemoteTarget(startChild, dir);
+    log(`with remote write to ${target.name} on loopback (a fresh database, the same load)`);
+    return measureProbe(target);
+  };
+  if (args['remote-write'] && args['remote-first']) remote = await measureRemote();
+  dataDir = path.join(dir, 'data');
   const probe = await measureProbe();
   report(probe);
   let vm: number | null = null;
@@ -375,17 +387,13 @@ try {
     vm = await measureVictoriaMetrics(windows, agents);
     log(`VictoriaMetrics: ${vm.toFixed(3)} CPU-s per million values; ratio probe/VM ${(probe.cpuSecondsPerMillionValues / vm).toFixed(2)}`);
   }
-  let remote: Probe | null = null;
   if (args['remote-write']) {
-    dataDir = path.join(dir, 'data-remote-write');
-    const target = args['remote-sink'] ? await startRemoteSink(startChild) : await startRemoteTarget(startChild, dir);
-    log(`again with remote write to ${target.name} on loopback (a fresh database, the same load)`);
-    remote = await measureProbe(target);
+    remote ??= await measureRemote();
     log(remoteReport(probe.cpuSecondsPerMillionValues, remote.cpuSecondsPerMillionValues, remote.lag!));
     log(writerThreadReport(remote));
     log(
       `with remote write: ${remote.serverCores.toFixed(3)} cores, p50 ${remote.p50Ms} ms, p99 ${remote.p99Ms} ms, ` +
-        `event-loop delay p99 at worst ${remote.loop?.worstP99Ms ?? '?'} ms; ${target.name} receiving on the same cores: ${remote.tsdbCores?.toFixed(3)} cores`,
+        `event-loop delay p99 at worst ${remote.loop?.worstP99Ms ?? '?'} ms; ${target!.name} receiving on the same cores: ${remote.tsdbCores?.toFixed(3)} cores`,
     );
     const reads = [probe, remote].map((p) => `${p.metricsReads!.count} (mean ${p.metricsReads!.meanMs.toFixed(0)} ms)`);
     log(`/metrics reads in the measured window, without and with remote write: ${reads.join(' and ')}`);
@@ -436,6 +444,7 @@ try {
             remoteWriteP99Ms: remote.p99Ms,
             remoteWriteTsdbCores: remote.tsdbCores === null ? null : +remote.tsdbCores.toFixed(3),
             remoteWriteTo: args['remote-sink'] ? 'sink' : 'victoria-metrics',
+            remoteWriteFirst: Boolean(args['remote-first']),
           }),
       ...(probe.dropRecovery === null
         ? {}
