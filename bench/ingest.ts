@@ -60,6 +60,11 @@ const { values: args } = parseArgs({
     'remote-sink': { type: 'boolean', default: false },
     /** With --remote-write: the run with remote write first, then the one without (to see what the order alone does). */
     'remote-first': { type: 'boolean', default: false },
+    /**
+     * With --remote-write: four halves, without, with, with, without, and the means of each kind, so a
+     * drift over the run (the second half of a pair was seen dearer whatever it ran) cancels out.
+     */
+    abba: { type: 'boolean', default: false },
     /** The binary to measure (default: dist/probe, built by npm run bench:ingest). */
     probe: { type: 'string' },
     /**
@@ -368,13 +373,36 @@ function report(probe: Probe): void {
     );
 }
 
+/** The two halves more of --abba (with, then without), and the means of the four. */
+async function abbaReport(first: Probe, second: Probe, measureRemote: (data: string) => Promise<Probe>): Promise<number> {
+  const third = await measureRemote('data-remote-write-2');
+  log('and without remote write again (a fresh database, the same load)');
+  dataDir = path.join(dir, 'data-2');
+  const fourth = await measureProbe();
+  const perValue = (p: Probe, cpu: number) => (cpu / (p.samples * valuesPerSample)) * 1e6;
+  const mean = (a: Probe, b: Probe, cpu: (p: Probe) => number) => (perValue(a, cpu(a)) + perValue(b, cpu(b))) / 2;
+  const total = (p: Probe) => p.cpu;
+  const without = mean(first, fourth, total);
+  const withRemote = mean(second, third, total);
+  const figures = [first, second, third, fourth].map((p) => perValue(p, p.cpu).toFixed(3)).join(', ');
+  log(
+    `ABBA (without, with, with, without): ${figures} CPU-s per million values; means ${without.toFixed(3)} → ${withRemote.toFixed(3)}: ` +
+      `remote write +${((withRemote / without - 1) * 100).toFixed(1)} %; main thread ${mean(first, fourth, (p) => p.mainThreadCpu).toFixed(3)} → ` +
+      `${mean(second, third, (p) => p.mainThreadCpu).toFixed(3)}, other threads ${mean(first, fourth, (p) => p.otherThreadsCpu).toFixed(3)} → ` +
+      `${mean(second, third, (p) => p.otherThreadsCpu).toFixed(3)}, remote write's ${mean(second, third, (p) => p.writerThreadCpu ?? 0).toFixed(3)}`,
+  );
+  return withRemote / without - 1;
+}
+
+let abba: number | null = null;
+
 try {
   log(`probe: ${agents} agents × ${valuesPerSample} values/s for ${seconds} s (after ${warmup} s warm-up)`);
   let target: RemoteTarget | null = null;
   let remote: Probe | null = null;
-  const measureRemote = async () => {
-    dataDir = path.join(dir, 'data-remote-write');
-    target = args['remote-sink'] ? await startRemoteSink(startChild) : await startRemoteTarget(startChild, dir);
+  const measureRemote = async (data = 'data-remote-write') => {
+    dataDir = path.join(dir, data);
+    target ??= args['remote-sink'] ? await startRemoteSink(startChild) : await startRemoteTarget(startChild, dir);
     log(`with remote write to ${target.name} on loopback (a fresh database, the same load)`);
     return measureProbe(target);
   };
@@ -404,6 +432,7 @@ try {
         `${perValue(remote, remote.mainThreadCpu)}, other threads (GC helpers, libuv's pool) ${perValue(probe, probe.otherThreadsCpu)} and ` +
         `${perValue(remote, remote.otherThreadsCpu)}, remote write's ${perValue(remote, remote.writerThreadCpu ?? 0)}`,
     );
+    if (args.abba && !args['remote-first']) abba = await abbaReport(probe, remote, measureRemote);
   }
   let floor: number | null = null;
   if (args.floor) {
@@ -445,6 +474,7 @@ try {
             remoteWriteTsdbCores: remote.tsdbCores === null ? null : +remote.tsdbCores.toFixed(3),
             remoteWriteTo: args['remote-sink'] ? 'sink' : 'victoria-metrics',
             remoteWriteFirst: Boolean(args['remote-first']),
+            remoteWriteCpuIncreaseAbba: abba === null ? null : +abba.toFixed(3),
           }),
       ...(probe.dropRecovery === null
         ? {}
