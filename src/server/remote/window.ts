@@ -56,8 +56,9 @@ function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number,
  * by series with a counting sort of their indexes (4 bytes a value, where sorted copies of the
  * stamps and values took 16: at 3.9 million values, 47 MB less). The arrays are kept from window
  * to window, and so is each node's series (`kept`: a number per node and metric); within a window
- * series are numbered in order of first appearance, so the same rows give the same requests
- * whatever windows came before (a restart skips the requests already accepted).
+ * series take their places node by node in column order at each node's first sample, so the same
+ * rows give the same requests whatever windows came before, as earlier versions cut them (a
+ * restart skips the requests already accepted).
  */
 export class WindowSeries {
   private seriesOf = new Int32Array(1 << 16);
@@ -74,7 +75,7 @@ export class WindowSeries {
   private readonly nodes = new Map<number, NodeSeries>();
   private windowNo = 0;
 
-  /** This window's series: their kept numbers in order of first appearance, and each kept one's place (-1: none yet). */
+  /** This window's series: their kept numbers in the order they took places, and each kept one's place (-1: none yet). */
   private inWindow = new Int32Array(1024);
   private count = 0;
   private slot = new Int32Array(1024).fill(-1);
@@ -134,7 +135,7 @@ export class WindowSeries {
     return columns;
   }
 
-  /** The window's number of a kept series, given one on its first value in the window. */
+  /** The window's number of a kept series, given one on its first use in the window. */
   private placeOf(series: number): number {
     let at = this.slot[series]!;
     if (at >= 0) return at;
