@@ -8,6 +8,7 @@
  */
 import type { PromSeries } from '../http/prom-names';
 import { promSeries } from '../http/prom-names';
+import { grow } from '../../util/grow';
 import { encodeLabels } from './write-request';
 
 export interface NodeLabels {
@@ -51,13 +52,6 @@ export class SeriesLabels {
 }
 
 const SLAB_BYTES = 64 * 1024;
-
-function grow<T extends Float64Array | Int32Array>(a: T, n: number, make: (n: number) => T): T {
-  if (n <= a.length) return a;
-  const bigger = make(Math.max(n, a.length * 2));
-  bigger.set(a);
-  return bigger;
-}
 
 /**
  * Encoded labels kept by number: the bytes copied into 64 KiB slabs of their own (a small Buffer

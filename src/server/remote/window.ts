@@ -5,6 +5,7 @@
  * order, so a restart can skip those already accepted.
  */
 import type { OutboxStore } from '../../store/store';
+import { grow } from '../../util/grow';
 import { KeptLabels } from './series-labels';
 import type { SeriesLabels } from './series-labels';
 import { snappyCompress } from './snappy';
@@ -43,13 +44,6 @@ interface NodeSeries {
 
 const sameIds = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number, make: (n: number) => T): T {
-  if (n <= a.length) return a;
-  const bigger = make(Math.max(n, a.length * 2));
-  bigger.set(a);
-  return bigger;
-}
-
 /**
  * A window's values grouped by series without an object or array per series (at 10 000 agents a
  * window holds ~400 000 series): read into flat typed arrays in arrival order, then ordered series
@@ -85,11 +79,7 @@ export class WindowSeries {
   /** A kept number for a new series. */
   private keep(labels: Uint8Array, divisor: number): number {
     const at = this.kept.keep(labels, divisor);
-    if (this.slot.length <= at) {
-      const bigger = new Int32Array(Math.max(at + 1, this.slot.length * 2)).fill(-1);
-      bigger.set(this.slot);
-      this.slot = bigger;
-    }
+    this.slot = grow(this.slot, at + 1, (n) => new Int32Array(n).fill(-1));
     return at;
   }
 
