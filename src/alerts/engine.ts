@@ -60,7 +60,7 @@ export interface EngineDeps {
    * reporting here whose rule is ok here but firing by the claims (another server judged it firing,
    * then lost its agent) is resolved from here, so no alert stays firing with no server to end it.
    */
-  claimedFiring?: (nodeId: number) => ReadonlySet<string> | undefined;
+  claimedFiring?: (nodeId: number) => ReadonlyMap<string, number> | undefined;
 }
 
 /** An alert firing now, for GET /api/alerts. */
@@ -162,7 +162,7 @@ export class AlertEngine {
   }
 
   /** Timer rules (offline…) the claims say fire for a node reporting here: resolved here if ok here and not holding now. */
-  private settleTimerClaims(nodeId: number, claimed: ReadonlySet<string>, now: number): void {
+  private settleTimerClaims(nodeId: number, claimed: ReadonlyMap<string, number>, now: number): void {
     for (const { rule, kind } of this.onTimer) {
       if (!claimed.has(rule.name) || this.state(rule, nodeId) !== OK_STATE) continue;
       const node = this.deps.node(nodeId);

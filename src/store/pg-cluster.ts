@@ -10,7 +10,7 @@ import type { ClaimedFiring } from './store';
 
 type Registry = Pick<PgRegistry, 'query'>;
 
-const NONE: ReadonlySet<string> = new Set();
+const NONE: ReadonlyMap<string, number> = new Map();
 
 /** A repeat reminder already sent by another server within this time is not sent again. */
 const REPEAT_WINDOW_MS = 60_000;
@@ -21,10 +21,8 @@ export class PgCluster {
   /** When the last look that succeeded started (0: none yet), and whether the latest failed. */
   private readAt = 0;
   private failing = false;
-  /** Claims whose last state is firing, by rule and node, as of the last look and this server's claims since. */
-  private firing = new Map<string, ClaimedFiring>();
-  /** The same by node: the rules firing for it. */
-  private firingByNode = new Map<number, Set<string>>();
+  /** Claims whose last state is firing, node by node: each rule's since, as of the last look and this server's claims since. */
+  private firing = new Map<number, Map<string, number>>();
 
   constructor(
     private readonly registry: Registry,
@@ -46,35 +44,24 @@ export class PgCluster {
       [rule, nodeId, state, at, this.serverId, repeat, REPEAT_WINDOW_MS],
     );
     // Taken or not, the row now has this state (statements run in order: a look after sees it too).
-    if (state === 'resolved') this.unsetFiring(rule, nodeId);
-    else this.setFiring({ rule, nodeId, since: at });
+    const rules = this.firing.get(nodeId);
+    if (state === 'resolved') {
+      rules?.delete(rule);
+      if (rules?.size === 0) this.firing.delete(nodeId);
+    } else if (!rules) this.firing.set(nodeId, new Map([[rule, at]]));
+    else if (!rules.has(rule)) rules.set(rule, at);
     return (res.rowCount ?? 0) > 0;
   }
 
-  private setFiring(claim: ClaimedFiring): void {
-    const key = `${claim.rule}\n${claim.nodeId}`;
-    if (this.firing.has(key)) return;
-    this.firing.set(key, claim);
-    let rules = this.firingByNode.get(claim.nodeId);
-    if (!rules) this.firingByNode.set(claim.nodeId, (rules = new Set()));
-    rules.add(claim.rule);
-  }
-
-  private unsetFiring(rule: string, nodeId: number): void {
-    this.firing.delete(`${rule}\n${nodeId}`);
-    const rules = this.firingByNode.get(nodeId);
-    rules?.delete(rule);
-    if (rules?.size === 0) this.firingByNode.delete(nodeId);
-  }
-
-  /** The rules the claims say fire for a node; undefined while looks fail. */
-  claimedFiring(nodeId: number): ReadonlySet<string> | undefined {
-    return this.failing || this.readAt === 0 ? undefined : (this.firingByNode.get(nodeId) ?? NONE);
+  /** The rules the claims say fire for a node, with since when; undefined while looks fail. */
+  claimedFiring(nodeId: number): ReadonlyMap<string, number> | undefined {
+    return this.failing || this.readAt === 0 ? undefined : (this.firing.get(nodeId) ?? NONE);
   }
 
   /** What fires across the servers by the claims (every event is claimed, silenced ones too); null while looks fail. */
   firingAcross(): ClaimedFiring[] | null {
-    return this.failing || this.readAt === 0 ? null : [...this.firing.values()];
+    if (this.failing || this.readAt === 0) return null;
+    return [...this.firing].flatMap(([nodeId, rules]) => [...rules].map(([rule, since]) => ({ rule, nodeId, since })));
   }
 
   /**
@@ -102,8 +89,12 @@ export class PgCluster {
         "SELECT rule, node_id, coalesce(since, at) AS since FROM probe_alert_claims WHERE state = 'firing'",
       );
       this.firing = new Map();
-      this.firingByNode = new Map();
-      for (const r of firing.rows) this.setFiring({ rule: String(r.rule), nodeId: Number(r.node_id), since: Number(r.since) });
+      for (const r of firing.rows) {
+        const nodeId = Number(r.node_id);
+        let rules = this.firing.get(nodeId);
+        if (!rules) this.firing.set(nodeId, (rules = new Map()));
+        rules.set(String(r.rule), Number(r.since));
+      }
       this.readAt = now;
       this.failing = false;
     } catch (err) {

@@ -133,7 +133,10 @@ test('engine with claims: a node reporting here whose alerts the claims say fire
   const claims: string[] = [];
   const store = createMemoryStore();
   // Another server judged both firing, then lost the node's agent, which now reports here.
-  const claimed = new Set(['cpu-high', 'down']);
+  const claimed = new Map([
+    ['cpu-high', 1],
+    ['down', 1],
+  ]);
   const engine = new AlertEngine({
     rules: twoRules,
     store,
@@ -163,7 +166,7 @@ test('engine with claims: a node reporting here whose alerts the claims say fire
   await new Promise((r) => setImmediate(r));
   assert.equal(claims.length, 2, 'once: the claims no longer say firing');
   // Still holding here: not resolved (this server fires it in its own time).
-  claimed.add('cpu-high');
+  claimed.set('cpu-high', 2);
   engine.onSample(1, valuesRow({ cpu: 95 }));
   await waitFor('its own firing claimed', () => claims.length === 3);
   assert.deepEqual(claims.at(-1), 'cpu-high 1 firing');

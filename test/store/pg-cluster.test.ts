@@ -180,7 +180,7 @@ test('one of two servers claims an alert event; presence tells a server which no
   assert.equal(await ca.claim('cpu', 2, 'firing', true, 5000_000), true);
   await cb.heartbeat([3], 10_500, 20_000);
   assert.deepEqual(firing(cb), ['cpu 2 1', 'disk 1 1']);
-  assert.deepEqual([...cb.claimedFiring(1)!], ['disk'], 'by node too');
+  assert.deepEqual([...cb.claimedFiring(1)!], [['disk', 1]], 'by node too');
   await ca.claim('disk', 1, 'resolved', false, 9000);
   assert.deepEqual(firing(ca), ['cpu 2 1'], "A's own claim counts at once");
   assert.deepEqual([...ca.claimedFiring(1)!], []);
