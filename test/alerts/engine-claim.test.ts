@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AlertEngine } from '../../src/alerts/engine';
+import type { EngineDeps } from '../../src/alerts/engine';
 import { parseRules } from '../../src/alerts/rules';
 import { parseChannels } from '../../src/notify/channels';
 import { RecordingNotifier } from './recording-notifier';
@@ -19,11 +20,10 @@ import { ManualClock } from '../manual-clock';
 const channels = parseChannels({ hook: { type: 'webhook', url: 'http://127.0.0.1:9/unused' } });
 const rules = parseRules({ rules: [{ name: 'cpu-high', metric: 'cpu', op: '>', threshold: 90, notify: ['hook'] }] }, channels);
 
-test('engine with claims: sends and records what it claims, not what another server claimed, and both when claims fail', async () => {
-  const notifier = new RecordingNotifier();
-  const claims: string[] = [];
-  let answer: () => Promise<boolean> = async () => true;
+/** An engine over `rules` on a memory store and a recording notifier, node 1 "web-1" online, `deps` on top. */
+function engineWith(deps: Partial<EngineDeps>) {
   const store = createMemoryStore();
+  const notifier = new RecordingNotifier();
   const engine = new AlertEngine({
     rules,
     store,
@@ -32,6 +32,15 @@ test('engine with claims: sends and records what it claims, not what another ser
     nodeIds: () => [1],
     link: (id) => `http://probe/#/node/${id}`,
     clock: new ManualClock(1_000_000),
+    ...deps,
+  });
+  return { engine, store, notifier };
+}
+
+test('engine with claims: sends and records what it claims, not what another server claimed, and both when claims fail', async () => {
+  const claims: string[] = [];
+  let answer: () => Promise<boolean> = async () => true;
+  const { engine, store, notifier } = engineWith({
     claim: (rule, nodeId, state, repeat) => {
       claims.push(`${rule} ${nodeId} ${state} ${repeat}`);
       return answer();
@@ -62,14 +71,9 @@ test('engine with claims: sends and records what it claims, not what another ser
 
 test("engine with claims: the firing list is what fires across the servers when known, else this server's own", async () => {
   let across: { rule: string; nodeId: number; since: number }[] | null = null;
-  const engine = new AlertEngine({
-    rules,
-    store: createMemoryStore(),
-    notifier: new RecordingNotifier(),
+  const { engine } = engineWith({
     node: (id) => (id === 3 ? undefined : { name: `web-${id}`, group: '', online: true, lastSeen: 0 }),
     nodeIds: () => [1, 2],
-    link: (id) => `http://probe/#/node/${id}`,
-    clock: new ManualClock(1_000_000),
     claim: async () => true,
     firingAcross: () => across,
   });
@@ -86,19 +90,9 @@ test("engine with claims: the firing list is what fires across the servers when 
 });
 
 test('engine with claims: a silenced event is claimed and recorded, not sent, so the end of it is claimed after', async () => {
-  const notifier = new RecordingNotifier();
   const claims: string[] = [];
-  const store = createMemoryStore();
-  const clock = new ManualClock(1_000_000);
   let silences = [{ rule: 'cpu-high', node: null, until: 2_000_000, reason: 'maintenance' }];
-  const engine = new AlertEngine({
-    rules,
-    store,
-    notifier,
-    node: () => ({ name: 'web-1', group: '', online: true, lastSeen: 0 }),
-    nodeIds: () => [1],
-    link: (id) => `http://probe/#/node/${id}`,
-    clock,
+  const { engine, store, notifier } = engineWith({
     silences: () => silences,
     claim: async (rule, nodeId, state) => {
       claims.push(`${rule} ${nodeId} ${state}`);
@@ -129,22 +123,15 @@ test('engine with claims: a node reporting here whose alerts the claims say fire
     },
     channels,
   );
-  const notifier = new RecordingNotifier();
   const claims: string[] = [];
-  const store = createMemoryStore();
   // Another server judged both firing, then lost the node's agent, which now reports here.
   const claimed = new Map([
     ['cpu-high', 1],
     ['down', 1],
   ]);
-  const engine = new AlertEngine({
+  const { engine, store, notifier } = engineWith({
     rules: twoRules,
-    store,
-    notifier,
     node: () => ({ name: 'web-1', group: '', online: true, lastSeen: 999_000 }),
-    nodeIds: () => [1],
-    link: (id) => `http://probe/#/node/${id}`,
-    clock: new ManualClock(1_000_000),
     claim: async (rule, nodeId, state) => {
       claims.push(`${rule} ${nodeId} ${state}`);
       if (state === 'resolved') claimed.delete(rule);
