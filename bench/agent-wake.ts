@@ -6,7 +6,8 @@
  * tells such a machine from slow code. Runs the Linux collectors the agent runs (from source, with
  * the agent's `--no-turbofan`), after idle gaps of 10 ms, 100 ms and 1 s: each round collects
  * once after the gap ("after idle") and once more at once ("again"), and counts the process's CPU
- * (getrusage, µs) and the wall time of each. Prints the CPU model; the last line is JSON.
+ * (getrusage, µs) and the wall time of each. Then the same for memory alone: µs per 4 KB page
+ * read after 1 s of idle and again at once. Prints the CPU model; the last line is JSON.
  * Usage: npm run bench:agent-wake [-- --rounds 30]
  */
 import os from 'node:os';
@@ -77,5 +78,39 @@ for (const gap of GAPS_MS) {
     `idle ${String(gap).padStart(4)} ms: after idle ${a.cpuMs.toFixed(3)} ms CPU (${a.wallMs.toFixed(3)} ms wall), again at once ${b.cpuMs.toFixed(3)} ms CPU (${b.wallMs.toFixed(3)} ms wall): ×${ratio}`,
   );
 }
+
+/**
+ * The same question asked of memory alone: 2 000 pages of 4 KB, one byte read from each, after 1 s
+ * of idle and again at once. On a VM whose host ages the guest's memory (a page left alone for a
+ * second must be mapped again on its next touch), every page a process touches once a second costs
+ * this much, whatever the code does with it; pages of 2 MB do not pay it.
+ */
+const PAGES = 2000;
+const memory = Buffer.alloc(PAGES * 4096, 1);
+function touchPages(): number {
+  const t = performance.now();
+  let sum = 0;
+  for (let i = 0; i < PAGES; i++) sum += memory[i * 4096]!;
+  if (sum !== PAGES) throw new Error('pages read back wrong');
+  return performance.now() - t;
+}
+const pagesAfterIdle: number[] = [];
+const pagesAgain: number[] = [];
+for (let i = 0; i < WARMUP_ROUNDS + rounds; i++) {
+  await sleep(1000);
+  const cold = touchPages();
+  const warm = touchPages();
+  if (i < WARMUP_ROUNDS) continue;
+  pagesAfterIdle.push(cold);
+  pagesAgain.push(warm);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const pages = {
+  afterIdleUsPerPage: +((median(pagesAfterIdle) * 1000) / PAGES).toFixed(3),
+  againUsPerPage: +((median(pagesAgain) * 1000) / PAGES).toFixed(3),
+};
+log(
+  `${PAGES} pages of 4 KB touched after 1 s of idle: ${pages.afterIdleUsPerPage} µs per page (median), again at once ${pages.againUsPerPage} µs: ×${Math.round(pages.afterIdleUsPerPage / Math.max(pages.againUsPerPage, 0.001))}`,
+);
 log(`load average at the end ${loadAverage()}`);
-console.log(JSON.stringify({ cpuModel, rounds, collectors: collectors.length, ...results }));
+console.log(JSON.stringify({ cpuModel, rounds, collectors: collectors.length, ...results, pages }));

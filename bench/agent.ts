@@ -1,11 +1,21 @@
 /**
- * Agent cost benchmark: the built agent at 1 s against the real server on loopback, and in the
- * same run Prometheus node_exporter scraped at 1 s. Prints agent CPU per sample, node_exporter
+ * Agent cost benchmark: the built agent at 1 s against the real server on loopback, and over the
+ * same seconds Prometheus node_exporter scraped at 1 s. Prints agent CPU per sample, node_exporter
  * CPU per scrape, their ratio, both RSS figures, and the agent's bytes on the wire per sample
  * (counted by a TCP relay between agent and server, WebSocket framing included).
  * Usage: npm run bench:agent [-- --seconds 60 --warmup 5]   (needs: apt-get install prometheus-node-exporter)
- * An hour of the agent: `-- --seconds 3600 --node-exporter-seconds 120` (node_exporter's cost per
- * scrape settles within a minute); runs of 5 minutes or more print the agent's RSS every minute.
+ * Both are measured in one window, so they see the same machine: on a shared VM the cost of the
+ * same work moves by ×2–×4 from one minute to the next, and a ratio of two minutes moved with it
+ * (`--apart` measures them one after the other, as this bench did before). In the same window an
+ * empty Node timer (`setInterval(() => {}, 1000)` under a copy of this node) is measured too: what any
+ * process that wakes once a second pays on this machine before it does any work (`--no-floor`
+ * leaves it out). Then, for 10 s, the 4 KB pages each of them touches per second (private memory
+ * and mapped files, from /proc/<pid>/clear_refs and smaps): on a VM whose host ages the guest's
+ * memory, every page a once-a-second process touches costs it a fresh mapping each second (see
+ * `bench:agent-wake`), so this is the figure to cut there, and it does not move with the neighbours.
+ * An hour of the agent: `-- --seconds 3600 --node-exporter-seconds 120` (node_exporter then runs
+ * apart, after the agent; its cost per scrape settles within a minute); runs of 5 minutes or more
+ * print the agent's RSS every minute.
  * The agent's code runs interpreted until V8 has seen it often enough; --warmup 300 measures steady state.
  * RSS is the highest seen during the measurement. Most of it is the executable's pages, and how many
  * of those count depends on the page cache. The agent runs from a copy downloaded from the
@@ -17,7 +27,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -26,7 +46,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { cpuModel as cpuModelOf, loadAverage, rssMB, rssSplitMB } from './proc-stats';
+import { clearReferenced, cpuModel as cpuModelOf, loadAverage, pagesReferenced, rssMB, rssSplitMB } from './proc-stats';
+import type { PagesTouched } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +58,8 @@ const { values: args } = parseArgs({
     'agent-script': { type: 'string' },
     probe: { type: 'string' },
     'agent-node-args': { type: 'string', default: '' },
+    apart: { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(args.seconds);
@@ -100,6 +123,84 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
   }
 }
 
+/**
+ * A copy of this node written in 64 KiB pieces, as the agent's download is: the empty timer runs
+ * from it so that its code pages are its own, as the agent's are. Run from this node's own file, it
+ * shares its pages with this bench, which wakes every second too, and measured a third of its cost.
+ */
+async function privateNode(): Promise<string> {
+  const copy = path.join(dir, 'node');
+  await pipeline(createReadStream(process.execPath, { highWaterMark: 64 * 1024 }), createWriteStream(copy));
+  chmodSync(copy, 0o755);
+  return copy;
+}
+
+/** One-second reads of the pages each process touched, averaged: the memory a second of work goes through. */
+const PAGE_SECONDS = 10;
+
+/**
+ * The 4 KB pages each process touched per second, over PAGE_SECONDS one-second reads. On a VM whose
+ * host ages the guest's memory, each of those pages costs the process a fresh mapping once a
+ * second: on such a machine this, more than the instructions run, is what waking up costs, and it
+ * does not move with the machine's neighbours as CPU time does.
+ */
+async function pagesPerSecond(pids: Record<string, number | undefined>): Promise<Record<string, PagesTouched>> {
+  const sums: Record<string, PagesTouched> = {};
+  for (const name in pids) if (pids[name] !== undefined) sums[name] = { anon: 0, file: 0 };
+  for (let i = 0; i < PAGE_SECONDS; i++) {
+    for (const name in sums) clearReferenced(pids[name]!);
+    await sleep(1000);
+    for (const name in sums) {
+      const p = pagesReferenced(pids[name]!);
+      sums[name]!.anon += p.anon / PAGE_SECONDS;
+      sums[name]!.file += p.file / PAGE_SECONDS;
+    }
+  }
+  for (const name in sums) sums[name] = { anon: Math.round(sums[name]!.anon), file: Math.round(sums[name]!.file) };
+  return sums;
+}
+
+/** node_exporter on a free loopback port, scraped every second until stopped. */
+async function startNodeExporter() {
+  const port = 19_100 + Math.floor(Math.random() * 500);
+  const ne = start(nodeExporter!, [`--web.listen-address=127.0.0.1:${port}`]);
+  await until('node_exporter', () => /Listening on|msg="Listening/.test(ne.out()) || undefined);
+  const scrape = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  let scrapes = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const next = Date.now() + 1000;
+      await scrape();
+      scrapes++;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  })();
+  return {
+    pid: ne.pid!,
+    cpu: () => threadCpuSeconds(ne.pid!),
+    scrapes: () => scrapes,
+    rss: () => rssMB(ne.pid!),
+    async stop() {
+      stopped = true;
+      await loop;
+      ne.kill('SIGTERM');
+    },
+  };
+}
+
+/** `--apart`: node_exporter alone after the agent, 5 warm-up scrapes, then `--node-exporter-seconds` of scrapes. */
+async function nodeExporterApart(): Promise<{ cpu: number; scrapes: number; rss: number }> {
+  const exporter = await startNodeExporter();
+  await sleep(5000);
+  log(`node_exporter: scraping every 1 s for ${neSeconds} s`);
+  const [n0, scrapes0] = [exporter.cpu(), exporter.scrapes()];
+  await sleep(neSeconds * 1000);
+  const result = { cpu: exporter.cpu() - n0, scrapes: exporter.scrapes() - scrapes0, rss: exporter.rss() };
+  await exporter.stop();
+  return result;
+}
+
 const loadAtStart = loadAverage();
 log(`CPU: ${cpuModel}, ${os.cpus().length} cores; load average at start ${loadAtStart}`);
 try {
@@ -158,10 +259,22 @@ try {
     { PROBE_KEY: key },
   );
   await until('agent connected', () => /connected to server/.test(agent.out()) || undefined);
+  // Together (the default): node_exporter, scraped every second, and the empty timer run beside the
+  // agent from its warm-up on and are measured over the agent's own window.
+  const together = !args.apart && args['node-exporter-seconds'] === undefined;
+  const exporter = together ? await startNodeExporter() : null;
+  const floor = together && !args['no-floor'] ? start(await privateNode(), ['-e', 'setInterval(() => {}, 1000)']) : null;
   await sleep(warmup * 1000);
-  log(`agent: measuring ${seconds} s`);
+  log(
+    together
+      ? `agent, node_exporter${floor ? ' and an empty Node timer' : ''}: measuring ${seconds} s together`
+      : `agent: measuring ${seconds} s`,
+  );
   const a0 = threadCpuSeconds(agent.pid!);
   const [u0, s0] = userSystemSeconds(agent.pid!);
+  const f0 = floor ? threadCpuSeconds(floor.pid!) : 0;
+  const n0 = exporter ? exporter.cpu() : 0;
+  const scrapes0 = exporter ? exporter.scrapes() : 0;
   const b0 = agentBytes;
   const t0 = Date.now();
   let agentRss = 0;
@@ -181,42 +294,34 @@ try {
   }
   const agentCpu = threadCpuSeconds(agent.pid!) - a0;
   const [u1, s1] = userSystemSeconds(agent.pid!);
+  const floorMsPerSecond = floor ? ((threadCpuSeconds(floor.pid!) - f0) / ((Date.now() - t0) / 1000)) * 1000 : null;
   const samples = (Date.now() - t0) / 1000; // one per second
   const agentWire = (agentBytes - b0) / samples;
+  const neCpu = exporter ? exporter.cpu() - n0 : 0;
+  // After the CPU window, since clearing the marks makes the next touch of each page dearer on some VMs.
+  log(`pages touched: ${PAGE_SECONDS} one-second reads`);
+  const pages = await pagesPerSecond({ agent: agent.pid!, nodeExporter: exporter?.pid, emptyTimer: floor?.pid });
+  const neScrapes = exporter ? exporter.scrapes() - scrapes0 : 0;
+  const neRssTogether = exporter ? exporter.rss() : 0;
+  await exporter?.stop();
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r)); // a --cpu-prof profile is written at exit
   server.kill('SIGTERM');
   relay.close();
-
-  const nePort = 19_100 + Math.floor(Math.random() * 500);
-  const ne = start(nodeExporter, [`--web.listen-address=127.0.0.1:${nePort}`]);
-  await until('node_exporter', () => /Listening on|msg="Listening/.test(ne.out()) || undefined);
-  const scrape = () => fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.text());
-  for (let i = 0; i < 5; i++) {
-    await scrape();
-    await sleep(1000);
-  }
-  log(`node_exporter: scraping every 1 s for ${neSeconds} s`);
-  const n0 = threadCpuSeconds(ne.pid!);
-  let scrapes = 0;
-  const nt0 = Date.now();
-  while (Date.now() - nt0 < neSeconds * 1000) {
-    const next = Date.now() + 1000;
-    await scrape();
-    scrapes++;
-    await sleep(Math.max(0, next - Date.now()));
-  }
-  const neCpu = threadCpuSeconds(ne.pid!) - n0;
-  const neRss = rssMB(ne.pid!);
-  ne.kill('SIGTERM');
+  const ne = exporter ? { cpu: neCpu, scrapes: neScrapes, rss: neRssTogether } : await nodeExporterApart();
 
   const result = {
     agentCpuMsPerSample: +((agentCpu / samples) * 1000).toFixed(3),
-    nodeExporterCpuMsPerScrape: +((neCpu / scrapes) * 1000).toFixed(3),
-    cpuRatio: +(agentCpu / samples / (neCpu / scrapes)).toFixed(3),
+    nodeExporterCpuMsPerScrape: +((ne.cpu / ne.scrapes) * 1000).toFixed(3),
+    cpuRatio: +(agentCpu / samples / (ne.cpu / ne.scrapes)).toFixed(3),
+    measured: together ? 'together' : 'apart',
+    /** An empty Node timer's CPU per second in the same window (null when not measured). */
+    emptyTimerMsPerSecond: floorMsPerSecond === null ? null : +floorMsPerSecond.toFixed(3),
+    /** 4 KB pages touched per second, private (anon) and of mapped files, by process. */
+    pagesPerSecond: pages,
     agentSystemShare: +((s1 - s0) / Math.max(0.01, u1 - u0 + s1 - s0)).toFixed(2),
     agentRssMB: +agentRss.toFixed(1),
-    nodeExporterRssMB: +neRss.toFixed(1),
+    nodeExporterRssMB: +ne.rss.toFixed(1),
     wireBytesPerSample: +agentWire.toFixed(1),
     cpuModel,
     loadAverageStart: loadAtStart,
@@ -225,7 +330,17 @@ try {
   log(
     `agent ${result.agentCpuMsPerSample} ms CPU per sample, peak RSS ${result.agentRssMB} MB${args.cold ? ' (cold start)' : ''} (private ${agentSplit.anon.toFixed(1)} MB, executable pages ${agentSplit.file.toFixed(1)} MB, of which mapped in 2 MB folios ${agentSplit.filePmd.toFixed(1)} MB), ${result.wireBytesPerSample} bytes per sample on the wire; ${Math.round(result.agentSystemShare * 100)} % of its CPU in the kernel`,
   );
-  log(`node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio}`);
+  log(
+    `node_exporter ${result.nodeExporterCpuMsPerScrape} ms CPU per scrape, RSS ${result.nodeExporterRssMB} MB; ratio ${result.cpuRatio} (measured ${result.measured})`,
+  );
+  if (result.emptyTimerMsPerSecond !== null)
+    log(
+      `an empty Node timer in the same window: ${result.emptyTimerMsPerSecond} ms CPU per second (${(result.emptyTimerMsPerSecond / result.nodeExporterCpuMsPerScrape).toFixed(3)} of node_exporter): what waking once a second costs here before any work`,
+    );
+  const pageLine = (p: PagesTouched | undefined) => (p ? `${p.anon + p.file} (private ${p.anon}, mapped files ${p.file})` : 'not read');
+  log(
+    `4 KB pages touched per second: agent ${pageLine(pages.agent)}, node_exporter ${pageLine(pages.nodeExporter)}, empty timer ${pageLine(pages.emptyTimer)}`,
+  );
   log(`load average at end ${result.loadAverageEnd}`);
   console.log(JSON.stringify(result));
 } finally {

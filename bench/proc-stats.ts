@@ -1,7 +1,7 @@
 /**
  * @module CPU time and RSS of another process, from /proc (Linux).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const TICKS_PER_SECOND = 100;
@@ -69,6 +69,39 @@ export function rssSplitMB(pid: number): { anon: number; file: number; filePmd: 
     // smaps_rollup needs Linux 4.14 and the right to read the process's maps.
   }
   return { anon: kb(status, 'RssAnon'), file: kb(status, 'RssFile'), filePmd };
+}
+
+/** 4 KB pages a process touched in a stretch of time, split into its private memory and mapped files. */
+export interface PagesTouched {
+  /** Anonymous memory: the JavaScript heap, malloc's heap, stacks. */
+  anon: number;
+  /** Pages of mapped files: the executable's code and data, shared libraries. */
+  file: number;
+}
+
+/**
+ * Clears the "referenced" bits of `pid`'s pages (`/proc/<pid>/clear_refs`, which needs the right to
+ * trace the process: the same user, or root). Read them with `pagesReferenced` after a while.
+ * Clearing them costs the process its next touch of each page on some VMs: never do it while its
+ * CPU is measured.
+ */
+export function clearReferenced(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '1');
+}
+
+/**
+ * Pages `pid` touched since `clearReferenced`, from the Referenced lines of /proc/<pid>/smaps,
+ * counted as 4 KB pages. (A file page another process touched counts too: the mark is on the page.)
+ */
+export function pagesReferenced(pid: number): PagesTouched {
+  const out = { anon: 0, file: 0 };
+  let file = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'latin1').split('\n')) {
+    const range = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (range) file = range[1] !== '0' && range[2]!.startsWith('/');
+    else if (line.startsWith('Referenced:')) out[file ? 'file' : 'anon'] += Number(line.slice(11).trim().split(' ')[0]) / 4;
+  }
+  return out;
 }
 
 /** The load average (1, 5, 15 min) as printed beside a benchmark's figures: other work on the machine moves them. */

@@ -132,8 +132,10 @@ export class SampleBuffer {
     if (this.diskRetryAt !== null && now < this.diskRetryAt) return false;
     let current = this.segments.at(-1);
     const fresh = !current || current.file === null || current.last - current.first + 1 >= SEGMENT_SAMPLES || this.fd === null;
-    const file = path.join(this.dir, `${sample.seq}.seg`);
+    // Only a new segment needs its name: path.join every second was a part of what a sample costs.
+    const file = fresh ? path.join(this.dir, `${sample.seq}.seg`) : '';
     const line = `${sample.seq} ${sample.ts} ${sample.text}\n`;
+    const bytes = Buffer.byteLength(line);
     try {
       if (fresh) {
         if (this.fd !== null) closeSync(this.fd);
@@ -143,7 +145,7 @@ export class SampleBuffer {
         if (this.schemaText) current.bytes += writeSync(this.fd, `${SCHEMA_LINE}${this.schemaText}\n`);
       }
       // A short write is a full disk too: the torn line is skipped when read, the sample kept in memory.
-      if (writeSync(this.fd!, line) < Buffer.byteLength(line)) throw new Error('short write: no space left');
+      if (writeSync(this.fd!, line) < bytes) throw new Error('short write: no space left');
     } catch (err) {
       if (this.diskRetryAt === null)
         log.warn('cannot write the buffer to disk; holding samples in memory and sending them live', {
@@ -161,7 +163,7 @@ export class SampleBuffer {
     if (fresh) this.segments.push(current!);
     current!.last = sample.seq;
     current!.lastTs = sample.ts;
-    current!.bytes += Buffer.byteLength(line);
+    current!.bytes += bytes;
     if (this.diskRetryAt !== null) log.info('the buffer is written to disk again', { dir: this.dir, heldInMemory: this.heldCount });
     this.diskRetryAt = null;
     return true;
