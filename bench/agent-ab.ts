@@ -9,12 +9,11 @@
  * written in one large write can sit in the page cache in 2 MB folios, which are mapped whole.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { killAll, log, sleep, start } from './children';
+import { executableCopy, killAll, log, sleep, start } from './children';
 import type { Child } from './children';
 import { loadAverage, rssMB, rssSplitMB } from './proc-stats';
 
@@ -69,9 +68,7 @@ async function startAgents(): Promise<Agent[]> {
   const agents: Agent[] = [];
   for (let copy = 0; copy < Number(args.copies); copy++)
     for (const b of builds) {
-      const binary = path.join(dir, `${b.name}-${copy}`);
-      await pipeline(createReadStream(b.file, { highWaterMark: 64 * 1024 }), createWriteStream(binary));
-      chmodSync(binary, 0o755);
+      const binary = await executableCopy(b.file, path.join(dir, `${b.name}-${copy}`));
       const out = execFileSync(serverBinary, ['node', 'add', `${b.name}-${copy}`, '--data', data], { encoding: 'utf8' });
       const key = /\n {2}(pk_\S+)\n/.exec(out)![1]!;
       const argv = [

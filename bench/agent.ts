@@ -27,17 +27,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -46,6 +36,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
+import { executableCopy } from './children';
 import { clearReferenced, cpuModel as cpuModelOf, loadAverage, pagesReferenced, rssMB, rssSplitMB } from './proc-stats';
 import type { PagesTouched } from './proc-stats';
 
@@ -124,17 +115,11 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
 }
 
 /**
- * A copy of this node written in 64 KiB pieces, as the agent's download is: the empty timer runs
- * from it so that its code pages are its own, as the agent's are. Run from this node's own file, it
- * shared its pages with this bench, which wakes every second too: 0.42 ms a second, where the next
- * run, from a copy, measured 1.00.
+ * A copy of this node of its own (`executableCopy`), as the agent's is: the empty timer runs from it.
+ * Run from this node's own file, it shared its pages with this bench, which wakes every second too:
+ * 0.42 ms a second, where the next run, from a copy, measured 1.00.
  */
-async function privateNode(): Promise<string> {
-  const copy = path.join(dir, 'node');
-  await pipeline(createReadStream(process.execPath, { highWaterMark: 64 * 1024 }), createWriteStream(copy));
-  chmodSync(copy, 0o755);
-  return copy;
-}
+const privateNode = () => executableCopy(process.execPath, path.join(dir, 'node'));
 
 /** One-second reads of the pages each process touched, averaged: the memory a second of work goes through. */
 const PAGE_SECONDS = 10;

@@ -4,9 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, createWriteStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 export type Child = ChildProcess & {
   /** stdout, line by line. */
@@ -91,6 +92,18 @@ export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [s
   const addon = path.dirname(createRequire(path.join(root, 'package.json')).resolve('better-sqlite3/package.json'));
   symlinkSync(path.join(addon, 'build'), path.join(at, 'build'));
   return [process.execPath, [...nodeArgs, path.join(at, 'probe.cjs')]];
+}
+
+/**
+ * Copies the executable `from` to `to` in 64 KiB writes, as the agent's download is written, and
+ * makes it executable. A file written in one large write may sit in the page cache in 2 MB folios
+ * mapped whole, which changes a process's RSS; and a copy of its own keeps a process's code pages
+ * from being shared with another that runs the same file. Returns `to`.
+ */
+export async function executableCopy(from: string, to: string): Promise<string> {
+  await pipeline(createReadStream(from, { highWaterMark: 64 * 1024 }), createWriteStream(to));
+  chmodSync(to, 0o755);
+  return to;
 }
 
 export function killAll(): void {
