@@ -109,13 +109,36 @@ const noOptionalNative = {
 };
 
 /**
+ * ws and commander require built-ins when they load that most runs never use: ws tls and https
+ * (wss://) and zlib (permessage-deflate, which probe turns off for agents), commander
+ * child_process (executable subcommands, of which probe has none). Each resolves to a stand-in
+ * that loads the real module at its first property read: tls alone put ~4 MB on an agent's RSS.
+ * (probe's own code asks for such built-ins through src/util/builtin.ts.)
+ */
+const LAZY_BUILTINS = { ws: ['tls', 'https', 'zlib'], commander: ['child_process'] };
+const lazyBuiltinsOfDeps = {
+  name: 'lazy-builtins-of-deps',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(tls|https|zlib|child_process)$/ }, (a) => {
+      const dep = /node_modules[\\/](ws|commander)[\\/]/.exec(a.importer)?.[1];
+      const id = a.path.replace(/^node:/, '');
+      return dep && LAZY_BUILTINS[dep].includes(id) ? { path: id, namespace: 'lazy-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => ({
+      loader: 'js',
+      contents: `let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:${a.path}'))[key] });\n`,
+    }));
+  },
+};
+
+/**
  * Server and agent in one CommonJS file (SEA runs CommonJS). `build` says what the executable
  * is (src/util/build-info.ts): its target and whether it carries the server. Returns the metafile.
  */
 export async function buildCli(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
   const result = await build({
     ...nodeBundle(path.join(root, 'src/cli/main.ts'), outFile),
-    plugins: [noOptionalNative],
+    plugins: [noOptionalNative, lazyBuiltinsOfDeps],
     // A Linux executable reads /proc and never runs the portable collectors: without them it
     // leaves out systeminformation (a quarter of the bundle, parsed and held by every agent).
     define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: JSON.stringify(!build_.target.startsWith('linux-')) },

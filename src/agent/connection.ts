@@ -3,7 +3,6 @@
  * the socket's events to an `AgentSession` (session.ts), which decides what is sent, what an ack
  * covers, when the link is dead and when to dial again.
  */
-import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { HelloMessage } from '../protocol/messages';
 import { systemClock } from '../util/clock';
@@ -11,6 +10,7 @@ import type { Clock } from '../util/clock';
 import type { BufferedSample, SampleBuffer } from './buffer';
 import { AgentSession } from './session';
 import type { Link } from './session';
+import { builtin } from '../util/builtin';
 
 export interface ConnectionOptions {
   /** The preferred server's endpoint. */
@@ -85,7 +85,7 @@ function dial(url: string, options: ConnectionOptions, session: AgentSession): W
     perMessageDeflate: false,
     maxPayload: 1024 * 1024,
     handshakeTimeout: 10_000,
-    ...(options.ca ? { ca: [...tls.rootCertificates, options.ca.toString('utf8')] } : {}),
+    ...(options.ca ? { ca: [...builtin('node:tls').rootCertificates, options.ca.toString('utf8')] } : {}),
     ...(options.insecureLoopback ? { rejectUnauthorized: false } : {}),
   });
   const link: Link = {

@@ -4,8 +4,8 @@
  * connections again (checked every `preferredRetryMs` while on another one).
  */
 import net from 'node:net';
-import tls from 'node:tls';
 import type { Clock, Timer } from '../util/clock';
+import { builtin } from '../util/builtin';
 
 /** While on a fallback server, how often the agent checks whether the preferred one is back. */
 export const PREFERRED_RETRY_MS = 30_000;
@@ -50,7 +50,7 @@ export function reachable(url: string, timeoutMs = REACH_TIMEOUT_MS): Promise<bo
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false })
+      ? builtin('node:tls').connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false })
       : net.connect({ host, port });
     const done = (ok: boolean) => {
       socket.destroy();

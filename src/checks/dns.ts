@@ -3,13 +3,14 @@
  * record type through the system's resolvers or the one named in `resolver`; the latency is the
  * query's.
  */
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import { configFields as f } from '../util/fields';
 import type { CheckBase, CheckResult, CheckType } from './check';
 import { abortable, deadline, parseBase, parseHost, since } from './check';
+import { builtin } from '../util/builtin';
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
@@ -98,7 +99,7 @@ async function run(check: DnsCheck, signal: AbortSignal, clock: Clock = systemCl
   const ts = clock.now();
   const limit = deadline(signal, check.timeoutMs, clock);
   // tries: 1, so a lost answer shows as a failure and not as a run that takes the timeout several times.
-  const resolver = new Resolver({ timeout: check.timeoutMs, tries: 1 });
+  const resolver = new (builtin('node:dns/promises').Resolver)({ timeout: check.timeoutMs, tries: 1 });
   if (check.resolver !== undefined) resolver.setServers([check.resolver]);
   const cancel = () => resolver.cancel();
   limit.signal.addEventListener('abort', cancel, { once: true });

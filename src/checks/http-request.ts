@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import tls from 'node:tls';
+import type { Certificate, TLSSocket } from 'node:tls';
+import { builtin } from '../util/builtin';
 import { VERSION } from '../version';
 import type { CertInfo } from './check';
 
@@ -43,14 +44,14 @@ const TLS_WHY: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate is not for this host name',
 };
 
-function issuerText(issuer: tls.Certificate | undefined): string {
+function issuerText(issuer: Certificate | undefined): string {
   if (!issuer) return '';
   return Object.entries(issuer)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
     .join(', ');
 }
 
-function certOf(socket: tls.TLSSocket): CertInfo | null {
+function certOf(socket: TLSSocket): CertInfo | null {
   const peer = socket.getPeerCertificate();
   const expiresAt = Date.parse(peer?.valid_to ?? '');
   if (!Number.isFinite(expiresAt)) return null;
@@ -67,7 +68,7 @@ function connect(req: HopRequest): Promise<net.Socket> {
     // Verification is judged below, after the certificate is read: a check must report the expiry
     // of a certificate that does not verify too.
     const socket = secure
-      ? tls.connect({
+      ? builtin('node:tls').connect({
           host,
           port,
           servername: net.isIP(host) === 0 ? host : undefined,
@@ -86,7 +87,7 @@ function connect(req: HopRequest): Promise<net.Socket> {
       fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)),
     );
     socket.once(secure ? 'secureConnect' : 'connect', () => {
-      if (socket instanceof tls.TLSSocket) {
+      if (socket instanceof builtin('node:tls').TLSSocket) {
         const cert = certOf(socket);
         if (cert) req.onCert?.(cert);
         if (!socket.authorized && !req.insecure) {

@@ -3,11 +3,11 @@
  * (iputils-ping: `ping -n -c 1 -W <s>`), which holds the privilege raw sockets need; the latency
  * is the round trip `ping` reports.
  */
-import { execFile } from 'node:child_process';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import type { CheckBase, CheckResult, CheckType } from './check';
 import { deadline, parseBase, parseHost, showMs } from './check';
+import { builtin } from '../util/builtin';
 
 export interface IcmpCheck extends CheckBase {
   type: 'icmp';
@@ -23,21 +23,26 @@ function parse(raw: unknown, key: string): IcmpCheck {
 export function ping(host: string, timeoutMs: number, signal: AbortSignal, command = 'ping'): Promise<number | Error> {
   const waitSeconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
   return new Promise((resolve) => {
-    execFile(command, ['-n', '-c', '1', '-W', waitSeconds, host], { signal, timeout: timeoutMs + 1000 }, (err, stdout, stderr) => {
-      const time = /time[=<]\s*([\d.]+)\s*ms/.exec(stdout);
-      if (time) return resolve(Math.round(Number(time[1]) * 100) / 100);
-      if (signal.aborted) return resolve(signal.reason as Error);
-      const code = (err as NodeJS.ErrnoException | null)?.code;
-      if (code === 'ENOENT')
-        return resolve(
-          new Error(`cannot ping: "${command}" is not installed on this machine (Debian/Ubuntu: apt-get install iputils-ping)`),
-        );
-      const said = stderr.trim().split('\n')[0] ?? '';
-      if (/not permitted|permission denied|socket:/i.test(said))
-        return resolve(new Error(`cannot ping: not permitted on this machine (${said})`));
-      // Exit status 1 is iputils' "no reply"; anything else (2) comes with a reason on stderr.
-      resolve(new Error(said !== '' ? said : `no reply within ${showMs(timeoutMs)}`));
-    });
+    builtin('node:child_process').execFile(
+      command,
+      ['-n', '-c', '1', '-W', waitSeconds, host],
+      { signal, timeout: timeoutMs + 1000 },
+      (err, stdout, stderr) => {
+        const time = /time[=<]\s*([\d.]+)\s*ms/.exec(stdout);
+        if (time) return resolve(Math.round(Number(time[1]) * 100) / 100);
+        if (signal.aborted) return resolve(signal.reason as Error);
+        const code = (err as NodeJS.ErrnoException | null)?.code;
+        if (code === 'ENOENT')
+          return resolve(
+            new Error(`cannot ping: "${command}" is not installed on this machine (Debian/Ubuntu: apt-get install iputils-ping)`),
+          );
+        const said = stderr.trim().split('\n')[0] ?? '';
+        if (/not permitted|permission denied|socket:/i.test(said))
+          return resolve(new Error(`cannot ping: not permitted on this machine (${said})`));
+        // Exit status 1 is iputils' "no reply"; anything else (2) comes with a reason on stderr.
+        resolve(new Error(said !== '' ? said : `no reply within ${showMs(timeoutMs)}`));
+      },
+    );
   });
 }
 

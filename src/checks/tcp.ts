@@ -2,12 +2,12 @@
  * @module The `tcp` check: is a port open? Up when a TCP connection to `host: "h:port"` is
  * accepted; the latency is the connect time, the name resolved first so the figure is the network's.
  */
-import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Clock } from '../util/clock';
 import { systemClock } from '../util/clock';
 import type { CheckBase, CheckResult, CheckType } from './check';
 import { abortable, deadline, parseBase, parseHostPort, since } from './check';
+import { builtin } from '../util/builtin';
 
 export interface TcpCheck extends CheckBase {
   type: 'tcp';
@@ -24,7 +24,7 @@ function parse(raw: unknown, key: string): TcpCheck {
 export async function resolveHost(host: string, signal: AbortSignal): Promise<string> {
   if (net.isIP(host) !== 0) return host;
   try {
-    return (await abortable(lookup(host), signal)).address;
+    return (await abortable(builtin('node:dns/promises').lookup(host), signal)).address;
   } catch (err) {
     if (signal.aborted) throw err;
     throw new Error(`cannot resolve ${host}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);

@@ -4,12 +4,12 @@
  * A command prints one number (`custom.<name>`) or Prometheus text lines (`custom.<series>`). Each
  * sample carries the newest value of every command; a failing command's metrics are absent.
  */
-import { execFile } from 'node:child_process';
 import type { MetricValues } from '../../protocol/metrics';
 import { CUSTOM_PREFIX } from '../../protocol/metrics';
 import { log } from '../../util/log';
 import type { Collector } from './collector';
 import { parseTextfile } from './textfile';
+import { builtin } from '../../util/builtin';
 
 export interface CommandMetric {
   /** Metric name for single-number output: `custom.<name>`. */
@@ -40,19 +40,24 @@ export function commandsCollector(commands: readonly CommandMetric[]): Collector
     warned.add(c.name);
   };
   const run = (c: CommandMetric) => {
-    execFile('/bin/sh', ['-c', c.command], { timeout: c.timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, killSignal: 'SIGKILL' }, (err, stdout) => {
-      if (err) {
-        latest.delete(c.name);
-        return warn(c, err.killed ? `timed out after ${c.timeoutMs} ms` : `failed (${err.code ?? err.message})`);
-      }
-      const values = parseCommandOutput(c.name, stdout);
-      if (!values) {
-        latest.delete(c.name);
-        return warn(c, 'printed neither a number nor "name value" lines');
-      }
-      if (warned.delete(c.name)) log.info('custom metric command works again', { metric: c.name });
-      latest.set(c.name, values);
-    });
+    builtin('node:child_process').execFile(
+      '/bin/sh',
+      ['-c', c.command],
+      { timeout: c.timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, killSignal: 'SIGKILL' },
+      (err, stdout) => {
+        if (err) {
+          latest.delete(c.name);
+          return warn(c, err.killed ? `timed out after ${c.timeoutMs} ms` : `failed (${err.code ?? err.message})`);
+        }
+        const values = parseCommandOutput(c.name, stdout);
+        if (!values) {
+          latest.delete(c.name);
+          return warn(c, 'printed neither a number nor "name value" lines');
+        }
+        if (warned.delete(c.name)) log.info('custom metric command works again', { metric: c.name });
+        latest.set(c.name, values);
+      },
+    );
   };
   let started = false;
   return {

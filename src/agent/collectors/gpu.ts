@@ -3,12 +3,12 @@
  * once per sample: each line it prints updates the newest reading per GPU. Without nvidia-smi on
  * the PATH the GPU metrics are absent (not zero); if it exits, it is started again after a minute.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { log } from '../../util/log';
 import type { Collector } from './collector';
+import { builtin } from '../../util/builtin';
 
 export interface GpuReading {
   index: string;
@@ -60,7 +60,7 @@ export function gpuCollector(intervalMs: number, command = findOnPath('nvidia-sm
       '--format=csv,noheader,nounits',
       `-lms=${Math.max(1000, intervalMs)}`,
     ];
-    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = builtin('node:child_process').spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');

@@ -6,12 +6,11 @@
  * over TCP port 80 instead, and the log says so once. Probes run on their own timer; each sample
  * carries the latest results.
  */
-import { execFile } from 'node:child_process';
-import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { MetricValues } from '../../protocol/metrics';
 import { LATENCY_PREFIX, LOSS_PREFIX } from '../../protocol/metrics';
 import { log } from '../../util/log';
+import { builtin } from '../../util/builtin';
 
 export interface LatencyTarget {
   label: string;
@@ -26,12 +25,17 @@ export interface LatencyTarget {
 export function icmpPingMs(host: string, timeoutMs: number, command = 'ping'): Promise<number | null | 'unavailable'> {
   return new Promise((resolve) => {
     const wait = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-    execFile(command, ['-n', '-c', '1', '-W', wait, host], { timeout: timeoutMs + 1000 }, (err, stdout, stderr) => {
-      const time = /time[=<]\s*([\d.]+)\s*ms/.exec(stdout);
-      if (time) return resolve(Math.round(Number(time[1]) * 100) / 100);
-      const missing = (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-      resolve(missing || /not permitted|socket:|permission denied/i.test(stderr) ? 'unavailable' : null);
-    });
+    builtin('node:child_process').execFile(
+      command,
+      ['-n', '-c', '1', '-W', wait, host],
+      { timeout: timeoutMs + 1000 },
+      (err, stdout, stderr) => {
+        const time = /time[=<]\s*([\d.]+)\s*ms/.exec(stdout);
+        if (time) return resolve(Math.round(Number(time[1]) * 100) / 100);
+        const missing = (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+        resolve(missing || /not permitted|socket:|permission denied/i.test(stderr) ? 'unavailable' : null);
+      },
+    );
   });
 }
 
@@ -42,7 +46,7 @@ export async function tcpConnectMs(host: string, port: number, timeoutMs: number
   let address: string;
   try {
     // Resolve first, so the figure is the network's round trip and not the resolver's.
-    address = net.isIP(host) ? host : (await lookup(host)).address;
+    address = net.isIP(host) ? host : (await builtin('node:dns/promises').lookup(host)).address;
   } catch {
     return null;
   }

@@ -1,0 +1,58 @@
+/**
+ * The agent loads the Node built-ins its configuration uses and no others: over ws:// with no
+ * latency targets, commands or GPU, neither tls, https, zlib, child_process nor dns (tls alone
+ * put ~4 MB on its RSS). The agent runs from the executable's own bundle (dist/probe.cjs) under
+ * node, with a preload that writes `process.moduleLoadList` on SIGUSR2. And where
+ * `process.getBuiltinModule` is missing (armv7's Node 20.11), the bundle's require loads them.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { BINARY, FIXTURES, ROOT, listeningUrl, run, tempDir, waitFor } from '../helpers';
+
+const BUNDLE = path.join(ROOT, 'dist/probe.cjs');
+const PRELOAD = `
+if (process.env.DROP_GET_BUILTIN) delete process.getBuiltinModule;
+process.on('SIGUSR2', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, process.moduleLoadList.join('\\n')));
+`;
+
+/** A server, and an agent of the bundle under node with `args`; the built-ins it had loaded once it was acked. */
+async function agentBuiltins(t: Parameters<typeof tempDir>[0], args: string[], env: NodeJS.ProcessEnv = {}): Promise<Set<string>> {
+  const dir = tempDir(t, 'probe-builtins-');
+  const server = run(BINARY, ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')], { cwd: dir });
+  t.after(() => server.stop());
+  const base = await listeningUrl(server);
+  const out = execFileSync(BINARY, ['node', 'add', 'lean', '--data', path.join(dir, 'data')], { encoding: 'utf8' });
+  const key = /\n {2}(pk_[A-Za-z0-9_-]+)\n/.exec(out)![1]!;
+  const preload = path.join(dir, 'preload.cjs');
+  writeFileSync(preload, PRELOAD);
+  const modulesOut = path.join(dir, 'modules.txt');
+  const agent = run(
+    process.execPath,
+    ['--require', preload, BUNDLE, 'agent', '--server', base.replace('http', 'ws'), '--state-dir', path.join(dir, 'agent'), ...args],
+    { cwd: dir, env: { PROBE_KEY: key, MODULES_OUT: modulesOut, ...env } },
+  );
+  t.after(() => agent.stop());
+  await waitFor('a sample of the agent at the server', async () => {
+    const nodes = (await (await fetch(`${base}/api/nodes`)).json()) as { online: boolean; values: Record<string, number> }[];
+    return nodes[0]?.online && nodes[0].values.cpu !== undefined;
+  });
+  agent.child.kill('SIGUSR2');
+  const list = await waitFor('the module list', () => (existsSync(modulesOut) ? readFileSync(modulesOut, 'utf8') : null));
+  return new Set(list.split('\n').map((line) => line.replace(/^NativeModule /, '')));
+}
+
+test('an agent over ws:// with nothing optional configured loads neither tls, https, zlib, child_process nor dns', async (t) => {
+  const loaded = await agentBuiltins(t, []);
+  // What it does use is listed, so the list is the agent's own.
+  for (const used of ['net', 'http', 'fs']) assert.ok(loaded.has(used), `${used} is loaded`);
+  const unneeded = ['tls', 'https', 'zlib', 'child_process', 'dgram', 'dns/promises'].filter((m) => loaded.has(m));
+  assert.deepEqual(unneeded, []);
+});
+
+test('without process.getBuiltinModule (Node < 20.16) an agent given --ca still loads tls for it', async (t) => {
+  const loaded = await agentBuiltins(t, ['--ca', path.join(FIXTURES, 'tls/cert-a.pem')], { DROP_GET_BUILTIN: '1' });
+  assert.ok(loaded.has('tls'));
+});
