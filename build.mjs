@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   buildCli,
   buildPage,
+  buildServerPackages,
   buildWriterThread,
   hostAddon,
   injectBlob,
@@ -37,12 +38,14 @@ await buildPage(path.join(dist, 'web'));
 const metafile = await buildCli(path.join(dist, 'probe.cjs'));
 writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(metafile));
 await buildWriterThread(path.join(dist, 'remote-writer.cjs'));
+const serverPackages = await buildServerPackages(dist);
 makeBlob({
   main: path.join(dist, 'probe.cjs'),
   blob: path.join(dist, 'sea.blob'),
   assets: {
     'better_sqlite3.node': hostAddon(),
     'remote-writer.cjs': path.join(dist, 'remote-writer.cjs'),
+    ...serverPackages,
     ...pageAssets(path.join(dist, 'web')),
   },
   blobNode: [process.execPath],

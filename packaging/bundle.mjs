@@ -139,12 +139,33 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   const result = await build({
     ...nodeBundle(path.join(root, 'src/cli/main.ts'), outFile),
     plugins: [noOptionalNative, lazyBuiltinsOfDeps],
+    external: SERVER_PACKAGES,
     // A Linux executable reads /proc and never runs the portable collectors: without them it
     // leaves out systeminformation (a quarter of the bundle, parsed and held by every agent).
     define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: JSON.stringify(!build_.target.startsWith('linux-')) },
     metafile: true,
   });
   return result.metafile;
+}
+
+/**
+ * npm packages that only a server configured for them uses: nodemailer (email channels) and pg
+ * (store.postgres). They stay out of probe.cjs, bundled one file each (pkg-<name>.cjs) beside it
+ * and embedded in server executables; src/util/server-package.ts loads them at first use. Every KB
+ * of the executable's main script cost each process ~3 KB of RSS, run or not (V8 copies the text
+ * into its heap, and the text and its code cache are mapped): these two were 330 of its 847 KB.
+ */
+export const SERVER_PACKAGES = ['nodemailer', 'pg'];
+
+/** Bundles each of SERVER_PACKAGES into `dir`; returns them as SEA assets (name: file). */
+export async function buildServerPackages(dir) {
+  const assets = {};
+  for (const name of SERVER_PACKAGES) {
+    const file = path.join(dir, `pkg-${name}.cjs`);
+    await build(nodeBundle(require.resolve(name), file));
+    assets[`pkg-${name}.cjs`] = file;
+  }
+  return assets;
 }
 
 /**

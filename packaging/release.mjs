@@ -10,7 +10,17 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buildAddon } from './addon.mjs';
-import { buildCli, buildPage, buildWriterThread, injectBlob, makeBlob, pageAssets, root, upToDate } from './bundle.mjs';
+import {
+  buildCli,
+  buildPage,
+  buildServerPackages,
+  buildWriterThread,
+  injectBlob,
+  makeBlob,
+  pageAssets,
+  root,
+  upToDate,
+} from './bundle.mjs';
 import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
 
 const args = process.argv.slice(2);
@@ -101,10 +111,12 @@ for (const target of targets) {
   mkdirSync(dir, { recursive: true });
   await buildCli(path.join(dir, 'probe.cjs'), { target, server: t.server });
   if (t.server) await buildWriterThread(path.join(dir, 'remote-writer.cjs'), { target, server: true });
+  const serverPackages = t.server ? await buildServerPackages(dir) : {};
   const assets = t.server
     ? {
         'better_sqlite3.node': addons[target],
         'remote-writer.cjs': path.join(dir, 'remote-writer.cjs'),
+        ...serverPackages,
         ...pageAssets(path.join(work, 'web')),
       }
     : {};

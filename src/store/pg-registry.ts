@@ -14,6 +14,7 @@ import type { Client, Notification } from 'pg';
 import { ProbeError } from '../util/errors';
 import { SCHEMA, join } from './pg-schema';
 import type { NewNode, NodeFields, NodeRecord, NodeStore, SettingsStore } from './store';
+import { serverPackage } from '../util/server-package';
 
 /** The mirror: nodes, and the one local setting naming the registry it belongs to. */
 type Mirror = NodeStore & Pick<SettingsStore, 'getSetting' | 'putSetting'>;
@@ -54,8 +55,8 @@ export function unreachable(url: string, err: unknown): ProbeError {
 export type RegistryChange = { topic: string; key: string };
 
 async function connect(url: string): Promise<Client> {
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+  const pg = await serverPackage('pg', () => import('pg'));
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
   try {
     await client.connect();
     return client;

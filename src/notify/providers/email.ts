@@ -5,6 +5,7 @@
 import type { Provider } from '../provider';
 import { configFields } from '../../util/fields';
 import { optional, required } from '../provider';
+import { serverPackage } from '../../util/server-package';
 
 export interface EmailChannel {
   type: 'email';
@@ -51,7 +52,7 @@ export const email: Provider<EmailChannel> = {
     };
   },
   async send(c, m) {
-    const { createTransport } = await import('nodemailer');
+    const { createTransport } = await serverPackage('nodemailer', () => import('nodemailer'));
     const transport = createTransport({
       host: c.host,
       port: c.port,
