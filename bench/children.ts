@@ -4,7 +4,17 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, createReadStream, createWriteStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -77,8 +87,8 @@ export function percentile(sorted: number[], p: number): number {
  * How to run the server's bundle (dist/probe.cjs: the code inside dist/probe) under node with
  * `nodeArgs` (--cpu-prof, which the executable refuses in NODE_OPTIONS). Outside the executable the
  * bundled better-sqlite3 looks for its addon under the bundle's package root, so the bundle runs
- * from a copy in `dir` beside the addon npm built (with remote write's worker thread, also a bundle);
- * the page's files still come from dist/web (cwd).
+ * from a copy in `dir` beside the addon npm built (with the bundles of remote write's worker
+ * thread, nodemailer and pg); the page's files still come from dist/web (cwd).
  */
 export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [string, string[]] {
   const at = path.join(dir, 'bundle');
@@ -86,8 +96,9 @@ export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [s
   rmSync(at, { recursive: true, force: true });
   mkdirSync(at, { recursive: true });
   copyFileSync(path.join(root, 'dist/probe.cjs'), path.join(at, 'probe.cjs'));
-  // Remote write's worker thread runs the bundle beside it.
-  copyFileSync(path.join(root, 'dist/remote-writer.cjs'), path.join(at, 'remote-writer.cjs'));
+  // Remote write's worker thread runs the bundle beside it, and nodemailer and pg load from theirs.
+  for (const file of readdirSync(path.join(root, 'dist')).filter((f) => f === 'remote-writer.cjs' || /^pkg-.*\.cjs$/.test(f)))
+    copyFileSync(path.join(root, 'dist', file), path.join(at, file));
   writeFileSync(path.join(at, 'package.json'), '{}');
   const addon = path.dirname(createRequire(path.join(root, 'package.json')).resolve('better-sqlite3/package.json'));
   symlinkSync(path.join(addon, 'build'), path.join(at, 'build'));

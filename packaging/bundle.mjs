@@ -109,11 +109,12 @@ const noOptionalNative = {
 };
 
 /**
- * ws and commander require built-ins when they load that most runs never use: ws tls and https
- * (wss://) and zlib (permessage-deflate, which probe turns off for agents), commander
- * child_process (executable subcommands, of which probe has none). Each resolves to a stand-in
- * that loads the real module at its first property read: tls alone put ~4 MB on an agent's RSS.
- * (probe's own code asks for such built-ins through src/util/builtin.ts.)
+ * Built-ins that ws and commander require when they load and most runs never use. ws: tls and
+ * https (wss://), zlib (permessage-deflate, off on all of probe's sockets); commander:
+ * child_process (executable subcommands, which probe has none of). Each require resolves to a
+ * stand-in that loads the real module at its first property read: tls alone put ~4 MB on an
+ * agent's RSS. (Only require() calls: an import would go through esbuild's __toESM, which copies
+ * the stand-in's keys. probe's own code asks for such built-ins through src/util/builtin.ts.)
  */
 const LAZY_BUILTINS = { ws: ['tls', 'https', 'zlib'], commander: ['child_process'] };
 const lazyBuiltinsOfDeps = {
@@ -122,7 +123,7 @@ const lazyBuiltinsOfDeps = {
     b.onResolve({ filter: /^(node:)?(tls|https|zlib|child_process)$/ }, (a) => {
       const dep = /node_modules[\\/](ws|commander)[\\/]/.exec(a.importer)?.[1];
       const id = a.path.replace(/^node:/, '');
-      return dep && LAZY_BUILTINS[dep].includes(id) ? { path: id, namespace: 'lazy-builtin' } : undefined;
+      return dep && a.kind === 'require-call' && LAZY_BUILTINS[dep].includes(id) ? { path: id, namespace: 'lazy-builtin' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => ({
       loader: 'js',

@@ -87,11 +87,13 @@ function connect(req: HopRequest): Promise<net.Socket> {
       fail(new Error(err.code === 'ECONNREFUSED' ? `connection refused by ${host} port ${port}` : err.message)),
     );
     socket.once(secure ? 'secureConnect' : 'connect', () => {
-      if (socket instanceof builtin('node:tls').TLSSocket) {
-        const cert = certOf(socket);
+      // `secure` rather than instanceof TLSSocket, which would load tls for a plain http check.
+      if (secure) {
+        const tlsSocket = socket as TLSSocket;
+        const cert = certOf(tlsSocket);
         if (cert) req.onCert?.(cert);
-        if (!socket.authorized && !req.insecure) {
-          const code = String(socket.authorizationError ?? 'unknown');
+        if (!tlsSocket.authorized && !req.insecure) {
+          const code = String(tlsSocket.authorizationError ?? 'unknown');
           return fail(new Error(`the certificate does not verify: ${TLS_WHY[code] ?? code} (${code}); "insecure": true accepts it`));
         }
       }

@@ -1,29 +1,45 @@
 /**
  * @module npm packages that only a server configured for them uses (nodemailer, pg), bundled apart
- * from the executable's main script (packaging/bundle.mjs says why) and loaded at first use: from
- * the executable's assets, from beside dist/probe.cjs, or, running from source, by import().
+ * from the executable's main script (packaging/bundle.mjs says why) and loaded at first use.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { compileFunction } from 'node:vm';
+import { buildInfo } from './build-info';
+import { ProbeError } from './errors';
 import { seaAssets } from './sea';
 
-/** Each package as its CommonJS exports (what `require(name)` gives). */
+/** Each package as its CommonJS exports (what `require(name)` gives), and what needs it. */
 interface ServerPackages {
   nodemailer: typeof import('nodemailer');
   pg: typeof import('pg');
 }
+const NEEDED_BY: Record<keyof ServerPackages, string> = { nodemailer: 'email channels', pg: 'store.postgres' };
 
 const loaded = new Map<string, unknown>();
 
 /** The bundle's text: an asset of the executable, or the file beside the running bundle; null from source. */
-function bundledText(name: string): string | null {
+function bundledText(name: keyof ServerPackages): string | null {
   const file = `pkg-${name}.cjs`;
+  if (!buildInfo.server)
+    throw new ProbeError(
+      'PROBE_ERR_UNSUPPORTED',
+      `this probe executable (${buildInfo.target}) carries the agent only: ${NEEDED_BY[name]} work from probe-linux-x64 or probe-linux-arm64`,
+    );
   const sea = seaAssets();
   if (sea) return Buffer.from(sea.getAsset(file)).toString('utf8');
   const beside = typeof __filename === 'string' ? path.join(path.dirname(__filename), file) : null;
   return beside && existsSync(beside) ? readFileSync(beside, 'utf8') : null;
+}
+
+/**
+ * Node's built-ins, and nothing from disk: pg asks for the optional pg-native, which must be
+ * missing here (as it is to the executable's own require), not found in some node_modules.
+ */
+function builtinsOnly(id: string): unknown {
+  if (!isBuiltin(id)) throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
+  return createRequire(process.execPath)(id);
 }
 
 /** `name`, loaded once; `fromSource` imports it where there is no bundle (tests, tsx). */
@@ -36,12 +52,7 @@ export async function serverPackage<N extends keyof ServerPackages>(
     if (text === null) loaded.set(name, (await fromSource()).default);
     else {
       const module = { exports: {} };
-      // Its requires are Node's built-ins only; a require that resolves them from the executable will do.
-      compileFunction(text, ['module', 'exports', 'require'], { filename: `pkg-${name}.cjs` })(
-        module,
-        module.exports,
-        createRequire(process.execPath),
-      );
+      compileFunction(text, ['module', 'exports', 'require'], { filename: `pkg-${name}.cjs` })(module, module.exports, builtinsOnly);
       loaded.set(name, module.exports);
     }
   }

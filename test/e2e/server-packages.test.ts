@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -29,9 +29,18 @@ test('the main script carries neither nodemailer nor pg', () => {
   );
 });
 
+/**
+ * dist/probe.cjs and its pkg-nodemailer.cjs copied where no node_modules is above them: so the
+ * email can only go out through the bundle beside it, not through an import() that finds the package.
+ */
+function bundleAlone(dir: string): string[] {
+  for (const file of ['probe.cjs', 'pkg-nodemailer.cjs']) copyFileSync(path.join(ROOT, 'dist', file), path.join(dir, file));
+  return [process.execPath, path.join(dir, 'probe.cjs')];
+}
+
 for (const [how, command] of [
-  ['the executable', [BINARY]],
-  ['dist/probe.cjs under node', [process.execPath, path.join(ROOT, 'dist/probe.cjs')]],
+  ['the executable', () => [BINARY]],
+  ['dist/probe.cjs under node, from the bundle beside it', bundleAlone],
 ] as const) {
   test(`probe notify test sends an email through ${how}`, async (t) => {
     const received: string[] = [];
@@ -54,7 +63,7 @@ for (const [how, command] of [
     const port = (smtp.server.address() as AddressInfo).port;
     const mail = { type: 'email', host: '127.0.0.1', port, requireTLS: false, from: 'probe@example.com', to: ['ops@example.com'] };
     writeFileSync(config, JSON.stringify({ notifications: { mail } }));
-    const [file, ...args] = command;
+    const [file, ...args] = command(dir);
     const { stdout } = await promisify(execFile)(file, [...args, 'notify', 'test', 'mail', '--config', config], { cwd: dir });
     assert.match(stdout, /Sent a test message through "mail"/);
     assert.equal(received.length, 1);

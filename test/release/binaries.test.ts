@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { tempDir, waitFor } from '../helpers';
@@ -102,6 +102,13 @@ test('agent-only builds refuse the server with PROBE_ERR_UNSUPPORTED', (t) => {
   const refused = execTarget('linux-armv7', ['server', '--listen', '127.0.0.1:0', '--data', path.join(dir, 'data')]);
   assert.equal(refused.status, 1, refused.stderr);
   assert.match(refused.stderr, /PROBE_ERR_UNSUPPORTED: this probe executable \(linux-armv7\) carries the agent only/);
+  // Email is the server's (nodemailer is not in agent-only executables): `notify test` says so.
+  const config = path.join(dir, 'probe.json');
+  const mail = { type: 'email', host: '127.0.0.1', port: 9, requireTLS: false, from: 'probe@example.com', to: ['ops@example.com'] };
+  writeFileSync(config, JSON.stringify({ notifications: { mail } }));
+  const mailed = execTarget('linux-armv7', ['notify', 'test', 'mail', '--config', config]);
+  assert.equal(mailed.status, 1, mailed.stderr);
+  assert.match(mailed.stderr, /carries the agent only: email channels work from probe-linux-x64/);
 });
 
 for (const target of ['darwin-x64', 'darwin-arm64']) {
