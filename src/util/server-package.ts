@@ -2,13 +2,12 @@
  * @module npm packages that only a server configured for them uses (nodemailer, pg), bundled apart
  * from the executable's main script (packaging/bundle.mjs says why) and loaded at first use.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import path from 'node:path';
 import { compileFunction } from 'node:vm';
 import { buildInfo } from './build-info';
 import { ProbeError } from './errors';
-import { seaAssets } from './sea';
+import { bundledApart } from './sea';
 
 /** Each package as its CommonJS exports (what `require(name)` gives), and what needs it. */
 interface ServerPackages {
@@ -27,10 +26,9 @@ function bundledText(name: keyof ServerPackages): string | null {
       'PROBE_ERR_UNSUPPORTED',
       `this probe executable (${buildInfo.target}) carries the agent only: ${NEEDED_BY[name]} work from probe-linux-x64 or probe-linux-arm64`,
     );
-  const sea = seaAssets();
-  if (sea) return Buffer.from(sea.getAsset(file)).toString('utf8');
-  const beside = typeof __filename === 'string' ? path.join(path.dirname(__filename), file) : null;
-  return beside && existsSync(beside) ? readFileSync(beside, 'utf8') : null;
+  const found = bundledApart(file);
+  if (!found) return null;
+  return 'code' in found ? found.code : readFileSync(found.file, 'utf8');
 }
 
 /**

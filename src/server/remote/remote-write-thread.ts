@@ -5,8 +5,7 @@
  * does (the backlog read on the main thread's connection). A thread that dies is started again
  * after 5 s; the main thread then spends nothing on remote write but those messages.
  */
-import { existsSync, stat } from 'node:fs';
-import path from 'node:path';
+import { stat } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { RemoteWriteTarget } from '../../config/remote-write';
@@ -16,7 +15,7 @@ import type { OutboxStore } from '../../store/store';
 import type { Clock, Timer } from '../../util/clock';
 import { log, logLevel } from '../../util/log';
 import type { LogLevel } from '../../util/log';
-import { seaAssets } from '../../util/sea';
+import { bundledApart } from '../../util/sea';
 import type { HubEvent } from '../fleet/hub';
 import { RemoteWrite, StatusCache, healthOf } from './remote-write';
 import type { RemoteWriteRunner, TargetStatus } from './remote-write';
@@ -33,13 +32,10 @@ export const WRITER_THREAD_FILE = 'remote-writer.cjs';
 /** Where the worker's code is: embedded, beside the running bundle, or null (running from source). */
 export function writerThreadScript(): WriterScript | null {
   try {
-    const sea = seaAssets();
-    if (sea) return { code: Buffer.from(sea.getAsset(WRITER_THREAD_FILE)).toString('utf8') };
+    return bundledApart(WRITER_THREAD_FILE);
   } catch {
     return null;
   }
-  const beside = typeof __filename === 'string' ? path.join(path.dirname(__filename), WRITER_THREAD_FILE) : null;
-  return beside && existsSync(beside) ? { file: beside } : null;
 }
 
 /** The nodes as the hub has them: their labels and its change events. */
