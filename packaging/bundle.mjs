@@ -110,25 +110,51 @@ const noOptionalNative = {
 
 /**
  * Built-ins that ws and commander require when they load and most runs never use. ws: tls and
- * https (wss://), zlib (permessage-deflate, off on all of probe's sockets); commander:
- * child_process (executable subcommands, which probe has none of). Each require resolves to a
- * stand-in that loads the real module at its first property read: tls alone put ~4 MB on an
- * agent's RSS. (Only require() calls: an import would go through esbuild's __toESM, which copies
- * the stand-in's keys. probe's own code asks for such built-ins through src/util/builtin.ts.)
+ * https (wss://), zlib (permessage-deflate, off on all of probe's sockets), http and crypto (its
+ * client's handshake and its server's; the agent makes its own handshake, src/agent/websocket.ts,
+ * and gives the masks); commander: child_process (executable subcommands, which probe has none of).
+ * Each require resolves to a stand-in that loads the real module at its first property read, or
+ * for the functions named here, which ws takes apart from the module when it loads, at their first
+ * call: tls alone put ~4 MB on an agent's RSS, http and crypto ~2.3 MB. (Only require() calls: an
+ * import would go through esbuild's __toESM, which copies the stand-in's keys. probe's own code asks
+ * for such built-ins through src/util/builtin.ts.)
  */
-const LAZY_BUILTINS = { ws: ['tls', 'https', 'zlib'], commander: ['child_process'] };
+const LAZY_BUILTINS = {
+  ws: { tls: [], https: [], zlib: [], http: [], crypto: ['createHash', 'randomBytes', 'randomFillSync'] },
+  commander: { child_process: [] },
+};
+/**
+ * ws's buffer-util takes `websocketMask` from http where Node has it (none of the Nodes probe embeds:
+ * 20 and 22), else masks in JavaScript; that require gets an http without it rather than loading http.
+ */
+const NO_HTTP_MASK = 'module.exports = { websocketMask: undefined, websocketUnmask: undefined };\n';
 const lazyBuiltinsOfDeps = {
   name: 'lazy-builtins-of-deps',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(tls|https|zlib|child_process)$/ }, (a) => {
+    b.onResolve({ filter: /^(node:)?(tls|https|zlib|child_process|http|crypto)$/ }, (a) => {
       const dep = /node_modules[\\/](ws|commander)[\\/]/.exec(a.importer)?.[1];
       const id = a.path.replace(/^node:/, '');
-      return dep && a.kind === 'require-call' && LAZY_BUILTINS[dep].includes(id) ? { path: id, namespace: 'lazy-builtin' } : undefined;
+      if (!dep || a.kind !== 'require-call' || !LAZY_BUILTINS[dep][id]) return undefined;
+      if (id === 'http' && /[\\/]buffer-util\.js$/.test(a.importer)) return { path: 'http', namespace: 'no-http-mask' };
+      return { path: `${id}:${LAZY_BUILTINS[dep][id].join(',')}`, namespace: 'lazy-builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => ({
-      loader: 'js',
-      contents: `let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:${a.path}'))[key] });\n`,
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'no-http-mask' }, () => ({ loader: 'js', contents: NO_HTTP_MASK }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
+      const [id, fns] = a.path.split(':');
+      const calls = fns
+        ? fns
+            .split(',')
+            .map((f) => `  ${f}: (...args) => load().${f}(...args),\n`)
+            .join('')
+        : '';
+      return {
+        loader: 'js',
+        contents:
+          `let real;\nconst load = () => (real ??= require('node:${id}'));\n` +
+          `const calls = {\n${calls}};\n` +
+          `module.exports = new Proxy({}, { get: (_, key) => (real || !Object.hasOwn(calls, key) ? load()[key] : calls[key]) });\n`,
+      };
+    });
   },
 };
 

@@ -3,7 +3,7 @@
  * the socket's events to an `AgentSession` (session.ts), which decides what is sent, what an ack
  * covers, when the link is dead and when to dial again.
  */
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { HelloMessage } from '../protocol/messages';
 import { systemClock } from '../util/clock';
 import type { Clock } from '../util/clock';
@@ -11,6 +11,7 @@ import type { BufferedSample, SampleBuffer } from './buffer';
 import { AgentSession } from './session';
 import type { Link } from './session';
 import { builtin } from '../util/builtin';
+import { openWebSocket } from './websocket';
 
 export interface ConnectionOptions {
   /** The preferred server's endpoint. */
@@ -52,7 +53,7 @@ export function agentEndpoint(server: string): string {
 }
 
 export function connect(options: ConnectionOptions): Connection {
-  let ws: WebSocket | null = null;
+  let current: Dialed | null = null;
   const session: AgentSession = new AgentSession({
     buffer: options.buffer,
     hello: options.hello,
@@ -64,7 +65,7 @@ export function connect(options: ConnectionOptions): Connection {
     backfillBatch: options.backfillBatch,
     random: options.random,
     dial: (url) => {
-      ws = dial(url, options, session);
+      current = dial(url, options, session);
     },
   });
   session.start();
@@ -73,39 +74,66 @@ export function connect(options: ConnectionOptions): Connection {
     send: (sample) => session.send(sample),
     close() {
       session.stop();
-      ws?.close(1000, 'agent stopping');
+      current?.close();
     },
   };
 }
 
+interface Dialed {
+  /** Ends the handshake, or closes the open socket (1000). */
+  close(): void;
+}
+
 /** Opens one socket and forwards its events to the session. */
-function dial(url: string, options: ConnectionOptions, session: AgentSession): WebSocket {
-  const socket = new WebSocket(url, {
-    headers: { Authorization: `Bearer ${options.key}` },
-    perMessageDeflate: false,
-    maxPayload: 1024 * 1024,
-    handshakeTimeout: 10_000,
-    ...(options.ca ? { ca: [...builtin('node:tls').rootCertificates, options.ca.toString('utf8')] } : {}),
-    ...(options.insecureLoopback ? { rejectUnauthorized: false } : {}),
-  });
+function dial(url: string, options: ConnectionOptions, session: AgentSession): Dialed {
+  let socket: WebSocket | null = null;
+  const dialing = openWebSocket(
+    new URL(url),
+    {
+      headers: { Authorization: `Bearer ${options.key}` },
+      maxPayload: 1024 * 1024,
+      handshakeTimeoutMs: 10_000,
+      ...(options.ca ? { ca: [...builtin('node:tls').rootCertificates, options.ca.toString('utf8')] } : {}),
+      ...(options.insecureLoopback ? { rejectUnauthorized: false } : {}),
+    },
+    {
+      open: (ws) => {
+        socket = ws;
+        adopt(ws, session);
+      },
+      refused: (status) => {
+        session.refused(status);
+        session.closed(null);
+      },
+      failed: (message) => {
+        session.failed(message);
+        session.closed(null);
+      },
+    },
+  );
+  return {
+    close() {
+      if (socket) socket.close(1000, 'agent stopping');
+      else dialing.abort();
+    },
+  };
+}
+
+/** The open socket's events, to the session. */
+function adopt(socket: WebSocket, session: AgentSession): void {
   const link: Link = {
     send: (frame) => socket.send(frame),
     get open() {
-      return socket.readyState === WebSocket.OPEN;
+      return socket.readyState === socket.OPEN;
     },
     get bufferedAmount() {
       return socket.bufferedAmount;
     },
     terminate: () => socket.terminate(),
   };
-  socket.on('open', () => session.opened(link));
   socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => session.received(isBinary ? null : data.toString()));
   socket.on('ping', () => session.heard());
-  socket.on('unexpected-response', (_req, res) => {
-    session.refused(res.statusCode ?? 0);
-    socket.terminate();
-  });
   socket.on('error', (err) => session.failed(err.message));
   socket.on('close', () => session.closed(link));
-  return socket;
+  session.opened(link);
 }

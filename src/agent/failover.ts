@@ -3,9 +3,8 @@
  * the next in the list when a connection fails or dies, and back to the first once it accepts TCP
  * connections again (checked every `preferredRetryMs` while on another one).
  */
-import net from 'node:net';
 import type { Clock, Timer } from '../util/clock';
-import { builtin } from '../util/builtin';
+import { connectTo } from './websocket';
 
 /** While on a fallback server, how often the agent checks whether the preferred one is back. */
 export const PREFERRED_RETRY_MS = 30_000;
@@ -44,20 +43,14 @@ export class ServerChoice {
  * certificate: only reachability is asked; the real connection checks it). Never rejects.
  */
 export function reachable(url: string, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
-  const parsed = new URL(url);
-  const secure = parsed.protocol === 'wss:';
-  const port = Number(parsed.port) || (secure ? 443 : 80);
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
   return new Promise((resolve) => {
-    const socket = secure
-      ? builtin('node:tls').connect({ host, port, servername: net.isIP(host) ? undefined : host, rejectUnauthorized: false })
-      : net.connect({ host, port });
+    const { socket, ready } = connectTo(new URL(url), { rejectUnauthorized: false });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
-    socket.once(secure ? 'secureConnect' : 'connect', () => done(true));
+    socket.once(ready, () => done(true));
     socket.once('error', () => done(false));
   });
 }

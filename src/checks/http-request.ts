@@ -3,7 +3,7 @@
  * handshake is made here with verification left to us, so the peer certificate (expiry, issuer,
  * whether it verifies) is read before anything is sent, even when it does not verify.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import type { Certificate, TLSSocket } from 'node:tls';
 import { builtin } from '../util/builtin';
@@ -128,7 +128,7 @@ export async function requestOnce(req: HopRequest): Promise<HopResponse> {
   const socket = await connect(req);
   try {
     return await new Promise<HopResponse>((resolve, reject) => {
-      const outgoing = http.request({
+      const outgoing = builtin('node:http').request({
         method: req.method,
         path: req.url.pathname + req.url.search,
         // The caller's headers come last, so a configured Host or User-Agent wins.

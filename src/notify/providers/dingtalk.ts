@@ -1,5 +1,5 @@
 /** @module DingTalk (钉钉): a group robot's webhook, signed when the robot has a secret. */
-import { createHmac } from 'node:crypto';
+import { builtin } from '../../util/builtin';
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
 import { errcodeCheck, optional, post, urlField } from '../provider';
@@ -13,7 +13,7 @@ export interface DingTalkChannel {
 
 /** HMAC-SHA256 of "<timestamp ms>\n<secret>" keyed by the secret, base64. */
 export function dingtalkSign(secret: string, timestamp: number): string {
-  return createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
+  return builtin('node:crypto').createHmac('sha256', secret).update(`${timestamp}\n${secret}`).digest('base64');
 }
 
 export const dingtalk: Provider<DingTalkChannel> = {

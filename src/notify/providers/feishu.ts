@@ -1,5 +1,5 @@
 /** @module Feishu / Lark (飞书): a group bot's webhook, signed when the bot has a secret. */
-import { createHmac } from 'node:crypto';
+import { builtin } from '../../util/builtin';
 import { textWithLink } from '../message';
 import type { Provider } from '../provider';
 import { jsonField, optional, post, urlField } from '../provider';
@@ -12,7 +12,7 @@ export interface FeishuChannel {
 
 /** HMAC-SHA256 of nothing, keyed by "<timestamp s>\n<secret>", base64. */
 export function feishuSign(secret: string, timestampSec: number): string {
-  return createHmac('sha256', `${timestampSec}\n${secret}`).update('').digest('base64');
+  return builtin('node:crypto').createHmac('sha256', `${timestampSec}\n${secret}`).update('').digest('base64');
 }
 
 export const feishu: Provider<FeishuChannel> = {
