@@ -13,6 +13,7 @@ import {
   injectBlob,
   makeBlob,
   pageAssets,
+  SERVER_PART,
   root,
   upToDate,
 } from './packaging/bundle.mjs';
@@ -35,8 +36,9 @@ for (const f of existsSync(dist) ? readdirSync(dist) : [])
 mkdirSync(path.join(dist, 'web'), { recursive: true });
 
 await buildPage(path.join(dist, 'web'));
-const metafile = await buildCli(path.join(dist, 'probe.cjs'));
-writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(metafile));
+const metafiles = await buildCli(path.join(dist, 'probe.cjs'));
+writeFileSync(path.join(dist, 'meta.json'), JSON.stringify(metafiles.main));
+writeFileSync(path.join(dist, 'server-part-meta.json'), JSON.stringify(metafiles.part));
 await buildWriterThread(path.join(dist, 'remote-writer.cjs'));
 const serverPackages = await buildServerPackages(dist);
 makeBlob({
@@ -45,6 +47,7 @@ makeBlob({
   assets: {
     'better_sqlite3.node': hostAddon(),
     'remote-writer.cjs': path.join(dist, 'remote-writer.cjs'),
+    [SERVER_PART]: path.join(dist, SERVER_PART),
     ...serverPackages,
     ...pageAssets(path.join(dist, 'web')),
   },

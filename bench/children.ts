@@ -96,9 +96,9 @@ export function bundleCommand(root: string, dir: string, nodeArgs: string[]): [s
   rmSync(at, { recursive: true, force: true });
   mkdirSync(at, { recursive: true });
   copyFileSync(path.join(root, 'dist/probe.cjs'), path.join(at, 'probe.cjs'));
-  // Remote write's worker thread runs the bundle beside it, and nodemailer and pg load from theirs.
-  for (const file of readdirSync(path.join(root, 'dist')).filter((f) => f === 'remote-writer.cjs' || /^pkg-.*\.cjs$/.test(f)))
-    copyFileSync(path.join(root, 'dist', file), path.join(at, file));
+  // The server's code, remote write's worker thread, nodemailer and pg each load from the bundle beside it.
+  const beside = (f: string) => f === 'server-part.cjs' || f === 'remote-writer.cjs' || /^pkg-.*\.cjs$/.test(f);
+  for (const file of readdirSync(path.join(root, 'dist')).filter(beside)) copyFileSync(path.join(root, 'dist', file), path.join(at, file));
   writeFileSync(path.join(at, 'package.json'), '{}');
   const addon = path.dirname(createRequire(path.join(root, 'package.json')).resolve('better-sqlite3/package.json'));
   symlinkSync(path.join(addon, 'build'), path.join(at, 'build'));

@@ -159,20 +159,163 @@ const lazyBuiltinsOfDeps = {
 };
 
 /**
- * Server and agent in one CommonJS file (SEA runs CommonJS). `build` says what the executable
- * is (src/util/build-info.ts): its target and whether it carries the server. Returns the metafile.
+ * The CLI and the agent in one CommonJS file (SEA runs CommonJS), and the server's code in a
+ * second, server-part.cjs beside it (embedded in server executables). Every KB of the main script
+ * costs each process RSS, run or not (see SERVER_PACKAGES); an agent never runs the server's
+ * ~240 KB. The CLI's dynamic imports of src/server/ and src/store/ (the server's entry modules:
+ * run-server, the node, admin and backup commands' helpers) resolve to the part, which
+ * src/util/server-part.ts loads once. The part takes each module that the main script also holds
+ * from it (a registry of them in the main script, built only when the part loads), so a module
+ * exists once in a process: one log level, one ProbeError class. `build` says what the executable
+ * is (src/util/build-info.ts): its target and whether it carries the server. Returns both
+ * bundles' metafiles.
  */
 export async function buildCli(outFile, build_ = { target: `${process.platform}-${process.arch}`, server: true }) {
-  const result = await build({
-    ...nodeBundle(path.join(root, 'src/cli/main.ts'), outFile),
-    plugins: [noOptionalNative, lazyBuiltinsOfDeps],
-    external: SERVER_PACKAGES,
-    // A Linux executable reads /proc and never runs the portable collectors: without them it
-    // leaves out systeminformation (a quarter of the bundle, parsed and held by every agent).
-    define: { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: JSON.stringify(!build_.target.startsWith('linux-')) },
+  const define = { PROBE_BUILD: JSON.stringify(build_), PROBE_PORTABLE_COLLECTORS: JSON.stringify(!build_.target.startsWith('linux-')) };
+  // A Linux executable reads /proc and never runs the portable collectors: without them it
+  // leaves out systeminformation (a quarter of the bundle, parsed and held by every agent).
+  const main = { ...nodeBundle(path.join(root, 'src/cli/main.ts'), outFile), external: SERVER_PACKAGES, define, metafile: true };
+  const entries = new Set();
+  const plain = [noOptionalNative, lazyBuiltinsOfDeps, wsAsCommonJs];
+  // Which modules the main script holds without the server's, and which entry modules the part has.
+  const first = await build({ ...main, write: false, plugins: [...plain, serverEntries(entries, null)] });
+  const partEntry = [...entries].map((f, i) => `import * as e${i} from ${JSON.stringify(path.join(root, f))};`).join('\n');
+  const part = {
+    ...nodeBundle(null, path.join(path.dirname(outFile), SERVER_PART)),
+    stdin: {
+      contents: `${partEntry}\nexport default { ${[...entries].map((f, i) => `${JSON.stringify(f)}: e${i}`).join(', ')} };\n`,
+      resolveDir: root,
+      sourcefile: 'server-part-entry.js',
+    },
+    external: [...SERVER_PACKAGES, 'probe:main'],
+    define,
     metafile: true,
-  });
-  return result.metafile;
+  };
+  const alone = await build({ ...part, write: false, plugins: plain });
+  // What each output holds (metafile.inputs also lists files parsed but left out as dead code).
+  const inOutput = (metafile) =>
+    Object.entries(Object.values(metafile.outputs)[0].inputs)
+      .filter(([f, { bytesInOutput }]) => bytesInOutput > 0 && existsSync(path.join(root, f)))
+      .map(([f]) => f);
+  const held = new Set(inOutput(first.metafile));
+  const shared = inOutput(alone.metafile)
+    .filter((f) => held.has(f) && !COPIED_INTO_PART.test(f))
+    .map((f) => ({ file: f, format: first.metafile.inputs[f].format }));
+  // probe is "type": "module", so the part's default import of a CommonJS stand-in is its whole
+  // exports: an ES module's default export cannot come through the registry.
+  const withDefault = shared.filter(
+    (m) => m.format === 'esm' && /^export\s+default\b/m.test(readFileSync(path.join(root, m.file), 'utf8')),
+  );
+  if (withDefault.length > 0)
+    throw new Error(
+      `the server part imports ${withDefault.map((m) => m.file).join(', ')} from the main script, which have a default export: use named exports`,
+    );
+  const result = await build({ ...main, plugins: [...plain, serverEntries(entries, shared)] });
+  const added = inOutput(result.metafile).filter((f) => !held.has(f) && f !== 'src/util/server-part.ts');
+  if (added.length > 0)
+    throw new Error(
+      `the server part's registry pulled ${added.join(', ')} into ${outFile}: copy the module that imports them into the part (COPIED_INTO_PART)`,
+    );
+  const partResult = await build({ ...part, plugins: [fromMain(new Set(shared.map((m) => m.file))), ...plain] });
+  return { main: result.metafile, part: partResult.metafile };
+}
+
+export const SERVER_PART = 'server-part.cjs';
+
+/**
+ * ws as the CommonJS package it is: its ESM wrapper (what an import resolves to) has a default
+ * export, which the registry cannot hand to the part (see buildCli); the two give the same objects.
+ */
+const wsAsCommonJs = {
+  name: 'ws-as-commonjs',
+  setup(b) {
+    b.onResolve({ filter: /^ws$/ }, () => ({ path: path.join(path.dirname(require.resolve('ws/package.json')), 'index.js') }));
+  },
+};
+
+/**
+ * Modules the part bundles a copy of rather than taking from the main script: the registry's
+ * namespace import would keep all of a module in the main script, and these are dead code there
+ * (the portable collectors, which a define leaves out of Linux executables). They hold no state.
+ */
+const COPIED_INTO_PART = /^src\/agent\/collectors\/(portable|system-information)/;
+
+/**
+ * The main script's side: a dynamic import from src/cli/ of a module under src/server/ or src/store/
+ * becomes that module's exports from the part. Collects those modules in `entries`; with `shared`
+ * (the modules both hold, by path), writes the registry the part takes them from.
+ */
+function serverEntries(entries, shared) {
+  return {
+    name: 'server-entries',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, async (a) => {
+        if (a.pluginData?.entry || a.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]/.test(a.importer)) return undefined;
+        const found = await b.resolve(a.path, {
+          kind: a.kind,
+          importer: a.importer,
+          resolveDir: a.resolveDir,
+          pluginData: { entry: true },
+        });
+        const file = path.relative(root, found.path).split(path.sep).join('/');
+        if (!/^src\/(server|store)\//.test(file)) return undefined;
+        entries.add(file);
+        return { path: file, namespace: 'server-entry' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'server-entry' }, (a) => ({
+        loader: 'js',
+        contents: `module.exports = require('server-part-registry').default()[${JSON.stringify(a.path)}];\n`,
+      }));
+      b.onResolve({ filter: /^server-part-registry$/ }, () => ({ path: 'registry', namespace: 'server-part-registry' }));
+      b.onLoad({ filter: /.*/, namespace: 'server-part-registry' }, () => {
+        const modules = (shared ?? []).map(({ file, format }, i) =>
+          format === 'esm'
+            ? `import * as m${i} from ${JSON.stringify(path.join(root, file))};`
+            : `const m${i} = require(${JSON.stringify(path.join(root, file))});`,
+        );
+        // An ES module's namespace is marked as one, so that the part's default imports read its default.
+        const entriesOf = (shared ?? []).map(
+          ({ file, format }, i) => `${JSON.stringify(file)}: ${format === 'esm' ? `esm(m${i})` : `m${i}`}`,
+        );
+        return {
+          loader: 'js',
+          resolveDir: root,
+          contents: [
+            `import { loadServerPart } from ${JSON.stringify(path.join(root, 'src/util/server-part.ts'))};`,
+            ...modules,
+            "const esm = (ns) => (Object.hasOwn(ns, '__esModule') ? ns : Object.defineProperty(ns, '__esModule', { value: true }));",
+            `export default () => loadServerPart({ ${entriesOf.join(', ')} });`,
+          ].join('\n'),
+        };
+      });
+    },
+  };
+}
+
+/** The part's side: an import of a module the main script holds reads it from the main script. */
+function fromMain(shared) {
+  return {
+    name: 'from-main',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (a) => {
+        if (a.pluginData?.fromMain || a.kind === 'entry-point' || a.namespace !== 'file') return undefined;
+        const found = await b.resolve(a.path, {
+          kind: a.kind,
+          importer: a.importer,
+          resolveDir: a.resolveDir,
+          pluginData: { fromMain: true },
+        });
+        if (found.errors.length > 0 || found.external || found.namespace !== 'file') return undefined;
+        const file = path.relative(root, found.path).split(path.sep).join('/');
+        // (The path's own extension would tell esbuild what the stand-in is: .mjs would make it ESM.)
+        return shared.has(file) ? { path: `${file}#main`, namespace: 'from-main' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'from-main' }, (a) => ({
+        loader: 'js',
+        contents: `module.exports = require('probe:main')[${JSON.stringify(a.path.replace(/#main$/, ''))}];\n`,
+      }));
+    },
+  };
 }
 
 /**
@@ -209,7 +352,8 @@ export async function buildWriterThread(outFile, build_ = { target: `${process.p
 /** esbuild's options for one minified CommonJS file for Node 20 (SEA runs CommonJS), from `entry`. */
 function nodeBundle(entry, outFile) {
   return {
-    entryPoints: [entry],
+    ...(entry ? { entryPoints: [entry] } : {}),
+    absWorkingDir: root,
     bundle: true,
     platform: 'node',
     target: 'node20',

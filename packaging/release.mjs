@@ -19,6 +19,7 @@ import {
   makeBlob,
   pageAssets,
   root,
+  SERVER_PART,
   upToDate,
 } from './bundle.mjs';
 import { TARGETS, cacheDir, fileName, nodePackage } from './targets.mjs';
@@ -116,6 +117,7 @@ for (const target of targets) {
     ? {
         'better_sqlite3.node': addons[target],
         'remote-writer.cjs': path.join(dir, 'remote-writer.cjs'),
+        [SERVER_PART]: path.join(dir, SERVER_PART),
         ...serverPackages,
         ...pageAssets(path.join(work, 'web')),
       }

@@ -35,9 +35,16 @@ function bundledText(name: keyof ServerPackages): string | null {
  * Node's built-ins, and nothing from disk: pg asks for the optional pg-native, which must be
  * missing here (as it is to the executable's own require), not found in some node_modules.
  */
-function builtinsOnly(id: string): unknown {
+export function builtinsOnly(id: string): unknown {
   if (!isBuiltin(id)) throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' });
   return createRequire(process.execPath)(id);
+}
+
+/** Runs a CommonJS bundle's text with `require`; returns its exports. */
+export function runBundle(text: string, filename: string, require: (id: string) => unknown): unknown {
+  const module = { exports: {} };
+  compileFunction(text, ['module', 'exports', 'require'], { filename })(module, module.exports, require);
+  return module.exports;
 }
 
 /** `name`, loaded once; `fromSource` imports it where there is no bundle (tests, tsx). */
@@ -48,11 +55,7 @@ export async function serverPackage<N extends keyof ServerPackages>(
   if (!loaded.has(name)) {
     const text = bundledText(name);
     if (text === null) loaded.set(name, (await fromSource()).default);
-    else {
-      const module = { exports: {} };
-      compileFunction(text, ['module', 'exports', 'require'], { filename: `pkg-${name}.cjs` })(module, module.exports, builtinsOnly);
-      loaded.set(name, module.exports);
-    }
+    else loaded.set(name, runBundle(text, `pkg-${name}.cjs`, builtinsOnly));
   }
   return loaded.get(name) as ServerPackages[N];
 }
