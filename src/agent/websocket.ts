@@ -44,11 +44,30 @@ export interface Dialing {
   abort(): void;
 }
 
-/** ws's WebSocket as its server makes one (no address), and its socket hand-over, used here for a client. */
-const Adoptable = WebSocket as unknown as new (address: null, protocols: undefined, options: { autoPong: boolean }) => AdoptableWebSocket;
+/**
+ * ws's WebSocket as its server makes one (no address), and its socket hand-over, used here for a
+ * client, with the settings ws's own client gives them (its initAsClient's defaults: a close
+ * handshake may take 30 s, at most 60 pongs pending, 256 Ki chunks and 16 Ki fragments buffered).
+ */
+const Adoptable = WebSocket as unknown as new (
+  address: null,
+  protocols: undefined,
+  options: { autoPong: boolean; closeTimeout: number; maxPendingAutoPongs: number },
+) => AdoptableWebSocket;
+const CLIENT_DEFAULTS = { autoPong: true, closeTimeout: 30_000, maxPendingAutoPongs: 60 };
+const RECEIVER_DEFAULTS = {
+  allowSynchronousEvents: true,
+  maxBufferedChunks: 256 * 1024,
+  maxFragments: 16 * 1024,
+  skipUTF8Validation: false,
+};
 interface AdoptableWebSocket extends WebSocket {
   _isServer: boolean;
-  setSocket(socket: net.Socket, head: Buffer, options: { maxPayload: number; generateMask: (mask: Buffer) => void }): void;
+  setSocket(
+    socket: net.Socket,
+    head: Buffer,
+    options: typeof RECEIVER_DEFAULTS & { maxPayload: number; generateMask: (mask: Buffer) => void },
+  ): void;
 }
 
 const random = new SystemRandom();
@@ -100,10 +119,14 @@ export function openWebSocket(url: URL, options: WebSocketOptions, events: Hands
     const problem = switchProblem(response.headers, key);
     if (problem) return fail(problem);
     settle();
-    const ws = new Adoptable(null, undefined, { autoPong: true });
+    const ws = new Adoptable(null, undefined, CLIENT_DEFAULTS);
     ws._isServer = false; // a client: its frames masked, the server's not
     // What came after the blank line (a first frame) goes back into the socket for ws to read.
-    ws.setSocket(socket, head.subarray(end + 4), { maxPayload: options.maxPayload, generateMask: (mask) => random.fill(mask) });
+    ws.setSocket(socket, head.subarray(end + 4), {
+      ...RECEIVER_DEFAULTS,
+      maxPayload: options.maxPayload,
+      generateMask: (mask) => random.fill(mask),
+    });
     events.open(ws);
   };
   const timer = setTimeout(() => fail(`no WebSocket within ${options.handshakeTimeoutMs} ms`), options.handshakeTimeoutMs);

@@ -68,16 +68,18 @@ async function wsServer(t: TestContext, onSocket: (ws: WebSocket) => void = () =
   return { port: await listen(t, server), seen };
 }
 
-/** A TCP server that answers every connection with `reply` (then leaves the socket open). */
-async function rawServer(t: TestContext, reply: (request: string) => string | Buffer | null): Promise<number> {
+/** A TCP server that answers every connection's request with `reply` (then leaves the socket open). */
+async function rawServer(t: TestContext, reply: (request: string, socket: net.Socket) => string | Buffer | null): Promise<number> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     let request = '';
+    let answered = false;
     socket.on('data', (chunk) => {
       request += chunk.toString('latin1');
-      if (!request.includes('\r\n\r\n')) return;
-      const answer = reply(request);
+      if (answered || !request.includes('\r\n\r\n')) return;
+      answered = true;
+      const answer = reply(request, socket);
       if (answer !== null) socket.write(answer);
     });
     socket.on('error', () => {});
@@ -137,6 +139,27 @@ test('a close from the server ends the socket with its code', async (t) => {
   assert.ok('open' in outcome);
   const [code, reason] = await new Promise<[number, string]>((resolve) => outcome.open.once('close', (c, r) => resolve([c, r.toString()])));
   assert.deepEqual([code, reason], [4001, 'bye']);
+});
+
+test("the client's close waits for the server's close frame, as ws's client does (a close handshake may take 30 s)", async (t) => {
+  let closeFrom: Buffer | null = null;
+  const port = await rawServer(t, (request, socket) => {
+    socket.on('data', (chunk) => {
+      // The client's close frame (masked): answer with ours 300 ms later.
+      if (closeFrom === null && chunk[0] === 0x88) {
+        closeFrom = chunk;
+        setTimeout(() => socket.write(Buffer.from([0x88, 2, 0x03, 0xe8])), 300);
+      }
+    });
+    return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(request)}\r\n\r\n`;
+  });
+  const outcome = await dial(t, `ws://127.0.0.1:${port}/`);
+  assert.ok('open' in outcome);
+  const closed = new Promise<number>((resolve) => outcome.open.once('close', (code) => resolve(code)));
+  outcome.open.close(1000, 'agent stopping');
+  // 1000 is the server's own close code; a socket cut before its answer would close with 1006.
+  assert.equal(await closed, 1000);
+  assert.ok(closeFrom, 'the server got a close frame');
 });
 
 test('a frame in the same packet as the 101 is not lost', async (t) => {
