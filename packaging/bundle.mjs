@@ -204,7 +204,7 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   // probe is "type": "module", so the part's default import of a CommonJS stand-in is its whole
   // exports: an ES module's default export cannot come through the registry.
   const withDefault = shared.filter(
-    (m) => m.format === 'esm' && /^export\s+default\b/m.test(readFileSync(path.join(root, m.file), 'utf8')),
+    (m) => m.format === 'esm' && /^export\s+default\b|\bas\s+default\b/m.test(readFileSync(path.join(root, m.file), 'utf8')),
   );
   if (withDefault.length > 0)
     throw new Error(

@@ -77,16 +77,18 @@ export function connectTo(url: URL, tls: { ca?: string[]; rejectUnauthorized?: b
   const secure = url.protocol === 'wss:';
   const port = Number(url.port) || (secure ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  // Only the settings given: a rejectUnauthorized left undefined would override NODE_TLS_REJECT_UNAUTHORIZED.
+  const given = Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined));
   const socket = secure
-    ? builtin('node:tls').connect({ host, port, servername: net.isIP(host) ? undefined : host, ...tls })
+    ? builtin('node:tls').connect({ host, port, servername: net.isIP(host) ? undefined : host, ...given })
     : net.connect({ host, port });
   return { socket, ready: secure ? 'secureConnect' : 'connect' };
 }
 
 /** Opens a WebSocket to `url` (ws:// or wss://); exactly one of `events` is called, unless aborted. */
 export function openWebSocket(url: URL, options: WebSocketOptions, events: HandshakeEvents): Dialing {
-  const { socket, ready } = connectTo(url, { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized });
   const key = random.fill(Buffer.alloc(16)).toString('base64');
+  const { socket, ready } = connectTo(url, { ca: options.ca, rejectUnauthorized: options.rejectUnauthorized });
   let head = Buffer.alloc(0);
   let settled = false;
   const settle = () => {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { compileFunction } from 'node:vm';
+import path from 'node:path';
+import { compileFunction, constants } from 'node:vm';
 import { buildInfo } from './build-info';
 import { ProbeError } from './errors';
 import { bundledApart } from './sea';
@@ -40,10 +41,19 @@ export function builtinsOnly(id: string): unknown {
   return createRequire(process.execPath)(id);
 }
 
-/** Runs a CommonJS bundle's text with `require`; returns its exports. */
+/**
+ * Runs a CommonJS bundle's text with `require`; returns its exports. `filename` is the file it
+ * came from (its `__filename`), or a name for one embedded in the executable.
+ */
 export function runBundle(text: string, filename: string, require: (id: string) => unknown): unknown {
   const module = { exports: {} };
-  compileFunction(text, ['module', 'exports', 'require'], { filename })(module, module.exports, require);
+  // import() inside it loads as the main script's would (Node >= 20.12; only a bundle without its
+  // pkg-*.cjs falls back to one).
+  const importModuleDynamically = (constants as Partial<typeof constants>).USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  compileFunction(text, ['module', 'exports', 'require', '__filename', '__dirname'], {
+    filename,
+    ...(importModuleDynamically ? { importModuleDynamically } : {}),
+  })(module, module.exports, require, filename, path.dirname(filename));
   return module.exports;
 }
 

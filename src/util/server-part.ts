@@ -5,6 +5,8 @@
  * replaced by it. From source those imports stay plain.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { buildInfo } from './build-info';
 import { ProbeError } from './errors';
 import { bundledApart } from './sea';
@@ -32,10 +34,13 @@ export function loadServerPart(main: Record<string, unknown>): Record<string, un
       'PROBE_ERR_UNSUPPORTED',
       `${SERVER_PART_FILE} is missing: it belongs beside probe.cjs, as the build leaves it in dist/`,
     );
-  const text = 'code' in found ? found.code : readFileSync(found.file, 'utf8');
-  const exports = runBundle(text, SERVER_PART_FILE, (id) => (id === 'probe:main' ? main : builtinsOnly(id))) as {
-    default: Record<string, unknown>;
-  };
+  // In the executable, built-ins only (SQLite's addon comes from its assets); beside dist/probe.cjs,
+  // a require of that place too, where better-sqlite3 finds its addon as the main script would.
+  const [text, file, other] =
+    'code' in found
+      ? [found.code, path.join(path.dirname(process.execPath), SERVER_PART_FILE), builtinsOnly]
+      : [readFileSync(found.file, 'utf8'), found.file, createRequire(found.file)];
+  const exports = runBundle(text, file, (id) => (id === 'probe:main' ? main : other(id))) as { default: Record<string, unknown> };
   loaded = exports.default;
   return loaded;
 }

@@ -1,7 +1,7 @@
 /**
  * @module Random bytes from the system's source without node:crypto: read ahead from /dev/urandom
  * (the kernel's CSPRNG, what crypto.randomFillSync itself draws on), 4 KiB at a time, the file
- * closed between reads. Where there is no /dev/urandom (Windows), node:crypto. The agent's WebSocket
+ * closed between reads. Where there is no /dev/urandom (Windows), or it cannot be read, node:crypto. The agent's WebSocket
  * masks and handshake keys take them: crypto would put ~1.3 MB on its RSS for nothing else.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -25,9 +25,8 @@ export class SystemRandom {
   }
 
   private refill(): void {
-    if (process.platform === 'win32') {
-      builtin('node:crypto').randomFillSync(this.pool);
-    } else {
+    try {
+      if (process.platform === 'win32') throw new Error('no /dev/urandom');
       const fd = openSync('/dev/urandom', 'r');
       try {
         let got = 0;
@@ -35,6 +34,9 @@ export class SystemRandom {
       } finally {
         closeSync(fd);
       }
+    } catch {
+      // No /dev/urandom, or no file descriptor left (EMFILE): crypto, which never fails so.
+      builtin('node:crypto').randomFillSync(this.pool);
     }
     this.used = 0;
   }

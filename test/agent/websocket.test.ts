@@ -269,6 +269,11 @@ test('wss:// opens with the CA given and fails on a certificate it does not trus
   assert.equal(await waitFor('the first frame', () => outcome.texts[0]), 'over tls');
   const untrusted = await dial(t, `wss://localhost:${port}/`);
   assert.ok('failed' in untrusted && /self[- ]signed|unable to verify|certificate/i.test(untrusted.failed), JSON.stringify(untrusted));
+  // As with ws's client and Node's own, NODE_TLS_REJECT_UNAUTHORIZED=0 turns the check off.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  t.after(() => delete process.env.NODE_TLS_REJECT_UNAUTHORIZED);
+  const unchecked = await dial(t, `wss://localhost:${port}/`);
+  assert.ok('open' in unchecked, JSON.stringify(unchecked));
 });
 
 test('parseResponseHead reads the status and headers and rejects what is not HTTP/1.x', () => {

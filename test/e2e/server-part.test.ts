@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -79,4 +80,30 @@ test('dist/probe.cjs copied without server-part.cjs says what is missing; the ag
   assert.match(failed.stderr, /PROBE_ERR_UNSUPPORTED: server-part\.cjs is missing/);
   const version = await promisify(execFile)(process.execPath, [path.join(dir, 'probe.cjs'), 'version']);
   assert.match(version.stdout, /\d+\.\d+\.\d+/);
+});
+
+test('the part beside dist/probe.cjs under node opens SQLite through its own require (as bench:ingest runs the server)', async (t) => {
+  const dir = tempDir(t, 'probe-part-beside-');
+  for (const file of ['probe.cjs', 'server-part.cjs']) copyFileSync(path.join(ROOT, 'dist', file), path.join(dir, file));
+  // better-sqlite3 looks for its addon under the nearest package.json: the one npm built, linked here.
+  writeFileSync(path.join(dir, 'package.json'), '{}');
+  const addon = path.dirname(createRequire(path.join(ROOT, 'package.json')).resolve('better-sqlite3/package.json'));
+  symlinkSync(path.join(addon, 'build'), path.join(dir, 'build'));
+  const added = await promisify(execFile)(process.execPath, [
+    path.join(dir, 'probe.cjs'),
+    'node',
+    'add',
+    'web-1',
+    '--data',
+    path.join(dir, 'data'),
+  ]);
+  assert.match(added.stdout, /Added node "web-1"/);
+  const listed = await promisify(execFile)(process.execPath, [
+    path.join(dir, 'probe.cjs'),
+    'node',
+    'list',
+    '--data',
+    path.join(dir, 'data'),
+  ]);
+  assert.match(listed.stdout, /web-1/);
 });
