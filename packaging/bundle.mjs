@@ -273,17 +273,14 @@ function serverEntries(entries, shared) {
             ? `import * as m${i} from ${JSON.stringify(path.join(root, file))};`
             : `const m${i} = require(${JSON.stringify(path.join(root, file))});`,
         );
-        // An ES module's namespace is marked as one, so that the part's default imports read its default.
-        const entriesOf = (shared ?? []).map(
-          ({ file, format }, i) => `${JSON.stringify(file)}: ${format === 'esm' ? `esm(m${i})` : `m${i}`}`,
-        );
+        // An ES module as its namespace (its bindings live, read through getters), a CommonJS one as its exports.
+        const entriesOf = (shared ?? []).map(({ file }, i) => `${JSON.stringify(file)}: m${i}`);
         return {
           loader: 'js',
           resolveDir: root,
           contents: [
             `import { loadServerPart } from ${JSON.stringify(path.join(root, 'src/util/server-part.ts'))};`,
             ...modules,
-            "const esm = (ns) => (Object.hasOwn(ns, '__esModule') ? ns : Object.defineProperty(ns, '__esModule', { value: true }));",
             `export default () => loadServerPart({ ${entriesOf.join(', ')} });`,
           ].join('\n'),
         };
