@@ -6,6 +6,9 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { COPIED_INTO_PART, SERVER_PART, fromMain, serverEntries } from './server-part.mjs';
+
+export { SERVER_PART };
 
 export const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const require = createRequire(import.meta.url);
@@ -178,7 +181,7 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   const entries = new Set();
   const plain = [noOptionalNative, lazyBuiltinsOfDeps, wsAsCommonJs];
   // Which modules the main script holds without the server's, and which entry modules the part has.
-  const first = await build({ ...main, write: false, plugins: [...plain, serverEntries(entries, null)] });
+  const first = await build({ ...main, write: false, plugins: [...plain, serverEntries(root, entries, null)] });
   const partEntry = [...entries].map((f, i) => `import * as e${i} from ${JSON.stringify(path.join(root, f))};`).join('\n');
   const part = {
     ...nodeBundle(null, path.join(path.dirname(outFile), SERVER_PART)),
@@ -210,17 +213,15 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
     throw new Error(
       `the server part imports ${withDefault.map((m) => m.file).join(', ')} from the main script, which have a default export: use named exports`,
     );
-  const result = await build({ ...main, plugins: [...plain, serverEntries(entries, shared)] });
+  const result = await build({ ...main, plugins: [...plain, serverEntries(root, entries, shared)] });
   const added = inOutput(result.metafile).filter((f) => !held.has(f) && f !== 'src/util/server-part.ts');
   if (added.length > 0)
     throw new Error(
       `the server part's registry pulled ${added.join(', ')} into ${outFile}: copy the module that imports them into the part (COPIED_INTO_PART)`,
     );
-  const partResult = await build({ ...part, plugins: [fromMain(new Set(shared.map((m) => m.file))), ...plain] });
+  const partResult = await build({ ...part, plugins: [fromMain(root, new Set(shared.map((m) => m.file))), ...plain] });
   return { main: result.metafile, part: partResult.metafile };
 }
-
-export const SERVER_PART = 'server-part.cjs';
 
 /**
  * ws as the CommonJS package it is: its ESM wrapper (what an import resolves to) has a default
@@ -232,88 +233,6 @@ const wsAsCommonJs = {
     b.onResolve({ filter: /^ws$/ }, () => ({ path: path.join(path.dirname(require.resolve('ws/package.json')), 'index.js') }));
   },
 };
-
-/**
- * Modules the part bundles a copy of rather than taking from the main script: the registry's
- * namespace import would keep all of a module in the main script, and these are dead code there
- * (the portable collectors, which a define leaves out of Linux executables). They hold no state.
- */
-const COPIED_INTO_PART = /^src\/agent\/collectors\/(portable|system-information)/;
-
-/**
- * The main script's side: a dynamic import from src/cli/ of a module under src/server/ or src/store/
- * becomes that module's exports from the part. Collects those modules in `entries`; with `shared`
- * (the modules both hold, by path), writes the registry the part takes them from.
- */
-function serverEntries(entries, shared) {
-  return {
-    name: 'server-entries',
-    setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, async (a) => {
-        if (a.pluginData?.entry || a.kind !== 'dynamic-import' || !/[\\/]src[\\/]cli[\\/]/.test(a.importer)) return undefined;
-        const found = await b.resolve(a.path, {
-          kind: a.kind,
-          importer: a.importer,
-          resolveDir: a.resolveDir,
-          pluginData: { entry: true },
-        });
-        const file = path.relative(root, found.path).split(path.sep).join('/');
-        if (!/^src\/(server|store)\//.test(file)) return undefined;
-        entries.add(file);
-        return { path: file, namespace: 'server-entry' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'server-entry' }, (a) => ({
-        loader: 'js',
-        contents: `module.exports = require('server-part-registry').default()[${JSON.stringify(a.path)}];\n`,
-      }));
-      b.onResolve({ filter: /^server-part-registry$/ }, () => ({ path: 'registry', namespace: 'server-part-registry' }));
-      b.onLoad({ filter: /.*/, namespace: 'server-part-registry' }, () => {
-        const modules = (shared ?? []).map(({ file, format }, i) =>
-          format === 'esm'
-            ? `import * as m${i} from ${JSON.stringify(path.join(root, file))};`
-            : `const m${i} = require(${JSON.stringify(path.join(root, file))});`,
-        );
-        // An ES module as its namespace (its bindings live, read through getters), a CommonJS one as its exports.
-        const entriesOf = (shared ?? []).map(({ file }, i) => `${JSON.stringify(file)}: m${i}`);
-        return {
-          loader: 'js',
-          resolveDir: root,
-          contents: [
-            `import { loadServerPart } from ${JSON.stringify(path.join(root, 'src/util/server-part.ts'))};`,
-            ...modules,
-            `export default () => loadServerPart({ ${entriesOf.join(', ')} });`,
-          ].join('\n'),
-        };
-      });
-    },
-  };
-}
-
-/** The part's side: an import of a module the main script holds reads it from the main script. */
-function fromMain(shared) {
-  return {
-    name: 'from-main',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, async (a) => {
-        if (a.pluginData?.fromMain || a.kind === 'entry-point' || a.namespace !== 'file') return undefined;
-        const found = await b.resolve(a.path, {
-          kind: a.kind,
-          importer: a.importer,
-          resolveDir: a.resolveDir,
-          pluginData: { fromMain: true },
-        });
-        if (found.errors.length > 0 || found.external || found.namespace !== 'file') return undefined;
-        const file = path.relative(root, found.path).split(path.sep).join('/');
-        // (The path's own extension would tell esbuild what the stand-in is: .mjs would make it ESM.)
-        return shared.has(file) ? { path: `${file}#main`, namespace: 'from-main' } : undefined;
-      });
-      b.onLoad({ filter: /.*/, namespace: 'from-main' }, (a) => ({
-        loader: 'js',
-        contents: `module.exports = require('probe:main')[${JSON.stringify(a.path.replace(/#main$/, ''))}];\n`,
-      }));
-    },
-  };
-}
 
 /**
  * npm packages that only a server configured for them uses: nodemailer (email channels) and pg
