@@ -182,11 +182,13 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   const plain = [noOptionalNative, lazyBuiltinsOfDeps, wsAsCommonJs];
   // Which modules the main script holds without the server's, and which entry modules the part has.
   const first = await build({ ...main, write: false, plugins: [...plain, serverEntries(root, entries, null)] });
-  const partEntry = [...entries].map((f, i) => `import * as e${i} from ${JSON.stringify(path.join(root, f))};`).join('\n');
+  // In a fixed order: the plugin finds them in whatever order esbuild's resolutions finish.
+  const entryFiles = [...entries].sort();
+  const partEntry = entryFiles.map((f, i) => `import * as e${i} from ${JSON.stringify(path.join(root, f))};`).join('\n');
   const part = {
     ...nodeBundle(null, path.join(path.dirname(outFile), SERVER_PART)),
     stdin: {
-      contents: `${partEntry}\nexport default { ${[...entries].map((f, i) => `${JSON.stringify(f)}: e${i}`).join(', ')} };\n`,
+      contents: `${partEntry}\nexport default { ${entryFiles.map((f, i) => `${JSON.stringify(f)}: e${i}`).join(', ')} };\n`,
       resolveDir: root,
       sourcefile: 'server-part-entry.js',
     },
@@ -203,6 +205,7 @@ export async function buildCli(outFile, build_ = { target: `${process.platform}-
   const held = new Set(inOutput(first.metafile));
   const shared = inOutput(alone.metafile)
     .filter((f) => held.has(f) && !COPIED_INTO_PART.test(f))
+    .sort()
     .map((f) => ({ file: f, format: first.metafile.inputs[f].format }));
   // probe is "type": "module", so the part's default import of a CommonJS stand-in is its whole
   // exports: an ES module's default export cannot come through the registry.
