@@ -193,7 +193,7 @@ export class AgentGateway {
     const { row, newNames, refused, firstRefusal } = this.budget.admit(conn.nodeId, msg.row);
     if (refused > 0) tellBudget(conn, firstRefusal, this.budget, (msg) => send(conn.ws, msg));
     if (
-      !this.options.queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, ...(newNames ? { newNames } : {}) }, () =>
+      !this.options.queue.push({ nodeId: conn.nodeId, seq: msg.seq, ts: msg.ts, row, newNames: newNames ?? undefined }, () =>
         this.acks.committed(conn.acks, msg.seq),
       )
     ) {

@@ -26,6 +26,8 @@ const META_KEYS = [
   'notes',
   'position',
 ] as const;
+/** `,"name":` for each of META_KEYS, made once: `lastSeen` changes in every node's delta of every frame. */
+const FIELD_HEADS = new Map(META_KEYS.map((key) => [key, `,"${key}":`]));
 
 export const UPDATE_HEAD = '{"type":"update","nodes":[';
 export const UPDATE_TAIL = ']}';
@@ -96,7 +98,7 @@ function takeFields(prev: Sent, meta: NodeMeta, out: FrameWriter): boolean {
     changed = true;
     // An absent field is left out, as JSON.stringify would.
     if (v === undefined) continue;
-    out.ascii(`,"${key}":`);
+    out.ascii(FIELD_HEADS.get(key)!);
     if (typeof v === 'number') out.number(v);
     else out.text(JSON.stringify(v));
   }

@@ -150,3 +150,24 @@ test('an offset drifting past 1 s (the server easing back after its own clock st
   }
   assert.ok(clock.offsetMs < -1000, 'corrected by now');
 });
+
+test('the estimate is the smallest of the last 16 newest samples: a small delay counts until 16 newer ones pass it', () => {
+  const clock = new ClockOffset();
+  // A node 3 s behind whose first three samples came at once (40 ms), then each after 2.5 s more.
+  feed(clock, 0, 3, -3000, () => 40);
+  assert.equal(clock.offsetMs, 3040);
+  feed(clock, 3, 15, -3000, () => 2540);
+  assert.equal(clock.offsetMs, 3040, 'the last 40 ms sample is still among the last 16');
+  feed(clock, 18, 1, -3000, () => 2540);
+  assert.equal(clock.offsetMs, 5540, 'all three fell out of the window');
+});
+
+test('a hello after some samples starts the window over: what came before it is not part of the estimate', () => {
+  const clock = new ClockOffset();
+  feed(clock, 0, 5, 0, () => 30);
+  // Hello: the node's clock read 3 s behind, the hello took 2 s to arrive (a slow link); then samples after 2.5 s.
+  clock.restart(T0 + 10_000 - 3000, T0 + 10_000 - 1000);
+  assert.equal(clock.offsetMs, 2000);
+  feed(clock, 11, 3, -3000, () => 2500);
+  assert.equal(clock.offsetMs, 2000, 'the smallest since the hello, not the 30 ms before it');
+});
