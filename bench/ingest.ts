@@ -32,7 +32,7 @@ import { LagWatch, remoteReport, startRemoteSink, startRemoteTarget } from './in
 import type { RemoteTarget } from './ingest-remote';
 import { LiveClient, summarizeLoop } from './ingest-watch';
 import type { LoopSummary } from './ingest-watch';
-import { cpuSeconds, rssMB, threadCpuSeconds, threadsCpuSeconds } from './proc-stats';
+import { cpuSeconds, rssMB, stealSeconds, threadCpuSeconds, threadSchedSeconds, threadsCpuSeconds } from './proc-stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -190,6 +190,14 @@ interface IngestWindow {
   /** The server's main thread's CPU seconds, and those of its threads other than the main and remote write's. */
   mainThreadCpu: number;
   otherThreadsCpu: number;
+  /**
+   * Shares of the window the server's main thread ran on a core and was ready but waited for one
+   * (null without schedstat), and the share of the machine's cores the hypervisor took (steal):
+   * a tail that grows with the wait, not the running, is the machine's, not the code's.
+   */
+  mainRunningShare: number | null;
+  mainWaitingShare: number | null;
+  stealShare: number;
   /** With --remote-write: the /metrics reads made in the window, and their mean time. */
   metricsReads: { count: number; meanMs: number } | null;
 }
@@ -210,6 +218,8 @@ async function measureIngest(
   const writer0 = writerTid ? threadCpuSeconds(pid, writerTid) : null;
   const gen0 = cpuSeconds(agentProc.pid!);
   const threads0 = threadsCpuSeconds(pid);
+  const sched0 = threadSchedSeconds(pid, pid);
+  const steal0 = stealSeconds();
   const tsdb0 = tsdbPid ? cpuSeconds(tsdbPid) : null;
   const client0 = process.cpuUsage();
   const loopFrom = server.errLines.length;
@@ -238,6 +248,8 @@ async function measureIngest(
   }
   const client = process.cpuUsage(client0);
   const wallS = (Date.now() - wall0) / 1000;
+  const sched1 = threadSchedSeconds(pid, pid);
+  const sched = sched0 && sched1 ? { running: sched1.running - sched0.running, waiting: sched1.waiting - sched0.waiting } : null;
   const loopLines = server.errLines.slice(loopFrom);
   const after = await request(agentProc, /"stats"/);
   return {
@@ -255,6 +267,9 @@ async function measureIngest(
     tsdbCores: tsdb === null ? null : tsdb / wallS,
     mainThreadCpu: mainCpu,
     otherThreadsCpu: otherCpu,
+    mainRunningShare: sched ? sched.running / wallS : null,
+    mainWaitingShare: sched ? sched.waiting / wallS : null,
+    stealShare: (stealSeconds() - steal0) / wallS / os.cpus().length,
     metricsReads,
   };
 }
@@ -366,6 +381,11 @@ function report(probe: Probe): void {
   log(
     `load generator: ${probe.generatorCores.toFixed(3)} cores, ${probe.samplesPerSecond.toFixed(0)} samples/s taken, ${probe.framesPerSecond.toFixed(0)} frames/s sent (of ${agents} due), its timer at worst ${probe.generatorLateMaxMs} ms late (${probe.generatorLateSlots} slots 50 ms late or more); live client ${probe.clientCores.toFixed(3)} cores`,
   );
+  const pct = (share: number | null) => (share === null ? '?' : `${(share * 100).toFixed(1)} %`);
+  log(
+    `server main thread: on a core ${pct(probe.mainRunningShare)} of the window, ready and waiting for one ${pct(probe.mainWaitingShare)}; ` +
+      `the hypervisor took ${pct(probe.stealShare)} of the machine's cores (steal)`,
+  );
   const loop = probe.loop;
   if (loop)
     log(
@@ -455,6 +475,8 @@ try {
       samplesPerSecond: +probe.samplesPerSecond.toFixed(0),
       generatorCores: +probe.generatorCores.toFixed(3),
       loopDelayWorstP99Ms: probe.loop?.worstP99Ms ?? null,
+      mainWaitingShare: probe.mainWaitingShare === null ? null : +probe.mainWaitingShare.toFixed(3),
+      stealShare: +probe.stealShare.toFixed(4),
       loadAverage: +os.loadavg()[0]!.toFixed(2),
       vmCpuSecondsPerMillionValues: vm === null ? null : +vm.toFixed(3),
       cpuRatioVsVictoriaMetrics: vm === null ? null : +(probe.cpuSecondsPerMillionValues / vm).toFixed(3),

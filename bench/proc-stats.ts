@@ -24,6 +24,26 @@ export function threadCpuSeconds(pid: number, tid: number): number | null {
   }
 }
 
+/**
+ * Seconds one thread of `pid` has run on a core and waited in a run queue for one (ready, not
+ * running: the machine's other work or its own other threads held every core), from the kernel's
+ * schedstat (ns), or null if the thread is gone or the kernel keeps no schedstat.
+ */
+export function threadSchedSeconds(pid: number, tid: number): { running: number; waiting: number } | null {
+  try {
+    const [running, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { running: running! / 1e9, waiting: waiting! / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds the whole machine's cores have been stolen by the hypervisor so far (/proc/stat's steal, summed over cores). */
+export function stealSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  return Number(cpu[8] ?? 0) / TICKS_PER_SECOND;
+}
+
 /** CPU seconds of each thread of `pid` now, by thread id (threads that end between listing and reading are left out). */
 export function threadsCpuSeconds(pid: number): Map<number, number> {
   const out = new Map<number, number>();
