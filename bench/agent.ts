@@ -37,7 +37,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import { executableCopy } from './children';
-import { clearReferenced, cpuModel as cpuModelOf, loadAverage, pagesReferenced, rssMB, rssSplitMB } from './proc-stats';
+import { cpuModel as cpuModelOf, loadAverage, pagesPerSecond, rssMB, rssSplitMB } from './proc-stats';
 import type { PagesTouched } from './proc-stats';
 
 const { values: args } = parseArgs({
@@ -57,6 +57,8 @@ const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const neSeconds = Number(args['node-exporter-seconds'] ?? seconds);
 const root = path.resolve(import.meta.dirname, '..');
+/** One-second reads of the pages each process touched (see pagesPerSecond). */
+const PAGE_SECONDS = 10;
 /** `--probe FILE`: another build of the executable (a before/after pair without touching dist/). */
 const probe = path.resolve(args.probe ?? path.join(root, 'dist/probe'));
 const nodeExporter = ['/usr/bin/prometheus-node-exporter', '/usr/bin/node_exporter'].find((p) => existsSync(p));
@@ -122,30 +124,6 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
 const privateNode = () => executableCopy(process.execPath, path.join(dir, 'node'));
 
 /** One-second reads of the pages each process touched, averaged: the memory a second of work goes through. */
-const PAGE_SECONDS = 10;
-
-/**
- * The 4 KB pages each process touched per second, over PAGE_SECONDS one-second reads. On a VM whose
- * host ages the guest's memory, each of those pages costs the process a fresh mapping once a
- * second: on such a machine this, more than the instructions run, is what waking up costs, and it
- * does not move with the machine's neighbours as CPU time does.
- */
-async function pagesPerSecond(pids: Record<string, number | undefined>): Promise<Record<string, PagesTouched>> {
-  const sums: Record<string, PagesTouched> = {};
-  for (const name in pids) if (pids[name] !== undefined) sums[name] = { anon: 0, file: 0 };
-  for (let i = 0; i < PAGE_SECONDS; i++) {
-    for (const name in sums) clearReferenced(pids[name]!);
-    await sleep(1000);
-    for (const name in sums) {
-      const p = pagesReferenced(pids[name]!);
-      sums[name]!.anon += p.anon / PAGE_SECONDS;
-      sums[name]!.file += p.file / PAGE_SECONDS;
-    }
-  }
-  for (const name in sums) sums[name] = { anon: Math.round(sums[name]!.anon), file: Math.round(sums[name]!.file) };
-  return sums;
-}
-
 /** node_exporter on a free loopback port, scraped every second until stopped. */
 async function startNodeExporter() {
   const port = 19_100 + Math.floor(Math.random() * 500);
@@ -286,7 +264,7 @@ try {
   const neCpu = exporter ? exporter.cpu() - n0 : 0;
   // After the CPU window, since clearing the marks makes the next touch of each page dearer on some VMs.
   log(`pages touched: ${PAGE_SECONDS} one-second reads`);
-  const pages = await pagesPerSecond({ agent: agent.pid!, nodeExporter: exporter?.pid, emptyTimer: floor?.pid });
+  const pages = await pagesPerSecond({ agent: agent.pid!, nodeExporter: exporter?.pid, emptyTimer: floor?.pid }, PAGE_SECONDS);
   const neScrapes = exporter ? exporter.scrapes() - scrapes0 : 0;
   const neRssTogether = exporter ? exporter.rss() : 0;
   await exporter?.stop();

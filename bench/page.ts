@@ -26,7 +26,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../test/browser';
 import { FIRST_RENDER_MS, startFleet } from './page-fleet';
-import { cpuSeconds } from './proc-stats';
+import { cpuSeconds, pagesPerSecond } from './proc-stats';
 import { TRACE_CATEGORIES, scripting } from './trace';
 
 const { values: args } = parseArgs({
@@ -44,6 +44,8 @@ const count = Number(args.nodes);
 const seconds = Number(args.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STEADY_TRACE_MS = 5000;
+/** One-second reads of the pages Chromium touches (see browserPages). */
+const PAGE_SECONDS = 5;
 const saveTrace = args['save-trace'];
 if (saveTrace) mkdirSync(saveTrace, { recursive: true });
 const fleet = await startFleet(count, args.binary);
@@ -102,6 +104,35 @@ function browserPids(): number[] {
     return false;
   };
   return [...parent.keys()].filter((pid) => !ours.has(pid) && isBrowser(pid));
+}
+
+/** What a Chromium process is (its --type=, the browser itself without one). */
+function processType(pid: number): string {
+  try {
+    return /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'latin1'))?.[1] ?? 'browser';
+  } catch {
+    return 'gone';
+  }
+}
+
+/**
+ * Private 4 KB pages Chromium's processes touch per second while the page updates, summed by kind
+ * of process (the page's renderer, the GPU process that draws the frames, the browser, the rest).
+ * Read after the CPU window: clearing the marks costs the processes a touch of each page again. On
+ * a VM that ages its guests' memory each of these pages costs a fresh mapping a second, so this is
+ * what the live page costs there, and unlike CPU time it does not move with the machine's neighbours.
+ */
+async function browserPages(seconds: number): Promise<string> {
+  const pids = browserPids();
+  const pages = await pagesPerSecond(Object.fromEntries(pids.map((pid) => [String(pid), pid])), seconds);
+  const byType = new Map<string, number>();
+  for (const pid of pids) {
+    const type = processType(pid);
+    byType.set(type, (byType.get(type) ?? 0) + (pages[String(pid)]?.anon ?? 0));
+  }
+  const all = [...byType.values()].reduce((a, b) => a + b, 0);
+  const parts = [...byType].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${n}`);
+  return `private pages touched per second ${all} (${parts.join(', ')})`;
 }
 
 function browserCpu(pids: number[]): number {
@@ -205,11 +236,12 @@ try {
       if (!changing) throw new Error('the page did not change in 2.5 s: the live feed is not reaching it');
       const { busy, total } = await steadyLoad(page, cdp);
       const script = (await traced(browser, page, () => sleep(STEADY_TRACE_MS))).ms / STEADY_TRACE_MS;
+      const pages = await browserPages(PAGE_SECONDS);
       console.log(
         `${layout}, ${count} nodes${args.cold ? ' (browser still starting)' : ''}: first render ${firstTraced.ms.toFixed(0)} ms of scripting in the first ${FIRST_RENDER_MS} ms (bundle, snapshot, first live batch; goal < 100 ms; ` +
           `on the CPU ${firstTraced.cpuMs.toFixed(0)} ms, the rest waiting for a core; ` +
           `CDP ScriptDuration, without microtasks: ${firstScript.toFixed(0)} ms); live updates over ${seconds} s: ` +
-          `main thread ${(busy * 100).toFixed(1)} % of one core (scripts ${(script * 100).toFixed(1)} %), all Chromium processes ${(total * 100).toFixed(1)} % (goal < 10 %)`,
+          `main thread ${(busy * 100).toFixed(1)} % of one core (scripts ${(script * 100).toFixed(1)} %), all Chromium processes ${(total * 100).toFixed(1)} % (goal < 10 %); then ${pages}`,
       );
       await context.close();
     } finally {

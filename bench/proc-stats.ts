@@ -124,6 +124,39 @@ export function pagesReferenced(pid: number): PagesTouched {
   return out;
 }
 
+/**
+ * The 4 KB pages each process touched per second, over `seconds` one-second reads. On a VM whose
+ * host ages the guest's memory, each of those pages costs the process a fresh mapping once a
+ * second: on such a machine this, more than the instructions run, is what waking up costs, and it
+ * does not move with the machine's neighbours as CPU time does.
+ */
+export async function pagesPerSecond(pids: Record<string, number | undefined>, seconds = 10): Promise<Record<string, PagesTouched>> {
+  const sums: Record<string, PagesTouched> = {};
+  for (const name in pids) if (pids[name] !== undefined) sums[name] = { anon: 0, file: 0 };
+  for (let i = 0; i < seconds; i++) {
+    for (const name in sums) {
+      try {
+        clearReferenced(pids[name]!);
+      } catch {
+        // Gone: it counts what it touched while it lived.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const name in sums) {
+      let p: PagesTouched;
+      try {
+        p = pagesReferenced(pids[name]!);
+      } catch {
+        continue;
+      }
+      sums[name]!.anon += p.anon / seconds;
+      sums[name]!.file += p.file / seconds;
+    }
+  }
+  for (const name in sums) sums[name] = { anon: Math.round(sums[name]!.anon), file: Math.round(sums[name]!.file) };
+  return sums;
+}
+
 /** The load average (1, 5, 15 min) as printed beside a benchmark's figures: other work on the machine moves them. */
 export function loadAverage(): string {
   return os
