@@ -123,7 +123,6 @@ async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Pro
  */
 const privateNode = () => executableCopy(process.execPath, path.join(dir, 'node'));
 
-/** One-second reads of the pages each process touched, averaged: the memory a second of work goes through. */
 /** node_exporter on a free loopback port, scraped every second until stopped. */
 async function startNodeExporter() {
   const port = 19_100 + Math.floor(Math.random() * 500);
