@@ -82,7 +82,8 @@ export class ClockOffset {
     this.lastSeq = seq;
     const d = arrival - ts;
     if (this.estimate !== null && d <= this.estimate + STEP_MS) {
-      this.candidates.length = 0;
+      // Only when there are some: setting an array's length is a call into the runtime.
+      if (this.candidates.length > 0) this.candidates.length = 0;
       this.addRecent(d);
       this.estimate = this.smallestRecent();
       this.settle();
