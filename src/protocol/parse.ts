@@ -20,8 +20,8 @@ export interface ParseContext {
   compact?: { prev: DecodedFields | null; spare?: DecodedFields };
   /** Server clock, Unix ms: samples too far from it (after `correctTs`) are refused. */
   now: number;
-  /** The sample's time on the server's clock, given its seq and the node's `ts` (see server/agents/clock-offset.ts). */
-  correctTs?: (seq: number, ts: number) => number;
+  /** The sample's time on the server's clock, given its seq, the node's `ts` and the arrival (`now`; see server/agents/clock-offset.ts). */
+  correctTs?: (seq: number, ts: number, now: number) => number;
 }
 
 const MAX_METRICS = 256;
@@ -196,7 +196,7 @@ function parseSample(msg: Json, ctx: ParseContext): SampleMessage {
   if (ctx.schema === null) throw new Bad('PROBE_ERR_PROTOCOL', 'sample before hello: send hello first');
   const seq = integer(msg, 'seq', 'sample', 0);
   const sent = integer(msg, 'ts', 'sample', 0);
-  const ts = ctx.correctTs ? ctx.correctTs(seq, sent) : sent;
+  const ts = ctx.correctTs ? ctx.correctTs(seq, sent, ctx.now) : sent;
   checkTs(ts, ctx);
   const row = parseRow(msg.values, ctx.schema);
   // Metrics outside hello's schema (custom metrics that appeared later) travel by name in `extra`.
@@ -228,7 +228,7 @@ function parseCompactSample(text: string, ctx: ParseContext): SampleMessage {
   const row = decodedRow(fields, ctx.schema);
   ctx.compact.spare = ctx.compact.prev ?? undefined;
   ctx.compact.prev = fields;
-  const corrected = ctx.correctTs ? ctx.correctTs(seq, ts) : ts;
+  const corrected = ctx.correctTs ? ctx.correctTs(seq, ts, ctx.now) : ts;
   checkTs(corrected, ctx);
   return { type: 'sample', seq, ts: corrected, row };
 }

@@ -39,7 +39,7 @@ export interface AgentConnection extends Heard {
   toldBudget: boolean;
   /** Its node's clock offset, kept across connections; samples are stored at the server's time. */
   clockOffset: ClockOffset;
-  correctTs: (seq: number, ts: number) => number;
+  correctTs: (seq: number, ts: number, now: number) => number;
 }
 
 export function send(ws: WebSocket, msg: ServerMessage): void {
@@ -52,8 +52,10 @@ export function send(ws: WebSocket, msg: ServerMessage): void {
  */
 export function readMessage(conn: AgentConnection, data: WebSocket.RawData, isBinary: boolean, now: () => number): AgentMessage | null {
   if (conn.revoked) return null;
-  conn.lastMessageAt = now();
-  if (!conn.rate.take(now())) {
+  // One reading of the clock per message: ~0.2 µs each here, and the server read it ~9 times a sample.
+  const at = now();
+  conn.lastMessageAt = at;
+  if (!conn.rate.take(at)) {
     log.warn('agent sends too fast; closing its connection', { node: conn.name, code: 'PROBE_ERR_RATE' });
     send(conn.ws, { type: 'error', code: 'PROBE_ERR_RATE', message: `more than ${MESSAGE_RATE} messages per second` });
     conn.revoked = true;
@@ -62,7 +64,7 @@ export function readMessage(conn: AgentConnection, data: WebSocket.RawData, isBi
   }
   const result: ParseResult<AgentMessage> = isBinary
     ? { ok: false, code: 'PROBE_ERR_BAD_MESSAGE', message: 'binary frames are not part of the protocol: send JSON text' }
-    : parseAgentMessage(data.toString(), { schema: conn.schema, now: now(), compact: conn.compact, correctTs: conn.correctTs });
+    : parseAgentMessage(data.toString(), { schema: conn.schema, now: at, compact: conn.compact, correctTs: conn.correctTs });
   if (!result.ok) {
     conn.badInARow++;
     if (conn.badInARow <= 3) log.warn('bad message from agent', { node: conn.name, code: result.code, error: result.message });

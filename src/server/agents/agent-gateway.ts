@@ -141,7 +141,7 @@ export class AgentGateway {
       rate: new TokenBucket(MESSAGE_RATE, MESSAGE_BURST, this.now()),
       toldBudget: false,
       clockOffset,
-      correctTs: (seq, ts) => this.correctTs(conn, seq, ts),
+      correctTs: (seq, ts, now) => this.correctTs(conn, seq, ts, now),
     };
     this.byNode.set(nodeId, conn);
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
@@ -209,8 +209,8 @@ export class AgentGateway {
   }
 
   /** Learns the node's clock offset from a sample as it arrives, and gives the sample's time on the server's clock. */
-  private correctTs(conn: AgentConnection, seq: number, ts: number): number {
-    const at = conn.clockOffset.take(seq, ts, this.now());
+  private correctTs(conn: AgentConnection, seq: number, ts: number, now: number): number {
+    const at = conn.clockOffset.take(seq, ts, now);
     this.options.hub.setClockOffset(conn.nodeId, conn.clockOffset.offsetMs);
     return at;
   }
