@@ -137,8 +137,9 @@ export async function pagesPerSecond(pids: Record<string, number | undefined>, s
     for (const name in sums) {
       try {
         clearReferenced(pids[name]!);
-      } catch {
-        // Gone: it counts what it touched while it lived.
+      } catch (err) {
+        // Gone, it counts what it touched while it lived; any other failure (no right to trace it) is the bench's.
+        if (existsSync(`/proc/${pids[name]}`)) throw err;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -146,7 +147,8 @@ export async function pagesPerSecond(pids: Record<string, number | undefined>, s
       let p: PagesTouched;
       try {
         p = pagesReferenced(pids[name]!);
-      } catch {
+      } catch (err) {
+        if (existsSync(`/proc/${pids[name]}`)) throw err;
         continue;
       }
       sums[name]!.anon += p.anon / seconds;
