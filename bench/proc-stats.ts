@@ -3,6 +3,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { sleep } from './children';
 
 const TICKS_PER_SECOND = 100;
 
@@ -130,7 +131,7 @@ export function pagesReferenced(pid: number): PagesTouched {
  * second: on such a machine this, more than the instructions run, is what waking up costs, and it
  * does not move with the machine's neighbours as CPU time does.
  */
-export async function pagesPerSecond(pids: Record<string, number | undefined>, seconds = 10): Promise<Record<string, PagesTouched>> {
+export async function pagesPerSecond(pids: Record<string, number | undefined>, seconds: number): Promise<Record<string, PagesTouched>> {
   const sums: Record<string, PagesTouched> = {};
   for (const name in pids) if (pids[name] !== undefined) sums[name] = { anon: 0, file: 0 };
   for (let i = 0; i < seconds; i++) {
@@ -142,7 +143,7 @@ export async function pagesPerSecond(pids: Record<string, number | undefined>, s
         if (existsSync(`/proc/${pids[name]}`)) throw err;
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     for (const name in sums) {
       let p: PagesTouched;
       try {
