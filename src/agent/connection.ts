@@ -12,6 +12,7 @@ import { AgentSession } from './session';
 import type { Link } from './session';
 import { builtin } from '../util/builtin';
 import { openWebSocket } from './websocket';
+import type { ReadSwitch } from './websocket';
 
 export interface ConnectionOptions {
   /** The preferred server's endpoint. */
@@ -87,6 +88,7 @@ interface Dialed {
 /** Opens one socket and forwards its events to the session. */
 function dial(url: string, options: ConnectionOptions, session: AgentSession): Dialed {
   let socket: WebSocket | null = null;
+  let reading: ReadSwitch | null = null;
   const dialing = openWebSocket(
     new URL(url),
     {
@@ -97,9 +99,10 @@ function dial(url: string, options: ConnectionOptions, session: AgentSession): D
       ...(options.insecureLoopback ? { rejectUnauthorized: false } : {}),
     },
     {
-      open: (ws) => {
+      open: (ws, gate) => {
         socket = ws;
-        adopt(ws, session);
+        reading = gate;
+        adopt(ws, gate, session);
       },
       refused: (status) => {
         session.refused(status);
@@ -113,14 +116,16 @@ function dial(url: string, options: ConnectionOptions, session: AgentSession): D
   );
   return {
     close() {
-      if (socket) socket.close(1000, 'agent stopping');
-      else dialing.abort();
+      if (!socket) return dialing.abort();
+      // The closing handshake needs the server's answer read.
+      reading?.start();
+      socket.close(1000, 'agent stopping');
     },
   };
 }
 
 /** The open socket's events, to the session. */
-function adopt(socket: WebSocket, session: AgentSession): void {
+function adopt(socket: WebSocket, reading: ReadSwitch, session: AgentSession): void {
   const link: Link = {
     send: (frame) => socket.send(frame),
     get open() {
@@ -130,6 +135,18 @@ function adopt(socket: WebSocket, session: AgentSession): void {
       return socket.bufferedAmount;
     },
     terminate: () => socket.terminate(),
+    readThenRest(then) {
+      reading.start();
+      // Two turns of the event loop: the first may have polled before reading started (a call
+      // from an I/O callback); the second polls with what has arrived (an immediate pending, it
+      // does not wait).
+      setImmediate(() =>
+        setImmediate(() => {
+          if (socket.readyState === socket.OPEN) reading.stop();
+          then?.();
+        }),
+      );
+    },
   };
   socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => session.received(isBinary ? null : data.toString()));
   socket.on('ping', () => session.heard());

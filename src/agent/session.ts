@@ -41,6 +41,11 @@ export interface Link {
   readonly bufferedAmount: number;
   /** Drops the connection without a closing handshake (a dead link would never answer one). */
   terminate(): void;
+  /**
+   * Reads what the server has sent by now, then stops reading until called again (sending does
+   * not need reading); `then` runs after that read.
+   */
+  readThenRest(then?: () => void): void;
 }
 
 /** The part of the on-disk buffer the session reads and acks. */
@@ -97,6 +102,10 @@ export class AgentSession {
   private readonly preferred: PreferredWatch;
   /** The link is being dropped to go back to the preferred server. */
   private returning = false;
+  /** The server welcomed this link. */
+  private welcomed = false;
+  /** The link reads only when a live sample goes out (see send). */
+  private resting = false;
 
   constructor(private readonly options: SessionOptions) {
     this.buffer = options.buffer;
@@ -118,9 +127,20 @@ export class AgentSession {
     if (!this.stopped) this.options.dial(this.servers.url);
   }
 
-  /** Sends a new sample at once if a connection is open; older ones wait for backfill. */
+  /**
+   * Sends a new sample at once if a connection is open; older ones wait for backfill. Once the
+   * link is steady (welcomed, backfill done) it rests between samples: what the server sent since
+   * the last one (its ack, at a time of its choosing) is read now, while the agent is awake anyway,
+   * instead of waking it once more each interval.
+   */
   send(sample: BufferedSample): void {
-    if (this.link?.open && sample.seq >= this.liveFrom) this.transmit(this.link, sample);
+    const link = this.link;
+    if (!link?.open || sample.seq < this.liveFrom) return;
+    this.transmit(link, sample);
+    if (this.welcomed && this.backfillTimer === null) {
+      this.resting = true;
+      link.readThenRest();
+    }
   }
 
   /** The connection is open: hello, then live samples from the buffer's next seq and backfill before it. */
@@ -130,6 +150,8 @@ export class AgentSession {
     this.inflight = [];
     this.compact = false;
     this.compactPrev = null;
+    this.welcomed = false;
+    this.resting = false;
     this.liveFrom = this.buffer.nextSeq();
     this.backfillCursor = 0;
     this.stats.backfilled = 0;
@@ -165,6 +187,7 @@ export class AgentSession {
     } else if (msg.type === 'welcome') {
       this.attempt = 0;
       this.lastWarning = '';
+      this.welcomed = true;
       if (msg.ackIntervalMs !== undefined) this.silenceMs = silenceTimeout(msg.ackIntervalMs, this.options.intervalMs);
       this.compact = msg.compact === true;
       const { node, serverVersion } = msg;
@@ -239,10 +262,20 @@ export class AgentSession {
 
   private armSilence(): void {
     this.silenceTimer?.cancel();
-    this.silenceTimer = this.clock.after(this.silenceMs, () => {
-      this.warnOnce('no word from the server; reconnecting', { afterMs: this.silenceMs });
-      this.link?.terminate();
+    const timer = this.clock.after(this.silenceMs, () => {
+      const link = this.link;
+      if (!link) return;
+      const giveUp = () => {
+        this.warnOnce('no word from the server; reconnecting', { afterMs: this.silenceMs });
+        link.terminate();
+      };
+      // A resting link may hold words not read yet: read them first (each one arms a new timer).
+      if (!this.resting) return giveUp();
+      link.readThenRest(() => {
+        if (this.silenceTimer === timer && this.link === link) giveUp();
+      });
     });
+    this.silenceTimer = timer;
   }
 
   private scheduleReconnect(): void {

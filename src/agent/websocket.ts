@@ -31,8 +31,11 @@ export interface WebSocketOptions {
 }
 
 export interface HandshakeEvents {
-  /** The server switched protocols: the socket is open (listen here: frames may follow at once). */
-  open(socket: WebSocket): void;
+  /**
+   * The server switched protocols: the socket is open (listen here: frames may follow at once).
+   * `reading` stops and starts the reading of the socket under it.
+   */
+  open(socket: WebSocket, reading: ReadSwitch): void;
   /** The server answered with this HTTP status instead. */
   refused(status: number): void;
   /** No connection, a timeout, or a response that is not a valid switch. */
@@ -71,6 +74,42 @@ interface AdoptableWebSocket extends WebSocket {
 }
 
 const random = new SystemRandom();
+
+/**
+ * Whether the process reads a socket at all. Stopped, what the server sends waits in the kernel
+ * and does not wake the process (a paused stream is still read into its buffer, and each arrival
+ * wakes it). Both do to the socket's handle what Node's own net.Socket does: `stop` as its pause
+ * does for a socket read into a fixed buffer, `start` as its _read does.
+ */
+export interface ReadSwitch {
+  stop(): void;
+  start(): void;
+}
+
+/** The part of a net or tls socket's handle the switch uses (null once the socket is destroyed). */
+interface ReadingHandle {
+  reading: boolean;
+  readStop(): number;
+  readStart(): number;
+}
+
+function readSwitch(socket: net.Socket): ReadSwitch {
+  const handle = () => (socket as unknown as { _handle: ReadingHandle | null })._handle;
+  return {
+    stop() {
+      const h = handle();
+      if (!h?.reading || socket.destroyed) return;
+      h.reading = false;
+      h.readStop();
+    },
+    start() {
+      const h = handle();
+      if (!h || h.reading || socket.destroyed) return;
+      h.reading = true;
+      if (h.readStart() !== 0) socket.destroy(new Error('cannot read the socket'));
+    },
+  };
+}
 
 /** A TCP (ws://) or TLS (wss://) socket to `url`'s host, and the event that says it is ready. */
 export function connectTo(url: URL, tls: { ca?: string[]; rejectUnauthorized?: boolean } = {}) {
@@ -129,7 +168,7 @@ export function openWebSocket(url: URL, options: WebSocketOptions, events: Hands
       maxPayload: options.maxPayload,
       generateMask: (mask) => random.fill(mask),
     });
-    events.open(ws);
+    events.open(ws, readSwitch(socket));
   };
   const timer = setTimeout(() => fail(`no WebSocket within ${options.handshakeTimeoutMs} ms`), options.handshakeTimeoutMs);
   socket.on('error', onError).on('close', onClose).on('data', onData);

@@ -3,7 +3,8 @@
  * clock: the test waits only for the network, never for the timers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ import { SampleBuffer } from '../../src/agent/buffer';
 import { agentEndpoint, connect } from '../../src/agent/connection';
 import type { Connection } from '../../src/agent/connection';
 import { setLogLevel } from '../../src/util/log';
-import { waitFor } from '../helpers';
+import { FIXTURES, waitFor } from '../helpers';
 import { ManualClock } from '../manual-clock';
 
 test('agentEndpoint accepts what people type', () => {
@@ -39,27 +40,36 @@ test('backoff grows exponentially with jitter and is capped at 30 s', () => {
   assert.ok(backoffDelay(20, 0) >= BACKOFF_CAP_MS / 2, 'jitter never drops below half the cap');
 });
 
-/** A ws server on port 0 that calls `onAgent` for each connection. */
-async function server(t: TestContext, onAgent: (ws: WebSocket) => void): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((r) => wss.on('listening', r));
+/** A ws server on port 0 that calls `onAgent` for each connection; `tls`: over HTTPS, with the test certificate (localhost). */
+async function server(t: TestContext, onAgent: (ws: WebSocket) => void, tls = false): Promise<string> {
+  const https_ = tls
+    ? https.createServer({
+        cert: readFileSync(path.join(FIXTURES, 'tls/cert-a.pem')),
+        key: readFileSync(path.join(FIXTURES, 'tls/key-a.pem')),
+      })
+    : null;
+  const wss = https_ ? new WebSocketServer({ server: https_ }) : new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  if (https_) await new Promise<void>((r) => https_.listen(0, '127.0.0.1', r));
+  else await new Promise((r) => wss.on('listening', r));
   t.after(() => {
     for (const ws of wss.clients) ws.terminate();
-    return new Promise((r) => wss.close(r));
+    return new Promise((r) => wss.close(() => (https_ ? https_.close(r) : r(undefined))));
   });
   wss.on('connection', onAgent);
-  return `ws://127.0.0.1:${(wss.address() as { port: number }).port}/ws/agent`;
+  const port = ((https_ ?? wss).address() as { port: number }).port;
+  return tls ? `wss://localhost:${port}/ws/agent` : `ws://127.0.0.1:${port}/ws/agent`;
 }
 
-function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: number): Connection {
+function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: number, buffer?: SampleBuffer): Connection {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
-  const buffer = new SampleBuffer(dir);
+  buffer ??= new SampleBuffer(dir);
   const conn = connect({
     url,
     key: 'k',
     intervalMs,
     buffer,
     clock,
+    ...(url.startsWith('wss:') ? { ca: readFileSync(path.join(FIXTURES, 'tls/cert-a.pem')) } : {}),
     hello: () => ({
       type: 'hello',
       protocol: 1,
@@ -149,3 +159,52 @@ test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per ag
   }
   assert.equal(lines.filter((l) => l.includes('PROBE_ERR_METRIC_BUDGET')).length, 1, lines.join(''));
 });
+
+for (const tls of [false, true])
+  test(`a steady agent reads its socket only when it sends: an ack that comes between two samples is read with the second (${tls ? 'wss' : 'ws'})`, async (t) => {
+    setLogLevel('info');
+    const lines = captureStderr(t);
+    const clock = new ManualClock();
+    let acksSent = 0;
+    let closed: number | null = null;
+    // A server that acks each sample 50 ms after it came, as a real one acks after its commit.
+    const url = await server(
+      t,
+      (ws) => {
+        ws.once('message', () => {
+          ws.send(welcome(1000));
+          ws.on('message', (data) => {
+            const { seq } = JSON.parse(data.toString()) as { seq: number };
+            setTimeout(() => ws.send(JSON.stringify({ type: 'ack', seq }), () => acksSent++), 50);
+          });
+        });
+        ws.on('close', (code) => (closed = code));
+      },
+      tls,
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
+    const buffer = new SampleBuffer(dir);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const conn = agent(t, url, clock, 1000, buffer);
+    await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
+    await clock.advance(0); // backfill finds nothing: the link is steady
+    const send = () => {
+      const seq = buffer.nextSeq();
+      const sample = { seq, ts: clock.now(), text: JSON.stringify({ type: 'sample', seq, ts: clock.now(), values: [seq] }) };
+      buffer.append(sample, clock.now());
+      conn.send(sample);
+      return seq;
+    };
+    const first = send();
+    await waitFor('the first ack sent', () => acksSent === 1, 5000, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(buffer.isAcked(first), false, 'the ack waits in the socket, unread');
+    const second = send();
+    await waitFor('the first ack read with the second sample', () => buffer.isAcked(first), 5000, 5);
+    assert.equal(buffer.isAcked(second), false);
+    await waitFor('the second ack sent', () => acksSent === 2, 5000, 5);
+    // Resting, the agent still closes with a handshake: it reads the server's answer to its close.
+    conn.close();
+    await waitFor('the server to see the agent close', () => closed !== null, 5000, 5);
+    assert.equal(closed, 1000);
+  });

@@ -33,6 +33,9 @@ class TestLink implements Link {
   terminate(): void {
     this.open = false;
   }
+  readThenRest(then?: () => void): void {
+    then?.();
+  }
   get seqs(): number[] {
     return this.frames
       .map((f) => JSON.parse(f) as { type: string; seq?: number })

@@ -30,6 +30,20 @@ class TestLink implements Link {
     this.terminated = true;
     this.open = false;
   }
+  /** How often the session had the link read and rest. */
+  reads = 0;
+  /** Reads finish at once unless a test holds them (then finishRead ends them). */
+  holdReads = false;
+  private readonly reading: (() => void)[] = [];
+  readThenRest(then?: () => void): void {
+    this.reads++;
+    if (then) this.reading.push(then);
+    if (!this.holdReads) this.finishRead();
+  }
+  /** The read is done; what it found has been handed to the session before this (h.ack …). */
+  finishRead(): void {
+    for (const then of this.reading.splice(0)) then();
+  }
   /** Seqs of the JSON sample frames sent, in order. */
   get seqs(): number[] {
     return this.frames
@@ -232,6 +246,52 @@ test('silence: the link is dropped after silenceTimeout without a word; any mess
   h.drop();
   await h.clock.advance(500);
   assert.equal(h.dials.length, 2, 'and dialled again');
+});
+
+test('a steady link rests between live samples: not before the welcome, not while backfill runs', async (t) => {
+  const h = harness(t);
+  // 150 samples stored while no server was there: backfill takes two steps.
+  for (let seq = 1; seq <= 150; seq++)
+    h.buffer.append({ seq, ts: seq, text: JSON.stringify({ type: 'sample', seq, ts: seq, values: [seq] }) }, 0);
+  h.session.start();
+  h.sample();
+  assert.equal(h.link.reads, 0, 'before the welcome the link reads all the time (welcome, refusals)');
+  h.welcome();
+  await h.clock.advance(0);
+  h.sample();
+  assert.equal(h.link.reads, 0, 'nor while backfill is under way');
+  await h.clock.advance(2 * BACKFILL_STEP_MS);
+  assert.equal(h.buffer.unacked(0, 1000).length, 152, 'every stored sample went out');
+  h.sample();
+  h.sample();
+  assert.equal(h.link.reads, 2, 'then once per live sample');
+  h.drop();
+  await h.clock.advance(1000);
+  assert.equal(h.dials.length, 2);
+  h.sample();
+  assert.equal(h.link.reads, 0, 'a new link reads all the time again until it is steady');
+});
+
+test('silence on a resting link: it is read before it is given up on, and a word found in that read keeps it', async (t) => {
+  const h = harness(t, { intervalMs: 200 });
+  h.session.start();
+  h.welcome({ ackIntervalMs: 300 });
+  await h.clock.advance(0);
+  h.link.holdReads = true;
+  const first = h.sample();
+  assert.equal(h.link.reads, 1);
+  await h.clock.advance(500);
+  assert.equal(h.link.reads, 2, 'the silence timer had the link read');
+  assert.equal(h.link.terminated, false, 'and waits for that read');
+  h.ack(first.seq);
+  h.link.finishRead();
+  assert.equal(h.link.terminated, false, 'the ack found in the read keeps the link');
+  await h.clock.advance(499);
+  assert.equal(h.link.terminated, false);
+  await h.clock.advance(1);
+  assert.equal(h.link.reads, 3);
+  h.link.finishRead();
+  assert.equal(h.link.terminated, true, 'a read that finds nothing: 500 ms of silence, the link is given up on');
 });
 
 test('reconnect backoff doubles from 1 s up to the 30 s cap while the server is away, and starts over after a welcome', async (t) => {
