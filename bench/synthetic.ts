@@ -25,9 +25,10 @@ export function metricStream(seed: number): () => MetricValues {
   const memTotal = 8 * 1024 ** 3;
   const diskTotal = 160e9;
   let cpu = 10 + r() * 30;
-  let mem = 1.5e9 + r() * 2e9;
-  let cache = 1e9 + r() * 2e9;
-  let disk = 20e9 + r() * 10e9;
+  // Whole 4 KiB pages and bytes, as the agent reads them (a fraction here made 17-digit values no agent sends).
+  let mem = Math.floor((1.5e9 + r() * 2e9) / 4096) * 4096;
+  let cache = Math.floor((1e9 + r() * 2e9) / 4096) * 4096;
+  let disk = Math.floor(20e9 + r() * 10e9);
   let load = 0.5;
   let uptime = Math.floor(r() * 1e7);
   let procs = 120 + Math.floor(r() * 80);

@@ -46,12 +46,14 @@ const ZERO = 48;
 const NINE = 57;
 
 /**
- * The number `text` spells in [start, end), or NaN if it is not one. Plain decimals of up to 15
- * digits are read digit by digit: M / 10^k with M and 10^k exact is the correctly rounded value,
- * the same double Number() gives, without cutting the frame into strings first. Anything else
- * (exponents, longer numbers) goes through Number().
+ * Puts the number `text` spells in [start, end) into `out[at]`; false if it is not one. Plain
+ * decimals of up to 15 digits are read digit by digit: M / 10^k with M and 10^k exact is the
+ * correctly rounded value, the same double Number() gives, without cutting the frame into strings
+ * first. Anything else (exponents, longer numbers) goes through Number(). It stores rather than
+ * returns: a double returned from a call is boxed in a heap object of its own, ~600 bytes a frame
+ * at 39 values (a sampling heap profile of the server at 10 000 agents).
  */
-function readNumber(text: string, start: number, end: number): number {
+function readNumberInto(text: string, start: number, end: number, out: DecodedFields, at: number): boolean {
   let i = start;
   const negative = text.charCodeAt(i) === MINUS;
   if (negative) i++;
@@ -71,10 +73,13 @@ function readNumber(text: string, start: number, end: number): number {
   }
   if (i === end && digits > 0 && digits <= 15) {
     const v = fraction < 0 ? mantissa : mantissa / POWERS_OF_TEN[digits - fraction]!;
-    return negative ? -v : v;
+    out[at] = negative ? -v : v;
+    return true;
   }
   const part = text.slice(start, end);
-  return NUMBER.test(part) ? Number(part) : NaN;
+  if (!NUMBER.test(part)) return false;
+  out[at] = Number(part);
+  return true;
 }
 
 /** The integer `text` spells in [start, end) (an optional minus, 1 to 16 digits), or NaN. */
@@ -109,22 +114,21 @@ export function decodeCompact(prev: DecodedFields | null, text: string, expected
   for (let i = 0; i < expected; i++) {
     let end = text.indexOf(',', start);
     if (end < 0) end = text.length;
-    const before = prev ? prev[i] : undefined;
+    // prev[i] is read where it is used: one variable holding it or undefined would box each double in it.
+    const hasBefore = prev !== null && i < prev.length;
     const first = text.charCodeAt(start);
     if (end === start) {
-      if (before === undefined) throw new Error(`field ${i} repeats a value, but there is no previous compact frame`);
-      out[i] = before;
+      if (!hasBefore) throw new Error(`field ${i} repeats a value, but there is no previous compact frame`);
+      out[i] = prev[i]!;
     } else if (first === 110 /* n */ && end === start + 1) {
       out[i] = NaN;
     } else if (first === 100 /* d */) {
       const delta = readInteger(text, start + 1, end);
-      if (typeof before !== 'number' || !Number.isSafeInteger(before) || Number.isNaN(delta))
+      if (!hasBefore || !Number.isSafeInteger(prev[i]) || Number.isNaN(delta))
         throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a delta to an integer`);
-      out[i] = before + delta;
-    } else {
-      const v = readNumber(text, start, end);
-      if (Number.isNaN(v)) throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a number`);
-      out[i] = v;
+      out[i] = prev[i]! + delta;
+    } else if (!readNumberInto(text, start, end, out, i)) {
+      throw new Error(`field ${i}: "${text.slice(start, Math.min(end, start + 20))}" is not a number`);
     }
     start = end + 1;
   }

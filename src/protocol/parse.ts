@@ -155,11 +155,14 @@ function parseRow(raw: unknown, schema: readonly string[], offset = 0): Row {
 /** The values of decoded compact fields (after seq and ts; NaN: absent) as a row; unknown metrics become NaN. */
 function decodedRow(fields: DecodedFields, schema: readonly string[]): Row {
   const known = knownFlags(schema);
-  const data: number[] = new Array<number>(schema.length);
-  for (let i = 0; i < schema.length; i++) {
-    const v = fields[i + 2]!;
-    if (!Number.isNaN(v)) metricValue(schema[i]!, v);
-    data[i] = known[i] ? v : NaN;
+  // A copy of a double array is one (a new Array(n) filled in is made twice: first for small
+  // integers, then again once a double comes), and values are checked here, not by a call, which
+  // would box each double passed to it (~800 bytes a frame in all at 39 values).
+  const data = fields.slice(2);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!(Math.abs(v) <= MAX_ABS_VALUE) && !Number.isNaN(v)) metricValue(schema[i]!, v);
+    if (!known[i]) data[i] = NaN;
   }
   return { names: schema, data };
 }

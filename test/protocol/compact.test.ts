@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { decodeCompact, encodeCompact } from '../../src/protocol/compact';
 import type { DecodedFields, Fields } from '../../src/protocol/compact';
 import type { HistoryAnswer } from '../../src/protocol/history';
+import { parseAgentMessage } from '../../src/protocol/parse';
+import type { ParseContext } from '../../src/protocol/parse';
 import { getJson, waitFor } from '../helpers';
 import { SCHEMA, TestAgent, helloMessage, startTestServer } from '../server/test-server';
 
@@ -91,6 +93,28 @@ test('frames that cannot be decoded say why', () => {
   assert.throws(() => decodeCompact([1, 2, NaN, 4], '~1,2,d5,4', 4), /not a delta to an integer/);
   assert.throws(() => decodeCompact(null, '~1,2,abc,4', 4), /"abc" is not a number/);
   assert.throws(() => decodeCompact(null, '~1,2,1e999x,4', 4), /not a number/);
+  assert.throws(() => decodeCompact([1, 2], '~1,2,,4', 4), /no previous compact frame/, 'a previous frame without that field');
+  assert.throws(() => decodeCompact([1, 2], '~1,2,d1,4', 4), /not a delta to an integer/);
+});
+
+test("a compact frame's values are checked as a JSON sample's: non-finite or beyond ±1e300 refuses it, an unknown metric's column is absent", () => {
+  const schema = ['cpu', 'noSuchMetric', 'memUsedBytes'];
+  const now = 1_764_000_000_000;
+  const parse = (text: string) => parseAgentMessage(text, { schema, now, compact: { prev: null } } as ParseContext);
+  const ok = parse(`~1,${now},12.5,7,4096`);
+  assert.ok(ok.ok && ok.value.type === 'sample');
+  assert.deepEqual(Array.from(ok.value.row.data), [12.5, NaN, 4096]);
+  for (const [text, why] of [
+    [`~1,${now},1e301,7,4096`, /"cpu" is out of range/],
+    [`~1,${now},12.5,7,-1e301`, /"memUsedBytes" is out of range/],
+    [`~1,${now},1e999,7,4096`, /"cpu" must be a finite number/],
+    [`~1,${now},12.5,1e999,4096`, /"noSuchMetric" must be a finite number/],
+  ] as const) {
+    const bad = parse(text);
+    assert.ok(!bad.ok, text);
+    assert.equal(bad.code, 'PROBE_ERR_BAD_MESSAGE');
+    assert.match(bad.message, why);
+  }
 });
 
 test('the server takes compact frames after offering them, and drops a connection whose frame it cannot decode', async (t) => {
