@@ -126,6 +126,8 @@ function dial(url: string, options: ConnectionOptions, session: AgentSession): D
 
 /** The open socket's events, to the session. */
 function adopt(socket: WebSocket, reading: ReadSwitch, session: AgentSession): void {
+  /** Reads under way (readThenRest): the socket rests once none is. */
+  let reads = 0;
   const link: Link = {
     send: (frame) => socket.send(frame),
     get open() {
@@ -137,12 +139,13 @@ function adopt(socket: WebSocket, reading: ReadSwitch, session: AgentSession): v
     terminate: () => socket.terminate(),
     readThenRest(then) {
       reading.start();
+      reads++;
       // Two turns of the event loop: the first may have polled before reading started (a call
       // from an I/O callback); the second polls with what has arrived (an immediate pending, it
-      // does not wait).
+      // does not wait). Reading stops when the last read under way ends.
       setImmediate(() =>
         setImmediate(() => {
-          if (socket.readyState === socket.OPEN) reading.stop();
+          if (--reads === 0 && socket.readyState === socket.OPEN) reading.stop();
           then?.();
         }),
       );

@@ -249,6 +249,7 @@ export class AgentSession {
     this.stopped = true;
     this.retryTimer?.cancel();
     this.silenceTimer?.cancel();
+    this.silenceTimer = null;
     this.backfillTimer?.cancel();
     this.preferred.cancel();
   }
@@ -272,7 +273,7 @@ export class AgentSession {
       // A resting link may hold words not read yet: read them first (each one arms a new timer).
       if (!this.resting) return giveUp();
       link.readThenRest(() => {
-        if (this.silenceTimer === timer && this.link === link) giveUp();
+        if (this.silenceTimer === timer && this.link === link && !this.stopped) giveUp();
       });
     });
     this.silenceTimer = timer;

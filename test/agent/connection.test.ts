@@ -3,7 +3,7 @@
  * clock: the test waits only for the network, never for the timers.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFile, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,7 +167,7 @@ for (const tls of [false, true])
     const clock = new ManualClock();
     let acksSent = 0;
     let closed: number | null = null;
-    // A server that acks each sample 50 ms after it came, as a real one acks after its commit.
+    // A server that acks each sample 200 ms after it came, as a real one acks after its commit.
     const url = await server(
       t,
       (ws) => {
@@ -175,7 +175,7 @@ for (const tls of [false, true])
           ws.send(welcome(1000));
           ws.on('message', (data) => {
             const { seq } = JSON.parse(data.toString()) as { seq: number };
-            setTimeout(() => ws.send(JSON.stringify({ type: 'ack', seq }), () => acksSent++), 50);
+            setTimeout(() => ws.send(JSON.stringify({ type: 'ack', seq }), () => acksSent++), 200);
           });
         });
         ws.on('close', (code) => (closed = code));
@@ -199,7 +199,8 @@ for (const tls of [false, true])
     await waitFor('the first ack sent', () => acksSent === 1, 5000, 5);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(buffer.isAcked(first), false, 'the ack waits in the socket, unread');
-    const second = send();
+    // Sent from an I/O callback, as a sample could be: its read still polls the socket.
+    const second = await new Promise<number>((resolve) => readFile(import.meta.filename, () => resolve(send())));
     await waitFor('the first ack read with the second sample', () => buffer.isAcked(first), 5000, 5);
     assert.equal(buffer.isAcked(second), false);
     await waitFor('the second ack sent', () => acksSent === 2, 5000, 5);
@@ -208,3 +209,45 @@ for (const tls of [false, true])
     await waitFor('the server to see the agent close', () => closed !== null, 5000, 5);
     assert.equal(closed, 1000);
   });
+
+test('a resting agent reads its socket before it gives up on a silent server: an ack waiting there keeps the link', async (t) => {
+  setLogLevel('info');
+  const lines = captureStderr(t);
+  const clock = new ManualClock();
+  let acksSent = 0;
+  // Welcomes (silence after max(300, 200) + 200 = 500 ms), acks the first sample 100 ms after it, then says nothing.
+  const url = await server(t, (ws) => {
+    ws.once('message', () => {
+      ws.send(welcome(300));
+      ws.once('message', (data) => {
+        const { seq } = JSON.parse(data.toString()) as { seq: number };
+        setTimeout(() => ws.send(JSON.stringify({ type: 'ack', seq }), () => acksSent++), 100);
+      });
+    });
+  });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
+  const buffer = new SampleBuffer(dir);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const conn = agent(t, url, clock, 200, buffer);
+  await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
+  await clock.advance(0); // backfill finds nothing: the link is steady
+  const seq = buffer.nextSeq();
+  const sample = { seq, ts: clock.now(), text: JSON.stringify({ type: 'sample', seq, ts: clock.now(), values: [seq] }) };
+  buffer.append(sample, clock.now());
+  conn.send(sample);
+  await waitFor('the ack sent', () => acksSent === 1, 5000, 5);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(buffer.isAcked(seq), false, 'resting: the ack is not read yet');
+  await clock.advance(500);
+  await waitFor('the ack read when the silence timer came', () => buffer.isAcked(seq), 5000, 5);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(conn.stats.connected, 'the link is kept');
+  assert.ok(!lines.some((l) => l.includes('no word from the server')), lines.join(''));
+  // Nothing more from the server: 500 ms after that ack, the link is given up on.
+  await clock.advance(500);
+  await waitFor('the silent link dropped', () => !conn.stats.connected, 5000, 5);
+  assert.ok(
+    lines.some((l) => l.includes('no word from the server; reconnecting afterMs=500')),
+    lines.join(''),
+  );
+});
