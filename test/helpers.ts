@@ -98,8 +98,31 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 }
 
 /** The address a `probe server` child prints once it listens ("open http://…/"), without the slash. */
-export function listeningUrl(proc: Pick<Running, 'stdout'>, what = 'server URL', timeoutMs = 30_000): Promise<string> {
-  return waitFor(what, () => /open (https?:\/\/\S+)\//.exec(proc.stdout())?.[1], timeoutMs);
+export function listeningUrl(
+  proc: Pick<Running, 'stdout'> & Partial<Pick<Running, 'child' | 'stderr'>>,
+  what = 'server URL',
+  timeoutMs = 30_000,
+): Promise<string> {
+  const url = waitFor(what, () => /open (https?:\/\/\S+)\//.exec(proc.stdout())?.[1], timeoutMs);
+  const child = proc.child;
+  if (!child) return url;
+  // A process that exits before it listens (a port taken meanwhile, a bad config) fails the wait at once, with what it said.
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      reject(new Error(`${what} exited (${code ?? signal}) before it listened: ${proc.stderr?.().slice(-2000) ?? ''}`));
+    if (child.exitCode !== null || child.signalCode !== null) return onExit(child.exitCode, child.signalCode);
+    child.once('exit', onExit);
+    url.then(
+      (u) => {
+        child.off('exit', onExit);
+        resolve(u);
+      },
+      (err: unknown) => {
+        child.off('exit', onExit);
+        reject(err);
+      },
+    );
+  });
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {
