@@ -11,8 +11,7 @@ import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { startFleet } from '../fleet';
 import { BINARY, getJson, run, tempDir, waitFor } from '../helpers';
-import { LiveFeed, registerBoth, startServer, upgradeStatus } from './peer-rig';
-import { freePort } from './tsdb';
+import { LiveFeed, registerBoth, startPair, upgradeStatus } from './peer-rig';
 
 const FLEET = ['f0', 'f1', 'f2', 'f3', 'f4'];
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
@@ -26,13 +25,9 @@ test("cluster: B's nodes live on A, a wrong secret refused, kill -9 B: offline o
   storeB.addNode({ name: 'b-only', group: 'g', location: '', keyHash: hashKey(bOnly) }, Date.now());
   storeB.close();
   const secret = randomBytes(24).toString('hex');
-  const [portA, portB] = [await freePort(), await freePort()];
-  const [urlA, urlB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
   // The same peer list on both, each server among them: a server does not follow itself.
-  const cluster = { peers: [urlA, urlB], secret };
-  const a = await startServer(dir, 'a', portA, cluster);
+  const { a, b, portA, portB, urlB } = await startPair(dir, secret);
   t.after(() => a.proc.stop('SIGKILL'));
-  const b = await startServer(dir, 'b', portB, cluster);
   t.after(() => b.proc.stop('SIGKILL'));
 
   const fleet = await startFleet(dir, String(portB), [...FLEET.map((name) => keys.get(name)!), bOnly]);

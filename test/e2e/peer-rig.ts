@@ -9,6 +9,8 @@ import type { LiveMessage, NodeView } from '../../src/protocol/messages';
 import { generateKey, hashKey } from '../../src/server/fleet/keys';
 import { openSqliteStore } from '../../src/store/sqlite-store';
 import { BINARY, listeningUrl, run } from '../helpers';
+import type { Running } from '../helpers';
+import { freePort } from './tsdb';
 
 /** Nodes `names` in a fresh probe.db under `<dir>/a`, copied to `<dir>/b`; their keys by name. */
 export function registerBoth(dir: string, names: string[]): Map<string, string> {
@@ -23,6 +25,29 @@ export function registerBoth(dir: string, names: string[]): Map<string, string> 
   mkdirSync(path.join(dir, 'b'));
   copyFileSync(path.join(dir, 'a', 'probe.db'), path.join(dir, 'b', 'probe.db'));
   return keys;
+}
+
+/**
+ * Servers `a` and `b` following each other (`cluster.peers` both, and `secret`) on ports found free.
+ * A port can be taken between being found and being listened on (the suite runs many processes
+ * at once): then both are started again on new ports, up to three times.
+ */
+export async function startPair(dir: string, secret: string) {
+  for (let attempt = 1; ; attempt++) {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const [urlA, urlB] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
+    const cluster = { peers: [urlA, urlB], secret };
+    const started: Running[] = [];
+    try {
+      const a = await startServer(dir, 'a', portA, cluster);
+      started.push(a.proc);
+      const b = await startServer(dir, 'b', portB, cluster);
+      return { a, b, portA, portB, urlA, urlB };
+    } catch (err) {
+      for (const proc of started) await proc.stop('SIGKILL');
+      if (attempt === 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
 }
 
 /** `probe server` named `name` (data in `<dir>/<name>`) on `port`, with `cluster` as its config. */
