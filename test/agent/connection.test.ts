@@ -60,9 +60,10 @@ async function server(t: TestContext, onAgent: (ws: WebSocket) => void, tls = fa
   return tls ? `wss://localhost:${port}/ws/agent` : `ws://127.0.0.1:${port}/ws/agent`;
 }
 
-function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: number, buffer?: SampleBuffer): Connection {
+/** An agent's connection to `url` on `clock`, with its buffer on disk (the test stores what it sends there). */
+function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: number): { conn: Connection; buffer: SampleBuffer } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
-  buffer ??= new SampleBuffer(dir);
+  const buffer = new SampleBuffer(dir);
   const conn = connect({
     url,
     key: 'k',
@@ -85,7 +86,16 @@ function agent(t: TestContext, url: string, clock: ManualClock, intervalMs: numb
     buffer.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return conn;
+  return { conn, buffer };
+}
+
+/** A live sample stored in `buffer` and handed to `conn`, as the agent's scheduler does; its seq. */
+function sendSample(conn: Connection, buffer: SampleBuffer, clock: ManualClock): number {
+  const seq = buffer.nextSeq();
+  const sample = { seq, ts: clock.now(), text: JSON.stringify({ type: 'sample', seq, ts: clock.now(), values: [seq] }) };
+  buffer.append(sample, clock.now());
+  conn.send(sample);
+  return seq;
 }
 
 /** Lines the code under test writes to stderr until the test ends. */
@@ -110,7 +120,7 @@ test('a server that goes silent (a dead link that never closes) is given up on a
     connections.push(clock.now());
     ws.once('message', () => ws.send(welcome(300)));
   });
-  const conn = agent(t, url, clock, 200);
+  const { conn } = agent(t, url, clock, 200);
   await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
   // Silent for max(300, 200) + 200 ms after the welcome.
   await clock.advance(500);
@@ -151,7 +161,7 @@ test('a spent metric name budget (PROBE_ERR_METRIC_BUDGET) is logged once per ag
       ws.close();
     });
   });
-  const conn = agent(t, url, clock, 1000);
+  const { conn } = agent(t, url, clock, 1000);
   const skews = () => lines.filter((l) => l.includes('PROBE_ERR_CLOCK_SKEW')).length;
   for (let n = 1; n <= 3; n++) {
     await waitFor(`connection ${n} told and closed`, () => connections === n && skews() === n && !conn.stats.connected, 5000, 5);
@@ -182,19 +192,10 @@ for (const tls of [false, true])
       },
       tls,
     );
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
-    const buffer = new SampleBuffer(dir);
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const conn = agent(t, url, clock, 1000, buffer);
+    const { conn, buffer } = agent(t, url, clock, 1000);
     await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
     await clock.advance(0); // backfill finds nothing: the link is steady
-    const send = () => {
-      const seq = buffer.nextSeq();
-      const sample = { seq, ts: clock.now(), text: JSON.stringify({ type: 'sample', seq, ts: clock.now(), values: [seq] }) };
-      buffer.append(sample, clock.now());
-      conn.send(sample);
-      return seq;
-    };
+    const send = () => sendSample(conn, buffer, clock);
     const first = send();
     await waitFor('the first ack sent', () => acksSent === 1, 5000, 5);
     await new Promise((r) => setTimeout(r, 300));
@@ -225,16 +226,10 @@ test('a resting agent reads its socket before it gives up on a silent server: an
       });
     });
   });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'probe-connection-'));
-  const buffer = new SampleBuffer(dir);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const conn = agent(t, url, clock, 200, buffer);
+  const { conn, buffer } = agent(t, url, clock, 200);
   await waitFor('the welcome', () => lines.some((l) => l.includes('connected to server')), 5000, 5);
   await clock.advance(0); // backfill finds nothing: the link is steady
-  const seq = buffer.nextSeq();
-  const sample = { seq, ts: clock.now(), text: JSON.stringify({ type: 'sample', seq, ts: clock.now(), values: [seq] }) };
-  buffer.append(sample, clock.now());
-  conn.send(sample);
+  const seq = sendSample(conn, buffer, clock);
   await waitFor('the ack sent', () => acksSent === 1, 5000, 5);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(buffer.isAcked(seq), false, 'resting: the ack is not read yet');
