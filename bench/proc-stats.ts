@@ -126,6 +126,19 @@ export function pagesReferenced(pid: number): PagesTouched {
 }
 
 /**
+ * `read(pid)`, or null once the process is gone (it counts what it touched while it lived); any
+ * other failure (no right to trace it) is the bench's.
+ */
+function unlessGone<T>(pid: number, read: (pid: number) => T): T | null {
+  try {
+    return read(pid);
+  } catch (err) {
+    if (existsSync(`/proc/${pid}`)) throw err;
+    return null;
+  }
+}
+
+/**
  * The 4 KB pages each process touched per second, over `seconds` one-second reads. On a VM whose
  * host ages the guest's memory, each of those pages costs the process a fresh mapping once a
  * second: on such a machine this, more than the instructions run, is what waking up costs, and it
@@ -135,23 +148,11 @@ export async function pagesPerSecond(pids: Record<string, number | undefined>, s
   const sums: Record<string, PagesTouched> = {};
   for (const name in pids) if (pids[name] !== undefined) sums[name] = { anon: 0, file: 0 };
   for (let i = 0; i < seconds; i++) {
-    for (const name in sums) {
-      try {
-        clearReferenced(pids[name]!);
-      } catch (err) {
-        // Gone, it counts what it touched while it lived; any other failure (no right to trace it) is the bench's.
-        if (existsSync(`/proc/${pids[name]}`)) throw err;
-      }
-    }
+    for (const name in sums) unlessGone(pids[name]!, clearReferenced);
     await sleep(1000);
     for (const name in sums) {
-      let p: PagesTouched;
-      try {
-        p = pagesReferenced(pids[name]!);
-      } catch (err) {
-        if (existsSync(`/proc/${pids[name]}`)) throw err;
-        continue;
-      }
+      const p = unlessGone(pids[name]!, pagesReferenced);
+      if (!p) continue;
       sums[name]!.anon += p.anon / seconds;
       sums[name]!.file += p.file / seconds;
     }
